@@ -1,0 +1,1 @@
+"""The ``khaosat`` command: opens the GUI by default; subcommands for headless work."""

@@ -1,0 +1,399 @@
+"""``khaosat``: the desktop program by default, subcommands for headless work.
+
+Errors go to stderr in Vietnamese with a non-zero exit code, never a traceback
+(the traceback goes to ``khaosat-errors.log`` in the data folder for the developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+class CliError(Exception):
+    """An error for the user: printed to stderr, exit code 1 (or ``code``)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors, in Vietnamese where we can
+        self.print_usage(sys.stderr)
+        message = (
+            message.replace("the following arguments are required", "thiếu tham số bắt buộc")
+            .replace("unrecognized arguments", "tham số không hiểu được")
+            .replace("invalid choice", "lựa chọn không hợp lệ")
+            .replace("argument", "tham số")
+            .replace("expected one argument", "cần một giá trị")
+            .replace("invalid int value", "không phải số nguyên")
+        )
+        sys.stderr.write(f"khaosat: lỗi: {message}\n")
+        raise SystemExit(2)
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="khaosat",
+        description="KhaoSat: khảo sát doanh nghiệp, xây dựng tổ chức Đảng và đoàn thể. "
+        "Không có lệnh con thì mở chương trình.",
+    )
+    p.add_argument("--version", action="version", version=f"KhaoSat {__version__}")
+    p.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định: KHAOSAT_DATA_DIR "
+                   "hoặc thư mục dữ liệu của người dùng)")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+
+    sub.add_parser("gui", help="mở chương trình (mặc định)")
+
+    s = sub.add_parser("init", help="thiết lập máy: đơn vị, tên cộng tác viên, vai trò của máy")
+    s.add_argument("--unit", required=True, metavar="MÃ", help="mã phường/xã (5 số) hoặc tỉnh (2 số)")
+    s.add_argument("--name", required=True, metavar="HỌ_TÊN", help="họ tên cộng tác viên hoặc cán bộ")
+    s.add_argument("--role", required=True, choices=[r.value for r in _roles()],
+                   help="vai trò của máy: " + ", ".join(f"{r.value} ({r.label})" for r in _roles()))
+
+    s = sub.add_parser("demo", help="tạo dữ liệu mẫu cho một phường")
+    s.add_argument("--ward", required=True, metavar="MÃ", help="mã phường/xã (5 số)")
+    s.add_argument("--enterprises", type=int, default=200, metavar="N", help="số doanh nghiệp (mặc định 200)")
+    s.add_argument("--seed", type=int, default=1, metavar="S", help="hạt giống ngẫu nhiên (mặc định 1)")
+    s.add_argument("--years", type=int, default=3, metavar="Y", help="số năm khảo sát (mặc định 3)")
+    s.add_argument("--visits-per-enterprise", type=float, default=3.0, metavar="V",
+                   help="số lượt khảo sát trung bình mỗi doanh nghiệp (mặc định 3)")
+
+    s = sub.add_parser("enterprise", help="xem danh sách, tìm, xem chi tiết doanh nghiệp")
+    esub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    e = esub.add_parser("list", help="liệt kê doanh nghiệp")
+    e.add_argument("--ward", metavar="MÃ")
+    e.add_argument("--limit", type=int, default=50)
+    e = esub.add_parser("search", help="tìm (có dấu hoặc không dấu)")
+    e.add_argument("query", metavar="TỪ_KHÓA")
+    e.add_argument("--limit", type=int, default=20)
+    e = esub.add_parser("show", help="xem chi tiết một doanh nghiệp")
+    e.add_argument("key", metavar="MÃ_SỐ_THUẾ_HOẶC_ID")
+
+    s = sub.add_parser("check", help="kiểm tra tính toàn vẹn, phiên bản lược đồ, số bản ghi")
+
+    s = sub.add_parser("backup", help="sao lưu tệp dữ liệu (an toàn cả khi chương trình đang chạy)")
+    s.add_argument("file", metavar="TỆP")
+
+    s = sub.add_parser("units", help="tìm mã phường/xã, tỉnh theo tên")
+    s.add_argument("query", metavar="TÊN")
+    s.add_argument("--province", metavar="MÃ")
+
+    for extra in EXTRA_PARSERS:
+        extra(sub)
+    return p
+
+
+# Other features (sync, printing, importing, self-test) add their subcommands from their own
+# module in app/cli/: append a function that adds the parser, and register the handler with
+# @command(name). ``_load_extensions`` imports those modules.
+EXTRA_PARSERS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _roles():
+    from app.domain.vocab import Role
+
+    return list(Role)
+
+
+def _open_store(args: argparse.Namespace):
+    from app.paths import database_path
+    from app.storage.store import Store
+
+    return Store(database_path(args.data_dir))
+
+
+def _print(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+@command("init")
+def _init(args: argparse.Namespace) -> int:
+    from app.domain import units
+    from app.domain.text import clean
+    from app.domain.vocab import Role
+
+    unit = units.unit(args.unit)
+    if unit is None:
+        raise CliError(f"Mã đơn vị «{args.unit}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
+    role = Role(args.role)
+    if role in (Role.COLLABORATOR, Role.WARD_OFFICE) and unit.is_province:
+        raise CliError("Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường/xã (mã 5 số), không phải tỉnh.")
+    name = clean(args.name)
+    if not name:
+        raise CliError("Chưa nhập họ tên.")
+    with _open_store(args) as store:
+        profile = store.set_profile(unit_code=unit.code, collaborator=name, role=role)
+    _print(f"Đã thiết lập máy {profile.laptop_id}: {unit.name} ({unit.code}), {name}, {role.label}.")
+    return 0
+
+
+@command("demo")
+def _demo(args: argparse.Namespace) -> int:
+    from app.demo.generator import DemoOptions, generate
+    from app.domain import units
+
+    ward = units.ward(args.ward)
+    if ward is None:
+        raise CliError(f"Mã phường/xã «{args.ward}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
+    if not (1 <= args.enterprises <= 1_000_000):
+        raise CliError("Số doanh nghiệp phải từ 1 đến 1.000.000.")
+    with _open_store(args) as store:
+        result = generate(
+            store,
+            DemoOptions(ward_code=ward.code, enterprises=args.enterprises, seed=args.seed, years=args.years,
+                        visits_per_enterprise=args.visits_per_enterprise),
+        )
+    from app.domain.vnformat import format_int
+
+    _print(
+        f"Đã tạo dữ liệu mẫu cho {ward.name}: {format_int(result.enterprises)} doanh nghiệp, "
+        f"{format_int(result.visits)} lượt khảo sát, {format_int(result.organisations)} tổ chức, "
+        f"{format_int(result.admissions)} lần kết nạp, {format_int(result.targets)} chỉ tiêu."
+    )
+    return 0
+
+
+def _enterprise_line(row: dict) -> str:
+    from app.domain import units
+    from app.domain.vnformat import format_int
+
+    ward = units.ward(row.get("ward_code"))
+    workforce = row.get("workforce_total")
+    parts = [row["tax_code"], row["name"]]
+    if row.get("address"):
+        parts.append(row["address"])
+    elif ward:
+        parts.append(ward.name)
+    if workforce is not None:
+        parts.append(f"{format_int(workforce)} lao động")
+    return " | ".join(parts)
+
+
+@command("enterprise")
+def _enterprise(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        if args.action == "list":
+            sql = "SELECT * FROM enterprises WHERE deleted = 0"
+            params: list = []
+            if args.ward:
+                sql += " AND ward_code = ?"
+                params.append(args.ward)
+            sql += " ORDER BY name COLLATE NOCASE LIMIT ?"
+            params.append(max(1, args.limit))
+            rows = store._rows(sql, params)
+            for row in rows:
+                _print(_enterprise_line(row))
+            total = store.conn.execute(
+                "SELECT count(*) FROM enterprises WHERE deleted = 0" + (" AND ward_code = ?" if args.ward else ""),
+                [args.ward] if args.ward else [],
+            ).fetchone()[0]
+            from app.domain.vnformat import format_int
+
+            _print(f"({format_int(len(rows))}/{format_int(total)} doanh nghiệp)")
+            return 0
+        if args.action == "search":
+            rows = store.search_enterprises(args.query, limit=max(1, args.limit))
+            if not rows:
+                print(f"Không tìm thấy doanh nghiệp nào với «{args.query}».", file=sys.stderr)
+                return 1
+            for row in rows:
+                _print(_enterprise_line(row))
+            return 0
+        return _show_enterprise(store, args.key)
+
+
+def _show_enterprise(store, key: str) -> int:
+    from app.domain import taxcode, units
+    from app.domain.records import Enterprise, Organisation, Visit
+    from app.domain.vnformat import format_date, format_int
+    from app.domain.vocab import EnterpriseStatus, LegalForm, OrgKind, OrgStatus
+
+    e = store.get(Enterprise, key)
+    if e is None:
+        parsed = taxcode.parse(key)
+        matches = store.find_by_tax_code(parsed.value)
+        if len(matches) > 1:
+            raise CliError(f"Có {len(matches)} doanh nghiệp cùng mã số thuế {parsed.value}; hãy dùng mã ID.")
+        e = matches[0] if matches else None
+    if e is None:
+        raise CliError(f"Không có doanh nghiệp với mã số thuế hoặc ID «{key}».")
+    L = Enterprise.LABELS
+    ward = units.ward(e.ward_code)
+    lines = [
+        (L["name"], e.name),
+        (L["short_name"], e.short_name),
+        (L["tax_code"], e.tax_code),
+        (L["legal_form"], LegalForm(e.legal_form).label if e.legal_form else None),
+        (L["address"], e.address),
+        (L["ward_code"], f"{ward.name} ({e.ward_code})" if ward else e.ward_code),
+        (L["owner_name"], e.owner_name),
+        (L["workforce_total"], format_int(e.workforce_total)),
+        (L["workforce_women"], format_int(e.workforce_women)),
+        (L["workforce_under30"], format_int(e.workforce_under30)),
+        (L["status"], EnterpriseStatus(e.status).label),
+        ("ID", e.id),
+    ]
+    for label, value in lines:
+        if value:
+            _print(f"{label}: {value}")
+    orgs = store.children(Organisation, e.id, "kind")
+    if orgs:
+        _print("Tổ chức:")
+        for o in orgs:
+            extra = f", QĐ {o.decision_number} ngày {format_date(o.decision_date)}" if o.decision_number else ""
+            members = f", {format_int(o.members)} thành viên" if o.members is not None else ""
+            _print(f"  - {OrgKind(o.kind).label}: {OrgStatus(o.status).label}{extra}{members}")
+    visits = store.children(Visit, e.id, "visit_date DESC")
+    if visits:
+        _print(f"Lượt khảo sát ({len(visits)}):")
+        for vis in visits[:10]:
+            _print(f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}")
+    return 0
+
+
+@command("check")
+def _check(args: argparse.Namespace) -> int:
+    from app.domain.vnformat import format_int
+    from app.storage.migrations import LATEST
+
+    with _open_store(args) as store:
+        problems = store.integrity_check()
+        counts = store.counts()
+        profile = store.profile()
+        _print(f"Tệp dữ liệu: {store.path}")
+        _print(f"Phiên bản lược đồ: {store.schema_version()} (mới nhất {LATEST})")
+        _print(f"Máy: {profile.laptop_id}" + (f", đơn vị {profile.unit_code}, {profile.collaborator}" if profile.initialised else ", chưa thiết lập (khaosat init)"))
+        labels = {"enterprises": "Doanh nghiệp", "visits": "Lượt khảo sát", "organisations": "Tổ chức",
+                  "admissions": "Lần kết nạp", "targets": "Chỉ tiêu", "deleted": "Bản ghi đã xóa",
+                  "changes": "Dòng nhật ký thay đổi"}
+        for key, label in labels.items():
+            _print(f"{label}: {format_int(counts[key])}")
+    if problems:
+        for p in problems:
+            print(f"Lỗi toàn vẹn: {p}", file=sys.stderr)
+        return 1
+    _print("Kiểm tra toàn vẹn: tốt.")
+    return 0
+
+
+@command("backup")
+def _backup(args: argparse.Namespace) -> int:
+    dest = Path(args.file).expanduser()
+    if dest.exists() and dest.is_dir():
+        raise CliError(f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.sqlite3'}.")
+    with _open_store(args) as store:
+        out = store.backup(dest)
+    _print(f"Đã sao lưu vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
+    return 0
+
+
+@command("units")
+def _units(args: argparse.Namespace) -> int:
+    from app.domain import units
+
+    found = units.find(args.query, args.province)
+    if not found:
+        raise CliError(f"Không tìm thấy đơn vị nào tên «{args.query}».")
+    for u in found:
+        parent = units.province(u.province_code) if u.province_code else None
+        _print(f"{u.code}  {u.name}" + (f", {parent.name}" if parent else ""))
+    return 0
+
+
+@command("gui")
+def _gui(args: argparse.Namespace) -> int:
+    from app.gui.application import run
+
+    return run(args.data_dir)
+
+
+def _log_crash(args: argparse.Namespace | None) -> Path | None:
+    try:
+        from app.paths import data_dir
+
+        path = data_dir(getattr(args, "data_dir", None)) / "khaosat-errors.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc() + "\n")
+        return path
+    except Exception:  # noqa: BLE001 - logging must never raise
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(encoding="utf-8")  # Windows consoles default to a code page
+            except (ValueError, OSError):
+                pass
+    _load_extensions()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    name = args.command or "gui"
+    handler = _COMMANDS[name]
+    from app.domain.validation import ValidationError
+    from app.storage.store import StoreError
+
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return exc.code
+    except ValidationError as exc:
+        print("Dữ liệu chưa hợp lệ:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p.message}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"Lỗi dữ liệu: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
+        log = _log_crash(args)
+        print(f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        if log:
+            print(f"Chi tiết đã ghi vào {log}; hãy gửi tệp này cho người hỗ trợ.", file=sys.stderr)
+        return 70
+
+
+def _load_extensions() -> None:
+    """Subcommands of other features register themselves when their module is imported."""
+    import importlib
+
+    for module in ("app.cli.sync_commands", "app.cli.print_commands", "app.cli.import_commands",
+                   "app.cli.selftest_command"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+

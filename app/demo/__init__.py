@@ -1,0 +1,1 @@
+"""Deterministic, realistic demo data (``khaosat demo``), used by tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Domain rules and records. Pure Python: never imports Qt or SQL."""

@@ -1,0 +1,93 @@
+"""Vietnamese text normalisation and search keys.
+
+Stored text is NFC, trimmed, with inner runs of whitespace collapsed to one space.
+Search keys fold every diacritic (including đ -> d), so old and new tone placement
+(hoà / hòa, thuỷ / thủy) and text typed without diacritics all give the same key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE_RE = re.compile(r"\s+", re.UNICODE)
+_NON_WORD_RE = re.compile(r"[^0-9a-z]+")
+
+# Combining marks used by Vietnamese: the five tones and the letter modifiers.
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+
+
+def clean(value: str | None) -> str:
+    """NFC, trimmed, inner whitespace collapsed. ``None`` gives ``""``."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    # Zero-width and BOM characters sneak in from copy-paste and old Excel files.
+    text = text.replace("\u200b", "").replace("\ufeff", "").replace("\u00a0", " ")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def clean_or_none(value: str | None) -> str | None:
+    text = clean(value)
+    return text or None
+
+
+def fold(value: str | None) -> str:
+    """Lower-case ASCII key with every Vietnamese diacritic removed.
+
+    >>> fold("Nguyễn Thị Hằng")
+    'nguyen thi hang'
+    >>> fold("Đoàn  HOÀ") == fold("doan hòa")
+    True
+    """
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFD", str(value)).lower().replace("\u0111", "d")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def search_key(value: str | None) -> str:
+    """Folded key with punctuation turned into spaces, for the full-text index."""
+    return _SPACE_RE.sub(" ", _NON_WORD_RE.sub(" ", fold(value))).strip()
+
+
+def _split_tone(syllable_nfd: str) -> tuple[str, str | None]:
+    tone = None
+    base = []
+    for ch in syllable_nfd:
+        if ch in _TONE_MARKS:
+            tone = ch
+        else:
+            base.append(ch)
+    return "".join(base), tone
+
+
+_OLD_STYLE_RE = re.compile(r"^(.*?)(o|u)(a|e|y)$")
+
+
+def tone_key(value: str | None) -> str:
+    """Lower-case NFC text with tone marks placed the traditional way (hòa, thủy).
+
+    Diacritic-sensitive but insensitive to old/new tone placement: ``tone_key("hoà") ==
+    tone_key("hòa")`` while ``tone_key("hóa") != tone_key("hòa")``.
+    """
+    return _WORD_RE.sub(_canonical_syllable, clean(value).lower())
+
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _canonical_syllable(match: re.Match[str]) -> str:
+    nfd = unicodedata.normalize("NFD", match.group(0))
+    base, tone = _split_tone(nfd)
+    plain = unicodedata.normalize("NFC", base)
+    if tone is None:
+        return plain
+    m = _OLD_STYLE_RE.match(plain)
+    # oa, oe, uy closing a syllable: the tone goes on the first vowel (hòa, hòe, thủy),
+    # except after "q" where the u belongs to the consonant (quý, quà).
+    if m and not m.group(1).endswith("q") and not (m.group(2) == "u" and m.group(3) != "y"):
+        return unicodedata.normalize("NFC", m.group(1) + m.group(2) + tone + m.group(3))
+    # Every other syllable has one accepted placement: keep it as typed.
+    return unicodedata.normalize("NFC", nfd)

@@ -1,0 +1,105 @@
+"""Vietnamese number and date formats: 1.549; 28,75%; 27/02/2024; "ngày 27 tháng 02 năm 2024"."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import Enum
+
+
+def format_int(value: int | None) -> str:
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(int(value)):,}".replace(",", ".")
+
+
+def format_decimal(value: float | Decimal, places: int = 2) -> str:
+    q = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    text = format_int(int(whole))
+    return sign + (f"{text},{frac}" if frac else text)
+
+
+def parse_int(text: str | None) -> int | None:
+    """Parse "1.549" or "1549" (Vietnamese grouping). Raises ValueError with a Vietnamese message."""
+    if text is None:
+        return None
+    t = text.strip().replace(" ", "")
+    if not t:
+        return None
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", t):
+        t = t.replace(".", "")
+    if not re.fullmatch(r"-?\d+", t):
+        raise ValueError(f"«{text.strip()}» không phải là số nguyên.")
+    return int(t)
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def long_date(value: date, place: str | None = None) -> str:
+    """ "Hà Nội, ngày 05 tháng 02 năm 2024" as in administrative documents (days 1-9, months 1-2 padded)."""
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    text = f"ngày {value.day:02d} tháng {month} năm {value.year}"
+    return f"{place}, {text}" if place else text
+
+
+_DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{2}|\d{4})\s*$")
+
+
+def parse_date(text: str | None) -> date | None:
+    """Parse "27/02/2024" (also 27-2-24, 27.02.2024, or ISO 2024-02-27). Raises ValueError (Vietnamese)."""
+    if text is None or not text.strip():
+        return None
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", t)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _DATE_RE.match(t)
+        if m:
+            year = int(m.group(3))
+            if year < 100:
+                year += 2000 if year <= (date.today().year % 100) else 1900
+            return date(year, int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        raise ValueError(f"Ngày «{t}» không có trong lịch; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024.") from None
+    raise ValueError(f"Ngày «{t}» không đúng dạng; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024.")
+
+
+class Rounding(str, Enum):
+    """How the excess over a target is rounded to two decimals."""
+
+    HALF_UP = "half_up"  # 16/15 -> vượt 6,67% (default)
+    TRUNCATE = "truncate"  # 16/15 -> vượt 6,66% (as some reports write it)
+
+
+def achievement(achieved: int, target: int, rounding: Rounding = Rounding.HALF_UP, places: int = 2) -> dict:
+    """Achieved against target: "16/15", percent of target, excess, and a verdict.
+
+    The percentage is exact decimal arithmetic (no float), rounded with ``rounding``.
+    """
+    mode = ROUND_HALF_UP if rounding == Rounding.HALF_UP else ROUND_DOWN
+    ratio_text = f"{format_int(achieved)}/{format_int(target)}"
+    if target <= 0:
+        return {"ratio": ratio_text, "percent": None, "excess": None, "verdict": "Không giao chỉ tiêu",
+                "reached": None, "text": ratio_text}
+    q = Decimal(1).scaleb(-places)
+    percent = (Decimal(achieved) * 100 / Decimal(target)).quantize(q, rounding=mode)
+    excess = (Decimal(achieved - target) * 100 / Decimal(target)).quantize(q, rounding=mode)
+    if achieved > target:
+        verdict, text = "Vượt", f"{ratio_text}, vượt {format_decimal(excess, places)}%"
+    elif achieved == target:
+        verdict, text = "Đạt", f"{ratio_text}, đạt 100%"
+    else:
+        verdict, text = "Chưa đạt", f"{ratio_text}, đạt {format_decimal(percent, places)}%"
+    return {"ratio": ratio_text, "percent": percent, "excess": excess, "verdict": verdict,
+            "reached": achieved >= target, "text": text}

@@ -1,0 +1,134 @@
+"""Coded values: English codes in data, Vietnamese labels on screen and paper."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Labelled(str, Enum):
+    """A str enum whose members carry a Vietnamese label."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> "Labelled":
+        obj = str.__new__(cls, code)
+        obj._value_ = code
+        obj.label = label
+        return obj
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def parse(cls, value: "str | Labelled | None") -> "Labelled | None":
+        if value is None or value == "":
+            return None
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+class OrgKind(Labelled):
+    PARTY = ("party", "Tổ chức đảng")
+    UNION = ("union", "Công đoàn cơ sở")
+    YOUTH = ("youth", "Đoàn thanh niên")
+    WOMEN = ("women", "Hội phụ nữ")
+    VETERANS = ("veterans", "Hội Cựu chiến binh")
+
+
+ORG_KIND_SHORT = {
+    OrgKind.PARTY: "Đảng",
+    OrgKind.UNION: "Công đoàn",
+    OrgKind.YOUTH: "Đoàn TN",
+    OrgKind.WOMEN: "Phụ nữ",
+    OrgKind.VETERANS: "CCB",
+}
+
+MEMBER_NOUN = {
+    OrgKind.PARTY: "đảng viên",
+    OrgKind.UNION: "đoàn viên công đoàn",
+    OrgKind.YOUTH: "đoàn viên thanh niên",
+    OrgKind.WOMEN: "hội viên phụ nữ",
+    OrgKind.VETERANS: "hội viên cựu chiến binh",
+}
+
+
+class OrgStatus(Labelled):
+    NONE = ("none", "Chưa có")
+    MOBILISING = ("mobilising", "Đang vận động")
+    FOUNDED = ("founded", "Đã thành lập")
+    DISSOLVED = ("dissolved", "Đã giải thể")
+
+
+# The life cycle: which status may follow which.
+ORG_TRANSITIONS: dict[OrgStatus, frozenset[OrgStatus]] = {
+    OrgStatus.NONE: frozenset({OrgStatus.NONE, OrgStatus.MOBILISING, OrgStatus.FOUNDED}),
+    OrgStatus.MOBILISING: frozenset({OrgStatus.NONE, OrgStatus.MOBILISING, OrgStatus.FOUNDED}),
+    OrgStatus.FOUNDED: frozenset({OrgStatus.FOUNDED, OrgStatus.DISSOLVED}),
+    OrgStatus.DISSOLVED: frozenset({OrgStatus.DISSOLVED, OrgStatus.MOBILISING, OrgStatus.FOUNDED}),
+}
+
+
+class EnterpriseStatus(Labelled):
+    ACTIVE = ("active", "Đang hoạt động")
+    SUSPENDED = ("suspended", "Tạm ngừng hoạt động")
+    DISSOLVED = ("dissolved", "Đã giải thể")
+    MOVED = ("moved", "Đã chuyển đi")
+
+
+class Attitude(Labelled):
+    SUPPORTS = ("supports", "Đồng tình")
+    UNDECIDED = ("undecided", "Chưa quyết định")
+    REFUSES = ("refuses", "Chưa đồng tình")
+
+
+class LegalForm(Labelled):
+    LLC_ONE = ("llc1", "Công ty TNHH một thành viên")
+    LLC_MULTI = ("llc2", "Công ty TNHH hai thành viên trở lên")
+    JSC = ("jsc", "Công ty cổ phần")
+    PARTNERSHIP = ("partnership", "Công ty hợp danh")
+    PRIVATE = ("private", "Doanh nghiệp tư nhân")
+    COOPERATIVE = ("coop", "Hợp tác xã")
+    HOUSEHOLD = ("household", "Hộ kinh doanh")
+
+
+class Role(Labelled):
+    COLLABORATOR = ("collaborator", "Cộng tác viên")
+    WARD_OFFICE = ("ward_office", "Cơ quan cấp phường, xã")
+    MIDDLE_OFFICE = ("middle_office", "Cơ quan trung gian")
+    PROVINCE_OFFICE = ("province_office", "Cơ quan cấp tỉnh")
+
+
+class TargetMetric(Labelled):
+    ORGANISATIONS = ("organisations", "Thành lập tổ chức mới")
+    MEMBERS = ("members", "Kết nạp thành viên mới")
+
+
+# VSIC 2018 sections (Quyết định 27/2018/QĐ-TTg).
+VSIC_SECTIONS: dict[str, str] = {
+    "A": "Nông nghiệp, lâm nghiệp và thủy sản",
+    "B": "Khai khoáng",
+    "C": "Công nghiệp chế biến, chế tạo",
+    "D": "Sản xuất và phân phối điện, khí đốt, nước nóng, hơi nước và điều hoà không khí",
+    "E": "Cung cấp nước; hoạt động quản lý và xử lý rác thải, nước thải",
+    "F": "Xây dựng",
+    "G": "Bán buôn và bán lẻ; sửa chữa ô tô, mô tô, xe máy và xe có động cơ khác",
+    "H": "Vận tải kho bãi",
+    "I": "Dịch vụ lưu trú và ăn uống",
+    "J": "Thông tin và truyền thông",
+    "K": "Hoạt động tài chính, ngân hàng và bảo hiểm",
+    "L": "Hoạt động kinh doanh bất động sản",
+    "M": "Hoạt động chuyên môn, khoa học và công nghệ",
+    "N": "Hoạt động hành chính và dịch vụ hỗ trợ",
+    "O": "Hoạt động của Đảng Cộng sản, tổ chức chính trị - xã hội, quản lý Nhà nước, an ninh quốc phòng",
+    "P": "Giáo dục và đào tạo",
+    "Q": "Y tế và hoạt động trợ giúp xã hội",
+    "R": "Nghệ thuật, vui chơi và giải trí",
+    "S": "Hoạt động dịch vụ khác",
+    "T": "Hoạt động làm thuê các công việc trong các hộ gia đình",
+    "U": "Hoạt động của các tổ chức và cơ quan quốc tế",
+}

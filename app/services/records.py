@@ -1,0 +1,132 @@
+"""Saving records: normalise, validate with the domain rules, write with the change log.
+
+Every function here either writes the whole record (one transaction, logged) or raises
+``ValidationError`` listing every problem, having written nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.domain import validation as v
+from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
+from app.domain.text import fold, search_key
+from app.storage.store import Store
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    enterprise: dict[str, Any]
+    reason: str  # Vietnamese: why it looks like the same enterprise
+
+
+def save_enterprise(store: Store, e: Enterprise, *, author: str | None = None, today: date | None = None) -> Enterprise:
+    e = v.normalise_enterprise(e)
+    problems = v.validate_enterprise(e, today)
+    if problems:
+        raise v.ValidationError(problems)
+    with store.write(author) as w:
+        w.save(e)
+    return e
+
+
+def save_visit(store: Store, visit: Visit, *, author: str | None = None, today: date | None = None) -> Visit:
+    visit = v.normalise_visit(visit)
+    problems = v.validate_visit(visit, today)
+    if not problems and store.get(Enterprise, visit.enterprise_id) is None:
+        problems.append(v.Problem("enterprise_id", "Doanh nghiệp này không có (hoặc đã bị xóa)."))
+    if problems:
+        raise v.ValidationError(problems)
+    with store.write(author) as w:
+        w.save(visit)
+    return visit
+
+
+def save_organisation(
+    store: Store, org: Organisation, *, author: str | None = None, today: date | None = None
+) -> Organisation:
+    org = v.normalise_organisation(org)
+    previous = store.get(Organisation, org.id)
+    problems = v.validate_organisation(
+        org, previous.status if previous else None, store.founding_rules(), today
+    )
+    if problems:
+        raise v.ValidationError(problems)
+    with store.write(author) as w:
+        w.save(org)
+    return org
+
+
+def save_admission(store: Store, a: Admission, *, author: str | None = None, today: date | None = None) -> Admission:
+    problems = v.validate_admission(a, today)
+    if problems:
+        raise v.ValidationError(problems)
+    with store.write(author) as w:
+        w.save(a)
+    return a
+
+
+def save_target(store: Store, t: Target, *, author: str | None = None) -> Target:
+    problems = v.validate_target(t)
+    if problems:
+        raise v.ValidationError(problems)
+    existing = store._rows(
+        "SELECT id FROM targets WHERE unit_code = ? AND year = ? AND kind = ? AND metric = ? AND deleted = 0",
+        (t.unit_code, t.year, t.kind.value, t.metric.value),
+    )
+    with store.write(author) as w:
+        if existing and existing[0]["id"] != t.id:
+            t = Target(id=existing[0]["id"], unit_code=t.unit_code, year=t.year, kind=t.kind, metric=t.metric,
+                       value=t.value)
+        w.save(t)
+    return t
+
+
+def delete_record(store: Store, table: str, record_id: str, *, author: str | None = None) -> bool:
+    with store.write(author) as w:
+        return w.delete(table, record_id)
+
+
+def find_duplicates(store: Store, e: Enterprise) -> list[Duplicate]:
+    """Existing enterprises that look like ``e``: the same tax code, or the same name and address.
+
+    Names and addresses are compared folded (no diacritics, old/new tone placement alike), with
+    the legal-form words removed ("Công ty TNHH ..." = "Cty TNHH ...").
+    """
+    e = v.normalise_enterprise(e)
+    out: list[Duplicate] = []
+    seen = {e.id}
+    for other in store.find_by_tax_code(e.tax_code) if e.tax_code else []:
+        if other.id not in seen:
+            seen.add(other.id)
+            out.append(Duplicate(other.to_row(), f"Trùng mã số thuế {e.tax_code}."))
+    name_key = _name_key(e.name)
+    if name_key:
+        for row in store.search_enterprises(e.name, limit=50):
+            if row["id"] in seen:
+                continue
+            if _name_key(row["name"]) == name_key and (
+                not e.address or not row["address"] or _address_key(row["address"]) == _address_key(e.address)
+            ):
+                seen.add(row["id"])
+                out.append(Duplicate(row, "Trùng tên và địa chỉ với một doanh nghiệp đã có."))
+    return out
+
+
+_FORM_WORDS = (
+    "cong ty trach nhiem huu han", "cong ty tnhh", "cty tnhh", "cong ty co phan", "cty cp", "cong ty cp",
+    "doanh nghiep tu nhan", "dntn", "hop tac xa", "htx", "mot thanh vien", "mtv", "cong ty", "cty",
+)
+
+
+def _name_key(name: str) -> str:
+    key = " " + search_key(name) + " "
+    for word in _FORM_WORDS:
+        key = key.replace(f" {word} ", " ")
+    return " ".join(key.split())
+
+
+def _address_key(address: str) -> str:
+    return " ".join(fold(address).replace(",", " ").replace(".", " ").split())

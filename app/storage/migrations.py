@@ -1,0 +1,256 @@
+"""Ordered schema migrations.
+
+Each migration is a small function that takes the connection inside a transaction and moves
+the schema from version N-1 to N. The version lives in ``PRAGMA user_version`` and every
+applied step is recorded in ``schema_migrations``. A migration, once released, never changes:
+later changes come as new migrations. Tests run every path: from an empty file and from each
+earlier version (``tests/storage/test_migrations.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from typing import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one inside the caller's transaction.
+
+    (``executescript`` would COMMIT the open transaction first and break atomicity.)
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer[:80]!r}")
+
+# Columns every synced record table has.
+_SYNCED = """
+    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+    created_hlc TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    origin TEXT NOT NULL
+"""
+
+
+def _v1_core(conn: sqlite3.Connection) -> None:
+    """Records, the change log and the laptop's settings."""
+    run_script(conn, 
+        f"""
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        CREATE TABLE enterprises (
+            rid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            short_name TEXT,
+            tax_code TEXT NOT NULL,
+            legal_form TEXT,
+            fdi INTEGER NOT NULL DEFAULT 0,
+            vsic_section TEXT,
+            address TEXT,
+            ward_code TEXT NOT NULL,
+            phone TEXT,
+            email TEXT,
+            owner_name TEXT,
+            owner_is_party_member INTEGER NOT NULL DEFAULT 0,
+            year_founded INTEGER,
+            workforce_total INTEGER,
+            workforce_women INTEGER,
+            workforce_under30 INTEGER,
+            status TEXT NOT NULL DEFAULT 'active',
+            note TEXT,
+            {_SYNCED}
+        );
+        CREATE INDEX enterprises_tax_code ON enterprises(tax_code);
+        CREATE INDEX enterprises_ward ON enterprises(ward_code, name);
+
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            enterprise_id TEXT NOT NULL,
+            visit_date TEXT,
+            collaborator TEXT,
+            person_met TEXT,
+            person_met_title TEXT,
+            workforce_total INTEGER,
+            workforce_women INTEGER,
+            workforce_under30 INTEGER,
+            party_total INTEGER,
+            party_official INTEGER,
+            party_probationary INTEGER,
+            union_members INTEGER,
+            youth_members INTEGER,
+            women_members INTEGER,
+            veterans_members INTEGER,
+            has_party INTEGER NOT NULL DEFAULT 0,
+            has_union INTEGER NOT NULL DEFAULT 0,
+            has_youth INTEGER NOT NULL DEFAULT 0,
+            has_women INTEGER NOT NULL DEFAULT 0,
+            has_veterans INTEGER NOT NULL DEFAULT 0,
+            attitude TEXT,
+            difficulties TEXT,
+            proposals TEXT,
+            next_step TEXT,
+            next_visit_date TEXT,
+            {_SYNCED}
+        ) WITHOUT ROWID;
+        CREATE INDEX visits_enterprise ON visits(enterprise_id, visit_date);
+
+        CREATE TABLE organisations (
+            id TEXT PRIMARY KEY,
+            enterprise_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'none',
+            mobilising_since TEXT,
+            decision_number TEXT,
+            decision_date TEXT,
+            issuing_body TEXT,
+            founding_members INTEGER,
+            leader TEXT,
+            members INTEGER,
+            dissolved_date TEXT,
+            note TEXT,
+            {_SYNCED}
+        ) WITHOUT ROWID;
+        CREATE INDEX organisations_enterprise ON organisations(enterprise_id, kind);
+        CREATE INDEX organisations_decision ON organisations(kind, decision_date);
+
+        CREATE TABLE admissions (
+            id TEXT PRIMARY KEY,
+            enterprise_id TEXT NOT NULL,
+            organisation_id TEXT,
+            kind TEXT NOT NULL,
+            admitted_on TEXT,
+            count INTEGER NOT NULL DEFAULT 1,
+            note TEXT,
+            {_SYNCED}
+        ) WITHOUT ROWID;
+        CREATE INDEX admissions_enterprise ON admissions(enterprise_id);
+        CREATE INDEX admissions_kind_date ON admissions(kind, admitted_on);
+
+        CREATE TABLE targets (
+            id TEXT PRIMARY KEY,
+            unit_code TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            {_SYNCED}
+        ) WITHOUT ROWID;
+        CREATE INDEX targets_unit_year ON targets(unit_code, year);
+
+        -- The change log. One row per change of one record, in the transaction that made it.
+        --   seq        local order of arrival: "everything since X" is seq > X
+        --   change_id  global identity of the change (a UUID): merging the same change twice is a no-op
+        --   hlc        hybrid logical clock stamp: orders changes across laptops even with wrong clocks
+        --   origin     the laptop that made the change; author: the person logged on there
+        --   fields     JSON object {{"field": [old, new], ...}}: the values replaced and the new ones
+        --   op         create | update | delete (a tombstone: deleted 0 -> 1) | restore
+        CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            change_id TEXT NOT NULL UNIQUE,
+            txn TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            author TEXT NOT NULL,
+            wall_time TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete', 'restore')),
+            fields TEXT NOT NULL,
+            received_via TEXT
+        );
+        CREATE INDEX changes_record ON changes(entity, record_id, seq);
+        CREATE INDEX changes_origin ON changes(origin, hlc);
+        """
+    )
+
+
+def _v2_search(conn: sqlite3.Connection) -> None:
+    """Full-text search of enterprises on folded text (no diacritics, đ -> d)."""
+    from app.storage.search import FTS_DDL, rebuild_index
+
+    run_script(conn, FTS_DDL)
+    rebuild_index(conn)
+
+
+def _v3_settings_and_offices(conn: sqlite3.Connection) -> None:
+    """Office-level settings (founding minimums...) and the configurable chain of offices."""
+    run_script(conn, 
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT INTO settings(key, value) VALUES
+            ('founding_minimums', '{"party": 3, "union": 5, "youth": 3, "women": null, "veterans": null}');
+
+        -- Offices above the ward, bottom to top. parent_id NULL is the top (usually the province).
+        CREATE TABLE offices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            unit_code TEXT NOT NULL,
+            parent_id TEXT REFERENCES offices(id),
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "core records and change log", _v1_core),
+    (2, "enterprise full-text search", _v2_search),
+    (3, "settings and office chain", _v3_settings_and_offices),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST) -> list[int]:
+    """Bring the schema up to ``target``. Each step is its own transaction. Returns steps applied."""
+    from app.storage.store import StoreError
+
+    version = current_version(conn)
+    if version > LATEST:
+        raise StoreError(
+            f"Tệp dữ liệu được tạo bởi phiên bản KhaoSat mới hơn (lược đồ {version}, "
+            f"phiên bản này chỉ đọc được đến {LATEST}). Hãy cập nhật KhaoSat."
+        )
+    applied = []
+    for number, description, step in MIGRATIONS:
+        if number <= version or number > target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if number == 1:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+            step(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations(version, description, applied_at) VALUES (?, ?, ?)",
+                (number, description, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied

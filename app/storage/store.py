@@ -1,0 +1,366 @@
+"""The Store: one SQLite file, opened with safe settings, read and written in transactions.
+
+Every write goes through a ``Writer`` inside one ``BEGIN IMMEDIATE`` transaction that also
+appends to the change log and keeps the search index in step; an exception rolls all of it
+back. Records are never hard-deleted: deletion sets ``deleted = 1`` (a tombstone) and is logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from app.domain.records import RECORD_TYPES, Enterprise, Record
+from app.domain.validation import FoundingRules
+from app.domain.vocab import OrgKind, Role
+from app.storage import search
+from app.storage.clock import HybridClock
+from app.storage.migrations import LATEST, current_version, migrate
+
+R = TypeVar("R", bound=Record)
+
+SYSTEM_FIELDS = ("deleted", "created_hlc", "updated_hlc", "origin")
+
+
+class StoreError(Exception):
+    """A storage problem with a Vietnamese message for the user."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who this laptop is: set by ``khaosat init`` or the first-run wizard."""
+
+    laptop_id: str
+    collaborator: str | None
+    unit_code: str | None
+    role: Role | None
+
+    @property
+    def initialised(self) -> bool:
+        return bool(self.unit_code and self.collaborator and self.role)
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What a write transaction changed: views decide from it whether to refresh."""
+
+    entities: frozenset[str]
+    record_ids: frozenset[str]
+    count: int
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open a connection with the project's pragmas. ``":memory:"`` is allowed for tests."""
+    conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=15.0)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if os.fspath(path) != ":memory:":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"Không bật được chế độ ghi an toàn (WAL) cho tệp dữ liệu: {mode}.")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 15000")
+    return conn
+
+
+class Store:
+    """A KhaoSat database file. Use one Store per thread."""
+
+    FILE_NAME = "khaosat.sqlite3"
+
+    def __init__(self, path: str | os.PathLike[str], *, migrate_schema: bool = True):
+        self.path = Path(path) if os.fspath(path) != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = connect(path)
+            if migrate_schema:
+                migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Không mở được tệp dữ liệu {path}: {exc}. Tệp có thể bị hỏng hoặc không phải tệp của KhaoSat."
+            ) from exc
+        self._thread = threading.get_ident()
+        self._clock: HybridClock | None = None
+
+    @classmethod
+    def memory(cls) -> "Store":
+        return cls(":memory:")
+
+    @classmethod
+    def in_dir(cls, data_dir: str | os.PathLike[str]) -> "Store":
+        return cls(Path(data_dir) / cls.FILE_NAME)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- meta and profile --------------------------------------------------------------------
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def laptop_id(self) -> str:
+        value = self.meta("laptop_id")
+        if value is None:
+            with self.transaction():
+                value = self.meta("laptop_id")
+                if value is None:
+                    value = uuid.uuid4().hex[:16]
+                    self._set_meta("laptop_id", value)
+        return value
+
+    def profile(self) -> Profile:
+        role = self.meta("role")
+        return Profile(
+            laptop_id=self.laptop_id,
+            collaborator=self.meta("collaborator"),
+            unit_code=self.meta("unit_code"),
+            role=Role.parse(role) if role else None,  # type: ignore[arg-type]
+        )
+
+    def set_profile(self, *, unit_code: str, collaborator: str, role: Role) -> Profile:
+        with self.transaction():
+            self._set_meta("unit_code", unit_code)
+            self._set_meta("collaborator", collaborator)
+            self._set_meta("role", role.value)
+            if self.meta("initialised_at") is None:
+                self._set_meta("initialised_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return self.profile()
+
+    def schema_version(self) -> int:
+        return current_version(self.conn)
+
+    # --- settings ----------------------------------------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, ensure_ascii=False)),
+            )
+
+    def founding_rules(self) -> FoundingRules:
+        raw = self.setting("founding_minimums", {}) or {}
+        rules = FoundingRules()
+        minimums = dict(rules.minimums)
+        for kind in OrgKind:
+            if kind.value in raw:
+                minimums[kind] = raw[kind.value]
+        return FoundingRules(minimums)
+
+    def set_founding_rules(self, rules: FoundingRules) -> None:
+        self.set_setting("founding_minimums", {k.value: v for k, v in rules.minimums.items()})
+
+    # --- transactions ------------------------------------------------------------------------
+
+    def _check_thread(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError("a Store must be used on the thread that opened it")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls everything back. Nests as savepoints."""
+        self._check_thread()
+        if self.conn.in_transaction:
+            name = f"sp_{uuid.uuid4().hex[:8]}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            self.conn.execute(f"RELEASE {name}")
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def clock(self) -> HybridClock:
+        if self._clock is None:
+            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"))
+        return self._clock
+
+    @contextlib.contextmanager
+    def write(self, author: str | None = None) -> Iterator["Writer"]:
+        """A write transaction that logs every change. Yields a ``Writer``."""
+        from app.storage.writer import Writer
+
+        with self.transaction():
+            # Re-read the clock inside the lock: another process may have written since.
+            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"))
+            writer = Writer(self, author or self.meta("collaborator") or "?")
+            yield writer
+            if writer.last_stamp is not None:
+                self._set_meta("hlc_last", str(writer.last_stamp))
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def row(self, table: str, record_id: str) -> dict[str, Any] | None:
+        _check_table(table)
+        rows = self._rows(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+        return rows[0] if rows else None
+
+    def get(self, cls: type[R], record_id: str, *, include_deleted: bool = False) -> R | None:
+        row = self.row(cls.TABLE, record_id)
+        if row is None or (row["deleted"] and not include_deleted):
+            return None
+        return cls.from_row(row)  # type: ignore[return-value]
+
+    def find_by_tax_code(self, tax_code: str) -> list[Enterprise]:
+        rows = self._rows("SELECT * FROM enterprises WHERE tax_code = ? AND deleted = 0", (tax_code,))
+        return [Enterprise.from_row(r) for r in rows]  # type: ignore[misc]
+
+    def children(self, cls: type[R], enterprise_id: str, order: str = "") -> list[R]:
+        _check_table(cls.TABLE)
+        sql = f"SELECT * FROM {cls.TABLE} WHERE enterprise_id = ? AND deleted = 0"
+        if order:
+            sql += f" ORDER BY {order}"
+        return [cls.from_row(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
+
+    def search_enterprises(
+        self, query: str, *, limit: int = 100, ward_code: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Enterprises matching ``query`` (diacritic- and tone-insensitive), best first."""
+        expr = search.match_expression(query)
+        if expr is None:
+            return []
+        sql = (
+            "SELECT e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
+            "e.workforce_total, e.status FROM enterprise_fts f JOIN enterprises e ON e.rid = f.rowid "
+            "WHERE enterprise_fts MATCH ?"
+        )
+        params: list[Any] = [expr]
+        if ward_code:
+            sql += " AND e.ward_code = ?"
+            params.append(ward_code)
+        sql += " ORDER BY f.rank LIMIT ?"
+        params.append(limit)
+        return self._rows(sql, params)
+
+    def history(self, entity: str, record_id: str) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT seq, change_id, hlc, origin, author, wall_time, op, fields, received_via FROM changes "
+            "WHERE entity = ? AND record_id = ? ORDER BY hlc, seq",
+            (entity, record_id),
+        )
+        for r in rows:
+            r["fields"] = json.loads(r["fields"])
+        return rows
+
+    def changes_since(self, seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Changes in local arrival order after ``seq`` (the sync export builds on this)."""
+        sql = "SELECT * FROM changes WHERE seq > ? ORDER BY seq"
+        params: list[Any] = [seq]
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._rows(sql, params)
+        for r in rows:
+            r["fields"] = json.loads(r["fields"])
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in RECORD_TYPES:
+            out[table] = self.conn.execute(f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
+        out["deleted"] = sum(
+            self.conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 1").fetchone()[0] for t in RECORD_TYPES
+        )
+        out["changes"] = self.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+        return out
+
+    # --- maintenance -------------------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLite's integrity and foreign-key checks and our own (empty: all is well)."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+        problems += [f"khóa ngoại: {r}" for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
+        try:
+            self.conn.execute("INSERT INTO enterprise_fts(enterprise_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"chỉ mục tìm kiếm: {exc}")
+        if self.schema_version() != LATEST:
+            problems.append(f"lược đồ ở phiên bản {self.schema_version()}, cần {LATEST}")
+        return problems
+
+    def backup(self, destination: str | os.PathLike[str]) -> Path:
+        """Online, consistent copy of the database (safe while the program runs).
+
+        Written to a temporary name beside the destination, flushed, then renamed into place.
+        """
+        dest = Path(destination)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            target = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+                ok = target.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                target.close()
+            if ok != "ok":
+                raise StoreError(f"Bản sao lưu không toàn vẹn: {ok}")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return dest
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_table(table: str) -> None:
+    if table not in RECORD_TYPES:
+        raise ValueError(f"unknown table {table!r}")

@@ -1,0 +1,187 @@
+"""Writes that log themselves.
+
+A ``Writer`` lives inside one transaction (``Store.write()``). Each create, update or delete
+changes the record and appends one row to ``changes`` with the fields it touched, their old and
+new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from app.domain.records import RECORD_TYPES, Record
+from app.storage import search
+from app.storage.clock import Stamp
+
+if TYPE_CHECKING:
+    from app.storage.store import Store
+
+_COLUMNS: dict[str, list[str]] = {}
+
+
+def record_columns(table: str) -> list[str]:
+    """The data columns of a record table (dataclass fields, ``id`` first)."""
+    if table not in _COLUMNS:
+        _COLUMNS[table] = RECORD_TYPES[table].field_names()
+    return _COLUMNS[table]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class Writer:
+    def __init__(self, store: "Store", author: str):
+        self.store = store
+        self.conn = store.conn
+        self.author = author
+        self.txn = uuid.uuid4().hex
+        self.last_stamp: Stamp | None = None
+        self.entities: set[str] = set()
+        self.record_ids: set[str] = set()
+        self.count = 0
+        self._wall = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    # --- the log -----------------------------------------------------------------------------
+
+    def _stamp(self) -> str:
+        stamp = self.store.clock().now()
+        self.last_stamp = stamp
+        return str(stamp)
+
+    def _log(self, entity: str, record_id: str, op: str, fields: dict[str, list[Any]], hlc: str) -> None:
+        self.conn.execute(
+            "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, self.txn, hlc, self.store.laptop_id, self.author, self._wall,
+             entity, record_id, op, _dumps(fields)),
+        )
+        self.entities.add(entity)
+        self.record_ids.add(record_id)
+        self.count += 1
+
+    # --- records -----------------------------------------------------------------------------
+
+    def create(self, record: Record) -> Record:
+        table = record.TABLE
+        row = record.to_row()
+        if self.store.row(table, row["id"]) is not None:
+            raise ValueError(f"{table} {row['id']} already exists")
+        hlc = self._stamp()
+        cols = record_columns(table)
+        values = [row[c] for c in cols]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
+            f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?)"
+        )
+        cur = self.conn.execute(sql, [*values, hlc, hlc, self.store.laptop_id])
+        if table == "enterprises":
+            search.index_row(self.conn, cur.lastrowid, row)  # type: ignore[arg-type]
+        fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
+        self._log(table, row["id"], "create", fields, hlc)
+        return record
+
+    def update(self, record: Record) -> dict[str, list[Any]]:
+        """Write the fields that differ from the stored record. Returns {field: [old, new]}."""
+        table = record.TABLE
+        row = record.to_row()
+        current = self.store.row(table, row["id"])
+        if current is None:
+            raise KeyError(f"{table} {row['id']} does not exist")
+        if current["deleted"]:
+            raise ValueError(f"{table} {row['id']} is deleted")
+        changed = {c: [current[c], row[c]] for c in record_columns(table) if c != "id" and current[c] != row[c]}
+        if not changed:
+            return {}
+        hlc = self._stamp()
+        assignments = ", ".join(f"{c} = ?" for c in changed)
+        self.conn.execute(
+            f"UPDATE {table} SET {assignments}, updated_hlc = ? WHERE id = ?",
+            [*(v[1] for v in changed.values()), hlc, row["id"]],
+        )
+        if table == "enterprises" and any(c in search.INDEXED for c in changed):
+            search.index_row(self.conn, current["rid"], row)
+        self._log(table, row["id"], "update", changed, hlc)
+        return changed
+
+    def save(self, record: Record) -> dict[str, list[Any]]:
+        current = self.store.row(record.TABLE, record.id)
+        if current is None:
+            self.create(record)
+            return {"id": [None, record.id]}
+        return self.update(record)
+
+    def delete(self, table: str, record_id: str) -> bool:
+        """Tombstone a record. Returns False if it was already deleted."""
+        return self._set_deleted(table, record_id, True)
+
+    def restore(self, table: str, record_id: str) -> bool:
+        return self._set_deleted(table, record_id, False)
+
+    def _set_deleted(self, table: str, record_id: str, deleted: bool) -> bool:
+        current = self.store.row(table, record_id)
+        if current is None:
+            raise KeyError(f"{table} {record_id} does not exist")
+        if bool(current["deleted"]) == deleted:
+            return False
+        hlc = self._stamp()
+        self.conn.execute(f"UPDATE {table} SET deleted = ?, updated_hlc = ? WHERE id = ?", (int(deleted), hlc, record_id))
+        if table == "enterprises":
+            current["deleted"] = int(deleted)
+            search.index_row(self.conn, current["rid"], current)
+        self._log(table, record_id, "delete" if deleted else "restore", {"deleted": [int(not deleted), int(deleted)]}, hlc)
+        return True
+
+    def create_many(self, records: Iterable[Record]) -> int:
+        """Bulk create (demo data, list import): ``executemany`` in this one transaction.
+
+        Each record still gets its own change-log row and search-index entry.
+        """
+        by_table: dict[str, list[Record]] = {}
+        for r in records:
+            by_table.setdefault(r.TABLE, []).append(r)
+        total = 0
+        origin = self.store.laptop_id
+        for table, items in by_table.items():
+            cols = record_columns(table)
+            rows, log = [], []
+            for rec in items:
+                row = rec.to_row()
+                hlc = self._stamp()
+                rows.append([*(row[c] for c in cols), hlc, hlc, origin])
+                fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
+                log.append((uuid.uuid4().hex, self.txn, hlc, origin, self.author, self._wall,
+                            table, row["id"], "create", _dumps(fields)))
+            self.conn.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
+                f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?)",
+                rows,
+            )
+            self.conn.executemany(
+                "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                log,
+            )
+            if table == "enterprises":
+                ids = [r.id for r in items]
+                for chunk_start in range(0, len(ids), 500):
+                    chunk = ids[chunk_start : chunk_start + 500]
+                    cur = self.conn.execute(
+                        f"SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
+                        f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                    cols_idx = [d[0] for d in cur.description]
+                    self.conn.executemany(
+                        "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(r[0], *search.index_values(dict(zip(cols_idx, r)))) for r in cur.fetchall()],
+                    )
+            self.entities.add(table)
+            self.count += len(items)
+            total += len(items)
+        return total
