@@ -52,7 +52,7 @@ def check_digit(first9: str) -> int | None:
 
 
 def is_valid_10(digits: str) -> bool:
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not digits.isdigit() or digits[2:9] == "0000000":
         return False
     expected = check_digit(digits[:9])
     return expected is not None and expected == int(digits[9])
@@ -101,6 +101,8 @@ def parse(raw: str | None) -> TaxCodeResult:
 
 
 def _check_digit_message(main: str) -> str:
+    if main[2:9] == "0000000":
+        return "Mã số thuế không hợp lệ: bảy chữ số sau mã tỉnh (chữ số 3 đến 9) không thể đều là 0."
     expected = check_digit(main[:9])
     if expected is None:
         return "Mã số thuế không hợp lệ: 9 chữ số đầu không thể có chữ số kiểm tra. Hãy xem lại giấy tờ."

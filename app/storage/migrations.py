@@ -221,15 +221,17 @@ def current_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST) -> list[int]:
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
     """Bring the schema up to ``target``. Each step is its own transaction. Returns steps applied."""
     from app.storage.store import StoreError
 
+    latest = MIGRATIONS[-1][0]
+    target = latest if target is None else target
     version = current_version(conn)
-    if version > LATEST:
+    if version > latest:
         raise StoreError(
             f"Tệp dữ liệu được tạo bởi phiên bản KhaoSat mới hơn (lược đồ {version}, "
-            f"phiên bản này chỉ đọc được đến {LATEST}). Hãy cập nhật KhaoSat."
+            f"phiên bản này chỉ đọc được đến {latest}). Hãy cập nhật KhaoSat."
         )
     applied = []
     for number, description, step in MIGRATIONS:

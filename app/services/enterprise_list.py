@@ -1,0 +1,184 @@
+"""The enterprise list: search, filters, sorting and paging in SQL (no Qt).
+
+The desktop list shows 100,000 enterprises by asking for one page at a time; ``count`` gives the
+number of rows for the scroll bar and the status bar. Search uses the store's full-text index on
+folded text (``app.storage.search.match_expression``: the same as ``Store.search_enterprises``),
+so "nguyen thi hang" finds "Nguyễn Thị Hằng".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.domain.vocab import EnterpriseStatus, OrgKind
+from app.storage import search
+from app.storage.store import Store
+
+DEFAULT_WORKFORCE_THRESHOLDS = (20, 500)  # local choice: "under 20", "20-499", "500 and more"
+
+
+class WorkforceGroup:
+    SMALL = "small"  # under the first threshold
+    MEDIUM = "medium"  # between the thresholds
+    LARGE = "large"  # the second threshold and more
+    UNKNOWN = "unknown"  # not recorded
+
+
+def workforce_groups(thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS) -> list[tuple[str, str]]:
+    """(code, Vietnamese label) of each workforce group."""
+    low, high = thresholds
+    return [
+        (WorkforceGroup.SMALL, f"Dưới {low} lao động"),
+        (WorkforceGroup.MEDIUM, f"Từ {low} đến {high - 1} lao động"),
+        (WorkforceGroup.LARGE, f"Từ {high} lao động trở lên"),
+        (WorkforceGroup.UNKNOWN, "Chưa rõ số lao động"),
+    ]
+
+
+SORT_COLUMNS: dict[str, str] = {
+    "name": "e.name",
+    "tax_code": "e.tax_code",
+    "address": "e.address",
+    "ward": "e.ward_code",
+    "workforce": "e.workforce_total",
+    "status": "e.status",
+    "last_visit": "last_visit",
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list shows. An empty query shows every enterprise, by name."""
+
+    text: str = ""
+    statuses: frozenset[EnterpriseStatus] = frozenset()
+    missing: frozenset[OrgKind] = frozenset()  # enterprises without a founded organisation of each kind
+    workforce: str | None = None  # a WorkforceGroup code
+    not_visited_months: int | None = None  # no visit in the last N months (or never)
+    ward_code: str | None = None
+    sort: str | None = None  # a SORT_COLUMNS key; None: by relevance when searching, else by name
+    descending: bool = False
+    thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS
+    today: date = field(default_factory=date.today)
+
+    def replace(self, **changes: Any) -> "ListQuery":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.text.strip() or self.statuses or self.missing or self.workforce
+                    or self.not_visited_months or self.ward_code)
+
+
+def _months_before(day: date, months: int) -> date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    import calendar
+
+    return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def _where(q: ListQuery) -> tuple[str, str, list[Any], bool]:
+    """(FROM ... clause, WHERE clause, params, has_fts)."""
+    params: list[Any] = []
+    conds = ["e.deleted = 0"]
+    source = "enterprises e"
+    has_fts = False
+    expr = search.match_expression(q.text) if q.text.strip() else None
+    if expr is not None:
+        source = "enterprise_fts f JOIN enterprises e ON e.rid = f.rowid"
+        conds.insert(0, "enterprise_fts MATCH ?")
+        params.append(expr)
+        has_fts = True
+    if q.statuses:
+        conds.append(f"e.status IN ({', '.join('?' * len(q.statuses))})")
+        params.extend(sorted(s.value for s in q.statuses))
+    for kind in sorted(q.missing, key=lambda k: k.value):
+        conds.append(
+            "NOT EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = ? "
+            "AND o.status = 'founded' AND o.deleted = 0)"
+        )
+        params.append(kind.value)
+    low, high = q.thresholds
+    if q.workforce == WorkforceGroup.SMALL:
+        conds.append("e.workforce_total < ?")
+        params.append(low)
+    elif q.workforce == WorkforceGroup.MEDIUM:
+        conds.append("e.workforce_total >= ? AND e.workforce_total < ?")
+        params.extend([low, high])
+    elif q.workforce == WorkforceGroup.LARGE:
+        conds.append("e.workforce_total >= ?")
+        params.append(high)
+    elif q.workforce == WorkforceGroup.UNKNOWN:
+        conds.append("e.workforce_total IS NULL")
+    if q.not_visited_months:
+        since = _months_before(q.today, q.not_visited_months)
+        conds.append(
+            "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
+            "AND v.visit_date >= ?)"
+        )
+        params.append(since.isoformat())
+    if q.ward_code:
+        conds.append("e.ward_code = ?")
+        params.append(q.ward_code)
+    return source, " AND ".join(conds), params, has_fts
+
+
+def count(store: Store, q: ListQuery) -> int:
+    source, where, params, _ = _where(q)
+    return store.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+
+
+_LAST_VISIT = (
+    "(SELECT max(v.visit_date) FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0)"
+)
+PAGE_COLUMNS = ("id", "name", "tax_code", "address", "ward_code", "workforce_total", "status", "founded",
+                "last_visit")
+
+
+def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind."""
+    source, where, params, has_fts = _where(q)
+    if q.sort in SORT_COLUMNS:
+        direction = "DESC" if q.descending else "ASC"
+        order = f"{SORT_COLUMNS[q.sort]} {direction}, e.rid"
+        if q.sort in ("workforce", "last_visit", "address"):
+            # unknown values last whichever the direction
+            order = f"{SORT_COLUMNS[q.sort]} IS NULL, {order}"
+    elif has_fts:
+        order = "f.rank, e.rid"
+    else:
+        order = "e.name, e.rid"
+    select_last = _LAST_VISIT if q.sort == "last_visit" else "NULL"
+    sql = (
+        f"SELECT e.id, e.name, e.tax_code, e.address, e.ward_code, e.workforce_total, e.status, "
+        f"{select_last} AS last_visit FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    cur = store.conn.execute(sql, [*params, limit, offset])
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    # The per-row extras for just this page (cheap: indexed look-ups).
+    for row in rows:
+        if q.sort != "last_visit":
+            row["last_visit"] = store.conn.execute(
+                "SELECT max(visit_date) FROM visits WHERE enterprise_id = ? AND deleted = 0", (row["id"],)
+            ).fetchone()[0]
+        kinds = store.conn.execute(
+            "SELECT kind FROM organisations WHERE enterprise_id = ? AND status = 'founded' AND deleted = 0",
+            (row["id"],),
+        ).fetchall()
+        row["founded"] = frozenset(k for (value,) in kinds if (k := OrgKind.parse(value)) is not None)
+    return rows
+
+
+def ward_codes_in_use(store: Store) -> list[str]:
+    """Wards that have at least one enterprise (for the ward filter)."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT ward_code FROM enterprises WHERE deleted = 0 ORDER BY ward_code")]
+
+
+def total(store: Store) -> int:
+    return store.conn.execute("SELECT count(*) FROM enterprises WHERE deleted = 0").fetchone()[0]

@@ -1,0 +1,92 @@
+"""Migrations: from an empty file and from every earlier version, up to the latest."""
+
+import sqlite3
+
+import pytest
+
+from app.storage import Store, StoreError
+from app.storage.migrations import LATEST, MIGRATIONS, current_version, migrate
+from app.storage.store import connect
+
+
+def schema(conn):
+    return sorted(
+        (r[0], r[1], r[2])
+        for r in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+    )
+
+
+def test_migrations_are_numbered_in_order():
+    numbers = [m[0] for m in MIGRATIONS]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert numbers[0] == 1
+
+
+def test_from_empty_file(tmp_path):
+    conn = connect(tmp_path / "a.sqlite3")
+    assert current_version(conn) == 0
+    assert migrate(conn) == [m[0] for m in MIGRATIONS]
+    assert current_version(conn) == LATEST
+    recorded = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert recorded == [m[0] for m in MIGRATIONS]
+    assert migrate(conn) == []  # idempotent
+
+
+@pytest.mark.parametrize("start", [m[0] for m in MIGRATIONS[:-1]])
+def test_from_every_earlier_version_keeps_data(tmp_path, start):
+    path = tmp_path / "old.sqlite3"
+    conn = connect(path)
+    migrate(conn, target=start)
+    assert current_version(conn) == start
+    # an enterprise as an older version would have written it (the v1 columns only)
+    conn.execute(
+        "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
+        "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
+    )
+    if start >= 2:  # versions with the search index kept it in step
+        from app.storage.search import index_row
+
+        index_row(conn, conn.execute("SELECT rid FROM enterprises").fetchone()[0],
+                  {"name": "Công ty TNHH Hòa Bình", "tax_code": "0100109106"})
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version() == LATEST
+        assert store.integrity_check() == []
+        assert [r["id"] for r in store.search_enterprises("hoa binh")] == ["e-1"]
+    # the schema reached is the same as from an empty file
+    fresh = connect(tmp_path / "fresh.sqlite3")
+    migrate(fresh)
+    upgraded = connect(path)
+    assert [s[:2] for s in schema(upgraded)] == [s[:2] for s in schema(fresh)]
+
+
+def test_failed_migration_rolls_back(tmp_path, monkeypatch):
+    from app.storage import migrations
+
+    def broken(conn):
+        conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS, (LATEST + 1, "broken", broken)])
+    monkeypatch.setattr(migrations, "LATEST", LATEST + 1)
+    conn = connect(tmp_path / "b.sqlite3")
+    with pytest.raises(RuntimeError):
+        migrations.migrate(conn)
+    assert current_version(conn) == LATEST
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_newer_file_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {LATEST + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="phiên bản KhaoSat mới hơn"):
+        Store(path)
+
+
+def test_not_a_database_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="Không mở được tệp dữ liệu"):
+        Store(path)
