@@ -208,10 +208,148 @@ def _v3_settings_and_offices(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_sync(conn: sqlite3.Connection) -> None:
+    """Signed, encrypted bundles (app/sync): keys, registry, chains, receipts, conflicts, quarantine."""
+    run_script(conn,
+        """
+        -- This machine's own key pairs (private halves live in the data folder, never here).
+        CREATE TABLE sync_keys (
+            keyid TEXT PRIMARY KEY,
+            sign_pub BLOB NOT NULL,
+            enc_pub BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'retired')),
+            doc BLOB NOT NULL
+        );
+        -- Registered machines (laptops below us, offices above us), one row per key.
+        CREATE TABLE sync_peers (
+            keyid TEXT PRIMARY KEY,
+            laptop_id TEXT NOT NULL,
+            sign_pub BLOB NOT NULL,
+            enc_pub BLOB NOT NULL,
+            fingerprint TEXT NOT NULL,
+            name TEXT,
+            unit_code TEXT NOT NULL,
+            role TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'superseded', 'revoked')),
+            revoked_after_seq INTEGER,
+            revoked_at TEXT,
+            registered_at TEXT NOT NULL,
+            registered_via TEXT,
+            is_destination INTEGER NOT NULL DEFAULT 0,
+            doc BLOB NOT NULL
+        );
+        CREATE INDEX sync_peers_laptop ON sync_peers(laptop_id);
+        -- Bundles seen, per chain (sender -> recipient): sequence and hash of the previous one.
+        CREATE TABLE sync_chains (
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prev TEXT,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (sender, recipient, seq)
+        ) WITHOUT ROWID;
+        -- Signed envelopes received (kept to relay them upward intact).
+        CREATE TABLE sync_envelopes (
+            eid INTEGER PRIMARY KEY AUTOINCREMENT,
+            hash TEXT NOT NULL UNIQUE,
+            signer TEXT NOT NULL,
+            keyid TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            relayed_by TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            data BLOB NOT NULL
+        );
+        -- Bundles this machine wrote, per destination; acked_at set when a receipt confirms one.
+        CREATE TABLE sync_exports (
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prev TEXT,
+            created_at TEXT NOT NULL,
+            max_change_seq INTEGER NOT NULL,
+            max_envelope_id INTEGER NOT NULL,
+            changes INTEGER NOT NULL,
+            envelopes INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            acked_at TEXT,
+            PRIMARY KEY (recipient, seq)
+        ) WITHOUT ROWID;
+        -- Concurrent edits: both values kept; winner is the provisional value shown everywhere.
+        CREATE TABLE sync_conflicts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('field', 'edit_delete')),
+            change_a TEXT NOT NULL,
+            value_a TEXT,
+            hlc_a TEXT NOT NULL,
+            change_b TEXT NOT NULL,
+            value_b TEXT,
+            hlc_b TEXT NOT NULL,
+            winner TEXT NOT NULL,
+            found_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT,
+            UNIQUE (entity, record_id, field, change_a, change_b)
+        );
+        CREATE INDEX sync_conflicts_open ON sync_conflicts(resolved_at, entity, record_id);
+        -- Bundles not merged: forks (same sequence, different content) and the like.
+        CREATE TABLE sync_quarantine (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            reason TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            data BLOB NOT NULL
+        );
+        -- Children that arrived before their parent: applied when the parent comes.
+        CREATE TABLE sync_pending (
+            change_id TEXT PRIMARY KEY,
+            parent_id TEXT NOT NULL,
+            signer_unit TEXT NOT NULL,
+            envelope TEXT NOT NULL,
+            change TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX sync_pending_parent ON sync_pending(parent_id);
+        -- The same tax code under two record ids: a person merges them explicitly.
+        CREATE TABLE sync_duplicates (
+            id_a TEXT NOT NULL,
+            id_b TEXT NOT NULL,
+            tax_code TEXT NOT NULL,
+            found_at TEXT NOT NULL,
+            resolved_at TEXT,
+            PRIMARY KEY (id_a, id_b)
+        ) WITHOUT ROWID;
+        -- Which envelope brought each merged change (who captured it: changes.origin; who relayed it:
+        -- sync_envelopes.relayed_by).
+        CREATE TABLE sync_change_sources (
+            change_id TEXT PRIMARY KEY,
+            envelope TEXT NOT NULL
+        ) WITHOUT ROWID;
+        -- Every import attempt and its outcome (the report shown to the user).
+        CREATE TABLE sync_imports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            report TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
     (3, "settings and office chain", _v3_settings_and_offices),
+    (4, "signed bundles: keys, registry, chains, conflicts, quarantine", _v4_sync),
 ]
 
 LATEST = MIGRATIONS[-1][0]
