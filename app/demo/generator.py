@@ -165,9 +165,11 @@ class _Gen:
         r = self.rng
         total = e.workforce_total or 0
         out = []
-        base = {OrgKind.PARTY: 0.05, OrgKind.UNION: 0.25, OrgKind.YOUTH: 0.12, OrgKind.WOMEN: 0.08,
-                OrgKind.VETERANS: 0.03}
-        size_boost = 0.0 if total < 20 else (0.35 if total < 500 else 0.6)
+        # Rough shares seen in the seed articles: unions are the most common, Party
+        # organisations and Veterans' branches the rarest; big enterprises have more of them.
+        base = {OrgKind.PARTY: 0.01, OrgKind.UNION: 0.04, OrgKind.YOUTH: 0.02, OrgKind.WOMEN: 0.015,
+                OrgKind.VETERANS: 0.005}
+        size_boost = 0.0 if total < 20 else (0.12 if total < 500 else 0.45)
         for kind, p in base.items():
             minimum = DEFAULT_RULES.minimum(kind) or 3
             if total < minimum:
@@ -200,7 +202,7 @@ class _Gen:
                     org.status = OrgStatus.DISSOLVED
                     org.dissolved_date = self.date_between(founded_on + timedelta(days=30), self.o.today)
                 out.append(org)
-            elif roll < p_founded + 0.2:
+            elif roll < p_founded + 0.06:
                 org.status = OrgStatus.MOBILISING
                 org.mobilising_since = self.date_between(self.start, self.o.today)
                 out.append(org)

@@ -7,6 +7,7 @@ Dates are ``datetime.date``; counts are ``int`` or ``None`` (unknown). Every rec
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,13 +32,17 @@ class Record:
 
     @classmethod
     def field_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
+        return list(_field_names(cls))
 
     def to_row(self) -> dict[str, Any]:
         """Stored form: dates as ISO strings, enums as codes, booleans as 0/1."""
+        values = self.__dict__
         row: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            row[f.name] = to_stored(getattr(self, f.name))
+        for name in _field_names(type(self)):
+            value = values[name]
+            kind = type(value)
+            # plain values first: this runs for every record of a bulk import
+            row[name] = value if (value is None or kind is str or kind is int) else to_stored(value)
         return row
 
     @classmethod
@@ -52,6 +57,11 @@ class Record:
     @classmethod
     def label(cls, name: str) -> str:
         return cls.LABELS.get(name, name)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def to_stored(value: Any) -> Any:

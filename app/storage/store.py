@@ -69,6 +69,9 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
             raise StoreError(f"Không bật được chế độ ghi an toàn (WAL) cho tệp dữ liệu: {mode}.")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 15000")
+    # 32 MB of page cache: random UUID keys touch pages all over the indexes; the default 2 MB
+    # made bulk writes spill and re-read pages (measured in bench/bench_foundation.py).
+    conn.execute("PRAGMA cache_size = -32768")
     return conn
 
 
