@@ -250,7 +250,9 @@ def _v4_sync(conn: sqlite3.Connection) -> None:
             received_at TEXT NOT NULL,
             PRIMARY KEY (sender, recipient, seq)
         ) WITHOUT ROWID;
-        -- Signed envelopes received (kept to relay them upward intact).
+        -- Signed envelopes received (kept to relay them upward intact). A merged change's
+        -- changes.received_via is the hash of the envelope that carried it: who captured it is
+        -- changes.origin, who relayed it is relayed_by here.
         CREATE TABLE sync_envelopes (
             eid INTEGER PRIMARY KEY AUTOINCREMENT,
             hash TEXT NOT NULL UNIQUE,
@@ -326,12 +328,6 @@ def _v4_sync(conn: sqlite3.Connection) -> None:
             found_at TEXT NOT NULL,
             resolved_at TEXT,
             PRIMARY KEY (id_a, id_b)
-        ) WITHOUT ROWID;
-        -- Which envelope brought each merged change (who captured it: changes.origin; who relayed it:
-        -- sync_envelopes.relayed_by).
-        CREATE TABLE sync_change_sources (
-            change_id TEXT PRIMARY KEY,
-            envelope TEXT NOT NULL
         ) WITHOUT ROWID;
         -- Every import attempt and its outcome (the report shown to the user).
         CREATE TABLE sync_imports (
