@@ -96,6 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query", metavar="TÊN")
     s.add_argument("--province", metavar="MÃ")
 
+    s = sub.add_parser("offices", help="chuỗi cơ quan cấp trên (phường → trung gian → tỉnh)")
+    osub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    osub.add_parser("list", help="liệt kê các cơ quan theo chuỗi báo cáo")
+    o = osub.add_parser("add", help="thêm một cơ quan")
+    o.add_argument("--name", required=True, metavar="TÊN")
+    o.add_argument("--role", required=True, choices=["ward_office", "middle_office", "province_office"])
+    o.add_argument("--unit", required=True, metavar="MÃ")
+    o.add_argument("--parent", metavar="ID", help="ID của cơ quan cấp trên")
+    o = osub.add_parser("remove", help="bỏ một cơ quan")
+    o.add_argument("id", metavar="ID")
+
     for extra in EXTRA_PARSERS:
         extra(sub)
     return p
@@ -315,6 +326,33 @@ def _units(args: argparse.Namespace) -> int:
     for u in found:
         parent = units.province(u.province_code) if u.province_code else None
         _print(f"{u.code}  {u.name}" + (f", {parent.name}" if parent else ""))
+    return 0
+
+
+@command("offices")
+def _offices(args: argparse.Namespace) -> int:
+    from app.domain import units
+    from app.domain.offices import Office, chain_above
+    from app.domain.vocab import Role
+    from app.services.offices import list_offices, remove_office, save_office
+
+    with _open_store(args) as store:
+        if args.action == "add":
+            office = save_office(store, Office(name=args.name, role=Role(args.role), unit_code=args.unit,
+                                               parent_id=args.parent))
+            _print(f"Đã thêm {office.name} ({office.id}).")
+            return 0
+        if args.action == "remove":
+            remove_office(store, args.id)
+            _print("Đã bỏ cơ quan.")
+            return 0
+        offices = list_offices(store)
+        if not offices:
+            _print("Chưa khai báo cơ quan nào. Thêm bằng: khaosat offices add --name ... --role ... --unit ...")
+            return 0
+        for o in sorted(offices, key=lambda o: (o.role.value != "ward_office", o.name)):
+            chain = " → ".join(x.name for x in chain_above(offices, o.id))
+            _print(f"{o.id}  {o.role.label}: {o.name} [{units.unit_name(o.unit_code)}]   {chain}")
     return 0
 
 
