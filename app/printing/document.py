@@ -1,0 +1,206 @@
+"""A small toolkit for Vietnamese administrative documents on reportlab.
+
+Page: A4 portrait with the margins of Nghị định 30/2020/NĐ-CP (top 20 mm, bottom 20 mm, left
+30 mm, right 15 mm). The header follows Nghị định 30 (state style) or Hướng dẫn 36-HD/VPTW
+(Party style): the issuing body top left under its superior body, the number below it; top right
+the national motto ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" over the underlined "Độc lập - Tự do -
+Hạnh phúc") or "ĐẢNG CỘNG SẢN VIỆT NAM" underlined; then the place and date in italics.
+
+Every string drawn goes through ``nfc``: names typed in NFD (macOS, some keyboards) print as whole
+letters and come back NFC from text extraction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from app.domain.vnformat import long_date
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_TOP = 20 * mm
+MARGIN_BOTTOM = 20 * mm
+MARGIN_LEFT = 30 * mm
+MARGIN_RIGHT = 15 * mm
+CONTENT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+
+PDF_CREATOR = "KhaoSat"
+
+
+class DocStyle(str, Enum):
+    PARTY = "party"  # Hướng dẫn 36-HD/VPTW: "ĐẢNG CỘNG SẢN VIỆT NAM", "Số 12-BC/ĐU"
+    STATE = "state"  # Nghị định 30/2020/NĐ-CP: national motto, "Số: 12/BC-UBND"
+
+    @property
+    def label(self) -> str:
+        return "Văn bản của Đảng" if self is DocStyle.PARTY else "Văn bản hành chính nhà nước"
+
+
+def nfc(text: object) -> str:
+    """NFC text for drawing; ``None`` gives ""."""
+    if text is None:
+        return ""
+    return unicodedata.normalize("NFC", str(text))
+
+
+def upper_vi(text: str) -> str:
+    return nfc(text).upper()
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut with "…" so that it fits ``width`` (one line)."""
+    text = nfc(text)
+    if stringWidth(text, font, size) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if stringWidth(text[:mid].rstrip() + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
+
+
+def wrap(text: str, font: str, size: float, width: float, max_lines: int | None = None) -> list[str]:
+    """Lines of ``text`` wrapped at ``width``; the last kept line ends with "…" if text was cut."""
+    lines = simpleSplit(nfc(text), font, size, width) if text else []
+    if max_lines is not None and len(lines) > max_lines:
+        kept = lines[:max_lines]
+        kept[-1] = fit(kept[-1] + " " + " ".join(lines[max_lines:]), font, size, width)
+        return kept
+    return lines
+
+
+def document_number(style: DocStyle, number: str | int | None, code: str) -> str:
+    """ "Số 12-BC/ĐU" (Party) or "Số: 12/BC-UBND" (state); blank for the clerk to fill if no number."""
+    n = nfc(number).strip() if number not in (None, "") else "\u00a0" * 8
+    if style is DocStyle.PARTY:
+        return f"Số {n}-{nfc(code)}"
+    return f"Số: {n}/{nfc(code)}"
+
+
+@dataclass
+class AdminHeader:
+    """The top of an administrative document."""
+
+    style: DocStyle
+    issuing_body: str  # "ĐẢNG ỦY PHƯỜNG HOÀN KIẾM"
+    superior_body: str | None = None  # "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI"
+    number: str | None = None  # the document number, e.g. "12"; None: left blank for the clerk
+    number_code: str = "BC/ĐU"  # the type and body code after the number
+    place: str = ""  # "Hoàn Kiếm"
+    on: date = field(default_factory=date.today)
+
+
+def draw_centered_lines(c, lines: list[tuple[str, str, float]], cx: float, top: float,
+                        leading: float = 1.2) -> float:
+    """Draw (text, font, size) lines centred on ``cx`` from ``top`` down; returns the y below them."""
+    y = top
+    for text, font, size in lines:
+        y -= size * leading
+        c.setFont(font, size)
+        c.drawCentredString(cx, y + size * 0.22, text)
+    return y
+
+
+def draw_admin_header(c, h: AdminHeader, top: float | None = None) -> float:
+    """Draw the administrative header on canvas ``c``; returns the y of its bottom edge."""
+    register()
+    top = PAGE_HEIGHT - MARGIN_TOP if top is None else top
+    left_w = 78 * mm
+    right_w = CONTENT_WIDTH - left_w
+    lcx = MARGIN_LEFT + left_w / 2
+    rcx = MARGIN_LEFT + left_w + right_w / 2
+
+    # left: superior body, issuing body (bold), a star or a short rule, the number
+    lines: list[tuple[str, str, float]] = []
+    size = 13
+    if h.superior_body:
+        for t in wrap(upper_vi(h.superior_body), SERIF, size, left_w):
+            lines.append((t, SERIF, size))
+    for t in wrap(upper_vi(h.issuing_body), SERIF_BOLD, size, left_w):
+        lines.append((t, SERIF_BOLD, size))
+    y = draw_centered_lines(c, lines, lcx, top)
+    if h.style is DocStyle.PARTY:
+        c.setFont(SERIF, size)
+        y -= size * 1.1
+        c.drawCentredString(lcx, y + 3, "*")
+    else:
+        last_w = stringWidth(lines[-1][0], SERIF_BOLD, size)
+        rule = min(last_w, 40 * mm) / 2
+        y -= 3
+        c.setLineWidth(0.6)
+        c.line(lcx - rule, y + 1, lcx + rule, y + 1)
+    c.setFont(SERIF, size)
+    y -= size * 1.3
+    c.drawCentredString(lcx, y + 3, document_number(h.style, h.number, h.number_code))
+    left_bottom = y
+
+    # right: the motto, underlined, then place and date in italics
+    if h.style is DocStyle.PARTY:
+        motto = [("ĐẢNG CỘNG SẢN VIỆT NAM", SERIF_BOLD, 14)]
+    else:
+        motto = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SERIF_BOLD, 12),
+                 ("Độc lập - Tự do - Hạnh phúc", SERIF_BOLD, 13)]
+    ry = draw_centered_lines(c, motto, rcx, top)
+    last_text, last_font, last_size = motto[-1]
+    w = stringWidth(last_text, last_font, last_size)
+    c.setLineWidth(0.6)
+    ry -= 1
+    c.line(rcx - w / 2, ry, rcx + w / 2, ry)
+    c.setFont(SERIF_ITALIC, 13)
+    ry -= 13 * 1.6
+    place_date = long_date(h.on, nfc(h.place) or None)
+    c.drawCentredString(rcx, ry + 3, fit(place_date, SERIF_ITALIC, 13, right_w))
+    return min(left_bottom, ry) - 4 * mm
+
+
+@dataclass
+class SignatureBlock:
+    """The bottom of a document: recipients on the left, the signer on the right."""
+
+    recipients: list[str] = field(default_factory=list)  # "- Như trên,", "- Lưu VP."
+    capacity: list[str] = field(default_factory=list)  # ["T/M ĐẢNG ỦY", "BÍ THƯ"]
+    signer: str = ""  # the name under the signature space (may be blank: written by hand)
+
+
+def draw_signature_block(c, s: SignatureBlock, top: float, sign_space: float = 24 * mm) -> float:
+    """Draw the signature block from ``top`` down; returns the y of its bottom edge."""
+    register()
+    left_w = 70 * mm
+    rcx = MARGIN_LEFT + left_w + (CONTENT_WIDTH - left_w) / 2
+    y = top
+    if s.recipients:
+        c.setFont(SERIF_BOLD, 12)
+        c.drawString(MARGIN_LEFT, y - 12, "Nơi nhận:")
+        yy = y - 12
+        c.setFont(SERIF, 11)
+        for r in s.recipients:
+            yy -= 13
+            c.drawString(MARGIN_LEFT, yy, fit(r, SERIF, 11, left_w))
+        left_bottom = yy
+    else:
+        left_bottom = y
+    ry = draw_centered_lines(c, [(upper_vi(t), SERIF_BOLD, 13) for t in s.capacity], rcx, y)
+    ry -= sign_space
+    if s.signer:
+        c.setFont(SERIF_BOLD, 13)
+        c.drawCentredString(rcx, ry, nfc(s.signer))
+    return min(left_bottom, ry) - 4 * mm
+
+
+def set_metadata(c, title: str, subject: str = "") -> None:
+    c.setTitle(nfc(title))
+    c.setAuthor(PDF_CREATOR)
+    c.setCreator(PDF_CREATOR)
+    if subject:
+        c.setSubject(nfc(subject))

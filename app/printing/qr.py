@@ -1,0 +1,177 @@
+"""QR codes: the module matrix from reportlab's encoder, drawn as ONE filled path.
+
+reportlab's ``QrCodeWidget`` encodes twice and makes one drawing object per module (about 55 ms a
+page). Here the data is encoded once and the dark modules are written as one path of rectangles,
+one rectangle per horizontal run (no hairline seams between modules in viewers: the whole symbol
+is a single fill).
+
+Mask choice: the standard has the encoder score all eight masks (penalty rules N1-N4) and keep
+the best; in pure Python that costs about 2 ms more per code, which is most of the QR's cost in a
+batch of 1,000 forms. Any mask decodes, so batches of visit forms use a fixed mask
+(``best_mask=False``, about 0.9 ms a code) and single documents such as the key registration form
+score all eight (``best_mask=True``). Both are checked with zbarimg in tests/printing.
+
+The texts encoded (documented in docs/printing.md):
+
+``KHAOSAT:F1:<ENTERPRISE UUID>:<TAX CODE>``
+    a visit form (``F1`` = form version 1). Upper case so the code uses the compact
+    alphanumeric mode; ``parse_form_code`` accepts any case and surrounding spaces.
+``KHAOSAT:K1:<LAPTOP ID>:<FINGERPRINT>``
+    a key registration form; the fingerprint is encoded exactly as given.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode import qrencoder
+
+PREFIX = "KHAOSAT"
+FORM_VERSION = "F1"
+KEY_FORM_VERSION = "K1"
+KNOWN_FORM_VERSIONS = ("F1",)
+
+_LEVELS = {
+    "L": qrencoder.QRErrorCorrectLevel.L,
+    "M": qrencoder.QRErrorCorrectLevel.M,
+    "Q": qrencoder.QRErrorCorrectLevel.Q,
+    "H": qrencoder.QRErrorCorrectLevel.H,
+}
+
+
+class FormCodeError(ValueError):
+    """The text is not a KhaoSat form code (Vietnamese message)."""
+
+
+@dataclass(frozen=True)
+class FormCode:
+    kind: str  # "visit" or "key"
+    version: str  # "F1", "K1"
+    enterprise_id: str | None = None  # canonical lower-case UUID (visit forms)
+    tax_code: str | None = None
+    laptop_id: str | None = None  # key forms
+    fingerprint: str | None = None
+
+
+def visit_form_code(enterprise_id: str, tax_code: str | None) -> str:
+    """The text in a visit form's QR code."""
+    eid = str(uuid.UUID(enterprise_id)).upper()
+    return f"{PREFIX}:{FORM_VERSION}:{eid}:{(tax_code or '').strip().upper()}"
+
+
+def key_form_code(laptop_id: str, fingerprint: str) -> str:
+    """The text in a key registration form's QR code."""
+    return f"{PREFIX}:{KEY_FORM_VERSION}:{laptop_id.strip()}:{fingerprint.strip()}"
+
+
+_VISIT_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36}):([0-9A-Z-]*)$")
+_KEY_RE = re.compile(r"^KHAOSAT:(K\d+):([^:\s]+):(.+)$", re.IGNORECASE)
+
+
+def parse_form_code(text: str) -> FormCode:
+    """Read a code typed or scanned from a printed form. Raises ``FormCodeError`` (Vietnamese)."""
+    raw = (text or "").strip()
+    if not raw:
+        raise FormCodeError("Chưa nhập mã trên phiếu.")
+    key = _KEY_RE.match(raw)
+    if key and key.group(1).upper() == KEY_FORM_VERSION:
+        return FormCode("key", KEY_FORM_VERSION, laptop_id=key.group(2), fingerprint=key.group(3))
+    t = re.sub(r"\s+", "", raw).upper()
+    m = _VISIT_RE.match(t)
+    if not m:
+        if t.startswith(PREFIX + ":"):
+            raise FormCodeError(f"Mã «{raw}» không đúng dạng mã phiếu KhaoSat (KHAOSAT:F1:...). "
+                                "Hãy quét lại hoặc nhập đủ mã in dưới mã QR.")
+        raise FormCodeError(f"«{raw}» không phải mã phiếu KhaoSat. Mã in dưới mã QR có dạng "
+                            "KHAOSAT:F1:<mã doanh nghiệp>:<mã số thuế>.")
+    version, eid, tax = m.groups()
+    if version not in KNOWN_FORM_VERSIONS:
+        raise FormCodeError(f"Phiếu mẫu {version} do phiên bản KhaoSat mới hơn in ra; hãy cập nhật KhaoSat.")
+    try:
+        enterprise_id = str(uuid.UUID(eid))
+    except ValueError:
+        raise FormCodeError(f"Mã doanh nghiệp «{eid}» trên phiếu bị sai; hãy quét lại hoặc nhập lại.") from None
+    return FormCode("visit", version, enterprise_id=enterprise_id, tax_code=tax or None)
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+FIXED_MASK = 0  # (row + column) mod 2 == 0
+
+
+def matrix(text: str, level: str = "M", best_mask: bool = False) -> list[list[bool]]:
+    """The QR symbol of ``text`` (smallest version that fits) as rows of booleans (True = dark)."""
+    q = qrencoder.QRCode(None, _LEVELS[level])
+    q.addData(text)
+    q.version = q.calculate_version()
+    if not best_mask:
+        q.makeImpl(False, FIXED_MASK)
+        return [list(r) for r in q.modules]
+    best: list[list[bool]] | None = None
+    best_score = None
+    for mask in range(8):
+        q.makeImpl(False, mask)
+        rows = [list(r) for r in q.modules]
+        score = penalty(rows)
+        if best_score is None or score < best_score:
+            best, best_score = rows, score
+    assert best is not None
+    return best
+
+
+_RUN_RE = re.compile(r"0{5,}|1{5,}")
+_FINDER_RE = re.compile(r"(?=10111010000|00001011101)")
+
+
+def penalty(rows: list[list[bool]]) -> int:
+    """The standard's mask penalty N1 + N2 + N3 + N4 (lower is better)."""
+    n = len(rows)
+    lines = ["".join("1" if d else "0" for d in r) for r in rows]
+    cols = ["".join(c) for c in zip(*lines)]
+    score = 0
+    for line in lines + cols:
+        for m in _RUN_RE.finditer(line):
+            score += len(m.group()) - 2  # 3 + (length - 5)
+        score += 40 * len(_FINDER_RE.findall(line))
+    full = (1 << (n - 1)) - 1
+    ints = [int(line, 2) for line in lines]
+    for a, b in zip(ints, ints[1:]):
+        dark = a & (a >> 1) & b & (b >> 1) & full
+        light = ~a & ~(a >> 1) & ~b & ~(b >> 1) & full
+        score += 3 * (dark.bit_count() + light.bit_count())
+    dark_total = sum(i.bit_count() for i in ints)
+    score += 10 * (abs(dark_total * 100 // (n * n) - 50) // 5)
+    return score
+
+
+def path_operators(rows: list[list[bool]], x: float, y: float, size: float) -> str:
+    """PDF operators that fill the dark modules as one path: a ``size`` square, bottom-left at x, y.
+
+    Coordinates are whole modules inside a scaled coordinate system, so the numbers are exact.
+    """
+    n = len(rows)
+    s = size / n
+    parts = [f"q 0 g 1 0 0 1 {x:.3f} {y:.3f} cm {s:.5f} 0 0 {s:.5f} 0 0 cm"]
+    for r, row in enumerate(rows):
+        yy = n - 1 - r
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                parts.append(f"{start} {yy} {c - start} 1 re")
+            else:
+                c += 1
+    parts.append("f Q")
+    return "\n".join(parts)
+
+
+def draw(canvas, text: str, x: float, y: float, size: float, level: str = "M", best_mask: bool = False) -> None:
+    """Draw the QR code of ``text`` on a reportlab canvas, bottom-left at x, y, ``size`` points wide.
+
+    Leave a light margin of 4 modules around it (the quiet zone) when placing it.
+    """
+    canvas.addLiteral(path_operators(matrix(text, level, best_mask), x, y, size))
