@@ -9,14 +9,13 @@ are filled exactly as if a person had typed it all.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from app.demo import names as N
 from app.domain import taxcode, units
-from app.domain.records import Admission, Enterprise, Organisation, Record, Target, Visit
+from app.domain.records import Admission, Enterprise, Organisation, Record, Target, Visit, uuid7
 from app.domain.validation import DEFAULT_RULES
 from app.domain.vocab import Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
 from app.storage.store import Store
@@ -65,13 +64,18 @@ class _Gen:
         self.province = units.province(self.ward.province_code)
         self.start = date(opts.today.year - opts.years + 1, 1, 1)
         self.tax_codes: set[str] = set()
+        self._epoch = int(datetime(opts.today.year, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
+        self._epoch += (int(self.ward.code) * 1_000_003 + opts.seed * 7919) % 10**9
+        self._tick = 0
         c = self.rng
         self.collaborators = [self.person(c.random() < 0.5) for _ in range(c.randint(3, 6))]
         self.surnames = [s for s, _ in N.SURNAMES]
         self.surname_w = [w for _, w in N.SURNAMES]
 
     def uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        # time-ordered like real ids (uuid7), but deterministic: a fixed start and a counter
+        self._tick += 1
+        return str(uuid7(self._epoch + self._tick, self.rng.getrandbits(74)))
 
     def person(self, female: bool | None = None) -> str:
         r = self.rng

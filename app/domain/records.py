@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,8 +18,27 @@ from typing import Any, ClassVar
 from app.domain.vocab import Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
 
 
+def uuid7(millis: int | None = None, rand: int | None = None) -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits.
+
+    New keys land at the end of every index instead of at random places, which keeps bulk
+    writes fast on a province-size file (measured in bench/bench_foundation.py).
+    """
+    if millis is None:
+        millis = time.time_ns() // 1_000_000
+    if rand is None:
+        rand = int.from_bytes(os.urandom(10), "big")
+    rand &= (1 << 74) - 1
+    value = (millis & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version
+    value |= (rand >> 62) << 64  # 12 bits rand_a
+    value |= 0b10 << 62  # variant
+    value |= rand & ((1 << 62) - 1)  # 62 bits rand_b
+    return uuid.UUID(int=value)
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return str(uuid7())
 
 
 @dataclass

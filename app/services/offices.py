@@ -12,7 +12,7 @@ from app.storage.store import Store
 
 
 def list_offices(store: Store) -> list[Office]:
-    rows = store.conn.execute("SELECT id, name, role, unit_code, parent_id FROM offices ORDER BY created_at, id")
+    rows = store.conn.execute("SELECT id, name, role, unit_code, parent_id FROM offices ORDER BY rowid")
     return [Office(id=r[0], name=r[1], role=Role(r[2]), unit_code=r[3], parent_id=r[4]) for r in rows]
 
 

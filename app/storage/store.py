@@ -260,6 +260,10 @@ class Store:
             sql += f" ORDER BY {order}"
         return [cls.from_row(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
 
+    # Above this many matches, ranking costs more than it helps (bm25 is ~1 µs a row): the query is
+    # still being typed ("ha", "nguyen"), so name and owner matches come first, unranked.
+    RANK_LIMIT = 3000
+
     def search_enterprises(
         self, query: str, *, limit: int = 100, ward_code: str | None = None
     ) -> list[dict[str, Any]]:
@@ -267,6 +271,19 @@ class Store:
         expr = search.match_expression(query)
         if expr is None:
             return []
+        matches = self.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM enterprise_fts WHERE enterprise_fts MATCH ? LIMIT ?)",
+            (expr, self.RANK_LIMIT + 1),
+        ).fetchone()[0]
+        if matches <= self.RANK_LIMIT:
+            return self._search(expr, "ORDER BY f.rank", limit, ward_code)
+        rows = self._search(f"{{name short_name owner_name tax_code}} : ({expr})", "", limit, ward_code)
+        if len(rows) < limit:
+            seen = {r["id"] for r in rows}
+            rows += [r for r in self._search(expr, "", limit, ward_code) if r["id"] not in seen][: limit - len(rows)]
+        return rows
+
+    def _search(self, expr: str, order: str, limit: int, ward_code: str | None) -> list[dict[str, Any]]:
         sql = (
             "SELECT e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
             "e.workforce_total, e.status FROM enterprise_fts f JOIN enterprises e ON e.rid = f.rowid "
@@ -276,7 +293,7 @@ class Store:
         if ward_code:
             sql += " AND e.ward_code = ?"
             params.append(ward_code)
-        sql += " ORDER BY f.rank LIMIT ?"
+        sql += f" {order} LIMIT ?"
         params.append(limit)
         return self._rows(sql, params)
 

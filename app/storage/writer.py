@@ -8,12 +8,11 @@ new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-de
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from app.domain.records import RECORD_TYPES, Record
+from app.domain.records import RECORD_TYPES, Record, uuid7
 from app.storage import search
 from app.storage.clock import Stamp
 
@@ -39,7 +38,7 @@ class Writer:
         self.store = store
         self.conn = store.conn
         self.author = author
-        self.txn = uuid.uuid4().hex
+        self.txn = uuid7().hex
         self.last_stamp: Stamp | None = None
         self.entities: set[str] = set()
         self.record_ids: set[str] = set()
@@ -57,7 +56,7 @@ class Writer:
         self.conn.execute(
             "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uuid.uuid4().hex, self.txn, hlc, self.store.laptop_id, self.author, self._wall,
+            (uuid7().hex, self.txn, hlc, self.store.laptop_id, self.author, self._wall,
              entity, record_id, op, _dumps(fields)),
         )
         self.entities.add(entity)
@@ -154,7 +153,7 @@ class Writer:
                 hlc = self._stamp()
                 rows.append([*(row[c] for c in cols), hlc, hlc, origin])
                 fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
-                log.append((uuid.uuid4().hex, self.txn, hlc, origin, self.author, self._wall,
+                log.append((uuid7().hex, self.txn, hlc, origin, self.author, self._wall,
                             table, row["id"], "create", _dumps(fields)))
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
