@@ -104,7 +104,8 @@ def find_duplicates(store: Store, e: Enterprise) -> list[Duplicate]:
             out.append(Duplicate(other.to_row(), f"Trùng mã số thuế {e.tax_code}."))
     name_key = _name_key(e.name)
     if name_key:
-        for row in store.search_enterprises(e.name, limit=50):
+        # search by the key (legal-form words removed) so "Cty ..." finds "Công ty ..."
+        for row in store.search_enterprises(name_key, limit=50):
             if row["id"] in seen:
                 continue
             if _name_key(row["name"]) == name_key and (
@@ -116,7 +117,7 @@ def find_duplicates(store: Store, e: Enterprise) -> list[Duplicate]:
 
 
 _FORM_WORDS = (
-    "cong ty trach nhiem huu han", "cong ty tnhh", "cty tnhh", "cong ty co phan", "cty cp", "cong ty cp",
+    "cong ty trach nhiem huu han", "cong ty tnhh", "cty tnhh", "cong ty co phan", "cty co phan", "ctcp", "cty cp", "cong ty cp",
     "doanh nghiep tu nhan", "dntn", "hop tac xa", "htx", "mot thanh vien", "mtv", "cong ty", "cty",
 )
 
@@ -130,3 +131,54 @@ def _name_key(name: str) -> str:
 
 def _address_key(address: str) -> str:
     return " ".join(fold(address).replace(",", " ").replace(".", " ").split())
+
+
+class DuplicateIndex:
+    """``find_duplicates`` for many records at once (list import): every live enterprise loaded
+    once into memory, matched by the same rules (same tax code; same name and address, folded,
+    legal-form words removed). ``add`` makes later records match earlier ones of the same batch.
+    """
+
+    def __init__(self, store: Store):
+        self._by_tax: dict[str, list[dict[str, Any]]] = {}
+        self._by_name: dict[str, list[dict[str, Any]]] = {}
+        for row in store._rows("SELECT * FROM enterprises WHERE deleted = 0"):
+            self.add_row(row)
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        if row.get("tax_code"):
+            self._by_tax.setdefault(row["tax_code"], []).append(row)
+        key = _name_key(row.get("name") or "")
+        if key:
+            self._by_name.setdefault(key, []).append(row)
+
+    def add(self, e: Enterprise) -> None:
+        self.add_row(e.to_row())
+
+    def same_tax_code(self, tax_code: str) -> list[dict[str, Any]]:
+        return list(self._by_tax.get(tax_code, [])) if tax_code else []
+
+    def similar(self, e: Enterprise) -> list[dict[str, Any]]:
+        """Enterprises with the same name and address (or no address on either side)."""
+        key = _name_key(e.name)
+        out = []
+        for row in self._by_name.get(key, []) if key else []:
+            if row["id"] == e.id:
+                continue
+            if not e.address or not row.get("address") or _address_key(row["address"]) == _address_key(e.address):
+                out.append(row)
+        return out
+
+    def match(self, e: Enterprise) -> list[Duplicate]:
+        """The same answer as ``find_duplicates`` for an already normalised enterprise."""
+        out: list[Duplicate] = []
+        seen = {e.id}
+        for row in self.same_tax_code(e.tax_code):
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                out.append(Duplicate(row, f"Trùng mã số thuế {e.tax_code}."))
+        for row in self.similar(e):
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                out.append(Duplicate(row, "Trùng tên và địa chỉ với một doanh nghiệp đã có."))
+        return out
