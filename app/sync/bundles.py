@@ -1,0 +1,557 @@
+"""Export, import, receipts and relay.
+
+Export writes one bundle per destination office: this machine's own changes the office has not
+confirmed, plus every envelope received from below that it has not confirmed (relayed intact), signed
+and encrypted to the office. Import verifies everything first (framing, decryption, signatures
+against the registry, addressing, revocation, sequence and hash chain, scope) and only then changes
+the database, in one transaction. Receipts go back the other way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from app.domain import units
+from app.domain.vocab import Role
+from app.storage.clock import HybridClock
+from app.storage.store import Store
+from app.sync import container as C
+from app.sync import keys as K
+from app.sync import registry as R
+from app.sync.errors import SyncError
+from app.sync.merge import I_ID, Incoming, MergeReport, merge, validate_change
+
+BUNDLE_SUFFIX = ".khaosat"
+RECEIPT_SUFFIX = ".khaosat-receipt"
+MAX_CHANGES = 2_000_000
+MAX_VOUCHED = 20_000
+BUNDLE_KEYS = {"format", "version", "from", "to", "seq", "prev", "created_at", "sender_key", "changes", "relayed",
+               "vouched"}
+RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "created_at"}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    recipient: R.Peer
+    seq: int
+    changes: int
+    envelopes: int
+    hash: str
+
+
+@dataclass
+class ExportPreview:
+    recipient: R.Peer
+    changes: int
+    envelopes: int
+    by_entity: dict[str, int]
+    next_seq: int
+
+
+def _watermarks(store: Store, recipient: str) -> tuple[int, int]:
+    row = store.conn.execute(
+        "SELECT coalesce(max(max_change_seq), 0), coalesce(max(max_envelope_id), 0) FROM sync_exports "
+        "WHERE recipient = ? AND acked_at IS NOT NULL", (recipient,)).fetchone()
+    return row[0], row[1]
+
+
+def destinations(store: Store, office: str | None = None) -> list[R.Peer]:
+    out = [p for p in R.peers(store, destinations=True) if p.status == "active"]
+    if office:
+        out = [p for p in out if p.laptop_id.startswith(office) or p.keyid.startswith(office)]
+    if not out:
+        if office:
+            raise SyncError("no_destination", f"Không có cơ quan nhận nào khớp «{office}».")
+        raise SyncError("no_destination", "Chưa đăng ký cơ quan nhận (cơ quan cấp trên). Hãy nhập tệp khóa công khai "
+                        "của cơ quan: khaosat keys register TỆP --office")
+    return out
+
+
+def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
+    """What the next export will send to each destination (for the GUI and ``export --dry-run``)."""
+    out = []
+    me = store.laptop_id
+    for dest in destinations(store, office):
+        wm_c, wm_e = _watermarks(store, dest.laptop_id)
+        by_entity = dict(store.conn.execute(
+            "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? GROUP BY entity", (me, wm_c)).fetchall())
+        envs = store.conn.execute("SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?",
+                                  (wm_e, dest.laptop_id)).fetchone()[0]
+        seq = (store.conn.execute("SELECT max(seq) FROM sync_exports WHERE recipient = ?",
+                                  (dest.laptop_id,)).fetchone()[0] or 0) + 1
+        out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq))
+    return out
+
+
+def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None = None,
+           today: str | None = None) -> list[ExportResult]:
+    prof = store.profile()
+    if not prof.initialised:
+        raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò): khaosat init")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise SyncError("no_folder", f"Không tìm thấy thư mục «{out_dir}» (USB đã cắm chưa?).")
+    me = store.laptop_id
+    sender_key = K.b64(R.own_pubkey_doc(store, ident).raw)
+    vouched = R.vouch_entries(store) if prof.role != Role.COLLABORATOR else []
+    date = (today or datetime.now().strftime("%Y%m%d"))
+    results = []
+    for dest in destinations(store, office):
+        wm_c, wm_e = _watermarks(store, dest.laptop_id)
+        rows = store.conn.execute(
+            "SELECT seq, change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields FROM changes "
+            "WHERE origin = ? AND seq > ? ORDER BY seq", (me, wm_c)).fetchall()
+        changes = [[r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10])] for r in rows]
+        max_seq = rows[-1][0] if rows else wm_c
+        envs = store.conn.execute("SELECT eid, hash, data FROM sync_envelopes WHERE eid > ? AND signer != ? "
+                                  "ORDER BY eid", (wm_e, dest.laptop_id)).fetchall()
+        max_eid = envs[-1][0] if envs else wm_e
+        last = store.conn.execute("SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
+                                  (dest.laptop_id,)).fetchone()
+        seq = (last[0] + 1) if last else 1
+        payload = {
+            "format": "khaosat-bundle", "version": 1, "from": me, "to": dest.laptop_id, "seq": seq,
+            "prev": last[1] if last else None, "created_at": _now(), "sender_key": sender_key,
+            "changes": changes, "relayed": [e[1] for e in envs], "vouched": vouched,
+        }
+        env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload), ident.current.keyid, ident.current.sign)
+        relayed = [C.read_envelope(memoryview(e[2]), 0)[0] for e in envs]
+        data = C.seal(C.KIND_BUNDLE, dest.keyid, dest.enc_pub, [env, *relayed])
+        name = f"goi_{prof.unit_code}_{date}_{seq:05d}_{me[:8]}_den_{dest.unit_code}{BUNDLE_SUFFIX}"
+        path = out_dir / name
+        with store.transaction():
+            store.conn.execute(
+                "INSERT INTO sync_exports(recipient, seq, hash, prev, created_at, max_change_seq, max_envelope_id, "
+                "changes, envelopes, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (dest.laptop_id, seq, env.hash, payload["prev"], payload["created_at"], max_seq, max_eid,
+                 len(changes), len(envs), name))
+            C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
+        results.append(ExportResult(path, dest, seq, len(changes), len(envs), env.hash))
+    return results
+
+
+# --- verifying ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verified:
+    env: C.Envelope
+    payload: dict[str, Any]
+    peer: R.Peer
+
+
+def _unknown_sender(doc: K.PublicKeyDoc) -> SyncError:
+    unit = units.unit_name(doc.unit_code) or doc.unit_code
+    return SyncError("unknown_sender", (
+        f"Máy gửi chưa được đăng ký ở cơ quan này: {doc.name or 'không rõ tên'}, {unit}, mã máy {doc.laptop_id}, "
+        f"dấu vân tay {doc.fingerprint}. Nếu đúng máy của đơn vị, hãy đăng ký tệp khóa công khai của máy đó "
+        "(đối chiếu dấu vân tay trên giấy) rồi nhập lại."))
+
+
+def _check_bundle_payload(p: Any) -> dict[str, Any]:
+    if not isinstance(p, dict):
+        raise SyncError("bad_payload", "Nội dung gói không đúng cấu trúc.")
+    if p.get("format") != "khaosat-bundle":
+        raise SyncError("bad_payload", "Nội dung gói không phải gói dữ liệu KhaoSat.")
+    if _is_int(p.get("version")) and p["version"] > 1:
+        raise SyncError("newer_format", f"Gói dữ liệu theo định dạng {p['version']} của phiên bản KhaoSat mới hơn. "
+                        "Hãy cập nhật KhaoSat.")
+    if set(p) != BUNDLE_KEYS or p["version"] != 1:
+        raise SyncError("bad_payload", "Nội dung gói thiếu hoặc thừa thông tin.")
+    for k in ("from", "to", "created_at", "sender_key"):
+        if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
+            raise SyncError("bad_payload", f"Nội dung gói: trường {k} không hợp lệ.")
+    if not _is_int(p["seq"]) or not 1 <= p["seq"] <= 2**53:
+        raise SyncError("bad_payload", "Nội dung gói: số thứ tự không hợp lệ.")
+    if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
+        raise SyncError("bad_payload", "Nội dung gói: mã gói trước không hợp lệ.")
+    for k, cap in (("changes", MAX_CHANGES), ("relayed", C.MAX_ENVELOPES), ("vouched", MAX_VOUCHED)):
+        if not isinstance(p[k], list):
+            raise SyncError("bad_payload", f"Nội dung gói: {k} không phải danh sách.")
+        if len(p[k]) > cap:
+            raise SyncError("too_many", f"Gói khai báo quá nhiều phần tử ({len(p[k]):,} {k}; tối đa {cap:,})."
+                            .replace(",", "."))
+    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]):
+        raise SyncError("bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ.")
+    return p
+
+
+def _sender_doc(p: dict[str, Any]) -> K.PublicKeyDoc:
+    raw = K.unb64(p["sender_key"], "sender_key")
+    env, pos = C.read_envelope(memoryview(raw), 0)
+    if pos != len(raw):
+        raise SyncError("damaged", "Khóa công khai của máy gửi trong gói bị hỏng.")
+    doc = K.parse_pubkey_envelope(env)
+    if doc.laptop_id != p["from"]:
+        raise SyncError("bad_payload", "Khóa công khai trong gói không thuộc máy gửi.")
+    return doc
+
+
+def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> Verified:
+    if env.type != C.TYPE_BUNDLE:
+        raise SyncError("wrong_purpose", "Chữ ký trong tệp dành cho mục đích khác (không phải gói dữ liệu, ví dụ một "
+                        "biên nhận hay khóa công khai): không nhận.")
+    p = _check_bundle_payload(C.strict_loads(env.payload, "nội dung gói"))
+    doc = _sender_doc(p)
+    peer = overlay.get(doc.keyid) or R.peer(store, doc.keyid)
+    if peer is None:
+        raise _unknown_sender(doc)
+    if peer.laptop_id != p["from"] or peer.sign_pub != doc.sign_pub:
+        raise SyncError("bad_payload", "Mã máy trong gói không khớp với máy đã đăng ký.")
+    if not env.verify(peer.sign_pub):
+        raise SyncError("bad_signature", f"Chữ ký của gói không đúng (máy {peer.name or peer.laptop_id}): gói đã bị "
+                        "sửa đổi sau khi ký. Không nhập gì cả.")
+    if peer.status == "revoked" and p["seq"] > (peer.revoked_after_seq or 0):
+        raise SyncError("revoked", f"Máy {peer.name or peer.laptop_id} ({peer.unit_label}) đã bị thu hồi sau gói số "
+                        f"{peer.revoked_after_seq or 0}; gói số {p['seq']} không được nhận.")
+    return Verified(env, p, peer)
+
+
+def _chain_state(store: Store, sender: str, recipient: str, seq: int, hash_: str, prev: str | None) -> str:
+    """'new', 'replay', 'fork' or 'gap' for a bundle on the chain sender -> recipient."""
+    conn = store.conn
+    if conn.execute("SELECT 1 FROM sync_quarantine WHERE hash = ?", (hash_,)).fetchone():
+        return "replay"
+    row = conn.execute("SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                       (sender, recipient, seq)).fetchone()
+    if row is not None:
+        return "replay" if row[0] == hash_ else "fork"
+    before = conn.execute("SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                          (sender, recipient, seq - 1)).fetchone()
+    if before is not None and prev != before[0]:
+        return "fork"
+    after = conn.execute("SELECT prev FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                         (sender, recipient, seq + 1)).fetchone()
+    if after is not None and after[0] != hash_:
+        return "fork"
+    if seq > 1 and before is None:
+        return "gap"
+    return "new"
+
+
+# --- import ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    kind: str  # 'bundle' | 'receipt'
+    outcome: str  # 'applied' | 'quarantined' | 'receipt' | 'refused'
+    sender: R.Peer | None = None
+    seq: int | None = None
+    report: MergeReport = field(default_factory=MergeReport)
+    warnings: list[str] = field(default_factory=list)
+    receipt: Path | None = None
+    relayed: int = 0
+    error: SyncError | None = None
+
+    def summary(self) -> str:
+        if self.error is not None:
+            return f"{self.path.name}: KHÔNG NHẬP. {self.error.message}"
+        who = f"{self.sender.name or self.sender.laptop_id} ({self.sender.unit_label})" if self.sender else ""
+        if self.kind == "receipt":
+            return f"{self.path.name}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận."
+        if self.outcome == "quarantined":
+            return f"{self.path.name}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. " + " ".join(self.warnings)
+        r = self.report
+        text = (f"{self.path.name}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+                f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
+                f"{r.duplicates} nghi trùng mã số thuế")
+        if self.relayed:
+            text += f"; {self.relayed} gói chuyển tiếp"
+        text += "."
+        if self.warnings:
+            text += " " + " ".join(self.warnings)
+        return text
+
+
+def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
+    """Import one bundle or receipt. Raises SyncError (the database unchanged) when it is refused."""
+    path = Path(path)
+    data = C.read_capped(path)
+    fr = C.parse_frame(data)
+    if fr.kind == C.KIND_PUBKEY:
+        raise SyncError("wrong_kind", "Đây là tệp khóa công khai: hãy dùng «Đăng ký máy» (khaosat keys register).")
+    envelopes = C.open_sealed(fr, ident.decryption_keys())
+    if fr.kind == C.KIND_RECEIPT:
+        return _import_receipt(store, path, envelopes)
+    return _import_bundle(store, ident, path, envelopes, write_receipt)
+
+
+def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[C.Envelope],
+                   write_receipt: bool) -> ImportResult:
+    me = store.laptop_id
+    now = _now()
+    outer = verify_bundle(store, envelopes[0], {})
+    p = outer.payload
+    if p["to"] != me:
+        raise SyncError("not_addressed", "Gói này không gửi cho cơ quan này (nội dung ghi một cơ quan nhận khác): có thể "
+                        "ai đó đã gói lại gói của người khác. Không nhập gì cả.")
+    state = _chain_state(store, p["from"], me, p["seq"], outer.env.hash, p["prev"])
+    result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])
+    if state == "replay":
+        raise SyncError("replay", f"Gói số {p['seq']} của {outer.peer.name or outer.peer.laptop_id} đã được nhập trước "
+                        "đây (gói lặp lại): không nhập lại, dữ liệu không thay đổi.")
+    if state == "fork":
+        warning = (f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.name or outer.peer.laptop_id}: máy có thể "
+                   "đã bị sao chép hoặc khôi phục từ bản sao lưu. Gói này được cách ly, không gộp; hãy liên hệ người "
+                   "dùng máy đó.")
+        with store.transaction():
+            store.conn.execute(
+                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
+                "VALUES (?, ?, ?, ?, 'fork', ?, ?)", (p["from"], me, p["seq"], outer.env.hash, now, outer.env.raw))
+        result.outcome = "quarantined"
+        result.warnings.append(warning)
+        return result
+    if state == "gap":
+        result.warnings.append(f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
+                               "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận).")
+    # offices vouch for the machines below them, within their own unit
+    overlay: dict[str, R.Peer] = {}
+    vouches: list[tuple[K.PublicKeyDoc, dict]] = []
+    if p["vouched"] and outer.peer.role == Role.COLLABORATOR.value:
+        raise SyncError("bad_payload", "Máy cộng tác viên không được giới thiệu máy khác.")
+    for entry in p["vouched"]:
+        if not isinstance(entry, dict) or set(entry) != {"doc", "unit_code", "role", "status", "revoked_after_seq"}:
+            raise SyncError("bad_payload", "Nội dung gói: danh sách máy được giới thiệu không đúng cấu trúc.")
+        raw = K.unb64(entry["doc"], "vouched.doc")
+        doc = K.parse_pubkey_envelope(C.read_envelope(memoryview(raw), 0)[0])
+        if not isinstance(entry["unit_code"], str) or not units.contains(outer.peer.unit_code, entry["unit_code"]):
+            raise SyncError("out_of_scope", f"Gói giới thiệu máy {doc.laptop_id} thuộc đơn vị ngoài phạm vi của "
+                            f"{outer.peer.unit_label}. Không nhập gì cả.")
+        if entry["status"] not in ("active", "superseded", "revoked") or entry["role"] not in {r.value for r in Role}:
+            raise SyncError("bad_payload", "Nội dung gói: máy được giới thiệu có trạng thái hoặc vai trò không hợp lệ.")
+        if entry["revoked_after_seq"] is not None and not _is_int(entry["revoked_after_seq"]):
+            raise SyncError("bad_payload", "Nội dung gói: điểm thu hồi không hợp lệ.")
+        if doc.laptop_id == me:
+            continue
+        vouches.append((doc, entry))
+        existing = R.peer(store, doc.keyid)
+        if existing is None or (entry["status"] == "revoked" and existing.status != "revoked"):
+            overlay[doc.keyid] = R.Peer(doc.keyid, doc.laptop_id, doc.sign_pub, doc.enc_pub, doc.fingerprint, doc.name,
+                                        entry["unit_code"], entry["role"], entry["status"], entry["revoked_after_seq"],
+                                        now, outer.peer.laptop_id, False, raw)
+    # relayed envelopes: listed by hash in the signed payload, each verified on its own
+    relayed_envs = envelopes[1:]
+    if [e.hash for e in relayed_envs] != p["relayed"]:
+        raise SyncError("tampered", "Các gói chuyển tiếp trong tệp không khớp danh sách đã ký: tệp đã bị sửa.")
+    if relayed_envs and outer.peer.role == Role.COLLABORATOR.value:
+        raise SyncError("bad_payload", "Máy cộng tác viên không được chuyển tiếp gói của máy khác.")
+    verified = [verify_bundle(store, e, overlay) for e in relayed_envs]
+    senders = {outer.peer.laptop_id} | {v.payload["from"] for v in verified}
+    listed_by: dict[str, list[str]] = {}
+    for v in [outer, *verified]:
+        for h in v.payload["relayed"]:
+            listed_by.setdefault(h, []).append(v.payload["from"])
+    to_merge: list[Verified] = [outer]
+    quarantine: list[tuple[Verified, str]] = []
+    for v in verified:
+        if v.payload["to"] not in senders:
+            raise SyncError("bad_payload", "Gói chuyển tiếp không gửi cho cơ quan nào trong chuỗi chuyển tiếp.")
+        if store.conn.execute("SELECT 1 FROM sync_envelopes WHERE hash = ?", (v.env.hash,)).fetchone():
+            continue  # came by another path already: merged once
+        st = _chain_state(store, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"])
+        if st == "replay":
+            continue
+        if st == "fork":
+            quarantine.append((v, "fork"))
+            result.warnings.append(f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.name or v.peer.laptop_id} "
+                                   "trùng số với một gói khác: được cách ly, không gộp.")
+            continue
+        to_merge.append(v)
+    incoming: list[Incoming] = []
+    for v in to_merge:
+        for c in v.payload["changes"]:
+            validate_change(c, v.peer.laptop_id)
+            incoming.append(Incoming(c, v.env.hash, v.peer.unit_code))
+    # everything verified: change the database in one transaction
+    with store.transaction() as conn:
+        for doc, entry in vouches:
+            R.apply_vouch(conn, outer.peer, doc, entry)
+        for v in to_merge:
+            conn.execute("INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"], now))
+            conn.execute(
+                "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (v.env.hash, v.payload["from"], v.peer.keyid, v.payload["to"], v.payload["seq"],
+                 json.dumps(listed_by.get(v.env.hash, [])), now, v.env.raw))
+        for v, reason in quarantine:
+            conn.execute("INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw))
+        report = merge(conn, incoming, now)
+        if report.max_hlc:
+            clock = HybridClock(me, store.meta("hlc_last"))
+            clock.observe(report.max_hlc)
+            store._set_meta("hlc_last", str(clock.last))
+            store._clock = None
+        result.report = report
+        result.relayed = len(to_merge) - 1
+        conn.execute("INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+                     (now, path.name, "applied", json.dumps({
+                         "sender": p["from"], "seq": p["seq"], "new": report.new, "updated": report.updated,
+                         "unchanged": report.unchanged, "conflicts": report.conflicts, "pending": report.pending,
+                         "duplicates": report.duplicates, "relayed": result.relayed, "warnings": result.warnings},
+                         ensure_ascii=False)))
+    if report.pending:
+        result.warnings.append(f"{report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến).")
+    if write_receipt:
+        try:
+            result.receipt = write_receipt_file(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent)
+        except OSError as exc:
+            result.warnings.append(f"Không ghi được biên nhận vào {path.parent}: {exc.strerror or exc}.")
+    return result
+
+
+# --- receipts -------------------------------------------------------------------------------------------
+
+
+def write_receipt_file(store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path) -> Path:
+    me = store.laptop_id
+    prof = store.profile()
+    payload = {"format": "khaosat-receipt", "version": 1, "from": me, "to": to.laptop_id,
+               "acks": [{"seq": s, "hash": h} for s, h in acks], "created_at": _now()}
+    env = C.sign_envelope(C.TYPE_RECEIPT, C.dumps(payload), ident.current.keyid, ident.current.sign)
+    data = C.seal(C.KIND_RECEIPT, to.keyid, to.enc_pub, [env], compress=False)
+    last = max(s for s, _ in acks)
+    name = (f"bien-nhan_{prof.unit_code}_{datetime.now().strftime('%Y%m%d')}_{last:05d}_"
+            f"cho_{to.laptop_id[:8]}{RECEIPT_SUFFIX}")
+    return C.write_atomic(Path(folder) / name, data)
+
+
+def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
+    if len(envelopes) != 1:
+        raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
+    env = envelopes[0]
+    if env.type != C.TYPE_RECEIPT:
+        raise SyncError("wrong_purpose", "Chữ ký trong biên nhận dành cho mục đích khác (không phải biên nhận): "
+                        "không nhận.")
+    p = C.strict_loads(env.payload, "biên nhận")
+    if not isinstance(p, dict) or p.get("format") != "khaosat-receipt":
+        raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
+    if _is_int(p.get("version")) and p["version"] > 1:
+        raise SyncError("newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
+    if set(p) != RECEIPT_KEYS or p["version"] != 1 or not isinstance(p["acks"], list) or len(p["acks"]) > 10_000:
+        raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
+    peer = R.peer(store, env.keyid)
+    if peer is None or peer.laptop_id != p["from"]:
+        raise SyncError("unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {str(p['from'])[:16]}).")
+    if not env.verify(peer.sign_pub):
+        raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
+    if p["to"] != store.laptop_id:
+        raise SyncError("not_addressed", "Biên nhận này dành cho máy khác.")
+    result = ImportResult(path, "receipt", "receipt", peer)
+    now = _now()
+    updates = []
+    for a in p["acks"]:
+        if not isinstance(a, dict) or set(a) != {"seq", "hash"} or not _is_int(a["seq"]) or not isinstance(a["hash"], str):
+            raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
+        row = store.conn.execute("SELECT hash, acked_at FROM sync_exports WHERE recipient = ? AND seq = ?",
+                                 (peer.laptop_id, a["seq"])).fetchone()
+        if row is None or row[0] != a["hash"]:
+            result.warnings.append(f"Biên nhận xác nhận gói số {a['seq']} mà máy này không gửi (hoặc gửi khác nội dung).")
+        elif row[1] is None:
+            updates.append((now, peer.laptop_id, a["seq"]))
+    if not updates:
+        raise SyncError("replay", "Biên nhận này đã được nhập trước đây (hoặc không xác nhận gói nào mới): "
+                        "dữ liệu không thay đổi.")
+    with store.transaction() as conn:
+        conn.executemany("UPDATE sync_exports SET acked_at = ? WHERE recipient = ? AND seq = ?", updates)
+    result.report.applied = len(updates)
+    result.seq = max(u[2] for u in updates)
+    return result
+
+
+# --- many files -----------------------------------------------------------------------------------------
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Files to import: given files, and the bundles and receipts in given folders (sorted by name)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and f.name.endswith((BUNDLE_SUFFIX, RECEIPT_SUFFIX))
+                          and not f.name.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
+def import_paths(store: Store, ident: K.Identity, paths: list[Path], *, write_receipt: bool = True,
+                 progress=None) -> list[ImportResult]:
+    results = []
+    files = collect(paths)
+    for i, f in enumerate(files):
+        try:
+            if not f.exists():
+                raise SyncError("missing", f"Không tìm thấy tệp «{f}».")
+            results.append(import_file(store, ident, f, write_receipt=write_receipt))
+        except SyncError as exc:
+            results.append(ImportResult(f, "bundle", "refused", error=exc))
+        except OSError as exc:
+            results.append(ImportResult(f, "bundle", "refused",
+                                        error=SyncError("io", f"Không đọc được tệp: {exc.strerror or exc}.")))
+        if progress is not None:
+            progress(i + 1, len(files))
+    return results
+
+
+def open_conflicts(store: Store) -> list[dict[str, Any]]:
+    return store._rows("SELECT * FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY entity, record_id, field, id")
+
+
+def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | None = None) -> dict:
+    """A person chooses the value: written as an ordinary change (it syncs upward like any edit)."""
+    from app.domain.records import RECORD_TYPES
+
+    row = store._rows("SELECT * FROM sync_conflicts WHERE id = ?", (conflict_id,))
+    if not row:
+        raise SyncError("missing", f"Không có xung đột số {conflict_id}.")
+    c = row[0]
+    cls = RECORD_TYPES[c["entity"]]
+    with store.write(author) as w:
+        if c["field"] == "deleted":
+            changed = w.restore(c["entity"], c["record_id"]) if value in (0, False, None) else \
+                w.delete(c["entity"], c["record_id"])
+            change = {"deleted": changed}
+        else:
+            current = store.row(c["entity"], c["record_id"])
+            if current is None:
+                raise SyncError("missing", "Bản ghi của xung đột không còn.")
+            if current["deleted"]:
+                w.restore(c["entity"], c["record_id"])
+                current["deleted"] = 0
+            current[c["field"]] = value
+            rec = cls.from_row(current)
+            change = w.update(rec)
+        store.conn.execute(
+            "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE entity = ? AND record_id = ? AND field = ? "
+            "AND resolved_at IS NULL", (_now(), json.dumps(value, ensure_ascii=False), c["entity"], c["record_id"],
+                                        c["field"]))
+    return change
+
+
+def data_dir_for(store: Store) -> Path:
+    return R.data_dir_of(store)
+
+
+def passphrase_from_env() -> str | None:
+    return os.environ.get(K.PASSPHRASE_ENV) or None

@@ -1,0 +1,515 @@
+"""Applying remote changes field by field, without ever losing a value.
+
+Rules (docs/sync-bundle.md, "Merge"):
+
+- A change already known (by ``change_id``) is skipped: merging is idempotent.
+- Each field is a last-writer-wins register ordered by (hlc, change_id): a change is applied to a
+  field if it is newer than the last change applied to that field. Since a writer's clock has
+  observed everything it saw, a change whose old value matches what we hold is always newer.
+- Two changes made without seeing each other (the incoming "old value" differs from what we hold,
+  and neither is the other's predecessor) are a conflict: the newer one is the provisional winner
+  (the same on every office, whatever the order of arrival) and both values go to ``sync_conflicts``.
+- Deletion is the field ``deleted``; an edit and a delete that did not see each other are an
+  ``edit_delete`` conflict, and the edit's data is kept on the (tombstoned) record.
+- A child (visit, organisation, admission) whose enterprise is unknown, or an update of a record not
+  yet created, waits in ``sync_pending`` and is applied when the parent arrives.
+- Enterprises created with a tax code already used by another enterprise are recorded in
+  ``sync_duplicates`` for a person to merge.
+- Every incoming change is written to ``changes`` with its own change_id, hlc, origin and author
+  (``received_via`` = the hash of the envelope that carried it), and the search index is kept in step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain import units
+from app.domain.records import RECORD_TYPES
+from app.storage import search
+from app.storage.clock import Stamp
+from app.storage.writer import record_columns
+from app.sync.errors import SyncError
+
+CHILDREN = ("visits", "organisations", "admissions")
+OPS = ("create", "update", "delete", "restore")
+MAX_INT = 2**63 - 1
+MAX_STRING = 20_000
+MAX_ID = 64
+
+# An incoming change: [change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields]
+I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP, I_FIELDS = range(10)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+_TABLE_INFO: dict[str, tuple[set[str], dict[str, Any]]] = {}
+
+
+def _table_info(conn: sqlite3.Connection, table: str) -> tuple[set[str], dict[str, Any]]:
+    """(required columns, SQL defaults) of a record table."""
+    if table not in _TABLE_INFO:
+        required, defaults = set(), {}
+        for _cid, name, _type, notnull, dflt, _pk in conn.execute(f"PRAGMA table_info({table})"):
+            if name in ("rid", "id", "deleted", "created_hlc", "updated_hlc", "origin"):
+                continue
+            if dflt is not None:
+                defaults[name] = json.loads(dflt.replace("'", '"')) if dflt[0] in "'0123456789-" else None
+            elif notnull:
+                required.add(name)
+        _TABLE_INFO[table] = (required, defaults)
+    return _TABLE_INFO[table]
+
+
+def _bad(message: str) -> SyncError:
+    return SyncError("bad_payload", f"Gói dữ liệu có thay đổi không hợp lệ: {message}")
+
+
+def validate_change(c: Any, origin: str) -> None:
+    """Types and sizes of one incoming change (the payload schema); raises SyncError."""
+    if not isinstance(c, list) or len(c) != 10:
+        raise _bad("một thay đổi không đúng cấu trúc (cần 10 phần).")
+    for i in (I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP):
+        v = c[i]
+        if not isinstance(v, str) or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
+            raise _bad(f"phần thứ {i + 1} của thay đổi không đúng kiểu hoặc quá dài.")
+    if c[I_ORIGIN] != origin:
+        raise SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({c[I_ORIGIN][:16]}) mà máy gửi không ký: "
+                        "mỗi máy chỉ được gửi thay đổi của chính mình.")
+    try:
+        stamp = Stamp.parse(c[I_HLC])
+    except ValueError as exc:
+        raise _bad(f"dấu thời gian «{c[I_HLC][:40]}» không hợp lệ.") from exc
+    if stamp.node != origin:
+        raise _bad("dấu thời gian không thuộc máy gửi.")
+    entity, op, fields = c[I_ENTITY], c[I_OP], c[I_FIELDS]
+    if entity not in RECORD_TYPES:
+        raise _bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
+    if op not in OPS:
+        raise _bad(f"thao tác «{op[:20]}» không tồn tại.")
+    if not isinstance(fields, dict):
+        raise _bad("danh sách trường không đúng kiểu.")
+    if op in ("delete", "restore"):
+        expected = [0, 1] if op == "delete" else [1, 0]
+        if fields != {"deleted": expected} or any(type(v) is not int for v in fields["deleted"]):
+            raise _bad("thao tác xóa/khôi phục không đúng cấu trúc.")
+        return
+    cols = _COLSETS.get(entity) or _colset(entity)
+    for name, pair in fields.items():
+        if name not in cols:
+            raise _bad(f"trường «{name[:40]}» không có trong {entity}.")
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise _bad(f"trường «{name}» cần đúng [giá trị cũ, giá trị mới].")
+        for v in pair:
+            if v is None:
+                continue
+            t = type(v)
+            if t is str:
+                if len(v) > MAX_STRING:
+                    raise SyncError("oversized_value", f"Gói dữ liệu có giá trị quá dài ở trường «{name}» "
+                                    f"({len(v)} ký tự; tối đa {MAX_STRING}).")
+            elif t is int:
+                if not -MAX_INT <= v <= MAX_INT:
+                    raise _bad(f"số ở trường «{name}» vượt giới hạn.")
+            else:
+                raise _bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
+
+
+_COLSETS: dict[str, frozenset[str]] = {}
+
+
+def _colset(entity: str) -> frozenset[str]:
+    _COLSETS[entity] = frozenset(c for c in record_columns(entity) if c != "id")
+    return _COLSETS[entity]
+
+
+@dataclass
+class Incoming:
+    change: list[Any]
+    envelope: str  # hash of the envelope that carried it
+    signer_unit: str
+
+
+@dataclass
+class MergeReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    pending: int = 0
+    linked: int = 0
+    duplicates: int = 0
+    applied: int = 0
+    pending_ids: list[str] = field(default_factory=list)
+    max_hlc: str | None = None
+
+    def add(self, other: "MergeReport") -> None:
+        for k in ("new", "updated", "unchanged", "conflicts", "pending", "linked", "duplicates", "applied"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
+            self.max_hlc = other.max_hlc
+
+
+class Merger:
+    """One merge inside the caller's transaction. ``check_scope`` then ``apply``."""
+
+    def __init__(self, conn: sqlite3.Connection, now: str):
+        self.conn = conn
+        self.now = now
+        self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.state: dict[tuple[str, str], str] = {}  # 'new' | 'dirty' | 'clean'
+        self.applied: dict[tuple[str, str], list[tuple[str, str, dict]]] = {}
+        self.fclocks: dict[tuple[str, str], dict[str, tuple[str, str, Any]]] = {}
+        self.pending: set[str] = set()  # record ids waiting in this merge
+        self.conflicts: list[tuple] = []
+        self.change_rows: list[tuple] = []
+        self.pending_rows: list[tuple] = []
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def _load(self, entity: str, ids: set[str]) -> None:
+        missing = [i for i in ids if (entity, i) not in self.rows]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            cur = self.conn.execute(f"SELECT * FROM {entity} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            cols = [d[0] for d in cur.description]
+            for r in cur.fetchall():
+                row = dict(zip(cols, r))
+                self.rows[(entity, row["id"])] = row
+                self.state[(entity, row["id"])] = "clean"
+            for i in chunk:
+                self.rows.setdefault((entity, i), None)
+
+    def known_change_ids(self, ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in self.conn.execute(f"SELECT change_id FROM changes WHERE change_id IN ({marks})",
+                                                          chunk))
+            known.update(r[0] for r in self.conn.execute(
+                f"SELECT change_id FROM sync_pending WHERE change_id IN ({marks})", chunk))
+        return known
+
+    def prepare(self, incoming: list[Incoming]) -> list[Incoming]:
+        """Drop known and repeated changes, load every row they touch, sort by (hlc, change_id)."""
+        seen: set[str] = set()
+        fresh = []
+        for inc in incoming:
+            cid = inc.change[I_ID]
+            if cid in seen:
+                continue
+            seen.add(cid)
+            fresh.append(inc)
+        known = self.known_change_ids([i.change[I_ID] for i in fresh])
+        self.skipped = len(incoming) - len(fresh) + len(known)
+        fresh = [i for i in fresh if i.change[I_ID] not in known]
+        fresh.sort(key=lambda i: (i.change[I_HLC], i.change[I_ID]))
+        by_entity: dict[str, set[str]] = {}
+        parents: set[str] = set()
+        for inc in fresh:
+            c = inc.change
+            by_entity.setdefault(c[I_ENTITY], set()).add(c[I_RECORD])
+            if c[I_ENTITY] in CHILDREN:
+                ent = c[I_FIELDS].get("enterprise_id")
+                if ent and isinstance(ent[1], str):
+                    parents.add(ent[1])
+        for entity, ids in by_entity.items():
+            self._load(entity, ids)
+        for (entity, _), row in list(self.rows.items()):
+            if entity in CHILDREN and row is not None:
+                parents.add(row["enterprise_id"])
+        self._load("enterprises", parents)
+        return fresh
+
+    # --- scope ------------------------------------------------------------------------------------
+
+    def _ward_in_import(self, enterprise_id: str, created: dict[str, str]) -> str | None:
+        row = self.rows.get(("enterprises", enterprise_id))
+        if row is not None:
+            return row["ward_code"]
+        return created.get(enterprise_id)
+
+    def check_scope(self, fresh: list[Incoming]) -> None:
+        """Refuse (before anything is written) a change outside the signer's unit."""
+        created: dict[str, str] = {}  # enterprise id -> ward, created in this import
+        for inc in fresh:
+            c = inc.change
+            if c[I_ENTITY] == "enterprises" and c[I_OP] == "create" and "ward_code" in c[I_FIELDS]:
+                created[c[I_RECORD]] = c[I_FIELDS]["ward_code"][1]
+        for inc in fresh:
+            c = inc.change
+            entity, fields = c[I_ENTITY], c[I_FIELDS]
+            places: list[str | None] = []
+            if entity == "enterprises":
+                places.append(self._ward_in_import(c[I_RECORD], created))
+                if "ward_code" in fields:
+                    places.append(fields["ward_code"][1])
+            elif entity == "targets":
+                row = self.rows.get(("targets", c[I_RECORD]))
+                if row is not None:
+                    places.append(row["unit_code"])
+                if "unit_code" in fields:
+                    places.append(fields["unit_code"][1])
+            else:
+                row = self.rows.get((entity, c[I_RECORD]))
+                parent = row["enterprise_id"] if row is not None else None
+                if "enterprise_id" in fields:
+                    parent = fields["enterprise_id"][1]
+                if parent:
+                    places.append(self._ward_in_import(parent, created))
+            for place in places:
+                if place is not None and not units.contains(inc.signer_unit, place):
+                    raise SyncError("out_of_scope", (
+                        f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {c[I_RECORD][:36]} thuộc "
+                        f"{units.unit_name(place) or place}, còn máy gửi chỉ được sửa dữ liệu của "
+                        f"{units.unit_name(inc.signer_unit) or inc.signer_unit}. Không nhập gì cả."))
+
+    # --- applying ----------------------------------------------------------------------------------
+
+    def _fclock(self, key: tuple[str, str]) -> dict[str, tuple[str, str, Any]]:
+        fc = self.fclocks.get(key)
+        if fc is None:
+            fc = {}
+            if self.state.get(key) != "new":
+                for cid, hlc, fields in self.conn.execute(
+                    "SELECT change_id, hlc, fields FROM changes WHERE entity = ? AND record_id = ? ORDER BY hlc, change_id",
+                    key,
+                ):
+                    for f, (old, _new) in json.loads(fields).items():
+                        fc[f] = (hlc, cid, old)
+            for hlc, cid, fields in self.applied.get(key, []):
+                for f, (old, _new) in fields.items():
+                    if f not in fc or (hlc, cid) > fc[f][:2]:
+                        fc[f] = (hlc, cid, old)
+            self.fclocks[key] = fc
+        return fc
+
+    def _exists(self, entity: str, rid: str) -> bool:
+        if (entity, rid) not in self.rows:
+            self._load(entity, {rid})
+        return self.rows[(entity, rid)] is not None
+
+    def _conflict(self, kind: str, key: tuple[str, str], f: str, a: tuple[str, Any, str], b: tuple[str, Any, str],
+                  winner: str, report: MergeReport) -> None:
+        (ca, va, ha), (cb, vb, hb) = sorted([a, b])
+        self.conflicts.append((key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now))
+        report.conflicts += 1
+
+    def _defer(self, inc: Incoming, parent: str, report: MergeReport) -> None:
+        c = inc.change
+        self.pending.add(c[I_RECORD])
+        self.pending_rows.append((c[I_ID], parent, inc.signer_unit, inc.envelope, _dumps(c), self.now))
+        report.pending += 1
+        report.pending_ids.append(c[I_ID])
+
+    def apply(self, fresh: list[Incoming], report: MergeReport) -> None:
+        for inc in fresh:
+            c = inc.change
+            entity, rid, op, fields, hlc, cid = c[I_ENTITY], c[I_RECORD], c[I_OP], c[I_FIELDS], c[I_HLC], c[I_ID]
+            key = (entity, rid)
+            row = self.rows.get(key)
+            if rid in self.pending and row is None:
+                self._defer(inc, rid, report)
+                continue
+            if row is None:
+                if op != "create":
+                    self._defer(inc, rid, report)
+                    continue
+                if entity in CHILDREN:
+                    parent = fields.get("enterprise_id", [None, None])[1]
+                    if parent is None or not self._exists("enterprises", parent):
+                        self._defer(inc, parent or rid, report)
+                        continue
+                required, defaults = _table_info(self.conn, entity)
+                row = {col: None for col in record_columns(entity)}
+                row.update(defaults)
+                row["id"] = rid
+                for f, (_old, new) in fields.items():
+                    row[f] = new
+                missing = [col for col in required if row.get(col) is None]
+                if missing:
+                    raise _bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(sorted(missing))}.")
+                row.update(deleted=0, created_hlc=hlc, updated_hlc=hlc, origin=c[I_ORIGIN])
+                self.rows[key] = row
+                self.state[key] = "new"
+                report.new += 1
+            else:
+                self._merge_fields(inc, key, row, report)
+            self.applied.setdefault(key, []).append((hlc, cid, fields))
+            fc = self.fclocks.get(key)
+            if fc is not None:
+                for f, (old, _new) in fields.items():
+                    if f not in fc or (hlc, cid) > fc[f][:2]:
+                        fc[f] = (hlc, cid, old)
+            self.change_rows.append((cid, c[I_TXN], hlc, c[I_ORIGIN], c[I_AUTHOR], c[I_WALL], entity, rid, op,
+                                     _dumps(fields), inc.envelope))
+            report.applied += 1
+            if report.max_hlc is None or hlc > report.max_hlc:
+                report.max_hlc = hlc
+
+    def _merge_fields(self, inc: Incoming, key: tuple[str, str], row: dict[str, Any], report: MergeReport) -> None:
+        c = inc.change
+        hlc, cid, op, fields = c[I_HLC], c[I_ID], c[I_OP], c[I_FIELDS]
+        fast = hlc > row["updated_hlc"]
+        changed = False
+        for f, (old, new) in fields.items():
+            cur = row[f]
+            if fast and cur == old:
+                if cur != new:
+                    row[f] = new
+                    changed = True
+                continue
+            fc = self._fclock(key)
+            last = fc.get(f) or (row["created_hlc"], "", None)
+            if (hlc, cid) > last[:2]:
+                if cur != old and cur != new:
+                    self._conflict("field", key, f, (last[1] or "?", cur, last[0]), (cid, new, hlc), cid, report)
+                if cur != new:
+                    row[f] = new
+                    changed = True
+            elif cur != new and last[2] != new:
+                self._conflict("field", key, f, (last[1] or "?", cur, last[0]), (cid, new, hlc), last[1] or "?", report)
+        # an edit and a delete that did not see each other
+        if op == "delete" and not fast:
+            later = [a for a in self.applied.get(key, []) if a[0] > hlc and "deleted" not in a[2]]
+            if later or self._later_edit_in_db(key, hlc):
+                edit_id = later[-1][1] if later else "?"
+                self._conflict("edit_delete", key, "deleted", (edit_id, 0, row["updated_hlc"]), (cid, 1, hlc),
+                               cid, report)
+        elif op in ("update", "create") and row["deleted"]:
+            self._conflict("edit_delete", key, "deleted", (cid, 0, hlc), (self._deleter(key), 1, row["updated_hlc"]),
+                           cid, report)
+        if fast:
+            row["updated_hlc"] = hlc
+        if changed or fast:
+            if self.state[key] == "clean":
+                self.state[key] = "dirty"
+                report.updated += 1
+
+    def _later_edit_in_db(self, key: tuple[str, str], hlc: str) -> bool:
+        if self.state.get(key) == "new":
+            return False
+        return self.conn.execute(
+            "SELECT 1 FROM changes WHERE entity = ? AND record_id = ? AND hlc > ? AND op IN ('update', 'create') LIMIT 1",
+            (*key, hlc),
+        ).fetchone() is not None
+
+    def _deleter(self, key: tuple[str, str]) -> str:
+        for hlc, cid, fields in reversed(self.applied.get(key, [])):
+            if fields.get("deleted") == [0, 1]:
+                return cid
+        row = self.conn.execute(
+            "SELECT change_id FROM changes WHERE entity = ? AND record_id = ? AND op = 'delete' ORDER BY hlc DESC LIMIT 1",
+            key,
+        ).fetchone()
+        return row[0] if row else "?"
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def write(self, report: MergeReport) -> None:
+        conn = self.conn
+        by_table_new: dict[str, list[dict]] = {}
+        by_table_dirty: dict[str, list[dict]] = {}
+        for key, state in self.state.items():
+            if state == "new":
+                by_table_new.setdefault(key[0], []).append(self.rows[key])  # type: ignore[arg-type]
+            elif state == "dirty":
+                by_table_dirty.setdefault(key[0], []).append(self.rows[key])  # type: ignore[arg-type]
+        for table, rows in by_table_new.items():
+            cols = [*record_columns(table), "deleted", "created_hlc", "updated_hlc", "origin"]
+            conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [[r[c] for c in cols] for r in rows])
+        for table, rows in by_table_dirty.items():
+            cols = [c for c in record_columns(table) if c != "id"] + ["deleted", "updated_hlc"]
+            conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                             [[*(r[c] for c in cols), r["id"]] for r in rows])
+        conn.executemany(
+            "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields, "
+            "received_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.change_rows,
+        )
+        # search index
+        new_ents = [r["id"] for r in by_table_new.get("enterprises", [])]
+        for start in range(0, len(new_ents), 500):
+            chunk = new_ents[start : start + 500]
+            cur = conn.execute(f"SELECT rid, name, short_name, tax_code, address, owner_name, deleted FROM enterprises "
+                               f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            cols = [d[0] for d in cur.description]
+            conn.executemany(
+                "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
+                [(r[0], *search.index_values(dict(zip(cols, r)))) for r in cur.fetchall() if not r[6]],
+            )
+        for r in by_table_dirty.get("enterprises", []):
+            search.index_row(conn, r["rid"], r)
+        conn.executemany(
+            "INSERT OR IGNORE INTO sync_conflicts(entity, record_id, field, kind, change_a, value_a, hlc_a, change_b, "
+            "value_b, hlc_b, winner, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.conflicts,
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO sync_pending(change_id, parent_id, signer_unit, envelope, change, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            self.pending_rows,
+        )
+        # the same tax code under two ids
+        codes = {r["tax_code"] for r in by_table_new.get("enterprises", [])}
+        codes |= {r["tax_code"] for r in by_table_dirty.get("enterprises", [])}
+        codes_l = sorted(codes)
+        pairs = []
+        for start in range(0, len(codes_l), 500):
+            chunk = codes_l[start : start + 500]
+            groups: dict[str, list[str]] = {}
+            for rid, code in conn.execute(f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN "
+                                          f"({','.join('?' * len(chunk))})", chunk):
+                groups.setdefault(code, []).append(rid)
+            for code, ids in groups.items():
+                ids.sort()
+                for i, a in enumerate(ids):
+                    for b in ids[i + 1 :]:
+                        pairs.append((a, b, code, self.now))
+        if pairs:
+            before = conn.total_changes
+            conn.executemany("INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)",
+                             pairs)
+            report.duplicates += conn.total_changes - before
+
+
+def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str) -> MergeReport:
+    """Merge changes (inside the caller's transaction); then link children whose parent has come."""
+    report = MergeReport()
+    m = Merger(conn, now)
+    fresh = m.prepare(incoming)
+    report.unchanged = m.skipped
+    m.check_scope(fresh)
+    m.apply(fresh, report)
+    m.write(report)
+    # children waiting for a parent that now exists
+    for _round in range(10):
+        rows = conn.execute(
+            "SELECT p.change_id, p.signer_unit, p.envelope, p.change FROM sync_pending p WHERE "
+            + " OR ".join(f"EXISTS (SELECT 1 FROM {t} x WHERE x.id = p.parent_id)" for t in RECORD_TYPES)
+        ).fetchall()
+        if not rows:
+            break
+        waiting = [Incoming(json.loads(r[3]), r[2], r[1]) for r in rows]
+        m2 = Merger(conn, now)
+        fresh2 = m2.prepare(waiting)
+        try:
+            m2.check_scope(fresh2)
+        except SyncError:
+            break  # stays pending: a person looks at it
+        conn.executemany("DELETE FROM sync_pending WHERE change_id = ?", [(r[0],) for r in rows])
+        r2 = MergeReport()
+        m2.apply(fresh2, r2)
+        m2.write(r2)
+        report.linked += r2.applied
+        r2.applied = 0
+        r2.unchanged = 0
+        report.add(r2)
+        report.pending_ids.extend(r2.pending_ids)
+    return report
