@@ -84,9 +84,17 @@ class Store:
         self.path = Path(path) if os.fspath(path) != ":memory:" else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.upgrade_backup: Path | None = None
         try:
             self.conn = connect(path)
             if migrate_schema:
+                version = current_version(self.conn)
+                if self.path is not None and 0 < version < LATEST:
+                    # An older program's file: keep a copy as it was before upgrading it.
+                    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                    self.upgrade_backup = self.backup(
+                        self.path.parent / "backups" / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
+                    )
                 migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(

@@ -90,3 +90,25 @@ def test_not_a_database_is_refused_with_a_message(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="Không mở được tệp dữ liệu"):
         Store(path)
+
+
+def test_opening_an_older_file_keeps_a_backup_first(tmp_path):
+    path = tmp_path / "khaosat.sqlite3"
+    conn = connect(path)
+    migrate(conn, target=1)
+    conn.execute(
+        "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
+        "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
+    )
+    conn.close()
+    with Store(path) as store:
+        backup = store.upgrade_backup
+        assert backup is not None and backup.parent == tmp_path / "backups"
+        assert store.schema_version() == LATEST
+    old = sqlite3.connect(backup)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT name FROM enterprises").fetchone()[0] == "Công ty TNHH Hòa Bình"
+    old.close()
+    with Store(path) as store:  # already current: no second backup
+        assert store.upgrade_backup is None
+    assert len(list((tmp_path / "backups").iterdir())) == 1
