@@ -1,0 +1,268 @@
+"""The report of results for a unit and a period, computed from the database.
+
+Definitions (docs/printing.md repeats them for the offices):
+- The unit's enterprises: not deleted, in the ward (or, for a province, in any of its wards).
+  Enterprises counted in the workforce table are those active or suspended (not dissolved or moved).
+- An organisation *exists* at the period's end if it was founded on or before that day (status
+  founded, or dissolved after that day); founded organisations without a decision date count as
+  existing. Its members are its current member count (``members``).
+- *Founded in the period*: organisations (founded or since dissolved) whose decision date falls in
+  the period. *Admitted*: the sum of admissions' ``count`` with ``admitted_on`` in the period.
+- Targets are yearly: the unit's own target for the year of the period (when a province has none
+  of its own, the sum of its wards' targets). The excess is rounded as set in ``report.rounding``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.domain import units
+from app.domain.vnformat import Rounding, achievement, format_date
+from app.domain.vocab import MEMBER_NOUN, OrgKind, TargetMetric
+from app.reports.forms import unit_ward_codes
+from app.reports.settings import DEFAULT_THRESHOLDS
+from app.storage.store import Store
+
+
+class ReportError(ValueError):
+    """The report cannot be made as asked (Vietnamese message)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @property
+    def is_whole_year(self) -> bool:
+        return self.start == date(self.start.year, 1, 1) and self.end == date(self.start.year, 12, 31)
+
+    @property
+    def label(self) -> str:
+        if self.is_whole_year:
+            return f"năm {self.start.year}"
+        return f"từ ngày {format_date(self.start)} đến ngày {format_date(self.end)}"
+
+
+@dataclass
+class Achievement:
+    achieved: int
+    target: int | None  # None: no target set
+    ratio: str  # "16/15" (or "16" without a target)
+    percent: Any  # Decimal percent of target, or None
+    excess: Any  # Decimal excess over target (negative when short), or None
+    verdict: str  # "Vượt", "Đạt", "Chưa đạt", "Không giao chỉ tiêu"
+    reached: bool | None
+    text: str  # "16/15, vượt 6,67%"
+    short: str  # "vượt 6,67%", "đạt 100%", "đạt 85,00%", ""
+
+
+def make_achievement(achieved: int, target: int | None, rounding: Rounding) -> Achievement:
+    if target is None:
+        return Achievement(achieved, None, str(achieved), None, None, "Không giao chỉ tiêu", None,
+                           f"{achieved}", "")
+    a = achievement(achieved, target, rounding)
+    short = a["text"].split(", ", 1)[1] if ", " in a["text"] else ""
+    return Achievement(achieved, target, a["ratio"], a["percent"], a["excess"], a["verdict"], a["reached"],
+                       a["text"], short)
+
+
+@dataclass
+class KindResult:
+    kind: OrgKind
+    label: str  # "Công đoàn cơ sở"
+    member_noun: str  # "đoàn viên công đoàn"
+    organisations: int  # existing at the period's end
+    members: int  # their current members
+    founded: Achievement
+    admitted: Achievement
+
+
+@dataclass
+class WorkforceRow:
+    code: str  # small / medium / large / unknown
+    label: str
+    enterprises: int
+    workers: int
+    with_party: int  # enterprises with an existing Party organisation
+    with_union: int  # ... with an existing grassroots trade union
+
+
+@dataclass
+class WardRow:
+    code: str
+    name: str
+    enterprises: int
+    workers: int
+    founded: dict[OrgKind, int]
+    admitted: dict[OrgKind, int]
+
+
+@dataclass
+class ResultsReport:
+    unit_code: str
+    unit_name: str
+    is_province: bool
+    period: Period
+    rounding: Rounding
+    thresholds: tuple[int, int]
+    enterprises: int  # active or suspended
+    workers: int
+    kinds: list[KindResult]
+    workforce: list[WorkforceRow]
+    wards: list[WardRow] = field(default_factory=list)  # offices above a ward only
+    target_source: str = ""  # Vietnamese: where the targets come from
+
+    @property
+    def targets_set(self) -> int:
+        return sum(1 for k in self.kinds for a in (k.founded, k.admitted) if a.target is not None)
+
+    @property
+    def targets_reached(self) -> int:
+        return sum(1 for k in self.kinds for a in (k.founded, k.admitted) if a.reached)
+
+    def kind(self, kind: OrgKind) -> KindResult:
+        return next(k for k in self.kinds if k.kind == kind)
+
+
+# SQL fragments. ``:end`` is the last day of the period (ISO text compares as dates).
+_EXISTS = ("o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
+           "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)")
+_FOUNDED = ("o.deleted = 0 AND o.status IN ('founded', 'dissolved') "
+            "AND o.decision_date BETWEEN :start AND :end")
+_ACTIVE = "e.deleted = 0 AND e.status IN ('active', 'suspended')"
+
+
+def _scope(store: Store, ward_codes: list[str]) -> None:
+    """Fill the temporary table of the report's wards (one per connection)."""
+    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
+    store.conn.execute("DELETE FROM report_wards")
+    store.conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
+
+
+def compute(store: Store, unit_code: str, period: Period, *, rounding: Rounding = Rounding.HALF_UP,
+            thresholds: tuple[int, int] = DEFAULT_THRESHOLDS) -> ResultsReport:
+    """The report for ``unit_code`` over ``period``."""
+    u = units.unit(unit_code)
+    if u is None:
+        raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
+    if period.end < period.start:
+        raise ReportError("Ngày kết thúc kỳ báo cáo phải sau ngày bắt đầu.")
+    if period.start.year != period.end.year:
+        raise ReportError("Kỳ báo cáo phải nằm trong một năm (chỉ tiêu giao theo năm).")
+    low, high = thresholds
+    p = {"start": period.start.isoformat(), "end": period.end.isoformat(), "low": low, "high": high}
+    _scope(store, unit_ward_codes(unit_code))
+    q = store.conn.execute
+    in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
+
+    existing = {k: (n, m or 0) for k, n, m in q(
+        f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+        f"WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind", p)}
+    founded = dict(q(
+        f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+        f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind", p).fetchall())
+    admitted = dict(q(
+        f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
+        f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
+        f"GROUP BY a.kind", p).fetchall())
+    targets, source = _targets(store, u, period.start.year)
+
+    kinds = []
+    for kind in OrgKind:
+        n, members = existing.get(kind.value, (0, 0))
+        kinds.append(KindResult(
+            kind, kind.label, MEMBER_NOUN[kind], n, members,
+            make_achievement(founded.get(kind.value, 0), targets.get((kind.value, TargetMetric.ORGANISATIONS.value)),
+                             rounding),
+            make_achievement(admitted.get(kind.value, 0) or 0,
+                             targets.get((kind.value, TargetMetric.MEMBERS.value)), rounding),
+        ))
+
+    from app.services.enterprise_list import workforce_groups
+
+    group_sql = ("CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "
+                 "WHEN e.workforce_total < :high THEN 'medium' ELSE 'large' END")
+    has = ("EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
+           f"AND ({_EXISTS}))")
+    rows = {g: (n, w or 0, hp, hu) for g, n, w, hp, hu in q(
+        f"SELECT {group_sql} AS g, count(*), sum(e.workforce_total), "
+        f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
+        f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g", p)}
+    workforce = [WorkforceRow(code, label, *rows.get(code, (0, 0, 0, 0)))
+                 for code, label in workforce_groups((low, high))]
+
+    wards: list[WardRow] = []
+    if u.is_province:
+        ent = {c: (n, w or 0) for c, n, w in q(
+            f"SELECT e.ward_code, count(*), sum(e.workforce_total) FROM enterprises e "
+            f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code", p)}
+        f_by: dict[str, dict[OrgKind, int]] = {}
+        for c, k, n in q(f"SELECT e.ward_code, o.kind, count(*) FROM organisations o JOIN enterprises e "
+                         f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} "
+                         "GROUP BY e.ward_code, o.kind", p):
+            f_by.setdefault(c, {})[OrgKind(k)] = n
+        a_by: dict[str, dict[OrgKind, int]] = {}
+        for c, k, n in q(f"SELECT e.ward_code, a.kind, sum(a.count) FROM admissions a JOIN enterprises e "
+                         f"ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} "
+                         "AND a.admitted_on BETWEEN :start AND :end GROUP BY e.ward_code, a.kind", p):
+            a_by.setdefault(c, {})[OrgKind(k)] = n
+        for code in sorted(set(ent) | set(f_by) | set(a_by), key=lambda c: _ward_sort_key(c)):
+            w = units.ward(code)
+            n, workers = ent.get(code, (0, 0))
+            wards.append(WardRow(code, w.name if w else code, n, workers,
+                                 {k: f_by.get(code, {}).get(k, 0) for k in OrgKind},
+                                 {k: a_by.get(code, {}).get(k, 0) for k in OrgKind}))
+
+    total_e = sum(r.enterprises for r in workforce)
+    total_w = sum(r.workers for r in workforce)
+    return ResultsReport(u.code, u.name, u.is_province, period, rounding, (low, high), total_e, total_w, kinds,
+                         workforce, wards, source)
+
+
+def _ward_sort_key(code: str) -> str:
+    from app.domain.text import fold
+
+    w = units.ward(code)
+    return fold(w.name) if w else code
+
+
+def _targets(store: Store, u: units.Unit, year: int) -> tuple[dict[tuple[str, str], int], str]:
+    """{(kind, metric): value} for the unit and year, and a note on where they come from."""
+    own = _target_rows(store, [u.code], year)
+    if own or not u.is_province:
+        return own, f"chỉ tiêu năm {year} của {u.name}" if own else f"chưa giao chỉ tiêu năm {year}"
+    summed = _target_rows(store, [w.code for w in units.wards(u.code)], year)
+    if summed:
+        return summed, f"tổng chỉ tiêu năm {year} của các phường, xã"
+    return {}, f"chưa giao chỉ tiêu năm {year}"
+
+
+def _target_rows(store: Store, unit_codes: list[str], year: int) -> dict[tuple[str, str], int]:
+    """Per unit the latest value of each (kind, metric) (the newest stamp wins), then summed."""
+    out: dict[tuple[str, str], int] = {}
+    if not unit_codes:
+        return out
+    marks = ", ".join("?" * len(unit_codes))
+    rows = store.conn.execute(
+        f"SELECT unit_code, kind, metric, value FROM targets t WHERE deleted = 0 AND year = ? "
+        f"AND unit_code IN ({marks}) AND updated_hlc = (SELECT max(t2.updated_hlc) FROM targets t2 "
+        "WHERE t2.deleted = 0 AND t2.year = t.year AND t2.unit_code = t.unit_code AND t2.kind = t.kind "
+        "AND t2.metric = t.metric)", [year, *unit_codes]).fetchall()
+    for _unit, kind, metric, value in rows:
+        out[(kind, metric)] = out.get((kind, metric), 0) + value
+    return out
+
+
+def report_for(store: Store, unit_code: str, period: Period) -> tuple[ResultsReport, Any]:
+    """The report with the unit's settings (rounding, thresholds) applied; returns (report, settings)."""
+    from app.reports.settings import load
+
+    settings = load(store, unit_code)
+    return compute(store, unit_code, period, rounding=settings.rounding, thresholds=settings.thresholds), settings
