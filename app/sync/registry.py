@@ -275,3 +275,14 @@ def apply_vouch(conn: sqlite3.Connection, voucher: Peer, entry_doc: K.PublicKeyD
     elif entry["status"] == "revoked" and row[0] != "revoked":
         conn.execute("UPDATE sync_peers SET status = 'revoked', revoked_after_seq = ?, revoked_at = ? WHERE keyid = ?",
                      (entry["revoked_after_seq"], K.now_iso(), entry_doc.keyid))
+
+
+def ensure_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity | None:
+    """Make this machine's keys unless a key file exists (returns the new identity, or None if it had one).
+
+    For ``khaosat init`` and the first-run wizard: never asks for an existing key's passphrase.
+    """
+    folder = data_dir or data_dir_of(store)
+    if K.key_path(folder).exists():
+        return None
+    return setup_keys(store, passphrase, folder)

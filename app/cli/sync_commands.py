@@ -1,0 +1,250 @@
+"""``khaosat keys ...``, ``khaosat export``, ``khaosat import``, ``khaosat conflicts``: signed bundles."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from app.cli.main import EXTRA_PARSERS, CliError, command
+
+
+def _add_parsers(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("keys", help="khóa của máy, đăng ký máy khác, thu hồi")
+    ks = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=type(s))
+    k = ks.add_parser("init", help="tạo khóa cho máy này (nếu chưa có)")
+    k.add_argument("--no-passphrase", action="store_true", help="không đặt mật khẩu bảo vệ khóa (không khuyến nghị)")
+    ks.add_parser("show", help="xem khóa, dấu vân tay của máy này và các máy đã đăng ký")
+    k = ks.add_parser("export", help="ghi tệp khóa công khai của máy này (ra USB)")
+    k.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
+    k = ks.add_parser("register", help="đăng ký một máy từ tệp khóa công khai của máy đó")
+    k.add_argument("file", metavar="TỆP")
+    k.add_argument("--unit", metavar="MÃ", help="đơn vị của máy (mặc định: đơn vị ghi trong tệp)")
+    k.add_argument("--role", metavar="VAI_TRÒ", help="vai trò của máy (mặc định: ghi trong tệp)")
+    k.add_argument("--office", action="store_true", help="đây là cơ quan cấp trên (nơi nhận gói của máy này)")
+    k.add_argument("--fingerprint", metavar="SỐ", help="dấu vân tay đọc trên giấy, để đối chiếu")
+    k = ks.add_parser("revoke", help="thu hồi một máy (mất, bị lấy cắp): giữ những gì đã gửi trước đó")
+    k.add_argument("machine", metavar="MÁY", help="mã máy, mã khóa hoặc dấu vân tay (đầu chuỗi là đủ)")
+    k.add_argument("--after-seq", type=int, metavar="N", help="giữ các gói đến số N (mặc định: gói cuối đã nhận)")
+    ks.add_parser("rekey", help="tạo khóa mới cho máy này (khóa cũ xác nhận khóa mới; lịch sử giữ nguyên)")
+
+    s = sub.add_parser("export", help="xuất gói dữ liệu đã ký và mã hóa cho cơ quan cấp trên")
+    s.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
+    s.add_argument("--office", metavar="MÃ", help="chỉ xuất cho cơ quan này (mặc định: mọi cơ quan nhận)")
+    s.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ gửi gì, không ghi tệp")
+
+    s = sub.add_parser("import", help="nhập gói dữ liệu hoặc biên nhận (tệp hoặc cả thư mục)")
+    s.add_argument("paths", nargs="+", metavar="ĐƯỜNG_DẪN")
+    s.add_argument("--no-receipt", action="store_true", help="không ghi biên nhận ra cạnh gói")
+
+    s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
+    s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
+    s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
+
+
+EXTRA_PARSERS.append(_add_parsers)
+
+
+def _store(args):
+    from app.paths import database_path
+    from app.storage.store import Store
+
+    return Store(database_path(args.data_dir))
+
+
+def _passphrase(confirm: bool = False) -> str | None:
+    from app.sync.keys import PASSPHRASE_ENV
+
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is not None:
+        return value or None
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass("Mật khẩu bảo vệ khóa (để trống nếu không đặt): ")
+    if confirm and first:
+        if getpass.getpass("Nhập lại mật khẩu: ") != first:
+            raise CliError("Hai lần nhập mật khẩu không khớp.")
+    return first or None
+
+
+def _sync_errors(fn):
+    def wrapped(args):
+        from app.sync.errors import SyncError
+
+        try:
+            return fn(args)
+        except SyncError as exc:
+            raise CliError(exc.message) from exc
+
+    return wrapped
+
+
+def _identity(store):
+    from app.sync import keys as K
+    from app.sync import registry as R
+
+    folder = R.data_dir_of(store)
+    if K.key_path(folder).exists():
+        return R.load_keys(store, _passphrase() if K.is_protected(folder) else None)
+    raise CliError("Máy này chưa có khóa. Hãy tạo khóa: khaosat keys init")
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+@command("keys")
+@_sync_errors
+def _keys(args: argparse.Namespace) -> int:
+    from app.sync import keys as K
+    from app.sync import registry as R
+
+    with _store(args) as store:
+        folder = R.data_dir_of(store)
+        if args.action == "init":
+            if K.key_path(folder).exists():
+                ident = _identity(store)
+                _out(f"Máy này đã có khóa. Dấu vân tay: {ident.current.fingerprint}")
+                return 0
+            passphrase = None if args.no_passphrase else _passphrase(confirm=True)
+            ident = R.setup_keys(store, passphrase)
+            _out(f"Đã tạo khóa cho máy {ident.laptop_id}. Dấu vân tay: {ident.current.fingerprint}")
+            if not passphrase:
+                _out("Lưu ý: khóa không có mật khẩu bảo vệ (nên đặt mật khẩu qua biến KHAOSAT_PASSPHRASE).")
+            return 0
+        if args.action == "show":
+            prof = store.profile()
+            if K.key_path(folder).exists():
+                ident = _identity(store)
+                _out(f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, {prof.unit_code or '?'})")
+                _out(f"Mã khóa: {ident.current.keyid}")
+                _out(f"Dấu vân tay: {ident.current.fingerprint}")
+                _out("Khóa được bảo vệ bằng mật khẩu." if K.is_protected(folder) else "Khóa KHÔNG có mật khẩu bảo vệ.")
+            else:
+                _out("Máy này chưa có khóa (khaosat keys init).")
+            peers = R.peers(store)
+            if peers:
+                _out(f"Máy đã đăng ký ({len(peers)}):")
+            labels = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "ĐÃ THU HỒI"}
+            for p in peers:
+                extra = f" sau gói {p.revoked_after_seq}" if p.status == "revoked" else ""
+                kind = "cơ quan nhận" if p.is_destination else p.role_label
+                via = f", giới thiệu bởi {p.registered_via}" if p.registered_via else ""
+                _out(f"  - {p.name or '?'} | {p.unit_label} | {kind} | máy {p.laptop_id} | {p.fingerprint} | "
+                     f"{labels.get(p.status, p.status)}{extra}{via}")
+            return 0
+        if args.action == "export":
+            ident = _identity(store)
+            path = R.export_pubkey(store, ident, Path(args.to))
+            _out(f"Đã ghi tệp khóa công khai: {path}")
+            _out(f"Dấu vân tay (đọc cho cơ quan đối chiếu): {ident.current.fingerprint}")
+            return 0
+        if args.action == "register":
+            from app.sync import container as C
+
+            doc = K.read_pubkey_file(C.read_capped(Path(args.file)))
+            _out(f"Máy: {doc.name or '?'}, mã máy {doc.laptop_id}, đơn vị {doc.unit_code}, vai trò {doc.role}")
+            _out(f"Dấu vân tay: {doc.fingerprint}")
+            if args.fingerprint is not None:
+                if K.normalise_fingerprint(args.fingerprint) != doc.fingerprint:
+                    raise CliError("Dấu vân tay không khớp với tệp: KHÔNG đăng ký. Tệp có thể không phải của máy đó.")
+            elif sys.stdin.isatty():
+                answer = input("Dấu vân tay có khớp với tờ giấy đăng ký không? (c/k): ").strip().lower()
+                if answer not in ("c", "co", "có", "y", "yes"):
+                    raise CliError("Chưa đăng ký.")
+            else:
+                raise CliError("Hãy đối chiếu dấu vân tay với giấy đăng ký và chạy lại với --fingerprint \"SỐ\".")
+            peer, outcome = R.register(store, doc, unit_code=args.unit, role=args.role, destination=args.office)
+            text = {"new": "Đã đăng ký", "rekey": "Đã đăng ký khóa mới cho", "known": "Đã đăng ký từ trước:",
+                    "destination": "Đã đặt làm cơ quan nhận:"}[outcome]
+            _out(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}, {peer.role_label}).")
+            return 0
+        if args.action == "revoke":
+            found = R.find(store, args.machine)
+            machines = {p.laptop_id for p in found}
+            if not machines:
+                raise CliError(f"Không có máy đã đăng ký nào khớp «{args.machine}».")
+            if len(machines) > 1:
+                raise CliError(f"Có {len(machines)} máy khớp «{args.machine}»; hãy ghi rõ hơn.")
+            laptop = machines.pop()
+            count, point = R.revoke(store, laptop, args.after_seq)
+            _out(f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối.")
+            return 0
+        if args.action == "rekey":
+            ident = _identity(store)
+            new = R.rekey(store, ident, _passphrase(confirm=True) if sys.stdin.isatty() else
+                          os.environ.get(K.PASSPHRASE_ENV) or None)
+            _out(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}")
+            _out("Hãy ghi tệp khóa công khai mới (khaosat keys export) và đưa cho cơ quan cấp trên đăng ký.")
+            return 0
+    return 1
+
+
+@command("export")
+@_sync_errors
+def _export(args: argparse.Namespace) -> int:
+    from app.sync import bundles as B
+
+    with _store(args) as store:
+        if args.dry_run:
+            for pv in B.preview(store, args.office):
+                parts = ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
+                _out(f"Cho {pv.recipient.name or pv.recipient.laptop_id} ({pv.recipient.unit_label}): gói số "
+                     f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp.")
+            return 0
+        ident = _identity(store)
+        for r in B.export(store, ident, Path(args.to), office=args.office):
+            _out(f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id} ({r.recipient.unit_label}): "
+                 f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}")
+    return 0
+
+
+@command("import")
+@_sync_errors
+def _import(args: argparse.Namespace) -> int:
+    from app.sync import bundles as B
+
+    with _store(args) as store:
+        ident = _identity(store)
+        files = B.collect([Path(p) for p in args.paths])
+        if not files:
+            raise CliError("Không có gói dữ liệu hay biên nhận nào ở đường dẫn đã cho.")
+        results = B.import_paths(store, ident, files, write_receipt=not args.no_receipt)
+    bad = 0
+    for r in results:
+        line = r.summary()
+        if r.outcome in ("refused", "quarantined"):
+            bad += 1
+            print(line, file=sys.stderr)
+        else:
+            _out(line)
+        if r.receipt is not None:
+            _out(f"  Biên nhận: {r.receipt}")
+    return 1 if bad else 0
+
+
+@command("conflicts")
+@_sync_errors
+def _conflicts(args: argparse.Namespace) -> int:
+    from app.sync import bundles as B
+
+    with _store(args) as store:
+        if args.resolve is not None:
+            if args.value is None:
+                raise CliError("Hãy cho giá trị chọn: --value JSON")
+            try:
+                value = json.loads(args.value)
+            except ValueError as exc:
+                raise CliError(f"Giá trị «{args.value}» không phải JSON (chuỗi cần dấu nháy kép).") from exc
+            B.resolve_conflict(store, args.resolve, value)
+            _out(f"Đã giải quyết xung đột số {args.resolve}; lựa chọn sẽ được gửi lên như một thay đổi.")
+            return 0
+        rows = B.open_conflicts(store)
+        for c in rows:
+            _out(f"#{c['id']} {c['entity']} {c['record_id']} trường {c['field']}: {c['value_a']} ({c['change_a'][:8]}) "
+                 f"/ {c['value_b']} ({c['change_b'][:8]}); tạm chọn {c['winner'][:8]}")
+        _out(f"({len(rows)} xung đột chưa giải quyết)")
+    return 0
