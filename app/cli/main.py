@@ -153,7 +153,20 @@ def _init(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         profile = store.set_profile(unit_code=unit.code, collaborator=name, role=role)
     _print(f"Đã thiết lập máy {profile.laptop_id}: {unit.name} ({unit.code}), {name}, {role.label}.")
+    _init_keys(args)
     return 0
+
+
+def _init_keys(args: argparse.Namespace) -> None:
+    """Signing and encryption keys for bundles (app/sync), made once; passphrase from KHAOSAT_PASSPHRASE."""
+    import os
+
+    from app.sync.registry import ensure_keys
+
+    with _open_store(args) as store:
+        ident = ensure_keys(store, os.environ.get("KHAOSAT_PASSPHRASE") or None)
+    if ident is not None:
+        _print(f"Đã tạo khóa của máy. Dấu vân tay: {ident.current.fingerprint}")
 
 
 @command("demo")
