@@ -1,0 +1,186 @@
+"""Excel export (.xlsx with openpyxl): the report of results and the enterprise list.
+
+Numbers are written as numbers and dates as dates (so sums and filters work), headers are in
+Vietnamese, header rows are frozen, columns have widths. Text that starts with ``=``, ``+``, ``-``,
+``@`` (or a tab or carriage return) is stored as a plain string cell with Excel's "quote prefix"
+style, so it is never a formula, not even after someone edits the cell: an enterprise named
+"=HYPERLINK(...)" cannot run anything. The text itself is kept exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from datetime import date
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from app.printing.files import atomic_output
+from app.reports.enterprises import COLUMNS, DATE_COLUMNS, enterprise_rows
+from app.reports.results import ResultsReport
+from app.storage.store import Store
+
+UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+TITLE_FONT = Font(bold=True, size=13)
+WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+DATE_FORMAT = "DD/MM/YYYY"
+INT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.00%"
+
+
+def is_unsafe(text: str) -> bool:
+    return text.startswith(UNSAFE_START)
+
+
+def _set(cell, value: Any) -> Any:
+    """Put ``value`` in ``cell``: text NFC and never a formula."""
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value)
+        cell.value = value
+        cell.data_type = "s"
+        if is_unsafe(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+        if isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        elif isinstance(value, int) and not isinstance(value, bool):
+            cell.number_format = INT_FORMAT
+    return cell
+
+
+def _save(wb: Workbook, out: str | os.PathLike[str] | BinaryIO) -> None:
+    if isinstance(out, (str, os.PathLike)):
+        with atomic_output(out) as fh:
+            wb.save(fh)
+    else:
+        wb.save(out)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+SUMMARY_HEADERS = [
+    ("Loại tổ chức", 24), ("Tổ chức hiện có", 11), ("Thành viên hiện có", 12),
+    ("Thành lập mới", 11), ("Chỉ tiêu thành lập", 11), ("Tỷ lệ so với chỉ tiêu (thành lập)", 13),
+    ("Đánh giá (thành lập)", 14),
+    ("Kết nạp mới", 11), ("Chỉ tiêu kết nạp", 11), ("Tỷ lệ so với chỉ tiêu (kết nạp)", 13),
+    ("Đánh giá (kết nạp)", 14),
+]
+WORKFORCE_HEADERS = [("Quy mô lao động", 28), ("Số doanh nghiệp", 12), ("Số lao động", 13),
+                     ("Có tổ chức đảng", 12), ("Có công đoàn cơ sở", 12)]
+
+
+def _title(ws, rows: list[str], width: int) -> int:
+    for i, text in enumerate(rows, start=1):
+        _set(ws.cell(i, 1), text).font = TITLE_FONT if i == 1 else Font(italic=True)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
+    return len(rows) + 2  # a blank row, then the header row
+
+
+def _header(ws, row: int, headers: list[tuple[str, float]]) -> None:
+    for col, (text, width) in enumerate(headers, start=1):
+        c = _set(ws.cell(row, col), text)
+        c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[row].height = 45
+    ws.freeze_panes = ws.cell(row + 1, 2)
+
+
+def _percent(a) -> float | None:
+    return float(a.percent / 100) if a.percent is not None else None
+
+
+def report_workbook(report: ResultsReport) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    titles = [f"Báo cáo kết quả xây dựng tổ chức trong doanh nghiệp {report.period.label}",
+              f"{report.unit_name} ({report.unit_code}); {report.target_source}"]
+    row = _title(ws, titles, len(SUMMARY_HEADERS))
+    _header(ws, row, SUMMARY_HEADERS)
+    for k in report.kinds:
+        row += 1
+        values = [k.label, k.organisations, k.members,
+                  k.founded.achieved, k.founded.target, _percent(k.founded), k.founded.verdict,
+                  k.admitted.achieved, k.admitted.target, _percent(k.admitted), k.admitted.verdict]
+        for col, v in enumerate(values, start=1):
+            c = _set(ws.cell(row, col), v)
+            if col in (6, 10) and v is not None:
+                c.number_format = PERCENT_FORMAT
+    row += 2
+    _set(ws.cell(row, 1), f"Có {report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.")
+
+    ws = wb.create_sheet("Quy mô lao động")
+    row = _title(ws, [f"Doanh nghiệp theo quy mô lao động: {report.unit_name}, {report.period.label}"],
+                 len(WORKFORCE_HEADERS))
+    _header(ws, row, WORKFORCE_HEADERS)
+    for r in report.workforce:
+        row += 1
+        for col, v in enumerate([r.label, r.enterprises, r.workers, r.with_party, r.with_union], start=1):
+            _set(ws.cell(row, col), v)
+    row += 1
+    totals = ["Tổng cộng", report.enterprises, report.workers, sum(r.with_party for r in report.workforce),
+              sum(r.with_union for r in report.workforce)]
+    for col, v in enumerate(totals, start=1):
+        _set(ws.cell(row, col), v).font = HEADER_FONT
+
+    if report.wards:
+        from app.domain.vocab import OrgKind
+
+        ws = wb.create_sheet("Theo phường, xã")
+        kinds = list(OrgKind)
+        headers = [("Mã", 8), ("Phường, xã", 26), ("Số doanh nghiệp", 12), ("Số lao động", 12)]
+        headers += [(f"Thành lập mới: {k.label}", 12) for k in kinds]
+        headers += [(f"Kết nạp mới: {k.label}", 12) for k in kinds]
+        row = _title(ws, [f"Kết quả theo phường, xã: {report.unit_name}, {report.period.label}"], len(headers))
+        _header(ws, row, headers)
+        ws.freeze_panes = ws.cell(row + 1, 3)
+        for w in report.wards:
+            row += 1
+            values = [w.code, w.name, w.enterprises, w.workers] + [w.founded[k] for k in kinds] \
+                + [w.admitted[k] for k in kinds]
+            for col, v in enumerate(values, start=1):
+                _set(ws.cell(row, col), v)
+    return wb
+
+
+def export_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport) -> None:
+    _save(report_workbook(report), out)
+
+
+# --- the enterprise list ------------------------------------------------------------------------
+
+def export_enterprises(out: str | os.PathLike[str] | BinaryIO, store: Store, unit_code: str | None = None) -> int:
+    """Write the enterprise list (write-only mode: fast and light for 100,000 rows). Returns the row count."""
+    rows = enterprise_rows(store, unit_code)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Doanh nghiệp")
+    for col, (_key, _header_text, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "C2"
+    header = []
+    for _key, text, _w in COLUMNS:
+        c = _set(WriteOnlyCell(ws), text)
+        c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        header.append(c)
+    ws.append(header)
+    for r in rows:
+        cells = []
+        for key, _text, _w in COLUMNS:
+            v = r[key]
+            if v is None:
+                cells.append(None)
+                continue
+            c = _set(WriteOnlyCell(ws), v)
+            if key in DATE_COLUMNS:
+                c.number_format = DATE_FORMAT
+            cells.append(c)
+        ws.append(cells)
+    _save(wb, out)
+    return len(rows)
