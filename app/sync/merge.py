@@ -497,13 +497,17 @@ def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str) -> Merge
         if not rows:
             break
         waiting = [Incoming(json.loads(r[3]), r[2], r[1]) for r in rows]
+        conn.execute("SAVEPOINT relink")
+        conn.executemany("DELETE FROM sync_pending WHERE change_id = ?", [(r[0],) for r in rows])
         m2 = Merger(conn, now)
         fresh2 = m2.prepare(waiting)
         try:
             m2.check_scope(fresh2)
         except SyncError:
-            break  # stays pending: a person looks at it
-        conn.executemany("DELETE FROM sync_pending WHERE change_id = ?", [(r[0],) for r in rows])
+            conn.execute("ROLLBACK TO relink")  # stays pending: a person looks at it
+            conn.execute("RELEASE relink")
+            break
+        conn.execute("RELEASE relink")
         r2 = MergeReport()
         m2.apply(fresh2, r2)
         m2.write(r2)

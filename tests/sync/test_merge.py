@@ -1,0 +1,233 @@
+"""Export, import, receipts, relay and the merge rules, on real files in real data folders."""
+
+from __future__ import annotations
+
+import json
+
+from app.domain.records import Enterprise, Organisation, Visit
+from app.sync import bundles as B
+from app.sync import registry as R
+
+from tests.sync.conftest import WARD, db_fingerprint, edit, enterprise, state
+
+
+def test_round_trip_keeps_change_identity_and_search(net):
+    e = enterprise(net.l1)
+    edit(net.l1, e, workforce_total=120, owner_name="Nguyễn Văn Hùng")
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    assert (r.report.new, r.report.conflicts, r.relayed) == (1, 0, 0)
+    mine = net.l1.store.history("enterprises", e.id)
+    theirs = net.ward.store.history("enterprises", e.id)
+    keys = ("change_id", "hlc", "origin", "author", "op", "fields")
+    assert [{k: c[k] for k in keys} for c in theirs] == [{k: c[k] for k in keys} for c in mine]
+    assert all(c["received_via"] for c in theirs)
+    got = net.ward.store.get(Enterprise, e.id)
+    assert got.workforce_total == 120 and got.owner_name == "Nguyễn Văn Hùng"
+    assert [x["id"] for x in net.ward.store.search_enterprises("van hung")] == [e.id]
+    # the office's clock has seen the laptop's stamps: its own edits sort after them
+    edit(net.ward, e, workforce_total=130)
+    last = net.ward.store.history("enterprises", e.id)[-1]
+    assert last["hlc"] > mine[-1]["hlc"] and last["origin"] == net.ward.id
+
+
+def test_nothing_readable_on_the_stick(net):
+    enterprise(net.l1, name="Công ty Cổ phần Bí Mật Quốc Gia", owner_name="Lê Văn Đảng")
+    data = net.l1.export(net.stick).read_bytes()
+    for needle in ("Bí Mật", "Bi Mat", "0100109106", "Lê Văn", "enterprises", "khaosat-bundle", net.l1.id):
+        assert needle.encode() not in data
+    assert needle.encode("utf-16-le") not in data
+
+
+def test_receipt_makes_the_next_export_leave_out_what_arrived(net):
+    enterprise(net.l1)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    assert r.receipt is not None and r.receipt.exists()
+    [pv] = B.preview(net.l1.store)
+    assert pv.changes == 1  # not confirmed yet
+    rr = net.l1.import_ok(r.receipt)
+    assert rr.kind == "receipt"
+    [pv] = B.preview(net.l1.store)
+    assert pv.changes == 0
+    enterprise(net.l1, name="Công ty TNHH Bình An", tax_code="0100109113")
+    [res] = B.export(net.l1.store, net.l1.ident, net.stick)
+    assert (res.seq, res.changes) == (2, 1)
+    # the same receipt again changes nothing and says so
+    before = db_fingerprint(net.l1.store)
+    [again] = net.l1.import_(r.receipt)
+    assert again.error.reason == "replay"
+    assert db_fingerprint(net.l1.store) == before
+
+
+def test_lost_stick_is_healed_by_the_next_export(net):
+    e = enterprise(net.l1)
+    lost = net.l1.export(net.stick)
+    lost.unlink()  # the stick is lost on the way
+    edit(net.l1, e, phone="0243 826 1234")
+    second = net.l1.export(net.stick)
+    r = net.ward.import_ok(second)
+    assert r.report.new == 1 and any("thiếu gói" in w for w in r.warnings)  # gap accepted with a warning
+    assert net.ward.store.get(Enterprise, e.id).phone == "0243 826 1234"
+
+
+def test_old_bundle_after_newer_changes_nothing_and_closes_the_gap(net):
+    e = enterprise(net.l1)
+    first = net.l1.export(net.stick)
+    edit(net.l1, e, workforce_total=40)
+    second = net.l1.export(net.stick)
+    net.ward.import_ok(second)
+    snapshot = state(net.ward.store)
+    r = net.ward.import_ok(first)
+    assert r.report.unchanged == 1 and r.report.applied == 0 and not r.warnings
+    after = state(net.ward.store)
+    assert after == snapshot
+    assert net.ward.store.get(Enterprise, e.id).workforce_total == 40
+
+
+def test_concurrent_edits_make_a_conflict_with_the_same_winner_everywhere(net):
+    e = enterprise(net.l1)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    net.l1.import_ok(r.receipt)
+    # the office corrects the workforce while the collaborator, offline, also changes it
+    edit(net.ward, e, workforce_total=200)
+    edit(net.l1, e, workforce_total=150)
+    r2 = net.ward.import_ok(net.l1.export(net.stick))
+    assert r2.report.conflicts == 1
+    [c] = B.open_conflicts(net.ward.store)
+    assert c["field"] == "workforce_total" and {json.loads(c["value_a"]), json.loads(c["value_b"])} == {150, 200}
+    winner_value = net.ward.store.get(Enterprise, e.id).workforce_total
+    # newest stamp wins provisionally: the laptop edited last
+    assert winner_value == 150
+    # the province sees the same winner and the same conflict, from the relayed originals
+    net.province.import_ok(net.ward.export(net.stick))
+    assert net.province.store.get(Enterprise, e.id).workforce_total == 150
+    assert len(B.open_conflicts(net.province.store)) == 1
+    # a person resolves it at the ward: an ordinary change that travels upward
+    B.resolve_conflict(net.ward.store, c["id"], 200, author="Trần Văn Nam")
+    assert B.open_conflicts(net.ward.store) == []
+    net.province.import_ok(net.ward.export(net.stick))
+    assert net.province.store.get(Enterprise, e.id).workforce_total == 200
+
+
+def test_edit_against_delete_keeps_the_edit(net):
+    e = enterprise(net.l1)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    net.l1.import_ok(r.receipt)
+    with net.ward.store.write() as w:
+        w.delete("enterprises", e.id)
+    edit(net.l1, e, owner_name="Phạm Thị Lan", workforce_total=88)
+    r2 = net.ward.import_ok(net.l1.export(net.stick))
+    assert r2.report.conflicts == 1
+    [c] = B.open_conflicts(net.ward.store)
+    assert c["kind"] == "edit_delete"
+    row = net.ward.store.row("enterprises", e.id)
+    assert row["owner_name"] == "Phạm Thị Lan" and row["workforce_total"] == 88
+
+
+def test_children_before_parent_wait_then_link(net):
+    e = enterprise(net.l1)
+    v = Visit(enterprise_id=e.id, collaborator="Nguyễn Thị Hằng", person_met="Ông Hùng")
+    o = Organisation(enterprise_id=e.id)
+    with net.l1.store.write() as w:
+        w.create(v)
+        w.create(o)
+    bundle = net.l1.export(net.stick)
+    # an office that got the children first (hand-built: only the child changes)
+    from app.sync.merge import Incoming, merge
+
+    rows = net.l1.store.changes_since(0)
+    child = [[c["change_id"], c["txn"], c["hlc"], c["origin"], c["author"], c["wall_time"], c["entity"],
+              c["record_id"], c["op"], c["fields"]] for c in rows if c["entity"] != "enterprises"]
+    with net.ward.store.transaction() as conn:
+        rep = merge(conn, [Incoming(c, "x" * 64, WARD) for c in child], "now")
+    assert rep.pending == 2 and net.ward.store.get(Visit, v.id) is None
+    r = net.ward.import_ok(bundle)
+    assert r.report.linked == 2
+    assert [x.id for x in net.ward.store.children(Visit, e.id)] == [v.id]
+    assert net.ward.store.conn.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
+
+
+def test_same_tax_code_under_two_ids_is_a_duplicate_candidate(net):
+    a = enterprise(net.l1, name="Công ty TNHH Hòa Bình")
+    b = enterprise(net.l2, name="Cty TNHH Hoà Bình")
+    net.ward.import_ok(net.l1.export(net.stick))
+    r = net.ward.import_ok(net.l2.export(net.stick))
+    assert r.report.duplicates == 1
+    pairs = net.ward.store.conn.execute("SELECT id_a, id_b, tax_code FROM sync_duplicates").fetchall()
+    assert pairs == [(*sorted([a.id, b.id]), "0100109106")]
+    assert net.ward.store.get(Enterprise, a.id) and net.ward.store.get(Enterprise, b.id)  # nothing merged silently
+
+
+def test_fork_is_quarantined_not_merged(net, tmp_path):
+    enterprise(net.l1)
+    first = net.l1.export(net.stick)
+    net.ward.import_ok(first)
+    # a restored backup of the laptop: the same sequence number again, different content
+    clone_dir = tmp_path / "clone"
+    net.l1.store.backup(clone_dir / "khaosat.sqlite3")
+    (net.l1.folder / "khaosat-keys.json").rename(clone_dir / "khaosat-keys.json")
+    from app.storage import Store
+
+    clone = Store.in_dir(clone_dir)
+    ident = R.load_keys(clone)
+    clone.conn.execute("DELETE FROM sync_exports")
+    e2 = Enterprise(name="Công ty TNHH Sao Mai", tax_code="0100109113", ward_code=WARD)
+    with clone.write() as w:
+        w.create(e2)
+    [res] = B.export(clone, ident, net.stick)
+    clone.close()
+    assert res.seq == 1
+    [r] = net.ward.import_(res.path)
+    assert r.outcome == "quarantined" and "cách ly" in r.summary()
+    assert net.ward.store.get(Enterprise, e2.id) is None
+    assert net.ward.store.conn.execute("SELECT reason FROM sync_quarantine").fetchall() == [("fork",)]
+
+
+def test_relay_verifies_originals_and_a_bundle_by_two_paths_is_merged_once(net):
+    e = enterprise(net.l1)
+    bundle = net.l1.export(net.stick)
+    net.ward.import_ok(bundle)
+    up = net.ward.export(net.stick)
+    r = net.province.import_ok(up)
+    assert r.relayed == 1 and r.report.new == 1
+    # who captured it, who relayed it
+    [src] = net.province.store.conn.execute(
+        "SELECT e.signer, e.relayed_by FROM changes c JOIN sync_envelopes e ON e.hash = c.received_via "
+        "WHERE c.record_id = ?", (e.id,)).fetchall()
+    assert src == (net.l1.id, json.dumps([net.ward.id]))
+    # the laptop was vouched for by the ward office, within its ward
+    [peer] = R.peers_of(net.province.store, net.l1.id)
+    assert peer.registered_via == net.ward.id and peer.unit_code == WARD
+    # the same ward export again (a second copy of the stick) is a replay; nothing changes
+    before = db_fingerprint(net.province.store)
+    [again] = net.province.import_(up)
+    assert again.error.reason == "replay"
+    assert db_fingerprint(net.province.store) == before
+
+
+def test_revoked_laptop_keeps_what_it_sent_before(net):
+    e = enterprise(net.l1)
+    net.ward.import_ok(net.l1.export(net.stick))
+    count, point = R.revoke(net.ward.store, net.l1.id)
+    assert (count, point) == (1, 1)
+    edit(net.l1, e, workforce_total=999)
+    before = db_fingerprint(net.ward.store)
+    [r] = net.ward.import_(net.l1.export(net.stick))
+    assert r.error.reason == "revoked" and "thu hồi" in r.error.message
+    assert db_fingerprint(net.ward.store) == before
+    assert net.ward.store.get(Enterprise, e.id) is not None  # what came before stays
+
+
+def test_rekey_keeps_history_and_is_accepted_through_the_old_key(net):
+    from app.sync import keys as K
+
+    e = enterprise(net.l1)
+    net.ward.import_ok(net.l1.export(net.stick))
+    net.l1.ident = R.rekey(net.l1.store, net.l1.ident)
+    doc = K.read_pubkey_file(net.l1.pubkey(net.stick).read_bytes())
+    assert doc.previous is not None
+    peer, outcome = R.register(net.ward.store, doc)
+    assert outcome == "rekey"
+    edit(net.l1, e, workforce_total=77)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    assert r.seq == 2 and r.report.updated == 1
+    assert [p.status for p in R.peers_of(net.ward.store, net.l1.id)] == ["superseded", "active"]
