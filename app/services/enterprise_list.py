@@ -127,9 +127,17 @@ def _where(q: ListQuery) -> tuple[str, str, list[Any], bool]:
     return source, " AND ".join(conds), params, has_fts
 
 
-def count(store: Store, q: ListQuery) -> int:
-    source, where, params, _ = _where(q)
-    return store.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
+    """Rows matching ``q``; with ``cap``, stop counting there (returns ``cap`` if there are at least that many)."""
+    source, where, params, has_fts = _where(q)
+    if cap is None:
+        return store.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+    return store.conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT ?)", [*params, cap]
+    ).fetchone()[0]
+
+
+RANK_LIMIT = 5000  # rank search results by relevance up to this many matches; more: in index order
 
 
 _LAST_VISIT = (
@@ -139,8 +147,13 @@ PAGE_COLUMNS = ("id", "name", "tax_code", "address", "ward_code", "workforce_tot
                 "last_visit")
 
 
-def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, Any]]:
-    """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind."""
+def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool = True) -> list[dict[str, Any]]:
+    """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind.
+
+    Searching without a chosen sort orders by relevance (``by_rank``); ranking tens of thousands of
+    matches of a first typed letter costs ~100 ms, so callers pass ``by_rank=False`` above
+    ``RANK_LIMIT`` matches and get the index order instead (instant).
+    """
     source, where, params, has_fts = _where(q)
     if q.sort in SORT_COLUMNS:
         direction = "DESC" if q.descending else "ASC"
@@ -148,8 +161,10 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
         if q.sort in ("workforce", "last_visit", "address"):
             # unknown values last whichever the direction
             order = f"{SORT_COLUMNS[q.sort]} IS NULL, {order}"
-    elif has_fts:
+    elif has_fts and by_rank:
         order = "f.rank, e.rid"
+    elif has_fts:
+        order = "f.rowid"
     else:
         order = "e.name, e.rid"
     select_last = _LAST_VISIT if q.sort == "last_visit" else "NULL"
@@ -182,3 +197,38 @@ def ward_codes_in_use(store: Store) -> list[str]:
 
 def total(store: Store) -> int:
     return store.conn.execute("SELECT count(*) FROM enterprises WHERE deleted = 0").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class EnterpriseDetail:
+    """Everything the detail view shows about one enterprise."""
+
+    enterprise: Any  # app.domain.records.Enterprise
+    visits: list[Any]  # newest first
+    organisations: list[Any]
+    admissions: list[Any]
+    history: list[Any]  # app.services.history.HistoryEntry, newest first
+
+
+def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
+    from app.domain.records import Admission, Enterprise, Organisation, Visit
+    from app.services.history import enterprise_history
+
+    e = store.get(Enterprise, enterprise_id)
+    if e is None:
+        return None
+    return EnterpriseDetail(
+        enterprise=e,
+        visits=store.children(Visit, enterprise_id, "visit_date DESC"),
+        organisations=store.children(Organisation, enterprise_id, "kind"),
+        admissions=store.children(Admission, enterprise_id, "admitted_on DESC"),
+        history=enterprise_history(store, enterprise_id),
+    )
+
+
+def last_visit(store: Store, enterprise_id: str) -> Any:
+    """The enterprise's latest visit (by date), to pre-fill the next one; None if never visited."""
+    from app.domain.records import Visit
+
+    visits = store.children(Visit, enterprise_id, "visit_date DESC, created_hlc DESC")
+    return visits[0] if visits else None

@@ -1,0 +1,110 @@
+"""Drafts of open forms, written atomically to the data folder so typing survives a crash.
+
+A form saves its fields (as typed text) a moment after each change: the JSON goes to a temporary
+file in ``drafts/``, is flushed with fsync and renamed over the draft, so a power cut leaves either
+the old draft or the new one, never half of one. Saving the form (or discarding it) removes the
+draft. At start-up the window lists the drafts left behind and offers them back.
+
+The functions here do file work: the GUI calls them through ``TaskRunner.call`` (a worker).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+
+
+@dataclass
+class Draft:
+    key: str  # "visit-<visit id>", "enterprise-<id>", ...
+    form: str  # "enterprise" | "visit" | "organisation" | "admission"
+    title: str  # Vietnamese, shown when the draft is offered back
+    record_id: str
+    is_new: bool
+    context: dict[str, Any] = field(default_factory=dict)  # e.g. enterprise_id, kind
+    values: dict[str, Any] = field(default_factory=dict)  # field name -> text as typed
+    saved_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": VERSION, "key": self.key, "form": self.form, "title": self.title,
+                "record_id": self.record_id, "is_new": self.is_new, "context": self.context,
+                "values": self.values, "saved_at": self.saved_at}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Draft":
+        return cls(key=data["key"], form=data["form"], title=data.get("title", ""), record_id=data["record_id"],
+                   is_new=bool(data.get("is_new")), context=dict(data.get("context") or {}),
+                   values=dict(data.get("values") or {}), saved_at=data.get("saved_at", ""))
+
+    @property
+    def saved_text(self) -> str:
+        try:
+            return datetime.fromisoformat(self.saved_at).strftime("%H:%M %d/%m/%Y")
+        except ValueError:
+            return self.saved_at
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class DraftStore:
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{_SAFE.sub('_', key)}.json"
+
+    def save(self, draft: Draft) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        draft.saved_at = datetime.now().isoformat(timespec="seconds")
+        path = self._path(draft.key)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        data = json.dumps(draft.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        _fsync_dir(self.folder)
+        return path
+
+    def discard(self, key: str) -> None:
+        path = self._path(key)
+        if path.exists():
+            path.unlink()
+            _fsync_dir(self.folder)
+
+    def load_all(self) -> list[Draft]:
+        """Every readable draft, oldest first. Unreadable files are moved aside, never offered."""
+        if not self.folder.is_dir():
+            return []
+        out = []
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                out.append(Draft.from_json(json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError, KeyError, TypeError):
+                path.replace(path.with_suffix(".hong"))  # "hỏng": kept for support, not offered again
+        out.sort(key=lambda d: d.saved_at)
+        return out
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

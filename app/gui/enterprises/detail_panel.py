@@ -1,0 +1,221 @@
+"""The selected enterprise: information, visits, organisations, history (tabs)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import units
+from app.domain.records import Enterprise, Visit
+from app.domain.vnformat import format_date, format_int
+from app.domain.vocab import VSIC_SECTIONS, OrgKind, OrgStatus
+from app.gui.tasks import TaskRunner
+from app.services import enterprise_list as el
+
+
+def _item(text: Any, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if align_right:
+        item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+    return item
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setObjectName(name)
+    t.setHorizontalHeaderLabels(headers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.setWordWrap(False)
+    return t
+
+
+class DetailPanel(QWidget):
+    sig_loaded = Signal(object)  # EnterpriseDetail or None
+    sig_edit_visit = Signal(str)  # visit id
+    sig_edit_organisation = Signal(object)  # (enterprise id, OrgKind)
+
+    def __init__(self, tasks: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._tasks = tasks
+        self._id: str | None = None
+        self._generation = 0
+        self.detail: el.EnterpriseDetail | None = None
+
+        self.title = QLabel("Chọn một doanh nghiệp trong danh sách.", self)
+        self.title.setObjectName("detail_title")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("detail_tabs")
+        self.info = QTextBrowser(self)
+        self.info.setObjectName("detail_info")
+        self.visits = _table(["Ngày khảo sát", "Cộng tác viên", "Người tiếp", "Lao động", "Đảng viên",
+                              "Thái độ", "Hướng tiếp theo"], "detail_visits")
+        self.visits.itemActivated.connect(self._visit_activated)
+        self.orgs = _table(["Tổ chức", "Tình trạng", "Quyết định", "Ngày QĐ", "Thành viên", "Người đứng đầu"],
+                           "detail_orgs")
+        self.orgs.itemActivated.connect(self._org_activated)
+        self.history = QTreeWidget(self)
+        self.history.setObjectName("detail_history")
+        self.history.setHeaderLabels(["Thời điểm", "Người sửa", "Nội dung"])
+        self.history.setColumnWidth(0, 130)
+        self.history.setColumnWidth(1, 150)
+        self.tabs.addTab(self.info, "&Thông tin")
+        self.tabs.addTab(self.visits, "Lượt &khảo sát")
+        self.tabs.addTab(self.orgs, "Tổ &chức")
+        self.tabs.addTab(self.history, "&Lịch sử thay đổi")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tabs, 1)
+        self._show(None)
+
+    @property
+    def enterprise_id(self) -> str | None:
+        return self._id
+
+    def show_enterprise(self, enterprise_id: str | None) -> None:
+        self._id = enterprise_id
+        self._generation += 1
+        if enterprise_id is None:
+            self._show(None)
+            return
+        generation = self._generation
+
+        def done(detail: el.EnterpriseDetail | None) -> None:
+            if generation == self._generation:
+                self._show(detail)
+
+        self._tasks.read(lambda store: el.detail(store, enterprise_id), done)
+
+    def reload(self) -> None:
+        self.show_enterprise(self._id)
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def _show(self, d: el.EnterpriseDetail | None) -> None:
+        self.detail = d
+        if d is None:
+            self.title.setText("Chọn một doanh nghiệp trong danh sách." if self._id is None
+                               else "Doanh nghiệp này không còn (đã bị xóa).")
+            self.info.clear()
+            self.visits.setRowCount(0)
+            self.orgs.setRowCount(0)
+            self.history.clear()
+            self.tabs.setEnabled(False)
+            self.sig_loaded.emit(None)
+            return
+        self.tabs.setEnabled(True)
+        e: Enterprise = d.enterprise
+        self.title.setText(f"{e.name} — MST {e.tax_code}")
+        self.info.setHtml(self._info_html(e))
+        self._fill_visits(d.visits)
+        self._fill_orgs(d.organisations)
+        self._fill_history(d.history)
+        self.sig_loaded.emit(d)
+
+    @staticmethod
+    def _info_html(e: Enterprise) -> str:
+        L = Enterprise.LABELS
+        ward = units.ward(e.ward_code)
+        rows = [
+            (L["name"], e.name),
+            (L["short_name"], e.short_name),
+            (L["tax_code"], e.tax_code),
+            (L["legal_form"], e.legal_form.label if e.legal_form else None),
+            (L["fdi"], "Có" if e.fdi else "Không"),
+            (L["vsic_section"], f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None),
+            (L["address"], e.address),
+            (L["ward_code"], ward.name if ward else e.ward_code),
+            (L["phone"], e.phone),
+            (L["email"], e.email),
+            (L["owner_name"], e.owner_name),
+            (L["owner_is_party_member"], "Có" if e.owner_is_party_member else "Không"),
+            (L["year_founded"], e.year_founded),
+            (L["workforce_total"], format_int(e.workforce_total)),
+            (L["workforce_women"], format_int(e.workforce_women)),
+            (L["workforce_under30"], format_int(e.workforce_under30)),
+            (L["status"], e.status.label),
+            (L["note"], e.note),
+        ]
+        missing = "<i style='color:#999'>chưa có</i>"
+        body = "".join(
+            f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
+            f"<td>{html.escape(str(v)) if v not in (None, '') else missing}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table cellspacing='3'>{body}</table>"
+
+    def _fill_visits(self, visits: list[Visit]) -> None:
+        self.visits.setRowCount(len(visits))
+        for r, v in enumerate(visits):
+            party = None
+            if v.party_total is not None or v.party_official is not None:
+                party = format_int(v.party_total if v.party_total is not None
+                                   else (v.party_official or 0) + (v.party_probationary or 0))
+            values = [format_date(v.visit_date), v.collaborator, v.person_met, format_int(v.workforce_total),
+                      party, v.attitude.label if v.attitude else "", v.next_step]
+            for c, value in enumerate(values):
+                item = _item(value, align_right=c in (3, 4))
+                item.setData(Qt.ItemDataRole.UserRole, v.id)
+                self.visits.setItem(r, c, item)
+        self.visits.resizeColumnsToContents()
+
+    def _fill_orgs(self, orgs: list) -> None:
+        by_kind = {o.kind: o for o in orgs}
+        self.orgs.setRowCount(len(OrgKind))
+        for r, kind in enumerate(OrgKind):
+            o = by_kind.get(kind)
+            status = o.status if o else OrgStatus.NONE
+            values = [kind.label, status.label, o.decision_number if o else "",
+                      format_date(o.decision_date) if o else "",
+                      format_int(o.members if o and o.members is not None else (o.founding_members if o else None)),
+                      o.leader if o else ""]
+            for c, value in enumerate(values):
+                item = _item(value, align_right=c == 4)
+                item.setData(Qt.ItemDataRole.UserRole, kind.value)
+                self.orgs.setItem(r, c, item)
+        self.orgs.resizeColumnsToContents()
+
+    def _fill_history(self, entries: list) -> None:
+        self.history.clear()
+        for entry in entries:
+            top = QTreeWidgetItem([entry.when_text, entry.author, entry.summary])
+            for ch in entry.changes:
+                top.addChild(QTreeWidgetItem(["", "", str(ch)]))
+            self.history.addTopLevelItem(top)
+            top.setExpanded(len(entry.changes) <= 4)
+        self.history.resizeColumnToContents(2)
+
+    def _visit_activated(self, item: QTableWidgetItem) -> None:
+        vid = item.data(Qt.ItemDataRole.UserRole)
+        if vid:
+            self.sig_edit_visit.emit(vid)
+
+    def _org_activated(self, item: QTableWidgetItem) -> None:
+        kind = OrgKind.parse(item.data(Qt.ItemDataRole.UserRole))
+        if kind and self._id:
+            self.sig_edit_organisation.emit((self._id, kind))

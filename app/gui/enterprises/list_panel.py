@@ -1,0 +1,222 @@
+"""The enterprise list: search as you type, filters, the table, counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import units
+from app.domain.vocab import ORG_KIND_SHORT, EnterpriseStatus, OrgKind
+from app.gui.enterprises.model import COLUMNS, EnterpriseTableModel
+from app.gui.tasks import TaskRunner
+from app.services import enterprise_list as el
+
+NOT_VISITED_CHOICES = [(None, "Mọi thời điểm khảo sát"), (3, "Chưa khảo sát 3 tháng"),
+                       (6, "Chưa khảo sát 6 tháng"), (12, "Chưa khảo sát 12 tháng")]
+
+
+class EnterpriseListPanel(QWidget):
+    sig_selected = Signal(object)  # enterprise id or None
+    sig_activated = Signal(str)  # Enter or double click on a row
+    sig_counts = Signal(int)
+
+    def __init__(self, tasks: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._tasks = tasks
+        self.model = EnterpriseTableModel(tasks, self)
+        self._selected: str | None = None
+        self._want_select: str | None = None
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText("Tìm theo tên, mã số thuế, địa chỉ, người đại diện (gõ có dấu hoặc không dấu)")
+        self.search.textChanged.connect(self._apply)
+        self.search.returnPressed.connect(self._focus_table)
+
+        self.status = QComboBox(self)
+        self.status.setObjectName("filter_status")
+        self.status.addItem("Mọi tình trạng", None)
+        for s in EnterpriseStatus:
+            self.status.addItem(s.label, s)
+        self.workforce = QComboBox(self)
+        self.workforce.setObjectName("filter_workforce")
+        self.workforce.addItem("Mọi quy mô lao động", None)
+        for code, label in el.workforce_groups():
+            self.workforce.addItem(label, code)
+        self.not_visited = QComboBox(self)
+        self.not_visited.setObjectName("filter_not_visited")
+        for months, label in NOT_VISITED_CHOICES:
+            self.not_visited.addItem(label, months)
+        self.ward = QComboBox(self)
+        self.ward.setObjectName("filter_ward")
+        self.ward.addItem("Mọi phường, xã", None)
+        for combo in (self.status, self.workforce, self.not_visited, self.ward):
+            combo.currentIndexChanged.connect(self._apply)
+
+        self.missing: dict[OrgKind, QCheckBox] = {}
+        missing_row = QHBoxLayout()
+        missing_row.addWidget(QLabel("Chưa có tổ chức:"))
+        for kind in OrgKind:
+            box = QCheckBox(ORG_KIND_SHORT[kind], self)
+            box.setObjectName(f"missing_{kind.value}")
+            box.setToolTip(f"Chỉ hiện doanh nghiệp chưa có {kind.label.lower()}")
+            box.toggled.connect(self._apply)
+            self.missing[kind] = box
+            missing_row.addWidget(box)
+        missing_row.addStretch(1)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("count_label")
+        missing_row.addWidget(self.count_label)
+
+        filters = QHBoxLayout()
+        for w in (self.status, self.workforce, self.not_visited, self.ward):
+            filters.addWidget(w)
+        filters.addStretch(1)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("enterprise_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        widths = [300, 110, 240, 140, 80, 130, 150, 120]
+        for i, w in enumerate(widths[: len(COLUMNS)]):
+            self.table.setColumnWidth(i, w)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+        self.model.sig_counted.connect(self._counted)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.dataChanged.connect(self._after_data)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addLayout(filters)
+        layout.addLayout(missing_row)
+        layout.addWidget(self.table, 1)
+        self._total = 0
+        self.setFocusProxy(self.search)
+
+    # --- filters ------------------------------------------------------------------------------
+
+    def set_wards(self, codes: list[str], default: str | None = None) -> None:
+        self.ward.blockSignals(True)
+        current = self.ward.currentData()
+        self.ward.clear()
+        self.ward.addItem("Mọi phường, xã", None)
+        for code in codes:
+            w = units.ward(code)
+            self.ward.addItem(w.name if w else code, code)
+        idx = self.ward.findData(current)
+        self.ward.setCurrentIndex(max(idx, 0))
+        self.ward.blockSignals(False)
+
+    def current_query(self) -> el.ListQuery:
+        old = self.model.query
+        status = self.status.currentData()
+        return el.ListQuery(
+            text=self.search.text(),
+            statuses=frozenset({status}) if status else frozenset(),
+            missing=frozenset(k for k, box in self.missing.items() if box.isChecked()),
+            workforce=self.workforce.currentData(),
+            not_visited_months=self.not_visited.currentData(),
+            ward_code=self.ward.currentData(),
+            sort=old.sort,
+            descending=old.descending,
+        )
+
+    def _apply(self, *_args: object) -> None:
+        self.model.set_query(self.current_query())
+
+    def load(self) -> None:
+        self._apply()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def set_total(self, total: int) -> None:
+        self._total = total
+        self._counted(self.model.rowCount())
+
+    def _counted(self, n: int) -> None:
+        from app.domain.vnformat import format_int
+
+        if self.model.query.filtered:
+            text = f"Tìm thấy {format_int(n)} / {format_int(self._total)} doanh nghiệp"
+        else:
+            text = f"{format_int(n)} doanh nghiệp"
+        self.count_label.setText(text)
+        self.sig_counts.emit(n)
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def selected_id(self) -> str | None:
+        return self._selected
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        eid = self.model.enterprise_id(current.row()) if current.isValid() else None
+        if eid != self._selected:
+            self._selected = eid
+            self.sig_selected.emit(eid)
+
+    def _activated(self, index: QModelIndex) -> None:
+        eid = self.model.enterprise_id(index.row())
+        if eid:
+            self.sig_activated.emit(eid)
+
+    def _focus_table(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def select(self, enterprise_id: str) -> None:
+        """Select ``enterprise_id`` if it is in the loaded rows (else after the next load)."""
+        row = self.model.loaded_row_of(enterprise_id)
+        if row is None:
+            self._want_select = enterprise_id
+            return
+        self._want_select = None
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(self.model.index(row, 0))
+
+    def _after_reset(self) -> None:
+        keep = self._want_select or self._selected
+        if keep is not None:
+            row = self.model.loaded_row_of(keep)
+            if row is not None:
+                QTimer.singleShot(0, lambda k=keep: self.select(k))
+                return
+        if self._selected is not None:
+            self._selected = None
+            self.sig_selected.emit(None)
+
+    def _after_data(self, *_args: object) -> None:
+        # a page arrived: the current row may now have its id
+        current = self.table.currentIndex()
+        if current.isValid() and self._selected is None:
+            self._current_changed(current, QModelIndex())

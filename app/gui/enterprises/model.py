@@ -1,0 +1,253 @@
+"""A table model over the enterprise list that fetches pages lazily in worker threads.
+
+The model knows the number of rows (one ``count`` query) and keeps at most ``MAX_PAGES`` pages of
+``PAGE_SIZE`` rows; a row that is not loaded shows "…" and asks for its page. Nothing is loaded
+into widgets, so 100,000 rows scroll like 100. Queries are coalesced: while one is running, only
+the latest new query waits, so typing fast never queues stale searches.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from app.domain import units
+from app.domain.vnformat import format_date, format_int
+from app.domain.vocab import ORG_KIND_SHORT, EnterpriseStatus, OrgKind
+from app.gui.tasks import TaskFailure, TaskRunner
+from app.services import enterprise_list as el
+
+PAGE_SIZE = 200
+MAX_PAGES = 30
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS: list[tuple[str, str]] = [  # (sort key, Vietnamese header)
+    ("name", "Tên doanh nghiệp"),
+    ("tax_code", "Mã số thuế"),
+    ("address", "Địa chỉ"),
+    ("ward", "Phường, xã"),
+    ("workforce", "Lao động"),
+    ("status", "Tình trạng"),
+    ("founded", "Tổ chức đã có"),
+    ("last_visit", "Khảo sát gần nhất"),
+]
+SORTABLE = {"name", "tax_code", "address", "ward", "workforce", "status", "last_visit"}
+
+
+def _founded_text(kinds: frozenset[OrgKind]) -> str:
+    return ", ".join(ORG_KIND_SHORT[k] for k in OrgKind if k in kinds)
+
+
+class EnterpriseTableModel(QAbstractTableModel):
+    sig_counted = Signal(int)  # rows matching the current query, after each new query
+    sig_failed = Signal(object)  # TaskFailure
+
+    def __init__(self, tasks: TaskRunner, parent: Any = None):
+        super().__init__(parent)
+        self._tasks = tasks
+        self._query = el.ListQuery()
+        self._rows = 0
+        self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self._pending_pages: set[int] = set()
+        self._generation = 0
+        self._running = False
+        self._waiting: tuple[el.ListQuery, bool] | None = None
+        self._by_rank = True
+        self.exact = True  # False while the count is capped and the exact count is on its way
+        self.loaded_once = False
+
+    # --- queries ------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> el.ListQuery:
+        return self._query
+
+    def set_query(self, query: el.ListQuery, *, keep: bool = False) -> None:
+        """Show ``query``'s rows. ``keep``: a refresh after a data change (same query)."""
+        self._query = query
+        self._generation += 1
+        if self._running:
+            self._waiting = (query, keep)
+            return
+        self._run(query, keep)
+
+    def refresh(self) -> None:
+        self.set_query(self._query, keep=True)
+
+    def _run(self, query: el.ListQuery, keep: bool) -> None:
+        self._running = True
+        generation = self._generation
+
+        def work(store):
+            # A capped count first, so a first typed letter matching 90% of 100,000 rows is quick;
+            # the exact count follows in its own task.
+            n = el.count(store, query, cap=el.RANK_LIMIT)
+            by_rank = n < el.RANK_LIMIT
+            first = el.page(store, query, 0, PAGE_SIZE, by_rank=by_rank) if n else []
+            return n, first, by_rank
+
+        def done(result: tuple[int, list[dict[str, Any]], bool]) -> None:
+            self._finish_run()
+            if generation != self._generation:
+                return  # a newer query is on its way
+            n, first, by_rank = result
+            self.beginResetModel()
+            self._by_rank = by_rank
+            self.exact = n < el.RANK_LIMIT
+            self._rows = n
+            self._pages.clear()
+            self._pending_pages.clear()
+            if first:
+                self._pages[0] = first
+            self.endResetModel()
+            self.loaded_once = True
+            if self.exact:
+                self.sig_counted.emit(n)
+            else:
+                self._count_exactly(generation, query)
+
+        def failed(failure: TaskFailure) -> None:
+            self._finish_run()
+            self.sig_failed.emit(failure)
+
+        self._tasks.read(work, done, failed)
+
+    def _count_exactly(self, generation: int, query: el.ListQuery) -> None:
+        def done(n: int) -> None:
+            if generation != self._generation:
+                return
+            if n > self._rows:
+                self.beginInsertRows(QModelIndex(), self._rows, n - 1)
+                self._rows = n
+                self.endInsertRows()
+            self.exact = True
+            self.sig_counted.emit(n)
+
+        self._tasks.read(lambda store: el.count(store, query), done, self.sig_failed.emit)
+
+    def _finish_run(self) -> None:
+        self._running = False
+        if self._waiting is not None:
+            query, keep = self._waiting
+            self._waiting = None
+            self._run(query, keep)
+
+    @property
+    def busy(self) -> bool:
+        return self._running or bool(self._pending_pages)
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pending_pages:
+            return
+        self._pending_pages.add(page)
+        generation, query, by_rank = self._generation, self._query, self._by_rank
+
+        def done(rows: list[dict[str, Any]]) -> None:
+            self._pending_pages.discard(page)
+            if generation != self._generation:
+                return
+            self._pages[page] = rows
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+            first = page * PAGE_SIZE
+            last = min(first + len(rows), self._rows) - 1
+            if last >= first:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+        def failed(failure: TaskFailure) -> None:
+            self._pending_pages.discard(page)
+            self.sig_failed.emit(failure)
+
+        self._tasks.read(lambda store: el.page(store, query, page * PAGE_SIZE, PAGE_SIZE, by_rank=by_rank),
+                         done, failed)
+
+    def row_data(self, row: int) -> dict[str, Any] | None:
+        """The stored row, or None while its page is loading (the page is then requested)."""
+        if not 0 <= row < self._rows:
+            return None
+        page, offset = divmod(row, PAGE_SIZE)
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request_page(page)
+            return None
+        self._pages.move_to_end(page)
+        return rows[offset] if offset < len(rows) else None
+
+    def enterprise_id(self, row: int) -> str | None:
+        data = self.row_data(row)
+        return data["id"] if data else None
+
+    def loaded_row_of(self, enterprise_id: str) -> int | None:
+        for page, rows in self._pages.items():
+            for i, r in enumerate(rows):
+                if r["id"] == enterprise_id:
+                    return page * PAGE_SIZE + i
+        return None
+
+    # --- Qt model interface -------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return COLUMNS[section][1]
+            return format_int(section + 1)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row_data(index.row())
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if row is None:
+                return "…" if index.column() == 0 else ""
+            return self._display(key, row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "workforce":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and row is not None and key == "status":
+            if row["status"] != EnterpriseStatus.ACTIVE.value:
+                return QColor("#a33")
+        if role == Qt.ItemDataRole.ToolTipRole and row is not None and key == "founded":
+            kinds = row["founded"]
+            missing = [k.label for k in OrgKind if k not in kinds]
+            return "Chưa có: " + ", ".join(missing) if missing else "Đã có đủ năm tổ chức"
+        if role == Qt.ItemDataRole.UserRole and row is not None:
+            return row["id"]
+        return None
+
+    @staticmethod
+    def _display(key: str, row: dict[str, Any]) -> str:
+        if key == "ward":
+            w = units.ward(row["ward_code"])
+            return w.name if w else row["ward_code"]
+        if key == "workforce":
+            return format_int(row["workforce_total"])
+        if key == "status":
+            s = EnterpriseStatus.parse(row["status"])
+            return s.label if s else row["status"]
+        if key == "founded":
+            return _founded_text(row["founded"])
+        if key == "last_visit":
+            return format_date(date.fromisoformat(row["last_visit"])) if row["last_visit"] else "Chưa khảo sát"
+        return row.get(key) or ""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column < 0:  # no sort column: relevance when searching, else by name
+            if self._query.sort is not None:
+                self.set_query(self._query.replace(sort=None, descending=False))
+            return
+        key = COLUMNS[column][0]
+        if key not in SORTABLE:
+            return
+        self.set_query(self._query.replace(sort=key, descending=order == Qt.SortOrder.DescendingOrder))

@@ -1,0 +1,207 @@
+"""Opens the record forms (loading what they need in a worker first), tracks them, offers drafts back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import QMessageBox
+
+from app.domain.records import Enterprise, Organisation, Visit
+from app.domain.vocab import OrgKind
+from app.gui.drafts import Draft
+from app.gui.forms.base import RecordForm
+from app.gui.forms.record_forms import AdmissionForm, EnterpriseForm, OrganisationForm, VisitForm
+from app.services import enterprise_list as el
+
+
+class FormManager:
+    def __init__(self, window: Any):
+        self.window = window
+        self.open_forms: list[RecordForm] = []
+        self.today: date | None = None  # tests pin the date; None: the real today
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def _track(self, form: RecordForm) -> RecordForm:
+        self.open_forms.append(form)
+        form.destroyed.connect(lambda *_a, f=form: self._forget(f))
+        form.finished.connect(lambda *_a, f=form: self._forget(f))
+        form.show()
+        form.raise_()
+        form.activateWindow()
+        return form
+
+    def _forget(self, form: RecordForm) -> None:
+        if form in self.open_forms:
+            self.open_forms.remove(form)
+
+    def _find(self, key: str) -> RecordForm | None:
+        for f in self.open_forms:
+            if f.draft_key == key:
+                return f
+        return None
+
+    def _bring(self, key: str) -> bool:
+        form = self._find(key)
+        if form is None:
+            return False
+        form.raise_()
+        form.activateWindow()
+        return True
+
+    def new_enterprise(self, values: dict | None = None, record_id: str | None = None) -> RecordForm:
+        return self._track(EnterpriseForm(self.window, values=values, record_id=record_id, today=self.today))
+
+    def edit_enterprise(self, enterprise_id: str, values: dict | None = None) -> None:
+        if self._bring(f"enterprise-{enterprise_id}"):
+            return
+
+        def done(e: Enterprise | None) -> None:
+            if e is None:
+                self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
+                return
+            self._track(EnterpriseForm(self.window, record=e, values=values, today=self.today))
+
+        self.window.tasks.read(lambda store: store.get(Enterprise, enterprise_id), done)
+
+    def new_visit(self, enterprise_id: str) -> None:
+        def work(store: Any) -> tuple[Enterprise | None, Visit | None]:
+            return store.get(Enterprise, enterprise_id), el.last_visit(store, enterprise_id)
+
+        def done(result: tuple[Enterprise | None, Visit | None]) -> None:
+            e, last = result
+            if e is None:
+                self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
+                return
+            self.open_visit_form(e.id, e.name, previous=last)
+
+        self.window.tasks.read(work, done)
+
+    def open_visit_form(self, enterprise_id: str, enterprise_name: str, *, previous: Visit | None = None,
+                        record: Visit | None = None, values: dict | None = None,
+                        record_id: str | None = None) -> RecordForm:
+        return self._track(VisitForm(self.window, enterprise_id=enterprise_id, enterprise_name=enterprise_name,
+                                     record=record, previous=previous, values=values, record_id=record_id,
+                                     today=self.today))
+
+    def edit_visit(self, visit_id: str, values: dict | None = None) -> None:
+        if self._bring(f"visit-{visit_id}"):
+            return
+
+        def work(store: Any) -> tuple[Visit | None, Enterprise | None]:
+            visit = store.get(Visit, visit_id)
+            return visit, store.get(Enterprise, visit.enterprise_id) if visit else None
+
+        def done(result: tuple[Visit | None, Enterprise | None]) -> None:
+            visit, e = result
+            if visit is None or e is None:
+                self.window.show_status("Lượt khảo sát này không còn (đã bị xóa).")
+                return
+            self.open_visit_form(e.id, e.name, record=visit, values=values)
+
+        self.window.tasks.read(work, done)
+
+    def edit_organisation(self, enterprise_id: str, kind: OrgKind, values: dict | None = None,
+                          record_id: str | None = None) -> None:
+        def work(store: Any) -> tuple[Enterprise | None, Organisation | None, Any]:
+            orgs = [o for o in store.children(Organisation, enterprise_id) if o.kind == kind]
+            return store.get(Enterprise, enterprise_id), (orgs[0] if orgs else None), store.founding_rules()
+
+        def done(result: tuple[Enterprise | None, Organisation | None, Any]) -> None:
+            e, org, rules = result
+            if e is None:
+                self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
+                return
+            key = f"organisation-{org.id if org else record_id}"
+            if self._bring(key):
+                return
+            self._track(OrganisationForm(self.window, enterprise_id=e.id, enterprise_name=e.name, kind=kind,
+                                         record=org, rules=rules, values=values,
+                                         record_id=None if org else record_id, today=self.today))
+
+        self.window.tasks.read(work, done)
+
+    def new_admission(self, enterprise_id: str, values: dict | None = None, record_id: str | None = None) -> None:
+        def work(store: Any) -> tuple[Enterprise | None, dict[str, str]]:
+            orgs = {o.kind.value: o.id for o in store.children(Organisation, enterprise_id)}
+            return store.get(Enterprise, enterprise_id), orgs
+
+        def done(result: tuple[Enterprise | None, dict[str, str]]) -> None:
+            e, orgs = result
+            if e is None:
+                self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
+                return
+            self._track(AdmissionForm(self.window, enterprise_id=e.id, enterprise_name=e.name, organisations=orgs,
+                                      values=values, record_id=record_id, today=self.today))
+
+        self.window.tasks.read(work, done)
+
+    # --- drafts -------------------------------------------------------------------------------
+
+    def offer_drafts(self) -> None:
+        """Look for drafts left by a crash (in a worker) and offer them back."""
+        drafts = self.window.drafts
+        self.window.tasks.call(drafts.load_all, self._offer)
+
+    def _offer(self, found: list[Draft]) -> None:
+        found = [d for d in found if self._find(d.key) is None]
+        if not found:
+            return
+        lines = "\n".join(f"• {d.title} (lúc {d.saved_text})" for d in found[:10])
+        more = f"\n… và {len(found) - 10} bản nháp khác" if len(found) > 10 else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "Khôi phục bản nháp",
+                          f"Lần trước chương trình đóng khi còn {len(found)} phiếu chưa lưu:\n\n{lines}{more}\n\n"
+                          "Mở lại để xem và lưu?", QMessageBox.StandardButton.NoButton, self.window)
+        box.setObjectName("drafts_box")
+        restore = box.addButton("&Mở lại", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("&Bỏ các bản nháp", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Để &sau", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+
+        def clicked(button: Any) -> None:
+            if button is restore:
+                for d in found:
+                    self.restore(d)
+            elif button is drop:
+                store = self.window.drafts
+                keys = [d.key for d in found]
+                self.window.tasks.call(lambda: [store.discard(k) for k in keys])
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        self.drafts_box = box
+
+    def restore(self, d: Draft) -> None:
+        ctx, values = d.context, d.values
+        if d.form == "enterprise":
+            if d.is_new:
+                self.new_enterprise(values=values, record_id=d.record_id)
+            else:
+                self.edit_enterprise(d.record_id, values=values)
+        elif d.form == "visit":
+            if d.is_new:
+                self.open_visit_form(ctx["enterprise_id"], ctx.get("enterprise_name", ""), values=values,
+                                     record_id=d.record_id)
+            else:
+                self.edit_visit(d.record_id, values=values)
+        elif d.form == "organisation":
+            kind = OrgKind.parse(ctx.get("kind"))
+            if kind is not None:
+                self.edit_organisation(ctx["enterprise_id"], kind, values=values, record_id=d.record_id)
+        elif d.form == "admission":
+            self.new_admission(ctx["enterprise_id"], values=values, record_id=d.record_id)
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def confirm_close_all(self) -> bool:
+        for form in list(self.open_forms):
+            if not form.confirm_close():
+                form.raise_()
+                return False
+        for form in list(self.open_forms):
+            form._closing_ok = True
+            form.close()
+        return True
+
+

@@ -1,0 +1,230 @@
+"""The main window: assembles the parts (list, detail, targets, forms, features); owns none of their logic.
+
+Each feature lives in its own module and brings its own actions:
+- ``app.gui.enterprises`` list, detail and the commands that open forms,
+- ``app.gui.forms`` the enterprise, visit, organisation and admission forms (with drafts),
+- ``app.gui.targets`` targets and progress,
+- ``app.gui.help`` the user guide,
+- optional features loaded by ``app.gui.features`` (sync, printing, importing).
+See ``app.gui.features`` for what the window offers them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.domain import units
+from app.gui import features
+from app.gui.actions import ActionRegistry
+from app.gui.tasks import TaskFailure, TaskRunner
+from app.storage.store import ChangeSummary, Profile
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    sig_data_changed = Signal(object)  # ChangeSummary
+    sig_selection_changed = Signal(object)  # enterprise id or None
+
+    def __init__(self, data_dir: Path, db_path: Path, profile: Profile, *, load_features: bool = True):
+        super().__init__()
+        from app.gui.drafts import DraftStore
+        from app.gui.enterprises.detail_panel import DetailPanel
+        from app.gui.enterprises.list_panel import EnterpriseListPanel
+        from app.gui.forms.manager import FormManager
+        from app.gui.targets.view import TargetsView
+
+        self.data_dir = Path(data_dir)
+        self.db_path = Path(db_path)
+        self.profile = profile
+        self.setObjectName("main_window")
+        self.setWindowTitle(self._title())
+        self.resize(1280, 800)
+
+        self.tasks = TaskRunner(self.db_path, self)
+        self.tasks.sig_data_changed.connect(self._on_data_changed)
+        self.tasks.sig_error.connect(self._on_task_error)
+        self.drafts = DraftStore(self.data_dir / "drafts")
+
+        toolbar = QToolBar("Thanh công cụ", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        self.actions = ActionRegistry(self, self.menuBar(), toolbar)
+
+        # --- the parts ---------------------------------------------------------------------
+        self.list_panel = EnterpriseListPanel(self.tasks, self)
+        self.detail_panel = DetailPanel(self.tasks, self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.list_panel)
+        splitter.addWidget(self.detail_panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 520])
+        self.targets_view = TargetsView(self.tasks, profile, self)
+
+        self.pages = QTabWidget(self)
+        self.pages.setObjectName("pages")
+        self._page_keys: list[str] = []
+        self.add_page("enterprises", "&1 Doanh nghiệp", splitter)
+        self.add_page("targets", "&2 Chỉ tiêu và tiến độ", self.targets_view)
+        self.setCentralWidget(self.pages)
+
+        self.forms = FormManager(self)
+
+        self.list_panel.sig_selected.connect(self._selection_changed)
+        self.list_panel.sig_activated.connect(lambda eid: self.detail_panel.tabs.setFocus())
+        self.list_panel.sig_counts.connect(lambda _n: self.actions.update_states())
+        self.list_panel.model.sig_failed.connect(self._on_task_error)
+        self.detail_panel.sig_edit_visit.connect(self.forms.edit_visit)
+        self.detail_panel.sig_edit_organisation.connect(lambda pair: self.forms.edit_organisation(*pair))
+        self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
+
+        self.unit_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.unit_label)
+        self.unit_label.setText(self._unit_text())
+
+        from app.gui import commands
+
+        self.actions.add_all(commands.actions())
+        self.feature_results: dict[str, str | None] = {}
+        if load_features:
+            self.feature_results = features.load_features(self)
+        self.actions.update_states()
+
+        self.list_panel.load()
+        self._refresh_overview()
+        QTimer.singleShot(0, self.list_panel.search.setFocus)
+
+    # --- what features use --------------------------------------------------------------------
+
+    def selected_enterprise_id(self) -> str | None:
+        return self.list_panel.selected_id()
+
+    def open_enterprise(self, enterprise_id: str) -> None:
+        self.pages.setCurrentIndex(self._page_keys.index("enterprises"))
+        self.list_panel.select(enterprise_id)
+        if self.detail_panel.enterprise_id != enterprise_id:
+            self.detail_panel.show_enterprise(enterprise_id)
+
+    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self._page_keys.append(key)
+        self.pages.addTab(widget, title)
+
+    def show_page(self, key: str) -> None:
+        self.pages.setCurrentIndex(self._page_keys.index(key))
+
+    def current_page(self) -> str:
+        return self._page_keys[self.pages.currentIndex()]
+
+    def show_status(self, text: str, msecs: int = 8000) -> None:
+        self.statusBar().showMessage(text, msecs)
+
+    def show_error(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("error_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def notify_data_changed(self, summary: ChangeSummary | None = None) -> None:
+        self._on_data_changed(summary or ChangeSummary(frozenset(
+            {"enterprises", "visits", "organisations", "admissions", "targets"}), frozenset(), 1))
+
+    def log_error(self, what: str, details: str) -> None:
+        """Append to khaosat-errors.log in the data folder (in a worker: it is file work)."""
+        path = self.data_dir / "khaosat-errors.log"
+        stamp = datetime.now().isoformat(timespec="seconds")
+
+        def append() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(f"[{stamp}] {what}\n{details}\n")
+
+        self.tasks.call(append, on_error=lambda _f: None)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _title(self) -> str:
+        return f"KhaoSat — {self.profile.collaborator or 'chưa thiết lập'}"
+
+    def _unit_text(self) -> str:
+        unit = units.unit(self.profile.unit_code)
+        role = self.profile.role.label if self.profile.role else ""
+        return f"{unit.name if unit else 'Chưa chọn đơn vị'} · {role} · máy {self.profile.laptop_id}"
+
+    def set_profile(self, profile: Profile) -> None:
+        self.profile = profile
+        self.setWindowTitle(self._title())
+        self.unit_label.setText(self._unit_text())
+        self.targets_view.set_profile(profile)
+
+    def _selection_changed(self, enterprise_id: str | None) -> None:
+        self.detail_panel.show_enterprise(enterprise_id)
+        self.actions.update_states()
+        self.sig_selection_changed.emit(enterprise_id)
+
+    def _refresh_overview(self) -> None:
+        from app.services import enterprise_list as el
+
+        def work(store):
+            return el.total(store), el.ward_codes_in_use(store)
+
+        def done(result: tuple[int, list[str]]) -> None:
+            total, wards = result
+            self.list_panel.set_total(total)
+            self.list_panel.set_wards(wards)
+
+        self.tasks.read(work, done)
+
+    def _on_data_changed(self, summary: ChangeSummary) -> None:
+        entities = summary.entities
+        if entities & {"enterprises", "visits", "organisations"}:
+            self.list_panel.refresh()
+        if "enterprises" in entities:
+            self._refresh_overview()
+        if self.detail_panel.enterprise_id and (
+            self.detail_panel.enterprise_id in summary.record_ids
+            or entities & {"visits", "organisations", "admissions"}
+        ):
+            self.detail_panel.reload()
+        if entities & {"organisations", "admissions", "targets"}:
+            self.targets_view.refresh()
+        self.actions.update_states()
+        self.sig_data_changed.emit(summary)
+
+    def _on_task_error(self, failure: TaskFailure) -> None:
+        exc = failure.exception
+        from app.domain.validation import ValidationError
+        from app.storage.store import StoreError
+
+        if isinstance(exc, (ValidationError, StoreError)):
+            self.show_error("Không thực hiện được", str(exc))
+            return
+        self.log_error(f"{exc.__class__.__name__}: {exc}", failure.traceback)
+        self.show_error(
+            "Lỗi không mong đợi",
+            f"Có lỗi xảy ra: {exc.__class__.__name__}: {exc}\n\nChi tiết đã ghi vào tệp "
+            f"{self.data_dir / 'khaosat-errors.log'}; hãy gửi tệp này cho người hỗ trợ.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.forms.confirm_close_all():
+            event.ignore()
+            return
+        self.tasks.cancel_all()
+        self.tasks.wait(15000)
+        event.accept()

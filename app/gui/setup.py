@@ -1,0 +1,357 @@
+"""First-run wizard: unit (province and ward, searched with or without diacritics), collaborator, role,
+this laptop's keys (made by the sync feature when it is installed), demo data."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
+
+from app.domain import units
+from app.domain.text import clean
+from app.domain.vocab import Role
+from app.gui.tasks import TaskFailure, TaskRunner
+
+WARD_ROLES = (Role.COLLABORATOR, Role.WARD_OFFICE)
+
+
+def sync_available() -> bool:
+    """Whether the sync feature (which makes this laptop's keys) is part of this build."""
+    try:
+        return importlib.util.find_spec("app.sync.registry") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@dataclass(frozen=True)
+class SetupChoice:
+    unit_code: str
+    collaborator: str
+    role: Role
+    make_keys: bool
+    passphrase: str | None
+    demo: int  # number of demo enterprises; 0: none
+    demo_ward: str | None
+
+
+def apply_setup(store: Any, choice: SetupChoice, ctx: Any = None, today: date | None = None) -> dict[str, Any]:
+    """Worker side: write the profile, make the keys, fill demo data. Returns what was done."""
+    out: dict[str, Any] = {}
+    store.set_profile(unit_code=choice.unit_code, collaborator=choice.collaborator, role=choice.role)
+    if choice.make_keys:
+        from app.sync import registry
+
+        ident = registry.setup_keys(store, choice.passphrase or None)
+        out["fingerprint"] = ident.current.fingerprint
+    if choice.demo and choice.demo_ward:
+        from app.demo.generator import DemoOptions, generate
+
+        def progress(done: int, total: int) -> None:
+            if ctx is not None:
+                ctx.check()
+                ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
+
+        result = generate(store, DemoOptions(choice.demo_ward, enterprises=choice.demo, today=today or date.today()),
+                          progress)
+        out["demo"] = result.enterprises
+    out["profile"] = store.profile()
+    return out
+
+
+class UnitPage(QWizardPage):
+    def __init__(self, profile: Any):
+        super().__init__()
+        self.setTitle("Đơn vị của máy này")
+        self.setSubTitle("Chọn tỉnh, thành phố rồi tìm phường, xã (gõ có dấu hoặc không dấu, ví dụ «hoan kiem»).")
+        self.province = QComboBox(self)
+        self.province.setObjectName("wizard_province")
+        self.province.setEditable(True)
+        self.province.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for p in units.provinces():
+            self.province.addItem(p.name, p.code)
+        self.province.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.province.completer().setCompletionMode(self.province.completer().CompletionMode.PopupCompletion)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("wizard_ward_search")
+        self.search.setPlaceholderText("Tên phường, xã")
+        self.wards = QListWidget(self)
+        self.wards.setObjectName("wizard_wards")
+        self.province.currentIndexChanged.connect(self._fill)
+        self.search.textChanged.connect(self._fill)
+        self.search.returnPressed.connect(lambda: self.wards.setFocus())
+        self.wards.currentItemChanged.connect(lambda *_a: self.completeChanged.emit())
+        form = QFormLayout()
+        form.addRow("&Tỉnh, thành phố:", self.province)
+        form.addRow("Tìm &phường, xã:", self.search)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.wards, 1)
+        if profile.unit_code:
+            pcode = units.province_of(profile.unit_code)
+            self.province.setCurrentIndex(max(self.province.findData(pcode), 0))
+        self._fill()
+        if profile.unit_code and units.ward(profile.unit_code):
+            self.select_ward(profile.unit_code)
+
+    def province_code(self) -> str | None:
+        return self.province.currentData()
+
+    def _fill(self, *_a: object) -> None:
+        pcode = self.province_code()
+        text = self.search.text().strip()
+        found = units.find(text, pcode, limit=500) if text else units.wards(pcode)
+        found = [u for u in found if not u.is_province]
+        self.wards.clear()
+        for u in found:
+            item = QListWidgetItem(f"{u.name} ({u.code})")
+            item.setData(Qt.ItemDataRole.UserRole, u.code)
+            self.wards.addItem(item)
+        if self.wards.count():
+            self.wards.setCurrentRow(0)
+        self.completeChanged.emit()
+
+    def select_ward(self, code: str) -> None:
+        for i in range(self.wards.count()):
+            if self.wards.item(i).data(Qt.ItemDataRole.UserRole) == code:
+                self.wards.setCurrentRow(i)
+                return
+
+    def ward_code(self) -> str | None:
+        item = self.wards.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return self.province_code() is not None
+
+
+class PersonPage(QWizardPage):
+    def __init__(self, profile: Any):
+        super().__init__()
+        self.setTitle("Người dùng và vai trò của máy")
+        self.setSubTitle("Họ tên được ghi vào mọi thay đổi; vai trò quyết định máy gửi dữ liệu cho ai.")
+        self.name = QLineEdit(self)
+        self.name.setObjectName("wizard_name")
+        self.name.setPlaceholderText("Ví dụ: Nguyễn Thị Hằng")
+        self.name.setText(profile.collaborator or "")
+        self.role = QComboBox(self)
+        self.role.setObjectName("wizard_role")
+        for r in Role:
+            self.role.addItem(r.label, r.value)
+        if profile.role:
+            self.role.setCurrentIndex(self.role.findData(profile.role.value))
+        self.error = QLabel(self)
+        self.error.setObjectName("wizard_error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.name.textChanged.connect(lambda *_a: self.completeChanged.emit())
+        form = QFormLayout(self)
+        form.addRow("&Họ và tên:", self.name)
+        form.addRow("&Vai trò của máy:", self.role)
+        form.addRow(self.error)
+
+    def role_value(self) -> Role:
+        return Role(self.role.currentData())
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return bool(clean(self.name.text()))
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        if self.role_value() in WARD_ROLES and wizard.unit_page.ward_code() is None:
+            self.error.setText("Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường, xã: "
+                               "hãy quay lại trang trước và chọn phường, xã.")
+            return False
+        self.error.clear()
+        return True
+
+
+class KeysPage(QWizardPage):
+    def __init__(self, data_dir: Any):
+        super().__init__()
+        self.setTitle("Khóa của máy")
+        self.available = sync_available()
+        layout = QVBoxLayout(self)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setObjectName("wizard_passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit(self)
+        self.repeat.setObjectName("wizard_passphrase_repeat")
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        if self.available:
+            self.setSubTitle("Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
+                             "khóa để biết gói đúng là của máy này.")
+            text = QLabel("Có thể đặt mật khẩu bảo vệ khóa (nên đặt nếu máy dùng chung). Để trống nếu không cần. "
+                          "Mất mật khẩu thì phải tạo khóa mới và đăng ký lại với cơ quan.", self)
+            text.setWordWrap(True)
+            layout.addWidget(text)
+            form = QFormLayout()
+            form.addRow("&Mật khẩu khóa:", self.passphrase)
+            form.addRow("&Nhập lại mật khẩu:", self.repeat)
+            layout.addLayout(form)
+            layout.addWidget(self.error)
+        else:
+            self.setSubTitle("Phần đồng bộ dữ liệu chưa được cài trong bản này.")
+            text = QLabel("Khóa của máy (dùng để ký và mã hóa gói dữ liệu gửi cơ quan) do phần «Đồng bộ dữ liệu» "
+                          "tạo ra. Bản KhaoSat này chưa có phần đó, nên chưa tạo khóa; khi cài bản có phần đồng bộ, "
+                          "khóa sẽ được tạo ở menu Đồng bộ. Bấm «Tiếp» để tiếp tục.", self)
+            text.setObjectName("wizard_keys_absent")
+            text.setWordWrap(True)
+            layout.addWidget(text)
+        layout.addStretch(1)
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        if self.available and self.passphrase.text() != self.repeat.text():
+            self.error.setText("Hai lần nhập mật khẩu không giống nhau.")
+            return False
+        self.error.clear()
+        return True
+
+
+class DemoPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Dữ liệu mẫu")
+        self.setSubTitle("Muốn dùng thử trước? Chương trình có thể tạo doanh nghiệp mẫu cho phường đã chọn.")
+        self.enabled = QCheckBox("&Tạo dữ liệu mẫu để dùng thử", self)
+        self.enabled.setObjectName("wizard_demo")
+        self.count = QSpinBox(self)
+        self.count.setObjectName("wizard_demo_count")
+        self.count.setRange(10, 100_000)
+        self.count.setValue(200)
+        self.count.setSuffix(" doanh nghiệp")
+        self.count.setEnabled(False)
+        self.enabled.toggled.connect(self.count.setEnabled)
+        note = QLabel("Dữ liệu mẫu là tên và số liệu giả, chỉ để tập. Đừng dùng nó cho báo cáo thật; "
+                      "máy dùng thật nên được thiết lập trong một thư mục dữ liệu riêng.", self)
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.enabled)
+        layout.addWidget(self.count)
+        layout.addWidget(note)
+        layout.addStretch(1)
+
+
+class SetupWizard(QWizard):
+    """Collects a ``SetupChoice``; ``sig_done`` carries what ``apply_setup`` returned."""
+
+    sig_done = Signal(object)
+
+    def __init__(self, tasks: TaskRunner, profile: Any, data_dir: Any, parent: Any = None, *,
+                 offer_demo: bool = True):
+        super().__init__(parent)
+        self.setObjectName("setup_wizard")
+        self.setWindowTitle("Thiết lập KhaoSat")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.tasks = tasks
+        self.unit_page = UnitPage(profile)
+        self.person_page = PersonPage(profile)
+        self.keys_page = KeysPage(data_dir)
+        self.demo_page = DemoPage()
+        for page in (self.unit_page, self.person_page, self.keys_page):
+            self.addPage(page)
+        if offer_demo:
+            self.addPage(self.demo_page)
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Tiếp >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "< &Quay lại")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Xong")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "&Hủy")
+        self.result_: dict[str, Any] | None = None
+        self.resize(640, 520)
+
+    def choice(self) -> SetupChoice:
+        role = self.person_page.role_value()
+        ward = self.unit_page.ward_code()
+        province = self.unit_page.province_code() or ""
+        unit_code = ward if (role in WARD_ROLES or (role == Role.MIDDLE_OFFICE and ward)) else province
+        demo_ward = ward or (units.wards(province)[0].code if province and units.wards(province) else None)
+        return SetupChoice(
+            unit_code=unit_code or province,
+            collaborator=clean(self.person_page.name.text()),
+            role=role,
+            make_keys=self.keys_page.available,
+            passphrase=self.keys_page.passphrase.text() or None,
+            demo=self.demo_page.count.value() if self.demo_page.enabled.isChecked() else 0,
+            demo_ward=demo_ward,
+        )
+
+    def accept(self) -> None:
+        choice = self.choice()
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+
+        def done(result: dict[str, Any]) -> None:
+            self.result_ = result
+            super(SetupWizard, self).accept()
+            self.sig_done.emit(result)
+
+        def failed(failure: TaskFailure) -> None:
+            self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+            from app.gui.tasks import Cancelled
+
+            if isinstance(failure.exception, Cancelled):
+                return
+            QMessageBox.warning(self, "Chưa thiết lập được", f"Có lỗi khi thiết lập: {failure.exception}")
+
+        if choice.demo:
+            self.tasks.run_with_progress(self, "Đang thiết lập máy và tạo dữ liệu mẫu…",
+                                         lambda store, ctx: apply_setup(store, choice, ctx), done, failed)
+        else:
+            self.tasks.write(lambda store: apply_setup(store, choice), done, failed)
+
+
+def open_wizard(window: Any) -> None:
+    """Tools ▸ Thiết lập máy: the wizard again, over the main window."""
+    wizard = SetupWizard(window.tasks, window.profile, window.data_dir, window, offer_demo=False)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def done(result: dict[str, Any]) -> None:
+        window.set_profile(result["profile"])
+        if result.get("fingerprint"):
+            window.show_status(f"Dấu vân tay khóa của máy: {result['fingerprint']}", 20000)
+
+    wizard.sig_done.connect(done)
+    wizard.open()
+
+
+def ask_demo(window: Any) -> None:
+    """Tools ▸ Tạo dữ liệu mẫu: demo enterprises for the laptop's ward (cancellable)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    ward = units.ward(window.profile.unit_code)
+    if ward is None:
+        window.show_error("Tạo dữ liệu mẫu", "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã.")
+        return
+    n, ok = QInputDialog.getInt(window, "Tạo dữ liệu mẫu", f"Số doanh nghiệp mẫu cho {ward.name}:", 200, 1, 100_000)
+    if not ok:
+        return
+    from app.demo.generator import DemoOptions, generate
+
+    def work(store: Any, ctx: Any) -> int:
+        def progress(done: int, total: int) -> None:
+            ctx.check()
+            ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
+
+        seed = int(store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]) + 1
+        return generate(store, DemoOptions(ward.code, enterprises=n, seed=seed), progress).enterprises
+
+    window.tasks.run_with_progress(window, "Đang tạo dữ liệu mẫu…", work,
+                                   lambda made: window.show_status(f"Đã tạo {made} doanh nghiệp mẫu."))
