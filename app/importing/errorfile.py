@@ -1,0 +1,86 @@
+"""The error file: the rows that did not go in, with their original columns and the reason, as
+.xlsx. The user fixes the cells and imports the file again (the reason column is ignored then).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+from app.importing.mapping import ORIGIN_HEADER, REASON_HEADER
+from app.importing.plan import Preview, RowPlan
+
+_PLAIN_INT_RE = re.compile(r"^[1-9]\d{0,7}$")
+
+
+def default_path(source: Path) -> Path:
+    return source.with_name(f"{source.stem}-dong-chua-nhap.xlsx")
+
+
+def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | None = None) -> Path:
+    """Write ``rows`` (default: every rejected row) to ``path``: temporary name, fsync, rename."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    rows = plan.rejected() if rows is None else rows
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dòng chưa nhập")
+    headers = list(plan.table.headers)
+    width = max([len(headers)] + [len(r.cells) for r in rows])
+    headers += [""] * (width - len(headers))
+    bold = Font(bold=True)
+    red = Font(color="C00000")
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for col in range(width + 1):
+        letter = _letter(col)
+        ws.column_dimensions[letter].width = 60 if col == width else 22
+    ws.freeze_panes = "A2"
+    header_cells = []
+    for text in headers + [ORIGIN_HEADER, REASON_HEADER]:
+        c = WriteOnlyCell(ws, value=text)
+        c.font = bold
+        c.fill = fill
+        header_cells.append(c)
+    ws.append(header_cells)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r in rows:
+        cells = []
+        for text in (r.cells + [""] * width)[:width]:
+            c = WriteOnlyCell(ws, value=_value(text))
+            if isinstance(c.value, str):
+                c.number_format = "@"  # keep tax codes and phone numbers as typed (leading zeros)
+            cells.append(c)
+        line = WriteOnlyCell(ws, value=r.number)
+        reason = WriteOnlyCell(ws, value=r.reason or r.outcome.label)
+        reason.font = red
+        reason.alignment = wrap
+        ws.append(cells + [line, reason])
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return dest
+
+
+def _value(text: str) -> str | int | None:
+    if not text:
+        return None
+    if _PLAIN_INT_RE.match(text):
+        return int(text)
+    return text
+
+
+def _letter(col: int) -> str:
+    from app.importing.mapping import column_letter
+
+    return column_letter(col)

@@ -1,0 +1,463 @@
+"""The import itself: every row read, validated, matched against the enterprises already kept,
+shown in a preview, then written in one transaction.
+
+``preview`` decides, for each data row, one ``Outcome``:
+
+- NEW: valid, not known yet; created.
+- UPDATE / SKIP / ASK: the tax code is already kept and the file says something different; the
+  whole file follows one choice (``on_duplicate``); with "ask" a person decides row by row
+  (``Preview.decide``), rows left undecided are not touched.
+- UNCHANGED: already kept with the same values: nothing to do (importing a file twice adds nothing).
+- SIMILAR: a new tax code, but the name and address look like an enterprise already kept; a person
+  decides (create anyway or skip); not imported until then.
+- INVALID: the row breaks a rule (each problem in Vietnamese, naming the column); REPEATED: its tax
+  code was on an earlier row of the same file.
+
+Rows that did not go in are written to an error file (``errorfile.write``) to be fixed and
+imported again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from app.domain import units
+from app.domain.records import Enterprise
+from app.domain.text import clean, clean_or_none, search_key
+from app.domain.validation import normalise_enterprise, validate_enterprise
+from app.domain.vnformat import format_int
+from app.importing import mapping as mp
+from app.importing import values as val
+from app.importing.errors import ImportFailed
+from app.importing.mapping import Table
+from app.importing.wards import Placement, WardMatcher
+from app.services.records import DuplicateIndex
+from app.storage.store import Store
+
+Progress = Callable[[int, int], None]
+
+
+class Outcome(str, Enum):
+    NEW = "new"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    SKIP = "skip"
+    ASK = "ask"
+    SIMILAR = "similar"
+    INVALID = "invalid"
+    REPEATED = "repeated"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+    @property
+    def rejected(self) -> bool:
+        """Not imported and not settled: goes to the error file."""
+        return self in (Outcome.INVALID, Outcome.REPEATED, Outcome.SIMILAR, Outcome.ASK)
+
+
+_OUTCOME_LABELS = {
+    Outcome.NEW: "Thêm mới",
+    Outcome.UPDATE: "Cập nhật doanh nghiệp đã có",
+    Outcome.UNCHANGED: "Đã có, không thay đổi",
+    Outcome.SKIP: "Bỏ qua (trùng mã số thuế)",
+    Outcome.ASK: "Trùng mã số thuế, chờ quyết định",
+    Outcome.SIMILAR: "Giống doanh nghiệp đã có, cần xem xét",
+    Outcome.INVALID: "Có lỗi, chưa nhập",
+    Outcome.REPEATED: "Trùng mã số thuế với dòng trước trong tệp",
+}
+
+ON_DUPLICATE = ("update", "skip", "ask")
+
+# fields the file can fill, in the order they are shown
+_TEXT_FIELDS = ("name", "short_name", "address", "phone", "email", "owner_name", "note")
+_COUNT_FIELDS = ("workforce_total", "workforce_women", "workforce_under30")
+
+
+@dataclass
+class Options:
+    on_duplicate: str = "ask"  # update | skip | ask: for rows whose tax code is already kept
+    accept_similar: bool = False  # create rows that look like a kept enterprise (name + address)
+    province_code: str | None = None  # wards are looked for here (default: the laptop's province)
+    default_ward: str | None = None  # for rows that cannot be placed (otherwise they are rejected)
+    today: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.on_duplicate not in ON_DUPLICATE:
+            raise ImportFailed("Cách xử lý trùng mã số thuế phải là update (cập nhật), skip (bỏ qua) hoặc ask (hỏi).")
+
+
+@dataclass
+class RowPlan:
+    number: int  # row number in the file (1-based)
+    cells: list[str]
+    outcome: Outcome
+    enterprise: Enterprise | None = None  # what will be written (new, or the kept one updated)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    existing: dict[str, Any] | None = None  # the kept enterprise it matched
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [kept, file] (UPDATE/ASK)
+    ward_from: str | None = None  # "code" | "name" | "address" | "default" | "kept"
+
+    @property
+    def reason(self) -> str:
+        """Why the row did not go in (for the error file and the preview)."""
+        return " ".join(self.problems)
+
+
+@dataclass
+class Preview:
+    table: Table
+    mapping: dict[int, str]
+    options: Options
+    rows: list[RowPlan]
+    skipped_lines: int  # blank lines and "Tổng cộng" lines under the header
+    version: tuple[int, int]
+    decisions: dict[int, str] = field(default_factory=dict)
+
+    def counts(self) -> Counter:
+        return Counter(r.outcome for r in self.rows)
+
+    def rejected(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.outcome.rejected]
+
+    def unplaced(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.outcome == Outcome.INVALID and r.ward_from is None
+                and r.enterprise is not None and not r.enterprise.ward_code]
+
+    def decide(self, number: int, choice: str) -> RowPlan:
+        """A person's decision on an ASK row ("update" / "skip") or a SIMILAR row ("create" / "skip")."""
+        row = next((r for r in self.rows if r.number == number), None)
+        if row is None:
+            raise ImportFailed(f"Không có dòng {number} trong danh sách.")
+        allowed = {Outcome.ASK: ("update", "skip"), Outcome.SIMILAR: ("create", "skip")}
+        original = _undecided(row)
+        if original not in allowed or choice not in allowed[original]:
+            raise ImportFailed(f"Dòng {number} ({row.outcome.label}) không thể chọn «{choice}».")
+        self.decisions[number] = choice
+        _apply_decision(row, choice)
+        return row
+
+
+def _undecided(row: RowPlan) -> Outcome:
+    return getattr(row, "_original", row.outcome)
+
+
+def _apply_decision(row: RowPlan, choice: str) -> None:
+    original = _undecided(row)
+    object.__setattr__(row, "_original", original)
+    if choice == "skip":
+        row.outcome = Outcome.SKIP
+    elif choice == "update":
+        row.outcome = Outcome.UPDATE
+    elif choice == "create":
+        row.outcome = Outcome.NEW
+
+
+def _version(store: Store) -> tuple[int, int]:
+    seq = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+    count = store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]
+    return int(seq), int(count)
+
+
+def _province(store: Store, options: Options) -> str | None:
+    if options.province_code:
+        if units.province(options.province_code) is None:
+            raise ImportFailed(f"Mã tỉnh «{options.province_code}» không có trong danh mục.")
+        return options.province_code
+    unit = store.profile().unit_code
+    return units.province_of(unit) if unit else None
+
+
+def preview(
+    store: Store,
+    table: Table,
+    mapping: dict[int, str],
+    options: Options | None = None,
+    *,
+    decisions: dict[int, str] | None = None,
+    progress: Progress | None = None,
+) -> Preview:
+    """Read, check and match every data row; write nothing."""
+    options = options or Options()
+    missing = mp.missing_required(mapping)
+    if missing:
+        raise ImportFailed(
+            "Chưa ghép cột cho: " + ", ".join(missing) + ". Hãy chọn cột chứa thông tin này "
+            "(ví dụ --mapping \"B=tax_code\")."
+        )
+    if options.default_ward and units.ward(options.default_ward) is None:
+        raise ImportFailed(f"Mã phường, xã mặc định «{options.default_ward}» không có trong danh mục.")
+    version = _version(store)
+    builder = _Builder(store, table, mapping, options)
+    data = table.data_rows()
+    rows: list[RowPlan] = []
+    skipped = 0
+    for i, (number, cells) in enumerate(data):
+        plan = builder.row(number, cells)
+        if plan is None:
+            skipped += 1
+        else:
+            rows.append(plan)
+        if progress and i % 500 == 0:
+            progress(i, len(data))
+    result = Preview(table, mapping, options, rows, skipped, version)
+    for number, choice in (decisions or {}).items():
+        result.decide(number, choice)
+    if progress:
+        progress(len(data), len(data))
+    return result
+
+
+class _Builder:
+    def __init__(self, store: Store, table: Table, mapping: dict[int, str], options: Options):
+        self.table = table
+        self.mapping = mapping
+        self.options = options
+        self.columns = {f: c for c, f in mapping.items()}
+        self.index = DuplicateIndex(store)
+        self.wards = WardMatcher(_province(store, options))
+        self.seen_tax: dict[str, int] = {}
+        self.today = options.today or date.today()
+
+    def col_label(self, field_name: str) -> str:
+        col = self.columns.get(field_name)
+        if col is None:
+            return ""
+        header = self.table.headers[col] if col < len(self.table.headers) else ""
+        return f"Cột {mp.column_letter(col)} «{header}»" if header else f"Cột {mp.column_letter(col)}"
+
+    def cell(self, cells: list[str], field_name: str) -> str:
+        col = self.columns.get(field_name)
+        return cells[col].strip() if col is not None and col < len(cells) else ""
+
+    def row(self, number: int, cells: list[str]) -> RowPlan | None:
+        name, tax_text = self.cell(cells, "name"), self.cell(cells, "tax_code")
+        if not name and not tax_text:
+            return None
+        if not tax_text and search_key(name).startswith(("tong cong", "cong", "tong so")):
+            return None  # a totals line
+        plan = RowPlan(number, list(cells), Outcome.NEW)
+        provided, problems = self._values(cells, plan)
+        tax = normalise_enterprise(Enterprise(tax_code=provided.get("tax_code", ""))).tax_code
+
+        # the same tax code earlier in this file
+        if tax and tax in self.seen_tax:
+            plan.outcome = Outcome.REPEATED
+            plan.problems.append(
+                f"Trùng mã số thuế {tax} với dòng {self.seen_tax[tax]} của tệp; dòng này chưa được nhập."
+            )
+            return plan
+        if tax:
+            self.seen_tax[tax] = number
+
+        kept = self.index.same_tax_code(tax) if tax else []
+        if len(kept) > 1:
+            plan.outcome = Outcome.SIMILAR
+            plan.existing = kept[0]
+            plan.problems.append(
+                f"Có {len(kept)} doanh nghiệp cùng mã số thuế {tax} trong dữ liệu; hãy xem và gộp chúng trước."
+            )
+            return plan
+        existing = kept[0] if kept else None
+        placement, ward_from = self._ward(cells, provided, existing is not None)
+        if placement is not None and placement.unit is not None:
+            provided["ward_code"] = placement.unit.code
+        plan.ward_from = ward_from
+
+        if existing is not None:
+            base = Enterprise.from_row(existing)
+            record = dataclasses.replace(base, **provided)
+        else:
+            record = Enterprise(**provided)
+            if record.legal_form is None:
+                record.legal_form = val.legal_form(record.name)
+        record = normalise_enterprise(record)
+        plan.enterprise = record
+        plan.existing = existing
+
+        for p in validate_enterprise(record, self.today):
+            if p.field == "ward_code" and placement is not None and placement.problem:
+                problems.append(placement.problem + self._ward_hint())
+            elif p.field == "ward_code" and placement is None:
+                problems.append("Chưa có phường, xã: tệp không có cột phường, xã hay địa chỉ." + self._ward_hint())
+            else:
+                label = self.col_label(p.field)
+                problems.append(f"{label}: {p.message}" if label else p.message)
+        if problems:
+            plan.outcome = Outcome.INVALID
+            plan.problems = problems
+            return plan
+
+        if existing is not None:
+            old = Enterprise.from_row(existing).to_row()
+            new = record.to_row()
+            plan.changes = {f: [old[f], new[f]] for f in new if f != "id" and old[f] != new[f]}
+            if not plan.changes:
+                plan.outcome = Outcome.UNCHANGED
+            else:
+                plan.outcome = {"update": Outcome.UPDATE, "skip": Outcome.SKIP, "ask": Outcome.ASK}[
+                    self.options.on_duplicate]
+                if plan.outcome == Outcome.ASK:
+                    changed = ", ".join(Enterprise.label(f) for f in plan.changes)
+                    plan.problems.append(
+                        f"Mã số thuế {tax} đã có («{existing['name']}»); tệp khác ở: {changed}. "
+                        "Hãy chọn cập nhật hoặc bỏ qua."
+                    )
+            return plan
+
+        similar = self.index.similar(record)
+        if similar and not self.options.accept_similar:
+            other = similar[0]
+            plan.outcome = Outcome.SIMILAR
+            plan.existing = other
+            where = f", địa chỉ {other['address']}" if other.get("address") else ""
+            plan.problems.append(
+                f"Có thể trùng với doanh nghiệp đã có «{other['name']}» (mã số thuế {other['tax_code']}{where}): "
+                "cùng tên và địa chỉ nhưng khác mã số thuế. Hãy xem lại; nếu là doanh nghiệp khác thì chọn "
+                "«vẫn thêm mới»."
+            )
+        return plan
+
+    def _ward_hint(self) -> str:
+        return " Hãy thêm cột «Phường, xã» hoặc «Mã phường, xã», hoặc chọn phường, xã mặc định."
+
+    def _ward(self, cells: list[str], provided: dict[str, Any], kept: bool) -> tuple[Placement | None, str | None]:
+        code_text = self.cell(cells, "ward_code")
+        if code_text:
+            p = self.wards.by_code(code_text)
+            return p, ("code" if p.ok else None)
+        name_text = self.cell(cells, "ward_name")
+        if name_text:
+            p = self.wards.by_name(name_text)
+            return p, ("name" if p.ok else None)
+        if kept:
+            return None, "kept"  # an address-guessed ward never overrides a kept enterprise's ward
+        address = provided.get("address") or ""
+        p = self.wards.from_address(address) if address else None
+        if p is not None and p.ok:
+            return p, "address"
+        if self.options.default_ward:
+            unit = units.ward(self.options.default_ward)
+            return Placement(unit), "default"
+        return p, None
+
+    def _values(self, cells: list[str], plan: RowPlan) -> tuple[dict[str, Any], list[str]]:
+        """Field values the row provides (empty cells provide nothing), and problems reading them."""
+        out: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in _TEXT_FIELDS:
+            text = self.cell(cells, f)
+            if text:
+                out[f] = clean(text)
+        if "phone" in out:
+            out["phone"] = val.phone(out["phone"])
+        tax_text = self.cell(cells, "tax_code")
+        if tax_text or "tax_code" in self.columns:
+            out["tax_code"] = val.tax_code(tax_text)
+        for f in _COUNT_FIELDS:
+            text = self.cell(cells, f)
+            if text:
+                n, problem = val.count(text)
+                if problem:
+                    problems.append(f"{self.col_label(f)}: {problem}")
+                elif n is not None:
+                    out[f] = n
+        text = self.cell(cells, "year_founded")
+        if text:
+            y, problem = val.year(text)
+            if problem:
+                problems.append(f"{self.col_label('year_founded')}: {problem}")
+            elif y is not None:
+                out["year_founded"] = y
+        text = self.cell(cells, "legal_form")
+        if text:
+            form = val.legal_form(text)
+            if form is None:
+                plan.warnings.append(f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}».")
+            else:
+                out["legal_form"] = form
+        text = self.cell(cells, "vsic_section")
+        if text:
+            section, warning = val.vsic_section(text)
+            if warning:
+                plan.warnings.append(f"{self.col_label('vsic_section')}: {warning}")
+            elif section:
+                out["vsic_section"] = section
+        text = self.cell(cells, "status")
+        if text:
+            status, warning = val.status(text)
+            if warning:
+                plan.warnings.append(f"{self.col_label('status')}: {warning}")
+            elif status:
+                out["status"] = status
+        text = self.cell(cells, "fdi")
+        if text:
+            out["fdi"] = val.yes(text)
+        for f in ("short_name", "note", "owner_name", "email", "address"):
+            if f in out:
+                out[f] = clean_or_none(out[f])
+        return out, problems
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    preview: Preview
+    created: int
+    updated: int
+    rebuilt: bool  # the data changed after the preview: the plan was made again before writing
+
+    def summary_counts(self) -> Counter:
+        return self.preview.counts()
+
+
+def execute(
+    store: Store,
+    plan: Preview,
+    *,
+    author: str | None = None,
+    remember_mapping: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Write the NEW and UPDATE rows in ONE transaction (each with its change-log row and search
+    entry). If anything changed since the preview, the plan is made again inside the transaction
+    (with the same decisions), so nothing is written twice or over a newer record."""
+    rebuilt = False
+    with store.write(author) as w:
+        if _version(store) != plan.version:
+            plan = preview(store, plan.table, plan.mapping, plan.options, decisions=dict(plan.decisions))
+            rebuilt = True
+        creates = [r.enterprise for r in plan.rows if r.outcome == Outcome.NEW and r.enterprise is not None]
+        updates = [r.enterprise for r in plan.rows if r.outcome == Outcome.UPDATE and r.enterprise is not None]
+        w.create_many(creates)
+        for i, e in enumerate(updates):
+            w.update(e)
+            if progress and i % 200 == 0:
+                progress(len(creates) + i, len(creates) + len(updates))
+    if remember_mapping:
+        mp.remember(store, plan.table.headers, plan.mapping)
+    if progress:
+        progress(len(creates) + len(updates), len(creates) + len(updates))
+    return ImportResult(plan, len(creates), len(updates), rebuilt)
+
+
+def summary_lines(plan: Preview) -> list[str]:
+    """The Vietnamese summary of a preview (or of what was imported)."""
+    counts = plan.counts()
+    lines = [f"Số dòng doanh nghiệp trong tệp: {format_int(len(plan.rows))}"]
+    for outcome in Outcome:
+        if counts[outcome]:
+            lines.append(f"  {outcome.label}: {format_int(counts[outcome])}")
+    if plan.skipped_lines:
+        lines.append(f"  (Bỏ qua {format_int(plan.skipped_lines)} dòng trống hoặc dòng tổng cộng.)")
+    return lines

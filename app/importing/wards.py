@@ -1,0 +1,160 @@
+"""Placing a row in a ward: from a ward code, a ward name, or the address.
+
+Names match with or without diacritics and with any of the prefixes people write ("Phường",
+"P.", "F.", "Xã", "X.", "Đặc khu"...), and "Phường 01" = "P.1". The search is restricted to the
+importing laptop's province when it is known. Addresses are read from the right (the ward comes
+after the street); parts naming a province or an abolished district ("Quận ...", "Huyện ...")
+are not wards.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from app.domain import units
+from app.domain.text import search_key
+from app.domain.units import Unit
+
+_WARD_PREFIX_RE = re.compile(r"^(phuong|p|xa|x|f|thi tran|tt|dac khu|dk)\s+(.+)$")
+_GLUED_NUMBER_RE = re.compile(r"^(?:phuong|p|f)(\d{1,2})$")
+_OTHER_LEVEL_RE = re.compile(
+    r"^(quan|q|huyen|h|thi xa|tx|thanh pho|tp|tinh|t|khu pho|kp|to|to dan pho|ap|thon|xom|khom|khu|duong|"
+    r"ngo|ngach|hem|so|so nha|lo|kcn|khu cong nghiep|cum cong nghiep|ccn)\b"
+)
+_SPLIT_RE = re.compile(r"[,;]|\s[-–]\s")
+
+
+def _numbers(key: str) -> str:
+    return " ".join(str(int(w)) if w.isdigit() else w for w in key.split())
+
+
+def ward_key(name: str) -> str:
+    """Folded ward name without its prefix, numbers without leading zeros: "Phường 05" -> "5"."""
+    key = search_key(name)
+    m = _GLUED_NUMBER_RE.match(key)
+    if m:
+        key = m.group(1)
+    else:
+        m = _WARD_PREFIX_RE.match(key)
+        if m:
+            key = m.group(2)
+    return _numbers(key)
+
+
+def _keys(name: str) -> list[str]:
+    """Keys to look a name up by: without its prefix, then whole (a ward may be named "Xa ...")."""
+    first, whole = ward_key(name), _numbers(search_key(name))
+    return [first] if first == whole else [first, whole]
+
+
+@dataclass(frozen=True)
+class Placement:
+    unit: Unit | None
+    problem: str | None = None  # Vietnamese: why the row could not be placed
+
+    @property
+    def ok(self) -> bool:
+        return self.unit is not None
+
+
+class WardMatcher:
+    def __init__(self, province_code: str | None = None):
+        self.province_code = province_code
+        self.province = units.province(province_code) if province_code else None
+        self._by_key = _index(province_code)
+        self._provinces = {search_key(p.short_name): p.code for p in units.provinces()}
+        self._cache: dict[str, Placement] = {}
+
+    def _where(self) -> str:
+        return f" trong {self.province.name}" if self.province else ""
+
+    def by_code(self, text: str) -> Placement:
+        raw = text.strip()
+        digits = raw.split(".")[0] if raw.replace(".", "").isdigit() else raw
+        code = digits.zfill(5) if digits.isdigit() and len(digits) <= 5 else digits
+        unit = units.ward(code)
+        if unit is None:
+            return Placement(None, f"Mã phường, xã «{raw}» không có trong danh mục (mã gồm 5 chữ số).")
+        if self.province_code and unit.province_code != self.province_code:
+            prov = units.province(unit.province_code)
+            return Placement(
+                None,
+                f"Mã {code} là {unit.name} thuộc {prov.name if prov else unit.province_code}, "
+                f"không thuộc {self.province.name if self.province else self.province_code}.",
+            )
+        return Placement(unit)
+
+    def _lookup(self, text: str) -> list[Unit]:
+        for key in _keys(text):
+            found = self._by_key.get(key)
+            if found:
+                return found
+        return []
+
+    def by_name(self, text: str, provinces_hint: set[str] | None = None) -> Placement:
+        found = self._lookup(text)
+        if not found:
+            return Placement(None, f"Không có phường, xã tên «{text.strip()}»{self._where()}.")
+        return self._one(found, text, provinces_hint)
+
+    def _one(self, found: list[Unit], text: str, hint: set[str] | None) -> Placement:
+        if len(found) == 1:
+            return Placement(found[0])
+        if hint:
+            narrowed = [u for u in found if u.province_code in hint]
+            if len(narrowed) == 1:
+                return Placement(narrowed[0])
+        names = "; ".join(
+            f"{u.name} ({(units.province(u.province_code) or u).name})" for u in found[:5]
+        )
+        return Placement(None, f"«{text.strip()}» trùng tên nhiều phường, xã: {names}. Hãy ghi mã phường, xã.")
+
+    def from_address(self, address: str) -> Placement:
+        if address in self._cache:
+            return self._cache[address]
+        result = self._from_address(address)
+        self._cache[address] = result
+        return result
+
+    def _from_address(self, address: str) -> Placement:
+        parts = [p.strip() for p in _SPLIT_RE.split(address) if p.strip()]
+        hint = {self._provinces[search_key(p)] for p in parts if search_key(p) in self._provinces}
+        for p in parts:
+            k = re.sub(r"^(tinh|thanh pho|tp)\s+", "", search_key(p))
+            if k in self._provinces:
+                hint.add(self._provinces[k])
+        explicit, bare = [], []
+        for index in range(len(parts) - 1, -1, -1):
+            key = search_key(parts[index])
+            if not key:
+                continue
+            if _WARD_PREFIX_RE.match(key) or _GLUED_NUMBER_RE.match(key):
+                explicit.append(parts[index])
+            elif index > 0 and not _OTHER_LEVEL_RE.match(key) and not key[0].isdigit():
+                bare.append(parts[index])
+        for text in explicit:
+            found = self._lookup(text)
+            if found:
+                return self._one(found, text, hint)
+        for text in bare:
+            found = self._lookup(text)
+            if found:
+                return self._one(found, text, hint)
+        if explicit:
+            return Placement(
+                None,
+                f"«{explicit[0].strip()}» không có trong danh mục phường, xã sau sắp xếp năm 2025"
+                f"{self._where()}. Hãy ghi tên hoặc mã phường, xã mới.",
+            )
+        return Placement(None, f"Không xác định được phường, xã từ địa chỉ «{address.strip()}».")
+
+
+@functools.cache
+def _index(province_code: str | None) -> dict[str, list[Unit]]:
+    out: dict[str, list[Unit]] = {}
+    for u in units.wards(province_code):
+        for key in _keys(u.short_name):
+            out.setdefault(key, []).append(u)
+    return out
