@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"KhaoSat {__version__}")
     p.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định: KHAOSAT_DATA_DIR "
                    "hoặc thư mục dữ liệu của người dùng)")
+    p.add_argument("--self-test", action="store_true",
+                   help="tự kiểm tra chương trình trong một thư mục tạm (tạo dữ liệu, in, xuất và nhập gói) rồi thoát")
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
 
     sub.add_parser("gui", help="mở chương trình (mặc định)")
@@ -399,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
-    name = args.command or "gui"
+    name = "self-test" if getattr(args, "self_test", False) else (args.command or "gui")
     handler = _COMMANDS[name]
     from app.domain.validation import ValidationError
     from app.storage.store import StoreError
