@@ -1,0 +1,43 @@
+"""``khaosat --self-test`` (also ``khaosat self-test``) and the hidden ``khaosat self-test-qt``.
+
+The self-test itself is ``app.selftest`` (Qt-free). Its Qt step starts this program again as
+``khaosat self-test-qt`` in a child process, which runs ``app.gui.selfcheck`` (imported by name,
+so the command line never imports Qt unless that child is asked to).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from app.cli.main import EXTRA_PARSERS, command
+
+
+def _add_parsers(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("self-test", help="tự kiểm tra chương trình (như khaosat --self-test)")
+    s.add_argument("--keep", action="store_true", help="giữ lại thư mục tạm sau khi kiểm tra")
+    # Internal: the Qt half of the self-test, in its own process (not listed in the help).
+    q = sub.add_parser("self-test-qt")
+    q.add_argument("--window", metavar="THƯ_MỤC", help="mở cửa sổ chính trên dữ liệu trong thư mục này")
+    q.add_argument("--timeout", type=float, default=60.0, metavar="GIÂY")
+
+
+EXTRA_PARSERS.append(_add_parsers)
+
+
+@command("self-test")
+def _self_test(args: argparse.Namespace) -> int:
+    from app import selftest
+
+    return selftest.run(sys.stdout, keep=getattr(args, "keep", False))
+
+
+@command("self-test-qt")
+def _self_test_qt(args: argparse.Namespace) -> int:
+    selfcheck = importlib.import_module("app.gui.selfcheck")
+    result = selfcheck.check(args.window, timeout=args.timeout)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0 if result.get("ok") else 1

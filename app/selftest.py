@@ -1,0 +1,446 @@
+"""``khaosat --self-test``: check that this installation works, end to end, in a temporary folder.
+
+Each step drives the real command handlers in-process (``app.cli.main.main([...])``), the same
+code a user runs, and checks what they produced:
+
+1. the resources the program needs are present (printing fonts, the administrative units, the
+   Vietnamese Qt translation, the icon);
+2. two databases are created: a collaborator's laptop and its ward office;
+3. demo data is added on the laptop;
+4. a form is printed to PDF (read back: a PDF header, pages, the end marker);
+5. the two machines make keys and register each other from their public-key files;
+6. the laptop exports a bundle to a folder standing in for a USB stick; the office imports it and
+   the records arrive, and the office's receipt goes back to the laptop;
+7. an older database (schema version 1) is opened by this version: migrated, data kept, a backup
+   copy left in ``backups/``;
+8. Qt starts (offscreen) and the real main window opens on the laptop's data: in a child process
+   (``khaosat self-test-qt``), so a missing Qt plugin, which aborts the process, is reported as a
+   failed step instead of killing the self-test.
+
+Each step is reported in Vietnamese with ✓ or ✗ and its time; the exit code is 0 only if every
+step passed. A step whose feature is missing from this build fails and names what is missing.
+This module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+WARD = "00070"  # Phường Hoàn Kiếm, Thành phố Hà Nội
+DEMO_ENTERPRISES = 25
+QT_TIMEOUT = 90.0
+
+
+class StepFailed(Exception):
+    """A step did not pass; the message (Vietnamese) says what is wrong."""
+
+
+@dataclass
+class StepResult:
+    label: str
+    ok: bool
+    seconds: float
+    detail: str
+
+
+@dataclass
+class Report:
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    workdir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+    @property
+    def failed(self) -> list[StepResult]:
+        return [s for s in self.steps if not s.ok]
+
+
+def _seconds(value: float) -> str:
+    from app.domain.vnformat import format_decimal
+
+    return f"{format_decimal(value, 2)} giây"
+
+
+def _bytes(path: Path) -> str:
+    from app.domain.vnformat import format_int
+
+    return f"{format_int(path.stat().st_size)} byte"
+
+
+def program_command() -> list[str]:
+    """How to start this program again as a child process (the frozen executable, or Python)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "app"]
+
+
+class SelfTest:
+    """Runs the steps in ``workdir`` and writes the report to ``out`` as it goes."""
+
+    def __init__(self, workdir: Path, out: TextIO):
+        self.workdir = workdir
+        self.out = out
+        self.laptop = workdir / "may-cong-tac-vien"
+        self.office = workdir / "co-quan-phuong"
+        self.usb = workdir / "usb"
+        self.report = Report(workdir=workdir)
+
+    # -- running -------------------------------------------------------------------------
+
+    def steps(self) -> list[tuple[str, Callable[[], str]]]:
+        return [
+            ("Phông chữ để in", self.check_fonts),
+            ("Danh mục đơn vị hành chính", self.check_units),
+            ("Tài nguyên giao diện (bản dịch Qt, biểu tượng)", self.check_gui_resources),
+            ("Tạo cơ sở dữ liệu (máy cộng tác viên, cơ quan phường)", self.create_databases),
+            ("Thêm dữ liệu mẫu", self.add_demo_data),
+            ("In phiếu khảo sát (PDF)", self.print_form),
+            ("Tạo khóa và đăng ký hai máy với nhau", self.exchange_keys),
+            ("Xuất gói dữ liệu ra USB", self.export_bundle),
+            ("Nhập gói dữ liệu tại cơ quan phường", self.import_bundle),
+            ("Mở dữ liệu của phiên bản cũ (nâng cấp, sao lưu)", self.upgrade_old_database),
+            ("Khởi động giao diện Qt (offscreen)", self.start_qt),
+        ]
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        for label, fn in self.steps():
+            t0 = time.perf_counter()
+            try:
+                detail, ok = fn(), True
+            except StepFailed as exc:
+                detail, ok = str(exc), False
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, never a traceback
+                detail, ok = f"lỗi không mong đợi {exc.__class__.__name__}: {exc}", False
+            result = StepResult(label, ok, time.perf_counter() - t0, detail)
+            self.report.steps.append(result)
+            self._line(result)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _line(self, r: StepResult) -> None:
+        mark = "✓" if r.ok else "✗"
+        self.out.write(f"{mark} {r.label} ({_seconds(r.seconds)})\n")
+        for line in r.detail.splitlines():
+            self.out.write(f"    {line}\n")
+        self.out.flush()
+
+    # -- the command line, in-process ----------------------------------------------------
+
+    def cli(self, data: Path, *args: str) -> str:
+        """Run ``khaosat --data-dir DATA ARGS...`` in-process; its stdout, or StepFailed with its stderr."""
+        from app.cli import main as cli_main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli_main.main(["--data-dir", str(data), *args])
+            except SystemExit as exc:  # argparse refused the arguments
+                code = exc.code if isinstance(exc.code, int) else 2
+        if code != 0:
+            message = err.getvalue().strip() or out.getvalue().strip() or "(không có thông báo)"
+            raise StepFailed(f"lệnh «khaosat {' '.join(args)}» thất bại (mã {code}):\n{message}")
+        return out.getvalue()
+
+    @staticmethod
+    def require_command(name: str, module: str) -> None:
+        from app.cli import main as cli_main
+
+        cli_main._load_extensions()
+        if name not in cli_main._COMMANDS:
+            raise StepFailed(f"bản này chưa có lệnh «khaosat {name}» (thiếu mô-đun {module}).")
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def check_fonts(self) -> str:
+        from app.printing import fonts
+
+        folder = fonts.fonts_dir()
+        missing, bad = [], []
+        for file in fonts._FILES.values():
+            path = folder / file
+            if not path.is_file():
+                missing.append(file)
+                continue
+            with open(path, "rb") as fh:
+                if fh.read(4) not in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
+                    bad.append(file)
+        if missing:
+            raise StepFailed(f"thiếu phông chữ {', '.join(missing)} trong {folder}.")
+        if bad:
+            raise StepFailed(f"tệp phông chữ hỏng: {', '.join(bad)} trong {folder}.")
+        fonts.register()
+        return f"{len(fonts._FILES)} phông Liberation Serif trong {folder}"
+
+    def check_units(self) -> str:
+        from app.domain import units
+
+        try:
+            provinces, wards = units.provinces(), units.wards()
+        except (OSError, ValueError) as exc:
+            raise StepFailed(f"không đọc được dữ liệu đơn vị hành chính (gói vietnam_provinces): {exc}") from exc
+        if len(provinces) != 34 or len(wards) < 3000:
+            raise StepFailed(f"danh mục không đủ: {len(provinces)} tỉnh, {len(wards)} phường/xã (cần 34 và 3.321).")
+        ward = units.ward(WARD)
+        if ward is None:
+            raise StepFailed(f"không có phường mã {WARD} trong danh mục.")
+        from app.domain.vnformat import format_int
+
+        return f"{len(provinces)} tỉnh, thành phố; {format_int(len(wards))} phường, xã, đặc khu"
+
+    def check_gui_resources(self) -> str:
+        from app.paths import resources_dir
+
+        res = resources_dir()
+        needed = [res / "translations" / "qtbase_vi.qm", res / "icons" / "khaosat.svg", res / "icons" / "khaosat.png"]
+        if sys.platform == "win32" or getattr(sys, "frozen", False):
+            needed.append(res / "icons" / "khaosat.ico")
+        missing = [str(p.relative_to(res)) for p in needed if not p.is_file() or p.stat().st_size == 0]
+        if missing:
+            raise StepFailed(f"thiếu {', '.join(missing)} trong {res}.")
+        return f"{len(needed)} tệp trong {res}"
+
+    def create_databases(self) -> str:
+        from app.storage.migrations import LATEST
+        from app.storage.store import Store
+
+        self.cli(self.laptop, "init", "--unit", WARD, "--name", "Nguyễn Thị Hằng", "--role", "collaborator")
+        self.cli(self.office, "init", "--unit", WARD, "--name", "Trần Văn Nam", "--role", "ward_office")
+        for folder in (self.laptop, self.office):
+            with Store.in_dir(folder) as store:
+                if store.schema_version() != LATEST:
+                    raise StepFailed(f"{store.path}: lược đồ phiên bản {store.schema_version()}, cần {LATEST}.")
+                problems = store.integrity_check()
+                if problems:
+                    raise StepFailed(f"{store.path}: " + "; ".join(problems))
+                if not store.profile().initialised:
+                    raise StepFailed(f"{store.path}: máy chưa được thiết lập sau «khaosat init».")
+        return f"2 tệp SQLite, lược đồ phiên bản {LATEST}"
+
+    def add_demo_data(self) -> str:
+        from app.storage.store import Store
+
+        self.cli(self.laptop, "demo", "--ward", WARD, "--enterprises", str(DEMO_ENTERPRISES), "--seed", "11",
+                 "--years", "2")
+        with Store.in_dir(self.laptop) as store:
+            counts = store.counts()
+        if counts["enterprises"] != DEMO_ENTERPRISES or counts["visits"] == 0:
+            raise StepFailed(f"cần {DEMO_ENTERPRISES} doanh nghiệp có lượt khảo sát, có {counts['enterprises']} "
+                             f"doanh nghiệp, {counts['visits']} lượt khảo sát.")
+        return (f"{counts['enterprises']} doanh nghiệp, {counts['visits']} lượt khảo sát, "
+                f"{counts['organisations']} tổ chức")
+
+    def print_form(self) -> str:
+        self.require_command("print", "app.cli.print_commands")
+        from app.storage.store import Store
+
+        with Store.in_dir(self.laptop) as store:
+            ids = [r[0] for r in store.conn.execute(
+                "SELECT id FROM enterprises WHERE deleted = 0 ORDER BY tax_code LIMIT 3")]
+        pdf = self.workdir / "phieu-khao-sat.pdf"
+        args = [a for i in ids for a in ("--enterprise", i)]
+        self.cli(self.laptop, "print", "form", *args, "--out", str(pdf))
+        pages = check_pdf(pdf)
+        if pages != len(ids):
+            raise StepFailed(f"{pdf.name} có {pages} trang, cần {len(ids)} (một trang mỗi doanh nghiệp).")
+        return f"{pdf.name}: {pages} phiếu điền sẵn, {_bytes(pdf)}"
+
+    def exchange_keys(self) -> str:
+        self.require_command("keys", "app.cli.sync_commands")
+        from app.sync import container, keys
+
+        fingerprints = {}
+        for folder, sub in ((self.laptop, "may"), (self.office, "co-quan")):
+            self.cli(folder, "keys", "init", "--no-passphrase")
+            dest = self.usb / "khoa" / sub
+            dest.mkdir(parents=True, exist_ok=True)
+            self.cli(folder, "keys", "export", "--to", str(dest))
+            files = sorted(dest.glob("*" + keys.PUBKEY_SUFFIX))
+            if len(files) != 1:
+                raise StepFailed(f"cần một tệp khóa công khai trong {dest}, có {len(files)}.")
+            # The person reads the fingerprint off the paper registration form; here, off the file.
+            fingerprints[sub] = (files[0], keys.read_pubkey_file(container.read_capped(files[0])).fingerprint)
+        office_file, office_fp = fingerprints["co-quan"]
+        laptop_file, laptop_fp = fingerprints["may"]
+        self.cli(self.laptop, "keys", "register", str(office_file), "--office", "--fingerprint", office_fp)
+        self.cli(self.office, "keys", "register", str(laptop_file), "--fingerprint", laptop_fp)
+        return f"máy {laptop_fp[:14]}…, cơ quan {office_fp[:14]}…"
+
+    def export_bundle(self) -> str:
+        self.require_command("export", "app.cli.sync_commands")
+        from app.sync import bundles
+
+        self.usb.mkdir(parents=True, exist_ok=True)
+        self.cli(self.laptop, "export", "--to", str(self.usb))
+        found = sorted(self.usb.glob("*" + bundles.BUNDLE_SUFFIX))
+        if len(found) != 1:
+            raise StepFailed(f"cần một gói {bundles.BUNDLE_SUFFIX} trong {self.usb}, có {len(found)}.")
+        return f"{found[0].name} ({_bytes(found[0])})"
+
+    def import_bundle(self) -> str:
+        self.require_command("import", "app.cli.sync_commands")
+        from app.storage.store import Store
+        from app.sync import bundles
+
+        self.cli(self.office, "import", str(self.usb))
+        sent = self._records(self.laptop)
+        arrived = self._records(self.office)
+        if not sent:
+            raise StepFailed("máy cộng tác viên không có doanh nghiệp nào để gửi.")
+        if arrived != sent:
+            missing = len(sent - arrived)
+            raise StepFailed(f"cơ quan phường nhận thiếu {missing} trong {len(sent)} doanh nghiệp.")
+        with Store.in_dir(self.office) as store:
+            problems = store.integrity_check()
+        if problems:
+            raise StepFailed("sau khi nhập: " + "; ".join(problems))
+        receipts = sorted(self.usb.glob("*" + bundles.RECEIPT_SUFFIX))
+        if not receipts:
+            raise StepFailed(f"cơ quan phường không ghi biên nhận vào {self.usb}.")
+        self.cli(self.laptop, "import", *map(str, receipts))
+        return f"{len(arrived)} doanh nghiệp đã đến cơ quan phường; biên nhận đã về máy cộng tác viên"
+
+    @staticmethod
+    def _records(folder: Path) -> set[tuple[str, str, str]]:
+        from app.storage.store import Store
+
+        with Store.in_dir(folder) as store:
+            rows = store.conn.execute("SELECT id, tax_code, name FROM enterprises WHERE deleted = 0").fetchall()
+        return {tuple(r) for r in rows}
+
+    def upgrade_old_database(self) -> str:
+        import sqlite3
+
+        from app.storage import migrations
+        from app.storage.store import Store, connect
+
+        folder = self.workdir / "du-lieu-cu"
+        folder.mkdir()
+        path = folder / "khaosat.sqlite3"
+        # A file as the first version of KhaoSat left it: schema 1, an enterprise in its columns.
+        conn = connect(path)
+        try:
+            migrations.migrate(conn, 1)
+            conn.execute(
+                "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
+                "VALUES ('e-cu-1', 'Công ty cũ', '0100109106', ?, 'x', 'x', 'old')", (WARD,))
+        finally:
+            conn.close()
+        with Store(path) as store:
+            version = store.schema_version()
+            backup = store.upgrade_backup
+            row = store.conn.execute("SELECT name FROM enterprises WHERE tax_code = '0100109106'").fetchone()
+            problems = store.integrity_check()
+        if version != migrations.LATEST:
+            raise StepFailed(f"tệp cũ không được nâng lên lược đồ {migrations.LATEST} (đang {version}).")
+        if row is None or row[0] != "Công ty cũ":
+            raise StepFailed("dữ liệu của tệp cũ bị mất khi nâng cấp.")
+        if problems:
+            raise StepFailed("sau khi nâng cấp: " + "; ".join(problems))
+        if backup is None or not backup.is_file() or backup.parent != folder / "backups":
+            raise StepFailed(f"không có bản sao lưu trong {folder / 'backups'} trước khi nâng cấp.")
+        with contextlib.closing(sqlite3.connect(backup)) as old:
+            old_version = old.execute("PRAGMA user_version").fetchone()[0]
+        if old_version != 1:
+            raise StepFailed(f"bản sao lưu {backup.name} không phải tệp cũ (lược đồ {old_version}).")
+        return f"lược đồ 1 → {migrations.LATEST}, dữ liệu còn nguyên, sao lưu: backups/{backup.name}"
+
+    def start_qt(self) -> str:
+        result = run_qt_check(self.laptop)
+        if not result.get("ok"):
+            raise StepFailed(result.get("error") or "giao diện không khởi động được.")
+        shown = result.get("window_shown_after")
+        parts = [f"nền tảng {result.get('platform')}", f"bản dịch: {', '.join(result.get('translations', []))}"]
+        if shown is not None:
+            parts.append(f"cửa sổ chính hiện sau {_seconds(shown)} kể từ khi chạy chương trình")
+        return "; ".join(parts)
+
+
+def check_pdf(path: Path) -> int:
+    """The number of pages of a finished PDF file, or StepFailed."""
+    import re
+
+    if not path.is_file():
+        raise StepFailed(f"không có tệp {path}.")
+    data = path.read_bytes()
+    if not data.startswith(b"%PDF-"):
+        raise StepFailed(f"{path.name} không phải tệp PDF (không bắt đầu bằng %PDF).")
+    if b"%%EOF" not in data[-1024:]:
+        raise StepFailed(f"{path.name} chưa ghi xong (thiếu %%EOF ở cuối tệp).")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    if pages < 1:
+        raise StepFailed(f"{path.name} không có trang nào.")
+    return pages
+
+
+def run_qt_check(data: Path | None, timeout: float = QT_TIMEOUT) -> dict:
+    """Start ``khaosat self-test-qt`` offscreen in a child process; its JSON result (or a failure)."""
+    cmd = program_command() + ["self-test-qt"]
+    if data is not None:
+        cmd += ["--window", str(data)]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    env.pop("KHAOSAT_DATA_DIR", None)
+    cwd = None if getattr(sys, "frozen", False) else str(Path(__file__).resolve().parent.parent)
+    started = time.time()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              env=env, cwd=cwd, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"giao diện không trả lời sau {timeout:.0f} giây."}
+    except OSError as exc:
+        return {"ok": False, "error": f"không chạy được {cmd[0]}: {exc}"}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        tail = "\n".join((proc.stderr or "").strip().splitlines()[-8:])
+        return {"ok": False, "error": f"giao diện dừng với mã {proc.returncode} (có thể thiếu thư viện hoặc "
+                                      f"plugin của Qt):\n{tail}"}
+    result = json.loads(lines[-1])
+    if result.get("window_shown_at") is not None:
+        result["window_shown_after"] = result["window_shown_at"] - started
+    if proc.returncode != 0:
+        result["ok"] = False
+    return result
+
+
+def run(out: TextIO | None = None, keep: bool = False) -> int:
+    """The whole self-test; 0 if every step passed."""
+    from app import __version__
+
+    out = out or sys.stdout
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix="khaosat-tu-kiem-tra-"))
+    except OSError as exc:
+        out.write(f"✗ Tạo thư mục tạm: {exc.strerror or exc} ({exc.filename or tempfile.gettempdir()})\n")
+        out.write("Kết quả: KHÔNG ĐẠT. Hãy kiểm tra thư mục tạm (biến TEMP/TMPDIR) có ghi được không.\n")
+        return 1
+    out.write(f"KhaoSat {__version__}: tự kiểm tra trong {workdir}\n")
+    out.flush()
+    test = SelfTest(workdir, out)
+    report = test.run()
+    passed = len(report.steps) - len(report.failed)
+    if report.ok:
+        out.write(f"Kết quả: ĐẠT, {passed}/{len(report.steps)} bước ({_seconds(report.seconds)}).\n")
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        names = ", ".join(f"«{s.label}»" for s in report.failed)
+        out.write(f"Kết quả: KHÔNG ĐẠT, {passed}/{len(report.steps)} bước đạt; lỗi ở: {names} "
+                  f"({_seconds(report.seconds)}).\n")
+        out.write(f"Thư mục tạm được giữ lại để kiểm tra: {workdir}\n")
+    out.flush()
+    return 0 if report.ok else 1
