@@ -67,7 +67,7 @@ INFO_PREFIX = b"khaosat-v1 "
 
 MAX_FILE = 1 << 30  # 1 GiB on the stick
 MAX_HEADER = 4096
-MAX_PLAINTEXT = 2 << 30  # after decompression
+MAX_PLAINTEXT = 1 << 30  # after decompression (checked while inflating)
 MAX_ENVELOPES = 100_000
 MAX_STRING = 20_000  # characters in one JSON string value
 MAX_DEPTH = 8

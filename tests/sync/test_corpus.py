@@ -1,0 +1,281 @@
+"""A corpus of bad bundles: each refused with its own reason, the database byte-for-byte unchanged."""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+
+import pytest
+
+from app.domain.vocab import Role
+from app.sync import container as C
+from app.sync import keys as K
+from app.sync import registry as R
+from app.sync.errors import SyncError
+
+from tests.sync.conftest import OTHER_WARD, Machine, db_fingerprint, edit, enterprise, make_machine
+
+
+def payload(m: Machine, to: Machine, *, seq: int = 1, changes: list | None = None, **over) -> dict:
+    p = {"format": "khaosat-bundle", "version": 1, "from": m.id, "to": to.id, "seq": seq, "prev": None,
+         "created_at": "2026-11-21T08:00:00+00:00", "sender_key": K.b64(R.own_pubkey_doc(m.store, m.ident).raw),
+         "changes": changes if changes is not None else [], "relayed": [], "vouched": []}
+    p.update(over)
+    return p
+
+
+def sealed(m: Machine, to: Machine, body: bytes, *, type_: str = C.TYPE_BUNDLE, kind: bytes = C.KIND_BUNDLE) -> bytes:
+    env = C.sign_envelope(type_, body, m.ident.current.keyid, m.ident.current.sign)
+    return C.seal(kind, to.ident.current.keyid, to.ident.current.enc_pub, [env])
+
+
+def change_row(m: Machine, **over) -> list:
+    e = enterprise(m, name="Công ty TNHH Thử Nghiệm", tax_code="0100109113")
+    c = [r for r in m.store.changes_since(0) if r["record_id"] == e.id][0]
+    row = [c["change_id"], c["txn"], c["hlc"], c["origin"], c["author"], c["wall_time"], c["entity"], c["record_id"],
+           c["op"], c["fields"]]
+    for k, v in over.items():
+        row[int(k[1:])] = v
+    return row
+
+
+def refused(net, data: bytes, name: str = "bad.khaosat", importer: Machine | None = None) -> SyncError:
+    office = importer or net.ward
+    path = net.stick / name
+    path.write_bytes(data)
+    before = db_fingerprint(office.store)
+    [r] = office.import_(path)
+    assert r.error is not None, f"accepted: {r.summary()}"
+    assert db_fingerprint(office.store) == before
+    assert r.error.message and any(ch in r.error.message for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệ")
+    return r.error
+
+
+@pytest.fixture
+def good(net):
+    """A valid bundle from laptop 1 to the ward office, and the office having imported nothing."""
+    enterprise(net.l1)
+    return net.l1.export(net.stick).read_bytes()
+
+
+def test_the_good_bundle_is_accepted(net, good):
+    path = net.stick / "ok.khaosat"
+    path.write_bytes(good)
+    net.ward.import_ok(path)
+
+
+def test_empty_and_garbage(net):
+    assert refused(net, b"").reason == "empty"
+    assert refused(net, random.Random(1).randbytes(5000)).reason == "not_khaosat"
+    assert refused(net, b"PK\x03\x04" + b"\x00" * 200).reason == "not_khaosat"  # a ZIP is not a bundle
+    assert refused(net, b"SQLite format 3\x00" + b"\x00" * 200).reason == "not_khaosat"
+
+
+def test_truncated_at_many_offsets(net, good):
+    offsets = sorted({1, 4, 7, 8, 9, 13, 14, 20, 40, 60, 80, 100, 150, len(good) // 3, len(good) // 2,
+                      len(good) - 17, len(good) - 1})
+    for n in offsets:
+        assert refused(net, good[:n]).reason == "truncated", n
+
+
+def _parts(good: bytes) -> dict[str, range]:
+    header_len = struct.unpack_from(">I", good, 10)[0]
+    body = 14 + header_len + 8
+    return {"magic": range(0, 8), "kind": range(8, 9), "version": range(9, 10), "header_len": range(10, 14),
+            "header": range(14, 14 + header_len), "body_len": range(14 + header_len, body),
+            "kem_share": range(body, body + 32), "ciphertext": range(body + 32, len(good) - 16),
+            "tag": range(len(good) - 16, len(good))}
+
+
+ALLOWED = {
+    "magic": {"not_khaosat"},
+    "kind": {"damaged", "wrong_kind", "tampered"},
+    "version": {"newer_format", "damaged"},
+    "header_len": {"damaged", "truncated", "bad_json"},
+    "header": {"bad_json", "damaged", "not_addressed", "newer_format", "tampered"},
+    "body_len": {"truncated", "damaged", "too_large"},
+    "kem_share": {"tampered"},
+    "ciphertext": {"tampered"},
+    "tag": {"tampered"},
+}
+
+
+def test_bit_flips_in_each_part(net, good):
+    rng = random.Random(4)
+    for part, span in _parts(good).items():
+        positions = sorted({span.start, span.stop - 1, *(rng.choice(span) for _ in range(3))})
+        for pos in positions:
+            for bit in (0, 7):
+                bad = bytearray(good)
+                bad[pos] ^= 1 << bit
+                err = refused(net, bytes(bad))
+                assert err.reason in ALLOWED[part], (part, pos, bit, err.reason, err.message)
+
+
+def test_wrong_recipient(net):
+    enterprise(net.l1)
+    # the laptop's signed bundle, encrypted to the province instead of its ward office
+    data = sealed(net.l1, net.province, C.dumps(payload(net.l1, net.ward)))
+    err = refused(net, data)
+    assert err.reason == "not_addressed" and "không gửi cho cơ quan này" in err.message
+
+
+def test_payload_of_one_bundle_resealed_for_another_office(net):
+    """Someone with the province's public key re-seals a ward bundle to the province: refused."""
+    enterprise(net.l1)
+    R.register(net.province.store, K.read_pubkey_file(net.l1.pubkey(net.stick).read_bytes()))
+    data = sealed(net.l1, net.province, C.dumps(payload(net.l1, net.ward, changes=[])))
+    err = refused(net, data, importer=net.province)
+    assert err.reason == "not_addressed"
+
+
+def test_payload_under_another_header(net, good):
+    """The encrypted body of one file under a different (valid) header: the HPKE info no longer matches."""
+    fr = C.parse_frame(good)
+    other = C.frame(C.KIND_BUNDLE, {**fr.header, "compression": "none"}, fr.body)
+    assert refused(net, other).reason == "tampered"
+    as_receipt = C.frame(C.KIND_RECEIPT, fr.header, fr.body)
+    assert refused(net, as_receipt).reason == "tampered"
+
+
+def test_unknown_key_names_the_laptop_and_its_fingerprint(net, tmp_path):
+    stranger = make_machine(tmp_path, "Máy Lạ", "00070", Role.COLLABORATOR)
+    R.register(stranger.store, K.read_pubkey_file(net.ward.pubkey(net.stick).read_bytes()), destination=True)
+    enterprise(stranger)
+    data = stranger.export(net.stick).read_bytes()
+    err = refused(net, data)
+    assert err.reason == "unknown_sender"
+    assert stranger.ident.current.fingerprint in err.message and stranger.id in err.message
+    stranger.store.close()
+
+
+def test_revoked_key(net):
+    R.revoke(net.ward.store, net.l1.id, after_seq=0)
+    enterprise(net.l1)
+    assert refused(net, net.l1.export(net.stick).read_bytes()).reason == "revoked"
+
+
+def test_signature_reused_under_another_purpose(net):
+    # the laptop's public-key signature (purpose: public key) inside a bundle
+    doc = R.own_pubkey_doc(net.l1.store, net.l1.ident)
+    data = C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub, [doc])
+    assert refused(net, data).reason == "wrong_purpose"
+    # a bundle signature relabelled as another purpose no longer verifies
+    env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload(net.l1, net.ward)), net.l1.ident.current.keyid,
+                          net.l1.ident.current.sign)
+    relabelled = C.Envelope(C.TYPE_RECEIPT, env.keyid, env.payload, env.signature, b"")
+    assert not relabelled.verify(net.l1.ident.current.sign_pub)
+    # a receipt that carries a bundle-purpose signature
+    fake = C.seal(C.KIND_RECEIPT, net.l1.ident.current.keyid, net.l1.ident.current.enc_pub,
+                  [C.sign_envelope(C.TYPE_BUNDLE, b"{}", net.ward.ident.current.keyid, net.ward.ident.current.sign)])
+    assert refused(net, fake, importer=net.l1).reason == "wrong_purpose"
+
+
+def test_tampered_signature_and_impersonation(net):
+    good_env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload(net.l1, net.ward)), net.l1.ident.current.keyid,
+                               net.l1.ident.current.sign)
+    altered = C.dumps(payload(net.l1, net.ward, seq=2))
+    forged = C.sign_envelope(C.TYPE_BUNDLE, altered, net.l1.ident.current.keyid, net.l1.ident.current.sign)
+    swapped = C.Envelope(C.TYPE_BUNDLE, forged.keyid, altered, good_env.signature,
+                         forged.raw[: -64] + good_env.signature)
+    data = C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub, [swapped])
+    assert refused(net, data).reason == "bad_signature"
+    # laptop 2 signs a bundle that claims to come from laptop 1
+    data = sealed(net.l2, net.ward, C.dumps(payload(net.l1, net.ward)))
+    assert refused(net, data).reason == "bad_signature"
+
+
+def test_changes_of_another_machine_are_refused(net):
+    row = change_row(net.l2)
+    data = sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row])))
+    assert refused(net, data).reason == "bad_origin"
+
+
+def test_duplicate_json_keys(net):
+    body = C.dumps(payload(net.l1, net.ward))
+    body = body.replace(b'"seq":1', b'"seq":1,"seq":2')
+    err = refused(net, sealed(net.l1, net.ward, body))
+    assert err.reason == "duplicate_key" and "seq" in err.message
+
+
+def test_newer_format(net, good):
+    bad = bytearray(good)
+    bad[9] = 2
+    err = refused(net, bytes(bad))
+    assert err.reason == "newer_format" and "mới hơn" in err.message
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=2))))
+    assert err.reason == "newer_format"
+
+
+def test_wrong_types(net):
+    for over in ({"seq": "1"}, {"seq": True}, {"changes": {}}, {"from": None}, {"prev": "abc"}, {"extra": 1}):
+        err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, **over))))
+        assert err.reason == "bad_payload", over
+    for over in ({"_9": {"name": [None, 1.5]}}, {"_9": {"name": [None, True]}}, {"_9": {"nope": [None, 1]}},
+                 {"_6": "users"}, {"_8": "drop"}, {"_2": "yesterday"}):
+        row = change_row(net.l1, **over)
+        err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
+        assert err.reason == "bad_payload", over
+
+
+def test_replay(net, good):
+    path = net.stick / "ok.khaosat"
+    path.write_bytes(good)
+    net.ward.import_ok(path)
+    err = refused(net, good, name="copy.khaosat")
+    assert err.reason == "replay" and "đã được nhập" in err.message
+
+
+def test_out_of_scope_change(net):
+    enterprise(net.l1, ward_code=OTHER_WARD)
+    err = refused(net, net.l1.export(net.stick).read_bytes())
+    assert err.reason == "out_of_scope" and "Ba Đình" in err.message
+
+
+def test_moving_a_record_out_of_scope_is_refused(net):
+    e = enterprise(net.l1)
+    net.ward.import_ok(net.l1.export(net.stick))
+    edit(net.l1, e, ward_code=OTHER_WARD)
+    assert refused(net, net.l1.export(net.stick).read_bytes()).reason == "out_of_scope"
+
+
+def test_huge_strings_and_counts(net, monkeypatch):
+    row = change_row(net.l1, _9={"name": [None, "A" * 30_000], "tax_code": [None, "0100109113"],
+                                 "ward_code": [None, "00070"]})
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
+    assert err.reason == "oversized_value"
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[0] * 2_000_001))))
+    assert err.reason == "too_many"
+    # a zlib bomb: declared small, inflates past the cap
+    fr_header = {"compression": "zlib", "recipient": net.ward.ident.current.keyid, "suite": C.SUITE}
+    import zlib
+
+    from cryptography.hazmat.primitives.asymmetric import x25519
+
+    monkeypatch.setattr(C, "MAX_PLAINTEXT", 4 << 20)  # the mechanism, at a size a test can afford
+    bomb = zlib.compress(b"\x00" * (C.MAX_PLAINTEXT + 1024), 9)
+    prefix = C._prefix(C.KIND_BUNDLE, fr_header)
+    body = C._suite().encrypt(bomb, x25519.X25519PublicKey.from_public_bytes(net.ward.ident.current.enc_pub),
+                              info=C.INFO_PREFIX + prefix)
+    assert refused(net, prefix + struct.pack(">Q", len(body)) + body).reason == "too_large"
+
+
+def test_every_reason_has_its_own_message(net, good):
+    messages = {}
+    cases = {
+        "empty": b"",
+        "not_khaosat": os.urandom(100),
+        "truncated": good[: len(good) // 2],
+        "tampered": good[:-1] + bytes([good[-1] ^ 1]),
+        "not_addressed": sealed(net.l1, net.province, C.dumps(payload(net.l1, net.ward))),
+        "duplicate_key": sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward)).replace(b'"seq":1', b'"seq":1,"seq":1')),
+        "wrong_purpose": C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub,
+                                [R.own_pubkey_doc(net.l1.store, net.l1.ident)]),
+        "bad_signature": sealed(net.l2, net.ward, C.dumps(payload(net.l1, net.ward))),
+    }
+    for reason, data in cases.items():
+        err = refused(net, data, name=f"{reason}.khaosat")
+        assert err.reason == reason
+        messages[reason] = err.message
+    assert len(set(messages.values())) == len(messages)
