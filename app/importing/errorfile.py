@@ -49,9 +49,14 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
         header_cells.append(c)
     ws.append(header_cells)
     wrap = Alignment(wrap_text=True, vertical="top")
+    from app.importing.values import tax_code
+
+    tax_col = next((c for c, f in plan.mapping.items() if f == "tax_code"), None)
     for r in rows:
         cells = []
-        for text in (r.cells + [""] * width)[:width]:
+        for col, text in enumerate((r.cells + [""] * width)[:width]):
+            if col == tax_col and text:
+                text = tax_code(text)  # with the leading zero a number cell dropped
             c = WriteOnlyCell(ws, value=_value(text))
             if isinstance(c.value, str):
                 c.number_format = "@"  # keep tax codes and phone numbers as typed (leading zeros)

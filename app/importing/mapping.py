@@ -188,6 +188,17 @@ def _header_like(cells: list[str]) -> bool:
     return len(texts) >= 2 and all(len(t) <= 60 and not _NUMERIC_RE.match(t) for t in texts)
 
 
+def _two_level(top: list[str], sub: list[str]) -> bool:
+    """Two rows that form one header: both header-like, a group title over several sub-headers
+    (blank cells beside it in the top row) and cells merged down (blank under them)."""
+    if not (_header_like(top) and _header_like(sub)):
+        return False
+    width = max(len(top), len(sub))
+    t = [c.strip() for c in top] + [""] * (width - len(top))
+    b = [c.strip() for c in sub] + [""] * (width - len(sub))
+    return any(not x and y for x, y in zip(t, b)) and any(x and not y for x, y in zip(t, b))
+
+
 def _combine(top: list[str], sub: list[str]) -> list[str]:
     """Two header rows as one: a parent merged across several columns is carried to the right."""
     width = max(len(top), len(sub))
@@ -217,7 +228,7 @@ def find_table(sheet: Sheet, scan: int = 30) -> Table:
         if not any(c.strip() for c in row):
             continue
         options = [(1, [c.strip() for c in row])]
-        if i + 1 < len(sheet.rows) and _header_like(sheet.rows[i + 1]) and _header_like(row):
+        if i + 1 < len(sheet.rows) and _two_level(row, sheet.rows[i + 1]):
             options.append((2, _combine(row, sheet.rows[i + 1])))
         for span, headers in options:
             s = _recognised(headers)
@@ -306,7 +317,7 @@ def column_letter(col: int) -> str:
 def _column_of(ref: str, headers: list[str]) -> int | None:
     r = ref.strip()
     if re.fullmatch(r"[A-Za-z]{1,2}", r):
-        for col in range(len(headers) + 26):
+        for col in range(len(headers)):
             if column_letter(col) == r.upper():
                 return col
     key = header_key(r)

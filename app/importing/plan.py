@@ -344,7 +344,7 @@ class _Builder:
         p = self.wards.from_address(address) if address else None
         if p is not None and p.ok:
             return p, "address"
-        if self.options.default_ward:
+        if self.options.default_ward:  # only where the file names no ward (a wrong name stays wrong)
             unit = units.ward(self.options.default_ward)
             return Placement(unit), "default"
         return p, None
