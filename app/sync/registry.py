@@ -187,9 +187,9 @@ def register(store: Store, doc: K.PublicKeyDoc, *, unit_code: str | None = None,
         Role(role)
     except ValueError as exc:
         raise SyncError("bad_role", f"Vai trò «{role}» không hợp lệ.") from exc
-    if via is None:
-        check_registration(store, doc, unit_code, destination)
     known = peer(store, doc.keyid)
+    if via is None and known is None:
+        check_registration(store, doc, unit_code, destination)
     if known is not None:
         if destination and not known.is_destination:
             with store.transaction():
