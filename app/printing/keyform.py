@@ -73,7 +73,7 @@ def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -
 
 def _draw(fh: BinaryIO, d: KeyFormData) -> None:
     on = d.on or date.today()
-    c = Canvas(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
+    c = Canvas(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=SERIF, initialFontSize=12)
     set_metadata(c, f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}", "KhaoSat")
     left, right = MARGIN_LEFT, MARGIN_LEFT + CONTENT_WIDTH
     cx = left + CONTENT_WIDTH / 2

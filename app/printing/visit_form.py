@@ -450,7 +450,7 @@ def render_visit_forms(
 
 def _render(fh: BinaryIO, forms: Sequence[VisitFormData | None], unit_title: str, printed_on: date,
             progress: ProgressFn | None) -> None:
-    c = Canvas(fh, pagesize=A4, pageCompression=1)
+    c = Canvas(fh, pagesize=A4, pageCompression=1, initialFontName=SERIF, initialFontSize=10)
     many = len(forms) > 1
     title = "Phiếu khảo sát doanh nghiệp" + (f" ({format_int(len(forms))} phiếu)" if many else "")
     if len(forms) == 1 and forms[0] is not None:
