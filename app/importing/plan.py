@@ -226,6 +226,7 @@ class _Builder:
         self.wards = WardMatcher(_province(store, options))
         self.seen_tax: dict[str, int] = {}
         self.today = options.today or date.today()
+        self._warning: str | None = None
 
     def col_label(self, field_name: str) -> str:
         col = self.columns.get(field_name)
@@ -267,7 +268,10 @@ class _Builder:
             )
             return plan
         existing = kept[0] if kept else None
+        self._warning = None
         placement, ward_from = self._ward(cells, provided, existing is not None)
+        if self._warning:
+            plan.warnings.append(self._warning)
         if placement is not None and placement.unit is not None:
             provided["ward_code"] = placement.unit.code
         plan.ward_from = ward_from
@@ -344,8 +348,10 @@ class _Builder:
         p = self.wards.from_address(address) if address else None
         if p is not None and p.ok:
             return p, "address"
-        if self.options.default_ward:  # only where the file names no ward (a wrong name stays wrong)
+        if self.options.default_ward:  # not where a ward column names a wrong ward: that stays wrong
             unit = units.ward(self.options.default_ward)
+            if p is not None and p.problem:
+                self._warning = f"{p.problem} Đã xếp vào phường, xã mặc định {unit.name if unit else ''}."
             return Placement(unit), "default"
         return p, None
 
