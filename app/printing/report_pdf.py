@@ -313,7 +313,8 @@ def render_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport,
         doc = BaseDocTemplate(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), leftMargin=MARGIN_LEFT,
                               rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
                               title=nfc(f"Báo cáo kết quả {report.period.label}: {report.unit_name}"),
-                              author="KhaoSat", creator="KhaoSat", subject=REPORT_SUBJECT)
+                              author="KhaoSat", creator="KhaoSat", subject=REPORT_SUBJECT,
+                              initialFontName=SERIF, initialFontSize=13)
         frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         doc.addPageTemplates([PageTemplate("first", [frame], onPage=first, autoNextPageTemplate="later"),
