@@ -221,6 +221,10 @@ _HARMLESS = frozenset("–—‘’“”…•°№€")
 _WEAK = frozenset("©®«»°º±§·×")
 
 
+# A vowel followed by a VNI modifier (hat, breve and/or tone): "aâ", "eä", "oø", "uù"...
+_VNI_PAIR_RE = re.compile("[aeiouyAEIOUY][" + "".join(sorted(set("øùûõïâàáåãäêèéúüë" + "ØÙÛÕÏÂÀÁÅÃÄÊÈÉÚÜË"))) + "]")
+
+
 def _syllable_ok(word: str) -> bool:
     nfd = unicodedata.normalize("NFD", word.lower())
     tones = sum(1 for ch in nfd if ch in _TONES)
@@ -254,15 +258,25 @@ def implausibility(text: str) -> int:
     return bad
 
 
-def _might_be_legacy(text: str) -> bool:
-    return any(0xA0 <= ord(ch) <= 0xFF for ch in text)
+_LATIN1_RE = re.compile("[\u00a0-\u00ff]")
+# Latin-1 characters no Vietnamese Unicode text uses (µ ¸ ¶ ä å ø ï ...)
+_STRONG_RE = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in range(0xA1, 0x100) if chr(c) not in _VIET_LETTERS and chr(c) not in _WEAK)
+    + "]"
+)
+
+
+def might_be_legacy(text: str) -> bool:
+    """Whether the text has any character a legacy decoding would change (fast pre-check)."""
+    return _LATIN1_RE.search(text) is not None
+
+
+_might_be_legacy = might_be_legacy
 
 
 def _strong_evidence(text: str) -> bool:
-    """A Latin-1 character no Vietnamese Unicode text uses (µ ¸ ¶ ä å ø ï ...)."""
-    return any(
-        0xA0 < ord(ch) <= 0xFF and ch not in _VIET_LETTERS and ch not in _WEAK for ch in text
-    )
+    return _STRONG_RE.search(text) is not None
 
 
 def detect(text: str) -> Legacy:
@@ -272,13 +286,16 @@ def detect(text: str) -> Legacy:
     """
     if not _might_be_legacy(text):
         return Legacy.UNICODE
+    strong = _strong_evidence(text)
+    if not strong and not _VNI_PAIR_RE.search(text):
+        return Legacy.UNICODE  # nothing either decoding could change for the better
     here = implausibility(text)
     if here == 0:
         return Legacy.UNICODE
     best, best_score = Legacy.UNICODE, here
     # TCVN3 reuses single Latin-1 letters, so it needs a character no Unicode text has; VNI only
     # rewrites a vowel followed by a modifier, which is never a Vietnamese syllable in Unicode.
-    candidates = (Legacy.TCVN3, Legacy.VNI) if _strong_evidence(text) else (Legacy.VNI,)
+    candidates = (Legacy.TCVN3, Legacy.VNI) if strong else (Legacy.VNI,)
     for candidate in candidates:
         score = implausibility(decode(text, candidate))
         if score < best_score:

@@ -161,7 +161,7 @@ class _Collector:
             for col, text in enumerate(row):
                 if text:
                     enc = self._font(r, col) or verdicts[col]
-                    if enc == lg.Legacy.UNICODE and any(0xA0 <= ord(c) <= 0xFF for c in text):
+                    if enc == lg.Legacy.UNICODE and lg.might_be_legacy(text):
                         converted, enc = lg.to_unicode(text)  # a lone legacy cell in a Unicode column
                     else:
                         converted = lg.decode(text, enc)

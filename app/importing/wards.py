@@ -24,6 +24,7 @@ _OTHER_LEVEL_RE = re.compile(
     r"ngo|ngach|hem|so|so nha|lo|kcn|khu cong nghiep|cum cong nghiep|ccn)\b"
 )
 _SPLIT_RE = re.compile(r"[,;]|\s[-–]\s")
+_PROVINCE_PREFIX_RE = re.compile(r"^(tinh|thanh pho|tp)\s+")
 
 
 def _numbers(key: str) -> str:
@@ -32,7 +33,10 @@ def _numbers(key: str) -> str:
 
 def ward_key(name: str) -> str:
     """Folded ward name without its prefix, numbers without leading zeros: "Phường 05" -> "5"."""
-    key = search_key(name)
+    return _strip_prefix(search_key(name))
+
+
+def _strip_prefix(key: str) -> str:
     m = _GLUED_NUMBER_RE.match(key)
     if m:
         key = m.group(1)
@@ -43,9 +47,10 @@ def ward_key(name: str) -> str:
     return _numbers(key)
 
 
-def _keys(name: str) -> list[str]:
+def _keys(name: str, key: str | None = None) -> list[str]:
     """Keys to look a name up by: without its prefix, then whole (a ward may be named "Xa ...")."""
-    first, whole = ward_key(name), _numbers(search_key(name))
+    key = search_key(name) if key is None else key
+    first, whole = _strip_prefix(key), _numbers(key)
     return [first] if first == whole else [first, whole]
 
 
@@ -86,8 +91,8 @@ class WardMatcher:
             )
         return Placement(unit)
 
-    def _lookup(self, text: str) -> list[Unit]:
-        for key in _keys(text):
+    def _lookup(self, text: str, key: str | None = None) -> list[Unit]:
+        for key in _keys(text, key):
             found = self._by_key.get(key)
             if found:
                 return found
@@ -120,32 +125,29 @@ class WardMatcher:
 
     def _from_address(self, address: str) -> Placement:
         parts = [p.strip() for p in _SPLIT_RE.split(address) if p.strip()]
-        hint = {self._provinces[search_key(p)] for p in parts if search_key(p) in self._provinces}
-        for p in parts:
-            k = re.sub(r"^(tinh|thanh pho|tp)\s+", "", search_key(p))
+        keys = [search_key(p) for p in parts]
+        hint = set()
+        for k in keys:
+            k = _PROVINCE_PREFIX_RE.sub("", k)
             if k in self._provinces:
                 hint.add(self._provinces[k])
         explicit, bare = [], []
         for index in range(len(parts) - 1, -1, -1):
-            key = search_key(parts[index])
+            key = keys[index]
             if not key:
                 continue
             if _WARD_PREFIX_RE.match(key) or _GLUED_NUMBER_RE.match(key):
-                explicit.append(parts[index])
+                explicit.append((parts[index], key))
             elif index > 0 and not _OTHER_LEVEL_RE.match(key) and not key[0].isdigit():
-                bare.append(parts[index])
-        for text in explicit:
-            found = self._lookup(text)
-            if found:
-                return self._one(found, text, hint)
-        for text in bare:
-            found = self._lookup(text)
+                bare.append((parts[index], key))
+        for text, key in explicit + bare:
+            found = self._lookup(text, key)
             if found:
                 return self._one(found, text, hint)
         if explicit:
             return Placement(
                 None,
-                f"«{explicit[0].strip()}» không có trong danh mục phường, xã sau sắp xếp năm 2025"
+                f"«{explicit[0][0]}» không có trong danh mục phường, xã sau sắp xếp năm 2025"
                 f"{self._where()}. Hãy ghi tên hoặc mã phường, xã mới.",
             )
         return Placement(None, f"Không xác định được phường, xã từ địa chỉ «{address.strip()}».")
