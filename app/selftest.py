@@ -361,13 +361,16 @@ class SelfTest:
         return f"lược đồ 1 → {migrations.LATEST}, dữ liệu còn nguyên, sao lưu: backups/{backup.name}"
 
     def start_qt(self) -> str:
-        result = run_qt_check(self.laptop)
+        have_data = (self.laptop / "khaosat.sqlite3").is_file()
+        result = run_qt_check(self.laptop if have_data else None)
         if not result.get("ok"):
             raise StepFailed(result.get("error") or "giao diện không khởi động được.")
         shown = result.get("window_shown_after")
         parts = [f"nền tảng {result.get('platform')}", f"bản dịch: {', '.join(result.get('translations', []))}"]
         if shown is not None:
             parts.append(f"cửa sổ chính hiện sau {_seconds(shown)} kể từ khi chạy chương trình")
+        if not have_data:
+            parts.append("chưa thử cửa sổ chính vì bước tạo cơ sở dữ liệu chưa đạt")
         return "; ".join(parts)
 
 

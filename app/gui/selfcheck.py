@@ -34,6 +34,7 @@ def platform_plugins() -> list[str]:
 def check(window_data: str | None = None, timeout: float = 60.0) -> dict:
     from PySide6.QtCore import QTimer, QTranslator
     from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.gui import i18n
     from app.gui.application import Launcher, make_app
@@ -80,16 +81,30 @@ def check(window_data: str | None = None, timeout: float = 60.0) -> dict:
             state.setdefault("error", f"cửa sổ chính chưa hiện sau {timeout:.0f} giây")
             app.exit(1)
 
+        def close_modal() -> None:
+            """A message box (an error, an offer) would wait for a click: note its text and close it."""
+            dialog = QApplication.activeModalWidget()
+            if dialog is not None:
+                text = dialog.text() if isinstance(dialog, QMessageBox) else dialog.windowTitle()
+                state.setdefault("dialogs", []).append(text)
+                dialog.reject()
+
         launcher.sig_window.connect(shown)
         launcher.sig_failed.connect(failed)
         QTimer.singleShot(int(timeout * 1000), too_slow)
+        modal_watch = QTimer()
+        modal_watch.timeout.connect(close_modal)
+        modal_watch.start(100)
         launcher.start()
         app.exec()
+        modal_watch.stop()
         if launcher.window is not None:
             launcher.window.tasks.wait(15000)
         launcher.tasks.wait(15000)
         if "error" in state:
             problems.append(f"cửa sổ chính không mở được: {state['error']}")
+        elif state.get("dialogs"):
+            problems.append("chương trình hiện hộp thoại khi khởi động: " + "; ".join(state["dialogs"]))
         elif not state.get("visible"):
             problems.append("cửa sổ chính không hiện")
         else:

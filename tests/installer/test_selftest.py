@@ -1,0 +1,156 @@
+"""``khaosat --self-test`` from the source checkout: as a subprocess, and its failure paths."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import selftest
+from app.selftest import SelfTest, StepFailed, check_pdf
+from tests.conftest import ROOT, TEST_WARD, run_cli
+
+STEPS = [label for label, _ in SelfTest(Path("."), io.StringIO()).steps()]
+
+
+def _lines(stdout: str, mark: str) -> list[str]:
+    return re.findall(rf"^{mark} (.+) \(\d+,\d\d giây\)$", stdout, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_self_test_from_source_passes(tmp_path):
+    r = run_cli("--self-test", env={"TMPDIR": str(tmp_path)}, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert _lines(r.stdout, "✓") == STEPS
+    assert _lines(r.stdout, "✗") == []
+    assert r.stdout.splitlines()[0].startswith("KhaoSat ")
+    assert f"Kết quả: ĐẠT, {len(STEPS)}/{len(STEPS)} bước" in r.stdout
+    assert list(tmp_path.iterdir()) == []  # the temporary folder is removed after a pass
+
+
+@pytest.mark.slow
+def test_self_test_subcommand_keeps_its_folder_when_asked(tmp_path):
+    r = run_cli("self-test", "--keep", env={"TMPDIR": str(tmp_path)}, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    [work] = list(tmp_path.iterdir())
+    pdf = work / "phieu-khao-sat.pdf"
+    assert check_pdf(pdf) == 3
+    from pypdf import PdfReader
+
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "PHIẾU KHẢO SÁT" in text.upper()
+    assert len(list((work / "usb").glob("*.khaosat"))) == 1
+    assert len(list((work / "du-lieu-cu" / "backups").glob("*.sqlite3"))) == 1
+
+
+def _source_copy(tmp_path: Path) -> Path:
+    tree = tmp_path / "KhaoSat"
+    shutil.copytree(ROOT / "app", tree / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "resources", tree / "resources")
+    return tree
+
+
+def _run_source(tree: Path, *args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / "share"), "PYTHONPATH": str(tree),
+           "PYTHONIOENCODING": "utf-8", "QT_QPA_PLATFORM": "offscreen", "PATH": "", "TMPDIR": str(home)}
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=tree, env=env, capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+
+
+@pytest.mark.slow
+def test_self_test_from_source_fails_naming_the_step_when_a_font_is_missing(tmp_path):
+    tree = _source_copy(tmp_path)
+    (tree / "resources" / "fonts" / "LiberationSerif-Italic.ttf").unlink()
+    home = tmp_path / "home"
+    home.mkdir()
+    r = _run_source(tree, "--self-test", home=home)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Phông chữ để in" in _lines(r.stdout, "✗") and "In phiếu khảo sát (PDF)" in _lines(r.stdout, "✗")
+    assert "thiếu phông chữ LiberationSerif-Italic.ttf" in r.stdout
+    assert "Danh mục đơn vị hành chính" in _lines(r.stdout, "✓")
+    assert "Kết quả: KHÔNG ĐẠT" in r.stdout and "«Phông chữ để in»" in r.stdout
+    assert "Thư mục tạm được giữ lại" in r.stdout
+
+
+def test_a_failing_step_is_reported_and_the_others_still_run(tmp_path, monkeypatch):
+    """A data folder that cannot be written (a file stands where it should be): the database step fails,
+    says why, and the steps after it are still run and reported."""
+    work = tmp_path / "work"
+    work.mkdir()
+    test = SelfTest(work, io.StringIO())
+    test.laptop.write_text("not a folder")  # where the laptop's data folder should be
+    report = test.run()
+    assert not report.ok
+    failed = [s.label for s in report.failed]
+    assert "Tạo cơ sở dữ liệu (máy cộng tác viên, cơ quan phường)" in failed
+    assert "Phông chữ để in" not in failed and "Danh mục đơn vị hành chính" not in failed
+    assert len(report.steps) == len(STEPS)
+    out = test.out.getvalue()
+    assert "✗ Tạo cơ sở dữ liệu" in out and "lệnh «khaosat init" in out
+
+
+def test_a_missing_command_fails_naming_the_module(monkeypatch):
+    from app.cli import main as cli_main
+
+    cli_main._load_extensions()
+    monkeypatch.delitem(cli_main._COMMANDS, "print")
+    monkeypatch.setattr(cli_main, "_load_extensions", lambda: None)
+    with pytest.raises(StepFailed, match=r"chưa có lệnh «khaosat print» \(thiếu mô-đun app.cli.print_commands\)"):
+        SelfTest.require_command("print", "app.cli.print_commands")
+
+
+def test_check_pdf_refuses_what_is_not_a_finished_pdf(tmp_path, demo_file):
+    from app.printing.visit_form import render_visit_forms
+
+    good = tmp_path / "good.pdf"
+    render_visit_forms(good, [None, None])
+    assert check_pdf(good) == 2
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(StepFailed, match="chưa ghi xong"):
+        check_pdf(cut)
+    text = tmp_path / "text.pdf"
+    text.write_text("hello %%EOF")
+    with pytest.raises(StepFailed, match="không phải tệp PDF"):
+        check_pdf(text)
+
+
+def test_the_self_test_is_qt_free():
+    code = (
+        "import sys, app.selftest, app.cli.selftest_command\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PySide6" not in (ROOT / "app" / "selftest.py").read_text(encoding="utf-8")
+
+
+def test_portable_mode_from_source(tmp_path):
+    """program_dir() of a source tree is its root: the marker there puts the data in data/ beside it."""
+    tree = _source_copy(tmp_path)
+    (tree / "khaosat-portable").write_text("")
+    home = tmp_path / "home"
+    home.mkdir()
+    r = _run_source(tree, "init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator", home=home)
+    assert r.returncode == 0, r.stderr
+    assert (tree / "data" / "khaosat.sqlite3").is_file()
+    assert list(home.rglob("*")) == []
+
+
+def test_qt_check_reports_the_window(tmp_path):
+    """The Qt half, as the self-test starts it: a child process opening the real main window."""
+    data = tmp_path / "data"
+    assert run_cli("init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator",
+                   data_dir=data).returncode == 0
+    result = selftest.run_qt_check(data)
+    assert result["ok"], result
+    assert result["platform"] == "offscreen"
+    assert result["translations"] == ["qtbase_vi"]
+    assert result["window_title"].startswith("KhaoSat")
+    assert 0 < result["window_shown_after"] < 30
