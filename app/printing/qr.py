@@ -22,6 +22,7 @@ The texts encoded (documented in docs/printing.md):
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -100,12 +101,91 @@ def parse_form_code(text: str) -> FormCode:
 
 FIXED_MASK = 0  # (row + column) mod 2 == 0
 
+# --- Reed-Solomon error correction ---------------------------------------------------------------
+# reportlab's encoder computes the error-correction codewords with polynomial objects (about
+# 0.6 ms a code, most of a code's cost). This is the textbook table-driven encoder over GF(256)
+# with the QR polynomial 0x11D; tests/printing/test_qr.py checks that it gives byte for byte what
+# reportlab's ``QRCode.createData`` gives, for every version and level used.
+
+_EXP = [0] * 512
+_LOG = [0] * 256
+_x = 1
+for _i in range(255):
+    _EXP[_i] = _x
+    _LOG[_x] = _i
+    _x <<= 1
+    if _x & 0x100:
+        _x ^= 0x11D
+for _i in range(255, 512):
+    _EXP[_i] = _EXP[_i - 255]
+
+
+@functools.cache
+def _generator_logs(n: int) -> tuple[int, ...]:
+    """log of the coefficients (after the leading 1) of the generator polynomial of degree n."""
+    g = [1]
+    for i in range(n):
+        nxt = [0] * (len(g) + 1)
+        for j, coef in enumerate(g):
+            nxt[j] ^= coef
+            if coef:
+                nxt[j + 1] ^= _EXP[_LOG[coef] + i]
+        g = nxt
+    assert all(g[1:]), "generator coefficients are non-zero"
+    return tuple(_LOG[c] for c in g[1:])
+
+
+def _ec_codewords(data: list[int], n: int) -> list[int]:
+    glog = _generator_logs(n)
+    rem = [0] * n
+    for d in data:
+        factor = d ^ rem[0]
+        del rem[0]
+        rem.append(0)
+        if factor:
+            lf = _LOG[factor]
+            for j, gl in enumerate(glog):
+                rem[j] ^= _EXP[lf + gl]
+    return rem
+
+
+def create_data(version: int, level: int, data_list: list) -> list[int]:
+    """The codewords of the symbol: what ``QRCode.createData`` computes, with the fast encoder above."""
+    blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)
+    buffer = qrencoder.QRBitBuffer()
+    for data in data_list:
+        data.write(buffer, version)
+    total = sum(b.dataCount for b in blocks)
+    if buffer.getLengthInBits() > total * 8:
+        raise ValueError(f"QR data too long ({buffer.getLengthInBits()} > {total * 8} bits)")
+    if buffer.getLengthInBits() + 4 <= total * 8:
+        buffer.put(0, 4)
+    while buffer.getLengthInBits() % 8:
+        buffer.putBit(False)
+    pads = (qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1)
+    i = 0
+    while buffer.getLengthInBits() < total * 8:
+        buffer.put(pads[i % 2], 8)
+        i += 1
+    dc, ec, offset = [], [], 0
+    for b in blocks:
+        chunk = buffer.buffer[offset:offset + b.dataCount]
+        offset += b.dataCount
+        dc.append(chunk)
+        ec.append(_ec_codewords(chunk, b.totalCount - b.dataCount))
+    out = []
+    for group in (dc, ec):
+        for i in range(max(len(g) for g in group)):
+            out.extend(g[i] for g in group if i < len(g))
+    return out
+
 
 def matrix(text: str, level: str = "M", best_mask: bool = False) -> list[list[bool]]:
     """The QR symbol of ``text`` (smallest version that fits) as rows of booleans (True = dark)."""
     q = qrencoder.QRCode(None, _LEVELS[level])
     q.addData(text)
     q.version = q.calculate_version()
+    q.dataCache = create_data(q.version, q.errorCorrectLevel, q.dataList)
     if not best_mask:
         q.makeImpl(False, FIXED_MASK)
         return [list(r) for r in q.modules]

@@ -87,13 +87,24 @@ ProgressFn = Callable[[int, int], None]
 
 
 class _Form:
-    """Draws one form page on a canvas."""
+    """Draws form pages on a canvas.
+
+    What is the same on every page (titles, labels, boxes, ruled lines) is drawn once into a PDF
+    form XObject per variant (pre-filled or blank) and placed on each page; only the values are
+    drawn per page. A batch of 1,000 forms then costs little more than its values, and the file is
+    smaller. Positions are fixed (part A has a fixed height), so the values land in the boxes.
+    """
 
     def __init__(self, c: Canvas, unit_title: str, printed_on: date):
         self.c = c
         self.unit_title = unit_title
         self.printed_on = printed_on
         self.numbers = field_numbers()
+        self.templates: set[str] = set()
+        self.value_pos: dict[str, tuple[float, float, float, bool]] = {}  # part A: x, y, width, bold
+        self.hint_pos: dict[str, tuple[float, float, float]] = {}  # part B: x, y, width
+        self.org_top = 0.0
+        self.last_visit_y = 0.0
 
     # --- small drawing helpers ---------------------------------------------------------------
 
@@ -121,12 +132,17 @@ class _Form:
             c.line(x + 1.5, y + 1.5, x + size - 1.5, y + size - 1.5)
             c.line(x + 1.5, y + size - 1.5, x + size - 1.5, y + 1.5)
 
+    def dotted(self, x0: float, x1: float, y: float) -> None:
+        c = self.c
+        c.setDash(1, 2)
+        c.line(x0, y, x1, y)
+        c.setDash()
+
     def date_boxes(self, x: float, y: float) -> float:
         """dd / mm / yyyy boxes from x at baseline y; returns the right edge."""
         c = self.c
-        h = 13
         for width, sep in ((17, "/"), (17, "/"), (30, "")):
-            c.rect(x, y - 3, width, h, stroke=1, fill=0)
+            c.rect(x, y - 3, width, 13, stroke=1, fill=0)
             x += width
             if sep:
                 self.text(x + 1.5, y, sep, SERIF, 10)
@@ -147,19 +163,19 @@ class _Form:
     def page(self, data: VisitFormData | None, page_no: int, pages: int) -> None:
         register()
         c = self.c
-        c.setLineWidth(0.6)
-        y = self.header(data)
-        y = self.part_a(data, y - 4)
-        y = self.part_b(data.last_visit if data else None, y - 6)
-        self.signatures(y - 4)
+        name = "KhaoSatFormPrefilled" if data is not None else "KhaoSatFormBlank"
+        if name not in self.templates:
+            c.beginForm(name)
+            self.static(data is not None)
+            c.endForm()
+            self.templates.add(name)
+        c.doForm(name)
+        self.values(data)
         self.footer(data, page_no, pages)
 
-    def header(self, data: VisitFormData | None) -> float:
+    def static(self, prefilled: bool) -> None:
         c = self.c
-        unit = self.unit_title
-        if data and data.ward_name:
-            unit = data.ward_name
-        self.text(LEFT, TOP - 10, fit(unit.upper(), SERIF_BOLD, 10, 62 * mm), SERIF_BOLD, 10)
+        c.setLineWidth(0.6)
         self.text(LEFT, TOP - 22, f"Mẫu {qr.FORM_VERSION} · KhaoSat", SERIF, 9)
         cx = LEFT + WIDTH / 2 - 6 * mm
         c.setFont(SERIF_BOLD, 15)
@@ -167,138 +183,84 @@ class _Form:
         c.setFont(SERIF_ITALIC, 9)
         c.drawCentredString(cx, TOP - 47, "Ghi vào ô trống, đánh dấu X vào ô chọn; nhập lại vào KhaoSat "
                                           "theo đúng số thứ tự các mục.")
-        if data is not None:
-            code = qr.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
-            qr.draw(c, code, RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
-        else:
+        if not prefilled:
             c.setDash(2, 2)
             c.rect(RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE, QR_SIZE, stroke=1, fill=0)
             c.setDash()
             c.setFont(SERIF_ITALIC, 7.5)
             c.drawCentredString(RIGHT - QR_SIZE / 2, TOP - QR_SIZE / 2 + 2, "Phiếu trống:")
             c.drawCentredString(RIGHT - QR_SIZE / 2, TOP - QR_SIZE / 2 - 7, "chưa có mã")
-        return TOP - QR_SIZE - 2 * mm
+        y = TOP - QR_SIZE - 2 * mm
+        y = self.part_a(prefilled, y - 4)
+        y = self.part_b(prefilled, y - 6)
+        self.signatures(y - 4)
+        c.setLineWidth(0.4)
+        c.line(LEFT, BOTTOM + 9, RIGHT, BOTTOM + 9)
 
-    def part_a(self, data: VisitFormData | None, y: float) -> float:
+    def part_a(self, prefilled: bool, y: float) -> float:
         c = self.c
         y = self.section(y, "A. THÔNG TIN DOANH NGHIỆP",
-                         "đã có trong KhaoSat: kiểm tra, sửa trực tiếp nếu sai" if data else "ghi đầy đủ")
-        e = data.enterprise if data else None
+                         "đã có trong KhaoSat: kiểm tra, sửa trực tiếp nếu sai" if prefilled else "ghi đầy đủ")
         L = Enterprise.LABELS
         col2 = LEFT + WIDTH * 0.58
-        row_h = 15.5
-
-        def field(x: float, yy: float, label: str, value: str | None, width: float, bold: bool = False) -> None:
-            lab = f"{label}: "
-            self.text(x, yy, lab, SERIF, 9.5)
-            lw = stringWidth(lab, SERIF, 9.5)
-            if value:
-                font = SERIF_BOLD if bold else SERIF
-                self.text(x + lw, yy, fit(value, font, 10, width - lw - 4), font, 10)
-            else:
-                c.setDash(1, 2)
-                c.line(x + lw, yy - 2, x + width - 6, yy - 2)
-                c.setDash()
-
+        full, left_w, right_w = WIDTH - 6, col2 - LEFT - 3, RIGHT - col2
+        rows = [
+            [("name", L["name"], full, True)],
+            [("tax_code", L["tax_code"], left_w, True), ("legal_form", "Loại hình", right_w, False)],
+            [("address", L["address"], full, False)],
+            [("owner_name", L["owner_name"], left_w, False), ("phone", L["phone"], right_w, False)],
+            [("vsic", L["vsic_section"], left_w, False), ("status", "Tình trạng", right_w, False)],
+            [("workforce", "Lao động theo hồ sơ", full, False)] if prefilled else
+            [("year_founded", L["year_founded"], left_w, False), ("email", L["email"], right_w, False)],
+        ]
         yy = y - 12
-        field(LEFT + 3, yy, L["name"], e.name if e else None, WIDTH - 6, bold=True)
-        yy -= row_h
-        form = LegalForm.parse(e.legal_form).label if e and e.legal_form else None  # type: ignore[union-attr]
-        field(LEFT + 3, yy, L["tax_code"], e.tax_code if e else None, col2 - LEFT - 3, bold=True)
-        field(col2, yy, "Loại hình", form, RIGHT - col2)
-        yy -= row_h
-        field(LEFT + 3, yy, L["address"], (e.address if e else None), WIDTH - 6)
-        yy -= row_h
-        field(LEFT + 3, yy, L["owner_name"], e.owner_name if e else None, col2 - LEFT - 3)
-        field(col2, yy, L["phone"], e.phone if e else None, RIGHT - col2)
-        yy -= row_h
-        section = None
-        if e and e.vsic_section:
-            section = f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}"
-        field(LEFT + 3, yy, L["vsic_section"], section, col2 - LEFT - 3)
-        status = EnterpriseStatus.parse(e.status).label if e else None  # type: ignore[union-attr]
-        field(col2, yy, "Tình trạng", status, RIGHT - col2)
-        yy -= row_h
-        if e:
-            wf = (f"tổng {format_int(e.workforce_total) or '?'}, nữ {format_int(e.workforce_women) or '?'}, "
-                  f"dưới 30 tuổi {format_int(e.workforce_under30) or '?'}")
-            field(LEFT + 3, yy, "Lao động theo hồ sơ", wf, WIDTH - 6)
+        for row in rows:
+            for i, (key, label, width, bold) in enumerate(row):
+                x = LEFT + 3 if i == 0 else col2
+                lab = f"{label}: "
+                self.text(x, yy, lab, SERIF, 9.5)
+                lw = stringWidth(lab, SERIF, 9.5)
+                self.value_pos[key] = (x + lw, yy, width - lw - 4, bold)
+                if not prefilled:
+                    self.dotted(x + lw, x + width - 6, yy - 2)
+            yy -= 15.5
+        yy += 15.5 - 6
+        yy = self.org_table(prefilled, yy)
+        if prefilled:
+            self.last_visit_y = yy - 10
+            yy -= 2 * 11.5 + 2  # two lines about the last visit
         else:
-            field(LEFT + 3, yy, L["year_founded"], None, col2 - LEFT - 3)
-            field(col2, yy, L["email"], None, RIGHT - col2)
-        yy -= 6
-        yy = self.org_table(data, yy)
-        yy = self.last_visit_lines(data, yy)
+            yy -= 2
         c.rect(LEFT, yy, WIDTH, y - yy, stroke=1, fill=0)
         return yy
 
-    def org_table(self, data: VisitFormData | None, y: float) -> float:
+    def org_table(self, prefilled: bool, y: float) -> float:
         c = self.c
         cw = (WIDTH - 6) / 5
         x0 = LEFT + 3
         self.text(x0, y - 9, "Tổ chức hiện có trong doanh nghiệp:", SERIF_BOLD, 9.5)
         top = y - 13
-        rows = 3 if data else 2
-        h = 12 * rows + 2
+        self.org_top = top
+        h = 12 * (3 if prefilled else 2) + 2
         c.rect(x0, top - h, WIDTH - 6, h, stroke=1, fill=0)
         c.line(x0, top - 13, x0 + WIDTH - 6, top - 13)
-        by_kind: dict[OrgKind, Organisation] = {}
-        if data:
-            for o in data.organisations:
-                kind = OrgKind.parse(o.kind)
-                if kind is not None and _rank(o) >= _rank(by_kind.get(kind)):
-                    by_kind[kind] = o  # type: ignore[index]
         for i, kind in enumerate(OrgKind):
             x = x0 + i * cw
             if i:
                 c.line(x, top, x, top - h)
             c.setFont(SERIF_BOLD, 9)
             c.drawCentredString(x + cw / 2, top - 9.5, ORG_KIND_SHORT[kind])
-            if data:
-                line1, line2 = _org_lines(by_kind.get(kind))
-                c.setFont(SERIF, 8.5)
-                c.drawCentredString(x + cw / 2, top - 22, fit(line1, SERIF, 8.5, cw - 4))
-                c.drawCentredString(x + cw / 2, top - 33, fit(line2, SERIF, 8.5, cw - 4))
-            else:
+            if not prefilled:
                 self.checkbox(x + 4, top - 24, size=8)
                 self.text(x + 14, top - 22.5, "có", SERIF, 8.5)
                 self.checkbox(x + cw / 2, top - 24, size=8)
                 self.text(x + cw / 2 + 10, top - 22.5, "chưa có", SERIF, 8.5)
         return top - h - 2
 
-    def last_visit_lines(self, data: VisitFormData | None, y: float) -> float:
-        if data is None:
-            return y - 2
-        v = data.last_visit
-        x = LEFT + 3
-        yy = y - 10
-        if v is None:
-            self.text(x, yy, "Lần khảo sát trước: chưa có (đây là lần khảo sát đầu tiên).", SERIF_ITALIC, 9.5)
-            return yy - 5
-        att = Attitude.parse(v.attitude)
-        parts = [f"Lần khảo sát trước: {format_date(v.visit_date)}"]
-        if v.collaborator:
-            parts.append(f"cộng tác viên {v.collaborator}")
-        if v.person_met:
-            parts.append(f"gặp {v.person_met}" + (f" ({v.person_met_title})" if v.person_met_title else ""))
-        if att is not None:
-            parts.append(f"thái độ: {att.label}")
-        self.text(x, yy, fit("; ".join(parts) + ".", SERIF, 9.5, WIDTH - 6), SERIF, 9.5)
-        yy -= 11.5
-        nxt = []
-        if v.next_step:
-            nxt.append(f"Hướng tiếp theo: {v.next_step}")
-        if v.next_visit_date:
-            nxt.append(f"hẹn lần sau: {format_date(v.next_visit_date)}")
-        if nxt:
-            self.text(x, yy, fit("; ".join(nxt) + ".", SERIF, 9.5, WIDTH - 6), SERIF, 9.5)
-            yy -= 11.5
-        return yy + 6
-
-    def part_b(self, last: Visit | None, y: float) -> float:
+    def part_b(self, prefilled: bool, y: float) -> float:
         c = self.c
         y = self.section(y, "B. KẾT QUẢ KHẢO SÁT LẦN NÀY",
-                         "số in mờ trong ô: số liệu lần khảo sát trước" if last else "ghi theo thứ tự các mục")
+                         "số in mờ trong ô: số liệu lần khảo sát trước" if prefilled else "ghi theo thứ tự các mục")
         top = y
         x0 = LEFT + 3
         inner = WIDTH - 6
@@ -306,8 +268,7 @@ class _Form:
         for row in FORM_ROWS:
             kind, fields = row[0], row[1]
             if kind == "line":
-                n = len(fields)
-                cw = inner / n
+                cw = inner / len(fields)
                 for i, f in enumerate(fields):
                     x = x0 + i * cw
                     lab = self.label(f) + ":"
@@ -316,25 +277,17 @@ class _Form:
                     if f in DATE_FIELDS:
                         self.date_boxes(lx, y - 12)
                     else:
-                        c.setDash(1, 2)
-                        c.line(lx, y - 14, x + cw - 8, y - 14)
-                        c.setDash()
-                    hint = getattr(last, f, None) if last else None
-                    if hint and f not in DATE_FIELDS:
-                        self.grey_text(x + cw - 8, y - 12, fit(f"trước: {hint}", SERIF_ITALIC, 8, cw / 2.6),
-                                       right=True)
+                        self.dotted(lx, x + cw - 8, y - 14)
+                        self.hint_pos[f] = (x + cw - 8, y - 12, cw / 2.6)
                 y -= 20
             elif kind == "counts":
-                n = len(fields)
-                cw = inner / n
+                cw = inner / len(fields)
                 for i, f in enumerate(fields):
                     x = x0 + i * cw
                     self.text(x, y - 10, fit(self.label(f), SERIF, 9, cw - 4), SERIF, 9)
                     bw = min(cw - 10, 62)
                     c.rect(x, y - 30, bw, 16, stroke=1, fill=0)
-                    value = getattr(last, f, None) if last else None
-                    if value is not None:
-                        self.grey_text(x + bw - 2, y - 26.5, f"trước: {format_int(value)}", 7.5, right=True)
+                    self.hint_pos[f] = (x + bw - 2, y - 26.5, bw)
                 y -= 35
             elif kind == "checks":
                 self.text(x0, y - 10, f"{self.numbers[fields[0]]}–{self.numbers[fields[-1]]}. "
@@ -345,25 +298,21 @@ class _Form:
                     x = x0 + col * cw
                     yy = y - 24 - r * 13
                     self.checkbox(x, yy - 1.5)
-                    had = " (trước: có)" if last is not None and getattr(last, f) else ""
                     name = Visit.LABELS[f].removeprefix("Đã có ")
                     label = f"{self.numbers[f]}. {name[:1].upper()}{name[1:]}"
                     self.text(x + 13, yy, label, SERIF, 9.5)
-                    if had:
-                        self.grey_text(x + 13 + stringWidth(label, SERIF, 9.5) + 2, yy, had, 7.5)
+                    self.hint_pos[f] = (x + 13 + stringWidth(label, SERIF, 9.5) + 2, yy, 0)
                 y -= 24 + 13 + 6
             elif kind == "choice":
                 f = fields[0]
                 lab = self.label(f) + ":"
                 self.text(x0, y - 11, lab, SERIF, 9.5)
                 x = x0 + stringWidth(lab, SERIF, 9.5) + 10
-                prev = Attitude.parse(last.attitude) if last else None
                 for a in Attitude:
                     self.checkbox(x, y - 12.5)
                     self.text(x + 13, y - 11, a.label, SERIF, 9.5)
                     x += 13 + stringWidth(a.label, SERIF, 9.5) + 16
-                if prev is not None:
-                    self.grey_text(RIGHT - 6, y - 11, f"trước: {prev.label}", 7.5, right=True)
+                self.hint_pos[f] = (RIGHT - 6, y - 11, 0)
                 y -= 18
             elif kind == "text":
                 f, lines = fields[0], row[2]
@@ -381,18 +330,112 @@ class _Form:
     def signatures(self, y: float) -> None:
         c = self.c
         half = WIDTH / 2
-        for i, (who, note) in enumerate((("ĐẠI DIỆN DOANH NGHIỆP", "(Ký, ghi rõ họ tên)"),
-                                         ("CỘNG TÁC VIÊN", "(Ký, ghi rõ họ tên)"))):
+        for i, who in enumerate(("ĐẠI DIỆN DOANH NGHIỆP", "CỘNG TÁC VIÊN")):
             cx = LEFT + half * i + half / 2
             c.setFont(SERIF_BOLD, 10)
             c.drawCentredString(cx, y - 11, who)
             c.setFont(SERIF_ITALIC, 9)
-            c.drawCentredString(cx, y - 22, note)
+            c.drawCentredString(cx, y - 22, "(Ký, ghi rõ họ tên)")
+
+    # --- what changes from page to page ------------------------------------------------------
+
+    def values(self, data: VisitFormData | None) -> None:
+        c = self.c
+        unit = data.ward_name if data is not None and data.ward_name else self.unit_title
+        if unit:
+            self.text(LEFT, TOP - 10, fit(unit.upper(), SERIF_BOLD, 10, 62 * mm), SERIF_BOLD, 10)
+        if data is None:
+            return
+        e = data.enterprise
+        qr.draw(c, qr.visit_form_code(e.id, e.tax_code), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
+        form = LegalForm.parse(e.legal_form)
+        status = EnterpriseStatus.parse(e.status)
+        values = {
+            "name": e.name,
+            "tax_code": e.tax_code,
+            "legal_form": form.label if form else None,
+            "address": e.address,
+            "owner_name": e.owner_name,
+            "phone": e.phone,
+            "vsic": f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None,
+            "status": status.label if status else None,
+            "workforce": (f"tổng {format_int(e.workforce_total) or '?'}, nữ {format_int(e.workforce_women) or '?'}, "
+                          f"dưới 30 tuổi {format_int(e.workforce_under30) or '?'}"),
+        }
+        for key, value in values.items():
+            x, y, width, bold = self.value_pos[key]
+            if value:
+                font = SERIF_BOLD if bold else SERIF
+                self.text(x, y, fit(value, font, 10, width), font, 10)
+            else:
+                self.dotted(x, x + width, y - 2)
+        self.org_cells(data)
+        self.last_visit_lines(data.last_visit)
+        self.hints(data.last_visit)
+
+    def org_cells(self, data: VisitFormData) -> None:
+        c = self.c
+        cw = (WIDTH - 6) / 5
+        by_kind: dict[OrgKind, Organisation] = {}
+        for o in data.organisations:
+            kind = OrgKind.parse(o.kind)
+            if kind is not None and _rank(o) >= _rank(by_kind.get(kind)):  # type: ignore[arg-type]
+                by_kind[kind] = o  # type: ignore[index]
+        c.setFont(SERIF, 8.5)
+        for i, kind in enumerate(OrgKind):
+            x = LEFT + 3 + i * cw
+            line1, line2 = _org_lines(by_kind.get(kind))
+            c.drawCentredString(x + cw / 2, self.org_top - 22, fit(line1, SERIF, 8.5, cw - 4))
+            if line2:
+                c.drawCentredString(x + cw / 2, self.org_top - 33, fit(line2, SERIF, 8.5, cw - 4))
+
+    def last_visit_lines(self, v: Visit | None) -> None:
+        x, y = LEFT + 3, self.last_visit_y
+        if v is None:
+            self.text(x, y, "Lần khảo sát trước: chưa có (đây là lần khảo sát đầu tiên).", SERIF_ITALIC, 9.5)
+            return
+        att = Attitude.parse(v.attitude)
+        parts = [f"Lần khảo sát trước: {format_date(v.visit_date)}"]
+        if v.collaborator:
+            parts.append(f"cộng tác viên {v.collaborator}")
+        if v.person_met:
+            parts.append(f"gặp {v.person_met}" + (f" ({v.person_met_title})" if v.person_met_title else ""))
+        if att is not None:
+            parts.append(f"thái độ: {att.label}")
+        self.text(x, y, fit("; ".join(parts) + ".", SERIF, 9.5, WIDTH - 6), SERIF, 9.5)
+        nxt = []
+        if v.next_step:
+            nxt.append(f"Hướng tiếp theo: {v.next_step.rstrip('. ')}")
+        if v.next_visit_date:
+            nxt.append(f"hẹn lần sau: {format_date(v.next_visit_date)}")
+        if nxt:
+            self.text(x, y - 11.5, fit("; ".join(nxt) + ".", SERIF, 9.5, WIDTH - 6), SERIF, 9.5)
+
+    def hints(self, last: Visit | None) -> None:
+        """Last visit's values in grey beside the boxes."""
+        if last is None:
+            return
+        for row in FORM_ROWS:
+            kind, fields = row[0], row[1]
+            for f in fields:
+                pos = self.hint_pos.get(f)
+                if pos is None:
+                    continue
+                x, y, width = pos
+                value = getattr(last, f, None)
+                if kind == "line" and value:
+                    self.grey_text(x, y, fit(f"trước: {value}", SERIF_ITALIC, 8, width), right=True)
+                elif kind == "counts" and value is not None:
+                    self.grey_text(x, y, f"trước: {format_int(value)}", 7.5, right=True)
+                elif kind == "checks" and value:
+                    self.grey_text(x, y, "(trước: có)", 7.5)
+                elif kind == "choice":
+                    prev = Attitude.parse(value)
+                    if prev is not None:
+                        self.grey_text(x, y, f"trước: {prev.label}", 7.5, right=True)
 
     def footer(self, data: VisitFormData | None, page_no: int, pages: int) -> None:
         c = self.c
-        c.setLineWidth(0.4)
-        c.line(LEFT, BOTTOM + 9, RIGHT, BOTTOM + 9)
         c.setFont(SERIF, 8)
         if data is not None:
             code = qr.visit_form_code(data.enterprise.id, data.enterprise.tax_code)

@@ -77,3 +77,17 @@ def test_printed_codes_decode_with_zbarimg(tmp_path):
         c.showPage()
     c.save()
     assert qr_codes_per_page(path, tmp=tmp_path) == [[t] for t in texts]
+
+
+@pytest.mark.parametrize("level", ["L", "M", "Q", "H"])
+def test_fast_error_correction_equals_reportlabs(level):
+    from reportlab.graphics.barcode import qrencoder as Q
+
+    rng = random.Random(level)
+    for length in (1, 7, 30, 58, 90, 150, 300, 600):
+        text = "".join(rng.choice("ABCDEF0123456789:- abcxyzđ") for _ in range(length))
+        q = Q.QRCode(None, qr._LEVELS[level])
+        q.addData(text)
+        version = q.calculate_version()
+        assert qr.create_data(version, q.errorCorrectLevel, q.dataList) == Q.QRCode.createData(
+            version, q.errorCorrectLevel, q.dataList), (level, length, version)
