@@ -139,15 +139,6 @@ def test_self_test_fails_naming_the_step_when_a_font_is_missing(built, tmp_path)
     assert "Kết quả: KHÔNG ĐẠT" in r.stdout and "«Phông chữ để in»" in r.stdout
 
 
-def test_self_test_fails_when_the_units_data_is_missing(built, tmp_path):
-    broken = linked_copy(built, tmp_path / "KhaoSat")
-    (broken / "_internal" / "vietnam_provinces" / "data" / "flat-divisions.json").unlink()
-    (broken / "_internal" / "vietnam_provinces" / "data" / "nested-divisions.json").unlink()
-    r = run_built(broken, "--self-test")
-    assert r.returncode == 1
-    assert "Danh mục đơn vị hành chính" in _failed_steps(r.stdout), r.stdout
-
-
 @pytest.mark.skipif(not LINUX, reason="Linux plugin file names")
 def test_self_test_survives_a_missing_qt_platform_plugin(built, tmp_path):
     """Qt aborts the process when its platform plugin is missing: the Qt step runs in a child, so the
