@@ -83,8 +83,15 @@ def _bytes(path: Path) -> str:
 
 
 def program_command() -> list[str]:
-    """How to start this program again as a child process (the frozen executable, or Python)."""
+    """How to start this program again as a child process (the frozen executable, or Python).
+
+    On Windows the console twin ``khaosat-cli.exe`` is used, also when the self-test runs in
+    ``KhaoSat.exe`` (which has no standard output to read the child's result from).
+    """
     if getattr(sys, "frozen", False):
+        cli = Path(sys.executable).with_name("khaosat-cli.exe")
+        if sys.platform == "win32" and cli.is_file():
+            return [str(cli)]
         return [sys.executable]
     return [sys.executable, "-m", "app"]
 
@@ -406,7 +413,8 @@ def run_qt_check(data: Path | None, timeout: float = QT_TIMEOUT) -> dict:
     started = time.time()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              env=env, cwd=cwd, timeout=timeout)
+                              env=env, cwd=cwd, timeout=timeout,
+                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console flash
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"giao diện không trả lời sau {timeout:.0f} giây."}
     except OSError as exc:

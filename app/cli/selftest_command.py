@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from app.cli.main import EXTRA_PARSERS, command
 
@@ -27,11 +30,23 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
 EXTRA_PARSERS.append(_add_parsers)
 
 
+REPORT_FILE = "khaosat-tu-kiem-tra.txt"
+
+
 @command("self-test")
 def _self_test(args: argparse.Namespace) -> int:
     from app import selftest
 
-    return selftest.run(sys.stdout, keep=getattr(args, "keep", False))
+    keep = getattr(args, "keep", False)
+    if sys.stdout is not None:
+        return selftest.run(sys.stdout, keep=keep)
+    # KhaoSat.exe has no console (sys.stdout is None): write the report to a file and open it.
+    report = Path(tempfile.gettempdir()) / REPORT_FILE
+    with open(report, "w", encoding="utf-8") as fh:
+        code = selftest.run(fh, keep=keep)
+    if hasattr(os, "startfile"):
+        os.startfile(report)  # Windows: opens in Notepad
+    return code
 
 
 @command("self-test-qt")

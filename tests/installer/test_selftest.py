@@ -154,3 +154,23 @@ def test_qt_check_reports_the_window(tmp_path):
     assert result["translations"] == ["qtbase_vi"]
     assert result["window_title"].startswith("KhaoSat")
     assert 0 < result["window_shown_after"] < 30
+
+
+def test_without_a_console_the_report_goes_to_a_file(tmp_path, monkeypatch):
+    """KhaoSat.exe (windowed) has sys.stdout None: the report is written to a file (opened on Windows)."""
+    import tempfile
+
+    from app.cli import main as cli_main
+    from app.cli import selftest_command
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sys, "stdout", None)
+    opened = []
+    monkeypatch.setattr(selftest_command.os, "startfile", opened.append, raising=False)
+    code = cli_main.main(["--self-test"])
+    report = tmp_path / selftest_command.REPORT_FILE
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("KhaoSat ") and "Kết quả:" in text
+    assert code == (0 if "Kết quả: ĐẠT" in text else 1)
+    assert _lines(text, "✓") + _lines(text, "✗") != [] and set(_lines(text, "✓") + _lines(text, "✗")) == set(STEPS)
+    assert opened == [report]
