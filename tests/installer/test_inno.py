@@ -142,3 +142,15 @@ def test_icon_is_a_real_ico_with_the_usual_sizes():
     assert {16, 32, 48, 256} <= sizes
     setup = setup_values(ISS.read_bytes().decode("utf-8-sig"))
     assert (ISS.parent / setup["SetupIconFile"].replace("\\", "/")).resolve() == (ROOT / "resources" / "icons" / "khaosat.ico")
+
+
+def test_one_version_everywhere():
+    """pyproject's version (the EXE resource, hence the setup's) is the one ``khaosat --version`` prints."""
+    import tomllib
+
+    from app import __version__
+
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        assert tomllib.load(fh)["project"]["version"] == __version__
+    spec = SPEC.read_text(encoding="utf-8")
+    assert 'vi.StringStruct("FileVersion", VERSION)' in spec and "def project_version()" in spec
