@@ -165,7 +165,7 @@ class Merger:
         self.applied: dict[tuple[str, str], list[tuple[str, str, dict]]] = {}
         self.fclocks: dict[tuple[str, str], dict[str, tuple[str, str, Any]]] = {}
         self.pending: set[str] = set()  # record ids waiting in this merge
-        self.conflicts: list[tuple] = []
+        self.orig_codes: dict[str, str] = {}  # tax codes of enterprises as loaded
         self.change_rows: list[tuple] = []
         self.pending_rows: list[tuple] = []
 
@@ -180,6 +180,8 @@ class Merger:
             for r in cur.fetchall():
                 row = dict(zip(cols, r))
                 self.rows[(entity, row["id"])] = row
+                if entity == "enterprises":
+                    self.orig_codes[row["id"]] = row["tax_code"]
                 self.state[(entity, row["id"])] = "clean"
             for i in chunk:
                 self.rows.setdefault((entity, i), None)
@@ -282,7 +284,7 @@ class Merger:
                 ):
                     for f, (old, _new) in json.loads(fields).items():
                         fc[f] = (hlc, cid, old)
-            for hlc, cid, fields in self.applied.get(key, []):
+            for hlc, cid, fields, _origin in self.applied.get(key, []):
                 for f, (old, _new) in fields.items():
                     if f not in fc or (hlc, cid) > fc[f][:2]:
                         fc[f] = (hlc, cid, old)
@@ -293,12 +295,6 @@ class Merger:
         if (entity, rid) not in self.rows:
             self._load(entity, {rid})
         return self.rows[(entity, rid)] is not None
-
-    def _conflict(self, kind: str, key: tuple[str, str], f: str, a: tuple[str, Any, str], b: tuple[str, Any, str],
-                  winner: str, report: MergeReport) -> None:
-        (ca, va, ha), (cb, vb, hb) = sorted([a, b])
-        self.conflicts.append((key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now))
-        report.conflicts += 1
 
     def _defer(self, inc: Incoming, parent: str, report: MergeReport) -> None:
         c = inc.change
@@ -340,7 +336,7 @@ class Merger:
                 report.new += 1
             else:
                 self._merge_fields(inc, key, row, report)
-            self.applied.setdefault(key, []).append((hlc, cid, fields))
+            self.applied.setdefault(key, []).append((hlc, cid, fields, c[I_ORIGIN]))
             fc = self.fclocks.get(key)
             if fc is not None:
                 for f, (old, _new) in fields.items():
@@ -353,61 +349,79 @@ class Merger:
                 report.max_hlc = hlc
 
     def _merge_fields(self, inc: Incoming, key: tuple[str, str], row: dict[str, Any], report: MergeReport) -> None:
+        """Last writer wins per field, by (hlc, change_id). Conflicts are found afterwards (``_recompute``)."""
         c = inc.change
         hlc, cid, op, fields = c[I_HLC], c[I_ID], c[I_OP], c[I_FIELDS]
-        fast = hlc > row["updated_hlc"]
+        fast = hlc > row["updated_hlc"]  # newer than anything applied to this record: newer than every field
         changed = False
-        for f, (old, new) in fields.items():
-            cur = row[f]
-            if fast and cur == old:
-                if cur != new:
-                    row[f] = new
-                    changed = True
+        if op == "create" and hlc < row["created_hlc"]:
+            # the same record created in two places: the earliest creation is the record's creation everywhere
+            row["created_hlc"], row["origin"] = hlc, c[I_ORIGIN]
+            changed = True
+        for f, (_old, new) in fields.items():
+            if row[f] == new:
                 continue
-            fc = self._fclock(key)
-            last = fc.get(f) or (row["created_hlc"], "", None)
-            if (hlc, cid) > last[:2]:
-                if cur != old and cur != new:
-                    self._conflict("field", key, f, (last[1] or "?", cur, last[0]), (cid, new, hlc), cid, report)
-                if cur != new:
-                    row[f] = new
-                    changed = True
-            elif cur != new and last[2] != new:
-                self._conflict("field", key, f, (last[1] or "?", cur, last[0]), (cid, new, hlc), last[1] or "?", report)
-        # an edit and a delete that did not see each other
-        if op == "delete" and not fast:
-            later = [a for a in self.applied.get(key, []) if a[0] > hlc and "deleted" not in a[2]]
-            if later or self._later_edit_in_db(key, hlc):
-                edit_id = later[-1][1] if later else "?"
-                self._conflict("edit_delete", key, "deleted", (edit_id, 0, row["updated_hlc"]), (cid, 1, hlc),
-                               cid, report)
-        elif op in ("update", "create") and row["deleted"]:
-            self._conflict("edit_delete", key, "deleted", (cid, 0, hlc), (self._deleter(key), 1, row["updated_hlc"]),
-                           cid, report)
+            if not fast:
+                last = self._fclock(key).get(f)
+                if last is not None and (hlc, cid) < last[:2]:
+                    continue  # an older value: kept in the change log, not on the record
+            row[f] = new
+            changed = True
         if fast:
             row["updated_hlc"] = hlc
-        if changed or fast:
-            if self.state[key] == "clean":
-                self.state[key] = "dirty"
-                report.updated += 1
+        if (changed or fast) and self.state[key] == "clean":
+            self.state[key] = "dirty"
+            report.updated += 1
 
-    def _later_edit_in_db(self, key: tuple[str, str], hlc: str) -> bool:
-        if self.state.get(key) == "new":
-            return False
-        return self.conn.execute(
-            "SELECT 1 FROM changes WHERE entity = ? AND record_id = ? AND hlc > ? AND op IN ('update', 'create') LIMIT 1",
-            (*key, hlc),
-        ).fetchone() is not None
+    # --- conflicts --------------------------------------------------------------------------------
 
-    def _deleter(self, key: tuple[str, str]) -> str:
-        for hlc, cid, fields in reversed(self.applied.get(key, [])):
-            if fields.get("deleted") == [0, 1]:
-                return cid
-        row = self.conn.execute(
-            "SELECT change_id FROM changes WHERE entity = ? AND record_id = ? AND op = 'delete' ORDER BY hlc DESC LIMIT 1",
-            key,
-        ).fetchone()
-        return row[0] if row else "?"
+    def _recompute_conflicts(self, keys: list[tuple[str, str]], report: MergeReport) -> None:
+        """Open conflicts of a record, as a function of its whole change log (so the same on every office).
+
+        For each field, take its last two changes P and L in (hlc, change_id) order: they conflict when
+        they come from different machines, set different values, and L's old value is not P's new
+        value (L was made without seeing P). A later change made after seeing the winner closes it.
+        An edit (create/update) from another machine that is newer than the delete that left the record
+        deleted is an edit-delete conflict.
+        """
+        conn = self.conn
+        for key in keys:
+            per_field: dict[str, list[tuple]] = {}
+            edits = []
+            for cid, hlc, origin, op, fields in conn.execute(
+                "SELECT change_id, hlc, origin, op, fields FROM changes WHERE entity = ? AND record_id = ? "
+                "ORDER BY hlc, change_id", key,
+            ):
+                for f, (old, new) in json.loads(fields).items():
+                    per_field.setdefault(f, []).append((hlc, cid, origin, old, new))
+                if op in ("create", "update"):
+                    edits.append((hlc, cid, origin))
+            found = []
+            for f, lst in per_field.items():
+                if f == "deleted" or len(lst) < 2:
+                    continue
+                p, last = lst[-2], lst[-1]
+                if p[2] != last[2] and last[4] != p[4] and last[3] != p[4]:
+                    found.append(("field", f, (p[1], p[4], p[0]), (last[1], last[4], last[0]), last[1]))
+            dl = per_field.get("deleted")
+            if dl and dl[-1][4] == 1:
+                d = dl[-1]
+                later = [e for e in edits if e[2] != d[2] and (e[0], e[1]) > (d[0], d[1])]
+                if later:
+                    e = later[-1]
+                    found.append(("edit_delete", "deleted", (e[1], 0, e[0]), (d[1], 1, d[0]), d[1]))
+            before = set(conn.execute(
+                "SELECT field, change_a, change_b FROM sync_conflicts WHERE entity = ? AND record_id = ? "
+                "AND resolved_at IS NULL", key).fetchall())
+            conn.execute("DELETE FROM sync_conflicts WHERE entity = ? AND record_id = ? AND resolved_at IS NULL", key)
+            for kind, f, a, b, winner in found:
+                (ca, va, ha), (cb, vb, hb) = sorted([a, b])
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO sync_conflicts(entity, record_id, field, kind, change_a, value_a, hlc_a, "
+                    "change_b, value_b, hlc_b, winner, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now))
+                if cur.rowcount and (f, ca, cb) not in before:
+                    report.conflicts += 1
 
     # --- writing ----------------------------------------------------------------------------------
 
@@ -425,7 +439,7 @@ class Merger:
             conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                              [[r[c] for c in cols] for r in rows])
         for table, rows in by_table_dirty.items():
-            cols = [c for c in record_columns(table) if c != "id"] + ["deleted", "updated_hlc"]
+            cols = [c for c in record_columns(table) if c != "id"] + ["deleted", "created_hlc", "updated_hlc", "origin"]
             conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
                              [[*(r[c] for c in cols), r["id"]] for r in rows])
         conn.executemany(
@@ -446,37 +460,41 @@ class Merger:
             )
         for r in by_table_dirty.get("enterprises", []):
             search.index_row(conn, r["rid"], r)
-        conn.executemany(
-            "INSERT OR IGNORE INTO sync_conflicts(entity, record_id, field, kind, change_a, value_a, hlc_a, change_b, "
-            "value_b, hlc_b, winner, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.conflicts,
-        )
+        # conflicts: only records that existed before, or that got changes from more than one machine
+        suspects = [key for key, applied in self.applied.items()
+                    if self.state.get(key) != "new" or len({a[3] for a in applied}) > 1]
+        self._recompute_conflicts(suspects, report)
         conn.executemany(
             "INSERT OR IGNORE INTO sync_pending(change_id, parent_id, signer_unit, envelope, change, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             self.pending_rows,
         )
-        # the same tax code under two ids
+        # the same tax code under two ids (recomputed for the codes touched: the same on every office)
         codes = {r["tax_code"] for r in by_table_new.get("enterprises", [])}
         codes |= {r["tax_code"] for r in by_table_dirty.get("enterprises", [])}
-        codes_l = sorted(codes)
-        pairs = []
+        codes |= {self.orig_codes[r["id"]] for r in by_table_dirty.get("enterprises", []) if r["id"] in self.orig_codes}
+        codes_l = sorted(c for c in codes if c)
         for start in range(0, len(codes_l), 500):
             chunk = codes_l[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            before = set(conn.execute(f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN "
+                                      f"({marks})", chunk).fetchall())
             groups: dict[str, list[str]] = {}
             for rid, code in conn.execute(f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN "
-                                          f"({','.join('?' * len(chunk))})", chunk):
+                                          f"({marks})", chunk):
                 groups.setdefault(code, []).append(rid)
+            pairs = []
             for code, ids in groups.items():
                 ids.sort()
                 for i, a in enumerate(ids):
                     for b in ids[i + 1 :]:
                         pairs.append((a, b, code, self.now))
-        if pairs:
-            before = conn.total_changes
+            if not pairs and not before:
+                continue
+            conn.execute(f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk)
             conn.executemany("INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)",
                              pairs)
-            report.duplicates += conn.total_changes - before
+            report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)
 
 
 def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str) -> MergeReport:
