@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,31 @@ def test_one_version_everywhere():
         assert tomllib.load(fh)["project"]["version"] == __version__
     spec = SPEC.read_text(encoding="utf-8")
     assert 'vi.StringStruct("FileVersion", VERSION)' in spec and "def project_version()" in spec
+
+
+def test_windows_version_resource_of_the_spec_serialises(monkeypatch):
+    """The spec's version_info() (used only on Windows) builds a resource PyInstaller can write.
+
+    PyInstaller's versioninfo imports pefile and win32api (Windows only) at the top; neither is used
+    to build and serialise the structure, so stand-ins let the function run here."""
+    import ast
+    import types
+
+    import PyInstaller.compat
+
+    monkeypatch.setitem(sys.modules, "pefile", types.ModuleType("pefile"))
+    monkeypatch.setattr(PyInstaller.compat, "win32api", types.ModuleType("win32api"), raising=False)
+    monkeypatch.setitem(sys.modules, "PyInstaller.utils.win32.versioninfo", None)
+    del sys.modules["PyInstaller.utils.win32.versioninfo"]  # imported afresh with the stand-ins, dropped after
+    from app import __version__
+
+    tree = ast.parse(SPEC.read_text(encoding="utf-8"))
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "version_info")
+    scope = {"re": re, "VERSION": __version__}
+    exec(compile(ast.Module([fn], []), str(SPEC), "exec"), scope)
+    info = scope["version_info"]("KhaoSat.exe", "KhaoSat: khảo sát doanh nghiệp")
+    raw = info.toRaw()
+    assert "KhaoSat: khảo sát doanh nghiệp".encode("utf-16-le") in raw
+    assert __version__.encode("utf-16-le") in raw and "KhaoSat.exe".encode("utf-16-le") in raw
+    numbers = tuple(int(x) for x in __version__.split("."))
+    assert info.ffi.fileVersionMS == (numbers[0] << 16 | numbers[1])
