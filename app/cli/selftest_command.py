@@ -25,6 +25,7 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     q = sub.add_parser("self-test-qt")
     q.add_argument("--window", metavar="THƯ_MỤC", help="mở cửa sổ chính trên dữ liệu trong thư mục này")
     q.add_argument("--timeout", type=float, default=60.0, metavar="GIÂY")
+    q.add_argument("--screenshot", metavar="TỆP_PNG", help="lưu ảnh cửa sổ chính")
 
 
 EXTRA_PARSERS.append(_add_parsers)
@@ -52,7 +53,7 @@ def _self_test(args: argparse.Namespace) -> int:
 @command("self-test-qt")
 def _self_test_qt(args: argparse.Namespace) -> int:
     selfcheck = importlib.import_module("app.gui.selfcheck")
-    result = selfcheck.check(args.window, timeout=args.timeout)
+    result = selfcheck.check(args.window, timeout=args.timeout, screenshot=args.screenshot)
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return 0 if result.get("ok") else 1

@@ -31,7 +31,7 @@ def platform_plugins() -> list[str]:
     return sorted(names)
 
 
-def check(window_data: str | None = None, timeout: float = 60.0) -> dict:
+def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str | None = None) -> dict:
     from PySide6.QtCore import QTimer, QTranslator
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -69,7 +69,10 @@ def check(window_data: str | None = None, timeout: float = 60.0) -> dict:
 
         def shown(window) -> None:
             state["at"] = time.time()
-            state["visible"] = window.isVisible() and not window.grab().isNull()
+            picture = window.grab()
+            state["visible"] = window.isVisible() and not picture.isNull()
+            if screenshot:
+                state["saved"] = picture.save(screenshot)
             state["title"] = window.windowTitle()
             window.close()
             app.exit(0)
