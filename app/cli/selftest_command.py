@@ -52,6 +52,7 @@ def _self_test(args: argparse.Namespace) -> int:
 
 @command("self-test-qt")
 def _self_test_qt(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the self-test checks Qt offscreen
     selfcheck = importlib.import_module("app.gui.selfcheck")
     result = selfcheck.check(args.window, timeout=args.timeout, screenshot=args.screenshot)
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

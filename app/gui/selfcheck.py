@@ -58,6 +58,11 @@ def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str
     if native and native not in plugins:
         problems.append(f"thiếu plugin nền tảng {native} của Qt (chỉ có: {', '.join(plugins) or 'không có'})")
 
+    from app.gui.help import guide_path
+
+    if not guide_path().is_file():
+        problems.append(f"thiếu hướng dẫn sử dụng {guide_path()}")
+
     icon_path = resources_dir() / "icons" / "khaosat.svg"
     image = QIcon(str(icon_path)).pixmap(64, 64).toImage()
     if image.isNull() or image.pixelColor(32, 32).alpha() == 0:
@@ -91,6 +96,11 @@ def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str
                 text = dialog.text() if isinstance(dialog, QMessageBox) else dialog.windowTitle()
                 state.setdefault("dialogs", []).append(text)
                 dialog.reject()
+            elif launcher.wizard is not None and launcher.wizard.isVisible():
+                state.setdefault("error", "máy chưa được thiết lập: trình hướng dẫn thiết lập hiện ra thay cho "
+                                          "cửa sổ chính")
+                launcher.wizard.hide()
+                app.exit(1)
 
         launcher.sig_window.connect(shown)
         launcher.sig_failed.connect(failed)

@@ -174,3 +174,13 @@ def test_without_a_console_the_report_goes_to_a_file(tmp_path, monkeypatch):
     assert code == (0 if "Kết quả: ĐẠT" in text else 1)
     assert _lines(text, "✓") + _lines(text, "✗") != [] and set(_lines(text, "✓") + _lines(text, "✗")) == set(STEPS)
     assert opened == [report]
+
+
+def test_qt_check_on_a_machine_not_set_up_reports_the_wizard_at_once(tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    result = selftest.run_qt_check(tmp_path / "empty")
+    assert not result["ok"]
+    assert "trình hướng dẫn thiết lập hiện ra thay cho cửa sổ chính" in result["error"]
+    assert time.perf_counter() - t0 < 20  # not the 60 s timeout
