@@ -166,6 +166,7 @@ class Merger:
         self.fclocks: dict[tuple[str, str], dict[str, tuple[str, str, Any]]] = {}
         self.pending: set[str] = set()  # record ids waiting in this merge
         self.orig_codes: dict[str, str] = {}  # tax codes of enterprises as loaded
+        self._laptop_ids: set[str] | None = None
         self.change_rows: list[tuple] = []
         self.pending_rows: list[tuple] = []
 
@@ -375,14 +376,21 @@ class Merger:
 
     # --- conflicts --------------------------------------------------------------------------------
 
+    def _laptops(self) -> set[str]:
+        if self._laptop_ids is None:
+            self._laptop_ids = {r[0] for r in self.conn.execute(
+                "SELECT laptop_id FROM sync_peers WHERE role = 'collaborator'")}
+        return self._laptop_ids
+
     def _recompute_conflicts(self, keys: list[tuple[str, str]], report: MergeReport) -> None:
         """Open conflicts of a record, as a function of its whole change log (so the same on every office).
 
         For each field, take its last two changes P and L in (hlc, change_id) order: they conflict when
         they come from different machines, set different values, and L's old value is not P's new
         value (L was made without seeing P). A later change made after seeing the winner closes it.
-        An edit (create/update) from another machine that is newer than the delete that left the record
-        deleted is an edit-delete conflict.
+        An edit (create/update) from another machine that the deleting machine had not seen when it
+        deleted (newer than the delete, or any, when the delete came from a collaborator's laptop) is an
+        edit-delete conflict on a record left deleted.
         """
         conn = self.conn
         for key in keys:
@@ -406,7 +414,10 @@ class Merger:
             dl = per_field.get("deleted")
             if dl and dl[-1][4] == 1:
                 d = dl[-1]
-                later = [e for e in edits if e[2] != d[2] and (e[0], e[1]) > (d[0], d[1])]
+                # an edit from elsewhere that is newer than the delete, or any edit from elsewhere when the
+                # delete was made on a collaborator's laptop (laptops never receive others' changes)
+                blind = d[2] in self._laptops()
+                later = [e for e in edits if e[2] != d[2] and (blind or (e[0], e[1]) > (d[0], d[1]))]
                 if later:
                     e = later[-1]
                     found.append(("edit_delete", "deleted", (e[1], 0, e[0]), (d[1], 1, d[0]), d[1]))

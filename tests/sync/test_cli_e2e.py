@@ -1,0 +1,164 @@
+"""End to end through the command line: two collaborator laptops -> ward office -> province.
+
+Each machine has its own data folder; files travel through a folder standing in for the USB stick.
+Edits a person would type in the GUI are made with a short script against the machine's own file.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def ok(*args, data_dir: Path, env: dict | None = None) -> str:
+    r = run_cli(*args, data_dir=data_dir, env=env)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+    return r.stdout
+
+
+def fingerprint(out: str) -> str:
+    return re.search(r"Dấu vân tay[^:]*: ([\d ]{35})", out).group(1)
+
+
+def script(data_dir: Path, code: str) -> str:
+    """What a person does in the GUI, done directly on that machine's file."""
+    prelude = (
+        "import sys\nfrom app.storage import Store\nfrom app.domain.records import Enterprise\n"
+        f"store = Store.in_dir({str(data_dir)!r})\n"
+    )
+    r = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def rows(data_dir: Path, sql: str) -> list:
+    conn = sqlite3.connect(data_dir / "khaosat.sqlite3")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_two_laptops_ward_office_province(tmp_path):
+    L1, L2, W, P = (tmp_path / n for n in ("hang", "nam", "phuong", "tinh"))
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    secret = {"KHAOSAT_PASSPHRASE": "mật khẩu của phường"}
+    fp = {}
+    fp[L1] = fingerprint(ok("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator",
+                            data_dir=L1))
+    fp[L2] = fingerprint(ok("init", "--unit", "00070", "--name", "Trần Văn Nam", "--role", "collaborator",
+                            data_dir=L2))
+    fp[W] = fingerprint(ok("init", "--unit", "00070", "--name", "Lê Thị Thu", "--role", "ward_office",
+                           data_dir=W, env=secret))
+    fp[P] = fingerprint(ok("init", "--unit", "01", "--name", "Phạm Văn Đức", "--role", "province_office", data_dir=P))
+    assert "được bảo vệ bằng mật khẩu" in ok("keys", "show", data_dir=W, env=secret)
+    # without the passphrase the ward office cannot use its key
+    r = run_cli("keys", "show", data_dir=W)
+    assert r.returncode == 1 and "mật khẩu" in r.stderr
+
+    # registration: public-key files on the stick, fingerprints compared with the paper
+    keyfile = {}
+    for m in (L1, L2, W, P):
+        out = ok("keys", "export", "--to", str(stick), data_dir=m, env=secret if m == W else None)
+        keyfile[m] = Path(re.search(r"khóa công khai: (.+)", out).group(1).strip())
+    r = run_cli("keys", "register", str(keyfile[L1]), "--fingerprint", "12345 67890", data_dir=W, env=secret)
+    assert r.returncode == 1 and "không khớp" in r.stderr
+    for laptop in (L1, L2):
+        ok("keys", "register", str(keyfile[laptop]), "--fingerprint", fp[laptop], data_dir=W, env=secret)
+        ok("keys", "register", str(keyfile[W]), "--office", "--fingerprint", fp[W], data_dir=laptop)
+    ok("keys", "register", str(keyfile[W]), "--fingerprint", fp[W], data_dir=P)
+    ok("keys", "register", str(keyfile[P]), "--office", "--fingerprint", fp[P], data_dir=W, env=secret)
+    shown = ok("keys", "show", data_dir=W, env=secret)
+    assert "Nguyễn Thị Hằng" in shown and "Trần Văn Nam" in shown and "cơ quan nhận" in shown
+
+    # field work
+    ok("demo", "--ward", "00070", "--enterprises", "6", "--seed", "1", "--years", "1", data_dir=L1)
+    ok("demo", "--ward", "00070", "--enterprises", "4", "--seed", "2", "--years", "1", data_dir=L2)
+    assert "thay đổi" in ok("export", "--to", str(stick), "--dry-run", data_dir=L1)
+
+    # laptop 1 -> ward, receipt back
+    out = ok("export", "--to", str(stick), data_dir=L1)
+    bundle1 = Path(re.search(r"-> (.+)", out).group(1).strip())
+    assert bundle1.name.startswith("goi_00070_") and "_00001_" in bundle1.name
+    out = ok("import", str(bundle1), data_dir=W, env=secret)
+    assert rows(W, "SELECT count(*) FROM enterprises") == [(6,)]
+    receipt = Path(re.search(r"Biên nhận: (.+)", out).group(1).strip())
+    assert "biên nhận" in ok("import", str(receipt), data_dir=L1)
+
+    # laptop 2's first stick is lost on the way
+    out = ok("export", "--to", str(stick), data_dir=L2)
+    Path(re.search(r"-> (.+)", out).group(1).strip()).unlink()
+
+    # concurrent edits: the office and the collaborator change the same field; the collaborator deletes
+    # an enterprise the office is correcting
+    x, y = [r[0] for r in rows(L1, "SELECT id FROM enterprises ORDER BY id LIMIT 2")]
+    script(W, f"e = store.get(Enterprise, {x!r}); e.workforce_total = 200\n"
+              f"f = store.get(Enterprise, {y!r}); f.phone = '0243 999 999'\n"
+              "with store.write('Lê Thị Thu') as w:\n    w.update(e)\n    w.update(f)\n")
+    script(L1, f"e = store.get(Enterprise, {x!r}); e.workforce_total = 150\n"
+               "with store.write() as w:\n    w.update(e)\n"
+               f"with store.write() as w:\n    w.delete('enterprises', {y!r})\n")
+    out = ok("export", "--to", str(stick), data_dir=L1)
+    bundle2 = Path(re.search(r"-> (.+)", out).group(1).strip())
+    assert "_00002_" in bundle2.name
+    out = ok("import", str(bundle2), data_dir=W, env=secret)
+    assert "2 xung đột" in out, out
+    conflicts = ok("conflicts", data_dir=W)
+    assert "(2 xung đột chưa giải quyết)" in conflicts
+    assert rows(W, f"SELECT workforce_total FROM enterprises WHERE id = '{x}'") == [(150,)]
+    assert rows(W, f"SELECT deleted, phone FROM enterprises WHERE id = '{y}'") == [(1, "0243 999 999")]
+
+    # replay of the same stick: refused, nothing changes
+    before = rows(W, "SELECT count(*) FROM changes")
+    r = run_cli("import", str(bundle2), data_dir=W, env=secret)
+    assert r.returncode == 1 and "đã được nhập" in r.stderr
+    assert rows(W, "SELECT count(*) FROM changes") == before
+
+    # laptop 2 exports again: the lost stick is healed (a gap, with a warning)
+    out = ok("export", "--to", str(stick), data_dir=L2)
+    bundle3 = Path(re.search(r"-> (.+)", out).group(1).strip())
+    out = ok("import", str(bundle3), data_dir=W, env=secret)
+    assert "thiếu gói" in out
+    assert rows(W, "SELECT count(*) FROM enterprises WHERE deleted = 0")[0][0] == 6 + 4 - 1
+
+    # the ward relays upward; the province verifies every original signature
+    conflict_id = re.search(r"#(\d+) enterprises " + x, conflicts).group(1)
+    ok("conflicts", "--resolve", conflict_id, "--value", "180", data_dir=W)
+    out = ok("export", "--to", str(stick), data_dir=W, env=secret)
+    up = Path(re.search(r"-> (.+)", out).group(1).strip())
+    assert "_den_01" in up.name and "3 gói chuyển tiếp" in out
+    out = ok("import", str(up), data_dir=P)
+    assert "3 gói chuyển tiếp" in out
+    assert rows(P, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id") == \
+        rows(W, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id")
+    assert rows(P, f"SELECT workforce_total FROM enterprises WHERE id = '{x}'") == [(180,)]
+    assert sorted(rows(P, "SELECT change_id FROM changes")) == sorted(rows(W, "SELECT change_id FROM changes"))
+    # who captured, who relayed
+    captured = rows(P, f"SELECT DISTINCT c.origin, e.relayed_by FROM changes c JOIN sync_envelopes e "
+                       f"ON e.hash = c.received_via WHERE c.record_id = '{x}' ORDER BY c.hlc")
+    laptop1 = rows(L1, "SELECT value FROM meta WHERE key = 'laptop_id'")[0][0]
+    ward_id = rows(W, "SELECT value FROM meta WHERE key = 'laptop_id'")[0][0]
+    assert (laptop1, f'["{ward_id}"]') in captured and (ward_id, "[]") in captured
+    assert "Kiểm tra toàn vẹn: tốt." in ok("check", data_dir=P)
+    # the edit-delete conflict is still open upstream; the resolved one is not
+    assert "(1 xung đột chưa giải quyết)" in ok("conflicts", data_dir=P)
+
+    # the ward office loses a laptop: revoked, what it sent before is kept
+    out = ok("keys", "revoke", fp[L2][:11], data_dir=W, env=secret)
+    assert "Đã thu hồi" in out
+    ok("demo", "--ward", "00070", "--enterprises", "1", "--seed", "9", "--years", "1", data_dir=L2)
+    out = ok("export", "--to", str(stick), data_dir=L2)
+    stolen = Path(re.search(r"-> (.+)", out).group(1).strip())
+    r = run_cli("import", str(stolen), data_dir=W, env=secret)
+    assert r.returncode == 1 and "thu hồi" in r.stderr
+    assert rows(W, "SELECT count(*) FROM enterprises WHERE deleted = 0")[0][0] == 9
