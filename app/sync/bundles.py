@@ -378,9 +378,10 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
         to_merge.append(v)
     incoming: list[Incoming] = []
     for v in to_merge:
+        h, signer, unit = v.env.hash, v.peer.laptop_id, v.peer.unit_code
         for c in v.payload["changes"]:
-            validate_change(c, v.peer.laptop_id)
-            incoming.append(Incoming(c, v.env.hash, v.peer.unit_code))
+            validate_change(c, signer)
+            incoming.append(Incoming(c, h, unit))
     # everything verified: change the database in one transaction
     with store.transaction() as conn:
         for doc, entry in vouches:

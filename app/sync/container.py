@@ -35,6 +35,7 @@ ASCII decimal), so a signature made for one purpose (a receipt) never verifies a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -165,7 +166,7 @@ class Envelope:
     signature: bytes
     raw: bytes  # the exact bytes of the envelope
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         return sha256_hex(self.raw)
 
