@@ -22,6 +22,7 @@ Rules (docs/sync-bundle.md, "Merge"):
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,6 @@ from typing import Any
 from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.storage import search
-from app.storage.clock import Stamp
 from app.storage.writer import record_columns
 from app.sync.errors import SyncError
 
@@ -43,8 +43,7 @@ MAX_ID = 64
 I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP, I_FIELDS = range(10)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
 _TABLE_INFO: dict[str, tuple[set[str], dict[str, Any]]] = {}
@@ -69,54 +68,66 @@ def _bad(message: str) -> SyncError:
     return SyncError("bad_payload", f"Gói dữ liệu có thay đổi không hợp lệ: {message}")
 
 
+def _check_value(name: str, v: Any) -> None:
+    t = type(v)
+    if t is str:
+        if len(v) > MAX_STRING:
+            raise SyncError("oversized_value", f"Gói dữ liệu có giá trị quá dài ở trường «{name}» "
+                            f"({len(v)} ký tự; tối đa {MAX_STRING}).")
+    elif t is int:
+        if not -MAX_INT <= v <= MAX_INT:
+            raise _bad(f"số ở trường «{name}» vượt giới hạn.")
+    elif v is not None:
+        raise _bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
+
+
 def validate_change(c: Any, origin: str) -> None:
-    """Types and sizes of one incoming change (the payload schema); raises SyncError."""
-    if not isinstance(c, list) or len(c) != 10:
+    """Types and sizes of one incoming change (the payload schema); raises SyncError.
+
+    Written for speed (it runs once per change of a province-sized bundle)."""
+    if type(c) is not list or len(c) != 10:
         raise _bad("một thay đổi không đúng cấu trúc (cần 10 phần).")
-    for i in (I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP):
-        v = c[i]
-        if not isinstance(v, str) or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
+    cid, txn, hlc, corigin, author, wall, entity, rid, op, fields = c
+    for i, v in enumerate(c[:9]):
+        if type(v) is not str or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
             raise _bad(f"phần thứ {i + 1} của thay đổi không đúng kiểu hoặc quá dài.")
-    if c[I_ORIGIN] != origin:
-        raise SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({c[I_ORIGIN][:16]}) mà máy gửi không ký: "
+    if corigin != origin:
+        raise SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
                         "mỗi máy chỉ được gửi thay đổi của chính mình.")
-    try:
-        stamp = Stamp.parse(c[I_HLC])
-    except ValueError as exc:
-        raise _bad(f"dấu thời gian «{c[I_HLC][:40]}» không hợp lệ.") from exc
-    if stamp.node != origin:
+    if not (len(hlc) > 22 and hlc[15] == "-" and hlc[21] == "-" and hlc[:15].isdigit() and hlc[16:21].isdigit()
+            and hlc[:15].isascii() and hlc[16:21].isascii()):
+        raise _bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
+    if hlc[22:] != origin:
         raise _bad("dấu thời gian không thuộc máy gửi.")
-    entity, op, fields = c[I_ENTITY], c[I_OP], c[I_FIELDS]
-    if entity not in RECORD_TYPES:
-        raise _bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
-    if op not in OPS:
-        raise _bad(f"thao tác «{op[:20]}» không tồn tại.")
-    if not isinstance(fields, dict):
+    cols = _COLSETS.get(entity)
+    if cols is None:
+        if entity not in RECORD_TYPES:
+            raise _bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
+        cols = _colset(entity)
+    if type(fields) is not dict:
         raise _bad("danh sách trường không đúng kiểu.")
-    if op in ("delete", "restore"):
+    if op != "create" and op != "update":
+        if op not in OPS:
+            raise _bad(f"thao tác «{op[:20]}» không tồn tại.")
         expected = [0, 1] if op == "delete" else [1, 0]
         if fields != {"deleted": expected} or any(type(v) is not int for v in fields["deleted"]):
             raise _bad("thao tác xóa/khôi phục không đúng cấu trúc.")
         return
-    cols = _COLSETS.get(entity) or _colset(entity)
     for name, pair in fields.items():
         if name not in cols:
             raise _bad(f"trường «{name[:40]}» không có trong {entity}.")
-        if not isinstance(pair, list) or len(pair) != 2:
+        if type(pair) is not list or len(pair) != 2:
             raise _bad(f"trường «{name}» cần đúng [giá trị cũ, giá trị mới].")
-        for v in pair:
-            if v is None:
-                continue
-            t = type(v)
-            if t is str:
-                if len(v) > MAX_STRING:
-                    raise SyncError("oversized_value", f"Gói dữ liệu có giá trị quá dài ở trường «{name}» "
-                                    f"({len(v)} ký tự; tối đa {MAX_STRING}).")
-            elif t is int:
-                if not -MAX_INT <= v <= MAX_INT:
-                    raise _bad(f"số ở trường «{name}» vượt giới hạn.")
-            else:
-                raise _bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
+        a, b = pair
+        ta, tb = type(a), type(b)
+        if (ta is str and len(a) <= MAX_STRING) or a is None or (ta is int and -MAX_INT <= a <= MAX_INT):
+            pass
+        else:
+            _check_value(name, a)
+        if (tb is str and len(b) <= MAX_STRING) or b is None or (tb is int and -MAX_INT <= b <= MAX_INT):
+            pass
+        else:
+            _check_value(name, b)
 
 
 _COLSETS: dict[str, frozenset[str]] = {}
@@ -305,49 +316,64 @@ class Merger:
         report.pending_ids.append(c[I_ID])
 
     def apply(self, fresh: list[Incoming], report: MergeReport) -> None:
+        rows, state, applied, fclocks, pending = self.rows, self.state, self.applied, self.fclocks, self.pending
+        change_rows = self.change_rows
+        templates: dict[str, tuple[dict[str, Any], set[str]]] = {}
+        new = applied_n = 0
+        max_hlc = report.max_hlc or ""
         for inc in fresh:
             c = inc.change
-            entity, rid, op, fields, hlc, cid = c[I_ENTITY], c[I_RECORD], c[I_OP], c[I_FIELDS], c[I_HLC], c[I_ID]
+            cid, txn, hlc, origin, author, wall, entity, rid, op, fields = c
             key = (entity, rid)
-            row = self.rows.get(key)
-            if rid in self.pending and row is None:
-                self._defer(inc, rid, report)
-                continue
+            row = rows.get(key)
             if row is None:
-                if op != "create":
+                if op != "create" or rid in pending:
                     self._defer(inc, rid, report)
                     continue
                 if entity in CHILDREN:
-                    parent = fields.get("enterprise_id", [None, None])[1]
+                    parent = fields.get("enterprise_id", (None, None))[1]
                     if parent is None or not self._exists("enterprises", parent):
                         self._defer(inc, parent or rid, report)
                         continue
-                required, defaults = _table_info(self.conn, entity)
-                row = {col: None for col in record_columns(entity)}
-                row.update(defaults)
+                tpl = templates.get(entity)
+                if tpl is None:
+                    required, defaults = _table_info(self.conn, entity)
+                    blank = dict.fromkeys(record_columns(entity))
+                    blank.update(defaults)
+                    tpl = templates[entity] = (blank, required)
+                row = tpl[0].copy()
+                for f, pair in fields.items():
+                    row[f] = pair[1]
+                for col in tpl[1]:
+                    if row[col] is None:
+                        missing = sorted(x for x in tpl[1] if row[x] is None)
+                        raise _bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(missing)}.")
                 row["id"] = rid
-                for f, (_old, new) in fields.items():
-                    row[f] = new
-                missing = [col for col in required if row.get(col) is None]
-                if missing:
-                    raise _bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(sorted(missing))}.")
-                row.update(deleted=0, created_hlc=hlc, updated_hlc=hlc, origin=c[I_ORIGIN])
-                self.rows[key] = row
-                self.state[key] = "new"
-                report.new += 1
+                row["deleted"] = 0
+                row["created_hlc"] = row["updated_hlc"] = hlc
+                row["origin"] = origin
+                rows[key] = row
+                state[key] = "new"
+                new += 1
             else:
                 self._merge_fields(inc, key, row, report)
-            self.applied.setdefault(key, []).append((hlc, cid, fields, c[I_ORIGIN]))
-            fc = self.fclocks.get(key)
+            lst = applied.get(key)
+            if lst is None:
+                applied[key] = [(hlc, cid, fields, origin)]
+            else:
+                lst.append((hlc, cid, fields, origin))
+            fc = fclocks.get(key)
             if fc is not None:
                 for f, (old, _new) in fields.items():
                     if f not in fc or (hlc, cid) > fc[f][:2]:
                         fc[f] = (hlc, cid, old)
-            self.change_rows.append((cid, c[I_TXN], hlc, c[I_ORIGIN], c[I_AUTHOR], c[I_WALL], entity, rid, op,
-                                     _dumps(fields), inc.envelope))
-            report.applied += 1
-            if report.max_hlc is None or hlc > report.max_hlc:
-                report.max_hlc = hlc
+            change_rows.append((cid, txn, hlc, origin, author, wall, entity, rid, op, _dumps(fields), inc.envelope))
+            applied_n += 1
+            if hlc > max_hlc:
+                max_hlc = hlc
+        report.new += new
+        report.applied += applied_n
+        report.max_hlc = max_hlc or None
 
     def _merge_fields(self, inc: Incoming, key: tuple[str, str], row: dict[str, Any], report: MergeReport) -> None:
         """Last writer wins per field, by (hlc, change_id). Conflicts are found afterwards (``_recompute``)."""
@@ -447,8 +473,9 @@ class Merger:
                 by_table_dirty.setdefault(key[0], []).append(self.rows[key])  # type: ignore[arg-type]
         for table, rows in by_table_new.items():
             cols = [*record_columns(table), "deleted", "created_hlc", "updated_hlc", "origin"]
+            get = operator.itemgetter(*cols)
             conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             [[r[c] for c in cols] for r in rows])
+                             map(get, rows))
         for table, rows in by_table_dirty.items():
             cols = [c for c in record_columns(table) if c != "id"] + ["deleted", "created_hlc", "updated_hlc", "origin"]
             conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",

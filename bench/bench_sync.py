@@ -1,0 +1,168 @@
+"""Sync benchmark at province scale: ward offices export signed bundles, the province imports them.
+
+    uv run python bench/bench_sync.py [--enterprises 100000] [--wards 10] [--province 01] [--out bench/out/sync]
+
+Generates the demo data of ``--wards`` wards of one province (``--enterprises`` in all, about three
+visits each), each ward in its own ward-office database. Each ward office exports one bundle (sign,
+compress, encrypt, write) to the province office, which imports them all (read, decrypt, verify every
+signature, validate, merge in one transaction per bundle, change log and search index included).
+The floor is a plain ``executemany`` of the same record rows into an empty SQLite file (the record
+tables only, one transaction), measured in the same run. Prints a Markdown section for
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.demo.generator import DemoOptions, generate  # noqa: E402
+from app.domain import units  # noqa: E402
+from app.domain.records import RECORD_TYPES  # noqa: E402
+from app.domain.vocab import Role  # noqa: E402
+from app.storage import Store  # noqa: E402
+from app.storage.writer import record_columns  # noqa: E402
+from app.sync import bundles as B  # noqa: E402
+from app.sync import keys as K  # noqa: E402
+from app.sync import registry as R  # noqa: E402
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+
+
+def fmt(n: float) -> str:
+    return f"{n:,.0f}".replace(",", ".")
+
+
+def floor(province_db: Path, out: Path) -> tuple[float, int]:
+    """executemany of the same record rows into an empty file: the tables as declared, nothing else."""
+    src = sqlite3.connect(province_db)
+    data = {}
+    schema = {}
+    for table in RECORD_TYPES:
+        cols = [*record_columns(table), "deleted", "created_hlc", "updated_hlc", "origin"]
+        data[table] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall())
+        schema[table] = src.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                    (table,)).fetchone()[0]
+    src.close()
+    path = out / "floor.sqlite3"
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    for sql in schema.values():
+        conn.execute(sql)
+    rows = 0
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    for table, (cols, values) in data.items():
+        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+        rows += len(values)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return elapsed, rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--enterprises", type=int, default=100_000)
+    ap.add_argument("--wards", type=int, default=10)
+    ap.add_argument("--province", default="01")
+    ap.add_argument("--out", default="bench/out/sync")
+    ap.add_argument("--keep", action="store_true", help="reuse generated ward databases if present")
+    a = ap.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stick = out / "usb"
+    shutil.rmtree(stick, ignore_errors=True)
+    stick.mkdir()
+    wards = units.wards(a.province)[: a.wards]
+    per = a.enterprises // len(wards)
+
+    prov_dir = out / "province"
+    shutil.rmtree(prov_dir, ignore_errors=True)
+    province = Store.in_dir(prov_dir)
+    province.set_profile(unit_code=a.province, collaborator="Ban Tổ chức", role=Role.PROVINCE_OFFICE)
+    p_ident = R.setup_keys(province)
+    p_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(province, p_ident)))
+
+    t_gen = 0.0
+    offices = []
+    for i, w in enumerate(wards):
+        folder = out / f"ward-{w.code}"
+        if not (a.keep and (folder / "khaosat.sqlite3").exists()):
+            shutil.rmtree(folder, ignore_errors=True)
+            store = Store.in_dir(folder)
+            store.set_profile(unit_code=w.code, collaborator=f"Đảng ủy {w.name}", role=Role.WARD_OFFICE)
+            t0 = time.perf_counter()
+            generate(store, DemoOptions(w.code, enterprises=per, seed=i + 1, today=date(2026, 11, 21)))
+            t_gen += time.perf_counter() - t0
+        else:
+            store = Store.in_dir(folder)
+            store.conn.execute("DELETE FROM sync_exports")
+            store.conn.execute("DELETE FROM sync_peers")
+        ident = R.setup_keys(store)
+        R.register(store, p_doc, destination=True)
+        R.register(province, K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(store, ident))))
+        offices.append((store, ident))
+    print(f"generated {len(wards)} wards in {t_gen:.1f} s", file=sys.stderr)
+
+    t_export, sizes, bundles, changes = 0.0, 0, [], 0
+    for store, ident in offices:
+        t0 = time.perf_counter()
+        [res] = B.export(store, ident, stick)
+        t_export += time.perf_counter() - t0
+        sizes += res.path.stat().st_size
+        changes += res.changes
+        bundles.append(res.path)
+        store.close()
+    print(f"exported {fmt(changes)} changes in {t_export:.1f} s", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    results = [B.import_file(province, p_ident, b, write_receipt=False) for b in bundles]
+    t_import = time.perf_counter() - t0
+    counts = province.counts()
+    assert sum(r.report.applied for r in results) == changes, "every change merged"
+    assert province.integrity_check() == [], "integrity"
+    province.close()
+    print(f"imported in {t_import:.1f} s", file=sys.stderr)
+
+    t_floor, rows = floor(prov_dir / "khaosat.sqlite3", out)
+
+    print(f"## Sync: `uv run python bench/bench_sync.py --enterprises {a.enterprises} --wards {a.wards}`\n")
+    print(f"Machine: {machine()}; {date.today().isoformat()}.\n")
+    print(f"- Data: {len(wards)} wards of province {a.province}, one ward-office database each: "
+          f"{fmt(counts['enterprises'])} enterprises, {fmt(counts['visits'])} visits, "
+          f"{fmt(counts['organisations'])} organisations, {fmt(counts['admissions'])} admissions, "
+          f"{fmt(counts['targets'])} targets; {fmt(changes)} changes.")
+    print(f"- Export, {len(wards)} bundles (read the change log, sign, compress, encrypt, write, fsync): "
+          f"**{t_export:.1f} s**; {sizes / 1e6:.0f} MB on the stick.")
+    print(f"- Import at the province (read, decrypt, verify, validate, merge with change log and search index, "
+          f"one transaction per bundle): **{t_import:.1f} s**.")
+    print(f"- Floor, plain executemany of the same {fmt(rows)} record rows into an empty file, one transaction: "
+          f"**{t_floor:.1f} s**.")
+    print(f"- Import / floor: **{t_import / t_floor:.1f}x** (target 3x).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
