@@ -35,6 +35,9 @@ BUNDLE_KEYS = {"format", "version", "from", "to", "seq", "prev", "created_at", "
 RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "created_at"}
 
 
+_ENC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -118,7 +121,8 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
         rows = store.conn.execute(
             "SELECT seq, change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields FROM changes "
             "WHERE origin = ? AND seq > ? ORDER BY seq", (me, wm_c)).fetchall()
-        changes = [[r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10])] for r in rows]
+        # the change log already holds each change's fields as canonical JSON: spliced in, not re-encoded
+        changes_json = ",".join(f"{_ENC(r[1:10])[:-1]},{r[10]}]" for r in rows)
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute("SELECT eid, hash, data FROM sync_envelopes WHERE eid > ? AND signer != ? "
                                   "ORDER BY eid", (wm_e, dest.laptop_id)).fetchall()
@@ -129,9 +133,12 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
         payload = {
             "format": "khaosat-bundle", "version": 1, "from": me, "to": dest.laptop_id, "seq": seq,
             "prev": last[1] if last else None, "created_at": _now(), "sender_key": sender_key,
-            "changes": changes, "relayed": [e[1] for e in envs], "vouched": vouched,
+            "changes": 0, "relayed": [e[1] for e in envs], "vouched": vouched,
         }
-        env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload), ident.current.keyid, ident.current.sign)
+        text = C.dumps(payload)
+        assert text.startswith(b'{"changes":0,')  # sorted keys: "changes" comes first
+        text = b'{"changes":[' + changes_json.encode("utf-8") + b"]" + text[len(b'{"changes":0'):]
+        env = C.sign_envelope(C.TYPE_BUNDLE, text, ident.current.keyid, ident.current.sign)
         relayed = [C.read_envelope(memoryview(e[2]), 0)[0] for e in envs]
         data = C.seal(C.KIND_BUNDLE, dest.keyid, dest.enc_pub, [env, *relayed])
         name = f"goi_{prof.unit_code}_{date}_{seq:05d}_{me[:8]}_den_{dest.unit_code}{BUNDLE_SUFFIX}"
@@ -141,9 +148,9 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
                 "INSERT INTO sync_exports(recipient, seq, hash, prev, created_at, max_change_seq, max_envelope_id, "
                 "changes, envelopes, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (dest.laptop_id, seq, env.hash, payload["prev"], payload["created_at"], max_seq, max_eid,
-                 len(changes), len(envs), name))
+                 len(rows), len(envs), name))
             C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
-        results.append(ExportResult(path, dest, seq, len(changes), len(envs), env.hash))
+        results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash))
     return results
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from app.domain.records import Enterprise, Organisation, Visit
 from app.sync import bundles as B
@@ -89,6 +90,7 @@ def test_concurrent_edits_make_a_conflict_with_the_same_winner_everywhere(net):
     net.l1.import_ok(r.receipt)
     # the office corrects the workforce while the collaborator, offline, also changes it
     edit(net.ward, e, workforce_total=200)
+    time.sleep(0.005)  # later by the clock (within one millisecond the machine id would decide)
     edit(net.l1, e, workforce_total=150)
     r2 = net.ward.import_ok(net.l1.export(net.stick))
     assert r2.report.conflicts == 1
@@ -114,6 +116,7 @@ def test_edit_against_delete_keeps_the_edit(net):
     net.l1.import_ok(r.receipt)
     with net.ward.store.write() as w:
         w.delete("enterprises", e.id)
+    time.sleep(0.005)
     edit(net.l1, e, owner_name="Phạm Thị Lan", workforce_total=88)
     r2 = net.ward.import_ok(net.l1.export(net.stick))
     assert r2.report.conflicts == 1
