@@ -214,7 +214,7 @@ class EnterpriseTableModel(QAbstractTableModel):
                 return "…" if index.column() == 0 else ""
             return self._display(key, row)
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "workforce":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ForegroundRole and row is not None and key == "status":
             if row["status"] != EnterpriseStatus.ACTIVE.value:
                 return QColor("#a33")

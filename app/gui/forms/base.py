@@ -482,7 +482,7 @@ class RecordForm(QDialog):
         for label, fn in buttons:
             b = QPushButton(label, self.banner)
             b.setAutoDefault(False)
-            b.clicked.connect(fn)
+            b.clicked.connect(lambda _checked=False, f=fn: f())
             self.banner_buttons.addWidget(b)
         self.banner.show()
 

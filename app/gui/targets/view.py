@@ -186,7 +186,7 @@ class TargetsView(QWidget):
                 else:
                     item.setToolTip("Gõ số chỉ tiêu rồi Enter")
                 if c in (COL_TARGET, COL_DONE, COL_RATIO, COL_PERCENT):
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if c == COL_VERDICT and text in VERDICT_COLOURS:
                     item.setForeground(QColor(VERDICT_COLOURS[text]))
                 self.table.setItem(r, c, item)

@@ -1,0 +1,68 @@
+"""Đồng bộ: export bundles to a USB stick, import bundles and receipts, registered machines, conflicts.
+
+The dialogs only pick paths and show results; the work runs in ``window.tasks`` workers through
+``app.sync`` (which never imports Qt).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.actions import ActionSpec
+
+
+def open_export(window: Any):
+    from app.gui.sync.dialogs import ExportDialog
+
+    dialog = ExportDialog(window)
+    window._sync_dialog = dialog  # kept alive while open; tests reach it here
+    dialog.show()
+    return dialog
+
+
+def open_import(window: Any, paths: list[str] | None = None):
+    from app.gui.sync.dialogs import ImportDialog
+
+    dialog = ImportDialog(window)
+    window._sync_dialog = dialog
+    dialog.show()
+    if paths:
+        dialog.add_paths(paths)
+    return dialog
+
+
+def open_machines(window: Any):
+    from app.gui.sync.dialogs import MachinesDialog
+
+    dialog = MachinesDialog(window)
+    window._sync_dialog = dialog
+    dialog.show()
+    return dialog
+
+
+def show_conflicts(window: Any) -> None:
+    window.show_page("conflicts")
+    window._sync_conflicts.reload()
+
+
+def register(window: Any) -> None:
+    from app.gui.sync.conflicts import ConflictsPage
+
+    window._sync_passphrase = None
+    window.actions.add_menu("sync", "Đồng &bộ")
+    window.actions.add(ActionSpec(
+        "sync.export", "&Xuất gói dữ liệu…", open_export, "sync", "Ctrl+E",
+        "Ghi các thay đổi chưa được xác nhận ra USB, đã ký và mã hóa cho cơ quan cấp trên", toolbar=True))
+    window.actions.add(ActionSpec(
+        "sync.import", "&Nhập gói dữ liệu, biên nhận…", open_import, "sync", "Ctrl+Shift+E",
+        "Nhập gói dữ liệu của các máy cấp dưới, hoặc biên nhận của cơ quan cấp trên (tệp hoặc cả thư mục)",
+        toolbar=True))
+    window.actions.add(ActionSpec(
+        "sync.machines", "&Khóa và máy đã đăng ký…", open_machines, "sync", None,
+        "Dấu vân tay của máy này, đăng ký máy cấp dưới hoặc cơ quan cấp trên, thu hồi máy bị mất", section=1))
+    window.actions.add(ActionSpec(
+        "sync.conflicts", "&Xung đột dữ liệu", show_conflicts, "sync", None,
+        "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng", section=1))
+    page = ConflictsPage(window)
+    window._sync_conflicts = page
+    window.add_page("conflicts", "&3 Xung đột dữ liệu", page)

@@ -1,0 +1,43 @@
+"""Shared by the sync dialogs: running work with this machine's keys, messages for failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+from app.sync import registry as R
+from app.sync.errors import SyncError
+
+
+def message(failure: Any) -> str:
+    exc = getattr(failure, "exception", failure)
+    if isinstance(exc, SyncError):
+        return exc.message
+    if isinstance(exc, OSError):
+        return f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})"
+    return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
+
+
+def with_keys(window: Any, title: str, work: Callable[[Any, Any, Any], Any], on_done: Callable[[Any], None],
+              on_error: Callable[[Any], None], *, write: bool = True) -> None:
+    """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed."""
+
+    def fn(store: Any, ctx: Any) -> Any:
+        ident = R.load_keys(store, window._sync_passphrase, window.data_dir)
+        return work(store, ident, ctx)
+
+    def failed(failure: Any) -> None:
+        exc = failure.exception
+        if isinstance(exc, SyncError) and exc.reason in ("passphrase_needed", "wrong_passphrase"):
+            prompt = "Mật khẩu không đúng. Nhập lại mật khẩu khóa:" if exc.reason == "wrong_passphrase" \
+                else "Khóa của máy được bảo vệ bằng mật khẩu. Nhập mật khẩu khóa:"
+            text, ok = QInputDialog.getText(window, "Mật khẩu khóa", prompt, QLineEdit.EchoMode.Password)
+            if ok and text:
+                window._sync_passphrase = text
+                with_keys(window, title, work, on_done, on_error, write=write)
+                return
+        on_error(failure)
+
+    window.tasks.run_with_progress(window, title, fn, on_done, failed, write=write)

@@ -1,0 +1,120 @@
+"""Xung đột dữ liệu: fields changed in two places at once. A person picks the value; the choice is an
+ordinary change that travels upward with the next export."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.domain.records import RECORD_TYPES
+from app.gui.sync.common import message
+from app.gui.sync.dialogs import _fill, _table
+from app.sync import bundles as B
+
+KINDS = {"enterprises": "Doanh nghiệp", "visits": "Lượt khảo sát", "organisations": "Tổ chức",
+         "admissions": "Kết nạp", "targets": "Chỉ tiêu"}
+
+
+def _load(store: Any) -> list[dict[str, Any]]:
+    out = []
+    for c in B.open_conflicts(store):
+        ent = c["record_id"] if c["entity"] == "enterprises" else None
+        if ent is None and c["entity"] != "targets":
+            row = store.conn.execute(f"SELECT enterprise_id FROM {c['entity']} WHERE id = ?", (c["record_id"],)).fetchone()
+            ent = row[0] if row else None
+        name = store.conn.execute("SELECT name FROM enterprises WHERE id = ?", (ent,)).fetchone() if ent else None
+        who = {}
+        for side in ("a", "b"):
+            r = store.conn.execute("SELECT author, wall_time FROM changes WHERE change_id = ?",
+                                   (c[f"change_{side}"],)).fetchone()
+            who[side] = f"{r[0]}, {r[1][:10]}" if r else "?"
+        c["enterprise_name"] = name[0] if name else ""
+        c["who"] = who
+        out.append(c)
+    return out
+
+
+def _value(field: str, raw: str | None) -> Any:
+    return json.loads(raw) if raw is not None else None
+
+
+def _show(field: str, value: Any) -> str:
+    if field == "deleted":
+        return "đã xóa" if value else "còn (đã sửa)"
+    if value is None:
+        return "(trống)"
+    return str(value)
+
+
+class ConflictsPage(QWidget):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.window_ = window
+        self.conflicts: list[dict[str, Any]] = []
+        layout = QVBoxLayout(self)
+        intro = QLabel("Những trường được sửa ở hai nơi mà nơi này không thấy sửa đổi của nơi kia. Cả hai giá trị "
+                       "đều được giữ; giá trị đang dùng là giá trị mới hơn (mọi cơ quan đều thấy như nhau). Chọn giá "
+                       "trị đúng: lựa chọn được ghi như một sửa đổi và gửi lên cấp trên.")
+        intro.setWordWrap(True)
+        self.table = _table(["Doanh nghiệp", "Bản ghi", "Trường", "Giá trị bên trái", "Giá trị bên phải", "Đang dùng"])
+        self.table.setObjectName("sync_conflicts")
+        self.table.itemSelectionChanged.connect(self._update)
+        row = QHBoxLayout()
+        self.keep_a = QPushButton("Giữ giá trị bên &trái")
+        self.keep_b = QPushButton("Giữ giá trị bên &phải")
+        self.keep_a.clicked.connect(lambda: self.resolve("a"))
+        self.keep_b.clicked.connect(lambda: self.resolve("b"))
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        row.addWidget(self.keep_a)
+        row.addWidget(self.keep_b)
+        row.addStretch(1)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        window.sig_data_changed.connect(lambda _s: self.reload())
+        self._update()
+        self.reload()
+
+    def reload(self) -> None:
+        self.window_.tasks.read(_load, self._fill, lambda f: self.status.setText(message(f)))
+
+    def _fill(self, conflicts: list[dict[str, Any]]) -> None:
+        self.conflicts = conflicts
+        rows = []
+        for c in conflicts:
+            cls = RECORD_TYPES.get(c["entity"])
+            label = "Đã xóa / đã sửa" if c["field"] == "deleted" else (cls.label(c["field"]) if cls else c["field"])
+            a, b = _value(c["field"], c["value_a"]), _value(c["field"], c["value_b"])
+            rows.append([c["enterprise_name"], KINDS.get(c["entity"], c["entity"]), label,
+                         f"{_show(c['field'], a)}  ({c['who']['a']})", f"{_show(c['field'], b)}  ({c['who']['b']})",
+                         "bên trái" if c["winner"] == c["change_a"] else "bên phải"])
+        _fill(self.table, rows)
+        self.status.setText(f"{len(conflicts)} xung đột chưa giải quyết." if conflicts else "Không có xung đột nào.")
+        self._update()
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
+
+    def _update(self) -> None:
+        ok = self.selected() is not None
+        self.keep_a.setEnabled(ok)
+        self.keep_b.setEnabled(ok)
+
+    def resolve(self, side: str) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        value = _value(c["field"], c[f"value_{side}"])
+        author = self.window_.profile.collaborator
+        self.window_.tasks.write(lambda store: B.resolve_conflict(store, c["id"], value, author),
+                                 lambda _r: self.status.setText("Đã ghi lựa chọn; sẽ gửi lên với gói dữ liệu sau."),
+                                 lambda f: self.status.setText(message(f)))
+
+
+

@@ -1,0 +1,484 @@
+"""Export, import and registered-machines dialogs. They pick paths and show results; workers do the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from app.domain.vnformat import format_int
+from app.gui.sync.common import message, with_keys
+from app.sync import bundles as B
+from app.sync import container as C
+from app.sync import drives
+from app.sync import keys as K
+from app.sync import registry as R
+
+ENTITY_LABELS = {"enterprises": "doanh nghiệp", "visits": "lượt khảo sát", "organisations": "tổ chức",
+                 "admissions": "lần kết nạp", "targets": "chỉ tiêu"}
+OUTCOMES = {"applied": "Đã nhập", "quarantined": "Cách ly", "refused": "Từ chối", "receipt": "Biên nhận"}
+STATUS = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "đã thu hồi"}
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.setWordWrap(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setSectionResizeMode(len(rows[0]) - 1 if rows else 0, QHeaderView.ResizeMode.Stretch)
+    table.resizeRowsToContents()
+
+
+class _Dialog(QDialog):
+    def __init__(self, window: Any, title: str):
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.busy = False
+        self.layout_ = QVBoxLayout(self)
+
+    def fail(self, failure: Any) -> None:
+        self.busy = False
+        self.status.setText(message(failure))
+        self.status.setStyleSheet("color: #a00000")
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+
+class ExportDialog(_Dialog):
+    """Xuất gói dữ liệu: what will be sent, to which office, onto which drive."""
+
+    def __init__(self, window: Any):
+        super().__init__(window, "Xuất gói dữ liệu")
+        self.resize(640, 360)
+        intro = QLabel("Gói dữ liệu được ký bằng khóa của máy này và mã hóa cho cơ quan nhận: người nhặt được USB "
+                       "không đọc được gì. Gói chứa mọi thay đổi mà cơ quan chưa xác nhận bằng biên nhận.")
+        intro.setWordWrap(True)
+        self.preview = QLabel("Đang xem những gì sẽ gửi…")
+        self.preview.setObjectName("sync_preview")
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box = QGroupBox("Ghi vào")
+        row = QHBoxLayout(box)
+        self.folder = QComboBox()
+        self.folder.setEditable(True)
+        self.folder.setMinimumWidth(360)
+        self.folder.lineEdit().setPlaceholderText("Chọn ổ USB hoặc thư mục")
+        browse = QPushButton("Chọn thư mục…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        self.status = QLabel("")
+        self.status.setObjectName("sync_status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox()
+        self.export_button = buttons.addButton("&Xuất gói", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setEnabled(False)
+        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.export)
+        buttons.rejected.connect(self.reject)
+        for w in (intro, self.preview, box, self.status):
+            self.layout_.addWidget(w)
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(buttons)
+        self.previews: list[B.ExportPreview] = []
+        window.tasks.read(lambda store: B.preview(store), self._show_preview, self._no_preview)
+        window.tasks.call(drives.removable_drives, self._show_drives, lambda _f: None)
+
+    def _show_preview(self, previews: list[B.ExportPreview]) -> None:
+        self.previews = previews
+        lines = []
+        for p in previews:
+            parts = ", ".join(f"{format_int(n)} {ENTITY_LABELS.get(e, e)}" for e, n in sorted(p.by_entity.items()))
+            what = f"{format_int(p.changes)} thay đổi ({parts})" if p.changes else "không có thay đổi mới của máy này"
+            relay = f", {format_int(p.envelopes)} gói chuyển tiếp từ cấp dưới" if p.envelopes else ""
+            lines.append(f"<b>Gửi {p.recipient.name or p.recipient.laptop_id}</b> ({p.recipient.unit_label}): "
+                         f"gói số {p.next_seq}, {what}{relay}.")
+        self.preview.setText("<br>".join(lines))
+        self._update()
+
+    def _no_preview(self, failure: Any) -> None:
+        self.preview.setText(message(failure))
+        self.preview.setStyleSheet("color: #a00000")
+
+    def _show_drives(self, found: list[drives.Drive]) -> None:
+        for d in found:
+            self.folder.addItem(f"{d.path}", str(d.path))
+        if found:
+            self.status.setText(f"Tìm thấy {len(found)} ổ USB.")
+        self.folder.currentTextChanged.connect(lambda _t: self._update())
+        self._update()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Chọn ổ USB hoặc thư mục")
+        if folder:
+            self.set_folder(folder)
+
+    def set_folder(self, folder: str) -> None:
+        self.folder.setEditText(folder)
+        self._update()
+
+    def _update(self) -> None:
+        self.export_button.setEnabled(bool(self.previews) and bool(self.folder.currentText().strip()) and not self.busy)
+
+    def export(self) -> None:
+        folder = Path(self.folder.currentText().strip())
+        self.busy = True
+        self._update()
+        self.status.setStyleSheet("")
+        self.status.setText("Đang xuất…")
+        with_keys(self.window_, "Đang ký, mã hóa và ghi gói dữ liệu…",
+                  lambda store, ident, _ctx: B.export(store, ident, folder), self._done, self.fail)
+
+    def _done(self, results: list[B.ExportResult]) -> None:
+        self.busy = False
+        self.results = results
+        lines = [f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id}: "
+                 f"{format_int(r.changes)} thay đổi, {format_int(r.envelopes)} gói chuyển tiếp → {r.path}"
+                 for r in results]
+        self.status.setText("\n".join(lines) + "\nHãy rút USB an toàn rồi mang đến cơ quan nhận.")
+        self.window_.show_status(lines[0] if lines else "")
+        self.window_.tasks.read(lambda store: B.preview(store), self._show_preview, self._no_preview)
+
+
+# --- import -------------------------------------------------------------------------------------------
+
+
+class ImportDialog(_Dialog):
+    """Nhập gói dữ liệu (of the machines below) and receipts (from the office above), files or folders."""
+
+    def __init__(self, window: Any):
+        super().__init__(window, "Nhập gói dữ liệu, biên nhận")
+        self.resize(900, 520)
+        intro = QLabel("Chọn các gói dữ liệu (.khaosat) hoặc biên nhận (.khaosat-receipt), hoặc cả thư mục trên USB. "
+                       "Mỗi gói được kiểm tra chữ ký, người gửi và tính toàn vẹn trước khi nhập; gói có vấn đề bị từ "
+                       "chối mà dữ liệu không thay đổi.")
+        intro.setWordWrap(True)
+        row = QHBoxLayout()
+        add_files = QPushButton("Thêm &tệp…")
+        add_files.clicked.connect(self._browse_files)
+        add_folder = QPushButton("Thêm thư &mục…")
+        add_folder.clicked.connect(self._browse_folder)
+        row.addWidget(add_files)
+        row.addWidget(add_folder)
+        row.addStretch(1)
+        self.paths = QListWidget()
+        self.paths.setMaximumHeight(90)
+        self.report = _table(["Tệp", "Kết quả", "Chi tiết"])
+        self.report.setObjectName("sync_report")
+        self.status = QLabel("")
+        self.status.setObjectName("sync_status")
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.import_button = buttons.addButton("&Nhập", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(False)
+        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.run_import)
+        buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(intro)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.paths)
+        self.layout_.addWidget(self.report, 1)
+        self.layout_.addWidget(self.status)
+        self.layout_.addWidget(buttons)
+        self.results: list[B.ImportResult] = []
+
+    def _browse_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Chọn gói dữ liệu hoặc biên nhận", "",
+                                                "Gói KhaoSat (*.khaosat *.khaosat-receipt);;Mọi tệp (*)")
+        self.add_paths(files)
+
+    def _browse_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục có gói dữ liệu")
+        if folder:
+            self.add_paths([folder])
+
+    def add_paths(self, paths: list[str]) -> None:
+        for p in paths:
+            self.paths.addItem(str(p))
+        self.import_button.setEnabled(self.paths.count() > 0 and not self.busy)
+
+    def run_import(self) -> None:
+        paths = [Path(self.paths.item(i).text()) for i in range(self.paths.count())]
+        self.busy = True
+        self.import_button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText("Đang nhập…")
+
+        def work(store: Any, ident: Any, ctx: Any) -> list[B.ImportResult]:
+            return B.import_paths(store, ident, paths,
+                                  progress=lambda done, total: ctx.progress(done, total, f"Tệp {done}/{total}"))
+
+        with_keys(self.window_, "Đang kiểm tra và nhập gói dữ liệu…", work, self._done, self.fail)
+
+    def _done(self, results: list[B.ImportResult]) -> None:
+        self.busy = False
+        self.results = results
+        rows = []
+        for r in results:
+            rows.append([r.path.name, OUTCOMES.get(r.outcome, r.outcome), r.summary().split(": ", 1)[-1]])
+        _fill(self.report, rows)
+        for i, r in enumerate(results):
+            if r.outcome in ("refused", "quarantined"):
+                self.report.item(i, 1).setForeground(Qt.GlobalColor.darkRed)
+        tot = {k: sum(getattr(r.report, k) for r in results) for k in ("new", "updated", "unchanged", "conflicts")}
+        refused = sum(r.outcome == "refused" for r in results)
+        self.status.setText(
+            f"Bản ghi mới: {format_int(tot['new'])}; cập nhật: {format_int(tot['updated'])}; thay đổi đã có: "
+            f"{format_int(tot['unchanged'])}; xung đột: {format_int(tot['conflicts'])}; tệp bị từ chối: {refused}."
+            + (" Biên nhận đã được ghi cạnh mỗi gói: hãy mang USB về cho máy gửi nhập." if any(r.receipt for r in results)
+               else ""))
+        self.paths.clear()
+        self.window_.notify_data_changed()
+        if tot["conflicts"]:
+            self.window_._sync_conflicts.reload()
+
+
+# --- keys and registered machines -----------------------------------------------------------------------
+
+
+def _load_machines(store: Any) -> dict[str, Any]:
+    row = store.conn.execute("SELECT keyid, sign_pub, enc_pub FROM sync_keys WHERE status = 'active'").fetchone()
+    own = None
+    if row is not None:
+        own = {"keyid": row[0], "fingerprint": K.fingerprint(row[1], row[2])}
+    return {"profile": store.profile(), "own": own, "peers": R.peers(store)}
+
+
+class MachinesDialog(_Dialog):
+    """Khóa và máy đã đăng ký: this machine's fingerprint, registering machines, revoking them."""
+
+    def __init__(self, window: Any):
+        super().__init__(window, "Khóa và máy đã đăng ký")
+        self.resize(960, 560)
+        self.own = QLabel("…")
+        self.own.setObjectName("sync_own")
+        self.own.setWordWrap(True)
+        self.own.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        self.make_keys = QPushButton("&Tạo khóa cho máy này")
+        self.make_keys.clicked.connect(self.create_keys)
+        self.write_key = QPushButton("&Ghi tệp khóa công khai ra USB…")
+        self.write_key.clicked.connect(self._browse_key_folder)
+        row.addWidget(self.make_keys)
+        row.addWidget(self.write_key)
+        row.addStretch(1)
+        self.table = _table(["Tên", "Đơn vị", "Vai trò", "Mã máy", "Dấu vân tay", "Trạng thái"])
+        self.table.setObjectName("sync_peers")
+        self.table.itemSelectionChanged.connect(self._update)
+        row2 = QHBoxLayout()
+        register = QPushButton("Đăng ký &máy từ tệp khóa…")
+        register.clicked.connect(self._browse_key_file)
+        self.revoke_button = QPushButton("&Thu hồi máy đã chọn…")
+        self.revoke_button.clicked.connect(self.ask_revoke)
+        row2.addWidget(register)
+        row2.addWidget(self.revoke_button)
+        row2.addStretch(1)
+        # registering: the file's fingerprint is compared with the paper form before anything is saved
+        self.pending_box = QGroupBox("Đối chiếu dấu vân tay trước khi đăng ký")
+        pending = QVBoxLayout(self.pending_box)
+        self.pending_text = QLabel("")
+        self.pending_text.setWordWrap(True)
+        self.pending_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.is_office = QCheckBox("Đây là cơ quan cấp trên (nơi máy này gửi gói dữ liệu đến)")
+        prow = QHBoxLayout()
+        self.confirm_button = QPushButton("Dấu vân tay &khớp với giấy: đăng ký")
+        self.confirm_button.clicked.connect(self.confirm_registration)
+        cancel = QPushButton("Không khớp: bỏ qua")
+        cancel.clicked.connect(self._cancel_pending)
+        prow.addWidget(self.confirm_button)
+        prow.addWidget(cancel)
+        prow.addStretch(1)
+        pending.addWidget(self.pending_text)
+        pending.addWidget(self.is_office)
+        pending.addLayout(prow)
+        self.pending_box.setVisible(False)
+        self.status = QLabel("")
+        self.status.setObjectName("sync_status")
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.own)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addLayout(row2)
+        self.layout_.addWidget(self.pending_box)
+        self.layout_.addWidget(self.status)
+        self.layout_.addWidget(buttons)
+        self.peers: list[R.Peer] = []
+        self.pending_doc: K.PublicKeyDoc | None = None
+        self.has_keys = False
+        self.reload()
+
+    def reload(self) -> None:
+        self.window_.tasks.read(_load_machines, self._show, self.fail)
+
+    def _show(self, data: dict[str, Any]) -> None:
+        prof, own = data["profile"], data["own"]
+        self.has_keys = own is not None
+        from app.domain import units
+
+        unit = units.unit_name(prof.unit_code) or prof.unit_code or "?"
+        who = f"{prof.collaborator or '?'}, {unit}, mã máy {prof.laptop_id}"
+        if own:
+            self.own.setText(f"<b>Máy này</b>: {who}<br>Dấu vân tay: <b style='font-size:14pt'>{own['fingerprint']}"
+                             "</b><br>Đọc dãy số này cho cơ quan nhận để đối chiếu khi đăng ký.")
+        else:
+            self.own.setText(f"<b>Máy này</b>: {who}<br>Chưa có khóa: hãy tạo khóa trước khi xuất hay nhập gói.")
+        self.peers = data["peers"]
+        rows = []
+        for p in self.peers:
+            status = STATUS.get(p.status, p.status)
+            if p.status == "revoked":
+                status += f" (giữ đến gói {p.revoked_after_seq})"
+            if p.registered_via:
+                status += ", do cơ quan cấp dưới giới thiệu"
+            rows.append([p.name or "?", p.unit_label, "Cơ quan nhận" if p.is_destination else p.role_label,
+                         p.laptop_id, p.fingerprint, status])
+        _fill(self.table, rows)
+        self._update()
+
+    def _update(self) -> None:
+        self.make_keys.setVisible(not self.has_keys)
+        self.write_key.setEnabled(self.has_keys)
+        sel = self.selected()
+        self.revoke_button.setEnabled(sel is not None and sel.status != "revoked")
+
+    def selected(self) -> R.Peer | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.peers[rows[0].row()] if rows and rows[0].row() < len(self.peers) else None
+
+    def create_keys(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        text, ok = QInputDialog.getText(self, "Mật khẩu bảo vệ khóa",
+                                        "Đặt mật khẩu bảo vệ khóa (khuyến nghị; để trống nếu không đặt):",
+                                        QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        self.create_keys_with(text or None)
+
+    def create_keys_with(self, passphrase: str | None) -> None:
+        folder = self.window_.data_dir
+        self.window_._sync_passphrase = passphrase
+        self.window_.tasks.write(lambda store: R.ensure_keys(store, passphrase, folder),
+                                 lambda _ident: self.reload(), self.fail)
+
+    def _browse_key_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Ghi tệp khóa công khai vào")
+        if folder:
+            self.write_public_key(folder)
+
+    def write_public_key(self, folder: str) -> None:
+        with_keys(self.window_, "Đang ghi tệp khóa công khai…",
+                  lambda store, ident, _ctx: R.export_pubkey(store, ident, Path(folder)),
+                  lambda path: self.status.setText(f"Đã ghi tệp khóa công khai: {path}"), self.fail, write=False)
+
+    def _browse_key_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp khóa công khai", "",
+                                              "Khóa công khai KhaoSat (*.khaosat-key);;Mọi tệp (*)")
+        if path:
+            self.read_key_file(path)
+
+    def read_key_file(self, path: str) -> None:
+        self.window_.tasks.call(lambda: K.read_pubkey_file(C.read_capped(Path(path))), self._show_pending, self.fail)
+
+    def _show_pending(self, doc: K.PublicKeyDoc) -> None:
+        from app.domain import units
+        from app.domain.vocab import Role
+
+        self.pending_doc = doc
+        try:
+            role = Role(doc.role).label
+        except ValueError:
+            role = doc.role
+        self.pending_text.setText(
+            f"{doc.name or '?'}, {units.unit_name(doc.unit_code) or doc.unit_code}, {role}, mã máy {doc.laptop_id}"
+            f"<br>Dấu vân tay trong tệp: <b style='font-size:14pt'>{doc.fingerprint}</b><br>So từng nhóm số với "
+            "giấy đăng ký do người dùng máy đó ký (hoặc đọc qua điện thoại). Chỉ đăng ký khi khớp hoàn toàn.")
+        self.is_office.setChecked(doc.role != "collaborator" and doc.role != self.window_.profile.role.value
+                                  if self.window_.profile.role else False)
+        self.pending_box.setVisible(True)
+
+    def _cancel_pending(self) -> None:
+        self.pending_doc = None
+        self.pending_box.setVisible(False)
+
+    def confirm_registration(self) -> None:
+        doc, office = self.pending_doc, self.is_office.isChecked()
+        if doc is None:
+            return
+
+        def done(result: tuple[R.Peer, str]) -> None:
+            peer, outcome = result
+            text = {"new": "Đã đăng ký", "rekey": "Đã đăng ký khóa mới cho", "known": "Đã đăng ký từ trước:",
+                    "destination": "Đã đặt làm cơ quan nhận:"}[outcome]
+            self.status.setStyleSheet("")
+            self.status.setText(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}).")
+            self._cancel_pending()
+            self.reload()
+
+        self.window_.tasks.write(lambda store: R.register(store, doc, destination=office), done, self.fail)
+
+    def ask_revoke(self) -> None:
+        peer = self.selected()
+        if peer is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Thu hồi máy",
+                          f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
+                          "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
+                          "lấy cắp hoặc thôi sử dụng.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("revoke_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.button(QMessageBox.StandardButton.Yes).setText("Thu hồi")
+        box.button(QMessageBox.StandardButton.No).setText("Không")
+        box.finished.connect(lambda code: self.revoke(peer.laptop_id) if code == QMessageBox.StandardButton.Yes
+                             else None)
+        box.open()
+
+    def revoke(self, laptop_id: str) -> None:
+        def done(result: tuple[int, int]) -> None:
+            self.status.setText(f"Đã thu hồi máy {laptop_id}: giữ các gói đến số {result[1]}.")
+            self.reload()
+
+        self.window_.tasks.write(lambda store: R.revoke(store, laptop_id), done, self.fail)
+

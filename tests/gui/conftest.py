@@ -1,0 +1,113 @@
+"""GUI test fixtures: the real main window on a real SQLite file, offscreen; Qt warnings fail the test.
+
+pytest-qt installs a Qt message handler (``qInstallMessageHandler``) for every test and keeps what
+Qt logged in ``qtlog``; the autouse fixture below fails the test if Qt logged a warning, a critical
+or a fatal message. The one message allowed is the offscreen platform plugin's notice that it cannot
+resize windows to their size hints or raise them (it has no window manager); they say nothing about
+our code. A test that hangs in a nested event loop can be inspected with ``kill -USR1 <pid>``
+(faulthandler prints the Python stack).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import shutil
+import signal
+import sys
+
+faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=False)
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_TODAY
+
+ALLOWED_QT_MESSAGES = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_qt_warnings(qtlog):
+    from PySide6.QtCore import QtMsgType
+
+    yield
+    bad = [r for r in qtlog.records
+           if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+           and not any(r.message.startswith(a) for a in ALLOWED_QT_MESSAGES)]
+    if bad:
+        pytest.fail("Qt logged warnings:\n" + "\n".join(f"{r.type.name}: {r.message}" for r in bad))
+
+
+@pytest.fixture
+def data_dir(tmp_path, demo_file):
+    """A data folder holding a copy of the 300-enterprise demo database (ward 00070)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(demo_file, folder / "khaosat.sqlite3")
+    return folder
+
+
+@pytest.fixture
+def qapp_translated(qapp):
+    from app.gui import i18n
+
+    translators = i18n.install(qapp)
+    yield qapp
+    for t in translators:
+        qapp.removeTranslator(t)
+
+
+def open_window(qtbot, data_dir: Path, *, load_features: bool = False, today=TEST_TODAY):
+    from app.gui.main_window import MainWindow
+    from app.storage import Store
+
+    with Store.in_dir(data_dir) as s:
+        profile = s.profile()
+    window = MainWindow(data_dir, data_dir / "khaosat.sqlite3", profile, load_features=load_features)
+    window.forms.today = today
+    # not qtbot.addWidget: pytest-qt would close it before our teardown and the unsaved-changes
+    # question of an open form would wait for an answer; close_window() closes it instead
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000)
+    return window
+
+
+def close_window(qtbot, window) -> None:
+    for form in list(window.forms.open_forms):
+        form._closing_ok = True
+        form.close()
+    window.close()
+    window.tasks.wait(10000)
+    qtbot.wait(10)
+
+
+@pytest.fixture
+def window(qtbot, data_dir):
+    w = open_window(qtbot, data_dir)
+    yield w
+    close_window(qtbot, w)
+
+
+def wait_idle(qtbot, window, timeout: int = 10000) -> None:
+    """Until every task of the window has reported back."""
+    qtbot.waitUntil(lambda: window.tasks.active == 0 and not window.list_panel.model.busy, timeout=timeout)
+
+
+def focused_form(qtbot, window, cls_name: str):
+    qtbot.waitUntil(lambda: any(type(f).__name__ == cls_name for f in window.forms.open_forms), timeout=10000)
+    form = [f for f in window.forms.open_forms if type(f).__name__ == cls_name][-1]
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: form.isActiveWindow(), timeout=5000)
+    return form

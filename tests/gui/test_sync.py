@@ -1,0 +1,172 @@
+"""The Đồng bộ menu: export with a preview, import of a folder with a report, registering machines,
+the conflicts page. Real window, real files, real bundles in a folder standing in for the USB stick."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from app.domain.records import Enterprise
+from app.domain.vocab import Role
+from app.storage import Store
+from app.sync import bundles as B
+from app.sync import keys as K
+from app.sync import registry as R
+from tests.gui.conftest import close_window, open_window, wait_idle
+from tests.sync.conftest import make_machine
+
+SHOTS = os.environ.get("KHAOSAT_SCREENSHOTS")
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+@pytest.fixture
+def office(tmp_path, data_dir):
+    """The demo ward office (data_dir) with keys, a registered laptop and the province as destination."""
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    with Store.in_dir(data_dir) as s:
+        ward = R.ensure_keys(s)
+        ward_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(s, ward)))
+        laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", "00070", Role.COLLABORATOR)
+        province = make_machine(tmp_path, "Ban Tổ chức Thành ủy", "01", Role.PROVINCE_OFFICE)
+        R.register(s, K.read_pubkey_file(laptop.pubkey(tmp_path).read_bytes()))
+        R.register(s, K.read_pubkey_file(province.pubkey(tmp_path).read_bytes()), destination=True)
+        R.register(laptop.store, ward_doc, destination=True)
+        R.register(province.store, ward_doc)
+    yield {"stick": stick, "laptop": laptop, "province": province, "ward_doc": ward_doc}
+    laptop.store.close()
+    province.store.close()
+
+
+def new_enterprise(store: Store, name: str) -> Enterprise:
+    e = Enterprise(name=name, tax_code="0100109113", ward_code="00070", workforce_total=40)
+    with store.write() as w:
+        w.create(e)
+    return e
+
+
+def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, office):
+    e = new_enterprise(office["laptop"].store, "Công ty TNHH Ánh Dương")
+    office["laptop"].export(office["stick"])
+    (office["stick"] / "hong.khaosat").write_bytes(b"KHAOSAT\x1aB\x01\x00")  # a damaged file beside it
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        assert window.actions.action("sync.import").isEnabled()
+        window.actions.trigger("sync.import")
+        dialog = window._sync_dialog
+        dialog.add_paths([str(office["stick"])])
+        qtbot.mouseClick(dialog.import_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(dialog.results) == 2, timeout=20000)
+        wait_idle(qtbot, window)
+        outcomes = {dialog.report.item(r, 0).text(): dialog.report.item(r, 1).text() for r in range(2)}
+        assert sorted(outcomes.values()) == ["Từ chối", "Đã nhập"]
+        assert "bị cắt cụt" in dialog.report.item([*outcomes].index("hong.khaosat"), 2).text()
+        assert "Bản ghi mới: 1" in dialog.status.text()
+        shot(dialog, "sync-import")
+        with Store.in_dir(data_dir) as s:
+            assert s.get(Enterprise, e.id).name == "Công ty TNHH Ánh Dương"
+        assert list(office["stick"].glob("bien-nhan_*.khaosat-receipt"))
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_export_previews_then_writes_a_bundle_the_province_accepts(qtbot, data_dir, office):
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.export")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: "Gửi" in dialog.preview.text(), timeout=20000)
+        assert "gói số 1" in dialog.preview.text() and "doanh nghiệp" in dialog.preview.text()
+        dialog.set_folder(str(office["stick"]))
+        assert dialog.export_button.isEnabled()
+        shot(dialog, "sync-export-preview")
+        dialog.export_button.click()
+        qtbot.waitUntil(lambda: getattr(dialog, "results", None), timeout=60000)
+        wait_idle(qtbot, window)
+        [res] = dialog.results
+        assert res.path.exists() and res.path.name.startswith("goi_00070_")
+        assert "Đã xuất gói số 1" in dialog.status.text()
+        shot(dialog, "sync-export-done")
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+    province = office["province"]
+    r = province.import_ok(res.path)
+    assert r.report.new > 300  # the demo ward: enterprises, visits, organisations...
+
+
+def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, office, tmp_path):
+    other = make_machine(tmp_path, "Lê Văn Bình", "00070", Role.COLLABORATOR)
+    key_file = other.pubkey(office["stick"])
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.machines")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: "Dấu vân tay" in dialog.own.text() and dialog.table.rowCount() == 2, timeout=10000)
+        dialog.read_key_file(str(key_file))
+        qtbot.waitUntil(lambda: dialog.pending_box.isVisible(), timeout=10000)
+        assert other.ident.current.fingerprint in dialog.pending_text.text()
+        assert not dialog.is_office.isChecked()
+        shot(dialog, "sync-register")
+        with Store.in_dir(data_dir) as s:
+            assert R.peers_of(s, other.id) == []  # nothing saved before the person confirms
+        dialog.confirm_button.click()
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=10000)
+        names = [dialog.table.item(r, 0).text() for r in range(3)]
+        assert "Lê Văn Bình" in names
+        dialog.table.selectRow(names.index("Lê Văn Bình"))
+        assert dialog.revoke_button.isEnabled()
+        dialog.revoke(other.id)
+        qtbot.waitUntil(lambda: "đã thu hồi" in dialog.table.item(names.index("Lê Văn Bình"), 5).text()
+                        if dialog.table.rowCount() == 3 else False, timeout=10000)
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+        other.store.close()
+
+
+def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir, office):
+    laptop = office["laptop"]
+    e = new_enterprise(laptop.store, "Công ty Cổ phần Bình Minh")
+    with Store.in_dir(data_dir) as s:
+        ident = R.load_keys(s)
+        r = B.import_file(s, ident, laptop.export(office["stick"]))
+        B.import_file(laptop.store, laptop.ident, r.receipt)
+        cur = s.get(Enterprise, e.id)
+        cur.workforce_total = 55
+        with s.write("Trần Văn Nam") as w:
+            w.update(cur)
+        time.sleep(0.005)
+        mine = laptop.store.get(Enterprise, e.id)
+        mine.workforce_total = 60
+        with laptop.store.write() as w:
+            w.update(mine)
+        assert B.import_file(s, ident, laptop.export(office["stick"])).report.conflicts == 1
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.conflicts")
+        page = window._sync_conflicts
+        qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
+        texts = [page.table.item(0, c).text() for c in range(6)]
+        assert texts[0] == "Công ty Cổ phần Bình Minh" and texts[2] == "Tổng số lao động"
+        assert {texts[3].split()[0], texts[4].split()[0]} == {"55", "60"}
+        shot(window, "sync-conflicts")
+        page.table.selectRow(0)
+        side = "a" if texts[3].startswith("55") else "b"
+        (page.keep_a if side == "a" else page.keep_b).click()
+        qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+    with Store.in_dir(data_dir) as s:
+        assert s.get(Enterprise, e.id).workforce_total == 55
+        assert B.open_conflicts(s) == []
