@@ -389,7 +389,31 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
         for c in v.payload["changes"]:
             validate_change(c, signer)
             incoming.append(Incoming(c, h, unit))
-    # everything verified: change the database in one transaction
+    # everything verified: change the database in one transaction (a province-sized bundle gets a
+    # bigger page cache while it is merged: its indexes no longer fit in the default one)
+    big = len(incoming) > 50_000
+    if big:
+        cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+        store.conn.execute("PRAGMA cache_size = -262144")
+    try:
+        _apply(store, now, path, p, result, vouches, outer, to_merge, listed_by, quarantine, incoming, me)
+    finally:
+        if big:
+            store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    if result.report.pending:
+        result.warnings.append(f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến).")
+    if write_receipt:
+        try:
+            result.receipt = write_receipt_file(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent)
+        except OSError as exc:
+            result.warnings.append(f"Không ghi được biên nhận vào {path.parent}: {exc.strerror or exc}.")
+    return result
+
+
+def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: ImportResult,
+           vouches: list[tuple[K.PublicKeyDoc, dict]], outer: Verified, to_merge: list[Verified],
+           listed_by: dict[str, list[str]], quarantine: list[tuple[Verified, str]], incoming: list[Incoming],
+           me: str) -> None:
     with store.transaction() as conn:
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
@@ -419,14 +443,6 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
                          "unchanged": report.unchanged, "conflicts": report.conflicts, "pending": report.pending,
                          "duplicates": report.duplicates, "relayed": result.relayed, "warnings": result.warnings},
                          ensure_ascii=False)))
-    if report.pending:
-        result.warnings.append(f"{report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến).")
-    if write_receipt:
-        try:
-            result.receipt = write_receipt_file(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent)
-        except OSError as exc:
-            result.warnings.append(f"Không ghi được biên nhận vào {path.parent}: {exc.strerror or exc}.")
-    return result
 
 
 # --- receipts -------------------------------------------------------------------------------------------

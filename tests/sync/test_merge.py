@@ -234,3 +234,36 @@ def test_rekey_keeps_history_and_is_accepted_through_the_old_key(net):
     r = net.ward.import_ok(net.l1.export(net.stick))
     assert r.seq == 2 and r.report.updated == 1
     assert [p.status for p in R.peers_of(net.ward.store, net.l1.id)] == ["superseded", "active"]
+
+
+def test_relay_through_a_middle_office_keeps_every_original_signature(net, tmp_path):
+    from app.domain.vocab import Role
+
+    from tests.sync.conftest import PROVINCE, make_machine, register
+
+    middle = make_machine(tmp_path, "Đảng ủy Khối doanh nghiệp", PROVINCE, Role.MIDDLE_OFFICE)
+    register(middle, net.ward, net.stick)  # the ward now also sends to the middle office
+    register(net.province, middle, net.stick)
+    e = enterprise(net.l1)
+    net.ward.import_ok(net.l1.export(net.stick))
+    edit(net.ward, e, phone="0243 111 222")
+    [to_middle] = B.export(net.ward.store, net.ward.ident, net.stick, office=middle.id)
+    r = middle.import_ok(to_middle.path)
+    assert r.relayed == 1 and r.report.new == 1
+    up = middle.export(net.stick)
+    r = net.province.import_ok(up)
+    assert r.relayed == 2 and r.report.new == 1
+    assert net.province.store.get(Enterprise, e.id).phone == "0243 111 222"
+    [custody] = net.province.store.conn.execute(
+        "SELECT relayed_by FROM sync_envelopes WHERE signer = ?", (net.l1.id,)).fetchone()
+    assert set(json.loads(custody)) == {net.ward.id, middle.id}
+    # the laptop was vouched for by the ward, passed on by the middle office, within its unit
+    [peer] = R.peers_of(net.province.store, net.l1.id)
+    assert peer.unit_code == WARD
+    # the ward's direct bundle to the province later carries the same originals: merged once
+    [direct] = B.export(net.ward.store, net.ward.ident, net.stick, office=net.province.id)
+    before = state(net.province.store)
+    r = net.province.import_ok(direct.path)
+    assert r.report.applied == 0 and r.relayed == 0
+    assert state(net.province.store) == before
+    middle.store.close()
