@@ -66,7 +66,7 @@ FORM_ROWS: list[tuple] = [
     ("checks", ["has_party", "has_union", "has_youth", "has_women", "has_veterans"]),
     ("choice", ["attitude"]),
     ("text", ["difficulties"], 4),
-    ("text", ["proposals"], 4),
+    ("text", ["proposals"], 3),
     ("text", ["next_step"], 3),
     ("line", ["next_visit_date"]),
 ]
