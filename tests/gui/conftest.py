@@ -90,6 +90,20 @@ def close_window(qtbot, window) -> None:
     window.close()
     window.tasks.wait(10000)
     qtbot.wait(10)
+    flush_deletes()
+
+
+def flush_deletes() -> None:
+    """Delete what deleteLater() queued and collect Python wrappers while the QApplication lives
+    (left to interpreter shutdown, PySide6 may free them in the wrong order and abort)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+        gc.collect()
 
 
 @pytest.fixture

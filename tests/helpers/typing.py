@@ -36,7 +36,8 @@ def telex_keys(ch: str) -> int:
 
 class Keyboard:
     def __init__(self, ime: bool = False):
-        self.count = 0
+        self.count = 0  # every key pressed
+        self.typed = 0  # of which keys that typed text (the rest moved, chose or saved)
         self.ime = ime
 
     @staticmethod
@@ -61,6 +62,7 @@ class Keyboard:
                 QTest.sendKeyEvent(QTest.KeyAction.Click, target, Qt.Key.Key_unknown, ch,
                                    Qt.KeyboardModifier.NoModifier)
             self.count += telex_keys(ch)
+            self.typed += telex_keys(ch)
 
     def press(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
               widget: QWidget | None = None, times: int = 1) -> None:

@@ -102,6 +102,7 @@ class RecordForm(QDialog):
     FIELDS: list[FieldSpec] = []
 
     sig_saved = Signal(object)  # the saved record
+    sig_closed = Signal()
 
     def __init__(self, window: Any, *, record_id: str, is_new: bool, title: str,
                  context: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
@@ -211,9 +212,7 @@ class RecordForm(QDialog):
             self._touched = {k for k in values}
         self.validate()
         self.resize(860, 640)
-        first = order[0] if order else None
-        if first is not None:
-            QTimer.singleShot(0, first.setFocus)
+        self._focused_once = False
 
     # --- building -----------------------------------------------------------------------------
 
@@ -514,10 +513,17 @@ class RecordForm(QDialog):
             return True
         return False
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._focused_once and self.FIELDS:
+            self._focused_once = True
+            self._focus_field(self.FIELDS[0].name)  # the first box, its text selected: typing replaces it
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.confirm_close():
             self._draft_timer.stop()
             event.accept()
+            self.sig_closed.emit()
         else:
             event.ignore()
 

@@ -24,13 +24,29 @@ class FormManager:
     # --- opening ------------------------------------------------------------------------------
 
     def _track(self, form: RecordForm) -> RecordForm:
+        from PySide6.QtWidgets import QApplication
+
         self.open_forms.append(form)
+        previous = QApplication.focusWidget()
+        if previous is None or previous.window() is not self.window:
+            previous = self.window.list_panel.table
         form.destroyed.connect(lambda *_a, f=form: self._forget(f))
-        form.finished.connect(lambda *_a, f=form: self._forget(f))
+        form.sig_closed.connect(lambda f=form, p=previous: self._closed(f, p))
         form.show()
         form.raise_()
         form.activateWindow()
         return form
+
+    def _closed(self, form: RecordForm, previous: Any) -> None:
+        """Back to the main window, where the keyboard was before the form opened."""
+        self._forget(form)
+        if self.open_forms:
+            return
+        self.window.activateWindow()
+        try:
+            previous.setFocus()
+        except RuntimeError:  # that widget is gone
+            self.window.list_panel.table.setFocus()
 
     def _forget(self, form: RecordForm) -> None:
         if form in self.open_forms:
