@@ -40,6 +40,11 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("paths", nargs="+", metavar="ĐƯỜNG_DẪN")
     s.add_argument("--no-receipt", action="store_true", help="không ghi biên nhận ra cạnh gói")
 
+    s = sub.add_parser("provenance", help="ai nhập, ai chuyển tiếp từng thay đổi của một bản ghi")
+    s.add_argument("record_id", metavar="ID")
+    s.add_argument("--entity", default="enterprises", choices=["enterprises", "visits", "organisations",
+                                                               "admissions", "targets"])
+
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
     s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
     s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
@@ -247,4 +252,22 @@ def _conflicts(args: argparse.Namespace) -> int:
             _out(f"#{c['id']} {c['entity']} {c['record_id']} trường {c['field']}: {c['value_a']} ({c['change_a'][:8]}) "
                  f"/ {c['value_b']} ({c['change_b'][:8]}); tạm chọn {c['winner'][:8]}")
         _out(f"({len(rows)} xung đột chưa giải quyết)")
+    return 0
+
+
+@command("provenance")
+@_sync_errors
+def _provenance(args: argparse.Namespace) -> int:
+    from app.sync import bundles as B
+
+    with _store(args) as store:
+        rows = B.provenance(store, args.entity, args.record_id)
+    if not rows:
+        raise CliError(f"Không có thay đổi nào của bản ghi «{args.record_id}».")
+    ops = {"create": "tạo", "update": "sửa", "delete": "xóa", "restore": "khôi phục"}
+    for r in rows:
+        fields = ", ".join(sorted(r["fields"]))
+        relay = f"; chuyển tiếp qua: {' → '.join(r['relayed_by'])}" if r["relayed_by"] else ""
+        _out(f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "
+             f"nhập trên máy {r['captured_by']}{relay}")
     return 0

@@ -579,3 +579,20 @@ def data_dir_for(store: Store) -> Path:
 
 def passphrase_from_env() -> str | None:
     return os.environ.get(K.PASSPHRASE_ENV) or None
+
+
+def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:
+    """Each change of a record: who captured it (origin) and who relayed it (custody), names from the registry."""
+    names = {p.laptop_id: f"{p.name or p.laptop_id} ({p.unit_label})" for p in R.peers(store)}
+    prof = store.profile()
+    names[store.laptop_id] = f"{prof.collaborator or store.laptop_id} (máy này)"
+    out = []
+    for c in store.history(entity, record_id):
+        relayed: list[str] = []
+        via = c.get("received_via")
+        if via:
+            row = store.conn.execute("SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)).fetchone()
+            if row:
+                relayed = [names.get(x, x) for x in reversed(json.loads(row[0]))]
+        out.append({**c, "captured_by": names.get(c["origin"], c["origin"]), "relayed_by": relayed})
+    return out

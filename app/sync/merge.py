@@ -6,11 +6,12 @@ Rules (docs/sync-bundle.md, "Merge"):
 - Each field is a last-writer-wins register ordered by (hlc, change_id): a change is applied to a
   field if it is newer than the last change applied to that field. Since a writer's clock has
   observed everything it saw, a change whose old value matches what we hold is always newer.
-- Two changes made without seeing each other (the incoming "old value" differs from what we hold,
-  and neither is the other's predecessor) are a conflict: the newer one is the provisional winner
-  (the same on every office, whatever the order of arrival) and both values go to ``sync_conflicts``.
-- Deletion is the field ``deleted``; an edit and a delete that did not see each other are an
-  ``edit_delete`` conflict, and the edit's data is kept on the (tombstoned) record.
+- Conflicts are recomputed from a record's whole change log after each merge (``_recompute_conflicts``),
+  so every office shows the same queue whatever the order of arrival: the last two changes of a field
+  conflict when they come from different machines, set different values, and the last one's old value
+  is not the previous one's new value. The newer is the provisional winner; both values are kept.
+- Deletion is the field ``deleted``; an edit the deleting machine had not seen, on a record left
+  deleted, is an ``edit_delete`` conflict, and the edit's data is kept on the (tombstoned) record.
 - A child (visit, organisation, admission) whose enterprise is unknown, or an update of a record not
   yet created, waits in ``sync_pending`` and is applied when the parent arrives.
 - Enterprises created with a tax code already used by another enterprise are recorded in

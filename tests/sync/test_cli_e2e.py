@@ -150,6 +150,9 @@ def test_two_laptops_ward_office_province(tmp_path):
     ward_id = rows(W, "SELECT value FROM meta WHERE key = 'laptop_id'")[0][0]
     assert (laptop1, f'["{ward_id}"]') in captured and (ward_id, "[]") in captured
     assert "Kiểm tra toàn vẹn: tốt." in ok("check", data_dir=P)
+    story = ok("provenance", x, data_dir=P)
+    assert "nhập trên máy Nguyễn Thị Hằng (Phường Hoàn Kiếm); chuyển tiếp qua: Lê Thị Thu" in story
+    assert "nhập trên máy Lê Thị Thu (Phường Hoàn Kiếm)" in story
     # the edit-delete conflict is still open upstream; the resolved one is not
     assert "(1 xung đột chưa giải quyết)" in ok("conflicts", data_dir=P)
 
