@@ -97,6 +97,9 @@ def test_enterprise_list_matches_the_database(demo_file, tmp_path):
             "SELECT tax_code, name FROM enterprises WHERE deleted = 0")}
     finally:
         store.close()
-    ws = load_workbook(tmp_path / "ds.xlsx", read_only=True)["Doanh nghiệp"]
-    got = {(r[3], r[1]) for r in ws.iter_rows(min_row=2, values_only=True)}
+    wb = load_workbook(tmp_path / "ds.xlsx", read_only=True)
+    try:
+        got = {(r[3], r[1]) for r in wb["Doanh nghiệp"].iter_rows(min_row=2, values_only=True)}
+    finally:
+        wb.close()
     assert n == len(expected) == 300 and got == expected
