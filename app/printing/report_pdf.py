@@ -241,7 +241,7 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
     for k in report.kinds:
         rows.append([_p(k.label, st["cell"]), n(k.organisations), n(k.members), k.founded.ratio,
                      k.founded.short or "–", k.admitted.ratio, k.admitted.short or "–"])
-    story.append(KeepTogether(_table(rows, [38 * mm, 18 * mm, 21 * mm, 22 * mm, 23 * mm, 22 * mm, 21 * mm],
+    story.append(KeepTogether(_table(rows, [34 * mm, 16 * mm, 20 * mm, 21 * mm, 26 * mm, 21 * mm, 27 * mm],
                                      header_rows=2,
                                      spans=[((0, 0), (0, 1)), ((1, 0), (2, 0)), ((3, 0), (4, 0)), ((5, 0), (6, 0))])))
     story.append(Spacer(1, 4))
