@@ -151,6 +151,31 @@ def main() -> int:
         print(f"QR matrices alone: {t_qr:.2f} s fixed mask ({len(codes[0])}x{len(codes[0])}); "
               f"{t_best:.2f} s if all eight masks were scored")
 
+        # for comparison: reportlab's QrCodeWidget, one drawing object per module (50 pages)
+        from reportlab.graphics import renderPDF
+        from reportlab.graphics.barcode.qr import QrCodeWidget
+        from reportlab.graphics.shapes import Drawing
+
+        c = Canvas(io.BytesIO(), pagesize=A4)
+        t = time.perf_counter()
+        for f in forms[:50]:
+            w = QrCodeWidget(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code))
+            x0, y0, x1, y1 = w.getBounds()
+            d = Drawing(65, 65, transform=[65 / (x1 - x0), 0, 0, 65 / (y1 - y0), 0, 0])
+            d.add(w)
+            renderPDF.draw(d, c, 100, 100)
+            c.showPage()
+        c.save()
+        t_widget = (time.perf_counter() - t) / 50 * 1000
+        t = time.perf_counter()
+        c = Canvas(io.BytesIO(), pagesize=A4)
+        for f in forms[:50]:
+            qr.draw(c, qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code), 100, 100, 65)
+            c.showPage()
+        c.save()
+        t_path = (time.perf_counter() - t) / 50 * 1000
+        print(f"one QR code on a page: QrCodeWidget {t_widget:.1f} ms, one path {t_path:.2f} ms")
+
         fulls, bases = [], []
         for _ in range(args.repeat):  # interleaved so both see the same machine state
             tf, n = full(db, args.forms, tmpd / "forms.pdf")
