@@ -49,7 +49,7 @@ class EnterpriseListPanel(QWidget):
         self.status.setObjectName("filter_status")
         self.status.addItem("Mọi tình trạng", None)
         for s in EnterpriseStatus:
-            self.status.addItem(s.label, s)
+            self.status.addItem(s.label, s.value)
         self.workforce = QComboBox(self)
         self.workforce.setObjectName("filter_workforce")
         self.workforce.addItem("Mọi quy mô lao động", None)
@@ -137,7 +137,7 @@ class EnterpriseListPanel(QWidget):
         status = self.status.currentData()
         return el.ListQuery(
             text=self.search.text(),
-            statuses=frozenset({status}) if status else frozenset(),
+            statuses=frozenset({EnterpriseStatus(status)}) if status else frozenset(),
             missing=frozenset(k for k, box in self.missing.items() if box.isChecked()),
             workforce=self.workforce.currentData(),
             not_visited_months=self.not_visited.currentData(),
