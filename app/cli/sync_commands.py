@@ -45,6 +45,9 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--entity", default="enterprises", choices=["enterprises", "visits", "organisations",
                                                                "admissions", "targets"])
 
+    s = sub.add_parser("duplicates", help="doanh nghiệp nghi trùng (cùng mã số thuế, hai mã ID) và gộp chúng")
+    s.add_argument("--merge", nargs=2, metavar=("ID_GIỮ", "ID_BỎ"), help="giữ ID_GIỮ, gộp ID_BỎ vào rồi xóa ID_BỎ")
+
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
     s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
     s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
@@ -270,4 +273,23 @@ def _provenance(args: argparse.Namespace) -> int:
         relay = f"; chuyển tiếp qua: {' → '.join(r['relayed_by'])}" if r["relayed_by"] else ""
         _out(f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "
              f"nhập trên máy {r['captured_by']}{relay}")
+    return 0
+
+
+@command("duplicates")
+@_sync_errors
+def _duplicates(args: argparse.Namespace) -> int:
+    from app.sync import duplicates as D
+
+    with _store(args) as store:
+        if args.merge:
+            keep, drop = args.merge
+            moved = D.merge_pair(store, keep, drop)
+            _out(f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
+                 f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}.")
+            return 0
+        found = D.candidates(store)
+        for c in found:
+            _out(f"MST {c.tax_code}: {c.id_a} «{c.name_a}» / {c.id_b} «{c.name_b}»")
+        _out(f"({len(found)} cặp nghi trùng chưa xử lý)")
     return 0

@@ -170,3 +170,34 @@ def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir
     with Store.in_dir(data_dir) as s:
         assert s.get(Enterprise, e.id).workforce_total == 55
         assert B.open_conflicts(s) == []
+
+
+def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
+    from app.sync import duplicates as D
+
+    with Store.in_dir(data_dir) as s:
+        existing = s._rows("SELECT id, tax_code FROM enterprises WHERE deleted = 0 ORDER BY id LIMIT 1")[0]
+    laptop = office["laptop"]
+    twin = Enterprise(name="Cty trùng mã số thuế", tax_code=existing["tax_code"], ward_code="00070")
+    with laptop.store.write() as w:
+        w.create(twin)
+    with Store.in_dir(data_dir) as s:
+        assert B.import_file(s, R.load_keys(s), laptop.export(office["stick"])).report.duplicates == 1
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.conflicts")
+        page = window._sync_conflicts
+        qtbot.waitUntil(lambda: page.dup_table.rowCount() == 1, timeout=10000)
+        assert page.dup_table.item(0, 0).text() == existing["tax_code"]
+        assert not page.merge_a.isEnabled()
+        page.dup_table.selectRow(0)
+        assert page.merge_a.isEnabled()
+        keep_side = "a" if page.duplicates[0].id_a == existing["id"] else "b"
+        (page.merge_a if keep_side == "a" else page.merge_b).click()
+        qtbot.waitUntil(lambda: page.dup_table.rowCount() == 0, timeout=10000)
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+    with Store.in_dir(data_dir) as s:
+        assert D.candidates(s) == []
+        assert s.get(Enterprise, twin.id) is None and s.get(Enterprise, existing["id"]) is not None

@@ -13,12 +13,17 @@ from app.domain.records import RECORD_TYPES
 from app.gui.sync.common import message
 from app.gui.sync.dialogs import _fill, _table
 from app.sync import bundles as B
+from app.sync import duplicates as D
 
 KINDS = {"enterprises": "Doanh nghiệp", "visits": "Lượt khảo sát", "organisations": "Tổ chức",
          "admissions": "Kết nạp", "targets": "Chỉ tiêu"}
 
 
-def _load(store: Any) -> list[dict[str, Any]]:
+def _load(store: Any) -> tuple[list[dict[str, Any]], list[D.Candidate]]:
+    return _load_conflicts(store), D.candidates(store)
+
+
+def _load_conflicts(store: Any) -> list[dict[str, Any]]:
     out = []
     for c in B.open_conflicts(store):
         ent = c["record_id"] if c["entity"] == "enterprises" else None
@@ -72,10 +77,29 @@ class ConflictsPage(QWidget):
         row.addWidget(self.keep_a)
         row.addWidget(self.keep_b)
         row.addStretch(1)
+        dup_intro = QLabel("<b>Doanh nghiệp nghi trùng</b>: cùng mã số thuế nhưng được nhập thành hai doanh nghiệp "
+                           "ở hai nơi. Gộp: các lượt khảo sát, tổ chức, kết nạp chuyển sang bản được giữ; bản kia bị "
+                           "xóa. Việc gộp cũng được gửi lên cấp trên.")
+        dup_intro.setWordWrap(True)
+        self.dup_table = _table(["Mã số thuế", "Bên trái", "Bên phải", "Phát hiện"])
+        self.dup_table.setObjectName("sync_duplicates")
+        self.dup_table.itemSelectionChanged.connect(self._update)
+        row2 = QHBoxLayout()
+        self.merge_a = QPushButton("Gộp, giữ bản bên trái")
+        self.merge_b = QPushButton("Gộp, giữ bản bên phải")
+        self.merge_a.clicked.connect(lambda: self.merge("a"))
+        self.merge_b.clicked.connect(lambda: self.merge("b"))
+        row2.addWidget(self.merge_a)
+        row2.addWidget(self.merge_b)
+        row2.addStretch(1)
         layout.addWidget(intro)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
         layout.addLayout(row)
+        layout.addWidget(dup_intro)
+        layout.addWidget(self.dup_table, 1)
+        layout.addLayout(row2)
         layout.addWidget(self.status)
+        self.duplicates: list[D.Candidate] = []
         window.sig_data_changed.connect(lambda _s: self.reload())
         self._update()
         self.reload()
@@ -83,7 +107,9 @@ class ConflictsPage(QWidget):
     def reload(self) -> None:
         self.window_.tasks.read(_load, self._fill, lambda f: self.status.setText(message(f)))
 
-    def _fill(self, conflicts: list[dict[str, Any]]) -> None:
+    def _fill(self, data: tuple[list[dict[str, Any]], list[D.Candidate]]) -> None:
+        conflicts, self.duplicates = data
+        _fill(self.dup_table, [[d.tax_code, d.name_a, d.name_b, d.found_at[:10]] for d in self.duplicates])
         self.conflicts = conflicts
         rows = []
         for c in conflicts:
@@ -94,17 +120,36 @@ class ConflictsPage(QWidget):
                          f"{_show(c['field'], a)}  ({c['who']['a']})", f"{_show(c['field'], b)}  ({c['who']['b']})",
                          "bên trái" if c["winner"] == c["change_a"] else "bên phải"])
         _fill(self.table, rows)
-        self.status.setText(f"{len(conflicts)} xung đột chưa giải quyết." if conflicts else "Không có xung đột nào.")
+        self.status.setText((f"{len(conflicts)} xung đột chưa giải quyết." if conflicts else "Không có xung đột nào.")
+                            + (f" {len(self.duplicates)} cặp nghi trùng." if self.duplicates else ""))
         self._update()
 
     def selected(self) -> dict[str, Any] | None:
         rows = self.table.selectionModel().selectedRows()
         return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
 
+    def selected_duplicate(self) -> D.Candidate | None:
+        rows = self.dup_table.selectionModel().selectedRows()
+        return self.duplicates[rows[0].row()] if rows and rows[0].row() < len(self.duplicates) else None
+
     def _update(self) -> None:
         ok = self.selected() is not None
         self.keep_a.setEnabled(ok)
         self.keep_b.setEnabled(ok)
+        dup = hasattr(self, "dup_table") and self.selected_duplicate() is not None
+        if hasattr(self, "merge_a"):
+            self.merge_a.setEnabled(dup)
+            self.merge_b.setEnabled(dup)
+
+    def merge(self, side: str) -> None:
+        d = self.selected_duplicate()
+        if d is None:
+            return
+        keep, drop = (d.id_a, d.id_b) if side == "a" else (d.id_b, d.id_a)
+        author = self.window_.profile.collaborator
+        self.window_.tasks.write(lambda store: D.merge_pair(store, keep, drop, author),
+                                 lambda _r: self.status.setText("Đã gộp hai doanh nghiệp; sẽ gửi lên với gói sau."),
+                                 lambda f: self.status.setText(message(f)))
 
     def resolve(self, side: str) -> None:
         c = self.selected()
