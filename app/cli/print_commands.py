@@ -173,22 +173,6 @@ def _print_blank(args: argparse.Namespace) -> int:
     return 0
 
 
-def own_fingerprint(store) -> str | None:
-    """This machine's active key fingerprint, from the sync tables (None if it has no keys)."""
-    import sqlite3
-
-    try:
-        from app.sync.keys import fingerprint
-    except ImportError:
-        return None
-    try:
-        row = store.conn.execute("SELECT sign_pub, enc_pub FROM sync_keys WHERE status = 'active' "
-                                 "ORDER BY created_at DESC LIMIT 1").fetchone()
-    except sqlite3.OperationalError:
-        return None
-    return fingerprint(bytes(row[0]), bytes(row[1])) if row else None
-
-
 def _print_keyform(args: argparse.Namespace) -> int:
     from app.domain import units
     from app.domain.vocab import Role
@@ -202,6 +186,8 @@ def _print_keyform(args: argparse.Namespace) -> int:
         if not fp:
             if args.laptop and args.laptop != prof.laptop_id:
                 raise CliError("In phiếu cho máy khác thì phải cho cả --fingerprint (đọc trên máy đó).")
+            from app.reports.keyform_data import own_fingerprint
+
             fp = own_fingerprint(store)
         if not fp:
             raise CliError("Máy này chưa có khóa. Hãy tạo khóa (khaosat keys init) hoặc cho --fingerprint.")

@@ -1,0 +1,325 @@
+"""In ấn: visit forms (selected enterprise, batches, blank), the report of results, Excel exports,
+the key registration form, and opening an enterprise from the code printed on a form.
+
+The work runs in ``window.tasks`` workers through ``app.printing`` and ``app.reports`` (Qt-free);
+the finished PDF or workbook is opened in the system's viewer (``QDesktopServices``), from where the
+user prints it. Files go to the ``ban-in`` folder of the data folder, each under a new name (a PDF
+still open in a viewer is locked on Windows and could not be replaced).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
+from app.gui.actions import ActionSpec
+
+OUT_FOLDER = "ban-in"
+
+
+def _open_in_viewer(path: Path) -> None:
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        raise OSError(f"Không mở được {path}: máy chưa có chương trình xem tệp này.")
+
+
+class PrintingFeature:
+    """What the printing actions share: the window, where files go and how they are opened."""
+
+    def __init__(self, window: Any, opener: Callable[[Path], None] | None = None):
+        self.window = window
+        self.opener = opener or _open_in_viewer  # tests replace it to see what would be opened
+        self.today: Callable[[], date] = date.today
+        self.last_paths: list[Path] = []
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.window.data_dir) / OUT_FOLDER
+
+    def out_path(self, stem: str, suffix: str) -> Path:
+        """A new file name in the output folder (call in a worker: it creates the folder)."""
+        from app.domain.text import fold
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        safe = "-".join(fold(stem).replace("/", " ").split())[:80] or "ban-in"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.out_dir / f"{safe}-{stamp}{suffix}"
+        n = 2
+        while path.exists():
+            path = self.out_dir / f"{safe}-{stamp}-{n}{suffix}"
+            n += 1
+        return path
+
+    def done(self, paths: Path | list[Path], message: str = "") -> None:
+        paths = paths if isinstance(paths, list) else [paths]
+        self.last_paths = paths
+        for p in paths:
+            try:
+                self.opener(p)
+            except OSError as exc:
+                self.window.show_error("Không mở được tệp", f"{exc}\nTệp đã ghi ở: {p}")
+                return
+        self.window.show_status(message or f"Đã ghi {', '.join(p.name for p in paths)} (thư mục {self.out_dir}).")
+
+    def failed(self, title: str) -> Callable[[Any], None]:
+        def show(failure: Any) -> None:
+            from app.gui.tasks import Cancelled
+
+            exc = getattr(failure, "exception", failure)
+            if isinstance(exc, Cancelled):
+                self.window.show_status("Đã hủy; không ghi tệp nào.")
+                return
+            self.window.show_error(title, message(exc))
+        return show
+
+
+def message(exc: BaseException) -> str:
+    """A Vietnamese message for what went wrong in a printing task."""
+    from app.printing.files import OutputError
+    from app.printing.fonts import FontError
+    from app.printing.qr import FormCodeError
+    from app.reports.forms import SelectionError
+    from app.reports.keyform_data import NoKeyError
+    from app.reports.results import ReportError
+    from app.reports.settings import SettingsError
+
+    if isinstance(exc, (OutputError, FontError, FormCodeError, SelectionError, ReportError, SettingsError,
+                        NoKeyError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})"
+    return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
+
+
+def feature(window: Any) -> PrintingFeature:
+    return window.printing
+
+
+# --- the actions --------------------------------------------------------------------------------
+
+def print_selected(window: Any) -> None:
+    from app.printing.visit_form import render_visit_forms, unit_title_for
+    from app.reports.forms import load_forms
+
+    f = feature(window)
+    eid = window.selected_enterprise_id()
+    if eid is None:
+        window.show_status("Hãy chọn một doanh nghiệp trong danh sách.")
+        return
+    unit_title = unit_title_for(window.profile.unit_code)
+    today = f.today()
+
+    def work(store):
+        forms = load_forms(store, [eid])
+        if not forms:
+            from app.reports.forms import SelectionError
+
+            raise SelectionError("Doanh nghiệp này không còn (đã bị xóa).")
+        path = f.out_path(f"phieu-khao-sat {forms[0].enterprise.tax_code}", ".pdf")
+        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today)
+        return path
+
+    window.tasks.read(work, lambda p: f.done(p, f"Đã in phiếu khảo sát: {p.name}"),
+                      f.failed("Không in được phiếu khảo sát"))
+
+
+def print_batch(window: Any):
+    from app.gui.printing.dialogs import BatchDialog
+
+    dialog = BatchDialog(window, feature(window))
+    window._printing_dialog = dialog  # kept alive while open; tests reach it here
+    dialog.open()
+    return dialog
+
+
+def run_batch(window: Any, selection: Any) -> None:
+    """Print the forms of every enterprise matching ``selection`` (a FormSelection), with progress."""
+    from app.printing.visit_form import render_visit_forms, unit_title_for
+    from app.reports.forms import SelectionError, load_forms, select_enterprises
+
+    f = feature(window)
+    unit_title = unit_title_for(selection.unit_code)
+    today = f.today()
+
+    def work(store, ctx):
+        ids = select_enterprises(store, selection)
+        if not ids:
+            raise SelectionError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
+        ctx.progress(0, len(ids), f"Đang đọc {len(ids)} doanh nghiệp…")
+        forms = load_forms(store, ids)
+        path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
+
+        def progress(done: int, total: int) -> None:
+            ctx.check()
+            ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
+
+        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, progress=progress)
+        return path, len(forms)
+
+    window.tasks.run_with_progress(
+        window, "Đang in phiếu khảo sát…", work,
+        lambda r: f.done(r[0], f"Đã in {r[1]} phiếu khảo sát vào {r[0].name}."),
+        f.failed("Không in được phiếu khảo sát"), write=False)
+
+
+def print_blank(window: Any) -> None:
+    from app.printing.visit_form import render_visit_forms, unit_title_for
+
+    f = feature(window)
+    unit_title = unit_title_for(window.profile.unit_code)
+    today = f.today()
+
+    def work():
+        path = f.out_path("phieu-khao-sat-trong", ".pdf")
+        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today)
+        return path
+
+    window.tasks.call(work, lambda p: f.done(p, f"Đã in phiếu trống: {p.name}"),
+                      f.failed("Không in được phiếu trống"))
+
+
+def open_report(window: Any):
+    from app.gui.printing.dialogs import ReportDialog
+
+    dialog = ReportDialog(window, feature(window))
+    window._printing_dialog = dialog
+    dialog.open()
+    return dialog
+
+
+def run_report(window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: bool, number: str | None) -> None:
+    from app.printing.report_pdf import render_report
+    from app.reports.excel import export_report
+    from app.reports.results import report_for
+
+    f = feature(window)
+    today = f.today()
+
+    def work(store):
+        report, settings = report_for(store, unit_code, period)
+        stem = f"bao-cao {unit_code} {period.start.year}"
+        paths = []
+        if pdf:
+            paths.append(f.out_path(stem, ".pdf"))
+            render_report(paths[-1], report, settings, number=number, on=today)
+        if xlsx:
+            paths.append(f.out_path(stem, ".xlsx"))
+            export_report(paths[-1], report)
+        return paths, report
+
+    def done(result):
+        paths, report = result
+        f.done(paths, f"Báo cáo {report.period.label} của {report.unit_name}: "
+                      f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.")
+
+    window.tasks.read(work, done, f.failed("Không lập được báo cáo"))
+
+
+def export_enterprises(window: Any) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    f = feature(window)
+    dialog = QFileDialog(window, "Xuất danh sách doanh nghiệp ra Excel", str(Path.home()),
+                         "Tệp Excel (*.xlsx)")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix("xlsx")
+    dialog.selectFile(f"danh-sach-doanh-nghiep-{f.today():%Y%m%d}.xlsx")
+    dialog.fileSelected.connect(lambda path: run_enterprise_export(window, Path(path)))
+    window._printing_dialog = dialog
+    dialog.open()
+
+
+def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None) -> None:
+    from app.domain.vnformat import format_int
+    from app.reports.excel import export_enterprises as export
+
+    f = feature(window)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    window.tasks.read(lambda store: (export(path, store, unit_code), path),
+                      lambda r: f.done(r[1], f"Đã xuất {format_int(r[0])} doanh nghiệp vào {r[1]}."),
+                      f.failed("Không xuất được danh sách"))
+
+
+def print_key_form(window: Any) -> None:
+    from app.printing.keyform import render_key_form
+    from app.reports.keyform_data import this_machine
+
+    f = feature(window)
+    today = f.today()
+
+    def work(store):
+        data = this_machine(store, on=today)
+        path = f.out_path(f"phieu-dang-ky-khoa {data.laptop_id}", ".pdf")
+        render_key_form(path, data)
+        return path
+
+    window.tasks.read(work, lambda p: f.done(p, f"Đã in phiếu đăng ký khóa: {p.name}"),
+                      f.failed("Không in được phiếu đăng ký khóa"))
+
+
+def open_by_code(window: Any):
+    """Type or scan the code of a printed form: the enterprise opens."""
+    from PySide6.QtWidgets import QInputDialog
+
+    dialog = QInputDialog(window)
+    dialog.setObjectName("form_code_dialog")
+    dialog.setWindowTitle("Mở doanh nghiệp theo mã phiếu")
+    dialog.setLabelText("Quét mã QR trên phiếu khảo sát, hoặc gõ mã in ở chân phiếu\n"
+                        "(dạng KHAOSAT:F1:…), rồi nhấn Enter:")
+    dialog.textValueSelected.connect(lambda text: go_to_code(window, text))
+    window._printing_dialog = dialog
+    dialog.open()
+    return dialog
+
+
+def go_to_code(window: Any, text: str) -> None:
+    from app.printing.qr import FormCodeError, parse_form_code
+    from app.reports.forms import resolve_enterprise
+
+    try:
+        code = parse_form_code(text)
+    except FormCodeError as exc:
+        window.show_error("Mã phiếu không đúng", str(exc))
+        return
+    if code.kind != "visit":
+        window.show_error("Không phải phiếu khảo sát",
+                          f"Đây là mã phiếu đăng ký khóa của máy {code.laptop_id} (dấu vân tay {code.fingerprint}). "
+                          "Hãy đối chiếu nó trong menu Đồng bộ › Khóa và máy đã đăng ký.")
+        return
+
+    def found(e: Any) -> None:
+        window.open_enterprise(e.id)
+        window.show_status(f"Đã mở {e.name} ({e.tax_code}) theo mã phiếu.")
+
+    window.tasks.read(lambda store: resolve_enterprise(store, text), found,
+                      feature(window).failed("Không tìm thấy doanh nghiệp"))
+
+
+def _has_selection(window: Any) -> bool:
+    return window.selected_enterprise_id() is not None
+
+
+def register(window: Any) -> None:
+    window.printing = PrintingFeature(window)
+    a = window.actions
+    a.add_menu("printing", "&In ấn")
+    a.add(ActionSpec("print.form", "In &phiếu khảo sát doanh nghiệp đang chọn", print_selected, "printing",
+                     "Ctrl+P", "Phiếu khảo sát điền sẵn thông tin đã có, mở bằng trình xem PDF để in",
+                     toolbar=True, enabled=_has_selection))
+    a.add(ActionSpec("print.batch", "In phiếu cho &nhiều doanh nghiệp…", print_batch, "printing", "Ctrl+Shift+P",
+                     "Chưa khảo sát trong mấy tháng, hoặc hẹn khảo sát trong tuần: một tệp PDF, có số trang"))
+    a.add(ActionSpec("print.blank", "In phiếu &trống", print_blank, "printing", None,
+                     "Phiếu khảo sát chưa điền, cho doanh nghiệp chưa có trong danh sách"))
+    a.add(ActionSpec("print.code", "&Mở doanh nghiệp theo mã phiếu…", open_by_code, "printing", "Ctrl+G",
+                     "Quét hoặc gõ mã trên phiếu khảo sát đã in để mở đúng doanh nghiệp", section=1))
+    a.add(ActionSpec("print.report", "&Báo cáo kết quả so với chỉ tiêu…", open_report, "printing", None,
+                     "Báo cáo theo thể thức văn bản (PDF) và bảng Excel", section=2))
+    a.add(ActionSpec("print.enterprises_xlsx", "Xuất danh sách doanh nghiệp ra &Excel…", export_enterprises,
+                     "printing", None, "Mọi doanh nghiệp, một dòng mỗi doanh nghiệp", section=2))
+    a.add(ActionSpec("print.keyform", "In phiếu đăng ký &khóa máy", print_key_form, "printing", None,
+                     "Dấu vân tay khóa của máy này bằng số lớn và mã QR, để đăng ký với cơ quan tiếp nhận",
+                     section=3))

@@ -1,0 +1,182 @@
+"""The dialogs of the printing feature: they gather choices; the work runs in workers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from app.domain import units
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+class BatchDialog(QDialog):
+    """Which enterprises get a form: not visited for N months, or an appointment in a date range."""
+
+    def __init__(self, window: Any, feature: Any):
+        super().__init__(window)
+        from app.reports.forms import week_of
+
+        self.window = window
+        self.setObjectName("print_batch_dialog")
+        self.setWindowTitle("In phiếu khảo sát cho nhiều doanh nghiệp")
+        today = feature.today()
+        monday, sunday = week_of(today)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("In một tệp PDF, mỗi doanh nghiệp một trang, theo thứ tự địa chỉ:"))
+        self.group = QButtonGroup(self)
+        self.not_visited = QRadioButton("Doanh nghiệp &chưa được khảo sát trong")
+        self.months = QSpinBox()
+        self.months.setRange(1, 120)
+        self.months.setValue(6)
+        self.months.setSuffix(" tháng gần đây")
+        row = QHBoxLayout()
+        row.addWidget(self.not_visited)
+        row.addWidget(self.months)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.planned = QRadioButton("Doanh nghiệp có &hẹn khảo sát từ ngày")
+        self.start = QDateEdit(_qdate(monday))
+        self.end = QDateEdit(_qdate(sunday))
+        for w in (self.start, self.end):
+            w.setDisplayFormat("dd/MM/yyyy")
+            w.setCalendarPopup(True)
+        row = QHBoxLayout()
+        row.addWidget(self.planned)
+        row.addWidget(self.start)
+        row.addWidget(QLabel("đến ngày"))
+        row.addWidget(self.end)
+        row.addStretch(1)
+        layout.addLayout(row)
+        for b in (self.not_visited, self.planned):
+            self.group.addButton(b)
+        self.not_visited.setChecked(True)
+        self.inactive = QCheckBox("In cả doanh nghiệp đã giải thể hoặc đã chuyển đi")
+        layout.addWidget(self.inactive)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&In")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.today = today
+
+    def selection(self):
+        from app.reports.forms import FormSelection
+
+        unit = self.window.profile.unit_code
+        if self.not_visited.isChecked():
+            return FormSelection(unit_code=unit, not_visited_months=self.months.value(),
+                                 include_inactive=self.inactive.isChecked(), today=self.today)
+        return FormSelection(unit_code=unit, planned_from=_pydate(self.start.date()),
+                             planned_to=_pydate(self.end.date()), include_inactive=self.inactive.isChecked(),
+                             today=self.today)
+
+    def accept(self) -> None:
+        from app.gui.printing import run_batch
+
+        if self.planned.isChecked() and self.start.date() > self.end.date():
+            self.window.show_error("Khoảng ngày không đúng", "Ngày bắt đầu phải trước ngày kết thúc.")
+            return
+        selection = self.selection()
+        super().accept()
+        run_batch(self.window, selection)
+
+
+PERIODS = [
+    ("year", "Cả năm"),
+    ("h1", "6 tháng đầu năm"),
+    ("m9", "9 tháng đầu năm"),
+    ("q1", "Quý I"), ("q2", "Quý II"), ("q3", "Quý III"), ("q4", "Quý IV"),
+]
+
+
+def period_of(year: int, key: str):
+    from app.reports.results import Period
+
+    ends = {"year": (1, 12), "h1": (1, 6), "m9": (1, 9), "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12)}
+    first, last = ends[key]
+    import calendar
+
+    return Period(date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
+
+
+class ReportDialog(QDialog):
+    """Year and period, unit (this machine's, or a ward of its province for a province office), files."""
+
+    def __init__(self, window: Any, feature: Any):
+        super().__init__(window)
+        self.window = window
+        self.setObjectName("print_report_dialog")
+        self.setWindowTitle("Báo cáo kết quả so với chỉ tiêu")
+        today = feature.today()
+        form = QFormLayout(self)
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(today.year)
+        form.addRow("&Năm:", self.year)
+        self.period = QComboBox()
+        for key, label in PERIODS:
+            self.period.addItem(label, key)
+        form.addRow("&Kỳ báo cáo:", self.period)
+        self.unit = QComboBox()
+        own = window.profile.unit_code
+        u = units.unit(own)
+        if u is not None:
+            self.unit.addItem(f"{u.name} ({u.code})", u.code)
+            if u.is_province:
+                for w in units.wards(u.code):
+                    self.unit.addItem(f"{w.name} ({w.code})", w.code)
+        form.addRow("Đơn &vị:", self.unit)
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("để trống cho văn thư ghi")
+        form.addRow("&Số văn bản:", self.number)
+        self.pdf = QCheckBox("Văn bản PDF (mở để in)")
+        self.pdf.setChecked(True)
+        self.xlsx = QCheckBox("Bảng Excel")
+        form.addRow("Tệp:", self.pdf)
+        form.addRow("", self.xlsx)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lập báo cáo")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def accept(self) -> None:
+        from app.gui.printing import run_report
+
+        if not (self.pdf.isChecked() or self.xlsx.isChecked()):
+            self.window.show_error("Chưa chọn tệp", "Hãy chọn văn bản PDF, bảng Excel, hoặc cả hai.")
+            return
+        unit = self.unit.currentData()
+        if not unit:
+            self.window.show_error("Chưa có đơn vị", "Máy chưa thiết lập đơn vị (menu Công cụ › Thiết lập máy).")
+            return
+        period = period_of(self.year.value(), self.period.currentData())
+        number = self.number.text().strip() or None
+        super().accept()
+        run_report(self.window, unit, period, pdf=self.pdf.isChecked(), xlsx=self.xlsx.isChecked(), number=number)

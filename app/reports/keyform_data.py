@@ -1,0 +1,48 @@
+"""This machine's key registration form values: laptop id, unit, user and active key fingerprint.
+
+The fingerprint is computed from the public keys kept in ``sync_keys`` (no passphrase needed) with
+the sync feature's own ``app.sync.keys.fingerprint``; without keys (or without the sync feature)
+there is none and the caller must be given one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from app.domain import units
+from app.domain.vocab import Role
+from app.printing.keyform import KeyFormData
+from app.storage.store import Store
+
+
+class NoKeyError(ValueError):
+    """This machine has no keys yet (Vietnamese message)."""
+
+
+def own_fingerprint(store: Store) -> str | None:
+    """This machine's active key fingerprint (None if it has no keys)."""
+    try:
+        from app.sync.keys import fingerprint
+    except ImportError:
+        return None
+    try:
+        row = store.conn.execute("SELECT sign_pub, enc_pub FROM sync_keys WHERE status = 'active' "
+                                 "ORDER BY created_at DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return fingerprint(bytes(row[0]), bytes(row[1])) if row else None
+
+
+def this_machine(store: Store, *, office: str = "", officer: str = "", on: date | None = None) -> KeyFormData:
+    prof = store.profile()
+    fp = own_fingerprint(store)
+    if not fp:
+        raise NoKeyError("Máy này chưa có khóa. Hãy tạo khóa (menu Đồng bộ hoặc lệnh khaosat keys init) "
+                         "rồi in phiếu đăng ký.")
+    u = units.unit(prof.unit_code)
+    role = Role.parse(prof.role) if prof.role else None
+    return KeyFormData(laptop_id=prof.laptop_id, fingerprint=fp, unit_name=u.name if u else "",
+                       unit_code=prof.unit_code or "", collaborator=prof.collaborator or "", office=office,
+                       officer=officer, role=role.label if role else "", on=on or date.today(),
+                       place=u.short_name if u else "")

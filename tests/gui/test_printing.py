@@ -1,0 +1,137 @@
+"""The In ấn menu: print the selected enterprise's form, a batch with progress, the report, the
+Excel list, the key form; open an enterprise from a form's code. Real window, real files; the
+system viewer is replaced by a list of what would have been opened."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from app.printing import qr
+from app.reports.forms import FormSelection, select_enterprises
+from app.storage import Store
+from tests.conftest import TEST_TODAY, TEST_WARD
+from tests.gui.conftest import close_window, open_window, wait_idle
+from tests.printing.pdftools import page_count, pdftotext, qr_codes
+
+
+def _window(qtbot, data_dir):
+    window = open_window(qtbot, data_dir, load_features=True)
+    assert window.feature_results.get("app.gui.printing") is None, window.feature_results
+    opened: list = []
+    window.printing.opener = opened.append
+    window.printing.today = lambda: TEST_TODAY
+    return window, opened
+
+
+def _enterprises(data_dir, n=2):
+    with Store.in_dir(data_dir) as s:
+        return s._rows("SELECT id, name, tax_code FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT ?", (n,))
+
+
+def _error_box(qtbot, window) -> str:
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "error_box") is not None, timeout=10000)
+    box = window.findChild(QMessageBox, "error_box")
+    text = box.text()
+    box.close()
+    box.setObjectName("closed")
+    return text
+
+
+def test_print_the_selected_form_and_open_an_enterprise_by_its_code(qtbot, data_dir, tmp_path):
+    window, opened = _window(qtbot, data_dir)
+    try:
+        first, second = _enterprises(data_dir)
+        assert not window.actions.action("print.form").isEnabled() or window.selected_enterprise_id()
+        window.open_enterprise(first["id"])
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == first["id"], timeout=10000)
+        window.actions.update_states()
+        assert window.actions.action("print.form").isEnabled()
+        window.actions.trigger("print.form")
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+        path = opened[0]
+        assert path.parent == data_dir / "ban-in" and path.suffix == ".pdf"
+        assert first["name"] in pdftotext(path)
+        code = qr.visit_form_code(first["id"], first["tax_code"])
+        assert qr_codes(path, tmp=tmp_path) == [code]
+
+        window.open_enterprise(second["id"])
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == second["id"], timeout=10000)
+        window.actions.trigger("print.code")
+        dialog = window._printing_dialog
+        dialog.setTextValue(f"  {code.lower()} ")  # as a scanner or a person might type it
+        dialog.accept()
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == first["id"], timeout=10000)
+
+        window.actions.trigger("print.code")
+        window._printing_dialog.setTextValue("KHAOSAT:F1:12345")
+        window._printing_dialog.accept()
+        assert "không đúng dạng" in _error_box(qtbot, window)
+        assert window.selected_enterprise_id() == first["id"]
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
+    window, opened = _window(qtbot, data_dir)
+    try:
+        window.actions.trigger("print.batch")
+        dialog = window._printing_dialog
+        dialog.months.setValue(6)
+        dialog.accept()
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
+        with Store.in_dir(data_dir) as s:
+            expected = select_enterprises(s, FormSelection(unit_code=TEST_WARD, not_visited_months=6,
+                                                           today=TEST_TODAY))
+        assert page_count(opened[0]) == len(expected) > 0
+        assert f"Trang {len(expected)}/{len(expected)}" in pdftotext(opened[0], len(expected), len(expected))
+
+        window.actions.trigger("print.batch")
+        dialog = window._printing_dialog
+        dialog.planned.setChecked(True)
+        dialog.start.setDate(dialog.start.date().addYears(5))
+        dialog.end.setDate(dialog.end.date().addYears(5))
+        dialog.accept()
+        assert "Không có doanh nghiệp nào" in _error_box(qtbot, window)
+
+        window.actions.trigger("print.blank")
+        qtbot.waitUntil(lambda: len(opened) == 2, timeout=20000)
+        assert "Phiếu trống" in pdftotext(opened[1])
+
+        window.actions.trigger("print.report")
+        dialog = window._printing_dialog
+        dialog.year.setValue(2025)
+        dialog.xlsx.setChecked(True)
+        dialog.number.setText("7")
+        dialog.accept()
+        qtbot.waitUntil(lambda: len(opened) == 4, timeout=30000)
+        pdf, xlsx = opened[2], opened[3]
+        text = " ".join(pdftotext(pdf).split())
+        assert "Số 7-BC/ĐU" in text and "năm 2025" in text and xlsx.suffix == ".xlsx"
+
+        from app.gui.printing import run_enterprise_export
+
+        run_enterprise_export(window, tmp_path / "ds")
+        qtbot.waitUntil(lambda: len(opened) == 5, timeout=30000)
+        assert opened[4] == tmp_path / "ds.xlsx" and opened[4].stat().st_size > 0
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+def test_key_form_needs_keys_then_prints_the_fingerprint(qtbot, data_dir, tmp_path):
+    from app.sync import registry as R
+
+    window, opened = _window(qtbot, data_dir)
+    try:
+        window.actions.trigger("print.keyform")
+        assert "chưa có khóa" in _error_box(qtbot, window)
+        with Store.in_dir(data_dir) as s:
+            ident = R.ensure_keys(s, data_dir=data_dir)
+        window.actions.trigger("print.keyform")
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+        (code,) = qr_codes(opened[0], tmp=tmp_path)
+        assert qr.parse_form_code(code).fingerprint == ident.current.fingerprint
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
