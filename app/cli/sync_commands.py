@@ -78,6 +78,16 @@ def _passphrase(confirm: bool = False) -> str | None:
     return first or None
 
 
+def new_key_passphrase(data_dir: str | None) -> str | None:
+    """For ``khaosat init``: the passphrase for keys about to be made (none asked if they exist)."""
+    from app.paths import data_dir as resolve
+    from app.sync import keys as K
+
+    if K.key_path(resolve(data_dir)).exists():
+        return None
+    return _passphrase(confirm=True)
+
+
 def _sync_errors(fn):
     def wrapped(args):
         from app.sync.errors import SyncError
