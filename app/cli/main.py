@@ -160,13 +160,13 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _init_keys(args: argparse.Namespace) -> None:
-    """Signing and encryption keys for bundles (app/sync), made once; passphrase from KHAOSAT_PASSPHRASE."""
-    import os
-
+    """Signing and encryption keys for bundles (app/sync), made once; the passphrase is asked at a terminal
+    (or taken from KHAOSAT_PASSPHRASE)."""
+    from app.cli.sync_commands import new_key_passphrase
     from app.sync.registry import ensure_keys
 
     with _open_store(args) as store:
-        ident = ensure_keys(store, os.environ.get("KHAOSAT_PASSPHRASE") or None)
+        ident = ensure_keys(store, new_key_passphrase(args.data_dir))
     if ident is not None:
         _print(f"Đã tạo khóa của máy. Dấu vân tay: {ident.current.fingerprint}")
 
