@@ -400,6 +400,12 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
     finally:
         if big:
             store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    if result.report.max_hlc:
+        ahead = int(result.report.max_hlc[:15]) / 1000 - datetime.now(timezone.utc).timestamp()
+        if ahead > 86_400:
+            result.warnings.append(
+                f"Đồng hồ của máy gửi chạy nhanh khoảng {ahead / 86_400:.0f} ngày: sửa đổi của máy đó sẽ được coi là mới "
+                "hơn mọi sửa đổi khác cho đến lúc ấy. Hãy chỉnh lại ngày giờ trên máy đó.")
     if result.report.pending:
         result.warnings.append(f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến).")
     if write_receipt:

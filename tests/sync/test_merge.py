@@ -292,3 +292,14 @@ def test_a_person_merges_duplicates_and_the_merge_travels_upward(net):
     assert D.candidates(net.province.store) == []
     assert [x.id for x in net.province.store.children(Visit, a.id)] == [v.id]
     assert net.province.store.get(Enterprise, b.id) is None
+
+
+def test_a_laptop_clock_far_ahead_is_reported(net):
+    from app.storage.clock import HybridClock
+
+    year_ahead = HybridClock(net.l1.id, wall=lambda: time.time() + 365 * 86400).now()
+    with net.l1.store.transaction():
+        net.l1.store._set_meta("hlc_last", str(year_ahead))
+    enterprise(net.l1)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    assert any("chạy nhanh khoảng 365 ngày" in w for w in r.warnings)
