@@ -36,6 +36,10 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     assert qr_codes(out / "lai.pdf", tmp=tmp_path) == [code]
 
+    r = run_cli("print", "form", "--planned-week", "20/11/2025", "--today", "20/11/2025",
+                "--out", str(out / "tuan.pdf"), data_dir=data)
+    assert (r.returncode == 0 and page_count(out / "tuan.pdf") > 0) or "Không có doanh nghiệp nào" in r.stderr
+
     r = run_cli("print", "blank", "--copies", "3", "--out", str(out / "trong.pdf"), data_dir=data)
     assert r.returncode == 0 and page_count(out / "trong.pdf") == 3
 

@@ -270,6 +270,8 @@ def open_by_code(window: Any):
     dialog.setWindowTitle("Mở doanh nghiệp theo mã phiếu")
     dialog.setLabelText("Quét mã QR trên phiếu khảo sát, hoặc gõ mã in ở chân phiếu\n"
                         "(dạng KHAOSAT:F1:…), rồi nhấn Enter:")
+    dialog.setOkButtonText("&Mở")
+    dialog.setCancelButtonText("Đó&ng")
     dialog.textValueSelected.connect(lambda text: go_to_code(window, text))
     window._printing_dialog = dialog
     dialog.open()
