@@ -38,7 +38,18 @@ def test_print_report_excel_end_to_end(tmp_path):
 
     r = run_cli("print", "form", "--planned-week", "20/11/2025", "--today", "20/11/2025",
                 "--out", str(out / "tuan.pdf"), data_dir=data)
-    assert (r.returncode == 0 and page_count(out / "tuan.pdf") > 0) or "Không có doanh nghiệp nào" in r.stderr
+    from datetime import date
+
+    from app.reports.forms import FormSelection, select_enterprises
+    from app.storage import Store
+
+    with Store.in_dir(data) as s:
+        week = select_enterprises(s, FormSelection(unit_code="00070", planned_from=date(2025, 11, 17),
+                                                   planned_to=date(2025, 11, 23)))
+    if week:
+        assert r.returncode == 0 and page_count(out / "tuan.pdf") == len(week), r.stderr
+    else:
+        assert r.returncode == 1 and "Không có doanh nghiệp nào" in r.stderr
 
     r = run_cli("print", "blank", "--copies", "3", "--out", str(out / "trong.pdf"), data_dir=data)
     assert r.returncode == 0 and page_count(out / "trong.pdf") == 3
