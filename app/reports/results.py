@@ -256,7 +256,8 @@ def _target_rows(store: Store, unit_codes: list[str], year: int) -> dict[tuple[s
         "WHERE t2.deleted = 0 AND t2.year = t.year AND t2.unit_code = t.unit_code AND t2.kind = t.kind "
         "AND t2.metric = t.metric)", [year, *unit_codes]).fetchall()
     for _unit, kind, metric, value in rows:
-        out[(kind, metric)] = out.get((kind, metric), 0) + value
+        if value:  # a target of 0 means nothing was asked: shown as "không giao chỉ tiêu"
+            out[(kind, metric)] = out.get((kind, metric), 0) + value
     return out
 
 

@@ -135,6 +135,10 @@ def test_province_targets_sum_the_wards_unless_it_has_its_own(store):
     with store.write("test") as w:
         w.save(t)
     assert compute(store, "01", Period.year(2024)).kind(OrgKind.UNION).founded.target == 25
+    with store.write("test") as w:
+        w.create(Target(unit_code=TEST_WARD, year=2024, kind=OrgKind.YOUTH, metric=TargetMetric.MEMBERS, value=0))
+    youth = compute(store, TEST_WARD, Period.year(2024)).kind(OrgKind.YOUTH).admitted
+    assert youth.target is None and youth.verdict == "Không giao chỉ tiêu" and youth.short == ""
 
 
 @pytest.mark.parametrize("year", [2023, 2024, 2025])
