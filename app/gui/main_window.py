@@ -225,6 +225,5 @@ class MainWindow(QMainWindow):
         if not self.forms.confirm_close_all():
             event.ignore()
             return
-        self.tasks.cancel_all()
-        self.tasks.wait(15000)
+        self.tasks.shutdown(15000)
         event.accept()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -75,56 +75,97 @@ def apply_setup(store: Any, choice: SetupChoice, ctx: Any = None, today: date | 
     return out
 
 
+class _EnterTo(QObject):
+    """Enter in a search box moves to ``target`` (instead of pressing the wizard's Next button)."""
+
+    def __init__(self, target: Any, parent: Any):
+        super().__init__(parent)
+        self.target = target
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.target.setFocus()
+            return True
+        return False
+
+
 class UnitPage(QWizardPage):
+    """Province, then ward: each searched as you type, with or without diacritics ("ha noi", "hoan kiem")."""
+
     def __init__(self, profile: Any):
         super().__init__()
         self.setTitle("Đơn vị của máy này")
-        self.setSubTitle("Chọn tỉnh, thành phố rồi tìm phường, xã (gõ có dấu hoặc không dấu, ví dụ «hoan kiem»).")
-        self.province = QComboBox(self)
-        self.province.setObjectName("wizard_province")
-        self.province.setEditable(True)
-        self.province.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for p in units.provinces():
-            self.province.addItem(p.name, p.code)
-        self.province.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        self.province.completer().setCompletionMode(self.province.completer().CompletionMode.PopupCompletion)
+        self.setSubTitle("Gõ tên tỉnh, thành phố rồi tên phường, xã (có dấu hoặc không dấu, ví dụ «ha noi», "
+                         "«hoan kiem»); Enter để chuyển sang ô tiếp theo.")
+        self.province_search = QLineEdit(self)
+        self.province_search.setObjectName("wizard_province_search")
+        self.province_search.setPlaceholderText("Tên tỉnh, thành phố")
+        self.provinces = QListWidget(self)
+        self.provinces.setObjectName("wizard_provinces")
+        self.provinces.setMaximumHeight(110)
         self.search = QLineEdit(self)
         self.search.setObjectName("wizard_ward_search")
         self.search.setPlaceholderText("Tên phường, xã")
         self.wards = QListWidget(self)
         self.wards.setObjectName("wizard_wards")
-        self.province.currentIndexChanged.connect(self._fill)
+        self.province_search.textChanged.connect(self._fill_provinces)
+        self.province_search.installEventFilter(_EnterTo(self.search, self))
+        self.provinces.currentItemChanged.connect(lambda *_a: self._fill())
         self.search.textChanged.connect(self._fill)
-        self.search.returnPressed.connect(lambda: self.wards.setFocus())
+        self.search.installEventFilter(_EnterTo(self.wards, self))
         self.wards.currentItemChanged.connect(lambda *_a: self.completeChanged.emit())
         form = QFormLayout()
-        form.addRow("&Tỉnh, thành phố:", self.province)
+        form.addRow("Tìm &tỉnh, thành phố:", self.province_search)
+        form.addRow("", self.provinces)
         form.addRow("Tìm &phường, xã:", self.search)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.wards, 1)
+        self._fill_provinces()
         if profile.unit_code:
-            pcode = units.province_of(profile.unit_code)
-            self.province.setCurrentIndex(max(self.province.findData(pcode), 0))
-        self._fill()
-        if profile.unit_code and units.ward(profile.unit_code):
-            self.select_ward(profile.unit_code)
+            self.select_province(units.province_of(profile.unit_code) or "")
+            if units.ward(profile.unit_code):
+                self.select_ward(profile.unit_code)
+
+    def _fill_provinces(self, *_a: object) -> None:
+        text = self.province_search.text().strip()
+        found = [u for u in units.find(text, limit=100) if u.is_province] if text else units.provinces()
+        self.provinces.blockSignals(True)
+        self.provinces.clear()
+        for u in found:
+            item = QListWidgetItem(u.name)
+            item.setData(Qt.ItemDataRole.UserRole, u.code)
+            self.provinces.addItem(item)
+        self.provinces.blockSignals(False)
+        if self.provinces.count():
+            self.provinces.setCurrentRow(0)
+        else:
+            self._fill()
+
+    def select_province(self, code: str) -> None:
+        for i in range(self.provinces.count()):
+            if self.provinces.item(i).data(Qt.ItemDataRole.UserRole) == code:
+                self.provinces.setCurrentRow(i)
+                return
 
     def province_code(self) -> str | None:
-        return self.province.currentData()
+        item = self.provinces.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def _fill(self, *_a: object) -> None:
         pcode = self.province_code()
-        text = self.search.text().strip()
-        found = units.find(text, pcode, limit=500) if text else units.wards(pcode)
-        found = [u for u in found if not u.is_province]
         self.wards.clear()
-        for u in found:
-            item = QListWidgetItem(f"{u.name} ({u.code})")
-            item.setData(Qt.ItemDataRole.UserRole, u.code)
-            self.wards.addItem(item)
-        if self.wards.count():
-            self.wards.setCurrentRow(0)
+        if pcode is not None:
+            text = self.search.text().strip()
+            found = units.find(text, pcode, limit=500) if text else units.wards(pcode)
+            for u in found:
+                if u.is_province:
+                    continue
+                item = QListWidgetItem(f"{u.name} ({u.code})")
+                item.setData(Qt.ItemDataRole.UserRole, u.code)
+                self.wards.addItem(item)
+            if self.wards.count():
+                self.wards.setCurrentRow(0)
         self.completeChanged.emit()
 
     def select_ward(self, code: str) -> None:

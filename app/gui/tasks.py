@@ -140,6 +140,7 @@ class TaskRunner(QObject):
         self._files.setMaxThreadCount(1)  # file work (drafts, logs) in order too
         self._live: dict[int, tuple[_Signals, TaskHandle]] = {}
         self._ids = itertools.count(1)
+        self._closed = False
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -201,6 +202,12 @@ class TaskRunner(QObject):
     def active(self) -> int:
         return len(self._live)
 
+    def shutdown(self, msecs: int = 15000) -> bool:
+        """Cancel what runs, wait for it, and drop results that arrive later (their views are going)."""
+        self.cancel_all()
+        self._closed = True
+        return self.wait(msecs)
+
     def cancel_all(self) -> None:
         for _signals, handle in list(self._live.values()):
             handle.cancel()
@@ -234,6 +241,8 @@ class TaskRunner(QObject):
                 store.close()
 
         def done(value: Any) -> None:
+            if self._closed:
+                return
             if isinstance(value, _WriteResult):
                 handle.result = value.result
                 if value.summary.count:
@@ -246,6 +255,8 @@ class TaskRunner(QObject):
 
         def failed(failure: TaskFailure) -> None:
             handle.failure = failure
+            if self._closed:
+                return
             if on_error is not None:
                 on_error(failure)
             elif not isinstance(failure.exception, Cancelled):

@@ -101,8 +101,8 @@ def flush_deletes() -> None:
     from PySide6.QtCore import QCoreApplication, QEvent
 
     for _ in range(3):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         QCoreApplication.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         gc.collect()
 
 

@@ -1,0 +1,127 @@
+"""First run: the setup wizard, typed with and without diacritics; demo data; keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from app.domain.vocab import Role
+from app.gui.application import Launcher
+from app.gui.setup import sync_available
+from app.storage import Store
+from tests.gui.conftest import flush_deletes
+from tests.helpers.typing import Keyboard
+
+
+def _launch(qtbot, folder: Path) -> Launcher:
+    launcher = Launcher(folder, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(lambda: launcher.wizard is not None and launcher.wizard.isVisible(), timeout=10000)
+    launcher.wizard.activateWindow()
+    qtbot.waitUntil(lambda: launcher.wizard.isActiveWindow(), timeout=5000)
+    return launcher
+
+
+def _finish(qtbot, launcher: Launcher) -> None:
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=60000)
+    window = launcher.window
+    qtbot.waitUntil(lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000)
+    window.close()
+    window.tasks.wait(10000)
+    launcher.tasks.wait(10000)
+    for obj in (launcher.wizard, window, launcher):
+        obj.deleteLater()
+    flush_deletes()
+
+
+@pytest.mark.parametrize("province, ward", [("ha noi", "hoan kiem"), ("Hà Nội", "Hoàn Kiếm")])
+def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward):
+    folder = tmp_path / "fresh"
+    launcher = _launch(qtbot, folder)
+    wizard = launcher.wizard
+    page = wizard.unit_page
+    kb = Keyboard()
+    page.province_search.setFocus()
+    kb.type(province)
+    assert page.province_code() == "01"
+    kb.enter()  # to the ward search
+    assert Keyboard.focus() is page.search
+    kb.type(ward)
+    assert page.ward_code() == "00070"
+    assert page.wards.currentItem().text() == "Phường Hoàn Kiếm (00070)"
+    wizard.next()
+    person = wizard.person_page
+    person.name.setFocus()
+    kb.type("Nguyễn Thị Hằng")
+    person.role.setCurrentIndex(person.role.findData(Role.COLLABORATOR.value))
+    wizard.next()
+    keys = wizard.keys_page
+    assert keys.available == sync_available()
+    wizard.next()
+    demo = wizard.demo_page
+    demo.enabled.setChecked(True)
+    demo.count.setValue(25)
+    assert wizard.currentPage() is demo
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    _finish(qtbot, launcher)
+    with Store.in_dir(folder) as s:
+        profile = s.profile()
+        counts = s.counts()
+    assert (profile.unit_code, profile.collaborator, profile.role) == ("00070", "Nguyễn Thị Hằng", Role.COLLABORATOR)
+    assert counts["enterprises"] == 25
+    if sync_available():
+        assert (folder / "khaosat-keys.json").exists()
+
+
+def test_collaborator_must_choose_a_ward(qtbot, tmp_path):
+    launcher = _launch(qtbot, tmp_path / "fresh")
+    wizard = launcher.wizard
+    page = wizard.unit_page
+    page.province_search.setText("hue")
+    page.search.setText("khong co phuong nao ten the nay")
+    assert page.ward_code() is None
+    wizard.next()
+    wizard.person_page.name.setText("Lê Văn Tám")
+    wizard.person_page.role.setCurrentIndex(wizard.person_page.role.findData(Role.COLLABORATOR.value))
+    wizard.next()
+    assert wizard.currentPage() is wizard.person_page  # refused
+    assert "phải chọn một phường, xã" in wizard.person_page.error.text()
+    # a province office needs no ward
+    wizard.person_page.role.setCurrentIndex(wizard.person_page.role.findData(Role.PROVINCE_OFFICE.value))
+    wizard.next()
+    assert wizard.currentPage() is wizard.keys_page
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    _finish(qtbot, launcher)
+    with Store.in_dir(tmp_path / "fresh") as s:
+        profile = s.profile()
+    assert profile.role == Role.PROVINCE_OFFICE and profile.unit_code == "46"  # Huế
+
+
+def test_keys_page_when_sync_is_absent(qtbot, tmp_path, monkeypatch):
+    import app.gui.setup as setup
+
+    monkeypatch.setattr(setup, "sync_available", lambda: False)
+    page = setup.KeysPage(tmp_path)
+    qtbot.addWidget(page)
+    label = page.findChild(type(page.error), "wizard_keys_absent")
+    assert label is not None and "do phần «Đồng bộ dữ liệu» tạo ra" in label.text()
+    assert page.validatePage()
+
+
+def test_wizard_passphrases_must_match(qtbot, tmp_path):
+    if not sync_available():
+        pytest.skip("the sync feature (keys) is not in this build")
+    import app.gui.setup as setup
+
+    page = setup.KeysPage(tmp_path)
+    qtbot.addWidget(page)
+    page.passphrase.setText("mật khẩu 1")
+    page.repeat.setText("mật khẩu 2")
+    assert not page.validatePage()
+    assert page.error.text() == "Hai lần nhập mật khẩu không giống nhau."
+    page.repeat.setText("mật khẩu 1")
+    assert page.validatePage()
+
