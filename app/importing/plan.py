@@ -67,7 +67,7 @@ _OUTCOME_LABELS = {
     Outcome.NEW: "Thêm mới",
     Outcome.UPDATE: "Cập nhật doanh nghiệp đã có",
     Outcome.UNCHANGED: "Đã có, không thay đổi",
-    Outcome.SKIP: "Bỏ qua (trùng mã số thuế)",
+    Outcome.SKIP: "Bỏ qua, không nhập",
     Outcome.ASK: "Trùng mã số thuế, chờ quyết định",
     Outcome.SIMILAR: "Giống doanh nghiệp đã có, cần xem xét",
     Outcome.INVALID: "Có lỗi, chưa nhập",
@@ -105,6 +105,11 @@ class RowPlan:
     existing: dict[str, Any] | None = None  # the kept enterprise it matched
     changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [kept, file] (UPDATE/ASK)
     ward_from: str | None = None  # "code" | "name" | "address" | "default" | "kept"
+
+    @property
+    def undecided(self) -> Outcome:
+        """The outcome before a person's decision (ASK or SIMILAR for decided rows)."""
+        return _undecided(self)
 
     @property
     def reason(self) -> str:
@@ -252,6 +257,7 @@ class _Builder:
         # the same tax code earlier in this file
         if tax and tax in self.seen_tax:
             plan.outcome = Outcome.REPEATED
+            plan.enterprise = normalise_enterprise(Enterprise(**provided))  # shown in the preview, never written
             plan.problems.append(
                 f"Trùng mã số thuế {tax} với dòng {self.seen_tax[tax]} của tệp; dòng này chưa được nhập."
             )
@@ -263,6 +269,7 @@ class _Builder:
         if len(kept) > 1:
             plan.outcome = Outcome.SIMILAR
             plan.existing = kept[0]
+            plan.enterprise = normalise_enterprise(Enterprise(**provided))
             plan.problems.append(
                 f"Có {len(kept)} doanh nghiệp cùng mã số thuế {tax} trong dữ liệu; hãy xem và gộp chúng trước."
             )

@@ -1,0 +1,123 @@
+"""The import wizard in the real main window (offscreen): file → sheet → mapping → preview → import."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from PySide6.QtCore import Qt
+
+from app.importing import plan as pl
+from app.storage import Store
+from tests.gui.conftest import close_window, data_dir, fail_on_qt_warnings, open_window, wait_idle  # noqa: F401
+from tests.importing import builders as B
+
+pytestmark = pytest.mark.gui
+
+
+def _kept(data_dir):
+    with Store.in_dir(data_dir) as s:
+        rows = s._rows("SELECT * FROM enterprises WHERE deleted = 0 AND address IS NOT NULL ORDER BY rid LIMIT 2")
+        return rows, s.counts()["enterprises"]
+
+
+def _write(path, kept):
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "Hướng dẫn"
+    notes["A1"] = "Danh sách ở trang sau"
+    ws = wb.create_sheet("DS doanh nghiệp")
+    ws["A1"] = B.TITLE
+    ws.merge_cells("A1:F1")
+    ws.append([])
+    ws.append(["STT", "Tên DN", "Mã", "Địa chỉ trụ sở", "Tổng số LĐ", "Ghi chú"])
+    for i, (cells, _o, _r) in enumerate(B.ROWS, 1):
+        ws.append([i, cells[1], cells[2], cells[3], cells[5], ""])
+    first, second = kept
+    ws.append([90, first["name"], first["tax_code"], first["address"], (first["workforce_total"] or 0) + 7, ""])
+    ws.append([91, second["name"], B.tax(99), second["address"], 12, ""])
+    wb.save(path)
+
+
+def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):  # noqa: F811
+    kept, before = _kept(data_dir)
+    src = tmp_path / "danhsach.xlsx"
+    _write(src, kept)
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        assert window.feature_results.get("app.gui.importing") is None
+        window.actions.trigger("import.list")
+        wizard = window._import_wizard
+        qtbot.waitExposed(wizard)
+        assert wizard.step == "file"
+
+        qtbot.keyClicks(wizard.path_edit, str(src))  # an ASCII path
+        qtbot.keyClick(wizard.path_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: wizard.step == "sheet" and not wizard.busy, timeout=10000)
+        # the sheet with a header row is preselected
+        assert wizard.sheet_list.currentItem().text() == "DS doanh nghiệp"
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "mapping" and not wizard.busy, timeout=10000)
+        assert "dòng tiêu đề: 3" in wizard.mapping_info.text()
+        assert wizard.current_mapping() == {1: "name", 3: "address", 4: "workforce_total", 5: "note"}
+        wizard.grab().save(str(tmp_path / "mapping.png"))
+        wizard.next_button.click()  # no tax-code column yet
+        assert "Chưa chọn cột cho: Mã số thuế" in wizard.message.text() and wizard.step == "mapping"
+        wizard.set_field(2, "tax_code")
+        wizard.set_field(5, "address")  # a field goes to one column only...
+        assert wizard.current_mapping() == {1: "name", 2: "tax_code", 4: "workforce_total", 5: "address"}
+        wizard.set_field(3, "address")  # ...so choosing it again takes it back
+        wizard.set_field(5, None)
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "preview" and not wizard.busy, timeout=20000)
+
+        plan = wizard.preview
+        counts = plan.counts()
+        # no women column in this file: row 5 (more women than workers elsewhere) is valid here
+        assert counts[pl.Outcome.NEW] == 5 and counts[pl.Outcome.ASK] == 1 and counts[pl.Outcome.SIMILAR] == 1
+        assert "Thêm mới: 5" in wizard.summary.text()
+        assert wizard.preview_model.rowCount() == len(plan.rows)
+
+        ask = next(r for r in plan.rows if r.outcome == pl.Outcome.ASK)
+        wizard.select_row(ask.number)
+        assert wizard.decide_buttons["update"].isEnabled() and not wizard.decide_buttons["create"].isEnabled()
+        wizard.decide_buttons["update"].click()
+        assert ask.outcome == pl.Outcome.UPDATE
+        similar = next(r for r in plan.rows if r.outcome == pl.Outcome.SIMILAR)
+        wizard.select_row(similar.number)
+        wizard.decide_buttons["skip"].click()
+        assert similar.outcome == pl.Outcome.SKIP
+        wizard.grab().save(str(tmp_path / "preview.png"))
+
+        wizard.import_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "result" and not wizard.busy, timeout=20000)
+        wait_idle(qtbot, window)
+        assert "Đã thêm mới 5 và cập nhật 1 doanh nghiệp." in wizard.result_label.text()
+        wizard.grab().save(str(tmp_path / "result.png"))
+        with Store.in_dir(data_dir) as s:
+            assert s.counts()["enterprises"] == before + 5
+            updated = s.find_by_tax_code(kept[0]["tax_code"])[0]
+            assert updated.workforce_total == (kept[0]["workforce_total"] or 0) + 7
+            assert [h["op"] for h in s.history("enterprises", updated.id)][-1] == "update"
+
+        errors = tmp_path / "loi.xlsx"
+        wizard.save_errors(str(errors))
+        qtbot.waitUntil(lambda: wizard.error_path is not None, timeout=10000)
+        lines = list(load_workbook(errors).active.iter_rows(values_only=True))
+        assert len(lines) == 1 + 5  # 4 invalid + 1 repeated; the skipped similar row was decided
+        wizard.close()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):  # noqa: F811
+    (tmp_path / "web.xls").write_text("<html><body>not a sheet</body></html>", encoding="utf-8")
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("import.list")
+        wizard = window._import_wizard
+        wizard.set_path(str(tmp_path / "web.xls"))
+        qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+        assert wizard.step == "file" and "trang web" in wizard.message.text()
+        wizard.close()
+    finally:
+        close_window(qtbot, window)
