@@ -303,3 +303,15 @@ def test_a_laptop_clock_far_ahead_is_reported(net):
     enterprise(net.l1)
     r = net.ward.import_ok(net.l1.export(net.stick))
     assert any("chạy nhanh khoảng 365 ngày" in w for w in r.warnings)
+
+
+def test_a_revocation_travels_upward_with_the_office_bundle(net):
+    e = enterprise(net.l1)
+    first = net.l1.export(net.stick)
+    net.ward.import_ok(first)
+    net.province.import_ok(net.ward.export(net.stick))
+    R.revoke(net.ward.store, net.l1.id)
+    net.province.import_ok(net.ward.export(net.stick))
+    [peer] = R.peers_of(net.province.store, net.l1.id)
+    assert (peer.status, peer.revoked_after_seq) == ("revoked", 1)
+    assert net.province.store.get(Enterprise, e.id) is not None  # what came before stays
