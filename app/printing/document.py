@@ -12,6 +12,7 @@ letters and come back NFC from text extraction.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,13 +52,38 @@ def nfc(text: object) -> str:
     return unicodedata.normalize("NFC", str(text))
 
 
+@functools.cache
+def _charset() -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+
+    register()
+    return frozenset(pdfmetrics.getFont(SERIF).face.charToGlyph)
+
+
+MISSING_GLYPH = "?"
+
+
+def printable(text: object) -> str:
+    """``nfc(text)`` with every character the font cannot draw replaced by "?".
+
+    reportlab silently drops a character missing from the font (a Chinese name in a field, a
+    symbol pasted from the web): on paper it would vanish without a trace. A "?" shows that
+    something could not be printed.
+    """
+    t = nfc(text)
+    chars = _charset()
+    if all(ord(ch) in chars for ch in t):
+        return t
+    return "".join(ch if ord(ch) in chars or ch in "\n\t" else MISSING_GLYPH for ch in t)
+
+
 def upper_vi(text: str) -> str:
-    return nfc(text).upper()
+    return printable(text).upper()
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
     """``text`` cut with "…" so that it fits ``width`` (one line)."""
-    text = nfc(text)
+    text = printable(text)
     if stringWidth(text, font, size) <= width:
         return text
     lo, hi = 0, len(text)
@@ -72,7 +98,7 @@ def fit(text: str, font: str, size: float, width: float) -> str:
 
 def wrap(text: str, font: str, size: float, width: float, max_lines: int | None = None) -> list[str]:
     """Lines of ``text`` wrapped at ``width``; the last kept line ends with "…" if text was cut."""
-    lines = simpleSplit(nfc(text), font, size, width) if text else []
+    lines = simpleSplit(printable(text), font, size, width) if text else []
     if max_lines is not None and len(lines) > max_lines:
         kept = lines[:max_lines]
         kept[-1] = fit(kept[-1] + " " + " ".join(lines[max_lines:]), font, size, width)

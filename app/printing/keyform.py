@@ -27,6 +27,7 @@ from app.printing.document import (
     PAGE_WIDTH,
     fit,
     nfc,
+    printable,
     set_metadata,
     wrap,
 )
@@ -72,6 +73,7 @@ def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -
 
 
 def _draw(fh: BinaryIO, d: KeyFormData) -> None:
+    d = KeyFormData(**{k: printable(v) if isinstance(v, str) else v for k, v in vars(d).items()})
     on = d.on or date.today()
     c = Canvas(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=SERIF, initialFontSize=12)
     set_metadata(c, f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}", "KhaoSat")

@@ -45,6 +45,7 @@ from app.printing.document import (
     draw_admin_header,
     draw_signature_block,
     nfc,
+    printable,
     set_metadata,
 )
 from app.printing.files import atomic_output
@@ -85,7 +86,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(nfc(text)), style)
+    return Paragraph(escape(printable(text)), style)
 
 
 class _Drawn(Flowable):

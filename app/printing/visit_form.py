@@ -35,7 +35,7 @@ from app.domain.vocab import (
     OrgStatus,
 )
 from app.printing import qr
-from app.printing.document import fit, nfc, set_metadata
+from app.printing.document import fit, nfc, printable, set_metadata
 from app.printing.files import atomic_output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 from app.reports.forms import VisitFormData
@@ -510,7 +510,7 @@ def _render(fh: BinaryIO, forms: Sequence[VisitFormData | None], unit_title: str
 
 
 def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
-    """A copy with every text value NFC (stored text is NFC already; this guards the rest)."""
+    """A copy with every text value NFC and printable (stored text is NFC already; this guards the rest)."""
     if data is None:
         return None
     import dataclasses
@@ -518,12 +518,12 @@ def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
     def norm(rec):
         if rec is None:
             return None
-        changes = {f.name: nfc(getattr(rec, f.name)) for f in dataclasses.fields(rec)
+        changes = {f.name: printable(getattr(rec, f.name)) for f in dataclasses.fields(rec)
                    if isinstance(getattr(rec, f.name), str) and not hasattr(getattr(rec, f.name), "label")}
         return dataclasses.replace(rec, **changes)
 
     return VisitFormData(norm(data.enterprise), norm(data.last_visit), [norm(o) for o in data.organisations],
-                         nfc(data.ward_name) if data.ward_name else None)
+                         printable(data.ward_name) if data.ward_name else None)
 
 
 def unit_title_for(unit_code: str | None) -> str:

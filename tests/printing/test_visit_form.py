@@ -165,3 +165,12 @@ def test_a_failed_batch_leaves_the_old_file_and_no_temporary(store, prefilled, t
         render_visit_forms(path, load_forms(store, [prefilled.id]), progress=cancel)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["phieu.pdf"]
+
+
+def test_characters_the_font_lacks_print_as_a_question_mark(tmp_path):
+    """reportlab would drop them silently; on paper a name must not lose letters without a trace."""
+    e = Enterprise(name="Công ty TNHH 鴻海 Việt Nam ★", tax_code="0100109106", ward_code=TEST_WARD)
+    path = tmp_path / "cjk.pdf"
+    render_visit_forms(path, [VisitFormData(e, None, [], "Phường Hoàn Kiếm")], printed_on=TEST_TODAY)
+    for text in (pypdf_pages(path)[0], pdftotext(path)):
+        assert "Công ty TNHH ?? Việt Nam ?" in text
