@@ -3,7 +3,8 @@
 Qt ships no Vietnamese translation of qtbase (neither the Qt project, nor PySide6's wheels, nor
 Debian's qt6-translations-l10n have ``qtbase_vi``), so KhaoSat carries its own:
 ``resources/translations/qtbase_vi.ts`` (source, edited by hand or with pyside6-linguist) compiled
-to ``qtbase_vi.qm`` with ``pyside6-lrelease``. It covers the Qt strings this program shows.
+to ``qtbase_vi.qm`` with ``pyside6-lrelease`` (see ``resources/translations/README.md``). It covers
+the Qt strings this program shows.
 """
 
 from __future__ import annotations

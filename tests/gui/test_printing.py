@@ -135,3 +135,40 @@ def test_key_form_needs_keys_then_prints_the_fingerprint(qtbot, data_dir, tmp_pa
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
+
+
+def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
+    from app.printing.document import DocStyle
+    from app.reports.settings import load
+    from app.gui.printing.dialogs import ReportSettingsDialog
+
+    window, _opened = _window(qtbot, data_dir)
+    try:
+        window.actions.trigger("print.report_settings")
+        qtbot.waitUntil(lambda: isinstance(getattr(window, "_printing_dialog", None), ReportSettingsDialog),
+                        timeout=10000)
+        dialog = window._printing_dialog
+        assert dialog.issuing.text() == "ĐẢNG ỦY PHƯỜNG HOÀN KIẾM"  # the default for the unit
+        assert dialog.capacity.text() == "T/M ĐẢNG ỦY / BÍ THƯ"
+        dialog.style.setCurrentIndex(dialog.style.findData("state"))
+        dialog.rounding.setCurrentIndex(dialog.rounding.findData("truncate"))
+        dialog.low.setValue(600)
+        dialog.high.setValue(500)
+        dialog.accept()  # refused: thresholds must increase
+        assert "nhỏ hơn" in _error_box(qtbot, window)
+        dialog.low.setValue(30)
+        dialog.issuing.setText("  ỦY BAN NHÂN DÂN   PHƯỜNG HOÀN KIẾM ")
+        dialog.capacity.setText("TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH")
+        dialog.signer.setText("Phạm Văn Đức")
+        dialog.superior.setText("")
+        dialog.accept()
+        wait_idle(qtbot, window)
+        with Store.in_dir(data_dir) as s:
+            st = load(s, TEST_WARD)
+            assert s.setting("report.superior_body") is None  # empty: the unit's default
+        assert st.style is DocStyle.STATE and st.rounding.value == "truncate" and st.thresholds == (30, 500)
+        assert st.issuing_body == "ỦY BAN NHÂN DÂN PHƯỜNG HOÀN KIẾM"
+        assert st.signer_capacity == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+        assert st.signer_name == "Phạm Văn Đức" and st.superior_body == "UBND THÀNH PHỐ HÀ NỘI"
+    finally:
+        close_window(qtbot, window)

@@ -313,7 +313,12 @@ class ImportWizard(QDialog):
         self._update_buttons()
 
     def _fail(self, failure: Any) -> None:
+        from app.gui.tasks import Cancelled
+
         self._set_busy(False)
+        if isinstance(getattr(failure, "exception", None), Cancelled):
+            self.message.setText("Đã dừng theo yêu cầu; chưa ghi gì.")
+            return
         self.message.setText(_message(failure))
 
     def go_back(self) -> None:
@@ -469,9 +474,14 @@ class ImportWizard(QDialog):
             self.message.setText("Chưa chọn cột cho: " + ", ".join(missing) + ".")
             return
 
+        decisions = dict(self.preview.decisions) if self.preview is not None else {}
+
         def work(store: Any, ctx: Any) -> pl.Preview:
-            return pl.preview(store, table, mapping, options,
-                              progress=lambda done, total: (ctx.check(), ctx.progress(done, total, "")))
+            def progress(done: int, total: int) -> None:
+                ctx.check()
+                ctx.progress(done, total, f"Đã kiểm tra {format_int(done)}/{format_int(total)} dòng…")
+
+            return pl.preview(store, table, mapping, options, decisions=decisions, progress=progress)
 
         def done(plan: pl.Preview) -> None:
             self._set_busy(False)
@@ -482,7 +492,7 @@ class ImportWizard(QDialog):
             self._show("preview")
 
         self._set_busy(True, "Đang kiểm tra từng dòng…")
-        self.window_.tasks.read(work, done, self._fail)
+        self.window_.tasks.run_with_progress(self, "Đang kiểm tra từng dòng…", work, done, self._fail, write=False)
 
     def _show_summary(self) -> None:
         plan = self.preview
@@ -555,7 +565,7 @@ class ImportWizard(QDialog):
             self._show_result()
 
         self._set_busy(True, "Đang ghi vào dữ liệu…")
-        self.window_.tasks.write(work, done, self._fail)
+        self.window_.tasks.run_with_progress(self, "Đang ghi vào dữ liệu…", work, done, self._fail)
 
     def _show_result(self) -> None:
         result = self.result

@@ -218,6 +218,34 @@ def run_report(window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: boo
     window.tasks.read(work, done, f.failed("Không lập được báo cáo"))
 
 
+def open_report_settings(window: Any) -> None:
+    """Load the settings in a worker, then show the dialog."""
+    from app.reports.settings import load
+
+    unit = window.profile.unit_code or "01"
+
+    def show(settings: Any) -> None:
+        from app.gui.printing.dialogs import ReportSettingsDialog
+
+        dialog = ReportSettingsDialog(window, settings)
+        window._printing_dialog = dialog
+        dialog.open()
+
+    window.tasks.read(lambda store: load(store, unit), show, feature(window).failed("Không đọc được thiết lập"))
+
+
+def save_report_settings(window: Any, values: dict[str, Any]) -> None:
+    """Store the report settings (one transaction). Empty texts fall back to the unit's defaults."""
+
+    def work(store: Any) -> None:
+        with store.transaction():
+            for key, value in values.items():
+                store.set_setting(key, value if value not in ("", []) else None)
+
+    window.tasks.write(work, lambda _r: window.show_status("Đã lưu thiết lập báo cáo."),
+                       feature(window).failed("Không lưu được thiết lập"))
+
+
 def export_enterprises(window: Any) -> None:
     from PySide6.QtWidgets import QFileDialog
 
@@ -320,6 +348,9 @@ def register(window: Any) -> None:
                      "Quét hoặc gõ mã trên phiếu khảo sát đã in để mở đúng doanh nghiệp", section=1))
     a.add(ActionSpec("print.report", "&Báo cáo kết quả so với chỉ tiêu…", open_report, "printing", None,
                      "Báo cáo theo thể thức văn bản (PDF) và bảng Excel", section=2))
+    a.add(ActionSpec("print.report_settings", "&Thiết lập báo cáo…", open_report_settings, "printing", None,
+                     "Thể thức văn bản (Đảng hoặc nhà nước), cơ quan ban hành, người ký, cách làm tròn, ngưỡng "
+                     "quy mô lao động", section=2))
     a.add(ActionSpec("print.enterprises_xlsx", "Xuất danh sách doanh nghiệp ra &Excel…", export_enterprises,
                      "printing", None, "Mọi doanh nghiệp, một dòng mỗi doanh nghiệp", section=2))
     a.add(ActionSpec("print.keyform", "In phiếu đăng ký &khóa máy", print_key_form, "printing", None,

@@ -180,3 +180,84 @@ class ReportDialog(QDialog):
         number = self.number.text().strip() or None
         super().accept()
         run_report(self.window, unit, period, pdf=self.pdf.isChecked(), xlsx=self.xlsx.isChecked(), number=number)
+
+
+class ReportSettingsDialog(QDialog):
+    """The report settings of this office (``report.*`` in the settings table)."""
+
+    def __init__(self, window: Any, settings: Any):
+        super().__init__(window)
+        from app.printing.document import DocStyle
+
+        self.window = window
+        self.setObjectName("report_settings_dialog")
+        self.setWindowTitle("Thiết lập báo cáo")
+        form = QFormLayout(self)
+        self.style = QComboBox()
+        for s in DocStyle:
+            self.style.addItem(s.label, s.value)
+        self.style.setCurrentIndex(self.style.findData(settings.style.value))
+        form.addRow("&Thể thức:", self.style)
+        self.rounding = QComboBox()
+        self.rounding.addItem("Làm tròn (16/15 vượt 6,67%)", "half_up")
+        self.rounding.addItem("Cắt bớt (16/15 vượt 6,66%)", "truncate")
+        self.rounding.setCurrentIndex(self.rounding.findData(settings.rounding.value))
+        form.addRow("Tỷ lệ &phần trăm:", self.rounding)
+        self.low, self.high = QSpinBox(), QSpinBox()
+        for box, value in ((self.low, settings.thresholds[0]), (self.high, settings.thresholds[1])):
+            box.setRange(1, 1_000_000)
+            box.setValue(value)
+            box.setSuffix(" lao động")
+        row = QHBoxLayout()
+        row.addWidget(self.low)
+        row.addWidget(QLabel("và"))
+        row.addWidget(self.high)
+        form.addRow("&Ngưỡng quy mô:", row)
+        self.superior = QLineEdit(settings.superior_body or "")
+        form.addRow("Cơ quan cấp &trên:", self.superior)
+        self.issuing = QLineEdit(settings.issuing_body)
+        form.addRow("Cơ quan &ban hành:", self.issuing)
+        self.code = QLineEdit(settings.number_code)
+        form.addRow("&Ký hiệu văn bản:", self.code)
+        self.place = QLineEdit(settings.place)
+        form.addRow("Đị&a danh:", self.place)
+        self.capacity = QLineEdit(" / ".join(settings.signer_capacity))
+        self.capacity.setToolTip("Các dòng trên chữ ký, cách nhau bằng « / », ví dụ: T/M ĐẢNG ỦY / BÍ THƯ")
+        form.addRow("Thẩm &quyền ký:", self.capacity)
+        self.signer = QLineEdit(settings.signer_name)
+        self.signer.setPlaceholderText("để trống để ký và ghi tên bằng tay")
+        form.addRow("Người &ký:", self.signer)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lưu")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def values(self) -> dict[str, Any]:
+        from app.domain.text import clean
+
+        # "T/M ĐẢNG ỦY / BÍ THƯ": split on " / " (a slash inside "T/M" has no spaces around it)
+        capacity = [clean(p) for p in self.capacity.text().split(" / ") if clean(p)]
+        return {
+            "report.style": self.style.currentData(),
+            "report.rounding": self.rounding.currentData(),
+            "report.workforce_thresholds": [self.low.value(), self.high.value()],
+            "report.superior_body": clean(self.superior.text()),
+            "report.issuing_body": clean(self.issuing.text()),
+            "report.number_code": clean(self.code.text()),
+            "report.place": clean(self.place.text()),
+            "report.signer_capacity": capacity,
+            "report.signer_name": clean(self.signer.text()),
+        }
+
+    def accept(self) -> None:
+        from app.gui.printing import save_report_settings
+
+        if self.low.value() >= self.high.value():
+            self.window.show_error("Ngưỡng không đúng", "Ngưỡng quy mô thứ nhất phải nhỏ hơn ngưỡng thứ hai "
+                                   "(ví dụ 20 và 500).")
+            return
+        values = self.values()
+        super().accept()
+        save_report_settings(self.window, values)
