@@ -421,6 +421,10 @@ def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: Import
            listed_by: dict[str, list[str]], quarantine: list[tuple[Verified, str]], incoming: list[Incoming],
            me: str) -> None:
     with store.transaction() as conn:
+        # another process may have imported the same bundle since it was verified (outside the lock)
+        if conn.execute("SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                        (p["from"], me, p["seq"])).fetchone():
+            raise SyncError("replay", f"Gói số {p['seq']} vừa được nhập ở một cửa sổ khác: không nhập lại.")
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
         for v in to_merge:
