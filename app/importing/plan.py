@@ -215,7 +215,12 @@ def preview(
             progress(i, len(data))
     result = Preview(table, mapping, options, rows, skipped, version)
     for number, choice in (decisions or {}).items():
-        result.decide(number, choice)
+        try:
+            result.decide(number, choice)
+        except ImportFailed:
+            # the row no longer waits for a decision (the data or the options changed); keep the
+            # decision in case it does again (options switched back)
+            result.decisions[number] = choice
     if progress:
         progress(len(data), len(data))
     return result

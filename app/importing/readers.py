@@ -182,12 +182,27 @@ class _Collector:
 
 class _XlsxWorkbook(Workbook):
     def __init__(self, path: Path):
-        import openpyxl
         import zipfile
 
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
-            self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            if path.suffix.lower() in (".ods", ".odt"):
+                raise InvalidFileException("OpenDocument")
+            if path.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+                # openpyxl goes by the name: hand it the bytes of a .xls (or other) that is really .xlsx
+                import io
+
+                self._wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+            else:
+                self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
+            if path.suffix.lower() in (".ods", ".odt"):
+                raise ImportFailed(
+                    f"Tệp {path.name} là bảng tính LibreOffice (.ods). Hãy mở bằng LibreOffice và lưu lại dạng "
+                    "Excel (.xlsx)."
+                ) from exc
             raise ImportFailed(
                 f"Không đọc được tệp Excel {path.name}: tệp hỏng hoặc không phải .xlsx ({exc})."
             ) from exc
@@ -241,6 +256,11 @@ class _XlsWorkbook(Workbook):
         try:
             self._book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
         except (xlrd.XLRDError, OSError, AssertionError, IndexError, ValueError) as exc:
+            if "workbook in OLE2" in str(exc) or "EncryptedPackage" in str(exc):
+                raise ImportFailed(
+                    f"Tệp {path.name} có đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu (File > Info > Protect "
+                    "Workbook) rồi lưu lại dạng .xlsx."
+                ) from exc
             raise ImportFailed(f"Không đọc được tệp Excel cũ {path.name} (.xls): {exc}.") from exc
         super().__init__(path, "xls", list(self._book.sheet_names()))
 
@@ -357,14 +377,22 @@ class _CsvWorkbook(Workbook):
             raise ImportFailed(f"Tệp {self.path.name} không phải tệp văn bản CSV (có ký tự nhị phân).")
         text, encoding = decode_bytes(data)
         lines = text.splitlines()
-        delim = sniff_delimiter(lines)
+        first = lines[0].strip().lower() if lines else ""
+        if first.startswith("sep=") and len(first) == 5:  # Excel's hint line: "sep=;"
+            delim = lines[0].strip()[4]
+            text = text.split("\n", 1)[1] if "\n" in text else ""
+            skipped_first = True
+        else:
+            delim = sniff_delimiter(lines)
+            skipped_first = False
         collector = _Collector()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
         try:
-            start = 1
+            start = 2 if skipped_first else 1
+            offset = 1 if skipped_first else 0
             for record in reader:
                 collector.add(start, [unicodedata.normalize("NFC", c) for c in record])
-                start = reader.line_num + 1
+                start = reader.line_num + 1 + offset
         except csv.Error as exc:
             raise ImportFailed(f"Tệp CSV {self.path.name} hỏng ở dòng {reader.line_num}: {exc}.") from exc
         return collector.finish(self.sheet_names[0], encoding)

@@ -143,3 +143,31 @@ def test_bad_files_give_clear_messages(tmp_path):
         open_workbook(tmp_path / "broken.xlsx")
     with pytest.raises(ImportFailed, match="Không tìm thấy tệp"):
         open_workbook(tmp_path / "none.xlsx")
+
+
+def test_excel_sep_hint_line_and_odd_files(tmp_path):
+    text = "sep=;\r\n" + B.csv_text(delimiter=";", title=False)
+    (tmp_path / "hint.csv").write_text(text, encoding="utf-8")
+    table = mp.prepare(tmp_path / "hint.csv").table
+    assert table.header_row_number == 2 and table.headers[:3] == B.HEADERS[:3]
+    assert [n for n, _ in table.data_rows()][:2] == [3, 4]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bang.ods", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(ImportFailed, match="LibreOffice"):
+        open_workbook(tmp_path / "bang.ods")
+
+
+def test_a_file_is_read_by_its_content_not_its_name(tmp_path):
+    B.write_xlsx(tmp_path / "ds.xlsx")
+    (tmp_path / "really-xlsx.xls").write_bytes((tmp_path / "ds.xlsx").read_bytes())
+    B.write_xls(tmp_path / "real.xls")
+    (tmp_path / "really-xls.xlsx").write_bytes((tmp_path / "real.xls").read_bytes())
+    B.write_csv(tmp_path / "ds.csv", "utf-8")
+    (tmp_path / "really-csv.xls").write_bytes((tmp_path / "ds.csv").read_bytes())
+    for name, kind in (("really-xlsx.xls", "xlsx"), ("really-xls.xlsx", "xls"), ("really-csv.xls", "csv")):
+        prepared = mp.prepare(tmp_path / name)
+        assert prepared.kind == kind
+        assert prepared.mapping == EXPECTED_MAPPING
+        assert len(prepared.table.data_rows()) == len(B.ROWS)

@@ -86,6 +86,14 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):  #
         wizard.select_row(similar.number)
         wizard.decide_buttons["skip"].click()
         assert similar.outcome == pl.Outcome.SKIP
+        # switching the whole-file choice and back keeps the decisions taken row by row
+        for key in ("skip", "ask"):
+            old_plan = wizard.preview
+            wizard.dup_buttons[key].click()
+            qtbot.waitUntil(lambda: wizard.preview is not old_plan and not wizard.busy, timeout=20000)
+        plan = wizard.preview
+        assert {r.number: r.outcome for r in plan.rows if r.number in (ask.number, similar.number)} == {
+            ask.number: pl.Outcome.UPDATE, similar.number: pl.Outcome.SKIP}
         wizard.grab().save(str(tmp_path / "preview.png"))
 
         wizard.import_button.click()
