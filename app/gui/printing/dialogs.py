@@ -192,6 +192,7 @@ class ReportSettingsDialog(QDialog):
         self.window = window
         self.setObjectName("report_settings_dialog")
         self.setWindowTitle("Thiết lập báo cáo")
+        self.setMinimumWidth(560)
         form = QFormLayout(self)
         self.style = QComboBox()
         for s in DocStyle:
@@ -212,7 +213,10 @@ class ReportSettingsDialog(QDialog):
         row.addWidget(self.low)
         row.addWidget(QLabel("và"))
         row.addWidget(self.high)
-        form.addRow("&Ngưỡng quy mô:", row)
+        row.addStretch(1)
+        label = QLabel("&Ngưỡng quy mô:")
+        label.setBuddy(self.low)
+        form.addRow(label, row)
         self.superior = QLineEdit(settings.superior_body or "")
         form.addRow("Cơ quan cấp &trên:", self.superior)
         self.issuing = QLineEdit(settings.issuing_body)
