@@ -66,6 +66,7 @@ class ExportPreview:
     envelopes: int
     by_entity: dict[str, int]
     next_seq: int
+    resent: int = 0  # changes already in an earlier bundle that no receipt has confirmed yet
 
 
 def _watermarks(store: Store, recipient: str) -> tuple[int, int]:
@@ -97,9 +98,11 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
             "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? GROUP BY entity", (me, wm_c)).fetchall())
         envs = store.conn.execute("SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?",
                                   (wm_e, dest.laptop_id)).fetchone()[0]
-        seq = (store.conn.execute("SELECT max(seq) FROM sync_exports WHERE recipient = ?",
-                                  (dest.laptop_id,)).fetchone()[0] or 0) + 1
-        out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq))
+        seq, sent = store.conn.execute("SELECT coalesce(max(seq), 0), coalesce(max(max_change_seq), 0) "
+                                       "FROM sync_exports WHERE recipient = ?", (dest.laptop_id,)).fetchone()
+        resent = store.conn.execute("SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?",
+                                    (me, wm_c, sent)).fetchone()[0]
+        out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq + 1, resent))
     return out
 
 

@@ -95,6 +95,8 @@ def test_export_previews_then_writes_a_bundle_the_province_accepts(qtbot, data_d
         [res] = dialog.results
         assert res.path.exists() and res.path.name.startswith("goi_00070_")
         assert "Đã xuất gói số 1" in dialog.status.text()
+        qtbot.waitUntil(lambda: "gói số 2" in dialog.preview.text(), timeout=10000)
+        assert "chưa gửi biên nhận" in dialog.preview.text()  # sent again until a receipt confirms it
         shot(dialog, "sync-export-done")
         dialog.close()
     finally:

@@ -129,8 +129,10 @@ class ExportDialog(_Dialog):
             parts = ", ".join(f"{format_int(n)} {ENTITY_LABELS.get(e, e)}" for e, n in sorted(p.by_entity.items()))
             what = f"{format_int(p.changes)} thay đổi ({parts})" if p.changes else "không có thay đổi mới của máy này"
             relay = f", {format_int(p.envelopes)} gói chuyển tiếp từ cấp dưới" if p.envelopes else ""
+            again = (f"<br><i>Trong đó {format_int(p.resent)} thay đổi đã gửi nhưng cơ quan chưa gửi biên nhận: "
+                     "gửi lại cho chắc (cơ quan không nhập trùng).</i>") if p.resent else ""
             lines.append(f"<b>Gửi {p.recipient.name or p.recipient.laptop_id}</b> ({p.recipient.unit_label}): "
-                         f"gói số {p.next_seq}, {what}{relay}.")
+                         f"gói số {p.next_seq}, {what}{relay}.{again}")
         self.preview.setText("<br>".join(lines))
         self._update()
 
