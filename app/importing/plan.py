@@ -301,7 +301,8 @@ class _Builder:
 
         for p in validate_enterprise(record, self.today):
             if p.field == "ward_code" and placement is not None and placement.problem:
-                problems.append(placement.problem + self._ward_hint())
+                hint = "" if "Hãy" in placement.problem else self._ward_hint()
+                problems.append(placement.problem + hint)
             elif p.field == "ward_code" and placement is None:
                 problems.append("Chưa có phường, xã: tệp không có cột phường, xã hay địa chỉ." + self._ward_hint())
             else:

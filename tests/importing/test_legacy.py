@@ -123,3 +123,49 @@ def test_column_detection_needs_real_evidence():
 def test_plain_ascii_in_a_legacy_font_is_unchanged():
     assert lg.to_unicode("TNHH ABC 123", ".VnTime") == ("TNHH ABC 123", lg.Legacy.UNICODE)
     assert lg.to_unicode("tnhh abc", ".VnTimeH")[0] == "TNHH ABC"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ASCII = "bcdghklmnpqrstvxBCDGHKLMNPQRSTVX0123456789 ,.-/()"
+_words = st.text(alphabet=st.sampled_from(list(_ASCII) + LOWER + UPPER), min_size=1, max_size=40)
+_lower_words = st.text(alphabet=st.sampled_from(list(_ASCII.lower()) + LOWER), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_words)
+def test_vni_round_trips_any_text(text):
+    assert lg.decode_vni(lg.encode_vni(text)) == text
+    assert lg.to_unicode(lg.encode_vni(text), "VNI-Times")[0] == text
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_lower_words)
+def test_tcvn3_round_trips_any_lower_case_text(text):
+    assert lg.decode_tcvn3(lg.encode_tcvn3(text)) == text
+    assert lg.to_unicode(lg.encode_tcvn3(text), ".VnTime")[0] == text
+    assert lg.to_unicode(lg.encode_tcvn3(text), ".VnTimeH")[0] == text.upper()
+
+
+def _real_words() -> list[str]:
+    from app.demo import names as N
+
+    words = set()
+    for value in (N.MIDDLE_MALE + N.MIDDLE_FEMALE + N.GIVEN_MALE + N.GIVEN_FEMALE + N.BRAND_WORDS + N.STREETS
+                  + [s for s, _w in N.SURNAMES] + SENTENCES):
+        words.update(value.replace(",", " ").split())
+    # every letter in a real syllable, old and new tone placement
+    words.update(["hoà", "hòa", "thuỷ", "thủy", "khuya", "người", "quốc", "giữ", "gì", "ươm", "oẳn", "nguyễn"])
+    return sorted(words)
+
+
+_real_text = st.lists(st.sampled_from(_real_words()), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_real_text)
+def test_vietnamese_text_is_never_changed_by_content_detection(text):
+    assert lg.to_unicode(text)[0] == text
+    assert lg.to_unicode(text.upper())[0] == text.upper()
+    assert lg.detect_many([text, text.upper()]) == lg.Legacy.UNICODE
