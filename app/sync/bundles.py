@@ -228,6 +228,8 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
     if not env.verify(peer.sign_pub):
         raise SyncError("bad_signature", f"Chữ ký của gói không đúng (máy {peer.name or peer.laptop_id}): gói đã bị "
                         "sửa đổi sau khi ký. Không nhập gì cả.")
+    if peer.role == Role.COLLABORATOR.value and (p["relayed"] or p["vouched"]):
+        raise SyncError("bad_payload", "Máy cộng tác viên không được chuyển tiếp gói hay giới thiệu máy khác.")
     if peer.status == "revoked" and p["seq"] > (peer.revoked_after_seq or 0):
         raise SyncError("revoked", f"Máy {peer.name or peer.laptop_id} ({peer.unit_label}) đã bị thu hồi sau gói số "
                         f"{peer.revoked_after_seq or 0}; gói số {p['seq']} không được nhận.")
@@ -336,8 +338,6 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
     # offices vouch for the machines below them, within their own unit
     overlay: dict[str, R.Peer] = {}
     vouches: list[tuple[K.PublicKeyDoc, dict]] = []
-    if p["vouched"] and outer.peer.role == Role.COLLABORATOR.value:
-        raise SyncError("bad_payload", "Máy cộng tác viên không được giới thiệu máy khác.")
     for entry in p["vouched"]:
         if not isinstance(entry, dict) or set(entry) != {"doc", "unit_code", "role", "status", "revoked_after_seq"}:
             raise SyncError("bad_payload", "Nội dung gói: danh sách máy được giới thiệu không đúng cấu trúc.")
@@ -362,8 +362,6 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
     relayed_envs = envelopes[1:]
     if [e.hash for e in relayed_envs] != p["relayed"]:
         raise SyncError("tampered", "Các gói chuyển tiếp trong tệp không khớp danh sách đã ký: tệp đã bị sửa.")
-    if relayed_envs and outer.peer.role == Role.COLLABORATOR.value:
-        raise SyncError("bad_payload", "Máy cộng tác viên không được chuyển tiếp gói của máy khác.")
     verified = [verify_bundle(store, e, overlay) for e in relayed_envs]
     senders = {outer.peer.laptop_id} | {v.payload["from"] for v in verified}
     listed_by: dict[str, list[str]] = {}

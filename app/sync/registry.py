@@ -263,9 +263,9 @@ def apply_vouch(conn: sqlite3.Connection, voucher: Peer, entry_doc: K.PublicKeyD
     """Inside an import transaction: register (or update) a machine the sending office vouches for."""
     row = conn.execute("SELECT status, registered_via FROM sync_peers WHERE keyid = ?", (entry_doc.keyid,)).fetchone()
     if row is None:
-        if entry["status"] == "active":
-            conn.execute("UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active'",
-                         (entry_doc.laptop_id,))
+        if entry["status"] == "active":  # a new key of a machine this office vouched for before
+            conn.execute("UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active' "
+                         "AND registered_via = ?", (entry_doc.laptop_id, voucher.laptop_id))
         conn.execute(
             f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (entry_doc.keyid, entry_doc.laptop_id, entry_doc.sign_pub, entry_doc.enc_pub, entry_doc.fingerprint,

@@ -279,3 +279,11 @@ def test_every_reason_has_its_own_message(net, good):
         assert err.reason == reason
         messages[reason] = err.message
     assert len(set(messages.values())) == len(messages)
+
+
+def test_a_collaborator_cannot_relay_or_vouch(net):
+    other = K.b64(R.own_pubkey_doc(net.l2.store, net.l2.ident).raw)
+    vouch = [{"doc": other, "unit_code": "00070", "role": "collaborator", "status": "active",
+              "revoked_after_seq": None}]
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, vouched=vouch))))
+    assert err.reason == "bad_payload" and "cộng tác viên" in err.message
