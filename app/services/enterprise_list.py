@@ -137,6 +137,9 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
     ).fetchone()[0]
 
 
+# Relevance: a word in the name counts most, then tax code and short name, then owner, then address
+# (every address of a ward shares its words, so they say little).
+RANK = "bm25(enterprise_fts, 10.0, 6.0, 6.0, 1.0, 3.0)"
 RANK_LIMIT = 5000  # rank search results by relevance up to this many matches; more: in index order
 
 
@@ -162,7 +165,7 @@ def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool =
             # unknown values last whichever the direction
             order = f"{SORT_COLUMNS[q.sort]} IS NULL, {order}"
     elif has_fts and by_rank:
-        order = "f.rank, e.rid"
+        order = f"{RANK}, e.rid"
     elif has_fts:
         order = "f.rowid"
     else:

@@ -60,7 +60,15 @@ class HistoryEntry:
 
     @property
     def summary(self) -> str:
-        return f"{self.op_label} {self.entity_label.lower()}"
+        text = f"{self.op_label} {self.entity_label.lower()}"
+        detail = {c.field: c.new for c in self.changes}
+        if self.entity == "visits" and detail.get("visit_date"):
+            text += f" ngày {detail['visit_date']}"
+        elif self.entity in ("organisations", "admissions") and detail.get("kind"):
+            text += f": {detail['kind']}"
+        if self.op == "update" and len(self.changes) == 1:
+            text += f" ({self.changes[0].label.lower()})"
+        return text
 
 
 def display_value(entity: str, name: str, value: Any) -> str:

@@ -156,7 +156,7 @@ def test_edit_enterprise_shows_history_old_to_new(qtbot, window, data_dir):
     qtbot.waitUntil(lambda: window.detail_panel.history.topLevelItemCount() >= 2, timeout=10000)
     top = window.detail_panel.history.topLevelItem(0)
     assert top.text(1) == "Trần Văn Nam"
-    assert top.text(2) == "Sửa doanh nghiệp"
+    assert top.text(2) == "Sửa doanh nghiệp (tổng số lao động)"
     from app.domain.vnformat import format_int
 
     old = format_int(e["workforce_total"])

@@ -208,7 +208,8 @@ class DetailPanel(QWidget):
                 top.addChild(QTreeWidgetItem(["", "", str(ch)]))
             self.history.addTopLevelItem(top)
             top.setExpanded(len(entry.changes) <= 4)
-        self.history.resizeColumnToContents(2)
+        for column in range(3):
+            self.history.resizeColumnToContents(column)
 
     def _visit_activated(self, item: QTableWidgetItem) -> None:
         vid = item.data(Qt.ItemDataRole.UserRole)

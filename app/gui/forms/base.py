@@ -100,6 +100,9 @@ class RecordForm(QDialog):
 
     FORM = ""  # draft kind: "enterprise", "visit", ...
     FIELDS: list[FieldSpec] = []
+    # A message about field A also shows once one of these other fields was touched
+    # (cross-field rules: official + probationary = total, women <= workforce, ...).
+    RELATED: dict[str, frozenset[str]] = {}
 
     sig_saved = Signal(object)  # the saved record
     sig_closed = Signal()
@@ -145,6 +148,7 @@ class RecordForm(QDialog):
         grid.setHorizontalSpacing(8)
         row = -1
         order: list[QWidget] = []
+        error_box: QVBoxLayout | None = None
         for spec in self.FIELDS:
             widget = self._make_widget(spec)
             widget.setObjectName(spec.name)
@@ -152,21 +156,28 @@ class RecordForm(QDialog):
             order.append(widget)
             label = QLabel(("* " if spec.required else "") + spec.label, grid_host)
             label.setBuddy(widget)
+            if spec.column == 0:
+                row += 2
+                col = 0
+                # the messages of this row's fields, one under the other, across the whole width
+                holder = QWidget(grid_host)
+                error_box = QVBoxLayout(holder)
+                error_box.setContentsMargins(0, 0, 0, 0)
+                error_box.setSpacing(0)
+                grid.addWidget(holder, row + 1, 1, 1, 4)
+            else:
+                col = 3
             error = QLabel(grid_host)
             error.setObjectName(f"error_{spec.name}")
             error.setStyleSheet(ERROR_STYLE)
             error.setWordWrap(True)
             error.hide()
             self.errors[spec.name] = error
-            if spec.column == 0:
-                row += 2
-                col = 0
-            else:
-                col = 3
+            assert error_box is not None
+            error_box.addWidget(error)
             grid.addWidget(label, row, col, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             span = 4 if spec.column == 0 and not self._has_right(spec) else 1
             grid.addWidget(widget, row, col + 1, 1, span)
-            grid.addWidget(error, row + 1, col + 1, 1, span)
         for a, b in zip(order, order[1:]):
             QWidget.setTabOrder(a, b)
 
@@ -360,16 +371,19 @@ class RecordForm(QDialog):
             by_field.setdefault(name, []).append(p.message)
         for name, label in self.errors.items():
             messages = by_field.get(name)
-            visible = bool(messages) and (self._show_all or name in self._touched)
+            visible = bool(messages) and self._should_show(name)
             label.setText("\n".join(messages or []))
             label.setVisible(visible)
-        shown = sum(1 for n in by_field if self._show_all or n in self._touched)
+        shown = sum(1 for n in by_field if self._should_show(n))
         if shown:
             self.status.setText(f"Còn {shown} chỗ cần sửa (xem chữ đỏ bên cạnh ô).")
             self.status.setStyleSheet(ERROR_STYLE)
         elif not self._saving:
             self.status.setText("Có thay đổi chưa lưu." if self.dirty else "")
             self.status.setStyleSheet("")
+
+    def _should_show(self, name: str) -> bool:
+        return self._show_all or name in self._touched or bool(self.RELATED.get(name, frozenset()) & self._touched)
 
     def _changed(self, name: str) -> None:
         self._touched.add(name)

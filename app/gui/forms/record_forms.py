@@ -80,6 +80,11 @@ def _enterprise_fields(province_code: str | None) -> list[FieldSpec]:
 
 class EnterpriseForm(RecordForm):
     FORM = "enterprise"
+    RELATED = {
+        "workforce_women": frozenset({"workforce_total"}),
+        "workforce_under30": frozenset({"workforce_total"}),
+        "tax_code": frozenset({"legal_form"}),
+    }
 
     def __init__(self, window: Any, *, record: Enterprise | None = None, values: dict | None = None,
                  record_id: str | None = None, today: date | None = None):
@@ -240,6 +245,12 @@ def _visit_fields() -> list[FieldSpec]:
 class VisitForm(RecordForm):
     FORM = "visit"
     FIELDS = _visit_fields()
+    RELATED = {
+        "party_total": frozenset({"party_official", "party_probationary"}),
+        "party_official": frozenset({"party_probationary", "workforce_total"}),
+        **{f: frozenset({"workforce_total"}) for f in ("workforce_women", "workforce_under30", "union_members")},
+        "next_visit_date": frozenset({"visit_date"}),
+    }
 
     def __init__(self, window: Any, *, enterprise_id: str, enterprise_name: str, record: Visit | None = None,
                  previous: Visit | None = None, values: dict | None = None, record_id: str | None = None,
@@ -314,6 +325,11 @@ ORG_ORDER = [n for n in Organisation.LABELS if n not in ("enterprise_id", "kind"
 
 class OrganisationForm(RecordForm):
     FORM = "organisation"
+    RELATED = {
+        **{f: frozenset({"status"}) for f in ("decision_number", "decision_date", "issuing_body",
+                                                "founding_members", "dissolved_date")},
+        "dissolved_date": frozenset({"status", "decision_date"}),
+    }
 
     def __init__(self, window: Any, *, enterprise_id: str, enterprise_name: str, kind: OrgKind,
                  record: Organisation | None = None, rules: FoundingRules = DEFAULT_RULES,
