@@ -74,11 +74,17 @@ class TaskContext:
             self._emit(done, total, text)
 
 
-class _Signals(QObject):
-    progress = Signal(int, int, str)
-    done = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
+class _Relay(QObject):
+    """Carries task events from workers to the GUI thread as plain integers and text.
+
+    No Python object crosses threads inside a signal: with PySide6 6.12 on Python 3.11, queued
+    ``Signal(object)`` emissions from worker threads corrupted the reference counts of None, True and
+    False ("Fatal Python error: none_dealloc" after a few thousand tasks). Results wait in
+    ``TaskRunner._results`` (under a lock) and the signal carries only the task's number.
+    """
+
+    finished = Signal(int)  # task id
+    progress = Signal(int, int, int, str)  # task id, done, total, text
 
 
 class TaskHandle:
@@ -96,21 +102,22 @@ class TaskHandle:
 
 
 class _Runnable(QRunnable):
-    def __init__(self, job: Callable[[], Any], signals: _Signals):
+    def __init__(self, task_id: int, job: Callable[[], Any], runner: "TaskRunner"):
         super().__init__()
-        self.setAutoDelete(True)
+        self.setAutoDelete(False)  # the runner drops it on the GUI thread once finished
+        self._id = task_id
         self._job = job
-        self._signals = signals
+        self._runner = runner
+        self._relay = runner._relay
 
     def run(self) -> None:  # worker thread: touch no widget here
         try:
-            result = self._job()
+            outcome: tuple[str, Any] = ("ok", self._job())
         except BaseException as exc:  # noqa: BLE001 - reported, never lost in the thread
-            self._signals.failed.emit(TaskFailure(exc, traceback.format_exc()))
-        else:
-            self._signals.done.emit(result)
-        finally:
-            self._signals.finished.emit()
+            outcome = ("error", TaskFailure(exc, traceback.format_exc()))
+        with self._runner._lock:
+            self._runner._results[self._id] = outcome
+        self._relay.finished.emit(self._id)  # always: a task always reports back
 
 
 def _call(fn: Callable[..., Any], store: Store, ctx: TaskContext) -> Any:
@@ -138,9 +145,14 @@ class TaskRunner(QObject):
         self._writes.setMaxThreadCount(1)  # writes one at a time, in order
         self._files = QThreadPool(self)
         self._files.setMaxThreadCount(1)  # file work (drafts, logs) in order too
-        self._live: dict[int, tuple[_Signals, TaskHandle]] = {}
+        self._live: dict[int, _Task] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        self._lock = threading.Lock()
+        self._results: dict[int, tuple[str, Any]] = {}
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self._relay.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -209,8 +221,8 @@ class TaskRunner(QObject):
         return self.wait(msecs)
 
     def cancel_all(self) -> None:
-        for _signals, handle in list(self._live.values()):
-            handle.cancel()
+        for task in list(self._live.values()):
+            task.handle.cancel()
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -218,9 +230,10 @@ class TaskRunner(QObject):
                 on_error: Callable[[TaskFailure], None] | None,
                 on_progress: Callable[[int, int, str], None] | None, *, write: bool,
                 needs_store: bool = True) -> TaskHandle:
-        signals = _Signals()  # lives on the GUI thread: its slots run there
-        ctx = TaskContext(signals.progress.emit)
-        handle = TaskHandle(next(self._ids), ctx)
+        task_id = next(self._ids)
+        relay = self._relay
+        ctx = TaskContext(lambda done, total, text: relay.progress.emit(task_id, done, total, text))
+        handle = TaskHandle(task_id, ctx)
         db_path = self.db_path
 
         def job() -> Any:
@@ -240,46 +253,58 @@ class TaskRunner(QObject):
             finally:
                 store.close()
 
-        def done(value: Any) -> None:
-            if self._closed:
-                return
-            if isinstance(value, _WriteResult):
-                handle.result = value.result
-                if value.summary.count:
-                    self.sig_data_changed.emit(value.summary)
-                value = value.result
+        runnable = _Runnable(task_id, job, self)
+        if not self._live:
+            self.sig_busy.emit(True)
+        self._live[task_id] = _Task(handle, runnable, on_done, on_error, on_progress)
+        pool = self._writes if write else (self._reads if needs_store else self._files)
+        pool.start(runnable)
+        return handle
+
+    def _progress(self, task_id: int, done: int, total: int, text: str) -> None:
+        task = self._live.get(task_id)
+        if task is not None and task.on_progress is not None and not self._closed:
+            task.on_progress(done, total, text)
+
+    def _finished(self, task_id: int) -> None:
+        task = self._live.pop(task_id, None)
+        with self._lock:
+            kind, value = self._results.pop(task_id, ("error", TaskFailure(RuntimeError("lost"), "")))
+        if task is None:
+            return
+        handle = task.handle
+        handle.finished = True
+        try:
+            if kind == "ok":
+                if isinstance(value, _WriteResult):
+                    handle.result = value.result
+                    if value.summary.count and not self._closed:
+                        self.sig_data_changed.emit(value.summary)
+                    value = value.result
+                else:
+                    handle.result = value
+                if task.on_done is not None and not self._closed:
+                    task.on_done(value)
             else:
-                handle.result = value
-            if on_done is not None:
-                on_done(value)
-
-        def failed(failure: TaskFailure) -> None:
-            handle.failure = failure
-            if self._closed:
-                return
-            if on_error is not None:
-                on_error(failure)
-            elif not isinstance(failure.exception, Cancelled):
-                self.sig_error.emit(failure)
-
-        def finished() -> None:
-            handle.finished = True
-            self._live.pop(handle.id, None)
-            signals.deleteLater()
+                handle.failure = value
+                if self._closed:
+                    return
+                if task.on_error is not None:
+                    task.on_error(value)
+                elif not isinstance(value.exception, Cancelled):
+                    self.sig_error.emit(value)
+        finally:
             if not self._live:
                 self.sig_busy.emit(False)
 
-        signals.done.connect(done, Qt.ConnectionType.QueuedConnection)
-        signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
-        signals.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
-        if on_progress is not None:
-            signals.progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
-        if not self._live:
-            self.sig_busy.emit(True)
-        self._live[handle.id] = (signals, handle)
-        pool = self._writes if write else (self._reads if needs_store else self._files)
-        pool.start(_Runnable(job, signals))
-        return handle
+
+@dataclass
+class _Task:
+    handle: TaskHandle
+    runnable: _Runnable  # kept alive until its result is handled on the GUI thread
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[TaskFailure], None] | None
+    on_progress: Callable[[int, int, str], None] | None
 
 
 @dataclass(frozen=True)

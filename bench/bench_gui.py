@@ -1,0 +1,190 @@
+"""Desktop program benchmarks on a 100,000-enterprise database.
+
+    uv run python bench/bench_gui.py [--data-dir DIR] [--runs 5]
+
+Measures, offscreen:
+1. start: process start to a usable window (main window shown and the first page of the list
+   loaded), as a subprocess, median and worst of ``--runs``;
+2. search: a keystroke in the search box to the list updated (model reset with the new rows,
+   table repainted), typing realistic queries letter by letter and deleting them again; p50/p95/max.
+   Also the time until the exact count reached the status bar (it follows the capped first count);
+3. memory: peak resident set size (VmHWM) after opening, searching, scrolling to the end and back.
+
+The database is made once with ``khaosat demo`` (100,000 enterprises, 2 visits each) if absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = ["cong ty hoa binh", "nguyen van", "0101", "may mặc", "xay dung thanh", "hợp tác xã", "le loi",
+           "tran thi", "dntn", "logistics"]
+
+
+def ensure_database(folder: Path, n: int) -> Path:
+    db = folder / "khaosat.sqlite3"
+    if db.exists():
+        return db
+    print(f"making a {n:,}-enterprise database in {folder} (once, a few minutes)…", flush=True)
+    run = [sys.executable, "-m", "app", "--data-dir", str(folder)]
+    subprocess.run(run + ["demo", "--ward", "00070", "--enterprises", str(n), "--visits-per-enterprise", "2"],
+                   check=True, cwd=ROOT)
+    subprocess.run(run + ["init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator"],
+                   check=True, cwd=ROOT)
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return db
+
+
+CHILD = r"""
+import os, sys, time
+t0 = float(sys.argv[2])
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from app.gui.application import Launcher, make_app
+app = make_app([])
+launcher = Launcher(Path(sys.argv[1]), offer_drafts=False)
+launcher.start()
+while not (launcher.window is not None and launcher.window.list_panel.model.loaded_once):
+    QCoreApplication.processEvents()
+    time.sleep(0.001)
+launcher.window.repaint()
+print(time.time() - t0, flush=True)
+launcher.window.close()
+"""
+
+
+def bench_start(folder: Path, runs: int) -> dict:
+    times = []
+    for _ in range(runs):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT)], capture_output=True,
+                             text=True, cwd=ROOT, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return {"runs": runs, "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
+            "all_s": [round(t, 3) for t in times]}
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def bench_search_and_memory(folder: Path) -> dict:
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtTest import QTest
+
+    from app.gui.application import make_app
+    from app.gui.main_window import MainWindow
+    from app.storage import Store
+
+    app = make_app([])
+    with Store.in_dir(folder) as s:
+        profile = s.profile()
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, load_features=False)
+    window.resize(1366, 768)
+    window.show()
+    model = window.list_panel.model
+    table = window.list_panel.table
+    search = window.list_panel.search
+
+    def pump(until, timeout=30.0) -> None:
+        end = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > end:
+                raise TimeoutError("no update")
+            QCoreApplication.processEvents()
+
+    pump(lambda: model.loaded_once and model.exact)
+    search.setFocus()
+    updates: list[float] = []
+    exact: list[float] = []
+    state = {"reset": 0}
+    model.modelReset.connect(lambda: state.__setitem__("reset", state["reset"] + 1))
+
+    def keystroke(send) -> None:
+        before = state["reset"]
+        t = time.perf_counter()
+        send()
+        pump(lambda: state["reset"] > before and not model._running)
+        table.viewport().repaint()  # the rows are on screen
+        updates.append((time.perf_counter() - t) * 1000)
+        pump(lambda: model.exact)
+        exact.append((time.perf_counter() - t) * 1000)
+
+    for q in QUERIES:
+        for ch in q:
+            if ch.isascii():
+                keystroke(lambda c=ch: QTest.keyClick(search, c))
+            else:
+                keystroke(lambda c=ch: QTest.sendKeyEvent(QTest.KeyAction.Click, search, Qt.Key.Key_unknown, c,
+                                                          Qt.KeyboardModifier.NoModifier))
+            time.sleep(0.02)  # a fast typist: 50 keys a second at most
+        for _ in q:
+            keystroke(lambda: QTest.keyClick(search, Qt.Key.Key_Backspace))
+    search.clear()
+    pump(lambda: not model.busy and model.exact and model.rowCount() > 50_000)
+    # scroll through the whole list: to the end, the middle, back to the top
+    bar = table.verticalScrollBar()
+    for value in (bar.maximum(), bar.maximum() // 2, bar.maximum() // 4, 0):
+        bar.setValue(value)
+        pump(lambda: not model.busy)
+        table.viewport().repaint()
+    rss = _vm("VmRSS")
+    hwm = _vm("VmHWM")
+    window.close()
+    window.tasks.wait()
+    return {
+        "keystrokes": len(updates),
+        "list_updated_ms": {"p50": round(percentile(updates, 0.5), 1), "p95": round(percentile(updates, 0.95), 1),
+                            "max": round(max(updates), 1)},
+        "exact_count_ms": {"p50": round(percentile(exact, 0.5), 1), "p95": round(percentile(exact, 0.95), 1),
+                           "max": round(max(exact), 1)},
+        "memory_mb": {"rss_after": round(rss / 1024, 1), "peak": round(hwm / 1024, 1)},
+        "rows": model.rowCount(),
+        "_app": bool(app),
+    }
+
+
+def _vm(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])  # kB
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="/tmp/khaosat-bench-100k")
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(args.data_dir)
+    ensure_database(folder, args.enterprises)
+    result = {"database_mb": round((folder / "khaosat.sqlite3").stat().st_size / 1e6, 1)}
+    result["start"] = bench_start(folder, args.runs)
+    result.update(bench_search_and_memory(folder))
+    result.pop("_app", None)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
