@@ -137,7 +137,10 @@ def _keys(args: argparse.Namespace) -> int:
             prof = store.profile()
             if K.key_path(folder).exists():
                 ident = _identity(store)
-                _out(f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, {prof.unit_code or '?'})")
+                from app.domain import units
+
+                _out(f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, "
+                     f"{units.unit_name(prof.unit_code) or prof.unit_code or '?'})")
                 _out(f"Mã khóa: {ident.current.keyid}")
                 _out(f"Dấu vân tay: {ident.current.fingerprint}")
                 _out("Khóa được bảo vệ bằng mật khẩu." if K.is_protected(folder) else "Khóa KHÔNG có mật khẩu bảo vệ.")
