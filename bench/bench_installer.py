@@ -48,7 +48,10 @@ def window_shown(cmd: list[str], data: Path, cwd: Path) -> float:
     started = time.time()
     proc = subprocess.run(cmd + ["self-test-qt", "--window", str(data)], capture_output=True, text=True,
                           encoding="utf-8", env=env(), cwd=cwd, timeout=300)
-    result = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        raise SystemExit(f"{cmd}: self-test-qt printed no result (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    result = json.loads(lines[-1])
     if "window_shown_at" not in result:
         raise SystemExit(f"the main window did not open: {result}")
     return result["window_shown_at"] - started
