@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
-from app.demo.generator import DemoOptions, generate  # noqa: E402
-from app.printing import qr  # noqa: E402
-from app.printing import visit_form as vf  # noqa: E402
-from app.printing.fonts import SERIF, register  # noqa: E402
-from app.reports.forms import FormSelection, load_forms, select_enterprises  # noqa: E402
-from app.storage import Store  # noqa: E402
-from app.domain.vocab import Role  # noqa: E402
+from app.demo.generator import DemoOptions, generate
+from app.domain.vocab import Role
+from app.printing import qr
+from app.printing import visit_form as vf
+from app.printing.fonts import SERIF, register
+from app.reports.forms import FormSelection, load_forms, select_enterprises
+from app.storage import Store
 
 TODAY = date(2025, 11, 20)
 WARD = "00070"

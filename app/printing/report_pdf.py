@@ -11,6 +11,7 @@ import io
 import os
 from datetime import date
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
@@ -21,14 +22,13 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    PageTemplate,
     KeepTogether,
+    PageTemplate,
     Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
-from xml.sax.saxutils import escape
 
 from app.domain.vnformat import format_int
 from app.domain.vocab import ORG_KIND_SHORT, OrgKind
@@ -46,7 +46,6 @@ from app.printing.document import (
     draw_signature_block,
     nfc,
     printable,
-    set_metadata,
 )
 from app.printing.files import atomic_output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
@@ -330,5 +329,3 @@ def render_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport,
     else:
         build(out)
 
-
-__all__ = ["render_report", "build_story", "AchievementChart", "set_metadata"]

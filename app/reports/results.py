@@ -36,7 +36,7 @@ class Period:
     end: date
 
     @classmethod
-    def year(cls, year: int) -> "Period":
+    def year(cls, year: int) -> Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 
     @property

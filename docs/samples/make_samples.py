@@ -11,14 +11,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from app.demo.generator import DemoOptions, generate  # noqa: E402
-from app.domain.vocab import Role  # noqa: E402
-from app.printing.keyform import KeyFormData, render_key_form  # noqa: E402
-from app.printing.report_pdf import render_report  # noqa: E402
-from app.printing.visit_form import render_visit_forms  # noqa: E402
-from app.reports.forms import FormSelection, load_forms, select_enterprises  # noqa: E402
-from app.reports.results import Period, report_for  # noqa: E402
-from app.storage import Store  # noqa: E402
+from app.demo.generator import DemoOptions, generate
+from app.domain.vocab import Role
+from app.printing.keyform import KeyFormData, render_key_form
+from app.printing.report_pdf import render_report
+from app.printing.visit_form import render_visit_forms
+from app.reports.forms import FormSelection, load_forms, select_enterprises
+from app.reports.results import Period, report_for
+from app.storage import Store
 
 TODAY = date(2025, 11, 20)
 

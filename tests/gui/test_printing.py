@@ -138,9 +138,9 @@ def test_key_form_needs_keys_then_prints_the_fingerprint(qtbot, data_dir, tmp_pa
 
 
 def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
+    from app.gui.printing.dialogs import ReportSettingsDialog
     from app.printing.document import DocStyle
     from app.reports.settings import load
-    from app.gui.printing.dialogs import ReportSettingsDialog
 
     window, _opened = _window(qtbot, data_dir)
     try:

@@ -16,7 +16,7 @@ FP = "14973 73630 30809 70835 11222 73668"
 
 def test_key_form_text_and_qr(tmp_path):
     path = tmp_path / "khoa.pdf"
-    nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+    nfd = lambda s: unicodedata.normalize("NFD", s)
     render_key_form(path, KeyFormData("361a98764c134dc5", FP, nfd("Phường Hoàn Kiếm"), "00070",
                                       nfd("Nguyễn Thị Hằng"), nfd("Đảng ủy Phường Hoàn Kiếm"), nfd("Trần Văn Nam"),
                                       "Cộng tác viên", date(2025, 11, 20), "Hoàn Kiếm"))

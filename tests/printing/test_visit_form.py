@@ -21,7 +21,7 @@ from tests.printing.pdftools import page_count, pdftotext, pypdf_pages, qr_codes
 NAME = "Công ty TNHH Dệt may Hưng Thịnh"
 OWNER = "Nguyễn Thị Hằng"
 ADDRESS = "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
-NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+NFD = lambda s: unicodedata.normalize("NFD", s)
 
 
 def test_part_b_follows_the_visit_record_field_order():
