@@ -14,6 +14,7 @@ Prints a Markdown section for docs/performance.md. Target: preview + import unde
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -132,15 +133,15 @@ def main() -> None:
     ward = units.wards(args.province)[0].code
     with Store(db) as store:
         store.set_profile(unit_code=ward, collaborator="Bench", role=Role.WARD_OFFICE)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         prepared = mp.prepare(src, store)
-        t_read = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t_read, c_read = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(on_duplicate="update"))
-        t_preview = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t_preview, c_preview = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         result = pl.execute(store, plan)
-        t_import = time.perf_counter() - t0
+        t_import, c_import = time.perf_counter() - t0, time.process_time() - c0
         t0 = time.perf_counter()
         errorfile.write(work / "loi.xlsx", result.preview)
         t_errors = time.perf_counter() - t0
@@ -153,16 +154,20 @@ def main() -> None:
         t_again = time.perf_counter() - t0
         assert store.counts() == before and result2.created == result2.updated == 0
     total = t_read + t_preview + t_import
+    cpu = c_read + c_preview + c_import
     conv = sum(prepared.table.sheet.conversions.values())
     print(f"### {format_int(args.rows)} rows{' (TCVN3, .VnTime)' if args.legacy else ''}")
     print()
     print(f"Machine: {machine()}. File {src.stat().st_size / 1e6:.1f} MB, written in {t_write:.1f} s.")
     print()
-    print(f"- Read the .xlsx, find the header, map the columns: **{t_read:.2f} s**"
+    print(f"Wall-clock seconds (CPU seconds of this process in brackets: the machine may be shared; "
+          f"load average {os.getloadavg()[0]:.1f}).")
+    print()
+    print(f"- Read the .xlsx, find the header, map the columns: **{t_read:.2f} s** ({c_read:.2f})"
           + (f" ({conv:,} cells converted from TCVN3)".replace(",", ".") if conv else ""))
-    print(f"- Preview (validate, match duplicates, place wards): **{t_preview:.2f} s**")
-    print(f"- Import in one transaction ({result.created:,} created): **{t_import:.2f} s**".replace(",", "."))
-    print(f"- Read + preview + import: **{total:.2f} s** (target < 15 s)")
+    print(f"- Preview (validate, match duplicates, place wards): **{t_preview:.2f} s** ({c_preview:.2f})")
+    print(f"- Import in one transaction ({format_int(result.created)} created): **{t_import:.2f} s** ({c_import:.2f})")
+    print(f"- Read + preview + import: **{total:.2f} s** ({cpu:.2f}) (target < 15 s)")
     print(f"- Error file ({len(result.preview.rejected()):,} rows): {t_errors:.2f} s".replace(",", "."))
     print(f"- The same file again (read + preview + import, nothing added): {t_again:.2f} s")
     print("- Outcomes: " + "; ".join(f"{o.label}: {format_int(n)}" for o, n in counts.items()))

@@ -211,6 +211,11 @@ _NUCLEI = frozenset(
     """a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ôô ua uâ uê ui uô
     uơ ưa ưi ưu ươ uy yê iêu oai oao oay oeo uây uôi ươi ươu uyê uya uyu yêu""".split()
 )
+# Final consonants, and vowel clusters that end a syllable (no final consonant after them).
+_FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
+_OPEN_NUCLEI = frozenset(
+    "ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu ua ưa uôi ươi ươu iêu yêu oai oao oay oeo uây uyu uya".split()
+)
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _VOWEL_BASES = frozenset("aăâeêioôơuưy")
 _TONES = frozenset(TONE_MARKS[1:])
@@ -222,7 +227,16 @@ _WEAK = frozenset("©®«»°º±§·×")
 
 
 # A vowel followed by a VNI modifier (hat, breve and/or tone): "aâ", "eä", "oø", "uù"...
-_VNI_PAIR_RE = re.compile("[aeiouyAEIOUY][" + "".join(sorted(set("øùûõïâàáåãäêèéúüë" + "ØÙÛÕÏÂÀÁÅÃÄÊÈÉÚÜË"))) + "]")
+_VNI_PAIR_RE = re.compile("[aeiouyAEIOUYôÔöÖ][" + "".join(sorted(set("øùûõïâàáåãäêèéúüë" + "ØÙÛÕÏÂÀÁÅÃÄÊÈÉÚÜË"))) + "]")
+
+
+# Vowel + VNI-modifier pairs that are also ordinary Unicode Vietnamese (hoà, khoé, quá, xuân, thuê, yêu).
+_UNICODE_PAIRS = frozenset("oà oá oã oè oé uà uá uã uâ uê yê".split())
+
+
+def _vni_pairs(text: str) -> bool:
+    """A vowel followed by a VNI modifier, in a way Unicode Vietnamese never writes."""
+    return any(m.group(0).lower() not in _UNICODE_PAIRS for m in _VNI_PAIR_RE.finditer(text))
 
 
 def _syllable_ok(word: str) -> bool:
@@ -230,6 +244,8 @@ def _syllable_ok(word: str) -> bool:
     tones = sum(1 for ch in nfd if ch in _TONES)
     if tones > 1:
         return False
+    if tones == 0 and word.isupper() and len(word) <= 8 and "đ" in word.lower():
+        return True  # an acronym: HĐND, ATLĐ, CĐCS
     base = unicodedata.normalize("NFC", "".join(ch for ch in nfd if ch not in _TONES))
     if any(ch not in _VOWEL_BASES and not ("a" <= ch <= "z" or ch == "đ") for ch in base):
         return False
@@ -239,9 +255,14 @@ def _syllable_ok(word: str) -> bool:
     nucleus, rest = m.group(2), m.group(3)
     if not nucleus:
         return m.group(1) in ("gi", "qu") or tones == 0
-    if any(ch in _VOWEL_BASES for ch in rest):
+    if nucleus not in _NUCLEI or rest not in _FINALS:
         return False
-    return nucleus in _NUCLEI
+    return not (rest and nucleus in _OPEN_NUCLEI)
+
+
+def _bad_words(text: str) -> int:
+    return sum(1 for w in _WORD_RE.findall(unicodedata.normalize("NFC", text))
+               if not w.isascii() and not _syllable_ok(w))
 
 
 def implausibility(text: str) -> int:
@@ -279,7 +300,7 @@ def _strong_evidence(text: str) -> bool:
     return _STRONG_RE.search(text) is not None
 
 
-def detect(text: str) -> Legacy:
+def detect(text: str, thorough: bool = True) -> Legacy:
     """The encoding of one piece of text judged by its content alone (Unicode when in doubt).
 
     A legacy decoding is taken only when it leaves nothing implausible in text that was not.
@@ -287,20 +308,27 @@ def detect(text: str) -> Legacy:
     if not _might_be_legacy(text):
         return Legacy.UNICODE
     strong = _strong_evidence(text)
-    if not strong and not _VNI_PAIR_RE.search(text):
-        return Legacy.UNICODE  # nothing either decoding could change for the better
+    if not thorough and not strong and not _vni_pairs(text):
+        return Legacy.UNICODE  # fast path for bulk reading: no sign of either encoding
     here = implausibility(text)
     if here == 0:
         return Legacy.UNICODE
     best, best_score = Legacy.UNICODE, here
     # TCVN3 reuses single Latin-1 letters, so it needs a character no Unicode text has; VNI only
     # rewrites a vowel followed by a modifier, which is never a Vietnamese syllable in Unicode.
-    candidates = (Legacy.TCVN3, Legacy.VNI) if strong else (Legacy.VNI,)
+    # TCVN3 without such a character only when a word (not just a symbol) is wrong as it stands.
+    candidates = (Legacy.TCVN3, Legacy.VNI) if strong or _bad_words(text) else (Legacy.VNI,)
+    best_len = len(text)
     for candidate in candidates:
-        score = implausibility(decode(text, candidate))
-        if score < best_score:
-            best, best_score = candidate, score
-    return best if best_score == 0 else Legacy.UNICODE
+        decoded = decode(text, candidate)
+        score = implausibility(decoded)
+        # on a tie the decoding that consumed more (VNI's two-byte letters) is the better reading
+        if score < best_score or (score == best_score and best != Legacy.UNICODE and len(decoded) < best_len):
+            best, best_score, best_len = candidate, score, len(decoded)
+    # all plausible, or nearly so (an acronym or a typo left) after removing most problems
+    if best_score == 0 or (here - best_score >= 3 and best_score * 4 <= here):
+        return best
+    return Legacy.UNICODE
 
 
 def detect_many(texts: list[str]) -> Legacy:
@@ -311,16 +339,19 @@ def detect_many(texts: list[str]) -> Legacy:
         return Legacy.UNICODE
     here = sum(implausibility(t) for t in sample)
     best, best_score = Legacy.UNICODE, here
+    best_len = sum(len(t) for t in sample)
     for candidate in (Legacy.TCVN3, Legacy.VNI):
-        score = sum(implausibility(decode(t, candidate)) for t in sample)
-        if score < best_score:
-            best, best_score = candidate, score
+        decoded = [decode(t, candidate) for t in sample]
+        score = sum(implausibility(t) for t in decoded)
+        length = sum(len(t) for t in decoded)
+        if score < best_score or (score == best_score and best != Legacy.UNICODE and length < best_len):
+            best, best_score, best_len = candidate, score, length
     if best != Legacy.UNICODE and (here - best_score < 2 or best_score * 2 > here):
         return Legacy.UNICODE
     return best
 
 
-def to_unicode(text: str, font_name: str | None = None) -> tuple[str, Legacy]:
+def to_unicode(text: str, font_name: str | None = None, thorough: bool = True) -> tuple[str, Legacy]:
     """A cell's text in Unicode NFC, and the encoding it was found in.
 
     The font decides when it names a legacy encoding; otherwise the content does.
@@ -330,5 +361,5 @@ def to_unicode(text: str, font_name: str | None = None) -> tuple[str, Legacy]:
         if by_font == Legacy.TCVN3_CAPS or _might_be_legacy(text):
             return decode(text, by_font), by_font
         return unicodedata.normalize("NFC", text), Legacy.UNICODE
-    found = detect(text)
+    found = detect(text, thorough)
     return decode(text, found), found

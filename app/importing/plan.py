@@ -27,9 +27,9 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from app.domain import units
+from app.domain import taxcode, units
 from app.domain.records import Enterprise
-from app.domain.text import clean, clean_or_none, search_key
+from app.domain.text import clean, search_key
 from app.domain.validation import normalise_enterprise, validate_enterprise
 from app.domain.vnformat import format_int
 from app.importing import mapping as mp
@@ -257,7 +257,7 @@ class _Builder:
             return None  # a totals line
         plan = RowPlan(number, list(cells), Outcome.NEW)
         provided, problems = self._values(cells, plan)
-        tax = normalise_enterprise(Enterprise(tax_code=provided.get("tax_code", ""))).tax_code
+        tax = taxcode.parse(provided.get("tax_code", "")).value
 
         # the same tax code earlier in this file
         if tax and tax in self.seen_tax:
@@ -420,9 +420,6 @@ class _Builder:
         text = self.cell(cells, "fdi")
         if text:
             out["fdi"] = val.yes(text)
-        for f in ("short_name", "note", "owner_name", "email", "address"):
-            if f in out:
-                out[f] = clean_or_none(out[f])
         return out, problems
 
 

@@ -162,7 +162,7 @@ class _Collector:
                 if text:
                     enc = self._font(r, col) or verdicts[col]
                     if enc == lg.Legacy.UNICODE and lg.might_be_legacy(text):
-                        converted, enc = lg.to_unicode(text)  # a lone legacy cell in a Unicode column
+                        converted, enc = lg.to_unicode(text, thorough=False)  # a lone legacy cell
                     else:
                         converted = lg.decode(text, enc)
                     if enc != lg.Legacy.UNICODE and converted != text:

@@ -35,6 +35,8 @@ def phone(text: str) -> str | None:
 
 def count(text: str) -> tuple[int | None, str | None]:
     t = clean(text)
+    if t.isdigit():
+        return int(t), None
     if not t or t in ("-", "–"):
         return None, None
     m = _COUNT_RE.match(fold(t))
