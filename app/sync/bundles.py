@@ -275,6 +275,10 @@ class ImportResult:
     error: SyncError | None = None
 
     def summary(self) -> str:
+        if self.outcome == "already" and self.error is not None:
+            return f"{self.path.name}: đã nhập trước đây, bỏ qua. {self.error.message}"
+        if self.outcome == "not_mine":
+            return f"{self.path.name}: tệp gửi cho máy khác, bỏ qua."
         if self.error is not None:
             return f"{self.path.name}: KHÔNG NHẬP. {self.error.message}"
         who = f"{self.sender.name or self.sender.laptop_id} ({self.sender.unit_label})" if self.sender else ""
@@ -532,15 +536,22 @@ def collect(paths: list[Path]) -> list[Path]:
 
 def import_paths(store: Store, ident: K.Identity, paths: list[Path], *, write_receipt: bool = True,
                  progress=None) -> list[ImportResult]:
+    """Import files and folders. In a folder, a bundle or receipt imported before (outcome 'already') or
+    addressed to another machine ('not_mine') is skipped: a stick carries old files and others' files. A
+    file named explicitly is refused for those reasons like any other."""
     results = []
     files = collect(paths)
+    explicit = {Path(p) for p in paths if not Path(p).is_dir()}
     for i, f in enumerate(files):
         try:
             if not f.exists():
                 raise SyncError("missing", f"Không tìm thấy tệp «{f}».")
             results.append(import_file(store, ident, f, write_receipt=write_receipt))
         except SyncError as exc:
-            results.append(ImportResult(f, "bundle", "refused", error=exc))
+            outcome = "refused"
+            if f not in explicit:  # found in a folder: the stick also carries others' files
+                outcome = {"replay": "already", "not_addressed": "not_mine"}.get(exc.reason, "refused")
+            results.append(ImportResult(f, "bundle", outcome, error=exc))
         except OSError as exc:
             results.append(ImportResult(f, "bundle", "refused",
                                         error=SyncError("io", f"Không đọc được tệp: {exc.strerror or exc}.")))

@@ -315,3 +315,17 @@ def test_a_revocation_travels_upward_with_the_office_bundle(net):
     [peer] = R.peers_of(net.province.store, net.l1.id)
     assert (peer.status, peer.revoked_after_seq) == ("revoked", 1)
     assert net.province.store.get(Enterprise, e.id) is not None  # what came before stays
+
+
+def test_a_folder_with_old_bundles_reports_them_as_already_imported(net):
+    enterprise(net.l1)
+    first = net.l1.export(net.stick)
+    net.ward.import_ok(first)
+    enterprise(net.l1, name="Công ty TNHH Bình An", tax_code="0100109113")
+    net.l1.export(net.stick)
+    results = net.ward.import_(net.stick)
+    outcomes = sorted(r.outcome for r in results)
+    assert outcomes == ["already", "applied", "not_mine"]  # the laptop's receipt is on the same stick
+    assert "đã nhập trước đây" in [r for r in results if r.outcome == "already"][0].summary()
+    [again] = net.ward.import_(first)  # named explicitly: a replay is refused
+    assert again.outcome == "refused" and again.error.reason == "replay"

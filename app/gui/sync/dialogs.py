@@ -35,7 +35,8 @@ from app.sync import registry as R
 
 ENTITY_LABELS = {"enterprises": "doanh nghiệp", "visits": "lượt khảo sát", "organisations": "tổ chức",
                  "admissions": "lần kết nạp", "targets": "chỉ tiêu"}
-OUTCOMES = {"applied": "Đã nhập", "quarantined": "Cách ly", "refused": "Từ chối", "receipt": "Biên nhận"}
+OUTCOMES = {"applied": "Đã nhập", "quarantined": "Cách ly", "refused": "Từ chối", "receipt": "Biên nhận",
+            "already": "Đã nhập trước đây", "not_mine": "Của máy khác"}
 STATUS = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "đã thu hồi"}
 
 
