@@ -129,3 +129,30 @@ def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):  # noqa: F811
         wizard.close()
     finally:
         close_window(qtbot, window)
+
+
+def test_wizard_csv_goes_straight_to_the_mapping_and_back(qtbot, tmp_path, data_dir):  # noqa: F811
+    from app.importing.legacy import encode_vni
+
+    src = B.write_csv(tmp_path / "ds.csv", "vni", delimiter=";")
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("import.list")
+        wizard = window._import_wizard
+        wizard.set_path(str(src))
+        qtbot.waitUntil(lambda: wizard.step == "mapping" and not wizard.busy, timeout=10000)
+        info = wizard.mapping_info.text()
+        assert "VNI-Windows" in info and "dòng tiêu đề: 3" in info
+        assert wizard.mapping_table.item(1, 2).text() == "Công ty TNHH May Hoàn Kiếm"
+        assert encode_vni("Hoàn Kiếm") not in wizard.mapping_table.item(1, 2).text()
+        wizard.back_button.click()
+        assert wizard.step == "file"
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "mapping" and not wizard.busy, timeout=10000)
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "preview" and not wizard.busy, timeout=20000)
+        assert wizard.preview.counts()[pl.Outcome.NEW] == 4
+        assert wizard.import_button.isEnabled()
+        wizard.close()
+    finally:
+        close_window(qtbot, window)
