@@ -4,7 +4,8 @@ Each step drives the real command handlers in-process (``app.cli.main.main([...]
 code a user runs, and checks what they produced:
 
 1. the resources the program needs are present (printing fonts, the administrative units, the
-   Vietnamese Qt translation, the icon);
+   Vietnamese Qt translation, the icon), and the folder the program keeps its data in can be
+   written (a probe file only: the real database is not opened);
 2. two databases are created: a collaborator's laptop and its ward office;
 3. demo data is added on the laptop;
 4. a form is printed to PDF (read back: a PDF header, pages, the end marker);
@@ -99,9 +100,10 @@ def program_command() -> list[str]:
 class SelfTest:
     """Runs the steps in ``workdir`` and writes the report to ``out`` as it goes."""
 
-    def __init__(self, workdir: Path, out: TextIO):
+    def __init__(self, workdir: Path, out: TextIO, data_dir: str | None = None):
         self.workdir = workdir
         self.out = out
+        self.data_override = data_dir  # --data-dir of the command line, if given
         self.laptop = workdir / "may-cong-tac-vien"
         self.office = workdir / "co-quan-phuong"
         self.usb = workdir / "usb"
@@ -114,6 +116,7 @@ class SelfTest:
             ("Phông chữ để in", self.check_fonts),
             ("Danh mục đơn vị hành chính", self.check_units),
             ("Tài nguyên giao diện (bản dịch Qt, biểu tượng)", self.check_gui_resources),
+            ("Thư mục dữ liệu của máy ghi được", self.check_data_folder),
             ("Tạo cơ sở dữ liệu (máy cộng tác viên, cơ quan phường)", self.create_databases),
             ("Thêm dữ liệu mẫu", self.add_demo_data),
             ("In phiếu khảo sát (PDF)", self.print_form),
@@ -221,6 +224,41 @@ class SelfTest:
         if missing:
             raise StepFailed(f"thiếu {', '.join(missing)} trong {res}.")
         return f"{len(needed)} tệp trong {res}"
+
+    def check_data_folder(self) -> str:
+        """The folder the program keeps its data in (not the temporary one) can be written.
+
+        Only a probe file is written and removed: the database is not opened (opening an older
+        one would upgrade it). A folder that does not exist yet is checked through its nearest
+        existing parent, where the program would create it.
+        """
+        from app.paths import DB_FILE, data_dir, portable_data_dir
+
+        folder = data_dir(self.data_override)
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise StepFailed(f"không tạo được thư mục dữ liệu {folder}: {existing} không phải là thư mục.")
+        probe = existing / f".khaosat-tu-kiem-tra-{os.getpid()}.tmp"
+        try:
+            with open(probe, "wb") as fh:
+                fh.write(b"KhaoSat")
+                fh.flush()
+                os.fsync(fh.fileno())
+            probe.unlink()
+        except OSError as exc:
+            raise StepFailed(
+                f"không ghi được vào thư mục dữ liệu {existing}: {exc.strerror or exc}. Nếu chạy từ ổ USB, hãy mở "
+                "khóa chống ghi của ổ; hoặc chọn thư mục khác bằng --data-dir."
+            ) from exc
+        chosen = self.data_override or os.environ.get("KHAOSAT_DATA_DIR")
+        portable = not chosen and portable_data_dir() is not None
+        where = f"{folder}" + (" (chế độ di động: cạnh chương trình)" if portable else "")
+        db = folder / DB_FILE
+        if db.is_file():
+            return f"{where}; có tệp dữ liệu {_bytes(db)}"
+        return f"{where}; chưa có tệp dữ liệu (sẽ tạo khi mở chương trình)"
 
     def create_databases(self) -> str:
         from app.storage.migrations import LATEST
@@ -432,7 +470,7 @@ def run_qt_check(data: Path | None, timeout: float = QT_TIMEOUT) -> dict:
     return result
 
 
-def run(out: TextIO | None = None, keep: bool = False) -> int:
+def run(out: TextIO | None = None, keep: bool = False, data_dir: str | None = None) -> int:
     """The whole self-test; 0 if every step passed."""
     from app import __version__
 
@@ -445,7 +483,7 @@ def run(out: TextIO | None = None, keep: bool = False) -> int:
         return 1
     out.write(f"KhaoSat {__version__}: tự kiểm tra trong {workdir}\n")
     out.flush()
-    test = SelfTest(workdir, out)
+    test = SelfTest(workdir, out, data_dir)
     report = test.run()
     passed = len(report.steps) - len(report.failed)
     if report.ok:

@@ -40,11 +40,11 @@ def _self_test(args: argparse.Namespace) -> int:
 
     keep = getattr(args, "keep", False)
     if sys.stdout is not None:
-        return selftest.run(sys.stdout, keep=keep)
+        return selftest.run(sys.stdout, keep=keep, data_dir=args.data_dir)
     # KhaoSat.exe has no console (sys.stdout is None): write the report to a file and open it.
     report = Path(tempfile.gettempdir()) / REPORT_FILE
     with open(report, "w", encoding="utf-8") as fh:
-        code = selftest.run(fh, keep=keep)
+        code = selftest.run(fh, keep=keep, data_dir=args.data_dir)
     if hasattr(os, "startfile"):
         os.startfile(report)  # Windows: opens in Notepad
     return code

@@ -88,6 +88,9 @@ def test_portable_mode_keeps_the_data_beside_the_program(built, tmp_path):
     assert list(home.rglob("*")) == []  # nothing written in the user's folders
     r = run_built(stick, "check", env=env, cwd=tmp_path)
     assert r.returncode == 0 and f"Tệp dữ liệu: {db}" in r.stdout
+    r = run_built(stick, "--self-test", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+    assert f"    {stick / 'data'} (chế độ di động: cạnh chương trình); có tệp dữ liệu" in r.stdout
 
     # Without the marker the same program uses the user's data folder.
     (stick / "khaosat-portable").unlink()

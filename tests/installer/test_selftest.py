@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -24,8 +25,11 @@ def _lines(stdout: str, mark: str) -> list[str]:
 
 @pytest.mark.slow
 def test_self_test_from_source_passes(tmp_path):
-    r = run_cli("--self-test", env={"TMPDIR": str(tmp_path)}, timeout=300)
+    data = tmp_path.parent / f"{tmp_path.name}-data"
+    r = run_cli("--self-test", data_dir=data, env={"TMPDIR": str(tmp_path)}, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert f"    {data}; chưa có tệp dữ liệu (sẽ tạo khi mở chương trình)" in r.stdout
+    assert not data.exists()  # only probed, through its parent
     assert _lines(r.stdout, "✓") == STEPS
     assert _lines(r.stdout, "✗") == []
     assert r.stdout.splitlines()[0].startswith("KhaoSat ")
@@ -184,3 +188,29 @@ def test_qt_check_on_a_machine_not_set_up_reports_the_wizard_at_once(tmp_path):
     assert not result["ok"]
     assert "trình hướng dẫn thiết lập hiện ra thay cho cửa sổ chính" in result["error"]
     assert time.perf_counter() - t0 < 20  # not the 60 s timeout
+
+
+def _can_mount_read_only() -> bool:
+    import shutil as sh
+
+    if not (sys.platform.startswith("linux") and sh.which("unshare") and sh.which("mount")):
+        return False
+    r = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind -o ro /tmp /tmp"], capture_output=True)
+    return r.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs a private mount namespace (unshare -m)")
+def test_self_test_fails_on_a_read_only_data_folder(tmp_path):
+    """The data folder mounted read-only (as a write-protected USB stick): the step fails and says so."""
+    data = tmp_path / "usb-khoa-ghi"
+    data.mkdir()
+    (data / "khaosat.sqlite3").write_bytes(b"")
+    script = (f'mount --bind -o ro "{data}" "{data}" && exec "{sys.executable}" -m app --data-dir "{data}" '
+              f"--self-test")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                       encoding="utf-8", timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert _lines(r.stdout, "✗") == ["Thư mục dữ liệu của máy ghi được"], r.stdout
+    assert f"không ghi được vào thư mục dữ liệu {data}: Read-only file system" in r.stdout
+    assert "«Thư mục dữ liệu của máy ghi được»" in r.stdout
