@@ -354,15 +354,24 @@ class SelfTest:
         if arrived != sent:
             missing = len(sent - arrived)
             raise StepFailed(f"cơ quan phường nhận thiếu {missing} trong {len(sent)} doanh nghiệp.")
+        with Store.in_dir(self.laptop) as store:
+            sent_counts = store.counts()
         with Store.in_dir(self.office) as store:
             problems = store.integrity_check()
+            got_counts = store.counts()
         if problems:
             raise StepFailed("sau khi nhập: " + "; ".join(problems))
+        labels = {"visits": "lượt khảo sát", "organisations": "tổ chức", "admissions": "lần kết nạp"}
+        short = [f"{label}: gửi {sent_counts[key]}, nhận {got_counts[key]}" for key, label in labels.items()
+                 if got_counts[key] != sent_counts[key]]
+        if short:
+            raise StepFailed("cơ quan phường nhận không đủ: " + "; ".join(short) + ".")
         receipts = sorted(self.usb.glob("*" + bundles.RECEIPT_SUFFIX))
         if not receipts:
             raise StepFailed(f"cơ quan phường không ghi biên nhận vào {self.usb}.")
         self.cli(self.laptop, "import", *map(str, receipts))
-        return f"{len(arrived)} doanh nghiệp đã đến cơ quan phường; biên nhận đã về máy cộng tác viên"
+        return (f"{len(arrived)} doanh nghiệp, {got_counts['visits']} lượt khảo sát, {got_counts['organisations']} "
+                f"tổ chức đã đến cơ quan phường; biên nhận đã về máy cộng tác viên")
 
     @staticmethod
     def _records(folder: Path) -> set[tuple[str, str, str]]:
