@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import sqlite3
 import threading
 import time
 import traceback
@@ -55,6 +56,7 @@ class TaskContext:
         self._emit = emit_progress
         self._cancel = threading.Event()
         self._last = 0.0
+        self._interrupt: Callable[[], None] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -62,6 +64,9 @@ class TaskContext:
 
     def cancel(self) -> None:
         self._cancel.set()
+        interrupt = self._interrupt
+        if interrupt is not None:
+            interrupt()  # sqlite3's interrupt() may be called from any thread
 
     def check(self) -> None:
         if self._cancel.is_set():
@@ -141,6 +146,10 @@ class TaskRunner(QObject):
         self.db_path = Path(db_path)
         self._reads = QThreadPool(self)
         self._reads.setMaxThreadCount(2)
+        # Read threads keep their connection (and its warm page cache) between tasks: a new
+        # connection per keystroke search cost more than the search itself on a 100k-row file.
+        self._reads.setExpiryTimeout(-1)
+        self._read_stores: dict[int, Store] = {}  # worker thread id -> its Store
         self._writes = QThreadPool(self)
         self._writes.setMaxThreadCount(1)  # writes one at a time, in order
         self._files = QThreadPool(self)
@@ -218,7 +227,14 @@ class TaskRunner(QObject):
         """Cancel what runs, wait for it, and drop results that arrive later (their views are going)."""
         self.cancel_all()
         self._closed = True
-        return self.wait(msecs)
+        done = self.wait(msecs)
+        if done:
+            with self._lock:
+                stores, self._read_stores = list(self._read_stores.values()), {}
+            # Dropping the last reference closes each connection (sqlite3 allows that from any
+            # thread; only Connection.close() insists on its own thread).
+            del stores
+        return done
 
     def cancel_all(self) -> None:
         for task in list(self._live.values()):
@@ -239,10 +255,20 @@ class TaskRunner(QObject):
         def job() -> Any:
             if not needs_store:
                 return fn(None)
+            if not write:
+                store = self._read_store()
+                ctx._interrupt = store.conn.interrupt  # cancel() stops a long query at once
+                try:
+                    ctx.check()
+                    return _call(fn, store, ctx)
+                except sqlite3.OperationalError as exc:
+                    if ctx.cancelled and "interrupt" in str(exc):
+                        raise Cancelled() from exc
+                    raise
+                finally:
+                    ctx._interrupt = None
             store = Store(db_path, migrate_schema=False)
             try:
-                if not write:
-                    return _call(fn, store, ctx)
                 before = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
                 result = _call(fn, store, ctx)
                 rows = store.conn.execute(
@@ -260,6 +286,18 @@ class TaskRunner(QObject):
         pool = self._writes if write else (self._reads if needs_store else self._files)
         pool.start(runnable)
         return handle
+
+    def _read_store(self) -> Store:
+        """This worker thread's own read connection (opened on first use, closed with the thread)."""
+        key = threading.get_ident()
+        with self._lock:
+            store = self._read_stores.get(key)
+        if store is None:
+            store = Store(self.db_path, migrate_schema=False)
+            store.conn.execute("PRAGMA cache_size = -16000")  # 16 MB of pages per reader
+            with self._lock:
+                self._read_stores[key] = store
+        return store
 
     def _progress(self, task_id: int, done: int, total: int, text: str) -> None:
         task = self._live.get(task_id)

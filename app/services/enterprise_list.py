@@ -178,17 +178,24 @@ def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool =
     cur = store.conn.execute(sql, [*params, limit, offset])
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-    # The per-row extras for just this page (cheap: indexed look-ups).
-    for row in rows:
-        if q.sort != "last_visit":
-            row["last_visit"] = store.conn.execute(
-                "SELECT max(visit_date) FROM visits WHERE enterprise_id = ? AND deleted = 0", (row["id"],)
-            ).fetchone()[0]
-        kinds = store.conn.execute(
-            "SELECT kind FROM organisations WHERE enterprise_id = ? AND status = 'founded' AND deleted = 0",
-            (row["id"],),
-        ).fetchall()
-        row["founded"] = frozenset(k for (value,) in kinds if (k := OrgKind.parse(value)) is not None)
+    # The per-row extras for just this page, in two indexed look-ups.
+    ids = [r["id"] for r in rows]
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        last = {} if q.sort == "last_visit" else dict(store.conn.execute(
+            f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) AND deleted = 0 "
+            "GROUP BY enterprise_id", ids).fetchall())
+        founded: dict[str, set[OrgKind]] = {}
+        for eid, value in store.conn.execute(
+            f"SELECT enterprise_id, kind FROM organisations WHERE enterprise_id IN ({marks}) "
+            "AND status = 'founded' AND deleted = 0", ids):
+            kind = OrgKind.parse(value)
+            if kind is not None:
+                founded.setdefault(eid, set()).add(kind)  # type: ignore[arg-type]
+        for row in rows:
+            if q.sort != "last_visit":
+                row["last_visit"] = last.get(row["id"])
+            row["founded"] = frozenset(founded.get(row["id"], ()))
     return rows
 
 

@@ -12,17 +12,18 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain import units
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import ORG_KIND_SHORT, EnterpriseStatus, OrgKind
-from app.gui.tasks import TaskFailure, TaskRunner
+from app.gui.tasks import Cancelled, TaskFailure, TaskHandle, TaskRunner
 from app.services import enterprise_list as el
 
 PAGE_SIZE = 200
 MAX_PAGES = 30
+COUNT_DELAY_MS = 250  # exact count of a broad search once typing pauses this long
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -59,6 +60,12 @@ class EnterpriseTableModel(QAbstractTableModel):
         self._waiting: tuple[el.ListQuery, bool] | None = None
         self._by_rank = True
         self.exact = True  # False while the count is capped and the exact count is on its way
+        self._count_handle: TaskHandle | None = None
+        self._count_args: tuple[int, el.ListQuery] | None = None
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(self._start_exact_count)
         self.loaded_once = False
 
     # --- queries ------------------------------------------------------------------------------
@@ -81,6 +88,9 @@ class EnterpriseTableModel(QAbstractTableModel):
 
     def _run(self, query: el.ListQuery, keep: bool) -> None:
         self._running = True
+        if self._count_handle is not None:  # a count of an older query is no longer wanted
+            self._count_handle.cancel()
+            self._count_handle = None
         generation = self._generation
 
         def work(store):
@@ -118,7 +128,24 @@ class EnterpriseTableModel(QAbstractTableModel):
         self._tasks.read(work, done, failed)
 
     def _count_exactly(self, generation: int, query: el.ListQuery) -> None:
+        """The exact count, once typing pauses (it scans every match), cancelled by the next query."""
+        if self._count_handle is not None:
+            self._count_handle.cancel()
+            self._count_handle = None
+        self._count_timer.stop()
+        self._count_args = (generation, query)
+        self._count_timer.start()
+
+    def _start_exact_count(self) -> None:
+        if self._count_args is None:
+            return
+        generation, query = self._count_args
+        self._count_args = None
+        if generation != self._generation:
+            return
+
         def done(n: int) -> None:
+            self._count_handle = None
             if generation != self._generation:
                 return
             if n > self._rows:
@@ -128,7 +155,12 @@ class EnterpriseTableModel(QAbstractTableModel):
             self.exact = True
             self.sig_counted.emit(n)
 
-        self._tasks.read(lambda store: el.count(store, query), done, self.sig_failed.emit)
+        def failed(failure: TaskFailure) -> None:
+            self._count_handle = None
+            if not isinstance(failure.exception, Cancelled):
+                self.sig_failed.emit(failure)
+
+        self._count_handle = self._tasks.read(lambda store: el.count(store, query), done, failed)
 
     def _finish_run(self) -> None:
         self._running = False
