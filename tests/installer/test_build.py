@@ -71,7 +71,7 @@ def test_version_and_help_come_from_the_same_entry_point(built):
 
 
 def test_portable_mode_keeps_the_data_beside_the_program(built, tmp_path):
-    stick = linked_copy(built, tmp_path / "usb" / "KhaoSat")
+    stick = linked_copy(built, tmp_path / "USB của Hằng" / "KhaoSat")  # spaces and Vietnamese in the path
     (stick / "khaosat-portable").write_text("")
     home = tmp_path / "home"
     home.mkdir()

@@ -26,7 +26,9 @@ def _lines(stdout: str, mark: str) -> list[str]:
 @pytest.mark.slow
 def test_self_test_from_source_passes(tmp_path):
     data = tmp_path.parent / f"{tmp_path.name}-data"
-    r = run_cli("--self-test", data_dir=data, env={"TMPDIR": str(tmp_path)}, timeout=300)
+    temp = tmp_path / "Tạm của Hằng"  # as C:\Users\Hằng\AppData\Local\Temp: spaces and Vietnamese
+    temp.mkdir()
+    r = run_cli("--self-test", data_dir=data, env={"TMPDIR": str(temp)}, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"    {data}; chưa có tệp dữ liệu (sẽ tạo khi mở chương trình)" in r.stdout
     assert not data.exists()  # only probed, through its parent
@@ -34,7 +36,7 @@ def test_self_test_from_source_passes(tmp_path):
     assert _lines(r.stdout, "✗") == []
     assert r.stdout.splitlines()[0].startswith("KhaoSat ")
     assert f"Kết quả: ĐẠT, {len(STEPS)}/{len(STEPS)} bước" in r.stdout
-    assert list(tmp_path.iterdir()) == []  # the temporary folder is removed after a pass
+    assert list(temp.iterdir()) == []  # the temporary folder is removed after a pass
 
 
 @pytest.mark.slow
