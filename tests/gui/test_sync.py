@@ -203,3 +203,25 @@ def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
     with Store.in_dir(data_dir) as s:
         assert D.candidates(s) == []
         assert s.get(Enterprise, twin.id) is None and s.get(Enterprise, existing["id"]) is not None
+
+
+def test_provenance_shows_who_captured_and_who_relayed(qtbot, data_dir, office):
+    e = new_enterprise(office["laptop"].store, "Công ty TNHH Nguồn Gốc")
+    with Store.in_dir(data_dir) as s:
+        B.import_file(s, R.load_keys(s), office["laptop"].export(office["stick"]))
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.open_enterprise(e.id)
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == e.id, timeout=10000)
+        window.actions.update_states()
+        assert window.actions.action("sync.provenance").isEnabled()
+        window.actions.trigger("sync.provenance")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: len(dialog.rows) == 1, timeout=10000)
+        row = [dialog.table.item(0, c).text() for c in range(6)]
+        assert row[1] == "Tạo doanh nghiệp" and row[5] == "7 trường"
+        assert row[3] == "Nguyễn Thị Hằng (Phường Hoàn Kiếm)" and row[4] == "(nhập trực tiếp)"
+        shot(dialog, "sync-provenance")
+        dialog.close()
+    finally:
+        close_window(qtbot, window)

@@ -40,6 +40,18 @@ def open_machines(window: Any):
     return dialog
 
 
+def open_provenance(window: Any):
+    from app.gui.sync.dialogs import ProvenanceDialog
+
+    enterprise_id = window.selected_enterprise_id()
+    if enterprise_id is None:
+        return None
+    dialog = ProvenanceDialog(window, enterprise_id)
+    window._sync_dialog = dialog
+    dialog.show()
+    return dialog
+
+
 def show_conflicts(window: Any) -> None:
     window.show_page("conflicts")
     window._sync_conflicts.reload()
@@ -63,6 +75,10 @@ def register(window: Any) -> None:
     window.actions.add(ActionSpec(
         "sync.conflicts", "&Xung đột dữ liệu", show_conflicts, "sync", None,
         "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng", section=1))
+    window.actions.add(ActionSpec(
+        "sync.provenance", "&Nguồn gốc dữ liệu của doanh nghiệp…", open_provenance, "sync", None,
+        "Từng thay đổi của doanh nghiệp đang chọn: ai nhập, trên máy nào, qua những cơ quan nào", section=1,
+        enabled=lambda w: w.selected_enterprise_id() is not None))
     page = ConflictsPage(window)
     window._sync_conflicts = page
     window.add_page("conflicts", "&3 Xung đột dữ liệu", page)

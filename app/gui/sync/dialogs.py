@@ -485,3 +485,73 @@ class MachinesDialog(_Dialog):
 
         self.window_.tasks.write(lambda store: R.revoke(store, laptop_id), done, self.fail)
 
+
+
+# --- provenance -------------------------------------------------------------------------------------------
+
+
+OPS = {"create": "Tạo", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
+
+
+def _local_time(iso: str) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return iso
+
+
+def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str]]]:
+    from app.domain.records import RECORD_TYPES
+
+    row = store.row("enterprises", enterprise_id)
+    name = row["name"] if row else enterprise_id
+    out = []
+    records = [("enterprises", enterprise_id)]
+    for table in ("visits", "organisations", "admissions"):
+        records += [(table, r[0]) for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?",
+                                                               (enterprise_id,))]
+    items = []
+    for entity, rid in records:
+        for c in B.provenance(store, entity, rid):
+            items.append((c["hlc"], entity, c))
+    items.sort(key=lambda x: x[0])
+    for _hlc, entity, c in items:
+        cls = RECORD_TYPES[entity]
+        if c["op"] == "create":
+            fields = f"{len(c['fields'])} trường"
+        else:
+            fields = ", ".join(cls.label(f) if f != "deleted" else "xóa/khôi phục" for f in sorted(c["fields"]))
+        out.append([_local_time(c["wall_time"]), f"{OPS.get(c['op'], c['op'])} {ENTITY_LABELS[entity]}",
+                    c["author"], c["captured_by"], " → ".join(c["relayed_by"]) or "(nhập trực tiếp)", fields])
+    return name, out
+
+
+class ProvenanceDialog(_Dialog):
+    """Nguồn gốc dữ liệu: each change of an enterprise and its children, who captured it, who relayed it."""
+
+    def __init__(self, window: Any, enterprise_id: str):
+        super().__init__(window, "Nguồn gốc dữ liệu")
+        self.resize(1000, 480)
+        self.title = QLabel("…")
+        self.title.setWordWrap(True)
+        self.table = _table(["Thời điểm", "Thao tác", "Người nhập", "Nhập trên máy", "Chuyển tiếp qua", "Trường"])
+        self.table.setObjectName("sync_provenance")
+        self.status = QLabel("")
+        buttons = QDialogButtonBox()
+        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.title)
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addWidget(self.status)
+        self.layout_.addWidget(buttons)
+        self.rows: list[list[str]] = []
+        window.tasks.read(lambda store: _load_provenance(store, enterprise_id), self._show, self.fail)
+
+    def _show(self, data: tuple[str, list[list[str]]]) -> None:
+        name, self.rows = data
+        self.title.setText(f"<b>{name}</b>: {len(self.rows)} thay đổi (doanh nghiệp, lượt khảo sát, tổ chức, kết nạp). "
+                           "Chữ ký của máy nhập đã được kiểm tra khi nhận.")
+        if self.rows:
+            _fill(self.table, self.rows)
