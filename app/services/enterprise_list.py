@@ -130,6 +130,11 @@ def _where(q: ListQuery) -> tuple[str, str, list[Any], bool]:
 def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
     """Rows matching ``q``; with ``cap``, stop counting there (returns ``cap`` if there are at least that many)."""
     source, where, params, has_fts = _where(q)
+    if has_fts and not q.replace(text="").filtered:
+        # Only the text: count in the full-text index alone (it holds no deleted enterprise), no join.
+        sub = "SELECT rowid FROM enterprise_fts WHERE enterprise_fts MATCH ?" + (" LIMIT ?" if cap else "")
+        return store.conn.execute(f"SELECT count(*) FROM ({sub})", [params[0], cap] if cap else [params[0]]
+                                  ).fetchone()[0]
     if cap is None:
         return store.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
     return store.conn.execute(
@@ -140,7 +145,7 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
 # Relevance: a word in the name counts most, then tax code and short name, then owner, then address
 # (every address of a ward shares its words, so they say little).
 RANK = "bm25(enterprise_fts, 10.0, 6.0, 6.0, 1.0, 3.0)"
-RANK_LIMIT = 5000  # rank search results by relevance up to this many matches; more: in index order
+RANK_LIMIT = 3000  # rank search results by relevance up to this many matches; more: in index order
 
 
 _LAST_VISIT = (
@@ -155,7 +160,7 @@ def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool =
 
     Searching without a chosen sort orders by relevance (``by_rank``); ranking tens of thousands of
     matches of a first typed letter costs ~100 ms, so callers pass ``by_rank=False`` above
-    ``RANK_LIMIT`` matches and get the index order instead (instant).
+    ``RANK_LIMIT`` matches and get the index order instead (instant). The same threshold as ``Store.search_enterprises``.
     """
     source, where, params, has_fts = _where(q)
     if q.sort in SORT_COLUMNS:
