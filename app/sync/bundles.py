@@ -10,7 +10,6 @@ the database, in one transaction. Receipts go back the other way.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +23,7 @@ from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import SyncError
-from app.sync.merge import I_ID, Incoming, MergeReport, merge, validate_change
+from app.sync.merge import Incoming, MergeReport, merge, validate_change
 
 BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
@@ -593,14 +592,6 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
             "AND resolved_at IS NULL", (_now(), json.dumps(value, ensure_ascii=False), c["entity"], c["record_id"],
                                         c["field"]))
     return change
-
-
-def data_dir_for(store: Store) -> Path:
-    return R.data_dir_of(store)
-
-
-def passphrase_from_env() -> str | None:
-    return os.environ.get(K.PASSPHRASE_ENV) or None
 
 
 def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:

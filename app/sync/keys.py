@@ -88,11 +88,6 @@ class KeyPair:
         return keyid_of(self.sign_pub)
 
     @property
-    def enc_keyid(self) -> str:
-        """The id a sender puts in a file header to say which of our keys it encrypted to."""
-        return keyid_of(self.sign_pub)
-
-    @property
     def fingerprint(self) -> str:
         return fingerprint(self.sign_pub, self.enc_pub)
 
