@@ -45,8 +45,18 @@ class Period:
 
     @property
     def label(self) -> str:
+        """ "năm 2025", "6 tháng đầu năm 2025", "quý II năm 2025", or "từ ngày ... đến ngày ..."."""
+        import calendar
+
+        y = self.start.year
         if self.is_whole_year:
-            return f"năm {self.start.year}"
+            return f"năm {y}"
+        whole_months = self.start.day == 1 and self.end.day == calendar.monthrange(y, self.end.month)[1]
+        if whole_months and self.start.month == 1 and self.end.month in (6, 9):
+            return f"{self.end.month} tháng đầu năm {y}"
+        quarters = {1: "I", 4: "II", 7: "III", 10: "IV"}
+        if whole_months and self.start.month in quarters and self.end.month == self.start.month + 2:
+            return f"quý {quarters[self.start.month]} năm {y}"
         return f"từ ngày {format_date(self.start)} đến ngày {format_date(self.end)}"
 
 

@@ -109,7 +109,15 @@ def test_existing_founded_dissolved_deleted_and_other_wards(store):
     assert r.enterprises == 1 and r.wards == []  # a ward report has no breakdown
     half = compute(store, TEST_WARD, Period(date(2024, 1, 1), date(2024, 3, 31)))
     assert half.kind(OrgKind.WOMEN).organisations == 1  # still existed on 31/03
-    assert half.period.label == "từ ngày 01/01/2024 đến ngày 31/03/2024"
+    assert half.period.label == "quý I năm 2024"
+    labels = {(date(2024, 1, 1), date(2024, 6, 30)): "6 tháng đầu năm 2024",
+              (date(2024, 1, 1), date(2024, 9, 30)): "9 tháng đầu năm 2024",
+              (date(2024, 10, 1), date(2024, 12, 31)): "quý IV năm 2024",
+              (date(2024, 1, 1), date(2024, 12, 31)): "năm 2024",
+              (date(2024, 3, 5), date(2024, 6, 30)): "từ ngày 05/03/2024 đến ngày 30/06/2024",
+              (date(2024, 1, 1), date(2024, 6, 29)): "từ ngày 01/01/2024 đến ngày 29/06/2024"}
+    for (a, b), text in labels.items():
+        assert Period(a, b).label == text
     province = compute(store, "01", Period.year(2024))
     assert province.is_province and province.kind(OrgKind.YOUTH).founded.achieved == 3
     assert [w.code for w in province.wards] == [OTHER_WARD, TEST_WARD]  # Ba Đình before Hoàn Kiếm
