@@ -24,6 +24,7 @@ _OTHER_LEVEL_RE = re.compile(
     r"ngo|ngach|hem|so|so nha|lo|kcn|khu cong nghiep|cum cong nghiep|ccn)\b"
 )
 _SPLIT_RE = re.compile(r"[,;]|\s[-–]\s")
+_INNER_PREFIX_RE = re.compile(r"(?:^|\s)(phuong|xa|p|f|thi tran|dac khu)\s+(\S.*)$")
 _PROVINCE_PREFIX_RE = re.compile(r"^(tinh|thanh pho|tp)\s+")
 
 
@@ -144,6 +145,17 @@ class WardMatcher:
             found = self._lookup(text, key)
             if found:
                 return self._one(found, text, hint)
+        # last resort: a ward prefix inside a part written without commas ("Số 5 phường Hoàn Kiếm Hà Nội");
+        # the longest run of words after it that names a ward
+        for key in reversed(keys):
+            for m in _INNER_PREFIX_RE.finditer(key):
+                words = m.group(2).split()
+                for n in range(min(len(words), 5), 0, -1):
+                    found = self._by_key.get(_numbers(" ".join(words[:n])))
+                    if found:
+                        placed = self._one(found, " ".join(words[:n]), hint)
+                        if placed.ok:
+                            return placed
         if explicit:
             return Placement(
                 None,

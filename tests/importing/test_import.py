@@ -284,3 +284,13 @@ def test_values_typed_loosely(store, tmp_path):
     assert (e.legal_form, e.vsic_section, e.workforce_total, e.status.value) == (
         LegalForm.LLC_ONE, "C", 120, "suspended")
     assert dataclasses.asdict(e)["ward_code"] == TEST_WARD
+
+
+def test_ward_inside_an_address_without_commas():
+    from app.importing.wards import WardMatcher
+
+    m = WardMatcher("01")
+    assert m.from_address("Số 5 phường Hoàn Kiếm Hà Nội").unit.code == "00070"
+    assert m.from_address("12 Hang Bai p hoan kiem").unit.code == "00070"
+    assert m.from_address("Số 5 đường Xã Đàn").unit is None  # a street named "Xã Đàn" is not a ward
+    assert m.from_address("Số 5, F.Hoàn Kiếm").unit.code == "00070"
