@@ -117,7 +117,10 @@ def _import_list(args: argparse.Namespace) -> int:
         _print(f"  Lưu ý dòng {r.number}: {' '.join(r.warnings)}")
     if rejected and (args.errors or not args.dry_run):
         dest = Path(args.errors).expanduser() if args.errors else errorfile.default_path(source)
-        errorfile.write(dest, plan)
+        try:
+            errorfile.write(dest, plan)
+        except ImportFailed as exc:
+            raise CliError(str(exc) + " Dữ liệu đã nhập vẫn được giữ.") from None
         _print(f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó.")
     if result is None:
         _print("Chạy thử: chưa ghi gì vào dữ liệu.")

@@ -9,6 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
+from app.importing.errors import ImportFailed
 from app.importing.mapping import ORIGIN_HEADER, REASON_HEADER
 from app.importing.plan import Preview, RowPlan
 
@@ -71,6 +72,11 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
+    except PermissionError as exc:
+        raise ImportFailed(
+            f"Không ghi được tệp {dest}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
+            "Hãy đóng tệp hoặc chọn chỗ lưu khác rồi thử lại."
+        ) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -294,3 +294,30 @@ def test_ward_inside_an_address_without_commas():
     assert m.from_address("12 Hang Bai p hoan kiem").unit.code == "00070"
     assert m.from_address("Số 5 đường Xã Đàn").unit is None  # a street named "Xã Đàn" is not a ward
     assert m.from_address("Số 5, F.Hoàn Kiếm").unit.code == "00070"
+
+
+def test_error_file_in_a_folder_that_cannot_be_written(store, tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        # root ignores permissions: simulate the Windows case (file open in Excel) instead
+        import unittest.mock
+
+        with unittest.mock.patch("os.replace", side_effect=PermissionError(13, "denied")):
+            _check_error_file_failure(store, tmp_path, tmp_path)
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            _check_error_file_failure(store, tmp_path, locked)
+        finally:
+            locked.chmod(0o700)
+
+
+def _check_error_file_failure(store, source_dir, folder):
+    prepared = mp.prepare(B.write_xlsx(source_dir / "ds-perm.xlsx"), store)
+    plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    with pytest.raises(ImportFailed, match="đang mở trong Excel"):
+        errorfile.write(folder / "loi.xlsx", plan)
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
