@@ -10,6 +10,17 @@ from pathlib import Path
 from app.cli.main import EXTRA_PARSERS, CliError, command
 
 
+def _epilog() -> str:
+    from app.importing.mapping import FIELDS
+
+    fields = "\n".join(f"  {code:<18} {label}" for code, (label, _aliases) in FIELDS.items())
+    return (
+        "Các trường dùng trong --mapping (mã hoặc tên tiếng Việt):\n" + fields + "\n\n"
+        "Mã thoát: 0 mọi dòng đã vào (hoặc đã có sẵn); 3 còn dòng chưa nhập (xem tệp lỗi); "
+        "1 không nhập được tệp."
+    )
+
+
 def _parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "import-list",
@@ -17,8 +28,10 @@ def _parsers(sub: argparse._SubParsersAction) -> None:
         description="Nhập danh sách doanh nghiệp. Tự tìm dòng tiêu đề, tự ghép cột theo tiêu đề, chuyển "
         "chữ TCVN3/VNI sang Unicode, kiểm tra từng dòng; các dòng chưa nhập được ghi ra tệp lỗi để sửa "
         "rồi nhập lại.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("file", metavar="TỆP")
+    s.add_argument("file", metavar="TỆP", help="tệp danh sách: .xlsx, .xls hoặc .csv")
     s.add_argument("--sheet", metavar="TRANG", help="tên hoặc số thứ tự trang tính (mặc định: trang đầu "
                    "có dòng tiêu đề)")
     s.add_argument("--mapping", metavar="GHÉP_CỘT",
