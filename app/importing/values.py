@@ -41,6 +41,8 @@ def count(text: str) -> tuple[int | None, str | None]:
         return None, None
     m = _COUNT_RE.match(fold(t))
     candidate = m.group(1).replace(" ", "") if m else t
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", candidate):
+        candidate = candidate.replace(",", "")  # grouped the English way by an Excel set to en-US
     try:
         return parse_int(candidate), None
     except ValueError:
