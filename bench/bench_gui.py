@@ -120,6 +120,8 @@ def bench_search_and_memory(folder: Path) -> dict:
     state = {"reset": 0}
     model.modelReset.connect(lambda: state.__setitem__("reset", state["reset"] + 1))
 
+    labels: list[str] = []
+
     def keystroke(send) -> None:
         before = state["reset"]
         t = time.perf_counter()
@@ -127,6 +129,7 @@ def bench_search_and_memory(folder: Path) -> dict:
         pump(lambda: state["reset"] > before and not model._running)
         table.viewport().repaint()  # the rows are on screen
         updates.append((time.perf_counter() - t) * 1000)
+        labels.append(search.text())
         pump(lambda: model.exact)
         exact.append((time.perf_counter() - t) * 1000)
 
@@ -158,6 +161,7 @@ def bench_search_and_memory(folder: Path) -> dict:
                             "max": round(max(updates), 1)},
         "exact_count_ms": {"p50": round(percentile(exact, 0.5), 1), "p95": round(percentile(exact, 0.95), 1),
                            "max": round(max(exact), 1)},
+        "slowest_keystrokes": sorted(((round(ms, 1), text) for ms, text in zip(updates, labels)), reverse=True)[:8],
         "memory_mb": {"rss_after": round(rss / 1024, 1), "peak": round(hwm / 1024, 1)},
         "rows": model.rowCount(),
         "_app": bool(app),
