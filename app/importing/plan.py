@@ -20,6 +20,7 @@ imported again.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ _OUTCOME_LABELS = {
 }
 
 ON_DUPLICATE = ("update", "skip", "ask")
+_TOTALS_RE = re.compile(r"^(tong cong|tong so|tong|cong)( toan| chung| cac| \d|$)")
+_HEADING_RE = re.compile(r"^\s*([IVXLC]+|[A-Za-z]|\d{1,2})\s*[.)/-]\s+\S")
 
 # fields the file can fill, in the order they are shown
 _TEXT_FIELDS = ("name", "short_name", "address", "phone", "email", "owner_name", "note")
@@ -253,8 +256,10 @@ class _Builder:
         name, tax_text = self.cell(cells, "name"), self.cell(cells, "tax_code")
         if not name and not tax_text:
             return None
-        if not tax_text and search_key(name).startswith(("tong cong", "cong", "tong so")):
-            return None  # a totals line
+        if not tax_text and _TOTALS_RE.match(search_key(name)):
+            return None  # a totals line ("Tổng cộng", "Cộng"), never "Công ty ..."
+        if self._repeated_header(cells) or (not tax_text and self._heading(cells, name)):
+            return None  # the header repeated on every printed page; a group heading ("I. Phường ...")
         plan = RowPlan(number, list(cells), Outcome.NEW)
         provided, problems = self._values(cells, plan)
         tax = taxcode.parse(provided.get("tax_code", "")).value
@@ -342,6 +347,14 @@ class _Builder:
                 "«vẫn thêm mới»."
             )
         return plan
+
+    def _repeated_header(self, cells: list[str]) -> bool:
+        keys = [mp.header_key(c) for c in cells[: len(self.table.headers)]]
+        return keys == [mp.header_key(h) for h in self.table.headers][: len(keys)] and any(keys)
+
+    def _heading(self, cells: list[str], name: str) -> bool:
+        others = [f for f in self.columns if f != "name" and self.cell(cells, f)]
+        return not others and _HEADING_RE.match(name) is not None
 
     def _ward_hint(self) -> str:
         return " Hãy thêm cột «Phường, xã» hoặc «Mã phường, xã», hoặc chọn phường, xã mặc định."

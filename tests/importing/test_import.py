@@ -321,3 +321,42 @@ def _check_error_file_failure(store, source_dir, folder):
     with pytest.raises(ImportFailed, match="đang mở trong Excel"):
         errorfile.write(folder / "loi.xlsx", plan)
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_repeated_headers_and_group_headings_are_not_rows(store, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(B.HEADERS)
+    ws.append(["", "I. PHƯỜNG HOÀN KIẾM", "", "", "", "", ""])
+    ws.append(B.VALID[0][0])
+    ws.append(B.HEADERS)  # printed-page header repeated
+    ws.append(["", "A) Khối doanh nghiệp cổ phần", "", "", "", "", ""])
+    ws.append(B.VALID[1][0])
+    ws.append(["", "Công ty TNHH Chỉ Có Tên", "", "", "", "", ""])  # a real row without tax code: an error
+    wb.save(tmp_path / "g.xlsx")
+    prepared = mp.prepare(tmp_path / "g.xlsx", store)
+    plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    assert [(r.number, r.outcome) for r in plan.rows] == [
+        (3, pl.Outcome.NEW), (6, pl.Outcome.NEW), (7, pl.Outcome.INVALID)]
+    assert plan.skipped_lines == 3
+
+
+def test_totals_lines_are_not_rows_but_companies_are(store, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(B.HEADERS)
+    ws.append(B.VALID[0][0])
+    ws.append(["", "Công ty TNHH Không Mã", "", "1 Hàng Bạc, P. Hoàn Kiếm", "", "5", ""])
+    ws.append(["", "Cộng", "", "", "", "125", ""])
+    ws.append(["", "TỔNG CỘNG", "", "", "", "125", ""])
+    ws.append(["", "Tổng số: 2 doanh nghiệp", "", "", "", "", ""])
+    wb.save(tmp_path / "t.xlsx")
+    prepared = mp.prepare(tmp_path / "t.xlsx", store)
+    plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    assert [(r.number, r.outcome) for r in plan.rows] == [(2, pl.Outcome.NEW), (3, pl.Outcome.INVALID)]
+    assert "Chưa nhập mã số thuế" in plan.rows[1].reason
+    assert plan.skipped_lines == 3
