@@ -1,4 +1,4 @@
-"""Benchmark: 1,000 pre-filled visit forms in one PDF.
+"""Benchmark: 1,000 pre-filled visit forms in one PDF (and the report and Excel list at scale).
 
 Target: under 10 s, and within 1.5x of reportlab drawing the same text with no QR code and no
 database, measured in the same run. The baseline is made honestly from the real forms: a first
@@ -120,12 +120,50 @@ def full(db: Path, n: int, out: Path) -> tuple[float, int]:
     return time.perf_counter() - t, len(forms)
 
 
+def bench_reports(n: int) -> None:
+    """The report (a ward, and its province with the ward table) and the Excel list, n enterprises in 4 wards."""
+    from app.printing.report_pdf import render_report
+    from app.reports.excel import export_enterprises, export_report
+    from app.reports.results import Period, report_for
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpd = Path(tmp)
+        db = tmpd / "khaosat.sqlite3"
+        t = time.perf_counter()
+        with Store(db) as s:
+            s.set_profile(unit_code=WARD, collaborator="Trần Văn Nam", role=Role.WARD_OFFICE)
+            for i, ward in enumerate((WARD, "00004", "00008", "00025")):
+                generate(s, DemoOptions(ward, enterprises=n // 4, seed=i, today=TODAY))
+        print(f"\nreports: {n} enterprises in 4 wards of province 01 ({time.perf_counter() - t:.1f} s, not measured)")
+        with Store(db) as s:
+            for unit in (WARD, "01"):
+                t = time.perf_counter()
+                report, settings = report_for(s, unit, Period.year(2025))
+                t_compute = time.perf_counter() - t
+                t = time.perf_counter()
+                render_report(tmpd / "r.pdf", report, settings)
+                t_pdf = time.perf_counter() - t
+                t = time.perf_counter()
+                export_report(tmpd / "r.xlsx", report)
+                t_xlsx = time.perf_counter() - t
+                print(f"report {unit}: numbers {t_compute:.2f} s, PDF {t_pdf:.2f} s, xlsx {t_xlsx:.2f} s "
+                      f"({report.enterprises} enterprises)")
+            t = time.perf_counter()
+            rows = export_enterprises(tmpd / "ds.xlsx", s)
+            t_list = time.perf_counter() - t
+            print(f"enterprise list .xlsx: {rows} rows in {t_list:.2f} s ({rows / t_list:,.0f} rows/s), "
+                  f"{(tmpd / 'ds.xlsx').stat().st_size / 1e6:.1f} MB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--forms", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--report-enterprises", type=int, default=20000, help="0 skips the report part")
     args = ap.parse_args()
     register()
+    if args.report_enterprises:
+        bench_reports(args.report_enterprises)
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         db = tmpd / "khaosat.sqlite3"

@@ -35,7 +35,7 @@ COLUMNS: list[tuple[str, str, float]] = [  # key, Vietnamese header, width (char
     ("founded", "Tổ chức đã thành lập", 28),
     ("last_visit", "Lần khảo sát gần nhất", 13),
 ]
-NUMBER_COLUMNS = {"no", "year_founded", "workforce_total", "workforce_women", "workforce_under30"}
+GROUPED_COLUMNS = {"workforce_total", "workforce_women", "workforce_under30"}  # shown as 1.549
 DATE_COLUMNS = {"last_visit"}
 
 

@@ -9,8 +9,11 @@ style, so it is never a formula, not even after someone edits the cell: an enter
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -20,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.printing.files import atomic_output
-from app.reports.enterprises import COLUMNS, DATE_COLUMNS, enterprise_rows
+from app.reports.enterprises import COLUMNS, DATE_COLUMNS, GROUPED_COLUMNS, enterprise_rows
 from app.reports.results import ResultsReport
 from app.storage.store import Store
 
@@ -156,8 +159,14 @@ def export_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport)
 
 # --- the enterprise list ------------------------------------------------------------------------
 
-def export_enterprises(out: str | os.PathLike[str] | BinaryIO, store: Store, unit_code: str | None = None) -> int:
-    """Write the enterprise list (write-only mode: fast and light for 100,000 rows). Returns the row count."""
+def export_enterprises(out: str | os.PathLike[str] | BinaryIO, store: Store, unit_code: str | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the enterprise list (write-only mode: light for 100,000 rows). Returns the row count.
+
+    Plain values are appended as they are; only cells that need a style get a cell object: dates,
+    workforce counts (grouped "1.549"), and text that must be kept from becoming a formula. The row
+    number and the founding year stay ungrouped (a year shown as "2.015" would be wrong).
+    """
     rows = enterprise_rows(store, unit_code)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Doanh nghiệp")
@@ -170,17 +179,40 @@ def export_enterprises(out: str | os.PathLike[str] | BinaryIO, store: Store, uni
         c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, WRAP
         header.append(c)
     ws.append(header)
-    for r in rows:
-        cells = []
-        for key, _text, _w in COLUMNS:
-            v = r[key]
-            if v is None:
-                cells.append(None)
-                continue
-            c = _set(WriteOnlyCell(ws), v)
-            if key in DATE_COLUMNS:
-                c.number_format = DATE_FORMAT
-            cells.append(c)
-        ws.append(cells)
+    try:
+        _append_rows(ws, rows, progress)
+    except BaseException:
+        # a cancelled or failed export: finish the sheet into memory so openpyxl closes and removes
+        # its temporary file, then pass the error on (nothing is written under the real name)
+        with contextlib.suppress(Exception):
+            wb.save(io.BytesIO())
+        raise
     _save(wb, out)
     return len(rows)
+
+
+def _append_rows(ws, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None) -> None:
+    keys = [key for key, _t, _w in COLUMNS]
+    total = len(rows)
+    for i, r in enumerate(rows, start=1):
+        if progress is not None and (i % 500 == 0 or i == total):
+            progress(i, total)  # may raise to cancel: nothing is written under the real name then
+        cells: list[Any] = []
+        for key in keys:
+            v = r[key]
+            if isinstance(v, str):
+                v = unicodedata.normalize("NFC", v)
+                if is_unsafe(v):
+                    v = _set(WriteOnlyCell(ws), v)
+            elif v is None:
+                pass
+            elif key in DATE_COLUMNS:
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = DATE_FORMAT
+                v = c
+            elif key in GROUPED_COLUMNS:
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = INT_FORMAT
+                v = c
+            cells.append(v)
+        ws.append(cells)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from app.domain.records import Enterprise, Visit
@@ -81,6 +82,8 @@ def test_enterprise_list_numbers_dates_and_formula_safe_text(store, tmp_path):
     assert first[col["Lần khảo sát gần nhất"]].value == datetime(2025, 2, 27)
     assert first[col["Lần khảo sát gần nhất"]].number_format == "DD/MM/YYYY"
     assert [r[col["STT"]].value for r in rows] == [1, 2, 3, 4, 5]
+    assert first[col["Tổng số lao động"]].number_format == "#,##0"
+    assert first[col["STT"]].number_format == "General"  # row numbers and years are not grouped
     # the raw sheet XML has no formula at all
     import zipfile
 
@@ -103,3 +106,25 @@ def test_enterprise_list_matches_the_database(demo_file, tmp_path):
     finally:
         wb.close()
     assert n == len(expected) == 300 and got == expected
+
+
+def test_enterprise_export_reports_progress_and_can_be_cancelled(demo_file, tmp_path):
+    seen = []
+    store = Store(demo_file)
+    try:
+        export_enterprises(tmp_path / "a.xlsx", store, progress=lambda d, t: seen.append((d, t)))
+        assert seen == [(300, 300)]  # every 500 rows and at the end
+
+        class Stop(Exception):
+            pass
+
+        def stop(done, total):
+            raise Stop
+
+        (tmp_path / "b.xlsx").write_bytes(b"old")
+        with pytest.raises(Stop):
+            export_enterprises(tmp_path / "b.xlsx", store, progress=stop)
+    finally:
+        store.close()
+    assert (tmp_path / "b.xlsx").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]

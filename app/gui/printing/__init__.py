@@ -268,9 +268,17 @@ def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None)
     f = feature(window)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
-    window.tasks.read(lambda store: (export(path, store, unit_code), path),
-                      lambda r: f.done(r[1], f"Đã xuất {format_int(r[0])} doanh nghiệp vào {r[1]}."),
-                      f.failed("Không xuất được danh sách"))
+    def work(store, ctx):
+        def progress(done: int, total: int) -> None:
+            ctx.check()
+            ctx.progress(done, total, f"Đã ghi {format_int(done)}/{format_int(total)} doanh nghiệp")
+
+        return export(path, store, unit_code, progress), path
+
+    window.tasks.run_with_progress(
+        window, "Đang xuất danh sách doanh nghiệp…", work,
+        lambda r: f.done(r[1], f"Đã xuất {format_int(r[0])} doanh nghiệp vào {r[1]}."),
+        f.failed("Không xuất được danh sách"), write=False)
 
 
 def print_key_form(window: Any) -> None:
