@@ -19,10 +19,10 @@ from app.domain.units import Unit
 
 _WARD_PREFIX_RE = re.compile(r"^(phuong|p|xa|x|f|thi tran|tt|dac khu|dk)\s+(.+)$")
 _GLUED_NUMBER_RE = re.compile(r"^(?:phuong|p|f)(\d{1,2})$")
-_OTHER_LEVEL_RE = re.compile(
-    r"^(quan|q|huyen|h|thi xa|tx|thanh pho|tp|tinh|t|khu pho|kp|to|to dan pho|ap|thon|xom|khom|khu|duong|"
-    r"ngo|ngach|hem|so|so nha|lo|kcn|khu cong nghiep|cum cong nghiep|ccn)\b"
-)
+# Abolished districts and provinces: never a ward, even when a ward now has the same name
+# ("Quận Hoàn Kiếm" is not "Phường Hoàn Kiếm"). Streets, hamlets and house numbers need no rule: a
+# part is looked up whole, so "Đường Lê Lợi" never matches a ward, while "Dương Nội" does.
+_OTHER_LEVEL_RE = re.compile(r"^(quan|q|huyen|h|thi xa|tx|thanh pho|tp|tinh|t)\b")
 _SPLIT_RE = re.compile(r"[,;]|\s[-–]\s")
 _INNER_PREFIX_RE = re.compile(r"(?:^|\s)(phuong|xa|p|f|thi tran|dac khu)\s+(\S.*)$")
 _PROVINCE_PREFIX_RE = re.compile(r"^(tinh|thanh pho|tp)\s+")

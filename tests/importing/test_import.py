@@ -360,3 +360,15 @@ def test_totals_lines_are_not_rows_but_companies_are(store, tmp_path):
     assert [(r.number, r.outcome) for r in plan.rows] == [(2, pl.Outcome.NEW), (3, pl.Outcome.INVALID)]
     assert "Chưa nhập mã số thuế" in plan.rows[1].reason
     assert plan.skipped_lines == 3
+
+
+def test_wards_named_like_streets_or_hamlets():
+    from app.domain import units
+    from app.importing.wards import WardMatcher
+
+    m = WardMatcher("01")
+    duong_noi = [u for u in units.wards("01") if u.short_name == "Dương Nội"]
+    assert duong_noi, "Hà Nội has a ward Dương Nội"
+    assert m.from_address("Số 3 Tố Hữu, Dương Nội, Hà Nội").unit.code == duong_noi[0].code
+    assert m.from_address("Số 3, Đường Hoàn Kiếm, Hà Nội").unit is None
+    assert m.from_address("Số 3, Quận Hoàn Kiếm, Hà Nội").unit is None
