@@ -125,12 +125,8 @@ class _Form:
     def label(self, name: str) -> str:
         return f"{self.numbers[name]}. {Visit.LABELS[name]}"
 
-    def checkbox(self, x: float, y: float, ticked: bool = False, size: float = 9) -> None:
-        c = self.c
-        c.rect(x, y, size, size, stroke=1, fill=0)
-        if ticked:
-            c.line(x + 1.5, y + 1.5, x + size - 1.5, y + size - 1.5)
-            c.line(x + 1.5, y + size - 1.5, x + size - 1.5, y + 1.5)
+    def checkbox(self, x: float, y: float, size: float = 9) -> None:
+        self.c.rect(x, y, size, size, stroke=1, fill=0)
 
     def dotted(self, x0: float, x1: float, y: float) -> None:
         c = self.c
@@ -482,6 +478,8 @@ def render_visit_forms(
     ``progress(done, total)`` is called after each page; it may raise to cancel (nothing is
     written under the real name then).
     """
+    if not forms:
+        raise ValueError("Không có phiếu nào để in.")
     register()
     printed_on = printed_on or date.today()
     if isinstance(out, (str, os.PathLike)):

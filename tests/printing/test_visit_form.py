@@ -174,3 +174,9 @@ def test_characters_the_font_lacks_print_as_a_question_mark(tmp_path):
     render_visit_forms(path, [VisitFormData(e, None, [], "Phường Hoàn Kiếm")], printed_on=TEST_TODAY)
     for text in (pypdf_pages(path)[0], pdftotext(path)):
         assert "Công ty TNHH ?? Việt Nam ?" in text
+
+
+def test_nothing_to_print_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="Không có phiếu"):
+        render_visit_forms(tmp_path / "x.pdf", [])
+    assert list(tmp_path.iterdir()) == []
