@@ -108,10 +108,10 @@ def wrap(text: str, font: str, size: float, width: float, max_lines: int | None 
 
 def document_number(style: DocStyle, number: str | int | None, code: str) -> str:
     """ "Số 12-BC/ĐU" (Party) or "Số: 12/BC-UBND" (state); blank for the clerk to fill if no number."""
-    n = nfc(number).strip() if number not in (None, "") else "\u00a0" * 8
+    n = printable(number).strip() if number not in (None, "") else "\u00a0" * 8
     if style is DocStyle.PARTY:
-        return f"Số {n}-{nfc(code)}"
-    return f"Số: {n}/{nfc(code)}"
+        return f"Số {n}-{printable(code)}"
+    return f"Số: {n}/{printable(code)}"
 
 
 @dataclass
@@ -185,7 +185,7 @@ def draw_admin_header(c, h: AdminHeader, top: float | None = None) -> float:
     c.line(rcx - w / 2, ry, rcx + w / 2, ry)
     c.setFont(SERIF_ITALIC, 13)
     ry -= 13 * 1.6
-    place_date = long_date(h.on, nfc(h.place) or None)
+    place_date = long_date(h.on, printable(h.place) or None)
     c.drawCentredString(rcx, ry + 3, fit(place_date, SERIF_ITALIC, 13, right_w))
     return min(left_bottom, ry) - 4 * mm
 
@@ -220,7 +220,7 @@ def draw_signature_block(c, s: SignatureBlock, top: float, sign_space: float = 2
     ry -= sign_space
     if s.signer:
         c.setFont(SERIF_BOLD, 13)
-        c.drawCentredString(rcx, ry, nfc(s.signer))
+        c.drawCentredString(rcx, ry, printable(s.signer))
     return min(left_bottom, ry) - 4 * mm
 
 
