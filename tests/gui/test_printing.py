@@ -172,3 +172,23 @@ def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
         assert st.signer_name == "Phạm Văn Đức" and st.superior_body == "UBND THÀNH PHỐ HÀ NỘI"
     finally:
         close_window(qtbot, window)
+
+
+def test_print_the_list_as_filtered(qtbot, data_dir):
+    from app.services import enterprise_list as el
+
+    window, opened = _window(qtbot, data_dir)
+    try:
+        query = el.ListQuery(workforce=el.WorkforceGroup.LARGE, today=TEST_TODAY)
+        window.list_panel.model.set_query(query)
+        wait_idle(qtbot, window)
+        window.actions.trigger("print.list")
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
+        with Store.in_dir(data_dir) as s:
+            large = s._rows("SELECT name FROM enterprises WHERE deleted = 0 AND workforce_total >= 500 "
+                            "ORDER BY name")
+        assert page_count(opened[0]) == len(large) > 0
+        assert large[0]["name"] in pdftotext(opened[0], 1, 1)  # the list's order: by name
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)

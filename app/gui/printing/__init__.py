@@ -166,6 +166,45 @@ def run_batch(window: Any, selection: Any) -> None:
         f.failed("Không in được phiếu khảo sát"), write=False)
 
 
+MAX_LIST_FORMS = 5000
+
+
+def print_shown_list(window: Any) -> None:
+    """The forms of the enterprises the list shows now (its search and filters), in its order."""
+    from app.printing.visit_form import render_visit_forms, unit_title_for
+    from app.reports.forms import SelectionError, load_forms
+    from app.services import enterprise_list as el
+
+    f = feature(window)
+    query = window.list_panel.model.query
+    unit_title = unit_title_for(window.profile.unit_code)
+    today = f.today()
+
+    def work(store, ctx):
+        n = el.count(store, query)
+        if n == 0:
+            raise SelectionError("Danh sách đang trống; không có phiếu nào để in.")
+        if n > MAX_LIST_FORMS:
+            raise SelectionError(f"Danh sách đang hiện {n:,} doanh nghiệp; hãy lọc bớt (mỗi lần in tối đa "
+                                 f"{MAX_LIST_FORMS:,} phiếu).".replace(",", "."))
+        ctx.progress(0, n, f"Đang đọc {n} doanh nghiệp…")
+        ids = [row["id"] for row in el.page(store, query, 0, n)]
+        forms = load_forms(store, ids)
+        path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
+
+        def progress(done: int, total: int) -> None:
+            ctx.check()
+            ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
+
+        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, progress=progress)
+        return path, len(forms)
+
+    window.tasks.run_with_progress(
+        window, "Đang in phiếu khảo sát…", work,
+        lambda r: f.done(r[0], f"Đã in {r[1]} phiếu khảo sát vào {r[0].name}."),
+        f.failed("Không in được phiếu khảo sát"), write=False)
+
+
 def print_blank(window: Any) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
 
@@ -351,6 +390,8 @@ def register(window: Any) -> None:
                      toolbar=True, enabled=_has_selection))
     a.add(ActionSpec("print.batch", "In phiếu cho &nhiều doanh nghiệp…", print_batch, "printing", "Ctrl+Shift+P",
                      "Chưa khảo sát trong mấy tháng, hoặc hẹn khảo sát trong tuần: một tệp PDF, có số trang"))
+    a.add(ActionSpec("print.list", "In phiếu cho &danh sách đang hiện", print_shown_list, "printing", None,
+                     "Mỗi doanh nghiệp đang hiện trong danh sách (theo tìm kiếm và bộ lọc) một trang, cùng thứ tự"))
     a.add(ActionSpec("print.blank", "In phiếu &trống", print_blank, "printing", None,
                      "Phiếu khảo sát chưa điền, cho doanh nghiệp chưa có trong danh sách"))
     a.add(ActionSpec("print.code", "&Mở doanh nghiệp theo mã phiếu…", open_by_code, "printing", "Ctrl+G",
