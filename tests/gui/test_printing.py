@@ -192,3 +192,11 @@ def test_print_the_list_as_filtered(qtbot, data_dir):
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
+
+
+def test_the_paper_form_follows_the_screen_form_order():
+    """Typing a paper form back is a straight run: part B numbers the fields in the screen's order."""
+    from app.gui.forms.record_forms import VisitForm
+    from app.printing.visit_form import form_fields
+
+    assert [spec.name for spec in VisitForm.FIELDS] == form_fields()
