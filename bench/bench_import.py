@@ -104,7 +104,7 @@ def write_list(path: Path, rows: int, province: str, seed: int, legacy: bool) ->
         total = rng.randint(3, 900)
         last = [i + 1, text(name), int(code) if rng.random() < 0.5 else code, text(address), text(person(rng)),
                 int(f"9{rng.randint(10000000, 99999999)}"), rng.randint(1995, 2024), total,
-                rng.randint(0, total), None]
+                rng.randint(0, total), f"phường gốc {ward.code}"]  # the note says where the row belongs
         ws.append(last)
         used += 1
     wb.save(path)
@@ -146,6 +146,8 @@ def main() -> None:
         errorfile.write(work / "loi.xlsx", result.preview)
         t_errors = time.perf_counter() - t0
         counts = result.preview.counts()
+        placed = [r for r in result.preview.rows if r.outcome == pl.Outcome.NEW]
+        right = sum(1 for r in placed if r.enterprise.note.endswith(r.enterprise.ward_code))
         before = store.counts()
         t0 = time.perf_counter()
         again = mp.prepare(src, store)
@@ -170,6 +172,7 @@ def main() -> None:
     print(f"- Read + preview + import: **{total:.2f} s** ({cpu:.2f}) (target < 15 s)")
     print(f"- Error file ({len(result.preview.rejected()):,} rows): {t_errors:.2f} s".replace(",", "."))
     print(f"- The same file again (read + preview + import, nothing added): {t_again:.2f} s")
+    print(f"- Wards placed from the address: {format_int(right)}/{format_int(len(placed))} right")
     print("- Outcomes: " + "; ".join(f"{o.label}: {format_int(n)}" for o, n in counts.items()))
 
 

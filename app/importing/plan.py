@@ -240,6 +240,7 @@ class _Builder:
         self.seen_tax: dict[str, int] = {}
         self.today = options.today or date.today()
         self._warning: str | None = None
+        self._header_keys = [mp.header_key(h) for h in table.headers]
 
     def col_label(self, field_name: str) -> str:
         col = self.columns.get(field_name)
@@ -349,8 +350,11 @@ class _Builder:
         return plan
 
     def _repeated_header(self, cells: list[str]) -> bool:
-        keys = [mp.header_key(c) for c in cells[: len(self.table.headers)]]
-        return keys == [mp.header_key(h) for h in self.table.headers][: len(keys)] and any(keys)
+        col = self.columns["name"]
+        if col >= len(cells) or mp.header_key(cells[col]) != self._header_keys[col]:
+            return False  # the cheap test first: the name cell
+        keys = [mp.header_key(c) for c in cells[: len(self._header_keys)]]
+        return keys == self._header_keys[: len(keys)]
 
     def _heading(self, cells: list[str], name: str) -> bool:
         others = [f for f in self.columns if f != "name" and self.cell(cells, f)]

@@ -23,7 +23,8 @@ _GLUED_NUMBER_RE = re.compile(r"^(?:phuong|p|f)(\d{1,2})$")
 # ("Quận Hoàn Kiếm" is not "Phường Hoàn Kiếm"). Streets, hamlets and house numbers need no rule: a
 # part is looked up whole, so "Đường Lê Lợi" never matches a ward, while "Dương Nội" does.
 _OTHER_LEVEL_RE = re.compile(r"^(quan|q|huyen|h|thi xa|tx|thanh pho|tp|tinh|t)\b")
-_SPLIT_RE = re.compile(r"[,;]|\s[-–]\s")
+_SPLIT_RE = re.compile(r"[,;]")
+_DASH_RE = re.compile(r"\s[-–]\s")
 _INNER_PREFIX_RE = re.compile(r"(?:^|\s)(phuong|xa|p|f|thi tran|dac khu)\s+(\S.*)$")
 _PROVINCE_PREFIX_RE = re.compile(r"^(tinh|thanh pho|tp)\s+")
 
@@ -125,7 +126,19 @@ class WardMatcher:
         return result
 
     def _from_address(self, address: str) -> Placement:
-        parts = [p.strip() for p in _SPLIT_RE.split(address) if p.strip()]
+        # comma parts; a part with a dash is tried whole first ("Văn Miếu - Quốc Tử Giám" is one
+        # ward), then piece by piece ("Tổ 5 - P. Hoàn Kiếm")
+        parts: list[str] = []
+        for comma_part in _SPLIT_RE.split(address):
+            comma_part = comma_part.strip()
+            if not comma_part:
+                continue
+            pieces = [x.strip() for x in _DASH_RE.split(comma_part) if x.strip()]
+            parts += pieces[:-1]
+            if len(pieces) > 1:
+                parts.append(pieces[-1])
+            parts.append(comma_part)  # tried first: the loop below goes right to left
+        parts = list(dict.fromkeys(parts))
         keys = [search_key(p) for p in parts]
         hint = set()
         for k in keys:

@@ -372,3 +372,14 @@ def test_wards_named_like_streets_or_hamlets():
     assert m.from_address("Số 3 Tố Hữu, Dương Nội, Hà Nội").unit.code == duong_noi[0].code
     assert m.from_address("Số 3, Đường Hoàn Kiếm, Hà Nội").unit is None
     assert m.from_address("Số 3, Quận Hoàn Kiếm, Hà Nội").unit is None
+
+
+def test_ward_names_with_a_dash():
+    from app.importing.wards import WardMatcher
+
+    m = WardMatcher("01")
+    for address in ("Số 178 Bà Triệu, Phường Văn Miếu - Quốc Tử Giám", "Số 92, phuong van mieu - quoc tu giam",
+                    "Số 127 Tôn Đức Thắng, Văn Miếu - Quốc Tử Giám, Hà Nội"):
+        assert m.from_address(address).unit.name == "Phường Văn Miếu - Quốc Tử Giám", address
+    assert m.from_address("Tổ 5 - P. Hoàn Kiếm").unit.code == "00070"
+    assert m.from_address("12 Tràng Tiền - Hoàn Kiếm - Hà Nội").unit.code == "00070"
