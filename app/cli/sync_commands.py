@@ -48,6 +48,9 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("duplicates", help="doanh nghiệp nghi trùng (cùng mã số thuế, hai mã ID) và gộp chúng")
     s.add_argument("--merge", nargs=2, metavar=("ID_GIỮ", "ID_BỎ"), help="giữ ID_GIỮ, gộp ID_BỎ vào rồi xóa ID_BỎ")
 
+    s = sub.add_parser("quarantine", help="gói bị cách ly (trùng số thứ tự: máy bị sao chép, khôi phục bản sao lưu)")
+    s.add_argument("--release", type=int, metavar="SỐ", help="đã kiểm tra: gộp gói cách ly số này")
+
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
     s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
     s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
@@ -305,4 +308,23 @@ def _duplicates(args: argparse.Namespace) -> int:
         for c in found:
             _out(f"MST {c.tax_code}: {c.id_a} «{c.name_a}» / {c.id_b} «{c.name_b}»")
         _out(f"({len(found)} cặp nghi trùng chưa xử lý)")
+    return 0
+
+
+@command("quarantine")
+@_sync_errors
+def _quarantine(args: argparse.Namespace) -> int:
+    from app.sync import bundles as B
+
+    with _store(args) as store:
+        if args.release is not None:
+            r = B.release(store, args.release)
+            _out(f"Đã gộp gói cách ly số {args.release}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+                 f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột.")
+            return 0
+        rows = B.quarantined(store)
+        for q in rows:
+            _out(f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: "
+                 "trùng số với một gói khác (máy bị sao chép hoặc khôi phục bản sao lưu?)")
+        _out(f"({len(rows)} gói đang cách ly)")
     return 0

@@ -609,3 +609,41 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
                 relayed = [names.get(x, x) for x in reversed(json.loads(row[0]))]
         out.append({**c, "captured_by": names.get(c["origin"], c["origin"]), "relayed_by": relayed})
     return out
+
+
+# --- quarantine -----------------------------------------------------------------------------------------
+
+
+def quarantined(store: Store) -> list[dict[str, Any]]:
+    """Bundles set aside (forks): sender, sequence, reason, when; not merged."""
+    names = {p.laptop_id: f"{p.name or p.laptop_id} ({p.unit_label})" for p in R.peers(store)}
+    rows = store._rows("SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
+                       "WHERE reason != 'released' ORDER BY id")
+    for r in rows:
+        r["sender_name"] = names.get(r["sender"], r["sender"])
+    return rows
+
+
+def release(store: Store, quarantine_id: int) -> MergeReport:
+    """A person checked a quarantined bundle (say, both copies of a cloned laptop hold real work): merge its
+    changes like any others (known ones are skipped, conflicts are queued). Its place in the sender's chain
+    stays with the bundle that arrived first."""
+    row = store.conn.execute("SELECT data, reason FROM sync_quarantine WHERE id = ?", (quarantine_id,)).fetchone()
+    if row is None or row[1] == "released":
+        raise SyncError("missing", f"Không có gói cách ly số {quarantine_id}.")
+    env, _ = C.read_envelope(memoryview(row[0]), 0)
+    v = verify_bundle(store, env, {})
+    incoming = []
+    for c in v.payload["changes"]:
+        validate_change(c, v.peer.laptop_id)
+        incoming.append(Incoming(c, env.hash, v.peer.unit_code))
+    now = _now()
+    with store.transaction() as conn:
+        report = merge(conn, incoming, now)
+        if report.max_hlc:
+            clock = HybridClock(store.laptop_id, store.meta("hlc_last"))
+            clock.observe(report.max_hlc)
+            store._set_meta("hlc_last", str(clock.last))
+            store._clock = None
+        conn.execute("UPDATE sync_quarantine SET reason = 'released' WHERE id = ?", (quarantine_id,))
+    return report

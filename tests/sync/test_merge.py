@@ -183,6 +183,12 @@ def test_fork_is_quarantined_not_merged(net, tmp_path):
     assert r.outcome == "quarantined" and "cách ly" in r.summary()
     assert net.ward.store.get(Enterprise, e2.id) is None
     assert net.ward.store.conn.execute("SELECT reason FROM sync_quarantine").fetchall() == [("fork",)]
+    # a person checks it (both copies hold real work) and releases it: merged, nothing lost
+    [q] = B.quarantined(net.ward.store)
+    assert q["seq"] == 1 and q["sender"] == net.l1.id
+    report = B.release(net.ward.store, q["id"])
+    assert report.new == 1 and net.ward.store.get(Enterprise, e2.id) is not None
+    assert B.quarantined(net.ward.store) == []
 
 
 def test_relay_verifies_originals_and_a_bundle_by_two_paths_is_merged_once(net):
