@@ -30,6 +30,8 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     k.add_argument("machine", metavar="MÁY", help="mã máy, mã khóa hoặc dấu vân tay (đầu chuỗi là đủ)")
     k.add_argument("--after-seq", type=int, metavar="N", help="giữ các gói đến số N (mặc định: gói cuối đã nhận)")
     ks.add_parser("rekey", help="tạo khóa mới cho máy này (khóa cũ xác nhận khóa mới; lịch sử giữ nguyên)")
+    ks.add_parser("passphrase", help="đặt, đổi hoặc bỏ mật khẩu bảo vệ khóa (mật khẩu mới: hỏi, hoặc "
+                  "biến môi trường KHAOSAT_NEW_PASSPHRASE)")
 
     s = sub.add_parser("export", help="xuất gói dữ liệu đã ký và mã hóa cho cơ quan cấp trên")
     s.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
@@ -196,6 +198,18 @@ def _keys(args: argparse.Namespace) -> int:
             laptop = machines.pop()
             count, point = R.revoke(store, laptop, args.after_seq)
             _out(f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối.")
+            return 0
+        if args.action == "passphrase":
+            ident = _identity(store)
+            new_pass = os.environ.get("KHAOSAT_NEW_PASSPHRASE")
+            if new_pass is None:
+                if not sys.stdin.isatty():
+                    raise CliError("Hãy chạy ở cửa sổ dòng lệnh để nhập mật khẩu mới, hoặc đặt KHAOSAT_NEW_PASSPHRASE.")
+                new_pass = getpass.getpass("Mật khẩu mới (để trống: bỏ mật khẩu): ")
+                if new_pass and getpass.getpass("Nhập lại mật khẩu mới: ") != new_pass:
+                    raise CliError("Hai lần nhập mật khẩu không khớp.")
+            K.save_identity(folder, ident, new_pass or None)
+            _out("Đã đặt mật khẩu mới cho khóa." if new_pass else "Đã bỏ mật khẩu: khóa KHÔNG còn được bảo vệ.")
             return 0
         if args.action == "rekey":
             ident = _identity(store)

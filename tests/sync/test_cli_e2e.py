@@ -165,3 +165,14 @@ def test_two_laptops_ward_office_province(tmp_path):
     r = run_cli("import", str(stolen), data_dir=W, env=secret)
     assert r.returncode == 1 and "thu hồi" in r.stderr
     assert rows(W, "SELECT count(*) FROM enterprises WHERE deleted = 0")[0][0] == 9
+
+
+def test_changing_the_key_passphrase(tmp_path):
+    d = tmp_path / "m"
+    old = {"KHAOSAT_PASSPHRASE": "cũ"}
+    ok("init", "--unit", "00070", "--name", "Hằng", "--role", "collaborator", data_dir=d, env=old)
+    before = fingerprint(ok("keys", "show", data_dir=d, env=old))
+    ok("keys", "passphrase", data_dir=d, env={**old, "KHAOSAT_NEW_PASSPHRASE": "mới hơn"})
+    r = run_cli("keys", "show", data_dir=d, env=old)
+    assert r.returncode == 1 and "Mật khẩu khóa không đúng" in r.stderr
+    assert fingerprint(ok("keys", "show", data_dir=d, env={"KHAOSAT_PASSPHRASE": "mới hơn"})) == before
