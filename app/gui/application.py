@@ -18,9 +18,15 @@ from app.paths import database_path
 
 
 def open_database(db_path: Path) -> Any:
-    """Worker side: open (creating and migrating if needed) and return the laptop's profile."""
+    """Worker side: open (creating and migrating if needed) and return the laptop's profile.
+
+    Also loads the list of provinces and wards here, once, so the wizard and the forms find it in memory
+    instead of reading the package's data files on the GUI thread.
+    """
+    from app.domain import units
     from app.storage.store import Store
 
+    units.provinces()
     with Store(db_path) as store:
         return store.profile()
 
