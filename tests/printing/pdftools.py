@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +16,11 @@ ZBAR = shutil.which("zbarimg")
 
 def need_tools(*names: str) -> None:
     missing = [n for n in names if shutil.which(n) is None]
-    if missing:  # CI installs them from .ci/apt-packages; a bare dev machine skips with a reason
-        pytest.skip(f"missing tools {missing}: apt-get install poppler-utils zbar-tools")
+    if missing:
+        message = f"missing tools {missing}: apt-get install poppler-utils zbar-tools"
+        if os.environ.get("CI"):  # CI installs them from .ci/apt-packages: their absence is a failure there
+            pytest.fail(message)
+        pytest.skip(message)  # a bare developer machine skips with the reason
 
 
 def pypdf_pages(path: Path) -> list[str]:
