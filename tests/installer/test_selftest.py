@@ -216,3 +216,20 @@ def test_self_test_fails_on_a_read_only_data_folder(tmp_path):
     assert _lines(r.stdout, "✗") == ["Thư mục dữ liệu của máy ghi được"], r.stdout
     assert f"không ghi được vào thư mục dữ liệu {data}: Read-only file system" in r.stdout
     assert "«Thư mục dữ liệu của máy ghi được»" in r.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("script")), reason="needs script(1)")
+def test_self_test_in_a_terminal_asks_nothing(tmp_path):
+    """Run in a console (the Start menu's «Tự kiểm tra KhaoSat»), no command may stop to ask for a passphrase:
+    the self-test runs under a pseudo-terminal and must finish on its own."""
+    import shlex
+
+    command = shlex.join([sys.executable, "-m", "app", "--data-dir", str(tmp_path / "data"), "--self-test"])
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
+    env.pop("KHAOSAT_PASSPHRASE", None)
+    r = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120)
+    assert "Mật khẩu" not in r.stdout, r.stdout
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"Kết quả: ĐẠT, {len(STEPS)}/{len(STEPS)} bước" in r.stdout
