@@ -564,33 +564,52 @@ def open_conflicts(store: Store) -> list[dict[str, Any]]:
 
 
 def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | None = None) -> dict:
-    """A person chooses the value: written as an ordinary change (it syncs upward like any edit)."""
+    """A person chooses the value: written as an ordinary change that travels upward like any edit.
+
+    The change is written even when the chosen value is already the one shown (the provisional winner):
+    its old value is the winner, which closes the conflict on every office above too."""
     from app.domain.records import RECORD_TYPES
+    from app.storage import search
 
     row = store._rows("SELECT * FROM sync_conflicts WHERE id = ?", (conflict_id,))
     if not row:
         raise SyncError("missing", f"Không có xung đột số {conflict_id}.")
     c = row[0]
-    cls = RECORD_TYPES[c["entity"]]
+    entity, rid, f = c["entity"], c["record_id"], c["field"]
+    cls = RECORD_TYPES[entity]
     with store.write(author) as w:
-        if c["field"] == "deleted":
-            changed = w.restore(c["entity"], c["record_id"]) if value in (0, False, None) else \
-                w.delete(c["entity"], c["record_id"])
-            change = {"deleted": changed}
+        current = store.row(entity, rid)
+        if current is None:
+            raise SyncError("missing", "Bản ghi của xung đột không còn.")
+        if f == "deleted":
+            keep_deleted = value not in (0, False, None)
+            if keep_deleted and current["deleted"]:
+                # already deleted: say so again, after having seen the edit (Writer would write nothing)
+                hlc = w._stamp()
+                store.conn.execute(f"UPDATE {entity} SET updated_hlc = ? WHERE id = ?", (hlc, rid))
+                w._log(entity, rid, "delete", {"deleted": [0, 1]}, hlc)
+                change = {"deleted": [1, 1]}
+            else:
+                done = w.delete(entity, rid) if keep_deleted else w.restore(entity, rid)
+                change = {"deleted": [int(not keep_deleted), int(keep_deleted)]} if done else {}
+        elif current["deleted"] or current[f] == value:
+            # a deleted record keeps its tombstone; an unchanged value is confirmed: both as a logged change
+            if f not in cls.field_names():
+                raise SyncError("missing", f"Trường «{f}» không có trong {entity}.")
+            old = current[f]
+            hlc = w._stamp()
+            store.conn.execute(f"UPDATE {entity} SET {f} = ?, updated_hlc = ? WHERE id = ?", (value, hlc, rid))
+            if entity == "enterprises" and f in search.INDEXED and old != value:
+                current[f] = value
+                search.index_row(store.conn, current["rid"], current)
+            w._log(entity, rid, "update", {f: [old, value]}, hlc)
+            change = {f: [old, value]}
         else:
-            current = store.row(c["entity"], c["record_id"])
-            if current is None:
-                raise SyncError("missing", "Bản ghi của xung đột không còn.")
-            if current["deleted"]:
-                w.restore(c["entity"], c["record_id"])
-                current["deleted"] = 0
-            current[c["field"]] = value
-            rec = cls.from_row(current)
-            change = w.update(rec)
+            current[f] = value
+            change = w.update(cls.from_row(current))
         store.conn.execute(
             "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE entity = ? AND record_id = ? AND field = ? "
-            "AND resolved_at IS NULL", (_now(), json.dumps(value, ensure_ascii=False), c["entity"], c["record_id"],
-                                        c["field"]))
+            "AND resolved_at IS NULL", (_now(), json.dumps(value, ensure_ascii=False), entity, rid, f))
     return change
 
 

@@ -335,3 +335,24 @@ def test_a_folder_with_old_bundles_reports_them_as_already_imported(net):
     assert "đã nhập trước đây" in [r for r in results if r.outcome == "already"][0].summary()
     [again] = net.ward.import_(first)  # named explicitly: a replay is refused
     assert again.outcome == "refused" and again.error.reason == "replay"
+
+
+def test_choosing_the_provisional_winner_closes_the_conflict_upstream_too(net):
+    e = enterprise(net.l1)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    net.l1.import_ok(r.receipt)
+    edit(net.ward, e, workforce_total=200)
+    time.sleep(0.005)
+    edit(net.l1, e, workforce_total=150)
+    with net.l1.store.write() as w:
+        w.delete("enterprises", e.id)
+    net.ward.import_ok(net.l1.export(net.stick))
+    net.province.import_ok(net.ward.export(net.stick))
+    assert len(B.open_conflicts(net.province.store)) == 2
+    for c in B.open_conflicts(net.ward.store):  # keep what is shown: 150, deleted
+        B.resolve_conflict(net.ward.store, c["id"], 150 if c["field"] == "workforce_total" else 1)
+    assert B.open_conflicts(net.ward.store) == []
+    net.province.import_ok(net.ward.export(net.stick))
+    assert B.open_conflicts(net.province.store) == []
+    row = net.province.store.row("enterprises", e.id)
+    assert (row["workforce_total"], row["deleted"]) == (150, 1)
