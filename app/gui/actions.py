@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -164,8 +164,3 @@ class ActionRegistry:
         for key in self._specs:
             self._update(key)
 
-
-def set_shortcut_widgets(widget: QWidget, actions: list[QAction]) -> None:
-    """Make actions' shortcuts work while ``widget`` (e.g. a dialog) has focus."""
-    for a in actions:
-        widget.addAction(a)

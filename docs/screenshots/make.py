@@ -24,7 +24,7 @@ def main() -> None:
     from PySide6.QtGui import QFont
 
     from app.demo.generator import DemoOptions, generate
-    from app.domain.vocab import OrgKind, Role
+    from app.domain.vocab import Role
     from app.gui.application import make_app
     from app.gui.main_window import MainWindow
     from app.gui.setup import SetupWizard
@@ -114,7 +114,6 @@ def main() -> None:
     wizard.close()
     w.close()
     w.tasks.wait()
-    _ = OrgKind
 
 
 if __name__ == "__main__":
