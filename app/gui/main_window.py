@@ -94,6 +94,10 @@ class MainWindow(QMainWindow):
         self.detail_panel.sig_edit_organisation.connect(lambda pair: self.forms.edit_organisation(*pair))
         self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
 
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("status_count")
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.list_panel.sig_counts.connect(lambda _n: self.count_label.setText(self.list_panel.count_label.text()))
         self.unit_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.unit_label)
         self.unit_label.setText(self._unit_text())

@@ -31,6 +31,7 @@ def test_initial_list_and_count(qtbot, window, data_dir):
     assert window.list_panel.model.rowCount() == total == 300
     _wait_loaded(qtbot, window, 300)
     assert window.list_panel.count_label.text() == "300 doanh nghiệp"
+    assert window.count_label.text() == "300 doanh nghiệp"  # in the status bar too
     names = [r["name"] for r in _rows(window)]
     assert names == sorted(names)  # by name when not searching
 
@@ -74,6 +75,7 @@ def test_search_by_tax_code_and_nothing_found(qtbot, window, data_dir):
     window.list_panel.search.setText("khongcodoanhnghiepnaotenthe")
     _wait_loaded(qtbot, window, 0)
     assert window.list_panel.count_label.text() == "Tìm thấy 0 / 300 doanh nghiệp"
+    assert window.count_label.text() == "Tìm thấy 0 / 300 doanh nghiệp"
 
 
 def _sql_count(data_dir, where: str, params=()) -> int:

@@ -205,6 +205,12 @@ class EnterpriseListPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
 
     def _after_reset(self) -> None:
+        if not self.model.exact:  # a broad search: the exact count follows when typing pauses
+            from app.domain.vnformat import format_int
+
+            self.count_label.setText(f"Tìm thấy hơn {format_int(self.model.rowCount())} / "
+                                     f"{format_int(self._total)} doanh nghiệp (đang đếm…)")
+            self.sig_counts.emit(self.model.rowCount())
         keep = self._want_select or self._selected
         if keep is not None:
             row = self.model.loaded_row_of(keep)
