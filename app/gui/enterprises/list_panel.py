@@ -208,8 +208,12 @@ class EnterpriseListPanel(QWidget):
         if not self.model.exact:  # a broad search: the exact count follows when typing pauses
             from app.domain.vnformat import format_int
 
-            self.count_label.setText(f"Tìm thấy hơn {format_int(self.model.rowCount())} / "
-                                     f"{format_int(self._total)} doanh nghiệp (đang đếm…)")
+            n = format_int(self.model.rowCount())
+            if self.model.query.filtered and self._total:
+                text = f"Tìm thấy hơn {n} / {format_int(self._total)} doanh nghiệp (đang đếm…)"
+            else:
+                text = f"Hơn {n} doanh nghiệp (đang đếm…)"
+            self.count_label.setText(text)
             self.sig_counts.emit(self.model.rowCount())
         keep = self._want_select or self._selected
         if keep is not None:
