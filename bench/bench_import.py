@@ -58,36 +58,46 @@ def ward_text(rng: random.Random, short: str) -> str:
     return f"P.{short}"
 
 
+class _Legacy(str):
+    """Text to be written in the .VnTime font."""
+
+
 def write_list(path: Path, rows: int, province: str, seed: int, legacy: bool) -> int:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     rng = random.Random(seed)
     wards = [w for w in units.wards(province) if w.kind == "phường"] or units.wards(province)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Danh sách")
+    # A normal (not write-only) workbook: like Excel, it writes the sheet's <dimension> first, which
+    # openpyxl's reader looks for (without it the reader scans the whole sheet once more).
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh sách"
     font = Font(name=".VnTime")
 
     def text(value: str):
         if not legacy:
             return value
         try:
-            encoded = encode_tcvn3(value)
+            return _Legacy(encode_tcvn3(value))
         except ValueError:  # a capital with a tone: TCVN3 needs an H font; keep this cell in Unicode
             return value
-        c = WriteOnlyCell(ws, value=encoded)
-        c.font = font
-        return c
 
-    ws.append([text("danh sách doanh nghiệp ngoài khu vực nhà nước")])
-    ws.append([])
-    ws.append([text(h) if not any(ch.isupper() and ord(ch) > 0x7F for ch in h) else h for h in HEADERS])
+    def append(values: list) -> None:
+        ws.append([str(v) if isinstance(v, _Legacy) else v for v in values])
+        r = ws.max_row
+        for c, v in enumerate(values, 1):
+            if isinstance(v, _Legacy):
+                ws.cell(r, c).font = font
+
+    append([text("danh sách doanh nghiệp ngoài khu vực nhà nước")])
+    append([])
+    append([text(h) if not any(ch.isupper() and ord(ch) > 0x7F for ch in h) else h for h in HEADERS])
     used = 0
     serial = 0
     for i in range(rows):
         if i and rng.random() < 0.01:
-            ws.append([i + 1, *last[1:]])  # a repeated line
+            append([i + 1, *last[1:]])  # a repeated line
             continue
         while True:
             serial += 1
@@ -105,7 +115,7 @@ def write_list(path: Path, rows: int, province: str, seed: int, legacy: bool) ->
         last = [i + 1, text(name), int(code) if rng.random() < 0.5 else code, text(address), text(person(rng)),
                 int(f"9{rng.randint(10000000, 99999999)}"), rng.randint(1995, 2024), total,
                 rng.randint(0, total), f"phường gốc {ward.code}"]  # the note says where the row belongs
-        ws.append(last)
+        append(last)
         used += 1
     wb.save(path)
     return used

@@ -206,7 +206,7 @@ class _XlsxWorkbook(Workbook):
             raise ImportFailed(
                 f"Không đọc được tệp Excel {path.name}: tệp hỏng hoặc không phải .xlsx ({exc})."
             ) from exc
-        names = [ws.title for ws in self._wb.worksheets]
+        names = list(self._wb.sheetnames)  # without opening every sheet (each open scans for its size)
         super().__init__(path, "xlsx", names)
 
     def read(self, sheet: str | int | None = None) -> Sheet:
