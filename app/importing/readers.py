@@ -13,7 +13,6 @@ import csv
 import io
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -397,7 +396,3 @@ class _CsvWorkbook(Workbook):
             raise ImportFailed(f"Tệp CSV {self.path.name} hỏng ở dòng {reader.line_num}: {exc}.") from exc
         return collector.finish(self.sheet_names[0], encoding)
 
-
-def iter_texts(sheet: Sheet) -> Iterable[str]:
-    for row in sheet.rows:
-        yield from row
