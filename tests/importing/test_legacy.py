@@ -99,6 +99,11 @@ SENTENCES = [
     "Số 12 phố Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
     "Hợp tác xã nông nghiệp Quỳnh Lưu",
     "Doanh nghiệp tư nhân Hoà Bình",
+    # press text of the kind the program's users write (see the seeds)
+    "Phát triển tổ chức cơ sở Đảng trong các doanh nghiệp ngoài khu vực nhà nước",
+    "Nâng cao nhận thức về vai trò, trách nhiệm của cấp ủy, tổ chức Đảng, Chính quyền đối với Mặt trận Tổ quốc",
+    "Thành lập được 16/15 tổ chức công đoàn cơ sở, vượt 6,6% chỉ tiêu; kết nạp 103/80 đảng viên mới",
+    "Khảo sát, gặp gỡ, vận động, thuyết phục chủ doanh nghiệp; HĐND và UBND phường",
 ]
 
 
@@ -109,6 +114,15 @@ def test_content_detection_without_a_font(sentence):
     assert lg.to_unicode(lg.encode_vni(sentence)) == (sentence, lg.Legacy.VNI)
     nfd = unicodedata.normalize("NFD", sentence)
     assert lg.to_unicode(nfd) == (sentence, lg.Legacy.UNICODE)
+
+
+def test_weak_tcvn3_cells_are_still_found():
+    # only letters that Unicode Vietnamese also uses (á é Ý), but "néi" is no Vietnamese word
+    encoded = lg.encode_tcvn3("bỏ qua nội dung chính")
+    assert encoded == "bá qua néi dung chÝnh"
+    assert lg.to_unicode(encoded) == ("bỏ qua nội dung chính", lg.Legacy.TCVN3)
+    # VNI that reads as valid Unicode stays as it is ("Hoà" is also the old spelling of Hòa)
+    assert lg.to_unicode(lg.encode_vni("Hồ")) == ("Hoà", lg.Legacy.UNICODE)
 
 
 def test_column_detection_needs_real_evidence():
