@@ -225,3 +225,39 @@ def test_provenance_shows_who_captured_and_who_relayed(qtbot, data_dir, office):
         dialog.close()
     finally:
         close_window(qtbot, window)
+
+
+def test_a_protected_key_asks_for_its_passphrase_once(qtbot, tmp_path, data_dir, office):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    # the ward office's keys, now protected by a passphrase
+    with Store.in_dir(data_dir) as s:
+        K.save_identity(data_dir, R.load_keys(s), "mật khẩu phường")
+    answers = ["sai rồi", "mật khẩu phường"]
+    asked = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QInputDialog):
+            asked.append(dialog.labelText())
+            dialog.setTextValue(answers.pop(0))
+            dialog.accept()
+        if answers:
+            QTimer.singleShot(50, answer)
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.export")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: "Gửi" in dialog.preview.text(), timeout=20000)
+        dialog.set_folder(str(office["stick"]))
+        QTimer.singleShot(50, answer)
+        dialog.export_button.click()
+        qtbot.waitUntil(lambda: getattr(dialog, "results", None), timeout=60000)
+        wait_idle(qtbot, window)
+        assert len(asked) == 2 and "không đúng" in asked[1]
+        assert window._sync_passphrase == "mật khẩu phường"
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
