@@ -153,3 +153,19 @@ def test_visit_with_party_sum_mismatch_is_refused(qtbot, window, data_dir):
     assert msg.text() == "Đảng viên chính thức (2) + dự bị (1) = 3, nhưng tổng số đảng viên là 5. Hãy sửa cho khớp."
     with Store.in_dir(data_dir) as s:
         assert s.children(Visit, e.id) == []
+
+
+def test_tab_order_is_the_printed_form_order(qtbot, window, data_dir):
+    """Tab (and Enter) walk the boxes in the order of the printed visit form (app.printing.visit_form)."""
+    from app.printing.visit_form import form_fields
+
+    e = _add_enterprise(data_dir, "Công ty TNHH In ấn Hà Thành")
+    window.forms.new_visit(e.id)
+    form = focused_form(qtbot, window, "VisitForm")
+    by_widget = {w: name for name, w in form.widgets.items()}
+    kb = Keyboard()
+    walked = [by_widget[Keyboard.focus()]]
+    for _ in range(len(form.widgets) - 1):
+        kb.tab()
+        walked.append(by_widget[Keyboard.focus()])
+    assert walked == form_fields()
