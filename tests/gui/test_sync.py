@@ -128,6 +128,12 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
         dialog.table.selectRow(names.index("Lê Văn Bình"))
         assert dialog.revoke_button.isEnabled()
         dialog.revoke(other.id)
+        old_fp = dialog.own.text()
+        dialog.rekey_button.click()
+        qtbot.waitUntil(lambda: "Đã tạo khóa mới" in dialog.status.text(), timeout=10000)
+        qtbot.waitUntil(lambda: dialog.own.text() != old_fp, timeout=10000)
+        with Store.in_dir(data_dir) as s:
+            assert sorted(r[0] for r in s.conn.execute("SELECT status FROM sync_keys")) == ["active", "retired"]
         qtbot.waitUntil(lambda: "đã thu hồi" in dialog.table.item(names.index("Lê Văn Bình"), 5).text()
                         if dialog.table.rowCount() == 3 else False, timeout=10000)
         dialog.close()

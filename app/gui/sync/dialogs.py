@@ -300,8 +300,13 @@ class MachinesDialog(_Dialog):
         self.make_keys.clicked.connect(self.create_keys)
         self.write_key = QPushButton("&Ghi tệp khóa công khai ra USB…")
         self.write_key.clicked.connect(self._browse_key_folder)
+        self.rekey_button = QPushButton("Tạo khóa &mới thay khóa cũ…")
+        self.rekey_button.setToolTip("Khi khóa có thể đã lộ (máy bị mượn, tệp khóa bị chép): khóa cũ xác nhận khóa "
+                                     "mới, lịch sử giữ nguyên; ghi tệp khóa công khai mới cho cơ quan đăng ký lại.")
+        self.rekey_button.clicked.connect(self.rekey)
         row.addWidget(self.make_keys)
         row.addWidget(self.write_key)
+        row.addWidget(self.rekey_button)
         row.addStretch(1)
         self.table = _table(["Tên", "Đơn vị", "Vai trò", "Mã máy", "Dấu vân tay", "Trạng thái"])
         self.table.setObjectName("sync_peers")
@@ -382,6 +387,7 @@ class MachinesDialog(_Dialog):
     def _update(self) -> None:
         self.make_keys.setVisible(not self.has_keys)
         self.write_key.setEnabled(self.has_keys)
+        self.rekey_button.setEnabled(self.has_keys)
         sel = self.selected()
         self.revoke_button.setEnabled(sel is not None and sel.status != "revoked")
 
@@ -404,6 +410,20 @@ class MachinesDialog(_Dialog):
         self.window_._sync_passphrase = passphrase
         self.window_.tasks.write(lambda store: R.ensure_keys(store, passphrase, folder),
                                  lambda _ident: self.reload(), self.fail)
+
+    def rekey(self) -> None:
+        folder = self.window_.data_dir
+
+        def work(store: Any, ident: Any, _ctx: Any) -> Any:
+            return R.rekey(store, ident, self.window_._sync_passphrase, folder)
+
+        def done(new: Any) -> None:
+            self.status.setStyleSheet("")
+            self.status.setText(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}. Hãy ghi tệp khóa công "
+                                "khai mới ra USB và đưa cho cơ quan cấp trên đăng ký.")
+            self.reload()
+
+        with_keys(self.window_, "Đang tạo khóa mới…", work, done, self.fail)
 
     def _browse_key_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Ghi tệp khóa công khai vào")
