@@ -9,7 +9,8 @@ import app
 
 from tests.conftest import ROOT
 
-CORE = ["domain", "storage", "services", "demo", "cli", "sync", "printing", "reports", "importing"]
+CORE = ["domain", "storage", "services", "demo", "cli", "sync", "printing", "reports", "importing", "fileio",
+        "paths", "selftest"]
 
 
 def core_modules():

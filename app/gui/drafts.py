@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from app.fileio import fsync_dir, write_atomic
 
 VERSION = 1
 
@@ -66,25 +67,15 @@ class DraftStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         draft.saved_at = datetime.now().isoformat(timespec="seconds")
         path = self._path(draft.key)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         data = json.dumps(draft.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        _fsync_dir(self.folder)
+        write_atomic(path, data)
         return path
 
     def discard(self, key: str) -> None:
         path = self._path(key)
         if path.exists():
             path.unlink()
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
 
     def load_all(self) -> list[Draft]:
         """Every readable draft, oldest first. Unreadable files are moved aside, never offered."""
@@ -98,13 +89,3 @@ class DraftStore:
                 path.replace(path.with_suffix(".hong"))  # "hỏng": kept for support, not offered again
         out.sort(key=lambda d: d.saved_at)
         return out
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,4 +1,4 @@
-"""Writing output files safely: a temporary name beside the target, flushed (fsync), renamed.
+"""Output files (PDF, Excel) written safely through ``app.fileio`` with messages for the user.
 
 A crash or a full disk never leaves a half-written PDF or workbook under the real name, and an
 older file of the same name stays intact until the new one is complete.
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from app.fileio import atomic_write
 
 
 class OutputError(Exception):
@@ -26,35 +27,17 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise OutputError(f"«{dest}» là một thư mục; hãy cho tên tệp, ví dụ {dest / 'phieu-khao-sat.pdf'}.")
     if not dest.parent.is_dir():
         raise OutputError(f"Thư mục «{dest.parent}» không có; hãy tạo thư mục trước hoặc chọn nơi khác.")
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with atomic_write(dest) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
     except PermissionError as exc:
         raise OutputError(
             f"Không ghi được «{dest}»: tệp đang mở trong chương trình khác hoặc thư mục không cho ghi. "
             "Hãy đóng tệp (ví dụ trong trình xem PDF hoặc Excel) rồi thử lại."
         ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     with atomic_output(path) as fh:
         fh.write(data)
     return Path(path)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -17,14 +17,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.domain.records import RECORD_TYPES, Enterprise, Record
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.storage import search
 from app.storage.clock import HybridClock
 from app.storage.migrations import LATEST, current_version, migrate
+
+if TYPE_CHECKING:
+    from app.storage.writer import Writer
 
 R = TypeVar("R", bound=Record)
 
@@ -358,7 +362,7 @@ class Store:
         """
         dest = Path(destination)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = temp_beside(dest)
         try:
             target = sqlite3.connect(tmp)
             try:
@@ -369,24 +373,13 @@ class Store:
                 target.close()
             if ok != "ok":
                 raise StoreError(f"Bản sao lưu không toàn vẹn: {ok}")
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            fsync_file(tmp)
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            fsync_dir(dest.parent)
         finally:
             if tmp.exists():
                 tmp.unlink()
         return dest
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _check_table(table: str) -> None:

@@ -39,9 +39,7 @@ import functools
 import hashlib
 import json
 import math
-import os
 import struct
-import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +48,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
+from app import fileio
 from app.sync.errors import SyncError
 
 MAGIC = b"KHAOSAT\x1a"
@@ -345,25 +344,7 @@ def open_sealed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> Path:
     """Write to a temporary name beside ``path``, fsync, rename; a pulled stick leaves no complete-looking file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode or 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        if os.name != "nt":
-            dfd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return fileio.write_atomic(path, data, mode or 0o644)
 
 
 def read_capped(path: Path) -> bytes:
