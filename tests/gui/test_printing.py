@@ -200,3 +200,26 @@ def test_the_paper_form_follows_the_screen_form_order():
     from app.printing.visit_form import form_fields
 
     assert [spec.name for spec in VisitForm.FIELDS] == form_fields()
+
+
+def test_a_code_scanned_into_the_search_box_opens_the_enterprise(qtbot, data_dir):
+    from PySide6.QtCore import Qt
+
+    window, _opened = _window(qtbot, data_dir)
+    try:
+        first, second = _enterprises(data_dir)
+        window.open_enterprise(second["id"])
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == second["id"], timeout=10000)
+        search = window.list_panel.search
+        search.setFocus()
+        # a barcode scanner types the code like a keyboard and ends with Enter
+        qtbot.keyClicks(search, qr.visit_form_code(first["id"], first["tax_code"]))
+        qtbot.keyClick(search, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == first["id"], timeout=10000)
+        assert search.text() == ""  # the code is not left behind as a search
+        qtbot.keyClicks(search, "khaosat:F1:not-a-code")
+        qtbot.keyClick(search, Qt.Key.Key_Return)
+        assert "không đúng dạng" in _error_box(qtbot, window)
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)

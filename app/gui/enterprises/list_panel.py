@@ -26,9 +26,14 @@ NOT_VISITED_CHOICES = [(None, "Mọi thời điểm khảo sát"), (3, "Chưa kh
                        (6, "Chưa khảo sát 6 tháng"), (12, "Chưa khảo sát 12 tháng")]
 
 
+FORM_CODE_PREFIX = "KHAOSAT:"  # app.printing.qr: codes printed on visit and key forms
+
+
 class EnterpriseListPanel(QWidget):
     sig_selected = Signal(object)  # enterprise id or None
     sig_activated = Signal(str)  # Enter or double click on a row
+    # text that looks like a printed form's code (typed, or a barcode scanner acting as a keyboard)
+    sig_form_code = Signal(str)
     sig_counts = Signal(int)
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None):
@@ -43,7 +48,7 @@ class EnterpriseListPanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText("Tìm theo tên, mã số thuế, địa chỉ, người đại diện (gõ có dấu hoặc không dấu)")
         self.search.textChanged.connect(self._apply)
-        self.search.returnPressed.connect(self._focus_table)
+        self.search.returnPressed.connect(self._return_pressed)
 
         self.status = QComboBox(self)
         self.status.setObjectName("filter_status")
@@ -184,6 +189,14 @@ class EnterpriseListPanel(QWidget):
         eid = self.model.enterprise_id(index.row())
         if eid:
             self.sig_activated.emit(eid)
+
+    def _return_pressed(self) -> None:
+        text = self.search.text().strip()
+        if text.upper().startswith(FORM_CODE_PREFIX):
+            self.search.clear()
+            self.sig_form_code.emit(text)
+            return
+        self._focus_table()
 
     def _focus_table(self) -> None:
         if self.model.rowCount():

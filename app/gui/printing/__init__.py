@@ -383,6 +383,8 @@ def _has_selection(window: Any) -> bool:
 
 def register(window: Any) -> None:
     window.printing = PrintingFeature(window)
+    # a code scanned or typed into the enterprise search box, then Enter, opens that enterprise
+    window.list_panel.sig_form_code.connect(lambda text: go_to_code(window, text))
     a = window.actions
     a.add_menu("printing", "&In ấn")
     a.add(ActionSpec("print.form", "In &phiếu khảo sát doanh nghiệp đang chọn", print_selected, "printing",
