@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from pathlib import Path
 
+from app.fileio import atomic_write
 from app.importing.errors import ImportFailed
 from app.importing.mapping import ORIGIN_HEADER, REASON_HEADER
 from app.importing.plan import Preview, RowPlan
@@ -29,7 +29,6 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     rows = plan.rejected() if rows is None else rows
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Dòng chưa nhập")
     headers = list(plan.table.headers)
@@ -68,18 +67,13 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
         reason.alignment = wrap
         ws.append(cells + [line, reason])
     try:
-        wb.save(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
+        with atomic_write(dest) as fh:  # openpyxl writes a workbook to a file object as well
+            wb.save(fh)
     except PermissionError as exc:
         raise ImportFailed(
             f"Không ghi được tệp {dest}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
             "Hãy đóng tệp hoặc chọn chỗ lưu khác rồi thử lại."
         ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return dest
 
 
