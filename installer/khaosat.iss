@@ -120,12 +120,12 @@ Root: HKCU; Subkey: "Software\Classes\{#BundleExt}"; ValueType: string; ValueNam
 Root: HKCU; Subkey: "Software\Classes\{#BundleExt}\OpenWithProgids"; ValueType: string; ValueName: "{#BundleProgId}"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}"; ValueType: string; ValueName: ""; ValueData: "{cm:BundleType}"; Flags: uninsdeletekey
 Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"",0"
-Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{cmd}"" /k """"{app}\{#CliExe}"" import ""%1"""""
+Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"" gui ""%1"""
 Root: HKCU; Subkey: "Software\Classes\{#ReceiptExt}"; ValueType: string; ValueName: ""; ValueData: "{#ReceiptProgId}"; Flags: uninsdeletevalue
 Root: HKCU; Subkey: "Software\Classes\{#ReceiptExt}\OpenWithProgids"; ValueType: string; ValueName: "{#ReceiptProgId}"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKCU; Subkey: "Software\Classes\{#ReceiptProgId}"; ValueType: string; ValueName: ""; ValueData: "{cm:ReceiptType}"; Flags: uninsdeletekey
 Root: HKCU; Subkey: "Software\Classes\{#ReceiptProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"",0"
-Root: HKCU; Subkey: "Software\Classes\{#ReceiptProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{cmd}"" /k """"{app}\{#CliExe}"" import ""%1"""""
+Root: HKCU; Subkey: "Software\Classes\{#ReceiptProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"" gui ""%1"""
 
 [Run]
 Filename: "{app}\{#AppExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent

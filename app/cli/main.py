@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tự kiểm tra chương trình trong một thư mục tạm (tạo dữ liệu, in, xuất và nhập gói) rồi thoát")
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
 
-    sub.add_parser("gui", help="mở chương trình (mặc định)")
+    s = sub.add_parser("gui", help="mở chương trình (mặc định)")
+    s.add_argument("paths", nargs="*", metavar="TỆP",
+                   help="gói dữ liệu hoặc biên nhận cần nhập (khi mở tệp .khaosat bằng cách nhấp đúp)")
 
     s = sub.add_parser("init", help="thiết lập máy: đơn vị, tên cộng tác viên, vai trò của máy")
     s.add_argument("--unit", required=True, metavar="MÃ", help="mã phường/xã (5 số) hoặc tỉnh (2 số)")
@@ -375,7 +377,7 @@ def _offices(args: argparse.Namespace) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from app.gui.application import run
 
-    return run(args.data_dir)
+    return run(args.data_dir, open_paths=getattr(args, "paths", None) or [])
 
 
 def _log_crash(args: argparse.Namespace | None) -> Path | None:

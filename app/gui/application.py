@@ -37,8 +37,9 @@ class Launcher(QObject):
     sig_window = Signal(object)  # the MainWindow, once shown
     sig_failed = Signal(str)
 
-    def __init__(self, data_dir: Path, *, offer_drafts: bool = True):
+    def __init__(self, data_dir: Path, *, offer_drafts: bool = True, open_paths: list[str] | None = None):
         super().__init__()
+        self.open_paths = list(open_paths or [])  # bundles or receipts double-clicked in Explorer
         from app.gui.tasks import TaskRunner
 
         self.data_dir = data_dir
@@ -78,7 +79,18 @@ class Launcher(QObject):
             self.window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
         if self.offer_drafts:
             self.window.forms.offer_drafts()
+        if self.open_paths:
+            self._open_files(self.open_paths)
         self.sig_window.emit(self.window)
+
+    def _open_files(self, paths: list[str]) -> None:
+        """Open the import dialog with the bundles or receipts the program was started with."""
+        try:
+            from app.gui.sync import open_import
+        except ImportError:
+            self.window.show_error("KhaoSat", "Bản KhaoSat này không có chức năng đồng bộ để nhập gói dữ liệu.")
+            return
+        open_import(self.window, paths)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -91,10 +103,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run(data_dir: str | None = None) -> int:
+def run(data_dir: str | None = None, open_paths: list[str] | None = None) -> int:
     app = make_app()
     folder = resolve_data_dir(data_dir)
-    launcher = Launcher(folder)
+    launcher = Launcher(folder, open_paths=open_paths)
     launcher.start()
     code = app.exec()
     if launcher.window is not None:

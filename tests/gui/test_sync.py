@@ -267,3 +267,29 @@ def test_a_protected_key_asks_for_its_passphrase_once(qtbot, tmp_path, data_dir,
         dialog.close()
     finally:
         close_window(qtbot, window)
+
+
+def test_a_bundle_double_clicked_opens_the_import_dialog_with_it(qtbot, data_dir, office):
+    """Explorer runs `KhaoSat.exe gui FILE` for a .khaosat file (installer/khaosat.iss)."""
+    from PySide6.QtCore import Qt
+
+    from app.gui.application import Launcher
+
+    e = new_enterprise(office["laptop"].store, "Công ty TNHH Hải Đăng")
+    bundle = office["laptop"].export(office["stick"])
+    launcher = Launcher(data_dir, offer_drafts=False, open_paths=[str(bundle)])
+    with qtbot.waitSignal(launcher.sig_window, timeout=20000):
+        launcher.start()
+    window = launcher.window
+    try:
+        dialog = window._sync_dialog
+        assert [dialog.paths.item(i).text() for i in range(dialog.paths.count())] == [str(bundle)]
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(dialog.results) == 1, timeout=20000)
+        wait_idle(qtbot, window)
+        with Store.in_dir(data_dir) as s:
+            assert s.get(Enterprise, e.id).name == "Công ty TNHH Hải Đăng"
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+        launcher.tasks.wait(10000)

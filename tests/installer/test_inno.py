@@ -75,13 +75,14 @@ def test_bundle_types_are_the_sync_extensions(iss):
         command = re.search(rf'Subkey: "Software\\Classes\\{{#{progid}}}\\shell\\open\\command";.*ValueData: "(.*)"$',
                             registry, re.MULTILINE)
         assert command, progid
-        # Inno's "" is one quote: the command is  "cmd" /k ""...\khaosat-cli.exe" import "%1""
+        # Inno's "" is one quote: the command is  "...\KhaoSat.exe" gui "%1"  (the GUI's import dialog)
         value = command.group(1).replace('""', '"')
-        assert value == '"{cmd}" /k ""{app}\\{#CliExe}" import "%1""'
+        assert value == '"{app}\\{#AppExe}" gui "%1"'
     from app.cli.main import _load_extensions, build_parser
 
     _load_extensions()
-    build_parser().parse_args(["import", "C:\\USB\\goi.khaosat"])  # the command exists with that syntax
+    args = build_parser().parse_args(["gui", "C:\\USB\\goi.khaosat"])  # the command exists with that syntax
+    assert args.paths == ["C:\\USB\\goi.khaosat"]
 
 
 def test_uninstaller_keeps_the_data_unless_asked(iss):
