@@ -11,8 +11,6 @@ Prints a Markdown section for docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -22,23 +20,14 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import machine  # noqa: E402
 
 from app.demo.generator import DemoOptions, generate  # noqa: E402
 from app.domain import units  # noqa: E402
 from app.domain.text import fold  # noqa: E402
 from app.storage import Store  # noqa: E402
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
 
 
 def generate_province(path: Path, province: str, total: int, seed: int) -> tuple[float, dict]:

@@ -14,8 +14,6 @@ docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import sqlite3
 import sys
@@ -24,6 +22,9 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import machine  # noqa: E402
 
 from app.demo.generator import DemoOptions, generate  # noqa: E402
 from app.domain import units  # noqa: E402
@@ -34,18 +35,6 @@ from app.storage.writer import record_columns  # noqa: E402
 from app.sync import bundles as B  # noqa: E402
 from app.sync import keys as K  # noqa: E402
 from app.sync import registry as R  # noqa: E402
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
 
 
 def fmt(n: float) -> str:

@@ -138,32 +138,15 @@ def print_batch(window: Any):
 
 def run_batch(window: Any, selection: Any) -> None:
     """Print the forms of every enterprise matching ``selection`` (a FormSelection), with progress."""
-    from app.printing.visit_form import render_visit_forms, unit_title_for
-    from app.reports.forms import SelectionError, load_forms, select_enterprises
+    from app.reports.forms import SelectionError, select_enterprises
 
-    f = feature(window)
-    unit_title = unit_title_for(selection.unit_code)
-    today = f.today()
-
-    def work(store, ctx):
-        ids = select_enterprises(store, selection)
-        if not ids:
+    def ids(store, ctx):
+        found = select_enterprises(store, selection)
+        if not found:
             raise SelectionError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
-        ctx.progress(0, len(ids), f"Đang đọc {len(ids)} doanh nghiệp…")
-        forms = load_forms(store, ids)
-        path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
+        return found
 
-        def progress(done: int, total: int) -> None:
-            ctx.check()
-            ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
-
-        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, progress=progress)
-        return path, len(forms)
-
-    window.tasks.run_with_progress(
-        window, "Đang in phiếu khảo sát…", work,
-        lambda r: f.done(r[0], f"Đã in {r[1]} phiếu khảo sát vào {r[0].name}."),
-        f.failed("Không in được phiếu khảo sát"), write=False)
+    _print_forms(window, selection.unit_code, ids)
 
 
 MAX_LIST_FORMS = 5000
@@ -171,24 +154,35 @@ MAX_LIST_FORMS = 5000
 
 def print_shown_list(window: Any) -> None:
     """The forms of the enterprises the list shows now (its search and filters), in its order."""
-    from app.printing.visit_form import render_visit_forms, unit_title_for
-    from app.reports.forms import SelectionError, load_forms
+    from app.reports.forms import SelectionError
     from app.services import enterprise_list as el
 
-    f = feature(window)
     query = window.list_panel.model.query
-    unit_title = unit_title_for(window.profile.unit_code)
-    today = f.today()
 
-    def work(store, ctx):
+    def ids(store, ctx):
         n = el.count(store, query)
         if n == 0:
             raise SelectionError("Danh sách đang trống; không có phiếu nào để in.")
         if n > MAX_LIST_FORMS:
             raise SelectionError(f"Danh sách đang hiện {n:,} doanh nghiệp; hãy lọc bớt (mỗi lần in tối đa "
                                  f"{MAX_LIST_FORMS:,} phiếu).".replace(",", "."))
-        ctx.progress(0, n, f"Đang đọc {n} doanh nghiệp…")
-        ids = [row["id"] for row in el.page(store, query, 0, n)]
+        return [row["id"] for row in el.page(store, query, 0, n)]
+
+    _print_forms(window, window.profile.unit_code, ids)
+
+
+def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
+    """Off the GUI thread: choose the enterprises, render their forms into one PDF with progress, open it."""
+    from app.printing.visit_form import render_visit_forms, unit_title_for
+    from app.reports.forms import load_forms
+
+    f = feature(window)
+    unit_title = unit_title_for(unit_code)
+    today = f.today()
+
+    def work(store, ctx):
+        ids = choose_ids(store, ctx)
+        ctx.progress(0, len(ids), f"Đang đọc {len(ids)} doanh nghiệp…")
         forms = load_forms(store, ids)
         path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
 
