@@ -68,6 +68,22 @@ def search_key(value: str | None) -> str:
     return _SPACE_RE.sub(" ", _NON_WORD_RE.sub(" ", fold(value))).strip()
 
 
+_PART_NON_WORD_RE = re.compile("[^0-9a-z\x00]+")
+
+
+def search_keys(values: list[str]) -> list[str]:
+    """``[search_key(v) for v in values]``, folded in one go (about ten times faster for a big import)."""
+    big = "\x00".join(values)
+    if big.count("\x00") != len(values) - 1:
+        return [search_key(v) for v in values]  # a value holding a NUL: one by one
+    if not big.isascii():
+        nfd = unicodedata.normalize("NFD", big.replace("\u0111", "d").replace("\u0110", "D"))
+        if _NOT_ASCII_OR_MARK_RE.search(nfd):
+            return [search_key(v) for v in values]  # letters other than Vietnamese ones: the reference way
+        big = nfd.encode("ascii", "ignore").decode()
+    return [p.strip() for p in _PART_NON_WORD_RE.sub(" ", big.lower()).split("\x00")]
+
+
 def _split_tone(syllable_nfd: str) -> tuple[str, str | None]:
     tone = None
     base = []

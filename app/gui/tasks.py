@@ -32,6 +32,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from app.domain.records import RECORD_TYPES
 from app.storage.store import ChangeSummary, Store
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports (about ten a second)
@@ -270,11 +271,16 @@ class TaskRunner(QObject):
             store = Store(db_path, migrate_schema=False)
             try:
                 before = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+                imports = store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0]
                 result = _call(fn, store, ctx)
                 rows = store.conn.execute(
                     "SELECT entity, record_id FROM changes WHERE seq > ?", (before,)
                 ).fetchall()
-                summary = ChangeSummary(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows), len(rows))
+                entities = frozenset(r[0] for r in rows)
+                if store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0] != imports:
+                    # a bundle was merged: new records arrive without change-log rows (app/storage/compact.py)
+                    entities = frozenset(RECORD_TYPES)
+                summary = ChangeSummary(entities, frozenset(r[1] for r in rows), len(rows))
                 return _WriteResult(result, summary)
             finally:
                 store.close()

@@ -17,6 +17,7 @@ from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import VSIC_SECTIONS, Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
+from app.storage import compact
 from app.storage.store import Store
 
 ENTITY_LABELS = {
@@ -133,9 +134,16 @@ def readable(row: dict[str, Any]) -> HistoryEntry:
 def enterprise_history(store: Store, enterprise_id: str, limit: int = 500) -> list[HistoryEntry]:
     """Changes of the enterprise and its visits, organisations and admissions, newest first."""
     ids = [enterprise_id]
+    by_table = {"enterprises": [enterprise_id]}
     for table in ("visits", "organisations", "admissions"):
-        ids += [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,))]
+        by_table[table] = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?",
+                                                            (enterprise_id,))]
+        ids += by_table[table]
     rows: list[dict[str, Any]] = []
+    for table, table_ids in by_table.items():  # creations received in a bundle, still kept on the record
+        for r in compact.log_rows(store.conn, table, table_ids):
+            r["seq"] = 0
+            rows.append(r)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         cur = store.conn.execute(

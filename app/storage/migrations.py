@@ -341,11 +341,40 @@ def _v4_sync(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_compact_creates(conn: sqlite3.Connection) -> None:
+    """Records received in a bundle as a creation and not changed since carry their creation themselves.
+
+    An office importing a province's worth of new records would otherwise write every value twice
+    (the record and its change-log row). While ``create_change`` is set, the record's only change is
+    that creation: its values are the record's own, its stamp ``created_hlc``, its machine ``origin``;
+    the change-log row is written (``app/storage/compact.py``) just before anything else changes the
+    record. Envelopes kept for relaying can point into the compressed file they came in.
+    """
+    for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
+        for column, kind in (("create_change", "TEXT"), ("create_txn", "TEXT"), ("create_author", "TEXT"),
+                             ("create_wall", "TEXT"), ("create_via", "INTEGER")):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    run_script(conn,
+        """
+        -- The compressed plaintext of an imported file (zlib), once: the envelopes it carried are
+        -- slices of its decompressed bytes (sync_envelopes.blob_id, blob_offset, blob_length; data is empty).
+        CREATE TABLE sync_blobs (
+            id INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
+        );
+        ALTER TABLE sync_envelopes ADD COLUMN blob_id INTEGER;
+        ALTER TABLE sync_envelopes ADD COLUMN blob_offset INTEGER;
+        ALTER TABLE sync_envelopes ADD COLUMN blob_length INTEGER;
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
     (3, "settings and office chain", _v3_settings_and_offices),
     (4, "signed bundles: keys, registry, chains, conflicts, quarantine", _v4_sync),
+    (5, "received creations kept on the record; envelopes kept compressed", _v5_compact_creates),
 ]
 
 LATEST = MIGRATIONS[-1][0]

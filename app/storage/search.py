@@ -23,13 +23,17 @@ CREATE VIRTUAL TABLE enterprise_fts USING fts5(
 INDEXED = ("name", "short_name", "tax_code", "address", "owner_name")
 
 
+def tax_code_text(value: str) -> str:
+    """Both "0101234567-001" and its digits alone are searchable."""
+    return f"{value} {value.replace('-', '')}" if "-" in value else value
+
+
 def index_values(row: dict) -> tuple[str, ...]:
     values = []
     for name in INDEXED:
         value = row.get(name) or ""
         if name == "tax_code":
-            # both "0101234567-001" and its digits alone
-            value = f"{value} {value.replace('-', '')}" if "-" in value else value
+            value = tax_code_text(value)
         values.append(search_key(value))
     return tuple(values)
 

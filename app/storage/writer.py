@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from app.domain.records import RECORD_TYPES, Record, uuid7
-from app.storage import search
+from app.storage import compact, search
 from app.storage.clock import Stamp
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ class Writer:
         changed = {c: [current[c], row[c]] for c in record_columns(table) if c != "id" and current[c] != row[c]}
         if not changed:
             return {}
+        if current.get("create_change"):
+            compact.materialize(self.conn, table, row["id"])
         hlc = self._stamp()
         assignments = ", ".join(f"{c} = ?" for c in changed)
         self.conn.execute(
@@ -127,6 +129,8 @@ class Writer:
             raise KeyError(f"{table} {record_id} does not exist")
         if bool(current["deleted"]) == deleted:
             return False
+        if current.get("create_change"):
+            compact.materialize(self.conn, table, record_id)
         hlc = self._stamp()
         self.conn.execute(f"UPDATE {table} SET deleted = ?, updated_hlc = ? WHERE id = ?", (int(deleted), hlc, record_id))
         if table == "enterprises":

@@ -10,27 +10,34 @@ the database, in one transaction. Receipts go back the other way.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from app.domain import units
+from app.domain.records import RECORD_TYPES
 from app.domain.vocab import Role
+from app.storage import compact
 from app.storage.clock import HybridClock
 from app.storage.store import Store
+from app.storage.writer import record_columns
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import SyncError
-from app.sync.merge import Incoming, MergeReport, merge, validate_change
+from app.sync.bulk import CreateSection, check_shape
+from app.sync.merge import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, merge, validate_change
 
 BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
 MAX_CHANGES = 2_000_000
 MAX_VOUCHED = 20_000
-BUNDLE_KEYS = {"format", "version", "from", "to", "seq", "prev", "created_at", "sender_key", "changes", "relayed",
-               "vouched"}
+BUNDLE_VERSION = 2
+BUNDLE_KEYS = {"format", "version", "from", "to", "seq", "prev", "created_at", "sender_key", "created", "changes",
+               "relayed", "vouched"}
+SECTION_KEYS = {"entity", "columns", "rows"}
 RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "created_at"}
 
 
@@ -121,27 +128,26 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
     for dest in destinations(store, office):
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
         rows = store.conn.execute(
-            "SELECT seq, change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields FROM changes "
+            "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes "
             "WHERE origin = ? AND seq > ? ORDER BY seq", (me, wm_c)).fetchall()
-        # the change log already holds each change's fields as canonical JSON: spliced in, not re-encoded
-        changes_json = ",".join(f"{_ENC(r[1:10])[:-1]},{r[10]}]" for r in rows)
+        created, changes = _payload_changes(rows)
         max_seq = rows[-1][0] if rows else wm_c
-        envs = store.conn.execute("SELECT eid, hash, data FROM sync_envelopes WHERE eid > ? AND signer != ? "
+        envs = store.conn.execute("SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? "
                                   "ORDER BY eid", (wm_e, dest.laptop_id)).fetchall()
         max_eid = envs[-1][0] if envs else wm_e
         last = store.conn.execute("SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
                                   (dest.laptop_id,)).fetchone()
         seq = (last[0] + 1) if last else 1
         payload = {
-            "format": "khaosat-bundle", "version": 1, "from": me, "to": dest.laptop_id, "seq": seq,
+            "format": "khaosat-bundle", "version": BUNDLE_VERSION, "from": me, "to": dest.laptop_id, "seq": seq,
             "prev": last[1] if last else None, "created_at": _now(), "sender_key": sender_key,
-            "changes": 0, "relayed": [e[1] for e in envs], "vouched": vouched,
+            "created": created, "changes": changes, "relayed": [e[1] for e in envs], "vouched": vouched,
         }
-        text = C.dumps(payload)
-        assert text.startswith(b'{"changes":0,')  # sorted keys: "changes" comes first
-        text = b'{"changes":[' + changes_json.encode("utf-8") + b"]" + text[len(b'{"changes":0'):]
+        with C.gc_paused():
+            text = C.dumps(payload)
+        del created, changes
         env = C.sign_envelope(C.TYPE_BUNDLE, text, ident.current.keyid, ident.current.sign)
-        relayed = [C.read_envelope(memoryview(e[2]), 0)[0] for e in envs]
+        relayed = stored_envelopes(store, [e[0] for e in envs])
         data = C.seal(C.KIND_BUNDLE, dest.keyid, dest.enc_pub, [env, *relayed])
         name = f"goi_{prof.unit_code}_{date}_{seq:05d}_{me[:8]}_den_{dest.unit_code}{BUNDLE_SUFFIX}"
         path = out_dir / name
@@ -154,6 +160,42 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
             C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
         results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash))
     return results
+
+
+def _payload_changes(rows: list[tuple]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """Change-log rows (seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields) as the
+    payload's ``created`` sections (one per entity: columns, then a row per creation) and ``changes``."""
+    by_entity: dict[str, list[list[Any]]] = {}
+    changes: list[list[Any]] = []
+    none = (None, None)
+    loads = json.loads
+    with C.gc_paused():
+        for _seq, cid, txn, hlc, author, wall, entity, rid, op, fields in rows:
+            if op == "create":
+                f = loads(fields)
+                by_entity.setdefault(entity, []).append(
+                    [cid, txn, hlc, author, wall, rid, *[f.get(c, none)[1] for c in record_columns(entity)[1:]]])
+            else:
+                changes.append([cid, txn, hlc, author, wall, entity, rid, op, loads(fields)])
+    created = [{"entity": e, "columns": record_columns(e), "rows": by_entity[e]} for e in RECORD_TYPES if e in by_entity]
+    return created, changes
+
+
+def stored_envelopes(store: Store, eids: list[int]) -> list[C.Envelope]:
+    """Envelopes kept for relaying, exactly as they arrived (a kept file is inflated once)."""
+    out = []
+    blobs: dict[int, bytes] = {}
+    for eid in eids:
+        data, blob, offset, length = store.conn.execute(
+            "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes WHERE eid = ?", (eid,)).fetchone()
+        if blob is not None:
+            if blob not in blobs:
+                blobs.clear()
+                packed = store.conn.execute("SELECT data FROM sync_blobs WHERE id = ?", (blob,)).fetchone()[0]
+                blobs[blob] = zlib.decompress(packed)
+            data = blobs[blob][offset : offset + length]
+        out.append(C.read_envelope(memoryview(data), 0)[0])
+    return out
 
 
 # --- verifying ------------------------------------------------------------------------------------------
@@ -179,10 +221,13 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         raise SyncError("bad_payload", "Nội dung gói không đúng cấu trúc.")
     if p.get("format") != "khaosat-bundle":
         raise SyncError("bad_payload", "Nội dung gói không phải gói dữ liệu KhaoSat.")
-    if _is_int(p.get("version")) and p["version"] > 1:
+    if _is_int(p.get("version")) and p["version"] > BUNDLE_VERSION:
         raise SyncError("newer_format", f"Gói dữ liệu theo định dạng {p['version']} của phiên bản KhaoSat mới hơn. "
                         "Hãy cập nhật KhaoSat.")
-    if set(p) != BUNDLE_KEYS or p["version"] != 1:
+    if _is_int(p.get("version")) and p["version"] < BUNDLE_VERSION:
+        raise SyncError("older_format", f"Gói dữ liệu theo định dạng {p['version']} của một bản thử nghiệm KhaoSat "
+                        "trước đây, không còn được hỗ trợ. Hãy xuất lại bằng KhaoSat mới.")
+    if set(p) != BUNDLE_KEYS or p["version"] != BUNDLE_VERSION:
         raise SyncError("bad_payload", "Nội dung gói thiếu hoặc thừa thông tin.")
     for k in ("from", "to", "created_at", "sender_key"):
         if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
@@ -191,7 +236,8 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         raise SyncError("bad_payload", "Nội dung gói: số thứ tự không hợp lệ.")
     if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
         raise SyncError("bad_payload", "Nội dung gói: mã gói trước không hợp lệ.")
-    for k, cap in (("changes", MAX_CHANGES), ("relayed", C.MAX_ENVELOPES), ("vouched", MAX_VOUCHED)):
+    for k, cap in (("created", len(RECORD_TYPES) * 4), ("changes", MAX_CHANGES), ("relayed", C.MAX_ENVELOPES),
+                   ("vouched", MAX_VOUCHED)):
         if not isinstance(p[k], list):
             raise SyncError("bad_payload", f"Nội dung gói: {k} không phải danh sách.")
         if len(p[k]) > cap:
@@ -199,7 +245,39 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
                             .replace(",", "."))
     if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]):
         raise SyncError("bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ.")
+    for sec in p["created"]:
+        if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in RECORD_TYPES:
+            raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")
+        if type(sec["rows"]) is not list:
+            raise SyncError("bad_payload", "Nội dung gói: các dòng tạo mới không phải danh sách.")
+    total = len(p["changes"]) + sum(len(sec["rows"]) for sec in p["created"])
+    if total > MAX_CHANGES:
+        raise SyncError("too_many", f"Gói khai báo quá nhiều thay đổi ({total:,}; tối đa {MAX_CHANGES:,})."
+                        .replace(",", "."))
     return p
+
+
+def changes_of(v: "Verified", eid: int | None = None) -> tuple[list[Incoming], list[CreateSection]]:
+    """A verified bundle's changes, checked (schema, kinds, sizes, origin): edits for the general path,
+    creations as sections."""
+    p = v.payload
+    signer, unit, h = v.peer.laptop_id, v.peer.unit_code, v.env.hash
+    incoming = []
+    for c in p["changes"]:
+        if type(c) is not list or len(c) != 9:
+            raise SyncError("bad_payload", "Gói dữ liệu có thay đổi không hợp lệ: một thay đổi không đúng cấu trúc "
+                            "(cần 9 phần).")
+        change = [*c[:3], signer, *c[3:]]
+        validate_change(change, signer)
+        if change[I_OP] == "create":
+            raise SyncError("bad_payload", "Gói dữ liệu có thay đổi không hợp lệ: bản ghi tạo mới "
+                            f"{str(change[I_RECORD])[:36]} ({change[I_ENTITY]}) phải nằm trong phần «created».")
+        incoming.append(Incoming(change, h, unit))
+    sections = []
+    for sec in p["created"]:
+        check_shape(sec["entity"], sec["columns"], sec["rows"])
+        sections.append(CreateSection(sec["entity"], sec["columns"], sec["rows"], h, eid, signer, unit))
+    return incoming, sections
 
 
 def _sender_doc(p: dict[str, Any]) -> K.PublicKeyDoc:
@@ -304,14 +382,14 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
     fr = C.parse_frame(data)
     if fr.kind == C.KIND_PUBKEY:
         raise SyncError("wrong_kind", "Đây là tệp khóa công khai: hãy dùng «Đăng ký máy» (khaosat keys register).")
-    envelopes = C.open_sealed(fr, ident.decryption_keys())
+    envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
     if fr.kind == C.KIND_RECEIPT:
         return _import_receipt(store, path, envelopes)
-    return _import_bundle(store, ident, path, envelopes, write_receipt)
+    return _import_bundle(store, ident, path, envelopes, write_receipt, packed)
 
 
 def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[C.Envelope],
-                   write_receipt: bool) -> ImportResult:
+                   write_receipt: bool, packed: C.Packed | None = None) -> ImportResult:
     me = store.laptop_id
     now = _now()
     outer = verify_bundle(store, envelopes[0], {})
@@ -388,19 +466,21 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
             continue
         to_merge.append(v)
     incoming: list[Incoming] = []
+    created: list[CreateSection] = []
     for v in to_merge:
-        h, signer, unit = v.env.hash, v.peer.laptop_id, v.peer.unit_code
-        for c in v.payload["changes"]:
-            validate_change(c, signer)
-            incoming.append(Incoming(c, h, unit))
+        inc, secs = changes_of(v)
+        incoming += inc
+        created += secs
     # everything verified: change the database in one transaction (a province-sized bundle gets a
     # bigger page cache while it is merged: its indexes no longer fit in the default one)
-    big = len(incoming) > 50_000
+    big = len(incoming) + sum(len(s.rows) for s in created) > 50_000
     if big:
         cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
         store.conn.execute("PRAGMA cache_size = -262144")
     try:
-        _apply(store, now, path, p, result, vouches, outer, to_merge, listed_by, quarantine, incoming, me)
+        with C.gc_paused():
+            _apply(store, now, path, p, result, vouches, outer, to_merge, listed_by, quarantine, incoming, created,
+                   me, packed)
     finally:
         if big:
             store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -423,7 +503,7 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
 def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: ImportResult,
            vouches: list[tuple[K.PublicKeyDoc, dict]], outer: Verified, to_merge: list[Verified],
            listed_by: dict[str, list[str]], quarantine: list[tuple[Verified, str]], incoming: list[Incoming],
-           me: str) -> None:
+           created: list[CreateSection], me: str, packed: C.Packed | None) -> None:
     with store.transaction() as conn:
         # another process may have imported the same bundle since it was verified (outside the lock)
         if conn.execute("SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
@@ -431,19 +511,27 @@ def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: Import
             raise SyncError("replay", f"Gói số {p['seq']} vừa được nhập ở một cửa sổ khác: không nhập lại.")
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
+        blob = None
+        if packed is not None:  # the file's compressed plaintext, once; envelopes are slices of it
+            blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
+        eids: dict[str, int] = {}
         for v in to_merge:
             conn.execute("INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                          (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"], now))
-            conn.execute(
-                "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            where = packed.offsets.get(v.env.hash) if packed is not None else None
+            eids[v.env.hash] = conn.execute(
+                "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, blob_id, "
+                "blob_offset, blob_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (v.env.hash, v.payload["from"], v.peer.keyid, v.payload["to"], v.payload["seq"],
-                 json.dumps(listed_by.get(v.env.hash, [])), now, v.env.raw))
+                 json.dumps(listed_by.get(v.env.hash, [])), now, b"" if where else v.env.raw,
+                 blob if where else None, where[0] if where else None, where[1] if where else None)).lastrowid
+        for sec in created:
+            sec.eid = eids.get(sec.envelope)
         for v, reason in quarantine:
             conn.execute("INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw))
-        report = merge(conn, incoming, now)
+        report = merge(conn, incoming, now, created)
         if report.max_hlc:
             clock = HybridClock(me, store.meta("hlc_last"))
             clock.observe(report.max_hlc)
@@ -578,6 +666,7 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
     entity, rid, f = c["entity"], c["record_id"], c["field"]
     cls = RECORD_TYPES[entity]
     with store.write(author) as w:
+        compact.materialize(store.conn, entity, rid)  # (a record in conflict has its creation logged already)
         current = store.row(entity, rid)
         if current is None:
             raise SyncError("missing", "Bản ghi của xung đột không còn.")
@@ -652,13 +741,10 @@ def release(store: Store, quarantine_id: int) -> MergeReport:
         raise SyncError("missing", f"Không có gói cách ly số {quarantine_id}.")
     env, _ = C.read_envelope(memoryview(row[0]), 0)
     v = verify_bundle(store, env, {})
-    incoming = []
-    for c in v.payload["changes"]:
-        validate_change(c, v.peer.laptop_id)
-        incoming.append(Incoming(c, env.hash, v.peer.unit_code))
+    incoming, created = changes_of(v)
     now = _now()
     with store.transaction() as conn:
-        report = merge(conn, incoming, now)
+        report = merge(conn, incoming, now, created)
         if report.max_hlc:
             clock = HybridClock(store.laptop_id, store.meta("hlc_last"))
             clock.observe(report.max_hlc)

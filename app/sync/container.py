@@ -35,7 +35,9 @@ ASCII decimal), so a signature made for one purpose (a receipt) never verifies a
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import json
 import math
@@ -43,6 +45,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -110,6 +113,19 @@ def _bad_float(text: str) -> Any:
     return value
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of small objects are made (a province-sized payload
+    parses in half the time); nothing made here is cyclic garbage."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def strict_loads(data: bytes, what: str = "nội dung") -> Any:
     """Parse UTF-8 JSON refusing duplicate keys, NaN/Infinity, invalid UTF-8 and odd nesting."""
     try:
@@ -117,8 +133,9 @@ def strict_loads(data: bytes, what: str = "nội dung") -> Any:
     except UnicodeDecodeError as exc:
         raise SyncError("bad_json", f"Phần {what} của tệp không phải văn bản UTF-8 hợp lệ.") from exc
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant,
-                          parse_float=_bad_float)
+        with gc_paused():
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant,
+                              parse_float=_bad_float)
     except SyncError:
         raise
     except (ValueError, RecursionError) as exc:
@@ -216,7 +233,7 @@ def pack_envelopes(envelopes: list[Envelope]) -> bytes:
     return b"".join([struct.pack(">I", len(envelopes)), *(e.raw for e in envelopes)])
 
 
-def unpack_envelopes(plain: bytes) -> list[Envelope]:
+def unpack_envelopes(plain: bytes, offsets: dict[str, tuple[int, int]] | None = None) -> list[Envelope]:
     view = memoryview(plain)
     b, pos = _take(view, 0, 4, "danh sách chữ ký")
     (count,) = struct.unpack(">I", b)
@@ -224,8 +241,11 @@ def unpack_envelopes(plain: bytes) -> list[Envelope]:
         raise SyncError("too_many", f"Tệp khai báo {count} phần có chữ ký (cho phép 1 đến {MAX_ENVELOPES}).")
     out = []
     for _ in range(count):
+        start = pos
         env, pos = read_envelope(view, pos)
         out.append(env)
+        if offsets is not None:
+            offsets[env.hash] = (start, pos - start)
     if pos != len(plain):
         raise SyncError("damaged", "Tệp có dữ liệu thừa sau phần cuối cùng: tệp đã bị sửa hoặc hỏng.")
     return out
@@ -307,8 +327,22 @@ def seal(kind: bytes, recipient_keyid: str, recipient_enc_pub: bytes, envelopes:
     return prefix + struct.pack(">Q", len(body)) + body
 
 
+@dataclass(frozen=True)
+class Packed:
+    """A file's compressed plaintext as it arrived, and where each envelope lies once inflated: kept
+    instead of the envelopes themselves (a fifth of the size, and no compressing again)."""
+    data: bytes
+    offsets: dict[str, tuple[int, int]]  # envelope hash -> (offset, length)
+
+
 def open_sealed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> list[Envelope]:
     """Decrypt a parsed bundle or receipt with one of our keys (by the header's recipient key id)."""
+    return open_sealed_packed(fr, private_keys)[0]
+
+
+def open_sealed_packed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]
+                       ) -> tuple[list[Envelope], Packed | None]:
+    """``open_sealed``, and the compressed plaintext with the envelopes' places (None if not compressed)."""
     h = fr.header
     if set(h) != {"compression", "recipient", "suite"} or not all(isinstance(v, str) for v in h.values()):
         raise SyncError("damaged", "Tệp bị hỏng: phần đầu thiếu hoặc thừa thông tin.")
@@ -333,10 +367,11 @@ def open_sealed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> 
             out = d.decompress(plain, MAX_PLAINTEXT)
         except zlib.error as exc:
             raise SyncError("damaged", "Tệp bị hỏng: phần nén không giải nén được.") from exc
-        if d.unconsumed_tail or not d.eof:
+        if d.unconsumed_tail or not d.eof or d.unused_data:
             raise SyncError("too_large", "Tệp giải nén ra quá lớn hoặc không trọn vẹn.")
-        plain = out
-    return unpack_envelopes(plain)
+        offsets: dict[str, tuple[int, int]] = {}
+        return unpack_envelopes(out, offsets), Packed(plain, offsets)
+    return unpack_envelopes(plain), None
 
 
 # --- writing files safely ----------------------------------------------------------------------

@@ -26,13 +26,16 @@ import json
 import operator
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain import units
 from app.domain.records import RECORD_TYPES
-from app.storage import search
+from app.storage import compact, search
 from app.storage.writer import record_columns
 from app.sync.errors import SyncError
+
+if TYPE_CHECKING:
+    from app.sync import bulk
 
 CHILDREN = ("visits", "organisations", "admissions")
 OPS = ("create", "update", "delete", "restore")
@@ -82,6 +85,11 @@ def _check_value(name: str, v: Any) -> None:
         raise _bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
 
 
+def _other_machine(hlc: str) -> SyncError:
+    return SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({hlc[22:38]}) mà máy gửi không ký: "
+                     "mỗi máy chỉ được gửi thay đổi của chính mình.")
+
+
 def validate_change(c: Any, origin: str) -> None:
     """Types and sizes of one incoming change (the payload schema); raises SyncError.
 
@@ -99,7 +107,7 @@ def validate_change(c: Any, origin: str) -> None:
             and hlc[:15].isascii() and hlc[16:21].isascii()):
         raise _bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
     if hlc[22:] != origin:
-        raise _bad("dấu thời gian không thuộc máy gửi.")
+        raise _other_machine(hlc)
     cols = _COLSETS.get(entity)
     if cols is None:
         if entity not in RECORD_TYPES:
@@ -245,6 +253,22 @@ class Merger:
                     parents.add(ent[1])
         for entity, ids in by_entity.items():
             self._load(entity, ids)
+        # a creation kept on its record (app/storage/compact.py) is a change like the others: known if it
+        # is this one, and written to the change log before anything else changes the record
+        kept = []
+        for inc in fresh:
+            row = self.rows.get((inc.change[I_ENTITY], inc.change[I_RECORD]))
+            if row is not None and row.get("create_change") == inc.change[I_ID]:
+                self.skipped += 1
+            else:
+                kept.append(inc)
+        fresh = kept
+        for key in {(i.change[I_ENTITY], i.change[I_RECORD]) for i in fresh}:
+            row = self.rows.get(key)
+            if row is not None and row.get("create_change"):
+                compact.materialize(self.conn, *key)
+                for col in compact.COLUMNS:
+                    row[col] = None
         for (entity, _), row in list(self.rows.items()):
             if entity in CHILDREN and row is not None:
                 parents.add(row["enterprise_id"])
@@ -522,39 +546,76 @@ class Merger:
         codes = {r["tax_code"] for r in by_table_new.get("enterprises", [])}
         codes |= {r["tax_code"] for r in by_table_dirty.get("enterprises", [])}
         codes |= {self.orig_codes[r["id"]] for r in by_table_dirty.get("enterprises", []) if r["id"] in self.orig_codes}
-        codes_l = sorted(c for c in codes if c)
-        for start in range(0, len(codes_l), 500):
-            chunk = codes_l[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            before = set(conn.execute(f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN "
-                                      f"({marks})", chunk).fetchall())
-            groups: dict[str, list[str]] = {}
-            for rid, code in conn.execute(f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN "
-                                          f"({marks})", chunk):
-                groups.setdefault(code, []).append(rid)
-            pairs = []
-            for code, ids in groups.items():
-                ids.sort()
-                for i, a in enumerate(ids):
-                    for b in ids[i + 1 :]:
-                        pairs.append((a, b, code, self.now))
-            if not pairs and not before:
-                continue
-            conn.execute(f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk)
-            conn.executemany("INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)",
-                             pairs)
-            report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)
+        recompute_duplicates(conn, codes, self.now, report)
 
 
-def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str) -> MergeReport:
-    """Merge changes (inside the caller's transaction); then link children whose parent has come."""
-    report = MergeReport()
+def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport) -> None:
+    """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one."""
+    codes_l = sorted(c for c in codes if c and type(c) is str)
+    if len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_codes (code TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.sync_codes")
+        conn.executemany("INSERT OR IGNORE INTO temp.sync_codes(code) VALUES (?)", ((c,) for c in codes_l))
+        codes_l = sorted({r[0] for r in conn.execute(
+            "SELECT e.tax_code FROM temp.sync_codes c JOIN enterprises e ON e.tax_code = c.code WHERE e.deleted = 0 "
+            "GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
+            "JOIN temp.sync_codes c ON c.code = d.tax_code WHERE d.resolved_at IS NULL")})
+        conn.execute("DELETE FROM temp.sync_codes")
+    for start in range(0, len(codes_l), 500):
+        chunk = codes_l[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        before = set(conn.execute(f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN "
+                                  f"({marks})", chunk).fetchall())
+        groups: dict[str, list[str]] = {}
+        for rid, code in conn.execute(f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN "
+                                      f"({marks})", chunk):
+            groups.setdefault(code, []).append(rid)
+        pairs = []
+        for code, ids in groups.items():
+            ids.sort()
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    pairs.append((a, b, code, now))
+        if not pairs and not before:
+            continue
+        conn.execute(f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk)
+        conn.executemany("INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)",
+                         pairs)
+        report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)
+
+
+def _general(conn: sqlite3.Connection, incoming: list[Incoming], now: str, report: MergeReport) -> None:
     m = Merger(conn, now)
     fresh = m.prepare(incoming)
-    report.unchanged = m.skipped
+    report.unchanged += m.skipped
     m.check_scope(fresh)
     m.apply(fresh, report)
     m.write(report)
+
+
+def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str,
+          created: "list[bulk.CreateSection] | tuple" = ()) -> MergeReport:
+    """Merge changes (inside the caller's transaction); then link children whose parent has come.
+
+    ``created``: the bundle's creations as sections (``app/sync/bulk.py``); new records go in bulk,
+    the rest with ``incoming`` through the general path."""
+    from app.sync import bulk
+
+    report = MergeReport()
+    waiting = {r[0] for r in conn.execute("SELECT change_id FROM sync_pending")} if created else set()
+    sections, extra = bulk.split(created, {(i.change[I_ENTITY], i.change[I_RECORD]) for i in incoming}, waiting)
+    incoming = [*incoming, *extra]
+    wards: dict[str, str] = {}
+    for sec in sections:  # enterprises (and targets) first: children and the general path need them
+        if sec.entity not in CHILDREN:
+            incoming += bulk.insert(conn, sec, report, wards, now)
+    _general(conn, incoming, now, report)
+    later: list[Incoming] = []
+    for sec in sections:
+        if sec.entity in CHILDREN:
+            later += bulk.insert(conn, sec, report, wards, now)
+    if later:
+        _general(conn, later, now, report)
     # children waiting for a parent that now exists
     for _round in range(10):
         rows = conn.execute(

@@ -17,10 +17,12 @@ from app.sync.errors import SyncError
 from tests.sync.conftest import OTHER_WARD, Machine, db_fingerprint, edit, enterprise, make_machine
 
 
-def payload(m: Machine, to: Machine, *, seq: int = 1, changes: list | None = None, **over) -> dict:
-    p = {"format": "khaosat-bundle", "version": 1, "from": m.id, "to": to.id, "seq": seq, "prev": None,
+def payload(m: Machine, to: Machine, *, seq: int = 1, changes: list | None = None, created: list | None = None,
+            **over) -> dict:
+    p = {"format": "khaosat-bundle", "version": 2, "from": m.id, "to": to.id, "seq": seq, "prev": None,
          "created_at": "2026-11-21T08:00:00+00:00", "sender_key": K.b64(R.own_pubkey_doc(m.store, m.ident).raw),
-         "changes": changes if changes is not None else [], "relayed": [], "vouched": []}
+         "created": created if created is not None else [], "changes": changes if changes is not None else [],
+         "relayed": [], "vouched": []}
     p.update(over)
     return p
 
@@ -30,11 +32,27 @@ def sealed(m: Machine, to: Machine, body: bytes, *, type_: str = C.TYPE_BUNDLE, 
     return C.seal(kind, to.ident.current.keyid, to.ident.current.enc_pub, [env])
 
 
-def change_row(m: Machine, **over) -> list:
+def created_section(m: Machine, *, meta: dict[int, object] | None = None, entity: str | None = None,
+                    **values) -> dict:
+    """The creation of an enterprise on ``m``, as a payload section; ``values`` replace column values,
+    ``meta`` the items before them (0 change_id, 1 txn, 2 hlc, 3 author, 4 wall_time)."""
     e = enterprise(m, name="Công ty TNHH Thử Nghiệm", tax_code="0100109113")
     c = [r for r in m.store.changes_since(0) if r["record_id"] == e.id][0]
-    row = [c["change_id"], c["txn"], c["hlc"], c["origin"], c["author"], c["wall_time"], c["entity"], c["record_id"],
-           c["op"], c["fields"]]
+    columns = ["id", *c["fields"], *[k for k in values if k not in c["fields"]]]
+    row = [c["change_id"], c["txn"], c["hlc"], c["author"], c["wall_time"], e.id]
+    row += [values.get(k, c["fields"].get(k, [None, None])[1]) for k in columns[1:]]
+    for i, v in (meta or {}).items():
+        row[i] = v
+    return {"entity": entity or "enterprises", "columns": columns, "rows": [row]}
+
+
+def change_row(m: Machine, **over) -> list:
+    """An edit made on ``m``, as a payload change (9 items); ``_N=value`` replaces item N."""
+    e = enterprise(m, name="Công ty TNHH Sửa Đổi", tax_code="0100109106")
+    edit(m, e, workforce_total=42)
+    c = [r for r in m.store.changes_since(0) if r["record_id"] == e.id and r["op"] == "update"][0]
+    row = [c["change_id"], c["txn"], c["hlc"], c["author"], c["wall_time"], c["entity"], c["record_id"], c["op"],
+           c["fields"]]
     for k, v in over.items():
         row[int(k[1:])] = v
     return row
@@ -190,6 +208,10 @@ def test_changes_of_another_machine_are_refused(net):
     row = change_row(net.l2)
     data = sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row])))
     assert refused(net, data).reason == "bad_origin"
+    sec = created_section(net.l2)
+    data = sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec])))
+    err = refused(net, data)
+    assert err.reason == "bad_origin" and "máy khác" in err.message
 
 
 def test_duplicate_json_keys(net):
@@ -204,19 +226,38 @@ def test_newer_format(net, good):
     bad[9] = 2
     err = refused(net, bytes(bad))
     assert err.reason == "newer_format" and "mới hơn" in err.message
-    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=2))))
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=3))))
     assert err.reason == "newer_format"
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=1))))
+    assert err.reason == "older_format" and "xuất lại" in err.message
 
 
 def test_wrong_types(net):
-    for over in ({"seq": "1"}, {"seq": True}, {"changes": {}}, {"from": None}, {"prev": "abc"}, {"extra": 1}):
+    for over in ({"seq": "1"}, {"seq": True}, {"changes": {}}, {"created": {}}, {"created": [{"entity": "x"}]},
+                 {"from": None}, {"prev": "abc"}, {"extra": 1}):
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, **over))))
         assert err.reason == "bad_payload", over
-    for over in ({"_9": {"name": [None, 1.5]}}, {"_9": {"name": [None, True]}}, {"_9": {"nope": [None, 1]}},
-                 {"_6": "users"}, {"_8": "drop"}, {"_2": "yesterday"}):
+    # edits: a float, a boolean, an unknown column, entity or operation, a bad stamp, a creation among edits
+    for over in ({"_8": {"name": ["a", 1.5]}}, {"_8": {"name": ["a", True]}}, {"_8": {"nope": [None, 1]}},
+                 {"_5": "users"}, {"_7": "drop"}, {"_2": "yesterday"}, {"_7": "create"}, {"_8": []}):
         row = change_row(net.l1, **over)
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
         assert err.reason == "bad_payload", over
+    # creations: each bad value kind, unknown or repeated columns, bad identifiers and stamps, wrong row length
+    cases = [dict(name=1.5), dict(name=True), dict(name=[1]), dict(name={"a": 1}), dict(fdi=1.0),
+             dict(workforce_total=-(2**70)), dict(workforce_total=2**64), dict(meta={2: "yesterday"}),
+             dict(meta={0: ""}), dict(meta={5: 7}), dict(meta={1: None}), dict(meta={3: "x" * 201}),
+             dict(entity="users"), dict(name=None)]
+    for case in cases:
+        sec = created_section(net.l1, **case)
+        err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec]))))
+        assert err.reason == "bad_payload", case
+    sec = created_section(net.l1)
+    for bad in ({**sec, "columns": ["name", *sec["columns"][1:]]}, {**sec, "columns": [*sec["columns"], "nope"]},
+                {**sec, "columns": [*sec["columns"], "name"]}, {**sec, "rows": [sec["rows"][0][:-1]]},
+                {**sec, "rows": "x"}, {**sec, "more": 1}):
+        err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[bad]))))
+        assert err.reason == "bad_payload", bad
 
 
 def test_replay(net, good):
@@ -241,10 +282,12 @@ def test_moving_a_record_out_of_scope_is_refused(net):
 
 
 def test_huge_strings_and_counts(net, monkeypatch):
-    row = change_row(net.l1, _9={"name": [None, "A" * 30_000], "tax_code": [None, "0100109113"],
-                                 "ward_code": [None, "00070"]})
+    row = change_row(net.l1, _8={"name": ["a", "A" * 30_000]})
     err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
     assert err.reason == "oversized_value"
+    sec = created_section(net.l1, address="A" * 30_000)
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec]))))
+    assert err.reason == "oversized_value" and "address" in err.message
     err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[0] * 2_000_001))))
     assert err.reason == "too_many"
     # a zlib bomb: declared small, inflates past the cap

@@ -200,9 +200,12 @@ def test_relay_verifies_originals_and_a_bundle_by_two_paths_is_merged_once(net):
     assert r.relayed == 1 and r.report.new == 1
     # who captured it, who relayed it
     [src] = net.province.store.conn.execute(
-        "SELECT e.signer, e.relayed_by FROM changes c JOIN sync_envelopes e ON e.hash = c.received_via "
-        "WHERE c.record_id = ?", (e.id,)).fetchall()
+        "SELECT e.signer, e.relayed_by FROM enterprises r JOIN sync_envelopes e ON e.eid = r.create_via "
+        "WHERE r.id = ?", (e.id,)).fetchall()
     assert src == (net.l1.id, json.dumps([net.ward.id]))
+    [entry] = B.provenance(net.province.store, "enterprises", e.id)
+    assert entry["op"] == "create" and entry["origin"] == net.l1.id
+    assert entry["captured_by"].startswith(net.l1.name) and entry["relayed_by"][0].startswith("Đảng ủy")
     # the laptop was vouched for by the ward office, within its ward
     [peer] = R.peers_of(net.province.store, net.l1.id)
     assert peer.registered_via == net.ward.id and peer.unit_code == WARD

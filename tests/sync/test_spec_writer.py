@@ -14,7 +14,7 @@ import zlib
 from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
-from app.domain.records import Enterprise
+from app.domain.records import Enterprise, Visit
 from app.sync import keys as K
 from app.sync import registry as R
 
@@ -77,12 +77,12 @@ class MiniLaptop:
     def pubkey_file(self) -> bytes:
         return file_bytes(b"K", {"encrypted": False}, self.pubkey_envelope())
 
-    def bundle(self, office_id: str, office_keyid: str, office_x_pub: bytes, changes: list) -> bytes:
+    def bundle(self, office_id: str, office_keyid: str, office_x_pub: bytes, created: list, changes: list) -> bytes:
         self.seq += 1
-        payload = j({"format": "khaosat-bundle", "version": 1, "from": self.id, "to": office_id, "seq": self.seq,
+        payload = j({"format": "khaosat-bundle", "version": 2, "from": self.id, "to": office_id, "seq": self.seq,
                      "prev": self.prev, "created_at": "2026-11-21T09:00:00+00:00",
                      "sender_key": base64.b64encode(self.pubkey_envelope()).decode(),
-                     "changes": changes, "relayed": [], "vouched": []})
+                     "created": created, "changes": changes, "relayed": [], "vouched": []})
         env = envelope("application/vnd.khaosat.bundle+json; version=1", self.keyid, payload, self.sk)
         self.prev = hashlib.sha256(env).hexdigest()
         header = j({"compression": "zlib", "recipient": office_keyid,
@@ -123,24 +123,32 @@ def test_the_program_accepts_what_an_independent_writer_makes(net):
     R.register(net.ward.store, doc)
     office_id, office_keyid, office_x = read_office_key(net.ward.pubkey(net.stick).read_bytes())
     rid = "019a8f3e-7c2b-7000-a000-0000000000aa"
-    create = ["c-1", "t-1", mini.stamp(1), mini.id, mini.name, "2026-11-21T09:00:00+00:00", "enterprises", rid,
-              "create", {"name": [None, "Công ty TNHH Độc Lập"], "tax_code": [None, "0100109106"],
-                         "ward_code": [None, WARD], "workforce_total": [None, 12]}]
+    vid = "019a8f3e-7c2b-7000-a000-0000000000bb"
+    created = [
+        {"entity": "enterprises", "columns": ["id", "name", "tax_code", "ward_code", "workforce_total", "fdi"],
+         "rows": [["c-1", "t-1", mini.stamp(1), mini.name, "2026-11-21T09:00:00+00:00", rid, "Công ty TNHH Độc Lập",
+                   "0100109106", WARD, 12, None]]},
+        {"entity": "visits", "columns": ["id", "enterprise_id", "visit_date", "union_members"],
+         "rows": [["c-2", "t-1", mini.stamp(2), mini.name, "2026-11-21T09:00:00+00:00", vid, rid, "2026-11-20", 7]]},
+    ]
     path = net.stick / "goi_mini_1.khaosat"
-    path.write_bytes(mini.bundle(office_id, office_keyid, office_x, [create]))
+    path.write_bytes(mini.bundle(office_id, office_keyid, office_x, created, []))
     r = net.ward.import_ok(path)
-    assert r.report.new == 1
+    assert r.report.new == 2
     e = net.ward.store.get(Enterprise, rid)
-    assert e.name == "Công ty TNHH Độc Lập" and e.workforce_total == 12
-    assert net.ward.store.history("enterprises", rid)[0]["origin"] == mini.id
+    assert e.name == "Công ty TNHH Độc Lập" and e.workforce_total == 12 and e.fdi == 0  # null: the default
+    assert net.ward.store.get(Visit, vid).union_members == 7
+    [first] = net.ward.store.history("enterprises", rid)
+    assert first["origin"] == mini.id and first["change_id"] == "c-1" and first["op"] == "create"
     # a second bundle, chained by the hash of the first, with an update
-    update = ["c-2", "t-2", mini.stamp(2), mini.id, mini.name, "2026-11-21T09:05:00+00:00", "enterprises", rid,
+    update = ["c-3", "t-2", mini.stamp(3), mini.name, "2026-11-21T09:05:00+00:00", "enterprises", rid,
               "update", {"workforce_total": [12, 15]}]
     path2 = net.stick / "goi_mini_2.khaosat"
-    path2.write_bytes(mini.bundle(office_id, office_keyid, office_x, [update]))
+    path2.write_bytes(mini.bundle(office_id, office_keyid, office_x, [], [update]))
     r2 = net.ward.import_ok(path2)
     assert r2.report.updated == 1 and not r2.warnings
     assert net.ward.store.get(Enterprise, rid).workforce_total == 15
+    assert [h["change_id"] for h in net.ward.store.history("enterprises", rid)] == ["c-1", "c-3"]
 
 
 # --- the worked example -----------------------------------------------------------------------------
@@ -162,16 +170,18 @@ def test_worked_example_in_the_document():
     doc_env = K.make_pubkey_doc("a1b2c3d4e5f60718", kp, name="Nguyễn Thị Hằng", unit_code="00070",
                                 role="collaborator")
     assert doc_env.payload.decode() in DOC and doc_env.signature.hex() in DOC
-    change = ["019a8f3e7c2b7000a000000000000001", "5f0c1d2e3f404142434445464748494a",
-              "001795249400000-00000-a1b2c3d4e5f60718", "a1b2c3d4e5f60718", "Nguyễn Thị Hằng",
-              "2026-11-21T08:20:00+00:00", "enterprises", "019a8f3e-7c2b-7000-a000-000000000001", "create",
-              {"fdi": [None, 0], "name": [None, "Công ty TNHH Hòa Bình"], "owner_is_party_member": [None, 0],
-               "status": [None, "active"], "tax_code": [None, "0100109106"], "ward_code": [None, "00070"]}]
-    payload = j({"format": "khaosat-bundle", "version": 1, "from": "a1b2c3d4e5f60718", "to": "0f1e2d3c4b5a6978",
+    section = {"entity": "enterprises",
+               "columns": ["id", "fdi", "name", "owner_is_party_member", "status", "tax_code", "ward_code"],
+               "rows": [["019a8f3e7c2b7000a000000000000001", "5f0c1d2e3f404142434445464748494a",
+                         "001795249400000-00000-a1b2c3d4e5f60718", "Nguyễn Thị Hằng", "2026-11-21T08:20:00+00:00",
+                         "019a8f3e-7c2b-7000-a000-000000000001", 0, "Công ty TNHH Hòa Bình", 0, "active",
+                         "0100109106", "00070"]]}
+    assert j(section).decode() in DOC.replace("\n ", "")
+    payload = j({"format": "khaosat-bundle", "version": 2, "from": "a1b2c3d4e5f60718", "to": "0f1e2d3c4b5a6978",
                  "seq": 1, "prev": None, "created_at": "2026-11-21T08:30:00+00:00",
-                 "sender_key": base64.b64encode(doc_env.raw).decode(), "changes": [change], "relayed": [],
-                 "vouched": []})
-    assert len(payload) == 1220 and "payload is\n1,220 bytes" in DOC
+                 "sender_key": base64.b64encode(doc_env.raw).decode(), "created": [section], "changes": [],
+                 "relayed": [], "vouched": []})
+    assert f"payload is\n{len(payload):,} bytes" in DOC
     env = envelope("application/vnd.khaosat.bundle+json; version=1", kp.keyid, payload, sk)
     assert env[-64:].hex() in DOC
     assert hashlib.sha256(env).hexdigest() in DOC

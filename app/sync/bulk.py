@@ -1,0 +1,265 @@
+"""New records in bulk: the fast path of a merge (docs/sync-bundle.md, sections 5 and 7).
+
+A bundle carries its creations as columns and rows (``created`` sections). A record that is new to
+this office and whose creation is the only change this import brings for it has nothing to be merged
+with: it is inserted with one ``executemany`` per section and keeps its creation on the record
+(``app/storage/compact.py``) instead of in a change-log row. Every other creation (a record already
+here, one that also has an edit in this import, a child whose enterprise has not arrived) takes the
+general path (``merge.Merger``), which reaches the same state.
+
+Checks are the general path's, done a column at a time: value kinds (string, integer, null), string
+lengths, identifiers and clock stamps, required columns (the NOT NULL constraints), scope (a ward's
+machine only creates records of its ward). They run inside the import's transaction: a refusal rolls
+everything back.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain import units
+from app.domain.text import search_keys
+from app.storage import search
+from app.storage.compact import COLUMNS as COMPACT_COLUMNS
+from app.storage.writer import record_columns
+from app.sync.errors import SyncError
+from app.sync.merge import (CHILDREN, MAX_ID, MAX_STRING, Incoming, MergeReport, _bad, _check_value, _colset, _other_machine,
+                            recompute_duplicates, validate_change)
+
+NoneType = type(None)
+META = 5  # change_id, txn, hlc, author, wall_time; then the values, "id" first
+META_LIMITS = (MAX_ID + 30, MAX_ID + 30, MAX_ID + 30, 200, MAX_ID + 30, MAX_ID)
+
+
+@dataclass
+class CreateSection:
+    entity: str
+    columns: list[str]
+    rows: list[list[Any]]
+    envelope: str  # hash of the envelope that carried it
+    eid: int | None  # that envelope's sync_envelopes row (None: not kept, e.g. a released quarantine)
+    origin: str  # the signer's laptop id: every change in an envelope is its signer's own
+    signer_unit: str
+
+
+def check_shape(entity: str, columns: Any, rows: Any) -> None:
+    """The structure of a section (before anything else is looked at)."""
+    if type(columns) is not list or not columns or columns[0] != "id":
+        raise _bad(f"phần tạo mới {entity}: danh sách cột phải bắt đầu bằng «id».")
+    cols = _colset(entity)
+    if len(set(columns)) != len(columns) or not all(type(c) is str and c in cols for c in columns[1:]):
+        raise _bad(f"phần tạo mới {entity}: có cột không tồn tại hoặc bị lặp.")
+    if type(rows) is not list:
+        raise _bad(f"phần tạo mới {entity}: các dòng không phải danh sách.")
+    n = META + len(columns)
+    if not all(type(r) is list and len(r) == n for r in rows):
+        raise _bad(f"phần tạo mới {entity}: mỗi dòng cần đúng {n} phần.")
+
+
+def check_values(sec: CreateSection) -> None:
+    """Kinds and sizes of every value, one column at a time (raises SyncError)."""
+    if not sec.rows:
+        return
+    columns = list(zip(*sec.rows))
+    for i, col in enumerate(columns):
+        kinds = set(map(type, col))
+        if i <= META:  # identifiers, stamps, author, the record id: non-empty strings
+            if kinds != {str} or min(map(len, col)) == 0 or max(map(len, col)) > META_LIMITS[i]:
+                raise _bad(f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu hoặc quá dài.")
+            continue
+        name = sec.columns[i - META]
+        if kinds <= {str, NoneType}:
+            if max(map(len, filter(None, col)), default=0) > MAX_STRING:
+                for v in col:
+                    _check_value(name, v)
+        elif not kinds <= {int, NoneType}:  # integers out of range are refused when bound
+            for v in col:
+                _check_value(name, v)  # names the wrong kind or the oversized string
+    if not all(map(_HLC.fullmatch, columns[2])):
+        raise _bad(f"phần tạo mới {sec.entity}: có dấu thời gian không hợp lệ.")
+    origin = sec.origin
+    for h in columns[2]:
+        if h[22:] != origin:
+            raise _other_machine(h)
+
+
+_HLC = re.compile(r"[0-9]{15}-[0-9]{5}-.+", re.ASCII | re.DOTALL)
+
+
+def to_incoming(sec: CreateSection, row: list[Any]) -> Incoming:
+    """A creation for the general path, in the change-log form (checked there like any change)."""
+    c = [row[0], row[1], row[2], sec.origin, row[3], row[4], sec.entity, row[5], "create",
+         {col: [None, v] for col, v in zip(sec.columns[1:], row[META + 1 :]) if v is not None}]
+    if type(row[5]) is not str:
+        raise _bad("mã bản ghi không đúng kiểu.")
+    validate_change(c, sec.origin)
+    return Incoming(c, sec.envelope, sec.signer_unit)
+
+
+def split(sections: Iterable[CreateSection], general: set[tuple[str, str]], waiting: set[str] = frozenset()
+          ) -> tuple[list[CreateSection], list[Incoming]]:
+    """Creations of records that also get other changes here go the general way; the rest in bulk.
+
+    A record created twice in this import (the same creation relayed by two paths, or two machines
+    that made the same id) goes the general way after its first creation, and so does a creation
+    already waiting for its parent (``waiting``: change ids in sync_pending)."""
+    bulk, rest = [], []
+    seen: set[tuple[str, str]] = set()
+    for sec in sections:
+        check_values(sec)
+        keep = []
+        for r in sec.rows:
+            key = (sec.entity, r[5])
+            if key in general or key in seen or r[0] in waiting:
+                rest.append(to_incoming(sec, r))
+            else:
+                seen.add(key)
+                keep.append(r)
+        if keep:
+            bulk.append(CreateSection(sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin,
+                                      sec.signer_unit))
+    return bulk, rest
+
+
+def _out_of_scope(record_id: str, place: str, unit: str) -> SyncError:
+    return SyncError("out_of_scope", (
+        f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {record_id[:36]} thuộc {units.unit_name(place) or place}, "
+        f"còn máy gửi chỉ được sửa dữ liệu của {units.unit_name(unit) or unit}. Không nhập gì cả."))
+
+
+def _check_places(sec: CreateSection, column: str) -> None:
+    if column not in sec.columns:
+        return  # a required column: the insert refuses the rows without it
+    i = META + sec.columns.index(column)
+    for place in {r[i] for r in sec.rows}:
+        if place is not None and not units.contains(sec.signer_unit, str(place)):
+            row = next(r for r in sec.rows if r[i] == place)
+            raise _out_of_scope(row[5], str(place), sec.signer_unit)
+
+
+def _existing(conn: sqlite3.Connection, table: str, ids: list[str], column: str = "id") -> dict[str, Any]:
+    """{id: column} of the given ids present in ``table``."""
+    out: dict[str, Any] = {}
+    if len(ids) > 500:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_bulk_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.sync_bulk_ids")
+        conn.executemany("INSERT OR IGNORE INTO temp.sync_bulk_ids(id) VALUES (?)", ((i,) for i in ids))
+        out.update(conn.execute(f"SELECT t.id, t.{column} FROM temp.sync_bulk_ids x JOIN {table} t ON t.id = x.id"))
+        conn.execute("DELETE FROM temp.sync_bulk_ids")
+    elif ids:
+        out.update(conn.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(ids))})", ids))
+    return out
+
+
+_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _insert_sql(conn: sqlite3.Connection, table: str, columns: list[str]) -> str:
+    key = (table, tuple(columns))
+    if key not in _SQL:
+        defaults = {name: dflt for _cid, name, _type, _nn, dflt, _pk in conn.execute(f"PRAGMA table_info({table})")}
+        values = [f"coalesce(?, {defaults[c]})" if defaults.get(c) is not None else "?" for c in columns]
+        cols = [*columns, "deleted", "created_hlc", "updated_hlc", "origin", *COMPACT_COLUMNS]
+        values += ["0", "?", "?", "?", "?", "?", "?", "?", "?"]
+        _SQL[key] = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(values)}) "
+                     "ON CONFLICT(id) DO NOTHING")
+    return _SQL[key]
+
+
+def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]) -> int:
+    origin, eid = sec.origin, sec.eid
+    params = [(*r[META:], r[2], r[2], origin, r[0], r[1], r[3], r[4], eid) for r in rows]
+    try:
+        return conn.executemany(_insert_sql(conn, sec.entity, sec.columns), params).rowcount
+    except sqlite3.IntegrityError as exc:
+        m = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc))
+        what = f"thiếu trường bắt buộc {m.group(1)}" if m else f"vi phạm ràng buộc dữ liệu ({exc})"
+        raise _bad(f"một bản ghi mới trong {sec.entity} {what}.") from exc
+    except (OverflowError, sqlite3.ProgrammingError, sqlite3.InterfaceError) as exc:
+        raise _bad(f"một giá trị trong {sec.entity} không đúng kiểu hoặc vượt giới hạn.") from exc
+
+
+def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wards: dict[str, str],
+           now: str) -> list[Incoming]:
+    """Insert a section's new records. Returns the creations left for the general path (records that
+    exist already, children whose enterprise is not here yet). ``wards``: enterprise id -> ward of the
+    enterprises inserted in this import (children are scope-checked against them). The section's values
+    have been checked (``split``)."""
+    entity, rows = sec.entity, sec.rows
+    left: list[Incoming] = []
+    if entity == "enterprises":
+        _check_places(sec, "ward_code")
+    elif entity == "targets":
+        _check_places(sec, "unit_code")
+    else:
+        if "enterprise_id" not in sec.columns:
+            return [to_incoming(sec, r) for r in rows]  # the general path names what is missing
+        pi = META + sec.columns.index("enterprise_id")
+        parents = {r[pi] for r in rows if type(r[pi]) is str}
+        ward_of = {p: wards[p] for p in parents if p in wards}
+        ward_of.update(_existing(conn, "enterprises", [p for p in parents if p not in ward_of], "ward_code"))
+        keep = []
+        checked: set[str] = set()
+        for r in rows:
+            ward = ward_of.get(r[pi])
+            if ward is None:
+                left.append(to_incoming(sec, r))  # waits for its enterprise (general path: sync_pending)
+                continue
+            if ward not in checked:
+                if not units.contains(sec.signer_unit, ward):
+                    raise _out_of_scope(r[5], ward, sec.signer_unit)
+                checked.add(ward)
+            keep.append(r)
+        rows = keep
+    if not rows:
+        return left
+    before = conn.execute("SELECT coalesce(max(rid), 0) FROM enterprises").fetchone()[0] if entity == "enterprises" else 0
+    conn.execute("SAVEPOINT bulk_insert")
+    inserted = _execute(conn, sec, rows)
+    if inserted != len(rows):  # some exist already: insert only the others, merge those the general way
+        conn.execute("ROLLBACK TO bulk_insert")
+        there = _existing(conn, entity, [r[5] for r in rows])
+        left += [to_incoming(sec, r) for r in rows if r[5] in there]
+        rows = [r for r in rows if r[5] not in there]
+        inserted = _execute(conn, sec, rows) if rows else 0
+    conn.execute("RELEASE bulk_insert")
+    report.new += inserted
+    report.applied += inserted
+    top = max(map(operator.itemgetter(2), rows), default="")
+    if top and (report.max_hlc is None or top > report.max_hlc):
+        report.max_hlc = top
+    if entity == "enterprises":
+        wi = META + sec.columns.index("ward_code")
+        wards.update((r[5], r[wi]) for r in rows)
+        _index(conn, before)
+        ci = META + sec.columns.index("tax_code")
+        recompute_duplicates(conn, {r[ci] for r in rows}, now, report)
+    return left
+
+
+def _index(conn: sqlite3.Connection, after_rid: int) -> None:
+    """Search-index entries of the enterprises inserted after ``after_rid`` (folded in one go)."""
+    rows = conn.execute("SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
+                        "WHERE rid > ? AND deleted = 0", (after_rid,)).fetchall()
+    if not rows:
+        return
+    texts = []
+    for r in rows:
+        texts += [r[1] or "", r[2] or "", search.tax_code_text(r[3] or ""), r[4] or "", r[5] or ""]
+    keys = search_keys(texts)
+    conn.executemany(
+        "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
+        [(r[0], *keys[5 * i : 5 * i + 5]) for i, r in enumerate(rows)],
+    )
+
+
+def is_known_compact(row: dict[str, Any] | None, change_id: str) -> bool:
+    return row is not None and row.get("create_change") == change_id
+
+
+__all__ = ["CHILDREN", "CreateSection", "check_shape", "insert", "split", "to_incoming"]
