@@ -68,7 +68,9 @@ def search_key(value: str | None) -> str:
     return _SPACE_RE.sub(" ", _NON_WORD_RE.sub(" ", fold(value))).strip()
 
 
-_PART_NON_WORD_RE = re.compile("[^0-9a-z\x00]+")
+# bytes other than digits, lower-case letters and the separator NUL become spaces
+_KEEP_WORD_BYTES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c == 0) else 32 for c in range(256))
+_SPACES_RE = re.compile(rb"  +")
 
 
 def search_keys(values: list[str]) -> list[str]:
@@ -80,8 +82,11 @@ def search_keys(values: list[str]) -> list[str]:
         nfd = unicodedata.normalize("NFD", big.replace("\u0111", "d").replace("\u0110", "D"))
         if _NOT_ASCII_OR_MARK_RE.search(nfd):
             return [search_key(v) for v in values]  # letters other than Vietnamese ones: the reference way
-        big = nfd.encode("ascii", "ignore").decode()
-    return [p.strip() for p in _PART_NON_WORD_RE.sub(" ", big.lower()).split("\x00")]
+        raw = nfd.encode("ascii", "ignore")
+    else:
+        raw = big.encode("ascii")
+    raw = _SPACES_RE.sub(b" ", raw.lower().translate(_KEEP_WORD_BYTES))
+    return raw.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00").strip().decode("ascii").split("\x00")
 
 
 def _split_tone(syllable_nfd: str) -> tuple[str, str | None]:

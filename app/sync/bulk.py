@@ -66,28 +66,33 @@ def check_values(sec: CreateSection) -> None:
     if not sec.rows:
         return
     columns = list(zip(*sec.rows))
-    for i, col in enumerate(columns):
+    for i, col in enumerate(columns[: META + 1]):  # identifiers, stamps, author, the record id
+        if set(map(type, col)) != {str} or "" in col or max(map(len, col)) > META_LIMITS[i]:
+            raise _bad(f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu, rỗng hoặc quá dài.")
+    for name, col in zip(sec.columns[1:], columns[META + 1 :]):
         kinds = set(map(type, col))
-        if i <= META:  # identifiers, stamps, author, the record id: non-empty strings
-            if kinds != {str} or min(map(len, col)) == 0 or max(map(len, col)) > META_LIMITS[i]:
-                raise _bad(f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu hoặc quá dài.")
-            continue
-        name = sec.columns[i - META]
-        if kinds <= {str, NoneType}:
+        if kinds <= _TEXT:
             if max(map(len, filter(None, col)), default=0) > MAX_STRING:
                 for v in col:
                     _check_value(name, v)
-        elif not kinds <= {int, NoneType}:  # integers out of range are refused when bound
+        elif not kinds <= _NUMBER:  # integers out of range are refused when bound
             for v in col:
                 _check_value(name, v)  # names the wrong kind or the oversized string
-    if not all(map(_HLC.fullmatch, columns[2])):
-        raise _bad(f"phần tạo mới {sec.entity}: có dấu thời gian không hợp lệ.")
+    # stamps: 15 digits, "-", 5 digits, "-", then the signer's laptop id (checked all at once)
+    stamps = columns[2]
     origin = sec.origin
-    for h in columns[2]:
-        if h[22:] != origin:
-            raise _other_machine(h)
+    if (set(map(operator.itemgetter(slice(22, None)), stamps)) != {origin}
+            or not _HLC_PREFIXES.fullmatch("".join(map(operator.itemgetter(slice(0, 22)), stamps)))):
+        for h in stamps:
+            if not _HLC.fullmatch(h):
+                raise _bad(f"phần tạo mới {sec.entity}: dấu thời gian «{h[:40]}» không hợp lệ.")
+            if h[22:] != origin:
+                raise _other_machine(h)
 
 
+_TEXT = {str, NoneType}
+_NUMBER = {int, NoneType}
+_HLC_PREFIXES = re.compile(r"(?:[0-9]{15}-[0-9]{5}-)+", re.ASCII)
 _HLC = re.compile(r"[0-9]{15}-[0-9]{5}-.+", re.ASCII | re.DOTALL)
 
 
@@ -109,16 +114,27 @@ def split(sections: Iterable[CreateSection], general: set[tuple[str, str]], wait
     that made the same id) goes the general way after its first creation, and so does a creation
     already waiting for its parent (``waiting``: change ids in sync_pending)."""
     bulk, rest = [], []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[str, set[str]] = {}  # entity -> record ids created so far in this import
+    entities_elsewhere = {e for e, _ in general}
     for sec in sections:
         check_values(sec)
+        ids = list(map(operator.itemgetter(5), sec.rows))
+        unique = set(ids)
+        done = seen.setdefault(sec.entity, set())
+        if (sec.entity not in entities_elsewhere and not waiting and len(unique) == len(ids)
+                and done.isdisjoint(unique)):  # the usual case: all in bulk
+            if done:
+                done |= unique
+            else:
+                seen[sec.entity] = unique
+            bulk.append(sec)
+            continue
         keep = []
         for r in sec.rows:
-            key = (sec.entity, r[5])
-            if key in general or key in seen or r[0] in waiting:
+            if (sec.entity, r[5]) in general or r[5] in done or r[0] in waiting:
                 rest.append(to_incoming(sec, r))
             else:
-                seen.add(key)
+                done.add(r[5])
                 keep.append(r)
         if keep:
             bulk.append(CreateSection(sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin,
@@ -156,26 +172,28 @@ def _existing(conn: sqlite3.Connection, table: str, ids: list[str], column: str 
     return out
 
 
-_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+def _literal(value: str | int | None) -> str:
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
-def _insert_sql(conn: sqlite3.Connection, table: str, columns: list[str]) -> str:
-    key = (table, tuple(columns))
-    if key not in _SQL:
-        defaults = {name: dflt for _cid, name, _type, _nn, dflt, _pk in conn.execute(f"PRAGMA table_info({table})")}
-        values = [f"coalesce(?, {defaults[c]})" if defaults.get(c) is not None else "?" for c in columns]
-        cols = [*columns, "deleted", "created_hlc", "updated_hlc", "origin", *COMPACT_COLUMNS]
-        values += ["0", "?", "?", "?", "?", "?", "?", "?", "?"]
-        _SQL[key] = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(values)}) "
-                     "ON CONFLICT(id) DO NOTHING")
-    return _SQL[key]
+def _insert_sql(conn: sqlite3.Connection, sec: CreateSection) -> str:
+    """INSERT taking a section's rows as they are (numbered parameters: no tuple built per row)."""
+    defaults = {name: dflt for _cid, name, _type, _nn, dflt, _pk in conn.execute(f"PRAGMA table_info({sec.entity})")}
+    values = [f"coalesce(?{META + 1 + i}, {defaults[c]})" if defaults.get(c) is not None else f"?{META + 1 + i}"
+              for i, c in enumerate(sec.columns)]
+    cols = [*sec.columns, "deleted", "created_hlc", "updated_hlc", "origin", *COMPACT_COLUMNS]
+    values += ["0", "?3", "?3", _literal(sec.origin), "?1", "?2", "?4", "?5", _literal(sec.eid)]
+    return (f"INSERT INTO {sec.entity} ({', '.join(cols)}) VALUES ({', '.join(values)}) "
+            "ON CONFLICT(id) DO NOTHING")
 
 
 def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]) -> int:
-    origin, eid = sec.origin, sec.eid
-    params = [(*r[META:], r[2], r[2], origin, r[0], r[1], r[3], r[4], eid) for r in rows]
     try:
-        return conn.executemany(_insert_sql(conn, sec.entity, sec.columns), params).rowcount
+        return conn.executemany(_insert_sql(conn, sec), rows).rowcount
     except sqlite3.IntegrityError as exc:
         m = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc))
         what = f"thiếu trường bắt buộc {m.group(1)}" if m else f"vi phạm ràng buộc dữ liệu ({exc})"
@@ -200,12 +218,18 @@ def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wa
         if "enterprise_id" not in sec.columns:
             return [to_incoming(sec, r) for r in rows]  # the general path names what is missing
         pi = META + sec.columns.index("enterprise_id")
-        parents = {r[pi] for r in rows if type(r[pi]) is str}
+        parents = set(map(operator.itemgetter(pi), rows))
         ward_of = {p: wards[p] for p in parents if p in wards}
-        ward_of.update(_existing(conn, "enterprises", [p for p in parents if p not in ward_of], "ward_code"))
-        keep = []
+        ward_of.update(_existing(conn, "enterprises", [p for p in parents if p not in ward_of and type(p) is str],
+                                 "ward_code"))
+        if len(ward_of) == len(parents):  # every enterprise is here: check each ward once
+            for p, ward in ward_of.items():
+                if not units.contains(sec.signer_unit, ward):
+                    raise _out_of_scope(next(r[5] for r in rows if r[pi] == p), ward, sec.signer_unit)
+            parents = set()
+        keep = [] if parents else rows
         checked: set[str] = set()
-        for r in rows:
+        for r in rows if parents else ():
             ward = ward_of.get(r[pi])
             if ward is None:
                 left.append(to_incoming(sec, r))  # waits for its enterprise (general path: sync_pending)
@@ -235,10 +259,10 @@ def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wa
         report.max_hlc = top
     if entity == "enterprises":
         wi = META + sec.columns.index("ward_code")
-        wards.update((r[5], r[wi]) for r in rows)
+        wards.update(zip(map(operator.itemgetter(5), rows), map(operator.itemgetter(wi), rows)))
         _index(conn, before)
         ci = META + sec.columns.index("tax_code")
-        recompute_duplicates(conn, {r[ci] for r in rows}, now, report)
+        recompute_duplicates(conn, set(map(operator.itemgetter(ci), rows)), now, report, before)
     return left
 
 

@@ -473,7 +473,7 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
         created += secs
     # everything verified: change the database in one transaction (a province-sized bundle gets a
     # bigger page cache while it is merged: its indexes no longer fit in the default one)
-    big = len(incoming) + sum(len(s.rows) for s in created) > 50_000
+    big = len(incoming) + sum(len(s.rows) for s in created) > 5_000
     if big:
         cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
         store.conn.execute("PRAGMA cache_size = -262144")

@@ -549,10 +549,18 @@ class Merger:
         recompute_duplicates(conn, codes, self.now, report)
 
 
-def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport) -> None:
-    """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one."""
+def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport,
+                         after_rid: int | None = None) -> None:
+    """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one.
+    ``after_rid``: the codes are those of the enterprises inserted after it (a bulk insert)."""
     codes_l = sorted(c for c in codes if c and type(c) is str)
-    if len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
+    if after_rid is not None and len(codes_l) > 500:  # only the codes now shared, found by the index
+        codes_l = sorted({r[0] for r in conn.execute(
+            "SELECT DISTINCT n.tax_code FROM enterprises n WHERE n.rid > ? AND EXISTS (SELECT 1 FROM enterprises e "
+            "WHERE e.tax_code = n.tax_code AND e.rid != n.rid AND e.deleted = 0) UNION SELECT d.tax_code FROM "
+            "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
+            (after_rid, after_rid))})
+    elif len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_codes (code TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.sync_codes")
         conn.executemany("INSERT OR IGNORE INTO temp.sync_codes(code) VALUES (?)", ((c,) for c in codes_l))
