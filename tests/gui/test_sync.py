@@ -293,3 +293,49 @@ def test_a_bundle_double_clicked_opens_the_import_dialog_with_it(qtbot, data_dir
     finally:
         close_window(qtbot, window)
         launcher.tasks.wait(10000)
+
+
+def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, office, tmp_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    laptop, stick = office["laptop"], office["stick"]
+    new_enterprise(laptop.store, "Công ty TNHH Bản Gốc")
+    with Store.in_dir(data_dir) as s:
+        B.import_file(s, R.load_keys(s), laptop.export(stick), write_receipt=False)
+    # the laptop restored from an old backup: a second bundle number 1 with other content
+    clone_dir = tmp_path / "clone"
+    laptop.store.backup(clone_dir / "khaosat.sqlite3")
+    (laptop.folder / "khaosat-keys.json").rename(clone_dir / "khaosat-keys.json")
+    clone = Store.in_dir(clone_dir)
+    clone.conn.execute("DELETE FROM sync_exports")
+    copy = Enterprise(name="Công ty TNHH Bản Sao", tax_code="0100109106", ward_code="00070")
+    with clone.write() as w:
+        w.create(copy)
+    [res] = B.export(clone, R.load_keys(clone), stick)
+    clone.close()
+    with Store.in_dir(data_dir) as s:
+        [r] = B.import_paths(s, R.load_keys(s), [res.path], write_receipt=False)
+        assert r.outcome == "quarantined"
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.quarantine")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: len(dialog.rows) == 1, timeout=10000)
+        row = [dialog.table.item(0, c).text() for c in range(4)]
+        assert row[0].startswith("Nguyễn Thị Hằng") and row[1] == "1" and row[2].startswith("Trùng số thứ tự")
+        assert not dialog.release_button.isEnabled()
+        dialog.table.selectRow(0)
+        assert dialog.release_button.isEnabled()
+        shot(dialog, "sync-quarantine")
+        dialog.ask_release()
+        box = dialog.findChild(QMessageBox, "release_box")
+        box.button(QMessageBox.StandardButton.Yes).click()
+        qtbot.waitUntil(lambda: "Đã gộp: 1 bản ghi mới" in dialog.status.text(), timeout=10000)
+        qtbot.waitUntil(lambda: dialog.rows == [], timeout=10000)
+        with Store.in_dir(data_dir) as s:
+            assert s.get(Enterprise, copy.id) is not None
+            assert B.quarantined(s) == []
+        dialog.close()
+        QApplication.processEvents()
+    finally:
+        close_window(qtbot, window)

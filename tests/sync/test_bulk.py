@@ -77,6 +77,11 @@ def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
     assert [x["origin"] for x in p.history("enterprises", e.id)] == [net.l1.id, net.ward.id]
     assert [x["origin"] for x in p.history("visits", v.id)] == [net.l1.id]
     assert _compact(p, "visits", v.id) is not None  # never changed: still kept on the record
+    from app.services.history import enterprise_history
+
+    entries = enterprise_history(p, e.id)
+    assert [(x.entity, x.op) for x in entries] == [("enterprises", "update"), ("visits", "create"),
+                                                   ("enterprises", "create")]
 
 
 def test_children_in_bulk_wait_for_their_enterprise(net):

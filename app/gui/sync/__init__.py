@@ -52,6 +52,15 @@ def open_provenance(window: Any):
     return dialog
 
 
+def open_quarantine(window: Any):
+    from app.gui.sync.quarantine import QuarantineDialog
+
+    dialog = QuarantineDialog(window)
+    window._sync_dialog = dialog
+    dialog.show()
+    return dialog
+
+
 def show_conflicts(window: Any) -> None:
     window.show_page("conflicts")
     window._sync_conflicts.reload()
@@ -75,6 +84,10 @@ def register(window: Any) -> None:
     window.actions.add(ActionSpec(
         "sync.conflicts", "&Xung đột dữ liệu", show_conflicts, "sync", None,
         "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng", section=1))
+    window.actions.add(ActionSpec(
+        "sync.quarantine", "Gói bị &cách ly…", open_quarantine, "sync", None,
+        "Gói trùng số thứ tự với một gói khác của cùng máy (máy bị sao chép): xem và gộp khi đã kiểm tra",
+        section=1))
     window.actions.add(ActionSpec(
         "sync.provenance", "&Nguồn gốc dữ liệu của doanh nghiệp…", open_provenance, "sync", None,
         "Từng thay đổi của doanh nghiệp đang chọn: ai nhập, trên máy nào, qua những cơ quan nào", section=1,
