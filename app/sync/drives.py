@@ -18,7 +18,7 @@ class Drive:
     label: str
 
 
-def _windows() -> list[Drive]:  # pragma: no cover - exercised on Windows only
+def _windows() -> list[Drive]:
     import ctypes
 
     kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
