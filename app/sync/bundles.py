@@ -243,8 +243,8 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         if len(p[k]) > cap:
             raise SyncError("too_many", f"Gói khai báo quá nhiều phần tử ({len(p[k]):,} {k}; tối đa {cap:,})."
                             .replace(",", "."))
-    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]):
-        raise SyncError("bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ.")
+    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(p["relayed"]):
+        raise SyncError("bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại).")
     for sec in p["created"]:
         if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in RECORD_TYPES:
             raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")

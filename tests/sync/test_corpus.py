@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from app.domain.vocab import Role
+from app.sync import bundles as B
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
@@ -322,6 +323,18 @@ def test_every_reason_has_its_own_message(net, good):
         assert err.reason == reason
         messages[reason] = err.message
     assert len(set(messages.values())) == len(messages)
+
+
+def test_the_same_envelope_relayed_twice_in_one_file_is_refused(net):
+    enterprise(net.l1)
+    net.ward.import_ok(net.l1.export(net.stick))
+    [env] = B.stored_envelopes(net.ward.store, [1])
+    body = C.dumps(payload(net.ward, net.province, relayed=[env.hash, env.hash]))
+    outer = C.sign_envelope(C.TYPE_BUNDLE, body, net.ward.ident.current.keyid, net.ward.ident.current.sign)
+    data = C.seal(C.KIND_BUNDLE, net.province.ident.current.keyid, net.province.ident.current.enc_pub,
+                  [outer, env, env])
+    err = refused(net, data, importer=net.province)
+    assert err.reason == "bad_payload" and "lặp lại" in err.message
 
 
 def test_a_collaborator_cannot_relay_or_vouch(net):
