@@ -44,3 +44,4 @@ def test_no_core_module_mentions_pyside6():
         if rel.parts[0] in CORE and "PySide6" in path.read_text(encoding="utf-8"):
             offenders.append(str(rel))
     assert offenders == []
+

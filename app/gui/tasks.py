@@ -278,7 +278,8 @@ class TaskRunner(QObject):
                 ).fetchall()
                 entities = frozenset(r[0] for r in rows)
                 if store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0] != imports:
-                    # a bundle was merged: new records arrive without change-log rows (app/storage/compact.py)
+                    # a bundle was merged (every merge is logged in sync_imports): new records arrive without
+                    # change-log rows (app/storage/compact.py)
                     entities = frozenset(RECORD_TYPES)
                 summary = ChangeSummary(entities, frozenset(r[1] for r in rows), len(rows))
                 return _WriteResult(result, summary)

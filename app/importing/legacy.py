@@ -102,9 +102,7 @@ def decode_tcvn3(text: str, caps: bool = False) -> str:
     return unicodedata.normalize("NFC", out)
 
 
-def encode_tcvn3(text: str) -> str:
-    """Unicode to TCVN3. Capitals with tones have no code: raises ValueError (use an H font)."""
-    enc = _tcvn3_tables()[1]
+def _encode(text: str, enc: dict[str, str], name: str) -> str:
     out = []
     for ch in unicodedata.normalize("NFC", text):
         if ch in enc:
@@ -112,8 +110,13 @@ def encode_tcvn3(text: str) -> str:
         elif ord(ch) < 0x80:
             out.append(ch)
         else:
-            raise ValueError(f"{ch!r} has no TCVN3 code")
+            raise ValueError(f"{ch!r} has no {name} code")
     return "".join(out)
+
+
+def encode_tcvn3(text: str) -> str:
+    """Unicode to TCVN3. Capitals with tones have no code: raises ValueError (use an H font)."""
+    return _encode(text, _tcvn3_tables()[1], "TCVN3")
 
 
 # --- VNI-Windows ---------------------------------------------------------------------------------
@@ -164,16 +167,8 @@ def decode_vni(text: str) -> str:
 
 
 def encode_vni(text: str) -> str:
-    enc = _vni_tables()[1]
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch in enc:
-            out.append(enc[ch])
-        elif ord(ch) < 0x80:
-            out.append(ch)
-        else:
-            raise ValueError(f"{ch!r} has no VNI code")
-    return "".join(out)
+    """Unicode to VNI-Windows (one Windows-1252 character per byte)."""
+    return _encode(text, _vni_tables()[1], "VNI")
 
 
 # --- fonts ---------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ Which format a file is comes from its first bytes, not its name (a .xls that is 
 
 from __future__ import annotations
 
+import abc
+
 import codecs
 import csv
 import io
@@ -34,16 +36,17 @@ class Sheet:
     encoding: str | None = None  # for CSV: the text encoding found
 
 
-class Workbook:
-    """A file opened for import: its sheet names, and each sheet read on demand."""
+class Workbook(abc.ABC):
+    """A file opened for import: its sheet names, and each sheet read on demand (one subclass per format)."""
 
     def __init__(self, path: Path, kind: str, sheet_names: list[str]):
         self.path = path
         self.kind = kind  # "xlsx" | "xls" | "csv"
         self.sheet_names = sheet_names
 
+    @abc.abstractmethod
     def read(self, sheet: str | int | None = None) -> Sheet:
-        raise NotImplementedError
+        """One sheet's rows (by name or 1-based number; the first when None)."""
 
     def sheet_name(self, sheet: str | int | None) -> str:
         """Resolve a sheet given by name (any case, with or without diacritics) or 1-based number."""

@@ -26,10 +26,9 @@ from app.domain import units
 from app.domain.text import search_keys
 from app.storage import search
 from app.storage.compact import COLUMNS as COMPACT_COLUMNS
-from app.storage.writer import record_columns
 from app.sync.errors import SyncError
-from app.sync.merge import (CHILDREN, MAX_ID, MAX_STRING, Incoming, MergeReport, _bad, _check_value, _colset, _other_machine,
-                            recompute_duplicates, validate_change)
+from app.sync.merge import (MAX_ID, MAX_STRING, Incoming, MergeReport, _bad, _check_value, _colset,
+                            _other_machine, key_table, recompute_duplicates, validate_change)
 
 NoneType = type(None)
 META = 5  # change_id, txn, hlc, author, wall_time; then the values, "id" first
@@ -100,8 +99,6 @@ def to_incoming(sec: CreateSection, row: list[Any]) -> Incoming:
     """A creation for the general path, in the change-log form (checked there like any change)."""
     c = [row[0], row[1], row[2], sec.origin, row[3], row[4], sec.entity, row[5], "create",
          {col: [None, v] for col, v in zip(sec.columns[1:], row[META + 1 :]) if v is not None}]
-    if type(row[5]) is not str:
-        raise _bad("mã bản ghi không đúng kiểu.")
     validate_change(c, sec.origin)
     return Incoming(c, sec.envelope, sec.signer_unit)
 
@@ -162,11 +159,7 @@ def _existing(conn: sqlite3.Connection, table: str, ids: list[str], column: str 
     """{id: column} of the given ids present in ``table``."""
     out: dict[str, Any] = {}
     if len(ids) > 500:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_bulk_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        conn.execute("DELETE FROM temp.sync_bulk_ids")
-        conn.executemany("INSERT OR IGNORE INTO temp.sync_bulk_ids(id) VALUES (?)", ((i,) for i in ids))
-        out.update(conn.execute(f"SELECT t.id, t.{column} FROM temp.sync_bulk_ids x JOIN {table} t ON t.id = x.id"))
-        conn.execute("DELETE FROM temp.sync_bulk_ids")
+        out.update(conn.execute(f"SELECT t.id, t.{column} FROM {key_table(conn, ids)} x JOIN {table} t ON t.id = x.id"))
     elif ids:
         out.update(conn.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(ids))})", ids))
     return out
@@ -280,10 +273,3 @@ def _index(conn: sqlite3.Connection, after_rid: int) -> None:
         "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
         [(r[0], *keys[5 * i : 5 * i + 5]) for i, r in enumerate(rows)],
     )
-
-
-def is_known_compact(row: dict[str, Any] | None, change_id: str) -> bool:
-    return row is not None and row.get("create_change") == change_id
-
-
-__all__ = ["CHILDREN", "CreateSection", "check_shape", "insert", "split", "to_incoming"]

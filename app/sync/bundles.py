@@ -751,4 +751,10 @@ def release(store: Store, quarantine_id: int) -> MergeReport:
             store._set_meta("hlc_last", str(clock.last))
             store._clock = None
         conn.execute("UPDATE sync_quarantine SET reason = 'released' WHERE id = ?", (quarantine_id,))
+        # every merge is logged (and the desktop program learns from this log that records arrived)
+        conn.execute("INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+                     (now, f"cách ly số {quarantine_id}", "released", json.dumps({
+                         "sender": v.payload["from"], "seq": v.payload["seq"], "new": report.new,
+                         "updated": report.updated, "unchanged": report.unchanged, "conflicts": report.conflicts,
+                         "pending": report.pending, "duplicates": report.duplicates}, ensure_ascii=False)))
     return report

@@ -26,6 +26,7 @@ import json
 import operator
 import sqlite3
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from app.domain import units
@@ -66,6 +67,16 @@ def _table_info(conn: sqlite3.Connection, table: str) -> tuple[set[str], dict[st
                 required.add(name)
         _TABLE_INFO[table] = (required, defaults)
     return _TABLE_INFO[table]
+
+
+def key_table(conn: sqlite3.Connection, keys: Iterable[str]) -> str:
+    """Put keys (ids, tax codes) in a temporary table to join with: one join beats hundreds of
+    ``IN (...)`` chunks at province scale. Returns the table's name (column ``id``); the next call
+    replaces its content."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_keys_tmp (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.sync_keys_tmp")
+    conn.executemany("INSERT OR IGNORE INTO temp.sync_keys_tmp(id) VALUES (?)", ((k,) for k in keys))
+    return "temp.sync_keys_tmp"
 
 
 def _bad(message: str) -> SyncError:
@@ -193,11 +204,7 @@ class Merger:
     # --- loading --------------------------------------------------------------------------------
 
     def _ids(self, ids: list[str]) -> str:
-        """Put ids in a temporary table (one join beats hundreds of ``IN (...)`` chunks at province scale)."""
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        self.conn.execute("DELETE FROM temp.sync_ids")
-        self.conn.executemany("INSERT OR IGNORE INTO temp.sync_ids(id) VALUES (?)", ((i,) for i in ids))
-        return "temp.sync_ids"
+        return key_table(self.conn, ids)
 
     def _load(self, entity: str, ids: set[str]) -> None:
         missing = [i for i in ids if (entity, i) not in self.rows]
@@ -561,14 +568,11 @@ def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, re
             "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
             (after_rid, after_rid))})
     elif len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_codes (code TEXT PRIMARY KEY) WITHOUT ROWID")
-        conn.execute("DELETE FROM temp.sync_codes")
-        conn.executemany("INSERT OR IGNORE INTO temp.sync_codes(code) VALUES (?)", ((c,) for c in codes_l))
+        table = key_table(conn, codes_l)
         codes_l = sorted({r[0] for r in conn.execute(
-            "SELECT e.tax_code FROM temp.sync_codes c JOIN enterprises e ON e.tax_code = c.code WHERE e.deleted = 0 "
-            "GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
-            "JOIN temp.sync_codes c ON c.code = d.tax_code WHERE d.resolved_at IS NULL")})
-        conn.execute("DELETE FROM temp.sync_codes")
+            f"SELECT e.tax_code FROM {table} c JOIN enterprises e ON e.tax_code = c.id WHERE e.deleted = 0 "
+            f"GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
+            f"JOIN {table} c ON c.id = d.tax_code WHERE d.resolved_at IS NULL")})
     for start in range(0, len(codes_l), 500):
         chunk = codes_l[start : start + 500]
         marks = ",".join("?" * len(chunk))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import struct
 import sys
-from pathlib import Path
 
 import pytest
 

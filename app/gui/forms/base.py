@@ -344,13 +344,16 @@ class RecordForm(QDialog):
                 out[spec.name] = None
         return out, problems
 
+    # The three hooks every form gives (Qt's metaclass rules out abc here; a test checks each form has them).
+    HOOKS = ("build", "domain_problems", "save_fn")
+
     def build(self, values: dict[str, Any]) -> Any:
-        """The record from parsed values (subclasses)."""
-        raise NotImplementedError
+        """The record from parsed values."""
+        raise NotImplementedError(f"{type(self).__name__} must define build()")
 
     def domain_problems(self, record: Any) -> list[Problem]:
-        """Normalise and validate with the domain rules (subclasses)."""
-        raise NotImplementedError
+        """Normalise and validate with the domain rules."""
+        raise NotImplementedError(f"{type(self).__name__} must define domain_problems()")
 
     def validate(self) -> list[Problem]:
         values, problems = self.parsed()
@@ -441,7 +444,8 @@ class RecordForm(QDialog):
         return True
 
     def save_fn(self, store: Any, record: Any) -> Any:
-        raise NotImplementedError
+        """Write the record (run in a write worker)."""
+        raise NotImplementedError(f"{type(self).__name__} must define save_fn()")
 
     def _do_save(self, record: Any, then: Callable[[Any], None] | None) -> None:
         self._saving = True

@@ -73,6 +73,29 @@ class _Dialog(QDialog):
         self.busy = False
         self.layout_ = QVBoxLayout(self)
 
+    def _status_label(self) -> QLabel:
+        label = QLabel("")
+        label.setObjectName("sync_status")
+        label.setWordWrap(True)
+        return label
+
+    def _close_buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox()
+        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+    def confirm(self, name: str, title: str, text: str, yes: str, on_yes: Any) -> None:
+        """A warning asking before something that cannot be taken back; ``on_yes()`` if confirmed."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName(name)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
+        box.button(QMessageBox.StandardButton.No).setText("Không")
+        box.finished.connect(lambda code: on_yes() if code == QMessageBox.StandardButton.Yes else None)
+        box.open()
+
     def fail(self, failure: Any) -> None:
         self.busy = False
         self.status.setText(message(failure))
@@ -105,9 +128,7 @@ class ExportDialog(_Dialog):
         browse.clicked.connect(self._browse)
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
-        self.status = QLabel("")
-        self.status.setObjectName("sync_status")
-        self.status.setWordWrap(True)
+        self.status = self._status_label()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox()
         self.export_button = buttons.addButton("&Xuất gói", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -206,9 +227,7 @@ class ImportDialog(_Dialog):
         self.paths.setMaximumHeight(90)
         self.report = _table(["Tệp", "Kết quả", "Chi tiết"])
         self.report.setObjectName("sync_report")
-        self.status = QLabel("")
-        self.status.setObjectName("sync_status")
-        self.status.setWordWrap(True)
+        self.status = self._status_label()
         buttons = QDialogButtonBox()
         self.import_button = buttons.addButton("&Nhập", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
@@ -338,12 +357,8 @@ class MachinesDialog(_Dialog):
         pending.addWidget(self.is_office)
         pending.addLayout(prow)
         self.pending_box.setVisible(False)
-        self.status = QLabel("")
-        self.status.setObjectName("sync_status")
-        self.status.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.status = self._status_label()
+        buttons = self._close_buttons()
         self.layout_.addWidget(self.own)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.table, 1)
@@ -485,18 +500,10 @@ class MachinesDialog(_Dialog):
         peer = self.selected()
         if peer is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Thu hồi máy",
-                          f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
-                          "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
-                          "lấy cắp hoặc thôi sử dụng.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("revoke_box")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.button(QMessageBox.StandardButton.Yes).setText("Thu hồi")
-        box.button(QMessageBox.StandardButton.No).setText("Không")
-        box.finished.connect(lambda code: self.revoke(peer.laptop_id) if code == QMessageBox.StandardButton.Yes
-                             else None)
-        box.open()
+        self.confirm("revoke_box", "Thu hồi máy",
+                     f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
+                     "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
+                     "lấy cắp hoặc thôi sử dụng.", "Thu hồi", lambda: self.revoke(peer.laptop_id))
 
     def revoke(self, laptop_id: str) -> None:
         def done(result: tuple[int, int]) -> None:
@@ -558,10 +565,8 @@ class ProvenanceDialog(_Dialog):
         self.title.setWordWrap(True)
         self.table = _table(["Thời điểm", "Thao tác", "Người nhập", "Nhập trên máy", "Chuyển tiếp qua", "Trường"])
         self.table.setObjectName("sync_provenance")
-        self.status = QLabel("")
-        buttons = QDialogButtonBox()
-        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.status = self._status_label()
+        buttons = self._close_buttons()
         self.layout_.addWidget(self.title)
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.status)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
 from app.domain.vnformat import format_int
 from app.gui.sync.dialogs import _Dialog, _fill, _table
@@ -43,17 +42,12 @@ class QuarantineDialog(_Dialog):
         self.release_button.clicked.connect(self.ask_release)
         row.addWidget(self.release_button)
         row.addStretch(1)
-        self.status = QLabel("")
-        self.status.setObjectName("sync_status")
-        self.status.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.status = self._status_label()
         for w in (intro, self.table):
             self.layout_.addWidget(w)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
-        self.layout_.addWidget(buttons)
+        self.layout_.addWidget(self._close_buttons())
         self._update()
         self.reload()
 
@@ -79,16 +73,10 @@ class QuarantineDialog(_Dialog):
         row = self.selected()
         if row is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Gộp gói bị cách ly",
-                          f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
-                          "chắc rằng dữ liệu trong gói là thật. Thứ tự gói của máy vẫn giữ theo gói đến trước.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("release_box")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.button(QMessageBox.StandardButton.Yes).setText("Gộp")
-        box.button(QMessageBox.StandardButton.No).setText("Không")
-        box.finished.connect(lambda code: self.release(row["id"]) if code == QMessageBox.StandardButton.Yes else None)
-        box.open()
+        self.confirm("release_box", "Gộp gói bị cách ly",
+                     f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
+                     "chắc rằng dữ liệu trong gói là thật. Thứ tự gói của máy vẫn giữ theo gói đến trước.",
+                     "Gộp", lambda: self.release(row["id"]))
 
     def release(self, quarantine_id: int) -> None:
         self.busy = True
