@@ -226,9 +226,13 @@ class SelfTest:
         try:
             provinces, wards = units.provinces(), units.wards()
         except (OSError, ValueError) as exc:
-            raise StepFailed(f"không đọc được dữ liệu đơn vị hành chính (gói vietnam_provinces): {exc}") from exc
+            raise StepFailed(
+                f"không đọc được dữ liệu đơn vị hành chính (gói vietnam_provinces): {exc}"
+            ) from exc
         if len(provinces) != 34 or len(wards) < 3000:
-            raise StepFailed(f"danh mục không đủ: {len(provinces)} tỉnh, {len(wards)} phường/xã (cần 34 và 3.321).")
+            raise StepFailed(
+                f"danh mục không đủ: {len(provinces)} tỉnh, {len(wards)} phường/xã (cần 34 và 3.321)."
+            )
         ward = units.ward(WARD)
         if ward is None:
             raise StepFailed(f"không có phường mã {WARD} trong danh mục.")
@@ -240,7 +244,11 @@ class SelfTest:
         from app.paths import resources_dir
 
         res = resources_dir()
-        needed = [res / "translations" / "qtbase_vi.qm", res / "icons" / "khaosat.svg", res / "icons" / "khaosat.png"]
+        needed = [
+            res / "translations" / "qtbase_vi.qm",
+            res / "icons" / "khaosat.svg",
+            res / "icons" / "khaosat.png",
+        ]
         if sys.platform == "win32" or getattr(sys, "frozen", False):
             needed.append(res / "icons" / "khaosat.ico")
         missing = [str(p.relative_to(res)) for p in needed if not p.is_file() or p.stat().st_size == 0]
@@ -292,7 +300,9 @@ class SelfTest:
         for folder in (self.laptop, self.office):
             with Store.in_dir(folder) as store:
                 if store.schema_version() != LATEST:
-                    raise StepFailed(f"{store.path}: lược đồ phiên bản {store.schema_version()}, cần {LATEST}.")
+                    raise StepFailed(
+                        f"{store.path}: lược đồ phiên bản {store.schema_version()}, cần {LATEST}."
+                    )
                 problems = store.integrity_check()
                 if problems:
                     raise StepFailed(f"{store.path}: " + "; ".join(problems))
@@ -303,23 +313,41 @@ class SelfTest:
     def add_demo_data(self) -> str:
         from app.storage.store import Store
 
-        self.cli(self.laptop, "demo", "--ward", WARD, "--enterprises", str(DEMO_ENTERPRISES), "--seed", "11",
-                 "--years", "2")
+        self.cli(
+            self.laptop,
+            "demo",
+            "--ward",
+            WARD,
+            "--enterprises",
+            str(DEMO_ENTERPRISES),
+            "--seed",
+            "11",
+            "--years",
+            "2",
+        )
         with Store.in_dir(self.laptop) as store:
             counts = store.counts()
         if counts["enterprises"] != DEMO_ENTERPRISES or counts["visits"] == 0:
-            raise StepFailed(f"cần {DEMO_ENTERPRISES} doanh nghiệp có lượt khảo sát, có {counts['enterprises']} "
-                             f"doanh nghiệp, {counts['visits']} lượt khảo sát.")
-        return (f"{counts['enterprises']} doanh nghiệp, {counts['visits']} lượt khảo sát, "
-                f"{counts['organisations']} tổ chức")
+            raise StepFailed(
+                f"cần {DEMO_ENTERPRISES} doanh nghiệp có lượt khảo sát, có {counts['enterprises']} "
+                f"doanh nghiệp, {counts['visits']} lượt khảo sát."
+            )
+        return (
+            f"{counts['enterprises']} doanh nghiệp, {counts['visits']} lượt khảo sát, "
+            f"{counts['organisations']} tổ chức"
+        )
 
     def print_form(self) -> str:
         self.require_command("print", "app.cli.print_commands")
         from app.storage.store import Store
 
         with Store.in_dir(self.laptop) as store:
-            ids = [r[0] for r in store.conn.execute(
-                "SELECT id FROM enterprises WHERE deleted = 0 ORDER BY tax_code LIMIT 3")]
+            ids = [
+                r[0]
+                for r in store.conn.execute(
+                    "SELECT id FROM enterprises WHERE deleted = 0 ORDER BY tax_code LIMIT 3"
+                )
+            ]
         pdf = self.workdir / "phieu-khao-sat.pdf"
         args = [a for i in ids for a in ("--enterprise", i)]
         self.cli(self.laptop, "print", "form", *args, "--out", str(pdf))
@@ -329,7 +357,9 @@ class SelfTest:
         from reportlab.lib import rl_accel
 
         if not rl_accel._c_funcs:  # a dependency of KhaoSat: without it every page costs ~40% more
-            raise StepFailed("thiếu bộ tăng tốc của reportlab (mô-đun _rl_accel của gói rl-accel): in được nhưng chậm.")
+            raise StepFailed(
+                "thiếu bộ tăng tốc của reportlab (mô-đun _rl_accel của gói rl-accel): in được nhưng chậm."
+            )
         return f"{pdf.name}: {pages} phiếu điền sẵn, {_bytes(pdf)}"
 
     def exchange_keys(self) -> str:
@@ -387,23 +417,30 @@ class SelfTest:
         if problems:
             raise StepFailed("sau khi nhập: " + "; ".join(problems))
         labels = {"visits": "lượt khảo sát", "organisations": "tổ chức", "admissions": "lần kết nạp"}
-        short = [f"{label}: gửi {sent_counts[key]}, nhận {got_counts[key]}" for key, label in labels.items()
-                 if got_counts[key] != sent_counts[key]]
+        short = [
+            f"{label}: gửi {sent_counts[key]}, nhận {got_counts[key]}"
+            for key, label in labels.items()
+            if got_counts[key] != sent_counts[key]
+        ]
         if short:
             raise StepFailed("cơ quan phường nhận không đủ: " + "; ".join(short) + ".")
         receipts = sorted(self.usb.glob("*" + bundles.RECEIPT_SUFFIX))
         if not receipts:
             raise StepFailed(f"cơ quan phường không ghi biên nhận vào {self.usb}.")
         self.cli(self.laptop, "import", *map(str, receipts))
-        return (f"{len(arrived)} doanh nghiệp, {got_counts['visits']} lượt khảo sát, {got_counts['organisations']} "
-                f"tổ chức đã đến cơ quan phường; biên nhận đã về máy cộng tác viên")
+        return (
+            f"{len(arrived)} doanh nghiệp, {got_counts['visits']} lượt khảo sát, {got_counts['organisations']} "
+            f"tổ chức đã đến cơ quan phường; biên nhận đã về máy cộng tác viên"
+        )
 
     @staticmethod
     def _records(folder: Path) -> set[tuple[str, str, str]]:
         from app.storage.store import Store
 
         with Store.in_dir(folder) as store:
-            rows = store.conn.execute("SELECT id, tax_code, name FROM enterprises WHERE deleted = 0").fetchall()
+            rows = store.conn.execute(
+                "SELECT id, tax_code, name FROM enterprises WHERE deleted = 0"
+            ).fetchall()
         return {tuple(r) for r in rows}
 
     def upgrade_old_database(self) -> str:
@@ -421,7 +458,9 @@ class SelfTest:
             migrations.migrate(conn, 1)
             conn.execute(
                 "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
-                "VALUES ('e-cu-1', 'Công ty cũ', '0100109106', ?, 'x', 'x', 'old')", (WARD,))
+                "VALUES ('e-cu-1', 'Công ty cũ', '0100109106', ?, 'x', 'x', 'old')",
+                (WARD,),
+            )
         finally:
             conn.close()
         with Store(path) as store:
@@ -449,7 +488,10 @@ class SelfTest:
         if not result.get("ok"):
             raise StepFailed(result.get("error") or "giao diện không khởi động được.")
         shown = result.get("window_shown_after")
-        parts = [f"nền tảng {result.get('platform')}", f"bản dịch: {', '.join(result.get('translations', []))}"]
+        parts = [
+            f"nền tảng {result.get('platform')}",
+            f"bản dịch: {', '.join(result.get('translations', []))}",
+        ]
         if shown is not None:
             parts.append(f"cửa sổ chính hiện sau {_seconds(shown)} kể từ khi chạy chương trình")
         if not have_data:
@@ -484,9 +526,17 @@ def run_qt_check(data: Path | None, timeout: float = QT_TIMEOUT) -> dict:
     cwd = None if getattr(sys, "frozen", False) else str(Path(__file__).resolve().parent.parent)
     started = time.time()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              env=env, cwd=cwd, timeout=timeout,
-                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console flash
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=env,
+            cwd=cwd,
+            timeout=timeout,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )  # no console flash
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"giao diện không trả lời sau {timeout:.0f} giây."}
     except OSError as exc:
@@ -494,8 +544,11 @@ def run_qt_check(data: Path | None, timeout: float = QT_TIMEOUT) -> dict:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         tail = "\n".join((proc.stderr or "").strip().splitlines()[-8:])
-        return {"ok": False, "error": f"giao diện dừng với mã {proc.returncode} (có thể thiếu thư viện hoặc "
-                                      f"plugin của Qt):\n{tail}"}
+        return {
+            "ok": False,
+            "error": f"giao diện dừng với mã {proc.returncode} (có thể thiếu thư viện hoặc "
+            f"plugin của Qt):\n{tail}",
+        }
     result = json.loads(lines[-1])
     if result.get("window_shown_at") is not None:
         result["window_shown_after"] = result["window_shown_at"] - started
@@ -526,8 +579,10 @@ def run(out: TextIO | None = None, keep: bool = False, data_dir: str | None = No
             shutil.rmtree(workdir, ignore_errors=True)
     else:
         names = ", ".join(f"«{s.label}»" for s in report.failed)
-        out.write(f"Kết quả: KHÔNG ĐẠT, {passed}/{len(report.steps)} bước đạt; lỗi ở: {names} "
-                  f"({_seconds(report.seconds)}).\n")
+        out.write(
+            f"Kết quả: KHÔNG ĐẠT, {passed}/{len(report.steps)} bước đạt; lỗi ở: {names} "
+            f"({_seconds(report.seconds)}).\n"
+        )
         out.write(f"Thư mục tạm được giữ lại để kiểm tra: {workdir}\n")
     out.flush()
     return 0 if report.ok else 1

@@ -22,12 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import machine  # noqa: E402
+from machine import machine
 
-from app.demo.generator import DemoOptions, generate  # noqa: E402
-from app.domain import units  # noqa: E402
-from app.domain.text import fold  # noqa: E402
-from app.storage import Store  # noqa: E402
+from app.demo.generator import DemoOptions, generate
+from app.domain import units
+from app.domain.text import fold
+from app.storage import Store
 
 
 def generate_province(path: Path, province: str, total: int, seed: int) -> tuple[float, dict]:
@@ -37,7 +37,11 @@ def generate_province(path: Path, province: str, total: int, seed: int) -> tuple
         per_ward[i] += 1
     t0 = time.perf_counter()
     with Store(path) as store:
-        store.set_profile(unit_code=province, collaborator="Benchmark", role=__import__("app.domain.vocab", fromlist=["Role"]).Role.PROVINCE_OFFICE)
+        store.set_profile(
+            unit_code=province,
+            collaborator="Benchmark",
+            role=__import__("app.domain.vocab", fromlist=["Role"]).Role.PROVINCE_OFFICE,
+        )
         for w, n in zip(wards, per_ward):
             if n:
                 generate(store, DemoOptions(w.code, enterprises=n, seed=seed, today=date(2026, 11, 21)))
@@ -103,7 +107,9 @@ def bulk_insert_comparison(tmp: Path, rows: int = 100_000) -> dict:
     conn.execute(f"CREATE TABLE t ({', '.join(cols)})")
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(cols))})", [tuple(d.values()) for d in data])
+    conn.executemany(
+        f"INSERT INTO t VALUES ({', '.join('?' * len(cols))})", [tuple(d.values()) for d in data]
+    )
     conn.execute("COMMIT")
     out["executemany, one transaction"] = time.perf_counter() - t0
     conn.close()
@@ -117,7 +123,7 @@ def bulk_insert_comparison(tmp: Path, rows: int = 100_000) -> dict:
 
     p = fresh("su2.sqlite3")
     db = sqlite_utils.Database(p)
-    db["t"].create({c: str for c in cols})
+    db["t"].create(dict.fromkeys(cols, str))
     t0 = time.perf_counter()
     with db.conn:  # one outer transaction: insert_all's per-chunk `with conn` then only nests
         db.conn.execute("BEGIN")
@@ -153,14 +159,18 @@ def main() -> int:
 
     print(f"### Foundation ({date.today():%Y-%m-%d})\n")
     print(f"Machine: {machine()}.\n")
-    print(f"- Demo generation, province {args.province} ({len(units.wards(args.province))} wards): "
-          f"{counts['enterprises']:,} enterprises, {counts['visits']:,} visits, {counts['organisations']:,} "
-          f"organisations, {counts['admissions']:,} admissions, {counts['changes']:,} change-log rows: "
-          f"**{gen_s:.1f} s** (target < 60 s).")
+    print(
+        f"- Demo generation, province {args.province} ({len(units.wards(args.province))} wards): "
+        f"{counts['enterprises']:,} enterprises, {counts['visits']:,} visits, {counts['organisations']:,} "
+        f"organisations, {counts['admissions']:,} admissions, {counts['changes']:,} change-log rows: "
+        f"**{gen_s:.1f} s** (target < 60 s)."
+    )
     print(f"- File size: **{size / 1e6:.0f} MB**.")
-    print(f"- Search, 200 queries (half typed without diacritics, a quarter half-typed words), limit 100: "
-          f"p50 **{search['p50']:.1f} ms**, p95 **{search['p95']:.1f} ms**, max {search['max']:.1f} ms "
-          f"(target p95 < 20 ms); {search['zero_hits']} queries found nothing.")
+    print(
+        f"- Search, 200 queries (half typed without diacritics, a quarter half-typed words), limit 100: "
+        f"p50 **{search['p50']:.1f} ms**, p95 **{search['p95']:.1f} ms**, max {search['max']:.1f} ms "
+        f"(target p95 < 20 ms); {search['zero_hits']} queries found nothing."
+    )
     print("- Bulk insert of 100,000 rows × 15 text columns:")
     for k, v in bulk.items():
         if not k.startswith("_"):

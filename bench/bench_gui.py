@@ -28,8 +28,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUERIES = ["cong ty hoa binh", "nguyen van", "0101", "may mặc", "xay dung thanh", "hợp tác xã", "le loi",
-           "tran thi", "dntn", "logistics"]
+QUERIES = [
+    "cong ty hoa binh",
+    "nguyen van",
+    "0101",
+    "may mặc",
+    "xay dung thanh",
+    "hợp tác xã",
+    "le loi",
+    "tran thi",
+    "dntn",
+    "logistics",
+]
 
 
 def ensure_database(folder: Path, n: int) -> Path:
@@ -38,10 +48,16 @@ def ensure_database(folder: Path, n: int) -> Path:
         return db
     print(f"making a {n:,}-enterprise database in {folder} (once, a few minutes)…", flush=True)
     run = [sys.executable, "-m", "app", "--data-dir", str(folder)]
-    subprocess.run(run + ["demo", "--ward", "00070", "--enterprises", str(n), "--visits-per-enterprise", "2"],
-                   check=True, cwd=ROOT)
-    subprocess.run(run + ["init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator"],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        run + ["demo", "--ward", "00070", "--enterprises", str(n), "--visits-per-enterprise", "2"],
+        check=True,
+        cwd=ROOT,
+    )
+    subprocess.run(
+        run + ["init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator"],
+        check=True,
+        cwd=ROOT,
+    )
     import sqlite3
 
     con = sqlite3.connect(db)
@@ -74,11 +90,20 @@ def bench_start(folder: Path, runs: int) -> dict:
     times = []
     for _ in range(runs):
         t0 = time.time()
-        out = subprocess.run([sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT)], capture_output=True,
-                             text=True, cwd=ROOT, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]))
-    return {"runs": runs, "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
-            "all_s": [round(t, 3) for t in times]}
+    return {
+        "runs": runs,
+        "median_s": round(statistics.median(times), 3),
+        "max_s": round(max(times), 3),
+        "all_s": [round(t, 3) for t in times],
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -138,8 +163,11 @@ def bench_search_and_memory(folder: Path) -> dict:
             if ch.isascii():
                 keystroke(lambda c=ch: QTest.keyClick(search, c))
             else:
-                keystroke(lambda c=ch: QTest.sendKeyEvent(QTest.KeyAction.Click, search, Qt.Key.Key_unknown, c,
-                                                          Qt.KeyboardModifier.NoModifier))
+                keystroke(
+                    lambda c=ch: QTest.sendKeyEvent(
+                        QTest.KeyAction.Click, search, Qt.Key.Key_unknown, c, Qt.KeyboardModifier.NoModifier
+                    )
+                )
             time.sleep(0.02)  # a fast typist: 50 keys a second at most
         for _ in q:
             keystroke(lambda: QTest.keyClick(search, Qt.Key.Key_Backspace))
@@ -157,11 +185,19 @@ def bench_search_and_memory(folder: Path) -> dict:
     window.tasks.wait()
     return {
         "keystrokes": len(updates),
-        "list_updated_ms": {"p50": round(percentile(updates, 0.5), 1), "p95": round(percentile(updates, 0.95), 1),
-                            "max": round(max(updates), 1)},
-        "exact_count_ms": {"p50": round(percentile(exact, 0.5), 1), "p95": round(percentile(exact, 0.95), 1),
-                           "max": round(max(exact), 1)},
-        "slowest_keystrokes": sorted(((round(ms, 1), text) for ms, text in zip(updates, labels)), reverse=True)[:8],
+        "list_updated_ms": {
+            "p50": round(percentile(updates, 0.5), 1),
+            "p95": round(percentile(updates, 0.95), 1),
+            "max": round(max(updates), 1),
+        },
+        "exact_count_ms": {
+            "p50": round(percentile(exact, 0.5), 1),
+            "p95": round(percentile(exact, 0.95), 1),
+            "max": round(max(exact), 1),
+        },
+        "slowest_keystrokes": sorted(
+            ((round(ms, 1), text) for ms, text in zip(updates, labels)), reverse=True
+        )[:8],
         "memory_mb": {"rss_after": round(rss / 1024, 1), "peak": round(hwm / 1024, 1)},
         "rows": model.rowCount(),
         "_app": bool(app),

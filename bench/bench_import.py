@@ -23,19 +23,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.demo import names as N  # noqa: E402
-from app.domain import taxcode, units  # noqa: E402
-from app.domain.text import fold  # noqa: E402
-from app.domain.vnformat import format_int  # noqa: E402
-from app.domain.vocab import Role  # noqa: E402
-from app.importing import errorfile  # noqa: E402
-from app.importing import mapping as mp  # noqa: E402
-from app.importing import plan as pl  # noqa: E402
-from app.importing.legacy import encode_tcvn3  # noqa: E402
-from app.storage import Store  # noqa: E402
+from app.demo import names as N
+from app.domain import taxcode, units
+from app.domain.text import fold
+from app.domain.vnformat import format_int
+from app.domain.vocab import Role
+from app.importing import errorfile
+from app.importing import mapping as mp
+from app.importing import plan as pl
+from app.importing.legacy import encode_tcvn3
+from app.storage import Store
 
-HEADERS = ["STT", "Tên doanh nghiệp", "Mã số thuế", "Địa chỉ trụ sở", "Người đại diện", "Điện thoại",
-           "Năm thành lập", "Tổng số LĐ", "LĐ nữ", "Ghi chú"]
+HEADERS = [
+    "STT",
+    "Tên doanh nghiệp",
+    "Mã số thuế",
+    "Địa chỉ trụ sở",
+    "Người đại diện",
+    "Điện thoại",
+    "Năm thành lập",
+    "Tổng số LĐ",
+    "LĐ nữ",
+    "Ghi chú",
+]
 
 
 def person(rng: random.Random) -> str:
@@ -95,6 +105,7 @@ def write_list(path: Path, rows: int, province: str, seed: int, legacy: bool) ->
     append([text(h) if not any(ch.isupper() and ord(ch) > 0x7F for ch in h) else h for h in HEADERS])
     used = 0
     serial = 0
+    last: list = []
     for i in range(rows):
         if i and rng.random() < 0.01:
             append([i + 1, *last[1:]])  # a repeated line
@@ -112,9 +123,18 @@ def write_list(path: Path, rows: int, province: str, seed: int, legacy: bool) ->
         ward = rng.choice(wards)
         address = f"Số {rng.randint(1, 300)} {rng.choice(N.STREETS)}, {ward_text(rng, ward.short_name)}"
         total = rng.randint(3, 900)
-        last = [i + 1, text(name), int(code) if rng.random() < 0.5 else code, text(address), text(person(rng)),
-                int(f"9{rng.randint(10000000, 99999999)}"), rng.randint(1995, 2024), total,
-                rng.randint(0, total), f"phường gốc {ward.code}"]  # the note says where the row belongs
+        last = [
+            i + 1,
+            text(name),
+            int(code) if rng.random() < 0.5 else code,
+            text(address),
+            text(person(rng)),
+            int(f"9{rng.randint(10000000, 99999999)}"),
+            rng.randint(1995, 2024),
+            total,
+            rng.randint(0, total),
+            f"phường gốc {ward.code}",
+        ]  # the note says where the row belongs
         append(last)
         used += 1
     wb.save(path)
@@ -172,13 +192,19 @@ def main() -> None:
     print()
     print(f"Machine: {machine()}. File {src.stat().st_size / 1e6:.1f} MB, written in {t_write:.1f} s.")
     print()
-    print(f"Wall-clock seconds (CPU seconds of this process in brackets: the machine may be shared; "
-          f"load average {os.getloadavg()[0]:.1f}).")
+    print(
+        f"Wall-clock seconds (CPU seconds of this process in brackets: the machine may be shared; "
+        f"load average {os.getloadavg()[0]:.1f})."
+    )
     print()
-    print(f"- Read the .xlsx, find the header, map the columns: **{t_read:.2f} s** ({c_read:.2f})"
-          + (f" ({conv:,} cells converted from TCVN3)".replace(",", ".") if conv else ""))
+    print(
+        f"- Read the .xlsx, find the header, map the columns: **{t_read:.2f} s** ({c_read:.2f})"
+        + (f" ({conv:,} cells converted from TCVN3)".replace(",", ".") if conv else "")
+    )
     print(f"- Preview (validate, match duplicates, place wards): **{t_preview:.2f} s** ({c_preview:.2f})")
-    print(f"- Import in one transaction ({format_int(result.created)} created): **{t_import:.2f} s** ({c_import:.2f})")
+    print(
+        f"- Import in one transaction ({format_int(result.created)} created): **{t_import:.2f} s** ({c_import:.2f})"
+    )
     print(f"- Read + preview + import: **{total:.2f} s** ({cpu:.2f}) (target < 15 s)")
     print(f"- Error file ({len(result.preview.rejected()):,} rows): {t_errors:.2f} s".replace(",", "."))
     print(f"- The same file again (read + preview + import, nothing added): {t_again:.2f} s")

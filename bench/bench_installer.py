@@ -40,17 +40,28 @@ def env() -> dict[str, str]:
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=env(), cwd=cwd, timeout=300)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, encoding="utf-8", env=env(), cwd=cwd, timeout=300
+    )
     return time.perf_counter() - t0, proc
 
 
 def window_shown(cmd: list[str], data: Path, cwd: Path) -> float:
     started = time.time()
-    proc = subprocess.run(cmd + ["self-test-qt", "--window", str(data)], capture_output=True, text=True,
-                          encoding="utf-8", env=env(), cwd=cwd, timeout=300)
+    proc = subprocess.run(
+        cmd + ["self-test-qt", "--window", str(data)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env(),
+        cwd=cwd,
+        timeout=300,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
-        raise SystemExit(f"{cmd}: self-test-qt printed no result (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise SystemExit(
+            f"{cmd}: self-test-qt printed no result (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
     result = json.loads(lines[-1])
     if "window_shown_at" not in result:
         raise SystemExit(f"the main window did not open: {result}")
@@ -96,14 +107,30 @@ def main() -> int:
     build_s = None
     if not (args.reuse and folder.is_dir()):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "installer" / "khaosat.spec"), "--noconfirm",
-                        "--log-level", "ERROR", "--distpath", str(args.out / "dist"),
-                        "--workpath", str(args.out / "work")], check=True, cwd=ROOT, env=env())
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "PyInstaller",
+                str(ROOT / "installer" / "khaosat.spec"),
+                "--noconfirm",
+                "--log-level",
+                "ERROR",
+                "--distpath",
+                str(args.out / "dist"),
+                "--workpath",
+                str(args.out / "work"),
+            ],
+            check=True,
+            cwd=ROOT,
+            env=env(),
+        )
         build_s = time.perf_counter() - t0
     size, count = folder_size(folder)
     internal = folder / "_internal"
-    biggest = sorted(((folder_size(p)[0] if p.is_dir() else p.stat().st_size), p.name)
-                     for p in internal.iterdir())[-6:]
+    biggest = sorted(
+        ((folder_size(p)[0] if p.is_dir() else p.stat().st_size), p.name) for p in internal.iterdir()
+    )[-6:]
 
     # A demo database for the main window (a collaborator's laptop, 300 enterprises).
     data = args.out / "data"
@@ -120,16 +147,22 @@ def main() -> int:
     built = measure("built", [str(exe)], data, args.runs, args.out)
     source = measure("source", [sys.executable, "-m", "app"], data, args.runs, ROOT)
 
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
     if build_s is not None:
         print(f"build: {build_s:.1f} s")
     print(f"size: {size / 2**20:.1f} MiB ({size:,} bytes), {count} files")
-    print("largest in _internal: " + ", ".join(f"{name} {b / 2**20:.1f} MiB" for b, name in reversed(biggest)))
+    print(
+        "largest in _internal: " + ", ".join(f"{name} {b / 2**20:.1f} MiB" for b, name in reversed(biggest))
+    )
     for r in (built, source):
-        print(f"{r['label']:6}  --version {r['version_s']:.2f} s (first {r['first_version_s']:.2f}) | "
-              f"main window shown {r['window_s']:.2f} s (first {r['first_window_s']:.2f}, max {r['window_max_s']:.2f}) | "
-              f"--self-test {r['selftest_s']:.2f} s")
+        print(
+            f"{r['label']:6}  --version {r['version_s']:.2f} s (first {r['first_version_s']:.2f}) | "
+            f"main window shown {r['window_s']:.2f} s (first {r['first_window_s']:.2f}, max {r['window_max_s']:.2f}) | "
+            f"--self-test {r['selftest_s']:.2f} s"
+        )
     return 0
 
 

@@ -134,7 +134,9 @@ def bench_reports(n: int) -> None:
             s.set_profile(unit_code=WARD, collaborator="Trần Văn Nam", role=Role.WARD_OFFICE)
             for i, ward in enumerate((WARD, "00004", "00008", "00025")):
                 generate(s, DemoOptions(ward, enterprises=n // 4, seed=i, today=TODAY))
-        print(f"\nreports: {n} enterprises in 4 wards of province 01 ({time.perf_counter() - t:.1f} s, not measured)")
+        print(
+            f"\nreports: {n} enterprises in 4 wards of province 01 ({time.perf_counter() - t:.1f} s, not measured)"
+        )
         with Store(db) as s:
             for unit in (WARD, "01"):
                 t = time.perf_counter()
@@ -146,13 +148,17 @@ def bench_reports(n: int) -> None:
                 t = time.perf_counter()
                 export_report(tmpd / "r.xlsx", report)
                 t_xlsx = time.perf_counter() - t
-                print(f"report {unit}: numbers {t_compute:.2f} s, PDF {t_pdf:.2f} s, xlsx {t_xlsx:.2f} s "
-                      f"({report.enterprises} enterprises)")
+                print(
+                    f"report {unit}: numbers {t_compute:.2f} s, PDF {t_pdf:.2f} s, xlsx {t_xlsx:.2f} s "
+                    f"({report.enterprises} enterprises)"
+                )
             t = time.perf_counter()
             rows = export_enterprises(tmpd / "ds.xlsx", s)
             t_list = time.perf_counter() - t
-            print(f"enterprise list .xlsx: {rows} rows in {t_list:.2f} s ({rows / t_list:,.0f} rows/s), "
-                  f"{(tmpd / 'ds.xlsx').stat().st_size / 1e6:.1f} MB")
+            print(
+                f"enterprise list .xlsx: {rows} rows in {t_list:.2f} s ({rows / t_list:,.0f} rows/s), "
+                f"{(tmpd / 'ds.xlsx').stat().st_size / 1e6:.1f} MB"
+            )
 
 
 def main() -> int:
@@ -173,11 +179,17 @@ def main() -> int:
             generate(s, DemoOptions(WARD, enterprises=args.forms, seed=11, today=TODAY))
         print(f"demo data: {args.forms} enterprises in {time.perf_counter() - t:.1f} s (not measured)")
         with Store(db) as s:
-            forms = load_forms(s, select_enterprises(s, FormSelection(unit_code=WARD, include_inactive=True,
-                                                                      today=TODAY))[:args.forms])
+            forms = load_forms(
+                s,
+                select_enterprises(s, FormSelection(unit_code=WARD, include_inactive=True, today=TODAY))[
+                    : args.forms
+                ],
+            )
         pages = record_text(forms)
         strings = sum(len(p) for p in pages)
-        print(f"forms: {len(forms)}, pages: {len(pages)}, strings drawn: {strings} ({strings / len(pages):.0f} a page)")
+        print(
+            f"forms: {len(forms)}, pages: {len(pages)}, strings drawn: {strings} ({strings / len(pages):.0f} a page)"
+        )
 
         t = time.perf_counter()
         codes = [qr.matrix(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code)) for f in forms]
@@ -186,8 +198,10 @@ def main() -> int:
         for f in forms[:100]:
             qr.matrix(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code), best_mask=True)
         t_best = (time.perf_counter() - t) / min(100, len(forms)) * len(forms)
-        print(f"QR matrices alone: {t_qr:.2f} s fixed mask ({len(codes[0])}x{len(codes[0])}); "
-              f"{t_best:.2f} s if all eight masks were scored")
+        print(
+            f"QR matrices alone: {t_qr:.2f} s fixed mask ({len(codes[0])}x{len(codes[0])}); "
+            f"{t_best:.2f} s if all eight masks were scored"
+        )
 
         # for comparison: reportlab's QrCodeWidget, one drawing object per module (50 pages)
         from reportlab.graphics import renderPDF
@@ -221,15 +235,21 @@ def main() -> int:
             bases.append(baseline(pages, tmpd / "baseline.pdf"))
         f_med, b_med = statistics.median(fulls), statistics.median(bases)
         size = (tmpd / "forms.pdf").stat().st_size
-        print(f"full (db + layout + boxes + QR + atomic write): median {f_med:.2f} s "
-              f"({f_med / n * 1000:.2f} ms a form), runs {', '.join(f'{x:.2f}' for x in fulls)}; "
-              f"PDF {size / 1e6:.1f} MB")
-        print(f"baseline (same strings, plain reportlab):       median {b_med:.2f} s "
-              f"({b_med / n * 1000:.2f} ms a page), runs {', '.join(f'{x:.2f}' for x in bases)}")
+        print(
+            f"full (db + layout + boxes + QR + atomic write): median {f_med:.2f} s "
+            f"({f_med / n * 1000:.2f} ms a form), runs {', '.join(f'{x:.2f}' for x in fulls)}; "
+            f"PDF {size / 1e6:.1f} MB"
+        )
+        print(
+            f"baseline (same strings, plain reportlab):       median {b_med:.2f} s "
+            f"({b_med / n * 1000:.2f} ms a page), runs {', '.join(f'{x:.2f}' for x in bases)}"
+        )
         ratio = f_med / b_med
         ok = f_med < 10 and ratio <= 1.5
-        print(f"ratio full/baseline: {ratio:.2f} (target <= 1.5); under 10 s: {f_med < 10} -> "
-              f"{'OK' if ok else 'MISSED'}")
+        print(
+            f"ratio full/baseline: {ratio:.2f} (target <= 1.5); under 10 s: {f_med < 10} -> "
+            f"{'OK' if ok else 'MISSED'}"
+        )
     return 0 if ok else 1
 
 

@@ -25,17 +25,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import machine  # noqa: E402
+from machine import machine
 
-from app.demo.generator import DemoOptions, generate  # noqa: E402
-from app.domain import units  # noqa: E402
-from app.domain.records import RECORD_TYPES  # noqa: E402
-from app.domain.vocab import Role  # noqa: E402
-from app.storage import Store  # noqa: E402
-from app.storage.writer import record_columns  # noqa: E402
-from app.sync import bundles as B  # noqa: E402
-from app.sync import keys as K  # noqa: E402
-from app.sync import registry as R  # noqa: E402
+from app.demo.generator import DemoOptions, generate
+from app.domain import units
+from app.domain.records import RECORD_TYPES
+from app.domain.vocab import Role
+from app.storage import Store
+from app.storage.writer import record_columns
+from app.sync import bundles as B
+from app.sync import keys as K
+from app.sync import registry as R
 
 
 def fmt(n: float) -> str:
@@ -55,8 +55,9 @@ def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple
     for table in RECORD_TYPES:
         cols = [*record_columns(table), *SYNCED, *(extra or [])]
         data[table] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall())
-        schema[table] = src.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                    (table,)).fetchone()[0]
+        schema[table] = src.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()[0]
     src.close()
     path = out / "floor.sqlite3"
     path.unlink(missing_ok=True)
@@ -72,7 +73,9 @@ def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple
     t0 = time.perf_counter()
     conn.execute("BEGIN")
     for table, (cols, values) in data.items():
-        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values
+        )
         rows += len(values)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
@@ -95,7 +98,9 @@ def floor_with_log(province_db: Path, out: Path) -> float:
         log += [tuple(r[c] for c in compact.LOG_COLUMNS[1:]) for r in compact.log_rows(src, table, ids)]
     log_cols = list(compact.LOG_COLUMNS[1:])
     log += src.execute(f"SELECT {', '.join(log_cols)} FROM changes").fetchall()
-    fts_src = src.execute("SELECT name, short_name, tax_code, address, owner_name FROM enterprises").fetchall()
+    fts_src = src.execute(
+        "SELECT name, short_name, tax_code, address, owner_name FROM enterprises"
+    ).fetchall()
     src.close()
     folder = out / "floor-log"
     shutil.rmtree(folder, ignore_errors=True)
@@ -104,12 +109,18 @@ def floor_with_log(province_db: Path, out: Path) -> float:
     t0 = time.perf_counter()
     conn.execute("BEGIN")
     for table, (cols, values) in data.items():
-        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
-    conn.executemany(f"INSERT INTO changes ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})", log)
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values
+        )
+    conn.executemany(
+        f"INSERT INTO changes ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})", log
+    )
     names = ("name", "short_name", "tax_code", "address", "owner_name")
-    conn.executemany("INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     [(i + 1, *search.index_values(dict(zip(names, r)))) for i, r in enumerate(fts_src)])
+    conn.executemany(
+        "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(i + 1, *search.index_values(dict(zip(names, r)))) for i, r in enumerate(fts_src)],
+    )
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     store.close()
@@ -215,25 +226,39 @@ def main() -> int:
 
     print(f"## Sync: `uv run python bench/bench_sync.py --enterprises {a.enterprises} --wards {a.wards}`\n")
     print(f"Machine: {machine()}; {date.today().isoformat()}.\n")
-    print(f"- Data: {len(wards)} wards of province {a.province}, one ward-office database each: "
-          f"{fmt(counts['enterprises'])} enterprises, {fmt(counts['visits'])} visits, "
-          f"{fmt(counts['organisations'])} organisations, {fmt(counts['admissions'])} admissions, "
-          f"{fmt(counts['targets'])} targets; {fmt(changes)} changes.")
-    print(f"- Export, {len(wards)} bundles (read the change log, sign, compress, encrypt, write, fsync): "
-          f"**{t_export:.1f} s**; {sizes / 1e6:.0f} MB on the stick.")
-    print(f"- Import at the province (read, decrypt, verify, validate, merge with change log and search index, "
-          f"one transaction per bundle): **{t_import:.1f} s** and {t_import_b:.1f} s (two runs into a fresh copy "
-          f"of the same province file).")
+    print(
+        f"- Data: {len(wards)} wards of province {a.province}, one ward-office database each: "
+        f"{fmt(counts['enterprises'])} enterprises, {fmt(counts['visits'])} visits, "
+        f"{fmt(counts['organisations'])} organisations, {fmt(counts['admissions'])} admissions, "
+        f"{fmt(counts['targets'])} targets; {fmt(changes)} changes."
+    )
+    print(
+        f"- Export, {len(wards)} bundles (read the change log, sign, compress, encrypt, write, fsync): "
+        f"**{t_export:.1f} s**; {sizes / 1e6:.0f} MB on the stick."
+    )
+    print(
+        f"- Import at the province (read, decrypt, verify, validate, merge with change log and search index, "
+        f"one transaction per bundle): **{t_import:.1f} s** and {t_import_b:.1f} s (two runs into a fresh copy "
+        f"of the same province file)."
+    )
     fl = min(t_floor, t_floor_b)
-    print(f"- Floor, plain executemany of the same {fmt(rows)} record rows into an empty file, one transaction: "
-          f"**{t_floor:.1f} s** and {t_floor_b:.1f} s. Each timed step starts after `sync` and a 3 s pause; "
-          f"the ratios compare the better of two runs.")
-    print(f"- The same rows with the creation each record keeps (change id, transaction, author, time, envelope): "
-          f"{t_floor_kept:.1f} s.")
-    print(f"- What the previous design wrote (the same rows, a change-log row per change with its values, search "
-          f"entries; all indexes): {t_floor_log:.1f} s ({t_floor_log / fl:.1f}x the floor).")
-    print(f"- Import / floor: **{t_imp / fl:.1f}x** (target 3x); import / floor with the kept creations: "
-          f"{t_imp / t_floor_kept:.1f}x.")
+    print(
+        f"- Floor, plain executemany of the same {fmt(rows)} record rows into an empty file, one transaction: "
+        f"**{t_floor:.1f} s** and {t_floor_b:.1f} s. Each timed step starts after `sync` and a 3 s pause; "
+        f"the ratios compare the better of two runs."
+    )
+    print(
+        f"- The same rows with the creation each record keeps (change id, transaction, author, time, envelope): "
+        f"{t_floor_kept:.1f} s."
+    )
+    print(
+        f"- What the previous design wrote (the same rows, a change-log row per change with its values, search "
+        f"entries; all indexes): {t_floor_log:.1f} s ({t_floor_log / fl:.1f}x the floor)."
+    )
+    print(
+        f"- Import / floor: **{t_imp / fl:.1f}x** (target 3x); import / floor with the kept creations: "
+        f"{t_imp / t_floor_kept:.1f}x."
+    )
     print(f"- Province file after the import: {size / 1e6:.0f} MB.")
     return 0
 

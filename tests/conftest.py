@@ -59,8 +59,13 @@ def _role(value: str):
     return Role(value)
 
 
-def run_cli(*args: str, data_dir: Path | None = None, input: str | None = None, env: dict | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    data_dir: Path | None = None,
+    input: str | None = None,
+    env: dict | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
     """Run ``khaosat`` as a subprocess (the real command line)."""
     full_env = dict(os.environ)
     full_env["PYTHONIOENCODING"] = "utf-8"
@@ -71,8 +76,16 @@ def run_cli(*args: str, data_dir: Path | None = None, input: str | None = None, 
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
     cmd += list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=full_env,
-                          input=input, timeout=timeout)
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=full_env,
+        input=input,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

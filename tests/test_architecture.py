@@ -6,11 +6,22 @@ import subprocess
 import sys
 
 import app
-
 from tests.conftest import ROOT
 
-CORE = ["domain", "storage", "services", "demo", "cli", "sync", "printing", "reports", "importing", "fileio",
-        "paths", "selftest"]
+CORE = [
+    "domain",
+    "storage",
+    "services",
+    "demo",
+    "cli",
+    "sync",
+    "printing",
+    "reports",
+    "importing",
+    "fileio",
+    "paths",
+    "selftest",
+]
 
 
 def core_modules():
@@ -44,4 +55,3 @@ def test_no_core_module_mentions_pyside6():
         if rel.parts[0] in CORE and "PySide6" in path.read_text(encoding="utf-8"):
             offenders.append(str(rel))
     assert offenders == []
-

@@ -32,23 +32,38 @@ def _parsers(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("file", metavar="TỆP", help="tệp danh sách: .xlsx, .xls hoặc .csv")
-    s.add_argument("--sheet", metavar="TRANG", help="tên hoặc số thứ tự trang tính (mặc định: trang đầu "
-                   "có dòng tiêu đề)")
-    s.add_argument("--mapping", metavar="GHÉP_CỘT",
-                   help="sửa cách ghép cột, ví dụ \"B=tax_code,Tên DN=name,G=-\" (- là bỏ qua cột), hoặc "
-                   "đường dẫn tệp JSON {\"cột\": \"trường\"}")
-    s.add_argument("--on-duplicate", choices=["update", "skip", "ask"], default="ask",
-                   help="khi mã số thuế đã có và tệp khác dữ liệu: update (cập nhật), skip (bỏ qua), "
-                   "ask (không đụng tới, liệt kê để quyết định; mặc định)")
-    s.add_argument("--accept-similar", action="store_true",
-                   help="vẫn thêm mới các dòng giống tên và địa chỉ một doanh nghiệp đã có")
+    s.add_argument(
+        "--sheet", metavar="TRANG", help="tên hoặc số thứ tự trang tính (mặc định: trang đầu có dòng tiêu đề)"
+    )
+    s.add_argument(
+        "--mapping",
+        metavar="GHÉP_CỘT",
+        help='sửa cách ghép cột, ví dụ "B=tax_code,Tên DN=name,G=-" (- là bỏ qua cột), hoặc '
+        'đường dẫn tệp JSON {"cột": "trường"}',
+    )
+    s.add_argument(
+        "--on-duplicate",
+        choices=["update", "skip", "ask"],
+        default="ask",
+        help="khi mã số thuế đã có và tệp khác dữ liệu: update (cập nhật), skip (bỏ qua), "
+        "ask (không đụng tới, liệt kê để quyết định; mặc định)",
+    )
+    s.add_argument(
+        "--accept-similar",
+        action="store_true",
+        help="vẫn thêm mới các dòng giống tên và địa chỉ một doanh nghiệp đã có",
+    )
     s.add_argument("--ward", metavar="MÃ", help="phường, xã cho các dòng không xác định được từ tệp")
     s.add_argument("--province", metavar="MÃ", help="tìm phường, xã trong tỉnh này (mặc định: tỉnh của máy)")
-    s.add_argument("--errors", metavar="TỆP_LỖI", help="tệp .xlsx ghi các dòng chưa nhập (mặc định: "
-                   "bên cạnh tệp nhập, tên ...-dong-chua-nhap.xlsx)")
+    s.add_argument(
+        "--errors",
+        metavar="TỆP_LỖI",
+        help="tệp .xlsx ghi các dòng chưa nhập (mặc định: bên cạnh tệp nhập, tên ...-dong-chua-nhap.xlsx)",
+    )
     s.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi gì vào dữ liệu")
-    s.add_argument("--limit-lines", type=int, default=30, metavar="N",
-                   help="số dòng lỗi in ra màn hình (mặc định 30)")
+    s.add_argument(
+        "--limit-lines", type=int, default=30, metavar="N", help="số dòng lỗi in ra màn hình (mặc định 30)"
+    )
 
 
 EXTRA_PARSERS.append(_parsers)
@@ -70,7 +85,7 @@ def _corrections(spec: str | None) -> str | None:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CliError(f"Tệp ghép cột {path} không đúng dạng JSON: {exc}.") from None
         if not isinstance(data, dict):
-            raise CliError("Tệp ghép cột phải là một đối tượng JSON {\"cột\": \"trường\"}.")
+            raise CliError('Tệp ghép cột phải là một đối tượng JSON {"cột": "trường"}.')
         return ",".join(f"{k}={v or '-'}" for k, v in data.items())
     return spec
 
@@ -93,17 +108,26 @@ def _import_list(args: argparse.Namespace) -> int:
             sheet = table.sheet
             where = f"trang «{sheet.name}», " if prepared.kind != "csv" else ""
             enc = f", mã {sheet.encoding}" if sheet.encoding else ""
-            _print(f"Tệp: {source.name} ({prepared.kind}{enc}); {where}dòng tiêu đề: {table.header_row_number}")
+            _print(
+                f"Tệp: {source.name} ({prepared.kind}{enc}); {where}dòng tiêu đề: {table.header_row_number}"
+            )
             for legacy in (Legacy.TCVN3, Legacy.TCVN3_CAPS, Legacy.VNI):
                 if sheet.conversions[legacy]:
-                    _print(f"Đã chuyển {format_int(sheet.conversions[legacy])} ô từ mã {legacy.label} sang Unicode.")
-            how = {"remembered": "theo cách đã dùng lần trước cho tệp cùng dạng", "guessed": "tự nhận theo tiêu đề"}
+                    _print(
+                        f"Đã chuyển {format_int(sheet.conversions[legacy])} ô từ mã {legacy.label} sang Unicode."
+                    )
+            how = {
+                "remembered": "theo cách đã dùng lần trước cho tệp cùng dạng",
+                "guessed": "tự nhận theo tiêu đề",
+            }
             _print(f"Ghép cột ({how[prepared.source]}{', có sửa' if prepared.corrected else ''}):")
             for line in mp.describe(prepared.mapping, table.headers):
                 _print(f"  {line}")
             options = pl.Options(
-                on_duplicate=args.on_duplicate, accept_similar=args.accept_similar,
-                province_code=args.province, default_ward=args.ward,
+                on_duplicate=args.on_duplicate,
+                accept_similar=args.accept_similar,
+                province_code=args.province,
+                default_ward=args.ward,
             )
             plan = pl.preview(store, table, prepared.mapping, options)
             if args.dry_run:
@@ -134,9 +158,13 @@ def _import_list(args: argparse.Namespace) -> int:
             errorfile.write(dest, plan)
         except ImportFailed as exc:
             raise CliError(str(exc) + " Dữ liệu đã nhập vẫn được giữ.") from None
-        _print(f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó.")
+        _print(
+            f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó."
+        )
     if result is None:
         _print("Chạy thử: chưa ghi gì vào dữ liệu.")
     else:
-        _print(f"Đã nhập: thêm mới {format_int(result.created)}, cập nhật {format_int(result.updated)} doanh nghiệp.")
+        _print(
+            f"Đã nhập: thêm mới {format_int(result.created)}, cập nhật {format_int(result.updated)} doanh nghiệp."
+        )
     return 3 if rejected else 0

@@ -56,29 +56,48 @@ def build_parser() -> argparse.ArgumentParser:
         "Không có lệnh con thì mở chương trình.",
     )
     p.add_argument("--version", action="version", version=f"KhaoSat {__version__}")
-    p.add_argument("--data-dir", metavar="THƯ_MỤC", help="thư mục dữ liệu (mặc định: KHAOSAT_DATA_DIR "
-                   "hoặc thư mục dữ liệu của người dùng)")
-    p.add_argument("--self-test", action="store_true",
-                   help="tự kiểm tra chương trình trong một thư mục tạm (tạo dữ liệu, in, xuất và nhập gói) rồi thoát")
+    p.add_argument(
+        "--data-dir",
+        metavar="THƯ_MỤC",
+        help="thư mục dữ liệu (mặc định: KHAOSAT_DATA_DIR hoặc thư mục dữ liệu của người dùng)",
+    )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="tự kiểm tra chương trình trong một thư mục tạm (tạo dữ liệu, in, xuất và nhập gói) rồi thoát",
+    )
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
 
     s = sub.add_parser("gui", help="mở chương trình (mặc định)")
-    s.add_argument("paths", nargs="*", metavar="TỆP",
-                   help="gói dữ liệu hoặc biên nhận cần nhập (khi mở tệp .khaosat bằng cách nhấp đúp)")
+    s.add_argument(
+        "paths",
+        nargs="*",
+        metavar="TỆP",
+        help="gói dữ liệu hoặc biên nhận cần nhập (khi mở tệp .khaosat bằng cách nhấp đúp)",
+    )
 
     s = sub.add_parser("init", help="thiết lập máy: đơn vị, tên cộng tác viên, vai trò của máy")
     s.add_argument("--unit", required=True, metavar="MÃ", help="mã phường/xã (5 số) hoặc tỉnh (2 số)")
     s.add_argument("--name", required=True, metavar="HỌ_TÊN", help="họ tên cộng tác viên hoặc cán bộ")
-    s.add_argument("--role", required=True, choices=[r.value for r in _roles()],
-                   help="vai trò của máy: " + ", ".join(f"{r.value} ({r.label})" for r in _roles()))
+    s.add_argument(
+        "--role",
+        required=True,
+        choices=[r.value for r in _roles()],
+        help="vai trò của máy: " + ", ".join(f"{r.value} ({r.label})" for r in _roles()),
+    )
 
     s = sub.add_parser("demo", help="tạo dữ liệu mẫu cho một phường")
     s.add_argument("--ward", required=True, metavar="MÃ", help="mã phường/xã (5 số)")
     s.add_argument("--enterprises", type=int, default=200, metavar="N", help="số doanh nghiệp (mặc định 200)")
     s.add_argument("--seed", type=int, default=1, metavar="S", help="hạt giống ngẫu nhiên (mặc định 1)")
     s.add_argument("--years", type=int, default=3, metavar="Y", help="số năm khảo sát (mặc định 3)")
-    s.add_argument("--visits-per-enterprise", type=float, default=3.0, metavar="V",
-                   help="số lượt khảo sát trung bình mỗi doanh nghiệp (mặc định 3)")
+    s.add_argument(
+        "--visits-per-enterprise",
+        type=float,
+        default=3.0,
+        metavar="V",
+        help="số lượt khảo sát trung bình mỗi doanh nghiệp (mặc định 3)",
+    )
 
     s = sub.add_parser("enterprise", help="xem danh sách, tìm, xem chi tiết doanh nghiệp")
     esub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
@@ -150,7 +169,9 @@ def _init(args: argparse.Namespace) -> int:
         raise CliError(f"Mã đơn vị «{args.unit}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
     role = Role(args.role)
     if role in (Role.COLLABORATOR, Role.WARD_OFFICE) and unit.is_province:
-        raise CliError("Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường/xã (mã 5 số), không phải tỉnh.")
+        raise CliError(
+            "Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường/xã (mã 5 số), không phải tỉnh."
+        )
     name = clean(args.name)
     if not name:
         raise CliError("Chưa nhập họ tên.")
@@ -186,8 +207,13 @@ def _demo(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         result = generate(
             store,
-            DemoOptions(ward_code=ward.code, enterprises=args.enterprises, seed=args.seed, years=args.years,
-                        visits_per_enterprise=args.visits_per_enterprise),
+            DemoOptions(
+                ward_code=ward.code,
+                enterprises=args.enterprises,
+                seed=args.seed,
+                years=args.years,
+                visits_per_enterprise=args.visits_per_enterprise,
+            ),
         )
     from app.domain.vnformat import format_int
 
@@ -230,7 +256,8 @@ def _enterprise(args: argparse.Namespace) -> int:
             for row in rows:
                 _print(_enterprise_line(row))
             total = store.conn.execute(
-                "SELECT count(*) FROM enterprises WHERE deleted = 0" + (" AND ward_code = ?" if args.ward else ""),
+                "SELECT count(*) FROM enterprises WHERE deleted = 0"
+                + (" AND ward_code = ?" if args.ward else ""),
                 [args.ward] if args.ward else [],
             ).fetchone()[0]
             from app.domain.vnformat import format_int
@@ -286,14 +313,18 @@ def _show_enterprise(store, key: str) -> int:
     if orgs:
         _print("Tổ chức:")
         for o in orgs:
-            extra = f", QĐ {o.decision_number} ngày {format_date(o.decision_date)}" if o.decision_number else ""
+            extra = (
+                f", QĐ {o.decision_number} ngày {format_date(o.decision_date)}" if o.decision_number else ""
+            )
             members = f", {format_int(o.members)} thành viên" if o.members is not None else ""
             _print(f"  - {OrgKind(o.kind).label}: {OrgStatus(o.status).label}{extra}{members}")
     visits = store.children(Visit, e.id, "visit_date DESC")
     if visits:
         _print(f"Lượt khảo sát ({len(visits)}):")
         for vis in visits[:10]:
-            _print(f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}")
+            _print(
+                f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}"
+            )
     return 0
 
 
@@ -308,10 +339,23 @@ def _check(args: argparse.Namespace) -> int:
         profile = store.profile()
         _print(f"Tệp dữ liệu: {store.path}")
         _print(f"Phiên bản lược đồ: {store.schema_version()} (mới nhất {LATEST})")
-        _print(f"Máy: {profile.laptop_id}" + (f", đơn vị {profile.unit_code}, {profile.collaborator}" if profile.initialised else ", chưa thiết lập (khaosat init)"))
-        labels = {"enterprises": "Doanh nghiệp", "visits": "Lượt khảo sát", "organisations": "Tổ chức",
-                  "admissions": "Lần kết nạp", "targets": "Chỉ tiêu", "deleted": "Bản ghi đã xóa",
-                  "changes": "Dòng nhật ký thay đổi"}
+        _print(
+            f"Máy: {profile.laptop_id}"
+            + (
+                f", đơn vị {profile.unit_code}, {profile.collaborator}"
+                if profile.initialised
+                else ", chưa thiết lập (khaosat init)"
+            )
+        )
+        labels = {
+            "enterprises": "Doanh nghiệp",
+            "visits": "Lượt khảo sát",
+            "organisations": "Tổ chức",
+            "admissions": "Lần kết nạp",
+            "targets": "Chỉ tiêu",
+            "deleted": "Bản ghi đã xóa",
+            "changes": "Dòng nhật ký thay đổi",
+        }
         for key, label in labels.items():
             _print(f"{label}: {format_int(counts[key])}")
     if problems:
@@ -326,7 +370,9 @@ def _check(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     dest = Path(args.file).expanduser()
     if dest.exists() and dest.is_dir():
-        raise CliError(f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.sqlite3'}.")
+        raise CliError(
+            f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.sqlite3'}."
+        )
     with _open_store(args) as store:
         out = store.backup(dest)
     _print(f"Đã sao lưu vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
@@ -355,8 +401,10 @@ def _offices(args: argparse.Namespace) -> int:
 
     with _open_store(args) as store:
         if args.action == "add":
-            office = save_office(store, Office(name=args.name, role=Role(args.role), unit_code=args.unit,
-                                               parent_id=args.parent))
+            office = save_office(
+                store,
+                Office(name=args.name, role=Role(args.role), unit_code=args.unit, parent_id=args.parent),
+            )
             _print(f"Đã thêm {office.name} ({office.id}).")
             return 0
         if args.action == "remove":
@@ -365,7 +413,9 @@ def _offices(args: argparse.Namespace) -> int:
             return 0
         offices = list_offices(store)
         if not offices:
-            _print("Chưa khai báo cơ quan nào. Thêm bằng: khaosat offices add --name ... --role ... --unit ...")
+            _print(
+                "Chưa khai báo cơ quan nào. Thêm bằng: khaosat offices add --name ... --role ... --unit ..."
+            )
             return 0
         for o in sorted(offices, key=lambda o: (o.role.value != "ward_office", o.name)):
             chain = " → ".join(x.name for x in chain_above(offices, o.id))
@@ -439,8 +489,12 @@ def _load_extensions() -> None:
     """Subcommands of other features register themselves when their module is imported."""
     import importlib
 
-    for module in ("app.cli.sync_commands", "app.cli.print_commands", "app.cli.import_commands",
-                   "app.cli.selftest_command"):
+    for module in (
+        "app.cli.sync_commands",
+        "app.cli.print_commands",
+        "app.cli.import_commands",
+        "app.cli.selftest_command",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -450,5 +504,3 @@ def _load_extensions() -> None:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-

@@ -26,18 +26,33 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("print", help="in phiếu khảo sát (điền sẵn hoặc trống), phiếu đăng ký khóa ra tệp PDF")
     ps = s.add_subparsers(dest="what", metavar="LOẠI", required=True, parser_class=type(s))
     f = ps.add_parser("form", help="phiếu khảo sát điền sẵn cho một hoặc nhiều doanh nghiệp (một tệp PDF)")
-    f.add_argument("--enterprise", action="append", metavar="MST_HOẶC_ID",
-                   help="mã số thuế, ID hoặc mã phiếu của doanh nghiệp (lặp lại được)")
-    f.add_argument("--not-visited-months", type=int, metavar="N",
-                   help="các doanh nghiệp chưa được khảo sát trong N tháng gần đây (hoặc chưa bao giờ)")
-    f.add_argument("--planned-week", nargs="?", const="today", metavar="NGÀY",
-                   help="các doanh nghiệp hẹn khảo sát trong tuần (của NGÀY, mặc định tuần này)")
+    f.add_argument(
+        "--enterprise",
+        action="append",
+        metavar="MST_HOẶC_ID",
+        help="mã số thuế, ID hoặc mã phiếu của doanh nghiệp (lặp lại được)",
+    )
+    f.add_argument(
+        "--not-visited-months",
+        type=int,
+        metavar="N",
+        help="các doanh nghiệp chưa được khảo sát trong N tháng gần đây (hoặc chưa bao giờ)",
+    )
+    f.add_argument(
+        "--planned-week",
+        nargs="?",
+        const="today",
+        metavar="NGÀY",
+        help="các doanh nghiệp hẹn khảo sát trong tuần (của NGÀY, mặc định tuần này)",
+    )
     f.add_argument("--planned-from", type=_date_arg, metavar="NGÀY", help="hẹn khảo sát từ ngày")
     f.add_argument("--planned-to", type=_date_arg, metavar="NGÀY", help="hẹn khảo sát đến ngày")
-    f.add_argument("--unit", metavar="MÃ", help="chỉ doanh nghiệp của phường/xã hoặc tỉnh này "
-                   "(mặc định: đơn vị của máy)")
-    f.add_argument("--include-inactive", action="store_true",
-                   help="in cả doanh nghiệp đã giải thể hoặc đã chuyển đi")
+    f.add_argument(
+        "--unit", metavar="MÃ", help="chỉ doanh nghiệp của phường/xã hoặc tỉnh này (mặc định: đơn vị của máy)"
+    )
+    f.add_argument(
+        "--include-inactive", action="store_true", help="in cả doanh nghiệp đã giải thể hoặc đã chuyển đi"
+    )
     f.add_argument("--today", type=_date_arg, metavar="NGÀY", help=argparse.SUPPRESS)
     f.add_argument("--out", required=True, metavar="TỆP", help="tệp PDF sẽ ghi")
     b = ps.add_parser("blank", help="phiếu khảo sát trống")
@@ -63,18 +78,29 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--number", metavar="SỐ", help="số văn bản (để trống cho văn thư ghi)")
     r.add_argument("--date", type=_date_arg, metavar="NGÀY", help="ngày ký văn bản (mặc định hôm nay)")
 
-    c = sub.add_parser("report-settings", help="xem hoặc đặt cách trình bày, làm tròn, ngưỡng lao động của báo cáo")
+    c = sub.add_parser(
+        "report-settings", help="xem hoặc đặt cách trình bày, làm tròn, ngưỡng lao động của báo cáo"
+    )
     c.add_argument("--style", choices=["party", "state"], help="party: văn bản Đảng; state: văn bản nhà nước")
-    c.add_argument("--rounding", choices=["half_up", "truncate"],
-                   help="half_up: 16/15 vượt 6,67%% (mặc định); truncate: 6,66%%")
+    c.add_argument(
+        "--rounding",
+        choices=["half_up", "truncate"],
+        help="half_up: 16/15 vượt 6,67%% (mặc định); truncate: 6,66%%",
+    )
     c.add_argument("--thresholds", metavar="A,B", help="ngưỡng quy mô lao động, ví dụ 20,500")
     c.add_argument("--issuing-body", metavar="TÊN", help="cơ quan ban hành, ví dụ «ĐẢNG ỦY PHƯỜNG HOÀN KIẾM»")
-    c.add_argument("--superior-body", metavar="TÊN", help="cơ quan cấp trên, ví dụ «ĐẢNG BỘ THÀNH PHỐ HÀ NỘI»")
+    c.add_argument(
+        "--superior-body", metavar="TÊN", help="cơ quan cấp trên, ví dụ «ĐẢNG BỘ THÀNH PHỐ HÀ NỘI»"
+    )
     c.add_argument("--number-code", metavar="MÃ", help="ký hiệu sau số văn bản, ví dụ BC/ĐU")
     c.add_argument("--place", metavar="TÊN", help="địa danh trước ngày tháng, ví dụ «Hoàn Kiếm»")
     c.add_argument("--signer-name", metavar="HỌ_TÊN", help="người ký")
-    c.add_argument("--signer-capacity", metavar="DÒNG", action="append",
-                   help="dòng thẩm quyền ký (lặp lại: «T/M ĐẢNG ỦY» rồi «BÍ THƯ»)")
+    c.add_argument(
+        "--signer-capacity",
+        metavar="DÒNG",
+        action="append",
+        help="dòng thẩm quyền ký (lặp lại: «T/M ĐẢNG ỦY» rồi «BÍ THƯ»)",
+    )
 
     x = sub.add_parser("excel", help="xuất danh sách doanh nghiệp ra tệp Excel (.xlsx)")
     x.add_argument("--unit", metavar="MÃ", help="chỉ doanh nghiệp của phường/xã hoặc tỉnh này")
@@ -136,8 +162,10 @@ def _print_forms(args: argparse.Namespace) -> int:
         planned_from, planned_to = week_of(day)
     chose_list = args.not_visited_months is not None or planned_from or planned_to
     if not args.enterprise and not chose_list:
-        raise CliError("Hãy chọn doanh nghiệp: --enterprise MST (lặp lại được), --not-visited-months N, "
-                       "--planned-week, hoặc --planned-from/--planned-to.")
+        raise CliError(
+            "Hãy chọn doanh nghiệp: --enterprise MST (lặp lại được), --not-visited-months N, "
+            "--planned-week, hoặc --planned-from/--planned-to."
+        )
     if args.not_visited_months is not None and args.not_visited_months < 1:
         raise CliError("Số tháng chưa khảo sát phải từ 1 trở lên.")
     with _open_store(args) as store:
@@ -148,9 +176,14 @@ def _print_forms(args: argparse.Namespace) -> int:
             if e.id not in ids:
                 ids.append(e.id)
         if chose_list:
-            sel = FormSelection(unit_code=unit, not_visited_months=args.not_visited_months,
-                                planned_from=planned_from, planned_to=planned_to,
-                                include_inactive=args.include_inactive, today=today)
+            sel = FormSelection(
+                unit_code=unit,
+                not_visited_months=args.not_visited_months,
+                planned_from=planned_from,
+                planned_to=planned_to,
+                include_inactive=args.include_inactive,
+                today=today,
+            )
             ids += [i for i in select_enterprises(store, sel) if i not in ids]
         if not ids:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
@@ -197,9 +230,18 @@ def _print_keyform(args: argparse.Namespace) -> int:
             raise CliError(f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
         name = args.name or (prof.collaborator if laptop == prof.laptop_id else "") or ""
         role = Role.parse(prof.role).label if (laptop == prof.laptop_id and prof.role) else ""  # type: ignore[union-attr]
-    data = KeyFormData(laptop_id=laptop, fingerprint=fp, unit_name=u.name if u else "", unit_code=unit_code,
-                       collaborator=name, office=args.office, officer=args.officer, role=role,
-                       on=args.date or date.today(), place=u.short_name if u else "")
+    data = KeyFormData(
+        laptop_id=laptop,
+        fingerprint=fp,
+        unit_name=u.name if u else "",
+        unit_code=unit_code,
+        collaborator=name,
+        office=args.office,
+        officer=args.officer,
+        role=role,
+        on=args.date or date.today(),
+        place=u.short_name if u else "",
+    )
     render_key_form(out, data)
     _say(f"Đã in phiếu đăng ký khóa của máy {laptop} vào {out}.")
     return 0
@@ -234,8 +276,10 @@ def _report_cmd(args: argparse.Namespace) -> int:
             export_report(xlsx, report)
     except _errors() as exc:
         raise CliError(str(exc)) from None
-    _say(f"Báo cáo {report.period.label} của {report.unit_name}: {format_int(report.enterprises)} doanh nghiệp, "
-         f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.")
+    _say(
+        f"Báo cáo {report.period.label} của {report.unit_name}: {format_int(report.enterprises)} doanh nghiệp, "
+        f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt."
+    )
     for k in report.kinds:
         _say(f"  {k.label}: thành lập {k.founded.text}; kết nạp {k.admitted.text}")
     for path in (pdf, xlsx):
@@ -255,7 +299,9 @@ def _report_settings_cmd(args: argparse.Namespace) -> int:
         changes["report.rounding"] = args.rounding
     if args.thresholds:
         try:
-            changes["report.workforce_thresholds"] = list(parse_thresholds(args.thresholds.replace(";", ",").split(",")))
+            changes["report.workforce_thresholds"] = list(
+                parse_thresholds(args.thresholds.replace(";", ",").split(","))
+            )
         except SettingsError as exc:
             raise CliError(str(exc)) from None
     for key in ("issuing_body", "superior_body", "number_code", "place", "signer_name", "signer_capacity"):

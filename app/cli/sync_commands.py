@@ -16,7 +16,9 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("keys", help="khóa của máy, đăng ký máy khác, thu hồi")
     ks = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=type(s))
     k = ks.add_parser("init", help="tạo khóa cho máy này (nếu chưa có)")
-    k.add_argument("--no-passphrase", action="store_true", help="không đặt mật khẩu bảo vệ khóa (không khuyến nghị)")
+    k.add_argument(
+        "--no-passphrase", action="store_true", help="không đặt mật khẩu bảo vệ khóa (không khuyến nghị)"
+    )
     ks.add_parser("show", help="xem khóa, dấu vân tay của máy này và các máy đã đăng ký")
     k = ks.add_parser("export", help="ghi tệp khóa công khai của máy này (ra USB)")
     k.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
@@ -28,10 +30,15 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--fingerprint", metavar="SỐ", help="dấu vân tay đọc trên giấy, để đối chiếu")
     k = ks.add_parser("revoke", help="thu hồi một máy (mất, bị lấy cắp): giữ những gì đã gửi trước đó")
     k.add_argument("machine", metavar="MÁY", help="mã máy, mã khóa hoặc dấu vân tay (đầu chuỗi là đủ)")
-    k.add_argument("--after-seq", type=int, metavar="N", help="giữ các gói đến số N (mặc định: gói cuối đã nhận)")
+    k.add_argument(
+        "--after-seq", type=int, metavar="N", help="giữ các gói đến số N (mặc định: gói cuối đã nhận)"
+    )
     ks.add_parser("rekey", help="tạo khóa mới cho máy này (khóa cũ xác nhận khóa mới; lịch sử giữ nguyên)")
-    ks.add_parser("passphrase", help="đặt, đổi hoặc bỏ mật khẩu bảo vệ khóa (mật khẩu mới: hỏi, hoặc "
-                  "biến môi trường KHAOSAT_NEW_PASSPHRASE)")
+    ks.add_parser(
+        "passphrase",
+        help="đặt, đổi hoặc bỏ mật khẩu bảo vệ khóa (mật khẩu mới: hỏi, hoặc "
+        "biến môi trường KHAOSAT_NEW_PASSPHRASE)",
+    )
 
     s = sub.add_parser("export", help="xuất gói dữ liệu đã ký và mã hóa cho cơ quan cấp trên")
     s.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
@@ -44,13 +51,20 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("provenance", help="ai nhập, ai chuyển tiếp từng thay đổi của một bản ghi")
     s.add_argument("record_id", metavar="ID")
-    s.add_argument("--entity", default="enterprises", choices=["enterprises", "visits", "organisations",
-                                                               "admissions", "targets"])
+    s.add_argument(
+        "--entity",
+        default="enterprises",
+        choices=["enterprises", "visits", "organisations", "admissions", "targets"],
+    )
 
     s = sub.add_parser("duplicates", help="doanh nghiệp nghi trùng (cùng mã số thuế, hai mã ID) và gộp chúng")
-    s.add_argument("--merge", nargs=2, metavar=("ID_GIỮ", "ID_BỎ"), help="giữ ID_GIỮ, gộp ID_BỎ vào rồi xóa ID_BỎ")
+    s.add_argument(
+        "--merge", nargs=2, metavar=("ID_GIỮ", "ID_BỎ"), help="giữ ID_GIỮ, gộp ID_BỎ vào rồi xóa ID_BỎ"
+    )
 
-    s = sub.add_parser("quarantine", help="gói bị cách ly (trùng số thứ tự: máy bị sao chép, khôi phục bản sao lưu)")
+    s = sub.add_parser(
+        "quarantine", help="gói bị cách ly (trùng số thứ tự: máy bị sao chép, khôi phục bản sao lưu)"
+    )
     s.add_argument("--release", type=int, metavar="SỐ", help="đã kiểm tra: gộp gói cách ly số này")
 
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
@@ -77,9 +91,8 @@ def _passphrase(confirm: bool = False) -> str | None:
     if not sys.stdin.isatty():
         return None
     first = getpass.getpass("Mật khẩu bảo vệ khóa (để trống nếu không đặt): ")
-    if confirm and first:
-        if getpass.getpass("Nhập lại mật khẩu: ") != first:
-            raise CliError("Hai lần nhập mật khẩu không khớp.")
+    if confirm and first and getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise CliError("Hai lần nhập mật khẩu không khớp.")
     return first or None
 
 
@@ -144,11 +157,17 @@ def _keys(args: argparse.Namespace) -> int:
                 ident = _identity(store)
                 from app.domain import units
 
-                _out(f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, "
-                     f"{units.unit_name(prof.unit_code) or prof.unit_code or '?'})")
+                _out(
+                    f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, "
+                    f"{units.unit_name(prof.unit_code) or prof.unit_code or '?'})"
+                )
                 _out(f"Mã khóa: {ident.current.keyid}")
                 _out(f"Dấu vân tay: {ident.current.fingerprint}")
-                _out("Khóa được bảo vệ bằng mật khẩu." if K.is_protected(folder) else "Khóa KHÔNG có mật khẩu bảo vệ.")
+                _out(
+                    "Khóa được bảo vệ bằng mật khẩu."
+                    if K.is_protected(folder)
+                    else "Khóa KHÔNG có mật khẩu bảo vệ."
+                )
             else:
                 _out("Máy này chưa có khóa (khaosat keys init).")
             peers = R.peers(store)
@@ -159,8 +178,10 @@ def _keys(args: argparse.Namespace) -> int:
                 extra = f" sau gói {p.revoked_after_seq}" if p.status == "revoked" else ""
                 kind = "cơ quan nhận" if p.is_destination else p.role_label
                 via = f", giới thiệu bởi {p.registered_via}" if p.registered_via else ""
-                _out(f"  - {p.name or '?'} | {p.unit_label} | {kind} | máy {p.laptop_id} | {p.fingerprint} | "
-                     f"{labels.get(p.status, p.status)}{extra}{via}")
+                _out(
+                    f"  - {p.name or '?'} | {p.unit_label} | {kind} | máy {p.laptop_id} | {p.fingerprint} | "
+                    f"{labels.get(p.status, p.status)}{extra}{via}"
+                )
             return 0
         if args.action == "export":
             ident = _identity(store)
@@ -172,20 +193,32 @@ def _keys(args: argparse.Namespace) -> int:
             from app.sync import container as C
 
             doc = K.read_pubkey_file(C.read_capped(Path(args.file)))
-            _out(f"Máy: {doc.name or '?'}, mã máy {doc.laptop_id}, đơn vị {doc.unit_code}, vai trò {doc.role}")
+            _out(
+                f"Máy: {doc.name or '?'}, mã máy {doc.laptop_id}, đơn vị {doc.unit_code}, vai trò {doc.role}"
+            )
             _out(f"Dấu vân tay: {doc.fingerprint}")
             if args.fingerprint is not None:
                 if K.normalise_fingerprint(args.fingerprint) != doc.fingerprint:
-                    raise CliError("Dấu vân tay không khớp với tệp: KHÔNG đăng ký. Tệp có thể không phải của máy đó.")
+                    raise CliError(
+                        "Dấu vân tay không khớp với tệp: KHÔNG đăng ký. Tệp có thể không phải của máy đó."
+                    )
             elif sys.stdin.isatty():
                 answer = input("Dấu vân tay có khớp với tờ giấy đăng ký không? (c/k): ").strip().lower()
                 if answer not in ("c", "co", "có", "y", "yes"):
                     raise CliError("Chưa đăng ký.")
             else:
-                raise CliError("Hãy đối chiếu dấu vân tay với giấy đăng ký và chạy lại với --fingerprint \"SỐ\".")
-            peer, outcome = R.register(store, doc, unit_code=args.unit, role=args.role, destination=args.office)
-            text = {"new": "Đã đăng ký", "rekey": "Đã đăng ký khóa mới cho", "known": "Đã đăng ký từ trước:",
-                    "destination": "Đã đặt làm cơ quan nhận:"}[outcome]
+                raise CliError(
+                    'Hãy đối chiếu dấu vân tay với giấy đăng ký và chạy lại với --fingerprint "SỐ".'
+                )
+            peer, outcome = R.register(
+                store, doc, unit_code=args.unit, role=args.role, destination=args.office
+            )
+            text = {
+                "new": "Đã đăng ký",
+                "rekey": "Đã đăng ký khóa mới cho",
+                "known": "Đã đăng ký từ trước:",
+                "destination": "Đã đặt làm cơ quan nhận:",
+            }[outcome]
             _out(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}, {peer.role_label}).")
             return 0
         if args.action == "revoke":
@@ -197,24 +230,33 @@ def _keys(args: argparse.Namespace) -> int:
                 raise CliError(f"Có {len(machines)} máy khớp «{args.machine}»; hãy ghi rõ hơn.")
             laptop = machines.pop()
             count, point = R.revoke(store, laptop, args.after_seq)
-            _out(f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối.")
+            _out(
+                f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối."
+            )
             return 0
         if args.action == "passphrase":
             ident = _identity(store)
             new_pass = os.environ.get("KHAOSAT_NEW_PASSPHRASE")
             if new_pass is None:
                 if not sys.stdin.isatty():
-                    raise CliError("Hãy chạy ở cửa sổ dòng lệnh để nhập mật khẩu mới, hoặc đặt KHAOSAT_NEW_PASSPHRASE.")
+                    raise CliError(
+                        "Hãy chạy ở cửa sổ dòng lệnh để nhập mật khẩu mới, hoặc đặt KHAOSAT_NEW_PASSPHRASE."
+                    )
                 new_pass = getpass.getpass("Mật khẩu mới (để trống: bỏ mật khẩu): ")
                 if new_pass and getpass.getpass("Nhập lại mật khẩu mới: ") != new_pass:
                     raise CliError("Hai lần nhập mật khẩu không khớp.")
             K.save_identity(folder, ident, new_pass or None)
-            _out("Đã đặt mật khẩu mới cho khóa." if new_pass else "Đã bỏ mật khẩu: khóa KHÔNG còn được bảo vệ.")
+            _out(
+                "Đã đặt mật khẩu mới cho khóa." if new_pass else "Đã bỏ mật khẩu: khóa KHÔNG còn được bảo vệ."
+            )
             return 0
         if args.action == "rekey":
             ident = _identity(store)
-            new = R.rekey(store, ident, _passphrase(confirm=True) if sys.stdin.isatty() else
-                          os.environ.get(K.PASSPHRASE_ENV) or None)
+            new = R.rekey(
+                store,
+                ident,
+                _passphrase(confirm=True) if sys.stdin.isatty() else os.environ.get(K.PASSPHRASE_ENV) or None,
+            )
             _out(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}")
             _out("Hãy ghi tệp khóa công khai mới (khaosat keys export) và đưa cho cơ quan cấp trên đăng ký.")
             return 0
@@ -229,14 +271,20 @@ def _export(args: argparse.Namespace) -> int:
     with _store(args) as store:
         if args.dry_run:
             for pv in B.preview(store, args.office):
-                parts = ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
-                _out(f"Cho {pv.recipient.name or pv.recipient.laptop_id} ({pv.recipient.unit_label}): gói số "
-                     f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp.")
+                parts = (
+                    ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
+                )
+                _out(
+                    f"Cho {pv.recipient.name or pv.recipient.laptop_id} ({pv.recipient.unit_label}): gói số "
+                    f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp."
+                )
             return 0
         ident = _identity(store)
         for r in B.export(store, ident, Path(args.to), office=args.office):
-            _out(f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id} ({r.recipient.unit_label}): "
-                 f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}")
+            _out(
+                f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id} ({r.recipient.unit_label}): "
+                f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}"
+            )
     return 0
 
 
@@ -282,8 +330,10 @@ def _conflicts(args: argparse.Namespace) -> int:
             return 0
         rows = B.open_conflicts(store)
         for c in rows:
-            _out(f"#{c['id']} {c['entity']} {c['record_id']} trường {c['field']}: {c['value_a']} ({c['change_a'][:8]}) "
-                 f"/ {c['value_b']} ({c['change_b'][:8]}); tạm chọn {c['winner'][:8]}")
+            _out(
+                f"#{c['id']} {c['entity']} {c['record_id']} trường {c['field']}: {c['value_a']} ({c['change_a'][:8]}) "
+                f"/ {c['value_b']} ({c['change_b'][:8]}); tạm chọn {c['winner'][:8]}"
+            )
         _out(f"({len(rows)} xung đột chưa giải quyết)")
     return 0
 
@@ -301,8 +351,10 @@ def _provenance(args: argparse.Namespace) -> int:
     for r in rows:
         fields = ", ".join(sorted(r["fields"]))
         relay = f"; chuyển tiếp qua: {' → '.join(r['relayed_by'])}" if r["relayed_by"] else ""
-        _out(f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "
-             f"nhập trên máy {r['captured_by']}{relay}")
+        _out(
+            f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "
+            f"nhập trên máy {r['captured_by']}{relay}"
+        )
     return 0
 
 
@@ -315,8 +367,10 @@ def _duplicates(args: argparse.Namespace) -> int:
         if args.merge:
             keep, drop = args.merge
             moved = D.merge_pair(store, keep, drop)
-            _out(f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
-                 f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}.")
+            _out(
+                f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
+                f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}."
+            )
             return 0
         found = D.candidates(store)
         for c in found:
@@ -333,12 +387,16 @@ def _quarantine(args: argparse.Namespace) -> int:
     with _store(args) as store:
         if args.release is not None:
             r = B.release(store, args.release)
-            _out(f"Đã gộp gói cách ly số {args.release}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
-                 f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột.")
+            _out(
+                f"Đã gộp gói cách ly số {args.release}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+                f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột."
+            )
             return 0
         rows = B.quarantined(store)
         for q in rows:
-            _out(f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: "
-                 "trùng số với một gói khác (máy bị sao chép hoặc khôi phục bản sao lưu?)")
+            _out(
+                f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: "
+                "trùng số với một gói khác (máy bị sao chép hoặc khôi phục bản sao lưu?)"
+            )
         _out(f"({len(rows)} gói đang cách ly)")
     return 0

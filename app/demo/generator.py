@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from app.demo import names as N
 from app.domain import taxcode, units
@@ -64,7 +64,7 @@ class _Gen:
         self.province = units.province(self.ward.province_code)
         self.start = date(opts.today.year - opts.years + 1, 1, 1)
         self.tax_codes: set[str] = set()
-        self._epoch = int(datetime(opts.today.year, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
+        self._epoch = int(datetime(opts.today.year, 1, 1, tzinfo=UTC).timestamp() * 1000)
         self._epoch += (int(self.ward.code) * 1_000_003 + opts.seed * 7919) % 10**9
         self._tick = 0
         c = self.rng
@@ -81,8 +81,10 @@ class _Gen:
         r = self.rng
         if female is None:
             female = r.random() < 0.45
-        surname = r.choices(self.surnames if hasattr(self, "surnames") else [s for s, _ in N.SURNAMES],
-                            [w for _, w in N.SURNAMES])[0]
+        surname = r.choices(
+            self.surnames if hasattr(self, "surnames") else [s for s, _ in N.SURNAMES],
+            [w for _, w in N.SURNAMES],
+        )[0]
         middle = r.choice(N.MIDDLE_FEMALE if female else N.MIDDLE_MALE)
         given = r.choice(N.GIVEN_FEMALE if female else N.GIVEN_MALE)
         return f"{surname} {middle} {given}"
@@ -96,9 +98,15 @@ class _Gen:
         r = self.rng
         while True:
             if form == LegalForm.HOUSEHOLD:
-                code = r.choice(sorted(taxcode.PERSONAL_ID_PLACES)) + str(r.choice((0, 1, 2, 3))) + f"{r.randint(0, 99_999_999):08d}"
+                code = (
+                    r.choice(sorted(taxcode.PERSONAL_ID_PLACES))
+                    + str(r.choice((0, 1, 2, 3)))
+                    + f"{r.randint(0, 99_999_999):08d}"
+                )
             else:
-                prefix = f"{int(self.province.code) % 100:02d}" if r.random() < 0.8 else f"{r.randint(1, 99):02d}"
+                prefix = (
+                    f"{int(self.province.code) % 100:02d}" if r.random() < 0.8 else f"{r.randint(1, 99):02d}"
+                )
                 first9 = prefix + f"{r.randint(0, 9_999_999):07d}"
                 code = taxcode.make_valid(first9) or ""
                 if code and r.random() < 0.03:
@@ -133,8 +141,11 @@ class _Gen:
         if r.random() < 0.3:
             name += f" {r.choice(['Việt Nam', 'Miền Bắc', 'Sài Gòn', 'Quốc tế', str(r.randint(1, 9))])}"
         ascii_brand = "".join(ch for ch in _ascii(brand).upper() if ch.isalnum())
-        short = {LegalForm.JSC: f"{ascii_brand} JSC", LegalForm.LLC_ONE: f"{ascii_brand} CO., LTD",
-                 LegalForm.LLC_MULTI: f"{ascii_brand} CO., LTD"}.get(form)
+        short = {
+            LegalForm.JSC: f"{ascii_brand} JSC",
+            LegalForm.LLC_ONE: f"{ascii_brand} CO., LTD",
+            LegalForm.LLC_MULTI: f"{ascii_brand} CO., LTD",
+        }.get(form)
         total = self.workforce() if form != LegalForm.HOUSEHOLD else r.randint(1, 9)
         women = round(total * r.uniform(0.15, 0.8))
         under30 = round(total * r.uniform(0.1, 0.6))
@@ -153,8 +164,12 @@ class _Gen:
             vsic_section=section,
             address=address,
             ward_code=self.ward.code,
-            phone=f"0{r.choice([24, 28, 90, 91, 98, 97, 86, 35])}{r.randint(1_000_000, 9_999_999)}" if r.random() < 0.85 else None,
-            email=f"lienhe@{_ascii(brand).lower().replace(' ', '')}{r.randint(1, 999)}.vn" if r.random() < 0.5 else None,
+            phone=f"0{r.choice([24, 28, 90, 91, 98, 97, 86, 35])}{r.randint(1_000_000, 9_999_999)}"
+            if r.random() < 0.85
+            else None,
+            email=f"lienhe@{_ascii(brand).lower().replace(' ', '')}{r.randint(1, 999)}.vn"
+            if r.random() < 0.5
+            else None,
             owner_name=owner,
             owner_is_party_member=r.random() < 0.08,
             year_founded=r.randint(1995, self.o.today.year),
@@ -171,8 +186,13 @@ class _Gen:
         out = []
         # Rough shares seen in the seed articles: unions are the most common, Party
         # organisations and Veterans' branches the rarest; big enterprises have more of them.
-        base = {OrgKind.PARTY: 0.01, OrgKind.UNION: 0.04, OrgKind.YOUTH: 0.02, OrgKind.WOMEN: 0.015,
-                OrgKind.VETERANS: 0.005}
+        base = {
+            OrgKind.PARTY: 0.01,
+            OrgKind.UNION: 0.04,
+            OrgKind.YOUTH: 0.02,
+            OrgKind.WOMEN: 0.015,
+            OrgKind.VETERANS: 0.005,
+        }
         size_boost = 0.0 if total < 20 else (0.12 if total < 500 else 0.45)
         for kind, p in base.items():
             minimum = DEFAULT_RULES.minimum(kind) or 3
@@ -184,9 +204,13 @@ class _Gen:
             ward_short = self.ward.short_name
             if roll < p_founded:
                 before = r.random() < 0.6
-                founded_on = (self.date_between(date(max(e.year_founded or 2000, 2000), 1, 1), self.start - timedelta(days=1))
-                              if before and (e.year_founded or 2000) < self.start.year
-                              else self.date_between(self.start, self.o.today - timedelta(days=20)))
+                founded_on = (
+                    self.date_between(
+                        date(max(e.year_founded or 2000, 2000), 1, 1), self.start - timedelta(days=1)
+                    )
+                    if before and (e.year_founded or 2000) < self.start.year
+                    else self.date_between(self.start, self.o.today - timedelta(days=20))
+                )
                 founding = r.randint(minimum, max(minimum, min(total, minimum + 25)))
                 members = min(total, founding + r.randint(0, max(1, total // 6)))
                 if kind == OrgKind.PARTY:
@@ -198,7 +222,8 @@ class _Gen:
                 org.decision_number = f"{r.randint(1, 350)}-{N.DECISION_SUFFIX[kind.value]}"
                 org.decision_date = founded_on
                 org.issuing_body = r.choice(N.ISSUING_BODIES[kind.value]).format(
-                    ward=ward_short, province=self.province.short_name)
+                    ward=ward_short, province=self.province.short_name
+                )
                 org.founding_members = founding
                 org.members = members
                 org.leader = self.person()
@@ -220,14 +245,25 @@ class _Gen:
         first = max(org.decision_date + timedelta(days=1), self.start)
         if first >= self.o.today:
             return []
-        per_kind = {OrgKind.PARTY: (0, 2, 1), OrgKind.UNION: (0, 4, 12), OrgKind.YOUTH: (0, 3, 5),
-                    OrgKind.WOMEN: (0, 2, 6), OrgKind.VETERANS: (0, 1, 2)}
+        per_kind = {
+            OrgKind.PARTY: (0, 2, 1),
+            OrgKind.UNION: (0, 4, 12),
+            OrgKind.YOUTH: (0, 3, 5),
+            OrgKind.WOMEN: (0, 2, 6),
+            OrgKind.VETERANS: (0, 1, 2),
+        }
         lo, hi, size = per_kind[org.kind]
         for _ in range(r.randint(lo, hi)):
-            out.append(Admission(
-                id=self.uid(), enterprise_id=e.id, organisation_id=org.id, kind=org.kind,
-                admitted_on=self.date_between(first, self.o.today), count=r.randint(1, size),
-            ))
+            out.append(
+                Admission(
+                    id=self.uid(),
+                    enterprise_id=e.id,
+                    organisation_id=org.id,
+                    kind=org.kind,
+                    admitted_on=self.date_between(first, self.o.today),
+                    count=r.randint(1, size),
+                )
+            )
         return out
 
     def visits(self, e: Enterprise, orgs: list[Organisation]) -> list[Visit]:
@@ -243,22 +279,38 @@ class _Gen:
             wf = max(1, round(total * r.uniform(0.85, 1.1))) if i < len(dates) - 1 else total
             women = min(wf, round(wf * (e.workforce_women or 0) / max(total, 1)))
             under30 = min(wf, round(wf * (e.workforce_under30 or 0) / max(total, 1)))
-            existing = {o.kind for o in orgs if o.status == OrgStatus.FOUNDED and o.decision_date and o.decision_date <= d}
+            existing = {
+                o.kind
+                for o in orgs
+                if o.status == OrgStatus.FOUNDED and o.decision_date and o.decision_date <= d
+            }
             official = min(wf, r.randint(0, 2) + (3 if OrgKind.PARTY in existing else 0))
             probationary = min(wf - official, r.randint(0, 1))
             v = Visit(
-                id=self.uid(), enterprise_id=e.id, visit_date=d,
+                id=self.uid(),
+                enterprise_id=e.id,
+                visit_date=d,
                 collaborator=r.choice(self.collaborators),
                 person_met=e.owner_name if r.random() < 0.5 else self.person(),
                 person_met_title=r.choice(N.PERSON_TITLES),
-                workforce_total=wf, workforce_women=women, workforce_under30=under30,
-                party_official=official, party_probationary=probationary, party_total=official + probationary,
-                union_members=min(wf, round(wf * r.uniform(0.3, 0.9))) if OrgKind.UNION in existing else r.randint(0, min(wf, 4)),
-                youth_members=min(under30, r.randint(3, max(3, under30))) if OrgKind.YOUTH in existing else min(under30, r.randint(0, 2)),
+                workforce_total=wf,
+                workforce_women=women,
+                workforce_under30=under30,
+                party_official=official,
+                party_probationary=probationary,
+                party_total=official + probationary,
+                union_members=min(wf, round(wf * r.uniform(0.3, 0.9)))
+                if OrgKind.UNION in existing
+                else r.randint(0, min(wf, 4)),
+                youth_members=min(under30, r.randint(3, max(3, under30)))
+                if OrgKind.YOUTH in existing
+                else min(under30, r.randint(0, 2)),
                 women_members=min(women, r.randint(0, max(0, women))) if OrgKind.WOMEN in existing else 0,
                 veterans_members=min(wf, r.randint(0, 3)),
-                has_party=OrgKind.PARTY in existing, has_union=OrgKind.UNION in existing,
-                has_youth=OrgKind.YOUTH in existing, has_women=OrgKind.WOMEN in existing,
+                has_party=OrgKind.PARTY in existing,
+                has_union=OrgKind.UNION in existing,
+                has_youth=OrgKind.YOUTH in existing,
+                has_women=OrgKind.WOMEN in existing,
                 has_veterans=OrgKind.VETERANS in existing,
                 attitude=last_attitude if r.random() < 0.7 else r.choice(list(Attitude)),
                 difficulties=r.choice(N.DIFFICULTIES) if r.random() < 0.6 else None,
@@ -276,12 +328,29 @@ class _Gen:
         out = []
         for year in range(self.start.year, self.o.today.year + 1):
             for kind in OrgKind:
-                founded = sum(1 for o in orgs if o.kind == kind and o.decision_date and o.decision_date.year == year)
-                admitted = sum(a.count for a in admissions if a.kind == kind and a.admitted_on and a.admitted_on.year == year)
-                for metric, achieved in ((TargetMetric.ORGANISATIONS, founded), (TargetMetric.MEMBERS, admitted)):
+                founded = sum(
+                    1 for o in orgs if o.kind == kind and o.decision_date and o.decision_date.year == year
+                )
+                admitted = sum(
+                    a.count
+                    for a in admissions
+                    if a.kind == kind and a.admitted_on and a.admitted_on.year == year
+                )
+                for metric, achieved in (
+                    (TargetMetric.ORGANISATIONS, founded),
+                    (TargetMetric.MEMBERS, admitted),
+                ):
                     target = max(1, round(achieved * r.uniform(0.8, 1.25))) if achieved else r.randint(0, 2)
-                    out.append(Target(id=self.uid(), unit_code=self.ward.code, year=year, kind=kind,
-                                      metric=metric, value=target))
+                    out.append(
+                        Target(
+                            id=self.uid(),
+                            unit_code=self.ward.code,
+                            year=year,
+                            kind=kind,
+                            metric=metric,
+                            value=target,
+                        )
+                    )
         return out
 
 
@@ -327,7 +396,9 @@ def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) 
                 "SELECT year, kind, metric FROM targets WHERE unit_code = ? AND deleted = 0", (g.ward.code,)
             )
         }
-        targets = [t for t in g.targets(all_orgs, all_adm) if (t.year, t.kind.value, t.metric.value) not in existing]
+        targets = [
+            t for t in g.targets(all_orgs, all_adm) if (t.year, t.kind.value, t.metric.value) not in existing
+        ]
         records.extend(targets)
         result.targets = len(targets)
         w.create_many(records)

@@ -55,20 +55,28 @@ def validate_chain(offices: list[Office]) -> list[Problem]:
             continue
         parent = by_id.get(o.parent_id)
         if parent is None:
-            problems.append(Problem(f"{o.id}.parent_id", f"{o.name}: cơ quan cấp trên không có trong danh sách."))
+            problems.append(
+                Problem(f"{o.id}.parent_id", f"{o.name}: cơ quan cấp trên không có trong danh sách.")
+            )
             continue
         if parent.role in LEVEL and o.role in LEVEL and LEVEL[parent.role] <= LEVEL[o.role]:
-            problems.append(Problem(f"{o.id}.parent_id",
-                                    f"{o.name}: cơ quan cấp trên «{parent.name}» phải ở cấp cao hơn."))
+            problems.append(
+                Problem(
+                    f"{o.id}.parent_id", f"{o.name}: cơ quan cấp trên «{parent.name}» phải ở cấp cao hơn."
+                )
+            )
         pu, ou = units.province_of(parent.unit_code), units.province_of(o.unit_code)
         if pu and ou and pu != ou:
-            problems.append(Problem(f"{o.id}.parent_id",
-                                    f"{o.name}: cơ quan cấp trên «{parent.name}» thuộc tỉnh khác."))
+            problems.append(
+                Problem(f"{o.id}.parent_id", f"{o.name}: cơ quan cấp trên «{parent.name}» thuộc tỉnh khác.")
+            )
         seen = {o.id}
         cur = parent
         while cur is not None and cur.parent_id is not None:
             if cur.id in seen:
-                problems.append(Problem(f"{o.id}.parent_id", f"{o.name}: chuỗi cơ quan cấp trên bị vòng lặp."))
+                problems.append(
+                    Problem(f"{o.id}.parent_id", f"{o.name}: chuỗi cơ quan cấp trên bị vòng lặp.")
+                )
                 break
             seen.add(cur.id)
             cur = by_id.get(cur.parent_id)

@@ -67,7 +67,7 @@ class Record:
         return row
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "Record":
+    def from_row(cls, row: dict[str, Any]) -> Record:
         kwargs = {}
         types = {f.name: f.type for f in dataclasses.fields(cls)}
         for name, typ in types.items():

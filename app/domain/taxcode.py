@@ -18,9 +18,71 @@ WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 # Place-of-registration codes that open a 12-digit personal ID (the 63 pre-2025 provinces).
 PERSONAL_ID_PLACES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 "
-    "037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 "
-    "077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
 )
 
 _STRIP_RE = re.compile(r"[\s.]+")
@@ -75,7 +137,9 @@ def parse(raw: str | None) -> TaxCodeResult:
     if branch is not None:
         if len(main) != 10 or len(branch) != 3:
             return TaxCodeResult(
-                text, None, "Mã số thuế chi nhánh phải có dạng 10 chữ số, dấu gạch và 3 chữ số (ví dụ 0101234567-001)."
+                text,
+                None,
+                "Mã số thuế chi nhánh phải có dạng 10 chữ số, dấu gạch và 3 chữ số (ví dụ 0101234567-001).",
             )
         if branch == "000":
             return TaxCodeResult(text, None, "Đuôi chi nhánh của mã số thuế phải từ 001 đến 999.")
@@ -89,7 +153,9 @@ def parse(raw: str | None) -> TaxCodeResult:
     if len(main) == 12:
         if main[:3] not in PERSONAL_ID_PLACES:
             return TaxCodeResult(
-                text, None, f"Số định danh cá nhân 12 số phải bắt đầu bằng mã nơi đăng ký hợp lệ; «{main[:3]}» không có."
+                text,
+                None,
+                f"Số định danh cá nhân 12 số phải bắt đầu bằng mã nơi đăng ký hợp lệ; «{main[:3]}» không có.",
             )
         return TaxCodeResult(main, TaxCodeKind.PERSONAL, None)
     return TaxCodeResult(

@@ -92,7 +92,9 @@ def _check_count(problems: list[Problem], record: object, name: str, label: str)
         problems.append(Problem(name, f"{label} quá lớn ({value}); hãy kiểm tra lại."))
 
 
-def _not_above(problems: list[Problem], record: object, part: str, whole: str, labels: dict[str, str]) -> None:
+def _not_above(
+    problems: list[Problem], record: object, part: str, whole: str, labels: dict[str, str]
+) -> None:
     a, b = getattr(record, part), getattr(record, whole)
     if isinstance(a, int) and isinstance(b, int) and a >= 0 and b >= 0 and a > b:
         problems.append(
@@ -153,7 +155,9 @@ def validate_enterprise(e: Enterprise, today: date | None = None) -> list[Proble
     elif units.ward(e.ward_code) is None:
         problems.append(Problem("ward_code", f"Mã phường, xã «{e.ward_code}» không có trong danh mục."))
     if e.vsic_section and e.vsic_section not in VSIC_SECTIONS:
-        problems.append(Problem("vsic_section", "Ngành kinh tế phải là một chữ cái từ A đến U (mã ngành cấp 1 VSIC)."))
+        problems.append(
+            Problem("vsic_section", "Ngành kinh tế phải là một chữ cái từ A đến U (mã ngành cấp 1 VSIC).")
+        )
     if e.email and not _EMAIL_RE.match(e.email):
         problems.append(Problem("email", "Thư điện tử không đúng dạng (ví dụ: ten@congty.vn)."))
     if e.phone and not _PHONE_RE.match(e.phone):
@@ -189,7 +193,9 @@ def validate_visit(v: Visit, today: date | None = None) -> list[Problem]:
     if not v.enterprise_id:
         problems.append(Problem("enterprise_id", "Chưa chọn doanh nghiệp được khảo sát."))
     if v.visit_date is None:
-        problems.append(Problem("visit_date", "Chưa nhập ngày khảo sát (dạng ngày/tháng/năm, ví dụ 27/02/2024)."))
+        problems.append(
+            Problem("visit_date", "Chưa nhập ngày khảo sát (dạng ngày/tháng/năm, ví dụ 27/02/2024).")
+        )
     else:
         _not_future(problems, "visit_date", "Ngày khảo sát", v.visit_date, today)
         if v.visit_date.year < 2000:
@@ -203,7 +209,13 @@ def validate_visit(v: Visit, today: date | None = None) -> list[Problem]:
     if v.party_total is None:
         # without a total, official + probationary are still members of the workforce
         o, p, w = v.party_official, v.party_probationary, v.workforce_total
-        if isinstance(o, int) and isinstance(p, int) and isinstance(w, int) and min(o, p, w) >= 0 and o + p > w:
+        if (
+            isinstance(o, int)
+            and isinstance(p, int)
+            and isinstance(w, int)
+            and min(o, p, w) >= 0
+            and o + p > w
+        ):
             problems.append(
                 Problem(
                     "party_official",
@@ -248,9 +260,7 @@ def validate_organisation(
     if not o.enterprise_id:
         problems.append(Problem("enterprise_id", "Chưa chọn doanh nghiệp."))
     if previous is not None and o.status not in ORG_TRANSITIONS[previous]:
-        problems.append(
-            Problem("status", f"Không thể chuyển từ «{previous.label}» sang «{o.status.label}».")
-        )
+        problems.append(Problem("status", f"Không thể chuyển từ «{previous.label}» sang «{o.status.label}»."))
     for name in ("founding_members", "members"):
         _check_count(problems, o, name, L[name])
     for name in ("mobilising_since", "decision_date", "dissolved_date"):

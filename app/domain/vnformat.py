@@ -71,7 +71,9 @@ def parse_date(text: str | None) -> date | None:
                 year += 2000 if year <= (date.today().year % 100) else 1900
             return date(year, int(m.group(2)), int(m.group(1)))
     except ValueError:
-        raise ValueError(f"Ngày «{t}» không có trong lịch; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024.") from None
+        raise ValueError(
+            f"Ngày «{t}» không có trong lịch; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024."
+        ) from None
     raise ValueError(f"Ngày «{t}» không đúng dạng; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024.")
 
 
@@ -90,8 +92,14 @@ def achievement(achieved: int, target: int, rounding: Rounding = Rounding.HALF_U
     mode = ROUND_HALF_UP if rounding == Rounding.HALF_UP else ROUND_DOWN
     ratio_text = f"{format_int(achieved)}/{format_int(target)}"
     if target <= 0:
-        return {"ratio": ratio_text, "percent": None, "excess": None, "verdict": "Không giao chỉ tiêu",
-                "reached": None, "text": ratio_text}
+        return {
+            "ratio": ratio_text,
+            "percent": None,
+            "excess": None,
+            "verdict": "Không giao chỉ tiêu",
+            "reached": None,
+            "text": ratio_text,
+        }
     q = Decimal(1).scaleb(-places)
     percent = (Decimal(achieved) * 100 / Decimal(target)).quantize(q, rounding=mode)
     excess = (Decimal(achieved - target) * 100 / Decimal(target)).quantize(q, rounding=mode)
@@ -101,5 +109,11 @@ def achievement(achieved: int, target: int, rounding: Rounding = Rounding.HALF_U
         verdict, text = "Đạt", f"{ratio_text}, đạt 100%"
     else:
         verdict, text = "Chưa đạt", f"{ratio_text}, đạt {format_decimal(percent, places)}%"
-    return {"ratio": ratio_text, "percent": percent, "excess": excess, "verdict": verdict,
-            "reached": achieved >= target, "text": text}
+    return {
+        "ratio": ratio_text,
+        "percent": percent,
+        "excess": excess,
+        "verdict": verdict,
+        "reached": achieved >= target,
+        "text": text,
+    }

@@ -10,7 +10,7 @@ class Labelled(str, Enum):
 
     label: str
 
-    def __new__(cls, code: str, label: str) -> "Labelled":
+    def __new__(cls, code: str, label: str) -> Labelled:
         obj = str.__new__(cls, code)
         obj._value_ = code
         obj.label = label
@@ -21,7 +21,7 @@ class Labelled(str, Enum):
         return [(m.value, m.label) for m in cls]
 
     @classmethod
-    def parse(cls, value: "str | Labelled | None") -> "Labelled | None":
+    def parse(cls, value: str | Labelled | None) -> Labelled | None:
         if value is None or value == "":
             return None
         if isinstance(value, cls):

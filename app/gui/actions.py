@@ -11,7 +11,7 @@ the selection or the data changes, so no code enables or disables actions by han
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +52,7 @@ DEFAULT_MENUS: list[tuple[str, str]] = [
 class ActionRegistry:
     """The window's actions, menus and toolbar."""
 
-    def __init__(self, window: "MainWindow", menubar: QMenuBar, toolbar: QToolBar):
+    def __init__(self, window: MainWindow, menubar: QMenuBar, toolbar: QToolBar):
         self._window = window
         self._menubar = menubar
         self._toolbar = toolbar
@@ -127,8 +127,11 @@ class ActionRegistry:
         if spec.section not in sections:
             sections.append(spec.section)
         # Keep sections together: insert after the last action of the same section.
-        same = [a for k, a in self._actions.items()
-                if self._specs[k].menu == spec.menu and self._specs[k].section == spec.section and a is not action]
+        same = [
+            a
+            for k, a in self._actions.items()
+            if self._specs[k].menu == spec.menu and self._specs[k].section == spec.section and a is not action
+        ]
         if same:
             actions = menu.actions()
             idx = actions.index(same[-1])
@@ -145,6 +148,9 @@ class ActionRegistry:
 
     def keys(self) -> list[str]:
         return list(self._specs)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._specs))
 
     def trigger(self, key: str) -> None:
         self._actions[key].trigger()
@@ -163,4 +169,3 @@ class ActionRegistry:
     def update_states(self) -> None:
         for key in self._specs:
             self._update(key)
-

@@ -76,7 +76,9 @@ class Launcher(QObject):
         self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.window.show()
         if setup_result and setup_result.get("fingerprint"):
-            self.window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
+            self.window.show_status(
+                f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000
+            )
         if self.offer_drafts:
             self.window.forms.offer_drafts()
         if self.open_paths:
@@ -88,7 +90,9 @@ class Launcher(QObject):
         try:
             from app.gui.sync import open_import
         except ImportError:
-            self.window.show_error("KhaoSat", "Bản KhaoSat này không có chức năng đồng bộ để nhập gói dữ liệu.")
+            self.window.show_error(
+                "KhaoSat", "Bản KhaoSat này không có chức năng đồng bộ để nhập gói dữ liệu."
+            )
             return
         open_import(self.window, paths)
 

@@ -23,6 +23,7 @@ def _selected(fn):  # run ``fn(window, enterprise_id)`` if an enterprise is sele
             w.show_status("Hãy chọn một doanh nghiệp trong danh sách trước.")
             return
         fn(w, eid)
+
     return handler
 
 
@@ -40,10 +41,14 @@ def _choose_kind(w: Any, eid: str) -> None:
 def _delete_enterprise(w: Any, eid: str) -> None:
     detail = w.detail_panel.detail
     name = detail.enterprise.name if detail and detail.enterprise.id == eid else "doanh nghiệp đã chọn"
-    box = QMessageBox(QMessageBox.Icon.Warning, "Xóa doanh nghiệp",
-                      f"Xóa «{name}» khỏi danh sách?\n\nViệc xóa được ghi vào nhật ký thay đổi và gửi lên cơ quan "
-                      "khi đồng bộ; các lượt khảo sát và tổ chức của doanh nghiệp vẫn được giữ trong nhật ký.",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, w)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Xóa doanh nghiệp",
+        f"Xóa «{name}» khỏi danh sách?\n\nViệc xóa được ghi vào nhật ký thay đổi và gửi lên cơ quan "
+        "khi đồng bộ; các lượt khảo sát và tổ chức của doanh nghiệp vẫn được giữ trong nhật ký.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        w,
+    )
     box.setObjectName("delete_box")
     box.button(QMessageBox.StandardButton.Yes).setText("&Xóa")
     box.button(QMessageBox.StandardButton.Cancel).setText("&Không xóa")
@@ -53,8 +58,10 @@ def _delete_enterprise(w: Any, eid: str) -> None:
         if button is box.button(QMessageBox.StandardButton.Yes):
             from app.services.records import delete_record
 
-            w.tasks.write(lambda store: delete_record(store, "enterprises", eid),
-                          lambda _r: w.show_status(f"Đã xóa «{name}»."))
+            w.tasks.write(
+                lambda store: delete_record(store, "enterprises", eid),
+                lambda _r: w.show_status(f"Đã xóa «{name}»."),
+            )
 
     box.buttonClicked.connect(clicked)
     box.open()
@@ -67,8 +74,13 @@ def _backup(w: Any) -> None:
     path, _ = QFileDialog.getSaveFileName(w, "Sao lưu dữ liệu", default, "Tệp dữ liệu KhaoSat (*.sqlite3)")
     if not path:
         return
-    w.tasks.run_with_progress(w, "Đang sao lưu dữ liệu…", lambda store: store.backup(path),
-                              lambda out: w.show_status(f"Đã sao lưu vào {out}."), write=False)
+    w.tasks.run_with_progress(
+        w,
+        "Đang sao lưu dữ liệu…",
+        lambda store: store.backup(path),
+        lambda out: w.show_status(f"Đã sao lưu vào {out}."),
+        write=False,
+    )
 
 
 def _check(w: Any) -> None:
@@ -78,8 +90,9 @@ def _check(w: Any) -> None:
         else:
             QMessageBox.information(w, "Kiểm tra dữ liệu", "Tệp dữ liệu toàn vẹn, không có lỗi.")
 
-    w.tasks.run_with_progress(w, "Đang kiểm tra tệp dữ liệu…", lambda store: store.integrity_check(), done,
-                              write=False)
+    w.tasks.run_with_progress(
+        w, "Đang kiểm tra tệp dữ liệu…", lambda store: store.integrity_check(), done, write=False
+    )
 
 
 def _clear_filters(w: Any) -> None:
@@ -108,46 +121,160 @@ def actions() -> list[ActionSpec]:
 
     return [
         # File
-        ActionSpec("file.backup", "&Sao lưu dữ liệu…", _backup, "file", tip="Chép toàn bộ dữ liệu ra một tệp "
-                   "(an toàn cả khi đang làm việc)", section=5),
-        ActionSpec("file.check", "&Kiểm tra dữ liệu", _check, "file", tip="Kiểm tra tính toàn vẹn của tệp dữ liệu",
-                   section=5),
-        ActionSpec("file.quit", "&Thoát", lambda w: w.close(), "file", QKeySequence.StandardKey.Quit,
-                   tip="Đóng chương trình (hỏi nếu còn phiếu chưa lưu)", section=9),
+        ActionSpec(
+            "file.backup",
+            "&Sao lưu dữ liệu…",
+            _backup,
+            "file",
+            tip="Chép toàn bộ dữ liệu ra một tệp (an toàn cả khi đang làm việc)",
+            section=5,
+        ),
+        ActionSpec(
+            "file.check",
+            "&Kiểm tra dữ liệu",
+            _check,
+            "file",
+            tip="Kiểm tra tính toàn vẹn của tệp dữ liệu",
+            section=5,
+        ),
+        ActionSpec(
+            "file.quit",
+            "&Thoát",
+            lambda w: w.close(),
+            "file",
+            QKeySequence.StandardKey.Quit,
+            tip="Đóng chương trình (hỏi nếu còn phiếu chưa lưu)",
+            section=9,
+        ),
         # Enterprise
-        ActionSpec("enterprise.new", "&Thêm doanh nghiệp…", lambda w: w.forms.new_enterprise(), "enterprise",
-                   "Ctrl+N", "Nhập một doanh nghiệp mới", toolbar=True),
-        ActionSpec("enterprise.edit", "&Sửa thông tin…", _selected(lambda w, e: w.forms.edit_enterprise(e)),
-                   "enterprise", "F2", "Sửa thông tin doanh nghiệp đang chọn", toolbar=True, enabled=_has_selection),
-        ActionSpec("visit.new", "Ghi lượt &khảo sát…", _selected(lambda w, e: w.forms.new_visit(e)), "enterprise",
-                   "Ctrl+K", "Nhập phiếu khảo sát cho doanh nghiệp đang chọn (điền sẵn từ lần trước)",
-                   toolbar=True, enabled=_has_selection, section=1),
-        ActionSpec("organisation.edit", "Cập nhật &tổ chức…", _selected(_choose_kind), "enterprise", "Ctrl+T",
-                   "Ghi tiến độ vận động, thành lập, giải thể một tổ chức", toolbar=True, enabled=_has_selection,
-                   section=1),
-        ActionSpec("admission.new", "Kết nạp &mới…", _selected(lambda w, e: w.forms.new_admission(e)),
-                   "enterprise", "Ctrl+J", "Ghi số người mới được kết nạp", enabled=_has_selection, section=1),
-        ActionSpec("enterprise.delete", "&Xóa doanh nghiệp…", _selected(_delete_enterprise), "enterprise",
-                   "Ctrl+Delete", "Xóa doanh nghiệp đang chọn (có ghi nhật ký)", enabled=_has_selection, section=2),
+        ActionSpec(
+            "enterprise.new",
+            "&Thêm doanh nghiệp…",
+            lambda w: w.forms.new_enterprise(),
+            "enterprise",
+            "Ctrl+N",
+            "Nhập một doanh nghiệp mới",
+            toolbar=True,
+        ),
+        ActionSpec(
+            "enterprise.edit",
+            "&Sửa thông tin…",
+            _selected(lambda w, e: w.forms.edit_enterprise(e)),
+            "enterprise",
+            "F2",
+            "Sửa thông tin doanh nghiệp đang chọn",
+            toolbar=True,
+            enabled=_has_selection,
+        ),
+        ActionSpec(
+            "visit.new",
+            "Ghi lượt &khảo sát…",
+            _selected(lambda w, e: w.forms.new_visit(e)),
+            "enterprise",
+            "Ctrl+K",
+            "Nhập phiếu khảo sát cho doanh nghiệp đang chọn (điền sẵn từ lần trước)",
+            toolbar=True,
+            enabled=_has_selection,
+            section=1,
+        ),
+        ActionSpec(
+            "organisation.edit",
+            "Cập nhật &tổ chức…",
+            _selected(_choose_kind),
+            "enterprise",
+            "Ctrl+T",
+            "Ghi tiến độ vận động, thành lập, giải thể một tổ chức",
+            toolbar=True,
+            enabled=_has_selection,
+            section=1,
+        ),
+        ActionSpec(
+            "admission.new",
+            "Kết nạp &mới…",
+            _selected(lambda w, e: w.forms.new_admission(e)),
+            "enterprise",
+            "Ctrl+J",
+            "Ghi số người mới được kết nạp",
+            enabled=_has_selection,
+            section=1,
+        ),
+        ActionSpec(
+            "enterprise.delete",
+            "&Xóa doanh nghiệp…",
+            _selected(_delete_enterprise),
+            "enterprise",
+            "Ctrl+Delete",
+            "Xóa doanh nghiệp đang chọn (có ghi nhật ký)",
+            enabled=_has_selection,
+            section=2,
+        ),
         # View
-        ActionSpec("view.find", "&Tìm doanh nghiệp", _find, "view", QKeySequence.StandardKey.Find,
-                   "Đưa con trỏ vào ô tìm kiếm"),
-        ActionSpec("view.clear_filters", "&Bỏ mọi bộ lọc", _clear_filters, "view", "Ctrl+Shift+F",
-                   "Hiện lại toàn bộ danh sách"),
-        ActionSpec("view.enterprises", "&Danh sách doanh nghiệp", lambda w: w.show_page("enterprises"), "view",
-                   "Ctrl+1", section=1),
-        ActionSpec("view.targets", "&Chỉ tiêu và tiến độ", lambda w: w.show_page("targets"), "view", "Ctrl+2",
-                   toolbar=True, section=1),
-        ActionSpec("view.refresh", "&Làm mới", lambda w: w.notify_data_changed(), "view",
-                   QKeySequence.StandardKey.Refresh, "Đọc lại dữ liệu", section=2),
+        ActionSpec(
+            "view.find",
+            "&Tìm doanh nghiệp",
+            _find,
+            "view",
+            QKeySequence.StandardKey.Find,
+            "Đưa con trỏ vào ô tìm kiếm",
+        ),
+        ActionSpec(
+            "view.clear_filters",
+            "&Bỏ mọi bộ lọc",
+            _clear_filters,
+            "view",
+            "Ctrl+Shift+F",
+            "Hiện lại toàn bộ danh sách",
+        ),
+        ActionSpec(
+            "view.enterprises",
+            "&Danh sách doanh nghiệp",
+            lambda w: w.show_page("enterprises"),
+            "view",
+            "Ctrl+1",
+            section=1,
+        ),
+        ActionSpec(
+            "view.targets",
+            "&Chỉ tiêu và tiến độ",
+            lambda w: w.show_page("targets"),
+            "view",
+            "Ctrl+2",
+            toolbar=True,
+            section=1,
+        ),
+        ActionSpec(
+            "view.refresh",
+            "&Làm mới",
+            lambda w: w.notify_data_changed(),
+            "view",
+            QKeySequence.StandardKey.Refresh,
+            "Đọc lại dữ liệu",
+            section=2,
+        ),
         # Tools
-        ActionSpec("tools.setup", "&Thiết lập máy…", setup.open_wizard, "tools",
-                   tip="Đơn vị, họ tên, vai trò của máy; tạo dữ liệu mẫu"),
-        ActionSpec("tools.demo", "Tạo &dữ liệu mẫu…", setup.ask_demo, "tools",
-                   tip="Thêm doanh nghiệp mẫu để dùng thử"),
+        ActionSpec(
+            "tools.setup",
+            "&Thiết lập máy…",
+            setup.open_wizard,
+            "tools",
+            tip="Đơn vị, họ tên, vai trò của máy; tạo dữ liệu mẫu",
+        ),
+        ActionSpec(
+            "tools.demo",
+            "Tạo &dữ liệu mẫu…",
+            setup.ask_demo,
+            "tools",
+            tip="Thêm doanh nghiệp mẫu để dùng thử",
+        ),
         # Help
-        ActionSpec("help.guide", "&Hướng dẫn sử dụng", help_.show_guide, "help", QKeySequence.StandardKey.HelpContents,
-                   "Hướng dẫn ngắn bằng tiếng Việt"),
+        ActionSpec(
+            "help.guide",
+            "&Hướng dẫn sử dụng",
+            help_.show_guide,
+            "help",
+            QKeySequence.StandardKey.HelpContents,
+            "Hướng dẫn ngắn bằng tiếng Việt",
+        ),
         ActionSpec("help.keys", "&Phím tắt", help_.show_keys, "help", tip="Danh sách phím tắt"),
         ActionSpec("help.about", "&Giới thiệu KhaoSat", help_.show_about, "help", section=1),
     ]

@@ -35,15 +35,30 @@ class Draft:
     saved_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": VERSION, "key": self.key, "form": self.form, "title": self.title,
-                "record_id": self.record_id, "is_new": self.is_new, "context": self.context,
-                "values": self.values, "saved_at": self.saved_at}
+        return {
+            "version": VERSION,
+            "key": self.key,
+            "form": self.form,
+            "title": self.title,
+            "record_id": self.record_id,
+            "is_new": self.is_new,
+            "context": self.context,
+            "values": self.values,
+            "saved_at": self.saved_at,
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Draft":
-        return cls(key=data["key"], form=data["form"], title=data.get("title", ""), record_id=data["record_id"],
-                   is_new=bool(data.get("is_new")), context=dict(data.get("context") or {}),
-                   values=dict(data.get("values") or {}), saved_at=data.get("saved_at", ""))
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        return cls(
+            key=data["key"],
+            form=data["form"],
+            title=data.get("title", ""),
+            record_id=data["record_id"],
+            is_new=bool(data.get("is_new")),
+            context=dict(data.get("context") or {}),
+            values=dict(data.get("values") or {}),
+            saved_at=data.get("saved_at", ""),
+        )
 
     @property
     def saved_text(self) -> str:

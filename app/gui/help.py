@@ -47,14 +47,18 @@ def show_guide(window: Any) -> None:
     def done(text: str) -> None:
         HelpDialog(window, "Hướng dẫn sử dụng KhaoSat", markdown=text).show()
 
-    window.tasks.call(lambda: path.read_text(encoding="utf-8"), done,
-                      lambda f: window.show_error("Hướng dẫn sử dụng", f"Không mở được tệp hướng dẫn {path}: "
-                                                  f"{f.exception}"))
+    window.tasks.call(
+        lambda: path.read_text(encoding="utf-8"),
+        done,
+        lambda f: window.show_error(
+            "Hướng dẫn sử dụng", f"Không mở được tệp hướng dẫn {path}: {f.exception}"
+        ),
+    )
 
 
 def show_keys(window: Any) -> None:
     rows = []
-    for key in window.actions.keys():
+    for key in window.actions:
         action = window.actions.action(key)
         shortcut = action.shortcut().toString()
         if shortcut:

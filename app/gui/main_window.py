@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -97,7 +98,9 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("status_count")
         self.statusBar().addPermanentWidget(self.count_label)
-        self.list_panel.sig_counts.connect(lambda _n: self.count_label.setText(self.list_panel.count_label.text()))
+        self.list_panel.sig_counts.connect(
+            lambda _n: self.count_label.setText(self.list_panel.count_label.text())
+        )
         self.unit_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.unit_label)
         self.unit_label.setText(self._unit_text())
@@ -145,8 +148,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def notify_data_changed(self, summary: ChangeSummary | None = None) -> None:
-        self._on_data_changed(summary or ChangeSummary(frozenset(
-            {"enterprises", "visits", "organisations", "admissions", "targets"}), frozenset(), 1))
+        self._on_data_changed(
+            summary
+            or ChangeSummary(
+                frozenset({"enterprises", "visits", "organisations", "admissions", "targets"}), frozenset(), 1
+            )
+        )
 
     def log_error(self, what: str, details: str) -> None:
         """Append to khaosat-errors.log in the data folder (in a worker: it is file work)."""
@@ -225,7 +232,7 @@ class MainWindow(QMainWindow):
             f"{self.data_dir / 'khaosat-errors.log'}; hãy gửi tệp này cho người hỗ trợ.",
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.forms.confirm_close_all():
             event.ignore()
             return

@@ -97,8 +97,10 @@ def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str
                 state.setdefault("dialogs", []).append(text)
                 dialog.reject()
             elif launcher.wizard is not None and launcher.wizard.isVisible():
-                state.setdefault("error", "máy chưa được thiết lập: trình hướng dẫn thiết lập hiện ra thay cho "
-                                          "cửa sổ chính")
+                state.setdefault(
+                    "error",
+                    "máy chưa được thiết lập: trình hướng dẫn thiết lập hiện ra thay cho cửa sổ chính",
+                )
                 launcher.wizard.hide()
                 app.exit(1)
 

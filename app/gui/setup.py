@@ -51,7 +51,9 @@ class SetupChoice:
     demo_ward: str | None
 
 
-def apply_setup(store: Any, choice: SetupChoice, ctx: Any = None, today: date | None = None) -> dict[str, Any]:
+def apply_setup(
+    store: Any, choice: SetupChoice, ctx: Any = None, today: date | None = None
+) -> dict[str, Any]:
     """Worker side: write the profile, make the keys, fill demo data. Returns what was done."""
     out: dict[str, Any] = {}
     store.set_profile(unit_code=choice.unit_code, collaborator=choice.collaborator, role=choice.role)
@@ -68,8 +70,11 @@ def apply_setup(store: Any, choice: SetupChoice, ctx: Any = None, today: date | 
                 ctx.check()
                 ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
 
-        result = generate(store, DemoOptions(choice.demo_ward, enterprises=choice.demo, today=today or date.today()),
-                          progress)
+        result = generate(
+            store,
+            DemoOptions(choice.demo_ward, enterprises=choice.demo, today=today or date.today()),
+            progress,
+        )
         out["demo"] = result.enterprises
     out["profile"] = store.profile()
     return out
@@ -82,7 +87,7 @@ class _EnterTo(QObject):
         super().__init__(parent)
         self.target = target
 
-    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: Any, event: Any) -> bool:
         if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.target.setFocus()
             return True
@@ -95,8 +100,10 @@ class UnitPage(QWizardPage):
     def __init__(self, profile: Any):
         super().__init__()
         self.setTitle("Đơn vị của máy này")
-        self.setSubTitle("Gõ tên tỉnh, thành phố rồi tên phường, xã (có dấu hoặc không dấu, ví dụ «ha noi», "
-                         "«hoan kiem»); Enter để chuyển sang ô tiếp theo.")
+        self.setSubTitle(
+            "Gõ tên tỉnh, thành phố rồi tên phường, xã (có dấu hoặc không dấu, ví dụ «ha noi», "
+            "«hoan kiem»); Enter để chuyển sang ô tiếp theo."
+        )
         self.province_search = QLineEdit(self)
         self.province_search.setObjectName("wizard_province_search")
         self.province_search.setPlaceholderText("Tên tỉnh, thành phố")
@@ -178,7 +185,7 @@ class UnitPage(QWizardPage):
         item = self.wards.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.province_code() is not None
 
 
@@ -210,14 +217,16 @@ class PersonPage(QWizardPage):
     def role_value(self) -> Role:
         return Role(self.role.currentData())
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return bool(clean(self.name.text()))
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
         if self.role_value() in WARD_ROLES and wizard.unit_page.ward_code() is None:
-            self.error.setText("Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường, xã: "
-                               "hãy quay lại trang trước và chọn phường, xã.")
+            self.error.setText(
+                "Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường, xã: "
+                "hãy quay lại trang trước và chọn phường, xã."
+            )
             return False
         self.error.clear()
         return True
@@ -239,10 +248,15 @@ class KeysPage(QWizardPage):
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
         if self.available:
-            self.setSubTitle("Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
-                             "khóa để biết gói đúng là của máy này.")
-            text = QLabel("Có thể đặt mật khẩu bảo vệ khóa (nên đặt nếu máy dùng chung). Để trống nếu không cần. "
-                          "Mất mật khẩu thì phải tạo khóa mới và đăng ký lại với cơ quan.", self)
+            self.setSubTitle(
+                "Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
+                "khóa để biết gói đúng là của máy này."
+            )
+            text = QLabel(
+                "Có thể đặt mật khẩu bảo vệ khóa (nên đặt nếu máy dùng chung). Để trống nếu không cần. "
+                "Mất mật khẩu thì phải tạo khóa mới và đăng ký lại với cơ quan.",
+                self,
+            )
             text.setWordWrap(True)
             layout.addWidget(text)
             form = QFormLayout()
@@ -252,15 +266,18 @@ class KeysPage(QWizardPage):
             layout.addWidget(self.error)
         else:
             self.setSubTitle("Phần đồng bộ dữ liệu chưa được cài trong bản này.")
-            text = QLabel("Khóa của máy (dùng để ký và mã hóa gói dữ liệu gửi cơ quan) do phần «Đồng bộ dữ liệu» "
-                          "tạo ra. Bản KhaoSat này chưa có phần đó, nên chưa tạo khóa; khi cài bản có phần đồng bộ, "
-                          "khóa sẽ được tạo ở menu Đồng bộ. Bấm «Tiếp» để tiếp tục.", self)
+            text = QLabel(
+                "Khóa của máy (dùng để ký và mã hóa gói dữ liệu gửi cơ quan) do phần «Đồng bộ dữ liệu» "
+                "tạo ra. Bản KhaoSat này chưa có phần đó, nên chưa tạo khóa; khi cài bản có phần đồng bộ, "
+                "khóa sẽ được tạo ở menu Đồng bộ. Bấm «Tiếp» để tiếp tục.",
+                self,
+            )
             text.setObjectName("wizard_keys_absent")
             text.setWordWrap(True)
             layout.addWidget(text)
         layout.addStretch(1)
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         if self.available and self.passphrase.text() != self.repeat.text():
             self.error.setText("Hai lần nhập mật khẩu không giống nhau.")
             return False
@@ -282,8 +299,11 @@ class DemoPage(QWizardPage):
         self.count.setSuffix(" doanh nghiệp")
         self.count.setEnabled(False)
         self.enabled.toggled.connect(self.count.setEnabled)
-        note = QLabel("Dữ liệu mẫu là tên và số liệu giả, chỉ để tập. Đừng dùng nó cho báo cáo thật; "
-                      "máy dùng thật nên được thiết lập trong một thư mục dữ liệu riêng.", self)
+        note = QLabel(
+            "Dữ liệu mẫu là tên và số liệu giả, chỉ để tập. Đừng dùng nó cho báo cáo thật; "
+            "máy dùng thật nên được thiết lập trong một thư mục dữ liệu riêng.",
+            self,
+        )
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.enabled)
@@ -297,8 +317,9 @@ class SetupWizard(QWizard):
 
     sig_done = Signal(object)
 
-    def __init__(self, tasks: TaskRunner, profile: Any, data_dir: Any, parent: Any = None, *,
-                 offer_demo: bool = True):
+    def __init__(
+        self, tasks: TaskRunner, profile: Any, data_dir: Any, parent: Any = None, *, offer_demo: bool = True
+    ):
         super().__init__(parent)
         self.setObjectName("setup_wizard")
         self.setWindowTitle("Thiết lập KhaoSat")
@@ -353,8 +374,13 @@ class SetupWizard(QWizard):
             QMessageBox.warning(self, "Chưa thiết lập được", f"Có lỗi khi thiết lập: {failure.exception}")
 
         if choice.demo:
-            self.tasks.run_with_progress(self, "Đang thiết lập máy và tạo dữ liệu mẫu…",
-                                         lambda store, ctx: apply_setup(store, choice, ctx), done, failed)
+            self.tasks.run_with_progress(
+                self,
+                "Đang thiết lập máy và tạo dữ liệu mẫu…",
+                lambda store, ctx: apply_setup(store, choice, ctx),
+                done,
+                failed,
+            )
         else:
             self.tasks.write(lambda store: apply_setup(store, choice), done, failed)
 
@@ -379,9 +405,13 @@ def ask_demo(window: Any) -> None:
 
     ward = units.ward(window.profile.unit_code)
     if ward is None:
-        window.show_error("Tạo dữ liệu mẫu", "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã.")
+        window.show_error(
+            "Tạo dữ liệu mẫu", "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã."
+        )
         return
-    n, ok = QInputDialog.getInt(window, "Tạo dữ liệu mẫu", f"Số doanh nghiệp mẫu cho {ward.name}:", 200, 1, 100_000)
+    n, ok = QInputDialog.getInt(
+        window, "Tạo dữ liệu mẫu", f"Số doanh nghiệp mẫu cho {ward.name}:", 200, 1, 100_000
+    )
     if not ok:
         return
     from app.demo.generator import DemoOptions, generate
@@ -394,5 +424,9 @@ def ask_demo(window: Any) -> None:
         seed = int(store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]) + 1
         return generate(store, DemoOptions(ward.code, enterprises=n, seed=seed), progress).enterprises
 
-    window.tasks.run_with_progress(window, "Đang tạo dữ liệu mẫu…", work,
-                                   lambda made: window.show_status(f"Đã tạo {made} doanh nghiệp mẫu."))
+    window.tasks.run_with_progress(
+        window,
+        "Đang tạo dữ liệu mẫu…",
+        work,
+        lambda made: window.show_status(f"Đã tạo {made} doanh nghiệp mẫu."),
+    )

@@ -108,7 +108,7 @@ class TaskHandle:
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task_id: int, job: Callable[[], Any], runner: "TaskRunner"):
+    def __init__(self, task_id: int, job: Callable[[], Any], runner: TaskRunner):
         super().__init__()
         self.setAutoDelete(False)  # the runner drops it on the GUI thread once finished
         self._id = task_id
@@ -166,28 +166,47 @@ class TaskRunner(QObject):
 
     # --- public API ---------------------------------------------------------------------------
 
-    def read(self, fn: Callable[..., Any], on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[TaskFailure], None] | None = None,
-             on_progress: Callable[[int, int, str], None] | None = None) -> TaskHandle:
+    def read(
+        self,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[TaskFailure], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> TaskHandle:
         return self._submit(fn, on_done, on_error, on_progress, write=False)
 
-    def write(self, fn: Callable[..., Any], on_done: Callable[[Any], None] | None = None,
-              on_error: Callable[[TaskFailure], None] | None = None,
-              on_progress: Callable[[int, int, str], None] | None = None) -> TaskHandle:
+    def write(
+        self,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[TaskFailure], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> TaskHandle:
         return self._submit(fn, on_done, on_error, on_progress, write=True)
 
-    def call(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[TaskFailure], None] | None = None) -> TaskHandle:
+    def call(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[TaskFailure], None] | None = None,
+    ) -> TaskHandle:
         """Run a function that needs no database (file work: drafts, logs) off the GUI thread.
 
         Such calls run one at a time in submission order (a draft written then removed stays removed).
         """
         return self._submit(lambda _store: fn(), on_done, on_error, None, write=False, needs_store=False)
 
-    def run_with_progress(self, parent: QWidget | None, title: str, fn: Callable[..., Any],
-                          on_done: Callable[[Any], None] | None = None,
-                          on_error: Callable[[TaskFailure], None] | None = None,
-                          *, write: bool = True, cancel_text: str = "Hủy") -> TaskHandle:
+    def run_with_progress(
+        self,
+        parent: QWidget | None,
+        title: str,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[TaskFailure], None] | None = None,
+        *,
+        write: bool = True,
+        cancel_text: str = "Hủy",
+    ) -> TaskHandle:
         """Run ``fn`` with a modal progress dialog that can cancel it (``ctx.check()`` in its loops)."""
         dialog = QProgressDialog(title, cancel_text, 0, 0, parent)
         dialog.setWindowTitle("KhaoSat")
@@ -210,6 +229,7 @@ class TaskRunner(QObject):
                     callback(value)
                 elif isinstance(value, TaskFailure):
                     self.sig_error.emit(value)
+
             return inner
 
         handle = self._submit(fn, finish(on_done), finish(on_error), progress, write=write)
@@ -243,10 +263,16 @@ class TaskRunner(QObject):
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _submit(self, fn: Callable[..., Any], on_done: Callable[[Any], None] | None,
-                on_error: Callable[[TaskFailure], None] | None,
-                on_progress: Callable[[int, int, str], None] | None, *, write: bool,
-                needs_store: bool = True) -> TaskHandle:
+    def _submit(
+        self,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[TaskFailure], None] | None,
+        on_progress: Callable[[int, int, str], None] | None,
+        *,
+        write: bool,
+        needs_store: bool = True,
+    ) -> TaskHandle:
         task_id = next(self._ids)
         relay = self._relay
         ctx = TaskContext(lambda done, total, text: relay.progress.emit(task_id, done, total, text))
@@ -277,7 +303,10 @@ class TaskRunner(QObject):
                     "SELECT entity, record_id FROM changes WHERE seq > ?", (before,)
                 ).fetchall()
                 entities = frozenset(r[0] for r in rows)
-                if store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0] != imports:
+                if (
+                    store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0]
+                    != imports
+                ):
                     # a bundle was merged (every merge is logged in sync_imports): new records arrive without
                     # change-log rows (app/storage/compact.py)
                     entities = frozenset(RECORD_TYPES)

@@ -203,13 +203,100 @@ def decode(text: str, legacy: Legacy | None) -> str:
 _VIET_LETTERS = frozenset(all_letters())
 # Vowel clusters (tone removed, lower case) that occur in Vietnamese syllables.
 _NUCLEI = frozenset(
-    """a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ôô ua uâ uê ui uô
-    uơ ưa ưi ưu ươ uy yê iêu oai oao oay oeo uây uôi ươi ươu uyê uya uyu yêu""".split()
+    [
+        "a",
+        "ă",
+        "â",
+        "e",
+        "ê",
+        "i",
+        "o",
+        "ô",
+        "ơ",
+        "u",
+        "ư",
+        "y",
+        "ai",
+        "ao",
+        "au",
+        "ay",
+        "âu",
+        "ây",
+        "eo",
+        "êu",
+        "ia",
+        "iê",
+        "iu",
+        "oa",
+        "oă",
+        "oe",
+        "oi",
+        "ôi",
+        "ơi",
+        "oo",
+        "ôô",
+        "ua",
+        "uâ",
+        "uê",
+        "ui",
+        "uô",
+        "uơ",
+        "ưa",
+        "ưi",
+        "ưu",
+        "ươ",
+        "uy",
+        "yê",
+        "iêu",
+        "oai",
+        "oao",
+        "oay",
+        "oeo",
+        "uây",
+        "uôi",
+        "ươi",
+        "ươu",
+        "uyê",
+        "uya",
+        "uyu",
+        "yêu",
+    ]
 )
 # Final consonants, and vowel clusters that end a syllable (no final consonant after them).
 _FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
 _OPEN_NUCLEI = frozenset(
-    "ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu ua ưa uôi ươi ươu iêu yêu oai oao oay oeo uây uyu uya".split()
+    [
+        "ai",
+        "ao",
+        "au",
+        "ay",
+        "âu",
+        "ây",
+        "eo",
+        "êu",
+        "ia",
+        "iu",
+        "oi",
+        "ôi",
+        "ơi",
+        "ui",
+        "ưi",
+        "ưu",
+        "ua",
+        "ưa",
+        "uôi",
+        "ươi",
+        "ươu",
+        "iêu",
+        "yêu",
+        "oai",
+        "oao",
+        "oay",
+        "oeo",
+        "uây",
+        "uyu",
+        "uya",
+    ]
 )
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _VOWEL_BASES = frozenset("aăâeêioôơuưy")
@@ -222,11 +309,13 @@ _WEAK = frozenset("©®«»°º±§·×")
 
 
 # A vowel followed by a VNI modifier (hat, breve and/or tone): "aâ", "eä", "oø", "uù"...
-_VNI_PAIR_RE = re.compile("[aeiouyAEIOUYôÔöÖ][" + "".join(sorted(set("øùûõïâàáåãäêèéúüë" + "ØÙÛÕÏÂÀÁÅÃÄÊÈÉÚÜË"))) + "]")
+_VNI_PAIR_RE = re.compile(
+    "[aeiouyAEIOUYôÔöÖ][" + "".join(sorted(set("øùûõïâàáåãäêèéúüë" + "ØÙÛÕÏÂÀÁÅÃÄÊÈÉÚÜË"))) + "]"
+)
 
 
 # Vowel + VNI-modifier pairs that are also ordinary Unicode Vietnamese (hoà, khoé, quá, xuân, thuê, yêu).
-_UNICODE_PAIRS = frozenset("oà oá oã oè oé uà uá uã uâ uê yê".split())
+_UNICODE_PAIRS = frozenset(["oà", "oá", "oã", "oè", "oé", "uà", "uá", "uã", "uâ", "uê", "yê"])
 
 
 def _vni_pairs(text: str) -> bool:
@@ -256,8 +345,11 @@ def _syllable_ok(word: str) -> bool:
 
 
 def _bad_words(text: str) -> int:
-    return sum(1 for w in _WORD_RE.findall(unicodedata.normalize("NFC", text))
-               if not w.isascii() and not _syllable_ok(w))
+    return sum(
+        1
+        for w in _WORD_RE.findall(unicodedata.normalize("NFC", text))
+        if not w.isascii() and not _syllable_ok(w)
+    )
 
 
 def implausibility(text: str) -> int:
@@ -278,7 +370,9 @@ _LATIN1_RE = re.compile("[\u00a0-\u00ff]")
 # Latin-1 characters no Vietnamese Unicode text uses (µ ¸ ¶ ä å ø ï ...)
 _STRONG_RE = re.compile(
     "["
-    + "".join(re.escape(chr(c)) for c in range(0xA1, 0x100) if chr(c) not in _VIET_LETTERS and chr(c) not in _WEAK)
+    + "".join(
+        re.escape(chr(c)) for c in range(0xA1, 0x100) if chr(c) not in _VIET_LETTERS and chr(c) not in _WEAK
+    )
     + "]"
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.domain.text import search_key
@@ -22,57 +22,222 @@ if TYPE_CHECKING:
 
 # field -> (Vietnamese label, folded aliases). Order = priority when scores tie.
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": ("Tên doanh nghiệp", (
-        "ten doanh nghiep", "ten dn", "ten cong ty", "ten don vi", "ten co so", "doanh nghiep", "ten",
-        "ten nguoi nop thue", "ten nnt", "don vi", "ten to chuc", "ten dvsdld", "ten don vi su dung lao dong",
-        "ten doanh nghiep to chuc", "ten doanh nghiep hop tac xa", "ten cty")),
-    "tax_code": ("Mã số thuế", (
-        "ma so thue", "mst", "ma so doanh nghiep", "ma so dn", "ma dn", "ma so thue doanh nghiep",
-        "ma so dkkd", "so dkkd", "ma so dang ky kinh doanh", "so giay chung nhan dkdn", "ma so", "so gcn dkdn",
-        "ma so thue ma so doanh nghiep", "mst msdn", "msdn")),
+    "name": (
+        "Tên doanh nghiệp",
+        (
+            "ten doanh nghiep",
+            "ten dn",
+            "ten cong ty",
+            "ten don vi",
+            "ten co so",
+            "doanh nghiep",
+            "ten",
+            "ten nguoi nop thue",
+            "ten nnt",
+            "don vi",
+            "ten to chuc",
+            "ten dvsdld",
+            "ten don vi su dung lao dong",
+            "ten doanh nghiep to chuc",
+            "ten doanh nghiep hop tac xa",
+            "ten cty",
+        ),
+    ),
+    "tax_code": (
+        "Mã số thuế",
+        (
+            "ma so thue",
+            "mst",
+            "ma so doanh nghiep",
+            "ma so dn",
+            "ma dn",
+            "ma so thue doanh nghiep",
+            "ma so dkkd",
+            "so dkkd",
+            "ma so dang ky kinh doanh",
+            "so giay chung nhan dkdn",
+            "ma so",
+            "so gcn dkdn",
+            "ma so thue ma so doanh nghiep",
+            "mst msdn",
+            "msdn",
+        ),
+    ),
     "short_name": ("Tên viết tắt", ("ten viet tat", "ten tat", "viet tat")),
-    "address": ("Địa chỉ", (
-        "dia chi", "dia chi tru so", "dia chi tru so chinh", "tru so", "tru so chinh", "dia chi kinh doanh",
-        "dia chi dkkd", "dia chi doanh nghiep", "noi dat tru so")),
-    "ward_code": ("Mã phường, xã", (
-        "ma phuong", "ma xa", "ma phuong xa", "ma xa phuong", "ma don vi hanh chinh", "ma dvhc")),
-    "ward_name": ("Phường, xã", (
-        "phuong", "xa", "phuong xa", "xa phuong", "phuong xa dac khu", "ten phuong", "ten xa", "ten phuong xa",
-        "don vi hanh chinh", "dia ban", "dia ban phuong xa")),
-    "owner_name": ("Người đại diện theo pháp luật", (
-        "nguoi dai dien", "nguoi dai dien theo phap luat", "nguoi dai dien phap luat", "dai dien phap luat",
-        "nguoi dai dien pl", "giam doc", "ten giam doc", "ho ten giam doc", "chu doanh nghiep", "chu dn",
-        "chu so huu", "nguoi dung dau", "chu co so", "ho va ten nguoi dai dien")),
-    "workforce_total": ("Tổng số lao động", (
-        "so lao dong", "tong so lao dong", "tong so ld", "tong ld", "so ld", "lao dong", "tong so",
-        "so cong nhan", "tong so cnld", "so nguoi lao dong", "so lao dong tham gia bhxh",
-        "so ld tham gia bhxh", "lao dong tong so", "ld tong so", "tong so lao dong nguoi", "so cnld")),
-    "workforce_women": ("Lao động nữ", (
-        "lao dong nu", "ld nu", "nu", "so ld nu", "so lao dong nu", "trong do nu", "lao dong trong do nu",
-        "cong nhan nu")),
-    "workforce_under30": ("Lao động dưới 30 tuổi", (
-        "duoi 30 tuoi", "lao dong duoi 30 tuoi", "ld duoi 30 tuoi", "duoi 30", "ld duoi 30",
-        "trong do duoi 30 tuoi", "do tuoi duoi 30", "thanh nien duoi 30 tuoi")),
-    "phone": ("Điện thoại", (
-        "dien thoai", "so dien thoai", "dt", "sdt", "dien thoai lien he", "so dt", "tel", "dien thoai fax",
-        "dt lien he")),
-    "email": ("Thư điện tử", (
-        "email", "e mail", "thu dien tu", "hop thu", "dia chi email", "dia chi thu dien tu", "mail")),
-    "legal_form": ("Loại hình doanh nghiệp", (
-        "loai hinh", "loai hinh doanh nghiep", "loai hinh dn", "loai hinh to chuc", "hinh thuc so huu",
-        "loai hinh kinh te", "loai hinh so huu")),
-    "fdi": ("Có vốn đầu tư nước ngoài", (
-        "von nuoc ngoai", "co von dau tu nuoc ngoai", "fdi", "dau tu nuoc ngoai", "von dtnn", "dn fdi")),
-    "vsic_section": ("Ngành kinh tế", (
-        "nganh kinh te", "nganh nghe", "nganh nghe kinh doanh", "nganh nghe kinh doanh chinh", "ma nganh",
-        "nganh", "linh vuc", "linh vuc hoat dong", "nganh kinh doanh chinh", "ma nganh cap 1",
-        "ma nganh vsic", "nganh nghe chinh", "ma nganh kinh te")),
-    "year_founded": ("Năm thành lập", (
-        "nam thanh lap", "ngay thanh lap", "ngay cap", "ngay cap giay phep", "ngay cap dkkd", "ngay cap gcn",
-        "ngay dang ky", "ngay cap phep", "ngay bat dau hoat dong", "nam bat dau hoat dong",
-        "ngay dang ky lan dau", "ngay cap lan dau", "thanh lap nam")),
-    "status": ("Tình trạng hoạt động", (
-        "tinh trang", "tinh trang hoat dong", "trang thai", "trang thai hoat dong")),
+    "address": (
+        "Địa chỉ",
+        (
+            "dia chi",
+            "dia chi tru so",
+            "dia chi tru so chinh",
+            "tru so",
+            "tru so chinh",
+            "dia chi kinh doanh",
+            "dia chi dkkd",
+            "dia chi doanh nghiep",
+            "noi dat tru so",
+        ),
+    ),
+    "ward_code": (
+        "Mã phường, xã",
+        ("ma phuong", "ma xa", "ma phuong xa", "ma xa phuong", "ma don vi hanh chinh", "ma dvhc"),
+    ),
+    "ward_name": (
+        "Phường, xã",
+        (
+            "phuong",
+            "xa",
+            "phuong xa",
+            "xa phuong",
+            "phuong xa dac khu",
+            "ten phuong",
+            "ten xa",
+            "ten phuong xa",
+            "don vi hanh chinh",
+            "dia ban",
+            "dia ban phuong xa",
+        ),
+    ),
+    "owner_name": (
+        "Người đại diện theo pháp luật",
+        (
+            "nguoi dai dien",
+            "nguoi dai dien theo phap luat",
+            "nguoi dai dien phap luat",
+            "dai dien phap luat",
+            "nguoi dai dien pl",
+            "giam doc",
+            "ten giam doc",
+            "ho ten giam doc",
+            "chu doanh nghiep",
+            "chu dn",
+            "chu so huu",
+            "nguoi dung dau",
+            "chu co so",
+            "ho va ten nguoi dai dien",
+        ),
+    ),
+    "workforce_total": (
+        "Tổng số lao động",
+        (
+            "so lao dong",
+            "tong so lao dong",
+            "tong so ld",
+            "tong ld",
+            "so ld",
+            "lao dong",
+            "tong so",
+            "so cong nhan",
+            "tong so cnld",
+            "so nguoi lao dong",
+            "so lao dong tham gia bhxh",
+            "so ld tham gia bhxh",
+            "lao dong tong so",
+            "ld tong so",
+            "tong so lao dong nguoi",
+            "so cnld",
+        ),
+    ),
+    "workforce_women": (
+        "Lao động nữ",
+        (
+            "lao dong nu",
+            "ld nu",
+            "nu",
+            "so ld nu",
+            "so lao dong nu",
+            "trong do nu",
+            "lao dong trong do nu",
+            "cong nhan nu",
+        ),
+    ),
+    "workforce_under30": (
+        "Lao động dưới 30 tuổi",
+        (
+            "duoi 30 tuoi",
+            "lao dong duoi 30 tuoi",
+            "ld duoi 30 tuoi",
+            "duoi 30",
+            "ld duoi 30",
+            "trong do duoi 30 tuoi",
+            "do tuoi duoi 30",
+            "thanh nien duoi 30 tuoi",
+        ),
+    ),
+    "phone": (
+        "Điện thoại",
+        (
+            "dien thoai",
+            "so dien thoai",
+            "dt",
+            "sdt",
+            "dien thoai lien he",
+            "so dt",
+            "tel",
+            "dien thoai fax",
+            "dt lien he",
+        ),
+    ),
+    "email": (
+        "Thư điện tử",
+        ("email", "e mail", "thu dien tu", "hop thu", "dia chi email", "dia chi thu dien tu", "mail"),
+    ),
+    "legal_form": (
+        "Loại hình doanh nghiệp",
+        (
+            "loai hinh",
+            "loai hinh doanh nghiep",
+            "loai hinh dn",
+            "loai hinh to chuc",
+            "hinh thuc so huu",
+            "loai hinh kinh te",
+            "loai hinh so huu",
+        ),
+    ),
+    "fdi": (
+        "Có vốn đầu tư nước ngoài",
+        ("von nuoc ngoai", "co von dau tu nuoc ngoai", "fdi", "dau tu nuoc ngoai", "von dtnn", "dn fdi"),
+    ),
+    "vsic_section": (
+        "Ngành kinh tế",
+        (
+            "nganh kinh te",
+            "nganh nghe",
+            "nganh nghe kinh doanh",
+            "nganh nghe kinh doanh chinh",
+            "ma nganh",
+            "nganh",
+            "linh vuc",
+            "linh vuc hoat dong",
+            "nganh kinh doanh chinh",
+            "ma nganh cap 1",
+            "ma nganh vsic",
+            "nganh nghe chinh",
+            "ma nganh kinh te",
+        ),
+    ),
+    "year_founded": (
+        "Năm thành lập",
+        (
+            "nam thanh lap",
+            "ngay thanh lap",
+            "ngay cap",
+            "ngay cap giay phep",
+            "ngay cap dkkd",
+            "ngay cap gcn",
+            "ngay dang ky",
+            "ngay cap phep",
+            "ngay bat dau hoat dong",
+            "nam bat dau hoat dong",
+            "ngay dang ky lan dau",
+            "ngay cap lan dau",
+            "thanh lap nam",
+        ),
+    ),
+    "status": (
+        "Tình trạng hoạt động",
+        ("tinh trang", "tinh trang hoat dong", "trang thai", "trang thai hoat dong"),
+    ),
     "note": ("Ghi chú", ("ghi chu", "ghi chu khac")),
 }
 
@@ -262,7 +427,7 @@ def signature(headers: list[str]) -> str:
     return hashlib.sha1("|".join(keys).encode("utf-8")).hexdigest()[:16]
 
 
-def remembered(store: "Store", headers: list[str]) -> dict[int, str] | None:
+def remembered(store: Store, headers: list[str]) -> dict[int, str] | None:
     saved = (store.setting(SETTING_KEY, {}) or {}).get(signature(headers))
     if not saved:
         return None
@@ -274,14 +439,14 @@ def remembered(store: "Store", headers: list[str]) -> dict[int, str] | None:
     return dict(sorted(out.items()))
 
 
-def remember(store: "Store", headers: list[str], mapping: dict[int, str]) -> None:
+def remember(store: Store, headers: list[str], mapping: dict[int, str]) -> None:
     """Keep this mapping for the next file whose header row has the same shape."""
     all_saved = dict(store.setting(SETTING_KEY, {}) or {})
     keys = [header_key(h) for h in headers]
     all_saved[signature(headers)] = {
         "columns": {keys[col]: field for col, field in mapping.items() if col < len(keys) and keys[col]},
         "headers": headers,
-        "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "saved": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if len(all_saved) > MAX_REMEMBERED:
         oldest = sorted(all_saved, key=lambda k: all_saved[k].get("saved", ""))
@@ -393,8 +558,9 @@ class Prepared:
     corrected: bool
 
 
-def prepare(path, store: "Store | None" = None, sheet: str | int | None = None,
-            corrections: str | None = None) -> Prepared:
+def prepare(
+    path, store: Store | None = None, sheet: str | int | None = None, corrections: str | None = None
+) -> Prepared:
     """Open a file, pick the sheet (the named one, or the first with a recognisable header row),
     find the header, and take the remembered mapping for this header shape or guess one; then
     apply the user's corrections."""

@@ -94,7 +94,9 @@ class Options:
 
     def __post_init__(self) -> None:
         if self.on_duplicate not in ON_DUPLICATE:
-            raise ImportFailed("Cách xử lý trùng mã số thuế phải là update (cập nhật), skip (bỏ qua) hoặc ask (hỏi).")
+            raise ImportFailed(
+                "Cách xử lý trùng mã số thuế phải là update (cập nhật), skip (bỏ qua) hoặc ask (hỏi)."
+            )
 
 
 @dataclass
@@ -137,8 +139,14 @@ class Preview:
         return [r for r in self.rows if r.outcome.rejected]
 
     def unplaced(self) -> list[RowPlan]:
-        return [r for r in self.rows if r.outcome == Outcome.INVALID and r.ward_from is None
-                and r.enterprise is not None and not r.enterprise.ward_code]
+        return [
+            r
+            for r in self.rows
+            if r.outcome == Outcome.INVALID
+            and r.ward_from is None
+            and r.enterprise is not None
+            and not r.enterprise.ward_code
+        ]
 
     def decide(self, number: int, choice: str) -> RowPlan:
         """A person's decision on an ASK row ("update" / "skip") or a SIMILAR row ("create" / "skip")."""
@@ -199,7 +207,7 @@ def preview(
     if missing:
         raise ImportFailed(
             "Chưa ghép cột cho: " + ", ".join(missing) + ". Hãy chọn cột chứa thông tin này "
-            "(ví dụ --mapping \"B=tax_code\")."
+            '(ví dụ --mapping "B=tax_code").'
         )
     if options.default_ward and units.ward(options.default_ward) is None:
         raise ImportFailed(f"Mã phường, xã mặc định «{options.default_ward}» không có trong danh mục.")
@@ -268,7 +276,9 @@ class _Builder:
         # the same tax code earlier in this file
         if tax and tax in self.seen_tax:
             plan.outcome = Outcome.REPEATED
-            plan.enterprise = normalise_enterprise(Enterprise(**provided))  # shown in the preview, never written
+            plan.enterprise = normalise_enterprise(
+                Enterprise(**provided)
+            )  # shown in the preview, never written
             plan.problems.append(
                 f"Trùng mã số thuế {tax} với dòng {self.seen_tax[tax]} của tệp; dòng này chưa được nhập."
             )
@@ -310,7 +320,9 @@ class _Builder:
                 hint = "" if "Hãy" in placement.problem else self._ward_hint()
                 problems.append(placement.problem + hint)
             elif p.field == "ward_code" and placement is None:
-                problems.append("Chưa có phường, xã: tệp không có cột phường, xã hay địa chỉ." + self._ward_hint())
+                problems.append(
+                    "Chưa có phường, xã: tệp không có cột phường, xã hay địa chỉ." + self._ward_hint()
+                )
             else:
                 label = self.col_label(p.field)
                 problems.append(f"{label}: {p.message}" if label else p.message)
@@ -327,7 +339,8 @@ class _Builder:
                 plan.outcome = Outcome.UNCHANGED
             else:
                 plan.outcome = {"update": Outcome.UPDATE, "skip": Outcome.SKIP, "ask": Outcome.ASK}[
-                    self.options.on_duplicate]
+                    self.options.on_duplicate
+                ]
                 if plan.outcome == Outcome.ASK:
                     changed = ", ".join(Enterprise.label(f) for f in plan.changes)
                     plan.problems.append(
@@ -363,7 +376,9 @@ class _Builder:
     def _ward_hint(self) -> str:
         return " Hãy thêm cột «Phường, xã» hoặc «Mã phường, xã», hoặc chọn phường, xã mặc định."
 
-    def _ward(self, cells: list[str], provided: dict[str, Any], kept: bool) -> tuple[Placement | None, str | None]:
+    def _ward(
+        self, cells: list[str], provided: dict[str, Any], kept: bool
+    ) -> tuple[Placement | None, str | None]:
         code_text = self.cell(cells, "ward_code")
         if code_text:
             p = self.wards.by_code(code_text)
@@ -417,7 +432,9 @@ class _Builder:
         if text:
             form = val.legal_form(text)
             if form is None:
-                plan.warnings.append(f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}».")
+                plan.warnings.append(
+                    f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}»."
+                )
             else:
                 out["legal_form"] = form
         text = self.cell(cells, "vsic_section")
@@ -471,7 +488,9 @@ def execute(
             plan = preview(store, plan.table, plan.mapping, plan.options, decisions=dict(plan.decisions))
             rebuilt = True
         creates = [r.enterprise for r in plan.rows if r.outcome == Outcome.NEW and r.enterprise is not None]
-        updates = [r.enterprise for r in plan.rows if r.outcome == Outcome.UPDATE and r.enterprise is not None]
+        updates = [
+            r.enterprise for r in plan.rows if r.outcome == Outcome.UPDATE and r.enterprise is not None
+        ]
         w.create_many(creates)
         for i, e in enumerate(updates):
             w.update(e)

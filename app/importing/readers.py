@@ -9,7 +9,6 @@ Which format a file is comes from its first bytes, not its name (a .xls that is 
 from __future__ import annotations
 
 import abc
-
 import codecs
 import csv
 import io
@@ -64,10 +63,10 @@ class Workbook(abc.ABC):
         names = ", ".join(f"«{n}»" for n in self.sheet_names)
         raise ImportFailed(f"Tệp không có trang tính «{sheet}». Các trang có trong tệp: {names}.")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook: most readers hold nothing open)
         pass
 
-    def __enter__(self) -> "Workbook":
+    def __enter__(self) -> Workbook:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -196,7 +195,9 @@ class _XlsxWorkbook(Workbook):
                 # openpyxl goes by the name: hand it the bytes of a .xls (or other) that is really .xlsx
                 import io
 
-                self._wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+                self._wb = openpyxl.load_workbook(
+                    io.BytesIO(path.read_bytes()), read_only=True, data_only=True
+                )
             else:
                 self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
@@ -323,7 +324,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     of legacy TCVN3/VNI text (converted later, column by column)."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 (có BOM)"
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "UTF-16"
     head = data[:4000]
     if len(head) >= 4 and head.count(0) > len(head) // 4:
@@ -373,9 +374,11 @@ class _CsvWorkbook(Workbook):
         if sheet not in (None, "", 1, "1"):
             self.sheet_name(sheet)  # raises with the list of sheets
         data = self.path.read_bytes()
-        if b"\x00" in data[:4000] and not (
-            data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)
-        ) and data[:4000].count(0) <= len(data[:4000]) // 4:
+        if (
+            b"\x00" in data[:4000]
+            and not (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)))
+            and data[:4000].count(0) <= len(data[:4000]) // 4
+        ):
             raise ImportFailed(f"Tệp {self.path.name} không phải tệp văn bản CSV (có ký tự nhị phân).")
         text, encoding = decode_bytes(data)
         lines = text.splitlines()
@@ -398,4 +401,3 @@ class _CsvWorkbook(Workbook):
         except csv.Error as exc:
             raise ImportFailed(f"Tệp CSV {self.path.name} hỏng ở dòng {reader.line_num}: {exc}.") from exc
         return collector.finish(self.sheet_names[0], encoding)
-

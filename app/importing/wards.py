@@ -94,8 +94,8 @@ class WardMatcher:
         return Placement(unit)
 
     def _lookup(self, text: str, key: str | None = None) -> list[Unit]:
-        for key in _keys(text, key):
-            found = self._by_key.get(key)
+        for k in _keys(text, key):
+            found = self._by_key.get(k)
             if found:
                 return found
         return []
@@ -113,10 +113,10 @@ class WardMatcher:
             narrowed = [u for u in found if u.province_code in hint]
             if len(narrowed) == 1:
                 return Placement(narrowed[0])
-        names = "; ".join(
-            f"{u.name} ({(units.province(u.province_code) or u).name})" for u in found[:5]
+        names = "; ".join(f"{u.name} ({(units.province(u.province_code) or u).name})" for u in found[:5])
+        return Placement(
+            None, f"«{text.strip()}» trùng tên nhiều phường, xã: {names}. Hãy ghi mã phường, xã."
         )
-        return Placement(None, f"«{text.strip()}» trùng tên nhiều phường, xã: {names}. Hãy ghi mã phường, xã.")
 
     def from_address(self, address: str) -> Placement:
         if address in self._cache:

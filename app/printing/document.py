@@ -127,8 +127,9 @@ class AdminHeader:
     on: date = field(default_factory=date.today)
 
 
-def draw_centered_lines(c, lines: list[tuple[str, str, float]], cx: float, top: float,
-                        leading: float = 1.2) -> float:
+def draw_centered_lines(
+    c, lines: list[tuple[str, str, float]], cx: float, top: float, leading: float = 1.2
+) -> float:
     """Draw (text, font, size) lines centred on ``cx`` from ``top`` down; returns the y below them."""
     y = top
     for text, font, size in lines:
@@ -175,8 +176,10 @@ def draw_admin_header(c, h: AdminHeader, top: float | None = None) -> float:
     if h.style is DocStyle.PARTY:
         motto = [("ĐẢNG CỘNG SẢN VIỆT NAM", SERIF_BOLD, 14)]
     else:
-        motto = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SERIF_BOLD, 12),
-                 ("Độc lập - Tự do - Hạnh phúc", SERIF_BOLD, 13)]
+        motto = [
+            ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SERIF_BOLD, 12),
+            ("Độc lập - Tự do - Hạnh phúc", SERIF_BOLD, 13),
+        ]
     ry = draw_centered_lines(c, motto, rcx, top)
     last_text, last_font, last_size = motto[-1]
     w = stringWidth(last_text, last_font, last_size)

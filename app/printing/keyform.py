@@ -57,7 +57,7 @@ def fingerprint_groups(fingerprint: str) -> list[str]:
     parts = text.split()
     if len(parts) > 1:
         return parts
-    return [text[i:i + 5] for i in range(0, len(text), 5)]
+    return [text[i : i + 5] for i in range(0, len(text), 5)]
 
 
 def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -> None:
@@ -75,7 +75,9 @@ def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -
 def _draw(fh: BinaryIO, d: KeyFormData) -> None:
     d = KeyFormData(**{k: printable(v) if isinstance(v, str) else v for k, v in vars(d).items()})
     on = d.on or date.today()
-    c = Canvas(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=SERIF, initialFontSize=12)
+    c = Canvas(
+        fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=SERIF, initialFontSize=12
+    )
     set_metadata(c, f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}", "KhaoSat")
     left, right = MARGIN_LEFT, MARGIN_LEFT + CONTENT_WIDTH
     cx = left + CONTENT_WIDTH / 2
@@ -118,7 +120,7 @@ def _draw(fh: BinaryIO, d: KeyFormData) -> None:
     y -= 10
     groups = fingerprint_groups(d.fingerprint)
     per_row = 3
-    lines = [groups[i:i + per_row] for i in range(0, len(groups), per_row)]
+    lines = [groups[i : i + per_row] for i in range(0, len(groups), per_row)]
     box_h = 20 + 34 * len(lines)
     c.rect(left, y - box_h, CONTENT_WIDTH, box_h, stroke=1, fill=0)
     yy = y - 38
@@ -138,9 +140,11 @@ def _draw(fh: BinaryIO, d: KeyFormData) -> None:
     c.drawCentredString(cx, y, fit(code, SERIF, 8.5, CONTENT_WIDTH))
     y -= 22
 
-    note = ("Cán bộ tiếp nhận đọc to từng nhóm số hiện trên máy của cơ quan và so với phiếu này (hoặc quét mã "
-            "QR). Chỉ ký xác nhận khi mọi nhóm số trùng khớp; nếu khác dù một chữ số, không đăng ký máy và báo "
-            "ngay cho người phụ trách.")
+    note = (
+        "Cán bộ tiếp nhận đọc to từng nhóm số hiện trên máy của cơ quan và so với phiếu này (hoặc quét mã "
+        "QR). Chỉ ký xác nhận khi mọi nhóm số trùng khớp; nếu khác dù một chữ số, không đăng ký máy và báo "
+        "ngay cho người phụ trách."
+    )
     c.setFont(SERIF_ITALIC, 11)
     for line in wrap(note, SERIF_ITALIC, 11, CONTENT_WIDTH):
         c.drawString(left, y, line)

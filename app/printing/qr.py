@@ -23,6 +23,7 @@ The texts encoded (documented in docs/printing.md):
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import uuid
 from dataclasses import dataclass
@@ -83,17 +84,23 @@ def parse_form_code(text: str) -> FormCode:
     m = _VISIT_RE.match(t)
     if not m:
         if t.startswith(PREFIX + ":"):
-            raise FormCodeError(f"Mã «{raw}» không đúng dạng mã phiếu KhaoSat (KHAOSAT:F1:...). "
-                                "Hãy quét lại hoặc nhập đủ mã in dưới mã QR.")
-        raise FormCodeError(f"«{raw}» không phải mã phiếu KhaoSat. Mã in dưới mã QR có dạng "
-                            "KHAOSAT:F1:<mã doanh nghiệp>:<mã số thuế>.")
+            raise FormCodeError(
+                f"Mã «{raw}» không đúng dạng mã phiếu KhaoSat (KHAOSAT:F1:...). "
+                "Hãy quét lại hoặc nhập đủ mã in dưới mã QR."
+            )
+        raise FormCodeError(
+            f"«{raw}» không phải mã phiếu KhaoSat. Mã in dưới mã QR có dạng "
+            "KHAOSAT:F1:<mã doanh nghiệp>:<mã số thuế>."
+        )
     version, eid, tax = m.groups()
     if version not in KNOWN_FORM_VERSIONS:
         raise FormCodeError(f"Phiếu mẫu {version} do phiên bản KhaoSat mới hơn in ra; hãy cập nhật KhaoSat.")
     try:
         enterprise_id = str(uuid.UUID(eid))
     except ValueError:
-        raise FormCodeError(f"Mã doanh nghiệp «{eid}» trên phiếu bị sai; hãy quét lại hoặc nhập lại.") from None
+        raise FormCodeError(
+            f"Mã doanh nghiệp «{eid}» trên phiếu bị sai; hãy quét lại hoặc nhập lại."
+        ) from None
     return FormCode("visit", version, enterprise_id=enterprise_id, tax_code=tax or None)
 
 
@@ -169,7 +176,7 @@ def create_data(version: int, level: int, data_list: list) -> list[int]:
         i += 1
     dc, ec, offset = [], [], 0
     for b in blocks:
-        chunk = buffer.buffer[offset:offset + b.dataCount]
+        chunk = buffer.buffer[offset : offset + b.dataCount]
         offset += b.dataCount
         dc.append(chunk)
         ec.append(_ec_codewords(chunk, b.totalCount - b.dataCount))
@@ -217,7 +224,7 @@ def penalty(rows: list[list[bool]]) -> int:
         score += 40 * len(_FINDER_RE.findall(line))
     full = (1 << (n - 1)) - 1
     ints = [int(line, 2) for line in lines]
-    for a, b in zip(ints, ints[1:]):
+    for a, b in itertools.pairwise(ints):
         dark = a & (a >> 1) & b & (b >> 1) & full
         light = ~a & ~(a >> 1) & ~b & ~(b >> 1) & full
         score += 3 * (dark.bit_count() + light.bit_count())
@@ -249,7 +256,9 @@ def path_operators(rows: list[list[bool]], x: float, y: float, size: float) -> s
     return "\n".join(parts)
 
 
-def draw(canvas, text: str, x: float, y: float, size: float, level: str = "M", best_mask: bool = False) -> None:
+def draw(
+    canvas, text: str, x: float, y: float, size: float, level: str = "M", best_mask: bool = False
+) -> None:
     """Draw the QR code of ``text`` on a reportlab canvas, bottom-left at x, y, ``size`` points wide.
 
     Leave a light margin of 4 modules around it (the quiet zone) when placing it.

@@ -53,10 +53,17 @@ from app.reports.results import ResultsReport
 from app.reports.settings import ReportSettings
 
 REPORT_TITLE = "BÁO CÁO"
-REPORT_SUBJECT = ("Kết quả khảo sát doanh nghiệp và xây dựng tổ chức đảng, đoàn thể "
-                  "trong doanh nghiệp ngoài khu vực nhà nước")
-WARD_TABLE_KIND = {OrgKind.PARTY: "Đảng", OrgKind.UNION: "CĐ", OrgKind.YOUTH: "Đoàn", OrgKind.WOMEN: "PN",
-                   OrgKind.VETERANS: "CCB"}
+REPORT_SUBJECT = (
+    "Kết quả khảo sát doanh nghiệp và xây dựng tổ chức đảng, đoàn thể "
+    "trong doanh nghiệp ngoài khu vực nhà nước"
+)
+WARD_TABLE_KIND = {
+    OrgKind.PARTY: "Đảng",
+    OrgKind.UNION: "CĐ",
+    OrgKind.YOUTH: "Đoàn",
+    OrgKind.WOMEN: "PN",
+    OrgKind.VETERANS: "CCB",
+}
 ROUNDING_NOTE = {
     "half_up": "Tỷ lệ phần trăm làm tròn đến hai chữ số thập phân (từ 5 trở lên làm tròn lên).",
     "truncate": "Tỷ lệ phần trăm lấy hai chữ số thập phân, bỏ phần sau (không làm tròn lên).",
@@ -65,19 +72,43 @@ ROUNDING_NOTE = {
 
 def _styles() -> dict[str, ParagraphStyle]:
     register()
-    body = ParagraphStyle("body", fontName=SERIF, fontSize=13, leading=17, alignment=TA_JUSTIFY,
-                          firstLineIndent=10 * mm, spaceAfter=4)
+    body = ParagraphStyle(
+        "body",
+        fontName=SERIF,
+        fontSize=13,
+        leading=17,
+        alignment=TA_JUSTIFY,
+        firstLineIndent=10 * mm,
+        spaceAfter=4,
+    )
     return {
         "body": body,
-        "title": ParagraphStyle("title", parent=body, fontName=SERIF_BOLD, fontSize=14, leading=18,
-                                alignment=TA_CENTER, firstLineIndent=0, spaceAfter=0),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontName=SERIF_BOLD, fontSize=13, leading=17,
-                                   alignment=TA_CENTER, firstLineIndent=0),
-        "heading": ParagraphStyle("heading", parent=body, fontName=SERIF_BOLD, firstLineIndent=0,
-                                  spaceBefore=6, keepWithNext=1),
+        "title": ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=SERIF_BOLD,
+            fontSize=14,
+            leading=18,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            spaceAfter=0,
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle",
+            parent=body,
+            fontName=SERIF_BOLD,
+            fontSize=13,
+            leading=17,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+        ),
+        "heading": ParagraphStyle(
+            "heading", parent=body, fontName=SERIF_BOLD, firstLineIndent=0, spaceBefore=6, keepWithNext=1
+        ),
         "bullet": ParagraphStyle("bullet", parent=body),
-        "note": ParagraphStyle("note", parent=body, fontName=SERIF_ITALIC, fontSize=11, leading=14,
-                               firstLineIndent=0),
+        "note": ParagraphStyle(
+            "note", parent=body, fontName=SERIF_ITALIC, fontSize=11, leading=14, firstLineIndent=0
+        ),
         "cell": ParagraphStyle("cell", fontName=SERIF, fontSize=10.5, leading=12.5),
         "cellc": ParagraphStyle("cellc", fontName=SERIF, fontSize=10.5, leading=12.5, alignment=TA_CENTER),
         "head": ParagraphStyle("head", fontName=SERIF_BOLD, fontSize=10.5, leading=12.5, alignment=TA_CENTER),
@@ -127,8 +158,10 @@ class AchievementChart(Flowable):
         c = self.canv
         gap = 8 * mm
         pw = (CONTENT_WIDTH - gap) / 2
-        panels = [("Thành lập tổ chức mới", [(k.kind, k.founded) for k in self.report.kinds]),
-                  ("Kết nạp thành viên mới", [(k.kind, k.admitted) for k in self.report.kinds])]
+        panels = [
+            ("Thành lập tổ chức mới", [(k.kind, k.founded) for k in self.report.kinds]),
+            ("Kết nạp thành viên mới", [(k.kind, k.admitted) for k in self.report.kinds]),
+        ]
         for i, (title, items) in enumerate(panels):
             self._panel(c, i * (pw + gap), 0, pw, self.height, title, items)
         # legend
@@ -202,23 +235,51 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
     story.append(_p(f"{REPORT_SUBJECT} {report.period.label}", st["subtitle"]))
     mid = MARGIN_LEFT + CONTENT_WIDTH / 2
     story.append(_Drawn(lambda c, h: c.line(mid - 20 * mm, h - 2, mid + 20 * mm, h - 2), 8))
-    story.append(_p(f"{report.unit_name} báo cáo kết quả khảo sát doanh nghiệp và xây dựng tổ chức đảng, "
-                    f"đoàn thể trong doanh nghiệp ngoài khu vực nhà nước {report.period.label} như sau:", st["body"]))
+    story.append(
+        _p(
+            f"{report.unit_name} báo cáo kết quả khảo sát doanh nghiệp và xây dựng tổ chức đảng, "
+            f"đoàn thể trong doanh nghiệp ngoài khu vực nhà nước {report.period.label} như sau:",
+            st["body"],
+        )
+    )
 
     # I. enterprises
     story.append(_p("I. TÌNH HÌNH DOANH NGHIỆP", st["heading"]))
     low, high = report.thresholds
     wf = {r.code: r for r in report.workforce}
-    story.append(_p(
-        f"Trên địa bàn có {n(report.enterprises)} doanh nghiệp đang hoạt động (kể cả tạm ngừng) với "
-        f"{n(report.workers)} lao động; trong đó {n(wf['large'].enterprises)} doanh nghiệp từ {n(high)} lao động "
-        f"trở lên, {n(wf['medium'].enterprises)} doanh nghiệp từ {n(low)} đến {n(high - 1)} lao động.", st["body"]))
-    rows = [[_p(h, st["head"]) for h in ("Quy mô lao động", "Số doanh nghiệp", "Số lao động",
-                                          "Có tổ chức đảng", "Có công đoàn cơ sở")]]
+    story.append(
+        _p(
+            f"Trên địa bàn có {n(report.enterprises)} doanh nghiệp đang hoạt động (kể cả tạm ngừng) với "
+            f"{n(report.workers)} lao động; trong đó {n(wf['large'].enterprises)} doanh nghiệp từ {n(high)} lao động "
+            f"trở lên, {n(wf['medium'].enterprises)} doanh nghiệp từ {n(low)} đến {n(high - 1)} lao động.",
+            st["body"],
+        )
+    )
+    rows = [
+        [
+            _p(h, st["head"])
+            for h in (
+                "Quy mô lao động",
+                "Số doanh nghiệp",
+                "Số lao động",
+                "Có tổ chức đảng",
+                "Có công đoàn cơ sở",
+            )
+        ]
+    ]
     for r in report.workforce:
-        rows.append([_p(r.label, st["cell"]), n(r.enterprises), n(r.workers), n(r.with_party), n(r.with_union)])
-    rows.append(["Tổng cộng", n(report.enterprises), n(report.workers),
-                 n(sum(r.with_party for r in report.workforce)), n(sum(r.with_union for r in report.workforce))])
+        rows.append(
+            [_p(r.label, st["cell"]), n(r.enterprises), n(r.workers), n(r.with_party), n(r.with_union)]
+        )
+    rows.append(
+        [
+            "Tổng cộng",
+            n(report.enterprises),
+            n(report.workers),
+            n(sum(r.with_party for r in report.workforce)),
+            n(sum(r.with_union for r in report.workforce)),
+        ]
+    )
     story.append(_table(rows, [55 * mm, 27 * mm, 28 * mm, 27 * mm, 28 * mm], total_row=True))
     story.append(Spacer(1, 6))
 
@@ -226,74 +287,166 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
     story.append(_p("II. KẾT QUẢ THÀNH LẬP TỔ CHỨC VÀ PHÁT TRIỂN THÀNH VIÊN", st["heading"]))
     for k in report.kinds:
         f, a = k.founded, k.admitted
-        founded = (f"thành lập mới {f.ratio} tổ chức" + (f", {f.short} chỉ tiêu" if f.short else "")
-                   if f.target is not None else f"thành lập mới {n(f.achieved)} tổ chức (không giao chỉ tiêu)")
-        admitted = (f"kết nạp {a.ratio} {k.member_noun} mới" + (f", {a.short}" if a.short else "")
-                    if a.target is not None else f"kết nạp {n(a.achieved)} {k.member_noun} mới (không giao chỉ tiêu)")
-        story.append(_p(f"- {k.label}: {founded}; {admitted}; hiện có {n(k.organisations)} tổ chức với "
-                        f"{n(k.members)} {k.member_noun}.", st["bullet"]))
+        founded = (
+            f"thành lập mới {f.ratio} tổ chức" + (f", {f.short} chỉ tiêu" if f.short else "")
+            if f.target is not None
+            else f"thành lập mới {n(f.achieved)} tổ chức (không giao chỉ tiêu)"
+        )
+        admitted = (
+            f"kết nạp {a.ratio} {k.member_noun} mới" + (f", {a.short}" if a.short else "")
+            if a.target is not None
+            else f"kết nạp {n(a.achieved)} {k.member_noun} mới (không giao chỉ tiêu)"
+        )
+        story.append(
+            _p(
+                f"- {k.label}: {founded}; {admitted}; hiện có {n(k.organisations)} tổ chức với "
+                f"{n(k.members)} {k.member_noun}.",
+                st["bullet"],
+            )
+        )
     rows = [
-        [_p("Loại tổ chức", st["head"]), _p("Hiện có", st["head"]), "", _p("Thành lập mới", st["head"]), "",
-         _p("Kết nạp mới", st["head"]), ""],
-        ["", _p("Tổ chức", st["head"]), _p("Thành viên", st["head"]), _p("Đạt/chỉ tiêu", st["head"]),
-         _p("Tỷ lệ", st["head"]), _p("Đạt/chỉ tiêu", st["head"]), _p("Tỷ lệ", st["head"])],
+        [
+            _p("Loại tổ chức", st["head"]),
+            _p("Hiện có", st["head"]),
+            "",
+            _p("Thành lập mới", st["head"]),
+            "",
+            _p("Kết nạp mới", st["head"]),
+            "",
+        ],
+        [
+            "",
+            _p("Tổ chức", st["head"]),
+            _p("Thành viên", st["head"]),
+            _p("Đạt/chỉ tiêu", st["head"]),
+            _p("Tỷ lệ", st["head"]),
+            _p("Đạt/chỉ tiêu", st["head"]),
+            _p("Tỷ lệ", st["head"]),
+        ],
     ]
     for k in report.kinds:
-        rows.append([_p(k.label, st["cell"]), n(k.organisations), n(k.members), k.founded.ratio,
-                     k.founded.short or "–", k.admitted.ratio, k.admitted.short or "–"])
-    story.append(KeepTogether(_table(rows, [34 * mm, 16 * mm, 20 * mm, 21 * mm, 26 * mm, 21 * mm, 27 * mm],
-                                     header_rows=2,
-                                     spans=[((0, 0), (0, 1)), ((1, 0), (2, 0)), ((3, 0), (4, 0)), ((5, 0), (6, 0))])))
+        rows.append(
+            [
+                _p(k.label, st["cell"]),
+                n(k.organisations),
+                n(k.members),
+                k.founded.ratio,
+                k.founded.short or "–",
+                k.admitted.ratio,
+                k.admitted.short or "–",
+            ]
+        )
+    story.append(
+        KeepTogether(
+            _table(
+                rows,
+                [34 * mm, 16 * mm, 20 * mm, 21 * mm, 26 * mm, 21 * mm, 27 * mm],
+                header_rows=2,
+                spans=[((0, 0), (0, 1)), ((1, 0), (2, 0)), ((3, 0), (4, 0)), ((5, 0), (6, 0))],
+            )
+        )
+    )
     story.append(Spacer(1, 4))
     if report.targets_set:
-        story.append(_p(f"Có {report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt "
-                        f"({report.target_source}).", st["body"]))
+        story.append(
+            _p(
+                f"Có {report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt "
+                f"({report.target_source}).",
+                st["body"],
+            )
+        )
     else:
         story.append(_p(f"Kỳ này {report.target_source}.", st["body"]))
     story.append(_p(ROUNDING_NOTE[report.rounding.value], st["note"]))
     story.append(Spacer(1, 4))
-    story.append(KeepTogether([_p("Biểu đồ: kết quả so với chỉ tiêu", st["heading"]), Spacer(1, 2),
-                               AchievementChart(report), Spacer(1, 16)]))
+    story.append(
+        KeepTogether(
+            [
+                _p("Biểu đồ: kết quả so với chỉ tiêu", st["heading"]),
+                Spacer(1, 2),
+                AchievementChart(report),
+                Spacer(1, 16),
+            ]
+        )
+    )
 
     # III. by ward (offices above a ward)
     if report.wards:
         story.append(_p("III. KẾT QUẢ THEO PHƯỜNG, XÃ", st["heading"]))
         kinds = list(OrgKind)
-        head1 = [_p("Phường, xã", st["head"]), _p("Số DN", st["head"]),
-                 _p("Thành lập tổ chức mới", st["head"])] + [""] * 4 + [_p("Kết nạp thành viên mới", st["head"])] + [""] * 4
+        head1 = (
+            [_p("Phường, xã", st["head"]), _p("Số DN", st["head"]), _p("Thành lập tổ chức mới", st["head"])]
+            + [""] * 4
+            + [_p("Kết nạp thành viên mới", st["head"])]
+            + [""] * 4
+        )
         head2 = ["", ""] + [_p(WARD_TABLE_KIND[k], st["head"]) for k in kinds] * 2
         rows = [head1, head2]
         for w in report.wards:
-            rows.append([_p(w.name, st["cell"]), n(w.enterprises)] + [n(w.founded[k]) for k in kinds]
-                        + [n(w.admitted[k]) for k in kinds])
-        rows.append(["Tổng cộng", n(sum(w.enterprises for w in report.wards))]
-                    + [n(sum(w.founded[k] for w in report.wards)) for k in kinds]
-                    + [n(sum(w.admitted[k] for w in report.wards)) for k in kinds])
+            rows.append(
+                [_p(w.name, st["cell"]), n(w.enterprises)]
+                + [n(w.founded[k]) for k in kinds]
+                + [n(w.admitted[k]) for k in kinds]
+            )
+        rows.append(
+            ["Tổng cộng", n(sum(w.enterprises for w in report.wards))]
+            + [n(sum(w.founded[k] for w in report.wards)) for k in kinds]
+            + [n(sum(w.admitted[k] for w in report.wards)) for k in kinds]
+        )
         widths = [36 * mm, 13 * mm] + [11.6 * mm] * 10
-        t = _table(rows, widths, header_rows=2, total_row=True,
-                   spans=[((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (6, 0)), ((7, 0), (11, 0))])
-        t.setStyle(TableStyle([("FONT", (0, 2), (-1, -2), SERIF, 9.5), ("FONT", (0, -1), (-1, -1), SERIF_BOLD, 9.5),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
+        t = _table(
+            rows,
+            widths,
+            header_rows=2,
+            total_row=True,
+            spans=[((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (6, 0)), ((7, 0), (11, 0))],
+        )
+        t.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 2), (-1, -2), SERIF, 9.5),
+                    ("FONT", (0, -1), (-1, -1), SERIF_BOLD, 9.5),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
         story.append(t)
-        story.append(_p("Viết tắt: CĐ: công đoàn cơ sở; Đoàn: Đoàn thanh niên; PN: Hội phụ nữ; "
-                        "CCB: Hội Cựu chiến binh; DN: doanh nghiệp đang hoạt động.", st["note"]))
+        story.append(
+            _p(
+                "Viết tắt: CĐ: công đoàn cơ sở; Đoàn: Đoàn thanh niên; PN: Hội phụ nữ; "
+                "CCB: Hội Cựu chiến binh; DN: doanh nghiệp đang hoạt động.",
+                st["note"],
+            )
+        )
         story.append(Spacer(1, 10))
 
     sig = SignatureBlock(settings.recipients, settings.signer_capacity, settings.signer_name)
     height = _measure(lambda c, top: draw_signature_block(c, sig, top))
-    story.append(KeepTogether([Spacer(1, 6),
-                               _Drawn(lambda c, h: draw_signature_block(c, sig, h), height)]))
+    story.append(KeepTogether([Spacer(1, 6), _Drawn(lambda c, h: draw_signature_block(c, sig, h), height)]))
     return story
 
 
 def header_for(settings: ReportSettings, number: str | None, on: date) -> AdminHeader:
-    return AdminHeader(style=settings.style, issuing_body=settings.issuing_body,
-                       superior_body=settings.superior_body, number=number, number_code=settings.number_code,
-                       place=settings.place, on=on)
+    return AdminHeader(
+        style=settings.style,
+        issuing_body=settings.issuing_body,
+        superior_body=settings.superior_body,
+        number=number,
+        number_code=settings.number_code,
+        place=settings.place,
+        on=on,
+    )
 
 
-def render_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport, settings: ReportSettings, *,
-                  number: str | None = None, on: date | None = None) -> None:
+def render_report(
+    out: str | os.PathLike[str] | BinaryIO,
+    report: ResultsReport,
+    settings: ReportSettings,
+    *,
+    number: str | None = None,
+    on: date | None = None,
+) -> None:
     """Write the report PDF (atomically when ``out`` is a path)."""
     register()
     header = header_for(settings, number, on or date.today())
@@ -311,15 +464,36 @@ def render_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport,
         c.restoreState()
 
     def build(fh):
-        doc = BaseDocTemplate(fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), leftMargin=MARGIN_LEFT,
-                              rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-                              title=nfc(f"Báo cáo kết quả {report.period.label}: {report.unit_name}"),
-                              author="KhaoSat", creator="KhaoSat", subject=REPORT_SUBJECT,
-                              initialFontName=SERIF, initialFontSize=13)
-        frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        doc.addPageTemplates([PageTemplate("first", [frame], onPage=first, autoNextPageTemplate="later"),
-                              PageTemplate("later", [frame], onPage=later)])
+        doc = BaseDocTemplate(
+            fh,
+            pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+            leftMargin=MARGIN_LEFT,
+            rightMargin=MARGIN_RIGHT,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=nfc(f"Báo cáo kết quả {report.period.label}: {report.unit_name}"),
+            author="KhaoSat",
+            creator="KhaoSat",
+            subject=REPORT_SUBJECT,
+            initialFontName=SERIF,
+            initialFontSize=13,
+        )
+        frame = Frame(
+            MARGIN_LEFT,
+            MARGIN_BOTTOM,
+            CONTENT_WIDTH,
+            PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        doc.addPageTemplates(
+            [
+                PageTemplate("first", [frame], onPage=first, autoNextPageTemplate="later"),
+                PageTemplate("later", [frame], onPage=later),
+            ]
+        )
         story = [Spacer(1, header_h + 4 * mm)] + build_story(report, settings)
         doc.build(story)
 
@@ -328,4 +502,3 @@ def render_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport,
             build(fh)
     else:
         build(out)
-

@@ -177,8 +177,11 @@ class _Form:
         c.setFont(SERIF_BOLD, 15)
         c.drawCentredString(cx, TOP - 34, FORM_TITLE)
         c.setFont(SERIF_ITALIC, 9)
-        c.drawCentredString(cx, TOP - 47, "Ghi vào ô trống, đánh dấu X vào ô chọn; nhập lại vào KhaoSat "
-                                          "theo đúng số thứ tự các mục.")
+        c.drawCentredString(
+            cx,
+            TOP - 47,
+            "Ghi vào ô trống, đánh dấu X vào ô chọn; nhập lại vào KhaoSat theo đúng số thứ tự các mục.",
+        )
         if not prefilled:
             c.setDash(2, 2)
             c.rect(RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE, QR_SIZE, stroke=1, fill=0)
@@ -195,8 +198,11 @@ class _Form:
 
     def part_a(self, prefilled: bool, y: float) -> float:
         c = self.c
-        y = self.section(y, "A. THÔNG TIN DOANH NGHIỆP",
-                         "đã có trong KhaoSat: kiểm tra, sửa trực tiếp nếu sai" if prefilled else "ghi đầy đủ")
+        y = self.section(
+            y,
+            "A. THÔNG TIN DOANH NGHIỆP",
+            "đã có trong KhaoSat: kiểm tra, sửa trực tiếp nếu sai" if prefilled else "ghi đầy đủ",
+        )
         L = Enterprise.LABELS
         col2 = LEFT + WIDTH * 0.58
         full, left_w, right_w = WIDTH - 6, col2 - LEFT - 3, RIGHT - col2
@@ -206,8 +212,9 @@ class _Form:
             [("address", L["address"], full, False)],
             [("owner_name", L["owner_name"], left_w, False), ("phone", L["phone"], right_w, False)],
             [("vsic", L["vsic_section"], left_w, False), ("status", "Tình trạng", right_w, False)],
-            [("workforce", "Lao động theo hồ sơ", full, False)] if prefilled else
-            [("year_founded", L["year_founded"], left_w, False), ("email", L["email"], right_w, False)],
+            [("workforce", "Lao động theo hồ sơ", full, False)]
+            if prefilled
+            else [("year_founded", L["year_founded"], left_w, False), ("email", L["email"], right_w, False)],
         ]
         yy = y - 12
         for row in rows:
@@ -255,8 +262,11 @@ class _Form:
 
     def part_b(self, prefilled: bool, y: float) -> float:
         c = self.c
-        y = self.section(y, "B. KẾT QUẢ KHẢO SÁT LẦN NÀY",
-                         "số in mờ trong ô: số liệu lần khảo sát trước" if prefilled else "ghi theo thứ tự các mục")
+        y = self.section(
+            y,
+            "B. KẾT QUẢ KHẢO SÁT LẦN NÀY",
+            "số in mờ trong ô: số liệu lần khảo sát trước" if prefilled else "ghi theo thứ tự các mục",
+        )
         top = y
         x0 = LEFT + 3
         inner = WIDTH - 6
@@ -286,8 +296,13 @@ class _Form:
                     self.hint_pos[f] = (x + bw - 2, y - 26.5, bw)
                 y -= 35
             elif kind == "checks":
-                self.text(x0, y - 10, f"{self.numbers[fields[0]]}–{self.numbers[fields[-1]]}. "
-                          "Tổ chức đã có (đánh dấu X):", SERIF, 9.5)
+                self.text(
+                    x0,
+                    y - 10,
+                    f"{self.numbers[fields[0]]}–{self.numbers[fields[-1]]}. Tổ chức đã có (đánh dấu X):",
+                    SERIF,
+                    9.5,
+                )
                 cw = inner / 3
                 for i, f in enumerate(fields):
                     r, col = divmod(i, 3)
@@ -355,8 +370,10 @@ class _Form:
             "phone": e.phone,
             "vsic": f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None,
             "status": status.label if status else None,
-            "workforce": (f"tổng {format_int(e.workforce_total) or '?'}, nữ {format_int(e.workforce_women) or '?'}, "
-                          f"dưới 30 tuổi {format_int(e.workforce_under30) or '?'}"),
+            "workforce": (
+                f"tổng {format_int(e.workforce_total) or '?'}, nữ {format_int(e.workforce_women) or '?'}, "
+                f"dưới 30 tuổi {format_int(e.workforce_under30) or '?'}"
+            ),
         }
         for key, value in values.items():
             x, y, width, bold = self.value_pos[key]
@@ -489,8 +506,13 @@ def render_visit_forms(
         _render(out, forms, unit_title, printed_on, progress)
 
 
-def _render(fh: BinaryIO, forms: Sequence[VisitFormData | None], unit_title: str, printed_on: date,
-            progress: ProgressFn | None) -> None:
+def _render(
+    fh: BinaryIO,
+    forms: Sequence[VisitFormData | None],
+    unit_title: str,
+    printed_on: date,
+    progress: ProgressFn | None,
+) -> None:
     c = Canvas(fh, pagesize=A4, pageCompression=1, initialFontName=SERIF, initialFontSize=10)
     many = len(forms) > 1
     title = "Phiếu khảo sát doanh nghiệp" + (f" ({format_int(len(forms))} phiếu)" if many else "")
@@ -516,12 +538,19 @@ def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
     def norm(rec):
         if rec is None:
             return None
-        changes = {f.name: printable(getattr(rec, f.name)) for f in dataclasses.fields(rec)
-                   if isinstance(getattr(rec, f.name), str) and not hasattr(getattr(rec, f.name), "label")}
+        changes = {
+            f.name: printable(getattr(rec, f.name))
+            for f in dataclasses.fields(rec)
+            if isinstance(getattr(rec, f.name), str) and not hasattr(getattr(rec, f.name), "label")
+        }
         return dataclasses.replace(rec, **changes)
 
-    return VisitFormData(norm(data.enterprise), norm(data.last_visit), [norm(o) for o in data.organisations],
-                         printable(data.ward_name) if data.ward_name else None)
+    return VisitFormData(
+        norm(data.enterprise),
+        norm(data.last_visit),
+        [norm(o) for o in data.organisations],
+        printable(data.ward_name) if data.ward_name else None,
+    )
 
 
 def unit_title_for(unit_code: str | None) -> str:

@@ -67,24 +67,28 @@ def enterprise_rows(store: Store, unit_code: str | None = None) -> list[dict[str
         ward = units.ward(r["ward_code"])
         form = LegalForm.parse(r["legal_form"])
         status = EnterpriseStatus.parse(r["status"])
-        out.append({
-            "no": i,
-            "name": r["name"],
-            "short_name": r["short_name"],
-            "tax_code": r["tax_code"],
-            "legal_form": form.label if form else r["legal_form"],
-            "vsic": f"{r['vsic_section']} - {VSIC_SECTIONS.get(r['vsic_section'], '')}" if r["vsic_section"] else None,
-            "address": r["address"],
-            "ward": ward.name if ward else r["ward_code"],
-            "phone": r["phone"],
-            "email": r["email"],
-            "owner_name": r["owner_name"],
-            "year_founded": r["year_founded"],
-            "workforce_total": r["workforce_total"],
-            "workforce_women": r["workforce_women"],
-            "workforce_under30": r["workforce_under30"],
-            "status": status.label if status else r["status"],
-            "founded": ", ".join(ORG_KIND_SHORT[k] for k in OrgKind if k.value in kinds) or None,
-            "last_visit": date.fromisoformat(r["last_visit"]) if r["last_visit"] else None,
-        })
+        out.append(
+            {
+                "no": i,
+                "name": r["name"],
+                "short_name": r["short_name"],
+                "tax_code": r["tax_code"],
+                "legal_form": form.label if form else r["legal_form"],
+                "vsic": f"{r['vsic_section']} - {VSIC_SECTIONS.get(r['vsic_section'], '')}"
+                if r["vsic_section"]
+                else None,
+                "address": r["address"],
+                "ward": ward.name if ward else r["ward_code"],
+                "phone": r["phone"],
+                "email": r["email"],
+                "owner_name": r["owner_name"],
+                "year_founded": r["year_founded"],
+                "workforce_total": r["workforce_total"],
+                "workforce_women": r["workforce_women"],
+                "workforce_under30": r["workforce_under30"],
+                "status": status.label if status else r["status"],
+                "founded": ", ".join(ORG_KIND_SHORT[k] for k in OrgKind if k.value in kinds) or None,
+                "last_visit": date.fromisoformat(r["last_visit"]) if r["last_visit"] else None,
+            }
+        )
     return out

@@ -69,14 +69,25 @@ def _save(wb: Workbook, out: str | os.PathLike[str] | BinaryIO) -> None:
 # --- the report ---------------------------------------------------------------------------------
 
 SUMMARY_HEADERS = [
-    ("Loại tổ chức", 24), ("Tổ chức hiện có", 11), ("Thành viên hiện có", 12),
-    ("Thành lập mới", 11), ("Chỉ tiêu thành lập", 11), ("Tỷ lệ so với chỉ tiêu (thành lập)", 13),
+    ("Loại tổ chức", 24),
+    ("Tổ chức hiện có", 11),
+    ("Thành viên hiện có", 12),
+    ("Thành lập mới", 11),
+    ("Chỉ tiêu thành lập", 11),
+    ("Tỷ lệ so với chỉ tiêu (thành lập)", 13),
     ("Đánh giá (thành lập)", 14),
-    ("Kết nạp mới", 11), ("Chỉ tiêu kết nạp", 11), ("Tỷ lệ so với chỉ tiêu (kết nạp)", 13),
+    ("Kết nạp mới", 11),
+    ("Chỉ tiêu kết nạp", 11),
+    ("Tỷ lệ so với chỉ tiêu (kết nạp)", 13),
     ("Đánh giá (kết nạp)", 14),
 ]
-WORKFORCE_HEADERS = [("Quy mô lao động", 28), ("Số doanh nghiệp", 12), ("Số lao động", 13),
-                     ("Có tổ chức đảng", 12), ("Có công đoàn cơ sở", 12)]
+WORKFORCE_HEADERS = [
+    ("Quy mô lao động", 28),
+    ("Số doanh nghiệp", 12),
+    ("Số lao động", 13),
+    ("Có tổ chức đảng", 12),
+    ("Có công đoàn cơ sở", 12),
+]
 
 
 def _title(ws, rows: list[str], width: int) -> int:
@@ -103,15 +114,27 @@ def report_workbook(report: ResultsReport) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
-    titles = [f"Báo cáo kết quả xây dựng tổ chức trong doanh nghiệp {report.period.label}",
-              f"{report.unit_name} ({report.unit_code}); {report.target_source}"]
+    titles = [
+        f"Báo cáo kết quả xây dựng tổ chức trong doanh nghiệp {report.period.label}",
+        f"{report.unit_name} ({report.unit_code}); {report.target_source}",
+    ]
     row = _title(ws, titles, len(SUMMARY_HEADERS))
     _header(ws, row, SUMMARY_HEADERS)
     for k in report.kinds:
         row += 1
-        values = [k.label, k.organisations, k.members,
-                  k.founded.achieved, k.founded.target, _percent(k.founded), k.founded.verdict,
-                  k.admitted.achieved, k.admitted.target, _percent(k.admitted), k.admitted.verdict]
+        values = [
+            k.label,
+            k.organisations,
+            k.members,
+            k.founded.achieved,
+            k.founded.target,
+            _percent(k.founded),
+            k.founded.verdict,
+            k.admitted.achieved,
+            k.admitted.target,
+            _percent(k.admitted),
+            k.admitted.verdict,
+        ]
         for col, v in enumerate(values, start=1):
             c = _set(ws.cell(row, col), v)
             if col in (6, 10) and v is not None:
@@ -120,16 +143,24 @@ def report_workbook(report: ResultsReport) -> Workbook:
     _set(ws.cell(row, 1), f"Có {report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.")
 
     ws = wb.create_sheet("Quy mô lao động")
-    row = _title(ws, [f"Doanh nghiệp theo quy mô lao động: {report.unit_name}, {report.period.label}"],
-                 len(WORKFORCE_HEADERS))
+    row = _title(
+        ws,
+        [f"Doanh nghiệp theo quy mô lao động: {report.unit_name}, {report.period.label}"],
+        len(WORKFORCE_HEADERS),
+    )
     _header(ws, row, WORKFORCE_HEADERS)
     for r in report.workforce:
         row += 1
         for col, v in enumerate([r.label, r.enterprises, r.workers, r.with_party, r.with_union], start=1):
             _set(ws.cell(row, col), v)
     row += 1
-    totals = ["Tổng cộng", report.enterprises, report.workers, sum(r.with_party for r in report.workforce),
-              sum(r.with_union for r in report.workforce)]
+    totals = [
+        "Tổng cộng",
+        report.enterprises,
+        report.workers,
+        sum(r.with_party for r in report.workforce),
+        sum(r.with_union for r in report.workforce),
+    ]
     for col, v in enumerate(totals, start=1):
         _set(ws.cell(row, col), v).font = HEADER_FONT
 
@@ -141,13 +172,18 @@ def report_workbook(report: ResultsReport) -> Workbook:
         headers = [("Mã", 8), ("Phường, xã", 26), ("Số doanh nghiệp", 12), ("Số lao động", 12)]
         headers += [(f"Thành lập mới: {k.label}", 12) for k in kinds]
         headers += [(f"Kết nạp mới: {k.label}", 12) for k in kinds]
-        row = _title(ws, [f"Kết quả theo phường, xã: {report.unit_name}, {report.period.label}"], len(headers))
+        row = _title(
+            ws, [f"Kết quả theo phường, xã: {report.unit_name}, {report.period.label}"], len(headers)
+        )
         _header(ws, row, headers)
         ws.freeze_panes = ws.cell(row + 1, 3)
         for w in report.wards:
             row += 1
-            values = [w.code, w.name, w.enterprises, w.workers] + [w.founded[k] for k in kinds] \
+            values = (
+                [w.code, w.name, w.enterprises, w.workers]
+                + [w.founded[k] for k in kinds]
                 + [w.admitted[k] for k in kinds]
+            )
             for col, v in enumerate(values, start=1):
                 _set(ws.cell(row, col), v)
     return wb
@@ -159,8 +195,13 @@ def export_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport)
 
 # --- the enterprise list ------------------------------------------------------------------------
 
-def export_enterprises(out: str | os.PathLike[str] | BinaryIO, store: Store, unit_code: str | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> int:
+
+def export_enterprises(
+    out: str | os.PathLike[str] | BinaryIO,
+    store: Store,
+    unit_code: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Write the enterprise list (write-only mode: light for 100,000 rows). Returns the row count.
 
     Plain values are appended as they are; only cells that need a style get a cell object: dates,

@@ -75,7 +75,9 @@ def unit_ward_codes(unit_code: str) -> list[str]:
     """The wards a unit covers: itself for a ward, every ward of a province."""
     u = units.unit(unit_code)
     if u is None:
-        raise SelectionError(f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
+        raise SelectionError(
+            f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN"
+        )
     if u.is_province:
         return [w.code for w in units.wards(u.code)]
     return [u.code]
@@ -106,8 +108,10 @@ def select_enterprises(store: Store, sel: FormSelection) -> list[str]:
         params.extend([EnterpriseStatus.ACTIVE.value, EnterpriseStatus.SUSPENDED.value])
     if sel.not_visited_months:
         since = months_before(sel.today, sel.not_visited_months)
-        conds.append("NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
-                     "AND v.visit_date >= ?)")
+        conds.append(
+            "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
+            "AND v.visit_date >= ?)"
+        )
         params.append(since.isoformat())
     if sel.planned_from or sel.planned_to:
         lo = (sel.planned_from or date(1900, 1, 1)).isoformat()
@@ -115,10 +119,13 @@ def select_enterprises(store: Store, sel: FormSelection) -> list[str]:
         # the next-visit date of the enterprise's latest visit
         conds.append(
             "(SELECT v.next_visit_date FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
-            "ORDER BY v.visit_date DESC, v.created_hlc DESC LIMIT 1) BETWEEN ? AND ?")
+            "ORDER BY v.visit_date DESC, v.created_hlc DESC LIMIT 1) BETWEEN ? AND ?"
+        )
         params.extend([lo, hi])
-    sql = (f"SELECT e.id FROM enterprises e WHERE {' AND '.join(conds)} "
-           "ORDER BY e.ward_code, e.address IS NULL, e.address, e.name, e.rid")
+    sql = (
+        f"SELECT e.id FROM enterprises e WHERE {' AND '.join(conds)} "
+        "ORDER BY e.ward_code, e.address IS NULL, e.address, e.name, e.rid"
+    )
     return [r[0] for r in store.conn.execute(sql, params)]
 
 

@@ -27,8 +27,9 @@ def own_fingerprint(store: Store) -> str | None:
     except ImportError:
         return None
     try:
-        row = store.conn.execute("SELECT sign_pub, enc_pub FROM sync_keys WHERE status = 'active' "
-                                 "ORDER BY created_at DESC LIMIT 1").fetchone()
+        row = store.conn.execute(
+            "SELECT sign_pub, enc_pub FROM sync_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
     except sqlite3.OperationalError:
         return None
     return fingerprint(bytes(row[0]), bytes(row[1])) if row else None
@@ -38,11 +39,21 @@ def this_machine(store: Store, *, office: str = "", officer: str = "", on: date 
     prof = store.profile()
     fp = own_fingerprint(store)
     if not fp:
-        raise NoKeyError("Máy này chưa có khóa. Hãy tạo khóa (menu Đồng bộ hoặc lệnh khaosat keys init) "
-                         "rồi in phiếu đăng ký.")
+        raise NoKeyError(
+            "Máy này chưa có khóa. Hãy tạo khóa (menu Đồng bộ hoặc lệnh khaosat keys init) "
+            "rồi in phiếu đăng ký."
+        )
     u = units.unit(prof.unit_code)
     role = Role.parse(prof.role) if prof.role else None
-    return KeyFormData(laptop_id=prof.laptop_id, fingerprint=fp, unit_name=u.name if u else "",
-                       unit_code=prof.unit_code or "", collaborator=prof.collaborator or "", office=office,
-                       officer=officer, role=role.label if role else "", on=on or date.today(),
-                       place=u.short_name if u else "")
+    return KeyFormData(
+        laptop_id=prof.laptop_id,
+        fingerprint=fp,
+        unit_name=u.name if u else "",
+        unit_code=prof.unit_code or "",
+        collaborator=prof.collaborator or "",
+        office=office,
+        officer=officer,
+        role=role.label if role else "",
+        on=on or date.today(),
+        place=u.short_name if u else "",
+    )

@@ -75,12 +75,14 @@ class Achievement:
 
 def make_achievement(achieved: int, target: int | None, rounding: Rounding) -> Achievement:
     if target is None:
-        return Achievement(achieved, None, str(achieved), None, None, "Không giao chỉ tiêu", None,
-                           f"{achieved}", "")
+        return Achievement(
+            achieved, None, str(achieved), None, None, "Không giao chỉ tiêu", None, f"{achieved}", ""
+        )
     a = achievement(achieved, target, rounding)
     short = a["text"].split(", ", 1)[1] if ", " in a["text"] else ""
-    return Achievement(achieved, target, a["ratio"], a["percent"], a["excess"], a["verdict"], a["reached"],
-                       a["text"], short)
+    return Achievement(
+        achieved, target, a["ratio"], a["percent"], a["excess"], a["verdict"], a["reached"], a["text"], short
+    )
 
 
 @dataclass
@@ -142,10 +144,13 @@ class ResultsReport:
 
 
 # SQL fragments. ``:end`` is the last day of the period (ISO text compares as dates).
-_EXISTS = ("o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
-           "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)")
-_FOUNDED = ("o.deleted = 0 AND o.status IN ('founded', 'dissolved') "
-            "AND o.decision_date BETWEEN :start AND :end")
+_EXISTS = (
+    "o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
+    "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)"
+)
+_FOUNDED = (
+    "o.deleted = 0 AND o.status IN ('founded', 'dissolved') AND o.decision_date BETWEEN :start AND :end"
+)
 _ACTIVE = "e.deleted = 0 AND e.status IN ('active', 'suspended')"
 
 
@@ -156,8 +161,14 @@ def _scope(store: Store, ward_codes: list[str]) -> None:
     store.conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
 
 
-def compute(store: Store, unit_code: str, period: Period, *, rounding: Rounding = Rounding.HALF_UP,
-            thresholds: tuple[int, int] = DEFAULT_THRESHOLDS) -> ResultsReport:
+def compute(
+    store: Store,
+    unit_code: str,
+    period: Period,
+    *,
+    rounding: Rounding = Rounding.HALF_UP,
+    thresholds: tuple[int, int] = DEFAULT_THRESHOLDS,
+) -> ResultsReport:
     """The report for ``unit_code`` over ``period``."""
     u = units.unit(unit_code)
     if u is None:
@@ -172,68 +183,134 @@ def compute(store: Store, unit_code: str, period: Period, *, rounding: Rounding 
     q = store.conn.execute
     in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
 
-    existing = {k: (n, m or 0) for k, n, m in q(
-        f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-        f"WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind", p)}
-    founded = dict(q(
-        f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-        f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind", p).fetchall())
-    admitted = dict(q(
-        f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
-        f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
-        f"GROUP BY a.kind", p).fetchall())
+    existing = {
+        k: (n, m or 0)
+        for k, n, m in q(
+            f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+            f"WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind",
+            p,
+        )
+    }
+    founded = dict(
+        q(
+            f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+            f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind",
+            p,
+        ).fetchall()
+    )
+    admitted = dict(
+        q(
+            f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
+            f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
+            f"GROUP BY a.kind",
+            p,
+        ).fetchall()
+    )
     targets, source = _targets(store, u, period.start.year)
 
     kinds = []
     for kind in OrgKind:
         n, members = existing.get(kind.value, (0, 0))
-        kinds.append(KindResult(
-            kind, kind.label, MEMBER_NOUN[kind], n, members,
-            make_achievement(founded.get(kind.value, 0), targets.get((kind.value, TargetMetric.ORGANISATIONS.value)),
-                             rounding),
-            make_achievement(admitted.get(kind.value, 0) or 0,
-                             targets.get((kind.value, TargetMetric.MEMBERS.value)), rounding),
-        ))
+        kinds.append(
+            KindResult(
+                kind,
+                kind.label,
+                MEMBER_NOUN[kind],
+                n,
+                members,
+                make_achievement(
+                    founded.get(kind.value, 0),
+                    targets.get((kind.value, TargetMetric.ORGANISATIONS.value)),
+                    rounding,
+                ),
+                make_achievement(
+                    admitted.get(kind.value, 0) or 0,
+                    targets.get((kind.value, TargetMetric.MEMBERS.value)),
+                    rounding,
+                ),
+            )
+        )
 
     from app.services.enterprise_list import workforce_groups
 
-    group_sql = ("CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "
-                 "WHEN e.workforce_total < :high THEN 'medium' ELSE 'large' END")
-    has = ("EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
-           f"AND ({_EXISTS}))")
-    rows = {g: (n, w or 0, hp, hu) for g, n, w, hp, hu in q(
-        f"SELECT {group_sql} AS g, count(*), sum(e.workforce_total), "
-        f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
-        f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g", p)}
-    workforce = [WorkforceRow(code, label, *rows.get(code, (0, 0, 0, 0)))
-                 for code, label in workforce_groups((low, high))]
+    group_sql = (
+        "CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "
+        "WHEN e.workforce_total < :high THEN 'medium' ELSE 'large' END"
+    )
+    has = (
+        "EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
+        f"AND ({_EXISTS}))"
+    )
+    rows = {
+        g: (n, w or 0, hp, hu)
+        for g, n, w, hp, hu in q(
+            f"SELECT {group_sql} AS g, count(*), sum(e.workforce_total), "
+            f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
+            f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g",
+            p,
+        )
+    }
+    workforce = [
+        WorkforceRow(code, label, *rows.get(code, (0, 0, 0, 0)))
+        for code, label in workforce_groups((low, high))
+    ]
 
     wards: list[WardRow] = []
     if u.is_province:
-        ent = {c: (n, w or 0) for c, n, w in q(
-            f"SELECT e.ward_code, count(*), sum(e.workforce_total) FROM enterprises e "
-            f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code", p)}
+        ent = {
+            c: (n, w or 0)
+            for c, n, w in q(
+                f"SELECT e.ward_code, count(*), sum(e.workforce_total) FROM enterprises e "
+                f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code",
+                p,
+            )
+        }
         f_by: dict[str, dict[OrgKind, int]] = {}
-        for c, k, n in q(f"SELECT e.ward_code, o.kind, count(*) FROM organisations o JOIN enterprises e "
-                         f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} "
-                         "GROUP BY e.ward_code, o.kind", p):
+        for c, k, n in q(
+            f"SELECT e.ward_code, o.kind, count(*) FROM organisations o JOIN enterprises e "
+            f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} "
+            "GROUP BY e.ward_code, o.kind",
+            p,
+        ):
             f_by.setdefault(c, {})[OrgKind(k)] = n
         a_by: dict[str, dict[OrgKind, int]] = {}
-        for c, k, n in q(f"SELECT e.ward_code, a.kind, sum(a.count) FROM admissions a JOIN enterprises e "
-                         f"ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} "
-                         "AND a.admitted_on BETWEEN :start AND :end GROUP BY e.ward_code, a.kind", p):
+        for c, k, n in q(
+            f"SELECT e.ward_code, a.kind, sum(a.count) FROM admissions a JOIN enterprises e "
+            f"ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} "
+            "AND a.admitted_on BETWEEN :start AND :end GROUP BY e.ward_code, a.kind",
+            p,
+        ):
             a_by.setdefault(c, {})[OrgKind(k)] = n
         for code in sorted(set(ent) | set(f_by) | set(a_by), key=lambda c: _ward_sort_key(c)):
             w = units.ward(code)
             n, workers = ent.get(code, (0, 0))
-            wards.append(WardRow(code, w.name if w else code, n, workers,
-                                 {k: f_by.get(code, {}).get(k, 0) for k in OrgKind},
-                                 {k: a_by.get(code, {}).get(k, 0) for k in OrgKind}))
+            wards.append(
+                WardRow(
+                    code,
+                    w.name if w else code,
+                    n,
+                    workers,
+                    {k: f_by.get(code, {}).get(k, 0) for k in OrgKind},
+                    {k: a_by.get(code, {}).get(k, 0) for k in OrgKind},
+                )
+            )
 
     total_e = sum(r.enterprises for r in workforce)
     total_w = sum(r.workers for r in workforce)
-    return ResultsReport(u.code, u.name, u.is_province, period, rounding, (low, high), total_e, total_w, kinds,
-                         workforce, wards, source)
+    return ResultsReport(
+        u.code,
+        u.name,
+        u.is_province,
+        period,
+        rounding,
+        (low, high),
+        total_e,
+        total_w,
+        kinds,
+        workforce,
+        wards,
+        source,
+    )
 
 
 def _ward_sort_key(code: str) -> str:
@@ -264,7 +341,9 @@ def _target_rows(store: Store, unit_codes: list[str], year: int) -> dict[tuple[s
         f"SELECT unit_code, kind, metric, value FROM targets t WHERE deleted = 0 AND year = ? "
         f"AND unit_code IN ({marks}) AND updated_hlc = (SELECT max(t2.updated_hlc) FROM targets t2 "
         "WHERE t2.deleted = 0 AND t2.year = t.year AND t2.unit_code = t.unit_code AND t2.kind = t.kind "
-        "AND t2.metric = t.metric)", [year, *unit_codes]).fetchall()
+        "AND t2.metric = t.metric)",
+        [year, *unit_codes],
+    ).fetchall()
     for _unit, kind, metric, value in rows:
         if value:  # a target of 0 means nothing was asked: shown as "không giao chỉ tiêu"
             out[(kind, metric)] = out.get((kind, metric), 0) + value
@@ -276,4 +355,6 @@ def report_for(store: Store, unit_code: str, period: Period) -> tuple[ResultsRep
     from app.reports.settings import load
 
     settings = load(store, unit_code)
-    return compute(store, unit_code, period, rounding=settings.rounding, thresholds=settings.thresholds), settings
+    return compute(
+        store, unit_code, period, rounding=settings.rounding, thresholds=settings.thresholds
+    ), settings

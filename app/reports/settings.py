@@ -53,7 +53,9 @@ def defaults_for(unit_code: str, style: DocStyle) -> dict[str, Any]:
     is_province = bool(u and u.is_province)
     if style is DocStyle.PARTY:
         if is_province:
-            body = ("THÀNH ỦY " if name.startswith("Thành phố") else "TỈNH ỦY ") + (u.short_name if u else name)
+            body = ("THÀNH ỦY " if name.startswith("Thành phố") else "TỈNH ỦY ") + (
+                u.short_name if u else name
+            )
             superior, code = None, "BC/TU"
             capacity = ["T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ"]
         else:
@@ -87,8 +89,10 @@ def parse_thresholds(value: Any) -> tuple[int, int]:
             f"Ngưỡng quy mô lao động «{value}» không dùng được; cần hai số nguyên, ví dụ [20, 500]."
         ) from None
     if not (0 < low < high):
-        raise SettingsError(f"Ngưỡng quy mô lao động phải là hai số dương tăng dần (ví dụ 20 và 500), "
-                            f"không phải {low} và {high}.")
+        raise SettingsError(
+            f"Ngưỡng quy mô lao động phải là hai số dương tăng dần (ví dụ 20 và 500), "
+            f"không phải {low} và {high}."
+        )
     return low, high
 
 
@@ -98,14 +102,18 @@ def load(store: Store, unit_code: str) -> ReportSettings:
     try:
         style = DocStyle(raw_style)
     except ValueError:
-        raise SettingsError(f"Kiểu văn bản «{raw_style}» không có; chọn «party» (văn bản Đảng) "
-                            "hoặc «state» (văn bản hành chính nhà nước).") from None
+        raise SettingsError(
+            f"Kiểu văn bản «{raw_style}» không có; chọn «party» (văn bản Đảng) "
+            "hoặc «state» (văn bản hành chính nhà nước)."
+        ) from None
     raw_rounding = store.setting("report.rounding", Rounding.HALF_UP.value)
     try:
         rounding = Rounding(raw_rounding)
     except ValueError:
-        raise SettingsError(f"Cách làm tròn «{raw_rounding}» không có; chọn «half_up» (làm tròn, 16/15 vượt "
-                            "6,67%) hoặc «truncate» (cắt bớt, 6,66%).") from None
+        raise SettingsError(
+            f"Cách làm tròn «{raw_rounding}» không có; chọn «half_up» (làm tròn, 16/15 vượt "
+            "6,67%) hoặc «truncate» (cắt bớt, 6,66%)."
+        ) from None
     thresholds = parse_thresholds(store.setting("report.workforce_thresholds", list(DEFAULT_THRESHOLDS)))
     d = defaults_for(unit_code, style)
     values = {k: store.setting(f"report.{k}", None) for k in d}

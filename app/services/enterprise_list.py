@@ -64,13 +64,19 @@ class ListQuery:
     thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS
     today: date = field(default_factory=date.today)
 
-    def replace(self, **changes: Any) -> "ListQuery":
+    def replace(self, **changes: Any) -> ListQuery:
         return dataclasses.replace(self, **changes)
 
     @property
     def filtered(self) -> bool:
-        return bool(self.text.strip() or self.statuses or self.missing or self.workforce
-                    or self.not_visited_months or self.ward_code)
+        return bool(
+            self.text.strip()
+            or self.statuses
+            or self.missing
+            or self.workforce
+            or self.not_visited_months
+            or self.ward_code
+        )
 
 
 def _months_before(day: date, months: int) -> date:
@@ -133,8 +139,9 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
     if has_fts and not q.replace(text="").filtered:
         # Only the text: count in the full-text index alone (it holds no deleted enterprise), no join.
         sub = "SELECT rowid FROM enterprise_fts WHERE enterprise_fts MATCH ?" + (" LIMIT ?" if cap else "")
-        return store.conn.execute(f"SELECT count(*) FROM ({sub})", [params[0], cap] if cap else [params[0]]
-                                  ).fetchone()[0]
+        return store.conn.execute(
+            f"SELECT count(*) FROM ({sub})", [params[0], cap] if cap else [params[0]]
+        ).fetchone()[0]
     if cap is None:
         return store.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
     return store.conn.execute(
@@ -148,14 +155,23 @@ RANK = "bm25(enterprise_fts, 10.0, 6.0, 6.0, 1.0, 3.0)"
 RANK_LIMIT = 1000  # rank search results by relevance below this many matches; more: in index order
 
 
-_LAST_VISIT = (
-    "(SELECT max(v.visit_date) FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0)"
+_LAST_VISIT = "(SELECT max(v.visit_date) FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0)"
+PAGE_COLUMNS = (
+    "id",
+    "name",
+    "tax_code",
+    "address",
+    "ward_code",
+    "workforce_total",
+    "status",
+    "founded",
+    "last_visit",
 )
-PAGE_COLUMNS = ("id", "name", "tax_code", "address", "ward_code", "workforce_total", "status", "founded",
-                "last_visit")
 
 
-def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool = True) -> list[dict[str, Any]]:
+def page(
+    store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool = True
+) -> list[dict[str, Any]]:
     """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind.
 
     Searching without a chosen sort orders by relevance (``by_rank``); ranking tens of thousands of
@@ -189,13 +205,23 @@ def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool =
     ids = [r["id"] for r in rows]
     if ids:
         marks = ", ".join("?" * len(ids))
-        last = {} if q.sort == "last_visit" else dict(store.conn.execute(
-            f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) AND deleted = 0 "
-            "GROUP BY enterprise_id", ids).fetchall())
+        last = (
+            {}
+            if q.sort == "last_visit"
+            else dict(
+                store.conn.execute(
+                    f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) AND deleted = 0 "
+                    "GROUP BY enterprise_id",
+                    ids,
+                ).fetchall()
+            )
+        )
         founded: dict[str, set[OrgKind]] = {}
         for eid, value in store.conn.execute(
             f"SELECT enterprise_id, kind FROM organisations WHERE enterprise_id IN ({marks}) "
-            "AND status = 'founded' AND deleted = 0", ids):
+            "AND status = 'founded' AND deleted = 0",
+            ids,
+        ):
             kind = OrgKind.parse(value)
             if kind is not None:
                 founded.setdefault(eid, set()).add(kind)  # type: ignore[arg-type]
@@ -208,8 +234,12 @@ def page(store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool =
 
 def ward_codes_in_use(store: Store) -> list[str]:
     """Wards that have at least one enterprise (for the ward filter)."""
-    return [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT ward_code FROM enterprises WHERE deleted = 0 ORDER BY ward_code")]
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT ward_code FROM enterprises WHERE deleted = 0 ORDER BY ward_code"
+        )
+    ]
 
 
 def total(store: Store) -> int:

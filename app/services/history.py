@@ -16,7 +16,15 @@ from typing import Any
 from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vnformat import format_date, format_int
-from app.domain.vocab import VSIC_SECTIONS, Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
+from app.domain.vocab import (
+    VSIC_SECTIONS,
+    Attitude,
+    EnterpriseStatus,
+    LegalForm,
+    OrgKind,
+    OrgStatus,
+    TargetMetric,
+)
 from app.storage import compact
 from app.storage.store import Store
 
@@ -29,7 +37,11 @@ ENTITY_LABELS = {
 }
 OP_LABELS = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
 _ENUMS = {
-    "legal_form": LegalForm, "status": None, "attitude": Attitude, "kind": OrgKind, "metric": TargetMetric,
+    "legal_form": LegalForm,
+    "status": None,
+    "attitude": Attitude,
+    "kind": OrgKind,
+    "metric": TargetMetric,
 }
 
 
@@ -121,12 +133,20 @@ def readable(row: dict[str, Any]) -> HistoryEntry:
         label = "Trạng thái bản ghi" if name == "deleted" else (cls.label(name) if cls else name)
         if name in ("enterprise_id", "organisation_id"):
             continue  # links, not something a person changed
-        changes.append(FieldChange(name, label, display_value(entity, name, old), display_value(entity, name, new)))
+        changes.append(
+            FieldChange(name, label, display_value(entity, name, old), display_value(entity, name, new))
+        )
     when, when_text = _when(row.get("wall_time"))
     return HistoryEntry(
-        when=when, when_text=when_text, author=row.get("author") or "?", entity=entity,
-        entity_label=ENTITY_LABELS.get(entity, entity), record_id=row["record_id"], op=row["op"],
-        op_label=OP_LABELS.get(row["op"], row["op"]), changes=tuple(changes),
+        when=when,
+        when_text=when_text,
+        author=row.get("author") or "?",
+        entity=entity,
+        entity_label=ENTITY_LABELS.get(entity, entity),
+        record_id=row["record_id"],
+        op=row["op"],
+        op_label=OP_LABELS.get(row["op"], row["op"]),
+        changes=tuple(changes),
         received_via=row.get("received_via"),
     )
 
@@ -136,8 +156,10 @@ def enterprise_history(store: Store, enterprise_id: str, limit: int = 500) -> li
     ids = [enterprise_id]
     by_table = {"enterprises": [enterprise_id]}
     for table in ("visits", "organisations", "admissions"):
-        by_table[table] = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?",
-                                                            (enterprise_id,))]
+        by_table[table] = [
+            r[0]
+            for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,))
+        ]
         ids += by_table[table]
     rows: list[dict[str, Any]] = []
     for table, table_ids in by_table.items():  # creations received in a bundle, still kept on the record

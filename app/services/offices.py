@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.domain.offices import Office, validate_chain
 from app.domain.text import clean
@@ -28,8 +28,14 @@ def save_office(store: Store, office: Office) -> Office:
             "INSERT INTO offices(id, name, role, unit_code, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role, "
             "unit_code = excluded.unit_code, parent_id = excluded.parent_id",
-            (office.id, office.name, office.role.value, office.unit_code, office.parent_id,
-             datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            (
+                office.id,
+                office.name,
+                office.role.value,
+                office.unit_code,
+                office.parent_id,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
         )
     return office
 
@@ -41,6 +47,8 @@ def remove_office(store: Store, office_id: str) -> None:
         from app.domain.validation import Problem
 
         names = ", ".join(o.name for o in children)
-        raise ValidationError([Problem("parent_id", f"Không xóa được: các cơ quan sau đang báo cáo lên cơ quan này: {names}.")])
+        raise ValidationError(
+            [Problem("parent_id", f"Không xóa được: các cơ quan sau đang báo cáo lên cơ quan này: {names}.")]
+        )
     with store.transaction() as conn:
         conn.execute("DELETE FROM offices WHERE id = ?", (office_id,))

@@ -22,7 +22,9 @@ class Duplicate:
     reason: str  # Vietnamese: why it looks like the same enterprise
 
 
-def save_enterprise(store: Store, e: Enterprise, *, author: str | None = None, today: date | None = None) -> Enterprise:
+def save_enterprise(
+    store: Store, e: Enterprise, *, author: str | None = None, today: date | None = None
+) -> Enterprise:
     e = v.normalise_enterprise(e)
     problems = v.validate_enterprise(e, today)
     if problems:
@@ -59,7 +61,9 @@ def save_organisation(
     return org
 
 
-def save_admission(store: Store, a: Admission, *, author: str | None = None, today: date | None = None) -> Admission:
+def save_admission(
+    store: Store, a: Admission, *, author: str | None = None, today: date | None = None
+) -> Admission:
     problems = v.validate_admission(a, today)
     if problems:
         raise v.ValidationError(problems)
@@ -78,8 +82,14 @@ def save_target(store: Store, t: Target, *, author: str | None = None) -> Target
     )
     with store.write(author) as w:
         if existing and existing[0]["id"] != t.id:
-            t = Target(id=existing[0]["id"], unit_code=t.unit_code, year=t.year, kind=t.kind, metric=t.metric,
-                       value=t.value)
+            t = Target(
+                id=existing[0]["id"],
+                unit_code=t.unit_code,
+                year=t.year,
+                kind=t.kind,
+                metric=t.metric,
+                value=t.value,
+            )
         w.save(t)
     return t
 
@@ -117,8 +127,22 @@ def find_duplicates(store: Store, e: Enterprise) -> list[Duplicate]:
 
 
 _FORM_WORDS = (
-    "cong ty trach nhiem huu han", "cong ty tnhh", "cty tnhh", "cong ty co phan", "cty co phan", "ctcp", "cty cp", "cong ty cp",
-    "doanh nghiep tu nhan", "dntn", "hop tac xa", "htx", "mot thanh vien", "mtv", "cong ty", "cty",
+    "cong ty trach nhiem huu han",
+    "cong ty tnhh",
+    "cty tnhh",
+    "cong ty co phan",
+    "cty co phan",
+    "ctcp",
+    "cty cp",
+    "cong ty cp",
+    "doanh nghiep tu nhan",
+    "dntn",
+    "hop tac xa",
+    "htx",
+    "mot thanh vien",
+    "mtv",
+    "cong ty",
+    "cty",
 )
 
 
@@ -165,7 +189,11 @@ class DuplicateIndex:
         for row in self._by_name.get(key, []) if key else []:
             if row["id"] == e.id:
                 continue
-            if not e.address or not row.get("address") or _address_key(row["address"]) == _address_key(e.address):
+            if (
+                not e.address
+                or not row.get("address")
+                or _address_key(row["address"]) == _address_key(e.address)
+            ):
                 out.append(row)
         return out
 

@@ -10,8 +10,8 @@ the counter breaks ties, and the laptop id makes stamps from two laptops distinc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True, order=True)
@@ -24,9 +24,15 @@ class Stamp:
         return f"{self.millis:015d}-{self.counter:05d}-{self.node}"
 
     @classmethod
-    def parse(cls, text: str) -> "Stamp":
+    def parse(cls, text: str) -> Stamp:
         millis, counter, node = text.split("-", 2)
-        if len(millis) != 15 or len(counter) != 5 or not millis.isdigit() or not counter.isdigit() or not node:
+        if (
+            len(millis) != 15
+            or len(counter) != 5
+            or not millis.isdigit()
+            or not counter.isdigit()
+            or not node
+        ):
             raise ValueError(f"not a clock stamp: {text!r}")
         return cls(int(millis), int(counter), node)
 

@@ -21,8 +21,20 @@ from typing import Any
 from app.domain.records import RECORD_TYPES
 
 COLUMNS = ("create_change", "create_txn", "create_author", "create_wall", "create_via")
-LOG_COLUMNS = ("seq", "change_id", "txn", "hlc", "origin", "author", "wall_time", "entity", "record_id", "op",
-               "fields", "received_via")
+LOG_COLUMNS = (
+    "seq",
+    "change_id",
+    "txn",
+    "hlc",
+    "origin",
+    "author",
+    "wall_time",
+    "entity",
+    "record_id",
+    "op",
+    "fields",
+    "received_via",
+)
 
 _DATA_COLUMNS: dict[str, list[str]] = {}
 
@@ -51,10 +63,18 @@ def _via_hash(conn: sqlite3.Connection, eid: int | None) -> str | None:
 def log_row(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The change-log row of a compact record's creation (``fields`` as JSON text, ``seq`` None)."""
     return {
-        "seq": None, "change_id": row["create_change"], "txn": row["create_txn"], "hlc": row["created_hlc"],
-        "origin": row["origin"], "author": row["create_author"], "wall_time": row["create_wall"],
-        "entity": table, "record_id": row["id"], "op": "create",
-        "fields": _ENCODE(create_fields(table, row)), "received_via": _via_hash(conn, row["create_via"]),
+        "seq": None,
+        "change_id": row["create_change"],
+        "txn": row["create_txn"],
+        "hlc": row["created_hlc"],
+        "origin": row["origin"],
+        "author": row["create_author"],
+        "wall_time": row["create_wall"],
+        "entity": table,
+        "record_id": row["id"],
+        "op": "create",
+        "fields": _ENCODE(create_fields(table, row)),
+        "received_via": _via_hash(conn, row["create_via"]),
     }
 
 
@@ -81,8 +101,10 @@ def log_rows(conn: sqlite3.Connection, table: str, ids: list[str]) -> list[dict[
     out = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        cur = conn.execute(f"SELECT * FROM {table} WHERE create_change IS NOT NULL AND id IN "
-                           f"({','.join('?' * len(chunk))})", chunk)
+        cur = conn.execute(
+            f"SELECT * FROM {table} WHERE create_change IS NOT NULL AND id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
         cols = [d[0] for d in cur.description]
         out += [log_row(conn, table, dict(zip(cols, r))) for r in cur.fetchall()]
     return out

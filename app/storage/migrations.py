@@ -10,8 +10,8 @@ earlier version (``tests/storage/test_migrations.py``).
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -32,6 +32,7 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
     if buffer.strip():
         raise ValueError(f"incomplete SQL statement: {buffer[:80]!r}")
 
+
 # Columns every synced record table has.
 _SYNCED = """
     deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
@@ -43,7 +44,8 @@ _SYNCED = """
 
 def _v1_core(conn: sqlite3.Connection) -> None:
     """Records, the change log and the laptop's settings."""
-    run_script(conn, 
+    run_script(
+        conn,
         f"""
         CREATE TABLE meta (
             key TEXT PRIMARY KEY,
@@ -172,7 +174,7 @@ def _v1_core(conn: sqlite3.Connection) -> None:
         );
         CREATE INDEX changes_record ON changes(entity, record_id, seq);
         CREATE INDEX changes_origin ON changes(origin, hlc);
-        """
+        """,
     )
 
 
@@ -186,7 +188,8 @@ def _v2_search(conn: sqlite3.Connection) -> None:
 
 def _v3_settings_and_offices(conn: sqlite3.Connection) -> None:
     """Office-level settings (founding minimums...) and the configurable chain of offices."""
-    run_script(conn, 
+    run_script(
+        conn,
         """
         CREATE TABLE settings (
             key TEXT PRIMARY KEY,
@@ -204,13 +207,14 @@ def _v3_settings_and_offices(conn: sqlite3.Connection) -> None:
             parent_id TEXT REFERENCES offices(id),
             created_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 def _v4_sync(conn: sqlite3.Connection) -> None:
     """Signed, encrypted bundles (app/sync): keys, registry, chains, receipts, conflicts, quarantine."""
-    run_script(conn,
+    run_script(
+        conn,
         """
         -- This machine's own key pairs (private halves live in the data folder, never here).
         CREATE TABLE sync_keys (
@@ -337,7 +341,7 @@ def _v4_sync(conn: sqlite3.Connection) -> None:
             outcome TEXT NOT NULL,
             report TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -351,10 +355,16 @@ def _v5_compact_creates(conn: sqlite3.Connection) -> None:
     record. Envelopes kept for relaying can point into the compressed file they came in.
     """
     for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
-        for column, kind in (("create_change", "TEXT"), ("create_txn", "TEXT"), ("create_author", "TEXT"),
-                             ("create_wall", "TEXT"), ("create_via", "INTEGER")):
+        for column, kind in (
+            ("create_change", "TEXT"),
+            ("create_txn", "TEXT"),
+            ("create_author", "TEXT"),
+            ("create_wall", "TEXT"),
+            ("create_via", "INTEGER"),
+        ):
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-    run_script(conn,
+    run_script(
+        conn,
         """
         -- The compressed plaintext of an imported file (zlib), once: the envelopes it carried are
         -- slices of its decompressed bytes (sync_envelopes.blob_id, blob_offset, blob_length; data is empty).
@@ -368,7 +378,7 @@ def _v5_compact_creates(conn: sqlite3.Connection) -> None:
         -- a bigger buffer of pending search terms: a big import writes fewer, larger segments
         -- (about 30% faster for 100,000 enterprises; memory only while writing)
         INSERT INTO enterprise_fts(enterprise_fts, rank) VALUES ('hashsize', 16777216);
-        """
+        """,
     )
 
 
@@ -413,7 +423,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
             step(conn)
             conn.execute(
                 "INSERT INTO schema_migrations(version, description, applied_at) VALUES (?, ?, ?)",
-                (number, description, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                (number, description, datetime.now(UTC).isoformat(timespec="seconds")),
             )
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")

@@ -15,14 +15,14 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.domain.records import RECORD_TYPES, Enterprise, Record
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
+from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.storage import compact, search
 from app.storage.clock import HybridClock
 from app.storage.migrations import LATEST, current_version, migrate
@@ -97,7 +97,9 @@ class Store:
                     # An older program's file: keep a copy as it was before upgrading it.
                     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
                     self.upgrade_backup = self.backup(
-                        self.path.parent / "backups" / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
+                        self.path.parent
+                        / "backups"
+                        / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
                     )
                 migrate(self.conn)
         except sqlite3.DatabaseError as exc:
@@ -108,11 +110,11 @@ class Store:
         self._clock: HybridClock | None = None
 
     @classmethod
-    def memory(cls) -> "Store":
+    def memory(cls) -> Store:
         return cls(":memory:")
 
     @classmethod
-    def in_dir(cls, data_dir: str | os.PathLike[str]) -> "Store":
+    def in_dir(cls, data_dir: str | os.PathLike[str]) -> Store:
         return cls(Path(data_dir) / cls.FILE_NAME)
 
     def close(self) -> None:
@@ -120,7 +122,7 @@ class Store:
             self.conn.execute("PRAGMA optimize")
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -164,7 +166,7 @@ class Store:
             self._set_meta("collaborator", collaborator)
             self._set_meta("role", role.value)
             if self.meta("initialised_at") is None:
-                self._set_meta("initialised_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                self._set_meta("initialised_at", datetime.now(UTC).isoformat(timespec="seconds"))
         return self.profile()
 
     def schema_version(self) -> int:
@@ -231,7 +233,7 @@ class Store:
         return self._clock
 
     @contextlib.contextmanager
-    def write(self, author: str | None = None) -> Iterator["Writer"]:
+    def write(self, author: str | None = None) -> Iterator[Writer]:
         """A write transaction that logs every change. Yields a ``Writer``."""
         from app.storage.writer import Writer
 
@@ -292,7 +294,9 @@ class Store:
         rows = self._search(f"{{name short_name owner_name tax_code}} : ({expr})", "", limit, ward_code)
         if len(rows) < limit:
             seen = {r["id"] for r in rows}
-            rows += [r for r in self._search(expr, "", limit, ward_code) if r["id"] not in seen][: limit - len(rows)]
+            rows += [r for r in self._search(expr, "", limit, ward_code) if r["id"] not in seen][
+                : limit - len(rows)
+            ]
         return rows
 
     def _search(self, expr: str, order: str, limit: int, ward_code: str | None) -> list[dict[str, Any]]:
@@ -317,8 +321,10 @@ class Store:
         )
         if not rows:  # a creation received in a bundle may still be kept on the record (compact.py)
             _check_table(entity)
-            rows = [{k: v for k, v in r.items() if k not in ("txn", "entity", "record_id")}
-                    for r in compact.log_rows(self.conn, entity, [record_id])]
+            rows = [
+                {k: v for k, v in r.items() if k not in ("txn", "entity", "record_id")}
+                for r in compact.log_rows(self.conn, entity, [record_id])
+            ]
         for r in rows:
             r["fields"] = json.loads(r["fields"])
         return rows
@@ -340,7 +346,8 @@ class Store:
         for table in RECORD_TYPES:
             out[table] = self.conn.execute(f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
         out["deleted"] = sum(
-            self.conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 1").fetchone()[0] for t in RECORD_TYPES
+            self.conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 1").fetchone()[0]
+            for t in RECORD_TYPES
         )
         out["changes"] = self.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
         return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.records import RECORD_TYPES, Record, uuid7
@@ -34,7 +34,7 @@ def _dumps(value: Any) -> str:
 
 
 class Writer:
-    def __init__(self, store: "Store", author: str):
+    def __init__(self, store: Store, author: str):
         self.store = store
         self.conn = store.conn
         self.author = author
@@ -43,7 +43,7 @@ class Writer:
         self.entities: set[str] = set()
         self.record_ids: set[str] = set()
         self.count = 0
-        self._wall = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._wall = datetime.now(UTC).isoformat(timespec="seconds")
 
     # --- the log -----------------------------------------------------------------------------
 
@@ -56,8 +56,18 @@ class Writer:
         self.conn.execute(
             "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uuid7().hex, self.txn, hlc, self.store.laptop_id, self.author, self._wall,
-             entity, record_id, op, _dumps(fields)),
+            (
+                uuid7().hex,
+                self.txn,
+                hlc,
+                self.store.laptop_id,
+                self.author,
+                self._wall,
+                entity,
+                record_id,
+                op,
+                _dumps(fields),
+            ),
         )
         self.entities.add(entity)
         self.record_ids.add(record_id)
@@ -93,7 +103,9 @@ class Writer:
             raise KeyError(f"{table} {row['id']} does not exist")
         if current["deleted"]:
             raise ValueError(f"{table} {row['id']} is deleted")
-        changed = {c: [current[c], row[c]] for c in record_columns(table) if c != "id" and current[c] != row[c]}
+        changed = {
+            c: [current[c], row[c]] for c in record_columns(table) if c != "id" and current[c] != row[c]
+        }
         if not changed:
             return {}
         if current.get("create_change"):
@@ -132,11 +144,19 @@ class Writer:
         if current.get("create_change"):
             compact.materialize(self.conn, table, record_id)
         hlc = self._stamp()
-        self.conn.execute(f"UPDATE {table} SET deleted = ?, updated_hlc = ? WHERE id = ?", (int(deleted), hlc, record_id))
+        self.conn.execute(
+            f"UPDATE {table} SET deleted = ?, updated_hlc = ? WHERE id = ?", (int(deleted), hlc, record_id)
+        )
         if table == "enterprises":
             current["deleted"] = int(deleted)
             search.index_row(self.conn, current["rid"], current)
-        self._log(table, record_id, "delete" if deleted else "restore", {"deleted": [int(not deleted), int(deleted)]}, hlc)
+        self._log(
+            table,
+            record_id,
+            "delete" if deleted else "restore",
+            {"deleted": [int(not deleted), int(deleted)]},
+            hlc,
+        )
         return True
 
     def create_many(self, records: Iterable[Record]) -> int:
@@ -157,8 +177,20 @@ class Writer:
                 hlc = self._stamp()
                 rows.append([*(row[c] for c in cols), hlc, hlc, origin])
                 fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
-                log.append((uuid7().hex, self.txn, hlc, origin, self.author, self._wall,
-                            table, row["id"], "create", _dumps(fields)))
+                log.append(
+                    (
+                        uuid7().hex,
+                        self.txn,
+                        hlc,
+                        origin,
+                        self.author,
+                        self._wall,
+                        table,
+                        row["id"],
+                        "create",
+                        _dumps(fields),
+                    )
+                )
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
                 f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?)",

@@ -27,8 +27,19 @@ from app.domain.text import search_keys
 from app.storage import search
 from app.storage.compact import COLUMNS as COMPACT_COLUMNS
 from app.sync.errors import SyncError
-from app.sync.merge import (MAX_ID, MAX_STRING, Incoming, MergeReport, _bad, _check_value, _colset,
-                            _other_machine, key_table, recompute_duplicates, validate_change)
+from app.sync.merge import (
+    MAX_ID,
+    MAX_STRING,
+    Incoming,
+    MergeReport,
+    _bad,
+    _check_value,
+    _colset,
+    _other_machine,
+    key_table,
+    recompute_duplicates,
+    validate_change,
+)
 
 NoneType = type(None)
 META = 5  # change_id, txn, hlc, author, wall_time; then the values, "id" first
@@ -67,7 +78,9 @@ def check_values(sec: CreateSection) -> None:
     columns = list(zip(*sec.rows))
     for i, col in enumerate(columns[: META + 1]):  # identifiers, stamps, author, the record id
         if set(map(type, col)) != {str} or "" in col or max(map(len, col)) > META_LIMITS[i]:
-            raise _bad(f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu, rỗng hoặc quá dài.")
+            raise _bad(
+                f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu, rỗng hoặc quá dài."
+            )
     for name, col in zip(sec.columns[1:], columns[META + 1 :]):
         kinds = set(map(type, col))
         if kinds <= _TEXT:
@@ -80,8 +93,9 @@ def check_values(sec: CreateSection) -> None:
     # stamps: 15 digits, "-", 5 digits, "-", then the signer's laptop id (checked all at once)
     stamps = columns[2]
     origin = sec.origin
-    if (set(map(operator.itemgetter(slice(22, None)), stamps)) != {origin}
-            or not _HLC_PREFIXES.fullmatch("".join(map(operator.itemgetter(slice(0, 22)), stamps)))):
+    if set(map(operator.itemgetter(slice(22, None)), stamps)) != {origin} or not _HLC_PREFIXES.fullmatch(
+        "".join(map(operator.itemgetter(slice(0, 22)), stamps))
+    ):
         for h in stamps:
             if not _HLC.fullmatch(h):
                 raise _bad(f"phần tạo mới {sec.entity}: dấu thời gian «{h[:40]}» không hợp lệ.")
@@ -97,14 +111,25 @@ _HLC = re.compile(r"[0-9]{15}-[0-9]{5}-.+", re.ASCII | re.DOTALL)
 
 def to_incoming(sec: CreateSection, row: list[Any]) -> Incoming:
     """A creation for the general path, in the change-log form (checked there like any change)."""
-    c = [row[0], row[1], row[2], sec.origin, row[3], row[4], sec.entity, row[5], "create",
-         {col: [None, v] for col, v in zip(sec.columns[1:], row[META + 1 :]) if v is not None}]
+    c = [
+        row[0],
+        row[1],
+        row[2],
+        sec.origin,
+        row[3],
+        row[4],
+        sec.entity,
+        row[5],
+        "create",
+        {col: [None, v] for col, v in zip(sec.columns[1:], row[META + 1 :]) if v is not None},
+    ]
     validate_change(c, sec.origin)
     return Incoming(c, sec.envelope, sec.signer_unit)
 
 
-def split(sections: Iterable[CreateSection], general: set[tuple[str, str]], waiting: set[str] = frozenset()
-          ) -> tuple[list[CreateSection], list[Incoming]]:
+def split(
+    sections: Iterable[CreateSection], general: set[tuple[str, str]], waiting: set[str] = frozenset()
+) -> tuple[list[CreateSection], list[Incoming]]:
     """Creations of records that also get other changes here go the general way; the rest in bulk.
 
     A record created twice in this import (the same creation relayed by two paths, or two machines
@@ -118,8 +143,12 @@ def split(sections: Iterable[CreateSection], general: set[tuple[str, str]], wait
         ids = list(map(operator.itemgetter(5), sec.rows))
         unique = set(ids)
         done = seen.setdefault(sec.entity, set())
-        if (sec.entity not in entities_elsewhere and not waiting and len(unique) == len(ids)
-                and done.isdisjoint(unique)):  # the usual case: all in bulk
+        if (
+            sec.entity not in entities_elsewhere
+            and not waiting
+            and len(unique) == len(ids)
+            and done.isdisjoint(unique)
+        ):  # the usual case: all in bulk
             if done:
                 done |= unique
             else:
@@ -134,15 +163,22 @@ def split(sections: Iterable[CreateSection], general: set[tuple[str, str]], wait
                 done.add(r[5])
                 keep.append(r)
         if keep:
-            bulk.append(CreateSection(sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin,
-                                      sec.signer_unit))
+            bulk.append(
+                CreateSection(
+                    sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin, sec.signer_unit
+                )
+            )
     return bulk, rest
 
 
 def _out_of_scope(record_id: str, place: str, unit: str) -> SyncError:
-    return SyncError("out_of_scope", (
-        f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {record_id[:36]} thuộc {units.unit_name(place) or place}, "
-        f"còn máy gửi chỉ được sửa dữ liệu của {units.unit_name(unit) or unit}. Không nhập gì cả."))
+    return SyncError(
+        "out_of_scope",
+        (
+            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {record_id[:36]} thuộc {units.unit_name(place) or place}, "
+            f"còn máy gửi chỉ được sửa dữ liệu của {units.unit_name(unit) or unit}. Không nhập gì cả."
+        ),
+    )
 
 
 def _check_places(sec: CreateSection, column: str) -> None:
@@ -159,9 +195,15 @@ def _existing(conn: sqlite3.Connection, table: str, ids: list[str], column: str 
     """{id: column} of the given ids present in ``table``."""
     out: dict[str, Any] = {}
     if len(ids) > 500:
-        out.update(conn.execute(f"SELECT t.id, t.{column} FROM {key_table(conn, ids)} x JOIN {table} t ON t.id = x.id"))
+        out.update(
+            conn.execute(
+                f"SELECT t.id, t.{column} FROM {key_table(conn, ids)} x JOIN {table} t ON t.id = x.id"
+            )
+        )
     elif ids:
-        out.update(conn.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(ids))})", ids))
+        out.update(
+            conn.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(ids))})", ids)
+        )
     return out
 
 
@@ -175,13 +217,19 @@ def _literal(value: str | int | None) -> str:
 
 def _insert_sql(conn: sqlite3.Connection, sec: CreateSection) -> str:
     """INSERT taking a section's rows as they are (numbered parameters: no tuple built per row)."""
-    defaults = {name: dflt for _cid, name, _type, _nn, dflt, _pk in conn.execute(f"PRAGMA table_info({sec.entity})")}
-    values = [f"coalesce(?{META + 1 + i}, {defaults[c]})" if defaults.get(c) is not None else f"?{META + 1 + i}"
-              for i, c in enumerate(sec.columns)]
+    defaults = {
+        name: dflt for _cid, name, _type, _nn, dflt, _pk in conn.execute(f"PRAGMA table_info({sec.entity})")
+    }
+    values = [
+        f"coalesce(?{META + 1 + i}, {defaults[c]})" if defaults.get(c) is not None else f"?{META + 1 + i}"
+        for i, c in enumerate(sec.columns)
+    ]
     cols = [*sec.columns, "deleted", "created_hlc", "updated_hlc", "origin", *COMPACT_COLUMNS]
     values += ["0", "?3", "?3", _literal(sec.origin), "?1", "?2", "?4", "?5", _literal(sec.eid)]
-    return (f"INSERT INTO {sec.entity} ({', '.join(cols)}) VALUES ({', '.join(values)}) "
-            "ON CONFLICT(id) DO NOTHING")
+    return (
+        f"INSERT INTO {sec.entity} ({', '.join(cols)}) VALUES ({', '.join(values)}) "
+        "ON CONFLICT(id) DO NOTHING"
+    )
 
 
 def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]) -> int:
@@ -195,8 +243,9 @@ def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]
         raise _bad(f"một giá trị trong {sec.entity} không đúng kiểu hoặc vượt giới hạn.") from exc
 
 
-def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wards: dict[str, str],
-           now: str) -> list[Incoming]:
+def insert(
+    conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wards: dict[str, str], now: str
+) -> list[Incoming]:
     """Insert a section's new records. Returns the creations left for the general path (records that
     exist already, children whose enterprise is not here yet). ``wards``: enterprise id -> ward of the
     enterprises inserted in this import (children are scope-checked against them). The section's values
@@ -213,8 +262,11 @@ def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wa
         pi = META + sec.columns.index("enterprise_id")
         parents = set(map(operator.itemgetter(pi), rows))
         ward_of = {p: wards[p] for p in parents if p in wards}
-        ward_of.update(_existing(conn, "enterprises", [p for p in parents if p not in ward_of and type(p) is str],
-                                 "ward_code"))
+        ward_of.update(
+            _existing(
+                conn, "enterprises", [p for p in parents if p not in ward_of and type(p) is str], "ward_code"
+            )
+        )
         if len(ward_of) == len(parents):  # every enterprise is here: check each ward once
             for p, ward in ward_of.items():
                 if not units.contains(sec.signer_unit, ward):
@@ -235,7 +287,11 @@ def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wa
         rows = keep
     if not rows:
         return left
-    before = conn.execute("SELECT coalesce(max(rid), 0) FROM enterprises").fetchone()[0] if entity == "enterprises" else 0
+    before = (
+        conn.execute("SELECT coalesce(max(rid), 0) FROM enterprises").fetchone()[0]
+        if entity == "enterprises"
+        else 0
+    )
     conn.execute("SAVEPOINT bulk_insert")
     inserted = _execute(conn, sec, rows)
     if inserted != len(rows):  # some exist already: insert only the others, merge those the general way
@@ -261,8 +317,11 @@ def insert(conn: sqlite3.Connection, sec: CreateSection, report: MergeReport, wa
 
 def _index(conn: sqlite3.Connection, after_rid: int) -> None:
     """Search-index entries of the enterprises inserted after ``after_rid`` (folded in one go)."""
-    rows = conn.execute("SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
-                        "WHERE rid > ? AND deleted = 0", (after_rid,)).fetchall()
+    rows = conn.execute(
+        "SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
+        "WHERE rid > ? AND deleted = 0",
+        (after_rid,),
+    ).fetchall()
     if not rows:
         return
     texts = []

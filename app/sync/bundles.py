@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ from app.storage.writer import record_columns
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
-from app.sync.errors import SyncError
 from app.sync.bulk import CreateSection, check_shape
+from app.sync.errors import SyncError
 from app.sync.merge import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, merge, validate_change
 
 BUNDLE_SUFFIX = ".khaosat"
@@ -35,8 +35,20 @@ RECEIPT_SUFFIX = ".khaosat-receipt"
 MAX_CHANGES = 2_000_000
 MAX_VOUCHED = 20_000
 BUNDLE_VERSION = 2
-BUNDLE_KEYS = {"format", "version", "from", "to", "seq", "prev", "created_at", "sender_key", "created", "changes",
-               "relayed", "vouched"}
+BUNDLE_KEYS = {
+    "format",
+    "version",
+    "from",
+    "to",
+    "seq",
+    "prev",
+    "created_at",
+    "sender_key",
+    "created",
+    "changes",
+    "relayed",
+    "vouched",
+}
 SECTION_KEYS = {"entity", "columns", "rows"}
 RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "created_at"}
 
@@ -45,7 +57,7 @@ _ENC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _is_int(v: Any) -> bool:
@@ -78,7 +90,9 @@ class ExportPreview:
 def _watermarks(store: Store, recipient: str) -> tuple[int, int]:
     row = store.conn.execute(
         "SELECT coalesce(max(max_change_seq), 0), coalesce(max(max_envelope_id), 0) FROM sync_exports "
-        "WHERE recipient = ? AND acked_at IS NOT NULL", (recipient,)).fetchone()
+        "WHERE recipient = ? AND acked_at IS NOT NULL",
+        (recipient,),
+    ).fetchone()
     return row[0], row[1]
 
 
@@ -89,8 +103,11 @@ def destinations(store: Store, office: str | None = None) -> list[R.Peer]:
     if not out:
         if office:
             raise SyncError("no_destination", f"Không có cơ quan nhận nào khớp «{office}».")
-        raise SyncError("no_destination", "Chưa đăng ký cơ quan nhận (cơ quan cấp trên). Hãy nhập tệp khóa công khai "
-                        "của cơ quan: khaosat keys register TỆP --office")
+        raise SyncError(
+            "no_destination",
+            "Chưa đăng ký cơ quan nhận (cơ quan cấp trên). Hãy nhập tệp khóa công khai "
+            "của cơ quan: khaosat keys register TỆP --office",
+        )
     return out
 
 
@@ -100,20 +117,30 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
     me = store.laptop_id
     for dest in destinations(store, office):
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
-        by_entity = dict(store.conn.execute(
-            "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? GROUP BY entity", (me, wm_c)).fetchall())
-        envs = store.conn.execute("SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?",
-                                  (wm_e, dest.laptop_id)).fetchone()[0]
-        seq, sent = store.conn.execute("SELECT coalesce(max(seq), 0), coalesce(max(max_change_seq), 0) "
-                                       "FROM sync_exports WHERE recipient = ?", (dest.laptop_id,)).fetchone()
-        resent = store.conn.execute("SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?",
-                                    (me, wm_c, sent)).fetchone()[0]
+        by_entity = dict(
+            store.conn.execute(
+                "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? GROUP BY entity",
+                (me, wm_c),
+            ).fetchall()
+        )
+        envs = store.conn.execute(
+            "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?", (wm_e, dest.laptop_id)
+        ).fetchone()[0]
+        seq, sent = store.conn.execute(
+            "SELECT coalesce(max(seq), 0), coalesce(max(max_change_seq), 0) "
+            "FROM sync_exports WHERE recipient = ?",
+            (dest.laptop_id,),
+        ).fetchone()
+        resent = store.conn.execute(
+            "SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?", (me, wm_c, sent)
+        ).fetchone()[0]
         out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq + 1, resent))
     return out
 
 
-def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None = None,
-           today: str | None = None) -> list[ExportResult]:
+def export(
+    store: Store, ident: K.Identity, out_dir: Path, *, office: str | None = None, today: str | None = None
+) -> list[ExportResult]:
     prof = store.profile()
     if not prof.initialised:
         raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò): khaosat init")
@@ -123,25 +150,40 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
     me = store.laptop_id
     sender_key = K.b64(R.own_pubkey_doc(store, ident).raw)
     vouched = R.vouch_entries(store) if prof.role != Role.COLLABORATOR else []
-    date = (today or datetime.now().strftime("%Y%m%d"))
+    date = today or datetime.now().strftime("%Y%m%d")
     results = []
     for dest in destinations(store, office):
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
         rows = store.conn.execute(
             "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes "
-            "WHERE origin = ? AND seq > ? ORDER BY seq", (me, wm_c)).fetchall()
+            "WHERE origin = ? AND seq > ? ORDER BY seq",
+            (me, wm_c),
+        ).fetchall()
         created, changes = _payload_changes(rows)
         max_seq = rows[-1][0] if rows else wm_c
-        envs = store.conn.execute("SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? "
-                                  "ORDER BY eid", (wm_e, dest.laptop_id)).fetchall()
+        envs = store.conn.execute(
+            "SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? ORDER BY eid",
+            (wm_e, dest.laptop_id),
+        ).fetchall()
         max_eid = envs[-1][0] if envs else wm_e
-        last = store.conn.execute("SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
-                                  (dest.laptop_id,)).fetchone()
+        last = store.conn.execute(
+            "SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
+            (dest.laptop_id,),
+        ).fetchone()
         seq = (last[0] + 1) if last else 1
         payload = {
-            "format": "khaosat-bundle", "version": BUNDLE_VERSION, "from": me, "to": dest.laptop_id, "seq": seq,
-            "prev": last[1] if last else None, "created_at": _now(), "sender_key": sender_key,
-            "created": created, "changes": changes, "relayed": [e[1] for e in envs], "vouched": vouched,
+            "format": "khaosat-bundle",
+            "version": BUNDLE_VERSION,
+            "from": me,
+            "to": dest.laptop_id,
+            "seq": seq,
+            "prev": last[1] if last else None,
+            "created_at": _now(),
+            "sender_key": sender_key,
+            "created": created,
+            "changes": changes,
+            "relayed": [e[1] for e in envs],
+            "vouched": vouched,
         }
         with C.gc_paused():
             text = C.dumps(payload)
@@ -155,8 +197,19 @@ def export(store: Store, ident: K.Identity, out_dir: Path, *, office: str | None
             store.conn.execute(
                 "INSERT INTO sync_exports(recipient, seq, hash, prev, created_at, max_change_seq, max_envelope_id, "
                 "changes, envelopes, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (dest.laptop_id, seq, env.hash, payload["prev"], payload["created_at"], max_seq, max_eid,
-                 len(rows), len(envs), name))
+                (
+                    dest.laptop_id,
+                    seq,
+                    env.hash,
+                    payload["prev"],
+                    payload["created_at"],
+                    max_seq,
+                    max_eid,
+                    len(rows),
+                    len(envs),
+                    name,
+                ),
+            )
             C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
         results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash))
     return results
@@ -174,10 +227,23 @@ def _payload_changes(rows: list[tuple]) -> tuple[list[dict[str, Any]], list[list
             if op == "create":
                 f = loads(fields)
                 by_entity.setdefault(entity, []).append(
-                    [cid, txn, hlc, author, wall, rid, *[f.get(c, none)[1] for c in record_columns(entity)[1:]]])
+                    [
+                        cid,
+                        txn,
+                        hlc,
+                        author,
+                        wall,
+                        rid,
+                        *[f.get(c, none)[1] for c in record_columns(entity)[1:]],
+                    ]
+                )
             else:
                 changes.append([cid, txn, hlc, author, wall, entity, rid, op, loads(fields)])
-    created = [{"entity": e, "columns": record_columns(e), "rows": by_entity[e]} for e in RECORD_TYPES if e in by_entity]
+    created = [
+        {"entity": e, "columns": record_columns(e), "rows": by_entity[e]}
+        for e in RECORD_TYPES
+        if e in by_entity
+    ]
     return created, changes
 
 
@@ -187,7 +253,8 @@ def stored_envelopes(store: Store, eids: list[int]) -> list[C.Envelope]:
     blobs: dict[int, bytes] = {}
     for eid in eids:
         data, blob, offset, length = store.conn.execute(
-            "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes WHERE eid = ?", (eid,)).fetchone()
+            "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes WHERE eid = ?", (eid,)
+        ).fetchone()
         if blob is not None:
             if blob not in blobs:
                 blobs.clear()
@@ -210,10 +277,14 @@ class Verified:
 
 def _unknown_sender(doc: K.PublicKeyDoc) -> SyncError:
     unit = units.unit_name(doc.unit_code) or doc.unit_code
-    return SyncError("unknown_sender", (
-        f"Máy gửi chưa được đăng ký ở cơ quan này: {doc.name or 'không rõ tên'}, {unit}, mã máy {doc.laptop_id}, "
-        f"dấu vân tay {doc.fingerprint}. Nếu đúng máy của đơn vị, hãy đăng ký tệp khóa công khai của máy đó "
-        "(đối chiếu dấu vân tay trên giấy) rồi nhập lại."))
+    return SyncError(
+        "unknown_sender",
+        (
+            f"Máy gửi chưa được đăng ký ở cơ quan này: {doc.name or 'không rõ tên'}, {unit}, mã máy {doc.laptop_id}, "
+            f"dấu vân tay {doc.fingerprint}. Nếu đúng máy của đơn vị, hãy đăng ký tệp khóa công khai của máy đó "
+            "(đối chiếu dấu vân tay trên giấy) rồi nhập lại."
+        ),
+    )
 
 
 def _check_bundle_payload(p: Any) -> dict[str, Any]:
@@ -222,11 +293,16 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
     if p.get("format") != "khaosat-bundle":
         raise SyncError("bad_payload", "Nội dung gói không phải gói dữ liệu KhaoSat.")
     if _is_int(p.get("version")) and p["version"] > BUNDLE_VERSION:
-        raise SyncError("newer_format", f"Gói dữ liệu theo định dạng {p['version']} của phiên bản KhaoSat mới hơn. "
-                        "Hãy cập nhật KhaoSat.")
+        raise SyncError(
+            "newer_format",
+            f"Gói dữ liệu theo định dạng {p['version']} của phiên bản KhaoSat mới hơn. Hãy cập nhật KhaoSat.",
+        )
     if _is_int(p.get("version")) and p["version"] < BUNDLE_VERSION:
-        raise SyncError("older_format", f"Gói dữ liệu theo định dạng {p['version']} của một bản thử nghiệm KhaoSat "
-                        "trước đây, không còn được hỗ trợ. Hãy xuất lại bằng KhaoSat mới.")
+        raise SyncError(
+            "older_format",
+            f"Gói dữ liệu theo định dạng {p['version']} của một bản thử nghiệm KhaoSat "
+            "trước đây, không còn được hỗ trợ. Hãy xuất lại bằng KhaoSat mới.",
+        )
     if set(p) != BUNDLE_KEYS or p["version"] != BUNDLE_VERSION:
         raise SyncError("bad_payload", "Nội dung gói thiếu hoặc thừa thông tin.")
     for k in ("from", "to", "created_at", "sender_key"):
@@ -236,15 +312,25 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         raise SyncError("bad_payload", "Nội dung gói: số thứ tự không hợp lệ.")
     if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
         raise SyncError("bad_payload", "Nội dung gói: mã gói trước không hợp lệ.")
-    for k, cap in (("created", len(RECORD_TYPES) * 4), ("changes", MAX_CHANGES), ("relayed", C.MAX_ENVELOPES),
-                   ("vouched", MAX_VOUCHED)):
+    for k, cap in (
+        ("created", len(RECORD_TYPES) * 4),
+        ("changes", MAX_CHANGES),
+        ("relayed", C.MAX_ENVELOPES),
+        ("vouched", MAX_VOUCHED),
+    ):
         if not isinstance(p[k], list):
             raise SyncError("bad_payload", f"Nội dung gói: {k} không phải danh sách.")
         if len(p[k]) > cap:
-            raise SyncError("too_many", f"Gói khai báo quá nhiều phần tử ({len(p[k]):,} {k}; tối đa {cap:,})."
-                            .replace(",", "."))
-    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(p["relayed"]):
-        raise SyncError("bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại).")
+            raise SyncError(
+                "too_many",
+                f"Gói khai báo quá nhiều phần tử ({len(p[k]):,} {k}; tối đa {cap:,}).".replace(",", "."),
+            )
+    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(
+        p["relayed"]
+    ):
+        raise SyncError(
+            "bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại)."
+        )
     for sec in p["created"]:
         if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in RECORD_TYPES:
             raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")
@@ -252,12 +338,14 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
             raise SyncError("bad_payload", "Nội dung gói: các dòng tạo mới không phải danh sách.")
     total = len(p["changes"]) + sum(len(sec["rows"]) for sec in p["created"])
     if total > MAX_CHANGES:
-        raise SyncError("too_many", f"Gói khai báo quá nhiều thay đổi ({total:,}; tối đa {MAX_CHANGES:,})."
-                        .replace(",", "."))
+        raise SyncError(
+            "too_many",
+            f"Gói khai báo quá nhiều thay đổi ({total:,}; tối đa {MAX_CHANGES:,}).".replace(",", "."),
+        )
     return p
 
 
-def changes_of(v: "Verified", eid: int | None = None) -> tuple[list[Incoming], list[CreateSection]]:
+def changes_of(v: Verified, eid: int | None = None) -> tuple[list[Incoming], list[CreateSection]]:
     """A verified bundle's changes, checked (schema, kinds, sizes, origin): edits for the general path,
     creations as sections."""
     p = v.payload
@@ -265,13 +353,18 @@ def changes_of(v: "Verified", eid: int | None = None) -> tuple[list[Incoming], l
     incoming = []
     for c in p["changes"]:
         if type(c) is not list or len(c) != 9:
-            raise SyncError("bad_payload", "Gói dữ liệu có thay đổi không hợp lệ: một thay đổi không đúng cấu trúc "
-                            "(cần 9 phần).")
+            raise SyncError(
+                "bad_payload",
+                "Gói dữ liệu có thay đổi không hợp lệ: một thay đổi không đúng cấu trúc (cần 9 phần).",
+            )
         change = [*c[:3], signer, *c[3:]]
         validate_change(change, signer)
         if change[I_OP] == "create":
-            raise SyncError("bad_payload", "Gói dữ liệu có thay đổi không hợp lệ: bản ghi tạo mới "
-                            f"{str(change[I_RECORD])[:36]} ({change[I_ENTITY]}) phải nằm trong phần «created».")
+            raise SyncError(
+                "bad_payload",
+                "Gói dữ liệu có thay đổi không hợp lệ: bản ghi tạo mới "
+                f"{str(change[I_RECORD])[:36]} ({change[I_ENTITY]}) phải nằm trong phần «created».",
+            )
         incoming.append(Incoming(change, h, unit))
     sections = []
     for sec in p["created"]:
@@ -293,8 +386,11 @@ def _sender_doc(p: dict[str, Any]) -> K.PublicKeyDoc:
 
 def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> Verified:
     if env.type != C.TYPE_BUNDLE:
-        raise SyncError("wrong_purpose", "Chữ ký trong tệp dành cho mục đích khác (không phải gói dữ liệu, ví dụ một "
-                        "biên nhận hay khóa công khai): không nhận.")
+        raise SyncError(
+            "wrong_purpose",
+            "Chữ ký trong tệp dành cho mục đích khác (không phải gói dữ liệu, ví dụ một "
+            "biên nhận hay khóa công khai): không nhận.",
+        )
     p = _check_bundle_payload(C.strict_loads(env.payload, "nội dung gói"))
     doc = _sender_doc(p)
     peer = overlay.get(doc.keyid) or R.peer(store, doc.keyid)
@@ -303,13 +399,21 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
     if peer.laptop_id != p["from"] or peer.sign_pub != doc.sign_pub:
         raise SyncError("bad_payload", "Mã máy trong gói không khớp với máy đã đăng ký.")
     if not env.verify(peer.sign_pub):
-        raise SyncError("bad_signature", f"Chữ ký của gói không đúng (máy {peer.name or peer.laptop_id}): gói đã bị "
-                        "sửa đổi sau khi ký. Không nhập gì cả.")
+        raise SyncError(
+            "bad_signature",
+            f"Chữ ký của gói không đúng (máy {peer.name or peer.laptop_id}): gói đã bị "
+            "sửa đổi sau khi ký. Không nhập gì cả.",
+        )
     if peer.role == Role.COLLABORATOR.value and (p["relayed"] or p["vouched"]):
-        raise SyncError("bad_payload", "Máy cộng tác viên không được chuyển tiếp gói hay giới thiệu máy khác.")
+        raise SyncError(
+            "bad_payload", "Máy cộng tác viên không được chuyển tiếp gói hay giới thiệu máy khác."
+        )
     if peer.status == "revoked" and p["seq"] > (peer.revoked_after_seq or 0):
-        raise SyncError("revoked", f"Máy {peer.name or peer.laptop_id} ({peer.unit_label}) đã bị thu hồi sau gói số "
-                        f"{peer.revoked_after_seq or 0}; gói số {p['seq']} không được nhận.")
+        raise SyncError(
+            "revoked",
+            f"Máy {peer.name or peer.laptop_id} ({peer.unit_label}) đã bị thu hồi sau gói số "
+            f"{peer.revoked_after_seq or 0}; gói số {p['seq']} không được nhận.",
+        )
     return Verified(env, p, peer)
 
 
@@ -318,16 +422,22 @@ def _chain_state(store: Store, sender: str, recipient: str, seq: int, hash_: str
     conn = store.conn
     if conn.execute("SELECT 1 FROM sync_quarantine WHERE hash = ?", (hash_,)).fetchone():
         return "replay"
-    row = conn.execute("SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-                       (sender, recipient, seq)).fetchone()
+    row = conn.execute(
+        "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+        (sender, recipient, seq),
+    ).fetchone()
     if row is not None:
         return "replay" if row[0] == hash_ else "fork"
-    before = conn.execute("SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-                          (sender, recipient, seq - 1)).fetchone()
+    before = conn.execute(
+        "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+        (sender, recipient, seq - 1),
+    ).fetchone()
     if before is not None and prev != before[0]:
         return "fork"
-    after = conn.execute("SELECT prev FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-                         (sender, recipient, seq + 1)).fetchone()
+    after = conn.execute(
+        "SELECT prev FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+        (sender, recipient, seq + 1),
+    ).fetchone()
     if after is not None and after[0] != hash_:
         return "fork"
     if seq > 1 and before is None:
@@ -362,11 +472,15 @@ class ImportResult:
         if self.kind == "receipt":
             return f"{self.path.name}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận."
         if self.outcome == "quarantined":
-            return f"{self.path.name}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. " + " ".join(self.warnings)
+            return f"{self.path.name}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. " + " ".join(
+                self.warnings
+            )
         r = self.report
-        text = (f"{self.path.name}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
-                f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
-                f"{r.duplicates} nghi trùng mã số thuế")
+        text = (
+            f"{self.path.name}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+            f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
+            f"{r.duplicates} nghi trùng mã số thuế"
+        )
         if self.relayed:
             text += f"; {self.relayed} gói chuyển tiếp"
         text += "."
@@ -381,54 +495,89 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
     data = C.read_capped(path)
     fr = C.parse_frame(data)
     if fr.kind == C.KIND_PUBKEY:
-        raise SyncError("wrong_kind", "Đây là tệp khóa công khai: hãy dùng «Đăng ký máy» (khaosat keys register).")
+        raise SyncError(
+            "wrong_kind", "Đây là tệp khóa công khai: hãy dùng «Đăng ký máy» (khaosat keys register)."
+        )
     envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
     if fr.kind == C.KIND_RECEIPT:
         return _import_receipt(store, path, envelopes)
     return _import_bundle(store, ident, path, envelopes, write_receipt, packed)
 
 
-def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[C.Envelope],
-                   write_receipt: bool, packed: C.Packed | None = None) -> ImportResult:
+def _import_bundle(
+    store: Store,
+    ident: K.Identity,
+    path: Path,
+    envelopes: list[C.Envelope],
+    write_receipt: bool,
+    packed: C.Packed | None = None,
+) -> ImportResult:
     me = store.laptop_id
     now = _now()
     outer = verify_bundle(store, envelopes[0], {})
     p = outer.payload
     if p["to"] != me:
-        raise SyncError("not_addressed", "Gói này không gửi cho cơ quan này (nội dung ghi một cơ quan nhận khác): có thể "
-                        "ai đó đã gói lại gói của người khác. Không nhập gì cả.")
+        raise SyncError(
+            "not_addressed",
+            "Gói này không gửi cho cơ quan này (nội dung ghi một cơ quan nhận khác): có thể "
+            "ai đó đã gói lại gói của người khác. Không nhập gì cả.",
+        )
     state = _chain_state(store, p["from"], me, p["seq"], outer.env.hash, p["prev"])
     result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])
     if state == "replay":
-        raise SyncError("replay", f"Gói số {p['seq']} của {outer.peer.name or outer.peer.laptop_id} đã được nhập trước "
-                        "đây (gói lặp lại): không nhập lại, dữ liệu không thay đổi.")
+        raise SyncError(
+            "replay",
+            f"Gói số {p['seq']} của {outer.peer.name or outer.peer.laptop_id} đã được nhập trước "
+            "đây (gói lặp lại): không nhập lại, dữ liệu không thay đổi.",
+        )
     if state == "fork":
-        warning = (f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.name or outer.peer.laptop_id}: máy có thể "
-                   "đã bị sao chép hoặc khôi phục từ bản sao lưu. Gói này được cách ly, không gộp; hãy liên hệ người "
-                   "dùng máy đó.")
+        warning = (
+            f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.name or outer.peer.laptop_id}: máy có thể "
+            "đã bị sao chép hoặc khôi phục từ bản sao lưu. Gói này được cách ly, không gộp; hãy liên hệ người "
+            "dùng máy đó."
+        )
         with store.transaction():
             store.conn.execute(
                 "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                "VALUES (?, ?, ?, ?, 'fork', ?, ?)", (p["from"], me, p["seq"], outer.env.hash, now, outer.env.raw))
+                "VALUES (?, ?, ?, ?, 'fork', ?, ?)",
+                (p["from"], me, p["seq"], outer.env.hash, now, outer.env.raw),
+            )
         result.outcome = "quarantined"
         result.warnings.append(warning)
         return result
     if state == "gap":
-        result.warnings.append(f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
-                               "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận).")
+        result.warnings.append(
+            f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
+            "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận)."
+        )
     # offices vouch for the machines below them, within their own unit
     overlay: dict[str, R.Peer] = {}
     vouches: list[tuple[K.PublicKeyDoc, dict]] = []
     for entry in p["vouched"]:
-        if not isinstance(entry, dict) or set(entry) != {"doc", "unit_code", "role", "status", "revoked_after_seq"}:
+        if not isinstance(entry, dict) or set(entry) != {
+            "doc",
+            "unit_code",
+            "role",
+            "status",
+            "revoked_after_seq",
+        }:
             raise SyncError("bad_payload", "Nội dung gói: danh sách máy được giới thiệu không đúng cấu trúc.")
         raw = K.unb64(entry["doc"], "vouched.doc")
         doc = K.parse_pubkey_envelope(C.read_envelope(memoryview(raw), 0)[0])
-        if not isinstance(entry["unit_code"], str) or not units.contains(outer.peer.unit_code, entry["unit_code"]):
-            raise SyncError("out_of_scope", f"Gói giới thiệu máy {doc.laptop_id} thuộc đơn vị ngoài phạm vi của "
-                            f"{outer.peer.unit_label}. Không nhập gì cả.")
-        if entry["status"] not in ("active", "superseded", "revoked") or entry["role"] not in {r.value for r in Role}:
-            raise SyncError("bad_payload", "Nội dung gói: máy được giới thiệu có trạng thái hoặc vai trò không hợp lệ.")
+        if not isinstance(entry["unit_code"], str) or not units.contains(
+            outer.peer.unit_code, entry["unit_code"]
+        ):
+            raise SyncError(
+                "out_of_scope",
+                f"Gói giới thiệu máy {doc.laptop_id} thuộc đơn vị ngoài phạm vi của "
+                f"{outer.peer.unit_label}. Không nhập gì cả.",
+            )
+        if entry["status"] not in ("active", "superseded", "revoked") or entry["role"] not in {
+            r.value for r in Role
+        }:
+            raise SyncError(
+                "bad_payload", "Nội dung gói: máy được giới thiệu có trạng thái hoặc vai trò không hợp lệ."
+            )
         if entry["revoked_after_seq"] is not None and not _is_int(entry["revoked_after_seq"]):
             raise SyncError("bad_payload", "Nội dung gói: điểm thu hồi không hợp lệ.")
         if doc.laptop_id == me:
@@ -436,13 +585,28 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
         vouches.append((doc, entry))
         existing = R.peer(store, doc.keyid)
         if existing is None or (entry["status"] == "revoked" and existing.status != "revoked"):
-            overlay[doc.keyid] = R.Peer(doc.keyid, doc.laptop_id, doc.sign_pub, doc.enc_pub, doc.fingerprint, doc.name,
-                                        entry["unit_code"], entry["role"], entry["status"], entry["revoked_after_seq"],
-                                        now, outer.peer.laptop_id, False, raw)
+            overlay[doc.keyid] = R.Peer(
+                doc.keyid,
+                doc.laptop_id,
+                doc.sign_pub,
+                doc.enc_pub,
+                doc.fingerprint,
+                doc.name,
+                entry["unit_code"],
+                entry["role"],
+                entry["status"],
+                entry["revoked_after_seq"],
+                now,
+                outer.peer.laptop_id,
+                False,
+                raw,
+            )
     # relayed envelopes: listed by hash in the signed payload, each verified on its own
     relayed_envs = envelopes[1:]
     if [e.hash for e in relayed_envs] != p["relayed"]:
-        raise SyncError("tampered", "Các gói chuyển tiếp trong tệp không khớp danh sách đã ký: tệp đã bị sửa.")
+        raise SyncError(
+            "tampered", "Các gói chuyển tiếp trong tệp không khớp danh sách đã ký: tệp đã bị sửa."
+        )
     verified = [verify_bundle(store, e, overlay) for e in relayed_envs]
     senders = {outer.peer.laptop_id} | {v.payload["from"] for v in verified}
     listed_by: dict[str, list[str]] = {}
@@ -453,16 +617,22 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
     quarantine: list[tuple[Verified, str]] = []
     for v in verified:
         if v.payload["to"] not in senders:
-            raise SyncError("bad_payload", "Gói chuyển tiếp không gửi cho cơ quan nào trong chuỗi chuyển tiếp.")
+            raise SyncError(
+                "bad_payload", "Gói chuyển tiếp không gửi cho cơ quan nào trong chuỗi chuyển tiếp."
+            )
         if store.conn.execute("SELECT 1 FROM sync_envelopes WHERE hash = ?", (v.env.hash,)).fetchone():
             continue  # came by another path already: merged once
-        st = _chain_state(store, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"])
+        st = _chain_state(
+            store, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"]
+        )
         if st == "replay":
             continue
         if st == "fork":
             quarantine.append((v, "fork"))
-            result.warnings.append(f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.name or v.peer.laptop_id} "
-                                   "trùng số với một gói khác: được cách ly, không gộp.")
+            result.warnings.append(
+                f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.name or v.peer.laptop_id} "
+                "trùng số với một gói khác: được cách ly, không gộp."
+            )
             continue
         to_merge.append(v)
     incoming: list[Incoming] = []
@@ -479,35 +649,68 @@ def _import_bundle(store: Store, ident: K.Identity, path: Path, envelopes: list[
         store.conn.execute("PRAGMA cache_size = -262144")
     try:
         with C.gc_paused():
-            _apply(store, now, path, p, result, vouches, outer, to_merge, listed_by, quarantine, incoming, created,
-                   me, packed)
+            _apply(
+                store,
+                now,
+                path,
+                p,
+                result,
+                vouches,
+                outer,
+                to_merge,
+                listed_by,
+                quarantine,
+                incoming,
+                created,
+                me,
+                packed,
+            )
     finally:
         if big:
             store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     if result.report.max_hlc:
-        ahead = int(result.report.max_hlc[:15]) / 1000 - datetime.now(timezone.utc).timestamp()
+        ahead = int(result.report.max_hlc[:15]) / 1000 - datetime.now(UTC).timestamp()
         if ahead > 86_400:
             result.warnings.append(
                 f"Đồng hồ của máy gửi chạy nhanh khoảng {ahead / 86_400:.0f} ngày: sửa đổi của máy đó sẽ được coi là mới "
-                "hơn mọi sửa đổi khác cho đến lúc ấy. Hãy chỉnh lại ngày giờ trên máy đó.")
+                "hơn mọi sửa đổi khác cho đến lúc ấy. Hãy chỉnh lại ngày giờ trên máy đó."
+            )
     if result.report.pending:
-        result.warnings.append(f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến).")
+        result.warnings.append(
+            f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến)."
+        )
     if write_receipt:
         try:
-            result.receipt = write_receipt_file(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent)
+            result.receipt = write_receipt_file(
+                store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent
+            )
         except OSError as exc:
             result.warnings.append(f"Không ghi được biên nhận vào {path.parent}: {exc.strerror or exc}.")
     return result
 
 
-def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: ImportResult,
-           vouches: list[tuple[K.PublicKeyDoc, dict]], outer: Verified, to_merge: list[Verified],
-           listed_by: dict[str, list[str]], quarantine: list[tuple[Verified, str]], incoming: list[Incoming],
-           created: list[CreateSection], me: str, packed: C.Packed | None) -> None:
+def _apply(
+    store: Store,
+    now: str,
+    path: Path,
+    p: dict[str, Any],
+    result: ImportResult,
+    vouches: list[tuple[K.PublicKeyDoc, dict]],
+    outer: Verified,
+    to_merge: list[Verified],
+    listed_by: dict[str, list[str]],
+    quarantine: list[tuple[Verified, str]],
+    incoming: list[Incoming],
+    created: list[CreateSection],
+    me: str,
+    packed: C.Packed | None,
+) -> None:
     with store.transaction() as conn:
         # another process may have imported the same bundle since it was verified (outside the lock)
-        if conn.execute("SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-                        (p["from"], me, p["seq"])).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+            (p["from"], me, p["seq"]),
+        ).fetchone():
             raise SyncError("replay", f"Gói số {p['seq']} vừa được nhập ở một cửa sổ khác: không nhập lại.")
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
@@ -516,21 +719,36 @@ def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: Import
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int] = {}
         for v in to_merge:
-            conn.execute("INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                         (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"], now))
+            conn.execute(
+                "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"], now),
+            )
             where = packed.offsets.get(v.env.hash) if packed is not None else None
             eids[v.env.hash] = conn.execute(
                 "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, blob_id, "
                 "blob_offset, blob_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (v.env.hash, v.payload["from"], v.peer.keyid, v.payload["to"], v.payload["seq"],
-                 json.dumps(listed_by.get(v.env.hash, [])), now, b"" if where else v.env.raw,
-                 blob if where else None, where[0] if where else None, where[1] if where else None)).lastrowid
+                (
+                    v.env.hash,
+                    v.payload["from"],
+                    v.peer.keyid,
+                    v.payload["to"],
+                    v.payload["seq"],
+                    json.dumps(listed_by.get(v.env.hash, [])),
+                    now,
+                    b"" if where else v.env.raw,
+                    blob if where else None,
+                    where[0] if where else None,
+                    where[1] if where else None,
+                ),
+            ).lastrowid
         for sec in created:
             sec.eid = eids.get(sec.envelope)
         for v, reason in quarantine:
-            conn.execute("INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw))
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw),
+            )
         report = merge(conn, incoming, now, created)
         if report.max_hlc:
             clock = HybridClock(me, store.meta("hlc_last"))
@@ -539,27 +757,54 @@ def _apply(store: Store, now: str, path: Path, p: dict[str, Any], result: Import
             store._clock = None
         result.report = report
         result.relayed = len(to_merge) - 1
-        conn.execute("INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-                     (now, path.name, "applied", json.dumps({
-                         "sender": p["from"], "seq": p["seq"], "new": report.new, "updated": report.updated,
-                         "unchanged": report.unchanged, "conflicts": report.conflicts, "pending": report.pending,
-                         "duplicates": report.duplicates, "relayed": result.relayed, "warnings": result.warnings},
-                         ensure_ascii=False)))
+        conn.execute(
+            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+            (
+                now,
+                path.name,
+                "applied",
+                json.dumps(
+                    {
+                        "sender": p["from"],
+                        "seq": p["seq"],
+                        "new": report.new,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "conflicts": report.conflicts,
+                        "pending": report.pending,
+                        "duplicates": report.duplicates,
+                        "relayed": result.relayed,
+                        "warnings": result.warnings,
+                    },
+                    ensure_ascii=False,
+                ),
+            ),
+        )
 
 
 # --- receipts -------------------------------------------------------------------------------------------
 
 
-def write_receipt_file(store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path) -> Path:
+def write_receipt_file(
+    store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path
+) -> Path:
     me = store.laptop_id
     prof = store.profile()
-    payload = {"format": "khaosat-receipt", "version": 1, "from": me, "to": to.laptop_id,
-               "acks": [{"seq": s, "hash": h} for s, h in acks], "created_at": _now()}
+    payload = {
+        "format": "khaosat-receipt",
+        "version": 1,
+        "from": me,
+        "to": to.laptop_id,
+        "acks": [{"seq": s, "hash": h} for s, h in acks],
+        "created_at": _now(),
+    }
     env = C.sign_envelope(C.TYPE_RECEIPT, C.dumps(payload), ident.current.keyid, ident.current.sign)
     data = C.seal(C.KIND_RECEIPT, to.keyid, to.enc_pub, [env], compress=False)
     last = max(s for s, _ in acks)
-    name = (f"bien-nhan_{prof.unit_code}_{datetime.now().strftime('%Y%m%d')}_{last:05d}_"
-            f"cho_{to.laptop_id[:8]}{RECEIPT_SUFFIX}")
+    name = (
+        f"bien-nhan_{prof.unit_code}_{datetime.now().strftime('%Y%m%d')}_{last:05d}_"
+        f"cho_{to.laptop_id[:8]}{RECEIPT_SUFFIX}"
+    )
     return C.write_atomic(Path(folder) / name, data)
 
 
@@ -568,18 +813,27 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
         raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
     env = envelopes[0]
     if env.type != C.TYPE_RECEIPT:
-        raise SyncError("wrong_purpose", "Chữ ký trong biên nhận dành cho mục đích khác (không phải biên nhận): "
-                        "không nhận.")
+        raise SyncError(
+            "wrong_purpose",
+            "Chữ ký trong biên nhận dành cho mục đích khác (không phải biên nhận): không nhận.",
+        )
     p = C.strict_loads(env.payload, "biên nhận")
     if not isinstance(p, dict) or p.get("format") != "khaosat-receipt":
         raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
     if _is_int(p.get("version")) and p["version"] > 1:
         raise SyncError("newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
-    if set(p) != RECEIPT_KEYS or p["version"] != 1 or not isinstance(p["acks"], list) or len(p["acks"]) > 10_000:
+    if (
+        set(p) != RECEIPT_KEYS
+        or p["version"] != 1
+        or not isinstance(p["acks"], list)
+        or len(p["acks"]) > 10_000
+    ):
         raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
     peer = R.peer(store, env.keyid)
     if peer is None or peer.laptop_id != p["from"]:
-        raise SyncError("unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {str(p['from'])[:16]}).")
+        raise SyncError(
+            "unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {str(p['from'])[:16]})."
+        )
     if not env.verify(peer.sign_pub):
         raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
     if p["to"] != store.laptop_id:
@@ -588,17 +842,28 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
     now = _now()
     updates = []
     for a in p["acks"]:
-        if not isinstance(a, dict) or set(a) != {"seq", "hash"} or not _is_int(a["seq"]) or not isinstance(a["hash"], str):
+        if (
+            not isinstance(a, dict)
+            or set(a) != {"seq", "hash"}
+            or not _is_int(a["seq"])
+            or not isinstance(a["hash"], str)
+        ):
             raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
-        row = store.conn.execute("SELECT hash, acked_at FROM sync_exports WHERE recipient = ? AND seq = ?",
-                                 (peer.laptop_id, a["seq"])).fetchone()
+        row = store.conn.execute(
+            "SELECT hash, acked_at FROM sync_exports WHERE recipient = ? AND seq = ?",
+            (peer.laptop_id, a["seq"]),
+        ).fetchone()
         if row is None or row[0] != a["hash"]:
-            result.warnings.append(f"Biên nhận xác nhận gói số {a['seq']} mà máy này không gửi (hoặc gửi khác nội dung).")
+            result.warnings.append(
+                f"Biên nhận xác nhận gói số {a['seq']} mà máy này không gửi (hoặc gửi khác nội dung)."
+            )
         elif row[1] is None:
             updates.append((now, peer.laptop_id, a["seq"]))
     if not updates:
-        raise SyncError("replay", "Biên nhận này đã được nhập trước đây (hoặc không xác nhận gói nào mới): "
-                        "dữ liệu không thay đổi.")
+        raise SyncError(
+            "replay",
+            "Biên nhận này đã được nhập trước đây (hoặc không xác nhận gói nào mới): dữ liệu không thay đổi.",
+        )
     with store.transaction() as conn:
         conn.executemany("UPDATE sync_exports SET acked_at = ? WHERE recipient = ? AND seq = ?", updates)
     result.report.applied = len(updates)
@@ -614,15 +879,21 @@ def collect(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and f.name.endswith((BUNDLE_SUFFIX, RECEIPT_SUFFIX))
-                          and not f.name.startswith("."))
+            out += sorted(
+                f
+                for f in p.iterdir()
+                if f.is_file()
+                and f.name.endswith((BUNDLE_SUFFIX, RECEIPT_SUFFIX))
+                and not f.name.startswith(".")
+            )
         else:
             out.append(p)
     return out
 
 
-def import_paths(store: Store, ident: K.Identity, paths: list[Path], *, write_receipt: bool = True,
-                 progress=None) -> list[ImportResult]:
+def import_paths(
+    store: Store, ident: K.Identity, paths: list[Path], *, write_receipt: bool = True, progress=None
+) -> list[ImportResult]:
     """Import files and folders. In a folder, a bundle or receipt imported before (outcome 'already') or
     addressed to another machine ('not_mine') is skipped: a stick carries old files and others' files. A
     file named explicitly is refused for those reasons like any other."""
@@ -640,15 +911,23 @@ def import_paths(store: Store, ident: K.Identity, paths: list[Path], *, write_re
                 outcome = {"replay": "already", "not_addressed": "not_mine"}.get(exc.reason, "refused")
             results.append(ImportResult(f, "bundle", outcome, error=exc))
         except OSError as exc:
-            results.append(ImportResult(f, "bundle", "refused",
-                                        error=SyncError("io", f"Không đọc được tệp: {exc.strerror or exc}.")))
+            results.append(
+                ImportResult(
+                    f,
+                    "bundle",
+                    "refused",
+                    error=SyncError("io", f"Không đọc được tệp: {exc.strerror or exc}."),
+                )
+            )
         if progress is not None:
             progress(i + 1, len(files))
     return results
 
 
 def open_conflicts(store: Store) -> list[dict[str, Any]]:
-    return store._rows("SELECT * FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY entity, record_id, field, id")
+    return store._rows(
+        "SELECT * FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY entity, record_id, field, id"
+    )
 
 
 def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | None = None) -> dict:
@@ -687,7 +966,9 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
                 raise SyncError("missing", f"Trường «{f}» không có trong {entity}.")
             old = current[f]
             hlc = w._stamp()
-            store.conn.execute(f"UPDATE {entity} SET {f} = ?, updated_hlc = ? WHERE id = ?", (value, hlc, rid))
+            store.conn.execute(
+                f"UPDATE {entity} SET {f} = ?, updated_hlc = ? WHERE id = ?", (value, hlc, rid)
+            )
             if entity == "enterprises" and f in search.INDEXED and old != value:
                 current[f] = value
                 search.index_row(store.conn, current["rid"], current)
@@ -698,7 +979,9 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
             change = w.update(cls.from_row(current))
         store.conn.execute(
             "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE entity = ? AND record_id = ? AND field = ? "
-            "AND resolved_at IS NULL", (_now(), json.dumps(value, ensure_ascii=False), entity, rid, f))
+            "AND resolved_at IS NULL",
+            (_now(), json.dumps(value, ensure_ascii=False), entity, rid, f),
+        )
     return change
 
 
@@ -712,7 +995,9 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
         relayed: list[str] = []
         via = c.get("received_via")
         if via:
-            row = store.conn.execute("SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)).fetchone()
+            row = store.conn.execute(
+                "SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)
+            ).fetchone()
             if row:
                 relayed = [names.get(x, x) for x in reversed(json.loads(row[0]))]
         out.append({**c, "captured_by": names.get(c["origin"], c["origin"]), "relayed_by": relayed})
@@ -725,8 +1010,10 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
 def quarantined(store: Store) -> list[dict[str, Any]]:
     """Bundles set aside (forks): sender, sequence, reason, when; not merged."""
     names = {p.laptop_id: f"{p.name or p.laptop_id} ({p.unit_label})" for p in R.peers(store)}
-    rows = store._rows("SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
-                       "WHERE reason != 'released' ORDER BY id")
+    rows = store._rows(
+        "SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
+        "WHERE reason != 'released' ORDER BY id"
+    )
     for r in rows:
         r["sender_name"] = names.get(r["sender"], r["sender"])
     return rows
@@ -736,7 +1023,9 @@ def release(store: Store, quarantine_id: int) -> MergeReport:
     """A person checked a quarantined bundle (say, both copies of a cloned laptop hold real work): merge its
     changes like any others (known ones are skipped, conflicts are queued). Its place in the sender's chain
     stays with the bundle that arrived first."""
-    row = store.conn.execute("SELECT data, reason FROM sync_quarantine WHERE id = ?", (quarantine_id,)).fetchone()
+    row = store.conn.execute(
+        "SELECT data, reason FROM sync_quarantine WHERE id = ?", (quarantine_id,)
+    ).fetchone()
     if row is None or row[1] == "released":
         raise SyncError("missing", f"Không có gói cách ly số {quarantine_id}.")
     env, _ = C.read_envelope(memoryview(row[0]), 0)
@@ -752,9 +1041,25 @@ def release(store: Store, quarantine_id: int) -> MergeReport:
             store._clock = None
         conn.execute("UPDATE sync_quarantine SET reason = 'released' WHERE id = ?", (quarantine_id,))
         # every merge is logged (and the desktop program learns from this log that records arrived)
-        conn.execute("INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-                     (now, f"cách ly số {quarantine_id}", "released", json.dumps({
-                         "sender": v.payload["from"], "seq": v.payload["seq"], "new": report.new,
-                         "updated": report.updated, "unchanged": report.unchanged, "conflicts": report.conflicts,
-                         "pending": report.pending, "duplicates": report.duplicates}, ensure_ascii=False)))
+        conn.execute(
+            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+            (
+                now,
+                f"cách ly số {quarantine_id}",
+                "released",
+                json.dumps(
+                    {
+                        "sender": v.payload["from"],
+                        "seq": v.payload["seq"],
+                        "new": report.new,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "conflicts": report.conflicts,
+                        "pending": report.pending,
+                        "duplicates": report.duplicates,
+                    },
+                    ensure_ascii=False,
+                ),
+            ),
+        )
     return report

@@ -43,9 +43,9 @@ import json
 import math
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -97,7 +97,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for k, _ in pairs:
             if k in seen:
-                raise SyncError("duplicate_key", f"Tệp có khóa JSON bị lặp («{k[:40]}»): tệp đã bị sửa hoặc hỏng.")
+                raise SyncError(
+                    "duplicate_key", f"Tệp có khóa JSON bị lặp («{k[:40]}»): tệp đã bị sửa hoặc hỏng."
+                )
             seen.add(k)
     return d
 
@@ -134,8 +136,9 @@ def strict_loads(data: bytes, what: str = "nội dung") -> Any:
         raise SyncError("bad_json", f"Phần {what} của tệp không phải văn bản UTF-8 hợp lệ.") from exc
     try:
         with gc_paused():
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant,
-                              parse_float=_bad_float)
+            return json.loads(
+                text, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant, parse_float=_bad_float
+            )
     except SyncError:
         raise
     except (ValueError, RecursionError) as exc:
@@ -144,8 +147,9 @@ def strict_loads(data: bytes, what: str = "nội dung") -> Any:
 
 def dumps(value: Any) -> bytes:
     """Canonical-enough JSON: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    ).encode("utf-8")
 
 
 def check_value(value: Any, depth: int = 0, what: str = "nội dung") -> None:
@@ -154,9 +158,12 @@ def check_value(value: Any, depth: int = 0, what: str = "nội dung") -> None:
         raise SyncError("bad_payload", f"Phần {what} lồng nhau quá sâu.")
     if isinstance(value, str):
         if len(value) > MAX_STRING:
-            raise SyncError("oversized_value",
-                            f"Phần {what} chứa một chuỗi quá dài ({len(value):,} ký tự; tối đa {MAX_STRING:,})."
-                            .replace(",", "."))
+            raise SyncError(
+                "oversized_value",
+                f"Phần {what} chứa một chuỗi quá dài ({len(value):,} ký tự; tối đa {MAX_STRING:,}).".replace(
+                    ",", "."
+                ),
+            )
     elif isinstance(value, dict):
         for k, v in value.items():
             check_value(k, depth + 1, what)
@@ -188,7 +195,9 @@ class Envelope:
 
     def verify(self, public_key: bytes) -> bool:
         try:
-            ed25519.Ed25519PublicKey.from_public_bytes(public_key).verify(self.signature, pae(self.type, self.payload))
+            ed25519.Ed25519PublicKey.from_public_bytes(public_key).verify(
+                self.signature, pae(self.type, self.payload)
+            )
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -202,7 +211,9 @@ class Envelope:
 def sign_envelope(type_: str, payload: bytes, keyid: str, key: ed25519.Ed25519PrivateKey) -> Envelope:
     signature = key.sign(pae(type_, payload))
     t, k = type_.encode("ascii"), keyid.encode("ascii")
-    raw = b"".join([bytes([len(t)]), t, bytes([len(k)]), k, struct.pack(">I", len(payload)), payload, signature])
+    raw = b"".join(
+        [bytes([len(t)]), t, bytes([len(k)]), k, struct.pack(">I", len(payload)), payload, signature]
+    )
     return Envelope(type_, keyid, payload, signature, raw)
 
 
@@ -283,12 +294,17 @@ def parse_frame(data: bytes, expect: bytes | None = None) -> Frame:
         raise SyncError("not_khaosat", "Tệp không phải gói dữ liệu của KhaoSat.")
     magic, kind, version, header_len = _PREFIX.unpack_from(data)
     if magic != MAGIC:
-        raise SyncError("not_khaosat", "Tệp không phải gói dữ liệu của KhaoSat (sai chữ ký nhận dạng đầu tệp).")
+        raise SyncError(
+            "not_khaosat", "Tệp không phải gói dữ liệu của KhaoSat (sai chữ ký nhận dạng đầu tệp)."
+        )
     if kind not in KIND_NAMES:
         raise SyncError("damaged", "Tệp bị hỏng: loại tệp không xác định.")
     if version > FORMAT_VERSION:
-        raise SyncError("newer_format", f"Tệp được tạo bởi phiên bản KhaoSat mới hơn (định dạng {version}, "
-                        f"phiên bản này đọc được đến {FORMAT_VERSION}). Hãy cập nhật KhaoSat.")
+        raise SyncError(
+            "newer_format",
+            f"Tệp được tạo bởi phiên bản KhaoSat mới hơn (định dạng {version}, "
+            f"phiên bản này đọc được đến {FORMAT_VERSION}). Hãy cập nhật KhaoSat.",
+        )
     if version < 1:
         raise SyncError("damaged", "Tệp bị hỏng: số phiên bản định dạng không hợp lệ.")
     if expect is not None and kind != expect:
@@ -307,23 +323,32 @@ def parse_frame(data: bytes, expect: bytes | None = None) -> Frame:
     (body_len,) = struct.unpack_from(">Q", data, pos)
     pos += 8
     if pos + body_len > len(data):
-        raise SyncError("truncated", f"Tệp bị cắt cụt: thiếu {pos + body_len - len(data):,} byte. "
-                        "Có thể USB bị rút ra khi đang ghi; hãy chép lại hoặc xuất lại.".replace(",", "."))
+        raise SyncError(
+            "truncated",
+            f"Tệp bị cắt cụt: thiếu {pos + body_len - len(data):,} byte. "
+            "Có thể USB bị rút ra khi đang ghi; hãy chép lại hoặc xuất lại.".replace(",", "."),
+        )
     if pos + body_len < len(data):
         raise SyncError("damaged", "Tệp có dữ liệu thừa ở cuối: tệp đã bị sửa hoặc hỏng.")
     return Frame(kind, header, data[: _PREFIX.size + header_len], data[pos:])
 
 
-def seal(kind: bytes, recipient_keyid: str, recipient_enc_pub: bytes, envelopes: list[Envelope],
-         compress: bool = True) -> bytes:
+def seal(
+    kind: bytes,
+    recipient_keyid: str,
+    recipient_enc_pub: bytes,
+    envelopes: list[Envelope],
+    compress: bool = True,
+) -> bytes:
     """Encrypt envelopes to a recipient; returns the whole file."""
     header = {"compression": "zlib" if compress else "none", "recipient": recipient_keyid, "suite": SUITE}
     plain = pack_envelopes(envelopes)
     if compress:
         plain = zlib.compress(plain, 1)
     prefix = _prefix(kind, header)
-    body = _suite().encrypt(plain, x25519.X25519PublicKey.from_public_bytes(recipient_enc_pub),
-                            info=INFO_PREFIX + prefix)
+    body = _suite().encrypt(
+        plain, x25519.X25519PublicKey.from_public_bytes(recipient_enc_pub), info=INFO_PREFIX + prefix
+    )
     return prefix + struct.pack(">Q", len(body)) + body
 
 
@@ -331,6 +356,7 @@ def seal(kind: bytes, recipient_keyid: str, recipient_enc_pub: bytes, envelopes:
 class Packed:
     """A file's compressed plaintext as it arrived, and where each envelope lies once inflated: kept
     instead of the envelopes themselves (a fifth of the size, and no compressing again)."""
+
     data: bytes
     offsets: dict[str, tuple[int, int]]  # envelope hash -> (offset, length)
 
@@ -340,27 +366,36 @@ def open_sealed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> 
     return open_sealed_packed(fr, private_keys)[0]
 
 
-def open_sealed_packed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]
-                       ) -> tuple[list[Envelope], Packed | None]:
+def open_sealed_packed(
+    fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]
+) -> tuple[list[Envelope], Packed | None]:
     """``open_sealed``, and the compressed plaintext with the envelopes' places (None if not compressed)."""
     h = fr.header
     if set(h) != {"compression", "recipient", "suite"} or not all(isinstance(v, str) for v in h.values()):
         raise SyncError("damaged", "Tệp bị hỏng: phần đầu thiếu hoặc thừa thông tin.")
     if h["suite"] != SUITE:
-        raise SyncError("newer_format", f"Tệp dùng cách mã hóa chưa hỗ trợ ({h['suite'][:60]}). Hãy cập nhật KhaoSat.")
+        raise SyncError(
+            "newer_format", f"Tệp dùng cách mã hóa chưa hỗ trợ ({h['suite'][:60]}). Hãy cập nhật KhaoSat."
+        )
     if h["compression"] not in ("zlib", "none"):
         raise SyncError("newer_format", "Tệp dùng cách nén chưa hỗ trợ. Hãy cập nhật KhaoSat.")
     key = private_keys.get(h["recipient"])
     if key is None:
-        raise SyncError("not_addressed", "Tệp này không gửi cho cơ quan này (được mã hóa cho một khóa khác, "
-                        f"mã khóa {h['recipient'][:16]}). Hãy kiểm tra cơ quan nhận đã chọn khi xuất.")
+        raise SyncError(
+            "not_addressed",
+            "Tệp này không gửi cho cơ quan này (được mã hóa cho một khóa khác, "
+            f"mã khóa {h['recipient'][:16]}). Hãy kiểm tra cơ quan nhận đã chọn khi xuất.",
+        )
     if len(fr.body) < 32 + 16:
         raise SyncError("truncated", "Tệp bị cắt cụt: phần mã hóa quá ngắn.")
     try:
         plain = _suite().decrypt(fr.body, key, info=INFO_PREFIX + fr.prefix)
     except Exception as exc:  # cryptography raises InvalidTag (or ValueError for a bad key share)
-        raise SyncError("tampered", "Tệp đã bị sửa đổi hoặc hỏng: không giải mã được (phần mã hóa không khớp "
-                        "mã xác thực). Không nhập gì cả.") from exc
+        raise SyncError(
+            "tampered",
+            "Tệp đã bị sửa đổi hoặc hỏng: không giải mã được (phần mã hóa không khớp "
+            "mã xác thực). Không nhập gì cả.",
+        ) from exc
     if h["compression"] == "zlib":
         d = zlib.decompressobj()
         try:
@@ -387,8 +422,10 @@ def read_capped(path: Path) -> bytes:
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_FILE:
-        raise SyncError("too_large", f"Tệp {path.name} quá lớn ({size:,} byte) để là gói dữ liệu của KhaoSat."
-                        .replace(",", "."))
+        raise SyncError(
+            "too_large",
+            f"Tệp {path.name} quá lớn ({size:,} byte) để là gói dữ liệu của KhaoSat.".replace(",", "."),
+        )
     with open(path, "rb") as fh:
         data = fh.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:

@@ -9,7 +9,7 @@ like any edit and every office ends with the same result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.records import Admission, Enterprise, Organisation, Visit
@@ -31,7 +31,8 @@ def candidates(store: Store) -> list[Candidate]:
     rows = store.conn.execute(
         "SELECT d.id_a, d.id_b, d.tax_code, a.name, b.name, d.found_at FROM sync_duplicates d "
         "JOIN enterprises a ON a.id = d.id_a JOIN enterprises b ON b.id = d.id_b "
-        "WHERE d.resolved_at IS NULL AND a.deleted = 0 AND b.deleted = 0 ORDER BY d.tax_code, d.id_a").fetchall()
+        "WHERE d.resolved_at IS NULL AND a.deleted = 0 AND b.deleted = 0 ORDER BY d.tax_code, d.id_a"
+    ).fetchall()
     return [Candidate(*r) for r in rows]
 
 
@@ -57,6 +58,8 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
         w.update(keep)
         w.delete("enterprises", drop_id)
         a, b = sorted([keep_id, drop_id])
-        store.conn.execute("UPDATE sync_duplicates SET resolved_at = ? WHERE id_a = ? AND id_b = ?",
-                           (datetime.now(timezone.utc).isoformat(timespec="seconds"), a, b))
+        store.conn.execute(
+            "UPDATE sync_duplicates SET resolved_at = ? WHERE id_a = ? AND id_b = ?",
+            (datetime.now(UTC).isoformat(timespec="seconds"), a, b),
+        )
     return moved

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def normalise_fingerprint(text: str) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -92,17 +92,21 @@ class KeyPair:
         return fingerprint(self.sign_pub, self.enc_pub)
 
     @classmethod
-    def generate(cls) -> "KeyPair":
+    def generate(cls) -> KeyPair:
         return cls(ed25519.Ed25519PrivateKey.generate(), x25519.X25519PrivateKey.generate(), now_iso())
 
     def private_bytes(self) -> bytes:
-        return (self.sign.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-                + self.enc.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()))
+        return self.sign.private_bytes(
+            _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        ) + self.enc.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption())
 
     @classmethod
-    def from_private_bytes(cls, raw: bytes, created_at: str) -> "KeyPair":
-        return cls(ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32]),
-                   x25519.X25519PrivateKey.from_private_bytes(raw[32:64]), created_at)
+    def from_private_bytes(cls, raw: bytes, created_at: str) -> KeyPair:
+        return cls(
+            ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32]),
+            x25519.X25519PrivateKey.from_private_bytes(raw[32:64]),
+            created_at,
+        )
 
 
 @dataclass
@@ -133,8 +137,15 @@ def _seal_pair(kp: KeyPair, laptop_id: str, passphrase: str | None) -> dict[str,
     salt, nonce = os.urandom(16), os.urandom(12)
     key = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase.encode("utf-8"))
     aad = f"khaosat-keys-v1:{laptop_id}:{kp.keyid}".encode()
-    entry.update(protection="scrypt-chacha20poly1305", salt=b64(salt), nonce=b64(nonce),
-                 n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, secret=b64(ChaCha20Poly1305(key).encrypt(nonce, raw, aad)))
+    entry.update(
+        protection="scrypt-chacha20poly1305",
+        salt=b64(salt),
+        nonce=b64(nonce),
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        secret=b64(ChaCha20Poly1305(key).encrypt(nonce, raw, aad)),
+    )
     return entry
 
 
@@ -143,13 +154,23 @@ def _open_pair(entry: dict[str, Any], laptop_id: str, passphrase: str | None) ->
         raw = unb64(entry["secret"], "secret", 64)
     else:
         if not passphrase:
-            raise SyncError("passphrase_needed", "Khóa của máy được bảo vệ bằng mật khẩu: hãy nhập mật khẩu khóa "
-                            f"(hoặc đặt biến môi trường {PASSPHRASE_ENV}).")
-        key = Scrypt(salt=unb64(entry["salt"], "salt"), length=32, n=int(entry["n"]), r=int(entry["r"]),
-                     p=int(entry["p"])).derive(passphrase.encode("utf-8"))
+            raise SyncError(
+                "passphrase_needed",
+                "Khóa của máy được bảo vệ bằng mật khẩu: hãy nhập mật khẩu khóa "
+                f"(hoặc đặt biến môi trường {PASSPHRASE_ENV}).",
+            )
+        key = Scrypt(
+            salt=unb64(entry["salt"], "salt"),
+            length=32,
+            n=int(entry["n"]),
+            r=int(entry["r"]),
+            p=int(entry["p"]),
+        ).derive(passphrase.encode("utf-8"))
         aad = f"khaosat-keys-v1:{laptop_id}:{entry['keyid']}".encode()
         try:
-            raw = ChaCha20Poly1305(key).decrypt(unb64(entry["nonce"], "nonce"), unb64(entry["secret"], "secret"), aad)
+            raw = ChaCha20Poly1305(key).decrypt(
+                unb64(entry["nonce"], "nonce"), unb64(entry["secret"], "secret"), aad
+            )
         except Exception as exc:  # InvalidTag
             raise SyncError("wrong_passphrase", "Mật khẩu khóa không đúng.") from exc
     kp = KeyPair.from_private_bytes(raw, entry["created_at"])
@@ -159,9 +180,13 @@ def _open_pair(entry: dict[str, Any], laptop_id: str, passphrase: str | None) ->
 
 
 def save_identity(data_dir: Path, ident: Identity, passphrase: str | None) -> Path:
-    doc = {"format": "khaosat-keys", "version": 1, "laptop_id": ident.laptop_id,
-           "current": _seal_pair(ident.current, ident.laptop_id, passphrase),
-           "retired": [_seal_pair(kp, ident.laptop_id, passphrase) for kp in ident.retired]}
+    doc = {
+        "format": "khaosat-keys",
+        "version": 1,
+        "laptop_id": ident.laptop_id,
+        "current": _seal_pair(ident.current, ident.laptop_id, passphrase),
+        "retired": [_seal_pair(kp, ident.laptop_id, passphrase) for kp in ident.retired],
+    }
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     return C.write_atomic(key_path(data_dir), C.dumps(doc), mode=0o600)
 
@@ -174,8 +199,11 @@ def load_identity(data_dir: Path, passphrase: str | None = None) -> Identity | N
     if not isinstance(doc, dict) or doc.get("format") != "khaosat-keys" or doc.get("version") != 1:
         raise SyncError("damaged", f"Tệp khóa {path} không đúng định dạng.")
     laptop_id = doc["laptop_id"]
-    return Identity(laptop_id, _open_pair(doc["current"], laptop_id, passphrase),
-                    [_open_pair(e, laptop_id, passphrase) for e in doc.get("retired", [])])
+    return Identity(
+        laptop_id,
+        _open_pair(doc["current"], laptop_id, passphrase),
+        [_open_pair(e, laptop_id, passphrase) for e in doc.get("retired", [])],
+    )
 
 
 def is_protected(data_dir: Path) -> bool:
@@ -212,17 +240,34 @@ class PublicKeyDoc:
         return fingerprint(self.sign_pub, self.enc_pub)
 
 
-def make_pubkey_doc(laptop_id: str, kp: KeyPair, *, name: str | None, unit_code: str, role: str,
-                    previous: KeyPair | None = None) -> C.Envelope:
+def make_pubkey_doc(
+    laptop_id: str,
+    kp: KeyPair,
+    *,
+    name: str | None,
+    unit_code: str,
+    role: str,
+    previous: KeyPair | None = None,
+) -> C.Envelope:
     payload: dict[str, Any] = {
-        "format": "khaosat-pubkey", "version": 1, "laptop_id": laptop_id, "name": name, "unit_code": unit_code,
-        "role": role, "sign_pub": b64(kp.sign_pub), "enc_pub": b64(kp.enc_pub), "created_at": kp.created_at,
+        "format": "khaosat-pubkey",
+        "version": 1,
+        "laptop_id": laptop_id,
+        "name": name,
+        "unit_code": unit_code,
+        "role": role,
+        "sign_pub": b64(kp.sign_pub),
+        "enc_pub": b64(kp.enc_pub),
+        "created_at": kp.created_at,
         "previous": None,
     }
     if previous is not None:
         endorsement = previous.sign.sign(C.pae(C.TYPE_REKEY, kp.sign_pub + kp.enc_pub))
-        payload["previous"] = {"keyid": previous.keyid, "sign_pub": b64(previous.sign_pub),
-                               "endorsement": b64(endorsement)}
+        payload["previous"] = {
+            "keyid": previous.keyid,
+            "sign_pub": b64(previous.sign_pub),
+            "endorsement": b64(endorsement),
+        }
     return C.sign_envelope(C.TYPE_PUBKEY, C.dumps(payload), kp.keyid, kp.sign)
 
 
@@ -234,14 +279,26 @@ def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
     if env.type != C.TYPE_PUBKEY:
         raise SyncError("wrong_purpose", "Chữ ký trong tệp không dành cho khóa công khai (sai mục đích).")
     p = env.json("khóa công khai")
-    expected = {"format", "version", "laptop_id", "name", "unit_code", "role", "sign_pub", "enc_pub",
-                "created_at", "previous"}
+    expected = {
+        "format",
+        "version",
+        "laptop_id",
+        "name",
+        "unit_code",
+        "role",
+        "sign_pub",
+        "enc_pub",
+        "created_at",
+        "previous",
+    }
     if not isinstance(p, dict) or set(p) != expected or p["format"] != "khaosat-pubkey":
         raise SyncError("bad_payload", "Tệp khóa công khai không đúng cấu trúc.")
     if not isinstance(p["version"], int) or isinstance(p["version"], bool):
         raise SyncError("bad_payload", "Tệp khóa công khai không đúng cấu trúc.")
     if p["version"] > 1:
-        raise SyncError("newer_format", "Tệp khóa công khai do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
+        raise SyncError(
+            "newer_format", "Tệp khóa công khai do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat."
+        )
     for k in ("laptop_id", "unit_code", "role", "created_at"):
         if not isinstance(p[k], str) or not p[k] or len(p[k]) > 100:
             raise SyncError("bad_payload", f"Tệp khóa công khai: trường {k} không hợp lệ.")
@@ -258,14 +315,26 @@ def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
         old_pub = unb64(previous["sign_pub"], "previous.sign_pub", 32)
         endorsement = unb64(previous["endorsement"], "previous.endorsement", 64)
         try:
-            ed25519.Ed25519PublicKey.from_public_bytes(old_pub).verify(endorsement,
-                                                                       C.pae(C.TYPE_REKEY, sign_pub + enc_pub))
+            ed25519.Ed25519PublicKey.from_public_bytes(old_pub).verify(
+                endorsement, C.pae(C.TYPE_REKEY, sign_pub + enc_pub)
+            )
         except Exception as exc:
-            raise SyncError("bad_signature", "Khóa cũ không xác nhận khóa mới trong tệp: tệp đã bị sửa.") from exc
+            raise SyncError(
+                "bad_signature", "Khóa cũ không xác nhận khóa mới trong tệp: tệp đã bị sửa."
+            ) from exc
         if previous["keyid"] != keyid_of(old_pub):
             raise SyncError("bad_payload", "Tệp khóa công khai: mã khóa cũ không khớp.")
-    return PublicKeyDoc(p["laptop_id"], p["name"], p["unit_code"], p["role"], sign_pub, enc_pub, p["created_at"],
-                        previous, env)
+    return PublicKeyDoc(
+        p["laptop_id"],
+        p["name"],
+        p["unit_code"],
+        p["role"],
+        sign_pub,
+        enc_pub,
+        p["created_at"],
+        previous,
+        env,
+    )
 
 
 def read_pubkey_file(data: bytes) -> PublicKeyDoc:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 import operator
 import sqlite3
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.domain import units
@@ -87,8 +87,10 @@ def _check_value(name: str, v: Any) -> None:
     t = type(v)
     if t is str:
         if len(v) > MAX_STRING:
-            raise SyncError("oversized_value", f"Gói dữ liệu có giá trị quá dài ở trường «{name}» "
-                            f"({len(v)} ký tự; tối đa {MAX_STRING}).")
+            raise SyncError(
+                "oversized_value",
+                f"Gói dữ liệu có giá trị quá dài ở trường «{name}» ({len(v)} ký tự; tối đa {MAX_STRING}).",
+            )
     elif t is int:
         if not -MAX_INT <= v <= MAX_INT:
             raise _bad(f"số ở trường «{name}» vượt giới hạn.")
@@ -97,8 +99,11 @@ def _check_value(name: str, v: Any) -> None:
 
 
 def _other_machine(hlc: str) -> SyncError:
-    return SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({hlc[22:38]}) mà máy gửi không ký: "
-                     "mỗi máy chỉ được gửi thay đổi của chính mình.")
+    return SyncError(
+        "bad_origin",
+        f"Gói chứa thay đổi của máy khác ({hlc[22:38]}) mà máy gửi không ký: "
+        "mỗi máy chỉ được gửi thay đổi của chính mình.",
+    )
 
 
 def validate_change(c: Any, origin: str) -> None:
@@ -107,15 +112,25 @@ def validate_change(c: Any, origin: str) -> None:
     Written for speed (it runs once per change of a province-sized bundle)."""
     if type(c) is not list or len(c) != 10:
         raise _bad("một thay đổi không đúng cấu trúc (cần 10 phần).")
-    cid, txn, hlc, corigin, author, wall, entity, rid, op, fields = c
+    _cid, _txn, hlc, corigin, _author, _wall, entity, _rid, op, fields = c
     for i, v in enumerate(c[:9]):
         if type(v) is not str or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
             raise _bad(f"phần thứ {i + 1} của thay đổi không đúng kiểu hoặc quá dài.")
     if corigin != origin:
-        raise SyncError("bad_origin", f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
-                        "mỗi máy chỉ được gửi thay đổi của chính mình.")
-    if not (len(hlc) > 22 and hlc[15] == "-" and hlc[21] == "-" and hlc[:15].isdigit() and hlc[16:21].isdigit()
-            and hlc[:15].isascii() and hlc[16:21].isascii()):
+        raise SyncError(
+            "bad_origin",
+            f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
+            "mỗi máy chỉ được gửi thay đổi của chính mình.",
+        )
+    if not (
+        len(hlc) > 22
+        and hlc[15] == "-"
+        and hlc[21] == "-"
+        and hlc[:15].isdigit()
+        and hlc[16:21].isdigit()
+        and hlc[:15].isascii()
+        and hlc[16:21].isascii()
+    ):
         raise _bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
     if hlc[22:] != origin:
         raise _other_machine(hlc)
@@ -178,7 +193,7 @@ class MergeReport:
     pending_ids: list[str] = field(default_factory=list)
     max_hlc: str | None = None
 
-    def add(self, other: "MergeReport") -> None:
+    def add(self, other: MergeReport) -> None:
         for k in ("new", "updated", "unchanged", "conflicts", "pending", "linked", "duplicates", "applied"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
@@ -213,7 +228,9 @@ class Merger:
         if len(missing) > 500:
             cur = self.conn.execute(f"SELECT t.* FROM {self._ids(missing)} x JOIN {entity} t ON t.id = x.id")
         else:
-            cur = self.conn.execute(f"SELECT * FROM {entity} WHERE id IN ({','.join('?' * len(missing))})", missing)
+            cur = self.conn.execute(
+                f"SELECT * FROM {entity} WHERE id IN ({','.join('?' * len(missing))})", missing
+            )
         cols = [d[0] for d in cur.description]
         rows, state = self.rows, self.state
         for r in cur.fetchall():
@@ -229,10 +246,18 @@ class Merger:
         if not ids:
             return set()
         table = self._ids(ids)
-        known = {r[0] for r in self.conn.execute(f"SELECT c.change_id FROM {table} x JOIN changes c "
-                                                 "ON c.change_id = x.id")}
-        known.update(r[0] for r in self.conn.execute(f"SELECT p.change_id FROM {table} x JOIN sync_pending p "
-                                                     "ON p.change_id = x.id"))
+        known = {
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT c.change_id FROM {table} x JOIN changes c ON c.change_id = x.id"
+            )
+        }
+        known.update(
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT p.change_id FROM {table} x JOIN sync_pending p ON p.change_id = x.id"
+            )
+        )
         return known
 
     def prepare(self, incoming: list[Incoming]) -> list[Incoming]:
@@ -320,10 +345,14 @@ class Merger:
                     places.append(self._ward_in_import(parent, created))
             for place in places:
                 if place is not None and not units.contains(inc.signer_unit, place):
-                    raise SyncError("out_of_scope", (
-                        f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {c[I_RECORD][:36]} thuộc "
-                        f"{units.unit_name(place) or place}, còn máy gửi chỉ được sửa dữ liệu của "
-                        f"{units.unit_name(inc.signer_unit) or inc.signer_unit}. Không nhập gì cả."))
+                    raise SyncError(
+                        "out_of_scope",
+                        (
+                            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {c[I_RECORD][:36]} thuộc "
+                            f"{units.unit_name(place) or place}, còn máy gửi chỉ được sửa dữ liệu của "
+                            f"{units.unit_name(inc.signer_unit) or inc.signer_unit}. Không nhập gì cả."
+                        ),
+                    )
 
     # --- applying ----------------------------------------------------------------------------------
 
@@ -358,7 +387,13 @@ class Merger:
         report.pending_ids.append(c[I_ID])
 
     def apply(self, fresh: list[Incoming], report: MergeReport) -> None:
-        rows, state, applied, fclocks, pending = self.rows, self.state, self.applied, self.fclocks, self.pending
+        rows, state, applied, fclocks, pending = (
+            self.rows,
+            self.state,
+            self.applied,
+            self.fclocks,
+            self.pending,
+        )
         change_rows = self.change_rows
         templates: dict[str, tuple[dict[str, Any], set[str]]] = {}
         new = applied_n = 0
@@ -409,7 +444,9 @@ class Merger:
                 for f, (old, _new) in fields.items():
                     if f not in fc or (hlc, cid) > fc[f][:2]:
                         fc[f] = (hlc, cid, old)
-            change_rows.append((cid, txn, hlc, origin, author, wall, entity, rid, op, _dumps(fields), inc.envelope))
+            change_rows.append(
+                (cid, txn, hlc, origin, author, wall, entity, rid, op, _dumps(fields), inc.envelope)
+            )
             applied_n += 1
             if hlc > max_hlc:
                 max_hlc = hlc
@@ -417,7 +454,9 @@ class Merger:
         report.applied += applied_n
         report.max_hlc = max_hlc or None
 
-    def _merge_fields(self, inc: Incoming, key: tuple[str, str], row: dict[str, Any], report: MergeReport) -> None:
+    def _merge_fields(
+        self, inc: Incoming, key: tuple[str, str], row: dict[str, Any], report: MergeReport
+    ) -> None:
         """Last writer wins per field, by (hlc, change_id). Conflicts are found afterwards (``_recompute``)."""
         c = inc.change
         hlc, cid, op, fields = c[I_HLC], c[I_ID], c[I_OP], c[I_FIELDS]
@@ -446,8 +485,10 @@ class Merger:
 
     def _laptops(self) -> set[str]:
         if self._laptop_ids is None:
-            self._laptop_ids = {r[0] for r in self.conn.execute(
-                "SELECT laptop_id FROM sync_peers WHERE role = 'collaborator'")}
+            self._laptop_ids = {
+                r[0]
+                for r in self.conn.execute("SELECT laptop_id FROM sync_peers WHERE role = 'collaborator'")
+            }
         return self._laptop_ids
 
     def _recompute_conflicts(self, keys: list[tuple[str, str]], report: MergeReport) -> None:
@@ -466,7 +507,8 @@ class Merger:
             edits = []
             for cid, hlc, origin, op, fields in conn.execute(
                 "SELECT change_id, hlc, origin, op, fields FROM changes WHERE entity = ? AND record_id = ? "
-                "ORDER BY hlc, change_id", key,
+                "ORDER BY hlc, change_id",
+                key,
             ):
                 for f, (old, new) in json.loads(fields).items():
                     per_field.setdefault(f, []).append((hlc, cid, origin, old, new))
@@ -489,16 +531,23 @@ class Merger:
                 if later:
                     e = later[-1]
                     found.append(("edit_delete", "deleted", (e[1], 0, e[0]), (d[1], 1, d[0]), d[1]))
-            before = set(conn.execute(
-                "SELECT field, change_a, change_b FROM sync_conflicts WHERE entity = ? AND record_id = ? "
-                "AND resolved_at IS NULL", key).fetchall())
-            conn.execute("DELETE FROM sync_conflicts WHERE entity = ? AND record_id = ? AND resolved_at IS NULL", key)
+            before = set(
+                conn.execute(
+                    "SELECT field, change_a, change_b FROM sync_conflicts WHERE entity = ? AND record_id = ? "
+                    "AND resolved_at IS NULL",
+                    key,
+                ).fetchall()
+            )
+            conn.execute(
+                "DELETE FROM sync_conflicts WHERE entity = ? AND record_id = ? AND resolved_at IS NULL", key
+            )
             for kind, f, a, b, winner in found:
                 (ca, va, ha), (cb, vb, hb) = sorted([a, b])
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO sync_conflicts(entity, record_id, field, kind, change_a, value_a, hlc_a, "
                     "change_b, value_b, hlc_b, winner, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now))
+                    (key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now),
+                )
                 if cur.rowcount and (f, ca, cb) not in before:
                     report.conflicts += 1
 
@@ -516,12 +565,21 @@ class Merger:
         for table, rows in by_table_new.items():
             cols = [*record_columns(table), "deleted", "created_hlc", "updated_hlc", "origin"]
             get = operator.itemgetter(*cols)
-            conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             map(get, rows))
+            conn.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                map(get, rows),
+            )
         for table, rows in by_table_dirty.items():
-            cols = [c for c in record_columns(table) if c != "id"] + ["deleted", "created_hlc", "updated_hlc", "origin"]
-            conn.executemany(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
-                             [[*(r[c] for c in cols), r["id"]] for r in rows])
+            cols = [c for c in record_columns(table) if c != "id"] + [
+                "deleted",
+                "created_hlc",
+                "updated_hlc",
+                "origin",
+            ]
+            conn.executemany(
+                f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                [[*(r[c] for c in cols), r["id"]] for r in rows],
+            )
         conn.executemany(
             "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields, "
             "received_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -531,8 +589,11 @@ class Merger:
         new_ents = [r["id"] for r in by_table_new.get("enterprises", [])]
         for start in range(0, len(new_ents), 500):
             chunk = new_ents[start : start + 500]
-            cur = conn.execute(f"SELECT rid, name, short_name, tax_code, address, owner_name, deleted FROM enterprises "
-                               f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            cur = conn.execute(
+                f"SELECT rid, name, short_name, tax_code, address, owner_name, deleted FROM enterprises "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
             cols = [d[0] for d in cur.description]
             conn.executemany(
                 "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
@@ -541,8 +602,11 @@ class Merger:
         for r in by_table_dirty.get("enterprises", []):
             search.index_row(conn, r["rid"], r)
         # conflicts: only records that existed before, or that got changes from more than one machine
-        suspects = [key for key, applied in self.applied.items()
-                    if self.state.get(key) != "new" or len({a[3] for a in applied}) > 1]
+        suspects = [
+            key
+            for key, applied in self.applied.items()
+            if self.state.get(key) != "new" or len({a[3] for a in applied}) > 1
+        ]
         self._recompute_conflicts(suspects, report)
         conn.executemany(
             "INSERT OR IGNORE INTO sync_pending(change_id, parent_id, signer_unit, envelope, change, received_at) "
@@ -552,35 +616,57 @@ class Merger:
         # the same tax code under two ids (recomputed for the codes touched: the same on every office)
         codes = {r["tax_code"] for r in by_table_new.get("enterprises", [])}
         codes |= {r["tax_code"] for r in by_table_dirty.get("enterprises", [])}
-        codes |= {self.orig_codes[r["id"]] for r in by_table_dirty.get("enterprises", []) if r["id"] in self.orig_codes}
+        codes |= {
+            self.orig_codes[r["id"]]
+            for r in by_table_dirty.get("enterprises", [])
+            if r["id"] in self.orig_codes
+        }
         recompute_duplicates(conn, codes, self.now, report)
 
 
-def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport,
-                         after_rid: int | None = None) -> None:
+def recompute_duplicates(
+    conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport, after_rid: int | None = None
+) -> None:
     """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one.
     ``after_rid``: the codes are those of the enterprises inserted after it (a bulk insert)."""
     codes_l = sorted(c for c in codes if c and type(c) is str)
     if after_rid is not None and len(codes_l) > 500:  # only the codes now shared, found by the index
-        codes_l = sorted({r[0] for r in conn.execute(
-            "SELECT DISTINCT n.tax_code FROM enterprises n WHERE n.rid > ? AND EXISTS (SELECT 1 FROM enterprises e "
-            "WHERE e.tax_code = n.tax_code AND e.rid != n.rid AND e.deleted = 0) UNION SELECT d.tax_code FROM "
-            "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
-            (after_rid, after_rid))})
+        codes_l = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT n.tax_code FROM enterprises n WHERE n.rid > ? AND EXISTS (SELECT 1 FROM enterprises e "
+                    "WHERE e.tax_code = n.tax_code AND e.rid != n.rid AND e.deleted = 0) UNION SELECT d.tax_code FROM "
+                    "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
+                    (after_rid, after_rid),
+                )
+            }
+        )
     elif len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
         table = key_table(conn, codes_l)
-        codes_l = sorted({r[0] for r in conn.execute(
-            f"SELECT e.tax_code FROM {table} c JOIN enterprises e ON e.tax_code = c.id WHERE e.deleted = 0 "
-            f"GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
-            f"JOIN {table} c ON c.id = d.tax_code WHERE d.resolved_at IS NULL")})
+        codes_l = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT e.tax_code FROM {table} c JOIN enterprises e ON e.tax_code = c.id WHERE e.deleted = 0 "
+                    f"GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
+                    f"JOIN {table} c ON c.id = d.tax_code WHERE d.resolved_at IS NULL"
+                )
+            }
+        )
     for start in range(0, len(codes_l), 500):
         chunk = codes_l[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        before = set(conn.execute(f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN "
-                                  f"({marks})", chunk).fetchall())
+        before = set(
+            conn.execute(
+                f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})",
+                chunk,
+            ).fetchall()
+        )
         groups: dict[str, list[str]] = {}
-        for rid, code in conn.execute(f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN "
-                                      f"({marks})", chunk):
+        for rid, code in conn.execute(
+            f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN ({marks})", chunk
+        ):
             groups.setdefault(code, []).append(rid)
         pairs = []
         for code, ids in groups.items():
@@ -590,9 +676,12 @@ def recompute_duplicates(conn: sqlite3.Connection, codes: set[str], now: str, re
                     pairs.append((a, b, code, now))
         if not pairs and not before:
             continue
-        conn.execute(f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk)
-        conn.executemany("INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)",
-                         pairs)
+        conn.execute(
+            f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)", pairs
+        )
         report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)
 
 
@@ -605,8 +694,12 @@ def _general(conn: sqlite3.Connection, incoming: list[Incoming], now: str, repor
     m.write(report)
 
 
-def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str,
-          created: "list[bulk.CreateSection] | tuple" = ()) -> MergeReport:
+def merge(
+    conn: sqlite3.Connection,
+    incoming: list[Incoming],
+    now: str,
+    created: list[bulk.CreateSection] | tuple = (),
+) -> MergeReport:
     """Merge changes (inside the caller's transaction); then link children whose parent has come.
 
     ``created``: the bundle's creations as sections (``app/sync/bulk.py``); new records go in bulk,
@@ -615,7 +708,9 @@ def merge(conn: sqlite3.Connection, incoming: list[Incoming], now: str,
 
     report = MergeReport()
     waiting = {r[0] for r in conn.execute("SELECT change_id FROM sync_pending")} if created else set()
-    sections, extra = bulk.split(created, {(i.change[I_ENTITY], i.change[I_RECORD]) for i in incoming}, waiting)
+    sections, extra = bulk.split(
+        created, {(i.change[I_ENTITY], i.change[I_RECORD]) for i in incoming}, waiting
+    )
     incoming = [*incoming, *extra]
     wards: dict[str, str] = {}
     for sec in sections:  # enterprises (and targets) first: children and the general path need them

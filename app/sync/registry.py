@@ -49,8 +49,10 @@ class Peer:
         return units.unit_name(self.unit_code) or self.unit_code
 
 
-_PEER_COLS = ("keyid, laptop_id, sign_pub, enc_pub, fingerprint, name, unit_code, role, status, revoked_after_seq, "
-              "registered_at, registered_via, is_destination, doc")
+_PEER_COLS = (
+    "keyid, laptop_id, sign_pub, enc_pub, fingerprint, name, unit_code, role, status, revoked_after_seq, "
+    "registered_at, registered_via, is_destination, doc"
+)
 
 
 def _peer(row: tuple) -> Peer:
@@ -71,8 +73,12 @@ def peer(store: Store, keyid: str) -> Peer | None:
 
 
 def peers_of(store: Store, laptop_id: str) -> list[Peer]:
-    return [_peer(r) for r in store.conn.execute(
-        f"SELECT {_PEER_COLS} FROM sync_peers WHERE laptop_id = ? ORDER BY registered_at", (laptop_id,))]
+    return [
+        _peer(r)
+        for r in store.conn.execute(
+            f"SELECT {_PEER_COLS} FROM sync_peers WHERE laptop_id = ? ORDER BY registered_at", (laptop_id,)
+        )
+    ]
 
 
 def find(store: Store, text: str) -> list[Peer]:
@@ -80,7 +86,11 @@ def find(store: Store, text: str) -> list[Peer]:
     digits = K.normalise_fingerprint(text)
     out = []
     for p in peers(store):
-        if p.keyid.startswith(text) or p.laptop_id.startswith(text) or (digits and p.fingerprint.startswith(digits)):
+        if (
+            p.keyid.startswith(text)
+            or p.laptop_id.startswith(text)
+            or (digits and p.fingerprint.startswith(digits))
+        ):
             out.append(p)
     return out
 
@@ -118,8 +128,9 @@ def load_keys(store: Store, passphrase: str | None = None, data_dir: Path | None
     return ident
 
 
-def rekey(store: Store, ident: K.Identity, passphrase: str | None = None,
-          data_dir: Path | None = None) -> K.Identity:
+def rekey(
+    store: Store, ident: K.Identity, passphrase: str | None = None, data_dir: Path | None = None
+) -> K.Identity:
     """A new key pair endorsed by the old one; the old pair is kept (retired) to read old receipts."""
     new = K.KeyPair.generate()
     out = K.Identity(ident.laptop_id, new, [ident.current, *ident.retired])
@@ -138,15 +149,28 @@ def own_pubkey_doc(store: Store, ident: K.Identity) -> C.Envelope:
         doc = K.parse_pubkey_envelope(C.read_envelope(memoryview(row[0]), 0)[0])
         if doc.previous is not None:
             previous = next((kp for kp in ident.retired if kp.keyid == doc.previous["keyid"]), None)
-    return K.make_pubkey_doc(ident.laptop_id, ident.current, name=prof.collaborator,
-                             unit_code=prof.unit_code or "", role=prof.role.value if prof.role else "",
-                             previous=previous)
+    return K.make_pubkey_doc(
+        ident.laptop_id,
+        ident.current,
+        name=prof.collaborator,
+        unit_code=prof.unit_code or "",
+        role=prof.role.value if prof.role else "",
+        previous=previous,
+    )
 
 
-def _record_own_key(store: Store, ident: K.Identity, kp: K.KeyPair, previous: K.KeyPair | None = None) -> None:
+def _record_own_key(
+    store: Store, ident: K.Identity, kp: K.KeyPair, previous: K.KeyPair | None = None
+) -> None:
     prof = store.profile()
-    env = K.make_pubkey_doc(ident.laptop_id, kp, name=prof.collaborator, unit_code=prof.unit_code or "",
-                            role=prof.role.value if prof.role else "", previous=previous)
+    env = K.make_pubkey_doc(
+        ident.laptop_id,
+        kp,
+        name=prof.collaborator,
+        unit_code=prof.unit_code or "",
+        role=prof.role.value if prof.role else "",
+        previous=previous,
+    )
     with store.transaction():
         store.conn.execute(
             "INSERT INTO sync_keys(keyid, sign_pub, enc_pub, created_at, status, doc) VALUES (?, ?, ?, ?, 'active', ?) "
@@ -174,12 +198,22 @@ def check_registration(store: Store, doc: K.PublicKeyDoc, unit_code: str, destin
     if units.unit(unit_code) is None:
         raise SyncError("bad_unit", f"Mã đơn vị «{unit_code}» không có trong danh mục.")
     if not destination and prof.unit_code and not units.contains(prof.unit_code, unit_code):
-        raise SyncError("out_of_scope", f"Máy thuộc {units.unit_name(unit_code) or unit_code}, không nằm trong "
-                        f"{units.unit_name(prof.unit_code) or prof.unit_code} nên không đăng ký ở đây được.")
+        raise SyncError(
+            "out_of_scope",
+            f"Máy thuộc {units.unit_name(unit_code) or unit_code}, không nằm trong "
+            f"{units.unit_name(prof.unit_code) or prof.unit_code} nên không đăng ký ở đây được.",
+        )
 
 
-def register(store: Store, doc: K.PublicKeyDoc, *, unit_code: str | None = None, role: str | None = None,
-             destination: bool = False, via: str | None = None) -> tuple[Peer, str]:
+def register(
+    store: Store,
+    doc: K.PublicKeyDoc,
+    *,
+    unit_code: str | None = None,
+    role: str | None = None,
+    destination: bool = False,
+    via: str | None = None,
+) -> tuple[Peer, str]:
     """Register a machine's key. Returns the peer and what happened: 'new', 'rekey' or 'known'."""
     unit_code = unit_code or doc.unit_code
     role = role or doc.role
@@ -205,15 +239,32 @@ def register(store: Store, doc: K.PublicKeyDoc, *, unit_code: str | None = None,
             endorsed_by = doc.previous["keyid"] if doc.previous else None
             old = next((p for p in others if p.keyid == endorsed_by), None)
             if old is not None and old.status == "revoked" and via is not None:
-                raise SyncError("revoked", "Khóa cũ của máy này đã bị thu hồi; khóa mới phải được đăng ký lại "
-                                "sau khi đối chiếu dấu vân tay (không nhận qua xác nhận của khóa cũ).")
-            store.conn.execute("UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active'",
-                               (doc.laptop_id,))
+                raise SyncError(
+                    "revoked",
+                    "Khóa cũ của máy này đã bị thu hồi; khóa mới phải được đăng ký lại "
+                    "sau khi đối chiếu dấu vân tay (không nhận qua xác nhận của khóa cũ).",
+                )
+            store.conn.execute(
+                "UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active'",
+                (doc.laptop_id,),
+            )
             destination = destination or any(p.is_destination for p in others)
         store.conn.execute(
             f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
-            (doc.keyid, doc.laptop_id, doc.sign_pub, doc.enc_pub, doc.fingerprint, doc.name, unit_code, role,
-             K.now_iso(), via, int(destination), doc.envelope.raw),
+            (
+                doc.keyid,
+                doc.laptop_id,
+                doc.sign_pub,
+                doc.enc_pub,
+                doc.fingerprint,
+                doc.name,
+                unit_code,
+                role,
+                K.now_iso(),
+                via,
+                int(destination),
+                doc.envelope.raw,
+            ),
         )
         if destination:
             _add_office(store, doc, unit_code, role)
@@ -254,30 +305,60 @@ def vouch_entries(store: Store) -> list[dict[str, Any]]:
     """The machines below this one, for the office above (it trusts them within this office's unit)."""
     out = []
     for p in peers(store, destinations=False):
-        out.append({"doc": K.b64(p.doc), "unit_code": p.unit_code, "role": p.role, "status": p.status,
-                    "revoked_after_seq": p.revoked_after_seq})
+        out.append(
+            {
+                "doc": K.b64(p.doc),
+                "unit_code": p.unit_code,
+                "role": p.role,
+                "status": p.status,
+                "revoked_after_seq": p.revoked_after_seq,
+            }
+        )
     return out
 
 
-def apply_vouch(conn: sqlite3.Connection, voucher: Peer, entry_doc: K.PublicKeyDoc, entry: dict[str, Any]) -> None:
+def apply_vouch(
+    conn: sqlite3.Connection, voucher: Peer, entry_doc: K.PublicKeyDoc, entry: dict[str, Any]
+) -> None:
     """Inside an import transaction: register (or update) a machine the sending office vouches for."""
-    row = conn.execute("SELECT status, registered_via FROM sync_peers WHERE keyid = ?", (entry_doc.keyid,)).fetchone()
+    row = conn.execute(
+        "SELECT status, registered_via FROM sync_peers WHERE keyid = ?", (entry_doc.keyid,)
+    ).fetchone()
     if row is None:
         if entry["status"] == "active":  # a new key of a machine this office vouched for before
-            conn.execute("UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active' "
-                         "AND registered_via = ?", (entry_doc.laptop_id, voucher.laptop_id))
+            conn.execute(
+                "UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active' "
+                "AND registered_via = ?",
+                (entry_doc.laptop_id, voucher.laptop_id),
+            )
         conn.execute(
             f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (entry_doc.keyid, entry_doc.laptop_id, entry_doc.sign_pub, entry_doc.enc_pub, entry_doc.fingerprint,
-             entry_doc.name, entry["unit_code"], entry["role"], entry["status"], entry["revoked_after_seq"],
-             K.now_iso(), voucher.laptop_id, entry_doc.envelope.raw),
+            (
+                entry_doc.keyid,
+                entry_doc.laptop_id,
+                entry_doc.sign_pub,
+                entry_doc.enc_pub,
+                entry_doc.fingerprint,
+                entry_doc.name,
+                entry["unit_code"],
+                entry["role"],
+                entry["status"],
+                entry["revoked_after_seq"],
+                K.now_iso(),
+                voucher.laptop_id,
+                entry_doc.envelope.raw,
+            ),
         )
     elif entry["status"] == "revoked" and row[0] != "revoked":
-        conn.execute("UPDATE sync_peers SET status = 'revoked', revoked_after_seq = ?, revoked_at = ? WHERE keyid = ?",
-                     (entry["revoked_after_seq"], K.now_iso(), entry_doc.keyid))
+        conn.execute(
+            "UPDATE sync_peers SET status = 'revoked', revoked_after_seq = ?, revoked_at = ? WHERE keyid = ?",
+            (entry["revoked_after_seq"], K.now_iso(), entry_doc.keyid),
+        )
 
 
-def ensure_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity | None:
+def ensure_keys(
+    store: Store, passphrase: str | None = None, data_dir: Path | None = None
+) -> K.Identity | None:
     """Make this machine's keys unless a key file exists (returns the new identity, or None if it had one).
 
     For ``khaosat init`` and the first-run wizard: never asks for an existing key's passphrase.

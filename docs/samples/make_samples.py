@@ -24,8 +24,22 @@ TODAY = date(2025, 11, 20)
 
 
 def png(pdf: Path, name: str, page: int = 1, dpi: int = 90) -> None:
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page),
-                    str(pdf), str(HERE / name)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(HERE / name),
+        ],
+        check=True,
+    )
 
 
 def main() -> None:
@@ -46,9 +60,21 @@ def main() -> None:
             s.set_setting("report.style", "party")
             r, st = report_for(s, "01", Period.year(2025))
             render_report(t / "province.pdf", r, st, on=date(2025, 12, 5))
-        render_key_form(t / "key.pdf", KeyFormData(
-            "361a98764c134dc5", "14973 73630 30809 70835 11222 73668", "Phường Hoàn Kiếm", "00070",
-            "Nguyễn Thị Hằng", "Đảng ủy Phường Hoàn Kiếm", "", "Cộng tác viên", TODAY, "Hoàn Kiếm"))
+        render_key_form(
+            t / "key.pdf",
+            KeyFormData(
+                "361a98764c134dc5",
+                "14973 73630 30809 70835 11222 73668",
+                "Phường Hoàn Kiếm",
+                "00070",
+                "Nguyễn Thị Hằng",
+                "Đảng ủy Phường Hoàn Kiếm",
+                "",
+                "Cộng tác viên",
+                TODAY,
+                "Hoàn Kiếm",
+            ),
+        )
         png(t / "form.pdf", "visit-form")
         png(t / "blank.pdf", "visit-form-blank")
         png(t / "party.pdf", "report-party-page1")

@@ -88,7 +88,9 @@ def main() -> None:
     pump(lambda: bool(w.forms.open_forms))
     form = w.forms.open_forms[-1]
     with Store.in_dir(folder) as s:
-        existing = s._rows("SELECT tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[0]["tax_code"]
+        existing = s._rows("SELECT tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[0][
+            "tax_code"
+        ]
     form.widgets["name"].setText("Công ty TNHH Minh Phát")
     form.widgets["tax_code"].setText(existing)
     form.widgets["email"].setText("minhphat@")

@@ -7,7 +7,9 @@ from tests.conftest import run_cli
 
 def test_init_demo_search_show_check_backup(tmp_path):
     data = tmp_path / "data"
-    r = run_cli("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data)
+    r = run_cli(
+        "init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data
+    )
     assert r.returncode == 0, r.stderr
     assert "Phường Hoàn Kiếm" in r.stdout
 
@@ -40,7 +42,16 @@ def test_init_demo_search_show_check_backup(tmp_path):
 
 
 def test_data_dir_from_environment(tmp_path):
-    r = run_cli("init", "--unit", "00070", "--name", "A", "--role", "ward_office", env={"KHAOSAT_DATA_DIR": str(tmp_path)})
+    r = run_cli(
+        "init",
+        "--unit",
+        "00070",
+        "--name",
+        "A",
+        "--role",
+        "ward_office",
+        env={"KHAOSAT_DATA_DIR": str(tmp_path)},
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "khaosat.sqlite3").exists()
 

@@ -8,7 +8,6 @@ from app.domain.records import Admission, Enterprise, Organisation, Target, Visi
 from app.domain.validation import validate_enterprise, validate_organisation, validate_visit
 from app.domain.vocab import OrgStatus
 from app.storage import Store
-
 from tests.conftest import TEST_TODAY
 
 
@@ -35,7 +34,9 @@ def test_every_record_passes_validation(demo_file):
         rules = s.founding_rules()
         for o in orgs:
             assert validate_organisation(o, rules=rules, today=TEST_TODAY) == [], o
-        founded_in_period = [o for o in orgs if o.status == OrgStatus.FOUNDED and o.decision_date.year >= 2023]
+        founded_in_period = [
+            o for o in orgs if o.status == OrgStatus.FOUNDED and o.decision_date.year >= 2023
+        ]
         assert founded_in_period, "organisations are founded along the way"
         assert load(s, Admission) and load(s, Target)
         # diacritics everywhere

@@ -3,7 +3,15 @@ from datetime import date
 import pytest
 
 from app.domain import units
-from app.domain.vnformat import Rounding, achievement, format_decimal, format_int, long_date, parse_date, parse_int
+from app.domain.vnformat import (
+    Rounding,
+    achievement,
+    format_decimal,
+    format_int,
+    long_date,
+    parse_date,
+    parse_int,
+)
 
 
 def test_numbers_and_dates_in_vietnamese_form():

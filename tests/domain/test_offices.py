@@ -1,10 +1,9 @@
-from app.domain.offices import Office, chain_above, office_for_unit, validate_chain
-from app.domain.vocab import Role
-from app.services.offices import list_offices, remove_office, save_office
-
 import pytest
 
+from app.domain.offices import Office, chain_above, office_for_unit, validate_chain
 from app.domain.validation import ValidationError
+from app.domain.vocab import Role
+from app.services.offices import list_offices, remove_office, save_office
 
 
 def chain():
@@ -17,7 +16,11 @@ def chain():
 def test_a_chain_with_a_middle_office_is_valid():
     province, bloc, ward = chain()
     assert validate_chain([province, bloc, ward]) == []
-    assert [o.name for o in chain_above([province, bloc, ward], ward.id)] == [ward.name, bloc.name, province.name]
+    assert [o.name for o in chain_above([province, bloc, ward], ward.id)] == [
+        ward.name,
+        bloc.name,
+        province.name,
+    ]
     assert office_for_unit([province, bloc, ward], "00070") is ward
     assert office_for_unit([province, bloc, ward], "00004").role == Role.MIDDLE_OFFICE  # no ward office there
 
@@ -46,12 +49,32 @@ def test_chain_is_stored_and_checked(store):
 
 
 def test_offices_on_the_command_line(tmp_path, cli):
-    r = cli("offices", "add", "--name", "Thành ủy Hà Nội", "--role", "province_office", "--unit", "01",
-            data_dir=tmp_path)
+    r = cli(
+        "offices",
+        "add",
+        "--name",
+        "Thành ủy Hà Nội",
+        "--role",
+        "province_office",
+        "--unit",
+        "01",
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     top = r.stdout.split("(")[-1].rstrip(").\n")
-    r = cli("offices", "add", "--name", "Đảng ủy phường Hoàn Kiếm", "--role", "ward_office", "--unit", "00070",
-            "--parent", top, data_dir=tmp_path)
+    r = cli(
+        "offices",
+        "add",
+        "--name",
+        "Đảng ủy phường Hoàn Kiếm",
+        "--role",
+        "ward_office",
+        "--unit",
+        "00070",
+        "--parent",
+        top,
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     r = cli("offices", "list", data_dir=tmp_path)
     assert "Đảng ủy phường Hoàn Kiếm → Thành ủy Hà Nội" in r.stdout

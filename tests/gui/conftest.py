@@ -40,9 +40,12 @@ def fail_on_qt_warnings(qtlog):
     from PySide6.QtCore import QtMsgType
 
     yield
-    bad = [r for r in qtlog.records
-           if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
-           and not any(r.message.startswith(a) for a in ALLOWED_QT_MESSAGES)]
+    bad = [
+        r
+        for r in qtlog.records
+        if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+        and not any(r.message.startswith(a) for a in ALLOWED_QT_MESSAGES)
+    ]
     if bad:
         pytest.fail("Qt logged warnings:\n" + "\n".join(f"{r.type.name}: {r.message}" for r in bad))
 
@@ -79,7 +82,9 @@ def open_window(qtbot, data_dir: Path, *, load_features: bool = False, today=TES
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
-    qtbot.waitUntil(lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000
+    )
     return window
 
 

@@ -27,8 +27,15 @@ def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
     with Store.in_dir(data_dir) as s:
         visits_before = len(s.children(Visit, e["id"]))
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.gui.typist", str(data_dir), e["id"]], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.gui.typist", str(data_dir), e["id"]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
     try:
         line = proc.stdout.readline().strip()
         assert line == "DRAFT-SAVED", (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -44,8 +51,12 @@ def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
     window = open_window(qtbot, data_dir)
     try:
         window.forms.offer_drafts()
-        qtbot.waitUntil(lambda: getattr(window.forms, "drafts_box", None) is not None
-                        and window.forms.drafts_box.isVisible(), timeout=10000)
+        qtbot.waitUntil(
+            lambda: (
+                getattr(window.forms, "drafts_box", None) is not None and window.forms.drafts_box.isVisible()
+            ),
+            timeout=10000,
+        )
         box: QMessageBox = window.forms.drafts_box
         assert "1 phiếu chưa lưu" in box.text() and e["name"] in box.text()
         restore = [b for b in box.buttons() if b.text() == "&Mở lại"][0]
@@ -70,8 +81,15 @@ def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
 
 def test_draft_files_are_whole_or_absent(tmp_path):
     store = DraftStore(tmp_path / "drafts")
-    d = Draft(key="visit-abc", form="visit", title="Lượt khảo sát mới — Công ty A", record_id="abc", is_new=True,
-              context={"enterprise_id": "e1"}, values={"person_met": "Đỗ Minh Châu"})
+    d = Draft(
+        key="visit-abc",
+        form="visit",
+        title="Lượt khảo sát mới — Công ty A",
+        record_id="abc",
+        is_new=True,
+        context={"enterprise_id": "e1"},
+        values={"person_met": "Đỗ Minh Châu"},
+    )
     path = store.save(d)
     assert path.name == "visit-abc.json"
     assert not [p for p in path.parent.iterdir() if p.suffix == ".tmp"]

@@ -50,7 +50,7 @@ def test_create_enterprise_by_typing(qtbot, window, data_dir):
     kb.type("1.250")  # vi-VN grouping accepted
     kb.tab()
     kb.type("700")
-    assert not [p for p in form.problems], form.problems
+    assert not list(form.problems), form.problems
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
@@ -69,8 +69,14 @@ def test_create_enterprise_by_typing(qtbot, window, data_dir):
     assert hist[0]["op"] == "create" and hist[0]["author"] == "Trần Văn Nam"
     # the list shows it when searched without diacritics
     window.list_panel.search.setText("huong thuy san xuat")
-    qtbot.waitUntil(lambda: window.list_panel.model.rowCount() == 1 and window.list_panel.model.row_data(0)
-                    and window.list_panel.model.row_data(0)["id"] == e.id, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            window.list_panel.model.rowCount() == 1
+            and window.list_panel.model.row_data(0)
+            and window.list_panel.model.row_data(0)["id"] == e.id
+        ),
+        timeout=10000,
+    )
 
 
 def test_wrong_tax_code_is_refused_with_its_message(qtbot, window, data_dir):
@@ -122,7 +128,9 @@ def test_more_women_than_workers_is_explained_beside_the_field(qtbot, window):
 
 def test_existing_tax_code_warns_and_offers_to_open_it(qtbot, window, data_dir):
     with Store.in_dir(data_dir) as s:
-        existing = s._rows("SELECT id, name, tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[0]
+        existing = s._rows("SELECT id, name, tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[
+            0
+        ]
     form = _new_form(qtbot, window)
     kb = Keyboard()
     kb.type("Một tên khác hẳn")
@@ -135,16 +143,23 @@ def test_existing_tax_code_warns_and_offers_to_open_it(qtbot, window, data_dir):
     assert "Mở doanh nghiệp đã có" in button.text()
     button.click()
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=5000)
-    qtbot.waitUntil(lambda: window.detail_panel.detail is not None
-                    and window.detail_panel.detail.enterprise.id == existing["id"], timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            window.detail_panel.detail is not None
+            and window.detail_panel.detail.enterprise.id == existing["id"]
+        ),
+        timeout=10000,
+    )
 
 
 def test_edit_enterprise_shows_history_old_to_new(qtbot, window, data_dir):
     with Store.in_dir(data_dir) as s:
         e = s._rows("SELECT id, name, workforce_total FROM enterprises WHERE workforce_total > 30 LIMIT 1")[0]
     window.open_enterprise(e["id"])
-    qtbot.waitUntil(lambda: window.selected_enterprise_id() == e["id"] or window.detail_panel.detail is not None,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.selected_enterprise_id() == e["id"] or window.detail_panel.detail is not None,
+        timeout=10000,
+    )
     window.forms.edit_enterprise(e["id"])
     form = focused_form(qtbot, window, "EnterpriseForm")
     form.widgets["workforce_total"].setFocus()

@@ -27,7 +27,9 @@ def test_qt_dialogs_speak_vietnamese(qtbot, qapp_translated):
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     qtbot.addWidget(dialog)
-    texts = {w.text() for w in dialog.findChildren(QLabel)} | {b.text() for b in dialog.findChildren(QPushButton)}
+    texts = {w.text() for w in dialog.findChildren(QLabel)} | {
+        b.text() for b in dialog.findChildren(QPushButton)
+    }
     assert "&Tên tệp:" in texts and "&Lưu" in texts
     assert QCoreApplication.instance().translate("QLineEdit", "Select All") == "Chọn tất cả"
 
@@ -53,8 +55,9 @@ def test_help_menu_opens_the_guide(qtbot, window):
     assert "Nhập liệu bằng bàn phím" in dialog.browser.toPlainText()
     dialog.close()
     window.actions.trigger("help.keys")
-    qtbot.waitUntil(lambda: _help(window) is not None and "Ctrl+K" in _help(window).browser.toPlainText(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: _help(window) is not None and "Ctrl+K" in _help(window).browser.toPlainText(), timeout=5000
+    )
     _help(window).close()
 
 
@@ -70,13 +73,15 @@ def test_actions_build_menus_toolbar_and_enabled_state(qtbot, window):
     assert menus[:3] == ["&Tệp", "&Doanh nghiệp", "&Xem"] and menus[-1] == "T&rợ giúp"
     visit = window.actions.action("visit.new")
     assert visit.shortcut().toString() == "Ctrl+K"
-    assert visit.toolTip() == "Nhập phiếu khảo sát cho doanh nghiệp đang chọn (điền sẵn từ lần trước) (Ctrl+K)"
+    assert (
+        visit.toolTip() == "Nhập phiếu khảo sát cho doanh nghiệp đang chọn (điền sẵn từ lần trước) (Ctrl+K)"
+    )
     assert visit in window.findChild(type(window.actions._toolbar), "main_toolbar").actions()
     assert not visit.isEnabled()  # nothing selected yet
     window.list_panel.table.setCurrentIndex(window.list_panel.model.index(0, 0))
     qtbot.waitUntil(visit.isEnabled, timeout=5000)
     # every key of the main actions is unique, every shortcut too
-    shortcuts = [window.actions.action(k).shortcut().toString() for k in window.actions.keys()]
+    shortcuts = [window.actions.action(k).shortcut().toString() for k in window.actions]
     shortcuts = [s for s in shortcuts if s]
     assert len(shortcuts) == len(set(shortcuts))
     wait_idle(qtbot, window)
@@ -88,8 +93,17 @@ def test_feature_modules_register_and_failures_are_contained(qtbot, window, monk
 
     def register(w):
         w.actions.add_menu("demo", "&Thử")
-        w.actions.add(ActionSpec("demo.hello", "&Chào", lambda ww: calls.append(ww.selected_enterprise_id()),
-                                 "demo", "Ctrl+Alt+H", "Một lệnh thử", enabled=lambda ww: True))
+        w.actions.add(
+            ActionSpec(
+                "demo.hello",
+                "&Chào",
+                lambda ww: calls.append(ww.selected_enterprise_id()),
+                "demo",
+                "Ctrl+Alt+H",
+                "Một lệnh thử",
+                enabled=lambda ww: True,
+            )
+        )
         calls.append("registered")
 
     good.register = register
@@ -120,4 +134,3 @@ def test_errors_in_tasks_are_reported_not_lost(qtbot, window, monkeypatch):
     handle = window.tasks.read(broken)
     qtbot.waitUntil(lambda: handle.finished, timeout=5000)
     assert shown and shown[0][0] == "Lỗi không mong đợi" and "hỏng" in shown[0][1]
-

@@ -62,7 +62,9 @@ def test_search_as_you_type_without_diacritics(qtbot, window, data_dir):
 
 def _owner_row(data_dir, eid):
     with Store.in_dir(data_dir) as s:
-        r = s._rows("SELECT name, short_name, tax_code, address, owner_name FROM enterprises WHERE id = ?", (eid,))[0]
+        r = s._rows(
+            "SELECT name, short_name, tax_code, address, owner_name FROM enterprises WHERE id = ?", (eid,)
+        )[0]
     return [v or "" for v in r.values()]
 
 
@@ -80,7 +82,9 @@ def test_search_by_tax_code_and_nothing_found(qtbot, window, data_dir):
 
 def _sql_count(data_dir, where: str, params=()) -> int:
     with Store.in_dir(data_dir) as s:
-        return s.conn.execute(f"SELECT count(*) FROM enterprises e WHERE e.deleted = 0 AND {where}", params).fetchone()[0]
+        return s.conn.execute(
+            f"SELECT count(*) FROM enterprises e WHERE e.deleted = 0 AND {where}", params
+        ).fetchone()[0]
 
 
 def test_filters_match_sql(qtbot, window, data_dir):
@@ -95,9 +99,14 @@ def test_filters_match_sql(qtbot, window, data_dir):
     # missing organisations: no founded trade union and no founded Party organisation
     p.missing[OrgKind.UNION].setChecked(True)
     p.missing[OrgKind.PARTY].setChecked(True)
-    expected = _sql_count(data_dir, " AND ".join(
-        f"NOT EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{k}' "
-        "AND o.status = 'founded' AND o.deleted = 0)" for k in ("union", "party")))
+    expected = _sql_count(
+        data_dir,
+        " AND ".join(
+            f"NOT EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{k}' "
+            "AND o.status = 'founded' AND o.deleted = 0)"
+            for k in ("union", "party")
+        ),
+    )
     _wait_loaded(qtbot, window, expected)
     assert 0 < expected < 300
     assert all(not ({OrgKind.UNION, OrgKind.PARTY} & r["founded"]) for r in _rows(window))
@@ -115,8 +124,12 @@ def test_filters_match_sql(qtbot, window, data_dir):
     p.not_visited.setCurrentIndex(p.not_visited.findData(12))
     today = date.today()
     since = date(today.year - 1, today.month, min(today.day, 28)).isoformat()
-    expected = _sql_count(data_dir, "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id "
-                          "AND v.deleted = 0 AND v.visit_date >= ?)", (since,))
+    expected = _sql_count(
+        data_dir,
+        "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id "
+        "AND v.deleted = 0 AND v.visit_date >= ?)",
+        (since,),
+    )
     _wait_loaded(qtbot, window, expected)
     assert all(r["last_visit"] is None or r["last_visit"] < since for r in _rows(window))
     # combined with a search
@@ -151,8 +164,10 @@ def test_selecting_a_row_shows_detail_tabs(qtbot, window, data_dir):
     table.setFocus()
     table.setCurrentIndex(window.list_panel.model.index(3, 0))
     eid = window.list_panel.model.row_data(3)["id"]
-    qtbot.waitUntil(lambda: window.detail_panel.detail is not None
-                    and window.detail_panel.detail.enterprise.id == eid, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.detail_panel.detail is not None and window.detail_panel.detail.enterprise.id == eid,
+        timeout=10000,
+    )
     d = window.detail_panel
     assert d.title.text().startswith(d.detail.enterprise.name)
     assert d.orgs.rowCount() == 5

@@ -27,14 +27,19 @@ def test_founding_below_minimum_is_explained_and_refused(qtbot, window, data_dir
     kb = Keyboard()
     form.widgets["status"].setCurrentIndex(form.widgets["status"].findData(OrgStatus.FOUNDED.value))
     form.widgets["decision_number"].setFocus()
-    kb.type("125-QĐ/ĐU"); kb.enter()
-    kb.type("05/11/2025"); kb.enter()
-    kb.type("Đảng ủy phường Hoàn Kiếm"); kb.enter()
+    kb.type("125-QĐ/ĐU")
+    kb.enter()
+    kb.type("05/11/2025")
+    kb.enter()
+    kb.type("Đảng ủy phường Hoàn Kiếm")
+    kb.enter()
     kb.type("2")
     msg = form.errors["founding_members"]
     assert msg.isVisible()
-    assert msg.text() == ("Chưa đủ điều kiện thành lập: Điều lệ Đảng quy định tổ chức đảng cần ít nhất 3 đảng viên "
-                          "chính thức, nhưng mới có 2 đảng viên.")
+    assert msg.text() == (
+        "Chưa đủ điều kiện thành lập: Điều lệ Đảng quy định tổ chức đảng cần ít nhất 3 đảng viên "
+        "chính thức, nhưng mới có 2 đảng viên."
+    )
     kb.shortcut(Qt.Key.Key_S)
     qtbot.wait(100)
     assert form in window.forms.open_forms
@@ -47,7 +52,9 @@ def test_founding_below_minimum_is_explained_and_refused(qtbot, window, data_dir
     wait_idle(qtbot, window)
     with Store.in_dir(data_dir) as s:
         orgs = s.children(Organisation, e.id)
-    assert len(orgs) == 1 and orgs[0].status == OrgStatus.FOUNDED and orgs[0].decision_date == date(2025, 11, 5)
+    assert (
+        len(orgs) == 1 and orgs[0].status == OrgStatus.FOUNDED and orgs[0].decision_date == date(2025, 11, 5)
+    )
     assert orgs[0].decision_number == "125-QĐ/ĐU"
 
 
@@ -66,21 +73,35 @@ def test_targets_entry_and_progress_update_when_records_change(qtbot, window, da
     assert view.table.item(r, 3).text() == f"{row.achieved}/{row.target}"
     assert view.table.item(r, 5).text() in ("Vượt", "Đạt", "Chưa đạt")
     with Store.in_dir(data_dir) as s:
-        stored = s._rows("SELECT value FROM targets WHERE unit_code = '00070' AND year = 2025 AND kind = 'union' "
-                         "AND metric = 'organisations' AND deleted = 0")
+        stored = s._rows(
+            "SELECT value FROM targets WHERE unit_code = '00070' AND year = 2025 AND kind = 'union' "
+            "AND metric = 'organisations' AND deleted = 0"
+        )
     assert [x["value"] for x in stored] == [row.target]
     # a trade union founded this year (through the GUI's write path) moves the count at once
     e = _add_enterprise(data_dir, "Công ty TNHH Điện tử Long Biên")
     before = row.achieved
-    org = Organisation(enterprise_id=e.id, kind=OrgKind.UNION, status=OrgStatus.FOUNDED, decision_number="12/QĐ-LĐLĐ",
-                       decision_date=date(2025, 10, 1), issuing_body="LĐLĐ phường", founding_members=12)
+    org = Organisation(
+        enterprise_id=e.id,
+        kind=OrgKind.UNION,
+        status=OrgStatus.FOUNDED,
+        decision_number="12/QĐ-LĐLĐ",
+        decision_date=date(2025, 10, 1),
+        issuing_body="LĐLĐ phường",
+        founding_members=12,
+    )
     from app.services.records import save_organisation
 
     window.tasks.write(lambda store: save_organisation(store, org, today=date(2025, 11, 20)))
-    qtbot.waitUntil(lambda: view.rows[_year_row(window, OrgKind.UNION, TargetMetric.ORGANISATIONS)].achieved
-                    == before + 1, timeout=10000)
-    assert view.chart_orgs.rows and any(x.kind == OrgKind.UNION and x.achieved == before + 1
-                                        for x in view.chart_orgs.rows)
+    qtbot.waitUntil(
+        lambda: (
+            view.rows[_year_row(window, OrgKind.UNION, TargetMetric.ORGANISATIONS)].achieved == before + 1
+        ),
+        timeout=10000,
+    )
+    assert view.chart_orgs.rows and any(
+        x.kind == OrgKind.UNION and x.achieved == before + 1 for x in view.chart_orgs.rows
+    )
     # a wrong target is explained
     item = view.table.item(r, 1)
     item.setText("mười lăm")
@@ -89,14 +110,17 @@ def test_targets_entry_and_progress_update_when_records_change(qtbot, window, da
 
 def test_target_16_of_15_reads_as_in_the_reports(qtbot, window, data_dir):
     e = _add_enterprise(data_dir, "Công ty Cổ phần Thép Hoàng Mai")
-    with Store.in_dir(data_dir) as s:
-        with s.write("test") as w:
-            w.save(Target(unit_code="00070", year=2031, kind=OrgKind.PARTY, metric=TargetMetric.MEMBERS, value=15))
-            w.save(Admission(enterprise_id=e.id, kind=OrgKind.PARTY, admitted_on=date(2031, 3, 1), count=16))
+    with Store.in_dir(data_dir) as s, s.write("test") as w:
+        w.save(
+            Target(unit_code="00070", year=2031, kind=OrgKind.PARTY, metric=TargetMetric.MEMBERS, value=15)
+        )
+        w.save(Admission(enterprise_id=e.id, kind=OrgKind.PARTY, admitted_on=date(2031, 3, 1), count=16))
     view = window.targets_view
     view.year.setValue(2031)
-    qtbot.waitUntil(lambda: view.rows and view.rows[_year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)].target
-                    == 15, timeout=10000)
+    qtbot.waitUntil(
+        lambda: view.rows and view.rows[_year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)].target == 15,
+        timeout=10000,
+    )
     r = _year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)
     assert [view.table.item(r, c).text() for c in range(1, 6)] == ["15", "16", "16/15", "106,67%", "Vượt"]
 

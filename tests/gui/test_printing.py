@@ -25,7 +25,9 @@ def _window(qtbot, data_dir):
 
 def _enterprises(data_dir, n=2):
     with Store.in_dir(data_dir) as s:
-        return s._rows("SELECT id, name, tax_code FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT ?", (n,))
+        return s._rows(
+            "SELECT id, name, tax_code FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT ?", (n,)
+        )
 
 
 def _error_box(qtbot, window) -> str:
@@ -81,8 +83,9 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         dialog.accept()
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
         with Store.in_dir(data_dir) as s:
-            expected = select_enterprises(s, FormSelection(unit_code=TEST_WARD, not_visited_months=6,
-                                                           today=TEST_TODAY))
+            expected = select_enterprises(
+                s, FormSelection(unit_code=TEST_WARD, not_visited_months=6, today=TEST_TODAY)
+            )
         assert page_count(opened[0]) == len(expected) > 0
         assert f"Trang {len(expected)}/{len(expected)}" in pdftotext(opened[0], len(expected), len(expected))
 
@@ -145,8 +148,9 @@ def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
     window, _opened = _window(qtbot, data_dir)
     try:
         window.actions.trigger("print.report_settings")
-        qtbot.waitUntil(lambda: isinstance(getattr(window, "_printing_dialog", None), ReportSettingsDialog),
-                        timeout=10000)
+        qtbot.waitUntil(
+            lambda: isinstance(getattr(window, "_printing_dialog", None), ReportSettingsDialog), timeout=10000
+        )
         dialog = window._printing_dialog
         assert dialog.issuing.text() == "ĐẢNG ỦY PHƯỜNG HOÀN KIẾM"  # the default for the unit
         assert dialog.capacity.text() == "T/M ĐẢNG ỦY / BÍ THƯ"
@@ -185,8 +189,9 @@ def test_print_the_list_as_filtered(qtbot, data_dir):
         window.actions.trigger("print.list")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
         with Store.in_dir(data_dir) as s:
-            large = s._rows("SELECT name FROM enterprises WHERE deleted = 0 AND workforce_total >= 500 "
-                            "ORDER BY name")
+            large = s._rows(
+                "SELECT name FROM enterprises WHERE deleted = 0 AND workforce_total >= 500 ORDER BY name"
+            )
         assert page_count(opened[0]) == len(large) > 0
         assert large[0]["name"] in pdftotext(opened[0], 1, 1)  # the list's order: by name
         wait_idle(qtbot, window)

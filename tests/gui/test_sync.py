@@ -63,7 +63,9 @@ def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, off
         window.actions.trigger("sync.import")
         dialog = window._sync_dialog
         dialog.add_paths([str(office["stick"])])
-        qtbot.mouseClick(dialog.import_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            dialog.import_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton
+        )
         qtbot.waitUntil(lambda: len(dialog.results) == 2, timeout=20000)
         wait_idle(qtbot, window)
         outcomes = {dialog.report.item(r, 0).text(): dialog.report.item(r, 1).text() for r in range(2)}
@@ -113,7 +115,9 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
     try:
         window.actions.trigger("sync.machines")
         dialog = window._sync_dialog
-        qtbot.waitUntil(lambda: "Dấu vân tay" in dialog.own.text() and dialog.table.rowCount() == 2, timeout=10000)
+        qtbot.waitUntil(
+            lambda: "Dấu vân tay" in dialog.own.text() and dialog.table.rowCount() == 2, timeout=10000
+        )
         dialog.read_key_file(str(key_file))
         qtbot.waitUntil(lambda: dialog.pending_box.isVisible(), timeout=10000)
         assert other.ident.current.fingerprint in dialog.pending_text.text()
@@ -133,9 +137,18 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
         qtbot.waitUntil(lambda: "Đã tạo khóa mới" in dialog.status.text(), timeout=10000)
         qtbot.waitUntil(lambda: dialog.own.text() != old_fp, timeout=10000)
         with Store.in_dir(data_dir) as s:
-            assert sorted(r[0] for r in s.conn.execute("SELECT status FROM sync_keys")) == ["active", "retired"]
-        qtbot.waitUntil(lambda: "đã thu hồi" in dialog.table.item(names.index("Lê Văn Bình"), 5).text()
-                        if dialog.table.rowCount() == 3 else False, timeout=10000)
+            assert sorted(r[0] for r in s.conn.execute("SELECT status FROM sync_keys")) == [
+                "active",
+                "retired",
+            ]
+        qtbot.waitUntil(
+            lambda: (
+                "đã thu hồi" in dialog.table.item(names.index("Lê Văn Bình"), 5).text()
+                if dialog.table.rowCount() == 3
+                else False
+            ),
+            timeout=10000,
+        )
         dialog.close()
     finally:
         close_window(qtbot, window)

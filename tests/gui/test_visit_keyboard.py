@@ -19,16 +19,22 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 def _add_enterprise(data_dir, name: str) -> Enterprise:
     with Store.in_dir(data_dir) as s:
-        return save_enterprise(s, Enterprise(name=name, tax_code=valid_tax_code("010555444"), ward_code="00070",
-                                             workforce_total=80))
+        return save_enterprise(
+            s,
+            Enterprise(
+                name=name, tax_code=valid_tax_code("010555444"), ward_code="00070", workforce_total=80
+            ),
+        )
 
 
 def _find_and_select(qtbot, window, kb: Keyboard, text: str, enterprise_id: str) -> None:
     kb.shortcut(Qt.Key.Key_F)  # Ctrl+F: the search box
     assert Keyboard.focus() is window.list_panel.search
     kb.type(text)
-    qtbot.waitUntil(lambda: window.list_panel.model.rowCount() == 1
-                    and window.list_panel.model.row_data(0) is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.list_panel.model.rowCount() == 1 and window.list_panel.model.row_data(0) is not None,
+        timeout=10000,
+    )
     kb.enter()  # Enter: into the list, first row selected
     qtbot.waitUntil(lambda: window.selected_enterprise_id() == enterprise_id, timeout=10000)
 
@@ -45,22 +51,33 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     assert form.field_text("collaborator") == "Trần Văn Nam"  # this laptop's collaborator, pre-filled
 
     start, typed_start = kb.count, kb.typed
-    kb.type("15/11/2025"); kb.enter()  # Ngày khảo sát (the date is selected on entry: typing replaces it)
+    kb.type("15/11/2025")
+    kb.enter()  # Ngày khảo sát (the date is selected on entry: typing replaces it)
     kb.enter()  # Cộng tác viên: keep
-    kb.type("Lê Thị Thu Hà"); kb.enter()  # Người tiếp làm việc
-    kb.type("Phó giám đốc"); kb.enter()  # Chức vụ
+    kb.type("Lê Thị Thu Hà")
+    kb.enter()  # Người tiếp làm việc
+    kb.type("Phó giám đốc")
+    kb.enter()  # Chức vụ
     for value in ("120", "85", "60", "3", "2", "1", "40", "25", "30", "2"):  # workforce … veterans
-        kb.type(value); kb.enter()
+        kb.type(value)
+        kb.enter()
     assert Keyboard.focus() is form.widgets["has_party"]
-    kb.press(Qt.Key.Key_Space); kb.enter()  # Đã có tổ chức đảng: yes
+    kb.press(Qt.Key.Key_Space)
+    kb.enter()  # Đã có tổ chức đảng: yes
     kb.enter()  # công đoàn: no
-    kb.press(Qt.Key.Key_Space); kb.enter()  # đoàn thanh niên: yes
-    kb.enter(); kb.enter()  # phụ nữ, CCB: no
+    kb.press(Qt.Key.Key_Space)
+    kb.enter()  # đoàn thanh niên: yes
+    kb.enter()
+    kb.enter()  # phụ nữ, CCB: no
     assert Keyboard.focus() is form.widgets["attitude"]
-    kb.press(Qt.Key.Key_Down, times=2); kb.enter()  # Thái độ: Chưa quyết định
-    kb.type("Chủ doanh nghiệp bận, ít có mặt"); kb.enter()
-    kb.type("Hỗ trợ tài liệu về thủ tục thành lập công đoàn"); kb.enter()
-    kb.type("Gặp giám đốc để vận động thành lập công đoàn cơ sở"); kb.enter()
+    kb.press(Qt.Key.Key_Down, times=2)
+    kb.enter()  # Thái độ: Chưa quyết định
+    kb.type("Chủ doanh nghiệp bận, ít có mặt")
+    kb.enter()
+    kb.type("Hỗ trợ tài liệu về thủ tục thành lập công đoàn")
+    kb.enter()
+    kb.type("Gặp giám đốc để vận động thành lập công đoàn cơ sở")
+    kb.enter()
     kb.type("15/12/2025")  # Hẹn lần sau
     assert not form.problems, form.problems
     kb.shortcut(Qt.Key.Key_S)  # Ctrl+S
@@ -74,11 +91,21 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     assert len(visits) == 1
     v = visits[0]
     assert v.visit_date == date(2025, 11, 15) and v.next_visit_date == date(2025, 12, 15)
-    assert (v.collaborator, v.person_met, v.person_met_title) == ("Trần Văn Nam", "Lê Thị Thu Hà", "Phó giám đốc")
+    assert (v.collaborator, v.person_met, v.person_met_title) == (
+        "Trần Văn Nam",
+        "Lê Thị Thu Hà",
+        "Phó giám đốc",
+    )
     assert (v.workforce_total, v.workforce_women, v.workforce_under30) == (120, 85, 60)
     assert (v.party_total, v.party_official, v.party_probationary) == (3, 2, 1)
     assert (v.union_members, v.youth_members, v.women_members, v.veterans_members) == (40, 25, 30, 2)
-    assert (v.has_party, v.has_union, v.has_youth, v.has_women, v.has_veterans) == (True, False, True, False, False)
+    assert (v.has_party, v.has_union, v.has_youth, v.has_women, v.has_veterans) == (
+        True,
+        False,
+        True,
+        False,
+        False,
+    )
     assert v.attitude == Attitude.UNDECIDED
     assert v.next_step == "Gặp giám đốc để vận động thành lập công đoàn cơ sở"
     # Keystrokes for a full paper form, Vietnamese letters counted as Telex keys (ễ = e e x).
@@ -100,10 +127,12 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     assert form2.field_text("attitude") == Attitude.UNDECIDED.value
     assert form2.field_text("difficulties") == "" and form2.field_text("next_visit_date") == ""
     start = kb.count
-    kb.type("20/11/2025"); kb.enter()
+    kb.type("20/11/2025")
+    kb.enter()
     for _ in range(3):
         kb.enter()
-    kb.type("125"); kb.enter()  # workforce grew
+    kb.type("125")
+    kb.enter()  # workforce grew
     for _ in range(5):
         kb.enter()
     kb.type("46")  # union members now
@@ -125,11 +154,18 @@ def test_ctrl_n_saves_and_starts_the_next_visit(qtbot, window, data_dir):
     window.forms.new_visit(e.id)
     form = focused_form(qtbot, window, "VisitForm")
     kb = Keyboard()
-    kb.type("10/11/2025"); kb.enter(); kb.enter()
+    kb.type("10/11/2025")
+    kb.enter()
+    kb.enter()
     kb.type("Phạm Văn Đức")
     kb.shortcut(Qt.Key.Key_N)  # Ctrl+N
-    qtbot.waitUntil(lambda: form not in window.forms.open_forms
-                    and any(type(f).__name__ == "VisitForm" for f in window.forms.open_forms), timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            form not in window.forms.open_forms
+            and any(type(f).__name__ == "VisitForm" for f in window.forms.open_forms)
+        ),
+        timeout=10000,
+    )
     nxt = focused_form(qtbot, window, "VisitForm")
     assert nxt.field_text("person_met") == "Phạm Văn Đức"
     with Store.in_dir(data_dir) as s:
@@ -142,15 +178,20 @@ def test_visit_with_party_sum_mismatch_is_refused(qtbot, window, data_dir):
     form = focused_form(qtbot, window, "VisitForm")
     kb = Keyboard()
     form.widgets["party_total"].setFocus()
-    kb.type("5"); kb.enter()
-    kb.type("2"); kb.enter()
+    kb.type("5")
+    kb.enter()
+    kb.type("2")
+    kb.enter()
     kb.type("1")
     kb.shortcut(Qt.Key.Key_S)
     qtbot.wait(100)
     assert form in window.forms.open_forms
     msg = form.errors["party_total"]
     assert msg.isVisible()
-    assert msg.text() == "Đảng viên chính thức (2) + dự bị (1) = 3, nhưng tổng số đảng viên là 5. Hãy sửa cho khớp."
+    assert (
+        msg.text()
+        == "Đảng viên chính thức (2) + dự bị (1) = 3, nhưng tổng số đảng viên là 5. Hãy sửa cho khớp."
+    )
     with Store.in_dir(data_dir) as s:
         assert s.children(Visit, e.id) == []
 

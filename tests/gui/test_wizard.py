@@ -27,7 +27,9 @@ def _launch(qtbot, folder: Path) -> Launcher:
 def _finish(qtbot, launcher: Launcher) -> None:
     qtbot.waitUntil(lambda: launcher.window is not None, timeout=60000)
     window = launcher.window
-    qtbot.waitUntil(lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000
+    )
     window.close()
     window.tasks.wait(10000)
     launcher.tasks.wait(10000)
@@ -69,7 +71,11 @@ def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward
     with Store.in_dir(folder) as s:
         profile = s.profile()
         counts = s.counts()
-    assert (profile.unit_code, profile.collaborator, profile.role) == ("00070", "Nguyễn Thị Hằng", Role.COLLABORATOR)
+    assert (profile.unit_code, profile.collaborator, profile.role) == (
+        "00070",
+        "Nguyễn Thị Hằng",
+        Role.COLLABORATOR,
+    )
     assert counts["enterprises"] == 25
     if sync_available():
         assert (folder / "khaosat-keys.json").exists()
@@ -124,4 +130,3 @@ def test_wizard_passphrases_must_match(qtbot, tmp_path):
     assert page.error.text() == "Hai lần nhập mật khẩu không giống nhau."
     page.repeat.setText("mật khẩu 1")
     assert page.validatePage()
-

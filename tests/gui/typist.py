@@ -45,8 +45,13 @@ def main(data_dir: str, enterprise_id: str) -> None:
     form.widgets["difficulties"].setFocus()
     kb.replace("Doanh nghiệp đang chuyển trụ sở")
     drafts = Path(data_dir) / "drafts"
-    pump(lambda: any("Thanh Hương" in p.read_text(encoding="utf-8") for p in drafts.glob("*.json"))
-         if drafts.is_dir() else False)
+    pump(
+        lambda: (
+            any("Thanh Hương" in p.read_text(encoding="utf-8") for p in drafts.glob("*.json"))
+            if drafts.is_dir()
+            else False
+        )
+    )
     print("DRAFT-SAVED", flush=True)
     while True:  # typing goes on until the power goes off
         QCoreApplication.processEvents()

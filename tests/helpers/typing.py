@@ -59,13 +59,19 @@ class Keyboard:
                 event.setCommitString(ch)
                 QApplication.sendEvent(target, event)
             else:
-                QTest.sendKeyEvent(QTest.KeyAction.Click, target, Qt.Key.Key_unknown, ch,
-                                   Qt.KeyboardModifier.NoModifier)
+                QTest.sendKeyEvent(
+                    QTest.KeyAction.Click, target, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier
+                )
             self.count += telex_keys(ch)
             self.typed += telex_keys(ch)
 
-    def press(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
-              widget: QWidget | None = None, times: int = 1) -> None:
+    def press(
+        self,
+        key: Qt.Key,
+        modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+        widget: QWidget | None = None,
+        times: int = 1,
+    ) -> None:
         for _ in range(times):
             QTest.keyClick(widget or self.focus(), key, modifiers)
             self.count += 1
@@ -76,7 +82,9 @@ class Keyboard:
     def enter(self, times: int = 1) -> None:
         self.press(Qt.Key.Key_Return, times=times)
 
-    def shortcut(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.ControlModifier) -> None:
+    def shortcut(
+        self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.ControlModifier
+    ) -> None:
         """A shortcut such as Ctrl+S: one keystroke (a chord)."""
         self.press(key, modifiers)
 

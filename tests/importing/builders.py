@@ -31,25 +31,116 @@ HEADERS = ["STT", "Tên doanh nghiệp", "MST", "Địa chỉ trụ sở", "Ngư
 
 # (cells, expected outcome, expected reason fragment)
 ROWS: list[tuple[list[str], str, str]] = [
-    (["1", "Công ty TNHH May Hoàn Kiếm", tax(0), "12 Tràng Tiền, P. Hoàn Kiếm, Hà Nội", "Nguyễn Thị Hằng",
-      "120", "80"], "new", ""),
-    (["2", "Công ty Cổ phần Thương mại Đồng Xuân", tax(1), "5 Hàng Bài, phuong hoan kiem", "Trần Văn Nam",
-      "1.549", "600"], "new", ""),
-    (["3", "Hợp tác xã Dịch vụ Hà Thành", tax(2), "8 Lý Thái Tổ, Phường Hoàn Kiếm, TP Hà Nội", "Lê Thị Thủy",
-      "15", "10"], "new", ""),
-    (["4", "Công ty TNHH Sai Mã", bad_check_digit(tax(3)), "1 Hàng Khay, P. Hoàn Kiếm", "Phạm Văn Đức",
-      "30", "5"], "invalid", "chữ số kiểm tra"),
-    (["5", "Doanh nghiệp tư nhân Hoà Bình", tax(4), "3 Đinh Tiên Hoàng, P. Hoàn Kiếm", "Đỗ Thị Hoà",
-      "10", "25"], "invalid", "Lao động nữ (25) không được lớn hơn tổng số lao động (10)"),
-    (["6", "Công ty TNHH Phố Cổ", tax(5), "9 Hàng Đào, Phường Hàng Đào, Quận Hoàn Kiếm", "Vũ Văn Bình",
-      "40", "12"], "invalid", "Phường Hàng Đào"),
+    (
+        [
+            "1",
+            "Công ty TNHH May Hoàn Kiếm",
+            tax(0),
+            "12 Tràng Tiền, P. Hoàn Kiếm, Hà Nội",
+            "Nguyễn Thị Hằng",
+            "120",
+            "80",
+        ],
+        "new",
+        "",
+    ),
+    (
+        [
+            "2",
+            "Công ty Cổ phần Thương mại Đồng Xuân",
+            tax(1),
+            "5 Hàng Bài, phuong hoan kiem",
+            "Trần Văn Nam",
+            "1.549",
+            "600",
+        ],
+        "new",
+        "",
+    ),
+    (
+        [
+            "3",
+            "Hợp tác xã Dịch vụ Hà Thành",
+            tax(2),
+            "8 Lý Thái Tổ, Phường Hoàn Kiếm, TP Hà Nội",
+            "Lê Thị Thủy",
+            "15",
+            "10",
+        ],
+        "new",
+        "",
+    ),
+    (
+        [
+            "4",
+            "Công ty TNHH Sai Mã",
+            bad_check_digit(tax(3)),
+            "1 Hàng Khay, P. Hoàn Kiếm",
+            "Phạm Văn Đức",
+            "30",
+            "5",
+        ],
+        "invalid",
+        "chữ số kiểm tra",
+    ),
+    (
+        [
+            "5",
+            "Doanh nghiệp tư nhân Hoà Bình",
+            tax(4),
+            "3 Đinh Tiên Hoàng, P. Hoàn Kiếm",
+            "Đỗ Thị Hoà",
+            "10",
+            "25",
+        ],
+        "invalid",
+        "Lao động nữ (25) không được lớn hơn tổng số lao động (10)",
+    ),
+    (
+        [
+            "6",
+            "Công ty TNHH Phố Cổ",
+            tax(5),
+            "9 Hàng Đào, Phường Hàng Đào, Quận Hoàn Kiếm",
+            "Vũ Văn Bình",
+            "40",
+            "12",
+        ],
+        "invalid",
+        "Phường Hàng Đào",
+    ),
     (["7", "", tax(6), "2 Hàng Gai, P. Hoàn Kiếm", "Ngô Thị Lan", "7", "3"], "invalid", "Chưa nhập tên"),
-    (["8", "Công ty TNHH May Hoàn Kiếm (lặp)", tax(0), "12 Tràng Tiền, P. Hoàn Kiếm", "Nguyễn Thị Hằng",
-      "120", "80"], "repeated", "dòng"),
-    (["9", "Công ty TNHH Nhiều Người", tax(7), "4 Hàng Bạc, P. Hoàn Kiếm", "Bùi Văn Tú", "nhiều", ""],
-     "invalid", "không phải là số nguyên"),
-    (["10", "Công ty TNHH Thủy Tiên", tax(8), "6 Hàng Bông, Hoàn Kiếm, Hà Nội", "Đặng Thị Thủy", "55", "30"],
-     "new", ""),
+    (
+        [
+            "8",
+            "Công ty TNHH May Hoàn Kiếm (lặp)",
+            tax(0),
+            "12 Tràng Tiền, P. Hoàn Kiếm",
+            "Nguyễn Thị Hằng",
+            "120",
+            "80",
+        ],
+        "repeated",
+        "dòng",
+    ),
+    (
+        ["9", "Công ty TNHH Nhiều Người", tax(7), "4 Hàng Bạc, P. Hoàn Kiếm", "Bùi Văn Tú", "nhiều", ""],
+        "invalid",
+        "không phải là số nguyên",
+    ),
+    (
+        [
+            "10",
+            "Công ty TNHH Thủy Tiên",
+            tax(8),
+            "6 Hàng Bông, Hoàn Kiếm, Hà Nội",
+            "Đặng Thị Thủy",
+            "55",
+            "30",
+        ],
+        "new",
+        "",
+    ),
 ]
 
 VALID = [r for r in ROWS if r[1] == "new"]
@@ -60,8 +151,16 @@ def table_rows(rows=ROWS) -> list[list[str]]:
     return [r[0] for r in rows]
 
 
-def write_xlsx(path: Path, rows=ROWS, *, font: str | None = None, encode=None, caps_font: str | None = None,
-               header_line: int = 3, numbers: bool = True) -> Path:
+def write_xlsx(
+    path: Path,
+    rows=ROWS,
+    *,
+    font: str | None = None,
+    encode=None,
+    caps_font: str | None = None,
+    header_line: int = 3,
+    numbers: bool = True,
+) -> Path:
     """Title merged across the columns on line 1, a blank line, the header on ``header_line``.
 
     ``font``/``encode``: write text cells in a legacy font, encoded; ``caps_font``: the names column in

@@ -15,14 +15,17 @@ from tests.importing import builders as B
 def _count(data):
     conn = sqlite3.connect(data / "khaosat.sqlite3")
     try:
-        return conn.execute("SELECT count(*) FROM enterprises").fetchone()[0], \
-            conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM enterprises").fetchone()[0], conn.execute(
+            "SELECT count(*) FROM changes"
+        ).fetchone()[0]
     finally:
         conn.close()
 
 
 def _init(data):
-    r = run_cli("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data)
+    r = run_cli(
+        "init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -82,14 +85,27 @@ def test_import_list_mapping_sheet_errors_and_messages(tmp_path):
     r = run_cli("import-list", str(tmp_path / "a.xlsx"), data_dir=data)
     assert r.returncode == 1 and "Chưa ghép cột cho: Mã số thuế" in r.stderr
 
-    (tmp_path / "m.json").write_text(json.dumps({"B": "tax_code", "Địa chỉ": "Địa chỉ", "A": "name"}), encoding="utf-8")
-    r = run_cli("import-list", str(tmp_path / "a.xlsx"), "--mapping", str(tmp_path / "m.json"), "--sheet", "DS",
-                data_dir=data)
+    (tmp_path / "m.json").write_text(
+        json.dumps({"B": "tax_code", "Địa chỉ": "Địa chỉ", "A": "name"}), encoding="utf-8"
+    )
+    r = run_cli(
+        "import-list",
+        str(tmp_path / "a.xlsx"),
+        "--mapping",
+        str(tmp_path / "m.json"),
+        "--sheet",
+        "DS",
+        data_dir=data,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "B «Số» → Mã số thuế" in r.stdout and "thêm mới 1" in r.stdout
     # remembered: the same shape needs no --mapping next time
     r = run_cli("import-list", str(tmp_path / "a.xlsx"), data_dir=data)
-    assert r.returncode == 0 and "theo cách đã dùng lần trước" in r.stdout and "Đã có, không thay đổi: 1" in r.stdout
+    assert (
+        r.returncode == 0
+        and "theo cách đã dùng lần trước" in r.stdout
+        and "Đã có, không thay đổi: 1" in r.stdout
+    )
 
     r = run_cli("import-list", str(tmp_path / "a.xlsx"), "--sheet", "Khác", data_dir=data)
     assert r.returncode == 1 and "Các trang có trong tệp: «DS»" in r.stderr

@@ -17,8 +17,11 @@ def test_index_matches_find_duplicates(store):
     for row in rows:
         e = Enterprise.from_row(row)
         # a copy typed differently: no diacritics, old tone placement, "Cty" for "Công ty"
-        probes.append(Enterprise(name=e.name.replace("Công ty", "Cty"), tax_code="", address=e.address,
-                                 ward_code=e.ward_code))
+        probes.append(
+            Enterprise(
+                name=e.name.replace("Công ty", "Cty"), tax_code="", address=e.address, ward_code=e.ward_code
+            )
+        )
         probes.append(Enterprise(name="Tên khác hẳn", tax_code=e.tax_code, ward_code=e.ward_code))
     probes.append(Enterprise(name="Không trùng ai cả", tax_code="0100109106", ward_code=TEST_WARD))
     for probe in probes:
@@ -30,11 +33,15 @@ def test_index_matches_find_duplicates(store):
 
 def test_index_add_makes_later_rows_match(store):
     index = DuplicateIndex(store)
-    e = normalise_enterprise(Enterprise(name="Công ty TNHH Hòa Bình", tax_code="0100109106",
-                                        address="12 Tràng Tiền", ward_code=TEST_WARD))
+    e = normalise_enterprise(
+        Enterprise(
+            name="Công ty TNHH Hòa Bình", tax_code="0100109106", address="12 Tràng Tiền", ward_code=TEST_WARD
+        )
+    )
     assert index.match(e) == []
     index.add(e)
-    twin = normalise_enterprise(Enterprise(name="CTY TNHH HOÀ BÌNH", tax_code="", address="12 trang tien",
-                                           ward_code=TEST_WARD))
+    twin = normalise_enterprise(
+        Enterprise(name="CTY TNHH HOÀ BÌNH", tax_code="", address="12 trang tien", ward_code=TEST_WARD)
+    )
     assert [d.reason for d in index.match(twin)] == ["Trùng tên và địa chỉ với một doanh nghiệp đã có."]
     assert index.same_tax_code("0100109106")[0]["id"] == e.id

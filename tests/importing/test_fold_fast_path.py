@@ -27,7 +27,9 @@ def test_every_vietnamese_letter():
 
 
 _alphabet = st.sampled_from(
-    all_letters() + list("aAzZ đĐ \t\n0123456789,.-ßÆæØøÞþ®©«»") + ["\u0301", "\u0323", "\u0306", "İ", "ǅ", "Ω", "漢", "\u00a0"]
+    all_letters()
+    + list("aAzZ đĐ \t\n0123456789,.-ßÆæØøÞþ®©«»")
+    + ["\u0301", "\u0323", "\u0306", "İ", "ǅ", "Ω", "漢", "\u00a0"]
 )
 
 

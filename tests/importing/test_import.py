@@ -21,8 +21,9 @@ from tests.importing import builders as B
 
 def _import(store, path, options=None, corrections=None, decisions=None):
     prepared = mp.prepare(path, store, corrections=corrections)
-    plan = pl.preview(store, prepared.table, prepared.mapping, options or pl.Options(today=TEST_TODAY),
-                      decisions=decisions)
+    plan = pl.preview(
+        store, prepared.table, prepared.mapping, options or pl.Options(today=TEST_TODAY), decisions=decisions
+    )
     return pl.execute(store, plan)
 
 
@@ -30,11 +31,15 @@ def _by_tax(store):
     return {r["tax_code"]: r for r in store._rows("SELECT * FROM enterprises WHERE deleted = 0")}
 
 
-@pytest.mark.parametrize("maker", [
-    lambda p: B.write_xlsx(p / "ds.xlsx"),
-    lambda p: B.write_xls(p / "ds.xls", font=".VnTime", encode=encode_tcvn3),
-    lambda p: B.write_csv(p / "ds.csv", "cp1258"),
-], ids=["xlsx", "xls-tcvn3", "csv-cp1258"])
+@pytest.mark.parametrize(
+    "maker",
+    [
+        lambda p: B.write_xlsx(p / "ds.xlsx"),
+        lambda p: B.write_xls(p / "ds.xls", font=".VnTime", encode=encode_tcvn3),
+        lambda p: B.write_csv(p / "ds.csv", "cp1258"),
+    ],
+    ids=["xlsx", "xls-tcvn3", "csv-cp1258"],
+)
 def test_valid_rows_go_in_and_rejected_rows_go_to_the_error_file(file_store, tmp_path, maker):
     path = maker(tmp_path)
     result = _import(file_store, path)
@@ -70,7 +75,7 @@ def test_valid_rows_go_in_and_rejected_rows_go_to_the_error_file(file_store, tmp
     assert list(lines[0]) == B.HEADERS + [mp.ORIGIN_HEADER, mp.REASON_HEADER]
     rejected = [(cells, outcome, reason) for cells, outcome, reason in B.ROWS if outcome != "new"]
     assert len(lines) == 1 + len(rejected)
-    for line, (cells, outcome, reason) in zip(lines[1:], rejected):
+    for line, (cells, _outcome, reason) in zip(lines[1:], rejected):
         values = ["" if v is None else str(v) for v in line[: len(B.HEADERS)]]
         assert values[1:5] == cells[1:5]
         assert values[2] == cells[2]  # the tax code keeps its leading zero
@@ -128,8 +133,12 @@ def test_duplicate_tax_code_update_skip_or_ask(store, tmp_path):
     assert skip.preview.counts()[pl.Outcome.SKIP] == 1 and skip.updated == 0
     assert _by_tax(store)[B.tax(0)]["workforce_total"] == 120
 
-    ask = pl.preview(store, mp.prepare(path2, store).table, mp.prepare(path2, store).mapping,
-                     pl.Options(on_duplicate="ask", today=TEST_TODAY))
+    ask = pl.preview(
+        store,
+        mp.prepare(path2, store).table,
+        mp.prepare(path2, store).mapping,
+        pl.Options(on_duplicate="ask", today=TEST_TODAY),
+    )
     row = next(r for r in ask.rows if r.outcome == pl.Outcome.ASK)
     assert row.changes == {"workforce_total": [120, 130]}
     assert "Tổng số lao động" in row.reason and "đã có" in row.reason
@@ -189,12 +198,14 @@ def test_ward_from_address_code_or_name_and_unplaced_rows(store, tmp_path):
     assert "Phường Không Có" in reasons["Công ty D"] and "Hà Nội" in reasons["Công ty D"]
     assert "Tân An" in reasons["Công ty F"]
     # the whole country: Bến Nghé is gone since 2025 (merged into Sài Gòn); Tân An is in many provinces
-    nationwide = pl.preview(store, prepared.table, prepared.mapping,
-                            pl.Options(today=TEST_TODAY, province_code="79"))
+    nationwide = pl.preview(
+        store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY, province_code="79")
+    )
     assert next(r for r in nationwide.rows if r.enterprise.name == "Công ty E").outcome == pl.Outcome.INVALID
     # a default ward for the rest
-    with_default = pl.preview(store, prepared.table, prepared.mapping,
-                              pl.Options(today=TEST_TODAY, default_ward=TEST_WARD))
+    with_default = pl.preview(
+        store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY, default_ward=TEST_WARD)
+    )
     assert {r.enterprise.ward_code for r in with_default.rows if r.ward_from == "default"} == {TEST_WARD}
     # a ward the file names but that does not exist is never replaced by the default
     assert {r.enterprise.name for r in with_default.unplaced()} == {"Công ty F"}
@@ -233,8 +244,11 @@ def test_changes_after_the_preview_are_respected(store, tmp_path):
     # someone types one of the enterprises in while the preview is open
     from app.services.records import save_enterprise
 
-    save_enterprise(store, Enterprise(name="Công ty TNHH May Hoàn Kiếm", tax_code=B.tax(0), ward_code=TEST_WARD),
-                    today=TEST_TODAY)
+    save_enterprise(
+        store,
+        Enterprise(name="Công ty TNHH May Hoàn Kiếm", tax_code=B.tax(0), ward_code=TEST_WARD),
+        today=TEST_TODAY,
+    )
     result = pl.execute(store, plan)
     assert result.rebuilt and result.created == 3
     assert len(store.find_by_tax_code(B.tax(0))) == 1
@@ -269,12 +283,34 @@ def test_values_typed_loosely(store, tmp_path):
 
     wb = Workbook()
     ws = wb.active
-    ws.append(["Tên doanh nghiệp", "MST", "Địa chỉ", "Điện thoại", "Ngày thành lập", "Loại hình", "Ngành nghề",
-               "Tổng số LĐ", "Tình trạng"])
+    ws.append(
+        [
+            "Tên doanh nghiệp",
+            "MST",
+            "Địa chỉ",
+            "Điện thoại",
+            "Ngày thành lập",
+            "Loại hình",
+            "Ngành nghề",
+            "Tổng số LĐ",
+            "Tình trạng",
+        ]
+    )
     from datetime import datetime
 
-    ws.append(["Hộ kinh doanh Bà Ba", int(B.tax(60)), "P. Hoàn Kiếm", 912345678, datetime(2015, 2, 27),
-               "Công ty TNHH MTV", "1410", "120 người", "Tạm ngừng hoạt động"])
+    ws.append(
+        [
+            "Hộ kinh doanh Bà Ba",
+            int(B.tax(60)),
+            "P. Hoàn Kiếm",
+            912345678,
+            datetime(2015, 2, 27),
+            "Công ty TNHH MTV",
+            "1410",
+            "120 người",
+            "Tạm ngừng hoạt động",
+        ]
+    )
     wb.save(tmp_path / "v.xlsx")
     prepared = mp.prepare(tmp_path / "v.xlsx", store)
     plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
@@ -282,7 +318,11 @@ def test_values_typed_loosely(store, tmp_path):
     assert plan.rows[0].outcome == pl.Outcome.NEW, plan.rows[0].reason
     assert (e.tax_code, e.phone, e.year_founded) == (B.tax(60), "0912345678", 2015)
     assert (e.legal_form, e.vsic_section, e.workforce_total, e.status.value) == (
-        LegalForm.LLC_ONE, "C", 120, "suspended")
+        LegalForm.LLC_ONE,
+        "C",
+        120,
+        "suspended",
+    )
     assert dataclasses.asdict(e)["ward_code"] == TEST_WARD
 
 
@@ -339,7 +379,10 @@ def test_repeated_headers_and_group_headings_are_not_rows(store, tmp_path):
     prepared = mp.prepare(tmp_path / "g.xlsx", store)
     plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
     assert [(r.number, r.outcome) for r in plan.rows] == [
-        (3, pl.Outcome.NEW), (6, pl.Outcome.NEW), (7, pl.Outcome.INVALID)]
+        (3, pl.Outcome.NEW),
+        (6, pl.Outcome.NEW),
+        (7, pl.Outcome.INVALID),
+    ]
     assert plan.skipped_lines == 3
 
 
@@ -378,8 +421,11 @@ def test_ward_names_with_a_dash():
     from app.importing.wards import WardMatcher
 
     m = WardMatcher("01")
-    for address in ("Số 178 Bà Triệu, Phường Văn Miếu - Quốc Tử Giám", "Số 92, phuong van mieu - quoc tu giam",
-                    "Số 127 Tôn Đức Thắng, Văn Miếu - Quốc Tử Giám, Hà Nội"):
+    for address in (
+        "Số 178 Bà Triệu, Phường Văn Miếu - Quốc Tử Giám",
+        "Số 92, phuong van mieu - quoc tu giam",
+        "Số 127 Tôn Đức Thắng, Văn Miếu - Quốc Tử Giám, Hà Nội",
+    ):
         assert m.from_address(address).unit.name == "Phường Văn Miếu - Quốc Tử Giám", address
     assert m.from_address("Tổ 5 - P. Hoàn Kiếm").unit.code == "00070"
     assert m.from_address("12 Tràng Tiền - Hoàn Kiếm - Hà Nội").unit.code == "00070"

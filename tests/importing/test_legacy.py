@@ -21,10 +21,43 @@ def test_the_alphabet_under_test_is_complete():
 
 # Published TCVN 5712:1993 (VN3) codes, written out independently of the module's table.
 TCVN3_SPOT = {
-    "à": 0xB5, "á": 0xB8, "ả": 0xB6, "ã": 0xB7, "ạ": 0xB9, "ă": 0xA8, "ắ": 0xBE, "ặ": 0xC6, "â": 0xA9,
-    "ấ": 0xCA, "ậ": 0xCB, "đ": 0xAE, "é": 0xD0, "ê": 0xAA, "ệ": 0xD6, "í": 0xDD, "ị": 0xDE, "ó": 0xE3,
-    "ô": 0xAB, "ộ": 0xE9, "ơ": 0xAC, "ờ": 0xEA, "ợ": 0xEE, "ú": 0xF3, "ư": 0xAD, "ứ": 0xF8, "ự": 0xF9,
-    "ỳ": 0xFA, "ý": 0xFD, "ỵ": 0xFE, "Ă": 0xA1, "Â": 0xA2, "Ê": 0xA3, "Ô": 0xA4, "Ơ": 0xA5, "Ư": 0xA6, "Đ": 0xA7,
+    "à": 0xB5,
+    "á": 0xB8,
+    "ả": 0xB6,
+    "ã": 0xB7,
+    "ạ": 0xB9,
+    "ă": 0xA8,
+    "ắ": 0xBE,
+    "ặ": 0xC6,
+    "â": 0xA9,
+    "ấ": 0xCA,
+    "ậ": 0xCB,
+    "đ": 0xAE,
+    "é": 0xD0,
+    "ê": 0xAA,
+    "ệ": 0xD6,
+    "í": 0xDD,
+    "ị": 0xDE,
+    "ó": 0xE3,
+    "ô": 0xAB,
+    "ộ": 0xE9,
+    "ơ": 0xAC,
+    "ờ": 0xEA,
+    "ợ": 0xEE,
+    "ú": 0xF3,
+    "ư": 0xAD,
+    "ứ": 0xF8,
+    "ự": 0xF9,
+    "ỳ": 0xFA,
+    "ý": 0xFD,
+    "ỵ": 0xFE,
+    "Ă": 0xA1,
+    "Â": 0xA2,
+    "Ê": 0xA3,
+    "Ô": 0xA4,
+    "Ơ": 0xA5,
+    "Ư": 0xA6,
+    "Đ": 0xA7,
 }
 
 
@@ -84,11 +117,21 @@ def test_tcvn3_known_words():
     assert lg.decode_tcvn3("c«ng ty", caps=True) == "CÔNG TY"
 
 
-@pytest.mark.parametrize("font,expected", [
-    (".VnTime", lg.Legacy.TCVN3), (".VnArial Narrow", lg.Legacy.TCVN3), (".VnTimeH", lg.Legacy.TCVN3_CAPS),
-    (".VnArial NarrowH", lg.Legacy.TCVN3_CAPS), ("VNI-Times", lg.Legacy.VNI), ("VNI-Helve", lg.Legacy.VNI),
-    ("Times New Roman", None), ("Arial", None), (None, None), ("", None),
-])
+@pytest.mark.parametrize(
+    "font,expected",
+    [
+        (".VnTime", lg.Legacy.TCVN3),
+        (".VnArial Narrow", lg.Legacy.TCVN3),
+        (".VnTimeH", lg.Legacy.TCVN3_CAPS),
+        (".VnArial NarrowH", lg.Legacy.TCVN3_CAPS),
+        ("VNI-Times", lg.Legacy.VNI),
+        ("VNI-Helve", lg.Legacy.VNI),
+        ("Times New Roman", None),
+        ("Arial", None),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_fonts(font, expected):
     assert lg.legacy_of_font(font) == expected
 
@@ -166,11 +209,21 @@ def _real_words() -> list[str]:
     from app.demo import names as N
 
     words = set()
-    for value in (N.MIDDLE_MALE + N.MIDDLE_FEMALE + N.GIVEN_MALE + N.GIVEN_FEMALE + N.BRAND_WORDS + N.STREETS
-                  + [s for s, _w in N.SURNAMES] + SENTENCES):
+    for value in (
+        N.MIDDLE_MALE
+        + N.MIDDLE_FEMALE
+        + N.GIVEN_MALE
+        + N.GIVEN_FEMALE
+        + N.BRAND_WORDS
+        + N.STREETS
+        + [s for s, _w in N.SURNAMES]
+        + SENTENCES
+    ):
         words.update(value.replace(",", " ").split())
     # every letter in a real syllable, old and new tone placement
-    words.update(["hoà", "hòa", "thuỷ", "thủy", "khuya", "người", "quốc", "giữ", "gì", "ươm", "oẳn", "nguyễn"])
+    words.update(
+        ["hoà", "hòa", "thuỷ", "thủy", "khuya", "người", "quốc", "giữ", "gì", "ươm", "oẳn", "nguyễn"]
+    )
     return sorted(words)
 
 

@@ -12,8 +12,14 @@ from app.importing.errors import ImportFailed
 from app.importing.readers import decode_bytes, open_workbook, sniff_delimiter
 from tests.importing import builders as B
 
-EXPECTED_MAPPING = {1: "name", 2: "tax_code", 3: "address", 4: "owner_name", 5: "workforce_total",
-                    6: "workforce_women"}
+EXPECTED_MAPPING = {
+    1: "name",
+    2: "tax_code",
+    3: "address",
+    4: "owner_name",
+    5: "workforce_total",
+    6: "workforce_women",
+}
 
 FORMATS = {
     "xlsx": lambda p: B.write_xlsx(p / "ds.xlsx"),
@@ -105,10 +111,23 @@ def test_two_level_header_with_merged_cells_and_column_numbers(tmp_path):
     wb.save(tmp_path / "two.xlsx")
     table = mp.prepare(tmp_path / "two.xlsx").table
     assert table.header_row_number == 5
-    assert table.headers == ["STT", "Tên doanh nghiệp", "Mã số thuế", "Địa chỉ", "Lao động Tổng số",
-                             "Lao động Nữ", "Lao động Dưới 30 tuổi"]
-    assert mp.guess(table.headers) == {1: "name", 2: "tax_code", 3: "address", 4: "workforce_total",
-                                       5: "workforce_women", 6: "workforce_under30"}
+    assert table.headers == [
+        "STT",
+        "Tên doanh nghiệp",
+        "Mã số thuế",
+        "Địa chỉ",
+        "Lao động Tổng số",
+        "Lao động Nữ",
+        "Lao động Dưới 30 tuổi",
+    ]
+    assert mp.guess(table.headers) == {
+        1: "name",
+        2: "tax_code",
+        3: "address",
+        4: "workforce_total",
+        5: "workforce_women",
+        6: "workforce_under30",
+    }
     assert [n for n, _ in table.data_rows()] == [7]
 
 

@@ -20,18 +20,33 @@ def test_tax_code_leading_zero_put_back():
     assert val.tax_code("") == ""
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("912345678", "0912345678"), ("2438251234", "02438251234"), ("0912 345 678", "0912 345 678"),
-    ("19001234", "19001234"), ("", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("912345678", "0912345678"),
+        ("2438251234", "02438251234"),
+        ("0912 345 678", "0912 345 678"),
+        ("19001234", "19001234"),
+        ("", None),
+    ],
+)
 def test_phone(text, expected):
     assert val.phone(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("120", 120), ("1.549", 1549), ("1,549", 1549), ("120 người", 120), ("45 LĐ", 45), ("", None), ("-", None),
-    (" 7 ", 7),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("120", 120),
+        ("1.549", 1549),
+        ("1,549", 1549),
+        ("120 người", 120),
+        ("45 LĐ", 45),
+        ("", None),
+        ("-", None),
+        (" 7 ", 7),
+    ],
+)
 def test_counts(text, expected):
     assert val.count(text) == (expected, None)
 
@@ -42,9 +57,16 @@ def test_counts_rejected_with_a_message(text):
     assert value is None and "không phải là số nguyên" in problem
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2015", 2015), ("27/02/2015", 2015), ("2015-02-27", 2015), ("02/2015", 2015), ("", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2015", 2015),
+        ("27/02/2015", 2015),
+        ("2015-02-27", 2015),
+        ("02/2015", 2015),
+        ("", None),
+    ],
+)
 def test_year(text, expected):
     assert val.year(text) == (expected, None)
 
@@ -53,21 +75,42 @@ def test_year_rejected():
     assert "không phải là năm" in val.year("năm ngoái")[1]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Công ty TNHH MTV", LegalForm.LLC_ONE), ("TNHH 1 thành viên", LegalForm.LLC_ONE),
-    ("Công ty TNHH", LegalForm.LLC_MULTI), ("TNHH hai thành viên trở lên", LegalForm.LLC_MULTI),
-    ("CTCP", LegalForm.JSC), ("Cổ phần", LegalForm.JSC), ("DNTN", LegalForm.PRIVATE),
-    ("Hợp tác xã", LegalForm.COOPERATIVE), ("HTX", LegalForm.COOPERATIVE), ("Hộ kinh doanh", LegalForm.HOUSEHOLD),
-    ("Công ty hợp danh", LegalForm.PARTNERSHIP), ("llc1", LegalForm.LLC_ONE), ("Khác", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Công ty TNHH MTV", LegalForm.LLC_ONE),
+        ("TNHH 1 thành viên", LegalForm.LLC_ONE),
+        ("Công ty TNHH", LegalForm.LLC_MULTI),
+        ("TNHH hai thành viên trở lên", LegalForm.LLC_MULTI),
+        ("CTCP", LegalForm.JSC),
+        ("Cổ phần", LegalForm.JSC),
+        ("DNTN", LegalForm.PRIVATE),
+        ("Hợp tác xã", LegalForm.COOPERATIVE),
+        ("HTX", LegalForm.COOPERATIVE),
+        ("Hộ kinh doanh", LegalForm.HOUSEHOLD),
+        ("Công ty hợp danh", LegalForm.PARTNERSHIP),
+        ("llc1", LegalForm.LLC_ONE),
+        ("Khác", None),
+    ],
+)
 def test_legal_form(text, expected):
     assert val.legal_form(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("C", "C"), ("c", "C"), ("1410", "C"), ("C1410", "C"), ("4711", "G"), ("01", "A"), ("9900", "U"),
-    ("Xây dựng", "F"), ("", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("C", "C"),
+        ("c", "C"),
+        ("1410", "C"),
+        ("C1410", "C"),
+        ("4711", "G"),
+        ("01", "A"),
+        ("9900", "U"),
+        ("Xây dựng", "F"),
+        ("", None),
+    ],
+)
 def test_vsic(text, expected):
     assert val.vsic_section(text) == (expected, None)
 
@@ -77,12 +120,18 @@ def test_vsic_unknown_is_a_warning():
     assert section is None and "Không nhận ra ngành" in warning
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Đang hoạt động", EnterpriseStatus.ACTIVE), ("Tạm ngừng hoạt động", EnterpriseStatus.SUSPENDED),
-    ("Ngừng hoạt động", EnterpriseStatus.SUSPENDED), ("Đã giải thể", EnterpriseStatus.DISSOLVED),
-    ("Phá sản", EnterpriseStatus.DISSOLVED), ("Chuyển đi nơi khác", EnterpriseStatus.MOVED),
-    ("moved", EnterpriseStatus.MOVED),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Đang hoạt động", EnterpriseStatus.ACTIVE),
+        ("Tạm ngừng hoạt động", EnterpriseStatus.SUSPENDED),
+        ("Ngừng hoạt động", EnterpriseStatus.SUSPENDED),
+        ("Đã giải thể", EnterpriseStatus.DISSOLVED),
+        ("Phá sản", EnterpriseStatus.DISSOLVED),
+        ("Chuyển đi nơi khác", EnterpriseStatus.MOVED),
+        ("moved", EnterpriseStatus.MOVED),
+    ],
+)
 def test_status(text, expected):
     assert val.status(text) == (expected, None)
 

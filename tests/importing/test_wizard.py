@@ -16,7 +16,9 @@ pytestmark = pytest.mark.gui
 
 def _kept(data_dir):
     with Store.in_dir(data_dir) as s:
-        rows = s._rows("SELECT * FROM enterprises WHERE deleted = 0 AND address IS NOT NULL ORDER BY rid LIMIT 2")
+        rows = s._rows(
+            "SELECT * FROM enterprises WHERE deleted = 0 AND address IS NOT NULL ORDER BY rid LIMIT 2"
+        )
         return rows, s.counts()["enterprises"]
 
 
@@ -33,12 +35,14 @@ def _write(path, kept):
     for i, (cells, _o, _r) in enumerate(B.ROWS, 1):
         ws.append([i, cells[1], cells[2], cells[3], cells[5], ""])
     first, second = kept
-    ws.append([90, first["name"], first["tax_code"], first["address"], (first["workforce_total"] or 0) + 7, ""])
+    ws.append(
+        [90, first["name"], first["tax_code"], first["address"], (first["workforce_total"] or 0) + 7, ""]
+    )
     ws.append([91, second["name"], B.tax(99), second["address"], 12, ""])
     wb.save(path)
 
 
-def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):  # noqa: F811
+def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):
     kept, before = _kept(data_dir)
     src = tmp_path / "danhsach.xlsx"
     _write(src, kept)
@@ -90,10 +94,14 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):  #
         for key in ("skip", "ask"):
             old_plan = wizard.preview
             wizard.dup_buttons[key].click()
-            qtbot.waitUntil(lambda: wizard.preview is not old_plan and not wizard.busy, timeout=20000)
+            qtbot.waitUntil(
+                lambda old_plan=old_plan: wizard.preview is not old_plan and not wizard.busy, timeout=20000
+            )
         plan = wizard.preview
         assert {r.number: r.outcome for r in plan.rows if r.number in (ask.number, similar.number)} == {
-            ask.number: pl.Outcome.UPDATE, similar.number: pl.Outcome.SKIP}
+            ask.number: pl.Outcome.UPDATE,
+            similar.number: pl.Outcome.SKIP,
+        }
         wizard.grab().save(str(tmp_path / "preview.png"))
 
         wizard.import_button.click()
@@ -117,7 +125,7 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):  #
         close_window(qtbot, window)
 
 
-def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):  # noqa: F811
+def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):
     (tmp_path / "web.xls").write_text("<html><body>not a sheet</body></html>", encoding="utf-8")
     window = open_window(qtbot, data_dir, load_features=True)
     try:
@@ -131,7 +139,7 @@ def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):  # noqa: F811
         close_window(qtbot, window)
 
 
-def test_wizard_csv_goes_straight_to_the_mapping_and_back(qtbot, tmp_path, data_dir):  # noqa: F811
+def test_wizard_csv_goes_straight_to_the_mapping_and_back(qtbot, tmp_path, data_dir):
     from app.importing.legacy import encode_vni
 
     src = B.write_csv(tmp_path / "ds.csv", "vni", delimiter=";")

@@ -30,9 +30,24 @@ def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pyinstaller")
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(out / "dist"), "--workpath", str(out / "work")],
-        cwd=ROOT, env=build_env(), capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            str(SPEC),
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(out / "dist"),
+            "--workpath",
+            str(out / "work"),
+        ],
+        cwd=ROOT,
+        env=build_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     folder = out / "dist" / "KhaoSat"
@@ -48,10 +63,23 @@ def linked_copy(folder: Path, dest: Path) -> Path:
     return dest
 
 
-def run_built(folder: Path, *args: str, env: dict | None = None, cwd: Path | None = None,
-              timeout: float = 180, prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+def run_built(
+    folder: Path,
+    *args: str,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    prefix: list[str] | None = None,
+) -> subprocess.CompletedProcess:
     full = build_env()
     if env:
         full.update(env)
-    return subprocess.run([*(prefix or []), str(folder / EXE_NAME), *args], capture_output=True, text=True,
-                          encoding="utf-8", env=full, cwd=cwd or folder.parent, timeout=timeout)
+    return subprocess.run(
+        [*(prefix or []), str(folder / EXE_NAME), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=full,
+        cwd=cwd or folder.parent,
+        timeout=timeout,
+    )

@@ -33,11 +33,16 @@ def test_self_test_of_the_build_passes_offscreen(built):
     r = run_built(built, "--self-test")
     assert r.returncode == 0, r.stdout + r.stderr
     for label in STEPS:
-        assert re.search(rf"^✓ {re.escape(label)} \(\d+,\d\d giây\)$", r.stdout, re.MULTILINE), (label, r.stdout)
+        assert re.search(rf"^✓ {re.escape(label)} \(\d+,\d\d giây\)$", r.stdout, re.MULTILINE), (
+            label,
+            r.stdout,
+        )
     assert "✗" not in r.stdout
     assert f"Kết quả: ĐẠT, {len(STEPS)}/{len(STEPS)} bước" in r.stdout
     assert "cửa sổ chính hiện sau" in r.stdout  # the real main window opened in the built program
-    assert str(built / "_internal" / "resources") in r.stdout  # resources came from the build, not the checkout
+    assert (
+        str(built / "_internal" / "resources") in r.stdout
+    )  # resources came from the build, not the checkout
 
 
 def test_build_carries_every_resource_and_stays_small(built):
@@ -48,11 +53,17 @@ def test_build_carries_every_resource_and_stays_small(built):
             assert (internal / "resources" / f.relative_to(repo_resources)).is_file(), f
     for name in ("flat-divisions.json", "nested-divisions.json"):
         assert (internal / "vietnam_provinces" / "data" / name).stat().st_size > 100_000
-    assert len(list((internal / "reportlab" / "fonts").iterdir())) > 10  # reportlab's standard fonts and metrics
+    assert (
+        len(list((internal / "reportlab" / "fonts").iterdir())) > 10
+    )  # reportlab's standard fonts and metrics
     plugins = internal / "PySide6" / "Qt" / "plugins"
     if LINUX:
-        for rel in ("platforms/libqoffscreen.so", "platforms/libqxcb.so", "imageformats/libqsvg.so",
-                    "iconengines/libqsvgicon.so"):
+        for rel in (
+            "platforms/libqoffscreen.so",
+            "platforms/libqxcb.so",
+            "imageformats/libqsvg.so",
+            "iconengines/libqsvgicon.so",
+        ):
             assert (plugins / rel).is_file(), rel
         assert not list(plugins.glob("platforms/libqwayland*")), "Wayland plugins should be left out"
     assert not list(internal.rglob("*QtWebEngine*")) and not list(internal.rglob("*Qt6Quick*"))
@@ -76,8 +87,18 @@ def test_portable_mode_keeps_the_data_beside_the_program(built, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"), "LOCALAPPDATA": str(home)}
-    r = run_built(stick, "init", "--unit", TEST_WARD, "--name", "Nguyễn Thị Hằng", "--role", "collaborator",
-                  env=env, cwd=tmp_path)
+    r = run_built(
+        stick,
+        "init",
+        "--unit",
+        TEST_WARD,
+        "--name",
+        "Nguyễn Thị Hằng",
+        "--role",
+        "collaborator",
+        env=env,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     r = run_built(stick, "demo", "--ward", TEST_WARD, "--enterprises", "5", env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -159,15 +180,21 @@ def _can_trace() -> bool:
         return False
     import subprocess
 
-    return subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True).returncode == 0
+    return (
+        subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True).returncode
+        == 0
+    )
 
 
 @pytest.mark.skipif(not _can_trace(), reason="needs strace allowed to trace (Linux)")
 def test_no_network_access(built, tmp_path):
     """The whole self-test (database, printing, keys, bundles, the GUI in its child) opens no internet socket."""
     log = tmp_path / "strace.log"
-    r = run_built(built, "--self-test",
-                  prefix=["strace", "-f", "-qq", "-e", "trace=execve,socket,connect", "-o", str(log)])
+    r = run_built(
+        built,
+        "--self-test",
+        prefix=["strace", "-f", "-qq", "-e", "trace=execve,socket,connect", "-o", str(log)],
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     calls = log.read_text(errors="replace").splitlines()
     started = [line for line in calls if "execve(" in line and EXE_NAME in line]

@@ -59,7 +59,9 @@ def test_installs_the_programs_the_spec_builds(iss):
     assert re.search(r'name="KhaoSat",\s*\)', spec)  # COLLECT makes dist/KhaoSat
     assert r'#define Dist AddBackslash(SourcePath) + "..\dist\KhaoSat"' in iss
     files = section(iss, "Files")
-    assert files == ['Source: "{#Dist}\\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs']
+    assert files == [
+        'Source: "{#Dist}\\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs'
+    ]
 
 
 def test_bundle_types_are_the_sync_extensions(iss):
@@ -69,10 +71,15 @@ def test_bundle_types_are_the_sync_extensions(iss):
     assert d["BundleExt"] == BUNDLE_SUFFIX and d["ReceiptExt"] == RECEIPT_SUFFIX
     registry = "\n".join(section(iss, "Registry"))
     for ext, progid in (("BundleExt", "BundleProgId"), ("ReceiptExt", "ReceiptProgId")):
-        assert f'Subkey: "Software\\Classes\\{{#{ext}}}"; ValueType: string; ValueName: ""; ValueData: "{{#{progid}}}"' \
+        assert (
+            f'Subkey: "Software\\Classes\\{{#{ext}}}"; ValueType: string; ValueName: ""; ValueData: "{{#{progid}}}"'
             in registry
-        command = re.search(rf'Subkey: "Software\\Classes\\{{#{progid}}}\\shell\\open\\command";.*ValueData: "(.*)"$',
-                            registry, re.MULTILINE)
+        )
+        command = re.search(
+            rf'Subkey: "Software\\Classes\\{{#{progid}}}\\shell\\open\\command";.*ValueData: "(.*)"$',
+            registry,
+            re.MULTILINE,
+        )
         assert command, progid
         # Inno's "" is one quote: the command is  "...\KhaoSat.exe" gui "%1"  (the GUI's import dialog)
         value = command.group(1).replace('""', '"')
@@ -85,7 +92,7 @@ def test_bundle_types_are_the_sync_extensions(iss):
 
 
 def test_uninstaller_keeps_the_data_unless_asked(iss):
-    code = iss[iss.index("[Code]"):]
+    code = iss[iss.index("[Code]") :]
     assert "ExpandConstant('{localappdata}\\KhaoSat')" in code
     # Deletion happens only after an explicit Yes; No is the default button; silent uninstall keeps data.
     assert "MB_YESNO or MB_DEFBUTTON2, IDNO) = IDYES then" in code
@@ -97,8 +104,11 @@ def test_the_data_folder_is_the_one_the_program_uses(monkeypatch):
     """app.paths on Windows: platformdirs' local (not roaming) app data, folder KhaoSat, no author level."""
     import platformdirs.windows
 
-    monkeypatch.setattr(platformdirs.windows, "get_win_folder",
-                        lambda csidl: {"CSIDL_LOCAL_APPDATA": r"C:\Users\hang\AppData\Local"}.get(csidl, "X:\\wrong"))
+    monkeypatch.setattr(
+        platformdirs.windows,
+        "get_win_folder",
+        lambda csidl: {"CSIDL_LOCAL_APPDATA": r"C:\Users\hang\AppData\Local"}.get(csidl, "X:\\wrong"),
+    )
     folder = platformdirs.windows.Windows(appname="KhaoSat", appauthor=False, roaming=False).user_data_dir
     assert folder.replace("/", "\\") == r"C:\Users\hang\AppData\Local\KhaoSat"  # joined with / off Windows
     source = (ROOT / "app" / "paths.py").read_text(encoding="utf-8")
@@ -122,9 +132,11 @@ def test_custom_messages_exist_in_every_language(iss):
 def test_start_menu_has_the_program_the_self_test_and_the_uninstaller(iss):
     icons = "\n".join(section(iss, "Icons"))
     assert 'Name: "{group}\\{#AppName}"; Filename: "{app}\\{#AppExe}"' in icons
-    selftest = re.search(r'Name: "\{group\}\\\{cm:SelfTest\}"; Filename: "\{cmd\}"; Parameters: "(.*?)";', icons)
+    selftest = re.search(
+        r'Name: "\{group\}\\\{cm:SelfTest\}"; Filename: "\{cmd\}"; Parameters: "(.*?)";', icons
+    )
     assert selftest and selftest.group(1).replace('""', '"') == '/k ""{app}\\{#CliExe}" --self-test"'
-    assert '{uninstallexe}' in icons
+    assert "{uninstallexe}" in icons
     assert 'Name: "{autodesktop}\\{#AppName}"' in icons and "Tasks: desktopicon" in icons
 
 
@@ -135,14 +147,16 @@ def test_icon_is_a_real_ico_with_the_usual_sizes():
     sizes = set()
     for i in range(count):
         w, h, _colors, _res, planes, bpp, size, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
-        image = data[offset:offset + size]
+        image = data[offset : offset + size]
         assert len(image) == size and image.startswith(b"\x89PNG\r\n\x1a\n")
         png_w, png_h = struct.unpack(">II", image[16:24])  # IHDR
         assert (png_w, png_h) == (w or 256, h or 256) and bpp == 32 and planes == 1
         sizes.add(png_w)
     assert {16, 32, 48, 256} <= sizes
     setup = setup_values(ISS.read_bytes().decode("utf-8-sig"))
-    assert (ISS.parent / setup["SetupIconFile"].replace("\\", "/")).resolve() == (ROOT / "resources" / "icons" / "khaosat.ico")
+    assert (ISS.parent / setup["SetupIconFile"].replace("\\", "/")).resolve() == (
+        ROOT / "resources" / "icons" / "khaosat.ico"
+    )
 
 
 def test_one_version_everywhere():
@@ -170,7 +184,9 @@ def test_windows_version_resource_of_the_spec_serialises(monkeypatch):
     monkeypatch.setitem(sys.modules, "pefile", types.ModuleType("pefile"))
     monkeypatch.setattr(PyInstaller.compat, "win32api", types.ModuleType("win32api"), raising=False)
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.win32.versioninfo", None)
-    del sys.modules["PyInstaller.utils.win32.versioninfo"]  # imported afresh with the stand-ins, dropped after
+    del sys.modules[
+        "PyInstaller.utils.win32.versioninfo"
+    ]  # imported afresh with the stand-ins, dropped after
     from app import __version__
 
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))

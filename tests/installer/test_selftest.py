@@ -62,10 +62,24 @@ def _source_copy(tmp_path: Path) -> Path:
 
 
 def _run_source(tree: Path, *args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / "share"), "PYTHONPATH": str(tree),
-           "PYTHONIOENCODING": "utf-8", "QT_QPA_PLATFORM": "offscreen", "PATH": "", "TMPDIR": str(home)}
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=tree, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=300)
+    env = {
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "share"),
+        "PYTHONPATH": str(tree),
+        "PYTHONIOENCODING": "utf-8",
+        "QT_QPA_PLATFORM": "offscreen",
+        "PATH": "",
+        "TMPDIR": str(home),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -106,7 +120,9 @@ def test_a_missing_command_fails_naming_the_module(monkeypatch):
     cli_main._load_extensions()
     monkeypatch.delitem(cli_main._COMMANDS, "print")
     monkeypatch.setattr(cli_main, "_load_extensions", lambda: None)
-    with pytest.raises(StepFailed, match=r"chưa có lệnh «khaosat print» \(thiếu mô-đun app.cli.print_commands\)"):
+    with pytest.raises(
+        StepFailed, match=r"chưa có lệnh «khaosat print» \(thiếu mô-đun app.cli.print_commands\)"
+    ):
         SelfTest.require_command("print", "app.cli.print_commands")
 
 
@@ -143,7 +159,9 @@ def test_portable_mode_from_source(tmp_path):
     (tree / "khaosat-portable").write_text("")
     home = tmp_path / "home"
     home.mkdir()
-    r = _run_source(tree, "init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator", home=home)
+    r = _run_source(
+        tree, "init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator", home=home
+    )
     assert r.returncode == 0, r.stderr
     assert (tree / "data" / "khaosat.sqlite3").is_file()
     assert list(home.rglob("*")) == []
@@ -152,8 +170,12 @@ def test_portable_mode_from_source(tmp_path):
 def test_qt_check_reports_the_window(tmp_path):
     """The Qt half, as the self-test starts it: a child process opening the real main window."""
     data = tmp_path / "data"
-    assert run_cli("init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator",
-                   data_dir=data).returncode == 0
+    assert (
+        run_cli(
+            "init", "--unit", TEST_WARD, "--name", "Lê Văn An", "--role", "collaborator", data_dir=data
+        ).returncode
+        == 0
+    )
     result = selftest.run_qt_check(data)
     assert result["ok"], result
     assert result["platform"] == "offscreen"
@@ -178,7 +200,9 @@ def test_without_a_console_the_report_goes_to_a_file(tmp_path, monkeypatch):
     text = report.read_text(encoding="utf-8")
     assert text.startswith("KhaoSat ") and "Kết quả:" in text
     assert code == (0 if "Kết quả: ĐẠT" in text else 1)
-    assert _lines(text, "✓") + _lines(text, "✗") != [] and set(_lines(text, "✓") + _lines(text, "✗")) == set(STEPS)
+    assert _lines(text, "✓") + _lines(text, "✗") != [] and set(_lines(text, "✓") + _lines(text, "✗")) == set(
+        STEPS
+    )
     assert opened == [report]
 
 
@@ -207,11 +231,20 @@ def test_self_test_fails_on_a_read_only_data_folder(tmp_path):
     data = tmp_path / "usb-khoa-ghi"
     data.mkdir()
     (data / "khaosat.sqlite3").write_bytes(b"")
-    script = (f'mount --bind -o ro "{data}" "{data}" && exec "{sys.executable}" -m app --data-dir "{data}" '
-              f"--self-test")
+    script = (
+        f'mount --bind -o ro "{data}" "{data}" && exec "{sys.executable}" -m app --data-dir "{data}" '
+        f"--self-test"
+    )
     env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
-    r = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                       encoding="utf-8", timeout=300)
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
     assert r.returncode == 1, r.stdout + r.stderr
     assert _lines(r.stdout, "✗") == ["Thư mục dữ liệu của máy ghi được"], r.stdout
     assert f"không ghi được vào thư mục dữ liệu {data}: Read-only file system" in r.stdout
@@ -219,7 +252,9 @@ def test_self_test_fails_on_a_read_only_data_folder(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("script")), reason="needs script(1)")
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and shutil.which("script")), reason="needs script(1)"
+)
 def test_self_test_in_a_terminal_asks_nothing(tmp_path):
     """Run in a console (the Start menu's «Tự kiểm tra KhaoSat»), no command may stop to ask for a passphrase:
     the self-test runs under a pseudo-terminal and must finish on its own."""
@@ -228,8 +263,17 @@ def test_self_test_in_a_terminal_asks_nothing(tmp_path):
     command = shlex.join([sys.executable, "-m", "app", "--data-dir", str(tmp_path / "data"), "--self-test"])
     env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
     env.pop("KHAOSAT_PASSPHRASE", None)
-    r = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120)
+    r = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=120,
+    )
     assert "Mật khẩu" not in r.stdout, r.stdout
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"Kết quả: ĐẠT, {len(STEPS)}/{len(STEPS)} bước" in r.stdout

@@ -49,11 +49,28 @@ def qr_codes(path: Path, page: int = 1, dpi: int = 150, tmp: Path | None = None)
     need_tools("pdftoppm", "zbarimg")
     out_dir = tmp or path.parent
     prefix = out_dir / f"{path.stem}-qr-p{page}"
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-gray", "-f", str(page), "-l", str(page), "-singlefile",
-                    str(path), str(prefix)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-gray",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(path),
+            str(prefix),
+        ],
+        check=True,
+        capture_output=True,
+    )
     png = prefix.with_suffix(".png")
-    r = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)],
-                       capture_output=True)
+    r = subprocess.run(
+        ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)], capture_output=True
+    )
     return [line for line in r.stdout.decode("utf-8").splitlines() if line]
 
 

@@ -11,14 +11,30 @@ from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
 def test_print_report_excel_end_to_end(tmp_path):
     data = tmp_path / "data"
-    assert run_cli("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator",
-                   data_dir=data).returncode == 0
-    assert run_cli("demo", "--ward", "00070", "--enterprises", "60", "--seed", "3", data_dir=data).returncode == 0
+    assert (
+        run_cli(
+            "init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data
+        ).returncode
+        == 0
+    )
+    assert (
+        run_cli("demo", "--ward", "00070", "--enterprises", "60", "--seed", "3", data_dir=data).returncode
+        == 0
+    )
     out = tmp_path / "out"
     out.mkdir()
 
-    r = run_cli("print", "form", "--not-visited-months", "6", "--today", "20/11/2025",
-                "--out", str(out / "lo.pdf"), data_dir=data)
+    r = run_cli(
+        "print",
+        "form",
+        "--not-visited-months",
+        "6",
+        "--today",
+        "20/11/2025",
+        "--out",
+        str(out / "lo.pdf"),
+        data_dir=data,
+    )
     assert r.returncode == 0, r.stderr
     n = int(r.stdout.split("Đã in ")[1].split()[0])
     assert n > 0 and page_count(out / "lo.pdf") == n
@@ -36,16 +52,27 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     assert qr_codes(out / "lai.pdf", tmp=tmp_path) == [code]
 
-    r = run_cli("print", "form", "--planned-week", "20/11/2025", "--today", "20/11/2025",
-                "--out", str(out / "tuan.pdf"), data_dir=data)
+    r = run_cli(
+        "print",
+        "form",
+        "--planned-week",
+        "20/11/2025",
+        "--today",
+        "20/11/2025",
+        "--out",
+        str(out / "tuan.pdf"),
+        data_dir=data,
+    )
     from datetime import date
 
     from app.reports.forms import FormSelection, select_enterprises
     from app.storage import Store
 
     with Store.in_dir(data) as s:
-        week = select_enterprises(s, FormSelection(unit_code="00070", planned_from=date(2025, 11, 17),
-                                                   planned_to=date(2025, 11, 23)))
+        week = select_enterprises(
+            s,
+            FormSelection(unit_code="00070", planned_from=date(2025, 11, 17), planned_to=date(2025, 11, 23)),
+        )
     if week:
         assert r.returncode == 0 and page_count(out / "tuan.pdf") == len(week), r.stderr
     else:
@@ -54,8 +81,15 @@ def test_print_report_excel_end_to_end(tmp_path):
     r = run_cli("print", "blank", "--copies", "3", "--out", str(out / "trong.pdf"), data_dir=data)
     assert r.returncode == 0 and page_count(out / "trong.pdf") == 3
 
-    r = run_cli("print", "keyform", "--office", "Đảng ủy Phường Hoàn Kiếm", "--out", str(out / "khoa.pdf"),
-                data_dir=data)
+    r = run_cli(
+        "print",
+        "keyform",
+        "--office",
+        "Đảng ủy Phường Hoàn Kiếm",
+        "--out",
+        str(out / "khoa.pdf"),
+        data_dir=data,
+    )
     assert r.returncode == 0, r.stderr
     (key_code,) = qr_codes(out / "khoa.pdf", tmp=tmp_path)
     assert key_code.startswith("KHAOSAT:K1:")
@@ -63,8 +97,18 @@ def test_print_report_excel_end_to_end(tmp_path):
     if show.returncode == 0:  # the sync feature prints this machine's fingerprint: the form must agree
         assert qr.parse_form_code(key_code).fingerprint in show.stdout
 
-    r = run_cli("report", "--year", "2025", "--pdf", str(out / "bc.pdf"), "--xlsx", str(out / "bc.xlsx"),
-                "--number", "7", data_dir=data)
+    r = run_cli(
+        "report",
+        "--year",
+        "2025",
+        "--pdf",
+        str(out / "bc.pdf"),
+        "--xlsx",
+        str(out / "bc.xlsx"),
+        "--number",
+        "7",
+        data_dir=data,
+    )
     assert r.returncode == 0, r.stderr
     assert "Số 7-BC/ĐU" in pdftotext(out / "bc.pdf")
     ws = load_workbook(out / "bc.xlsx")["Tổng hợp"]
@@ -84,14 +128,29 @@ def test_clear_errors_and_no_file_written(tmp_path):
     run_cli("init", "--unit", "00070", "--name", "Lê Văn Tám", "--role", "collaborator", data_dir=data)
     cases = [
         (("print", "form", "--out", str(tmp_path / "a.pdf")), "Hãy chọn doanh nghiệp"),
-        (("print", "form", "--enterprise", "0100109106", "--out", str(tmp_path / "a.pdf")), "Không có doanh nghiệp"),
-        (("print", "form", "--not-visited-months", "6", "--out", str(tmp_path / "a.pdf")), "Không có doanh nghiệp nào"),
-        (("print", "form", "--enterprise", "KHAOSAT:F1:12:3", "--out", str(tmp_path / "a.pdf")), "không đúng dạng"),
+        (
+            ("print", "form", "--enterprise", "0100109106", "--out", str(tmp_path / "a.pdf")),
+            "Không có doanh nghiệp",
+        ),
+        (
+            ("print", "form", "--not-visited-months", "6", "--out", str(tmp_path / "a.pdf")),
+            "Không có doanh nghiệp nào",
+        ),
+        (
+            ("print", "form", "--enterprise", "KHAOSAT:F1:12:3", "--out", str(tmp_path / "a.pdf")),
+            "không đúng dạng",
+        ),
         (("print", "blank", "--out", str(tmp_path / "a.docx")), "cần đuôi .pdf"),
         (("print", "blank", "--out", str(tmp_path / "khong-co" / "a.pdf")), "không có"),
-        (("report", "--year", "2025", "--unit", "99999", "--pdf", str(tmp_path / "a.pdf")), "không có trong danh mục"),
+        (
+            ("report", "--year", "2025", "--unit", "99999", "--pdf", str(tmp_path / "a.pdf")),
+            "không có trong danh mục",
+        ),
         (("report", "--year", "2025"), "--pdf"),
-        (("report", "--year", "2025", "--from", "01/06/2024", "--pdf", str(tmp_path / "a.pdf")), "trong năm 2025"),
+        (
+            ("report", "--year", "2025", "--from", "01/06/2024", "--pdf", str(tmp_path / "a.pdf")),
+            "trong năm 2025",
+        ),
         (("report-settings", "--thresholds", "500,20"), "tăng dần"),
     ]
     for args, message in cases:

@@ -18,19 +18,26 @@ def test_visit_code_round_trip_any_case_and_spaces():
     assert text == f"KHAOSAT:F1:{eid.upper()}:0100109106-001"
     for typed in (text, text.lower(), f"  {text}\n", text.replace(":", ": ")):
         code = qr.parse_form_code(typed)
-        assert (code.kind, code.version, code.enterprise_id, code.tax_code) == ("visit", "F1", eid,
-                                                                                "0100109106-001")
+        assert (code.kind, code.version, code.enterprise_id, code.tax_code) == (
+            "visit",
+            "F1",
+            eid,
+            "0100109106-001",
+        )
     assert qr.parse_form_code(qr.visit_form_code(eid, None)).tax_code is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Chưa nhập"),
-    ("0100109106", "không phải mã phiếu KhaoSat"),
-    ("KHAOSAT:F1:123:0100109106", "không đúng dạng"),
-    ("KHAOSAT:F9:" + str(uuid.uuid4()) + ":0100109106", "phiên bản KhaoSat mới hơn"),
-    ("KHAOSAT:F1:" + "G" * 32 + ":1", "không đúng dạng"),
-    ("KHAOSAT:F1:" + "A" * 31 + "-:1", "bị sai"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Chưa nhập"),
+        ("0100109106", "không phải mã phiếu KhaoSat"),
+        ("KHAOSAT:F1:123:0100109106", "không đúng dạng"),
+        ("KHAOSAT:F9:" + str(uuid.uuid4()) + ":0100109106", "phiên bản KhaoSat mới hơn"),
+        ("KHAOSAT:F1:" + "G" * 32 + ":1", "không đúng dạng"),
+        ("KHAOSAT:F1:" + "A" * 31 + "-:1", "bị sai"),
+    ],
+)
 def test_bad_codes_get_a_vietnamese_message(text, message):
     with pytest.raises(qr.FormCodeError, match=message):
         qr.parse_form_code(text)
@@ -39,14 +46,19 @@ def test_bad_codes_get_a_vietnamese_message(text, message):
 def test_key_code_keeps_the_fingerprint_exactly():
     text = qr.key_form_code("a1b2c3d4e5f60718", "12345 67890 13579 24680 11223 34455")
     code = qr.parse_form_code(text)
-    assert (code.kind, code.laptop_id, code.fingerprint) == ("key", "a1b2c3d4e5f60718",
-                                                             "12345 67890 13579 24680 11223 34455")
+    assert (code.kind, code.laptop_id, code.fingerprint) == (
+        "key",
+        "a1b2c3d4e5f60718",
+        "12345 67890 13579 24680 11223 34455",
+    )
 
 
 def test_mask_scoring_picks_the_lowest_penalty_and_changes_the_symbol():
     rng = random.Random(9)
-    texts = [qr.visit_form_code(str(uuid.UUID(int=rng.getrandbits(128), version=4)), "0100109106")
-             for _ in range(8)]
+    texts = [
+        qr.visit_form_code(str(uuid.UUID(int=rng.getrandbits(128), version=4)), "0100109106")
+        for _ in range(8)
+    ]
     changed = 0
     for text in texts:
         fixed = qr.matrix(text)
@@ -74,8 +86,12 @@ def test_printed_codes_decode_with_zbarimg(tmp_path):
     One code per page: zbarimg is reliable on one symbol per image, as a phone or scanner sees a form.
     """
     rng = random.Random(5)
-    texts = [qr.visit_form_code(str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                                f"{rng.randint(0, 9_999_999_999):010d}") for _ in range(30)]
+    texts = [
+        qr.visit_form_code(
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)), f"{rng.randint(0, 9_999_999_999):010d}"
+        )
+        for _ in range(30)
+    ]
     path = tmp_path / "codes.pdf"
     c = Canvas(str(path))
     for i, t in enumerate(texts):
@@ -96,4 +112,5 @@ def test_fast_error_correction_equals_reportlabs(level):
         q.addData(text)
         version = q.calculate_version()
         assert qr.create_data(version, q.errorCorrectLevel, q.dataList) == Q.QRCode.createData(
-            version, q.errorCorrectLevel, q.dataList), (level, length, version)
+            version, q.errorCorrectLevel, q.dataList
+        ), (level, length, version)

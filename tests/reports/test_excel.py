@@ -43,7 +43,9 @@ def test_report_workbook_equals_the_report(store, tmp_path):
     assert isinstance(rows[1][3], int) and rows[1][3] == 16
     ws = wb["Quy mô lao động"]
     data = [r for r in ws.iter_rows(values_only=True) if r[0] and isinstance(r[1], int)]
-    assert [(r[0], r[1], r[2]) for r in data[:-1]] == [(g.label, g.enterprises, g.workers) for g in report.workforce]
+    assert [(r[0], r[1], r[2]) for r in data[:-1]] == [
+        (g.label, g.enterprises, g.workers) for g in report.workforce
+    ]
     assert data[-1][:3] == ("Tổng cộng", report.enterprises, report.workers)
     ws = wb["Theo phường, xã"]
     wards = [r for r in ws.iter_rows(values_only=True) if r[0] in (TEST_WARD, OTHER_WARD)]
@@ -51,12 +53,20 @@ def test_report_workbook_equals_the_report(store, tmp_path):
 
 
 def test_enterprise_list_numbers_dates_and_formula_safe_text(store, tmp_path):
-    nasty = ["=HYPERLINK(\"http://x\",\"bấm\")", "+84 912 345 678", "-SUM(A1)", "@cmd", "Công ty Bình thường"]
+    nasty = ['=HYPERLINK("http://x","bấm")', "+84 912 345 678", "-SUM(A1)", "@cmd", "Công ty Bình thường"]
     with store.write("test") as w:
         ids = []
         for i, name in enumerate(nasty):
-            e = w.create(Enterprise(name=name, tax_code=f"010010910{i}", ward_code=TEST_WARD,
-                                    workforce_total=1549 + i, owner_name="=1+1", phone="+84243826"))
+            e = w.create(
+                Enterprise(
+                    name=name,
+                    tax_code=f"010010910{i}",
+                    ward_code=TEST_WARD,
+                    workforce_total=1549 + i,
+                    owner_name="=1+1",
+                    phone="+84243826",
+                )
+            )
             ids.append(e.id)
         w.create(Visit(enterprise_id=ids[0], visit_date=date(2025, 2, 27)))
     path = tmp_path / "danh-sach.xlsx"
@@ -96,8 +106,10 @@ def test_enterprise_list_matches_the_database(demo_file, tmp_path):
     store = Store(demo_file)
     try:
         n = export_enterprises(tmp_path / "ds.xlsx", store)
-        expected = {(r[0], r[1]) for r in store.conn.execute(
-            "SELECT tax_code, name FROM enterprises WHERE deleted = 0")}
+        expected = {
+            (r[0], r[1])
+            for r in store.conn.execute("SELECT tax_code, name FROM enterprises WHERE deleted = 0")
+        }
     finally:
         store.close()
     wb = load_workbook(tmp_path / "ds.xlsx", read_only=True)

@@ -18,22 +18,42 @@ from tests.conftest import TEST_WARD
 OTHER_WARD = "00004"  # Phường Ba Đình, Hà Nội (same province)
 
 
-def _enterprise(w, name: str, ward: str = TEST_WARD, workforce: int | None = 50, status: str = "active") -> Enterprise:
-    return w.create(Enterprise(name=name, tax_code="0100109106", ward_code=ward, workforce_total=workforce,
-                               status=status))
+def _enterprise(
+    w, name: str, ward: str = TEST_WARD, workforce: int | None = 50, status: str = "active"
+) -> Enterprise:
+    return w.create(
+        Enterprise(name=name, tax_code="0100109106", ward_code=ward, workforce_total=workforce, status=status)
+    )
 
 
-def _org(w, e, kind: OrgKind, on: date | None, status: OrgStatus = OrgStatus.FOUNDED, members: int | None = 10,
-         dissolved: date | None = None) -> Organisation:
-    return w.create(Organisation(enterprise_id=e.id, kind=kind, status=status, decision_date=on, members=members,
-                                 dissolved_date=dissolved))
+def _org(
+    w,
+    e,
+    kind: OrgKind,
+    on: date | None,
+    status: OrgStatus = OrgStatus.FOUNDED,
+    members: int | None = 10,
+    dissolved: date | None = None,
+) -> Organisation:
+    return w.create(
+        Organisation(
+            enterprise_id=e.id,
+            kind=kind,
+            status=status,
+            decision_date=on,
+            members=members,
+            dissolved_date=dissolved,
+        )
+    )
 
 
 def seed_case(store: Store) -> None:
     """The seed articles' numbers: 16 trade unions against 15; 103 Party members admitted against 80."""
     with store.write("test") as w:
-        for year, kind, metric, value in ((2024, OrgKind.UNION, TargetMetric.ORGANISATIONS, 15),
-                                          (2024, OrgKind.PARTY, TargetMetric.MEMBERS, 80)):
+        for year, kind, metric, value in (
+            (2024, OrgKind.UNION, TargetMetric.ORGANISATIONS, 15),
+            (2024, OrgKind.PARTY, TargetMetric.MEMBERS, 80),
+        ):
             w.create(Target(unit_code=TEST_WARD, year=year, kind=kind, metric=metric, value=value))
         for i in range(16):
             e = _enterprise(w, f"Công ty {i}", workforce=30 + i)
@@ -41,10 +61,24 @@ def seed_case(store: Store) -> None:
         e = _enterprise(w, "Công ty Cổ phần May Hồng Hà", workforce=900)
         party = _org(w, e, OrgKind.PARTY, date(2023, 5, 1), members=120)
         for n, month in ((40, 3), (33, 7), (30, 11)):  # 103 in 2024
-            w.create(Admission(enterprise_id=e.id, organisation_id=party.id, kind=OrgKind.PARTY,
-                               admitted_on=date(2024, month, 2), count=n))
-        w.create(Admission(enterprise_id=e.id, organisation_id=party.id, kind=OrgKind.PARTY,
-                           admitted_on=date(2025, 1, 2), count=9))  # next year: not counted
+            w.create(
+                Admission(
+                    enterprise_id=e.id,
+                    organisation_id=party.id,
+                    kind=OrgKind.PARTY,
+                    admitted_on=date(2024, month, 2),
+                    count=n,
+                )
+            )
+        w.create(
+            Admission(
+                enterprise_id=e.id,
+                organisation_id=party.id,
+                kind=OrgKind.PARTY,
+                admitted_on=date(2025, 1, 2),
+                count=9,
+            )
+        )  # next year: not counted
 
 
 def test_seed_case_103_over_80_and_16_over_15(store):
@@ -59,7 +93,10 @@ def test_seed_case_103_over_80_and_16_over_15(store):
     assert union.founded.short == "vượt 6,67%"
     assert union.organisations == 16 and union.members == 320
     assert party.organisations == 1 and party.members == 120
-    assert r.kind(OrgKind.YOUTH).founded.target is None and r.kind(OrgKind.YOUTH).founded.verdict == "Không giao chỉ tiêu"
+    assert (
+        r.kind(OrgKind.YOUTH).founded.target is None
+        and r.kind(OrgKind.YOUTH).founded.verdict == "Không giao chỉ tiêu"
+    )
     assert (r.targets_reached, r.targets_set) == (2, 2)
     truncated = compute(store, TEST_WARD, Period.year(2024), rounding=Rounding.TRUNCATE)
     assert truncated.kind(OrgKind.UNION).founded.short == "vượt 6,66%"
@@ -70,7 +107,7 @@ def test_rounding_and_thresholds_come_from_settings(store):
     seed_case(store)
     store.set_setting("report.rounding", "truncate")
     store.set_setting("report.workforce_thresholds", [40, 800])
-    r, settings = report_for(store, TEST_WARD, Period.year(2024))
+    r, _settings = report_for(store, TEST_WARD, Period.year(2024))
     assert r.kind(OrgKind.UNION).founded.short == "vượt 6,66%"
     groups = {g.code: g.enterprises for g in r.workforce}
     assert groups == {"small": 10, "medium": 6, "large": 1, "unknown": 0}  # 30..45 and 900
@@ -89,10 +126,24 @@ def test_existing_founded_dissolved_deleted_and_other_wards(store):
         other = _enterprise(w, "B", ward=OTHER_WARD)
         gone = _enterprise(w, "C", status="dissolved")
         _org(w, e, OrgKind.YOUTH, date(2024, 3, 1), members=7)  # founded in period, exists
-        _org(w, e, OrgKind.WOMEN, date(2023, 3, 1), status=OrgStatus.DISSOLVED, dissolved=date(2024, 6, 1),
-             members=5)  # existed before, dissolved inside the period: not existing at the end
-        _org(w, e, OrgKind.VETERANS, date(2024, 2, 1), status=OrgStatus.DISSOLVED, dissolved=date(2025, 2, 1),
-             members=4)  # founded in the period, dissolved after it: founded and existing
+        _org(
+            w,
+            e,
+            OrgKind.WOMEN,
+            date(2023, 3, 1),
+            status=OrgStatus.DISSOLVED,
+            dissolved=date(2024, 6, 1),
+            members=5,
+        )  # existed before, dissolved inside the period: not existing at the end
+        _org(
+            w,
+            e,
+            OrgKind.VETERANS,
+            date(2024, 2, 1),
+            status=OrgStatus.DISSOLVED,
+            dissolved=date(2025, 2, 1),
+            members=4,
+        )  # founded in the period, dissolved after it: founded and existing
         _org(w, e, OrgKind.PARTY, date(2025, 1, 5))  # after the period
         _org(w, e, OrgKind.UNION, None, status=OrgStatus.MOBILISING)  # not founded
         _org(w, other, OrgKind.YOUTH, date(2024, 4, 1), members=9)  # another ward of the province
@@ -110,12 +161,14 @@ def test_existing_founded_dissolved_deleted_and_other_wards(store):
     half = compute(store, TEST_WARD, Period(date(2024, 1, 1), date(2024, 3, 31)))
     assert half.kind(OrgKind.WOMEN).organisations == 1  # still existed on 31/03
     assert half.period.label == "quý I năm 2024"
-    labels = {(date(2024, 1, 1), date(2024, 6, 30)): "6 tháng đầu năm 2024",
-              (date(2024, 1, 1), date(2024, 9, 30)): "9 tháng đầu năm 2024",
-              (date(2024, 10, 1), date(2024, 12, 31)): "quý IV năm 2024",
-              (date(2024, 1, 1), date(2024, 12, 31)): "năm 2024",
-              (date(2024, 3, 5), date(2024, 6, 30)): "từ ngày 05/03/2024 đến ngày 30/06/2024",
-              (date(2024, 1, 1), date(2024, 6, 29)): "từ ngày 01/01/2024 đến ngày 29/06/2024"}
+    labels = {
+        (date(2024, 1, 1), date(2024, 6, 30)): "6 tháng đầu năm 2024",
+        (date(2024, 1, 1), date(2024, 9, 30)): "9 tháng đầu năm 2024",
+        (date(2024, 10, 1), date(2024, 12, 31)): "quý IV năm 2024",
+        (date(2024, 1, 1), date(2024, 12, 31)): "năm 2024",
+        (date(2024, 3, 5), date(2024, 6, 30)): "từ ngày 05/03/2024 đến ngày 30/06/2024",
+        (date(2024, 1, 1), date(2024, 6, 29)): "từ ngày 01/01/2024 đến ngày 29/06/2024",
+    }
     for (a, b), text in labels.items():
         assert Period(a, b).label == text
     province = compute(store, "01", Period.year(2024))
@@ -131,20 +184,30 @@ def test_existing_founded_dissolved_deleted_and_other_wards(store):
 def test_province_targets_sum_the_wards_unless_it_has_its_own(store):
     with store.write("test") as w:
         for unit, value in ((TEST_WARD, 3), (OTHER_WARD, 4)):
-            w.create(Target(unit_code=unit, year=2024, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS,
-                            value=value))
+            w.create(
+                Target(
+                    unit_code=unit,
+                    year=2024,
+                    kind=OrgKind.UNION,
+                    metric=TargetMetric.ORGANISATIONS,
+                    value=value,
+                )
+            )
     r = compute(store, "01", Period.year(2024))
     assert r.kind(OrgKind.UNION).founded.target == 7 and "các phường" in r.target_source
     with store.write("test") as w:
-        t = w.create(Target(unit_code="01", year=2024, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS,
-                            value=20))
+        t = w.create(
+            Target(unit_code="01", year=2024, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=20)
+        )
     assert compute(store, "01", Period.year(2024)).kind(OrgKind.UNION).founded.target == 20
     t.value = 25  # an edit: the newest value counts
     with store.write("test") as w:
         w.save(t)
     assert compute(store, "01", Period.year(2024)).kind(OrgKind.UNION).founded.target == 25
     with store.write("test") as w:
-        w.create(Target(unit_code=TEST_WARD, year=2024, kind=OrgKind.YOUTH, metric=TargetMetric.MEMBERS, value=0))
+        w.create(
+            Target(unit_code=TEST_WARD, year=2024, kind=OrgKind.YOUTH, metric=TargetMetric.MEMBERS, value=0)
+        )
     youth = compute(store, TEST_WARD, Period.year(2024)).kind(OrgKind.YOUTH).admitted
     assert youth.target is None and youth.verdict == "Không giao chỉ tiêu" and youth.short == ""
 
@@ -158,23 +221,41 @@ def test_numbers_equal_independent_sql_on_the_demo_file(demo_file, year):
         store.close()
     db = sqlite3.connect(demo_file)
     start, end = f"{year}-01-01", f"{year}-12-31"
-    ents = {row[0]: row[1:] for row in db.execute(
-        "SELECT id, status, workforce_total, deleted, ward_code FROM enterprises")}
+    ents = {
+        row[0]: row[1:]
+        for row in db.execute("SELECT id, status, workforce_total, deleted, ward_code FROM enterprises")
+    }
     live = {i for i, (status, wf, deleted, ward) in ents.items() if not deleted and ward == TEST_WARD}
-    orgs = [o for o in db.execute(
-        "SELECT enterprise_id, kind, status, decision_date, dissolved_date, members FROM organisations "
-        "WHERE deleted = 0") if o[0] in live]
+    orgs = [
+        o
+        for o in db.execute(
+            "SELECT enterprise_id, kind, status, decision_date, dissolved_date, members FROM organisations "
+            "WHERE deleted = 0"
+        )
+        if o[0] in live
+    ]
     for kind in OrgKind:
         mine = [o for o in orgs if o[1] == kind.value]
-        existing = [o for o in mine if (o[2] == "founded" and (o[3] is None or o[3] <= end))
-                    or (o[2] == "dissolved" and o[3] <= end and o[4] > end)]
+        existing = [
+            o
+            for o in mine
+            if (o[2] == "founded" and (o[3] is None or o[3] <= end))
+            or (o[2] == "dissolved" and o[3] <= end and o[4] > end)
+        ]
         founded = [o for o in mine if o[2] in ("founded", "dissolved") and o[3] and start <= o[3] <= end]
-        admitted = sum(n for eid, k, on, n in db.execute(
-            "SELECT enterprise_id, kind, admitted_on, count FROM admissions WHERE deleted = 0")
-            if eid in live and k == kind.value and start <= on <= end)
-        target = {m: v for m, v in db.execute(
-            "SELECT metric, value FROM targets WHERE deleted = 0 AND unit_code = ? AND year = ? AND kind = ?",
-            (TEST_WARD, year, kind.value))}
+        admitted = sum(
+            n
+            for eid, k, on, n in db.execute(
+                "SELECT enterprise_id, kind, admitted_on, count FROM admissions WHERE deleted = 0"
+            )
+            if eid in live and k == kind.value and start <= on <= end
+        )
+        target = dict(
+            db.execute(
+                "SELECT metric, value FROM targets WHERE deleted = 0 AND unit_code = ? AND year = ? AND kind = ?",
+                (TEST_WARD, year, kind.value),
+            )
+        )
         k = r.kind(kind)
         assert k.organisations == len(existing), kind
         assert k.members == sum(o[5] or 0 for o in existing), kind
@@ -191,7 +272,16 @@ def test_numbers_equal_independent_sql_on_the_demo_file(demo_file, year):
         sizes["unknown" if wf is None else "small" if wf < 20 else "medium" if wf < 500 else "large"] += 1
     assert {g.code: g.enterprises for g in r.workforce} == sizes
     assert r.enterprises == len(active) and r.workers == sum(ents[i][1] or 0 for i in active)
-    assert sum(g.with_union for g in r.workforce) == len({
-        o[0] for o in orgs if o[1] == "union" and o[0] in active
-        and ((o[2] == "founded" and (o[3] is None or o[3] <= end)) or (o[2] == "dissolved" and o[3] <= end < o[4]))})
+    assert sum(g.with_union for g in r.workforce) == len(
+        {
+            o[0]
+            for o in orgs
+            if o[1] == "union"
+            and o[0] in active
+            and (
+                (o[2] == "founded" and (o[3] is None or o[3] <= end))
+                or (o[2] == "dissolved" and o[3] <= end < o[4])
+            )
+        }
+    )
     db.close()

@@ -46,8 +46,11 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
     if start >= 2:  # versions with the search index kept it in step
         from app.storage.search import index_row
 
-        index_row(conn, conn.execute("SELECT rid FROM enterprises").fetchone()[0],
-                  {"name": "Công ty TNHH Hòa Bình", "tax_code": "0100109106"})
+        index_row(
+            conn,
+            conn.execute("SELECT rid FROM enterprises").fetchone()[0],
+            {"name": "Công ty TNHH Hòa Bình", "tax_code": "0100109106"},
+        )
     conn.close()
     with Store(path) as store:
         assert store.schema_version() == LATEST

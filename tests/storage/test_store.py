@@ -11,13 +11,18 @@ from app.domain.records import Enterprise, Visit
 from app.services.records import save_enterprise
 from app.storage import Store
 from app.storage.clock import HybridClock, Stamp
-
 from tests.conftest import TEST_TODAY
 
 
 def enterprise(**kw):
-    base = dict(name="Công ty TNHH Thương mại Hòa Bình", tax_code="0100109106", ward_code="00070",
-                address="Số 5 Lê Lợi, Phường Hoàn Kiếm", owner_name="Nguyễn Thị Hằng", workforce_total=30)
+    base = dict(
+        name="Công ty TNHH Thương mại Hòa Bình",
+        tax_code="0100109106",
+        ward_code="00070",
+        address="Số 5 Lê Lợi, Phường Hoàn Kiếm",
+        owner_name="Nguyễn Thị Hằng",
+        workforce_total=30,
+    )
     base.update(kw)
     return Enterprise(**base)
 
@@ -68,19 +73,26 @@ def test_saving_unchanged_record_logs_nothing(store):
 
 def test_a_failed_transaction_leaves_nothing(file_store):
     before = file_store.counts()
-    with pytest.raises(RuntimeError):
-        with file_store.write() as w:
-            w.create(enterprise())
-            w.create(Visit(enterprise_id="x"))
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), file_store.write() as w:
+        w.create(enterprise())
+        w.create(Visit(enterprise_id="x"))
+        raise RuntimeError("crash")
     assert file_store.counts() == before
     assert file_store.search_enterprises("hoa binh") == []
 
 
 def test_search_is_diacritic_and_tone_placement_insensitive(store):
     a = save_enterprise(store, enterprise(), today=TEST_TODAY)
-    b = save_enterprise(store, enterprise(name="Công ty Cổ phần Thủy sản Hoà Phát", tax_code="0100109106-001",
-                                          owner_name="Trần Văn Toàn", address="12 Hai Bà Trưng"), today=TEST_TODAY)
+    b = save_enterprise(
+        store,
+        enterprise(
+            name="Công ty Cổ phần Thủy sản Hoà Phát",
+            tax_code="0100109106-001",
+            owner_name="Trần Văn Toàn",
+            address="12 Hai Bà Trưng",
+        ),
+        today=TEST_TODAY,
+    )
     ids = lambda q: {r["id"] for r in store.search_enterprises(q)}  # noqa: E731
     assert ids("nguyen thi hang") == {a.id}
     assert ids("Nguyễn Thị Hằng") == {a.id}
@@ -112,7 +124,11 @@ def test_clock_orders_changes_when_the_laptop_clock_goes_back():
 
 def test_clock_persists_across_store_instances(tmp_path):
     with Store.in_dir(tmp_path) as s:
-        s.set_profile(unit_code="00070", collaborator="A", role=__import__("app.domain.vocab").domain.vocab.Role("collaborator"))
+        s.set_profile(
+            unit_code="00070",
+            collaborator="A",
+            role=__import__("app.domain.vocab").domain.vocab.Role("collaborator"),
+        )
         save_enterprise(s, enterprise(), today=TEST_TODAY)
         last = s.meta("hlc_last")
     with Store.in_dir(tmp_path) as s:

@@ -97,7 +97,9 @@ def net(tmp_path):
         m.store.close()
 
 
-def enterprise(m: Machine, name: str = "Công ty TNHH Hòa Bình", tax_code: str = "0100109106", **kw) -> Enterprise:
+def enterprise(
+    m: Machine, name: str = "Công ty TNHH Hòa Bình", tax_code: str = "0100109106", **kw
+) -> Enterprise:
     e = Enterprise(name=name, tax_code=tax_code, ward_code=kw.pop("ward_code", WARD), **kw)
     with m.store.write() as w:
         w.create(e)
@@ -138,10 +140,16 @@ def state(store: Store) -> dict:
         ids = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")]
         log += [(r["change_id"], r["op"], r["fields"]) for r in compact.log_rows(store.conn, table, ids)]
     out["changes"] = sorted(log)
-    out["fts"] = sorted(store.conn.execute(
-        "SELECT e.id, f.name, f.tax_code FROM enterprise_fts f JOIN enterprises e ON e.rid = f.rowid").fetchall())
-    out["conflicts"] = sorted(store.conn.execute(
-        "SELECT DISTINCT entity, record_id, field FROM sync_conflicts WHERE resolved_at IS NULL").fetchall())
+    out["fts"] = sorted(
+        store.conn.execute(
+            "SELECT e.id, f.name, f.tax_code FROM enterprise_fts f JOIN enterprises e ON e.rid = f.rowid"
+        ).fetchall()
+    )
+    out["conflicts"] = sorted(
+        store.conn.execute(
+            "SELECT DISTINCT entity, record_id, field FROM sync_conflicts WHERE resolved_at IS NULL"
+        ).fetchall()
+    )
     out["pending"] = sorted(r[0] for r in store.conn.execute("SELECT change_id FROM sync_pending"))
     out["duplicates"] = sorted(store.conn.execute("SELECT id_a, id_b FROM sync_duplicates").fetchall())
     return out

@@ -13,7 +13,6 @@ from app.domain.text import search_key, search_keys
 from app.sync import bundles as B
 from app.sync.bulk import CreateSection
 from app.sync.merge import merge
-
 from tests.sync.conftest import WARD, edit, enterprise
 
 
@@ -31,15 +30,21 @@ def test_a_new_record_keeps_its_creation_until_it_changes(net):
     assert store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
     assert _compact(store, "enterprises", e.id) == created["change_id"]
     [h] = store.history("enterprises", e.id)
-    assert (h["change_id"], h["op"], h["origin"], h["fields"]) == (created["change_id"], "create", net.l1.id,
-                                                                   created["fields"])
+    assert (h["change_id"], h["op"], h["origin"], h["fields"]) == (
+        created["change_id"],
+        "create",
+        net.l1.id,
+        created["fields"],
+    )
     [via] = store.conn.execute("SELECT hash FROM sync_envelopes").fetchone()
     assert h["received_via"] == via  # the envelope that carried it
     # a local edit at the office writes the creation first, then the edit
     edit(net.ward, store.get(Enterprise, e.id), workforce_total=77)
     log = store.conn.execute("SELECT change_id, op, origin, fields FROM changes ORDER BY seq").fetchall()
-    assert [x[:3] for x in log] == [(created["change_id"], "create", net.l1.id),
-                                    (log[1][0], "update", net.ward.id)]
+    assert [x[:3] for x in log] == [
+        (created["change_id"], "create", net.l1.id),
+        (log[1][0], "update", net.ward.id),
+    ]
     assert _compact(store, "enterprises", e.id) is None
     assert [x["op"] for x in store.history("enterprises", e.id)] == ["create", "update"]
 
@@ -65,7 +70,8 @@ def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
     net.ward.import_ok(net.l1.export(net.stick))
     # the envelope is kept as a slice of the file's compressed plaintext, not a second copy
     data, blob, offset, length = net.ward.store.conn.execute(
-        "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes").fetchone()
+        "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes"
+    ).fetchone()
     assert data == b"" and blob is not None
     packed = net.ward.store.conn.execute("SELECT data FROM sync_blobs WHERE id = ?", (blob,)).fetchone()[0]
     assert zlib.decompress(packed)[offset : offset + length][-64:]  # a whole envelope, signature last
@@ -80,8 +86,11 @@ def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
     from app.services.history import enterprise_history
 
     entries = enterprise_history(p, e.id)
-    assert [(x.entity, x.op) for x in entries] == [("enterprises", "update"), ("visits", "create"),
-                                                   ("enterprises", "create")]
+    assert [(x.entity, x.op) for x in entries] == [
+        ("enterprises", "update"),
+        ("visits", "create"),
+        ("enterprises", "create"),
+    ]
 
 
 def test_children_in_bulk_wait_for_their_enterprise(net):
@@ -92,12 +101,17 @@ def test_children_in_bulk_wait_for_their_enterprise(net):
     bundle = net.l1.export(net.stick)
     rows = net.l1.store.conn.execute(
         "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes "
-        "WHERE entity = 'visits'").fetchall()
+        "WHERE entity = 'visits'"
+    ).fetchall()
     created, _ = B._payload_changes(rows)
     [sec] = created
     with net.ward.store.transaction() as conn:
-        rep = merge(conn, [], "now", [CreateSection("visits", sec["columns"], sec["rows"], "x" * 64, None,
-                                                    net.l1.id, WARD)])
+        rep = merge(
+            conn,
+            [],
+            "now",
+            [CreateSection("visits", sec["columns"], sec["rows"], "x" * 64, None, net.l1.id, WARD)],
+        )
     assert rep.pending == 1 and rep.new == 0 and net.ward.store.get(Visit, v.id) is None
     r = net.ward.import_ok(bundle)
     assert r.report.linked == 1 and r.report.pending == 0
@@ -109,14 +123,19 @@ def test_the_same_creation_twice_in_one_import_is_merged_once(net):
     """The same laptop envelope relayed by two offices in one file, say: one record, one creation."""
     e = enterprise(net.l1)
     rows = net.l1.store.conn.execute(
-        "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes").fetchall()
+        "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes"
+    ).fetchall()
     [sec] = B._payload_changes(rows)[0]
-    two = [CreateSection("enterprises", sec["columns"], sec["rows"], h * 64, None, net.l1.id, WARD) for h in "ab"]
+    two = [
+        CreateSection("enterprises", sec["columns"], sec["rows"], h * 64, None, net.l1.id, WARD) for h in "ab"
+    ]
     with net.ward.store.transaction() as conn:
         rep = merge(conn, [], "now", two)
     assert (rep.new, rep.unchanged) == (1, 1)
     [h] = net.ward.store.history("enterprises", e.id)
-    assert h["op"] == "create" and net.ward.store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+    assert (
+        h["op"] == "create" and net.ward.store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -126,7 +145,19 @@ def test_folding_in_one_go_is_folding_one_by_one(values):
 
 
 def test_folding_in_one_go_vietnamese():
-    values = ["Công ty TNHH Hòa Bình", "ĐOÀN  thị--Hằng", "", "0101234567-001 0101234567001", "Ắ ẳ, ỹ!", "日本 Corp"]
+    values = [
+        "Công ty TNHH Hòa Bình",
+        "ĐOÀN  thị--Hằng",
+        "",
+        "0101234567-001 0101234567001",
+        "Ắ ẳ, ỹ!",
+        "日本 Corp",
+    ]
     assert search_keys(values) == [search_key(v) for v in values]
-    assert search_keys(values[:5]) == ["cong ty tnhh hoa binh", "doan thi hang", "", "0101234567 001 0101234567001",
-                                       "a a y"]
+    assert search_keys(values[:5]) == [
+        "cong ty tnhh hoa binh",
+        "doan thi hang",
+        "",
+        "0101234567 001 0101234567001",
+        "a a y",
+    ]

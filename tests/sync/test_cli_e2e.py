@@ -54,13 +54,18 @@ def test_two_laptops_ward_office_province(tmp_path):
     stick.mkdir()
     secret = {"KHAOSAT_PASSPHRASE": "mật khẩu của phường"}
     fp = {}
-    fp[L1] = fingerprint(ok("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator",
-                            data_dir=L1))
-    fp[L2] = fingerprint(ok("init", "--unit", "00070", "--name", "Trần Văn Nam", "--role", "collaborator",
-                            data_dir=L2))
-    fp[W] = fingerprint(ok("init", "--unit", "00070", "--name", "Lê Thị Thu", "--role", "ward_office",
-                           data_dir=W, env=secret))
-    fp[P] = fingerprint(ok("init", "--unit", "01", "--name", "Phạm Văn Đức", "--role", "province_office", data_dir=P))
+    fp[L1] = fingerprint(
+        ok("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=L1)
+    )
+    fp[L2] = fingerprint(
+        ok("init", "--unit", "00070", "--name", "Trần Văn Nam", "--role", "collaborator", data_dir=L2)
+    )
+    fp[W] = fingerprint(
+        ok("init", "--unit", "00070", "--name", "Lê Thị Thu", "--role", "ward_office", data_dir=W, env=secret)
+    )
+    fp[P] = fingerprint(
+        ok("init", "--unit", "01", "--name", "Phạm Văn Đức", "--role", "province_office", data_dir=P)
+    )
     assert "được bảo vệ bằng mật khẩu" in ok("keys", "show", data_dir=W, env=secret)
     # without the passphrase the ward office cannot use its key
     r = run_cli("keys", "show", data_dir=W)
@@ -102,12 +107,18 @@ def test_two_laptops_ward_office_province(tmp_path):
     # concurrent edits: the office and the collaborator change the same field; the collaborator deletes
     # an enterprise the office is correcting
     x, y = [r[0] for r in rows(L1, "SELECT id FROM enterprises ORDER BY id LIMIT 2")]
-    script(W, f"e = store.get(Enterprise, {x!r}); e.workforce_total = 200\n"
-              f"f = store.get(Enterprise, {y!r}); f.phone = '0243 999 999'\n"
-              "with store.write('Lê Thị Thu') as w:\n    w.update(e)\n    w.update(f)\n")
-    script(L1, f"e = store.get(Enterprise, {x!r}); e.workforce_total = 150\n"
-               "with store.write() as w:\n    w.update(e)\n"
-               f"with store.write() as w:\n    w.delete('enterprises', {y!r})\n")
+    script(
+        W,
+        f"e = store.get(Enterprise, {x!r}); e.workforce_total = 200\n"
+        f"f = store.get(Enterprise, {y!r}); f.phone = '0243 999 999'\n"
+        "with store.write('Lê Thị Thu') as w:\n    w.update(e)\n    w.update(f)\n",
+    )
+    script(
+        L1,
+        f"e = store.get(Enterprise, {x!r}); e.workforce_total = 150\n"
+        "with store.write() as w:\n    w.update(e)\n"
+        f"with store.write() as w:\n    w.delete('enterprises', {y!r})\n",
+    )
     out = ok("export", "--to", str(stick), data_dir=L1)
     bundle2 = Path(re.search(r"-> (.+)", out).group(1).strip())
     assert "_00002_" in bundle2.name
@@ -139,13 +150,19 @@ def test_two_laptops_ward_office_province(tmp_path):
     assert "_den_01" in up.name and "3 gói chuyển tiếp" in out
     out = ok("import", str(up), data_dir=P)
     assert "3 gói chuyển tiếp" in out
-    assert rows(P, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id") == \
-        rows(W, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id")
+    assert rows(P, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id") == rows(
+        W, "SELECT id, workforce_total, deleted FROM enterprises ORDER BY id"
+    )
     assert rows(P, f"SELECT workforce_total FROM enterprises WHERE id = '{x}'") == [(180,)]
-    assert sorted(rows(P, "SELECT change_id FROM changes")) == sorted(rows(W, "SELECT change_id FROM changes"))
+    assert sorted(rows(P, "SELECT change_id FROM changes")) == sorted(
+        rows(W, "SELECT change_id FROM changes")
+    )
     # who captured, who relayed
-    captured = rows(P, f"SELECT DISTINCT c.origin, e.relayed_by FROM changes c JOIN sync_envelopes e "
-                       f"ON e.hash = c.received_via WHERE c.record_id = '{x}' ORDER BY c.hlc")
+    captured = rows(
+        P,
+        f"SELECT DISTINCT c.origin, e.relayed_by FROM changes c JOIN sync_envelopes e "
+        f"ON e.hash = c.received_via WHERE c.record_id = '{x}' ORDER BY c.hlc",
+    )
     laptop1 = rows(L1, "SELECT value FROM meta WHERE key = 'laptop_id'")[0][0]
     ward_id = rows(W, "SELECT value FROM meta WHERE key = 'laptop_id'")[0][0]
     assert (laptop1, f'["{ward_id}"]') in captured and (ward_id, "[]") in captured

@@ -21,15 +21,19 @@ from app.storage import Store
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
-
 from tests.sync.conftest import state
 
 IDS = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(4)]
 
 op = st.one_of(
     st.tuples(st.just("create"), st.integers(0, 1), st.integers(0, 3)),
-    st.tuples(st.just("edit"), st.integers(0, 1), st.integers(0, 3),
-              st.sampled_from(["workforce_total", "owner_name", "phone"]), st.integers(0, 3)),
+    st.tuples(
+        st.just("edit"),
+        st.integers(0, 1),
+        st.integers(0, 3),
+        st.sampled_from(["workforce_total", "owner_name", "phone"]),
+        st.integers(0, 3),
+    ),
     st.tuples(st.just("delete"), st.integers(0, 1), st.integers(0, 3)),
     st.tuples(st.just("restore"), st.integers(0, 1), st.integers(0, 3)),
     st.tuples(st.just("export"), st.integers(0, 1), st.booleans()),
@@ -47,8 +51,11 @@ def _machine(folder: Path, unit: str, role: Role, name: str, laptop_id: str | No
 
 
 def _value(field: str, n: int):
-    return {"workforce_total": [10, 20, 30, None], "owner_name": ["Lan", "Hùng", "Hằng", None],
-            "phone": ["0241", "0242", "0243", None]}[field][n]
+    return {
+        "workforce_total": [10, 20, 30, None],
+        "owner_name": ["Lan", "Hùng", "Hằng", None],
+        "phone": ["0241", "0242", "0243", None],
+    }[field][n]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,8 +82,11 @@ def test_any_order_with_repeats_converges(ops, seed):
                 rid = IDS[step[2]]
                 if store.row("enterprises", rid) is None:
                     with store.write() as w:
-                        w.create(Enterprise(id=rid, name=f"Công ty {step[2]}", tax_code="0100109106",
-                                            ward_code="00070"))
+                        w.create(
+                            Enterprise(
+                                id=rid, name=f"Công ty {step[2]}", tax_code="0100109106", ward_code="00070"
+                            )
+                        )
             elif kind == "edit":
                 e = store.get(Enterprise, IDS[step[2]])
                 if e is not None:
@@ -91,7 +101,9 @@ def test_any_order_with_repeats_converges(ops, seed):
                 [res] = B.export(store, ident, stick, today=f"{len(files):04d}")
                 files.append(res.path)
                 r = B.import_file(office, office_id, res.path, write_receipt=step[2])
-                if r.receipt is not None:  # the laptop reads the receipt: later bundles leave out what arrived
+                if (
+                    r.receipt is not None
+                ):  # the laptop reads the receipt: later bundles leave out what arrived
                     B.import_file(store, ident, r.receipt)
                     r.receipt.unlink()
         for store, ident in laptops:  # a last export from each laptop
@@ -120,8 +132,12 @@ def test_any_order_with_repeats_converges(ops, seed):
 
 up_op = st.one_of(
     op,
-    st.tuples(st.just("office_edit"), st.integers(0, 3), st.sampled_from(["workforce_total", "owner_name"]),
-              st.integers(0, 3)),
+    st.tuples(
+        st.just("office_edit"),
+        st.integers(0, 3),
+        st.sampled_from(["workforce_total", "owner_name"]),
+        st.integers(0, 3),
+    ),
     st.tuples(st.just("office_delete"), st.integers(0, 3)),
     st.tuples(st.just("up"), st.booleans()),
 )
@@ -179,8 +195,14 @@ def test_relayed_bundles_in_any_order_converge_at_the_province(ops, seed):
                     rid = IDS[step[2]]
                     if store.row("enterprises", rid) is None:
                         with store.write() as w:
-                            w.create(Enterprise(id=rid, name=f"Công ty {step[2]}", tax_code="0100109106",
-                                                ward_code="00070"))
+                            w.create(
+                                Enterprise(
+                                    id=rid,
+                                    name=f"Công ty {step[2]}",
+                                    tax_code="0100109106",
+                                    ward_code="00070",
+                                )
+                            )
                 elif kind == "edit":
                     e = store.get(Enterprise, IDS[step[2]])
                     if e is not None:

@@ -14,27 +14,40 @@ from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import SyncError
-
 from tests.sync.conftest import OTHER_WARD, Machine, db_fingerprint, edit, enterprise, make_machine
 
 
-def payload(m: Machine, to: Machine, *, seq: int = 1, changes: list | None = None, created: list | None = None,
-            **over) -> dict:
-    p = {"format": "khaosat-bundle", "version": 2, "from": m.id, "to": to.id, "seq": seq, "prev": None,
-         "created_at": "2026-11-21T08:00:00+00:00", "sender_key": K.b64(R.own_pubkey_doc(m.store, m.ident).raw),
-         "created": created if created is not None else [], "changes": changes if changes is not None else [],
-         "relayed": [], "vouched": []}
+def payload(
+    m: Machine, to: Machine, *, seq: int = 1, changes: list | None = None, created: list | None = None, **over
+) -> dict:
+    p = {
+        "format": "khaosat-bundle",
+        "version": 2,
+        "from": m.id,
+        "to": to.id,
+        "seq": seq,
+        "prev": None,
+        "created_at": "2026-11-21T08:00:00+00:00",
+        "sender_key": K.b64(R.own_pubkey_doc(m.store, m.ident).raw),
+        "created": created if created is not None else [],
+        "changes": changes if changes is not None else [],
+        "relayed": [],
+        "vouched": [],
+    }
     p.update(over)
     return p
 
 
-def sealed(m: Machine, to: Machine, body: bytes, *, type_: str = C.TYPE_BUNDLE, kind: bytes = C.KIND_BUNDLE) -> bytes:
+def sealed(
+    m: Machine, to: Machine, body: bytes, *, type_: str = C.TYPE_BUNDLE, kind: bytes = C.KIND_BUNDLE
+) -> bytes:
     env = C.sign_envelope(type_, body, m.ident.current.keyid, m.ident.current.sign)
     return C.seal(kind, to.ident.current.keyid, to.ident.current.enc_pub, [env])
 
 
-def created_section(m: Machine, *, meta: dict[int, object] | None = None, entity: str | None = None,
-                    **values) -> dict:
+def created_section(
+    m: Machine, *, meta: dict[int, object] | None = None, entity: str | None = None, **values
+) -> dict:
     """The creation of an enterprise on ``m``, as a payload section; ``values`` replace column values,
     ``meta`` the items before them (0 change_id, 1 txn, 2 hlc, 3 author, 4 wall_time)."""
     e = enterprise(m, name="Công ty TNHH Thử Nghiệm", tax_code="0100109113")
@@ -52,8 +65,17 @@ def change_row(m: Machine, **over) -> list:
     e = enterprise(m, name="Công ty TNHH Sửa Đổi", tax_code="0100109106")
     edit(m, e, workforce_total=42)
     c = [r for r in m.store.changes_since(0) if r["record_id"] == e.id and r["op"] == "update"][0]
-    row = [c["change_id"], c["txn"], c["hlc"], c["author"], c["wall_time"], c["entity"], c["record_id"], c["op"],
-           c["fields"]]
+    row = [
+        c["change_id"],
+        c["txn"],
+        c["hlc"],
+        c["author"],
+        c["wall_time"],
+        c["entity"],
+        c["record_id"],
+        c["op"],
+        c["fields"],
+    ]
     for k, v in over.items():
         row[int(k[1:])] = v
     return row
@@ -92,8 +114,27 @@ def test_empty_and_garbage(net):
 
 
 def test_truncated_at_many_offsets(net, good):
-    offsets = sorted({1, 4, 7, 8, 9, 13, 14, 20, 40, 60, 80, 100, 150, len(good) // 3, len(good) // 2,
-                      len(good) - 17, len(good) - 1})
+    offsets = sorted(
+        {
+            1,
+            4,
+            7,
+            8,
+            9,
+            13,
+            14,
+            20,
+            40,
+            60,
+            80,
+            100,
+            150,
+            len(good) // 3,
+            len(good) // 2,
+            len(good) - 17,
+            len(good) - 1,
+        }
+    )
     for n in offsets:
         assert refused(net, good[:n]).reason == "truncated", n
 
@@ -101,10 +142,17 @@ def test_truncated_at_many_offsets(net, good):
 def _parts(good: bytes) -> dict[str, range]:
     header_len = struct.unpack_from(">I", good, 10)[0]
     body = 14 + header_len + 8
-    return {"magic": range(0, 8), "kind": range(8, 9), "version": range(9, 10), "header_len": range(10, 14),
-            "header": range(14, 14 + header_len), "body_len": range(14 + header_len, body),
-            "kem_share": range(body, body + 32), "ciphertext": range(body + 32, len(good) - 16),
-            "tag": range(len(good) - 16, len(good))}
+    return {
+        "magic": range(8),
+        "kind": range(8, 9),
+        "version": range(9, 10),
+        "header_len": range(10, 14),
+        "header": range(14, 14 + header_len),
+        "body_len": range(14 + header_len, body),
+        "kem_share": range(body, body + 32),
+        "ciphertext": range(body + 32, len(good) - 16),
+        "tag": range(len(good) - 16, len(good)),
+    }
 
 
 ALLOWED = {
@@ -181,23 +229,36 @@ def test_signature_reused_under_another_purpose(net):
     data = C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub, [doc])
     assert refused(net, data).reason == "wrong_purpose"
     # a bundle signature relabelled as another purpose no longer verifies
-    env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload(net.l1, net.ward)), net.l1.ident.current.keyid,
-                          net.l1.ident.current.sign)
+    env = C.sign_envelope(
+        C.TYPE_BUNDLE,
+        C.dumps(payload(net.l1, net.ward)),
+        net.l1.ident.current.keyid,
+        net.l1.ident.current.sign,
+    )
     relabelled = C.Envelope(C.TYPE_RECEIPT, env.keyid, env.payload, env.signature, b"")
     assert not relabelled.verify(net.l1.ident.current.sign_pub)
     # a receipt that carries a bundle-purpose signature
-    fake = C.seal(C.KIND_RECEIPT, net.l1.ident.current.keyid, net.l1.ident.current.enc_pub,
-                  [C.sign_envelope(C.TYPE_BUNDLE, b"{}", net.ward.ident.current.keyid, net.ward.ident.current.sign)])
+    fake = C.seal(
+        C.KIND_RECEIPT,
+        net.l1.ident.current.keyid,
+        net.l1.ident.current.enc_pub,
+        [C.sign_envelope(C.TYPE_BUNDLE, b"{}", net.ward.ident.current.keyid, net.ward.ident.current.sign)],
+    )
     assert refused(net, fake, importer=net.l1).reason == "wrong_purpose"
 
 
 def test_tampered_signature_and_impersonation(net):
-    good_env = C.sign_envelope(C.TYPE_BUNDLE, C.dumps(payload(net.l1, net.ward)), net.l1.ident.current.keyid,
-                               net.l1.ident.current.sign)
+    good_env = C.sign_envelope(
+        C.TYPE_BUNDLE,
+        C.dumps(payload(net.l1, net.ward)),
+        net.l1.ident.current.keyid,
+        net.l1.ident.current.sign,
+    )
     altered = C.dumps(payload(net.l1, net.ward, seq=2))
     forged = C.sign_envelope(C.TYPE_BUNDLE, altered, net.l1.ident.current.keyid, net.l1.ident.current.sign)
-    swapped = C.Envelope(C.TYPE_BUNDLE, forged.keyid, altered, good_env.signature,
-                         forged.raw[: -64] + good_env.signature)
+    swapped = C.Envelope(
+        C.TYPE_BUNDLE, forged.keyid, altered, good_env.signature, forged.raw[:-64] + good_env.signature
+    )
     data = C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub, [swapped])
     assert refused(net, data).reason == "bad_signature"
     # laptop 2 signs a bundle that claims to come from laptop 1
@@ -234,29 +295,62 @@ def test_newer_format(net, good):
 
 
 def test_wrong_types(net):
-    for over in ({"seq": "1"}, {"seq": True}, {"changes": {}}, {"created": {}}, {"created": [{"entity": "x"}]},
-                 {"from": None}, {"prev": "abc"}, {"extra": 1}):
+    for over in (
+        {"seq": "1"},
+        {"seq": True},
+        {"changes": {}},
+        {"created": {}},
+        {"created": [{"entity": "x"}]},
+        {"from": None},
+        {"prev": "abc"},
+        {"extra": 1},
+    ):
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, **over))))
         assert err.reason == "bad_payload", over
     # edits: a float, a boolean, an unknown column, entity or operation, a bad stamp, a creation among edits
-    for over in ({"_8": {"name": ["a", 1.5]}}, {"_8": {"name": ["a", True]}}, {"_8": {"nope": [None, 1]}},
-                 {"_5": "users"}, {"_7": "drop"}, {"_2": "yesterday"}, {"_7": "create"}, {"_8": []}):
+    for over in (
+        {"_8": {"name": ["a", 1.5]}},
+        {"_8": {"name": ["a", True]}},
+        {"_8": {"nope": [None, 1]}},
+        {"_5": "users"},
+        {"_7": "drop"},
+        {"_2": "yesterday"},
+        {"_7": "create"},
+        {"_8": []},
+    ):
         row = change_row(net.l1, **over)
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
         assert err.reason == "bad_payload", over
     # creations: each bad value kind, unknown or repeated columns, bad identifiers and stamps, wrong row length
-    cases = [dict(name=1.5), dict(name=True), dict(name=[1]), dict(name={"a": 1}), dict(fdi=1.0),
-             dict(workforce_total=-(2**70)), dict(workforce_total=2**64), dict(meta={2: "yesterday"}),
-             dict(meta={0: ""}), dict(meta={5: 7}), dict(meta={1: None}), dict(meta={3: "x" * 201}),
-             dict(entity="users"), dict(name=None)]
+    cases = [
+        dict(name=1.5),
+        dict(name=True),
+        dict(name=[1]),
+        dict(name={"a": 1}),
+        dict(fdi=1.0),
+        dict(workforce_total=-(2**70)),
+        dict(workforce_total=2**64),
+        dict(meta={2: "yesterday"}),
+        dict(meta={0: ""}),
+        dict(meta={5: 7}),
+        dict(meta={1: None}),
+        dict(meta={3: "x" * 201}),
+        dict(entity="users"),
+        dict(name=None),
+    ]
     for case in cases:
         sec = created_section(net.l1, **case)
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec]))))
         assert err.reason == "bad_payload", case
     sec = created_section(net.l1)
-    for bad in ({**sec, "columns": ["name", *sec["columns"][1:]]}, {**sec, "columns": [*sec["columns"], "nope"]},
-                {**sec, "columns": [*sec["columns"], "name"]}, {**sec, "rows": [sec["rows"][0][:-1]]},
-                {**sec, "rows": "x"}, {**sec, "more": 1}):
+    for bad in (
+        {**sec, "columns": ["name", *sec["columns"][1:]]},
+        {**sec, "columns": [*sec["columns"], "nope"]},
+        {**sec, "columns": [*sec["columns"], "name"]},
+        {**sec, "rows": [sec["rows"][0][:-1]]},
+        {**sec, "rows": "x"},
+        {**sec, "more": 1},
+    ):
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[bad]))))
         assert err.reason == "bad_payload", bad
 
@@ -300,8 +394,11 @@ def test_huge_strings_and_counts(net, monkeypatch):
     monkeypatch.setattr(C, "MAX_PLAINTEXT", 4 << 20)  # the mechanism, at a size a test can afford
     bomb = zlib.compress(b"\x00" * (C.MAX_PLAINTEXT + 1024), 9)
     prefix = C._prefix(C.KIND_BUNDLE, fr_header)
-    body = C._suite().encrypt(bomb, x25519.X25519PublicKey.from_public_bytes(net.ward.ident.current.enc_pub),
-                              info=C.INFO_PREFIX + prefix)
+    body = C._suite().encrypt(
+        bomb,
+        x25519.X25519PublicKey.from_public_bytes(net.ward.ident.current.enc_pub),
+        info=C.INFO_PREFIX + prefix,
+    )
     assert refused(net, prefix + struct.pack(">Q", len(body)) + body).reason == "too_large"
 
 
@@ -313,9 +410,15 @@ def test_every_reason_has_its_own_message(net, good):
         "truncated": good[: len(good) // 2],
         "tampered": good[:-1] + bytes([good[-1] ^ 1]),
         "not_addressed": sealed(net.l1, net.province, C.dumps(payload(net.l1, net.ward))),
-        "duplicate_key": sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward)).replace(b'"seq":1', b'"seq":1,"seq":1')),
-        "wrong_purpose": C.seal(C.KIND_BUNDLE, net.ward.ident.current.keyid, net.ward.ident.current.enc_pub,
-                                [R.own_pubkey_doc(net.l1.store, net.l1.ident)]),
+        "duplicate_key": sealed(
+            net.l1, net.ward, C.dumps(payload(net.l1, net.ward)).replace(b'"seq":1', b'"seq":1,"seq":1')
+        ),
+        "wrong_purpose": C.seal(
+            C.KIND_BUNDLE,
+            net.ward.ident.current.keyid,
+            net.ward.ident.current.enc_pub,
+            [R.own_pubkey_doc(net.l1.store, net.l1.ident)],
+        ),
         "bad_signature": sealed(net.l2, net.ward, C.dumps(payload(net.l1, net.ward))),
     }
     for reason, data in cases.items():
@@ -331,15 +434,23 @@ def test_the_same_envelope_relayed_twice_in_one_file_is_refused(net):
     [env] = B.stored_envelopes(net.ward.store, [1])
     body = C.dumps(payload(net.ward, net.province, relayed=[env.hash, env.hash]))
     outer = C.sign_envelope(C.TYPE_BUNDLE, body, net.ward.ident.current.keyid, net.ward.ident.current.sign)
-    data = C.seal(C.KIND_BUNDLE, net.province.ident.current.keyid, net.province.ident.current.enc_pub,
-                  [outer, env, env])
+    data = C.seal(
+        C.KIND_BUNDLE, net.province.ident.current.keyid, net.province.ident.current.enc_pub, [outer, env, env]
+    )
     err = refused(net, data, importer=net.province)
     assert err.reason == "bad_payload" and "lặp lại" in err.message
 
 
 def test_a_collaborator_cannot_relay_or_vouch(net):
     other = K.b64(R.own_pubkey_doc(net.l2.store, net.l2.ident).raw)
-    vouch = [{"doc": other, "unit_code": "00070", "role": "collaborator", "status": "active",
-              "revoked_after_seq": None}]
+    vouch = [
+        {
+            "doc": other,
+            "unit_code": "00070",
+            "role": "collaborator",
+            "status": "active",
+            "revoked_after_seq": None,
+        }
+    ]
     err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, vouched=vouch))))
     assert err.reason == "bad_payload" and "cộng tác viên" in err.message

@@ -13,7 +13,6 @@ from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import SyncError
-
 from tests.sync.conftest import make_machine
 
 
@@ -62,11 +61,16 @@ def test_public_key_file_round_trip_and_tampering(tmp_path):
     path = m.pubkey(tmp_path)
     assert path.name.startswith("khoa_00070_") and path.suffix == ".khaosat-key"
     doc = K.read_pubkey_file(path.read_bytes())
-    assert (doc.laptop_id, doc.name, doc.unit_code, doc.role) == (m.id, "Nguyễn Thị Hằng", "00070", "collaborator")
+    assert (doc.laptop_id, doc.name, doc.unit_code, doc.role) == (
+        m.id,
+        "Nguyễn Thị Hằng",
+        "00070",
+        "collaborator",
+    )
     assert doc.fingerprint == m.ident.current.fingerprint
     data = path.read_bytes()
     i = data.index("Hằng".encode())
-    bad = data[:i] + "Hẳng".encode() + data[i + len("Hằng".encode()):]
+    bad = data[:i] + "Hẳng".encode() + data[i + len("Hằng".encode()) :]
     with pytest.raises(SyncError) as exc:
         K.read_pubkey_file(bad)
     assert exc.value.reason == "bad_signature"
@@ -92,7 +96,9 @@ def test_registration_rules(tmp_path):
     assert exc.value.reason == "own_key"
     province = make_machine(tmp_path, "Tỉnh", "01", Role.PROVINCE_OFFICE)
     R.register(ward.store, K.read_pubkey_file(province.pubkey(tmp_path).read_bytes()), destination=True)
-    assert ward.store.conn.execute("SELECT unit_code, role FROM offices").fetchall() == [("01", "province_office")]
+    assert ward.store.conn.execute("SELECT unit_code, role FROM offices").fetchall() == [
+        ("01", "province_office")
+    ]
     for m in (ward, other, province):
         m.store.close()
 

@@ -14,7 +14,6 @@ import pytest
 
 from app.demo.generator import DemoOptions, generate
 from app.storage import Store
-
 from tests.conftest import ROOT
 from tests.sync.conftest import WARD, state
 
@@ -31,8 +30,12 @@ def test_killed_import_changes_nothing(net):
     wal = Path(str(office_dir / "khaosat.sqlite3") + "-wal")
     base = wal.stat().st_size if wal.exists() else 0
     killed = False
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--data-dir", str(office_dir), "import", "--no-receipt",
-                             str(bundle)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--data-dir", str(office_dir), "import", "--no-receipt", str(bundle)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
         if wal.exists() and wal.stat().st_size > base + 256 * 1024:  # the transaction is being written
@@ -54,8 +57,13 @@ def test_killed_import_changes_nothing(net):
     finally:
         store.close()
     # the next import succeeds
-    r = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(office_dir), "import", str(bundle)],
-                       cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(office_dir), "import", str(bundle)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
     assert r.returncode == 0, r.stderr
     store = Store.in_dir(office_dir)
     try:

@@ -8,7 +8,6 @@ import time
 from app.domain.records import Enterprise, Organisation, Visit
 from app.sync import bundles as B
 from app.sync import registry as R
-
 from tests.sync.conftest import WARD, db_fingerprint, edit, enterprise, state
 
 
@@ -95,7 +94,10 @@ def test_concurrent_edits_make_a_conflict_with_the_same_winner_everywhere(net):
     r2 = net.ward.import_ok(net.l1.export(net.stick))
     assert r2.report.conflicts == 1
     [c] = B.open_conflicts(net.ward.store)
-    assert c["field"] == "workforce_total" and {json.loads(c["value_a"]), json.loads(c["value_b"])} == {150, 200}
+    assert c["field"] == "workforce_total" and {json.loads(c["value_a"]), json.loads(c["value_b"])} == {
+        150,
+        200,
+    }
     winner_value = net.ward.store.get(Enterprise, e.id).workforce_total
     # newest stamp wins provisionally: the laptop edited last
     assert winner_value == 150
@@ -138,8 +140,22 @@ def test_children_before_parent_wait_then_link(net):
     from app.sync.merge import Incoming, merge
 
     rows = net.l1.store.changes_since(0)
-    child = [[c["change_id"], c["txn"], c["hlc"], c["origin"], c["author"], c["wall_time"], c["entity"],
-              c["record_id"], c["op"], c["fields"]] for c in rows if c["entity"] != "enterprises"]
+    child = [
+        [
+            c["change_id"],
+            c["txn"],
+            c["hlc"],
+            c["origin"],
+            c["author"],
+            c["wall_time"],
+            c["entity"],
+            c["record_id"],
+            c["op"],
+            c["fields"],
+        ]
+        for c in rows
+        if c["entity"] != "enterprises"
+    ]
     with net.ward.store.transaction() as conn:
         rep = merge(conn, [Incoming(c, "x" * 64, WARD) for c in child], "now")
     assert rep.pending == 2 and net.ward.store.get(Visit, v.id) is None
@@ -157,7 +173,9 @@ def test_same_tax_code_under_two_ids_is_a_duplicate_candidate(net):
     assert r.report.duplicates == 1
     pairs = net.ward.store.conn.execute("SELECT id_a, id_b, tax_code FROM sync_duplicates").fetchall()
     assert pairs == [(*sorted([a.id, b.id]), "0100109106")]
-    assert net.ward.store.get(Enterprise, a.id) and net.ward.store.get(Enterprise, b.id)  # nothing merged silently
+    assert net.ward.store.get(Enterprise, a.id) and net.ward.store.get(
+        Enterprise, b.id
+    )  # nothing merged silently
 
 
 def test_fork_is_quarantined_not_merged(net, tmp_path):
@@ -201,7 +219,9 @@ def test_relay_verifies_originals_and_a_bundle_by_two_paths_is_merged_once(net):
     # who captured it, who relayed it
     [src] = net.province.store.conn.execute(
         "SELECT e.signer, e.relayed_by FROM enterprises r JOIN sync_envelopes e ON e.eid = r.create_via "
-        "WHERE r.id = ?", (e.id,)).fetchall()
+        "WHERE r.id = ?",
+        (e.id,),
+    ).fetchall()
     assert src == (net.l1.id, json.dumps([net.ward.id]))
     [entry] = B.provenance(net.province.store, "enterprises", e.id)
     assert entry["op"] == "create" and entry["origin"] == net.l1.id
@@ -237,7 +257,7 @@ def test_rekey_keeps_history_and_is_accepted_through_the_old_key(net):
     net.l1.ident = R.rekey(net.l1.store, net.l1.ident)
     doc = K.read_pubkey_file(net.l1.pubkey(net.stick).read_bytes())
     assert doc.previous is not None
-    peer, outcome = R.register(net.ward.store, doc)
+    _peer, outcome = R.register(net.ward.store, doc)
     assert outcome == "rekey"
     edit(net.l1, e, workforce_total=77)
     r = net.ward.import_ok(net.l1.export(net.stick))
@@ -247,7 +267,6 @@ def test_rekey_keeps_history_and_is_accepted_through_the_old_key(net):
 
 def test_relay_through_a_middle_office_keeps_every_original_signature(net, tmp_path):
     from app.domain.vocab import Role
-
     from tests.sync.conftest import PROVINCE, make_machine, register
 
     middle = make_machine(tmp_path, "Đảng ủy Khối doanh nghiệp", PROVINCE, Role.MIDDLE_OFFICE)
@@ -264,7 +283,8 @@ def test_relay_through_a_middle_office_keeps_every_original_signature(net, tmp_p
     assert r.relayed == 2 and r.report.new == 1
     assert net.province.store.get(Enterprise, e.id).phone == "0243 111 222"
     [custody] = net.province.store.conn.execute(
-        "SELECT relayed_by FROM sync_envelopes WHERE signer = ?", (net.l1.id,)).fetchone()
+        "SELECT relayed_by FROM sync_envelopes WHERE signer = ?", (net.l1.id,)
+    ).fetchone()
     assert set(json.loads(custody)) == {net.ward.id, middle.id}
     # the laptop was vouched for by the ward, passed on by the middle office, within its unit
     [peer] = R.peers_of(net.province.store, net.l1.id)

@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from app.domain.records import Enterprise, Visit
 from app.sync import keys as K
 from app.sync import registry as R
-
 from tests.conftest import ROOT
 from tests.sync.conftest import WARD
 
@@ -39,7 +38,15 @@ def pae(type_: str, payload: bytes) -> bytes:
 
 def envelope(type_: str, keyid: str, payload: bytes, sk: ed25519.Ed25519PrivateKey) -> bytes:
     t, k = type_.encode(), keyid.encode()
-    return bytes([len(t)]) + t + bytes([len(k)]) + k + struct.pack(">I", len(payload)) + payload + sk.sign(pae(type_, payload))
+    return (
+        bytes([len(t)])
+        + t
+        + bytes([len(k)])
+        + k
+        + struct.pack(">I", len(payload))
+        + payload
+        + sk.sign(pae(type_, payload))
+    )
 
 
 def key_id(ed_pub: bytes) -> str:
@@ -48,12 +55,14 @@ def key_id(ed_pub: bytes) -> str:
 
 def fingerprint(ed_pub: bytes, x_pub: bytes) -> str:
     d = hashlib.sha256(b"khaosat-fingerprint-v1\x00" + ed_pub + x_pub).digest()
-    return " ".join(f"{int.from_bytes(d[5 * i:5 * i + 5], 'big') % 100000:05d}" for i in range(6))
+    return " ".join(f"{int.from_bytes(d[5 * i : 5 * i + 5], 'big') % 100000:05d}" for i in range(6))
 
 
 def file_bytes(kind: bytes, header: dict, body: bytes) -> bytes:
     h = j(header)
-    return b"KHAOSAT\x1a" + kind + b"\x01" + struct.pack(">I", len(h)) + h + struct.pack(">Q", len(body)) + body
+    return (
+        b"KHAOSAT\x1a" + kind + b"\x01" + struct.pack(">I", len(h)) + h + struct.pack(">Q", len(body)) + body
+    )
 
 
 class MiniLaptop:
@@ -68,30 +77,56 @@ class MiniLaptop:
         self.seq, self.prev = 0, None
 
     def pubkey_envelope(self) -> bytes:
-        payload = j({"created_at": "2026-11-21T08:00:00+00:00", "enc_pub": base64.b64encode(self.x_pub).decode(),
-                     "format": "khaosat-pubkey", "laptop_id": self.id, "name": self.name, "previous": None,
-                     "role": "collaborator", "sign_pub": base64.b64encode(self.ed_pub).decode(),
-                     "unit_code": self.unit, "version": 1})
+        payload = j(
+            {
+                "created_at": "2026-11-21T08:00:00+00:00",
+                "enc_pub": base64.b64encode(self.x_pub).decode(),
+                "format": "khaosat-pubkey",
+                "laptop_id": self.id,
+                "name": self.name,
+                "previous": None,
+                "role": "collaborator",
+                "sign_pub": base64.b64encode(self.ed_pub).decode(),
+                "unit_code": self.unit,
+                "version": 1,
+            }
+        )
         return envelope("application/vnd.khaosat.pubkey+json; version=1", self.keyid, payload, self.sk)
 
     def pubkey_file(self) -> bytes:
         return file_bytes(b"K", {"encrypted": False}, self.pubkey_envelope())
 
-    def bundle(self, office_id: str, office_keyid: str, office_x_pub: bytes, created: list, changes: list) -> bytes:
+    def bundle(
+        self, office_id: str, office_keyid: str, office_x_pub: bytes, created: list, changes: list
+    ) -> bytes:
         self.seq += 1
-        payload = j({"format": "khaosat-bundle", "version": 2, "from": self.id, "to": office_id, "seq": self.seq,
-                     "prev": self.prev, "created_at": "2026-11-21T09:00:00+00:00",
-                     "sender_key": base64.b64encode(self.pubkey_envelope()).decode(),
-                     "created": created, "changes": changes, "relayed": [], "vouched": []})
+        payload = j(
+            {
+                "format": "khaosat-bundle",
+                "version": 2,
+                "from": self.id,
+                "to": office_id,
+                "seq": self.seq,
+                "prev": self.prev,
+                "created_at": "2026-11-21T09:00:00+00:00",
+                "sender_key": base64.b64encode(self.pubkey_envelope()).decode(),
+                "created": created,
+                "changes": changes,
+                "relayed": [],
+                "vouched": [],
+            }
+        )
         env = envelope("application/vnd.khaosat.bundle+json; version=1", self.keyid, payload, self.sk)
         self.prev = hashlib.sha256(env).hexdigest()
-        header = j({"compression": "zlib", "recipient": office_keyid,
-                    "suite": "HPKE-X25519-SHA256-ChaCha20Poly1305"})
+        header = j(
+            {"compression": "zlib", "recipient": office_keyid, "suite": "HPKE-X25519-SHA256-ChaCha20Poly1305"}
+        )
         prefix = b"KHAOSAT\x1aB\x01" + struct.pack(">I", len(header)) + header
         plain = zlib.compress(struct.pack(">I", 1) + env)
         suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
-        body = suite.encrypt(plain, x25519.X25519PublicKey.from_public_bytes(office_x_pub),
-                             info=b"khaosat-v1 " + prefix)
+        body = suite.encrypt(
+            plain, x25519.X25519PublicKey.from_public_bytes(office_x_pub), info=b"khaosat-v1 " + prefix
+        )
         return prefix + struct.pack(">Q", len(body)) + body
 
     def stamp(self, n: int) -> str:
@@ -102,15 +137,16 @@ def read_office_key(data: bytes) -> tuple[str, str, bytes]:
     """The office's public-key file, read from the specification: (laptop_id, key id, X25519 key)."""
     assert data[:10] == b"KHAOSAT\x1aK\x01"
     (hlen,) = struct.unpack(">I", data[10:14])
-    body = data[14 + hlen + 8:]
+    body = data[14 + hlen + 8 :]
     tlen = body[0]
     klen = body[1 + tlen]
     pos = 2 + tlen + klen
-    (plen,) = struct.unpack(">I", body[pos:pos + 4])
-    payload = json.loads(body[pos + 4:pos + 4 + plen])
+    (plen,) = struct.unpack(">I", body[pos : pos + 4])
+    payload = json.loads(body[pos + 4 : pos + 4 + plen])
     ed_pub = base64.b64decode(payload["sign_pub"])
     ed25519.Ed25519PublicKey.from_public_bytes(ed_pub).verify(
-        body[pos + 4 + plen:], pae(body[1:1 + tlen].decode(), body[pos + 4:pos + 4 + plen]))
+        body[pos + 4 + plen :], pae(body[1 : 1 + tlen].decode(), body[pos + 4 : pos + 4 + plen])
+    )
     return payload["laptop_id"], key_id(ed_pub), base64.b64decode(payload["enc_pub"])
 
 
@@ -125,11 +161,42 @@ def test_the_program_accepts_what_an_independent_writer_makes(net):
     rid = "019a8f3e-7c2b-7000-a000-0000000000aa"
     vid = "019a8f3e-7c2b-7000-a000-0000000000bb"
     created = [
-        {"entity": "enterprises", "columns": ["id", "name", "tax_code", "ward_code", "workforce_total", "fdi"],
-         "rows": [["c-1", "t-1", mini.stamp(1), mini.name, "2026-11-21T09:00:00+00:00", rid, "Công ty TNHH Độc Lập",
-                   "0100109106", WARD, 12, None]]},
-        {"entity": "visits", "columns": ["id", "enterprise_id", "visit_date", "union_members"],
-         "rows": [["c-2", "t-1", mini.stamp(2), mini.name, "2026-11-21T09:00:00+00:00", vid, rid, "2026-11-20", 7]]},
+        {
+            "entity": "enterprises",
+            "columns": ["id", "name", "tax_code", "ward_code", "workforce_total", "fdi"],
+            "rows": [
+                [
+                    "c-1",
+                    "t-1",
+                    mini.stamp(1),
+                    mini.name,
+                    "2026-11-21T09:00:00+00:00",
+                    rid,
+                    "Công ty TNHH Độc Lập",
+                    "0100109106",
+                    WARD,
+                    12,
+                    None,
+                ]
+            ],
+        },
+        {
+            "entity": "visits",
+            "columns": ["id", "enterprise_id", "visit_date", "union_members"],
+            "rows": [
+                [
+                    "c-2",
+                    "t-1",
+                    mini.stamp(2),
+                    mini.name,
+                    "2026-11-21T09:00:00+00:00",
+                    vid,
+                    rid,
+                    "2026-11-20",
+                    7,
+                ]
+            ],
+        },
     ]
     path = net.stick / "goi_mini_1.khaosat"
     path.write_bytes(mini.bundle(office_id, office_keyid, office_x, created, []))
@@ -141,8 +208,17 @@ def test_the_program_accepts_what_an_independent_writer_makes(net):
     [first] = net.ward.store.history("enterprises", rid)
     assert first["origin"] == mini.id and first["change_id"] == "c-1" and first["op"] == "create"
     # a second bundle, chained by the hash of the first, with an update
-    update = ["c-3", "t-2", mini.stamp(3), mini.name, "2026-11-21T09:05:00+00:00", "enterprises", rid,
-              "update", {"workforce_total": [12, 15]}]
+    update = [
+        "c-3",
+        "t-2",
+        mini.stamp(3),
+        mini.name,
+        "2026-11-21T09:05:00+00:00",
+        "enterprises",
+        rid,
+        "update",
+        {"workforce_total": [12, 15]},
+    ]
     path2 = net.stick / "goi_mini_2.khaosat"
     path2.write_bytes(mini.bundle(office_id, office_keyid, office_x, [], [update]))
     r2 = net.ward.import_ok(path2)
@@ -163,29 +239,61 @@ def test_worked_example_in_the_document():
     for value in (kp.sign_pub.hex(), kp.enc_pub.hex(), kp.keyid, kp.fingerprint):
         assert value in DOC
     assert fingerprint(kp.sign_pub, kp.enc_pub) == kp.fingerprint
-    office = K.KeyPair(ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(101, 133))),
-                       x25519.X25519PrivateKey.from_private_bytes(bytes(range(133, 165))), "")
+    office = K.KeyPair(
+        ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(101, 133))),
+        x25519.X25519PrivateKey.from_private_bytes(bytes(range(133, 165))),
+        "",
+    )
     for value in (office.keyid, office.enc_pub.hex(), office.fingerprint):
         assert value in DOC
-    doc_env = K.make_pubkey_doc("a1b2c3d4e5f60718", kp, name="Nguyễn Thị Hằng", unit_code="00070",
-                                role="collaborator")
+    doc_env = K.make_pubkey_doc(
+        "a1b2c3d4e5f60718", kp, name="Nguyễn Thị Hằng", unit_code="00070", role="collaborator"
+    )
     assert doc_env.payload.decode() in DOC and doc_env.signature.hex() in DOC
-    section = {"entity": "enterprises",
-               "columns": ["id", "fdi", "name", "owner_is_party_member", "status", "tax_code", "ward_code"],
-               "rows": [["019a8f3e7c2b7000a000000000000001", "5f0c1d2e3f404142434445464748494a",
-                         "001795249400000-00000-a1b2c3d4e5f60718", "Nguyễn Thị Hằng", "2026-11-21T08:20:00+00:00",
-                         "019a8f3e-7c2b-7000-a000-000000000001", 0, "Công ty TNHH Hòa Bình", 0, "active",
-                         "0100109106", "00070"]]}
+    section = {
+        "entity": "enterprises",
+        "columns": ["id", "fdi", "name", "owner_is_party_member", "status", "tax_code", "ward_code"],
+        "rows": [
+            [
+                "019a8f3e7c2b7000a000000000000001",
+                "5f0c1d2e3f404142434445464748494a",
+                "001795249400000-00000-a1b2c3d4e5f60718",
+                "Nguyễn Thị Hằng",
+                "2026-11-21T08:20:00+00:00",
+                "019a8f3e-7c2b-7000-a000-000000000001",
+                0,
+                "Công ty TNHH Hòa Bình",
+                0,
+                "active",
+                "0100109106",
+                "00070",
+            ]
+        ],
+    }
     assert j(section).decode() in DOC.replace("\n ", "")
-    payload = j({"format": "khaosat-bundle", "version": 2, "from": "a1b2c3d4e5f60718", "to": "0f1e2d3c4b5a6978",
-                 "seq": 1, "prev": None, "created_at": "2026-11-21T08:30:00+00:00",
-                 "sender_key": base64.b64encode(doc_env.raw).decode(), "created": [section], "changes": [],
-                 "relayed": [], "vouched": []})
+    payload = j(
+        {
+            "format": "khaosat-bundle",
+            "version": 2,
+            "from": "a1b2c3d4e5f60718",
+            "to": "0f1e2d3c4b5a6978",
+            "seq": 1,
+            "prev": None,
+            "created_at": "2026-11-21T08:30:00+00:00",
+            "sender_key": base64.b64encode(doc_env.raw).decode(),
+            "created": [section],
+            "changes": [],
+            "relayed": [],
+            "vouched": [],
+        }
+    )
     assert f"payload is\n{len(payload):,} bytes" in DOC
     env = envelope("application/vnd.khaosat.bundle+json; version=1", kp.keyid, payload, sk)
     assert env[-64:].hex() in DOC
     assert hashlib.sha256(env).hexdigest() in DOC
     assert env == C.sign_envelope(C.TYPE_BUNDLE, payload, kp.keyid, sk).raw
-    header = j({"compression": "zlib", "recipient": office.keyid, "suite": "HPKE-X25519-SHA256-ChaCha20Poly1305"})
+    header = j(
+        {"compression": "zlib", "recipient": office.keyid, "suite": "HPKE-X25519-SHA256-ChaCha20Poly1305"}
+    )
     assert header.decode() in DOC and re.search(rf"{len(header)}-byte header", DOC)
-    assert "4b48414f5341541a 42 01 %08x" % len(header) in DOC
+    assert f"4b48414f5341541a 42 01 {len(header):08x}" in DOC

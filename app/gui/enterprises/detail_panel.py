@@ -71,11 +71,22 @@ class DetailPanel(QWidget):
         self.tabs.setObjectName("detail_tabs")
         self.info = QTextBrowser(self)
         self.info.setObjectName("detail_info")
-        self.visits = _table(["Ngày khảo sát", "Cộng tác viên", "Người tiếp", "Lao động", "Đảng viên",
-                              "Thái độ", "Hướng tiếp theo"], "detail_visits")
+        self.visits = _table(
+            [
+                "Ngày khảo sát",
+                "Cộng tác viên",
+                "Người tiếp",
+                "Lao động",
+                "Đảng viên",
+                "Thái độ",
+                "Hướng tiếp theo",
+            ],
+            "detail_visits",
+        )
         self.visits.itemActivated.connect(self._visit_activated)
-        self.orgs = _table(["Tổ chức", "Tình trạng", "Quyết định", "Ngày QĐ", "Thành viên", "Người đứng đầu"],
-                           "detail_orgs")
+        self.orgs = _table(
+            ["Tổ chức", "Tình trạng", "Quyết định", "Ngày QĐ", "Thành viên", "Người đứng đầu"], "detail_orgs"
+        )
         self.orgs.itemActivated.connect(self._org_activated)
         self.history = QTreeWidget(self)
         self.history.setObjectName("detail_history")
@@ -119,8 +130,11 @@ class DetailPanel(QWidget):
     def _show(self, d: el.EnterpriseDetail | None) -> None:
         self.detail = d
         if d is None:
-            self.title.setText("Chọn một doanh nghiệp trong danh sách." if self._id is None
-                               else "Doanh nghiệp này không còn (đã bị xóa).")
+            self.title.setText(
+                "Chọn một doanh nghiệp trong danh sách."
+                if self._id is None
+                else "Doanh nghiệp này không còn (đã bị xóa)."
+            )
             self.info.clear()
             self.visits.setRowCount(0)
             self.orgs.setRowCount(0)
@@ -147,7 +161,10 @@ class DetailPanel(QWidget):
             (L["tax_code"], e.tax_code),
             (L["legal_form"], e.legal_form.label if e.legal_form else None),
             (L["fdi"], "Có" if e.fdi else "Không"),
-            (L["vsic_section"], f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None),
+            (
+                L["vsic_section"],
+                f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None,
+            ),
             (L["address"], e.address),
             (L["ward_code"], ward.name if ward else e.ward_code),
             (L["phone"], e.phone),
@@ -174,10 +191,20 @@ class DetailPanel(QWidget):
         for r, v in enumerate(visits):
             party = None
             if v.party_total is not None or v.party_official is not None:
-                party = format_int(v.party_total if v.party_total is not None
-                                   else (v.party_official or 0) + (v.party_probationary or 0))
-            values = [format_date(v.visit_date), v.collaborator, v.person_met, format_int(v.workforce_total),
-                      party, v.attitude.label if v.attitude else "", v.next_step]
+                party = format_int(
+                    v.party_total
+                    if v.party_total is not None
+                    else (v.party_official or 0) + (v.party_probationary or 0)
+                )
+            values = [
+                format_date(v.visit_date),
+                v.collaborator,
+                v.person_met,
+                format_int(v.workforce_total),
+                party,
+                v.attitude.label if v.attitude else "",
+                v.next_step,
+            ]
             for c, value in enumerate(values):
                 item = _item(value, align_right=c in (3, 4))
                 item.setData(Qt.ItemDataRole.UserRole, v.id)
@@ -190,10 +217,14 @@ class DetailPanel(QWidget):
         for r, kind in enumerate(OrgKind):
             o = by_kind.get(kind)
             status = o.status if o else OrgStatus.NONE
-            values = [kind.label, status.label, o.decision_number if o else "",
-                      format_date(o.decision_date) if o else "",
-                      format_int(o.members if o and o.members is not None else (o.founding_members if o else None)),
-                      o.leader if o else ""]
+            values = [
+                kind.label,
+                status.label,
+                o.decision_number if o else "",
+                format_date(o.decision_date) if o else "",
+                format_int(o.members if o and o.members is not None else (o.founding_members if o else None)),
+                o.leader if o else "",
+            ]
             for c, value in enumerate(values):
                 item = _item(value, align_right=c == 4)
                 item.setData(Qt.ItemDataRole.UserRole, kind.value)

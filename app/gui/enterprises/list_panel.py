@@ -22,8 +22,12 @@ from app.gui.enterprises.model import COLUMNS, EnterpriseTableModel
 from app.gui.tasks import TaskRunner
 from app.services import enterprise_list as el
 
-NOT_VISITED_CHOICES = [(None, "Mọi thời điểm khảo sát"), (3, "Chưa khảo sát 3 tháng"),
-                       (6, "Chưa khảo sát 6 tháng"), (12, "Chưa khảo sát 12 tháng")]
+NOT_VISITED_CHOICES = [
+    (None, "Mọi thời điểm khảo sát"),
+    (3, "Chưa khảo sát 3 tháng"),
+    (6, "Chưa khảo sát 6 tháng"),
+    (12, "Chưa khảo sát 12 tháng"),
+]
 
 
 FORM_CODE_PREFIX = "KHAOSAT:"  # app.printing.qr: codes printed on visit and key forms
@@ -46,7 +50,9 @@ class EnterpriseListPanel(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
         self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText("Tìm theo tên, mã số thuế, địa chỉ, người đại diện (gõ có dấu hoặc không dấu)")
+        self.search.setPlaceholderText(
+            "Tìm theo tên, mã số thuế, địa chỉ, người đại diện (gõ có dấu hoặc không dấu)"
+        )
         self.search.textChanged.connect(self._apply)
         self.search.returnPressed.connect(self._return_pressed)
 

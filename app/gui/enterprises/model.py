@@ -195,8 +195,9 @@ class EnterpriseTableModel(QAbstractTableModel):
             self._pending_pages.discard(page)
             self.sig_failed.emit(failure)
 
-        self._tasks.read(lambda store: el.page(store, query, page * PAGE_SIZE, PAGE_SIZE, by_rank=by_rank),
-                         done, failed)
+        self._tasks.read(
+            lambda store: el.page(store, query, page * PAGE_SIZE, PAGE_SIZE, by_rank=by_rank), done, failed
+        )
 
     def row_data(self, row: int) -> dict[str, Any] | None:
         """The stored row, or None while its page is loading (the page is then requested)."""
@@ -223,13 +224,13 @@ class EnterpriseTableModel(QAbstractTableModel):
 
     # --- Qt model interface -------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt override
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._rows
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
             if orientation == Qt.Orientation.Horizontal:
                 return COLUMNS[section][1]
@@ -271,7 +272,9 @@ class EnterpriseTableModel(QAbstractTableModel):
         if key == "founded":
             return _founded_text(row["founded"])
         if key == "last_visit":
-            return format_date(date.fromisoformat(row["last_visit"])) if row["last_visit"] else "Chưa khảo sát"
+            return (
+                format_date(date.fromisoformat(row["last_visit"])) if row["last_visit"] else "Chưa khảo sát"
+            )
         return row.get(key) or ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

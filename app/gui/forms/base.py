@@ -15,6 +15,7 @@ saving or discarding removes it.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -72,7 +73,7 @@ class FieldSpec:
 class _EnterMovesOn(QObject):
     """Enter moves to the next field; Shift+Enter is a new line in a multi-line field."""
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 mods = event.modifiers()
@@ -107,9 +108,18 @@ class RecordForm(QDialog):
     sig_saved = Signal(object)  # the saved record
     sig_closed = Signal()
 
-    def __init__(self, window: Any, *, record_id: str, is_new: bool, title: str,
-                 context: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
-                 initial: dict[str, Any] | None = None, today: date | None = None):
+    def __init__(
+        self,
+        window: Any,
+        *,
+        record_id: str,
+        is_new: bool,
+        title: str,
+        context: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        initial: dict[str, Any] | None = None,
+        today: date | None = None,
+    ):
         super().__init__(window)
         self.window_ = window
         self.record_id = record_id
@@ -175,10 +185,12 @@ class RecordForm(QDialog):
             self.errors[spec.name] = error
             assert error_box is not None
             error_box.addWidget(error)
-            grid.addWidget(label, row, col, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(
+                label, row, col, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
             span = 4 if spec.column == 0 and not self._has_right(spec) else 1
             grid.addWidget(widget, row, col + 1, 1, span)
-        for a, b in zip(order, order[1:]):
+        for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
 
         scroll = QScrollArea(self)
@@ -220,7 +232,7 @@ class RecordForm(QDialog):
         self._saved_values = self.values()
         if values:  # a restored draft: differs from what is stored
             self.set_values(values)
-            self._touched = {k for k in values}
+            self._touched = set(values)
         self.validate()
         self.resize(860, 640)
         self._focused_once = False
@@ -251,7 +263,9 @@ class RecordForm(QDialog):
             w.toggled.connect(lambda _c, n=spec.name: self._changed(n))
         else:
             w = QLineEdit(self)
-            w.setPlaceholderText(spec.placeholder or {Kind.DATE: "ngày/tháng/năm", Kind.INT: "số"}.get(spec.kind, ""))
+            w.setPlaceholderText(
+                spec.placeholder or {Kind.DATE: "ngày/tháng/năm", Kind.INT: "số"}.get(spec.kind, "")
+            )
             if spec.kind in (Kind.INT, Kind.DATE):
                 w.setMaximumWidth(140)
             if spec.completer:
@@ -294,9 +308,15 @@ class RecordForm(QDialog):
                 w.setPlainText(value or "")
             elif isinstance(w, QComboBox):
                 raw = value.value if isinstance(value, enum.Enum) else value
-                idx = next((i for i in range(w.count())
-                            if (w.itemData(i).value if isinstance(w.itemData(i), enum.Enum) else w.itemData(i)) == raw),
-                           0)
+                idx = next(
+                    (
+                        i
+                        for i in range(w.count())
+                        if (w.itemData(i).value if isinstance(w.itemData(i), enum.Enum) else w.itemData(i))
+                        == raw
+                    ),
+                    0,
+                )
                 w.setCurrentIndex(idx)
             elif isinstance(w, QCheckBox):
                 w.setChecked(bool(value))
@@ -386,7 +406,11 @@ class RecordForm(QDialog):
             self.status.setStyleSheet("")
 
     def _should_show(self, name: str) -> bool:
-        return self._show_all or name in self._touched or bool(self.RELATED.get(name, frozenset()) & self._touched)
+        return (
+            self._show_all
+            or name in self._touched
+            or bool(self.RELATED.get(name, frozenset()) & self._touched)
+        )
 
     def _changed(self, name: str) -> None:
         self._touched.add(name)
@@ -407,8 +431,15 @@ class RecordForm(QDialog):
         if not self.dirty:
             self.discard_draft()
             return
-        draft = Draft(key=self.draft_key, form=self.FORM, title=self._title, record_id=self.record_id,
-                      is_new=self.is_new, context=self.context, values=self.values())
+        draft = Draft(
+            key=self.draft_key,
+            form=self.FORM,
+            title=self._title,
+            record_id=self.record_id,
+            is_new=self.is_new,
+            context=self.context,
+            values=self.values(),
+        )
         drafts = self.window_.drafts
         self.window_.tasks.call(lambda: drafts.save(draft), on_error=self._draft_failed)
 
@@ -512,10 +543,15 @@ class RecordForm(QDialog):
         """Ask about unsaved changes. True: the form may close."""
         if self._closing_ok or not self.dirty:
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, "Thay đổi chưa lưu",
-                          f"«{self._title}» có thay đổi chưa lưu. Lưu lại trước khi đóng?",
-                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Thay đổi chưa lưu",
+            f"«{self._title}» có thay đổi chưa lưu. Lưu lại trước khi đóng?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setObjectName("unsaved_box")
         box.button(QMessageBox.StandardButton.Save).setText("&Lưu")
         box.button(QMessageBox.StandardButton.Discard).setText("&Không lưu")
@@ -531,13 +567,13 @@ class RecordForm(QDialog):
             return True
         return False
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not self._focused_once and self.FIELDS:
             self._focused_once = True
             self._focus_field(self.FIELDS[0].name)  # the first box, its text selected: typing replaces it
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.confirm_close():
             self._draft_timer.stop()
             event.accept()

@@ -94,12 +94,28 @@ class FormManager:
 
         self.window.tasks.read(work, done)
 
-    def open_visit_form(self, enterprise_id: str, enterprise_name: str, *, previous: Visit | None = None,
-                        record: Visit | None = None, values: dict | None = None,
-                        record_id: str | None = None) -> RecordForm:
-        return self._track(VisitForm(self.window, enterprise_id=enterprise_id, enterprise_name=enterprise_name,
-                                     record=record, previous=previous, values=values, record_id=record_id,
-                                     today=self.today))
+    def open_visit_form(
+        self,
+        enterprise_id: str,
+        enterprise_name: str,
+        *,
+        previous: Visit | None = None,
+        record: Visit | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+    ) -> RecordForm:
+        return self._track(
+            VisitForm(
+                self.window,
+                enterprise_id=enterprise_id,
+                enterprise_name=enterprise_name,
+                record=record,
+                previous=previous,
+                values=values,
+                record_id=record_id,
+                today=self.today,
+            )
+        )
 
     def edit_visit(self, visit_id: str, values: dict | None = None) -> None:
         if self._bring(f"visit-{visit_id}"):
@@ -118,8 +134,9 @@ class FormManager:
 
         self.window.tasks.read(work, done)
 
-    def edit_organisation(self, enterprise_id: str, kind: OrgKind, values: dict | None = None,
-                          record_id: str | None = None) -> None:
+    def edit_organisation(
+        self, enterprise_id: str, kind: OrgKind, values: dict | None = None, record_id: str | None = None
+    ) -> None:
         def work(store: Any) -> tuple[Enterprise | None, Organisation | None, Any]:
             orgs = [o for o in store.children(Organisation, enterprise_id) if o.kind == kind]
             return store.get(Enterprise, enterprise_id), (orgs[0] if orgs else None), store.founding_rules()
@@ -132,13 +149,25 @@ class FormManager:
             key = f"organisation-{org.id if org else record_id}"
             if self._bring(key):
                 return
-            self._track(OrganisationForm(self.window, enterprise_id=e.id, enterprise_name=e.name, kind=kind,
-                                         record=org, rules=rules, values=values,
-                                         record_id=None if org else record_id, today=self.today))
+            self._track(
+                OrganisationForm(
+                    self.window,
+                    enterprise_id=e.id,
+                    enterprise_name=e.name,
+                    kind=kind,
+                    record=org,
+                    rules=rules,
+                    values=values,
+                    record_id=None if org else record_id,
+                    today=self.today,
+                )
+            )
 
         self.window.tasks.read(work, done)
 
-    def new_admission(self, enterprise_id: str, values: dict | None = None, record_id: str | None = None) -> None:
+    def new_admission(
+        self, enterprise_id: str, values: dict | None = None, record_id: str | None = None
+    ) -> None:
         def work(store: Any) -> tuple[Enterprise | None, dict[str, str]]:
             orgs = {o.kind.value: o.id for o in store.children(Organisation, enterprise_id)}
             return store.get(Enterprise, enterprise_id), orgs
@@ -148,8 +177,17 @@ class FormManager:
             if e is None:
                 self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
                 return
-            self._track(AdmissionForm(self.window, enterprise_id=e.id, enterprise_name=e.name, organisations=orgs,
-                                      values=values, record_id=record_id, today=self.today))
+            self._track(
+                AdmissionForm(
+                    self.window,
+                    enterprise_id=e.id,
+                    enterprise_name=e.name,
+                    organisations=orgs,
+                    values=values,
+                    record_id=record_id,
+                    today=self.today,
+                )
+            )
 
         self.window.tasks.read(work, done)
 
@@ -166,9 +204,14 @@ class FormManager:
             return
         lines = "\n".join(f"• {d.title} (lúc {d.saved_text})" for d in found[:10])
         more = f"\n… và {len(found) - 10} bản nháp khác" if len(found) > 10 else ""
-        box = QMessageBox(QMessageBox.Icon.Question, "Khôi phục bản nháp",
-                          f"Lần trước chương trình đóng khi còn {len(found)} phiếu chưa lưu:\n\n{lines}{more}\n\n"
-                          "Mở lại để xem và lưu?", QMessageBox.StandardButton.NoButton, self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Khôi phục bản nháp",
+            f"Lần trước chương trình đóng khi còn {len(found)} phiếu chưa lưu:\n\n{lines}{more}\n\n"
+            "Mở lại để xem và lưu?",
+            QMessageBox.StandardButton.NoButton,
+            self.window,
+        )
         box.setObjectName("drafts_box")
         restore = box.addButton("&Mở lại", QMessageBox.ButtonRole.AcceptRole)
         drop = box.addButton("&Bỏ các bản nháp", QMessageBox.ButtonRole.DestructiveRole)
@@ -197,8 +240,9 @@ class FormManager:
                 self.edit_enterprise(d.record_id, values=values)
         elif d.form == "visit":
             if d.is_new:
-                self.open_visit_form(ctx["enterprise_id"], ctx.get("enterprise_name", ""), values=values,
-                                     record_id=d.record_id)
+                self.open_visit_form(
+                    ctx["enterprise_id"], ctx.get("enterprise_name", ""), values=values, record_id=d.record_id
+                )
             else:
                 self.edit_visit(d.record_id, values=values)
         elif d.form == "organisation":
@@ -219,5 +263,3 @@ class FormManager:
             form._closing_ok = True
             form.close()
         return True
-
-

@@ -36,7 +36,7 @@ def ward_text(code: str | None) -> str:
 
 
 def parse_ward(text: str, province_code: str | None) -> str:
-    """"Phường Hoàn Kiếm (00070)", "00070" or "hoan kiem" -> "00070" (unknown text is returned as is)."""
+    """ "Phường Hoàn Kiếm (00070)", "00070" or "hoan kiem" -> "00070" (unknown text is returned as is)."""
     t = (text or "").strip()
     if t.endswith(")") and "(" in t:
         t = t[t.rindex("(") + 1 : -1].strip()
@@ -51,6 +51,7 @@ def parse_ward(text: str, province_code: str | None) -> str:
 
 # --- enterprise ----------------------------------------------------------------------------------
 
+
 def _enterprise_fields(province_code: str | None) -> list[FieldSpec]:
     L = Enterprise.LABELS
     wards = tuple(ward_text(u.code) for u in units.wards(province_code)) if province_code else ()
@@ -60,11 +61,20 @@ def _enterprise_fields(province_code: str | None) -> list[FieldSpec]:
         FieldSpec("tax_code", L["tax_code"], required=True, placeholder="10 chữ số, chi nhánh thêm -001"),
         FieldSpec("legal_form", L["legal_form"], Kind.CHOICE, _choices(LegalForm)),
         FieldSpec("fdi", L["fdi"], Kind.BOOL, column=1),
-        FieldSpec("vsic_section", L["vsic_section"], Kind.CHOICE,
-                  ((None, "— chưa chọn —"),) + tuple((k, f"{k} - {t}") for k, t in VSIC_SECTIONS.items())),
+        FieldSpec(
+            "vsic_section",
+            L["vsic_section"],
+            Kind.CHOICE,
+            ((None, "— chưa chọn —"),) + tuple((k, f"{k} - {t}") for k, t in VSIC_SECTIONS.items()),
+        ),
         FieldSpec("address", L["address"]),
-        FieldSpec("ward_code", L["ward_code"], required=True, completer=wards,
-                  placeholder="gõ tên phường, xã (có dấu hoặc không dấu) hoặc mã 5 số"),
+        FieldSpec(
+            "ward_code",
+            L["ward_code"],
+            required=True,
+            completer=wards,
+            placeholder="gõ tên phường, xã (có dấu hoặc không dấu) hoặc mã 5 số",
+        ),
         FieldSpec("phone", L["phone"]),
         FieldSpec("email", L["email"], column=1),
         FieldSpec("owner_name", L["owner_name"]),
@@ -86,9 +96,18 @@ class EnterpriseForm(RecordForm):
         "tax_code": frozenset({"legal_form"}),
     }
 
-    def __init__(self, window: Any, *, record: Enterprise | None = None, values: dict | None = None,
-                 record_id: str | None = None, today: date | None = None):
-        self.province_code = units.province_of(window.profile.unit_code or "") if window.profile.unit_code else None
+    def __init__(
+        self,
+        window: Any,
+        *,
+        record: Enterprise | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+        today: date | None = None,
+    ):
+        self.province_code = (
+            units.province_of(window.profile.unit_code or "") if window.profile.unit_code else None
+        )
         self.FIELDS = _enterprise_fields(self.province_code)
         is_new = record is None
         if record is None:
@@ -101,8 +120,15 @@ class EnterpriseForm(RecordForm):
         self._dup_timer: QTimer | None = None
         self.duplicates: list[svc.Duplicate] = []
         title = "Thêm doanh nghiệp" if is_new else f"Sửa doanh nghiệp: {record.name}"
-        super().__init__(window, record_id=record.id, is_new=is_new, title=title, values=values,
-                         initial=initial, today=today)
+        super().__init__(
+            window,
+            record_id=record.id,
+            is_new=is_new,
+            title=title,
+            values=values,
+            initial=initial,
+            today=today,
+        )
         self._dup_timer = QTimer(self)
         self._dup_timer.setSingleShot(True)
         self._dup_timer.setInterval(300)
@@ -193,10 +219,14 @@ class EnterpriseForm(RecordForm):
                 proceed()
                 return
             first = found[0]
-            box = QMessageBox(QMessageBox.Icon.Warning, "Có thể trùng doanh nghiệp",
-                              f"{first.reason}\n\nDoanh nghiệp đã có: {first.enterprise['name']} "
-                              f"(MST {first.enterprise['tax_code']}).\n\nMở doanh nghiệp đã có thay vì thêm mới?",
-                              QMessageBox.StandardButton.NoButton, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Có thể trùng doanh nghiệp",
+                f"{first.reason}\n\nDoanh nghiệp đã có: {first.enterprise['name']} "
+                f"(MST {first.enterprise['tax_code']}).\n\nMở doanh nghiệp đã có thay vì thêm mới?",
+                QMessageBox.StandardButton.NoButton,
+                self,
+            )
             box.setObjectName("duplicate_box")
             open_btn = box.addButton("&Mở doanh nghiệp đã có", QMessageBox.ButtonRole.AcceptRole)
             save_btn = box.addButton("&Vẫn thêm mới", QMessageBox.ButtonRole.DestructiveRole)
@@ -223,16 +253,41 @@ VISIT_ORDER = [name for name in Visit.LABELS if name != "enterprise_id"]
 
 def _visit_fields() -> list[FieldSpec]:
     L = Visit.LABELS
-    right = {"person_met_title", "workforce_women", "party_official", "party_probationary",
-             "youth_members", "women_members", "has_union", "has_youth", "has_women", "has_veterans"}
-    kinds = {"visit_date": Kind.DATE, "next_visit_date": Kind.DATE, "attitude": Kind.CHOICE,
-             "difficulties": Kind.MULTILINE, "proposals": Kind.MULTILINE}
+    right = {
+        "person_met_title",
+        "workforce_women",
+        "party_official",
+        "party_probationary",
+        "youth_members",
+        "women_members",
+        "has_union",
+        "has_youth",
+        "has_women",
+        "has_veterans",
+    }
+    kinds = {
+        "visit_date": Kind.DATE,
+        "next_visit_date": Kind.DATE,
+        "attitude": Kind.CHOICE,
+        "difficulties": Kind.MULTILINE,
+        "proposals": Kind.MULTILINE,
+    }
     specs = []
     for name in VISIT_ORDER:
-        kind = kinds.get(name, Kind.INT if name in Visit.COUNT_FIELDS else
-                         Kind.BOOL if name.startswith("has_") else Kind.TEXT)
-        specs.append(FieldSpec(name, L[name], kind, _choices(Attitude) if kind == Kind.CHOICE else (),
-                               required=name == "visit_date", column=1 if name in right else 0))
+        kind = kinds.get(
+            name,
+            Kind.INT if name in Visit.COUNT_FIELDS else Kind.BOOL if name.startswith("has_") else Kind.TEXT,
+        )
+        specs.append(
+            FieldSpec(
+                name,
+                L[name],
+                kind,
+                _choices(Attitude) if kind == Kind.CHOICE else (),
+                required=name == "visit_date",
+                column=1 if name in right else 0,
+            )
+        )
     # keep two per row at most: a right-column field must follow a left one
     fixed: list[FieldSpec] = []
     for spec in specs:
@@ -248,33 +303,64 @@ class VisitForm(RecordForm):
     RELATED = {
         "party_total": frozenset({"party_official", "party_probationary"}),
         "party_official": frozenset({"party_probationary", "workforce_total"}),
-        **{f: frozenset({"workforce_total"}) for f in ("workforce_women", "workforce_under30", "union_members")},
+        **{
+            f: frozenset({"workforce_total"})
+            for f in ("workforce_women", "workforce_under30", "union_members")
+        },
         "next_visit_date": frozenset({"visit_date"}),
     }
 
-    def __init__(self, window: Any, *, enterprise_id: str, enterprise_name: str, record: Visit | None = None,
-                 previous: Visit | None = None, values: dict | None = None, record_id: str | None = None,
-                 today: date | None = None):
+    def __init__(
+        self,
+        window: Any,
+        *,
+        enterprise_id: str,
+        enterprise_name: str,
+        record: Visit | None = None,
+        previous: Visit | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+        today: date | None = None,
+    ):
         today = today or date.today()
         is_new = record is None
         if record is None:
             record = self.prefilled(enterprise_id, previous, window.profile.collaborator, today, record_id)
         self._base = record
         self.enterprise_name = enterprise_name
-        title = (f"Lượt khảo sát mới — {enterprise_name}" if is_new
-                 else f"Lượt khảo sát {record.visit_date:%d/%m/%Y} — {enterprise_name}" if record.visit_date
-                 else f"Lượt khảo sát — {enterprise_name}")
-        super().__init__(window, record_id=record.id, is_new=is_new, title=title,
-                         context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name},
-                         values=values, initial=self.record_values(record, self.FIELDS), today=today)
+        title = (
+            f"Lượt khảo sát mới — {enterprise_name}"
+            if is_new
+            else f"Lượt khảo sát {record.visit_date:%d/%m/%Y} — {enterprise_name}"
+            if record.visit_date
+            else f"Lượt khảo sát — {enterprise_name}"
+        )
+        super().__init__(
+            window,
+            record_id=record.id,
+            is_new=is_new,
+            title=title,
+            context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name},
+            values=values,
+            initial=self.record_values(record, self.FIELDS),
+            today=today,
+        )
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.save_and_next)
         if previous is not None and is_new:
-            self.status.setText(f"Đã điền sẵn từ lượt khảo sát ngày {previous.visit_date:%d/%m/%Y}."
-                                if previous.visit_date else "Đã điền sẵn từ lượt khảo sát trước.")
+            self.status.setText(
+                f"Đã điền sẵn từ lượt khảo sát ngày {previous.visit_date:%d/%m/%Y}."
+                if previous.visit_date
+                else "Đã điền sẵn từ lượt khảo sát trước."
+            )
 
     @staticmethod
-    def prefilled(enterprise_id: str, previous: Visit | None, collaborator: str | None, today: date,
-                  record_id: str | None = None) -> Visit:
+    def prefilled(
+        enterprise_id: str,
+        previous: Visit | None,
+        collaborator: str | None,
+        today: date,
+        record_id: str | None = None,
+    ) -> Visit:
         """A new visit: today, this collaborator, and what the last visit found (counts, organisations,
         attitude, the person met). What is new each time (difficulties, proposals, next step) starts empty."""
         base = Visit(enterprise_id=enterprise_id, visit_date=today, collaborator=collaborator)
@@ -282,8 +368,16 @@ class VisitForm(RecordForm):
             base = dataclasses.replace(base, id=record_id)
         if previous is None:
             return base
-        carried = {name: getattr(previous, name) for name in (
-            "person_met", "person_met_title", *Visit.COUNT_FIELDS, *Visit.HAS_FIELD.values(), "attitude")}
+        carried = {
+            name: getattr(previous, name)
+            for name in (
+                "person_met",
+                "person_met_title",
+                *Visit.COUNT_FIELDS,
+                *Visit.HAS_FIELD.values(),
+                "attitude",
+            )
+        }
         return dataclasses.replace(base, **carried)
 
     def _extra_buttons(self, layout: QHBoxLayout) -> None:
@@ -326,20 +420,49 @@ ORG_ORDER = [n for n in Organisation.LABELS if n not in ("enterprise_id", "kind"
 class OrganisationForm(RecordForm):
     FORM = "organisation"
     RELATED = {
-        **{f: frozenset({"status"}) for f in ("decision_number", "decision_date", "issuing_body",
-                                                "founding_members", "dissolved_date")},
+        **{
+            f: frozenset({"status"})
+            for f in (
+                "decision_number",
+                "decision_date",
+                "issuing_body",
+                "founding_members",
+                "dissolved_date",
+            )
+        },
         "dissolved_date": frozenset({"status", "decision_date"}),
     }
 
-    def __init__(self, window: Any, *, enterprise_id: str, enterprise_name: str, kind: OrgKind,
-                 record: Organisation | None = None, rules: FoundingRules = DEFAULT_RULES,
-                 values: dict | None = None, record_id: str | None = None, today: date | None = None):
+    def __init__(
+        self,
+        window: Any,
+        *,
+        enterprise_id: str,
+        enterprise_name: str,
+        kind: OrgKind,
+        record: Organisation | None = None,
+        rules: FoundingRules = DEFAULT_RULES,
+        values: dict | None = None,
+        record_id: str | None = None,
+        today: date | None = None,
+    ):
         L = Organisation.LABELS
-        kinds = {"mobilising_since": Kind.DATE, "decision_date": Kind.DATE, "dissolved_date": Kind.DATE,
-                 "founding_members": Kind.INT, "members": Kind.INT, "note": Kind.MULTILINE}
+        kinds = {
+            "mobilising_since": Kind.DATE,
+            "decision_date": Kind.DATE,
+            "dissolved_date": Kind.DATE,
+            "founding_members": Kind.INT,
+            "members": Kind.INT,
+            "note": Kind.MULTILINE,
+        }
         self.FIELDS = [
-            FieldSpec(n, L[n], Kind.CHOICE if n == "status" else kinds.get(n, Kind.TEXT),
-                      _choices(OrgStatus, None) if n == "status" else (), required=n == "status")
+            FieldSpec(
+                n,
+                L[n],
+                Kind.CHOICE if n == "status" else kinds.get(n, Kind.TEXT),
+                _choices(OrgStatus, None) if n == "status" else (),
+                required=n == "status",
+            )
             for n in ORG_ORDER
         ]
         self.rules = rules
@@ -354,11 +477,16 @@ class OrganisationForm(RecordForm):
         from app.domain.validation import founding_explanation
 
         explanation = founding_explanation(kind, rules)
-        super().__init__(window, record_id=record.id, is_new=is_new,
-                         title=f"{kind.label} — {enterprise_name}",
-                         context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name,
-                                  "kind": kind.value},
-                         values=values, initial=self.record_values(record, self.FIELDS), today=today)
+        super().__init__(
+            window,
+            record_id=record.id,
+            is_new=is_new,
+            title=f"{kind.label} — {enterprise_name}",
+            context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name, "kind": kind.value},
+            values=values,
+            initial=self.record_values(record, self.FIELDS),
+            today=today,
+        )
         if explanation:
             self.show_banner(f"Điều kiện thành lập: {explanation}", [])
 
@@ -368,13 +496,16 @@ class OrganisationForm(RecordForm):
         return dataclasses.replace(self._base, **kw)
 
     def domain_problems(self, record: Organisation) -> list[Problem]:
-        return v.validate_organisation(v.normalise_organisation(record), self.previous, self.rules, self.today)
+        return v.validate_organisation(
+            v.normalise_organisation(record), self.previous, self.rules, self.today
+        )
 
     def save_fn(self, store: Any, record: Organisation) -> Organisation:
         return svc.save_organisation(store, record, today=self.today)
 
 
 # --- admission -----------------------------------------------------------------------------------
+
 
 class AdmissionForm(RecordForm):
     FORM = "admission"
@@ -385,9 +516,18 @@ class AdmissionForm(RecordForm):
         FieldSpec("note", Admission.LABELS["note"], Kind.MULTILINE),
     ]
 
-    def __init__(self, window: Any, *, enterprise_id: str, enterprise_name: str,
-                 organisations: dict[str, str] | None = None, record: Admission | None = None,
-                 values: dict | None = None, record_id: str | None = None, today: date | None = None):
+    def __init__(
+        self,
+        window: Any,
+        *,
+        enterprise_id: str,
+        enterprise_name: str,
+        organisations: dict[str, str] | None = None,
+        record: Admission | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+        today: date | None = None,
+    ):
         today = today or date.today()
         self.organisations = organisations or {}  # kind value -> organisation id
         is_new = record is None
@@ -396,17 +536,32 @@ class AdmissionForm(RecordForm):
             if record_id:
                 record = dataclasses.replace(record, id=record_id)
         self._base = record
-        super().__init__(window, record_id=record.id, is_new=is_new, title=f"Kết nạp mới — {enterprise_name}",
-                         context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name,
-                                  "organisations": self.organisations},
-                         values=values, initial=self.record_values(record, self.FIELDS), today=today)
+        super().__init__(
+            window,
+            record_id=record.id,
+            is_new=is_new,
+            title=f"Kết nạp mới — {enterprise_name}",
+            context={
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_name,
+                "organisations": self.organisations,
+            },
+            values=values,
+            initial=self.record_values(record, self.FIELDS),
+            today=today,
+        )
 
     def build(self, values: dict[str, Any]) -> Admission:
         kind = OrgKind.parse(values["kind"]) or OrgKind.PARTY
         count = values["count"]
-        return dataclasses.replace(self._base, kind=kind, admitted_on=values["admitted_on"],
-                                   count=count if count is not None else 0, note=values["note"],
-                                   organisation_id=self.organisations.get(kind.value))
+        return dataclasses.replace(
+            self._base,
+            kind=kind,
+            admitted_on=values["admitted_on"],
+            count=count if count is not None else 0,
+            note=values["note"],
+            organisation_id=self.organisations.get(kind.value),
+        )
 
     def domain_problems(self, record: Admission) -> list[Problem]:
         return v.validate_admission(record, self.today)

@@ -19,9 +19,14 @@ def open_wizard(window: Any, path: str | None = None):
 
 
 def register(window: Any) -> None:
-    window.actions.add(ActionSpec(
-        "import.list", "&Nhập danh sách doanh nghiệp (Excel, CSV)…", open_wizard, "file",
-        "Ctrl+Shift+I",
-        "Nhập danh sách doanh nghiệp từ tệp Excel (.xlsx, .xls) hoặc CSV của cơ quan thuế, bảo hiểm xã hội...",
-        section=2,
-    ))
+    window.actions.add(
+        ActionSpec(
+            "import.list",
+            "&Nhập danh sách doanh nghiệp (Excel, CSV)…",
+            open_wizard,
+            "file",
+            "Ctrl+Shift+I",
+            "Nhập danh sách doanh nghiệp từ tệp Excel (.xlsx, .xls) hoặc CSV của cơ quan thuế, bảo hiểm xã hội...",
+            section=2,
+        )
+    )

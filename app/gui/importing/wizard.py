@@ -83,18 +83,22 @@ class PreviewModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
@@ -150,9 +154,13 @@ class ImportWizard(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stack = QStackedWidget(self)
         self.pages: dict[str, QWidget] = {}
-        for key, build in (("file", self._build_file), ("sheet", self._build_sheet),
-                           ("mapping", self._build_mapping), ("preview", self._build_preview),
-                           ("result", self._build_result)):
+        for key, build in (
+            ("file", self._build_file),
+            ("sheet", self._build_sheet),
+            ("mapping", self._build_mapping),
+            ("preview", self._build_preview),
+            ("result", self._build_result),
+        ):
             page = QWidget(self)
             build(page)
             self.pages[key] = page
@@ -183,9 +191,13 @@ class ImportWizard(QDialog):
 
     def _build_file(self, page: QWidget) -> None:
         lay = QVBoxLayout(page)
-        lay.addWidget(QLabel(
-            "Chọn tệp danh sách doanh nghiệp: Excel (.xlsx, .xls cũ) hoặc CSV. Dòng tiêu đề không cần ở dòng 1; "
-            "chữ gõ bằng phông TCVN3 (.VnTime) hoặc VNI được tự chuyển sang Unicode.", page))
+        lay.addWidget(
+            QLabel(
+                "Chọn tệp danh sách doanh nghiệp: Excel (.xlsx, .xls cũ) hoặc CSV. Dòng tiêu đề không cần ở dòng 1; "
+                "chữ gõ bằng phông TCVN3 (.VnTime) hoặc VNI được tự chuyển sang Unicode.",
+                page,
+            )
+        )
         row = QHBoxLayout()
         self.path_edit = QLineEdit(page)
         self.path_edit.setObjectName("import_path")
@@ -257,8 +269,11 @@ class ImportWizard(QDialog):
         decide = QHBoxLayout()
         decide.addWidget(QLabel("Dòng đang chọn (trùng hoặc giống doanh nghiệp đã có):", page))
         self.decide_buttons: dict[str, QPushButton] = {}
-        for key, text in (("update", "Cập nhật doanh nghiệp đã có"), ("create", "Vẫn thêm mới"),
-                          ("skip", "Bỏ qua dòng này")):
+        for key, text in (
+            ("update", "Cập nhật doanh nghiệp đã có"),
+            ("create", "Vẫn thêm mới"),
+            ("skip", "Bỏ qua dòng này"),
+        ):
             b = QPushButton(text, page)
             b.setObjectName(f"import_decide_{key}")
             b.setAutoDefault(False)
@@ -412,13 +427,17 @@ class ImportWizard(QDialog):
     def _fill_mapping(self, prepared: mp.Prepared) -> None:
         table = prepared.table
         sheet = table.sheet
-        info = [f"Trang «{sheet.name}», dòng tiêu đề: {table.header_row_number}, "
-                f"{format_int(len(table.data_rows()))} dòng dữ liệu."]
+        info = [
+            f"Trang «{sheet.name}», dòng tiêu đề: {table.header_row_number}, "
+            f"{format_int(len(table.data_rows()))} dòng dữ liệu."
+        ]
         if sheet.encoding:
             info.append(f"Mã chữ của tệp: {sheet.encoding}.")
         for legacy in (Legacy.TCVN3, Legacy.TCVN3_CAPS, Legacy.VNI):
             if sheet.conversions[legacy]:
-                info.append(f"Đã chuyển {format_int(sheet.conversions[legacy])} ô từ mã {legacy.label} sang Unicode.")
+                info.append(
+                    f"Đã chuyển {format_int(sheet.conversions[legacy])} ô từ mã {legacy.label} sang Unicode."
+                )
         if prepared.source == "remembered":
             info.append("Cách ghép cột lấy theo lần nhập trước một tệp cùng dạng.")
         self.mapping_info.setText(" ".join(info))
@@ -492,7 +511,9 @@ class ImportWizard(QDialog):
             self._show("preview")
 
         self._set_busy(True, "Đang kiểm tra từng dòng…")
-        self.window_.tasks.run_with_progress(self, "Đang kiểm tra từng dòng…", work, done, self._fail, write=False)
+        self.window_.tasks.run_with_progress(
+            self, "Đang kiểm tra từng dòng…", work, done, self._fail, write=False
+        )
 
     def _show_summary(self) -> None:
         plan = self.preview
@@ -506,8 +527,10 @@ class ImportWizard(QDialog):
         counts = plan.counts()
         waiting = counts[pl.Outcome.ASK] + counts[pl.Outcome.SIMILAR]
         if counts[pl.Outcome.NEW] or counts[pl.Outcome.UPDATE]:
-            text = (f"Bấm «Nhập vào dữ liệu» để thêm {format_int(counts[pl.Outcome.NEW])} và cập nhật "
-                    f"{format_int(counts[pl.Outcome.UPDATE])} doanh nghiệp (một lần ghi, không ghi dở dang).")
+            text = (
+                f"Bấm «Nhập vào dữ liệu» để thêm {format_int(counts[pl.Outcome.NEW])} và cập nhật "
+                f"{format_int(counts[pl.Outcome.UPDATE])} doanh nghiệp (một lần ghi, không ghi dở dang)."
+            )
         else:
             text = "Không có dòng nào để nhập."
         if waiting:
@@ -524,7 +547,8 @@ class ImportWizard(QDialog):
         self.decide_buttons["update"].setEnabled(not self.busy and originals == {pl.Outcome.ASK})
         self.decide_buttons["create"].setEnabled(not self.busy and originals == {pl.Outcome.SIMILAR})
         self.decide_buttons["skip"].setEnabled(
-            not self.busy and bool(originals) and originals <= {pl.Outcome.ASK, pl.Outcome.SIMILAR})
+            not self.busy and bool(originals) and originals <= {pl.Outcome.ASK, pl.Outcome.SIMILAR}
+        )
 
     def select_row(self, number: int) -> None:
         for i, r in enumerate(self.preview_model.rows):
@@ -555,8 +579,12 @@ class ImportWizard(QDialog):
         author = getattr(self.window_.profile, "collaborator", None)
 
         def work(store: Any, ctx: Any) -> pl.ImportResult:
-            return pl.execute(store, plan, author=author,
-                              progress=lambda done, total: ctx.progress(done, total, "Đang ghi…"))
+            return pl.execute(
+                store,
+                plan,
+                author=author,
+                progress=lambda done, total: ctx.progress(done, total, "Đang ghi…"),
+            )
 
         def done(result: pl.ImportResult) -> None:
             self._set_busy(False)
@@ -570,14 +598,20 @@ class ImportWizard(QDialog):
     def _show_result(self) -> None:
         result = self.result
         assert result is not None
-        lines = [f"Đã thêm mới {format_int(result.created)} và cập nhật {format_int(result.updated)} doanh nghiệp."]
+        lines = [
+            f"Đã thêm mới {format_int(result.created)} và cập nhật {format_int(result.updated)} doanh nghiệp."
+        ]
         if result.rebuilt:
-            lines.append("Dữ liệu đã thay đổi sau khi xem trước; danh sách đã được kiểm tra lại trước khi ghi.")
+            lines.append(
+                "Dữ liệu đã thay đổi sau khi xem trước; danh sách đã được kiểm tra lại trước khi ghi."
+            )
         lines += pl.summary_lines(result.preview)
         rejected = result.preview.rejected()
         self.save_errors_button.setVisible(bool(rejected))
         if rejected:
-            lines.append(f"{format_int(len(rejected))} dòng chưa nhập: lưu ra tệp Excel (kèm lý do), sửa rồi nhập lại.")
+            lines.append(
+                f"{format_int(len(rejected))} dòng chưa nhập: lưu ra tệp Excel (kèm lý do), sửa rồi nhập lại."
+            )
         self.result_label.setText("\n".join(lines))
         self._show("result")
         self.message.clear()
@@ -607,7 +641,7 @@ class ImportWizard(QDialog):
         self._set_busy(True, "Đang lưu…")
         self.window_.tasks.call(lambda: errorfile.write(dest, plan), done, self._fail)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: Any) -> None:
         if self.busy:
             event.ignore()
             self.message.setText("Đang làm việc, hãy đợi xong.")

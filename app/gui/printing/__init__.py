@@ -63,7 +63,9 @@ class PrintingFeature:
             except OSError as exc:
                 self.window.show_error("Không mở được tệp", f"{exc}\nTệp đã ghi ở: {p}")
                 return
-        self.window.show_status(message or f"Đã ghi {', '.join(p.name for p in paths)} (thư mục {self.out_dir}).")
+        self.window.show_status(
+            message or f"Đã ghi {', '.join(p.name for p in paths)} (thư mục {self.out_dir})."
+        )
 
     def failed(self, title: str) -> Callable[[Any], None]:
         def show(failure: Any) -> None:
@@ -74,6 +76,7 @@ class PrintingFeature:
                 self.window.show_status("Đã hủy; không ghi tệp nào.")
                 return
             self.window.show_error(title, message(exc))
+
         return show
 
 
@@ -87,8 +90,9 @@ def message(exc: BaseException) -> str:
     from app.reports.results import ReportError
     from app.reports.settings import SettingsError
 
-    if isinstance(exc, (OutputError, FontError, FormCodeError, SelectionError, ReportError, SettingsError,
-                        NoKeyError)):
+    if isinstance(
+        exc, (OutputError, FontError, FormCodeError, SelectionError, ReportError, SettingsError, NoKeyError)
+    ):
         return str(exc)
     if isinstance(exc, OSError):
         return f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})"
@@ -100,6 +104,7 @@ def feature(window: Any) -> PrintingFeature:
 
 
 # --- the actions --------------------------------------------------------------------------------
+
 
 def print_selected(window: Any) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
@@ -123,8 +128,9 @@ def print_selected(window: Any) -> None:
         render_visit_forms(path, forms, unit_title=unit_title, printed_on=today)
         return path
 
-    window.tasks.read(work, lambda p: f.done(p, f"Đã in phiếu khảo sát: {p.name}"),
-                      f.failed("Không in được phiếu khảo sát"))
+    window.tasks.read(
+        work, lambda p: f.done(p, f"Đã in phiếu khảo sát: {p.name}"), f.failed("Không in được phiếu khảo sát")
+    )
 
 
 def print_batch(window: Any):
@@ -164,8 +170,10 @@ def print_shown_list(window: Any) -> None:
         if n == 0:
             raise SelectionError("Danh sách đang trống; không có phiếu nào để in.")
         if n > MAX_LIST_FORMS:
-            raise SelectionError(f"Danh sách đang hiện {n:,} doanh nghiệp; hãy lọc bớt (mỗi lần in tối đa "
-                                 f"{MAX_LIST_FORMS:,} phiếu).".replace(",", "."))
+            raise SelectionError(
+                f"Danh sách đang hiện {n:,} doanh nghiệp; hãy lọc bớt (mỗi lần in tối đa "
+                f"{MAX_LIST_FORMS:,} phiếu).".replace(",", ".")
+            )
         return [row["id"] for row in el.page(store, query, 0, n)]
 
     _print_forms(window, window.profile.unit_code, ids)
@@ -194,9 +202,13 @@ def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
         return path, len(forms)
 
     window.tasks.run_with_progress(
-        window, "Đang in phiếu khảo sát…", work,
+        window,
+        "Đang in phiếu khảo sát…",
+        work,
         lambda r: f.done(r[0], f"Đã in {r[1]} phiếu khảo sát vào {r[0].name}."),
-        f.failed("Không in được phiếu khảo sát"), write=False)
+        f.failed("Không in được phiếu khảo sát"),
+        write=False,
+    )
 
 
 def print_blank(window: Any) -> None:
@@ -211,8 +223,9 @@ def print_blank(window: Any) -> None:
         render_visit_forms(path, [None], unit_title=unit_title, printed_on=today)
         return path
 
-    window.tasks.call(work, lambda p: f.done(p, f"Đã in phiếu trống: {p.name}"),
-                      f.failed("Không in được phiếu trống"))
+    window.tasks.call(
+        work, lambda p: f.done(p, f"Đã in phiếu trống: {p.name}"), f.failed("Không in được phiếu trống")
+    )
 
 
 def open_report(window: Any):
@@ -224,7 +237,9 @@ def open_report(window: Any):
     return dialog
 
 
-def run_report(window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: bool, number: str | None) -> None:
+def run_report(
+    window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: bool, number: str | None
+) -> None:
     from app.printing.report_pdf import render_report
     from app.reports.excel import export_report
     from app.reports.results import report_for
@@ -246,8 +261,11 @@ def run_report(window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: boo
 
     def done(result):
         paths, report = result
-        f.done(paths, f"Báo cáo {report.period.label} của {report.unit_name}: "
-                      f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.")
+        f.done(
+            paths,
+            f"Báo cáo {report.period.label} của {report.unit_name}: "
+            f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt.",
+        )
 
     window.tasks.read(work, done, f.failed("Không lập được báo cáo"))
 
@@ -265,7 +283,9 @@ def open_report_settings(window: Any) -> None:
         window._printing_dialog = dialog
         dialog.open()
 
-    window.tasks.read(lambda store: load(store, unit), show, feature(window).failed("Không đọc được thiết lập"))
+    window.tasks.read(
+        lambda store: load(store, unit), show, feature(window).failed("Không đọc được thiết lập")
+    )
 
 
 def save_report_settings(window: Any, values: dict[str, Any]) -> None:
@@ -276,16 +296,20 @@ def save_report_settings(window: Any, values: dict[str, Any]) -> None:
             for key, value in values.items():
                 store.set_setting(key, value if value not in ("", []) else None)
 
-    window.tasks.write(work, lambda _r: window.show_status("Đã lưu thiết lập báo cáo."),
-                       feature(window).failed("Không lưu được thiết lập"))
+    window.tasks.write(
+        work,
+        lambda _r: window.show_status("Đã lưu thiết lập báo cáo."),
+        feature(window).failed("Không lưu được thiết lập"),
+    )
 
 
 def export_enterprises(window: Any) -> None:
     from PySide6.QtWidgets import QFileDialog
 
     f = feature(window)
-    dialog = QFileDialog(window, "Xuất danh sách doanh nghiệp ra Excel", str(Path.home()),
-                         "Tệp Excel (*.xlsx)")
+    dialog = QFileDialog(
+        window, "Xuất danh sách doanh nghiệp ra Excel", str(Path.home()), "Tệp Excel (*.xlsx)"
+    )
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setDefaultSuffix("xlsx")
     dialog.selectFile(f"danh-sach-doanh-nghiep-{f.today():%Y%m%d}.xlsx")
@@ -301,6 +325,7 @@ def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None)
     f = feature(window)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
+
     def work(store, ctx):
         def progress(done: int, total: int) -> None:
             ctx.check()
@@ -309,9 +334,13 @@ def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None)
         return export(path, store, unit_code, progress), path
 
     window.tasks.run_with_progress(
-        window, "Đang xuất danh sách doanh nghiệp…", work,
+        window,
+        "Đang xuất danh sách doanh nghiệp…",
+        work,
         lambda r: f.done(r[1], f"Đã xuất {format_int(r[0])} doanh nghiệp vào {r[1]}."),
-        f.failed("Không xuất được danh sách"), write=False)
+        f.failed("Không xuất được danh sách"),
+        write=False,
+    )
 
 
 def print_key_form(window: Any) -> None:
@@ -327,8 +356,11 @@ def print_key_form(window: Any) -> None:
         render_key_form(path, data)
         return path
 
-    window.tasks.read(work, lambda p: f.done(p, f"Đã in phiếu đăng ký khóa: {p.name}"),
-                      f.failed("Không in được phiếu đăng ký khóa"))
+    window.tasks.read(
+        work,
+        lambda p: f.done(p, f"Đã in phiếu đăng ký khóa: {p.name}"),
+        f.failed("Không in được phiếu đăng ký khóa"),
+    )
 
 
 def open_by_code(window: Any):
@@ -338,8 +370,9 @@ def open_by_code(window: Any):
     dialog = QInputDialog(window)
     dialog.setObjectName("form_code_dialog")
     dialog.setWindowTitle("Mở doanh nghiệp theo mã phiếu")
-    dialog.setLabelText("Quét mã QR trên phiếu khảo sát, hoặc gõ mã in ở chân phiếu\n"
-                        "(dạng KHAOSAT:F1:…), rồi nhấn Enter:")
+    dialog.setLabelText(
+        "Quét mã QR trên phiếu khảo sát, hoặc gõ mã in ở chân phiếu\n(dạng KHAOSAT:F1:…), rồi nhấn Enter:"
+    )
     dialog.setOkButtonText("&Mở")
     dialog.setCancelButtonText("Đó&ng")
     dialog.textValueSelected.connect(lambda text: go_to_code(window, text))
@@ -358,17 +391,22 @@ def go_to_code(window: Any, text: str) -> None:
         window.show_error("Mã phiếu không đúng", str(exc))
         return
     if code.kind != "visit":
-        window.show_error("Không phải phiếu khảo sát",
-                          f"Đây là mã phiếu đăng ký khóa của máy {code.laptop_id} (dấu vân tay {code.fingerprint}). "
-                          "Hãy đối chiếu nó trong menu Đồng bộ › Khóa và máy đã đăng ký.")
+        window.show_error(
+            "Không phải phiếu khảo sát",
+            f"Đây là mã phiếu đăng ký khóa của máy {code.laptop_id} (dấu vân tay {code.fingerprint}). "
+            "Hãy đối chiếu nó trong menu Đồng bộ › Khóa và máy đã đăng ký.",
+        )
         return
 
     def found(e: Any) -> None:
         window.open_enterprise(e.id)
         window.show_status(f"Đã mở {e.name} ({e.tax_code}) theo mã phiếu.")
 
-    window.tasks.read(lambda store: resolve_enterprise(store, text), found,
-                      feature(window).failed("Không tìm thấy doanh nghiệp"))
+    window.tasks.read(
+        lambda store: resolve_enterprise(store, text),
+        found,
+        feature(window).failed("Không tìm thấy doanh nghiệp"),
+    )
 
 
 def _has_selection(window: Any) -> bool:
@@ -381,24 +419,101 @@ def register(window: Any) -> None:
     window.list_panel.sig_form_code.connect(lambda text: go_to_code(window, text))
     a = window.actions
     a.add_menu("printing", "&In ấn")
-    a.add(ActionSpec("print.form", "In &phiếu khảo sát doanh nghiệp đang chọn", print_selected, "printing",
-                     "Ctrl+P", "Phiếu khảo sát điền sẵn thông tin đã có, mở bằng trình xem PDF để in",
-                     toolbar=True, enabled=_has_selection))
-    a.add(ActionSpec("print.batch", "In phiếu cho &nhiều doanh nghiệp…", print_batch, "printing", "Ctrl+Shift+P",
-                     "Chưa khảo sát trong mấy tháng, hoặc hẹn khảo sát trong tuần: một tệp PDF, có số trang"))
-    a.add(ActionSpec("print.list", "In phiếu cho &danh sách đang hiện", print_shown_list, "printing", None,
-                     "Mỗi doanh nghiệp đang hiện trong danh sách (theo tìm kiếm và bộ lọc) một trang, cùng thứ tự"))
-    a.add(ActionSpec("print.blank", "In phiếu &trống", print_blank, "printing", None,
-                     "Phiếu khảo sát chưa điền, cho doanh nghiệp chưa có trong danh sách"))
-    a.add(ActionSpec("print.code", "&Mở doanh nghiệp theo mã phiếu…", open_by_code, "printing", "Ctrl+G",
-                     "Quét hoặc gõ mã trên phiếu khảo sát đã in để mở đúng doanh nghiệp", section=1))
-    a.add(ActionSpec("print.report", "&Báo cáo kết quả so với chỉ tiêu…", open_report, "printing", None,
-                     "Báo cáo theo thể thức văn bản (PDF) và bảng Excel", section=2))
-    a.add(ActionSpec("print.report_settings", "&Thiết lập báo cáo…", open_report_settings, "printing", None,
-                     "Thể thức văn bản (Đảng hoặc nhà nước), cơ quan ban hành, người ký, cách làm tròn, ngưỡng "
-                     "quy mô lao động", section=2))
-    a.add(ActionSpec("print.enterprises_xlsx", "Xuất danh sách doanh nghiệp ra &Excel…", export_enterprises,
-                     "printing", None, "Mọi doanh nghiệp, một dòng mỗi doanh nghiệp", section=2))
-    a.add(ActionSpec("print.keyform", "In phiếu đăng ký &khóa máy", print_key_form, "printing", None,
-                     "Dấu vân tay khóa của máy này bằng số lớn và mã QR, để đăng ký với cơ quan tiếp nhận",
-                     section=3))
+    a.add(
+        ActionSpec(
+            "print.form",
+            "In &phiếu khảo sát doanh nghiệp đang chọn",
+            print_selected,
+            "printing",
+            "Ctrl+P",
+            "Phiếu khảo sát điền sẵn thông tin đã có, mở bằng trình xem PDF để in",
+            toolbar=True,
+            enabled=_has_selection,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.batch",
+            "In phiếu cho &nhiều doanh nghiệp…",
+            print_batch,
+            "printing",
+            "Ctrl+Shift+P",
+            "Chưa khảo sát trong mấy tháng, hoặc hẹn khảo sát trong tuần: một tệp PDF, có số trang",
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.list",
+            "In phiếu cho &danh sách đang hiện",
+            print_shown_list,
+            "printing",
+            None,
+            "Mỗi doanh nghiệp đang hiện trong danh sách (theo tìm kiếm và bộ lọc) một trang, cùng thứ tự",
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.blank",
+            "In phiếu &trống",
+            print_blank,
+            "printing",
+            None,
+            "Phiếu khảo sát chưa điền, cho doanh nghiệp chưa có trong danh sách",
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.code",
+            "&Mở doanh nghiệp theo mã phiếu…",
+            open_by_code,
+            "printing",
+            "Ctrl+G",
+            "Quét hoặc gõ mã trên phiếu khảo sát đã in để mở đúng doanh nghiệp",
+            section=1,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.report",
+            "&Báo cáo kết quả so với chỉ tiêu…",
+            open_report,
+            "printing",
+            None,
+            "Báo cáo theo thể thức văn bản (PDF) và bảng Excel",
+            section=2,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.report_settings",
+            "&Thiết lập báo cáo…",
+            open_report_settings,
+            "printing",
+            None,
+            "Thể thức văn bản (Đảng hoặc nhà nước), cơ quan ban hành, người ký, cách làm tròn, ngưỡng "
+            "quy mô lao động",
+            section=2,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.enterprises_xlsx",
+            "Xuất danh sách doanh nghiệp ra &Excel…",
+            export_enterprises,
+            "printing",
+            None,
+            "Mọi doanh nghiệp, một dòng mỗi doanh nghiệp",
+            section=2,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.keyform",
+            "In phiếu đăng ký &khóa máy",
+            print_key_form,
+            "printing",
+            None,
+            "Dấu vân tay khóa của máy này bằng số lớn và mã QR, để đăng ký với cơ quan tiếp nhận",
+            section=3,
+        )
+    )

@@ -76,7 +76,9 @@ class BatchDialog(QDialog):
         self.not_visited.setChecked(True)
         self.inactive = QCheckBox("In cả doanh nghiệp đã giải thể hoặc đã chuyển đi")
         layout.addWidget(self.inactive)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&In")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
         self.buttons.accepted.connect(self.accept)
@@ -89,11 +91,19 @@ class BatchDialog(QDialog):
 
         unit = self.window.profile.unit_code
         if self.not_visited.isChecked():
-            return FormSelection(unit_code=unit, not_visited_months=self.months.value(),
-                                 include_inactive=self.inactive.isChecked(), today=self.today)
-        return FormSelection(unit_code=unit, planned_from=_pydate(self.start.date()),
-                             planned_to=_pydate(self.end.date()), include_inactive=self.inactive.isChecked(),
-                             today=self.today)
+            return FormSelection(
+                unit_code=unit,
+                not_visited_months=self.months.value(),
+                include_inactive=self.inactive.isChecked(),
+                today=self.today,
+            )
+        return FormSelection(
+            unit_code=unit,
+            planned_from=_pydate(self.start.date()),
+            planned_to=_pydate(self.end.date()),
+            include_inactive=self.inactive.isChecked(),
+            today=self.today,
+        )
 
     def accept(self) -> None:
         from app.gui.printing import run_batch
@@ -110,14 +120,25 @@ PERIODS = [
     ("year", "Cả năm"),
     ("h1", "6 tháng đầu năm"),
     ("m9", "9 tháng đầu năm"),
-    ("q1", "Quý I"), ("q2", "Quý II"), ("q3", "Quý III"), ("q4", "Quý IV"),
+    ("q1", "Quý I"),
+    ("q2", "Quý II"),
+    ("q3", "Quý III"),
+    ("q4", "Quý IV"),
 ]
 
 
 def period_of(year: int, key: str):
     from app.reports.results import Period
 
-    ends = {"year": (1, 12), "h1": (1, 6), "m9": (1, 9), "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12)}
+    ends = {
+        "year": (1, 12),
+        "h1": (1, 6),
+        "m9": (1, 9),
+        "q1": (1, 3),
+        "q2": (4, 6),
+        "q3": (7, 9),
+        "q4": (10, 12),
+    }
     first, last = ends[key]
     import calendar
 
@@ -159,7 +180,9 @@ class ReportDialog(QDialog):
         self.xlsx = QCheckBox("Bảng Excel")
         form.addRow("Tệp:", self.pdf)
         form.addRow("", self.xlsx)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lập báo cáo")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
         self.buttons.accepted.connect(self.accept)
@@ -174,12 +197,16 @@ class ReportDialog(QDialog):
             return
         unit = self.unit.currentData()
         if not unit:
-            self.window.show_error("Chưa có đơn vị", "Máy chưa thiết lập đơn vị (menu Công cụ › Thiết lập máy).")
+            self.window.show_error(
+                "Chưa có đơn vị", "Máy chưa thiết lập đơn vị (menu Công cụ › Thiết lập máy)."
+            )
             return
         period = period_of(self.year.value(), self.period.currentData())
         number = self.number.text().strip() or None
         super().accept()
-        run_report(self.window, unit, period, pdf=self.pdf.isChecked(), xlsx=self.xlsx.isChecked(), number=number)
+        run_report(
+            self.window, unit, period, pdf=self.pdf.isChecked(), xlsx=self.xlsx.isChecked(), number=number
+        )
 
 
 class ReportSettingsDialog(QDialog):
@@ -231,7 +258,9 @@ class ReportSettingsDialog(QDialog):
         self.signer = QLineEdit(settings.signer_name)
         self.signer.setPlaceholderText("để trống để ký và ghi tên bằng tay")
         form.addRow("Người &ký:", self.signer)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lưu")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
         self.buttons.accepted.connect(self.accept)
@@ -259,8 +288,9 @@ class ReportSettingsDialog(QDialog):
         from app.gui.printing import save_report_settings
 
         if self.low.value() >= self.high.value():
-            self.window.show_error("Ngưỡng không đúng", "Ngưỡng quy mô thứ nhất phải nhỏ hơn ngưỡng thứ hai "
-                                   "(ví dụ 20 và 500).")
+            self.window.show_error(
+                "Ngưỡng không đúng", "Ngưỡng quy mô thứ nhất phải nhỏ hơn ngưỡng thứ hai (ví dụ 20 và 500)."
+            )
             return
         values = self.values()
         super().accept()

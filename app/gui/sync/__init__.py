@@ -71,27 +71,73 @@ def register(window: Any) -> None:
 
     window._sync_passphrase = None
     window.actions.add_menu("sync", "Đồng &bộ")
-    window.actions.add(ActionSpec(
-        "sync.export", "&Xuất gói dữ liệu…", open_export, "sync", "Ctrl+E",
-        "Ghi các thay đổi chưa được xác nhận ra USB, đã ký và mã hóa cho cơ quan cấp trên", toolbar=True))
-    window.actions.add(ActionSpec(
-        "sync.import", "&Nhập gói dữ liệu, biên nhận…", open_import, "sync", "Ctrl+Shift+E",
-        "Nhập gói dữ liệu của các máy cấp dưới, hoặc biên nhận của cơ quan cấp trên (tệp hoặc cả thư mục)",
-        toolbar=True))
-    window.actions.add(ActionSpec(
-        "sync.machines", "&Khóa và máy đã đăng ký…", open_machines, "sync", None,
-        "Dấu vân tay của máy này, đăng ký máy cấp dưới hoặc cơ quan cấp trên, thu hồi máy bị mất", section=1))
-    window.actions.add(ActionSpec(
-        "sync.conflicts", "&Xung đột dữ liệu", show_conflicts, "sync", None,
-        "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng", section=1))
-    window.actions.add(ActionSpec(
-        "sync.quarantine", "Gói bị &cách ly…", open_quarantine, "sync", None,
-        "Gói trùng số thứ tự với một gói khác của cùng máy (máy bị sao chép): xem và gộp khi đã kiểm tra",
-        section=1))
-    window.actions.add(ActionSpec(
-        "sync.provenance", "&Nguồn gốc dữ liệu của doanh nghiệp…", open_provenance, "sync", None,
-        "Từng thay đổi của doanh nghiệp đang chọn: ai nhập, trên máy nào, qua những cơ quan nào", section=1,
-        enabled=lambda w: w.selected_enterprise_id() is not None))
+    window.actions.add(
+        ActionSpec(
+            "sync.export",
+            "&Xuất gói dữ liệu…",
+            open_export,
+            "sync",
+            "Ctrl+E",
+            "Ghi các thay đổi chưa được xác nhận ra USB, đã ký và mã hóa cho cơ quan cấp trên",
+            toolbar=True,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.import",
+            "&Nhập gói dữ liệu, biên nhận…",
+            open_import,
+            "sync",
+            "Ctrl+Shift+E",
+            "Nhập gói dữ liệu của các máy cấp dưới, hoặc biên nhận của cơ quan cấp trên (tệp hoặc cả thư mục)",
+            toolbar=True,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.machines",
+            "&Khóa và máy đã đăng ký…",
+            open_machines,
+            "sync",
+            None,
+            "Dấu vân tay của máy này, đăng ký máy cấp dưới hoặc cơ quan cấp trên, thu hồi máy bị mất",
+            section=1,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.conflicts",
+            "&Xung đột dữ liệu",
+            show_conflicts,
+            "sync",
+            None,
+            "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng",
+            section=1,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.quarantine",
+            "Gói bị &cách ly…",
+            open_quarantine,
+            "sync",
+            None,
+            "Gói trùng số thứ tự với một gói khác của cùng máy (máy bị sao chép): xem và gộp khi đã kiểm tra",
+            section=1,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.provenance",
+            "&Nguồn gốc dữ liệu của doanh nghiệp…",
+            open_provenance,
+            "sync",
+            None,
+            "Từng thay đổi của doanh nghiệp đang chọn: ai nhập, trên máy nào, qua những cơ quan nào",
+            section=1,
+            enabled=lambda w: w.selected_enterprise_id() is not None,
+        )
+    )
     page = ConflictsPage(window)
     window._sync_conflicts = page
     window.add_page("conflicts", "&3 Xung đột dữ liệu", page)

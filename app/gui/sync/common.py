@@ -20,8 +20,15 @@ def message(failure: Any) -> str:
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
 
 
-def with_keys(window: Any, title: str, work: Callable[[Any, Any, Any], Any], on_done: Callable[[Any], None],
-              on_error: Callable[[Any], None], *, write: bool = True) -> None:
+def with_keys(
+    window: Any,
+    title: str,
+    work: Callable[[Any, Any, Any], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Any], None],
+    *,
+    write: bool = True,
+) -> None:
     """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed."""
 
     def fn(store: Any, ctx: Any) -> Any:
@@ -31,8 +38,11 @@ def with_keys(window: Any, title: str, work: Callable[[Any, Any, Any], Any], on_
     def failed(failure: Any) -> None:
         exc = failure.exception
         if isinstance(exc, SyncError) and exc.reason in ("passphrase_needed", "wrong_passphrase"):
-            prompt = "Mật khẩu không đúng. Nhập lại mật khẩu khóa:" if exc.reason == "wrong_passphrase" \
+            prompt = (
+                "Mật khẩu không đúng. Nhập lại mật khẩu khóa:"
+                if exc.reason == "wrong_passphrase"
                 else "Khóa của máy được bảo vệ bằng mật khẩu. Nhập mật khẩu khóa:"
+            )
             text, ok = QInputDialog.getText(window, "Mật khẩu khóa", prompt, QLineEdit.EchoMode.Password)
             if ok and text:
                 window._sync_passphrase = text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.records import RECORD_TYPES
@@ -15,8 +14,13 @@ from app.gui.sync.dialogs import _fill, _table
 from app.sync import bundles as B
 from app.sync import duplicates as D
 
-KINDS = {"enterprises": "Doanh nghiệp", "visits": "Lượt khảo sát", "organisations": "Tổ chức",
-         "admissions": "Kết nạp", "targets": "Chỉ tiêu"}
+KINDS = {
+    "enterprises": "Doanh nghiệp",
+    "visits": "Lượt khảo sát",
+    "organisations": "Tổ chức",
+    "admissions": "Kết nạp",
+    "targets": "Chỉ tiêu",
+}
 
 
 def _load(store: Any) -> tuple[list[dict[str, Any]], list[D.Candidate]]:
@@ -28,13 +32,20 @@ def _load_conflicts(store: Any) -> list[dict[str, Any]]:
     for c in B.open_conflicts(store):
         ent = c["record_id"] if c["entity"] == "enterprises" else None
         if ent is None and c["entity"] != "targets":
-            row = store.conn.execute(f"SELECT enterprise_id FROM {c['entity']} WHERE id = ?", (c["record_id"],)).fetchone()
+            row = store.conn.execute(
+                f"SELECT enterprise_id FROM {c['entity']} WHERE id = ?", (c["record_id"],)
+            ).fetchone()
             ent = row[0] if row else None
-        name = store.conn.execute("SELECT name FROM enterprises WHERE id = ?", (ent,)).fetchone() if ent else None
+        name = (
+            store.conn.execute("SELECT name FROM enterprises WHERE id = ?", (ent,)).fetchone()
+            if ent
+            else None
+        )
         who = {}
         for side in ("a", "b"):
-            r = store.conn.execute("SELECT author, wall_time FROM changes WHERE change_id = ?",
-                                   (c[f"change_{side}"],)).fetchone()
+            r = store.conn.execute(
+                "SELECT author, wall_time FROM changes WHERE change_id = ?", (c[f"change_{side}"],)
+            ).fetchone()
             who[side] = f"{r[0]}, {r[1][:10]}" if r else "?"
         c["enterprise_name"] = name[0] if name else ""
         c["who"] = who
@@ -60,11 +71,15 @@ class ConflictsPage(QWidget):
         self.window_ = window
         self.conflicts: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
-        intro = QLabel("Những trường được sửa ở hai nơi mà nơi này không thấy sửa đổi của nơi kia. Cả hai giá trị "
-                       "đều được giữ; giá trị đang dùng là giá trị mới hơn (mọi cơ quan đều thấy như nhau). Chọn giá "
-                       "trị đúng: lựa chọn được ghi như một sửa đổi và gửi lên cấp trên.")
+        intro = QLabel(
+            "Những trường được sửa ở hai nơi mà nơi này không thấy sửa đổi của nơi kia. Cả hai giá trị "
+            "đều được giữ; giá trị đang dùng là giá trị mới hơn (mọi cơ quan đều thấy như nhau). Chọn giá "
+            "trị đúng: lựa chọn được ghi như một sửa đổi và gửi lên cấp trên."
+        )
         intro.setWordWrap(True)
-        self.table = _table(["Doanh nghiệp", "Bản ghi", "Trường", "Giá trị bên trái", "Giá trị bên phải", "Đang dùng"])
+        self.table = _table(
+            ["Doanh nghiệp", "Bản ghi", "Trường", "Giá trị bên trái", "Giá trị bên phải", "Đang dùng"]
+        )
         self.table.setObjectName("sync_conflicts")
         self.table.itemSelectionChanged.connect(self._update)
         row = QHBoxLayout()
@@ -77,9 +92,11 @@ class ConflictsPage(QWidget):
         row.addWidget(self.keep_a)
         row.addWidget(self.keep_b)
         row.addStretch(1)
-        dup_intro = QLabel("<b>Doanh nghiệp nghi trùng</b>: cùng mã số thuế nhưng được nhập thành hai doanh nghiệp "
-                           "ở hai nơi. Gộp: các lượt khảo sát, tổ chức, kết nạp chuyển sang bản được giữ; bản kia bị "
-                           "xóa. Việc gộp cũng được gửi lên cấp trên.")
+        dup_intro = QLabel(
+            "<b>Doanh nghiệp nghi trùng</b>: cùng mã số thuế nhưng được nhập thành hai doanh nghiệp "
+            "ở hai nơi. Gộp: các lượt khảo sát, tổ chức, kết nạp chuyển sang bản được giữ; bản kia bị "
+            "xóa. Việc gộp cũng được gửi lên cấp trên."
+        )
         dup_intro.setWordWrap(True)
         self.dup_table = _table(["Mã số thuế", "Bên trái", "Bên phải", "Phát hiện"])
         self.dup_table.setObjectName("sync_duplicates")
@@ -114,14 +131,27 @@ class ConflictsPage(QWidget):
         rows = []
         for c in conflicts:
             cls = RECORD_TYPES.get(c["entity"])
-            label = "Đã xóa / đã sửa" if c["field"] == "deleted" else (cls.label(c["field"]) if cls else c["field"])
+            label = (
+                "Đã xóa / đã sửa"
+                if c["field"] == "deleted"
+                else (cls.label(c["field"]) if cls else c["field"])
+            )
             a, b = _value(c["field"], c["value_a"]), _value(c["field"], c["value_b"])
-            rows.append([c["enterprise_name"], KINDS.get(c["entity"], c["entity"]), label,
-                         f"{_show(c['field'], a)}  ({c['who']['a']})", f"{_show(c['field'], b)}  ({c['who']['b']})",
-                         "bên trái" if c["winner"] == c["change_a"] else "bên phải"])
+            rows.append(
+                [
+                    c["enterprise_name"],
+                    KINDS.get(c["entity"], c["entity"]),
+                    label,
+                    f"{_show(c['field'], a)}  ({c['who']['a']})",
+                    f"{_show(c['field'], b)}  ({c['who']['b']})",
+                    "bên trái" if c["winner"] == c["change_a"] else "bên phải",
+                ]
+            )
         _fill(self.table, rows)
-        self.status.setText((f"{len(conflicts)} xung đột chưa giải quyết." if conflicts else "Không có xung đột nào.")
-                            + (f" {len(self.duplicates)} cặp nghi trùng." if self.duplicates else ""))
+        self.status.setText(
+            (f"{len(conflicts)} xung đột chưa giải quyết." if conflicts else "Không có xung đột nào.")
+            + (f" {len(self.duplicates)} cặp nghi trùng." if self.duplicates else "")
+        )
         self._update()
 
     def selected(self) -> dict[str, Any] | None:
@@ -147,9 +177,11 @@ class ConflictsPage(QWidget):
             return
         keep, drop = (d.id_a, d.id_b) if side == "a" else (d.id_b, d.id_a)
         author = self.window_.profile.collaborator
-        self.window_.tasks.write(lambda store: D.merge_pair(store, keep, drop, author),
-                                 lambda _r: self.status.setText("Đã gộp hai doanh nghiệp; sẽ gửi lên với gói sau."),
-                                 lambda f: self.status.setText(message(f)))
+        self.window_.tasks.write(
+            lambda store: D.merge_pair(store, keep, drop, author),
+            lambda _r: self.status.setText("Đã gộp hai doanh nghiệp; sẽ gửi lên với gói sau."),
+            lambda f: self.status.setText(message(f)),
+        )
 
     def resolve(self, side: str) -> None:
         c = self.selected()
@@ -157,9 +189,8 @@ class ConflictsPage(QWidget):
             return
         value = _value(c["field"], c[f"value_{side}"])
         author = self.window_.profile.collaborator
-        self.window_.tasks.write(lambda store: B.resolve_conflict(store, c["id"], value, author),
-                                 lambda _r: self.status.setText("Đã ghi lựa chọn; sẽ gửi lên với gói dữ liệu sau."),
-                                 lambda f: self.status.setText(message(f)))
-
-
-
+        self.window_.tasks.write(
+            lambda store: B.resolve_conflict(store, c["id"], value, author),
+            lambda _r: self.status.setText("Đã ghi lựa chọn; sẽ gửi lên với gói dữ liệu sau."),
+            lambda f: self.status.setText(message(f)),
+        )

@@ -33,10 +33,21 @@ from app.sync import drives
 from app.sync import keys as K
 from app.sync import registry as R
 
-ENTITY_LABELS = {"enterprises": "doanh nghiệp", "visits": "lượt khảo sát", "organisations": "tổ chức",
-                 "admissions": "lần kết nạp", "targets": "chỉ tiêu"}
-OUTCOMES = {"applied": "Đã nhập", "quarantined": "Cách ly", "refused": "Từ chối", "receipt": "Biên nhận",
-            "already": "Đã nhập trước đây", "not_mine": "Của máy khác"}
+ENTITY_LABELS = {
+    "enterprises": "doanh nghiệp",
+    "visits": "lượt khảo sát",
+    "organisations": "tổ chức",
+    "admissions": "lần kết nạp",
+    "targets": "chỉ tiêu",
+}
+OUTCOMES = {
+    "applied": "Đã nhập",
+    "quarantined": "Cách ly",
+    "refused": "Từ chối",
+    "receipt": "Biên nhận",
+    "already": "Đã nhập trước đây",
+    "not_mine": "Của máy khác",
+}
 STATUS = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "đã thu hồi"}
 
 
@@ -60,7 +71,9 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
             item.setToolTip(value)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
-    table.horizontalHeader().setSectionResizeMode(len(rows[0]) - 1 if rows else 0, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(
+        len(rows[0]) - 1 if rows else 0, QHeaderView.ResizeMode.Stretch
+    )
     table.resizeRowsToContents()
 
 
@@ -87,8 +100,13 @@ class _Dialog(QDialog):
 
     def confirm(self, name: str, title: str, text: str, yes: str, on_yes: Any) -> None:
         """A warning asking before something that cannot be taken back; ``on_yes()`` if confirmed."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setObjectName(name)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.button(QMessageBox.StandardButton.Yes).setText(yes)
@@ -111,8 +129,10 @@ class ExportDialog(_Dialog):
     def __init__(self, window: Any):
         super().__init__(window, "Xuất gói dữ liệu")
         self.resize(640, 360)
-        intro = QLabel("Gói dữ liệu được ký bằng khóa của máy này và mã hóa cho cơ quan nhận: người nhặt được USB "
-                       "không đọc được gì. Gói chứa mọi thay đổi mà cơ quan chưa xác nhận bằng biên nhận.")
+        intro = QLabel(
+            "Gói dữ liệu được ký bằng khóa của máy này và mã hóa cho cơ quan nhận: người nhặt được USB "
+            "không đọc được gì. Gói chứa mọi thay đổi mà cơ quan chưa xác nhận bằng biên nhận."
+        )
         intro.setWordWrap(True)
         self.preview = QLabel("Đang xem những gì sẽ gửi…")
         self.preview.setObjectName("sync_preview")
@@ -148,13 +168,27 @@ class ExportDialog(_Dialog):
         self.previews = previews
         lines = []
         for p in previews:
-            parts = ", ".join(f"{format_int(n)} {ENTITY_LABELS.get(e, e)}" for e, n in sorted(p.by_entity.items()))
-            what = f"{format_int(p.changes)} thay đổi ({parts})" if p.changes else "không có thay đổi mới của máy này"
+            parts = ", ".join(
+                f"{format_int(n)} {ENTITY_LABELS.get(e, e)}" for e, n in sorted(p.by_entity.items())
+            )
+            what = (
+                f"{format_int(p.changes)} thay đổi ({parts})"
+                if p.changes
+                else "không có thay đổi mới của máy này"
+            )
             relay = f", {format_int(p.envelopes)} gói chuyển tiếp từ cấp dưới" if p.envelopes else ""
-            again = (f"<br><i>Trong đó {format_int(p.resent)} thay đổi đã gửi nhưng cơ quan chưa gửi biên nhận: "
-                     "gửi lại cho chắc (cơ quan không nhập trùng).</i>") if p.resent else ""
-            lines.append(f"<b>Gửi {p.recipient.name or p.recipient.laptop_id}</b> ({p.recipient.unit_label}): "
-                         f"gói số {p.next_seq}, {what}{relay}.{again}")
+            again = (
+                (
+                    f"<br><i>Trong đó {format_int(p.resent)} thay đổi đã gửi nhưng cơ quan chưa gửi biên nhận: "
+                    "gửi lại cho chắc (cơ quan không nhập trùng).</i>"
+                )
+                if p.resent
+                else ""
+            )
+            lines.append(
+                f"<b>Gửi {p.recipient.name or p.recipient.laptop_id}</b> ({p.recipient.unit_label}): "
+                f"gói số {p.next_seq}, {what}{relay}.{again}"
+            )
         self.preview.setText("<br>".join(lines))
         self._update()
 
@@ -180,7 +214,9 @@ class ExportDialog(_Dialog):
         self._update()
 
     def _update(self) -> None:
-        self.export_button.setEnabled(bool(self.previews) and bool(self.folder.currentText().strip()) and not self.busy)
+        self.export_button.setEnabled(
+            bool(self.previews) and bool(self.folder.currentText().strip()) and not self.busy
+        )
 
     def export(self) -> None:
         folder = Path(self.folder.currentText().strip())
@@ -188,15 +224,22 @@ class ExportDialog(_Dialog):
         self._update()
         self.status.setStyleSheet("")
         self.status.setText("Đang xuất…")
-        with_keys(self.window_, "Đang ký, mã hóa và ghi gói dữ liệu…",
-                  lambda store, ident, _ctx: B.export(store, ident, folder), self._done, self.fail)
+        with_keys(
+            self.window_,
+            "Đang ký, mã hóa và ghi gói dữ liệu…",
+            lambda store, ident, _ctx: B.export(store, ident, folder),
+            self._done,
+            self.fail,
+        )
 
     def _done(self, results: list[B.ExportResult]) -> None:
         self.busy = False
         self.results = results
-        lines = [f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id}: "
-                 f"{format_int(r.changes)} thay đổi, {format_int(r.envelopes)} gói chuyển tiếp → {r.path}"
-                 for r in results]
+        lines = [
+            f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id}: "
+            f"{format_int(r.changes)} thay đổi, {format_int(r.envelopes)} gói chuyển tiếp → {r.path}"
+            for r in results
+        ]
         self.status.setText("\n".join(lines) + "\nHãy rút USB an toàn rồi mang đến cơ quan nhận.")
         self.window_.show_status(lines[0] if lines else "")
         self.window_.tasks.read(lambda store: B.preview(store), self._show_preview, self._no_preview)
@@ -211,9 +254,11 @@ class ImportDialog(_Dialog):
     def __init__(self, window: Any):
         super().__init__(window, "Nhập gói dữ liệu, biên nhận")
         self.resize(900, 520)
-        intro = QLabel("Chọn các gói dữ liệu (.khaosat) hoặc biên nhận (.khaosat-receipt), hoặc cả thư mục trên USB. "
-                       "Mỗi gói được kiểm tra chữ ký, người gửi và tính toàn vẹn trước khi nhập; gói có vấn đề bị từ "
-                       "chối mà dữ liệu không thay đổi.")
+        intro = QLabel(
+            "Chọn các gói dữ liệu (.khaosat) hoặc biên nhận (.khaosat-receipt), hoặc cả thư mục trên USB. "
+            "Mỗi gói được kiểm tra chữ ký, người gửi và tính toàn vẹn trước khi nhập; gói có vấn đề bị từ "
+            "chối mà dữ liệu không thay đổi."
+        )
         intro.setWordWrap(True)
         row = QHBoxLayout()
         add_files = QPushButton("Thêm &tệp…")
@@ -243,8 +288,12 @@ class ImportDialog(_Dialog):
         self.results: list[B.ImportResult] = []
 
     def _browse_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Chọn gói dữ liệu hoặc biên nhận", "",
-                                                "Gói KhaoSat (*.khaosat *.khaosat-receipt);;Mọi tệp (*)")
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Chọn gói dữ liệu hoặc biên nhận",
+            "",
+            "Gói KhaoSat (*.khaosat *.khaosat-receipt);;Mọi tệp (*)",
+        )
         self.add_paths(files)
 
     def _browse_folder(self) -> None:
@@ -265,8 +314,12 @@ class ImportDialog(_Dialog):
         self.status.setText("Đang nhập…")
 
         def work(store: Any, ident: Any, ctx: Any) -> list[B.ImportResult]:
-            return B.import_paths(store, ident, paths,
-                                  progress=lambda done, total: ctx.progress(done, total, f"Tệp {done}/{total}"))
+            return B.import_paths(
+                store,
+                ident,
+                paths,
+                progress=lambda done, total: ctx.progress(done, total, f"Tệp {done}/{total}"),
+            )
 
         with_keys(self.window_, "Đang kiểm tra và nhập gói dữ liệu…", work, self._done, self.fail)
 
@@ -280,13 +333,20 @@ class ImportDialog(_Dialog):
         for i, r in enumerate(results):
             if r.outcome in ("refused", "quarantined"):
                 self.report.item(i, 1).setForeground(Qt.GlobalColor.darkRed)
-        tot = {k: sum(getattr(r.report, k) for r in results) for k in ("new", "updated", "unchanged", "conflicts")}
+        tot = {
+            k: sum(getattr(r.report, k) for r in results)
+            for k in ("new", "updated", "unchanged", "conflicts")
+        }
         refused = sum(r.outcome == "refused" for r in results)
         self.status.setText(
             f"Bản ghi mới: {format_int(tot['new'])}; cập nhật: {format_int(tot['updated'])}; thay đổi đã có: "
             f"{format_int(tot['unchanged'])}; xung đột: {format_int(tot['conflicts'])}; tệp bị từ chối: {refused}."
-            + (" Biên nhận đã được ghi cạnh mỗi gói: hãy mang USB về cho máy gửi nhập." if any(r.receipt for r in results)
-               else ""))
+            + (
+                " Biên nhận đã được ghi cạnh mỗi gói: hãy mang USB về cho máy gửi nhập."
+                if any(r.receipt for r in results)
+                else ""
+            )
+        )
         self.paths.clear()
         self.window_.notify_data_changed()
         if tot["conflicts"]:
@@ -297,7 +357,9 @@ class ImportDialog(_Dialog):
 
 
 def _load_machines(store: Any) -> dict[str, Any]:
-    row = store.conn.execute("SELECT keyid, sign_pub, enc_pub FROM sync_keys WHERE status = 'active'").fetchone()
+    row = store.conn.execute(
+        "SELECT keyid, sign_pub, enc_pub FROM sync_keys WHERE status = 'active'"
+    ).fetchone()
     own = None
     if row is not None:
         own = {"keyid": row[0], "fingerprint": K.fingerprint(row[1], row[2])}
@@ -320,8 +382,10 @@ class MachinesDialog(_Dialog):
         self.write_key = QPushButton("&Ghi tệp khóa công khai ra USB…")
         self.write_key.clicked.connect(self._browse_key_folder)
         self.rekey_button = QPushButton("Tạo khóa &mới thay khóa cũ…")
-        self.rekey_button.setToolTip("Khi khóa có thể đã lộ (máy bị mượn, tệp khóa bị chép): khóa cũ xác nhận khóa "
-                                     "mới, lịch sử giữ nguyên; ghi tệp khóa công khai mới cho cơ quan đăng ký lại.")
+        self.rekey_button.setToolTip(
+            "Khi khóa có thể đã lộ (máy bị mượn, tệp khóa bị chép): khóa cũ xác nhận khóa "
+            "mới, lịch sử giữ nguyên; ghi tệp khóa công khai mới cho cơ quan đăng ký lại."
+        )
         self.rekey_button.clicked.connect(self.rekey)
         row.addWidget(self.make_keys)
         row.addWidget(self.write_key)
@@ -382,10 +446,14 @@ class MachinesDialog(_Dialog):
         unit = units.unit_name(prof.unit_code) or prof.unit_code or "?"
         who = f"{prof.collaborator or '?'}, {unit}, mã máy {prof.laptop_id}"
         if own:
-            self.own.setText(f"<b>Máy này</b>: {who}<br>Dấu vân tay: <b style='font-size:14pt'>{own['fingerprint']}"
-                             "</b><br>Đọc dãy số này cho cơ quan nhận để đối chiếu khi đăng ký.")
+            self.own.setText(
+                f"<b>Máy này</b>: {who}<br>Dấu vân tay: <b style='font-size:14pt'>{own['fingerprint']}"
+                "</b><br>Đọc dãy số này cho cơ quan nhận để đối chiếu khi đăng ký."
+            )
         else:
-            self.own.setText(f"<b>Máy này</b>: {who}<br>Chưa có khóa: hãy tạo khóa trước khi xuất hay nhập gói.")
+            self.own.setText(
+                f"<b>Máy này</b>: {who}<br>Chưa có khóa: hãy tạo khóa trước khi xuất hay nhập gói."
+            )
         self.peers = data["peers"]
         rows = []
         for p in self.peers:
@@ -394,8 +462,16 @@ class MachinesDialog(_Dialog):
                 status += f" (giữ đến gói {p.revoked_after_seq})"
             if p.registered_via:
                 status += ", do cơ quan cấp dưới giới thiệu"
-            rows.append([p.name or "?", p.unit_label, "Cơ quan nhận" if p.is_destination else p.role_label,
-                         p.laptop_id, p.fingerprint, status])
+            rows.append(
+                [
+                    p.name or "?",
+                    p.unit_label,
+                    "Cơ quan nhận" if p.is_destination else p.role_label,
+                    p.laptop_id,
+                    p.fingerprint,
+                    status,
+                ]
+            )
         _fill(self.table, rows)
         self._update()
 
@@ -413,9 +489,12 @@ class MachinesDialog(_Dialog):
     def create_keys(self) -> None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-        text, ok = QInputDialog.getText(self, "Mật khẩu bảo vệ khóa",
-                                        "Đặt mật khẩu bảo vệ khóa (khuyến nghị; để trống nếu không đặt):",
-                                        QLineEdit.EchoMode.Password)
+        text, ok = QInputDialog.getText(
+            self,
+            "Mật khẩu bảo vệ khóa",
+            "Đặt mật khẩu bảo vệ khóa (khuyến nghị; để trống nếu không đặt):",
+            QLineEdit.EchoMode.Password,
+        )
         if not ok:
             return
         self.create_keys_with(text or None)
@@ -423,8 +502,9 @@ class MachinesDialog(_Dialog):
     def create_keys_with(self, passphrase: str | None) -> None:
         folder = self.window_.data_dir
         self.window_._sync_passphrase = passphrase
-        self.window_.tasks.write(lambda store: R.ensure_keys(store, passphrase, folder),
-                                 lambda _ident: self.reload(), self.fail)
+        self.window_.tasks.write(
+            lambda store: R.ensure_keys(store, passphrase, folder), lambda _ident: self.reload(), self.fail
+        )
 
     def rekey(self) -> None:
         folder = self.window_.data_dir
@@ -434,8 +514,10 @@ class MachinesDialog(_Dialog):
 
         def done(new: Any) -> None:
             self.status.setStyleSheet("")
-            self.status.setText(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}. Hãy ghi tệp khóa công "
-                                "khai mới ra USB và đưa cho cơ quan cấp trên đăng ký.")
+            self.status.setText(
+                f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}. Hãy ghi tệp khóa công "
+                "khai mới ra USB và đưa cho cơ quan cấp trên đăng ký."
+            )
             self.reload()
 
         with_keys(self.window_, "Đang tạo khóa mới…", work, done, self.fail)
@@ -446,18 +528,26 @@ class MachinesDialog(_Dialog):
             self.write_public_key(folder)
 
     def write_public_key(self, folder: str) -> None:
-        with_keys(self.window_, "Đang ghi tệp khóa công khai…",
-                  lambda store, ident, _ctx: R.export_pubkey(store, ident, Path(folder)),
-                  lambda path: self.status.setText(f"Đã ghi tệp khóa công khai: {path}"), self.fail, write=False)
+        with_keys(
+            self.window_,
+            "Đang ghi tệp khóa công khai…",
+            lambda store, ident, _ctx: R.export_pubkey(store, ident, Path(folder)),
+            lambda path: self.status.setText(f"Đã ghi tệp khóa công khai: {path}"),
+            self.fail,
+            write=False,
+        )
 
     def _browse_key_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp khóa công khai", "",
-                                              "Khóa công khai KhaoSat (*.khaosat-key);;Mọi tệp (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Chọn tệp khóa công khai", "", "Khóa công khai KhaoSat (*.khaosat-key);;Mọi tệp (*)"
+        )
         if path:
             self.read_key_file(path)
 
     def read_key_file(self, path: str) -> None:
-        self.window_.tasks.call(lambda: K.read_pubkey_file(C.read_capped(Path(path))), self._show_pending, self.fail)
+        self.window_.tasks.call(
+            lambda: K.read_pubkey_file(C.read_capped(Path(path))), self._show_pending, self.fail
+        )
 
     def _show_pending(self, doc: K.PublicKeyDoc) -> None:
         from app.domain import units
@@ -471,9 +561,13 @@ class MachinesDialog(_Dialog):
         self.pending_text.setText(
             f"{doc.name or '?'}, {units.unit_name(doc.unit_code) or doc.unit_code}, {role}, mã máy {doc.laptop_id}"
             f"<br>Dấu vân tay trong tệp: <b style='font-size:14pt'>{doc.fingerprint}</b><br>So từng nhóm số với "
-            "giấy đăng ký do người dùng máy đó ký (hoặc đọc qua điện thoại). Chỉ đăng ký khi khớp hoàn toàn.")
-        self.is_office.setChecked(doc.role != "collaborator" and doc.role != self.window_.profile.role.value
-                                  if self.window_.profile.role else False)
+            "giấy đăng ký do người dùng máy đó ký (hoặc đọc qua điện thoại). Chỉ đăng ký khi khớp hoàn toàn."
+        )
+        self.is_office.setChecked(
+            doc.role != "collaborator" and doc.role != self.window_.profile.role.value
+            if self.window_.profile.role
+            else False
+        )
         self.pending_box.setVisible(True)
 
     def _cancel_pending(self) -> None:
@@ -487,8 +581,12 @@ class MachinesDialog(_Dialog):
 
         def done(result: tuple[R.Peer, str]) -> None:
             peer, outcome = result
-            text = {"new": "Đã đăng ký", "rekey": "Đã đăng ký khóa mới cho", "known": "Đã đăng ký từ trước:",
-                    "destination": "Đã đặt làm cơ quan nhận:"}[outcome]
+            text = {
+                "new": "Đã đăng ký",
+                "rekey": "Đã đăng ký khóa mới cho",
+                "known": "Đã đăng ký từ trước:",
+                "destination": "Đã đặt làm cơ quan nhận:",
+            }[outcome]
             self.status.setStyleSheet("")
             self.status.setText(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}).")
             self._cancel_pending()
@@ -500,10 +598,15 @@ class MachinesDialog(_Dialog):
         peer = self.selected()
         if peer is None:
             return
-        self.confirm("revoke_box", "Thu hồi máy",
-                     f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
-                     "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
-                     "lấy cắp hoặc thôi sử dụng.", "Thu hồi", lambda: self.revoke(peer.laptop_id))
+        self.confirm(
+            "revoke_box",
+            "Thu hồi máy",
+            f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
+            "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
+            "lấy cắp hoặc thôi sử dụng.",
+            "Thu hồi",
+            lambda: self.revoke(peer.laptop_id),
+        )
 
     def revoke(self, laptop_id: str) -> None:
         def done(result: tuple[int, int]) -> None:
@@ -511,7 +614,6 @@ class MachinesDialog(_Dialog):
             self.reload()
 
         self.window_.tasks.write(lambda store: R.revoke(store, laptop_id), done, self.fail)
-
 
 
 # --- provenance -------------------------------------------------------------------------------------------
@@ -537,8 +639,10 @@ def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str
     out = []
     records = [("enterprises", enterprise_id)]
     for table in ("visits", "organisations", "admissions"):
-        records += [(table, r[0]) for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?",
-                                                               (enterprise_id,))]
+        records += [
+            (table, r[0])
+            for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,))
+        ]
     items = []
     for entity, rid in records:
         for c in B.provenance(store, entity, rid):
@@ -549,9 +653,19 @@ def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str
         if c["op"] == "create":
             fields = f"{len(c['fields'])} trường"
         else:
-            fields = ", ".join(cls.label(f) if f != "deleted" else "xóa/khôi phục" for f in sorted(c["fields"]))
-        out.append([_local_time(c["wall_time"]), f"{OPS.get(c['op'], c['op'])} {ENTITY_LABELS[entity]}",
-                    c["author"], c["captured_by"], " → ".join(c["relayed_by"]) or "(nhập trực tiếp)", fields])
+            fields = ", ".join(
+                cls.label(f) if f != "deleted" else "xóa/khôi phục" for f in sorted(c["fields"])
+            )
+        out.append(
+            [
+                _local_time(c["wall_time"]),
+                f"{OPS.get(c['op'], c['op'])} {ENTITY_LABELS[entity]}",
+                c["author"],
+                c["captured_by"],
+                " → ".join(c["relayed_by"]) or "(nhập trực tiếp)",
+                fields,
+            ]
+        )
     return name, out
 
 
@@ -563,7 +677,9 @@ class ProvenanceDialog(_Dialog):
         self.resize(1000, 480)
         self.title = QLabel("…")
         self.title.setWordWrap(True)
-        self.table = _table(["Thời điểm", "Thao tác", "Người nhập", "Nhập trên máy", "Chuyển tiếp qua", "Trường"])
+        self.table = _table(
+            ["Thời điểm", "Thao tác", "Người nhập", "Nhập trên máy", "Chuyển tiếp qua", "Trường"]
+        )
         self.table.setObjectName("sync_provenance")
         self.status = self._status_label()
         buttons = self._close_buttons()
@@ -576,7 +692,9 @@ class ProvenanceDialog(_Dialog):
 
     def _show(self, data: tuple[str, list[list[str]]]) -> None:
         name, self.rows = data
-        self.title.setText(f"<b>{name}</b>: {len(self.rows)} thay đổi (doanh nghiệp, lượt khảo sát, tổ chức, kết nạp). "
-                           "Chữ ký của máy nhập đã được kiểm tra khi nhận.")
+        self.title.setText(
+            f"<b>{name}</b>: {len(self.rows)} thay đổi (doanh nghiệp, lượt khảo sát, tổ chức, kết nạp). "
+            "Chữ ký của máy nhập đã được kiểm tra khi nhận."
+        )
         if self.rows:
             _fill(self.table, self.rows)

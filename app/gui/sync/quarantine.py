@@ -13,6 +13,7 @@ from app.domain.vnformat import format_int
 from app.gui.sync.dialogs import _Dialog, _fill, _table
 from app.sync import bundles as B
 
+
 def _local(stamp: str) -> str:
     """An ISO time in UTC as the laptop's local date and time, the Vietnamese way (21/11/2026 20:21)."""
     try:
@@ -29,10 +30,12 @@ class QuarantineDialog(_Dialog):
         super().__init__(window, "Gói bị cách ly")
         self.resize(900, 420)
         self.rows: list[dict[str, Any]] = []
-        intro = QLabel("Các gói dưới đây không được gộp vì cùng một máy đã gửi một gói khác mang cùng số thứ tự "
-                       "(máy bị sao chép, hoặc được khôi phục từ bản sao lưu). Hãy hỏi người dùng máy đó. Nếu dữ "
-                       "liệu trong gói là thật, chọn gói rồi bấm «Gộp gói này»: các thay đổi được gộp như mọi gói "
-                       "khác (thay đổi đã có được bỏ qua, thay đổi trái nhau vào danh sách xung đột).")
+        intro = QLabel(
+            "Các gói dưới đây không được gộp vì cùng một máy đã gửi một gói khác mang cùng số thứ tự "
+            "(máy bị sao chép, hoặc được khôi phục từ bản sao lưu). Hãy hỏi người dùng máy đó. Nếu dữ "
+            "liệu trong gói là thật, chọn gói rồi bấm «Gộp gói này»: các thay đổi được gộp như mọi gói "
+            "khác (thay đổi đã có được bỏ qua, thay đổi trái nhau vào danh sách xung đột)."
+        )
         intro.setWordWrap(True)
         self.table = _table(["Máy gửi", "Gói số", "Lý do", "Nhận lúc", "Mã gói"])
         self.table.setObjectName("sync_quarantine")
@@ -56,8 +59,19 @@ class QuarantineDialog(_Dialog):
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
-        _fill(self.table, [[r["sender_name"], format_int(r["seq"]), REASONS.get(r["reason"], r["reason"]),
-                            _local(r["received_at"]), r["hash"][:16]] for r in rows])
+        _fill(
+            self.table,
+            [
+                [
+                    r["sender_name"],
+                    format_int(r["seq"]),
+                    REASONS.get(r["reason"], r["reason"]),
+                    _local(r["received_at"]),
+                    r["hash"][:16],
+                ]
+                for r in rows
+            ],
+        )
         if not rows and not self.status.text():
             self.status.setText("Không có gói nào bị cách ly.")
         self._update()
@@ -73,10 +87,14 @@ class QuarantineDialog(_Dialog):
         row = self.selected()
         if row is None:
             return
-        self.confirm("release_box", "Gộp gói bị cách ly",
-                     f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
-                     "chắc rằng dữ liệu trong gói là thật. Thứ tự gói của máy vẫn giữ theo gói đến trước.",
-                     "Gộp", lambda: self.release(row["id"]))
+        self.confirm(
+            "release_box",
+            "Gộp gói bị cách ly",
+            f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
+            "chắc rằng dữ liệu trong gói là thật. Thứ tự gói của máy vẫn giữ theo gói đến trước.",
+            "Gộp",
+            lambda: self.release(row["id"]),
+        )
 
     def release(self, quarantine_id: int) -> None:
         self.busy = True
@@ -85,8 +103,10 @@ class QuarantineDialog(_Dialog):
         def done(report: Any) -> None:
             self.busy = False
             self.status.setStyleSheet("")
-            self.status.setText(f"Đã gộp: {report.new} bản ghi mới, {report.updated} bản ghi cập nhật, "
-                                f"{report.unchanged} thay đổi đã có, {report.conflicts} xung đột.")
+            self.status.setText(
+                f"Đã gộp: {report.new} bản ghi mới, {report.updated} bản ghi cập nhật, "
+                f"{report.unchanged} thay đổi đã có, {report.conflicts} xung đột."
+            )
             self.window_.notify_data_changed()
             self.reload()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QRectF, QSize
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,14 +43,14 @@ class BarChart(QWidget):
         self.setMinimumHeight(220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         return QSize(420, 260)
 
     def set_rows(self, rows: list[prog.ProgressRow]) -> None:
         self.rows = rows
         self.update()
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, _event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))
@@ -87,9 +87,16 @@ class BarChart(QWidget):
             p.fillRect(QRectF(x0 + bar_w + 4, top + plot_h - ah, bar_w, ah), QColor(colour))
             p.setPen(QColor("#222"))
             label_rect = QRectF(left + i * group_w, top + plot_h - max(th, ah) - 18, group_w, 16)
-            p.drawText(label_rect, Qt.AlignmentFlag.AlignHCenter, r.ratio if r.target is not None else format_int(r.achieved))
-            p.drawText(QRectF(left + i * group_w, top + plot_h + 4, group_w, 36),
-                       Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, ORG_KIND_SHORT[r.kind])
+            p.drawText(
+                label_rect,
+                Qt.AlignmentFlag.AlignHCenter,
+                r.ratio if r.target is not None else format_int(r.achieved),
+            )
+            p.drawText(
+                QRectF(left + i * group_w, top + plot_h + 4, group_w, 36),
+                Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
+                ORG_KIND_SHORT[r.kind],
+            )
         p.end()
 
 
@@ -115,12 +122,16 @@ class TargetsView(QWidget):
 
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("targets_table")
-        self.table.setHorizontalHeaderLabels(["Nội dung", "Chỉ tiêu", "Đã đạt", "Đạt/Chỉ tiêu", "Tỷ lệ", "Đánh giá"])
+        self.table.setHorizontalHeaderLabels(
+            ["Nội dung", "Chỉ tiêu", "Đã đạt", "Đạt/Chỉ tiêu", "Tỷ lệ", "Đánh giá"]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
-                                   | QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.horizontalHeader().setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._edited)
 
@@ -137,8 +148,11 @@ class TargetsView(QWidget):
         charts.addWidget(self.chart_members)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        hint = QLabel("Gõ số vào cột «Chỉ tiêu» để giao chỉ tiêu năm; số đã đạt được tính từ các quyết định thành "
-                      "lập và các lần kết nạp đã ghi.", self)
+        hint = QLabel(
+            "Gõ số vào cột «Chỉ tiêu» để giao chỉ tiêu năm; số đã đạt được tính từ các quyết định thành "
+            "lập và các lần kết nạp đã ghi.",
+            self,
+        )
         hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addWidget(self.table, 3)
@@ -208,8 +222,13 @@ class TargetsView(QWidget):
         if value is None:
             self._error("Chỉ tiêu phải là một số nguyên không âm (để trống không được).")
             return
-        target = Target(unit_code=self.profile.unit_code or "", year=self.year.value(), kind=row.kind,
-                        metric=row.metric, value=value)
+        target = Target(
+            unit_code=self.profile.unit_code or "",
+            year=self.year.value(),
+            kind=row.kind,
+            metric=row.metric,
+            value=value,
+        )
         if row.target_id:
             target.id = row.target_id
         from app.services.records import save_target
@@ -226,5 +245,3 @@ class TargetsView(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.setText(text)
         self.refresh()
-
-
