@@ -1,8 +1,9 @@
 """Writing files so that a crash, a full disk or a pulled USB stick never leaves a half-written file
 under the real name: write to a temporary name beside the target, flush, fsync, rename, fsync the folder.
 
-The one implementation used by storage (backups), sync (bundles, receipts, keys), printing (PDF, Excel),
-importing (error files) and the GUI (drafts).
+The one implementation used by storage (backups), sync (bundles, receipts, keys), printing (PDF),
+reports (Excel), importing (error files) and the GUI (drafts). ``atomic_output`` is the same for a file a
+person asked for (a PDF, a workbook), with a Vietnamese message when it cannot be written.
 """
 
 from __future__ import annotations
@@ -62,3 +63,27 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
     with atomic_write(path, mode) as fh:
         fh.write(data)
     return Path(path)
+
+
+class OutputError(Exception):
+    """The output file a person asked for cannot be written (Vietnamese message)."""
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """``atomic_write`` for an output file (PDF, Excel): a crash or a full disk never leaves a
+    half-written file under the real name, and an older file of the same name stays intact until the
+    new one is complete. Raises ``OutputError`` saying what to do."""
+    dest = Path(path).expanduser()
+    if dest.is_dir():
+        raise OutputError(f"«{dest}» là một thư mục; hãy cho tên tệp, ví dụ {dest / 'phieu-khao-sat.pdf'}.")
+    if not dest.parent.is_dir():
+        raise OutputError(f"Thư mục «{dest.parent}» không có; hãy tạo thư mục trước hoặc chọn nơi khác.")
+    try:
+        with atomic_write(dest) as fh:
+            yield fh
+    except PermissionError as exc:
+        raise OutputError(
+            f"Không ghi được «{dest}»: tệp đang mở trong chương trình khác hoặc thư mục không cho ghi. "
+            "Hãy đóng tệp (ví dụ trong trình xem PDF hoặc Excel) rồi thử lại."
+        ) from exc

@@ -26,11 +26,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from app.demo.generator import DemoOptions, generate
+from app.domain import formcode
 from app.domain.vocab import Role
 from app.printing import qr
 from app.printing import visit_form as vf
 from app.printing.fonts import SERIF, register
-from app.reports.forms import FormSelection, load_forms, select_enterprises
+from app.services.form_batches import FormSelection, load_forms, select_enterprises
 from app.storage import Store
 
 TODAY = date(2025, 11, 20)
@@ -192,11 +193,11 @@ def main() -> int:
         )
 
         t = time.perf_counter()
-        codes = [qr.matrix(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code)) for f in forms]
+        codes = [qr.matrix(formcode.visit_form_code(f.enterprise.id, f.enterprise.tax_code)) for f in forms]
         t_qr = time.perf_counter() - t
         t = time.perf_counter()
         for f in forms[:100]:
-            qr.matrix(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code), best_mask=True)
+            qr.matrix(formcode.visit_form_code(f.enterprise.id, f.enterprise.tax_code), best_mask=True)
         t_best = (time.perf_counter() - t) / min(100, len(forms)) * len(forms)
         print(
             f"QR matrices alone: {t_qr:.2f} s fixed mask ({len(codes[0])}x{len(codes[0])}); "
@@ -211,7 +212,7 @@ def main() -> int:
         c = Canvas(io.BytesIO(), pagesize=A4)
         t = time.perf_counter()
         for f in forms[:50]:
-            w = QrCodeWidget(qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code))
+            w = QrCodeWidget(formcode.visit_form_code(f.enterprise.id, f.enterprise.tax_code))
             x0, y0, x1, y1 = w.getBounds()
             d = Drawing(65, 65, transform=[65 / (x1 - x0), 0, 0, 65 / (y1 - y0), 0, 0])
             d.add(w)
@@ -222,7 +223,7 @@ def main() -> int:
         t = time.perf_counter()
         c = Canvas(io.BytesIO(), pagesize=A4)
         for f in forms[:50]:
-            qr.draw(c, qr.visit_form_code(f.enterprise.id, f.enterprise.tax_code), 100, 100, 65)
+            qr.draw(c, formcode.visit_form_code(f.enterprise.id, f.enterprise.tax_code), 100, 100, 65)
             c.showPage()
         c.save()
         t_path = (time.perf_counter() - t) / 50 * 1000

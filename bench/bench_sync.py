@@ -86,7 +86,7 @@ def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple
 def floor_with_log(province_db: Path, out: Path) -> float:
     """What the previous design had to write: the same records, a change-log row per change holding its
     values, and search entries, executemany into an empty KhaoSat file (all its indexes)."""
-    from app.storage import compact, search
+    from app.storage import kept_creations, search
 
     src = sqlite3.connect(province_db)
     data = {}
@@ -95,8 +95,11 @@ def floor_with_log(province_db: Path, out: Path) -> float:
         cols = [*record_columns(table), *SYNCED]
         data[table] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall())
         ids = [r[0] for r in src.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")]
-        log += [tuple(r[c] for c in compact.LOG_COLUMNS[1:]) for r in compact.log_rows(src, table, ids)]
-    log_cols = list(compact.LOG_COLUMNS[1:])
+        log += [
+            tuple(r[c] for c in kept_creations.LOG_COLUMNS[1:])
+            for r in kept_creations.log_rows(src, table, ids)
+        ]
+    log_cols = list(kept_creations.LOG_COLUMNS[1:])
     log += src.execute(f"SELECT {', '.join(log_cols)} FROM changes").fetchall()
     fts_src = src.execute(
         "SELECT name, short_name, tax_code, address, owner_name FROM enterprises"

@@ -122,13 +122,14 @@ def _say(text: str) -> None:
 
 
 def _errors():
-    from app.printing.files import OutputError
+    from app.domain.units import UnknownUnitError
+    from app.fileio import OutputError
     from app.printing.fonts import FontError
-    from app.reports.forms import SelectionError
     from app.reports.results import ReportError
     from app.reports.settings import SettingsError
+    from app.services.enterprise_lookup import SelectionError
 
-    return (OutputError, FontError, SelectionError, ReportError, SettingsError)
+    return (OutputError, FontError, SelectionError, UnknownUnitError, ReportError, SettingsError)
 
 
 def _check_out(path: str, suffix: str) -> Path:
@@ -152,7 +153,8 @@ def _print_cmd(args: argparse.Namespace) -> int:
 
 def _print_forms(args: argparse.Namespace) -> int:
     from app.printing.visit_form import render_visit_forms, unit_title_for
-    from app.reports.forms import FormSelection, load_forms, resolve_enterprise, select_enterprises, week_of
+    from app.services.enterprise_lookup import resolve_enterprise
+    from app.services.form_batches import FormSelection, load_forms, select_enterprises, week_of
 
     out = _check_out(args.out, ".pdf")
     today = args.today or date.today()
@@ -219,7 +221,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
         if not fp:
             if args.laptop and args.laptop != prof.laptop_id:
                 raise CliError("In phiếu cho máy khác thì phải cho cả --fingerprint (đọc trên máy đó).")
-            from app.reports.keyform_data import own_fingerprint
+            from app.services.machine import own_fingerprint
 
             fp = own_fingerprint(store)
         if not fp:

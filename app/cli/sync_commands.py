@@ -361,18 +361,18 @@ def _provenance(args: argparse.Namespace) -> int:
 @command("duplicates")
 @_sync_errors
 def _duplicates(args: argparse.Namespace) -> int:
-    from app.sync import duplicates as D
+    from app.sync import same_tax_code
 
     with _store(args) as store:
         if args.merge:
             keep, drop = args.merge
-            moved = D.merge_pair(store, keep, drop)
+            moved = same_tax_code.merge_pair(store, keep, drop)
             _out(
                 f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
                 f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}."
             )
             return 0
-        found = D.candidates(store)
+        found = same_tax_code.candidates(store)
         for c in found:
             _out(f"MST {c.tax_code}: {c.id_a} «{c.name_a}» / {c.id_b} «{c.name_b}»")
         _out(f"({len(found)} cặp nghi trùng chưa xử lý)")

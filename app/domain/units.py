@@ -112,3 +112,19 @@ def find(query: str, province_code: str | None = None, limit: int = 50) -> list[
         elif key in name_key:
             contains_.append(u)
     return (starts + contains_)[:limit]
+
+
+class UnknownUnitError(ValueError):
+    """A unit code that is not in the list of units (Vietnamese message)."""
+
+
+def ward_codes(unit_code: str) -> list[str]:
+    """The wards a unit covers: itself for a ward, every ward of a province."""
+    u = unit(unit_code)
+    if u is None:
+        raise UnknownUnitError(
+            f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN"
+        )
+    if u.is_province:
+        return [w.code for w in wards(u.code)]
+    return [u.code]

@@ -132,3 +132,34 @@ VSIC_SECTIONS: dict[str, str] = {
     "T": "Hoạt động làm thuê các công việc trong các hộ gia đình",
     "U": "Hoạt động của các tổ chức và cơ quan quốc tế",
 }
+
+
+class DocStyle(Labelled):
+    """The conventions a printed report follows (its header, its number)."""
+
+    PARTY = ("party", "Văn bản của Đảng")  # Hướng dẫn 36-HD/VPTW: "ĐẢNG CỘNG SẢN VIỆT NAM", "Số 12-BC/ĐU"
+    STATE = ("state", "Văn bản hành chính nhà nước")  # NĐ 30/2020/NĐ-CP: national motto, "Số: 12/BC-UBND"
+
+
+DEFAULT_WORKFORCE_THRESHOLDS = (
+    20,
+    500,
+)  # a local choice (report setting ``report.workforce_thresholds``): "under 20", "20-499", "500 and more"
+
+
+class WorkforceGroup:
+    SMALL = "small"  # under the first threshold
+    MEDIUM = "medium"  # between the thresholds
+    LARGE = "large"  # the second threshold and more
+    UNKNOWN = "unknown"  # not recorded
+
+
+def workforce_groups(thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS) -> list[tuple[str, str]]:
+    """(code, Vietnamese label) of each workforce group."""
+    low, high = thresholds
+    return [
+        (WorkforceGroup.SMALL, f"Dưới {low} lao động"),
+        (WorkforceGroup.MEDIUM, f"Từ {low} đến {high - 1} lao động"),
+        (WorkforceGroup.LARGE, f"Từ {high} lao động trở lên"),
+        (WorkforceGroup.UNKNOWN, "Chưa rõ số lao động"),
+    ]

@@ -105,9 +105,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.unit_label)
         self.unit_label.setText(self._unit_text())
 
-        from app.gui import commands
+        from app.gui import window_actions
 
-        self.actions.add_all(commands.actions())
+        self.actions.add_all(window_actions.actions())
         self.feature_results: dict[str, str | None] = {}
         if load_features:
             self.feature_results = features.load_features(self)

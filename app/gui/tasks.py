@@ -308,7 +308,7 @@ class TaskRunner(QObject):
                     != imports
                 ):
                     # a bundle was merged (every merge is logged in sync_imports): new records arrive without
-                    # change-log rows (app/storage/compact.py)
+                    # change-log rows (app/storage/kept_creations.py)
                     entities = frozenset(RECORD_TYPES)
                 summary = ChangeSummary(entities, frozenset(r[1] for r in rows), len(rows))
                 return _WriteResult(result, summary)

@@ -38,7 +38,7 @@ from app.importing import values as val
 from app.importing.errors import ImportFailed
 from app.importing.mapping import Table
 from app.importing.wards import Placement, WardMatcher
-from app.services.records import DuplicateIndex
+from app.storage.lookalikes import LookalikeIndex
 from app.storage.store import Store
 
 Progress = Callable[[int, int], None]
@@ -243,7 +243,7 @@ class _Builder:
         self.mapping = mapping
         self.options = options
         self.columns = {f: c for c, f in mapping.items()}
-        self.index = DuplicateIndex(store)
+        self.index = LookalikeIndex(store)
         self.wards = WardMatcher(_province(store, options))
         self.seen_tax: dict[str, int] = {}
         self.today = options.today or date.today()

@@ -16,7 +16,6 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -24,6 +23,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.domain.vnformat import long_date
+from app.domain.vocab import DocStyle
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -34,15 +34,6 @@ MARGIN_RIGHT = 15 * mm
 CONTENT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 
 PDF_CREATOR = "KhaoSat"
-
-
-class DocStyle(str, Enum):
-    PARTY = "party"  # Hướng dẫn 36-HD/VPTW: "ĐẢNG CỘNG SẢN VIỆT NAM", "Số 12-BC/ĐU"
-    STATE = "state"  # Nghị định 30/2020/NĐ-CP: national motto, "Số: 12/BC-UBND"
-
-    @property
-    def label(self) -> str:
-        return "Văn bản của Đảng" if self is DocStyle.PARTY else "Văn bản hành chính nhà nước"
 
 
 def nfc(text: object) -> str:

@@ -17,7 +17,9 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from app.domain import formcode
 from app.domain.vnformat import format_date, long_date
+from app.fileio import atomic_output
 from app.printing import qr
 from app.printing.document import (
     CONTENT_WIDTH,
@@ -31,7 +33,6 @@ from app.printing.document import (
     set_metadata,
     wrap,
 )
-from app.printing.files import atomic_output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 
 TITLE = "PHIẾU ĐĂNG KÝ KHÓA MÁY TÍNH"
@@ -85,7 +86,7 @@ def _draw(fh: BinaryIO, d: KeyFormData) -> None:
     c.setFont(SERIF_BOLD, 12)
     c.drawString(left, y - 12, fit(nfc(d.unit_name).upper(), SERIF_BOLD, 12, CONTENT_WIDTH / 2))
     c.setFont(SERIF, 10)
-    c.drawRightString(right, y - 12, f"Mẫu {qr.KEY_FORM_VERSION} · KhaoSat")
+    c.drawRightString(right, y - 12, f"Mẫu {formcode.KEY_FORM_VERSION} · KhaoSat")
     y -= 48
     c.setFont(SERIF_BOLD, 16)
     c.drawCentredString(cx, y, TITLE)
@@ -132,7 +133,7 @@ def _draw(fh: BinaryIO, d: KeyFormData) -> None:
         yy -= 34
     y -= box_h + 16
 
-    code = qr.key_form_code(d.laptop_id, d.fingerprint)
+    code = formcode.key_form_code(d.laptop_id, d.fingerprint)
     qr_size = 48 * mm
     qr.draw(c, code, cx - qr_size / 2, y - qr_size, qr_size, best_mask=True)
     y -= qr_size + 12

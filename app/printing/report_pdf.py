@@ -32,6 +32,7 @@ from reportlab.platypus import (
 
 from app.domain.vnformat import format_int
 from app.domain.vocab import ORG_KIND_SHORT, OrgKind
+from app.fileio import atomic_output
 from app.printing.document import (
     CONTENT_WIDTH,
     MARGIN_BOTTOM,
@@ -47,7 +48,6 @@ from app.printing.document import (
     nfc,
     printable,
 )
-from app.printing.files import atomic_output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 from app.reports.results import ResultsReport
 from app.reports.settings import ReportSettings

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
@@ -22,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.domain import units
+from app.domain import formcode, units
 from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import (
@@ -34,11 +35,10 @@ from app.domain.vocab import (
     OrgKind,
     OrgStatus,
 )
+from app.fileio import atomic_output
 from app.printing import qr
 from app.printing.document import fit, nfc, printable, set_metadata
-from app.printing.files import atomic_output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
-from app.reports.forms import VisitFormData
 
 W, H = A4
 LEFT = 20 * mm
@@ -50,6 +50,18 @@ QR_SIZE = 23 * mm
 GREY = 0.45
 
 FORM_TITLE = "PHIẾU KHẢO SÁT DOANH NGHIỆP"
+
+
+@dataclass
+class VisitFormData:
+    """One pre-filled form: the enterprise, its latest visit and its organisations
+    (``app.services.form_batches.load_forms`` reads them from the store)."""
+
+    enterprise: Enterprise
+    last_visit: Visit | None = None
+    organisations: list[Organisation] = field(default_factory=list)
+    ward_name: str | None = None
+
 
 # Part B: the visit's fields, grouped into rows, in Visit's field order (tests check the order).
 #   ("line", fields)         short entries side by side (dates, names)
@@ -172,7 +184,7 @@ class _Form:
     def static(self, prefilled: bool) -> None:
         c = self.c
         c.setLineWidth(0.6)
-        self.text(LEFT, TOP - 22, f"Mẫu {qr.FORM_VERSION} · KhaoSat", SERIF, 9)
+        self.text(LEFT, TOP - 22, f"Mẫu {formcode.FORM_VERSION} · KhaoSat", SERIF, 9)
         cx = LEFT + WIDTH / 2 - 6 * mm
         c.setFont(SERIF_BOLD, 15)
         c.drawCentredString(cx, TOP - 34, FORM_TITLE)
@@ -358,7 +370,7 @@ class _Form:
         if data is None:
             return
         e = data.enterprise
-        qr.draw(c, qr.visit_form_code(e.id, e.tax_code), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
+        qr.draw(c, formcode.visit_form_code(e.id, e.tax_code), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
         form = LegalForm.parse(e.legal_form)
         status = EnterpriseStatus.parse(e.status)
         values = {
@@ -451,10 +463,10 @@ class _Form:
         c = self.c
         c.setFont(SERIF, 8)
         if data is not None:
-            code = qr.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
+            code = formcode.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
             c.drawString(LEFT, BOTTOM, f"Mã phiếu: {code}")
         else:
-            c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {qr.FORM_VERSION}")
+            c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {formcode.FORM_VERSION}")
         c.drawCentredString(LEFT + WIDTH * 0.68, BOTTOM, f"In ngày {format_date(self.printed_on)}")
         c.drawRightString(RIGHT, BOTTOM, f"Trang {page_no}/{pages}")
 

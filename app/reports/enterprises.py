@@ -12,7 +12,6 @@ from typing import Any
 
 from app.domain import units
 from app.domain.vocab import ORG_KIND_SHORT, VSIC_SECTIONS, EnterpriseStatus, LegalForm, OrgKind
-from app.reports.forms import unit_ward_codes
 from app.storage.store import Store
 
 COLUMNS: list[tuple[str, str, float]] = [  # key, Vietnamese header, width (characters)
@@ -49,7 +48,7 @@ def enterprise_rows(store: Store, unit_code: str | None = None) -> list[dict[str
     params: list[Any] = []
     where = "e.deleted = 0"
     if unit_code:
-        wards = unit_ward_codes(unit_code)
+        wards = units.ward_codes(unit_code)
         where += f" AND e.ward_code IN ({', '.join('?' * len(wards))})"
         params.extend(wards)
     sql = (

@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.printing.files import atomic_output
+from app.fileio import atomic_output
 from app.reports.enterprises import COLUMNS, DATE_COLUMNS, GROUPED_COLUMNS, enterprise_rows
 from app.reports.results import ResultsReport
 from app.storage.store import Store

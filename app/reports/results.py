@@ -20,9 +20,13 @@ from typing import Any
 
 from app.domain import units
 from app.domain.vnformat import Rounding, achievement, format_date
-from app.domain.vocab import MEMBER_NOUN, OrgKind, TargetMetric
-from app.reports.forms import unit_ward_codes
-from app.reports.settings import DEFAULT_THRESHOLDS
+from app.domain.vocab import (
+    DEFAULT_WORKFORCE_THRESHOLDS,
+    MEMBER_NOUN,
+    OrgKind,
+    TargetMetric,
+    workforce_groups,
+)
 from app.storage.store import Store
 
 
@@ -167,7 +171,7 @@ def compute(
     period: Period,
     *,
     rounding: Rounding = Rounding.HALF_UP,
-    thresholds: tuple[int, int] = DEFAULT_THRESHOLDS,
+    thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS,
 ) -> ResultsReport:
     """The report for ``unit_code`` over ``period``."""
     u = units.unit(unit_code)
@@ -179,7 +183,7 @@ def compute(
         raise ReportError("Kỳ báo cáo phải nằm trong một năm (chỉ tiêu giao theo năm).")
     low, high = thresholds
     p = {"start": period.start.isoformat(), "end": period.end.isoformat(), "low": low, "high": high}
-    _scope(store, unit_ward_codes(unit_code))
+    _scope(store, units.ward_codes(unit_code))
     q = store.conn.execute
     in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
 
@@ -230,8 +234,6 @@ def compute(
                 ),
             )
         )
-
-    from app.services.enterprise_list import workforce_groups
 
     group_sql = (
         "CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "

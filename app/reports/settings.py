@@ -21,10 +21,10 @@ from typing import Any
 
 from app.domain import units
 from app.domain.vnformat import Rounding
-from app.printing.document import DocStyle
+from app.domain.vocab import DEFAULT_WORKFORCE_THRESHOLDS, DocStyle
 from app.storage.store import Store
 
-DEFAULT_THRESHOLDS = (20, 500)
+DEFAULT_THRESHOLDS = DEFAULT_WORKFORCE_THRESHOLDS
 
 
 class SettingsError(ValueError):

@@ -13,30 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.domain.vocab import EnterpriseStatus, OrgKind
+from app.domain.vocab import (  # noqa: F401  (WorkforceGroup, workforce_groups: part of the list's interface)
+    DEFAULT_WORKFORCE_THRESHOLDS,
+    EnterpriseStatus,
+    OrgKind,
+    WorkforceGroup,
+    workforce_groups,
+)
 from app.storage import search
 from app.storage.store import Store
-
-DEFAULT_WORKFORCE_THRESHOLDS = (20, 500)  # local choice: "under 20", "20-499", "500 and more"
-
-
-class WorkforceGroup:
-    SMALL = "small"  # under the first threshold
-    MEDIUM = "medium"  # between the thresholds
-    LARGE = "large"  # the second threshold and more
-    UNKNOWN = "unknown"  # not recorded
-
-
-def workforce_groups(thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS) -> list[tuple[str, str]]:
-    """(code, Vietnamese label) of each workforce group."""
-    low, high = thresholds
-    return [
-        (WorkforceGroup.SMALL, f"Dưới {low} lao động"),
-        (WorkforceGroup.MEDIUM, f"Từ {low} đến {high - 1} lao động"),
-        (WorkforceGroup.LARGE, f"Từ {high} lao động trở lên"),
-        (WorkforceGroup.UNKNOWN, "Chưa rõ số lao động"),
-    ]
-
 
 SORT_COLUMNS: dict[str, str] = {
     "name": "e.name",

@@ -25,7 +25,7 @@ from app.domain.vocab import (
     OrgStatus,
     TargetMetric,
 )
-from app.storage import compact
+from app.storage import kept_creations
 from app.storage.store import Store
 
 ENTITY_LABELS = {
@@ -163,7 +163,7 @@ def enterprise_history(store: Store, enterprise_id: str, limit: int = 500) -> li
         ids += by_table[table]
     rows: list[dict[str, Any]] = []
     for table, table_ids in by_table.items():  # creations received in a bundle, still kept on the record
-        for r in compact.log_rows(store.conn, table, table_ids):
+        for r in kept_creations.log_rows(store.conn, table, table_ids):
             r["seq"] = 0
             rows.append(r)
     for start in range(0, len(ids), 500):

@@ -351,7 +351,7 @@ def _v5_compact_creates(conn: sqlite3.Connection) -> None:
     An office importing a province's worth of new records would otherwise write every value twice
     (the record and its change-log row). While ``create_change`` is set, the record's only change is
     that creation: its values are the record's own, its stamp ``created_hlc``, its machine ``origin``;
-    the change-log row is written (``app/storage/compact.py``) just before anything else changes the
+    the change-log row is written (``app/storage/kept_creations.py``) just before anything else changes the
     record. Envelopes kept for relaying can point into the compressed file they came in.
     """
     for table in ("enterprises", "visits", "organisations", "admissions", "targets"):

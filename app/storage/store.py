@@ -23,7 +23,7 @@ from app.domain.records import RECORD_TYPES, Enterprise, Record
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
-from app.storage import compact, search
+from app.storage import kept_creations, search
 from app.storage.clock import HybridClock
 from app.storage.migrations import LATEST, current_version, migrate
 
@@ -319,11 +319,11 @@ class Store:
             "WHERE entity = ? AND record_id = ? ORDER BY hlc, seq",
             (entity, record_id),
         )
-        if not rows:  # a creation received in a bundle may still be kept on the record (compact.py)
+        if not rows:  # a creation received in a bundle may still be kept on the record (kept_creations.py)
             _check_table(entity)
             rows = [
                 {k: v for k, v in r.items() if k not in ("txn", "entity", "record_id")}
-                for r in compact.log_rows(self.conn, entity, [record_id])
+                for r in kept_creations.log_rows(self.conn, entity, [record_id])
             ]
         for r in rows:
             r["fields"] = json.loads(r["fields"])

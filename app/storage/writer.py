@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.records import RECORD_TYPES, Record, uuid7
-from app.storage import compact, search
+from app.storage import kept_creations, search
 from app.storage.clock import Stamp
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class Writer:
         if not changed:
             return {}
         if current.get("create_change"):
-            compact.materialize(self.conn, table, row["id"])
+            kept_creations.materialize(self.conn, table, row["id"])
         hlc = self._stamp()
         assignments = ", ".join(f"{c} = ?" for c in changed)
         self.conn.execute(
@@ -142,7 +142,7 @@ class Writer:
         if bool(current["deleted"]) == deleted:
             return False
         if current.get("create_change"):
-            compact.materialize(self.conn, table, record_id)
+            kept_creations.materialize(self.conn, table, record_id)
         hlc = self._stamp()
         self.conn.execute(
             f"UPDATE {table} SET deleted = ?, updated_hlc = ? WHERE id = ?", (int(deleted), hlc, record_id)

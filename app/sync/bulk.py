@@ -3,7 +3,7 @@
 A bundle carries its creations as columns and rows (``created`` sections). A record that is new to
 this office and whose creation is the only change this import brings for it has nothing to be merged
 with: it is inserted with one ``executemany`` per section and keeps its creation on the record
-(``app/storage/compact.py``) instead of in a change-log row. Every other creation (a record already
+(``app/storage/kept_creations.py``) instead of in a change-log row. Every other creation (a record already
 here, one that also has an edit in this import, a child whose enterprise has not arrived) takes the
 general path (``merge.Merger``), which reaches the same state.
 
@@ -25,7 +25,7 @@ from typing import Any
 from app.domain import units
 from app.domain.text import search_keys
 from app.storage import search
-from app.storage.compact import COLUMNS as COMPACT_COLUMNS
+from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
 from app.sync.errors import SyncError
 from app.sync.merge import (
     MAX_ID,
@@ -224,7 +224,7 @@ def _insert_sql(conn: sqlite3.Connection, sec: CreateSection) -> str:
         f"coalesce(?{META + 1 + i}, {defaults[c]})" if defaults.get(c) is not None else f"?{META + 1 + i}"
         for i, c in enumerate(sec.columns)
     ]
-    cols = [*sec.columns, "deleted", "created_hlc", "updated_hlc", "origin", *COMPACT_COLUMNS]
+    cols = [*sec.columns, "deleted", "created_hlc", "updated_hlc", "origin", *KEPT_COLUMNS]
     values += ["0", "?3", "?3", _literal(sec.origin), "?1", "?2", "?4", "?5", _literal(sec.eid)]
     return (
         f"INSERT INTO {sec.entity} ({', '.join(cols)}) VALUES ({', '.join(values)}) "

@@ -19,7 +19,7 @@ from typing import Any
 from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vocab import Role
-from app.storage import compact
+from app.storage import kept_creations
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
@@ -945,7 +945,9 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
     entity, rid, f = c["entity"], c["record_id"], c["field"]
     cls = RECORD_TYPES[entity]
     with store.write(author) as w:
-        compact.materialize(store.conn, entity, rid)  # (a record in conflict has its creation logged already)
+        kept_creations.materialize(
+            store.conn, entity, rid
+        )  # (a record in conflict has its creation logged already)
         current = store.row(entity, rid)
         if current is None:
             raise SyncError("missing", "Bản ghi của xung đột không còn.")

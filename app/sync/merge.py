@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain import units
 from app.domain.records import RECORD_TYPES
-from app.storage import compact, search
+from app.storage import kept_creations, search
 from app.storage.writer import record_columns
 from app.sync.errors import SyncError
 
@@ -285,7 +285,7 @@ class Merger:
                     parents.add(ent[1])
         for entity, ids in by_entity.items():
             self._load(entity, ids)
-        # a creation kept on its record (app/storage/compact.py) is a change like the others: known if it
+        # a creation kept on its record (app/storage/kept_creations.py) is a change like the others: known if it
         # is this one, and written to the change log before anything else changes the record
         kept = []
         for inc in fresh:
@@ -298,8 +298,8 @@ class Merger:
         for key in {(i.change[I_ENTITY], i.change[I_RECORD]) for i in fresh}:
             row = self.rows.get(key)
             if row is not None and row.get("create_change"):
-                compact.materialize(self.conn, *key)
-                for col in compact.COLUMNS:
+                kept_creations.materialize(self.conn, *key)
+                for col in kept_creations.COLUMNS:
                     row[col] = None
         for (entity, _), row in list(self.rows.items()):
             if entity in CHILDREN and row is not None:

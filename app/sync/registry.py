@@ -141,6 +141,20 @@ def rekey(
     return out
 
 
+@dataclass(frozen=True)
+class OwnKey:
+    keyid: str
+    fingerprint: str
+
+
+def own_key(store: Store) -> OwnKey | None:
+    """This machine's active key as registered in the file (no passphrase needed), or None."""
+    row = store.conn.execute(
+        "SELECT keyid, sign_pub, enc_pub FROM sync_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
+    return OwnKey(row[0], K.fingerprint(bytes(row[1]), bytes(row[2]))) if row else None
+
+
 def own_pubkey_doc(store: Store, ident: K.Identity) -> C.Envelope:
     prof = store.profile()
     row = store.conn.execute("SELECT doc FROM sync_keys WHERE keyid = ?", (ident.current.keyid,)).fetchone()

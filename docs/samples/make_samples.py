@@ -16,8 +16,8 @@ from app.domain.vocab import Role
 from app.printing.keyform import KeyFormData, render_key_form
 from app.printing.report_pdf import render_report
 from app.printing.visit_form import render_visit_forms
-from app.reports.forms import FormSelection, load_forms, select_enterprises
 from app.reports.results import Period, report_for
+from app.services.form_batches import FormSelection, load_forms, select_enterprises
 from app.storage import Store
 
 TODAY = date(2025, 11, 20)

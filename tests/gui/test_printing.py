@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from app.printing import qr
-from app.reports.forms import FormSelection, select_enterprises
+from app.domain import formcode
+from app.services.form_batches import FormSelection, select_enterprises
 from app.storage import Store
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.gui.conftest import close_window, open_window, wait_idle
@@ -53,7 +53,7 @@ def test_print_the_selected_form_and_open_an_enterprise_by_its_code(qtbot, data_
         path = opened[0]
         assert path.parent == data_dir / "ban-in" and path.suffix == ".pdf"
         assert first["name"] in pdftotext(path)
-        code = qr.visit_form_code(first["id"], first["tax_code"])
+        code = formcode.visit_form_code(first["id"], first["tax_code"])
         assert qr_codes(path, tmp=tmp_path) == [code]
 
         window.open_enterprise(second["id"])
@@ -134,15 +134,15 @@ def test_key_form_needs_keys_then_prints_the_fingerprint(qtbot, data_dir, tmp_pa
         window.actions.trigger("print.keyform")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
         (code,) = qr_codes(opened[0], tmp=tmp_path)
-        assert qr.parse_form_code(code).fingerprint == ident.current.fingerprint
+        assert formcode.parse_form_code(code).fingerprint == ident.current.fingerprint
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
 
 
 def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
+    from app.domain.vocab import DocStyle
     from app.gui.printing.dialogs import ReportSettingsDialog
-    from app.printing.document import DocStyle
     from app.reports.settings import load
 
     window, _opened = _window(qtbot, data_dir)
@@ -218,7 +218,7 @@ def test_a_code_scanned_into_the_search_box_opens_the_enterprise(qtbot, data_dir
         search = window.list_panel.search
         search.setFocus()
         # a barcode scanner types the code like a keyboard and ends with Enter
-        qtbot.keyClicks(search, qr.visit_form_code(first["id"], first["tax_code"]))
+        qtbot.keyClicks(search, formcode.visit_form_code(first["id"], first["tax_code"]))
         qtbot.keyClick(search, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: window.selected_enterprise_id() == first["id"], timeout=10000)
         assert search.text() == ""  # the code is not left behind as a search

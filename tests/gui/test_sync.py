@@ -194,7 +194,7 @@ def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir
 
 
 def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
-    from app.sync import duplicates as D
+    from app.sync import same_tax_code
 
     with Store.in_dir(data_dir) as s:
         existing = s._rows("SELECT id, tax_code FROM enterprises WHERE deleted = 0 ORDER BY id LIMIT 1")[0]
@@ -220,7 +220,7 @@ def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
     finally:
         close_window(qtbot, window)
     with Store.in_dir(data_dir) as s:
-        assert D.candidates(s) == []
+        assert same_tax_code.candidates(s) == []
         assert s.get(Enterprise, twin.id) is None and s.get(Enterprise, existing["id"]) is not None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from app.printing import qr
+from app.domain import formcode
 from tests.conftest import run_cli
 from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
@@ -45,7 +45,7 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Đã in 1 phiếu" in r.stdout
     (code,) = qr_codes(out / "mot.pdf", tmp=tmp_path)
-    parsed = qr.parse_form_code(code)
+    parsed = formcode.parse_form_code(code)
     assert parsed.tax_code == tax
     # the code printed on the form finds the same enterprise again
     r = run_cli("print", "form", "--enterprise", code, "--out", str(out / "lai.pdf"), data_dir=data)
@@ -65,7 +65,7 @@ def test_print_report_excel_end_to_end(tmp_path):
     )
     from datetime import date
 
-    from app.reports.forms import FormSelection, select_enterprises
+    from app.services.form_batches import FormSelection, select_enterprises
     from app.storage import Store
 
     with Store.in_dir(data) as s:
@@ -95,7 +95,7 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert key_code.startswith("KHAOSAT:K1:")
     show = run_cli("keys", "show", data_dir=data)
     if show.returncode == 0:  # the sync feature prints this machine's fingerprint: the form must agree
-        assert qr.parse_form_code(key_code).fingerprint in show.stdout
+        assert formcode.parse_form_code(key_code).fingerprint in show.stdout
 
     r = run_cli(
         "report",

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from app.printing import qr
+from app.domain import formcode
 from app.printing.keyform import KeyFormData, fingerprint_groups, render_key_form
 from tests.printing.pdftools import pdftotext, pypdf_pages, qr_codes
 
@@ -52,7 +52,7 @@ def test_key_form_text_and_qr(tmp_path):
             "CÁN BỘ TIẾP NHẬN",
         ):
             assert expected in text, expected
-    assert qr_codes(path, tmp=tmp_path) == [qr.key_form_code("361a98764c134dc5", FP)]
+    assert qr_codes(path, tmp=tmp_path) == [formcode.key_form_code("361a98764c134dc5", FP)]
 
 
 def test_groups_and_missing_values():

@@ -8,23 +8,24 @@ import uuid
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
+from app.domain import formcode
 from app.printing import qr
 from tests.printing.pdftools import qr_codes_per_page
 
 
 def test_visit_code_round_trip_any_case_and_spaces():
     eid = str(uuid.uuid4())
-    text = qr.visit_form_code(eid, "0100109106-001")
+    text = formcode.visit_form_code(eid, "0100109106-001")
     assert text == f"KHAOSAT:F1:{eid.upper()}:0100109106-001"
     for typed in (text, text.lower(), f"  {text}\n", text.replace(":", ": ")):
-        code = qr.parse_form_code(typed)
+        code = formcode.parse_form_code(typed)
         assert (code.kind, code.version, code.enterprise_id, code.tax_code) == (
             "visit",
             "F1",
             eid,
             "0100109106-001",
         )
-    assert qr.parse_form_code(qr.visit_form_code(eid, None)).tax_code is None
+    assert formcode.parse_form_code(formcode.visit_form_code(eid, None)).tax_code is None
 
 
 @pytest.mark.parametrize(
@@ -39,13 +40,13 @@ def test_visit_code_round_trip_any_case_and_spaces():
     ],
 )
 def test_bad_codes_get_a_vietnamese_message(text, message):
-    with pytest.raises(qr.FormCodeError, match=message):
-        qr.parse_form_code(text)
+    with pytest.raises(formcode.FormCodeError, match=message):
+        formcode.parse_form_code(text)
 
 
 def test_key_code_keeps_the_fingerprint_exactly():
-    text = qr.key_form_code("a1b2c3d4e5f60718", "12345 67890 13579 24680 11223 34455")
-    code = qr.parse_form_code(text)
+    text = formcode.key_form_code("a1b2c3d4e5f60718", "12345 67890 13579 24680 11223 34455")
+    code = formcode.parse_form_code(text)
     assert (code.kind, code.laptop_id, code.fingerprint) == (
         "key",
         "a1b2c3d4e5f60718",
@@ -56,7 +57,7 @@ def test_key_code_keeps_the_fingerprint_exactly():
 def test_mask_scoring_picks_the_lowest_penalty_and_changes_the_symbol():
     rng = random.Random(9)
     texts = [
-        qr.visit_form_code(str(uuid.UUID(int=rng.getrandbits(128), version=4)), "0100109106")
+        formcode.visit_form_code(str(uuid.UUID(int=rng.getrandbits(128), version=4)), "0100109106")
         for _ in range(8)
     ]
     changed = 0
@@ -87,7 +88,7 @@ def test_printed_codes_decode_with_zbarimg(tmp_path):
     """
     rng = random.Random(5)
     texts = [
-        qr.visit_form_code(
+        formcode.visit_form_code(
             str(uuid.UUID(int=rng.getrandbits(128), version=4)), f"{rng.randint(0, 9_999_999_999):010d}"
         )
         for _ in range(30)

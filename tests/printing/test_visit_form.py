@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from app.domain import formcode
 from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vocab import Attitude, OrgKind, OrgStatus
-from app.printing import qr
-from app.printing.visit_form import FORM_ROWS, FORM_TITLE, form_fields, render_visit_forms
-from app.reports.forms import FormSelection, VisitFormData, load_forms, months_before, select_enterprises
+from app.printing.visit_form import FORM_ROWS, FORM_TITLE, VisitFormData, form_fields, render_visit_forms
+from app.services.form_batches import FormSelection, load_forms, months_before, select_enterprises
 from app.services.records import save_enterprise, save_organisation, save_visit
 from app.storage import Store
 from tests.conftest import TEST_TODAY, TEST_WARD
@@ -108,7 +108,7 @@ def test_prefilled_form_reads_back_nfc_with_both_extractors(store, prefilled, tm
         path, load_forms(store, [prefilled.id]), unit_title="Phường Hoàn Kiếm", printed_on=TEST_TODAY
     )
     assert page_count(path) == 1
-    code = qr.visit_form_code(prefilled.id, "0100109106")
+    code = formcode.visit_form_code(prefilled.id, "0100109106")
     for text in (pypdf_pages(path)[0], pdftotext(path)):
         assert unicodedata.is_normalized("NFC", text)
         for expected in (
@@ -223,7 +223,7 @@ def test_batch_of_not_visited_enterprises_one_numbered_page_each(demo_file, tmp_
         assert f"Trang {i}/{n}" in page
         assert form.enterprise.tax_code in page
     assert qr_codes(path, page=n, tmp=tmp_path) == [
-        qr.visit_form_code(forms[-1].enterprise.id, forms[-1].enterprise.tax_code)
+        formcode.visit_form_code(forms[-1].enterprise.id, forms[-1].enterprise.tax_code)
     ]
 
 

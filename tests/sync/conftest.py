@@ -15,7 +15,7 @@ import pytest
 
 from app.domain.records import Enterprise
 from app.domain.vocab import Role
-from app.storage import Store, compact
+from app.storage import Store, kept_creations
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
@@ -131,14 +131,16 @@ def state(store: Store) -> dict:
         rows = store._rows(f"SELECT * FROM {table} ORDER BY id")
         for r in rows:
             r.pop("rid", None)
-            for col in compact.COLUMNS:  # where a creation is kept is a storage detail, not state
+            for col in kept_creations.COLUMNS:  # where a creation is kept is a storage detail, not state
                 r.pop(col, None)
         out[table] = rows
     # the change log as a reader sees it: logged rows and creations still kept on their records
     log = [tuple(r) for r in store.conn.execute("SELECT change_id, op, fields FROM changes")]
     for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
         ids = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")]
-        log += [(r["change_id"], r["op"], r["fields"]) for r in compact.log_rows(store.conn, table, ids)]
+        log += [
+            (r["change_id"], r["op"], r["fields"]) for r in kept_creations.log_rows(store.conn, table, ids)
+        ]
     out["changes"] = sorted(log)
     out["fts"] = sorted(
         store.conn.execute(

@@ -1,4 +1,4 @@
-"""New records in bulk (app/sync/bulk.py) and creations kept on their records (app/storage/compact.py):
+"""New records in bulk (app/sync/bulk.py) and creations kept on their records (app/storage/kept_creations.py):
 the same state as the general path, whatever happens to the record afterwards."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from app.sync.merge import merge
 from tests.sync.conftest import WARD, edit, enterprise
 
 
-def _compact(store, table: str, rid: str) -> str | None:
+def _kept_creation(store, table: str, rid: str) -> str | None:
     return store.conn.execute(f"SELECT create_change FROM {table} WHERE id = ?", (rid,)).fetchone()[0]
 
 
@@ -28,7 +28,7 @@ def test_a_new_record_keeps_its_creation_until_it_changes(net):
     store = net.ward.store
     # no change-log row, the creation on the record; the history reads the same
     assert store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
-    assert _compact(store, "enterprises", e.id) == created["change_id"]
+    assert _kept_creation(store, "enterprises", e.id) == created["change_id"]
     [h] = store.history("enterprises", e.id)
     assert (h["change_id"], h["op"], h["origin"], h["fields"]) == (
         created["change_id"],
@@ -45,7 +45,7 @@ def test_a_new_record_keeps_its_creation_until_it_changes(net):
         (created["change_id"], "create", net.l1.id),
         (log[1][0], "update", net.ward.id),
     ]
-    assert _compact(store, "enterprises", e.id) is None
+    assert _kept_creation(store, "enterprises", e.id) is None
     assert [x["op"] for x in store.history("enterprises", e.id)] == ["create", "update"]
 
 
@@ -82,7 +82,7 @@ def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
     assert p.get(Enterprise, e.id).workforce_total == 55 and p.get(Visit, v.id).union_members == 4
     assert [x["origin"] for x in p.history("enterprises", e.id)] == [net.l1.id, net.ward.id]
     assert [x["origin"] for x in p.history("visits", v.id)] == [net.l1.id]
-    assert _compact(p, "visits", v.id) is not None  # never changed: still kept on the record
+    assert _kept_creation(p, "visits", v.id) is not None  # never changed: still kept on the record
     from app.services.history import enterprise_history
 
     entries = enterprise_history(p, e.id)

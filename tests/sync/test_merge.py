@@ -299,7 +299,7 @@ def test_relay_through_a_middle_office_keeps_every_original_signature(net, tmp_p
 
 
 def test_a_person_merges_duplicates_and_the_merge_travels_upward(net):
-    from app.sync import duplicates as D
+    from app.sync import same_tax_code
 
     a = enterprise(net.l1, name="Công ty TNHH Hòa Bình")
     b = enterprise(net.l2, name="Cty TNHH Hoà Bình", phone="0243 555 666")
@@ -309,16 +309,16 @@ def test_a_person_merges_duplicates_and_the_merge_travels_upward(net):
     net.ward.import_ok(net.l1.export(net.stick))
     net.ward.import_ok(net.l2.export(net.stick))
     net.province.import_ok(net.ward.export(net.stick))
-    [cand] = D.candidates(net.ward.store)
+    [cand] = same_tax_code.candidates(net.ward.store)
     assert {cand.id_a, cand.id_b} == {a.id, b.id}
-    assert len(D.candidates(net.province.store)) == 1  # the same candidate upstream
-    moved = D.merge_pair(net.ward.store, a.id, b.id, author="Trần Văn Nam")
+    assert len(same_tax_code.candidates(net.province.store)) == 1  # the same candidate upstream
+    moved = same_tax_code.merge_pair(net.ward.store, a.id, b.id, author="Trần Văn Nam")
     assert moved["visits"] == 1 and moved["fields"] >= 1
-    assert D.candidates(net.ward.store) == []
+    assert same_tax_code.candidates(net.ward.store) == []
     kept = net.ward.store.get(Enterprise, a.id)
     assert kept.phone == "0243 555 666" and net.ward.store.get(Enterprise, b.id) is None
     net.province.import_ok(net.ward.export(net.stick))
-    assert D.candidates(net.province.store) == []
+    assert same_tax_code.candidates(net.province.store) == []
     assert [x.id for x in net.province.store.children(Visit, a.id)] == [v.id]
     assert net.province.store.get(Enterprise, b.id) is None
 

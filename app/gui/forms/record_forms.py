@@ -23,6 +23,7 @@ from app.domain.validation import DEFAULT_RULES, FoundingRules, Problem
 from app.domain.vocab import VSIC_SECTIONS, Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus
 from app.gui.forms.base import FieldSpec, Kind, RecordForm
 from app.services import records as svc
+from app.storage import lookalikes
 
 
 def _choices(enum_cls: Any, none_label: str | None = "— chưa chọn —") -> tuple[tuple[Any, str], ...]:
@@ -118,7 +119,7 @@ class EnterpriseForm(RecordForm):
         initial["ward_code"] = ward_text(record.ward_code)
         self._base = record
         self._dup_timer: QTimer | None = None
-        self.duplicates: list[svc.Duplicate] = []
+        self.duplicates: list[lookalikes.Lookalike] = []
         title = "Thêm doanh nghiệp" if is_new else f"Sửa doanh nghiệp: {record.name}"
         super().__init__(
             window,
@@ -171,7 +172,7 @@ class EnterpriseForm(RecordForm):
         if name in ("name", "tax_code", "address") and self._dup_timer is not None:
             self._dup_timer.start()
 
-    def check_duplicates(self, then: Callable[[list[svc.Duplicate]], None] | None = None) -> None:
+    def check_duplicates(self, then: Callable[[list[lookalikes.Lookalike]], None] | None = None) -> None:
         values, _ = self.parsed()
         record = self.build(values)
         bad = {p.field for p in self.problems}
@@ -181,17 +182,17 @@ class EnterpriseForm(RecordForm):
         if "tax_code" in bad:
             record = dataclasses.replace(record, tax_code="")
 
-        def work(store: Any) -> list[svc.Duplicate]:
-            return svc.find_duplicates(store, record)
+        def work(store: Any) -> list[lookalikes.Lookalike]:
+            return lookalikes.find_lookalikes(store, record)
 
-        def done(found: list[svc.Duplicate]) -> None:
+        def done(found: list[lookalikes.Lookalike]) -> None:
             self._set_duplicates(found)
             if then is not None:
                 then(found)
 
         self.window_.tasks.read(work, done, lambda f: then([]) if then else None)
 
-    def _set_duplicates(self, found: list[svc.Duplicate]) -> None:
+    def _set_duplicates(self, found: list[lookalikes.Lookalike]) -> None:
         self.duplicates = found
         if not found:
             self.hide_banner()
@@ -214,7 +215,7 @@ class EnterpriseForm(RecordForm):
         if not self.is_new:
             return True
 
-        def decide(found: list[svc.Duplicate]) -> None:
+        def decide(found: list[lookalikes.Lookalike]) -> None:
             if not found:
                 proceed()
                 return

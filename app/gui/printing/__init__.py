@@ -82,16 +82,27 @@ class PrintingFeature:
 
 def message(exc: BaseException) -> str:
     """A Vietnamese message for what went wrong in a printing task."""
-    from app.printing.files import OutputError
+    from app.domain.formcode import FormCodeError
+    from app.domain.units import UnknownUnitError
+    from app.fileio import OutputError
     from app.printing.fonts import FontError
-    from app.printing.qr import FormCodeError
-    from app.reports.forms import SelectionError
-    from app.reports.keyform_data import NoKeyError
     from app.reports.results import ReportError
     from app.reports.settings import SettingsError
+    from app.services.enterprise_lookup import SelectionError
+    from app.services.machine import NoKeyError
 
     if isinstance(
-        exc, (OutputError, FontError, FormCodeError, SelectionError, ReportError, SettingsError, NoKeyError)
+        exc,
+        (
+            OutputError,
+            FontError,
+            FormCodeError,
+            SelectionError,
+            UnknownUnitError,
+            ReportError,
+            SettingsError,
+            NoKeyError,
+        ),
     ):
         return str(exc)
     if isinstance(exc, OSError):
@@ -108,7 +119,7 @@ def feature(window: Any) -> PrintingFeature:
 
 def print_selected(window: Any) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
-    from app.reports.forms import load_forms
+    from app.services.form_batches import load_forms
 
     f = feature(window)
     eid = window.selected_enterprise_id()
@@ -121,7 +132,7 @@ def print_selected(window: Any) -> None:
     def work(store):
         forms = load_forms(store, [eid])
         if not forms:
-            from app.reports.forms import SelectionError
+            from app.services.enterprise_lookup import SelectionError
 
             raise SelectionError("Doanh nghiệp này không còn (đã bị xóa).")
         path = f.out_path(f"phieu-khao-sat {forms[0].enterprise.tax_code}", ".pdf")
@@ -144,7 +155,8 @@ def print_batch(window: Any):
 
 def run_batch(window: Any, selection: Any) -> None:
     """Print the forms of every enterprise matching ``selection`` (a FormSelection), with progress."""
-    from app.reports.forms import SelectionError, select_enterprises
+    from app.services.enterprise_lookup import SelectionError
+    from app.services.form_batches import select_enterprises
 
     def ids(store, ctx):
         found = select_enterprises(store, selection)
@@ -160,8 +172,8 @@ MAX_LIST_FORMS = 5000
 
 def print_shown_list(window: Any) -> None:
     """The forms of the enterprises the list shows now (its search and filters), in its order."""
-    from app.reports.forms import SelectionError
     from app.services import enterprise_list as el
+    from app.services.enterprise_lookup import SelectionError
 
     query = window.list_panel.model.query
 
@@ -182,7 +194,7 @@ def print_shown_list(window: Any) -> None:
 def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
     """Off the GUI thread: choose the enterprises, render their forms into one PDF with progress, open it."""
     from app.printing.visit_form import render_visit_forms, unit_title_for
-    from app.reports.forms import load_forms
+    from app.services.form_batches import load_forms
 
     f = feature(window)
     unit_title = unit_title_for(unit_code)
@@ -345,7 +357,7 @@ def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None)
 
 def print_key_form(window: Any) -> None:
     from app.printing.keyform import render_key_form
-    from app.reports.keyform_data import this_machine
+    from app.services.machine import this_machine
 
     f = feature(window)
     today = f.today()
@@ -382,8 +394,8 @@ def open_by_code(window: Any):
 
 
 def go_to_code(window: Any, text: str) -> None:
-    from app.printing.qr import FormCodeError, parse_form_code
-    from app.reports.forms import resolve_enterprise
+    from app.domain.formcode import FormCodeError, parse_form_code
+    from app.services.enterprise_lookup import resolve_enterprise
 
     try:
         code = parse_form_code(text)

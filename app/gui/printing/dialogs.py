@@ -38,7 +38,7 @@ class BatchDialog(QDialog):
 
     def __init__(self, window: Any, feature: Any):
         super().__init__(window)
-        from app.reports.forms import week_of
+        from app.services.form_batches import week_of
 
         self.window = window
         self.setObjectName("print_batch_dialog")
@@ -87,7 +87,7 @@ class BatchDialog(QDialog):
         self.today = today
 
     def selection(self):
-        from app.reports.forms import FormSelection
+        from app.services.form_batches import FormSelection
 
         unit = self.window.profile.unit_code
         if self.not_visited.isChecked():
@@ -214,7 +214,7 @@ class ReportSettingsDialog(QDialog):
 
     def __init__(self, window: Any, settings: Any):
         super().__init__(window)
-        from app.printing.document import DocStyle
+        from app.domain.vocab import DocStyle
 
         self.window = window
         self.setObjectName("report_settings_dialog")

@@ -12,7 +12,7 @@ from app.domain.records import RECORD_TYPES
 from app.gui.sync.common import message
 from app.gui.sync.dialogs import _fill, _table
 from app.sync import bundles as B
-from app.sync import duplicates as D
+from app.sync import same_tax_code
 
 KINDS = {
     "enterprises": "Doanh nghiệp",
@@ -23,8 +23,8 @@ KINDS = {
 }
 
 
-def _load(store: Any) -> tuple[list[dict[str, Any]], list[D.Candidate]]:
-    return _load_conflicts(store), D.candidates(store)
+def _load(store: Any) -> tuple[list[dict[str, Any]], list[same_tax_code.Candidate]]:
+    return _load_conflicts(store), same_tax_code.candidates(store)
 
 
 def _load_conflicts(store: Any) -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ class ConflictsPage(QWidget):
         layout.addWidget(self.dup_table, 1)
         layout.addLayout(row2)
         layout.addWidget(self.status)
-        self.duplicates: list[D.Candidate] = []
+        self.duplicates: list[same_tax_code.Candidate] = []
         window.sig_data_changed.connect(lambda _s: self.reload())
         self._update()
         self.reload()
@@ -124,7 +124,7 @@ class ConflictsPage(QWidget):
     def reload(self) -> None:
         self.window_.tasks.read(_load, self._fill, lambda f: self.status.setText(message(f)))
 
-    def _fill(self, data: tuple[list[dict[str, Any]], list[D.Candidate]]) -> None:
+    def _fill(self, data: tuple[list[dict[str, Any]], list[same_tax_code.Candidate]]) -> None:
         conflicts, self.duplicates = data
         _fill(self.dup_table, [[d.tax_code, d.name_a, d.name_b, d.found_at[:10]] for d in self.duplicates])
         self.conflicts = conflicts
@@ -158,7 +158,7 @@ class ConflictsPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
 
-    def selected_duplicate(self) -> D.Candidate | None:
+    def selected_duplicate(self) -> same_tax_code.Candidate | None:
         rows = self.dup_table.selectionModel().selectedRows()
         return self.duplicates[rows[0].row()] if rows and rows[0].row() < len(self.duplicates) else None
 
@@ -178,7 +178,7 @@ class ConflictsPage(QWidget):
         keep, drop = (d.id_a, d.id_b) if side == "a" else (d.id_b, d.id_a)
         author = self.window_.profile.collaborator
         self.window_.tasks.write(
-            lambda store: D.merge_pair(store, keep, drop, author),
+            lambda store: same_tax_code.merge_pair(store, keep, drop, author),
             lambda _r: self.status.setText("Đã gộp hai doanh nghiệp; sẽ gửi lên với gói sau."),
             lambda f: self.status.setText(message(f)),
         )

@@ -357,12 +357,8 @@ class ImportDialog(_Dialog):
 
 
 def _load_machines(store: Any) -> dict[str, Any]:
-    row = store.conn.execute(
-        "SELECT keyid, sign_pub, enc_pub FROM sync_keys WHERE status = 'active'"
-    ).fetchone()
-    own = None
-    if row is not None:
-        own = {"keyid": row[0], "fingerprint": K.fingerprint(row[1], row[2])}
+    key = R.own_key(store)
+    own = {"keyid": key.keyid, "fingerprint": key.fingerprint} if key else None
     return {"profile": store.profile(), "own": own, "peers": R.peers(store)}
 
 

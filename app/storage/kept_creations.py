@@ -61,7 +61,7 @@ def _via_hash(conn: sqlite3.Connection, eid: int | None) -> str | None:
 
 
 def log_row(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """The change-log row of a compact record's creation (``fields`` as JSON text, ``seq`` None)."""
+    """The change-log row of a kept creation (``fields`` as JSON text, ``seq`` None)."""
     return {
         "seq": None,
         "change_id": row["create_change"],
@@ -79,7 +79,7 @@ def log_row(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> dict[s
 
 
 def materialize(conn: sqlite3.Connection, table: str, record_id: str) -> bool:
-    """Write the change-log row of a compact record's creation (before the record changes). Inside the
+    """Write the change-log row of a kept creation (before the record changes). Inside the
     caller's transaction. Returns True if there was one to write."""
     cur = conn.execute(f"SELECT * FROM {table} WHERE id = ? AND create_change IS NOT NULL", (record_id,))
     r = cur.fetchone()

@@ -1,18 +1,18 @@
-"""DuplicateIndex (services) gives the same answers as find_duplicates, for a whole list at once."""
+"""LookalikeIndex gives the same answers as find_lookalikes, for a whole list at once."""
 
 from __future__ import annotations
 
 from app.demo.generator import DemoOptions, generate
 from app.domain.records import Enterprise
 from app.domain.validation import normalise_enterprise
-from app.services.records import DuplicateIndex, find_duplicates
+from app.storage.lookalikes import LookalikeIndex, find_lookalikes
 from tests.conftest import TEST_TODAY, TEST_WARD
 
 
-def test_index_matches_find_duplicates(store):
+def test_index_matches_find_lookalikes(store):
     generate(store, DemoOptions(TEST_WARD, enterprises=60, seed=3, today=TEST_TODAY))
     rows = store._rows("SELECT * FROM enterprises WHERE deleted = 0 ORDER BY rid LIMIT 20")
-    index = DuplicateIndex(store)
+    index = LookalikeIndex(store)
     probes = []
     for row in rows:
         e = Enterprise.from_row(row)
@@ -25,14 +25,14 @@ def test_index_matches_find_duplicates(store):
         probes.append(Enterprise(name="Tên khác hẳn", tax_code=e.tax_code, ward_code=e.ward_code))
     probes.append(Enterprise(name="Không trùng ai cả", tax_code="0100109106", ward_code=TEST_WARD))
     for probe in probes:
-        expected = {(d.enterprise["id"], d.reason) for d in find_duplicates(store, probe)}
+        expected = {(d.enterprise["id"], d.reason) for d in find_lookalikes(store, probe)}
         got = {(d.enterprise["id"], d.reason) for d in index.match(normalise_enterprise(probe))}
         assert got == expected
     assert sum(bool(index.match(normalise_enterprise(p))) for p in probes) == 40
 
 
 def test_index_add_makes_later_rows_match(store):
-    index = DuplicateIndex(store)
+    index = LookalikeIndex(store)
     e = normalise_enterprise(
         Enterprise(
             name="Công ty TNHH Hòa Bình", tax_code="0100109106", address="12 Tràng Tiền", ward_code=TEST_WARD

@@ -1,4 +1,5 @@
-"""What a pre-filled visit form needs, and which enterprises a batch of forms covers."""
+"""Batches of visit forms: which enterprises a batch covers (in the order a collaborator walks), and
+what each pre-filled form needs (``app.printing.visit_form`` draws them)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,8 @@ from typing import Any
 from app.domain import units
 from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vocab import EnterpriseStatus
+from app.printing.visit_form import VisitFormData
 from app.storage.store import Store
-
-
-class SelectionError(ValueError):
-    """The enterprises asked for cannot be found (Vietnamese message)."""
-
-
-@dataclass
-class VisitFormData:
-    """One pre-filled form: the enterprise, its latest visit and its organisations."""
-
-    enterprise: Enterprise
-    last_visit: Visit | None = None
-    organisations: list[Organisation] = field(default_factory=list)
-    ward_name: str | None = None
 
 
 def load_forms(store: Store, enterprise_ids: list[str]) -> list[VisitFormData]:
@@ -47,42 +35,6 @@ def months_before(day: date, months: int) -> date:
     return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
-def resolve_enterprise(store: Store, key: str) -> Enterprise:
-    """An enterprise by its UUID, its tax code, or a form code typed from a printed form."""
-    from app.domain import taxcode
-    from app.printing.qr import FormCodeError, parse_form_code
-
-    key = (key or "").strip()
-    e = store.get(Enterprise, key)
-    if e is None and key.upper().startswith("KHAOSAT:"):
-        try:
-            code = parse_form_code(key)
-        except FormCodeError as exc:
-            raise SelectionError(str(exc)) from None
-        if code.enterprise_id:
-            e = store.get(Enterprise, code.enterprise_id)
-    if e is None:
-        matches = store.find_by_tax_code(taxcode.parse(key).value) if key else []
-        if len(matches) > 1:
-            raise SelectionError(f"Có {len(matches)} doanh nghiệp cùng mã số thuế {key}; hãy dùng mã ID.")
-        e = matches[0] if matches else None
-    if e is None:
-        raise SelectionError(f"Không có doanh nghiệp với mã số thuế hoặc ID «{key}».")
-    return e
-
-
-def unit_ward_codes(unit_code: str) -> list[str]:
-    """The wards a unit covers: itself for a ward, every ward of a province."""
-    u = units.unit(unit_code)
-    if u is None:
-        raise SelectionError(
-            f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN"
-        )
-    if u.is_province:
-        return [w.code for w in units.wards(u.code)]
-    return [u.code]
-
-
 @dataclass(frozen=True)
 class FormSelection:
     """Which enterprises to print forms for (all conditions together)."""
@@ -100,7 +52,7 @@ def select_enterprises(store: Store, sel: FormSelection) -> list[str]:
     conds = ["e.deleted = 0"]
     params: list[Any] = []
     if sel.unit_code:
-        wards = unit_ward_codes(sel.unit_code)
+        wards = units.ward_codes(sel.unit_code)
         conds.append(f"e.ward_code IN ({', '.join('?' * len(wards))})")
         params.extend(wards)
     if not sel.include_inactive:

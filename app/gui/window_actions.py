@@ -1,4 +1,4 @@
-"""The main window's own actions, declared once (see ``app.gui.actions``)."""
+"""The main window's own actions (not CLI commands), declared once (see ``app.gui.actions``)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,18 @@
-"""This machine's key registration form values: laptop id, unit, user and active key fingerprint.
+"""This machine: its key registration form values (laptop id, unit, user, active key fingerprint).
 
-The fingerprint is computed from the public keys kept in ``sync_keys`` (no passphrase needed) with
-the sync feature's own ``app.sync.keys.fingerprint``; without keys (or without the sync feature)
-there is none and the caller must be given one.
+The fingerprint comes from the public keys registered in the file (``app.sync.registry.own_key``,
+no passphrase needed); without keys there is none and the caller must be given one.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 from app.domain import units
 from app.domain.vocab import Role
 from app.printing.keyform import KeyFormData
 from app.storage.store import Store
+from app.sync import registry
 
 
 class NoKeyError(ValueError):
@@ -22,17 +21,8 @@ class NoKeyError(ValueError):
 
 def own_fingerprint(store: Store) -> str | None:
     """This machine's active key fingerprint (None if it has no keys)."""
-    try:
-        from app.sync.keys import fingerprint
-    except ImportError:
-        return None
-    try:
-        row = store.conn.execute(
-            "SELECT sign_pub, enc_pub FROM sync_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
-    except sqlite3.OperationalError:
-        return None
-    return fingerprint(bytes(row[0]), bytes(row[1])) if row else None
+    key = registry.own_key(store)
+    return key.fingerprint if key else None
 
 
 def this_machine(store: Store, *, office: str = "", officer: str = "", on: date | None = None) -> KeyFormData:

@@ -1,4 +1,4 @@
-"""Duplicate candidates: the same tax code under two enterprise ids (found when merging bundles).
+"""Enterprises sharing one tax code under two ids (found when merging bundles; table ``sync_duplicates``).
 
 Nothing is merged automatically. A person picks the enterprise to keep; ``merge_pair`` then moves the
 other's visits, organisations and admissions to it, fills the kept enterprise's empty fields from
