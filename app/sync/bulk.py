@@ -5,7 +5,7 @@ this office and whose creation is the only change this import brings for it has 
 with: it is inserted with one ``executemany`` per section and keeps its creation on the record
 (``app/storage/kept_creations.py``) instead of in a change-log row. Every other creation (a record already
 here, one that also has an edit in this import, a child whose enterprise has not arrived) takes the
-general path (``merge.Merger``), which reaches the same state.
+general path (``app.sync.merge.Merger``), which reaches the same state.
 
 Checks are the general path's, done a column at a time: value kinds (string, integer, null), string
 lengths, identifiers and clock stamps, required columns (the NOT NULL constraints), scope (a ward's
@@ -26,18 +26,18 @@ from app.domain import units
 from app.domain.text import search_keys
 from app.storage import search
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
+from app.sync import same_tax_code
 from app.sync.errors import SyncError
-from app.sync.merge import (
+from app.sync.payload import (
     MAX_ID,
     MAX_STRING,
     Incoming,
     MergeReport,
-    _bad,
-    _check_value,
-    _colset,
-    _other_machine,
+    bad,
+    check_value,
+    columns_of,
     key_table,
-    recompute_duplicates,
+    other_machine,
     validate_change,
 )
 
@@ -60,15 +60,15 @@ class CreateSection:
 def check_shape(entity: str, columns: Any, rows: Any) -> None:
     """The structure of a section (before anything else is looked at)."""
     if type(columns) is not list or not columns or columns[0] != "id":
-        raise _bad(f"phần tạo mới {entity}: danh sách cột phải bắt đầu bằng «id».")
-    cols = _colset(entity)
+        raise bad(f"phần tạo mới {entity}: danh sách cột phải bắt đầu bằng «id».")
+    cols = columns_of(entity)
     if len(set(columns)) != len(columns) or not all(type(c) is str and c in cols for c in columns[1:]):
-        raise _bad(f"phần tạo mới {entity}: có cột không tồn tại hoặc bị lặp.")
+        raise bad(f"phần tạo mới {entity}: có cột không tồn tại hoặc bị lặp.")
     if type(rows) is not list:
-        raise _bad(f"phần tạo mới {entity}: các dòng không phải danh sách.")
+        raise bad(f"phần tạo mới {entity}: các dòng không phải danh sách.")
     n = META + len(columns)
     if not all(type(r) is list and len(r) == n for r in rows):
-        raise _bad(f"phần tạo mới {entity}: mỗi dòng cần đúng {n} phần.")
+        raise bad(f"phần tạo mới {entity}: mỗi dòng cần đúng {n} phần.")
 
 
 def check_values(sec: CreateSection) -> None:
@@ -78,7 +78,7 @@ def check_values(sec: CreateSection) -> None:
     columns = list(zip(*sec.rows))
     for i, col in enumerate(columns[: META + 1]):  # identifiers, stamps, author, the record id
         if set(map(type, col)) != {str} or "" in col or max(map(len, col)) > META_LIMITS[i]:
-            raise _bad(
+            raise bad(
                 f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu, rỗng hoặc quá dài."
             )
     for name, col in zip(sec.columns[1:], columns[META + 1 :]):
@@ -86,10 +86,10 @@ def check_values(sec: CreateSection) -> None:
         if kinds <= _TEXT:
             if max(map(len, filter(None, col)), default=0) > MAX_STRING:
                 for v in col:
-                    _check_value(name, v)
+                    check_value(name, v)
         elif not kinds <= _NUMBER:  # integers out of range are refused when bound
             for v in col:
-                _check_value(name, v)  # names the wrong kind or the oversized string
+                check_value(name, v)  # names the wrong kind or the oversized string
     # stamps: 15 digits, "-", 5 digits, "-", then the signer's laptop id (checked all at once)
     stamps = columns[2]
     origin = sec.origin
@@ -98,9 +98,9 @@ def check_values(sec: CreateSection) -> None:
     ):
         for h in stamps:
             if not _HLC.fullmatch(h):
-                raise _bad(f"phần tạo mới {sec.entity}: dấu thời gian «{h[:40]}» không hợp lệ.")
+                raise bad(f"phần tạo mới {sec.entity}: dấu thời gian «{h[:40]}» không hợp lệ.")
             if h[22:] != origin:
-                raise _other_machine(h)
+                raise other_machine(h)
 
 
 _TEXT = {str, NoneType}
@@ -238,9 +238,9 @@ def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]
     except sqlite3.IntegrityError as exc:
         m = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc))
         what = f"thiếu trường bắt buộc {m.group(1)}" if m else f"vi phạm ràng buộc dữ liệu ({exc})"
-        raise _bad(f"một bản ghi mới trong {sec.entity} {what}.") from exc
+        raise bad(f"một bản ghi mới trong {sec.entity} {what}.") from exc
     except (OverflowError, sqlite3.ProgrammingError, sqlite3.InterfaceError) as exc:
-        raise _bad(f"một giá trị trong {sec.entity} không đúng kiểu hoặc vượt giới hạn.") from exc
+        raise bad(f"một giá trị trong {sec.entity} không đúng kiểu hoặc vượt giới hạn.") from exc
 
 
 def insert(
@@ -311,7 +311,7 @@ def insert(
         wards.update(zip(map(operator.itemgetter(5), rows), map(operator.itemgetter(wi), rows)))
         _index(conn, before)
         ci = META + sec.columns.index("tax_code")
-        recompute_duplicates(conn, set(map(operator.itemgetter(ci), rows)), now, report, before)
+        same_tax_code.recompute(conn, set(map(operator.itemgetter(ci), rows)), now, report, before)
     return left
 
 

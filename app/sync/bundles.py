@@ -28,7 +28,8 @@ from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape
 from app.sync.errors import SyncError
-from app.sync.merge import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, merge, validate_change
+from app.sync.merge import merge
+from app.sync.payload import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, validate_change
 
 BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"

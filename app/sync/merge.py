@@ -15,7 +15,7 @@ Rules (docs/sync-bundle.md, "Merge"):
 - A child (visit, organisation, admission) whose enterprise is unknown, or an update of a record not
   yet created, waits in ``sync_pending`` and is applied when the parent arrives.
 - Enterprises created with a tax code already used by another enterprise are recorded in
-  ``sync_duplicates`` for a person to merge.
+  ``sync_duplicates`` for a person to merge (``app.sync.same_tax_code``).
 - Every incoming change is written to ``changes`` with its own change_id, hlc, origin and author
   (``received_via`` = the hash of the envelope that carried it), and the search index is kept in step.
 """
@@ -25,28 +25,29 @@ from __future__ import annotations
 import json
 import operator
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.storage import kept_creations, search
 from app.storage.writer import record_columns
+from app.sync import bulk, same_tax_code
 from app.sync.errors import SyncError
-
-if TYPE_CHECKING:
-    from app.sync import bulk
+from app.sync.payload import (
+    I_ENTITY,
+    I_FIELDS,
+    I_HLC,
+    I_ID,
+    I_OP,
+    I_ORIGIN,
+    I_RECORD,
+    Incoming,
+    MergeReport,
+    bad,
+    key_table,
+)
 
 CHILDREN = ("visits", "organisations", "admissions")
-OPS = ("create", "update", "delete", "restore")
-MAX_INT = 2**63 - 1
-MAX_STRING = 20_000
-MAX_ID = 64
-
-# An incoming change: [change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields]
-I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP, I_FIELDS = range(10)
-
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
@@ -67,137 +68,6 @@ def _table_info(conn: sqlite3.Connection, table: str) -> tuple[set[str], dict[st
                 required.add(name)
         _TABLE_INFO[table] = (required, defaults)
     return _TABLE_INFO[table]
-
-
-def key_table(conn: sqlite3.Connection, keys: Iterable[str]) -> str:
-    """Put keys (ids, tax codes) in a temporary table to join with: one join beats hundreds of
-    ``IN (...)`` chunks at province scale. Returns the table's name (column ``id``); the next call
-    replaces its content."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_keys_tmp (id TEXT PRIMARY KEY) WITHOUT ROWID")
-    conn.execute("DELETE FROM temp.sync_keys_tmp")
-    conn.executemany("INSERT OR IGNORE INTO temp.sync_keys_tmp(id) VALUES (?)", ((k,) for k in keys))
-    return "temp.sync_keys_tmp"
-
-
-def _bad(message: str) -> SyncError:
-    return SyncError("bad_payload", f"Gói dữ liệu có thay đổi không hợp lệ: {message}")
-
-
-def _check_value(name: str, v: Any) -> None:
-    t = type(v)
-    if t is str:
-        if len(v) > MAX_STRING:
-            raise SyncError(
-                "oversized_value",
-                f"Gói dữ liệu có giá trị quá dài ở trường «{name}» ({len(v)} ký tự; tối đa {MAX_STRING}).",
-            )
-    elif t is int:
-        if not -MAX_INT <= v <= MAX_INT:
-            raise _bad(f"số ở trường «{name}» vượt giới hạn.")
-    elif v is not None:
-        raise _bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
-
-
-def _other_machine(hlc: str) -> SyncError:
-    return SyncError(
-        "bad_origin",
-        f"Gói chứa thay đổi của máy khác ({hlc[22:38]}) mà máy gửi không ký: "
-        "mỗi máy chỉ được gửi thay đổi của chính mình.",
-    )
-
-
-def validate_change(c: Any, origin: str) -> None:
-    """Types and sizes of one incoming change (the payload schema); raises SyncError.
-
-    Written for speed (it runs once per change of a province-sized bundle)."""
-    if type(c) is not list or len(c) != 10:
-        raise _bad("một thay đổi không đúng cấu trúc (cần 10 phần).")
-    _cid, _txn, hlc, corigin, _author, _wall, entity, _rid, op, fields = c
-    for i, v in enumerate(c[:9]):
-        if type(v) is not str or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
-            raise _bad(f"phần thứ {i + 1} của thay đổi không đúng kiểu hoặc quá dài.")
-    if corigin != origin:
-        raise SyncError(
-            "bad_origin",
-            f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
-            "mỗi máy chỉ được gửi thay đổi của chính mình.",
-        )
-    if not (
-        len(hlc) > 22
-        and hlc[15] == "-"
-        and hlc[21] == "-"
-        and hlc[:15].isdigit()
-        and hlc[16:21].isdigit()
-        and hlc[:15].isascii()
-        and hlc[16:21].isascii()
-    ):
-        raise _bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
-    if hlc[22:] != origin:
-        raise _other_machine(hlc)
-    cols = _COLSETS.get(entity)
-    if cols is None:
-        if entity not in RECORD_TYPES:
-            raise _bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
-        cols = _colset(entity)
-    if type(fields) is not dict:
-        raise _bad("danh sách trường không đúng kiểu.")
-    if op != "create" and op != "update":
-        if op not in OPS:
-            raise _bad(f"thao tác «{op[:20]}» không tồn tại.")
-        expected = [0, 1] if op == "delete" else [1, 0]
-        if fields != {"deleted": expected} or any(type(v) is not int for v in fields["deleted"]):
-            raise _bad("thao tác xóa/khôi phục không đúng cấu trúc.")
-        return
-    for name, pair in fields.items():
-        if name not in cols:
-            raise _bad(f"trường «{name[:40]}» không có trong {entity}.")
-        if type(pair) is not list or len(pair) != 2:
-            raise _bad(f"trường «{name}» cần đúng [giá trị cũ, giá trị mới].")
-        a, b = pair
-        ta, tb = type(a), type(b)
-        if (ta is str and len(a) <= MAX_STRING) or a is None or (ta is int and -MAX_INT <= a <= MAX_INT):
-            pass
-        else:
-            _check_value(name, a)
-        if (tb is str and len(b) <= MAX_STRING) or b is None or (tb is int and -MAX_INT <= b <= MAX_INT):
-            pass
-        else:
-            _check_value(name, b)
-
-
-_COLSETS: dict[str, frozenset[str]] = {}
-
-
-def _colset(entity: str) -> frozenset[str]:
-    _COLSETS[entity] = frozenset(c for c in record_columns(entity) if c != "id")
-    return _COLSETS[entity]
-
-
-@dataclass
-class Incoming:
-    change: list[Any]
-    envelope: str  # hash of the envelope that carried it
-    signer_unit: str
-
-
-@dataclass
-class MergeReport:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    conflicts: int = 0
-    pending: int = 0
-    linked: int = 0
-    duplicates: int = 0
-    applied: int = 0
-    pending_ids: list[str] = field(default_factory=list)
-    max_hlc: str | None = None
-
-    def add(self, other: MergeReport) -> None:
-        for k in ("new", "updated", "unchanged", "conflicts", "pending", "linked", "duplicates", "applied"):
-            setattr(self, k, getattr(self, k) + getattr(other, k))
-        if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
-            self.max_hlc = other.max_hlc
 
 
 class Merger:
@@ -424,7 +294,7 @@ class Merger:
                 for col in tpl[1]:
                     if row[col] is None:
                         missing = sorted(x for x in tpl[1] if row[x] is None)
-                        raise _bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(missing)}.")
+                        raise bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(missing)}.")
                 row["id"] = rid
                 row["deleted"] = 0
                 row["created_hlc"] = row["updated_hlc"] = hlc
@@ -621,68 +491,7 @@ class Merger:
             for r in by_table_dirty.get("enterprises", [])
             if r["id"] in self.orig_codes
         }
-        recompute_duplicates(conn, codes, self.now, report)
-
-
-def recompute_duplicates(
-    conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport, after_rid: int | None = None
-) -> None:
-    """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one.
-    ``after_rid``: the codes are those of the enterprises inserted after it (a bulk insert)."""
-    codes_l = sorted(c for c in codes if c and type(c) is str)
-    if after_rid is not None and len(codes_l) > 500:  # only the codes now shared, found by the index
-        codes_l = sorted(
-            {
-                r[0]
-                for r in conn.execute(
-                    "SELECT DISTINCT n.tax_code FROM enterprises n WHERE n.rid > ? AND EXISTS (SELECT 1 FROM enterprises e "
-                    "WHERE e.tax_code = n.tax_code AND e.rid != n.rid AND e.deleted = 0) UNION SELECT d.tax_code FROM "
-                    "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
-                    (after_rid, after_rid),
-                )
-            }
-        )
-    elif len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
-        table = key_table(conn, codes_l)
-        codes_l = sorted(
-            {
-                r[0]
-                for r in conn.execute(
-                    f"SELECT e.tax_code FROM {table} c JOIN enterprises e ON e.tax_code = c.id WHERE e.deleted = 0 "
-                    f"GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
-                    f"JOIN {table} c ON c.id = d.tax_code WHERE d.resolved_at IS NULL"
-                )
-            }
-        )
-    for start in range(0, len(codes_l), 500):
-        chunk = codes_l[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        before = set(
-            conn.execute(
-                f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})",
-                chunk,
-            ).fetchall()
-        )
-        groups: dict[str, list[str]] = {}
-        for rid, code in conn.execute(
-            f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN ({marks})", chunk
-        ):
-            groups.setdefault(code, []).append(rid)
-        pairs = []
-        for code, ids in groups.items():
-            ids.sort()
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    pairs.append((a, b, code, now))
-        if not pairs and not before:
-            continue
-        conn.execute(
-            f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)", pairs
-        )
-        report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)
+        same_tax_code.recompute(conn, codes, self.now, report)
 
 
 def _general(conn: sqlite3.Connection, incoming: list[Incoming], now: str, report: MergeReport) -> None:
@@ -704,8 +513,6 @@ def merge(
 
     ``created``: the bundle's creations as sections (``app/sync/bulk.py``); new records go in bulk,
     the rest with ``incoming`` through the general path."""
-    from app.sync import bulk
-
     report = MergeReport()
     waiting = {r[0] for r in conn.execute("SELECT change_id FROM sync_pending")} if created else set()
     sections, extra = bulk.split(

@@ -1,5 +1,6 @@
 """Enterprises sharing one tax code under two ids (found when merging bundles; table ``sync_duplicates``).
 
+``recompute`` keeps the open pairs of the tax codes a merge touched (inside the merge's transaction).
 Nothing is merged automatically. A person picks the enterprise to keep; ``merge_pair`` then moves the
 other's visits, organisations and admissions to it, fills the kept enterprise's empty fields from
 the other, and deletes (tombstones) the other: all ordinary changes, so the merge travels upward
@@ -8,6 +9,7 @@ like any edit and every office ends with the same result.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from app.domain.records import Admission, Enterprise, Organisation, Visit
 from app.storage.store import Store
 from app.sync.errors import SyncError
+from app.sync.payload import MergeReport, key_table
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,64 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
             (datetime.now(UTC).isoformat(timespec="seconds"), a, b),
         )
     return moved
+
+
+def recompute(
+    conn: sqlite3.Connection, codes: set[str], now: str, report: MergeReport, after_rid: int | None = None
+) -> None:
+    """Open duplicate candidates of these tax codes: every pair of live enterprises sharing one.
+    ``after_rid``: the codes are those of the enterprises inserted after it (a bulk insert)."""
+    codes_l = sorted(c for c in codes if c and type(c) is str)
+    if after_rid is not None and len(codes_l) > 500:  # only the codes now shared, found by the index
+        codes_l = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT n.tax_code FROM enterprises n WHERE n.rid > ? AND EXISTS (SELECT 1 FROM enterprises e "
+                    "WHERE e.tax_code = n.tax_code AND e.rid != n.rid AND e.deleted = 0) UNION SELECT d.tax_code FROM "
+                    "sync_duplicates d JOIN enterprises n ON n.tax_code = d.tax_code AND n.rid > ? WHERE d.resolved_at IS NULL",
+                    (after_rid, after_rid),
+                )
+            }
+        )
+    elif len(codes_l) > 500:  # a big import: only the codes with two live enterprises or an open candidate
+        table = key_table(conn, codes_l)
+        codes_l = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT e.tax_code FROM {table} c JOIN enterprises e ON e.tax_code = c.id WHERE e.deleted = 0 "
+                    f"GROUP BY e.tax_code HAVING count(*) > 1 UNION SELECT d.tax_code FROM sync_duplicates d "
+                    f"JOIN {table} c ON c.id = d.tax_code WHERE d.resolved_at IS NULL"
+                )
+            }
+        )
+    for start in range(0, len(codes_l), 500):
+        chunk = codes_l[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        before = set(
+            conn.execute(
+                f"SELECT id_a, id_b FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})",
+                chunk,
+            ).fetchall()
+        )
+        groups: dict[str, list[str]] = {}
+        for rid, code in conn.execute(
+            f"SELECT id, tax_code FROM enterprises WHERE deleted = 0 AND tax_code IN ({marks})", chunk
+        ):
+            groups.setdefault(code, []).append(rid)
+        pairs = []
+        for code, ids in groups.items():
+            ids.sort()
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    pairs.append((a, b, code, now))
+        if not pairs and not before:
+            continue
+        conn.execute(
+            f"DELETE FROM sync_duplicates WHERE resolved_at IS NULL AND tax_code IN ({marks})", chunk
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO sync_duplicates(id_a, id_b, tax_code, found_at) VALUES (?, ?, ?, ?)", pairs
+        )
+        report.duplicates += len({(a, b) for a, b, _, _ in pairs} - before)

@@ -137,7 +137,8 @@ def test_children_before_parent_wait_then_link(net):
         w.create(o)
     bundle = net.l1.export(net.stick)
     # an office that got the children first (hand-built: only the child changes)
-    from app.sync.merge import Incoming, merge
+    from app.sync.merge import merge
+    from app.sync.payload import Incoming
 
     rows = net.l1.store.changes_since(0)
     child = [

@@ -1,0 +1,156 @@
+"""Incoming changes as a bundle carries them: their shape, the checks every one passes (the payload
+schema of docs/sync-bundle.md), and the report of a merge.
+
+Shared by the general path (``app.sync.merge``) and the bulk path (``app.sync.bulk``); neither
+reaches into the other's private names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.records import RECORD_TYPES
+from app.storage.writer import record_columns
+from app.sync.errors import SyncError
+
+OPS = ("create", "update", "delete", "restore")
+MAX_INT = 2**63 - 1
+MAX_STRING = 20_000
+MAX_ID = 64
+
+# An incoming change: [change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields]
+I_ID, I_TXN, I_HLC, I_ORIGIN, I_AUTHOR, I_WALL, I_ENTITY, I_RECORD, I_OP, I_FIELDS = range(10)
+
+
+def key_table(conn: sqlite3.Connection, keys: Iterable[str]) -> str:
+    """Put keys (ids, tax codes) in a temporary table to join with: one join beats hundreds of
+    ``IN (...)`` chunks at province scale. Returns the table's name (column ``id``); the next call
+    replaces its content."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_keys_tmp (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.sync_keys_tmp")
+    conn.executemany("INSERT OR IGNORE INTO temp.sync_keys_tmp(id) VALUES (?)", ((k,) for k in keys))
+    return "temp.sync_keys_tmp"
+
+
+def bad(message: str) -> SyncError:
+    return SyncError("bad_payload", f"Gói dữ liệu có thay đổi không hợp lệ: {message}")
+
+
+def check_value(name: str, v: Any) -> None:
+    t = type(v)
+    if t is str:
+        if len(v) > MAX_STRING:
+            raise SyncError(
+                "oversized_value",
+                f"Gói dữ liệu có giá trị quá dài ở trường «{name}» ({len(v)} ký tự; tối đa {MAX_STRING}).",
+            )
+    elif t is int:
+        if not -MAX_INT <= v <= MAX_INT:
+            raise bad(f"số ở trường «{name}» vượt giới hạn.")
+    elif v is not None:
+        raise bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
+
+
+def other_machine(hlc: str) -> SyncError:
+    return SyncError(
+        "bad_origin",
+        f"Gói chứa thay đổi của máy khác ({hlc[22:38]}) mà máy gửi không ký: "
+        "mỗi máy chỉ được gửi thay đổi của chính mình.",
+    )
+
+
+def validate_change(c: Any, origin: str) -> None:
+    """Types and sizes of one incoming change (the payload schema); raises SyncError.
+
+    Written for speed (it runs once per change of a province-sized bundle)."""
+    if type(c) is not list or len(c) != 10:
+        raise bad("một thay đổi không đúng cấu trúc (cần 10 phần).")
+    _cid, _txn, hlc, corigin, _author, _wall, entity, _rid, op, fields = c
+    for i, v in enumerate(c[:9]):
+        if type(v) is not str or not v or len(v) > (200 if i == I_AUTHOR else MAX_ID + 30):
+            raise bad(f"phần thứ {i + 1} của thay đổi không đúng kiểu hoặc quá dài.")
+    if corigin != origin:
+        raise SyncError(
+            "bad_origin",
+            f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
+            "mỗi máy chỉ được gửi thay đổi của chính mình.",
+        )
+    if not (
+        len(hlc) > 22
+        and hlc[15] == "-"
+        and hlc[21] == "-"
+        and hlc[:15].isdigit()
+        and hlc[16:21].isdigit()
+        and hlc[:15].isascii()
+        and hlc[16:21].isascii()
+    ):
+        raise bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
+    if hlc[22:] != origin:
+        raise other_machine(hlc)
+    cols = COLSETS.get(entity)
+    if cols is None:
+        if entity not in RECORD_TYPES:
+            raise bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
+        cols = columns_of(entity)
+    if type(fields) is not dict:
+        raise bad("danh sách trường không đúng kiểu.")
+    if op != "create" and op != "update":
+        if op not in OPS:
+            raise bad(f"thao tác «{op[:20]}» không tồn tại.")
+        expected = [0, 1] if op == "delete" else [1, 0]
+        if fields != {"deleted": expected} or any(type(v) is not int for v in fields["deleted"]):
+            raise bad("thao tác xóa/khôi phục không đúng cấu trúc.")
+        return
+    for name, pair in fields.items():
+        if name not in cols:
+            raise bad(f"trường «{name[:40]}» không có trong {entity}.")
+        if type(pair) is not list or len(pair) != 2:
+            raise bad(f"trường «{name}» cần đúng [giá trị cũ, giá trị mới].")
+        a, b = pair
+        ta, tb = type(a), type(b)
+        if (ta is str and len(a) <= MAX_STRING) or a is None or (ta is int and -MAX_INT <= a <= MAX_INT):
+            pass
+        else:
+            check_value(name, a)
+        if (tb is str and len(b) <= MAX_STRING) or b is None or (tb is int and -MAX_INT <= b <= MAX_INT):
+            pass
+        else:
+            check_value(name, b)
+
+
+COLSETS: dict[str, frozenset[str]] = {}
+
+
+def columns_of(entity: str) -> frozenset[str]:
+    COLSETS[entity] = frozenset(c for c in record_columns(entity) if c != "id")
+    return COLSETS[entity]
+
+
+@dataclass
+class Incoming:
+    change: list[Any]
+    envelope: str  # hash of the envelope that carried it
+    signer_unit: str
+
+
+@dataclass
+class MergeReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    pending: int = 0
+    linked: int = 0
+    duplicates: int = 0
+    applied: int = 0
+    pending_ids: list[str] = field(default_factory=list)
+    max_hlc: str | None = None
+
+    def add(self, other: MergeReport) -> None:
+        for k in ("new", "updated", "unchanged", "conflicts", "pending", "linked", "duplicates", "applied"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
+            self.max_hlc = other.max_hlc
