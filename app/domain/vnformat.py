@@ -54,9 +54,28 @@ def long_date(value: date, place: str | None = None) -> str:
 
 _DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{2}|\d{4})\s*$")
 
+# Two-digit years. "15/1/27" is written by people who mean 2027: a two-digit year is read as the
+# year with those last two digits in the hundred years that end YEARS_AHEAD years after today.
+# In 2026: 00-46 mean 2000-2046 and 47-99 mean 1947-1999 (a decision of "15/03/98" is 1998).
+# A date read this way, or typed in full, that lies far from today is asked about by the forms
+# (``far_from_today``): a slip of one digit then costs a question, not a wrong record.
+YEARS_AHEAD = 20
+FAR_DAYS = 366  # "far from today": more than a year before or after
 
-def parse_date(text: str | None) -> date | None:
-    """Parse "27/02/2024" (also 27-2-24, 27.02.2024, or ISO 2024-02-27). Raises ValueError (Vietnamese)."""
+
+def expand_year(two_digits: int, today: date | None = None) -> int:
+    """The full year meant by a two-digit year (see YEARS_AHEAD)."""
+    if not 0 <= two_digits <= 99:
+        raise ValueError(two_digits)
+    last = (today or date.today()).year + YEARS_AHEAD
+    return last - (last - two_digits) % 100
+
+
+def parse_date(text: str | None, today: date | None = None) -> date | None:
+    """Parse "27/02/2024" (also 27-2-24, 27.02.2024, or ISO 2024-02-27). Raises ValueError (Vietnamese).
+
+    A two-digit year is read with ``expand_year`` relative to ``today`` (default: the real today).
+    """
     if text is None or not text.strip():
         return None
     t = text.strip()
@@ -67,14 +86,27 @@ def parse_date(text: str | None) -> date | None:
         m = _DATE_RE.match(t)
         if m:
             year = int(m.group(3))
-            if year < 100:
-                year += 2000 if year <= (date.today().year % 100) else 1900
+            if len(m.group(3)) == 2:
+                year = expand_year(year, today)
             return date(year, int(m.group(2)), int(m.group(1)))
     except ValueError:
         raise ValueError(
             f"Ngày «{t}» không có trong lịch; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024."
         ) from None
     raise ValueError(f"Ngày «{t}» không đúng dạng; hãy nhập ngày/tháng/năm, ví dụ 27/02/2024.")
+
+
+def far_from_today(value: date | None, today: date) -> bool:
+    """Whether a date is more than FAR_DAYS before or after ``today`` (worth a question)."""
+    return value is not None and abs((value - today).days) > FAR_DAYS
+
+
+def distance_text(value: date, today: date) -> str:
+    """ "14 tháng sau hôm nay", "3 năm trước hôm nay": how far a date is, for a question."""
+    days = (value - today).days
+    months = round(abs(days) / 30.44)
+    amount = f"{months} tháng" if months < 24 else f"{round(abs(days) / 365.25)} năm"
+    return f"{amount} {'sau' if days > 0 else 'trước'} hôm nay"
 
 
 class Rounding(str, Enum):

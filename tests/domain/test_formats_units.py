@@ -44,3 +44,19 @@ def test_units_after_the_2025_reform():
     assert units.contains("01", "00070") and not units.contains("79", "00070")
     assert units.find("hoan kiem")[0].code == "00070"
     assert units.find("P. Hoàn Kiếm")[0].code == "00070"
+
+
+def test_two_digit_years_read_in_a_window_ending_twenty_years_ahead():
+    from app.domain.vnformat import distance_text, expand_year, far_from_today
+
+    today = date(2025, 11, 20)
+    assert parse_date("15/1/27", today) == date(2027, 1, 15)  # not 1927 (issue 14)
+    assert parse_date("15-01-25", today) == date(2025, 1, 15)
+    assert parse_date("15/03/98", today) == date(1998, 3, 15)  # an old founding decision
+    assert [expand_year(y, today) for y in (0, 45, 46, 99)] == [2000, 2045, 1946, 1999]
+    assert expand_year(46, date(2026, 12, 2)) == 2046  # the window moves with today
+    assert parse_date("15/1/2027", today) == date(2027, 1, 15)  # four digits: as written
+    assert not far_from_today(date(2026, 11, 20), today)  # a year: near
+    assert far_from_today(date(2027, 1, 15), today) and far_from_today(date(2024, 2, 3), today)
+    assert distance_text(date(2027, 1, 15), today) == "14 tháng sau hôm nay"
+    assert distance_text(date(2015, 1, 1), today) == "11 năm trước hôm nay"
