@@ -136,7 +136,9 @@ def _import_list(args: argparse.Namespace) -> int:
                 result = pl.execute(store, plan)
                 plan = result.preview
     except ImportFailed as exc:
-        raise CliError(str(exc)) from None
+        from app.cli.hints import with_hint
+
+        raise CliError(with_hint(exc)) from None
 
     for line in pl.summary_lines(plan):
         _print(line)

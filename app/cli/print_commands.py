@@ -148,7 +148,9 @@ def _print_cmd(args: argparse.Namespace) -> int:
             return _print_blank(args)
         return _print_keyform(args)
     except _errors() as exc:
-        raise CliError(str(exc)) from None
+        from app.cli.hints import with_hint
+
+        raise CliError(with_hint(exc)) from None
 
 
 def _print_forms(args: argparse.Namespace) -> int:
@@ -277,7 +279,9 @@ def _report_cmd(args: argparse.Namespace) -> int:
         if xlsx:
             export_report(xlsx, report)
     except _errors() as exc:
-        raise CliError(str(exc)) from None
+        from app.cli.hints import with_hint
+
+        raise CliError(with_hint(exc)) from None
     _say(
         f"Báo cáo {report.period.label} của {report.unit_name}: {format_int(report.enterprises)} doanh nghiệp, "
         f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt."
@@ -343,6 +347,8 @@ def _excel_cmd(args: argparse.Namespace) -> int:
         with _open_store(args) as store:
             n = export_enterprises(out, store, args.unit)
     except _errors() as exc:
-        raise CliError(str(exc)) from None
+        from app.cli.hints import with_hint
+
+        raise CliError(with_hint(exc)) from None
     _say(f"Đã xuất {format_int(n)} doanh nghiệp vào {out}.")
     return 0

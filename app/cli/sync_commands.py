@@ -113,7 +113,9 @@ def _sync_errors(fn):
         try:
             return fn(args)
         except SyncError as exc:
-            raise CliError(exc.message) from exc
+            from app.cli.hints import with_hint
+
+            raise CliError(with_hint(exc, exc.message)) from exc
 
     return wrapped
 

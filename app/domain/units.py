@@ -117,14 +117,14 @@ def find(query: str, province_code: str | None = None, limit: int = 50) -> list[
 class UnknownUnitError(ValueError):
     """A unit code that is not in the list of units (Vietnamese message)."""
 
+    reason = "unknown_unit"  # the command line adds how to find a code (app.cli.hints)
+
 
 def ward_codes(unit_code: str) -> list[str]:
     """The wards a unit covers: itself for a ward, every ward of a province."""
     u = unit(unit_code)
     if u is None:
-        raise UnknownUnitError(
-            f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN"
-        )
+        raise UnknownUnitError(f"Mã đơn vị «{unit_code}» không có trong danh mục.")
     if u.is_province:
         return [w.code for w in wards(u.code)]
     return [u.code]

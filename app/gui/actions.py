@@ -37,6 +37,7 @@ class ActionSpec:
     enabled: Predicate | None = None  # None: always enabled
     section: int = 0  # actions in a menu are grouped by section, separators between groups
     checkable: bool = False
+    short: str = ""  # the toolbar button's text (short, so the toolbar fits a 1024-pixel screen)
 
 
 # Menus in their order on the menu bar: key -> Vietnamese title.
@@ -100,6 +101,8 @@ class ActionRegistry:
             action.setToolTip(tip)
         action.setStatusTip(tip)
         action.setCheckable(spec.checkable)
+        if spec.short:
+            action.setIconText(spec.short)
         window = self._window
         action.triggered.connect(lambda _checked=False, s=spec: s.handler(window))
         self._specs[spec.key] = spec

@@ -104,6 +104,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from app.gui import i18n
 
     i18n.install(app)
+    from app.gui import focus
+
+    focus.install(app)
     return app  # type: ignore[return-value]
 
 

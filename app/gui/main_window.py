@@ -15,12 +15,11 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -42,18 +41,19 @@ class MainWindow(QMainWindow):
 
     def __init__(self, data_dir: Path, db_path: Path, profile: Profile, *, load_features: bool = True):
         super().__init__()
+        from app.gui import focus
         from app.gui.drafts import DraftStore
         from app.gui.enterprises.detail_panel import DetailPanel
         from app.gui.enterprises.list_panel import EnterpriseListPanel
         from app.gui.forms.manager import FormManager
         from app.gui.targets.view import TargetsView
 
+        focus.install()  # a visible ring on whatever has the keyboard focus (once per application)
         self.data_dir = Path(data_dir)
         self.db_path = Path(db_path)
         self.profile = profile
         self.setObjectName("main_window")
         self.setWindowTitle(self._title())
-        self.resize(1280, 800)
 
         self.tasks = TaskRunner(self.db_path, self)
         self.tasks.sig_data_changed.connect(self._on_data_changed)
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.detail_panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 520])
+        self.splitter = splitter
         self.targets_view = TargetsView(self.tasks, profile, self)
 
         self.pages = QTabWidget(self)
@@ -102,7 +102,9 @@ class MainWindow(QMainWindow):
             lambda _n: self.count_label.setText(self.list_panel.count_label.text())
         )
         self.unit_label = QLabel(self)
+        self.unit_label.setObjectName("status_unit")
         self.statusBar().addPermanentWidget(self.unit_label)
+        self.fingerprint: str | None = None  # this machine's key fingerprint, once read
         self.unit_label.setText(self._unit_text())
 
         from app.gui import window_actions
@@ -113,8 +115,11 @@ class MainWindow(QMainWindow):
             self.feature_results = features.load_features(self)
         self.actions.update_states()
 
+        screen = self.screen()
+        self.fit_to(screen.availableGeometry() if screen is not None else QRect(0, 0, 1366, 728))
         self.list_panel.load()
         self._refresh_overview()
+        self.refresh_fingerprint()
         QTimer.singleShot(0, self.list_panel.search.setFocus)
 
     # --- what features use --------------------------------------------------------------------
@@ -127,6 +132,35 @@ class MainWindow(QMainWindow):
         self.list_panel.select(enterprise_id)
         if self.detail_panel.enterprise_id != enterprise_id:
             self.detail_panel.show_enterprise(enterprise_id)
+
+    # The size the window opens at on a screen with room to spare; smaller screens get all there is.
+    PREFERRED = QSize(1280, 800)
+    FRAME = QSize(16, 40)  # a Windows 10/11 window frame and title bar around the client area
+
+    def fit_to(self, available: QRect) -> None:
+        """Size the window from the screen's free area (without the task bar).
+
+        A laptop of 1366×768 or 1024×768 pixels gets the whole free area (maximized), so the status
+        bar, where every "đã lưu" appears, is on the screen; a bigger screen gets the preferred size,
+        centred. The list and the detail panel share the width 3:2, the detail panel never narrower
+        than its tabs.
+        """
+        room = available.size() - self.FRAME
+        if room.width() < self.PREFERRED.width() or room.height() < self.PREFERRED.height():
+            self.setGeometry(QRect(available.topLeft(), room))
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        else:
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMaximized)
+            self.resize(self.PREFERRED)
+            self.move(available.center() - QRect(QPoint(0, 0), self.PREFERRED + self.FRAME).center())
+        width = min(room.width(), self.PREFERRED.width())
+        detail = max(width * 2 // 5, self.detail_panel.minimumSizeHint().width())
+        self.splitter.setSizes([max(width - detail, 200), detail])
+
+    def reveal_enterprise(self, enterprise_id: str, tax_code: str) -> None:
+        """A just-saved enterprise becomes the selected row of the list, shown in the detail panel."""
+        self.pages.setCurrentIndex(self._page_keys.index("enterprises"))
+        self.list_panel.reveal(enterprise_id, tax_code)
 
     def add_page(self, key: str, title: str, widget: QWidget) -> None:
         self._page_keys.append(key)
@@ -141,11 +175,12 @@ class MainWindow(QMainWindow):
     def show_status(self, text: str, msecs: int = 8000) -> None:
         self.statusBar().showMessage(text, msecs)
 
-    def show_error(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("error_box")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    def show_error(self, title: str, text: str, error: object = None, remedy: object = None) -> None:
+        """An error box. With ``error`` (the exception) that has a remedy, or a ``remedy``, the box names
+        the screen where it is fixed and offers a button that opens it (``app.gui.remedies``)."""
+        from app.gui import remedies
+
+        remedies.show_error(self, title, text, error, remedy=remedy)  # type: ignore[arg-type]
 
     def notify_data_changed(self, summary: ChangeSummary | None = None) -> None:
         self._on_data_changed(
@@ -170,18 +205,33 @@ class MainWindow(QMainWindow):
     # --- internals ----------------------------------------------------------------------------
 
     def _title(self) -> str:
-        return f"KhaoSat — {self.profile.collaborator or 'chưa thiết lập'}"
+        role = self.profile.role.label if self.profile.role else ""
+        who = self.profile.collaborator or "chưa thiết lập"
+        return f"KhaoSat — {who} ({role.lower()})" if role else f"KhaoSat — {who}"
 
     def _unit_text(self) -> str:
         unit = units.unit(self.profile.unit_code)
-        role = self.profile.role.label if self.profile.role else ""
-        return f"{unit.name if unit else 'Chưa chọn đơn vị'} · {role} · máy {self.profile.laptop_id}"
+        place = unit.name if unit else "Chưa chọn đơn vị"
+        # the fingerprint the office compares with the paper form (the guide promises it here)
+        key = f"Vân tay khóa: {self.fingerprint}" if self.fingerprint else "Máy chưa có khóa"
+        return f"{place} · {key}"
+
+    def refresh_fingerprint(self) -> None:
+        """Read this machine's key fingerprint (in a worker) and show it in the status bar."""
+        from app.services.machine import own_fingerprint
+
+        def done(fingerprint: str | None) -> None:
+            self.fingerprint = fingerprint
+            self.unit_label.setText(self._unit_text())
+
+        self.tasks.read(own_fingerprint, done, lambda _f: None)
 
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
         self.setWindowTitle(self._title())
         self.unit_label.setText(self._unit_text())
         self.targets_view.set_profile(profile)
+        self.refresh_fingerprint()
 
     def _selection_changed(self, enterprise_id: str | None) -> None:
         self.detail_panel.show_enterprise(enterprise_id)
@@ -220,10 +270,11 @@ class MainWindow(QMainWindow):
     def _on_task_error(self, failure: TaskFailure) -> None:
         exc = failure.exception
         from app.domain.validation import ValidationError
+        from app.gui.remedies import remedy_for
         from app.storage.store import StoreError
 
-        if isinstance(exc, (ValidationError, StoreError)):
-            self.show_error("Không thực hiện được", str(exc))
+        if isinstance(exc, (ValidationError, StoreError)) or remedy_for(exc) is not None:
+            self.show_error("Không thực hiện được", str(exc), exc)
             return
         self.log_error(f"{exc.__class__.__name__}: {exc}", failure.traceback)
         self.show_error(

@@ -405,8 +405,12 @@ def ask_demo(window: Any) -> None:
 
     ward = units.ward(window.profile.unit_code)
     if ward is None:
+        from app.gui.remedies import SETUP
+
         window.show_error(
-            "Tạo dữ liệu mẫu", "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã."
+            "Tạo dữ liệu mẫu",
+            "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã.",
+            remedy=SETUP,
         )
         return
     n, ok = QInputDialog.getInt(

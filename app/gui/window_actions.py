@@ -43,7 +43,7 @@ def _delete_enterprise(w: Any, eid: str) -> None:
     name = detail.enterprise.name if detail and detail.enterprise.id == eid else "doanh nghiệp đã chọn"
     box = QMessageBox(
         QMessageBox.Icon.Warning,
-        "Xóa doanh nghiệp",
+        f"Xóa doanh nghiệp — {name}",
         f"Xóa «{name}» khỏi danh sách?\n\nViệc xóa được ghi vào nhật ký thay đổi và gửi lên cơ quan "
         "khi đồng bộ; các lượt khảo sát và tổ chức của doanh nghiệp vẫn được giữ trong nhật ký.",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -96,17 +96,7 @@ def _check(w: Any) -> None:
 
 
 def _clear_filters(w: Any) -> None:
-    p = w.list_panel
-    for combo in (p.status, p.workforce, p.not_visited, p.ward):
-        combo.blockSignals(True)
-        combo.setCurrentIndex(0)
-        combo.blockSignals(False)
-    for box in p.missing.values():
-        box.blockSignals(True)
-        box.setChecked(False)
-        box.blockSignals(False)
-    p.search.clear()
-    p.load()
+    w.list_panel.clear_filters()
 
 
 def _find(w: Any) -> None:
@@ -155,6 +145,7 @@ def actions() -> list[ActionSpec]:
             "Ctrl+N",
             "Nhập một doanh nghiệp mới",
             toolbar=True,
+            short="Thêm doanh nghiệp",
         ),
         ActionSpec(
             "enterprise.edit",
@@ -164,6 +155,7 @@ def actions() -> list[ActionSpec]:
             "F2",
             "Sửa thông tin doanh nghiệp đang chọn",
             toolbar=True,
+            short="Sửa",
             enabled=_has_selection,
         ),
         ActionSpec(
@@ -174,17 +166,19 @@ def actions() -> list[ActionSpec]:
             "Ctrl+K",
             "Nhập phiếu khảo sát cho doanh nghiệp đang chọn (điền sẵn từ lần trước)",
             toolbar=True,
+            short="Khảo sát",
             enabled=_has_selection,
             section=1,
         ),
         ActionSpec(
             "organisation.edit",
-            "Cập nhật &tổ chức…",
+            "Cập nhật tổ &chức…",
             _selected(_choose_kind),
             "enterprise",
             "Ctrl+T",
             "Ghi tiến độ vận động, thành lập, giải thể một tổ chức",
             toolbar=True,
+            short="Tổ chức",
             enabled=_has_selection,
             section=1,
         ),
@@ -240,6 +234,7 @@ def actions() -> list[ActionSpec]:
             "view",
             "Ctrl+2",
             toolbar=True,
+            short="Chỉ tiêu",
             section=1,
         ),
         ActionSpec(

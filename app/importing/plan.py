@@ -206,8 +206,8 @@ def preview(
     missing = mp.missing_required(mapping)
     if missing:
         raise ImportFailed(
-            "Chưa ghép cột cho: " + ", ".join(missing) + ". Hãy chọn cột chứa thông tin này "
-            '(ví dụ --mapping "B=tax_code").'
+            "Chưa ghép cột cho: " + ", ".join(missing) + ". Hãy chọn cột chứa thông tin này.",
+            reason="unmapped_required",
         )
     if options.default_ward and units.ward(options.default_ward) is None:
         raise ImportFailed(f"Mã phường, xã mặc định «{options.default_ward}» không có trong danh mục.")

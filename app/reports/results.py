@@ -31,7 +31,11 @@ from app.storage.store import Store
 
 
 class ReportError(ValueError):
-    """The report cannot be made as asked (Vietnamese message)."""
+    """The report cannot be made as asked (Vietnamese message; ``reason`` a stable code or "")."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,7 @@ def compute(
     """The report for ``unit_code`` over ``period``."""
     u = units.unit(unit_code)
     if u is None:
-        raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
+        raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
     if period.end < period.start:
         raise ReportError("Ngày kết thúc kỳ báo cáo phải sau ngày bắt đầu.")
     if period.start.year != period.end.year:

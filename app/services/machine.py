@@ -18,6 +18,10 @@ from app.sync import registry
 class NoKeyError(ValueError):
     """This machine has no keys yet (Vietnamese message)."""
 
+    def __init__(self, message: str, reason: str = "no_keys"):
+        super().__init__(message)
+        self.reason = reason
+
 
 def own_fingerprint(store: Store) -> str | None:
     """This machine's active key fingerprint (None if it has no keys)."""
@@ -29,10 +33,7 @@ def this_machine(store: Store, *, office: str = "", officer: str = "", on: date 
     prof = store.profile()
     fp = own_fingerprint(store)
     if not fp:
-        raise NoKeyError(
-            "Máy này chưa có khóa. Hãy tạo khóa (menu Đồng bộ hoặc lệnh khaosat keys init) "
-            "rồi in phiếu đăng ký."
-        )
+        raise NoKeyError("Máy này chưa có khóa: hãy tạo khóa cho máy rồi in phiếu đăng ký.", reason="no_keys")
     u = units.unit(prof.unit_code)
     role = Role.parse(prof.role) if prof.role else None
     return KeyFormData(

@@ -106,8 +106,8 @@ def destinations(store: Store, office: str | None = None) -> list[R.Peer]:
             raise SyncError("no_destination", f"Không có cơ quan nhận nào khớp «{office}».")
         raise SyncError(
             "no_destination",
-            "Chưa đăng ký cơ quan nhận (cơ quan cấp trên). Hãy nhập tệp khóa công khai "
-            "của cơ quan: khaosat keys register TỆP --office",
+            "Chưa đăng ký cơ quan nhận (cơ quan cấp trên): hãy đăng ký tệp khóa công khai của cơ quan, "
+            "sau khi đối chiếu dấu vân tay với giấy đăng ký của cơ quan.",
         )
     return out
 
@@ -144,7 +144,7 @@ def export(
 ) -> list[ExportResult]:
     prof = store.profile()
     if not prof.initialised:
-        raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò): khaosat init")
+        raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò).")
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise SyncError("no_folder", f"Không tìm thấy thư mục «{out_dir}» (USB đã cắm chưa?).")
@@ -497,7 +497,8 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
     fr = C.parse_frame(data)
     if fr.kind == C.KIND_PUBKEY:
         raise SyncError(
-            "wrong_kind", "Đây là tệp khóa công khai: hãy dùng «Đăng ký máy» (khaosat keys register)."
+            "wrong_kind",
+            "Đây là tệp khóa công khai của một máy, không phải gói dữ liệu: hãy đăng ký máy đó từ tệp này.",
         )
     envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
     if fr.kind == C.KIND_RECEIPT:

@@ -122,7 +122,7 @@ def setup_keys(store: Store, passphrase: str | None = None, data_dir: Path | Non
 def load_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity:
     ident = K.load_identity(data_dir or data_dir_of(store), passphrase)
     if ident is None:
-        raise SyncError("no_keys", "Máy này chưa có khóa. Hãy tạo khóa: khaosat keys init")
+        raise SyncError("no_keys", "Máy này chưa có khóa: hãy tạo khóa cho máy trước khi xuất hay nhập gói.")
     if ident.laptop_id != store.laptop_id:
         raise SyncError("wrong_keys", "Tệp khóa trong thư mục dữ liệu thuộc về một máy khác.")
     return ident

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from app.domain import formcode
+from app.gui.printing import ASK_ABOVE_PAGES
 from app.services.form_batches import FormSelection, select_enterprises
 from app.storage import Store
 from tests.conftest import TEST_TODAY, TEST_WARD
@@ -80,12 +81,21 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         window.actions.trigger("print.batch")
         dialog = window._printing_dialog
         dialog.months.setValue(6)
-        dialog.accept()
-        qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
         with Store.in_dir(data_dir) as s:
             expected = select_enterprises(
                 s, FormSelection(unit_code=TEST_WARD, not_visited_months=6, today=TEST_TODAY)
             )
+        # the dialog says how many pages before anything is printed
+        qtbot.waitUntil(lambda: dialog.pages == len(expected), timeout=10000)
+        assert f"Sẽ in {len(expected)} trang" in dialog.count.text()
+        dialog.accept()
+        if len(expected) > ASK_ABOVE_PAGES:  # many pages: asked first
+            qtbot.waitUntil(lambda: getattr(window, "_printing_question", None) is not None, timeout=10000)
+            box = window._printing_question
+            assert f"Sẽ in {len(expected)} trang" in box.text()
+            go = next(b for b in box.buttons() if b.text().startswith("&In"))
+            go.click()
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
         assert page_count(opened[0]) == len(expected) > 0
         assert f"Trang {len(expected)}/{len(expected)}" in pdftotext(opened[0], len(expected), len(expected))
 

@@ -69,6 +69,9 @@ class DetailPanel(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("detail_tabs")
+        # every tab's name whole, never behind scroll arrows: the panel is as wide as its tabs need
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         self.info = QTextBrowser(self)
         self.info.setObjectName("detail_info")
         self.visits = _table(
@@ -99,7 +102,7 @@ class DetailPanel(QWidget):
         self.tabs.addTab(self.history, "&Lịch sử thay đổi")
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(3, 3, 3, 3)  # room for the focus ring (app.gui.focus)
         layout.addWidget(self.title)
         layout.addWidget(self.tabs, 1)
         self._show(None)

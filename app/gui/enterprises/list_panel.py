@@ -46,6 +46,8 @@ class EnterpriseListPanel(QWidget):
         self.model = EnterpriseTableModel(tasks, self)
         self._selected: str | None = None
         self._want_select: str | None = None
+        self._reveal: tuple[str, str] | None = None  # (id, tax code) of a just-saved enterprise
+        self._reveal_widened = False
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -121,7 +123,7 @@ class EnterpriseListPanel(QWidget):
         self.model.dataChanged.connect(self._after_data)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(3, 3, 3, 3)  # room for the focus ring (app.gui.focus)
         layout.addWidget(self.search)
         layout.addLayout(filters)
         layout.addLayout(missing_row)
@@ -159,6 +161,21 @@ class EnterpriseListPanel(QWidget):
 
     def _apply(self, *_args: object) -> None:
         self.model.set_query(self.current_query())
+
+    def clear_filters(self, text: str = "") -> None:
+        """Every filter back to "all", the search box to ``text``; then one new query."""
+        for combo in (self.status, self.workforce, self.not_visited, self.ward):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        for box in self.missing.values():
+            box.blockSignals(True)
+            box.setChecked(False)
+            box.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+        self._apply()
 
     def load(self) -> None:
         self._apply()
@@ -223,7 +240,36 @@ class EnterpriseListPanel(QWidget):
         )
         self.table.scrollTo(self.model.index(row, 0))
 
+    def reveal(self, enterprise_id: str, tax_code: str) -> None:
+        """Make a just-saved enterprise the selected, visible row.
+
+        It is selected where it stands in the list as the person left it (searches and filters kept);
+        when the list does not show it (a search or filter it does not match, or a page not loaded),
+        the list is cleared to a search by its tax code, which shows it.
+        """
+        self._reveal = (enterprise_id, tax_code)
+        self._reveal_widened = False
+        self._want_select = enterprise_id
+        if not self.model.busy:  # nothing changed, or the refresh is already back
+            self._resolve_reveal()
+
+    def _resolve_reveal(self) -> None:
+        if self._reveal is None:
+            return
+        enterprise_id, tax_code = self._reveal
+        if self.model.loaded_row_of(enterprise_id) is not None:
+            self._reveal = None
+            self.select(enterprise_id)
+            return
+        if self._reveal_widened or not tax_code:
+            self._reveal = None  # gone (deleted meanwhile): nothing to show
+            return
+        self._reveal_widened = True
+        self.clear_filters(tax_code)
+
     def _after_reset(self) -> None:
+        if self._reveal is not None:
+            QTimer.singleShot(0, self._resolve_reveal)
         if not self.model.exact:  # a broad search: the exact count follows when typing pauses
             from app.domain.vnformat import format_int
 

@@ -36,12 +36,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.validation import Problem, ValidationError
-from app.domain.vnformat import format_date, format_int, parse_date, parse_int
+from app.domain.vnformat import distance_text, far_from_today, format_date, format_int, parse_date, parse_int
 from app.gui.drafts import Draft
 from app.gui.tasks import TaskFailure
 
@@ -192,6 +193,8 @@ class RecordForm(QDialog):
             grid.addWidget(widget, row, col + 1, 1, span)
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
+        grid.setRowStretch(row + 2, 1)  # room to spare goes below the last field, not between fields
+        self._grid_host = grid_host
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -234,10 +237,26 @@ class RecordForm(QDialog):
             self.set_values(values)
             self._touched = set(values)
         self.validate()
-        self.resize(860, 640)
+        self.resize(860, self._fitting_height())
         self._focused_once = False
 
     # --- building -----------------------------------------------------------------------------
+
+    MAX_HEIGHT = 640  # fits a 768-pixel screen with the task bar and the title bar
+
+    def _fitting_height(self) -> int:
+        """As tall as the fields need (a short form is a short window), at most MAX_HEIGHT."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        need = (
+            self._grid_host.sizeHint().height()
+            + self.save_button.sizeHint().height()
+            + margins.top()
+            + margins.bottom()
+            + 2 * spacing
+            + 8
+        )
+        return min(self.MAX_HEIGHT, need)
 
     def _has_right(self, spec: FieldSpec) -> bool:
         idx = self.FIELDS.index(spec)
@@ -260,6 +279,8 @@ class RecordForm(QDialog):
             w.currentIndexChanged.connect(lambda _i, n=spec.name: self._changed(n))
         elif spec.kind == Kind.BOOL:
             w = QCheckBox(self)
+            # as wide as its box: the focus ring (app.gui.focus) then surrounds the box, not the row
+            w.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             w.toggled.connect(lambda _c, n=spec.name: self._changed(n))
         else:
             w = QLineEdit(self)
@@ -268,6 +289,9 @@ class RecordForm(QDialog):
             )
             if spec.kind in (Kind.INT, Kind.DATE):
                 w.setMaximumWidth(140)
+            if spec.kind == Kind.DATE:
+                # leaving the box shows how the date was read: "15/1/27" becomes "15/01/2027"
+                w.editingFinished.connect(lambda n=spec.name: self._show_date_as_read(n))
             if spec.completer:
                 from PySide6.QtWidgets import QCompleter
 
@@ -346,15 +370,20 @@ class RecordForm(QDialog):
 
     def parsed(self) -> tuple[dict[str, Any], list[Problem]]:
         """Field values as Python values, and the problems of text that does not parse."""
+        return self._parse(self.values())
+
+    def _parse(self, texts: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         out: dict[str, Any] = {}
         problems: list[Problem] = []
         for spec in self.FIELDS:
-            raw = self.field_text(spec.name)
+            raw = texts.get(spec.name)
+            if raw is None and spec.kind in (Kind.TEXT, Kind.MULTILINE, Kind.INT, Kind.DATE):
+                raw = ""
             try:
                 if spec.kind == Kind.INT:
                     out[spec.name] = parse_int(raw)
                 elif spec.kind == Kind.DATE:
-                    out[spec.name] = parse_date(raw)
+                    out[spec.name] = parse_date(raw, self.today)
                 elif spec.kind in (Kind.TEXT, Kind.MULTILINE):
                     out[spec.name] = raw if raw.strip() else None
                 else:
@@ -421,6 +450,27 @@ class RecordForm(QDialog):
     def on_field_changed(self, name: str) -> None:
         """Subclasses react to a field (e.g. duplicate check)."""
 
+    def _show_date_as_read(self, name: str) -> None:
+        w = self.widgets[name]
+        try:
+            value = parse_date(w.text(), self.today)  # type: ignore[attr-defined]
+        except ValueError:
+            return  # the message beside the field says what is wrong
+        text = format_date(value)
+        if value is not None and w.text() != text:  # type: ignore[attr-defined]
+            w.setText(text)  # type: ignore[attr-defined]
+
+    def far_dates(self, values: dict[str, Any]) -> list[tuple[FieldSpec, date]]:
+        """Dates typed in this form (changed from what is stored) that lie far from today."""
+        saved, _ = self._parse(self._saved_values)
+        return [
+            (spec, values[spec.name])
+            for spec in self.FIELDS
+            if spec.kind == Kind.DATE
+            and values.get(spec.name) != saved.get(spec.name)
+            and far_from_today(values.get(spec.name), self.today)
+        ]
+
     # --- drafts -------------------------------------------------------------------------------
 
     @property
@@ -464,11 +514,47 @@ class RecordForm(QDialog):
             self._focus_field(problems[0].field)
             return False
         values, _ = self.parsed()
-        record = self.build(values)
-        if not self.before_save(record, lambda: self._do_save(record, then)):
+        far = self.far_dates(values)
+        if far:
+            self._ask_far_dates(far, lambda: self._save_checked(values, then))
             return True
-        self._do_save(record, then)
+        self._save_checked(values, then)
         return True
+
+    def _save_checked(self, values: dict[str, Any], then: Callable[[Any], None] | None) -> None:
+        record = self.build(values)
+        if self.before_save(record, lambda: self._do_save(record, then)):
+            self._do_save(record, then)
+
+    def _ask_far_dates(self, far: list[tuple[FieldSpec, date]], proceed: Callable[[], None]) -> None:
+        """A date more than a year from today is often a slip (a two-digit year, one digit wrong): ask."""
+        lines = "\n".join(
+            f"• {spec.label}: {format_date(value)} ({distance_text(value, self.today)})"
+            for spec, value in far
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Kiểm tra ngày",
+            f"Ngày đã nhập cách xa hôm nay ({format_date(self.today)}):\n\n{lines}\n\nĐúng là ngày này chứ?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("far_date_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        keep = box.addButton("&Đúng, lưu", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("&Sửa lại", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(fix)
+        first = far[0][0].name
+
+        def clicked(button: Any) -> None:
+            if button is keep:
+                proceed()
+            else:
+                self._focus_field(first)
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        self.far_date_box = box
 
     def before_save(self, record: Any, proceed: Callable[[], None]) -> bool:
         """Return False to hold the save (e.g. asking about a duplicate) and call ``proceed`` later."""
@@ -532,7 +618,10 @@ class RecordForm(QDialog):
             b.setAutoDefault(False)
             b.clicked.connect(lambda _checked=False, f=fn: f())
             self.banner_buttons.addWidget(b)
-        self.banner.show()
+        if self.banner.isHidden():
+            self.banner.show()
+            grow = self.banner.sizeHint().height() + self.layout().spacing()
+            self.resize(self.width(), min(self.MAX_HEIGHT, self.height() + grow))
 
     def hide_banner(self) -> None:
         self.banner.hide()

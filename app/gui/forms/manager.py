@@ -11,7 +11,13 @@ from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vocab import OrgKind
 from app.gui.drafts import Draft
 from app.gui.forms.base import RecordForm
-from app.gui.forms.record_forms import AdmissionForm, EnterpriseForm, OrganisationForm, VisitForm
+from app.gui.forms.record_forms import (
+    AdmissionForm,
+    EnterpriseForm,
+    OrganisationForm,
+    VisitForm,
+    enterprise_label,
+)
 from app.services import enterprise_list as el
 
 
@@ -32,6 +38,7 @@ class FormManager:
             previous = self.window.list_panel.table
         form.destroyed.connect(lambda *_a, f=form: self._forget(f))
         form.sig_closed.connect(lambda f=form, p=previous: self._closed(f, p))
+        form.sig_saved.connect(self._saved)
         form.show()
         form.raise_()
         form.activateWindow()
@@ -47,6 +54,15 @@ class FormManager:
             previous.setFocus()
         except RuntimeError:  # that widget is gone
             self.window.list_panel.table.setFocus()
+
+    def _saved(self, record: Any) -> None:
+        """What was just saved becomes the selected, visible enterprise (the next Ctrl+K is for it)."""
+        if isinstance(record, Enterprise):
+            self.window.reveal_enterprise(record.id, record.tax_code)
+            self.window.show_status(f"Đã lưu doanh nghiệp «{record.name}» (MST {record.tax_code}).")
+        elif getattr(record, "enterprise_id", None):
+            if self.window.selected_enterprise_id() != record.enterprise_id:
+                self.window.open_enterprise(record.enterprise_id)
 
     def _forget(self, form: RecordForm) -> None:
         if form in self.open_forms:
@@ -90,7 +106,7 @@ class FormManager:
             if e is None:
                 self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
                 return
-            self.open_visit_form(e.id, e.name, previous=last)
+            self.open_visit_form(e.id, enterprise_label(e), previous=last)
 
         self.window.tasks.read(work, done)
 
@@ -130,7 +146,7 @@ class FormManager:
             if visit is None or e is None:
                 self.window.show_status("Lượt khảo sát này không còn (đã bị xóa).")
                 return
-            self.open_visit_form(e.id, e.name, record=visit, values=values)
+            self.open_visit_form(e.id, enterprise_label(e), record=visit, values=values)
 
         self.window.tasks.read(work, done)
 
@@ -153,7 +169,7 @@ class FormManager:
                 OrganisationForm(
                     self.window,
                     enterprise_id=e.id,
-                    enterprise_name=e.name,
+                    enterprise_name=enterprise_label(e),
                     kind=kind,
                     record=org,
                     rules=rules,
@@ -181,7 +197,7 @@ class FormManager:
                 AdmissionForm(
                     self.window,
                     enterprise_id=e.id,
-                    enterprise_name=e.name,
+                    enterprise_name=enterprise_label(e),
                     organisations=orgs,
                     values=values,
                     record_id=record_id,

@@ -31,6 +31,11 @@ def _choices(enum_cls: Any, none_label: str | None = "— chưa chọn —") -> 
     return tuple(out + [(m.value, m.label) for m in enum_cls])
 
 
+def enterprise_label(e: Enterprise) -> str:
+    """How a form's title names its enterprise: the name and, to tell namesakes apart, the tax code."""
+    return f"{e.name} (MST {e.tax_code})" if e.tax_code else e.name
+
+
 def ward_text(code: str | None) -> str:
     w = units.ward(code)
     return f"{w.name} ({w.code})" if w else (code or "")
@@ -120,7 +125,7 @@ class EnterpriseForm(RecordForm):
         self._base = record
         self._dup_timer: QTimer | None = None
         self.duplicates: list[lookalikes.Lookalike] = []
-        title = "Thêm doanh nghiệp" if is_new else f"Sửa doanh nghiệp: {record.name}"
+        title = "Thêm doanh nghiệp" if is_new else f"Sửa doanh nghiệp — {enterprise_label(record)}"
         super().__init__(
             window,
             record_id=record.id,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from app.gui.actions import ActionSpec
@@ -75,7 +75,7 @@ class PrintingFeature:
             if isinstance(exc, Cancelled):
                 self.window.show_status("Đã hủy; không ghi tệp nào.")
                 return
-            self.window.show_error(title, message(exc))
+            self.window.show_error(title, message(exc), exc)
 
         return show
 
@@ -158,7 +158,7 @@ def run_batch(window: Any, selection: Any) -> None:
     from app.services.enterprise_lookup import SelectionError
     from app.services.form_batches import select_enterprises
 
-    def ids(store, ctx):
+    def ids(store):
         found = select_enterprises(store, selection)
         if not found:
             raise SelectionError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
@@ -168,6 +168,10 @@ def run_batch(window: Any, selection: Any) -> None:
 
 
 MAX_LIST_FORMS = 5000
+# A batch of more pages than this is asked about first (the number of pages, the paper it takes);
+# one page per enterprise.
+ASK_ABOVE_PAGES = 50
+SHEETS_PER_REAM = 500
 
 
 def print_shown_list(window: Any) -> None:
@@ -177,7 +181,7 @@ def print_shown_list(window: Any) -> None:
 
     query = window.list_panel.model.query
 
-    def ids(store, ctx):
+    def ids(store):
         n = el.count(store, query)
         if n == 0:
             raise SelectionError("Danh sách đang trống; không có phiếu nào để in.")
@@ -191,8 +195,57 @@ def print_shown_list(window: Any) -> None:
     _print_forms(window, window.profile.unit_code, ids)
 
 
+def pages_text(pages: int) -> str:
+    """ "1.076 trang (1.076 doanh nghiệp, mỗi doanh nghiệp một trang), khoảng 2,2 gam giấy A4"."""
+    from app.domain.vnformat import format_decimal, format_int
+
+    text = f"{format_int(pages)} trang ({format_int(pages)} doanh nghiệp, mỗi doanh nghiệp một trang)"
+    if pages >= SHEETS_PER_REAM // 2:
+        text += f", khoảng {format_decimal(pages / SHEETS_PER_REAM, 1)} gam giấy A4"
+    return text
+
+
 def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
-    """Off the GUI thread: choose the enterprises, render their forms into one PDF with progress, open it."""
+    """Choose the enterprises (in a worker), say how many pages and ask when they are many, then
+    render their forms into one PDF with progress and open it."""
+    f = feature(window)
+
+    def chosen(ids: list[str]) -> None:
+        if len(ids) <= ASK_ABOVE_PAGES:
+            _render_forms(window, unit_code, ids)
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        from app.domain.vnformat import format_int
+
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "In nhiều phiếu",
+            f"Sẽ in {pages_text(len(ids))}.\n\nIn tất cả?",
+            QMessageBox.StandardButton.NoButton,
+            window,
+        )
+        box.setObjectName("pages_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        go = box.addButton(f"&In {format_int(len(ids))} trang", QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton("&Không in", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stop)
+        box.setEscapeButton(stop)
+
+        def clicked(button: Any) -> None:
+            if button is go:
+                _render_forms(window, unit_code, ids)
+            else:
+                window.show_status("Không in; chưa ghi tệp nào.")
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        window._printing_question = box  # tests answer it
+
+    window.tasks.read(choose_ids, chosen, f.failed("Không in được phiếu khảo sát"))
+
+
+def _render_forms(window: Any, unit_code: str | None, ids: list[str]) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
     from app.services.form_batches import load_forms
 
@@ -201,7 +254,6 @@ def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
     today = f.today()
 
     def work(store, ctx):
-        ids = choose_ids(store, ctx)
         ctx.progress(0, len(ids), f"Đang đọc {len(ids)} doanh nghiệp…")
         forms = load_forms(store, ids)
         path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
@@ -403,10 +455,13 @@ def go_to_code(window: Any, text: str) -> None:
         window.show_error("Mã phiếu không đúng", str(exc))
         return
     if code.kind != "visit":
+        from app.gui.remedies import KEYS
+
         window.show_error(
             "Không phải phiếu khảo sát",
-            f"Đây là mã phiếu đăng ký khóa của máy {code.laptop_id} (dấu vân tay {code.fingerprint}). "
-            "Hãy đối chiếu nó trong menu Đồng bộ › Khóa và máy đã đăng ký.",
+            f"Đây là mã phiếu đăng ký khóa của máy {code.laptop_id} (dấu vân tay {code.fingerprint}): "
+            "hãy đối chiếu dấu vân tay này khi đăng ký máy đó.",
+            remedy=KEYS,
         )
         return
 
@@ -440,6 +495,7 @@ def register(window: Any) -> None:
             "Ctrl+P",
             "Phiếu khảo sát điền sẵn thông tin đã có, mở bằng trình xem PDF để in",
             toolbar=True,
+            short="In phiếu",
             enabled=_has_selection,
         )
     )
@@ -498,7 +554,7 @@ def register(window: Any) -> None:
     a.add(
         ActionSpec(
             "print.report_settings",
-            "&Thiết lập báo cáo…",
+            "Thiết &lập báo cáo…",
             open_report_settings,
             "printing",
             None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import units
+from app.gui.titles import fit_title
 
 
 def _qdate(d: date) -> QDate:
@@ -43,6 +44,7 @@ class BatchDialog(QDialog):
         self.window = window
         self.setObjectName("print_batch_dialog")
         self.setWindowTitle("In phiếu khảo sát cho nhiều doanh nghiệp")
+        fit_title(self)
         today = feature.today()
         monday, sunday = week_of(today)
         layout = QVBoxLayout(self)
@@ -74,8 +76,27 @@ class BatchDialog(QDialog):
         for b in (self.not_visited, self.planned):
             self.group.addButton(b)
         self.not_visited.setChecked(True)
-        self.inactive = QCheckBox("In cả doanh nghiệp đã giải thể hoặc đã chuyển đi")
+        self.inactive = QCheckBox("In cả doanh nghiệp đã &giải thể hoặc đã chuyển đi")
         layout.addWidget(self.inactive)
+        # how many pages, before anything is printed (counted in a worker as the choice changes)
+        self.count = QLabel("Đang đếm…")
+        self.count.setObjectName("print_batch_count")
+        self.count.setWordWrap(True)
+        layout.addWidget(self.count)
+        self.pages: int | None = None
+        self._generation = 0
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(200)
+        self._count_timer.timeout.connect(self._recount)
+        for signal in (
+            self.not_visited.toggled,
+            self.months.valueChanged,
+            self.start.dateChanged,
+            self.end.dateChanged,
+            self.inactive.toggled,
+        ):
+            signal.connect(lambda *_a: self._count_timer.start())
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -85,6 +106,34 @@ class BatchDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.today = today
+        self._recount()
+
+    def _recount(self) -> None:
+        from app.services.form_batches import select_enterprises
+
+        self._generation += 1
+        generation = self._generation
+        self.pages = None
+        if self.planned.isChecked() and self.start.date() > self.end.date():
+            self.count.setText("Ngày bắt đầu phải trước ngày kết thúc.")
+            return
+        selection = self.selection()
+
+        def done(n: int) -> None:
+            if generation != self._generation:
+                return
+            from app.gui.printing import pages_text
+
+            self.pages = n
+            self.count.setText(
+                f"Sẽ in {pages_text(n)}." if n else "Không có doanh nghiệp nào khớp điều kiện đã chọn."
+            )
+
+        self.window.tasks.read(
+            lambda store: len(select_enterprises(store, selection)),
+            done,
+            lambda f: self.count.setText(f"Không đếm được: {f.exception}"),
+        )
 
     def selection(self):
         from app.services.form_batches import FormSelection
@@ -153,6 +202,7 @@ class ReportDialog(QDialog):
         self.window = window
         self.setObjectName("print_report_dialog")
         self.setWindowTitle("Báo cáo kết quả so với chỉ tiêu")
+        fit_title(self)
         today = feature.today()
         form = QFormLayout(self)
         self.year = QSpinBox()
@@ -197,9 +247,9 @@ class ReportDialog(QDialog):
             return
         unit = self.unit.currentData()
         if not unit:
-            self.window.show_error(
-                "Chưa có đơn vị", "Máy chưa thiết lập đơn vị (menu Công cụ › Thiết lập máy)."
-            )
+            from app.gui.remedies import SETUP
+
+            self.window.show_error("Chưa có đơn vị", "Máy chưa thiết lập đơn vị.", remedy=SETUP)
             return
         period = period_of(self.year.value(), self.period.currentData())
         number = self.number.text().strip() or None

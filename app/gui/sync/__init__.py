@@ -80,6 +80,7 @@ def register(window: Any) -> None:
             "Ctrl+E",
             "Ghi các thay đổi chưa được xác nhận ra USB, đã ký và mã hóa cho cơ quan cấp trên",
             toolbar=True,
+            short="Xuất gói",
         )
     )
     window.actions.add(
@@ -91,6 +92,7 @@ def register(window: Any) -> None:
             "Ctrl+Shift+E",
             "Nhập gói dữ liệu của các máy cấp dưới, hoặc biên nhận của cơ quan cấp trên (tệp hoặc cả thư mục)",
             toolbar=True,
+            short="Nhập gói",
         )
     )
     window.actions.add(
@@ -107,7 +109,7 @@ def register(window: Any) -> None:
     window.actions.add(
         ActionSpec(
             "sync.conflicts",
-            "&Xung đột dữ liệu",
+            "Xung đột &dữ liệu",
             show_conflicts,
             "sync",
             None,
@@ -129,7 +131,7 @@ def register(window: Any) -> None:
     window.actions.add(
         ActionSpec(
             "sync.provenance",
-            "&Nguồn gốc dữ liệu của doanh nghiệp…",
+            "Nguồn &gốc dữ liệu của doanh nghiệp…",
             open_provenance,
             "sync",
             None,

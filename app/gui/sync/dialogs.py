@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.vnformat import format_int
+from app.gui.remedies import RemedyButton, with_screen
 from app.gui.sync.common import message, with_keys
 from app.sync import bundles as B
 from app.sync import container as C
@@ -78,6 +79,8 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class _Dialog(QDialog):
+    SCREEN = ""  # the action that opens this dialog (a remedy pointing here offers no button)
+
     def __init__(self, window: Any, title: str):
         super().__init__(window)
         self.window_ = window
@@ -85,6 +88,21 @@ class _Dialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.busy = False
         self.layout_ = QVBoxLayout(self)
+        self.remedy_button: RemedyButton | None = None
+
+    def offer_remedy(self, failure: Any, under: Any) -> str:
+        """The failure's message naming the screen where it is fixed, and a button under ``under`` that
+        opens that screen (closing this dialog)."""
+        if self.remedy_button is None:
+            self.remedy_button = RemedyButton(self.window_, self, before_open=self.close)
+            self.layout_.insertWidget(
+                self.layout_.indexOf(under) + 1, self.remedy_button, 0, Qt.AlignmentFlag.AlignLeft
+            )
+        remedy = self.remedy_button.show_for(failure)
+        if remedy is not None and remedy.action == self.SCREEN:
+            self.remedy_button.hide()
+            return message(failure)
+        return with_screen(message(failure), remedy)
 
     def _status_label(self) -> QLabel:
         label = QLabel("")
@@ -116,7 +134,7 @@ class _Dialog(QDialog):
 
     def fail(self, failure: Any) -> None:
         self.busy = False
-        self.status.setText(message(failure))
+        self.status.setText(self.offer_remedy(failure, self.status))
         self.status.setStyleSheet("color: #a00000")
 
 
@@ -193,7 +211,7 @@ class ExportDialog(_Dialog):
         self._update()
 
     def _no_preview(self, failure: Any) -> None:
-        self.preview.setText(message(failure))
+        self.preview.setText(self.offer_remedy(failure, self.preview))
         self.preview.setStyleSheet("color: #a00000")
 
     def _show_drives(self, found: list[drives.Drive]) -> None:
@@ -365,6 +383,8 @@ def _load_machines(store: Any) -> dict[str, Any]:
 class MachinesDialog(_Dialog):
     """Khóa và máy đã đăng ký: this machine's fingerprint, registering machines, revoking them."""
 
+    SCREEN = "sync.machines"
+
     def __init__(self, window: Any):
         super().__init__(window, "Khóa và máy đã đăng ký")
         self.resize(960, 560)
@@ -499,8 +519,12 @@ class MachinesDialog(_Dialog):
         folder = self.window_.data_dir
         self.window_._sync_passphrase = passphrase
         self.window_.tasks.write(
-            lambda store: R.ensure_keys(store, passphrase, folder), lambda _ident: self.reload(), self.fail
+            lambda store: R.ensure_keys(store, passphrase, folder), self._keys_changed, self.fail
         )
+
+    def _keys_changed(self, _result: Any = None) -> None:
+        self.window_.refresh_fingerprint()  # the status bar shows the new fingerprint
+        self.reload()
 
     def rekey(self) -> None:
         folder = self.window_.data_dir
@@ -514,7 +538,7 @@ class MachinesDialog(_Dialog):
                 f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}. Hãy ghi tệp khóa công "
                 "khai mới ra USB và đưa cho cơ quan cấp trên đăng ký."
             )
-            self.reload()
+            self._keys_changed()
 
         with_keys(self.window_, "Đang tạo khóa mới…", work, done, self.fail)
 

@@ -31,6 +31,13 @@ from app.storage.store import Profile
 
 COL_WHAT, COL_TARGET, COL_DONE, COL_RATIO, COL_PERCENT, COL_VERDICT = range(6)
 VERDICT_COLOURS = {"Vượt": "#1b7f3b", "Đạt": "#1b7f3b", "Chưa đạt": "#b00020"}
+TARGET_COLOUR = "#c8ccd2"
+# the achieved bar's colour by whether the target is reached (None: no target set)
+ACHIEVED_COLOURS: dict[bool | None, tuple[str, str]] = {
+    True: ("#1b7f3b", "Đạt, vượt chỉ tiêu"),
+    False: ("#d2691e", "Chưa đạt chỉ tiêu"),
+    None: ("#2f6db5", "Đã làm được (chưa giao chỉ tiêu)"),
+}
 
 
 class BarChart(QWidget):
@@ -40,6 +47,8 @@ class BarChart(QWidget):
         super().__init__(parent)
         self.title = title
         self.rows: list[prog.ProgressRow] = []
+        self.legend_bottom = 0.0  # where the last paint put things (tests check they do not overlap)
+        self.figure_top = 0.0
         self.setMinimumHeight(220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -49,6 +58,17 @@ class BarChart(QWidget):
     def set_rows(self, rows: list[prog.ProgressRow]) -> None:
         self.rows = rows
         self.update()
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(colour, text) of each kind of bar drawn: the legend names exactly the colours on screen."""
+        out = [(TARGET_COLOUR, "Chỉ tiêu")]
+        reached = {r.result["reached"] for r in self.rows if r.target is not None} | (
+            {None} if any(r.target is None for r in self.rows) else set()
+        )
+        for key in (True, False, None):
+            if key in reached:
+                out.append(ACHIEVED_COLOURS[key])
+        return out
 
     def paintEvent(self, _event: Any) -> None:
         p = QPainter(self)
@@ -64,40 +84,61 @@ class BarChart(QWidget):
         if not self.rows:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Chưa có số liệu")
             return
-        top, bottom, left, right = 48, 44, 16, 16
+        left, right, bottom = 16, 16, 44
+        metrics = p.fontMetrics()
+        line = metrics.height() + 2
+        # legend: swatch and text, wrapping onto a second line when the chart is narrow
+        x, y = left, 26
+        for colour, text in self.legend():
+            item_w = 16 + metrics.horizontalAdvance(text) + 14
+            if x > left and x + item_w > w - right:
+                x, y = left, y + line
+            p.fillRect(QRectF(x, y + (line - 10) / 2, 12, 10), QColor(colour))
+            p.setPen(QColor("#222"))
+            p.drawText(QRectF(x + 16, y, item_w, line), Qt.AlignmentFlag.AlignVCenter, text)
+            x += item_w
+        # the tallest bar's figure stands in its own row under the legend, never over it
+        self.legend_bottom = y + line
+        top = y + line + 4 + line
         plot_h = max(h - top - bottom, 10)
         peak = max([max(r.achieved, r.target or 0) for r in self.rows] + [1])
         group_w = (w - left - right) / len(self.rows)
         bar_w = min(group_w * 0.32, 40)
-        # legend
-        p.fillRect(QRectF(left, 26, 12, 10), QColor("#c8ccd2"))
-        p.drawText(QRectF(left + 16, 22, 80, 18), Qt.AlignmentFlag.AlignVCenter, "Chỉ tiêu")
-        p.fillRect(QRectF(left + 90, 26, 12, 10), QColor("#2f6db5"))
-        p.drawText(QRectF(left + 106, 22, 80, 18), Qt.AlignmentFlag.AlignVCenter, "Đã đạt")
         p.setPen(QPen(QColor("#999"), 1))
         p.drawLine(left, top + plot_h, w - right, top + plot_h)
+        self.figure_top = top + plot_h
         for i, r in enumerate(self.rows):
             x0 = left + i * group_w + (group_w - 2 * bar_w - 4) / 2
             target = r.target or 0
             th = plot_h * target / peak
             ah = plot_h * r.achieved / peak
-            p.fillRect(QRectF(x0, top + plot_h - th, bar_w, th), QColor("#c8ccd2"))
-            reached = r.result["reached"]
-            colour = "#2f6db5" if reached is None else ("#1b7f3b" if reached else "#d2691e")
-            p.fillRect(QRectF(x0 + bar_w + 4, top + plot_h - ah, bar_w, ah), QColor(colour))
-            p.setPen(QColor("#222"))
-            label_rect = QRectF(left + i * group_w, top + plot_h - max(th, ah) - 18, group_w, 16)
-            p.drawText(
-                label_rect,
-                Qt.AlignmentFlag.AlignHCenter,
-                r.ratio if r.target is not None else format_int(r.achieved),
+            p.fillRect(QRectF(x0, top + plot_h - th, bar_w, th), QColor(TARGET_COLOUR))
+            p.fillRect(
+                QRectF(x0 + bar_w + 4, top + plot_h - ah, bar_w, ah),
+                QColor(ACHIEVED_COLOURS[r.result["reached"] if r.target is not None else None][0]),
             )
+            p.setPen(QColor("#222"))
+            figure = r.ratio if r.target is not None else format_int(r.achieved)
+            figure_rect = QRectF(left + i * group_w, top + plot_h - max(th, ah) - line, group_w, line)
+            self.figure_top = min(self.figure_top, figure_rect.top())
+            self._fitted_text(p, figure_rect, figure)
             p.drawText(
                 QRectF(left + i * group_w, top + plot_h + 4, group_w, 36),
                 Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
                 ORG_KIND_SHORT[r.kind],
             )
         p.end()
+
+    def _fitted_text(self, p: QPainter, rect: QRectF, text: str) -> None:
+        """Centred in ``rect``; in a smaller font when it would spill into the next group's figure."""
+        font = QFont(self.font())
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+        while size > 6 and p.fontMetrics().horizontalAdvance(text) > rect.width() - 4:
+            size -= 0.5
+            font.setPointSizeF(size)
+            p.setFont(font)
+        p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, text)
+        p.setFont(self.font())
 
 
 class TargetsView(QWidget):

@@ -1,0 +1,406 @@
+"""What a new user found wrong in a day at the ward (issue 14), each through the real window.
+
+Two-digit years, the saved enterprise becoming the selected one, messages that name a screen and
+open it instead of a command, a visible keyboard focus, screens of 768 pixels, batch printing that
+says how many pages, and the small things (accelerators, titles, gaps, legend, fingerprint).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTabBar, QToolButton
+
+from app.domain.records import Enterprise, Visit
+from app.storage import Store
+from tests.conftest import TEST_TODAY
+from tests.gui.conftest import close_window, focused_form, open_window, wait_idle
+from tests.gui.test_enterprise_form import valid_tax_code
+from tests.helpers.typing import Keyboard
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _select(qtbot, window, kb: Keyboard, text: str, enterprise_id: str) -> None:
+    kb.shortcut(Qt.Key.Key_F)
+    kb.replace(text)
+    qtbot.waitUntil(
+        lambda: window.list_panel.model.rowCount() >= 1 and window.list_panel.model.row_data(0) is not None,
+        timeout=10000,
+    )
+    kb.enter()
+    qtbot.waitUntil(lambda: window.selected_enterprise_id() == enterprise_id, timeout=10000)
+
+
+def _any_enterprise(data_dir) -> Enterprise:
+    with Store.in_dir(data_dir) as s:
+        row = s._rows("SELECT id FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT 1", ())[0]
+        return s.get(Enterprise, row["id"])
+
+
+def _box(qtbot, parent, name: str) -> QMessageBox:
+    qtbot.waitUntil(lambda: parent.findChild(QMessageBox, name) is not None, timeout=10000)
+    box = parent.findChild(QMessageBox, name)
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    return box
+
+
+def _click(box: QMessageBox, starts: str) -> None:
+    button = next(b for b in box.buttons() if b.text().replace("&", "").startswith(starts))
+    box.setObjectName("answered")
+    button.click()
+
+
+# --- 1. two-digit years --------------------------------------------------------------------------
+
+
+def test_a_two_digit_year_is_this_century_and_a_far_date_asks(qtbot, window, data_dir):
+    e = _any_enterprise(data_dir)
+    kb = Keyboard()
+    _select(qtbot, window, kb, e.tax_code, e.id)
+    kb.shortcut(Qt.Key.Key_K)
+    form = focused_form(qtbot, window, "VisitForm")
+    form.widgets["next_visit_date"].setFocus()
+    kb.replace("15/1/27")  # as the issue's collaborator typed it
+    kb.tab()  # leaving the box shows how it was read
+    assert form.field_text("next_visit_date") == "15/01/2027"
+    assert "next_visit_date" not in {p.field for p in form.problems}  # no longer "before the visit"
+
+    kb.shortcut(Qt.Key.Key_S)  # 14 months ahead: asked, not saved
+    box = _box(qtbot, form, "far_date_box")
+    assert "Hẹn lần sau: 15/01/2027" in box.text() and "sau hôm nay" in box.text()
+    _click(box, "Sửa lại")
+    qtbot.waitUntil(lambda: Keyboard.focus() is form.widgets["next_visit_date"], timeout=5000)
+    kb.replace("15/1/26")
+    kb.shortcut(Qt.Key.Key_S)  # two months ahead: saved without a question
+    qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+    with Store.in_dir(data_dir) as s:
+        visits = s.children(Visit, e.id)
+    assert date(2026, 1, 15) in {v.next_visit_date for v in visits}
+
+
+def test_a_far_date_kept_when_the_person_says_it_is_right(qtbot, window, data_dir):
+    e = _any_enterprise(data_dir)
+    window.forms.new_admission(e.id)
+    form = focused_form(qtbot, window, "AdmissionForm")
+    kb = Keyboard()
+    form.widgets["admitted_on"].setFocus()
+    kb.replace("3/2/24")  # 21 months before TEST_TODAY
+    kb.shortcut(Qt.Key.Key_S)
+    box = _box(qtbot, form, "far_date_box")
+    assert "Ngày kết nạp: 03/02/2024" in box.text()
+    _click(box, "Đúng, lưu")
+    qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+    with Store.in_dir(data_dir) as s:
+        n = s.conn.execute(
+            "SELECT count(*) FROM admissions WHERE enterprise_id = ? AND admitted_on = '2024-02-03'", (e.id,)
+        ).fetchone()[0]
+    assert n == 1
+
+
+# --- 2. the saved record is the selected one ---------------------------------------------------
+
+
+def test_a_new_enterprise_becomes_the_selected_one_even_outside_the_search(qtbot, window, data_dir):
+    old = _any_enterprise(data_dir)
+    kb = Keyboard()
+    _select(qtbot, window, kb, old.tax_code, old.id)  # the list shows one other enterprise
+    kb.shortcut(Qt.Key.Key_N)
+    form = focused_form(qtbot, window, "EnterpriseForm")
+    assert form.windowTitle() == "Thêm doanh nghiệp"
+    kb.type("Công ty TNHH Bao bì Sông Hồng")
+    tax = valid_tax_code("010777666")
+    form.widgets["tax_code"].setFocus()
+    kb.type(tax)
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
+    with Store.in_dir(data_dir) as s:
+        (new,) = s.find_by_tax_code(tax)
+    qtbot.waitUntil(lambda: window.selected_enterprise_id() == new.id, timeout=10000)
+    qtbot.waitUntil(lambda: window.detail_panel.enterprise_id == new.id, timeout=10000)
+    table = window.list_panel.table
+    assert table.viewport().rect().intersects(table.visualRect(table.currentIndex()))  # visible
+    assert "Sông Hồng" in window.statusBar().currentMessage()
+
+    kb.shortcut(Qt.Key.Key_K)  # the next visit is for the new enterprise, and its title says so
+    visit = focused_form(qtbot, window, "VisitForm")
+    assert visit.context["enterprise_id"] == new.id
+    assert visit.windowTitle() == f"Lượt khảo sát mới — Công ty TNHH Bao bì Sông Hồng (MST {tax})"
+    kb.press(Qt.Key.Key_Escape)
+    wait_idle(qtbot, window)
+
+
+def test_every_form_that_writes_for_an_enterprise_names_it(qtbot, window, data_dir):
+    from app.domain.vocab import OrgKind
+
+    e = _any_enterprise(data_dir)
+    label = f"{e.name} (MST {e.tax_code})"
+    window.forms.edit_enterprise(e.id)
+    assert focused_form(qtbot, window, "EnterpriseForm").windowTitle() == f"Sửa doanh nghiệp — {label}"
+    window.forms.edit_organisation(e.id, OrgKind.UNION)
+    assert focused_form(qtbot, window, "OrganisationForm").windowTitle() == f"Công đoàn cơ sở — {label}"
+    window.forms.new_admission(e.id)
+    assert focused_form(qtbot, window, "AdmissionForm").windowTitle() == f"Kết nạp mới — {label}"
+    window.open_enterprise(e.id)
+    qtbot.waitUntil(lambda: window.detail_panel.detail is not None, timeout=10000)
+    window.actions.trigger("enterprise.delete")
+    box = _box(qtbot, window, "delete_box")
+    assert e.name in box.windowTitle()
+    _click(box, "Không xóa")
+    wait_idle(qtbot, window)
+
+
+# --- 4. a screen and a button, never a command ---------------------------------------------------
+
+
+def test_export_without_an_office_names_the_screen_and_opens_it(qtbot, data_dir):
+    from app.gui.sync.dialogs import MachinesDialog
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.export")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(
+            lambda: dialog.remedy_button is not None and dialog.remedy_button.isVisible(), timeout=10000
+        )
+        text = dialog.preview.text()
+        assert "Chưa đăng ký cơ quan nhận" in text and "Đồng bộ ▸ Khóa và máy đã đăng ký" in text
+        assert "khaosat" not in text and "--" not in text
+        assert dialog.remedy_button.text() == "Mở «&Khóa và máy đã đăng ký»"
+        dialog.remedy_button.click()
+        qtbot.waitUntil(lambda: isinstance(window._sync_dialog, MachinesDialog), timeout=10000)
+        qtbot.waitUntil(window._sync_dialog.isVisible, timeout=5000)
+        wait_idle(qtbot, window)  # its own reading done (a dialog closed earlier gets it after deletion)
+        window._sync_dialog.close()
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+def test_a_key_form_without_keys_offers_the_keys_screen(qtbot, data_dir):
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.printing.opener = lambda _p: None
+        window.actions.trigger("print.keyform")
+        box = _box(qtbot, window, "error_box")
+        assert "chưa có khóa" in box.text() and "Đồng bộ ▸ Khóa và máy đã đăng ký" in box.text()
+        _click(box, "Mở «Khóa")
+        qtbot.waitUntil(
+            lambda: type(getattr(window, "_sync_dialog", None)).__name__ == "MachinesDialog", timeout=10000
+        )
+        wait_idle(qtbot, window)
+        window._sync_dialog.close()
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+# --- 5. where am I ------------------------------------------------------------------------------
+
+
+def _ring_drawn_around(widget) -> bool:
+    """The ring is on ``widget`` and its colour is on screen just outside the widget."""
+    from app.gui import focus
+
+    ring = focus.ring_of()
+    if ring is None or not ring.isVisible() or ring.widget() is not widget:
+        return False
+    image = widget.window().grab().toImage()
+    top_left = widget.mapTo(widget.window(), widget.rect().topLeft())
+    x, y = top_left.x() + widget.width() // 2, top_left.y() - 2  # on the ring's top edge
+    colours = {image.pixelColor(x, y + d).name() for d in (-1, 0, 1)}
+    return QColor(focus.RING_COLOR).name() in colours
+
+
+def test_keyboard_focus_is_visible_on_check_boxes_and_drop_down_lists(qtbot, window, data_dir):
+    e = _any_enterprise(data_dir)
+    window.forms.new_visit(e.id)
+    form = focused_form(qtbot, window, "VisitForm")
+    kb = Keyboard()
+    form.widgets["veterans_members"].setFocus()
+    kb.enter()  # Enter moves on, as a person fills the paper form: to the first check box
+    box = form.widgets["has_party"]
+    assert Keyboard.focus() is box
+    qtbot.waitUntil(lambda: _ring_drawn_around(box), timeout=5000)
+    for _ in range(5):
+        kb.enter()
+    combo = form.widgets["attitude"]
+    assert Keyboard.focus() is combo
+    qtbot.waitUntil(lambda: _ring_drawn_around(combo), timeout=5000)
+    kb.press(Qt.Key.Key_Escape)
+    # and in the main window: a filter of the list
+    window.list_panel.status.setFocus()
+    qtbot.waitUntil(lambda: _ring_drawn_around(window.list_panel.status), timeout=5000)
+
+
+# --- 6. screens of 768 pixels ---------------------------------------------------------------------
+
+
+def test_the_window_fits_1366_and_1024_by_768(qtbot, window, data_dir):
+    toolbar = window.findChild(object, "main_toolbar")
+    for width in (1366, 1024):
+        available = QRect(0, 0, width, 728)  # the screen less a Windows task bar
+        window.fit_to(available)
+        assert window.isMaximized()
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.setGeometry(QRect(0, 0, width - 16, 728 - 40))  # what a maximized window's client gets
+        qtbot.wait(50)
+        # the status bar is inside the window, where "đã lưu" can be read
+        status = window.statusBar()
+        assert status.isVisible() and status.geometry().bottom() < window.height()
+        # every toolbar button shows: no overflow arrow
+        extension = [
+            b for b in toolbar.findChildren(QToolButton) if b.objectName() == "qt_toolbar_ext_button"
+        ]
+        assert not any(b.isVisible() for b in extension), width
+        # the detail panel's tabs are whole
+        tabs = window.detail_panel.tabs
+        bar = tabs.findChild(QTabBar)
+        assert bar.sizeHint().width() <= tabs.width(), (width, bar.sizeHint().width(), tabs.width())
+        for i in range(bar.count()):
+            assert bar.tabRect(i).right() <= tabs.width()
+
+
+def test_chart_figures_never_overlap_the_legend_and_the_legend_shows_the_colours_drawn(qtbot, window):
+    from app.gui.targets.view import ACHIEVED_COLOURS, TARGET_COLOUR
+
+    window.show_page("targets")
+    view = window.targets_view
+    view.year.setValue(TEST_TODAY.year)
+    qtbot.waitUntil(lambda: bool(view.rows), timeout=10000)
+    chart = view.chart_orgs
+    for width in (300, 480, 700):
+        chart.resize(width, 240)
+        image = chart.grab().toImage()
+        legend = chart.legend()
+        assert legend[0] == (TARGET_COLOUR, "Chỉ tiêu")
+        drawn = {image.pixelColor(x, y).name() for x in range(0, width, 2) for y in range(0, 240, 2)}
+        for colour, _text in legend:
+            assert QColor(colour).name() in drawn, (width, colour)
+        # a colour of an achieved bar that is not drawn is not in the legend either
+        for colour, text in ACHIEVED_COLOURS.values():
+            if (colour, text) not in legend:
+                assert QColor(colour).name() not in drawn
+        assert chart.figure_top >= chart.legend_bottom, width
+
+
+# --- 7. pages before printing ---------------------------------------------------------------------
+
+
+def test_printing_the_shown_list_says_the_pages_and_asks_above_the_threshold(qtbot, data_dir):
+    from app.gui.printing import ASK_ABOVE_PAGES
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        opened: list = []
+        window.printing.opener = opened.append
+        window.printing.today = lambda: TEST_TODAY
+        n = window.list_panel.model.rowCount()
+        assert n > ASK_ABOVE_PAGES
+        window.actions.trigger("print.list")
+        qtbot.waitUntil(lambda: getattr(window, "_printing_question", None) is not None, timeout=10000)
+        box = window._printing_question
+        assert f"Sẽ in {n} trang ({n} doanh nghiệp, mỗi doanh nghiệp một trang)" in box.text()
+        window._printing_question = None
+        _click(box, "Không in")
+        qtbot.wait(100)
+        assert opened == [] and "Không in" in window.statusBar().currentMessage()
+
+        kb = Keyboard()
+        e = _any_enterprise(data_dir)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        window.list_panel.search.setFocus()
+        _select(qtbot, window, kb, e.tax_code, e.id)  # one enterprise: printed without a question
+        window.actions.trigger("print.list")
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+        assert getattr(window, "_printing_question", None) is None
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+# --- 11. small things ----------------------------------------------------------------------------
+
+
+def _mnemonic(text: str) -> str | None:
+    import re
+
+    m = re.search(r"&([^&])", text.replace("&&", ""))
+    return m.group(1).lower() if m else None
+
+
+def test_every_menu_item_has_its_own_accelerator(qtbot, data_dir):
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        bar = [a.text() for a in window.menuBar().actions()]
+        keys = [_mnemonic(t) for t in bar]
+        assert None not in keys and len(set(keys)) == len(keys), bar
+        for menu_action in window.menuBar().actions():
+            items = [a.text() for a in menu_action.menu().actions() if not a.isSeparator()]
+            keys = [_mnemonic(t) for t in items]
+            assert None not in keys, (menu_action.text(), items)
+            assert all(k.isascii() for k in keys), (menu_action.text(), items)  # typable on any keyboard
+            dupes = {k for k in keys if keys.count(k) > 1}
+            assert not dupes, (menu_action.text(), [t for t in items if _mnemonic(t) in dupes])
+    finally:
+        close_window(qtbot, window)
+
+
+def test_dialog_titles_fit_and_short_forms_are_short(qtbot, data_dir):
+    from app.gui.titles import title_width
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.printing.today = lambda: TEST_TODAY
+        for key in ("print.report", "print.batch"):
+            window.actions.trigger(key)
+            dialog = window._printing_dialog
+            qtbot.waitExposed(dialog)
+            assert dialog.width() >= title_width(dialog), (key, dialog.width(), title_width(dialog))
+            dialog.reject()
+        e = _any_enterprise(data_dir)
+        window.forms.new_admission(e.id)
+        form = focused_form(qtbot, window, "AdmissionForm")
+        # four fields: no large empty gaps between them
+        fields = [form.widgets[n] for n in ("kind", "admitted_on", "count", "note")]
+        gaps = [b.geometry().top() - a.geometry().bottom() for a, b in itertools.pairwise(fields)]
+        assert max(gaps) < 40, gaps
+        assert form.height() < 400
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+def test_the_status_bar_shows_the_key_fingerprint(qtbot, data_dir):
+    from app.sync import registry as R
+
+    with Store.in_dir(data_dir) as s:
+        ident = R.ensure_keys(s, data_dir=data_dir)
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        label = window.findChild(object, "status_unit")
+        qtbot.waitUntil(lambda: ident.current.fingerprint in label.text(), timeout=10000)
+        assert window.profile.laptop_id not in label.text()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_no_push_button_in_the_main_window_reads_like_a_command(qtbot, data_dir):
+    """Belt and braces for the static scan: the texts of the live window and its actions."""
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        texts = [
+            a.text() + a.toolTip() + a.statusTip()
+            for a in window.findChildren(type(window.actions.action("file.quit")))
+        ]
+        texts += [b.text() + b.toolTip() for b in window.findChildren(QPushButton)]
+        assert not [t for t in texts if "khaosat " in t.lower()]
+        assert QApplication.instance() is not None
+    finally:
+        close_window(qtbot, window)
