@@ -3,6 +3,11 @@
 ``KHAOSAT:F1:<ENTERPRISE UUID>:<TAX CODE>``
     a visit form (``F1`` = form version 1). Upper case so the QR code uses the compact
     alphanumeric mode; ``parse_form_code`` accepts any case and surrounding spaces.
+``KHAOSAT:F2:<ENTERPRISE UUID>:<TAX CODE>:<PAGE>:<LAYOUT>``
+    a page of a machine-readable visit form (``F2``): the page number (1: the enterprise's
+    details, 2: the marks) and the id of the mark layout (``app.scan.layout``) it was printed
+    with. A blank form leaves the UUID and the tax code empty (``KHAOSAT:F2:::2:238B3D``).
+    ``F1`` codes of forms printed earlier still open their enterprise.
 ``KHAOSAT:K1:<LAPTOP ID>:<FINGERPRINT>``
     a key registration form; the fingerprint is encoded exactly as given.
 
@@ -17,8 +22,9 @@ from dataclasses import dataclass
 
 PREFIX = "KHAOSAT"
 FORM_VERSION = "F1"
+SHEET_VERSION = "F2"  # the visit form with a mark sheet (page 2) that KhaoSat reads back
 KEY_FORM_VERSION = "K1"
-KNOWN_FORM_VERSIONS = ("F1",)
+KNOWN_FORM_VERSIONS = ("F1", "F2")
 
 
 class FormCodeError(ValueError):
@@ -33,6 +39,13 @@ class FormCode:
     tax_code: str | None = None
     laptop_id: str | None = None  # key forms
     fingerprint: str | None = None
+    page: int | None = None  # F2: 1 (details) or 2 (marks)
+    layout: str | None = None  # F2: the mark layout's id
+
+    @property
+    def blank(self) -> bool:
+        """A form printed blank: no enterprise named."""
+        return self.kind == "visit" and self.enterprise_id is None
 
 
 def visit_form_code(enterprise_id: str, tax_code: str | None) -> str:
@@ -41,12 +54,20 @@ def visit_form_code(enterprise_id: str, tax_code: str | None) -> str:
     return f"{PREFIX}:{FORM_VERSION}:{eid}:{(tax_code or '').strip().upper()}"
 
 
+def sheet_code(enterprise_id: str | None, tax_code: str | None, page: int, layout: str) -> str:
+    """The text in the QR code of page ``page`` of a machine-readable visit form (F2)."""
+    eid = str(uuid.UUID(enterprise_id)).upper() if enterprise_id else ""
+    tax = (tax_code or "").strip().upper() if enterprise_id else ""
+    return f"{PREFIX}:{SHEET_VERSION}:{eid}:{tax}:{page}:{layout.upper()}"
+
+
 def key_form_code(laptop_id: str, fingerprint: str) -> str:
     """The text in a key registration form's QR code."""
     return f"{PREFIX}:{KEY_FORM_VERSION}:{laptop_id.strip()}:{fingerprint.strip()}"
 
 
 _VISIT_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36}):([0-9A-Z-]*)$")
+_SHEET_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36})?:([0-9A-Z-]*):(\d{1,2}):([0-9A-Z]{1,12})$")
 _KEY_RE = re.compile(r"^KHAOSAT:(K\d+):([^:\s]+):(.+)$", re.IGNORECASE)
 
 
@@ -59,6 +80,9 @@ def parse_form_code(text: str) -> FormCode:
     if key and key.group(1).upper() == KEY_FORM_VERSION:
         return FormCode("key", KEY_FORM_VERSION, laptop_id=key.group(2), fingerprint=key.group(3))
     t = re.sub(r"\s+", "", raw).upper()
+    sheet = _SHEET_RE.match(t)
+    if sheet:
+        return _sheet(raw, *sheet.groups())
     m = _VISIT_RE.match(t)
     if not m:
         if t.startswith(PREFIX + ":"):
@@ -71,12 +95,33 @@ def parse_form_code(text: str) -> FormCode:
             "KHAOSAT:F1:<mã doanh nghiệp>:<mã số thuế>."
         )
     version, eid, tax = m.groups()
+    _known(version)
+    return FormCode("visit", version, enterprise_id=_uuid(eid), tax_code=tax or None)
+
+
+def _known(version: str) -> None:
     if version not in KNOWN_FORM_VERSIONS:
         raise FormCodeError(f"Phiếu mẫu {version} do phiên bản KhaoSat mới hơn in ra; hãy cập nhật KhaoSat.")
+
+
+def _uuid(eid: str) -> str:
     try:
-        enterprise_id = str(uuid.UUID(eid))
+        return str(uuid.UUID(eid))
     except ValueError:
         raise FormCodeError(
             f"Mã doanh nghiệp «{eid}» trên phiếu bị sai; hãy quét lại hoặc nhập lại."
         ) from None
-    return FormCode("visit", version, enterprise_id=enterprise_id, tax_code=tax or None)
+
+
+def _sheet(raw: str, version: str, eid: str | None, tax: str, page: str, layout: str) -> FormCode:
+    _known(version)
+    if version == FORM_VERSION:
+        raise FormCodeError(f"Mã «{raw}» không đúng dạng mã phiếu KhaoSat mẫu {version}.")
+    return FormCode(
+        "visit",
+        version,
+        enterprise_id=_uuid(eid) if eid else None,
+        tax_code=(tax or None) if eid else None,
+        page=int(page),
+        layout=layout,
+    )

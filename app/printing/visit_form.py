@@ -36,7 +36,7 @@ from app.domain.vocab import (
     OrgStatus,
 )
 from app.fileio import atomic_output
-from app.printing import qr
+from app.printing import mark_sheet, qr
 from app.printing.document import fit, nfc, printable, set_metadata
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 
@@ -107,8 +107,9 @@ class _Form:
     smaller. Positions are fixed (part A has a fixed height), so the values land in the boxes.
     """
 
-    def __init__(self, c: Canvas, unit_title: str, printed_on: date):
+    def __init__(self, c: Canvas, unit_title: str, printed_on: date, marks: bool = False):
         self.c = c
+        self.marks = marks  # part B on a mark sheet (page 2, app.printing.mark_sheet)
         self.unit_title = unit_title
         self.printed_on = printed_on
         self.numbers = field_numbers()
@@ -171,7 +172,9 @@ class _Form:
     def page(self, data: VisitFormData | None, page_no: int, pages: int) -> None:
         register()
         c = self.c
-        name = "KhaoSatFormPrefilled" if data is not None else "KhaoSatFormBlank"
+        name = ("KhaoSatFormPrefilled" if data is not None else "KhaoSatFormBlank") + (
+            "M" if self.marks else ""
+        )
         if name not in self.templates:
             c.beginForm(name)
             self.static(data is not None)
@@ -184,7 +187,8 @@ class _Form:
     def static(self, prefilled: bool) -> None:
         c = self.c
         c.setLineWidth(0.6)
-        self.text(LEFT, TOP - 22, f"Mẫu {formcode.FORM_VERSION} · KhaoSat", SERIF, 9)
+        version = formcode.SHEET_VERSION if self.marks else formcode.FORM_VERSION
+        self.text(LEFT, TOP - 22, f"Mẫu {version} · KhaoSat", SERIF, 9)
         cx = LEFT + WIDTH / 2 - 6 * mm
         c.setFont(SERIF_BOLD, 15)
         c.drawCentredString(cx, TOP - 34, FORM_TITLE)
@@ -194,7 +198,7 @@ class _Form:
             TOP - 47,
             "Ghi vào ô trống, đánh dấu X vào ô chọn; nhập lại vào KhaoSat theo đúng số thứ tự các mục.",
         )
-        if not prefilled:
+        if not prefilled and not self.marks:
             c.setDash(2, 2)
             c.rect(RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE, QR_SIZE, stroke=1, fill=0)
             c.setDash()
@@ -203,7 +207,7 @@ class _Form:
             c.drawCentredString(RIGHT - QR_SIZE / 2, TOP - QR_SIZE / 2 - 7, "chưa có mã")
         y = TOP - QR_SIZE - 2 * mm
         y = self.part_a(prefilled, y - 4)
-        y = self.part_b(prefilled, y - 6)
+        y = mark_sheet.part_b_note(c, y - 6) if self.marks else self.part_b(prefilled, y - 6)
         self.signatures(y - 4)
         c.setLineWidth(0.4)
         c.line(LEFT, BOTTOM + 9, RIGHT, BOTTOM + 9)
@@ -368,9 +372,11 @@ class _Form:
         if unit:
             self.text(LEFT, TOP - 10, fit(unit.upper(), SERIF_BOLD, 10, 62 * mm), SERIF_BOLD, 10)
         if data is None:
+            if self.marks:  # a blank form's pages are named too, so that a scan can tell them apart
+                qr.draw(c, mark_sheet.sheet_code(None, 1), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
             return
         e = data.enterprise
-        qr.draw(c, formcode.visit_form_code(e.id, e.tax_code), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
+        qr.draw(c, self.code(data), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
         form = LegalForm.parse(e.legal_form)
         status = EnterpriseStatus.parse(e.status)
         values = {
@@ -459,14 +465,19 @@ class _Form:
                     if prev is not None:
                         self.grey_text(x, y, f"trước: {prev.label}", 7.5, right=True)
 
+    def code(self, data: VisitFormData) -> str:
+        if self.marks:
+            return mark_sheet.sheet_code(data, 1)
+        return formcode.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
+
     def footer(self, data: VisitFormData | None, page_no: int, pages: int) -> None:
         c = self.c
         c.setFont(SERIF, 8)
         if data is not None:
-            code = formcode.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
-            c.drawString(LEFT, BOTTOM, f"Mã phiếu: {code}")
+            c.drawString(LEFT, BOTTOM, f"Mã phiếu: {self.code(data)}")
         else:
-            c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {formcode.FORM_VERSION}")
+            version = formcode.SHEET_VERSION if self.marks else formcode.FORM_VERSION
+            c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {version}")
         c.drawCentredString(LEFT + WIDTH * 0.68, BOTTOM, f"In ngày {format_date(self.printed_on)}")
         c.drawRightString(RIGHT, BOTTOM, f"Trang {page_no}/{pages}")
 
@@ -501,10 +512,13 @@ def render_visit_forms(
     unit_title: str = "",
     printed_on: date | None = None,
     progress: ProgressFn | None = None,
+    marks: bool = False,
 ) -> None:
     """Write one page per form (``None``: a blank form) into one PDF, pages numbered "Trang i/N".
 
-    ``progress(done, total)`` is called after each page; it may raise to cancel (nothing is
+    With ``marks`` each form has two pages: the enterprise's details, then part B as a mark sheet
+    that KhaoSat reads back from a photo or a scan (``app.printing.mark_sheet``).
+    ``progress(done, total)`` is called after each form; it may raise to cancel (nothing is
     written under the real name then).
     """
     if not forms:
@@ -513,9 +527,9 @@ def render_visit_forms(
     printed_on = printed_on or date.today()
     if isinstance(out, (str, os.PathLike)):
         with atomic_output(out) as fh:
-            _render(fh, forms, unit_title, printed_on, progress)
+            _render(fh, forms, unit_title, printed_on, progress, marks)
     else:
-        _render(out, forms, unit_title, printed_on, progress)
+        _render(out, forms, unit_title, printed_on, progress, marks)
 
 
 def _render(
@@ -524,6 +538,7 @@ def _render(
     unit_title: str,
     printed_on: date,
     progress: ProgressFn | None,
+    marks: bool = False,
 ) -> None:
     c = Canvas(fh, pagesize=A4, pageCompression=1, initialFontName=SERIF, initialFontSize=10)
     many = len(forms) > 1
@@ -531,13 +546,20 @@ def _render(
     if len(forms) == 1 and forms[0] is not None:
         title += f": {nfc(forms[0].enterprise.name)}"
     set_metadata(c, title, "KhaoSat")
-    page = _Form(c, nfc(unit_title), printed_on)
+    page = _Form(c, nfc(unit_title), printed_on, marks)
+    per_form = 2 if marks else 1
     total = len(forms)
     for i, data in enumerate(forms, start=1):
-        page.page(_nfc_data(data), i, total)
+        data = _nfc_data(data)
+        page.page(data, per_form * (i - 1) + 1, per_form * total)
         c.showPage()
+        if marks:
+            unit = data.ward_name if data is not None and data.ward_name else nfc(unit_title)
+            label = f"Trang {2 * i}/{2 * total}"
+            mark_sheet.draw_sheet(c, data, unit_title=unit or "", printed_on=printed_on, page_label=label)
+            c.showPage()
         if progress:
-            progress(i, total)
+            progress(i, len(forms))
     c.save()
 
 

@@ -1,0 +1,178 @@
+"""Page 2 of the visit form: the answers of a visit as marks a machine reads back.
+
+Everything is drawn where ``app.scan.layout.sheet_layout()`` says (the reader looks at the same
+places): registration marks at the corners, write-in boxes over bubble columns for dates and
+counts, boxes for yes/no and choices, ruled lines for free text, and a QR code naming the
+enterprise, the form version, the page and the layout. One printed line tells how to fill it with
+a ballpoint pen.
+
+The parts that are the same on every page are drawn once per file as a PDF form XObject.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from reportlab.pdfgen.canvas import Canvas
+
+from app.domain.records import Visit
+from app.domain.vnformat import format_date, format_int
+from app.domain.vocab import Attitude
+from app.domain import formcode
+from app.printing import qr
+from app.printing.document import fit
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
+from app.scan.layout import BOX, BUBBLE_R, LEFT, MARK_SIZE, RIGHT, TOP, Label, SheetLayout, sheet_layout
+
+if TYPE_CHECKING:
+    from app.printing.visit_form import VisitFormData
+
+INSTRUCTION = (
+    "Dùng bút bi: viết số vào ô trên cùng rồi tô kín ô tròn của đúng chữ số ở cột dưới nó; "
+    "đánh X vào ô vuông. Sửa: gạch chéo ô sai, tô ô đúng."
+)
+TITLE = "PHIẾU KHẢO SÁT DOANH NGHIỆP"
+SUBTITLE = "B. KẾT QUẢ KHẢO SÁT LẦN NÀY"
+DIGIT_GREY = 0.55
+TEMPLATE = "KhaoSatMarkSheet"
+
+
+def sheet_code(data: VisitFormData | None, page: int) -> str:
+    layout = sheet_layout()
+    if data is None:
+        return formcode.sheet_code(None, None, page, layout.layout_id)
+    return formcode.sheet_code(data.enterprise.id, data.enterprise.tax_code, page, layout.layout_id)
+
+
+def _label(c: Canvas, lab: Label) -> None:
+    font = {"bold": SERIF_BOLD, "italic": SERIF_ITALIC}.get(lab.style, SERIF)
+    c.setFont(font, lab.size)
+    if lab.style == "grey":
+        c.setFillGray(DIGIT_GREY)
+    draw = {"centre": c.drawCentredString, "right": c.drawRightString}.get(lab.align, c.drawString)
+    draw(lab.x, lab.y, lab.text)
+    c.setFillGray(0)
+
+
+def _static(c: Canvas, layout: SheetLayout) -> None:
+    c.setLineWidth(0.6)
+    for cx, cy in layout.marks:
+        c.rect(cx - MARK_SIZE / 2, cy - MARK_SIZE / 2, MARK_SIZE, MARK_SIZE, stroke=0, fill=1)
+    qx, qy, _qs = layout.qr
+    c.setFont(SERIF, 8.5)
+    c.drawString(LEFT, TOP - 8, f"Mẫu {formcode.SHEET_VERSION} · KhaoSat · mã mẫu {layout.layout_id}")
+    c.setFont(SERIF_BOLD, 14)
+    c.drawString(LEFT, TOP - 26, TITLE)
+    c.setFont(SERIF_BOLD, 11)
+    c.drawString(LEFT, TOP - 40, SUBTITLE)
+    c.setFont(SERIF_ITALIC, 8)
+    c.drawString(LEFT, qy - 1, fit(INSTRUCTION, SERIF_ITALIC, 8, qx - LEFT - 4))
+    c.setLineWidth(0.8)
+    for x, y, w, h in layout.frames:
+        c.roundRect(x, y, w, h, 3, stroke=1, fill=0)
+    for lab in layout.labels:
+        _label(c, lab)
+    for area in layout.areas:
+        for lab in area.seps:
+            _label(c, lab)
+        for col in area.columns:
+            c.setLineWidth(0.6)
+            c.setStrokeGray(0)
+            c.rect(*col.write, stroke=1, fill=0)
+            c.setLineWidth(0.5)
+            c.setFont(SERIF, 6.3)
+            for d, y in zip(col.digits, col.ys):
+                c.setStrokeGray(0.25)
+                c.circle(col.x, y, BUBBLE_R, stroke=1, fill=0)
+                c.setFillGray(DIGIT_GREY)
+                c.drawCentredString(col.x, y - 2.2, str(d))
+                c.setFillGray(0)
+            c.setStrokeGray(0)
+        c.setLineWidth(0.7)
+        for box in area.boxes:
+            c.rect(box.x, box.y, BOX, BOX, stroke=1, fill=0)
+        c.setLineWidth(0.5)
+        c.setDash(1, 2)
+        for x0, x1, y in area.lines:
+            c.line(x0, y, x1, y)
+        c.setDash()
+
+
+def draw_sheet(
+    c: Canvas, data: VisitFormData | None, *, unit_title: str, printed_on: date, page_label: str
+) -> None:
+    """Draw the whole mark sheet on the current page of ``c`` (the caller calls ``showPage``)."""
+    register()
+    layout = sheet_layout()
+    if TEMPLATE not in getattr(c, "_khaosat_forms", set()):
+        c.beginForm(TEMPLATE)
+        _static(c, layout)
+        c.endForm()
+        c._khaosat_forms = getattr(c, "_khaosat_forms", set()) | {TEMPLATE}  # type: ignore[attr-defined]
+    c.doForm(TEMPLATE)
+    qx, qy, qs = layout.qr
+    qr.draw(c, sheet_code(data, 2), qx, qy, qs)
+    name_x = LEFT + 245
+    width = qx - name_x - 8
+    c.setFont(SERIF, 9)
+    if data is not None:
+        e = data.enterprise
+        c.drawString(name_x, TOP - 8, fit(unit_title.upper(), SERIF, 9, width))
+        c.setFont(SERIF_BOLD, 10)
+        c.drawString(name_x, TOP - 26, fit(e.name, SERIF_BOLD, 10, width))
+        c.setFont(SERIF, 9.5)
+        c.drawString(name_x, TOP - 40, fit(f"Mã số thuế: {e.tax_code}", SERIF, 9.5, width))
+        _hints(c, layout, data.last_visit)
+    else:
+        c.drawString(name_x, TOP - 8, fit(unit_title.upper(), SERIF, 9, width))
+        c.drawString(name_x, TOP - 26, "Doanh nghiệp:")
+        c.drawString(name_x, TOP - 40, "Mã số thuế:")
+        c.setDash(1, 2)
+        c.line(name_x + 58, TOP - 28, qx - 8, TOP - 28)
+        c.line(name_x + 50, TOP - 42, qx - 8, TOP - 42)
+        c.setDash()
+    c.setFont(SERIF, 8)
+    code = sheet_code(data, 2)
+    c.drawString(LEFT, 12 * 72 / 25.4 - 8, f"Mã phiếu: {code}")
+    c.drawRightString(RIGHT, 12 * 72 / 25.4 - 8, f"In ngày {format_date(printed_on)} · {page_label}")
+
+
+def part_b_note(c: Canvas, y: float) -> float:
+    """On page 1 of a form with a mark sheet: where part B went. Returns the bottom."""
+    from app.printing.visit_form import LEFT as L1
+    from app.printing.visit_form import WIDTH as W1
+
+    c.setFillGray(0.88)
+    c.rect(L1, y - 14, W1, 14, stroke=0, fill=1)
+    c.setFillGray(0)
+    c.setFont(SERIF_BOLD, 10.5)
+    c.drawString(L1 + 3, y - 10.5, SUBTITLE)
+    c.setFont(SERIF_ITALIC, 9.5)
+    c.drawString(
+        L1 + 3,
+        y - 28,
+        "Ghi và đánh dấu ở trang sau (trang 2): KhaoSat đọc lại được khi chụp ảnh hoặc quét phiếu.",
+    )
+    c.rect(L1, y - 36, W1, 36, stroke=1, fill=0)
+    return y - 36
+
+
+def _hints(c: Canvas, layout: SheetLayout, last: Visit | None) -> None:
+    """Last visit's counts in grey above their columns, so a change stands out."""
+    if last is None:
+        return
+    c.setFillGray(DIGIT_GREY)
+    c.setFont(SERIF_ITALIC, 7)
+    for area in layout.areas:
+        value = getattr(last, area.field.name, None)
+        if area.hint is None or value is None:
+            continue
+        x, y = area.hint
+        if area.field.kind == "count":
+            c.drawRightString(x, y, f"trước: {format_int(value)}")
+        elif area.field.kind == "choice":
+            prev = Attitude.parse(value)
+            if prev is not None:
+                c.drawRightString(x, y, f"trước: {prev.label}")
+    c.setFillGray(0)

@@ -1,0 +1,321 @@
+"""Where every mark area of the machine-readable visit form lies, derived from the paper fields.
+
+One function, ``sheet_layout()``, places the areas of ``app.scan.fields.paper_fields()`` on an A4
+page (the form's page 2, "Phần B"); the printer draws exactly these shapes
+(``app.printing.mark_sheet``) and the reader looks exactly there (``app.scan.marks``). Nothing else
+knows a coordinate, so a new field moves the others on paper and in the reader together.
+
+Coordinates are PDF points (1/72 inch) from the page's bottom-left corner, as reportlab draws.
+The layout has an id (a short hash of every position that the reader uses) printed in the QR code:
+a page printed with another layout is refused instead of being read at the wrong places.
+
+Shapes:
+- four **registration marks**, solid squares near the corners, that straighten a photo;
+- per date or count, a row of **write-in boxes** (the person writes the digits) over **bubble
+  columns** 0-9, one column per digit (a date: day, month and the last two digits of the year,
+  with the day's tens 0-3 and the month's tens 0-1 only);
+- per yes/no field two **boxes** ("Có", "Chưa"); per choice one box per choice;
+- per free text, **ruled lines** read back as an image.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+
+from app.scan.fields import PaperField, paper_fields
+
+MM = 72 / 25.4
+PAGE_W, PAGE_H = 595.2756, 841.8898
+
+MARK_SIZE = 5 * MM  # registration mark: a solid square
+MARK_INSET = 8 * MM  # from the page edge to the mark's outer side
+LEFT = 15 * MM
+RIGHT = PAGE_W - 15 * MM
+TOP = PAGE_H - 15 * MM
+BOTTOM = 15 * MM
+QR_SIZE = 22 * MM
+
+BUBBLE_R = 4.6  # bubble radius (pt): 3.2 mm across
+ROW = 10.8  # bubble pitch down a column
+COL = 12.6  # column pitch
+WRITE_H = 14.0  # write-in box height
+BOX = 9.5  # yes/no and choice box side
+LABEL_SIZE = 8.0
+TEXT_LINE = 16.0  # ruled line pitch for free text
+
+DAY_MONTH_YEAR = ((0, 3), (0, 9), (0, 1), (0, 9), (0, 9), (0, 9))  # digit ranges of a date's columns
+
+
+@dataclass(frozen=True)
+class Column:
+    """One digit: bubbles for ``lo..hi`` (centres x, ys[d - lo]) under a write-in box."""
+
+    x: float
+    ys: tuple[float, ...]
+    lo: int
+    hi: int
+    write: tuple[float, float, float, float]  # write-in box x, y, w, h
+
+    @property
+    def digits(self) -> range:
+        return range(self.lo, self.hi + 1)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A square to tick, standing for ``value`` (``"yes"``/``"no"`` or a choice code)."""
+
+    x: float  # bottom-left
+    y: float
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float  # baseline
+    text: str
+    size: float = LABEL_SIZE
+    style: str = "regular"  # regular | bold | italic | grey
+    align: str = "left"  # left | centre | right
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where one field is answered; ``rect`` (x, y, w, h) is what the review screen shows."""
+
+    field: PaperField
+    rect: tuple[float, float, float, float]
+    columns: tuple[Column, ...] = ()
+    boxes: tuple[Box, ...] = ()
+    lines: tuple[tuple[float, float, float], ...] = ()  # x0, x1, y of each ruled line
+    seps: tuple[Label, ...] = ()  # "/" and the printed "20" of a year
+    hint: tuple[float, float] | None = None  # where last visit's value is printed (grey)
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    areas: tuple[Area, ...]
+    marks: tuple[tuple[float, float], ...]  # centres: top-left, top-right, bottom-right, bottom-left
+    qr: tuple[float, float, float]  # x, y (bottom-left), size
+    labels: tuple[Label, ...]
+    frames: tuple[tuple[float, float, float, float], ...] = field(default=())
+    layout_id: str = ""
+
+    def area(self, name: str) -> Area:
+        for a in self.areas:
+            if a.field.name == name:
+                return a
+        raise KeyError(name)
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Split a label into lines of at most ``width`` points (the printer's font metrics)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from app.printing.fonts import SERIF, register
+
+    register()
+    lines: list[str] = []
+    cur = ""
+    for word in text.split():
+        trial = f"{cur} {word}".strip()
+        if cur and stringWidth(trial, SERIF, size) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = trial
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def _text_width(text: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from app.printing.fonts import SERIF, register
+
+    register()
+    return stringWidth(text, SERIF, size)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.areas: list[Area] = []
+        self.labels: list[Label] = []
+        self.frames: list[tuple[float, float, float, float]] = []
+
+    def columns(self, x: float, top: float, ranges) -> tuple[list[Column], float]:
+        """Bubble columns from x with the write-in boxes' top at ``top``; returns them and the bottom."""
+        cols = []
+        write_y = top - WRITE_H
+        first = write_y - 3 - BUBBLE_R - 1
+        for lo, hi in ranges:
+            ys = tuple(first - d * ROW for d in range(lo, hi + 1))
+            cols.append(Column(x + COL / 2, ys, lo, hi, (x + 0.8, write_y, COL - 1.6, WRITE_H)))
+            x += COL
+        return cols, first - 9 * ROW - BUBBLE_R - 2
+
+    def header_label(self, f: PaperField, x: float, top: float, width: float) -> float:
+        lines = _wrap(f"{f.number}. {f.label}", width, LABEL_SIZE)[:2]
+        y = top - LABEL_SIZE
+        for line in lines:
+            self.labels.append(Label(x, y, line, LABEL_SIZE, "bold" if f.required else "regular"))
+            y -= LABEL_SIZE + 1
+        return top - 2 * (LABEL_SIZE + 1) - 1
+
+    def count_block(self, f: PaperField, x: float, top: float) -> float:
+        width = f.digits * COL
+        col_top = self.header_label(f, x, top, width + 6)
+        cols, bottom = self.columns(x, col_top, [(0, 9)] * f.digits)
+        bottom -= 8  # room for last visit's figure, in grey
+        self.areas.append(
+            Area(
+                f,
+                (x - 2, bottom, width + 4, top - bottom),
+                columns=tuple(cols),
+                hint=(x + width, bottom + 1.5),
+            )
+        )
+        return bottom
+
+    def date_block(self, f: PaperField, x: float, top: float) -> float:
+        sep = 5.0
+        col_top = self.header_label(f, x, top, 6 * COL + 3 * sep + 14)
+        cols: list[Column] = []
+        seps: list[Label] = []
+        cx = x
+        bottom = 0.0
+        for i, pair in enumerate((DAY_MONTH_YEAR[0:2], DAY_MONTH_YEAR[2:4], DAY_MONTH_YEAR[4:6])):
+            if i == 2:
+                seps.append(Label(cx + 0.5, col_top - WRITE_H + 3.5, "20", 9))
+                cx += 11
+            group, bottom = self.columns(cx, col_top, pair)
+            cols += group
+            cx += 2 * COL
+            if i < 2:
+                seps.append(Label(cx + 1, col_top - WRITE_H + 3.5, "/", 9))
+                cx += sep
+        self.areas.append(
+            Area(f, (x - 2, bottom, cx - x + 4, top - bottom), columns=tuple(cols), seps=tuple(seps))
+        )
+        return bottom
+
+    def box_rows(self, fields: list[PaperField], x: float, top: float, right: float) -> float:
+        """Yes/no fields as a small table (Có / Chưa), then each choice field as a row of boxes."""
+        y = top
+        yesno = [f for f in fields if f.kind == "yesno"]
+        if yesno:
+            label_w = max(_text_width(f"{f.number}. {f.label}", LABEL_SIZE + 0.5) for f in yesno) + 8
+            cx_yes, cx_no = x + label_w, x + label_w + 40
+            self.labels.append(Label(cx_yes + BOX / 2, y - LABEL_SIZE, "Có", LABEL_SIZE, "bold", "centre"))
+            self.labels.append(Label(cx_no + BOX / 2, y - LABEL_SIZE, "Chưa", LABEL_SIZE, "bold", "centre"))
+            y -= LABEL_SIZE + 4
+            for f in yesno:
+                row_top = y
+                y -= BOX + 4
+                self.labels.append(Label(x, y + 2.5, f"{f.number}. {f.label}", LABEL_SIZE + 0.5))
+                boxes = (Box(cx_yes, y + 0.5, "yes", "Có"), Box(cx_no, y + 0.5, "no", "Chưa"))
+                self.areas.append(Area(f, (x - 2, y - 1.5, cx_no + BOX + 4 - x, row_top - y), boxes=boxes))
+            y -= 8
+        for f in (f for f in fields if f.kind == "choice"):
+            row_top = y
+            self.labels.append(Label(x, y - LABEL_SIZE - 1, f"{f.number}. {f.label}:", LABEL_SIZE + 0.5))
+            y -= LABEL_SIZE + 4
+            boxes = []
+            for code, label in f.choices:
+                y -= BOX + 4
+                boxes.append(Box(x + 8, y + 0.5, code, label))
+                self.labels.append(Label(x + 8 + BOX + 5, y + 2.5, label, LABEL_SIZE + 0.5))
+            self.areas.append(Area(f, (x - 2, y - 1.5, right - x, row_top - y + 1.5), boxes=tuple(boxes)))
+            y -= 6
+        return y
+
+    def text_area(self, f: PaperField, x: float, top: float, right: float) -> float:
+        label = f"{f.number}. {f.label}:"
+        self.labels.append(Label(x, top - 10, label, LABEL_SIZE + 1))
+        lines = []
+        if f.lines == 1:
+            lx = x + _text_width(label, LABEL_SIZE + 1) + 4
+            lines.append((lx, right, top - 12))
+            bottom = top - 16
+        else:
+            y = top - 12
+            for _ in range(f.lines):
+                y -= TEXT_LINE
+                lines.append((x, right, y))
+            bottom = y - 4
+        self.areas.append(Area(f, (x - 2, bottom, right - x + 4, top - bottom), lines=tuple(lines)))
+        return bottom
+
+
+def _layout_id(areas: tuple[Area, ...], marks, qr) -> str:
+    parts = [repr(marks), repr(qr)]
+    for a in areas:
+        parts.append(f"{a.field.name}:{a.field.kind}:{a.rect}:{a.columns}:{a.boxes}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:6].upper()
+
+
+@functools.cache
+def sheet_layout(fields_: tuple[PaperField, ...] | None = None) -> SheetLayout:
+    """The mark sheet of the paper fields (by default those of the current ``Visit``)."""
+    fields = list(fields_ if fields_ is not None else paper_fields())
+    b = _Builder()
+    half = MARK_SIZE / 2
+    inset = MARK_INSET + half
+    marks = (
+        (inset, PAGE_H - inset),
+        (PAGE_W - inset, PAGE_H - inset),
+        (PAGE_W - inset, inset),
+        (inset, inset),
+    )
+    qr = (RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
+    y = TOP - QR_SIZE - 6  # the header (drawn by the printer) stands beside the QR code
+
+    short_text = [f for f in fields if f.kind == "text" and f.lines == 1]
+    long_text = [f for f in fields if f.kind == "text" and f.lines > 1]
+    dates = [f for f in fields if f.kind == "date"]
+    counts = [f for f in fields if f.kind == "count"]
+    boxes = [f for f in fields if f.kind in ("yesno", "choice")]
+
+    # short texts two to a row
+    width = (RIGHT - LEFT) / 2
+    for i in range(0, len(short_text), 2):
+        bottom = y
+        for j, f in enumerate(short_text[i : i + 2]):
+            x0 = LEFT + j * width
+            bottom = min(bottom, b.text_area(f, x0, y, x0 + width - 10))
+        y = bottom - 2
+    y -= 4
+
+    # dates side by side, the yes/no and choice boxes to their right
+    x = LEFT
+    bottom = y
+    for f in dates:
+        bottom = min(bottom, b.date_block(f, x, y))
+        x += 6 * COL + 2 * 5 + 11 + 18
+    if boxes:
+        bottom = min(bottom, b.box_rows(boxes, x + 6, y, RIGHT))
+    b.frames.append((LEFT - 4, bottom - 4, RIGHT - LEFT + 8, y - bottom + 6))
+    y = bottom - 10
+
+    # counts flow left to right, wrapping
+    block_w = max((f.digits for f in counts), default=0) * COL + 10
+    per_row = max(1, int((RIGHT - LEFT + 10) // block_w))
+    for i in range(0, len(counts), per_row):
+        bottom = y
+        for j, f in enumerate(counts[i : i + per_row]):
+            bottom = min(bottom, b.count_block(f, LEFT + j * block_w, y))
+        b.frames.append((LEFT - 4, bottom - 3, RIGHT - LEFT + 8, y - bottom + 5))
+        y = bottom - 8
+
+    for f in long_text:
+        y = b.text_area(f, LEFT, y, RIGHT) - 2
+
+    if y < BOTTOM - 3:
+        raise ValueError(f"the paper fields do not fit on one page ({y:.0f} pt below the margin)")
+    areas = tuple(b.areas)
+    return SheetLayout(areas, marks, qr, tuple(b.labels), tuple(b.frames), _layout_id(areas, marks, qr))

@@ -1,0 +1,277 @@
+"""Read the marks of a straightened page: a value and a confidence for every field.
+
+A bubble's **fill** is the mean darkness (0 paper .. 1 ink) of the disc inside its printed ring,
+less what an empty bubble of the same digit shows on this page (its printed grey digit, the
+photo's noise): the median over every column, since nearly all bubbles are empty. A box's fill is
+the mean darkness inside its border, less the page's empty level.
+
+Each bubble or box is then **marked** (fill at least ``*_MARKED``), **empty** (at most
+``*_EMPTY``), or **uncertain** in between: a faint, partial or half-erased mark. Nothing uncertain
+is ever turned into a value: the field is flagged with the reason and the best guess is only
+offered to the person reviewing it.
+
+A column of bubbles gives one digit when exactly one bubble is marked and every other is empty.
+Two marked bubbles (a correction, a slip) or an uncertain one flag the field. The write-in box
+above each column counts too: a digit written by hand over a column with no mark flags the field
+(a forgotten mark would otherwise shorten the number silently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from app.scan.fields import PaperField
+from app.scan.layout import BOX, BUBBLE_R, Area, Column, SheetLayout
+from app.scan.locate import SCALE, Straight, to_canon
+
+BUBBLE_MARKED = 0.30
+BUBBLE_EMPTY = 0.13
+BOX_MARKED = 0.16
+BOX_EMPTY = 0.06
+WRITE_INK = 0.035  # mean darkness inside a write-in box that means something is written there
+DISC = 0.66  # the disc read inside a bubble, as a share of its radius (the ring stays outside)
+BOX_INSET = 2.0  # points inside a box's border
+WRITE_INSET = 2.4
+
+# statuses of a field read
+OK = "ok"  # a value read with confidence
+EMPTY = "empty"  # nothing marked (the field stays unknown)
+UNCERTAIN = "uncertain"  # a person must decide
+TEXT = "text"  # handwriting: a person types it from the image
+
+
+@dataclass
+class FieldRead:
+    field: PaperField
+    status: str
+    value: Any = None  # OK: date, int, bool or a choice code; None otherwise
+    suggestion: Any = None  # UNCERTAIN: the best guess offered to the person (never saved unasked)
+    reason: str = ""  # Vietnamese: why the field needs a person
+    confidence: float = 0.0  # 0..1: how far the marks are from the thresholds
+    rect: tuple[int, int, int, int] = (
+        0,
+        0,
+        0,
+        0,
+    )  # the area in the straightened page (pixels x0, y0, x1, y1)
+    detail: dict[str, Any] = field(default_factory=dict)  # fills, for tests and the benchmark
+
+    @property
+    def needs_person(self) -> bool:
+        return self.status in (UNCERTAIN, TEXT)
+
+
+def _disc_offsets(r: float) -> tuple[np.ndarray, np.ndarray]:
+    n = int(np.ceil(r))
+    yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+    keep = xx**2 + yy**2 <= r * r
+    return yy[keep], xx[keep]
+
+
+class _Sampler:
+    def __init__(self, page: Straight):
+        self.dark = page.dark
+        self.dy, self.dx = _disc_offsets(BUBBLE_R * DISC * SCALE)
+
+    def disc(self, x: float, y: float) -> float:
+        cx, cy = to_canon(x, y)
+        ys = np.clip(np.round(cy).astype(int) + self.dy, 0, self.dark.shape[0] - 1)
+        xs = np.clip(np.round(cx).astype(int) + self.dx, 0, self.dark.shape[1] - 1)
+        return float(self.dark[ys, xs].mean())
+
+    def rect(self, x: float, y: float, w: float, h: float, inset: float) -> float:
+        x0, y1 = to_canon(x + inset, y + inset)
+        x1, y0 = to_canon(x + w - inset, y + h - inset)
+        patch = self.dark[round(y0) : round(y1), round(x0) : round(x1)]
+        return float(patch.mean()) if patch.size else 0.0
+
+
+def _pixels(rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    x, y, w, h = rect
+    x0, y1 = to_canon(x, y)
+    x1, y0 = to_canon(x + w, y + h)
+    return int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
+
+
+@dataclass
+class _Col:
+    digit: int | None  # the one marked digit
+    state: str  # "empty" | "marked" | "double" | "faint"
+    written: bool  # ink in the write-in box
+    margin: float  # 0..1, distance of the decisive fills from the thresholds
+    guess: int | None  # the strongest bubble, for a suggestion
+
+
+def _column(col: Column, fills: list[float], written: bool) -> _Col:
+    order = sorted(range(len(fills)), key=lambda i: -fills[i])
+    top, second = fills[order[0]], fills[order[1]] if len(fills) > 1 else 0.0
+    guess = col.lo + order[0]
+    marked = [i for i, f in enumerate(fills) if f >= BUBBLE_MARKED]
+    faint = [i for i, f in enumerate(fills) if BUBBLE_EMPTY < f < BUBBLE_MARKED]
+    span = BUBBLE_MARKED - BUBBLE_EMPTY
+    if len(marked) >= 2:
+        return _Col(None, "double", written, 0.0, guess)
+    if faint:
+        return _Col(None, "faint", written, 0.0, guess)
+    if len(marked) == 1:
+        margin = min(1.0, (top - BUBBLE_MARKED) / span + 0.5) * min(1.0, (BUBBLE_EMPTY - second) / span + 0.5)
+        return _Col(col.lo + marked[0], "marked", written, max(0.0, margin), guess)
+    margin = min(1.0, (BUBBLE_EMPTY - top) / span + 0.5)
+    return _Col(None, "empty", written, max(0.0, margin), None)
+
+
+def _digits(cols: list[_Col]) -> tuple[str, str | None, str]:
+    """(digits, problem, suggestion digits): the number the columns spell, or why they do not.
+
+    Empty columns (no mark, nothing written) may stand before the number and after it; a gap
+    between digits, a written digit without its mark, two marks or a faint mark are problems.
+    """
+    suggestion = "".join(
+        str(c.digit if c.digit is not None else (c.guess if c.guess is not None else "")) for c in cols
+    )
+    if any(c.state == "double" for c in cols):
+        return "", "Có cột tô hai ô (có thể là chỗ sửa): xem số viết tay rồi chọn.", suggestion
+    if any(c.state == "faint" for c in cols):
+        return "", "Có ô tô mờ, tô dở hoặc đã tẩy: xem ảnh rồi xác nhận.", suggestion
+    if any(c.state == "empty" and c.written for c in cols):
+        return "", "Có chữ số viết tay mà chưa tô ô tròn bên dưới.", suggestion
+    marked = [i for i, c in enumerate(cols) if c.state == "marked"]
+    if not marked:
+        return "", None, ""
+    if len(marked) != marked[-1] - marked[0] + 1:
+        return "", "Có cột để trống xen giữa các chữ số.", suggestion
+    return "".join(str(cols[i].digit) for i in marked), None, suggestion
+
+
+class Reader:
+    def __init__(self, page: Straight, layout: SheetLayout):
+        self.layout = layout
+        self.s = _Sampler(page)
+        raw: dict[tuple[int, int], list[float]] = {}
+        self.raw_cols: dict[int, list[float]] = {}
+        per_digit: dict[int, list[float]] = {}
+        for ai, area in enumerate(layout.areas):
+            for ci, col in enumerate(area.columns):
+                fills = [self.s.disc(col.x, y) for y in col.ys]
+                raw[(ai, ci)] = fills
+                for d, f in zip(col.digits, fills):
+                    per_digit.setdefault(d, []).append(f)
+        self.empty_level = {d: min(float(np.median(v)), 0.3) for d, v in per_digit.items()}
+        self.fills = {
+            key: [f - self.empty_level[d] for d, f in zip(layout.areas[key[0]].columns[key[1]].digits, v)]
+            for key, v in raw.items()
+        }
+        writes = [self.s.rect(*c.write, WRITE_INSET) for a in layout.areas for c in a.columns]
+        self.write_level = min(float(np.percentile(writes, 20)), 0.05) if writes else 0.0
+        boxes = [self.s.rect(b.x, b.y, BOX, BOX, BOX_INSET) for a in layout.areas for b in a.boxes]
+        self.box_level = min(float(np.percentile(boxes, 25)), 0.1) if boxes else 0.0
+
+    def read(self) -> list[FieldRead]:
+        return [self.read_area(i, a) for i, a in enumerate(self.layout.areas)]
+
+    def read_area(self, ai: int, area: Area) -> FieldRead:
+        f = area.field
+        rect = _pixels(area.rect)
+        if f.kind == "text":
+            return FieldRead(f, TEXT, rect=rect, reason="Chữ viết tay: nhìn ảnh và gõ lại.")
+        if f.kind in ("count", "date"):
+            cols = []
+            for ci, col in enumerate(area.columns):
+                written = self.s.rect(*col.write, WRITE_INSET) - self.write_level >= WRITE_INK
+                cols.append(_column(col, self.fills[(ai, ci)], written))
+            read = self._count(f, cols) if f.kind == "count" else self._date(f, cols)
+            read.rect = rect
+            read.detail["fills"] = [self.fills[(ai, ci)] for ci in range(len(area.columns))]
+            read.detail["written"] = [c.written for c in cols]
+            return read
+        fills = [self.s.rect(b.x, b.y, BOX, BOX, BOX_INSET) - self.box_level for b in area.boxes]
+        read = self._boxes(f, area, fills)
+        read.rect = rect
+        read.detail["fills"] = fills
+        return read
+
+    def _count(self, f: PaperField, cols: list[_Col]) -> FieldRead:
+        digits, problem, suggestion = _digits(cols)
+        confidence = min(c.margin for c in cols)
+        if problem:
+            return FieldRead(f, UNCERTAIN, suggestion=_int(suggestion), reason=problem)
+        if not digits:
+            return _empty(f, confidence)
+        return FieldRead(f, OK, value=int(digits), confidence=confidence)
+
+    def _date(self, f: PaperField, cols: list[_Col]) -> FieldRead:
+        digits, problem, suggestion = _digits(cols)
+        confidence = min(c.margin for c in cols)
+        if problem:
+            return FieldRead(f, UNCERTAIN, suggestion=_date_of(suggestion), reason=problem)
+        if not digits:
+            return _empty(f, confidence)
+        if len(digits) != 6 or any(c.state != "marked" for c in cols):
+            return FieldRead(
+                f, UNCERTAIN, suggestion=_date_of(suggestion), reason="Ngày chưa tô đủ ngày, tháng và năm."
+            )
+        value = _date_of(digits)
+        if value is None:
+            return FieldRead(
+                f, UNCERTAIN, reason=f"Ngày {digits[:2]}/{digits[2:4]}/20{digits[4:]} không có trong lịch."
+            )
+        return FieldRead(f, OK, value=value, confidence=confidence)
+
+    def _boxes(self, f: PaperField, area: Area, fills: list[float]) -> FieldRead:
+        marked = [i for i, v in enumerate(fills) if v >= BOX_MARKED]
+        faint = [i for i, v in enumerate(fills) if BOX_EMPTY < v < BOX_MARKED]
+        strongest = max(range(len(fills)), key=lambda i: fills[i])
+        guess = _box_value(f, area.boxes[strongest].value)
+        span = BOX_MARKED - BOX_EMPTY
+        if len(marked) >= 2:
+            return FieldRead(
+                f, UNCERTAIN, suggestion=None, reason="Đánh dấu nhiều hơn một ô: xem ảnh rồi chọn."
+            )
+        if faint:
+            return FieldRead(
+                f, UNCERTAIN, suggestion=guess, reason="Có ô đánh dấu mờ hoặc dở: xem ảnh rồi xác nhận."
+            )
+        if not marked:
+            margin = min(1.0, (BOX_EMPTY - max(fills)) / span + 0.5)
+            if f.kind == "yesno":
+                return FieldRead(f, UNCERTAIN, reason="Chưa đánh dấu «Có» hay «Chưa».", confidence=margin)
+            return _empty(f, margin)
+        others = [v for i, v in enumerate(fills) if i != marked[0]]
+        margin = min(1.0, (fills[marked[0]] - BOX_MARKED) / span + 0.5) * min(
+            1.0, (BOX_EMPTY - max(others, default=0.0)) / span + 0.5
+        )
+        return FieldRead(f, OK, value=_box_value(f, area.boxes[marked[0]].value), confidence=max(0.0, margin))
+
+
+def _box_value(f: PaperField, code: str) -> Any:
+    if f.kind == "yesno":
+        return code == "yes"
+    return code
+
+
+def _empty(f: PaperField, confidence: float) -> FieldRead:
+    if f.required:
+        return FieldRead(f, UNCERTAIN, reason="Mục bắt buộc mà chưa tô.", confidence=confidence)
+    return FieldRead(f, EMPTY, confidence=confidence)
+
+
+def _int(digits: str) -> int | None:
+    return int(digits) if digits.isdigit() else None
+
+
+def _date_of(digits: str) -> date | None:
+    if len(digits) != 6 or not digits.isdigit():
+        return None
+    try:
+        return date(2000 + int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+    except ValueError:
+        return None
+
+
+def read_marks(page: Straight, layout: SheetLayout) -> list[FieldRead]:
+    """Every field of the layout, read from a straightened page."""
+    return Reader(page, layout).read()

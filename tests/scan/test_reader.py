@@ -1,0 +1,273 @@
+"""The reader, step by step and end to end, on the real printed form marked and photographed by program."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import date
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.domain import formcode
+from app.printing import qr
+from app.scan import images, locate, marks
+from app.scan.layout import sheet_layout
+from app.scan.reader import READ, REFUSED, SKIPPED, read_files, read_image
+from tests.helpers import paper
+
+DPI = 200
+
+
+def grey(img: Image.Image) -> Image.Image:
+    return img.convert("L")
+
+
+def check(page, truth: dict[str, paper.Truth]) -> dict[str, str]:
+    """Per field: "right", "asked" or "WRONG" (a value read with confidence that is not the truth)."""
+    out = {}
+    for f in page.fields:
+        t = truth.get(f.field.name)
+        if t is None:
+            continue
+        if f.status == marks.UNCERTAIN:
+            out[f.field.name] = "asked"
+        elif (f.status == marks.OK and f.value == t.value) or (f.status == marks.EMPTY and t.value is None):
+            out[f.field.name] = "right"
+        else:
+            out[f.field.name] = "WRONG"
+    return out
+
+
+@pytest.fixture(scope="module")
+def sheet(printed):
+    return paper.render_sheet(printed.pdf, 1, DPI)
+
+
+VALUES = {
+    "visit_date": date(2025, 10, 7),
+    "next_visit_date": date(2026, 1, 15),
+    "workforce_total": 1250,
+    "workforce_women": 604,
+    "workforce_under30": None,
+    "party_total": 5,
+    "party_official": 4,
+    "party_probationary": 1,
+    "union_members": 980,
+    "youth_members": 0,
+    "women_members": None,
+    "veterans_members": 12,
+    "has_party": True,
+    "has_union": True,
+    "has_youth": False,
+    "has_women": None,
+    "has_veterans": False,
+    "attitude": "undecided",
+}
+
+
+# --- steps -------------------------------------------------------------------------------------------
+
+
+def test_qr_code_names_enterprise_version_page_and_layout(printed, sheet):
+    (found,) = locate.read_qr(grey(sheet))
+    code = formcode.parse_form_code(found.text)
+    assert code.version == formcode.SHEET_VERSION and code.page == 2
+    assert code.enterprise_id == printed.enterprise.id and code.tax_code == "0100109106"
+    assert code.layout == sheet_layout().layout_id
+    # the QR code's corners are where the layout put it
+    qx, qy, qs = sheet_layout().qr
+    expected = np.array([locate.to_canon(qx, qy + qs), locate.to_canon(qx + qs, qy)]) * (DPI / locate.DPI)
+    assert np.abs(found.corners[[0, 2]] - expected).max() < 3
+
+
+def test_registration_marks_are_found_where_printed(sheet):
+    image = grey(sheet.rotate(7, expand=True, fillcolor=(255, 255, 255)))
+    (found,) = locate.read_qr(image)
+    loc = locate.locate(image, found, sheet_layout())
+    assert loc.marks_found == 4 and loc.qr_error_pt < 1.5
+    page = locate.straighten(image, loc)
+    assert page.image.size == (locate.CANON_W, locate.CANON_H)
+    # a mark's centre in the straightened page is where the layout says, within half a millimetre
+    for x, y in sheet_layout().marks:
+        cx, cy = locate.to_canon(x, y)
+        found_centre = locate.find_mark(page.image, (cx, cy), 5 / 25.4 * locate.DPI, 20)
+        assert found_centre is not None and np.hypot(found_centre[0] - cx, found_centre[1] - cy) < 4
+
+
+def test_homography_maps_four_points_exactly():
+    src = np.array([[0, 0], [100, 0], [100, 200], [0, 200]], dtype=float)
+    dst = np.array([[10, 5], [120, 12], [115, 230], [3, 210]], dtype=float)
+    assert np.allclose(locate.apply(locate.homography(src, dst), src), dst)
+
+
+def test_darkness_evens_out_shading():
+    a = np.full((400, 400), 230, np.float32) * np.linspace(0.55, 1.0, 400)[None, :]
+    a[190:210, 40:60] *= 0.2  # ink on the dark side
+    a[190:210, 340:360] *= 0.2  # ink on the bright side
+    d = locate.darkness(Image.fromarray(a.astype(np.uint8)))
+    assert d[100, 20] < 0.08 and d[100, 380] < 0.08
+    assert abs(d[200, 50] - d[200, 350]) < 0.08 and d[200, 50] > 0.6
+
+
+def test_a_clean_sheet_reads_empty_and_asks_for_the_date_and_yes_no(sheet):
+    page = read_image(grey(sheet))
+    assert page.status == READ
+    st = {f.field.name: f.status for f in page.fields}
+    assert st["visit_date"] == marks.UNCERTAIN  # required, nothing marked
+    assert st["workforce_total"] == marks.EMPTY and st["attitude"] == marks.EMPTY
+    assert st["has_party"] == marks.UNCERTAIN  # neither "Có" nor "Chưa"
+    assert st["difficulties"] == marks.TEXT
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_filled_sheet_scanned_straight_reads_every_value(sheet, seed):
+    rng = random.Random(seed)
+    filled = paper.fill(sheet.copy(), DPI, VALUES, rng, corrections=0)
+    page = read_image(grey(paper.scan(filled.image, rng, DPI, 150)))
+    result = check(page, filled.truth)
+    assert "WRONG" not in result.values()
+    assert result["workforce_total"] == "right" and result["visit_date"] == "right"
+    assert page.field("has_women").status == marks.UNCERTAIN  # nothing marked: asked
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_filled_sheet_photographed_never_reads_a_wrong_value(sheet, seed, tmp_path):
+    rng = random.Random(seed)
+    filled = paper.fill(sheet.copy(), DPI, paper.random_values(rng), rng, corrections=0.1)
+    photo = tmp_path / "anh.jpg"
+    photo.write_bytes(
+        paper.jpeg(paper.photograph(filled.image, rng), 45, orientation=rng.choice([None, 6, 8, 3]))
+    )
+    (page,) = list(read_files([photo]))
+    assert page.status == READ, page.reason
+    result = check(page, filled.truth)
+    assert "WRONG" not in result.values(), result
+    for name, t in filled.truth.items():
+        if t.ambiguous:  # a mark scribbled out beside the right one: always asked
+            assert result[name] == "asked", name
+    assert sum(r == "right" for r in result.values()) >= len(result) - 6
+
+
+def test_uncertain_marks_are_flagged_not_guessed(sheet):
+    rng = random.Random(9)
+    img = sheet.copy()
+    pen = paper.Pen(img, DPI, rng)
+    layout = sheet_layout()
+    cols = layout.area("workforce_total").columns
+    # two bubbles in one column
+    pen.bubble(cols[4].x, cols[4].ys[3], "full")
+    pen.bubble(cols[4].x, cols[4].ys[5], "full")
+    # a digit written over a column whose bubble was forgotten
+    wf = layout.area("workforce_women").columns
+    pen.write(*wf[3].write, "4")
+    pen.bubble(wf[4].x, wf[4].ys[2], "full")
+    pen.write(*wf[4].write, "2")
+    # a faint mark: a light dot in the bubble
+    pw = layout.area("party_total").columns
+    x, y = pen.px(pw[4].x, pw[4].ys[7])
+    r = 3.6 * DPI / 72
+    pen.draw.ellipse((x - r, y - r, x + r, y + r), fill=(190, 190, 215))
+    # a date with a day of 31 in February
+    dc = layout.area("next_visit_date").columns
+    for col, d in zip(dc, "310226"):
+        pen.bubble(col.x, col.ys[int(d) - col.lo], "full")
+    # two attitudes ticked
+    boxes = layout.area("attitude").boxes
+    pen.box(boxes[0].x, boxes[0].y, "cross")
+    pen.box(boxes[2].x, boxes[2].y, "cross")
+    page = read_image(grey(img))
+    for name in ("workforce_total", "workforce_women", "party_total", "next_visit_date", "attitude"):
+        f = page.field(name)
+        assert f.status == marks.UNCERTAIN and f.value is None and f.reason, name
+    assert page.field("workforce_women").suggestion == 2
+    assert "không có trong lịch" in page.field("next_visit_date").reason
+
+
+def test_a_cut_corner_still_reads_with_three_marks(sheet):
+    rng = random.Random(11)
+    filled = paper.fill(sheet.copy(), DPI, VALUES, rng, corrections=0)
+    h = filled.image.height
+    corner = int(20 / 25.4 * DPI)  # a dog-ear: the bottom-left corner folded back, its mark hidden
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(filled.image).polygon([(0, h - corner), (corner, h), (0, h)], fill=(120, 110, 100))
+    page = read_image(grey(filled.image))
+    assert page.status == READ and page.marks_found == 3
+    assert "WRONG" not in check(page, filled.truth).values()
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def test_a_multipage_pdf_is_split_and_each_page_named(printed, tmp_path, sheet):
+    pages = list(read_files([printed.pdf]))
+    assert [p.status for p in pages] == [SKIPPED, READ, SKIPPED, READ]
+    assert pages[1].code.enterprise_id == printed.enterprise.id
+    assert pages[3].code.blank and pages[3].code.enterprise_id is None
+    assert pages[1].where == "phieu.pdf, trang 2"
+    # a scanner's PDF of images, and a folder of files
+    scans = tmp_path / "may-quet"
+    scans.mkdir()
+    rgb = sheet.convert("RGB")
+    rgb.save(scans / "b.pdf", "PDF", resolution=DPI, save_all=True, append_images=[rgb])
+    rgb.save(scans / "a.png")
+    (scans / "ghi-chu.txt").write_text("không phải ảnh")
+    got = list(read_files([scans]))
+    assert [(p.where, p.status) for p in got] == [
+        ("a.png", READ),
+        ("b.pdf, trang 1", READ),
+        ("b.pdf, trang 2", READ),
+    ]
+
+
+def test_pages_that_cannot_be_read_are_refused_with_a_reason(printed, tmp_path, sheet):
+    from reportlab.pdfgen.canvas import Canvas
+
+    from app.printing.visit_form import render_visit_forms
+    from app.printing.visit_form import VisitFormData
+
+    old = tmp_path / "cu.pdf"
+    render_visit_forms(old, [VisitFormData(printed.enterprise)])  # an F1 form
+    (f1,) = list(read_files([old]))
+    assert f1.status == REFUSED and "F1" in f1.reason
+
+    other = tmp_path / "khac.pdf"
+    c = Canvas(str(other))
+    qr.draw(c, "https://example.com/khong-phai-phieu", 100, 600, 120)
+    c.save()
+    (p,) = list(read_files([other]))
+    assert p.status == REFUSED and "không phải mã phiếu KhaoSat" in p.reason
+
+    # a sheet printed with another layout (a question list that has changed since)
+    code = formcode.sheet_code(printed.enterprise.id, "0100109106", 2, "ABCDEF")
+    c = Canvas(str(tmp_path / "mau-khac.pdf"))
+    qr.draw(c, code, 100, 600, 120)
+    c.save()
+    (p,) = list(read_files([tmp_path / "mau-khac.pdf"]))
+    assert p.status == REFUSED and "ABCDEF" in p.reason and sheet_layout().layout_id in p.reason
+
+    blank = Image.new("L", (800, 1100), 255)
+    blank.save(tmp_path / "trang.png")
+    (p,) = list(read_files([tmp_path / "trang.png"]))
+    assert p.status == REFUSED and "Không tìm thấy mã QR" in p.reason
+
+    (tmp_path / "hong.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (p,) = list(read_files([tmp_path / "hong.jpg"]))
+    assert p.status == REFUSED and "hong.jpg" in p.reason
+    with pytest.raises(images.ScanInputError, match="không phải ảnh hay PDF"):
+        list(read_files([tmp_path / "x.docx"] if (tmp_path / "x.docx").write_text("x") else []))
+
+
+def test_exif_orientation_and_big_images_are_handled(sheet, tmp_path):
+    data = paper.jpeg(sheet, 80, orientation=6)
+    raw = Image.open(io.BytesIO(data))
+    assert raw.width > raw.height  # stored sideways, as a camera does
+    (tmp_path / "xoay.jpg").write_bytes(data)
+    (sp,) = list(images.load_pages(tmp_path / "xoay.jpg"))
+    assert sp.image.height > sp.image.width and sp.image.mode == "L"
+    big = sheet.resize((sheet.width * 3, sheet.height * 3))
+    big.save(tmp_path / "to.png")
+    (sp,) = list(images.load_pages(tmp_path / "to.png"))
+    assert max(sp.image.size) == images.MAX_SIDE
