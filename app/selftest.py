@@ -139,6 +139,7 @@ class SelfTest:
             ("Tạo cơ sở dữ liệu (máy cộng tác viên, cơ quan phường)", self.create_databases),
             ("Thêm dữ liệu mẫu", self.add_demo_data),
             ("In phiếu khảo sát (PDF)", self.print_form),
+            ("Đọc lại phiếu đã điền từ ảnh quét", self.read_filled_form),
             ("Tạo khóa và đăng ký hai máy với nhau", self.exchange_keys),
             ("Xuất gói dữ liệu ra USB", self.export_bundle),
             ("Nhập gói dữ liệu tại cơ quan phường", self.import_bundle),
@@ -361,6 +362,67 @@ class SelfTest:
                 "thiếu bộ tăng tốc của reportlab (mô-đun _rl_accel của gói rl-accel): in được nhưng chậm."
             )
         return f"{pdf.name}: {pages} phiếu điền sẵn, {_bytes(pdf)}"
+
+    def read_filled_form(self) -> str:
+        """Print a form with its mark sheet, mark it as a pen would, read it back from a PNG."""
+        self.require_command("scan", "app.cli.scan_commands")
+        import pypdfium2 as pdfium
+        from PIL import ImageDraw
+
+        from app.scan.layout import BOX, PAGE_H, sheet_layout
+        from app.storage.store import Store
+
+        with Store.in_dir(self.laptop) as store:
+            (eid,) = store.conn.execute(
+                "SELECT id FROM enterprises WHERE deleted = 0 ORDER BY tax_code LIMIT 1"
+            ).fetchone()
+        pdf = self.workdir / "phieu-danh-dau.pdf"
+        self.cli(self.laptop, "print", "form", "--enterprise", eid, "--marks", "--out", str(pdf))
+        dpi = 150
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            image = doc[1].render(scale=dpi / 72).to_pil().convert("RGB")
+        finally:
+            doc.close()
+        k = dpi / 72
+        draw = ImageDraw.Draw(image)
+        layout = sheet_layout()
+        columns = layout.area("workforce_total").columns
+        for col, digit in zip(columns[-2:], (1, 7)):  # 17 workers, filled as with a pen
+            x, y = col.x * k, (PAGE_H - col.ys[digit - col.lo]) * k
+            draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=(30, 40, 140))
+        yes = layout.area("has_party").boxes[0]
+        draw.line(
+            (
+                (yes.x + 1) * k,
+                (PAGE_H - yes.y - 1) * k,
+                (yes.x + BOX - 1) * k,
+                (PAGE_H - yes.y - BOX + 1) * k,
+            ),
+            fill=(30, 40, 140),
+            width=3,
+        )
+        draw.line(
+            (
+                (yes.x + 1) * k,
+                (PAGE_H - yes.y - BOX + 1) * k,
+                (yes.x + BOX - 1) * k,
+                (PAGE_H - yes.y - 1) * k,
+            ),
+            fill=(30, 40, 140),
+            width=3,
+        )
+        png = self.workdir / "phieu-da-dien.png"
+        image.save(png)
+        out = self.cli(self.laptop, "scan", str(png))
+        for expected in (
+            "5. Tổng số lao động: 17",
+            "15. Đã có tổ chức đảng: Có",
+            "6. Lao động nữ: (để trống)",
+        ):
+            if expected not in out:
+                raise StepFailed(f"đọc sai trang đánh dấu: thiếu «{expected}» trong kết quả:\n{out}")
+        return f"{png.name}: đọc đúng số lao động (17) và ô «Có» đã đánh dấu"
 
     def exchange_keys(self) -> str:
         self.require_command("keys", "app.cli.sync_commands")

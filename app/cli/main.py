@@ -493,6 +493,7 @@ def _load_extensions() -> None:
         "app.cli.sync_commands",
         "app.cli.print_commands",
         "app.cli.import_commands",
+        "app.cli.scan_commands",
         "app.cli.selftest_command",
     ):
         try:

@@ -22,6 +22,9 @@ def _date_arg(text: str) -> date:
     return value
 
 
+MARKS_HELP = "thêm trang 2 có ô đánh dấu để đọc lại phiếu đã điền từ ảnh chụp hoặc ảnh quét (khaosat scan)"
+
+
 def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("print", help="in phiếu khảo sát (điền sẵn hoặc trống), phiếu đăng ký khóa ra tệp PDF")
     ps = s.add_subparsers(dest="what", metavar="LOẠI", required=True, parser_class=type(s))
@@ -55,9 +58,11 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--today", type=_date_arg, metavar="NGÀY", help=argparse.SUPPRESS)
     f.add_argument("--out", required=True, metavar="TỆP", help="tệp PDF sẽ ghi")
+    f.add_argument("--marks", action="store_true", help=MARKS_HELP)
     b = ps.add_parser("blank", help="phiếu khảo sát trống")
     b.add_argument("--copies", type=int, default=1, metavar="N", help="số trang (mặc định 1)")
     b.add_argument("--out", required=True, metavar="TỆP", help="tệp PDF sẽ ghi")
+    b.add_argument("--marks", action="store_true", help=MARKS_HELP)
     k = ps.add_parser("keyform", help="phiếu đăng ký khóa máy tính (dấu vân tay bằng số lớn và mã QR)")
     k.add_argument("--laptop", metavar="MÃ_MÁY", help="mã máy (mặc định: máy này)")
     k.add_argument("--fingerprint", metavar="SỐ", help="dấu vân tay khóa (mặc định: khóa của máy này)")
@@ -192,7 +197,7 @@ def _print_forms(args: argparse.Namespace) -> int:
         if not ids:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
         forms = load_forms(store, ids)
-    render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today)
+    render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=args.marks)
     _say(f"Đã in {len(forms)} phiếu khảo sát vào {out}.")
     return 0
 
@@ -205,7 +210,7 @@ def _print_blank(args: argparse.Namespace) -> int:
         raise CliError("Số trang phiếu trống phải từ 1 đến 500.")
     with _open_store(args) as store:
         unit = store.profile().unit_code
-    render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit))
+    render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit), marks=args.marks)
     _say(f"Đã in {args.copies} phiếu khảo sát trống vào {out}.")
     return 0
 

@@ -68,8 +68,12 @@ def test_build_carries_every_resource_and_stays_small(built):
         assert not list(plugins.glob("platforms/libqwayland*")), "Wayland plugins should be left out"
     assert not list(internal.rglob("*QtWebEngine*")) and not list(internal.rglob("*Qt6Quick*"))
     assert not list(internal.rglob("qtbase_de.qm")), "Qt's own translations (no Vietnamese) are left out"
+    # the paper-form reader's libraries (the self-test reads a form back in the build)
+    assert list(internal.rglob("zxingcpp*")) and list(internal.rglob("*pdfium*"))
     size = folder_size(built)
-    assert size < 200 * 1024 * 1024, f"{size / 2**20:.0f} MB"
+    assert size < 250 * 1024 * 1024, (
+        f"{size / 2**20:.0f} MB"
+    )  # the laptop budget (issue 18); numpy is ~42 MB of it
 
 
 def test_version_and_help_come_from_the_same_entry_point(built):
