@@ -107,7 +107,7 @@ def test_a_blank_form_needs_its_enterprise(printed, store, tmp_path):
     rng = random.Random(24)
     sheet = paper.render_sheet(printed.pdf, 3, DPI)  # the blank form's mark sheet
     filled = paper.fill(sheet, DPI, ALL_MARKED, rng, corrections=0)
-    (page,) = [p for p in read_files([_save(filled.image, tmp_path / "trong.png")])]
+    (page,) = list(read_files([_save(filled.image, tmp_path / "trong.png")]))
     assert page.code.blank
     form = prepare(store, page)
     assert form.enterprise is None
