@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from app.domain.records import Enterprise, Visit
-from app.printing.visit_form import render_visit_forms
-from app.printing.visit_form import VisitFormData
+from app.printing.visit_form import VisitFormData, render_visit_forms
 from app.scan import marks
 from app.scan.reader import READ, read_files
 from bench.machine import machine

@@ -59,10 +59,10 @@ def _scan_cmd(args: argparse.Namespace) -> int:
     from app.domain.validation import ValidationError
     from app.domain.vnformat import format_date, parse_date
     from app.paths import database_path
-    from app.reports.forms import SelectionError, resolve_enterprise
     from app.scan import marks
     from app.scan.images import ScanInputError
     from app.scan.reader import READ, SKIPPED, read_files
+    from app.services.enterprise_lookup import SelectionError, resolve_enterprise
     from app.services.scanning import ScanRefused, prepare, save_scanned
     from app.storage.store import Store
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
+from app.domain import formcode
 from app.domain.records import Visit
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import Attitude
-from app.domain import formcode
 from app.printing import qr
 from app.printing.document import fit
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register

@@ -22,6 +22,8 @@ def resolve_enterprise(store: Store, key: str) -> Enterprise:
             code = parse_form_code(key)
         except FormCodeError as exc:
             raise SelectionError(str(exc)) from None
+        if code.blank:
+            raise SelectionError("Đây là mã của phiếu trống: phiếu không ghi doanh nghiệp nào.")
         if code.enterprise_id:
             e = store.get(Enterprise, code.enterprise_id)
     if e is None:

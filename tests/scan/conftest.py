@@ -28,8 +28,7 @@ def enterprise() -> Enterprise:
 
 @pytest.fixture(scope="session")
 def printed(tmp_path_factory) -> Printed:
-    from app.printing.visit_form import render_visit_forms
-    from app.printing.visit_form import VisitFormData
+    from app.printing.visit_form import VisitFormData, render_visit_forms
 
     e = enterprise()
     last = Visit(enterprise_id=e.id, visit_date=date(2025, 3, 4), workforce_total=245, party_total=3)

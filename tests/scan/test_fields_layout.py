@@ -80,3 +80,36 @@ def test_a_field_type_without_a_paper_form_is_refused():
 
     with pytest.raises(TypeError):
         paper_fields(Odd)
+
+
+def test_sheet_codes_name_enterprise_page_and_layout_and_old_codes_still_read():
+    from app.domain import formcode
+
+    eid = "0199a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"
+    code = formcode.sheet_code(eid, "0100109106-001", 2, "ab12cd")
+    assert code == "KHAOSAT:F2:0199A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2B:0100109106-001:2:AB12CD"
+    parsed = formcode.parse_form_code(" " + code.lower() + " ")
+    assert (parsed.version, parsed.enterprise_id, parsed.tax_code, parsed.page, parsed.layout) == (
+        "F2",
+        eid,
+        "0100109106-001",
+        2,
+        "AB12CD",
+    )
+    assert not parsed.blank
+    blank = formcode.parse_form_code(formcode.sheet_code(None, None, 1, "AB12CD"))
+    assert blank.blank and blank.page == 1 and blank.tax_code is None
+    old = formcode.parse_form_code(formcode.visit_form_code(eid, "0100109106"))
+    assert old.version == "F1" and old.enterprise_id == eid and old.page is None
+    with pytest.raises(formcode.FormCodeError, match="mới hơn"):
+        formcode.parse_form_code(f"KHAOSAT:F9:{eid}:0100109106:2:AB12CD")
+    with pytest.raises(formcode.FormCodeError, match="mẫu F1"):
+        formcode.parse_form_code(f"KHAOSAT:F1:{eid}:0100109106:2:AB12CD")
+
+
+def test_a_blank_form_code_opens_no_enterprise(store):
+    from app.domain import formcode
+    from app.services.enterprise_lookup import SelectionError, resolve_enterprise
+
+    with pytest.raises(SelectionError, match="phiếu trống"):
+        resolve_enterprise(store, formcode.sheet_code(None, None, 2, "AB12CD"))

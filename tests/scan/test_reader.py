@@ -225,8 +225,7 @@ def test_a_multipage_pdf_is_split_and_each_page_named(printed, tmp_path, sheet):
 def test_pages_that_cannot_be_read_are_refused_with_a_reason(printed, tmp_path, sheet):
     from reportlab.pdfgen.canvas import Canvas
 
-    from app.printing.visit_form import render_visit_forms
-    from app.printing.visit_form import VisitFormData
+    from app.printing.visit_form import VisitFormData, render_visit_forms
 
     old = tmp_path / "cu.pdf"
     render_visit_forms(old, [VisitFormData(printed.enterprise)])  # an F1 form
