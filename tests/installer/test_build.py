@@ -162,7 +162,11 @@ def test_self_test_fails_naming_the_step_when_a_font_is_missing(built, tmp_path)
     (broken / "_internal" / "resources" / "fonts" / "LiberationSerif-Bold.ttf").unlink()
     r = run_built(broken, "--self-test")
     assert r.returncode == 1
-    assert _failed_steps(r.stdout) == ["Phông chữ để in", "In phiếu khảo sát (PDF)"], r.stdout
+    assert _failed_steps(r.stdout) == [
+        "Phông chữ để in",
+        "In phiếu khảo sát (PDF)",
+        "Đọc lại phiếu đã điền từ ảnh quét",  # it prints the form it reads
+    ], r.stdout
     assert "thiếu phông chữ LiberationSerif-Bold.ttf" in r.stdout
     assert "Kết quả: KHÔNG ĐẠT" in r.stdout and "«Phông chữ để in»" in r.stdout
 
