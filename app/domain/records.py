@@ -1,7 +1,14 @@
 """The records KhaoSat keeps. Plain dataclasses: no Qt, no SQL.
 
+Every field is declared once, here, with its metadata (``app.domain.fields``): label, kind,
+choices, bounds, place on the form and on paper. Labels, columns, value checks, forms, printed
+forms, exports and the bundle spec are read from these declarations through ``fields_of``.
+
 Dates are ``datetime.date``; counts are ``int`` or ``None`` (unknown). Every record has a UUID
 (``id``) that is the same on every laptop and office it travels to.
+
+``RECORD_TYPES`` is the one list of record types (table -> class): the store, the forms and
+everything that lists fields read a table's type from it (``record_type``).
 """
 
 from __future__ import annotations
@@ -11,11 +18,22 @@ import functools
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from app.domain.vocab import Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
+from app.domain import fields as f
+from app.domain.fields import FieldInfo, Kind, Paper
+from app.domain.vocab import (
+    VSIC_SECTIONS,
+    Attitude,
+    EnterpriseStatus,
+    LegalForm,
+    OrgKind,
+    OrgStatus,
+    TargetMetric,
+)
 
 
 def uuid7(millis: int | None = None, rand: int | None = None) -> uuid.UUID:
@@ -41,18 +59,76 @@ def new_id() -> str:
     return str(uuid7())
 
 
+T = TypeVar("T")
+
+
+class _PerClass(Generic[T]):
+    """A class attribute computed from the class's declarations, once per class (test copies of a
+    record get their own)."""
+
+    def __init__(self, fn: Callable[[type], T]):
+        self.fn = functools.cache(fn)
+
+    def __get__(self, obj: object, cls: type) -> T:
+        return self.fn(cls)
+
+
+def _declared_fields(cls: type) -> tuple[FieldInfo, ...]:
+    out = []
+    for fld in dataclasses.fields(cls):
+        if fld.name == "id":
+            continue
+        info = f.info_of(fld)
+        if info is None:
+            raise TypeError(f"{cls.__name__}.{fld.name} is not declared with a helper of app.domain.fields")
+        out.append(dataclasses.replace(info, name=fld.name))
+    return tuple(out)
+
+
+@functools.cache
+def _readers(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """(column, converter from the stored value) for ``from_row``: ISO dates, 0/1, codes."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = [("id", None)]
+    for info in cls.FIELDS:
+        conv: Callable[[Any], Any] | None = None
+        if info.kind is Kind.DATE:
+            conv = _to_date
+        elif info.kind is Kind.YES_NO:
+            conv = bool
+        elif info.enum is not None:
+            members = {m.value: m for m in info.enum}
+            conv = functools.partial(_member, members)
+        out.append((info.name, conv))
+    return tuple(out)
+
+
+def _to_date(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _member(members: dict[str, Any], value: Any) -> Any:
+    return members.get(value, value)  # an unknown code is kept as it is (the checks name it)
+
+
 @dataclass
 class Record:
-    """Common behaviour: conversion to and from plain dictionaries of stored values."""
+    """Common behaviour: the declared fields, and conversion to and from stored rows."""
 
     TABLE: ClassVar[str] = ""
+    # the declared fields (without ``id``), in order: see app/domain/fields.py
+    FIELDS = _PerClass(_declared_fields)
     # field name -> Vietnamese label (for messages, the history view and printed forms)
-    LABELS: ClassVar[dict[str, str]] = {}
+    LABELS = _PerClass(lambda cls: {i.name: i.label for i in cls.FIELDS})
+    # the counts (numbers of people), in order
+    COUNT_FIELDS = _PerClass(lambda cls: tuple(i.name for i in cls.FIELDS if i.kind is Kind.COUNT))
+    # name -> FieldInfo
+    INFO = _PerClass(lambda cls: {i.name: i for i in cls.FIELDS})
 
     id: str = field(default_factory=new_id)
 
     @classmethod
     def field_names(cls) -> list[str]:
+        """The columns: ``id``, then the declared fields."""
         return list(_field_names(cls))
 
     def to_row(self) -> dict[str, Any]:
@@ -69,10 +145,10 @@ class Record:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Record:
         kwargs = {}
-        types = {f.name: f.type for f in dataclasses.fields(cls)}
-        for name, typ in types.items():
+        for name, conv in _readers(cls):
             if name in row:
-                kwargs[name] = from_stored(row[name], str(typ))
+                value = row[name]
+                kwargs[name] = value if conv is None or value is None else conv(value)
         return cls(**kwargs)
 
     @classmethod
@@ -95,132 +171,156 @@ def to_stored(value: Any) -> Any:
     return value
 
 
-def from_stored(value: Any, typ: str) -> Any:
-    if value is None:
-        return None
-    if "date" in typ and isinstance(value, str):
-        return date.fromisoformat(value)
-    if typ.startswith("bool"):
-        return bool(value)
-    for enum in (OrgKind, OrgStatus, EnterpriseStatus, Attitude, LegalForm, TargetMetric):
-        if enum.__name__ in typ:
-            return enum.parse(value) or value
-    return value
+# --- the records -------------------------------------------------------------------------------
 
 
 @dataclass
 class Enterprise(Record):
     TABLE: ClassVar[str] = "enterprises"
-    LABELS: ClassVar[dict[str, str]] = {
-        "name": "Tên doanh nghiệp",
-        "short_name": "Tên viết tắt",
-        "tax_code": "Mã số thuế",
-        "legal_form": "Loại hình doanh nghiệp",
-        "fdi": "Có vốn đầu tư nước ngoài",
-        "vsic_section": "Ngành kinh tế",
-        "address": "Địa chỉ",
-        "ward_code": "Phường, xã",
-        "phone": "Điện thoại",
-        "email": "Thư điện tử",
-        "owner_name": "Người đại diện theo pháp luật",
-        "owner_is_party_member": "Người đại diện là đảng viên",
-        "year_founded": "Năm thành lập",
-        "workforce_total": "Tổng số lao động",
-        "workforce_women": "Lao động nữ",
-        "workforce_under30": "Lao động dưới 30 tuổi",
-        "status": "Tình trạng hoạt động",
-        "note": "Ghi chú",
-    }
 
-    name: str = ""
-    short_name: str | None = None
-    tax_code: str = ""
-    legal_form: LegalForm | None = None
-    fdi: bool = False
-    vsic_section: str | None = None
-    address: str | None = None
-    ward_code: str = ""
-    phone: str | None = None
-    email: str | None = None
-    owner_name: str | None = None
-    owner_is_party_member: bool = False
-    year_founded: int | None = None
-    workforce_total: int | None = None
-    workforce_women: int | None = None
-    workforce_under30: int | None = None
-    status: EnterpriseStatus = EnterpriseStatus.ACTIVE
-    note: str | None = None
+    name: str = f.text("Tên doanh nghiệp", required=True, paper=Paper(row=1))
+    short_name: str | None = f.text("Tên viết tắt")
+    tax_code: str = f.tax_code(required=True, help="10 chữ số, chi nhánh thêm -001", paper=Paper(row=2))
+    legal_form: LegalForm | None = f.choice(
+        "Loại hình doanh nghiệp", LegalForm, paper=Paper(row=2, label="Loại hình")
+    )
+    fdi: bool = f.yes_no("Có vốn đầu tư nước ngoài", beside=True)
+    vsic_section: str | None = f.choice(
+        "Ngành kinh tế",
+        VSIC_SECTIONS,
+        show_code=True,
+        invalid="Ngành kinh tế phải là một chữ cái từ A đến U (mã ngành cấp 1 VSIC).",
+        paper=Paper(row=5),
+    )
+    address: str | None = f.text("Địa chỉ", max_length=500, paper=Paper(row=3))
+    ward_code: str = f.ward(
+        required=True,
+        missing="Chưa chọn phường, xã của doanh nghiệp.",
+        help="gõ tên phường, xã (có dấu hoặc không dấu) hoặc mã 5 số",
+    )
+    phone: str | None = f.phone(paper=Paper(row=4, col=1))
+    email: str | None = f.email(beside=True, paper=Paper(row=7, col=1, only="blank"))
+    owner_name: str | None = f.text("Người đại diện theo pháp luật", paper=Paper(row=4))
+    owner_is_party_member: bool = f.yes_no("Người đại diện là đảng viên", beside=True, sensitive=True)
+    year_founded: int | None = f.year("Năm thành lập", not_future=True, paper=Paper(row=7, only="blank"))
+    workforce_total: int | None = f.count(
+        "Tổng số lao động",
+        group="workforce",
+        paper=Paper(row=6, title="Lao động theo hồ sơ", label="tổng", only="prefilled"),
+    )
+    workforce_women: int | None = f.count(
+        "Lao động nữ",
+        not_above=("workforce_total",),
+        group="workforce",
+        beside=True,
+        paper=Paper(row=6, label="nữ", only="prefilled"),
+    )
+    workforce_under30: int | None = f.count(
+        "Lao động dưới 30 tuổi",
+        not_above=("workforce_total",),
+        group="workforce",
+        paper=Paper(row=6, label="dưới 30 tuổi", only="prefilled"),
+    )
+    status: EnterpriseStatus = f.choice(
+        "Tình trạng hoạt động",
+        EnterpriseStatus,
+        default=EnterpriseStatus.ACTIVE,
+        paper=Paper(row=5, col=1, label="Tình trạng"),
+    )
+    note: str | None = f.long_text("Ghi chú", export=False)
 
 
 @dataclass
 class Visit(Record):
     TABLE: ClassVar[str] = "visits"
-    LABELS: ClassVar[dict[str, str]] = {
-        "enterprise_id": "Doanh nghiệp",
-        "visit_date": "Ngày khảo sát",
-        "collaborator": "Cộng tác viên",
-        "person_met": "Người tiếp làm việc",
-        "person_met_title": "Chức vụ người tiếp",
-        "workforce_total": "Tổng số lao động",
-        "workforce_women": "Lao động nữ",
-        "workforce_under30": "Lao động dưới 30 tuổi",
-        "party_total": "Tổng số đảng viên",
-        "party_official": "Đảng viên chính thức",
-        "party_probationary": "Đảng viên dự bị",
-        "union_members": "Đoàn viên công đoàn",
-        "youth_members": "Đoàn viên thanh niên",
-        "women_members": "Hội viên phụ nữ",
-        "veterans_members": "Hội viên cựu chiến binh",
-        "has_party": "Đã có tổ chức đảng",
-        "has_union": "Đã có công đoàn cơ sở",
-        "has_youth": "Đã có tổ chức Đoàn",
-        "has_women": "Đã có tổ chức phụ nữ",
-        "has_veterans": "Đã có chi hội Cựu chiến binh",
-        "attitude": "Thái độ của chủ doanh nghiệp",
-        "difficulties": "Khó khăn, vướng mắc",
-        "proposals": "Đề xuất, kiến nghị",
-        "next_step": "Hướng tiếp theo",
-        "next_visit_date": "Hẹn lần sau",
-    }
 
-    enterprise_id: str = ""
-    visit_date: date | None = None
-    collaborator: str | None = None
-    person_met: str | None = None
-    person_met_title: str | None = None
-    workforce_total: int | None = None
-    workforce_women: int | None = None
-    workforce_under30: int | None = None
-    party_total: int | None = None
-    party_official: int | None = None
-    party_probationary: int | None = None
-    union_members: int | None = None
-    youth_members: int | None = None
-    women_members: int | None = None
-    veterans_members: int | None = None
-    has_party: bool = False
-    has_union: bool = False
-    has_youth: bool = False
-    has_women: bool = False
-    has_veterans: bool = False
-    attitude: Attitude | None = None
-    difficulties: str | None = None
-    proposals: str | None = None
-    next_step: str | None = None
-    next_visit_date: date | None = None
-
-    COUNT_FIELDS: ClassVar[tuple[str, ...]] = (
-        "workforce_total",
-        "workforce_women",
-        "workforce_under30",
-        "party_total",
-        "party_official",
-        "party_probationary",
-        "union_members",
-        "youth_members",
-        "women_members",
-        "veterans_members",
+    enterprise_id: str = f.ref(
+        "enterprises", "Doanh nghiệp", required=True, missing="Chưa chọn doanh nghiệp được khảo sát."
     )
+    visit_date: date | None = f.date(
+        "Ngày khảo sát",
+        required=True,
+        null=True,
+        not_future=True,
+        minimum=date(2000, 1, 1),
+        missing="Chưa nhập ngày khảo sát (dạng ngày/tháng/năm, ví dụ 27/02/2024).",
+        paper=Paper(row=1),
+    )
+    collaborator: str | None = f.text("Cộng tác viên", paper=Paper(row=1))
+    person_met: str | None = f.text("Người tiếp làm việc", carry=True, paper=Paper(row=2))
+    person_met_title: str | None = f.text("Chức vụ người tiếp", beside=True, carry=True, paper=Paper(row=2))
+    workforce_total: int | None = f.count(
+        "Tổng số lao động", group="workforce", carry=True, paper=Paper(row=3)
+    )
+    workforce_women: int | None = f.count(
+        "Lao động nữ",
+        not_above=("workforce_total",),
+        group="workforce",
+        beside=True,
+        carry=True,
+        paper=Paper(row=3),
+    )
+    workforce_under30: int | None = f.count(
+        "Lao động dưới 30 tuổi",
+        not_above=("workforce_total",),
+        group="workforce",
+        carry=True,
+        paper=Paper(row=3),
+    )
+    party_total: int | None = f.count(
+        "Tổng số đảng viên", not_above=("workforce_total",), group="party", carry=True, paper=Paper(row=4)
+    )
+    party_official: int | None = f.count(
+        "Đảng viên chính thức", group="party", beside=True, carry=True, paper=Paper(row=4)
+    )
+    party_probationary: int | None = f.count("Đảng viên dự bị", group="party", carry=True, paper=Paper(row=4))
+    union_members: int | None = f.count(
+        "Đoàn viên công đoàn", not_above=("workforce_total",), group="members", carry=True, paper=Paper(row=5)
+    )
+    youth_members: int | None = f.count(
+        "Đoàn viên thanh niên", group="members", beside=True, carry=True, paper=Paper(row=5)
+    )
+    women_members: int | None = f.count("Hội viên phụ nữ", group="members", carry=True, paper=Paper(row=5))
+    veterans_members: int | None = f.count(
+        "Hội viên cựu chiến binh", group="members", carry=True, paper=Paper(row=5)
+    )
+    has_party: bool = f.yes_no(
+        "Đã có tổ chức đảng",
+        group="organisations",
+        carry=True,
+        paper=Paper(row=6, title="Tổ chức đã có", label="Tổ chức đảng"),
+    )
+    has_union: bool = f.yes_no(
+        "Đã có công đoàn cơ sở",
+        group="organisations",
+        beside=True,
+        carry=True,
+        paper=Paper(row=6, label="Công đoàn cơ sở"),
+    )
+    has_youth: bool = f.yes_no(
+        "Đã có tổ chức Đoàn", group="organisations", carry=True, paper=Paper(row=6, label="Tổ chức Đoàn")
+    )
+    has_women: bool = f.yes_no(
+        "Đã có tổ chức phụ nữ",
+        group="organisations",
+        beside=True,
+        carry=True,
+        paper=Paper(row=6, label="Tổ chức phụ nữ"),
+    )
+    has_veterans: bool = f.yes_no(
+        "Đã có chi hội Cựu chiến binh",
+        group="organisations",
+        carry=True,
+        paper=Paper(row=6, label="Chi hội Cựu chiến binh"),
+    )
+    attitude: Attitude | None = f.choice(
+        "Thái độ của chủ doanh nghiệp", Attitude, carry=True, paper=Paper(row=7)
+    )
+    difficulties: str | None = f.long_text("Khó khăn, vướng mắc", paper=Paper(row=8, lines=4))
+    proposals: str | None = f.long_text("Đề xuất, kiến nghị", paper=Paper(row=9, lines=3))
+    next_step: str | None = f.text("Hướng tiếp theo", paper=Paper(row=10, lines=3))
+    next_visit_date: date | None = f.date("Hẹn lần sau", paper=Paper(row=11))
+
     HAS_FIELD: ClassVar[dict[OrgKind, str]] = {
         OrgKind.PARTY: "has_party",
         OrgKind.UNION: "has_union",
@@ -240,33 +340,19 @@ class Visit(Record):
 @dataclass
 class Organisation(Record):
     TABLE: ClassVar[str] = "organisations"
-    LABELS: ClassVar[dict[str, str]] = {
-        "enterprise_id": "Doanh nghiệp",
-        "kind": "Loại tổ chức",
-        "status": "Tình trạng",
-        "mobilising_since": "Bắt đầu vận động",
-        "decision_number": "Số quyết định thành lập",
-        "decision_date": "Ngày quyết định",
-        "issuing_body": "Cơ quan ban hành",
-        "founding_members": "Số thành viên khi thành lập",
-        "leader": "Người đứng đầu",
-        "members": "Số thành viên hiện nay",
-        "dissolved_date": "Ngày giải thể",
-        "note": "Ghi chú",
-    }
 
-    enterprise_id: str = ""
-    kind: OrgKind = OrgKind.PARTY
-    status: OrgStatus = OrgStatus.NONE
-    mobilising_since: date | None = None
-    decision_number: str | None = None
-    decision_date: date | None = None
-    issuing_body: str | None = None
-    founding_members: int | None = None
-    leader: str | None = None
-    members: int | None = None
-    dissolved_date: date | None = None
-    note: str | None = None
+    enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
+    kind: OrgKind = f.choice("Loại tổ chức", OrgKind, required=True, entry=False)
+    status: OrgStatus = f.choice("Tình trạng", OrgStatus, required=True, default=OrgStatus.NONE)
+    mobilising_since: date | None = f.date("Bắt đầu vận động", not_future=True)
+    decision_number: str | None = f.text("Số quyết định thành lập")
+    decision_date: date | None = f.date("Ngày quyết định", not_future=True)
+    issuing_body: str | None = f.text("Cơ quan ban hành")
+    founding_members: int | None = f.count("Số thành viên khi thành lập", adds_up=False)
+    leader: str | None = f.text("Người đứng đầu")
+    members: int | None = f.count("Số thành viên hiện nay")
+    dissolved_date: date | None = f.date("Ngày giải thể", not_future=True)
+    note: str | None = f.long_text("Ghi chú")
 
 
 @dataclass
@@ -274,21 +360,13 @@ class Admission(Record):
     """Members newly admitted (kết nạp) into an organisation on a date."""
 
     TABLE: ClassVar[str] = "admissions"
-    LABELS: ClassVar[dict[str, str]] = {
-        "enterprise_id": "Doanh nghiệp",
-        "organisation_id": "Tổ chức",
-        "kind": "Loại tổ chức",
-        "admitted_on": "Ngày kết nạp",
-        "count": "Số người kết nạp",
-        "note": "Ghi chú",
-    }
 
-    enterprise_id: str = ""
-    organisation_id: str | None = None
-    kind: OrgKind = OrgKind.PARTY
-    admitted_on: date | None = None
-    count: int = 1
-    note: str | None = None
+    enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
+    organisation_id: str | None = f.ref("organisations", "Tổ chức")
+    kind: OrgKind = f.choice("Loại tổ chức", OrgKind, required=True)
+    admitted_on: date | None = f.date("Ngày kết nạp", required=True, null=True, not_future=True)
+    count: int = f.count("Số người kết nạp", required=True, minimum=1, default=1)
+    note: str | None = f.long_text("Ghi chú")
 
 
 @dataclass
@@ -296,21 +374,51 @@ class Target(Record):
     """A yearly target (chỉ tiêu) of a unit for one organisation kind and metric."""
 
     TABLE: ClassVar[str] = "targets"
-    LABELS: ClassVar[dict[str, str]] = {
-        "unit_code": "Đơn vị",
-        "year": "Năm",
-        "kind": "Loại tổ chức",
-        "metric": "Chỉ tiêu",
-        "value": "Số chỉ tiêu",
-    }
 
-    unit_code: str = ""
-    year: int = 0
-    kind: OrgKind = OrgKind.PARTY
-    metric: TargetMetric = TargetMetric.ORGANISATIONS
-    value: int = 0
+    unit_code: str = f.unit("Đơn vị", required=True)
+    year: int = f.year(
+        "Năm", required=True, minimum=2000, maximum=2100, invalid="Năm của chỉ tiêu phải từ 2000 đến 2100."
+    )
+    kind: OrgKind = f.choice("Loại tổ chức", OrgKind, required=True)
+    metric: TargetMetric = f.choice("Chỉ tiêu", TargetMetric, required=True)
+    value: int = f.count("Số chỉ tiêu", required=True, invalid="Số chỉ tiêu phải là số nguyên không âm.")
 
+
+# --- the registry ------------------------------------------------------------------------------
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.TABLE: cls for cls in (Enterprise, Visit, Organisation, Admission, Target)
 }
+
+R = TypeVar("R", bound=Record)
+
+
+def record_type(cls: type[R] | str) -> type[R]:
+    """The record type the program uses for a table (given by name or by its class).
+
+    Normally the class itself. A test can put a copy with an extra declared field in
+    ``RECORD_TYPES``; whatever reads its record type here (the store, the forms, the listings)
+    then uses the copy: that is how tests prove that a field declared once shows up everywhere.
+    """
+    if isinstance(cls, str):
+        return RECORD_TYPES[cls]  # type: ignore[return-value]
+    registered = RECORD_TYPES.get(cls.TABLE)
+    if registered is not None and issubclass(registered, cls):
+        return registered  # type: ignore[return-value]
+    return cls
+
+
+def fields_of(cls: type[Record] | str) -> tuple[FieldInfo, ...]:
+    """The declared fields of a record type (see ``record_type``), in order, without ``id``."""
+    return record_type(cls).FIELDS
+
+
+def columns_of(cls: type[Record] | str) -> list[str]:
+    """The stored columns of a record type: ``id`` first, then the declared fields (one list per
+    type, shared: do not change it)."""
+    return _columns(record_type(cls))
+
+
+@functools.cache
+def _columns(cls: type[Record]) -> list[str]:
+    return list(_field_names(cls))

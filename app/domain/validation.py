@@ -2,32 +2,41 @@
 
 Each problem names the field and says, in Vietnamese, what to fix. Normalisation (NFC, trimmed,
 collapsed spaces, canonical tax code) happens first, so callers validate what they will store.
+
+The checks every declared field gets (required, kind, codes, lengths, bounds, real dates, parts
+not above the whole) come from ``app.domain.checks``; the rules that tie fields together in other
+ways are here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from app.domain import taxcode
+from app.domain.checks import Problem, check_record, normalise
+from app.domain.fields import MAX_COUNT
 from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
-from app.domain.text import clean, clean_or_none
+from app.domain.text import clean
 from app.domain.vocab import MEMBER_NOUN, ORG_TRANSITIONS, LegalForm, OrgKind, OrgStatus
 
-MAX_COUNT = 1_000_000  # no enterprise in Vietnam has a million workers
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_RE = re.compile(r"^[0-9+()./ -]{6,20}$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
+__all__ = [
+    "DEFAULT_RULES",
+    "MAX_COUNT",
+    "FoundingRules",
+    "Problem",
+    "ValidationError",
+    "founding_explanation",
+    "normalise_enterprise",
+    "normalise_organisation",
+    "normalise_visit",
+    "validate_admission",
+    "validate_enterprise",
+    "validate_organisation",
+    "validate_target",
+    "validate_visit",
+]
 
 
 class ValidationError(Exception):
@@ -77,72 +86,25 @@ def founding_explanation(kind: OrgKind, rules: FoundingRules = DEFAULT_RULES) ->
     return _FOUNDING_EXPLANATION[kind].format(n=n) + "."
 
 
-# --- helpers -----------------------------------------------------------------------------------
-
-
-def _check_count(problems: list[Problem], record: object, name: str, label: str) -> None:
-    value = getattr(record, name)
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(Problem(name, f"{label} phải là số nguyên."))
-    elif value < 0:
-        problems.append(Problem(name, f"{label} không được là số âm (đã nhập {value})."))
-    elif value > MAX_COUNT:
-        problems.append(Problem(name, f"{label} quá lớn ({value}); hãy kiểm tra lại."))
-
-
-def _not_above(
-    problems: list[Problem], record: object, part: str, whole: str, labels: dict[str, str]
-) -> None:
-    a, b = getattr(record, part), getattr(record, whole)
-    if isinstance(a, int) and isinstance(b, int) and a >= 0 and b >= 0 and a > b:
-        problems.append(
-            Problem(part, f"{labels[part]} ({a}) không được lớn hơn {labels[whole].lower()} ({b}).")
-        )
-
-
-def _not_future(problems: list[Problem], name: str, label: str, value: date | None, today: date) -> None:
-    if value is not None and value > today:
-        problems.append(Problem(name, f"{label} không được sau ngày hôm nay ({today:%d/%m/%Y})."))
-
-
 # --- enterprise ----------------------------------------------------------------------------------
 
 
 def normalise_enterprise(e: Enterprise) -> Enterprise:
-    tax = taxcode.parse(e.tax_code)
-    return dataclasses.replace(
-        e,
-        name=clean(e.name),
-        short_name=clean_or_none(e.short_name),
-        tax_code=tax.value,
-        vsic_section=(clean(e.vsic_section).upper() or None) if e.vsic_section else None,
-        address=clean_or_none(e.address),
-        ward_code=clean(e.ward_code),
-        phone=clean_or_none(e.phone),
-        email=(clean(e.email).lower() or None) if e.email else None,
-        owner_name=clean_or_none(e.owner_name),
-        note=clean_or_none(e.note),
-    )
+    e = normalise(e)
+    section = clean(e.vsic_section).upper() or None if e.vsic_section else None
+    return dataclasses.replace(e, vsic_section=section) if section != e.vsic_section else e
 
 
 def validate_enterprise(e: Enterprise, today: date | None = None) -> list[Problem]:
     """Every problem of an (already normalised) enterprise."""
-    from app.domain import units
-    from app.domain.vocab import VSIC_SECTIONS
-
-    today = today or date.today()
-    L = Enterprise.LABELS
-    problems: list[Problem] = []
-    if not e.name:
-        problems.append(Problem("name", "Chưa nhập tên doanh nghiệp."))
-    elif len(e.name) > 300:
-        problems.append(Problem("name", "Tên doanh nghiệp quá dài (tối đa 300 ký tự)."))
+    problems = check_record(e, today)
+    bad = {p.field for p in problems}
     tax = taxcode.parse(e.tax_code)
-    if tax.error:
-        problems.append(Problem("tax_code", tax.error))
-    elif tax.kind == taxcode.TaxCodeKind.PERSONAL and e.legal_form not in (None, LegalForm.HOUSEHOLD):
+    if (
+        "tax_code" not in bad
+        and tax.kind == taxcode.TaxCodeKind.PERSONAL
+        and e.legal_form not in (None, LegalForm.HOUSEHOLD)
+    ):
         problems.append(
             Problem(
                 "tax_code",
@@ -150,24 +112,6 @@ def validate_enterprise(e: Enterprise, today: date | None = None) -> list[Proble
                 "doanh nghiệp phải có mã số thuế 10 chữ số.",
             )
         )
-    if not e.ward_code:
-        problems.append(Problem("ward_code", "Chưa chọn phường, xã của doanh nghiệp."))
-    elif units.ward(e.ward_code) is None:
-        problems.append(Problem("ward_code", f"Mã phường, xã «{e.ward_code}» không có trong danh mục."))
-    if e.vsic_section and e.vsic_section not in VSIC_SECTIONS:
-        problems.append(
-            Problem("vsic_section", "Ngành kinh tế phải là một chữ cái từ A đến U (mã ngành cấp 1 VSIC).")
-        )
-    if e.email and not _EMAIL_RE.match(e.email):
-        problems.append(Problem("email", "Thư điện tử không đúng dạng (ví dụ: ten@congty.vn)."))
-    if e.phone and not _PHONE_RE.match(e.phone):
-        problems.append(Problem("phone", "Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, +)."))
-    if e.year_founded is not None and not (1900 <= e.year_founded <= today.year):
-        problems.append(Problem("year_founded", f"Năm thành lập phải từ 1900 đến {today.year}."))
-    for name in ("workforce_total", "workforce_women", "workforce_under30"):
-        _check_count(problems, e, name, L[name])
-    _not_above(problems, e, "workforce_women", "workforce_total", L)
-    _not_above(problems, e, "workforce_under30", "workforce_total", L)
     return problems
 
 
@@ -175,37 +119,13 @@ def validate_enterprise(e: Enterprise, today: date | None = None) -> list[Proble
 
 
 def normalise_visit(v: Visit) -> Visit:
-    return dataclasses.replace(
-        v,
-        collaborator=clean_or_none(v.collaborator),
-        person_met=clean_or_none(v.person_met),
-        person_met_title=clean_or_none(v.person_met_title),
-        difficulties=clean_or_none(v.difficulties),
-        proposals=clean_or_none(v.proposals),
-        next_step=clean_or_none(v.next_step),
-    )
+    return normalise(v)
 
 
 def validate_visit(v: Visit, today: date | None = None) -> list[Problem]:
-    today = today or date.today()
-    L = Visit.LABELS
-    problems: list[Problem] = []
-    if not v.enterprise_id:
-        problems.append(Problem("enterprise_id", "Chưa chọn doanh nghiệp được khảo sát."))
-    if v.visit_date is None:
-        problems.append(
-            Problem("visit_date", "Chưa nhập ngày khảo sát (dạng ngày/tháng/năm, ví dụ 27/02/2024).")
-        )
-    else:
-        _not_future(problems, "visit_date", "Ngày khảo sát", v.visit_date, today)
-        if v.visit_date.year < 2000:
-            problems.append(Problem("visit_date", "Ngày khảo sát phải từ năm 2000 trở đi."))
+    problems = check_record(v, today)
     if v.next_visit_date is not None and v.visit_date is not None and v.next_visit_date < v.visit_date:
         problems.append(Problem("next_visit_date", "Ngày hẹn lần sau phải sau ngày khảo sát."))
-    for name in Visit.COUNT_FIELDS:
-        _check_count(problems, v, name, L[name])
-    for part in ("workforce_women", "workforce_under30", "party_total", "union_members"):
-        _not_above(problems, v, part, "workforce_total", L)
     if v.party_total is None:
         # without a total, official + probationary are still members of the workforce
         o, p, w = v.party_official, v.party_probationary, v.workforce_total
@@ -239,13 +159,7 @@ def validate_visit(v: Visit, today: date | None = None) -> list[Problem]:
 
 
 def normalise_organisation(o: Organisation) -> Organisation:
-    return dataclasses.replace(
-        o,
-        decision_number=clean_or_none(o.decision_number),
-        issuing_body=clean_or_none(o.issuing_body),
-        leader=clean_or_none(o.leader),
-        note=clean_or_none(o.note),
-    )
+    return normalise(o)
 
 
 def validate_organisation(
@@ -254,17 +168,9 @@ def validate_organisation(
     rules: FoundingRules = DEFAULT_RULES,
     today: date | None = None,
 ) -> list[Problem]:
-    today = today or date.today()
-    L = Organisation.LABELS
-    problems: list[Problem] = []
-    if not o.enterprise_id:
-        problems.append(Problem("enterprise_id", "Chưa chọn doanh nghiệp."))
+    problems = check_record(o, today)
     if previous is not None and o.status not in ORG_TRANSITIONS[previous]:
         problems.append(Problem("status", f"Không thể chuyển từ «{previous.label}» sang «{o.status.label}»."))
-    for name in ("founding_members", "members"):
-        _check_count(problems, o, name, L[name])
-    for name in ("mobilising_since", "decision_date", "dissolved_date"):
-        _not_future(problems, name, L[name], getattr(o, name), today)
     if o.status in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED):
         if not o.decision_number:
             problems.append(Problem("decision_number", "Chưa nhập số quyết định thành lập."))
@@ -295,29 +201,8 @@ def validate_organisation(
 
 
 def validate_admission(a: Admission, today: date | None = None) -> list[Problem]:
-    today = today or date.today()
-    problems: list[Problem] = []
-    if not a.enterprise_id:
-        problems.append(Problem("enterprise_id", "Chưa chọn doanh nghiệp."))
-    if a.admitted_on is None:
-        problems.append(Problem("admitted_on", "Chưa nhập ngày kết nạp."))
-    else:
-        _not_future(problems, "admitted_on", "Ngày kết nạp", a.admitted_on, today)
-    if isinstance(a.count, bool) or not isinstance(a.count, int) or a.count < 1:
-        problems.append(Problem("count", "Số người kết nạp phải là số nguyên từ 1 trở lên."))
-    elif a.count > MAX_COUNT:
-        problems.append(Problem("count", "Số người kết nạp quá lớn; hãy kiểm tra lại."))
-    return problems
+    return check_record(a, today)
 
 
 def validate_target(t: Target) -> list[Problem]:
-    from app.domain import units
-
-    problems: list[Problem] = []
-    if units.unit_name(t.unit_code) is None:
-        problems.append(Problem("unit_code", f"Mã đơn vị «{t.unit_code}» không có trong danh mục."))
-    if not (2000 <= t.year <= 2100):
-        problems.append(Problem("year", "Năm của chỉ tiêu phải từ 2000 đến 2100."))
-    if isinstance(t.value, bool) or not isinstance(t.value, int) or t.value < 0:
-        problems.append(Problem("value", "Số chỉ tiêu phải là số nguyên không âm."))
-    return problems
+    return check_record(t)

@@ -18,7 +18,7 @@ import json
 import sqlite3
 from typing import Any
 
-from app.domain.records import RECORD_TYPES
+from app.domain.records import columns_of
 
 COLUMNS = ("create_change", "create_txn", "create_author", "create_wall", "create_via")
 LOG_COLUMNS = (
@@ -36,13 +36,9 @@ LOG_COLUMNS = (
     "received_via",
 )
 
-_DATA_COLUMNS: dict[str, list[str]] = {}
-
 
 def _data_columns(table: str) -> list[str]:
-    if table not in _DATA_COLUMNS:
-        _DATA_COLUMNS[table] = [c for c in RECORD_TYPES[table].field_names() if c != "id"]
-    return _DATA_COLUMNS[table]
+    return columns_of(table)[1:]
 
 
 def create_fields(table: str, row: dict[str, Any]) -> dict[str, list[Any]]:

@@ -33,6 +33,25 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {buffer[:80]!r}")
 
 
+def add_declared_column(conn: sqlite3.Connection, table: str, name: str) -> None:
+    """Add a declared field's column (``app.domain.records``): the one line a migration needs when a
+    field is added to a record.
+
+    The column's SQL (type, NOT NULL, DEFAULT) comes from the declaration as it stands when the
+    migration runs, so a released field's declaration keeps its kind, null and default (changing
+    those, or removing a field, is a migration of its own). ``tests/storage/test_schema.py`` checks
+    that every declared field has its column, as declared.
+    """
+    from app.domain.records import record_type
+
+    info = record_type(table).INFO[name]
+    if not info.null and info.default is None:
+        raise ValueError(
+            f"{table}.{name}: a column added to existing rows needs a default or null=True in its declaration"
+        )
+    conn.execute(f"ALTER TABLE {table} ADD COLUMN {info.column_sql()}")
+
+
 # Columns every synced record table has.
 _SYNCED = """
     deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),

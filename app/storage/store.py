@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.domain.records import RECORD_TYPES, Enterprise, Record
+from app.domain.records import RECORD_TYPES, Enterprise, Record, record_type
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
@@ -258,21 +258,23 @@ class Store:
         return rows[0] if rows else None
 
     def get(self, cls: type[R], record_id: str, *, include_deleted: bool = False) -> R | None:
+        """The record (of the table's registered type, see ``record_type``), or None."""
         row = self.row(cls.TABLE, record_id)
         if row is None or (row["deleted"] and not include_deleted):
             return None
-        return cls.from_row(row)  # type: ignore[return-value]
+        return record_type(cls).from_row(row)  # type: ignore[return-value]
 
     def find_by_tax_code(self, tax_code: str) -> list[Enterprise]:
         rows = self._rows("SELECT * FROM enterprises WHERE tax_code = ? AND deleted = 0", (tax_code,))
-        return [Enterprise.from_row(r) for r in rows]  # type: ignore[misc]
+        return [record_type(Enterprise).from_row(r) for r in rows]  # type: ignore[misc]
 
     def children(self, cls: type[R], enterprise_id: str, order: str = "") -> list[R]:
         _check_table(cls.TABLE)
         sql = f"SELECT * FROM {cls.TABLE} WHERE enterprise_id = ? AND deleted = 0"
         if order:
             sql += f" ORDER BY {order}"
-        return [cls.from_row(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
+        read = record_type(cls).from_row
+        return [read(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
 
     # Above this many matches, ranking costs more than it helps (bm25 is ~1 µs a row): the query is
     # still being typed ("ha", "nguyen"), so name and owner matches come first, unranked.

@@ -12,21 +12,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.domain.records import RECORD_TYPES, Record, uuid7
+from app.domain.records import Record, columns_of, uuid7
 from app.storage import kept_creations, search
 from app.storage.clock import Stamp
 
 if TYPE_CHECKING:
     from app.storage.store import Store
 
-_COLUMNS: dict[str, list[str]] = {}
-
 
 def record_columns(table: str) -> list[str]:
-    """The data columns of a record table (dataclass fields, ``id`` first)."""
-    if table not in _COLUMNS:
-        _COLUMNS[table] = RECORD_TYPES[table].field_names()
-    return _COLUMNS[table]
+    """The data columns of a record table: ``id`` first, then the declared fields
+    (``app.domain.records``), in declaration order. The bundle's columns are these."""
+    return columns_of(table)
 
 
 def _dumps(value: Any) -> str:
