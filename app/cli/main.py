@@ -276,10 +276,11 @@ def _enterprise(args: argparse.Namespace) -> int:
 
 
 def _show_enterprise(store, key: str) -> int:
-    from app.domain import taxcode, units
-    from app.domain.records import Enterprise, Organisation, Visit
+    from app.domain import taxcode
+    from app.domain.display import display
+    from app.domain.records import Enterprise, Organisation, Visit, fields_of
     from app.domain.vnformat import format_date, format_int
-    from app.domain.vocab import EnterpriseStatus, LegalForm, OrgKind, OrgStatus
+    from app.domain.vocab import OrgKind, OrgStatus
 
     e = store.get(Enterprise, key)
     if e is None:
@@ -290,22 +291,11 @@ def _show_enterprise(store, key: str) -> int:
         e = matches[0] if matches else None
     if e is None:
         raise CliError(f"Không có doanh nghiệp với mã số thuế hoặc ID «{key}».")
-    L = Enterprise.LABELS
-    ward = units.ward(e.ward_code)
+    # every declared field that has a value, in order (app/domain/records.py)
     lines = [
-        (L["name"], e.name),
-        (L["short_name"], e.short_name),
-        (L["tax_code"], e.tax_code),
-        (L["legal_form"], LegalForm(e.legal_form).label if e.legal_form else None),
-        (L["address"], e.address),
-        (L["ward_code"], f"{ward.name} ({e.ward_code})" if ward else e.ward_code),
-        (L["owner_name"], e.owner_name),
-        (L["workforce_total"], format_int(e.workforce_total)),
-        (L["workforce_women"], format_int(e.workforce_women)),
-        (L["workforce_under30"], format_int(e.workforce_under30)),
-        (L["status"], EnterpriseStatus(e.status).label),
-        ("ID", e.id),
+        (info.label, display(info, getattr(e, info.name), with_code=True)) for info in fields_of(type(e))
     ]
+    lines.append(("ID", e.id))
     for label, value in lines:
         if value:
             _print(f"{label}: {value}")

@@ -81,7 +81,7 @@ _HEADING_RE = re.compile(r"^\s*([IVXLC]+|[A-Za-z]|\d{1,2})\s*[.)/-]\s+\S")
 
 # fields the file can fill, in the order they are shown
 _TEXT_FIELDS = ("name", "short_name", "address", "phone", "email", "owner_name", "note")
-_COUNT_FIELDS = ("workforce_total", "workforce_women", "workforce_under30")
+_COUNT_FIELDS = Enterprise.COUNT_FIELDS  # the declared counts (app/domain/records.py)
 
 
 @dataclass

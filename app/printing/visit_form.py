@@ -6,6 +6,9 @@ A. what KhaoSat knows (name, tax code, address, owner, workforce, organisations,
 B. a box for every field a visit records, numbered, in the order of ``Visit``'s fields (the order
    of the visit entry form on screen), so typing the paper back is a straight run down the form.
    Each count box shows last visit's figure in grey as a hint.
+Both parts are laid out from the field declarations (``app.domain.records``): a field with a
+``Paper`` place is printed in its row; the kind of a row's fields gives its mark area (number boxes,
+day/month/year boxes, tick boxes, ruled lines).
 A QR code (top right) and its text (bottom left) name the enterprise and the form version
 (``app.printing.qr``); typing or scanning it in the program opens the enterprise.
 """
@@ -24,17 +27,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.domain import formcode, units
-from app.domain.records import Enterprise, Organisation, Visit
+from app.domain.display import display
+from app.domain.fields import FieldInfo, Kind
+from app.domain.records import Enterprise, Organisation, Visit, fields_of, record_type
 from app.domain.vnformat import format_date, format_int
-from app.domain.vocab import (
-    ORG_KIND_SHORT,
-    VSIC_SECTIONS,
-    Attitude,
-    EnterpriseStatus,
-    LegalForm,
-    OrgKind,
-    OrgStatus,
-)
+from app.domain.vocab import ORG_KIND_SHORT, Attitude, OrgKind, OrgStatus
 from app.fileio import atomic_output
 from app.printing import mark_sheet, qr
 from app.printing.document import fit, nfc, printable, set_metadata
@@ -63,32 +60,92 @@ class VisitFormData:
     ward_name: str | None = None
 
 
-# Part B: the visit's fields, grouped into rows, in Visit's field order (tests check the order).
-#   ("line", fields)         short entries side by side (dates, names)
+# Part B: the visit's fields with a paper place, grouped into rows, in Visit's field order (tests
+# check the order). Each row is (kind, fields) or ("text", fields, lines):
+#   ("line", fields)         short entries side by side (dates get day/month/year boxes)
 #   ("counts", fields)       number boxes side by side
 #   ("checks", fields)       tick boxes (which organisations exist)
 #   ("choice", [field])      one tick among the choices (the owner's attitude)
 #   ("text", [field], lines) ruled lines for free text
-FORM_ROWS: list[tuple] = [
-    ("line", ["visit_date", "collaborator"]),
-    ("line", ["person_met", "person_met_title"]),
-    ("counts", ["workforce_total", "workforce_women", "workforce_under30"]),
-    ("counts", ["party_total", "party_official", "party_probationary"]),
-    ("counts", ["union_members", "youth_members", "women_members", "veterans_members"]),
-    ("checks", ["has_party", "has_union", "has_youth", "has_women", "has_veterans"]),
-    ("choice", ["attitude"]),
-    ("text", ["difficulties"], 4),
-    ("text", ["proposals"], 3),
-    ("text", ["next_step"], 3),
-    ("line", ["next_visit_date"]),
-]
+ROW_KINDS = ("line", "counts", "checks", "choice", "text")
 
-DATE_FIELDS = {"visit_date", "next_visit_date"}
+
+def paper_rows(cls: type = Enterprise, variant: str | None = None) -> list[list[FieldInfo]]:
+    """A record's fields with a paper place, row by row (rows by number, then ``col``, then
+    declaration order). ``variant`` ("blank" or "prefilled") leaves out the other variant's rows."""
+    rows: dict[int, list[FieldInfo]] = {}
+    for info in fields_of(cls):
+        paper = info.paper
+        if paper is not None and (variant is None or paper.only in (None, variant)):
+            rows.setdefault(paper.row, []).append(info)
+    return [sorted(rows[r], key=lambda i: i.paper.col) for r in sorted(rows)]  # type: ignore[union-attr]
+
+
+def row_kind(infos: list[FieldInfo]) -> str:
+    """The mark area of a part B row, from its fields' kinds."""
+    kinds = {i.kind for i in infos}
+    if any(i.paper is not None and i.paper.lines for i in infos):
+        return "text"
+    if kinds <= {Kind.COUNT, Kind.INTEGER}:
+        return "counts"
+    if kinds == {Kind.YES_NO}:
+        return "checks"
+    if kinds == {Kind.CHOICE}:
+        if len(infos) > 1:
+            raise ValueError(f"one choice per row on paper: {[i.name for i in infos]}")
+        return "choice"
+    return "line"
+
+
+def form_rows() -> list[tuple]:
+    """Part B, row by row (see ``ROW_KINDS``)."""
+    out: list[tuple] = []
+    for infos in paper_rows(Visit):
+        kind = row_kind(infos)
+        names = [i.name for i in infos]
+        if kind == "text":
+            out.append((kind, names, max(i.paper.lines for i in infos)))  # type: ignore[union-attr]
+        else:
+            out.append((kind, names))
+    return out
+
+
+def __getattr__(name: str) -> object:
+    if name == "FORM_ROWS":  # the rows of part B as declared now (a test may declare more)
+        return form_rows()
+    raise AttributeError(name)
+
+
+LINE_GAP = 14  # pt between the ruled lines for free text
+MIN_LINE_GAP = 10  # the least that is still written on by hand
+SIGNATURE_ROOM = 32  # pt below part B for the two signature captions
+
+
+class FormLayoutError(ValueError):
+    """The declared fields do not fit on one page."""
+
+
+def part_b_height(rows: list[tuple], gap: float = LINE_GAP) -> float:
+    """The height of part B (section bar included) drawn with ruled lines ``gap`` apart."""
+    height = 14 + 4  # the section bar, the space under it
+    for row in rows:
+        kind, fields = row[0], row[1]
+        if kind == "line":
+            height += 20
+        elif kind == "counts":
+            height += 35
+        elif kind == "checks":
+            height += 24 + 13 * ((len(fields) - 1) // 3) + 6
+        elif kind == "choice":
+            height += 18
+        elif kind == "text":
+            height += 12 + gap * row[2] + 4
+    return height
 
 
 def form_fields() -> list[str]:
     """The visit fields of part B in printed order."""
-    return [f for row in FORM_ROWS for f in row[1]]
+    return [f for row in form_rows() for f in row[1]]
 
 
 def field_numbers() -> dict[str, int]:
@@ -113,6 +170,8 @@ class _Form:
         self.unit_title = unit_title
         self.printed_on = printed_on
         self.numbers = field_numbers()
+        self.rows = form_rows()
+        self.visit_info = record_type(Visit).INFO
         self.templates: set[str] = set()
         self.value_pos: dict[str, tuple[float, float, float, bool]] = {}  # part A: x, y, width, bold
         self.hint_pos: dict[str, tuple[float, float, float]] = {}  # part B: x, y, width
@@ -136,7 +195,7 @@ class _Form:
         c.setFillGray(0)
 
     def label(self, name: str) -> str:
-        return f"{self.numbers[name]}. {Visit.LABELS[name]}"
+        return f"{self.numbers[name]}. {self.visit_info[name].label}"
 
     def checkbox(self, x: float, y: float, size: float = 9) -> None:
         self.c.rect(x, y, size, size, stroke=1, fill=0)
@@ -207,7 +266,10 @@ class _Form:
             c.drawCentredString(RIGHT - QR_SIZE / 2, TOP - QR_SIZE / 2 - 7, "chưa có mã")
         y = TOP - QR_SIZE - 2 * mm
         y = self.part_a(prefilled, y - 4)
-        y = mark_sheet.part_b_note(c, y - 6) if self.marks else self.part_b(prefilled, y - 6)
+        if self.marks:
+            y = mark_sheet.part_b_note(c, y - 6)
+        else:
+            y = self.part_b(prefilled, y - 6, self.line_gap(y - 6))
         self.signatures(y - 4)
         c.setLineWidth(0.4)
         c.line(LEFT, BOTTOM + 9, RIGHT, BOTTOM + 9)
@@ -219,23 +281,24 @@ class _Form:
             "A. THÔNG TIN DOANH NGHIỆP",
             "đã có trong KhaoSat: kiểm tra, sửa trực tiếp nếu sai" if prefilled else "ghi đầy đủ",
         )
-        L = Enterprise.LABELS
         col2 = LEFT + WIDTH * 0.58
-        full, left_w, right_w = WIDTH - 6, col2 - LEFT - 3, RIGHT - col2
-        rows = [
-            [("name", L["name"], full, True)],
-            [("tax_code", L["tax_code"], left_w, True), ("legal_form", "Loại hình", right_w, False)],
-            [("address", L["address"], full, False)],
-            [("owner_name", L["owner_name"], left_w, False), ("phone", L["phone"], right_w, False)],
-            [("vsic", L["vsic_section"], left_w, False), ("status", "Tình trạng", right_w, False)],
-            [("workforce", "Lao động theo hồ sơ", full, False)]
-            if prefilled
-            else [("year_founded", L["year_founded"], left_w, False), ("email", L["email"], right_w, False)],
-        ]
         yy = y - 12
-        for row in rows:
-            for i, (key, label, width, bold) in enumerate(row):
-                x = LEFT + 3 if i == 0 else col2
+        for row in paper_rows(Enterprise, "prefilled" if prefilled else "blank"):
+            title = row[0].paper.title  # type: ignore[union-attr]
+            if title is not None or len(row) == 1:  # one entry across the whole width
+                key = f"row{row[0].paper.row}" if title else row[0].name  # type: ignore[union-attr]
+                cells = [(key, title or _paper_label(row[0]), LEFT + 3, WIDTH - 6, row[0].required)]
+            elif len(row) == 2:  # the first wider, as the value of the first is longer
+                cells = [
+                    (row[0].name, _paper_label(row[0]), LEFT + 3, col2 - LEFT - 3, row[0].required),
+                    (row[1].name, _paper_label(row[1]), col2, RIGHT - col2, row[1].required),
+                ]
+            else:
+                w = (WIDTH - 6) / len(row)
+                cells = [
+                    (i.name, _paper_label(i), LEFT + 3 + n * w, w, i.required) for n, i in enumerate(row)
+                ]
+            for key, label, x, width, bold in cells:
                 lab = f"{label}: "
                 self.text(x, yy, lab, SERIF, 9.5)
                 lw = stringWidth(lab, SERIF, 9.5)
@@ -276,7 +339,23 @@ class _Form:
                 self.text(x + cw / 2 + 10, top - 22.5, "chưa có", SERIF, 8.5)
         return top - h - 2
 
-    def part_b(self, prefilled: bool, y: float) -> float:
+    def line_gap(self, top: float) -> float:
+        """The spacing of the ruled lines of part B: 14 pt, less when the declared fields need the room
+        (not under 10 pt, enough to write on). Raises ``FormLayoutError`` when part B cannot fit."""
+        bottom = BOTTOM + 9 + SIGNATURE_ROOM
+        lines = sum(row[2] for row in self.rows if row[0] == "text")
+        needed = part_b_height(self.rows, LINE_GAP)
+        if top - needed >= bottom:
+            return LINE_GAP
+        gap = LINE_GAP - (needed - (top - bottom)) / max(lines, 1)
+        if gap < MIN_LINE_GAP:
+            raise FormLayoutError(
+                "Phiếu khảo sát không còn vừa một trang A4: có quá nhiều mục được in. "
+                "Hãy bớt mục in trên giấy hoặc xếp chúng vào các hàng đã có."
+            )
+        return gap
+
+    def part_b(self, prefilled: bool, y: float, gap: float = 14) -> float:
         c = self.c
         y = self.section(
             y,
@@ -287,7 +366,8 @@ class _Form:
         x0 = LEFT + 3
         inner = WIDTH - 6
         y -= 4
-        for row in FORM_ROWS:
+        info = self.visit_info
+        for row in self.rows:
             kind, fields = row[0], row[1]
             if kind == "line":
                 cw = inner / len(fields)
@@ -296,7 +376,7 @@ class _Form:
                     lab = self.label(f) + ":"
                     self.text(x, y - 12, lab, SERIF, 9.5)
                     lx = x + stringWidth(lab, SERIF, 9.5) + 4
-                    if f in DATE_FIELDS:
+                    if info[f].kind is Kind.DATE:
                         self.date_boxes(lx, y - 12)
                     else:
                         self.dotted(lx, x + cw - 8, y - 14)
@@ -312,33 +392,29 @@ class _Form:
                     self.hint_pos[f] = (x + bw - 2, y - 26.5, bw)
                 y -= 35
             elif kind == "checks":
-                self.text(
-                    x0,
-                    y - 10,
-                    f"{self.numbers[fields[0]]}–{self.numbers[fields[-1]]}. Tổ chức đã có (đánh dấu X):",
-                    SERIF,
-                    9.5,
-                )
+                first, last = self.numbers[fields[0]], self.numbers[fields[-1]]
+                title = info[fields[0]].paper.title or "Đánh dấu X"  # type: ignore[union-attr]
+                numbers = f"{first}–{last}" if len(fields) > 1 else f"{first}"
+                self.text(x0, y - 10, f"{numbers}. {title} (đánh dấu X):", SERIF, 9.5)
                 cw = inner / 3
                 for i, f in enumerate(fields):
                     r, col = divmod(i, 3)
                     x = x0 + col * cw
                     yy = y - 24 - r * 13
                     self.checkbox(x, yy - 1.5)
-                    name = Visit.LABELS[f].removeprefix("Đã có ")
-                    label = f"{self.numbers[f]}. {name[:1].upper()}{name[1:]}"
+                    label = f"{self.numbers[f]}. {_paper_label(info[f])}"
                     self.text(x + 13, yy, label, SERIF, 9.5)
                     self.hint_pos[f] = (x + 13 + stringWidth(label, SERIF, 9.5) + 2, yy, 0)
-                y -= 24 + 13 + 6
+                y -= 24 + 13 * ((len(fields) - 1) // 3) + 6
             elif kind == "choice":
                 f = fields[0]
                 lab = self.label(f) + ":"
                 self.text(x0, y - 11, lab, SERIF, 9.5)
                 x = x0 + stringWidth(lab, SERIF, 9.5) + 10
-                for a in Attitude:
+                for _code, choice_label in info[f].choices:
                     self.checkbox(x, y - 12.5)
-                    self.text(x + 13, y - 11, a.label, SERIF, 9.5)
-                    x += 13 + stringWidth(a.label, SERIF, 9.5) + 16
+                    self.text(x + 13, y - 11, choice_label, SERIF, 9.5)
+                    x += 13 + stringWidth(choice_label, SERIF, 9.5) + 16
                 self.hint_pos[f] = (RIGHT - 6, y - 11, 0)
                 y -= 18
             elif kind == "text":
@@ -347,7 +423,7 @@ class _Form:
                 y -= 12
                 c.setDash(1, 2)
                 for _ in range(lines):
-                    y -= 14
+                    y -= gap
                     c.line(x0, y, x0 + inner, y)
                 c.setDash()
                 y -= 4
@@ -377,23 +453,18 @@ class _Form:
             return
         e = data.enterprise
         qr.draw(c, self.code(data), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
-        form = LegalForm.parse(e.legal_form)
-        status = EnterpriseStatus.parse(e.status)
-        values = {
-            "name": e.name,
-            "tax_code": e.tax_code,
-            "legal_form": form.label if form else None,
-            "address": e.address,
-            "owner_name": e.owner_name,
-            "phone": e.phone,
-            "vsic": f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None,
-            "status": status.label if status else None,
-            "workforce": (
-                f"tổng {format_int(e.workforce_total) or '?'}, nữ {format_int(e.workforce_women) or '?'}, "
-                f"dưới 30 tuổi {format_int(e.workforce_under30) or '?'}"
-            ),
-        }
+        values: dict[str, str] = {}
+        for row in paper_rows(type(e), "prefilled"):
+            if row[0].paper.title is not None:  # type: ignore[union-attr]
+                # "Lao động theo hồ sơ: tổng 245, nữ 130, dưới 30 tuổi 77"
+                values[f"row{row[0].paper.row}"] = ", ".join(  # type: ignore[union-attr]
+                    f"{_paper_label(i)} {display(i, getattr(e, i.name)) or '?'}" for i in row
+                )
+            else:
+                values.update((i.name, display(i, getattr(e, i.name))) for i in row)
         for key, value in values.items():
+            if key not in self.value_pos:
+                continue
             x, y, width, bold = self.value_pos[key]
             if value:
                 font = SERIF_BOLD if bold else SERIF
@@ -446,7 +517,8 @@ class _Form:
         """Last visit's values in grey beside the boxes."""
         if last is None:
             return
-        for row in FORM_ROWS:
+        info = self.visit_info
+        for row in self.rows:
             kind, fields = row[0], row[1]
             for f in fields:
                 pos = self.hint_pos.get(f)
@@ -460,10 +532,8 @@ class _Form:
                     self.grey_text(x, y, f"trước: {format_int(value)}", 7.5, right=True)
                 elif kind == "checks" and value:
                     self.grey_text(x, y, "(trước: có)", 7.5)
-                elif kind == "choice":
-                    prev = Attitude.parse(value)
-                    if prev is not None:
-                        self.grey_text(x, y, f"trước: {prev.label}", 7.5, right=True)
+                elif kind == "choice" and value is not None:
+                    self.grey_text(x, y, f"trước: {display(info[f], value)}", 7.5, right=True)
 
     def code(self, data: VisitFormData) -> str:
         if self.marks:
@@ -480,6 +550,11 @@ class _Form:
             c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {version}")
         c.drawCentredString(LEFT + WIDTH * 0.68, BOTTOM, f"In ngày {format_date(self.printed_on)}")
         c.drawRightString(RIGHT, BOTTOM, f"Trang {page_no}/{pages}")
+
+
+def _paper_label(info: FieldInfo) -> str:
+    paper = info.paper
+    return paper.label if paper is not None and paper.label else info.label
 
 
 def _rank(o: Organisation | None) -> int:

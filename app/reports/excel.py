@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.fileio import atomic_output
-from app.reports.enterprises import COLUMNS, DATE_COLUMNS, GROUPED_COLUMNS, enterprise_rows
+from app.reports.enterprises import columns, date_columns, enterprise_rows, grouped_columns
 from app.reports.results import ResultsReport
 from app.storage.store import Store
 
@@ -209,19 +209,20 @@ def export_enterprises(
     number and the founding year stay ungrouped (a year shown as "2.015" would be wrong).
     """
     rows = enterprise_rows(store, unit_code)
+    cols = columns()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Doanh nghiệp")
-    for col, (_key, _header_text, width) in enumerate(COLUMNS, start=1):
+    for col, (_key, _header_text, width) in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "C2"
     header = []
-    for _key, text, _w in COLUMNS:
+    for _key, text, _w in cols:
         c = _set(WriteOnlyCell(ws), text)
         c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, WRAP
         header.append(c)
     ws.append(header)
     try:
-        _append_rows(ws, rows, progress)
+        _append_rows(ws, [key for key, _t, _w in cols], rows, progress)
     except BaseException:
         # a cancelled or failed export: finish the sheet into memory so openpyxl closes and removes
         # its temporary file, then pass the error on (nothing is written under the real name)
@@ -232,8 +233,10 @@ def export_enterprises(
     return len(rows)
 
 
-def _append_rows(ws, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None) -> None:
-    keys = [key for key, _t, _w in COLUMNS]
+def _append_rows(
+    ws, keys: list[str], rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None
+) -> None:
+    dated, grouped = date_columns(), grouped_columns()
     total = len(rows)
     for i, r in enumerate(rows, start=1):
         if progress is not None and (i % 500 == 0 or i == total):
@@ -247,11 +250,11 @@ def _append_rows(ws, rows: list[dict[str, Any]], progress: Callable[[int, int], 
                     v = _set(WriteOnlyCell(ws), v)
             elif v is None:
                 pass
-            elif key in DATE_COLUMNS:
+            elif key in dated:
                 c = WriteOnlyCell(ws, value=v)
                 c.number_format = DATE_FORMAT
                 v = c
-            elif key in GROUPED_COLUMNS:
+            elif key in grouped:
                 c = WriteOnlyCell(ws, value=v)
                 c.number_format = INT_FORMAT
                 v = c

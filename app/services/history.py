@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from app.domain import units
-from app.domain.records import RECORD_TYPES
-from app.domain.vnformat import format_date, format_int
-from app.domain.vocab import (
-    VSIC_SECTIONS,
-    Attitude,
-    EnterpriseStatus,
-    LegalForm,
-    OrgKind,
-    OrgStatus,
-    TargetMetric,
-)
+from app.domain.display import display
+from app.domain.fields import Kind
+from app.domain.records import RECORD_TYPES, record_type
 from app.storage import kept_creations
 from app.storage.store import Store
 
@@ -36,13 +27,6 @@ ENTITY_LABELS = {
     "targets": "Chỉ tiêu",
 }
 OP_LABELS = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
-_ENUMS = {
-    "legal_form": LegalForm,
-    "status": None,
-    "attitude": Attitude,
-    "kind": OrgKind,
-    "metric": TargetMetric,
-}
 
 
 @dataclass(frozen=True)
@@ -85,32 +69,15 @@ class HistoryEntry:
 
 
 def display_value(entity: str, name: str, value: Any) -> str:
-    """A stored value as a person reads it."""
+    """A stored value as a person reads it (by the field's declaration)."""
     if value is None or value == "":
         return ""
     if name == "deleted":
         return "đã xóa" if value else "còn dùng"
-    if name in ("fdi", "owner_is_party_member") or name.startswith("has_"):
-        return "Có" if value else "Không"
-    if name == "status":
-        enum = EnterpriseStatus if entity == "enterprises" else OrgStatus
-        member = enum.parse(value)
-        return member.label if member else str(value)
-    if name in _ENUMS and _ENUMS[name] is not None:
-        member = _ENUMS[name].parse(value)  # type: ignore[union-attr]
-        return member.label if member else str(value)
-    if name in ("ward_code", "unit_code"):
-        return units.unit_name(value) or str(value)
-    if name == "vsic_section":
-        return f"{value} - {VSIC_SECTIONS.get(value, '')}".rstrip(" -")
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return format_date(date.fromisoformat(value))
-        except ValueError:
-            return value
-    if isinstance(value, int) and name != "year" and name != "year_founded":
-        return format_int(value)
-    return str(value)
+    info = record_type(entity).INFO.get(name) if entity in RECORD_TYPES else None
+    if info is None:  # a column this version does not declare
+        return str(value)
+    return display(info, value)
 
 
 def _when(wall_time: str | None) -> tuple[datetime | None, str]:
@@ -126,12 +93,12 @@ def _when(wall_time: str | None) -> tuple[datetime | None, str]:
 def readable(row: dict[str, Any]) -> HistoryEntry:
     entity = row["entity"]
     fields = row["fields"] if isinstance(row["fields"], dict) else json.loads(row["fields"])
-    cls = RECORD_TYPES.get(entity)
+    cls = record_type(entity) if entity in RECORD_TYPES else None
     changes = []
     for name, pair in fields.items():
         old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
         label = "Trạng thái bản ghi" if name == "deleted" else (cls.label(name) if cls else name)
-        if name in ("enterprise_id", "organisation_id"):
+        if cls is not None and name in cls.INFO and cls.INFO[name].kind is Kind.REF:
             continue  # links, not something a person changed
         changes.append(
             FieldChange(name, label, display_value(entity, name, old), display_value(entity, name, new))

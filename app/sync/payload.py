@@ -7,13 +7,13 @@ reaches into the other's private names.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.records import RECORD_TYPES
-from app.storage.writer import record_columns
+from app.domain.records import RECORD_TYPES, record_type
 from app.sync.errors import SyncError
 
 OPS = ("create", "update", "delete", "restore")
@@ -90,11 +90,9 @@ def validate_change(c: Any, origin: str) -> None:
         raise bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
     if hlc[22:] != origin:
         raise other_machine(hlc)
-    cols = COLSETS.get(entity)
-    if cols is None:
-        if entity not in RECORD_TYPES:
-            raise bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
-        cols = columns_of(entity)
+    if entity not in RECORD_TYPES:
+        raise bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
+    cols = columns_of(entity)
     if type(fields) is not dict:
         raise bad("danh sách trường không đúng kiểu.")
     if op != "create" and op != "update":
@@ -121,12 +119,15 @@ def validate_change(c: Any, origin: str) -> None:
             check_value(name, b)
 
 
-COLSETS: dict[str, frozenset[str]] = {}
-
-
 def columns_of(entity: str) -> frozenset[str]:
-    COLSETS[entity] = frozenset(c for c in record_columns(entity) if c != "id")
-    return COLSETS[entity]
+    """The columns a change of ``entity`` may name: the declared fields of its record type
+    (``app.domain.records.record_type``), without ``id``."""
+    return _declared_columns(record_type(entity))
+
+
+@functools.cache
+def _declared_columns(cls: type) -> frozenset[str]:
+    return frozenset(c for c in cls.field_names() if c != "id")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.domain.records import Admission, Enterprise, Organisation, Visit
+from app.domain.records import Admission, Enterprise, Organisation, Visit, columns_of
 from app.storage.store import Store
 from app.sync.errors import SyncError
 from app.sync.payload import MergeReport, key_table
@@ -54,7 +54,7 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
                 child.enterprise_id = keep_id  # type: ignore[attr-defined]
                 w.update(child)
                 moved[cls.TABLE] += 1
-        for name in Enterprise.field_names():
+        for name in columns_of(Enterprise):
             if name != "id" and getattr(keep, name) in (None, "") and getattr(drop, name) not in (None, ""):
                 setattr(keep, name, getattr(drop, name))
                 moved["fields"] += 1

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import units
-from app.domain.records import Enterprise, Visit
+from app.domain.display import display
+from app.domain.records import Enterprise, Visit, fields_of
 from app.domain.vnformat import format_date, format_int
-from app.domain.vocab import VSIC_SECTIONS, OrgKind, OrgStatus
+from app.domain.vocab import OrgKind, OrgStatus
 from app.gui.tasks import TaskRunner
 from app.services import enterprise_list as el
 
@@ -156,31 +156,8 @@ class DetailPanel(QWidget):
 
     @staticmethod
     def _info_html(e: Enterprise) -> str:
-        L = Enterprise.LABELS
-        ward = units.ward(e.ward_code)
-        rows = [
-            (L["name"], e.name),
-            (L["short_name"], e.short_name),
-            (L["tax_code"], e.tax_code),
-            (L["legal_form"], e.legal_form.label if e.legal_form else None),
-            (L["fdi"], "Có" if e.fdi else "Không"),
-            (
-                L["vsic_section"],
-                f"{e.vsic_section} - {VSIC_SECTIONS.get(e.vsic_section, '')}" if e.vsic_section else None,
-            ),
-            (L["address"], e.address),
-            (L["ward_code"], ward.name if ward else e.ward_code),
-            (L["phone"], e.phone),
-            (L["email"], e.email),
-            (L["owner_name"], e.owner_name),
-            (L["owner_is_party_member"], "Có" if e.owner_is_party_member else "Không"),
-            (L["year_founded"], e.year_founded),
-            (L["workforce_total"], format_int(e.workforce_total)),
-            (L["workforce_women"], format_int(e.workforce_women)),
-            (L["workforce_under30"], format_int(e.workforce_under30)),
-            (L["status"], e.status.label),
-            (L["note"], e.note),
-        ]
+        """Every declared field of the enterprise, in order (``app.domain.records``)."""
+        rows = [(info.label, display(info, getattr(e, info.name))) for info in fields_of(type(e))]
         missing = "<i style='color:#999'>chưa có</i>"
         body = "".join(
             f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"

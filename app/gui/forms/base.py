@@ -69,6 +69,7 @@ class FieldSpec:
     width: int = 0  # 0: full width
     column: int = 0  # 0: left column; 1: right column (same row as the previous field)
     completer: tuple[str, ...] = ()
+    group_digits: bool = True  # a number shown as 1.549 (not a year)
 
 
 class _EnterMovesOn(QObject):
@@ -355,7 +356,7 @@ class RecordForm(QDialog):
         if spec.kind == Kind.DATE and isinstance(value, date):
             return format_date(value)
         if spec.kind == Kind.INT and isinstance(value, int):
-            return format_int(value) if spec.name not in ("year_founded", "year") else str(value)
+            return format_int(value) if spec.group_digits else str(value)
         return str(value)
 
     @staticmethod

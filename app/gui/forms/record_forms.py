@@ -1,8 +1,9 @@
 """The four record forms: enterprise, visit, organisation progress, admissions.
 
-Field order is the order of the printed forms, which is the order of the record's declared
-labels (``Record.LABELS``); the printed visit form uses the same order, so typing back a paper
-form is one Tab (or Enter) per box.
+The boxes are the record's declared fields (``app.domain.records``) that are typed on the form, in
+declaration order: label, kind of box, choices, required star, hint and the same-line pairing all
+come from the declaration (``declared_specs``). The printed visit form uses the same order, so
+typing back a paper form is one Tab (or Enter) per box.
 """
 
 from __future__ import annotations
@@ -18,17 +19,82 @@ from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton
 
 from app.domain import units
 from app.domain import validation as v
-from app.domain.records import Admission, Enterprise, Organisation, Visit
+from app.domain.fields import FieldInfo
+from app.domain.fields import Kind as FieldKind
+from app.domain.records import Admission, Enterprise, Organisation, Record, Visit, fields_of, record_type
 from app.domain.validation import DEFAULT_RULES, FoundingRules, Problem
-from app.domain.vocab import VSIC_SECTIONS, Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus
+from app.domain.vocab import OrgKind
 from app.gui.forms.base import FieldSpec, Kind, RecordForm
 from app.services import records as svc
 from app.storage import lookalikes
 
+NOT_CHOSEN = "— chưa chọn —"
 
-def _choices(enum_cls: Any, none_label: str | None = "— chưa chọn —") -> tuple[tuple[Any, str], ...]:
-    out: list[tuple[Any, str]] = [(None, none_label)] if none_label is not None else []
-    return tuple(out + [(m.value, m.label) for m in enum_cls])
+_BOX = {
+    FieldKind.LONG_TEXT: Kind.MULTILINE,
+    FieldKind.INTEGER: Kind.INT,
+    FieldKind.COUNT: Kind.INT,
+    FieldKind.YEAR: Kind.INT,
+    FieldKind.DATE: Kind.DATE,
+    FieldKind.CHOICE: Kind.CHOICE,
+    FieldKind.YES_NO: Kind.BOOL,
+}
+
+
+def spec_of(info: FieldInfo, **overrides: Any) -> FieldSpec:
+    """The form box of a declared field."""
+    choices: tuple[tuple[Any, str], ...] = ()
+    if info.kind is FieldKind.CHOICE:
+        shown = tuple((c, f"{c} - {label}" if info.show_code else label) for c, label in info.choices)
+        choices = (((None, NOT_CHOSEN),) if info.null else ()) + shown
+    spec = FieldSpec(
+        info.name,
+        info.label,
+        _BOX.get(info.kind, Kind.TEXT),
+        choices,
+        placeholder=info.help,
+        required=info.required,
+        column=1 if info.beside else 0,
+        group_digits=info.kind is not FieldKind.YEAR,
+    )
+    return dataclasses.replace(spec, **overrides) if overrides else spec
+
+
+def declared_specs(
+    cls: type[Record], skip: tuple[str, ...] = (), **overrides: dict[str, Any]
+) -> list[FieldSpec]:
+    """The boxes of a record's form: its declared fields typed on the form, in order.
+
+    A box placed beside another (right column) that follows one already on the right moves to the
+    left: two boxes per line at most."""
+    specs = []
+    for info in fields_of(cls):
+        if info.entry and info.name not in skip:
+            spec = spec_of(info, **overrides.get(info.name, {}))
+            if spec.column == 1 and (not specs or specs[-1].column == 1):
+                spec = dataclasses.replace(spec, column=0)
+            specs.append(spec)
+    return specs
+
+
+def record_from(base: Record, specs: list[FieldSpec], values: dict[str, Any]) -> Any:
+    """``base`` with the parsed form values of ``specs``: coded values as their enum members, yes/no
+    as bool; an empty box of a field that cannot be empty gives the field's default (or its empty
+    value: "" for text, the first choice)."""
+    cls = type(base)
+    info = cls.INFO
+    kw: dict[str, Any] = {}
+    for spec in specs:
+        i = info[spec.name]
+        value = values[spec.name]
+        if i.kind is FieldKind.YES_NO:
+            value = bool(value)
+        elif i.enum is not None:
+            value = i.enum.parse(value)
+        if value is None and not i.null:
+            value = cls.__dataclass_fields__[spec.name].default  # the default, or the empty value
+        kw[spec.name] = value
+    return dataclasses.replace(base, **kw)  # type: ignore[type-var]
 
 
 def enterprise_label(e: Enterprise) -> str:
@@ -59,39 +125,8 @@ def parse_ward(text: str, province_code: str | None) -> str:
 
 
 def _enterprise_fields(province_code: str | None) -> list[FieldSpec]:
-    L = Enterprise.LABELS
     wards = tuple(ward_text(u.code) for u in units.wards(province_code)) if province_code else ()
-    return [
-        FieldSpec("name", L["name"], required=True),
-        FieldSpec("short_name", L["short_name"]),
-        FieldSpec("tax_code", L["tax_code"], required=True, placeholder="10 chữ số, chi nhánh thêm -001"),
-        FieldSpec("legal_form", L["legal_form"], Kind.CHOICE, _choices(LegalForm)),
-        FieldSpec("fdi", L["fdi"], Kind.BOOL, column=1),
-        FieldSpec(
-            "vsic_section",
-            L["vsic_section"],
-            Kind.CHOICE,
-            ((None, "— chưa chọn —"),) + tuple((k, f"{k} - {t}") for k, t in VSIC_SECTIONS.items()),
-        ),
-        FieldSpec("address", L["address"]),
-        FieldSpec(
-            "ward_code",
-            L["ward_code"],
-            required=True,
-            completer=wards,
-            placeholder="gõ tên phường, xã (có dấu hoặc không dấu) hoặc mã 5 số",
-        ),
-        FieldSpec("phone", L["phone"]),
-        FieldSpec("email", L["email"], column=1),
-        FieldSpec("owner_name", L["owner_name"]),
-        FieldSpec("owner_is_party_member", L["owner_is_party_member"], Kind.BOOL, column=1),
-        FieldSpec("year_founded", L["year_founded"], Kind.INT),
-        FieldSpec("workforce_total", L["workforce_total"], Kind.INT),
-        FieldSpec("workforce_women", L["workforce_women"], Kind.INT, column=1),
-        FieldSpec("workforce_under30", L["workforce_under30"], Kind.INT),
-        FieldSpec("status", L["status"], Kind.CHOICE, _choices(EnterpriseStatus, None)),
-        FieldSpec("note", L["note"], Kind.MULTILINE),
-    ]
+    return declared_specs(Enterprise, ward_code={"completer": wards})
 
 
 class EnterpriseForm(RecordForm):
@@ -118,7 +153,8 @@ class EnterpriseForm(RecordForm):
         is_new = record is None
         if record is None:
             default_ward = window.profile.unit_code if units.ward(window.profile.unit_code) else ""
-            record = Enterprise(id=record_id) if record_id else Enterprise()
+            new = record_type(Enterprise)
+            record = new(id=record_id) if record_id else new()
             record = dataclasses.replace(record, ward_code=default_ward)
         initial = self.record_values(record, self.FIELDS)
         initial["ward_code"] = ward_text(record.ward_code)
@@ -143,26 +179,9 @@ class EnterpriseForm(RecordForm):
             self._dup_timer.start()
 
     def build(self, values: dict[str, Any]) -> Enterprise:
+        record = record_from(self._base, self.FIELDS, values)
         return dataclasses.replace(
-            self._base,
-            name=values["name"] or "",
-            short_name=values["short_name"],
-            tax_code=values["tax_code"] or "",
-            legal_form=LegalForm.parse(values["legal_form"]),
-            fdi=bool(values["fdi"]),
-            vsic_section=values["vsic_section"],
-            address=values["address"],
-            ward_code=parse_ward(values["ward_code"] or "", self.province_code),
-            phone=values["phone"],
-            email=values["email"],
-            owner_name=values["owner_name"],
-            owner_is_party_member=bool(values["owner_is_party_member"]),
-            year_founded=values["year_founded"],
-            workforce_total=values["workforce_total"],
-            workforce_women=values["workforce_women"],
-            workforce_under30=values["workforce_under30"],
-            status=EnterpriseStatus.parse(values["status"]) or EnterpriseStatus.ACTIVE,
-            note=values["note"],
+            record, ward_code=parse_ward(values["ward_code"] or "", self.province_code)
         )
 
     def domain_problems(self, record: Enterprise) -> list[Problem]:
@@ -254,58 +273,25 @@ class EnterpriseForm(RecordForm):
 
 # --- visit ---------------------------------------------------------------------------------------
 
-VISIT_ORDER = [name for name in Visit.LABELS if name != "enterprise_id"]
+
+class _Declared:
+    """A form's FIELDS read from the declarations each time the class is asked (a form keeps its own
+    copy once built), so a record type put in the registry shows up on the next form."""
+
+    def __init__(self, build: Callable[[], list[FieldSpec]]):
+        self.build = build
+
+    def __get__(self, obj: object, cls: type) -> list[FieldSpec]:
+        return self.build()
 
 
 def _visit_fields() -> list[FieldSpec]:
-    L = Visit.LABELS
-    right = {
-        "person_met_title",
-        "workforce_women",
-        "party_official",
-        "party_probationary",
-        "youth_members",
-        "women_members",
-        "has_union",
-        "has_youth",
-        "has_women",
-        "has_veterans",
-    }
-    kinds = {
-        "visit_date": Kind.DATE,
-        "next_visit_date": Kind.DATE,
-        "attitude": Kind.CHOICE,
-        "difficulties": Kind.MULTILINE,
-        "proposals": Kind.MULTILINE,
-    }
-    specs = []
-    for name in VISIT_ORDER:
-        kind = kinds.get(
-            name,
-            Kind.INT if name in Visit.COUNT_FIELDS else Kind.BOOL if name.startswith("has_") else Kind.TEXT,
-        )
-        specs.append(
-            FieldSpec(
-                name,
-                L[name],
-                kind,
-                _choices(Attitude) if kind == Kind.CHOICE else (),
-                required=name == "visit_date",
-                column=1 if name in right else 0,
-            )
-        )
-    # keep two per row at most: a right-column field must follow a left one
-    fixed: list[FieldSpec] = []
-    for spec in specs:
-        if spec.column == 1 and (not fixed or fixed[-1].column == 1):
-            spec = dataclasses.replace(spec, column=0)
-        fixed.append(spec)
-    return fixed
+    return declared_specs(Visit)
 
 
 class VisitForm(RecordForm):
     FORM = "visit"
-    FIELDS = _visit_fields()
+    FIELDS = _Declared(_visit_fields)  # type: ignore[assignment]
     RELATED = {
         "party_total": frozenset({"party_official", "party_probationary"}),
         "party_official": frozenset({"party_probationary", "workforce_total"}),
@@ -329,6 +315,7 @@ class VisitForm(RecordForm):
         today: date | None = None,
     ):
         today = today or date.today()
+        self.FIELDS = _visit_fields()
         is_new = record is None
         if record is None:
             record = self.prefilled(enterprise_id, previous, window.profile.collaborator, today, record_id)
@@ -369,21 +356,12 @@ class VisitForm(RecordForm):
     ) -> Visit:
         """A new visit: today, this collaborator, and what the last visit found (counts, organisations,
         attitude, the person met). What is new each time (difficulties, proposals, next step) starts empty."""
-        base = Visit(enterprise_id=enterprise_id, visit_date=today, collaborator=collaborator)
+        base = record_type(Visit)(enterprise_id=enterprise_id, visit_date=today, collaborator=collaborator)
         if record_id:
             base = dataclasses.replace(base, id=record_id)
         if previous is None:
             return base
-        carried = {
-            name: getattr(previous, name)
-            for name in (
-                "person_met",
-                "person_met_title",
-                *Visit.COUNT_FIELDS,
-                *Visit.HAS_FIELD.values(),
-                "attitude",
-            )
-        }
+        carried = {i.name: getattr(previous, i.name) for i in fields_of(Visit) if i.carry}
         return dataclasses.replace(base, **carried)
 
     def _extra_buttons(self, layout: QHBoxLayout) -> None:
@@ -395,11 +373,7 @@ class VisitForm(RecordForm):
         layout.addWidget(b)
 
     def build(self, values: dict[str, Any]) -> Visit:
-        kw = {name: values[name] for name in VISIT_ORDER}
-        for name in Visit.HAS_FIELD.values():
-            kw[name] = bool(kw[name])
-        kw["attitude"] = Attitude.parse(kw["attitude"])
-        return dataclasses.replace(self._base, **kw)
+        return record_from(self._base, self.FIELDS, values)
 
     def domain_problems(self, record: Visit) -> list[Problem]:
         return v.validate_visit(v.normalise_visit(record), self.today)
@@ -419,8 +393,6 @@ class VisitForm(RecordForm):
 
 
 # --- organisation --------------------------------------------------------------------------------
-
-ORG_ORDER = [n for n in Organisation.LABELS if n not in ("enterprise_id", "kind")]
 
 
 class OrganisationForm(RecordForm):
@@ -452,31 +424,13 @@ class OrganisationForm(RecordForm):
         record_id: str | None = None,
         today: date | None = None,
     ):
-        L = Organisation.LABELS
-        kinds = {
-            "mobilising_since": Kind.DATE,
-            "decision_date": Kind.DATE,
-            "dissolved_date": Kind.DATE,
-            "founding_members": Kind.INT,
-            "members": Kind.INT,
-            "note": Kind.MULTILINE,
-        }
-        self.FIELDS = [
-            FieldSpec(
-                n,
-                L[n],
-                Kind.CHOICE if n == "status" else kinds.get(n, Kind.TEXT),
-                _choices(OrgStatus, None) if n == "status" else (),
-                required=n == "status",
-            )
-            for n in ORG_ORDER
-        ]
+        self.FIELDS = declared_specs(Organisation)
         self.rules = rules
         self.kind = kind
         self.previous = record.status if record is not None else None
         is_new = record is None
         if record is None:
-            record = Organisation(enterprise_id=enterprise_id, kind=kind)
+            record = record_type(Organisation)(enterprise_id=enterprise_id, kind=kind)
             if record_id:
                 record = dataclasses.replace(record, id=record_id)
         self._base = record
@@ -497,9 +451,7 @@ class OrganisationForm(RecordForm):
             self.show_banner(f"Điều kiện thành lập: {explanation}", [])
 
     def build(self, values: dict[str, Any]) -> Organisation:
-        kw = {name: values[name] for name in ORG_ORDER}
-        kw["status"] = OrgStatus.parse(kw["status"]) or OrgStatus.NONE
-        return dataclasses.replace(self._base, **kw)
+        return record_from(self._base, self.FIELDS, values)
 
     def domain_problems(self, record: Organisation) -> list[Problem]:
         return v.validate_organisation(
@@ -515,12 +467,7 @@ class OrganisationForm(RecordForm):
 
 class AdmissionForm(RecordForm):
     FORM = "admission"
-    FIELDS = [
-        FieldSpec("kind", Admission.LABELS["kind"], Kind.CHOICE, _choices(OrgKind, None), required=True),
-        FieldSpec("admitted_on", Admission.LABELS["admitted_on"], Kind.DATE, required=True),
-        FieldSpec("count", Admission.LABELS["count"], Kind.INT, required=True),
-        FieldSpec("note", Admission.LABELS["note"], Kind.MULTILINE),
-    ]
+    FIELDS = _Declared(lambda: declared_specs(Admission))  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -535,10 +482,11 @@ class AdmissionForm(RecordForm):
         today: date | None = None,
     ):
         today = today or date.today()
+        self.FIELDS = declared_specs(Admission)
         self.organisations = organisations or {}  # kind value -> organisation id
         is_new = record is None
         if record is None:
-            record = Admission(enterprise_id=enterprise_id, admitted_on=today, count=1)
+            record = record_type(Admission)(enterprise_id=enterprise_id, admitted_on=today, count=1)
             if record_id:
                 record = dataclasses.replace(record, id=record_id)
         self._base = record
@@ -558,15 +506,12 @@ class AdmissionForm(RecordForm):
         )
 
     def build(self, values: dict[str, Any]) -> Admission:
-        kind = OrgKind.parse(values["kind"]) or OrgKind.PARTY
+        record = record_from(self._base, self.FIELDS, values)
         count = values["count"]
         return dataclasses.replace(
-            self._base,
-            kind=kind,
-            admitted_on=values["admitted_on"],
+            record,
             count=count if count is not None else 0,
-            note=values["note"],
-            organisation_id=self.organisations.get(kind.value),
+            organisation_id=self.organisations.get(record.kind.value),
         )
 
     def domain_problems(self, record: Admission) -> list[Problem]:
