@@ -90,6 +90,10 @@ def main() -> None:
         "Visit.to_row": lambda: [v.to_row() for v in vs],
         "Visit.from_row": lambda: [Visit.from_row(r) for r in v_rows],
     }
+    from app.domain.validation import validate_enterprise, validate_visit
+
+    cases["validate_enterprise"] = lambda: [validate_enterprise(e, today) for e in es]
+    cases["validate_visit"] = lambda: [validate_visit(v, today) for v in vs]
     try:
         from app.domain.checks import check_record
     except ImportError:  # before the declared checks existed

@@ -18,8 +18,9 @@ strings, codes, 0/1): the checks accept both.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -70,7 +71,7 @@ def check_value(info: FieldInfo, value: Any, today: date | None = None) -> str |
 def _check_present(info: FieldInfo, value: Any, today: date) -> str | None:
     kind = info.kind
     label = info.label
-    if kind.is_number:
+    if kind in _NUMBERS:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"{label} phải là số nguyên."
         return _check_bounds(info, value, today)
@@ -102,6 +103,9 @@ def _check_present(info: FieldInfo, value: Any, today: date) -> str | None:
         if not PHONE_RE.match(value):
             return "Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, +)."
     return None
+
+
+_NUMBERS = frozenset({Kind.INTEGER, Kind.COUNT, Kind.YEAR})
 
 
 def _check_bounds(info: FieldInfo, value: int, today: date) -> str | None:
@@ -147,24 +151,9 @@ def _check_date(info: FieldInfo, value: Any, today: date) -> str | None:
     return None
 
 
-def _not_above(fields: dict[str, FieldInfo], get: Any, info: FieldInfo) -> Iterable[Problem]:
-    part = get(info.name)
-    for whole_name in info.not_above:
-        whole = get(whole_name)
-        if _plain_int(part) and _plain_int(whole) and part >= 0 and whole >= 0 and part > whole:
-            whole_label = _lower_first(fields[whole_name].label)
-            yield Problem(info.name, f"{info.label} ({part}) không được lớn hơn {whole_label} ({whole}).")
-
-
-def _plain_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def check_record(record: Any, today: date | None = None) -> list[Problem]:
     """Every problem of a record's values against its declarations, in field order."""
-    today = today or date.today()
-    values = record.__dict__
-    return _check(type(record).FIELDS, values.get, today)
+    return _run(_plan(type(record)), record.__dict__, today or date.today())
 
 
 def check_row(fields: Sequence[FieldInfo], row: dict[str, Any], today: date | None = None) -> list[Problem]:
@@ -172,23 +161,128 @@ def check_row(fields: Sequence[FieldInfo], row: dict[str, Any], today: date | No
 
     Columns the row does not have are not checked (a bundle's row names its columns; the SQL
     default fills the rest)."""
-    today = today or date.today()
-    present = [i for i in fields if i.name in row]
-    return _check(present, row.get, today, all_fields=fields)
+    plan = tuple(step for step in _make_plan(tuple(fields)) if step[0] in row)
+    return _run(plan, row, today or date.today())
 
 
-def _check(
-    fields: Sequence[FieldInfo], get: Any, today: date, all_fields: Sequence[FieldInfo] | None = None
-) -> list[Problem]:
+# A plan is, per field: (name, info, ok, wholes). ``ok(value, today)`` is a quick test that is True
+# only for values that pass every check of the field (the common case, decided in a few operations);
+# anything else goes through ``check_value``, which finds the message. ``wholes`` are the (name,
+# label) of the counts the field must not exceed.
+_Step = tuple[str, FieldInfo, Any, tuple[tuple[str, str], ...]]
+
+
+def _run(plan: tuple[_Step, ...], values: dict[str, Any], today: date) -> list[Problem]:
     problems: list[Problem] = []
-    by_name = {i.name: i for i in (all_fields if all_fields is not None else fields)}
-    for info in fields:
-        message = check_value(info, get(info.name), today)
-        if message is not None:
-            problems.append(Problem(info.name, message))
-        elif info.not_above:
-            problems.extend(_not_above(by_name, get, info))
+    get = values.get
+    for name, info, ok, wholes in plan:
+        value = get(name)
+        if not ok(value, today):
+            message = check_value(info, value, today)
+            if message is not None:
+                problems.append(Problem(name, message))
+                continue
+        if wholes and type(value) is int and value >= 0:
+            for whole_name, whole_label in wholes:
+                whole = get(whole_name)
+                if type(whole) is int and 0 <= whole < value:
+                    problems.append(
+                        Problem(name, f"{info.label} ({value}) không được lớn hơn {whole_label} ({whole}).")
+                    )
     return problems
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[_Step, ...]:
+    return _make_plan(cls.FIELDS)
+
+
+def _make_plan(fields: tuple[FieldInfo, ...]) -> tuple[_Step, ...]:
+    labels = {i.name: _lower_first(i.label) for i in fields}
+    return tuple((i.name, i, _quick(i), tuple((w, labels.get(w, w)) for w in i.not_above)) for i in fields)
+
+
+def _never(value: Any, today: date) -> bool:
+    return False
+
+
+def _quick(info: FieldInfo) -> Any:
+    """A quick test passed only by acceptable values (see ``_Step``)."""
+    kind = info.kind
+    empty_ok = not info.required
+    if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.REF):
+        n = info.max_length or 0
+
+        def ok_text(v: Any, today: date) -> bool:
+            if v is None or v == "":
+                return empty_ok
+            return type(v) is str and (not n or len(v) <= n)
+
+        return ok_text
+    if kind is Kind.COUNT or kind is Kind.INTEGER:
+        low = info.minimum if isinstance(info.minimum, int) else -(2**63)
+        high = info.maximum if info.maximum is not None else 2**63
+
+        def ok_number(v: Any, today: date) -> bool:
+            if v is None:
+                return empty_ok
+            return type(v) is int and low <= v <= high
+
+        return ok_number
+    if kind is Kind.YES_NO:
+        return lambda v, today: v is False or v is True or v == 0 or v == 1
+    if kind is Kind.CHOICE:
+        codes = info.codes
+
+        def ok_choice(v: Any, today: date) -> bool:
+            if v is None or v == "":
+                return empty_ok
+            return v in codes
+
+        return ok_choice
+    if kind is Kind.DATE:
+        low_date = info.minimum if isinstance(info.minimum, date) else None
+        future = info.not_future
+
+        def ok_date(v: Any, today: date) -> bool:
+            if v is None:
+                return empty_ok
+            return type(v) is date and (not future or v <= today) and (low_date is None or v >= low_date)
+
+        return ok_date
+    if kind is Kind.YEAR:
+        low_year = info.minimum if isinstance(info.minimum, int) else -(2**63)
+        high_year = info.maximum if info.maximum is not None else 2**63
+        this_year = info.not_future
+
+        def ok_year(v: Any, today: date) -> bool:
+            if v is None:
+                return empty_ok
+            return type(v) is int and low_year <= v <= (
+                min(high_year, today.year) if this_year else high_year
+            )
+
+        return ok_year
+    if kind is Kind.WARD or kind is Kind.UNIT:
+        find = units.ward if kind is Kind.WARD else units.unit
+
+        def ok_unit(v: Any, today: date) -> bool:
+            if v is None or v == "":
+                return empty_ok
+            return type(v) is str and find(v) is not None
+
+        return ok_unit
+    if kind is Kind.EMAIL or kind is Kind.PHONE:
+        shape = EMAIL_RE if kind is Kind.EMAIL else PHONE_RE
+        longest = info.max_length or 2**31
+
+        def ok_shape(v: Any, today: date) -> bool:
+            if v is None or v == "":
+                return empty_ok
+            return type(v) is str and len(v) <= longest and shape.match(v) is not None
+
+        return ok_shape
+    return _never  # tax codes: the full check (parse)
 
 
 def column_problems(

@@ -98,12 +98,11 @@ def normalise_enterprise(e: Enterprise) -> Enterprise:
 def validate_enterprise(e: Enterprise, today: date | None = None) -> list[Problem]:
     """Every problem of an (already normalised) enterprise."""
     problems = check_record(e, today)
-    bad = {p.field for p in problems}
-    tax = taxcode.parse(e.tax_code)
     if (
-        "tax_code" not in bad
-        and tax.kind == taxcode.TaxCodeKind.PERSONAL
-        and e.legal_form not in (None, LegalForm.HOUSEHOLD)
+        e.legal_form not in (None, LegalForm.HOUSEHOLD)
+        and len(e.tax_code) >= 12  # a 10-digit code is never a personal ID: no need to parse it again
+        and all(p.field != "tax_code" for p in problems)
+        and taxcode.parse(e.tax_code).kind == taxcode.TaxCodeKind.PERSONAL
     ):
         problems.append(
             Problem(
