@@ -112,6 +112,7 @@ class Paper:
     title: str | None = None  # starts a titled row: "Tổ chức đã có", "Lao động theo hồ sơ"
     lines: int = 0  # ruled lines for long text
     only: str | None = None  # "blank" or "prefilled": printed on that variant only (part A)
+    digits: int | None = None  # digit boxes of a number on a machine-read form (None: as the maximum needs)
 
     def __post_init__(self) -> None:
         if self.only not in (None, "blank", "prefilled"):
@@ -157,6 +158,18 @@ class FieldInfo:
         for c, label in self.choices:
             if c == code:
                 return label
+        return None
+
+    @property
+    def digits(self) -> int | None:
+        """How many digits a number of this field has at most on paper (a machine-read form gives each
+        one a column of marks): the declared ``Paper.digits``, or as many as the maximum needs."""
+        if self.paper is not None and self.paper.digits is not None:
+            return self.paper.digits
+        if self.kind is Kind.YEAR:
+            return 4
+        if self.kind.is_number and self.maximum is not None:
+            return len(str(self.maximum))
         return None
 
     @property

@@ -78,7 +78,7 @@ class Writer:
         if self.store.row(table, row["id"]) is not None:
             raise ValueError(f"{table} {row['id']} already exists")
         hlc = self._stamp()
-        cols = record_columns(table)
+        cols = record.field_names()  # the record's own fields (the table's, see record_columns)
         values = [row[c] for c in cols]
         sql = (
             f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
@@ -101,7 +101,7 @@ class Writer:
         if current["deleted"]:
             raise ValueError(f"{table} {row['id']} is deleted")
         changed = {
-            c: [current[c], row[c]] for c in record_columns(table) if c != "id" and current[c] != row[c]
+            c: [current[c], row[c]] for c in record.field_names() if c != "id" and current[c] != row[c]
         }
         if not changed:
             return {}
@@ -161,13 +161,14 @@ class Writer:
 
         Each record still gets its own change-log row and search-index entry.
         """
-        by_table: dict[str, list[Record]] = {}
+        by_type: dict[type[Record], list[Record]] = {}
         for r in records:
-            by_table.setdefault(r.TABLE, []).append(r)
+            by_type.setdefault(type(r), []).append(r)
         total = 0
         origin = self.store.laptop_id
-        for table, items in by_table.items():
-            cols = record_columns(table)
+        for cls, items in by_type.items():
+            table = cls.TABLE
+            cols = cls.field_names()
             rows, log = [], []
             for rec in items:
                 row = rec.to_row()

@@ -230,3 +230,29 @@ def test_a_test_copy_in_the_registry_is_what_the_program_uses(monkeypatch):
     assert fields_of(Enterprise)[-1].label == "Đường dây nóng"
     assert columns_of("enterprises")[-1] == "hotline"
     assert record_type(Visit) is Visit
+
+
+def test_paper_places_give_rows_and_mark_areas():
+    from app.printing.visit_form import form_rows, paper_rows, row_kind
+
+    rows = paper_rows(Visit)
+    assert [row_kind(r) for r in rows] == [
+        "line",
+        "line",
+        "counts",
+        "counts",
+        "counts",
+        "checks",
+        "choice",
+        "text",
+        "text",
+        "text",
+        "line",
+    ]
+    # part B is typed back in the order of the entry form
+    assert [i.name for r in rows for i in r] == [i.name for i in Visit.FIELDS if i.entry]
+    assert form_rows()[7] == ("text", ["difficulties"], 4)
+    assert [i.name for i in paper_rows(Enterprise, "blank")[-1]] == ["year_founded", "email"]
+    assert [i.name for i in paper_rows(Enterprise, "prefilled")[-1]][0] == "workforce_total"
+    assert Visit.INFO["workforce_total"].digits == 7 and Enterprise.INFO["year_founded"].digits == 4
+    assert Visit.INFO["attitude"].choices[0] == ("supports", "Đồng tình")

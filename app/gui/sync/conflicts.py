@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.domain.records import RECORD_TYPES
 from app.gui.sync.common import message
 from app.gui.sync.dialogs import _fill, _table
+from app.services.history import display_value
 from app.sync import bundles as B
 from app.sync import same_tax_code
 
@@ -57,12 +58,13 @@ def _value(field: str, raw: str | None) -> Any:
     return json.loads(raw) if raw is not None else None
 
 
-def _show(field: str, value: Any) -> str:
+def _show(entity: str, field: str, value: Any) -> str:
+    """A value of the conflict as people read it (the field's declaration: labels of codes, dates)."""
     if field == "deleted":
         return "đã xóa" if value else "còn (đã sửa)"
-    if value is None:
+    if value is None or value == "":
         return "(trống)"
-    return str(value)
+    return display_value(entity, field, value)
 
 
 class ConflictsPage(QWidget):
@@ -142,8 +144,8 @@ class ConflictsPage(QWidget):
                     c["enterprise_name"],
                     KINDS.get(c["entity"], c["entity"]),
                     label,
-                    f"{_show(c['field'], a)}  ({c['who']['a']})",
-                    f"{_show(c['field'], b)}  ({c['who']['b']})",
+                    f"{_show(c['entity'], c['field'], a)}  ({c['who']['a']})",
+                    f"{_show(c['entity'], c['field'], b)}  ({c['who']['b']})",
                     "bên trái" if c["winner"] == c["change_a"] else "bên phải",
                 ]
             )
