@@ -20,3 +20,14 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
+
+
+def load() -> str:
+    """The load average now (1, 5, 15 minutes), to write beside every timing on a shared machine."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def verdict(value: float, target: float) -> str:
+    """ "met" or "NOT met" against a ceiling."""
+    return "met" if value <= target else "NOT met"

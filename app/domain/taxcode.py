@@ -182,3 +182,11 @@ def make_valid(first9: str) -> str | None:
     """Complete nine digits into a valid 10-digit code (for demo data and tests)."""
     digit = check_digit(first9)
     return None if digit is None else f"{first9}{digit}"
+
+
+def valid_tax_code(number: int) -> str:
+    """A valid 10-digit code from ``number`` (its first nine digits), or the next number's when ``number``
+    has no check digit (for demo data and tests)."""
+    while (code := make_valid(f"{number:09d}")) is None:
+        number += 1
+    return code

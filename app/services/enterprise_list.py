@@ -1,9 +1,9 @@
 """The enterprise list: search, filters, sorting and paging in SQL (no Qt).
 
-The desktop list shows 100,000 enterprises by asking for one page at a time; ``count`` gives the
+The desktop list shows 500,000 enterprises by asking for one page at a time; ``count`` gives the
 number of rows for the scroll bar and the status bar. Search uses the store's full-text index on
-folded text (``app.storage.search.match_expression``: the same as ``Store.search_enterprises``),
-so "nguyen thi hang" finds "Nguyễn Thị Hằng".
+folded text and ranks as ``Store.search_enterprises`` does (``app.storage.search``), so
+"nguyen thi hang" finds "Nguyễn Thị Hằng", and the enterprise whose representative she is comes first.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from app.storage.store import Store
 
 SORT_COLUMNS: dict[str, str] = {
     "name": "e.name",
+    "owner": "e.owner_name",
     "tax_code": "e.tax_code",
     "address": "e.address",
     "ward": "e.ward_code",
@@ -72,18 +73,10 @@ def _months_before(day: date, months: int) -> date:
     return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
-def _where(q: ListQuery) -> tuple[str, str, list[Any], bool]:
-    """(FROM ... clause, WHERE clause, params, has_fts)."""
+def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
+    """The list's filters other than the text, as conditions on the enterprise ``e``."""
     params: list[Any] = []
     conds = ["e.deleted = 0"]
-    source = "enterprises e"
-    has_fts = False
-    expr = search.match_expression(q.text) if q.text.strip() else None
-    if expr is not None:
-        source = "enterprise_fts f JOIN enterprises e ON e.rid = f.rowid"
-        conds.insert(0, "enterprise_fts MATCH ?")
-        params.append(expr)
-        has_fts = True
     if q.statuses:
         conds.append(f"e.status IN ({', '.join('?' * len(q.statuses))})")
         params.extend(sorted(s.value for s in q.statuses))
@@ -115,13 +108,23 @@ def _where(q: ListQuery) -> tuple[str, str, list[Any], bool]:
     if q.ward_code:
         conds.append("e.ward_code = ?")
         params.append(q.ward_code)
-    return source, " AND ".join(conds), params, has_fts
+    return conds, params
+
+
+def _where(q: ListQuery) -> tuple[str, str, list[Any], search.Terms | None]:
+    """(FROM ... clause, WHERE clause, params, the search words or None)."""
+    conds, params = _conditions(q)
+    t = search.terms(q.text)
+    if t is None:
+        return "enterprises e", " AND ".join(conds), params, None
+    source = "enterprise_fts f JOIN enterprises e ON e.rid = f.rowid"
+    return source, " AND ".join(["enterprise_fts MATCH ?", *conds]), [search.match_expression(t), *params], t
 
 
 def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
     """Rows matching ``q``; with ``cap``, stop counting there (returns ``cap`` if there are at least that many)."""
-    source, where, params, has_fts = _where(q)
-    if has_fts and not q.replace(text="").filtered:
+    source, where, params, t = _where(q)
+    if t is not None and not q.replace(text="").filtered:
         # Only the text: count in the full-text index alone (it holds no deleted enterprise), no join.
         sub = "SELECT rowid FROM enterprise_fts WHERE enterprise_fts MATCH ?" + (" LIMIT ?" if cap else "")
         return store.conn.execute(
@@ -134,87 +137,140 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
     ).fetchone()[0]
 
 
-# Relevance: a word in the name counts most, then tax code and short name, then owner, then address
-# (every address of a ward shares its words, so they say little).
-RANK = "bm25(enterprise_fts, 10.0, 6.0, 6.0, 1.0, 3.0)"
-RANK_LIMIT = 1000  # rank search results by relevance below this many matches; more: in index order
-
+COUNT_CAP = 1000  # a keystroke's count stops here (the exact count follows when typing pauses)
+HEAD = 1000  # searching: the first HEAD rows are in rank order (search.ranked), the rest in index order
 
 _LAST_VISIT = "(SELECT max(v.visit_date) FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0)"
+_SELECT = (
+    "e.rid, e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
+    "e.workforce_total, e.status"
+)
 PAGE_COLUMNS = (
     "id",
     "name",
+    "short_name",
     "tax_code",
     "address",
     "ward_code",
+    "owner_name",
     "workforce_total",
     "status",
     "founded",
     "last_visit",
+    "matched",
 )
 
 
-def page(
-    store: Store, q: ListQuery, offset: int, limit: int, *, by_rank: bool = True
-) -> list[dict[str, Any]]:
-    """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind.
+def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Rows ``offset`` .. ``offset + limit`` of the list: PAGE_COLUMNS, ``founded`` as a set of OrgKind,
+    ``matched`` the fields where a searched word was found (empty when not searching).
 
-    Searching without a chosen sort orders by relevance (``by_rank``); ranking tens of thousands of
-    matches of a first typed letter costs ~100 ms, so callers pass ``by_rank=False`` above
-    ``RANK_LIMIT`` matches and get the index order instead (instant). (Store.search_enterprises ranks up to 3,000: the list pages, so it must answer faster.)
+    Searching without a chosen sort orders the first ``HEAD`` rows by rank (``search.ranked``: a
+    representative's whole name first, then by relevance), the rest in index order; else by ward and
+    name, or by the chosen column.
     """
-    source, where, params, has_fts = _where(q)
-    if q.sort in SORT_COLUMNS:
-        direction = "DESC" if q.descending else "ASC"
-        order = f"{SORT_COLUMNS[q.sort]} {direction}, e.rid"
-        if q.sort in ("workforce", "last_visit", "address"):
-            # unknown values last whichever the direction
-            order = f"{SORT_COLUMNS[q.sort]} IS NULL, {order}"
-    elif has_fts and by_rank:
-        order = f"{RANK}, e.rid"
-    elif has_fts:
-        order = "f.rowid"
+    source, where, params, t = _where(q)
+    if t is not None and q.sort not in SORT_COLUMNS:
+        rows = _ranked_page(store, q, t, offset, limit)
     else:
-        # By ward, then name: the order of the (ward_code, name) index, so the first page of 100,000
-        # rows needs no sort (one ward: simply by name).
-        order = "e.ward_code, e.name, e.rid"
-    select_last = _LAST_VISIT if q.sort == "last_visit" else "NULL"
-    sql = (
-        f"SELECT e.id, e.name, e.tax_code, e.address, e.ward_code, e.workforce_total, e.status, "
-        f"{select_last} AS last_visit FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    cur = store.conn.execute(sql, [*params, limit, offset])
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-    # The per-row extras for just this page, in two indexed look-ups.
-    ids = [r["id"] for r in rows]
-    if ids:
-        marks = ", ".join("?" * len(ids))
-        last = (
-            {}
-            if q.sort == "last_visit"
-            else dict(
-                store.conn.execute(
-                    f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) AND deleted = 0 "
-                    "GROUP BY enterprise_id",
-                    ids,
-                ).fetchall()
+        if q.sort in SORT_COLUMNS:
+            direction = "DESC" if q.descending else "ASC"
+            order = f"{SORT_COLUMNS[q.sort]} {direction}, e.rid"
+            if q.sort in ("workforce", "last_visit", "address", "owner"):
+                # unknown values last whichever the direction
+                order = f"{SORT_COLUMNS[q.sort]} IS NULL, {order}"
+        else:
+            # By ward, then name: the order of the (ward_code, name) index, so the first page of 100,000
+            # rows needs no sort (one ward: simply by name).
+            order = "e.ward_code, e.name, e.rid"
+        select_last = _LAST_VISIT if q.sort == "last_visit" else "NULL"
+        rows = _dicts(
+            store.conn.execute(
+                f"SELECT {_SELECT}, {select_last} AS last_visit FROM {source} WHERE {where} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
             )
         )
-        founded: dict[str, set[OrgKind]] = {}
-        for eid, value in store.conn.execute(
-            f"SELECT enterprise_id, kind FROM organisations WHERE enterprise_id IN ({marks}) "
-            "AND status = 'founded' AND deleted = 0",
-            ids,
-        ):
-            kind = OrgKind.parse(value)
-            if kind is not None:
-                founded.setdefault(eid, set()).add(kind)  # type: ignore[arg-type]
-        for row in rows:
-            if q.sort != "last_visit":
-                row["last_visit"] = last.get(row["id"])
-            row["founded"] = frozenset(founded.get(row["id"], ()))
+    _add_extras(store, rows, with_last_visit=q.sort != "last_visit")
+    matched = search.matched_fields(t, rows) if t is not None else [frozenset()] * len(rows)
+    for row, m in zip(rows, matched):
+        row.pop("rid", None)
+        row["matched"] = m
     return rows
+
+
+def _dicts(cur: Any) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _ranked_page(
+    store: Store, q: ListQuery, t: search.Terms, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    conds, cparams = _conditions(q)
+    flt = search.Filter(" AND ".join(conds), tuple(cparams))
+    head = [rid for rid, _tier in search.ranked(store.conn, t, min(offset + limit, HEAD), flt)]
+    rids = head[offset : offset + limit]
+    rows = []
+    if rids:
+        by_rid = {
+            r["rid"]: r
+            for r in _dicts(
+                store.conn.execute(
+                    f"SELECT {_SELECT}, NULL AS last_visit FROM enterprises e "
+                    f"WHERE e.rid IN (SELECT value FROM json_each(?))",
+                    (_json_list(rids),),
+                )
+            )
+        }
+        rows = [by_rid[r] for r in rids if r in by_rid]
+    rest = limit - len(rows)
+    if rest > 0 and len(head) == HEAD:  # beyond the ranked head: the other matches in index order
+        source, where, params, _t = _where(q)
+        rows += _dicts(
+            store.conn.execute(
+                f"SELECT {_SELECT}, NULL AS last_visit FROM {source} WHERE {where} "
+                f"AND f.rowid NOT IN (SELECT value FROM json_each(?)) ORDER BY f.rowid LIMIT ? OFFSET ?",
+                [*params, _json_list(head), rest, max(0, offset - HEAD)],
+            )
+        )
+    return rows
+
+
+def _json_list(values: list[int]) -> str:
+    return "[" + ",".join(map(str, values)) + "]"
+
+
+def _add_extras(store: Store, rows: list[dict[str, Any]], *, with_last_visit: bool) -> None:
+    """The per-row extras for just this page, in two indexed look-ups."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    last = (
+        dict(
+            store.conn.execute(
+                f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) "
+                "AND deleted = 0 GROUP BY enterprise_id",
+                ids,
+            ).fetchall()
+        )
+        if with_last_visit
+        else {}
+    )
+    founded: dict[str, set[OrgKind]] = {}
+    for eid, value in store.conn.execute(
+        f"SELECT enterprise_id, kind FROM organisations WHERE enterprise_id IN ({marks}) "
+        "AND status = 'founded' AND deleted = 0",
+        ids,
+    ):
+        kind = OrgKind.parse(value)
+        if kind is not None:
+            founded.setdefault(eid, set()).add(kind)  # type: ignore[arg-type]
+    for row in rows:
+        if with_last_visit:
+            row["last_visit"] = last.get(row["id"])
+        row["founded"] = frozenset(founded.get(row["id"], ()))
 
 
 def ward_codes_in_use(store: Store) -> list[str]:

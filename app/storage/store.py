@@ -276,44 +276,39 @@ class Store:
         read = record_type(cls).from_row
         return [read(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
 
-    # Above this many matches, ranking costs more than it helps (bm25 is ~1 µs a row): the query is
-    # still being typed ("ha", "nguyen"), so name and owner matches come first, unranked.
-    RANK_LIMIT = 3000
-
     def search_enterprises(
         self, query: str, *, limit: int = 100, ward_code: str | None = None
     ) -> list[dict[str, Any]]:
-        """Enterprises matching ``query`` (diacritic- and tone-insensitive), best first."""
-        expr = search.match_expression(query)
-        if expr is None:
+        """Enterprises matching ``query`` (diacritic- and tone-insensitive), best first (``search.ranked``:
+        a representative's whole name first). Each row says which tier it matched in (``tier``) and in
+        which fields a searched word was found (``matched``)."""
+        t = search.terms(query)
+        if t is None or limit <= 0:
             return []
-        matches = self.conn.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM enterprise_fts WHERE enterprise_fts MATCH ? LIMIT ?)",
-            (expr, self.RANK_LIMIT + 1),
-        ).fetchone()[0]
-        if matches <= self.RANK_LIMIT:
-            return self._search(expr, "ORDER BY f.rank", limit, ward_code)
-        rows = self._search(f"{{name short_name owner_name tax_code}} : ({expr})", "", limit, ward_code)
-        if len(rows) < limit:
-            seen = {r["id"] for r in rows}
-            rows += [r for r in self._search(expr, "", limit, ward_code) if r["id"] not in seen][
-                : limit - len(rows)
-            ]
-        return rows
-
-    def _search(self, expr: str, order: str, limit: int, ward_code: str | None) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
-            "e.workforce_total, e.status FROM enterprise_fts f JOIN enterprises e ON e.rid = f.rowid "
-            "WHERE enterprise_fts MATCH ?"
+        flt = (
+            search.Filter("e.deleted = 0 AND e.ward_code = ?", (ward_code,)) if ward_code else search.Filter()
         )
-        params: list[Any] = [expr]
-        if ward_code:
-            sql += " AND e.ward_code = ?"
-            params.append(ward_code)
-        sql += f" {order} LIMIT ?"
-        params.append(limit)
-        return self._rows(sql, params)
+        head = search.ranked(self.conn, t, limit, flt)
+        if not head:
+            return []
+        by_rid = {
+            r["rid"]: r
+            for r in self._rows(
+                "SELECT e.rid, e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
+                "e.workforce_total, e.status FROM enterprises e WHERE e.rid IN (SELECT value FROM json_each(?))",
+                ("[" + ",".join(str(rid) for rid, _ in head) + "]",),
+            )
+        }
+        out = []
+        for rid, tier in head:
+            row = by_rid.get(rid)
+            if row is not None:
+                del row["rid"]
+                row["tier"] = tier
+                out.append(row)
+        for row, matched in zip(out, search.matched_fields(t, out)):
+            row["matched"] = matched
+        return out
 
     def history(self, entity: str, record_id: str) -> list[dict[str, Any]]:
         rows = self._rows(
@@ -362,6 +357,9 @@ class Store:
         problems += [f"khóa ngoại: {r}" for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
         try:
             self.conn.execute("INSERT INTO enterprise_fts(enterprise_fts) VALUES ('integrity-check')")
+            if self.schema_version() >= 6:
+                self.conn.execute("INSERT INTO enterprise_names(enterprise_names) VALUES ('integrity-check')")
+                problems += search.index_problems(self.conn)
         except sqlite3.DatabaseError as exc:
             problems.append(f"chỉ mục tìm kiếm: {exc}")
         if self.schema_version() != LATEST:

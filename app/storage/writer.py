@@ -203,16 +203,13 @@ class Writer:
                 ids = [r.id for r in items]
                 for chunk_start in range(0, len(ids), 500):
                     chunk = ids[chunk_start : chunk_start + 500]
-                    cur = self.conn.execute(
-                        f"SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
-                        f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                        chunk,
-                    )
-                    cols_idx = [d[0] for d in cur.description]
-                    self.conn.executemany(
-                        "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [(r[0], *search.index_values(dict(zip(cols_idx, r)))) for r in cur.fetchall()],
+                    search.index_many(
+                        self.conn,
+                        self.conn.execute(
+                            f"SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
+                            f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                            chunk,
+                        ),
                     )
             self.entities.add(table)
             self.count += len(items)

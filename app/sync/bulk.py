@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import units
-from app.domain.text import search_keys
 from app.storage import search
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
 from app.sync import same_tax_code
@@ -322,13 +321,4 @@ def _index(conn: sqlite3.Connection, after_rid: int) -> None:
         "WHERE rid > ? AND deleted = 0",
         (after_rid,),
     ).fetchall()
-    if not rows:
-        return
-    texts = []
-    for r in rows:
-        texts += [r[1] or "", r[2] or "", search.tax_code_text(r[3] or ""), r[4] or "", r[5] or ""]
-    keys = search_keys(texts)
-    conn.executemany(
-        "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
-        [(r[0], *keys[5 * i : 5 * i + 5]) for i, r in enumerate(rows)],
-    )
+    search.index_many(conn, rows)

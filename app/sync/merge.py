@@ -459,15 +459,13 @@ class Merger:
         new_ents = [r["id"] for r in by_table_new.get("enterprises", [])]
         for start in range(0, len(new_ents), 500):
             chunk = new_ents[start : start + 500]
-            cur = conn.execute(
-                f"SELECT rid, name, short_name, tax_code, address, owner_name, deleted FROM enterprises "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            cols = [d[0] for d in cur.description]
-            conn.executemany(
-                "INSERT INTO enterprise_fts(rowid, name, short_name, tax_code, address, owner_name) VALUES (?, ?, ?, ?, ?, ?)",
-                [(r[0], *search.index_values(dict(zip(cols, r)))) for r in cur.fetchall() if not r[6]],
+            search.index_many(
+                conn,
+                conn.execute(
+                    f"SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) AND deleted = 0",
+                    chunk,
+                ),
             )
         for r in by_table_dirty.get("enterprises", []):
             search.index_row(conn, r["rid"], r)

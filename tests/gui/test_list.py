@@ -148,15 +148,15 @@ def test_ward_filter_lists_wards_in_use(qtbot, window):
 
 def test_sorting_by_clicking_headers(qtbot, window):
     table = window.list_panel.table
-    table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # Lao động
+    table.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # Lao động
     _wait_loaded(qtbot, window, 300)
     values = [r["workforce_total"] for r in _rows(window) if r["workforce_total"] is not None]
     assert values == sorted(values, reverse=True)
-    table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # Mã số thuế
+    table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # Mã số thuế
     _wait_loaded(qtbot, window, 300)
     taxes = [r["tax_code"] for r in _rows(window)]
     assert taxes == sorted(taxes)
-    assert window.list_panel.model.headerData(4, Qt.Orientation.Horizontal) == "Lao động"
+    assert window.list_panel.model.headerData(5, Qt.Orientation.Horizontal) == "Lao động"
 
 
 def test_selecting_a_row_shows_detail_tabs(qtbot, window, data_dir):
@@ -177,3 +177,52 @@ def test_selecting_a_row_shows_detail_tabs(qtbot, window, data_dir):
     assert d.history.topLevelItemCount() >= 1
     assert window.actions.action("visit.new").isEnabled()
     wait_idle(qtbot, window)
+
+
+def test_a_person_searched_by_name_comes_first_and_the_list_shows_why(qtbot, data_dir):
+    """Issue 14, item 8: "nguyen duc huy" puts the enterprise whose representative is Nguyễn Đức Huy
+    first, and the list shows the representative (bold where the typed words were found)."""
+    from PySide6.QtGui import QFont
+
+    from app.domain.records import Enterprise
+    from app.domain.taxcode import valid_tax_code
+    from tests.gui.conftest import close_window, open_window
+
+    with Store.in_dir(data_dir) as s, s.write() as w:
+        brands = [
+            Enterprise(
+                name=f"Công ty TNHH Đức Huy {i}",
+                tax_code=valid_tax_code(90_000_000 + i),
+                ward_code="00070",
+                owner_name=f"Nguyễn Văn Tâm {i}",
+            )
+            for i in range(1, 25)
+        ]
+        his = Enterprise(
+            name="Công ty Cổ phần Minh Phát",
+            short_name="MPH GROUP",
+            tax_code=valid_tax_code(98_888_888),
+            ward_code="00070",
+            owner_name="Nguyễn Đức Huy",
+        )
+        w.create_many([*brands, his])
+    window = open_window(qtbot, data_dir)
+    try:
+        kb = Keyboard()
+        window.list_panel.search.setFocus()
+        for ch in "nguyen duc huy":
+            kb.type(ch)
+        _wait_loaded(qtbot, window)
+        m = window.list_panel.model
+        assert m.row_data(0)["id"] == his.id
+        assert m.headerData(1, Qt.Orientation.Horizontal) == "Người đại diện"
+        assert m.data(m.index(0, 1)) == "Nguyễn Đức Huy"
+        assert isinstance(m.data(m.index(0, 1), Qt.ItemDataRole.FontRole), QFont)  # the owner matched
+        assert m.data(m.index(0, 0), Qt.ItemDataRole.FontRole) is None  # not the name
+        assert m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole) == "Khớp với từ tìm kiếm ở: người đại diện"
+        # found by the short name, which no column shows: it is written beside the name
+        window.list_panel.search.setText("mph group")
+        _wait_loaded(qtbot, window, 1)
+        assert m.data(m.index(0, 0)) == "Công ty Cổ phần Minh Phát (MPH GROUP)"
+    finally:
+        close_window(qtbot, window)

@@ -43,19 +43,22 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
         "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
     )
+    conn.execute("UPDATE enterprises SET owner_name = 'Nguyễn Đức Huy'")
     if start >= 2:  # versions with the search index kept it in step
-        from app.storage.search import index_row
-
-        index_row(
-            conn,
-            conn.execute("SELECT rid FROM enterprises").fetchone()[0],
-            {"name": "Công ty TNHH Hòa Bình", "tax_code": "0100109106"},
+        conn.execute(
+            "INSERT INTO enterprise_fts(rowid, name, tax_code, owner_name) "
+            "SELECT rid, 'cong ty tnhh hoa binh', '0100109106', 'nguyen duc huy' FROM enterprises"
         )
+    if start >= 6:  # ... and the representatives' names
+        conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
     conn.close()
     with Store(path) as store:
         assert store.schema_version() == LATEST
         assert store.integrity_check() == []
         assert [r["id"] for r in store.search_enterprises("hoa binh")] == ["e-1"]
+        assert [(r["id"], r["tier"]) for r in store.search_enterprises("nguyen duc huy")] == [
+            ("e-1", "owner")
+        ]
     # the schema reached is the same as from an empty file
     fresh = connect(tmp_path / "fresh.sqlite3")
     migrate(fresh)

@@ -111,7 +111,7 @@ class EnterpriseListPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        widths = [300, 110, 240, 140, 80, 130, 150, 120]
+        widths = [300, 160, 110, 240, 140, 80, 130, 150, 120]
         for i, w in enumerate(widths[: len(COLUMNS)]):
             self.table.setColumnWidth(i, w)
         header.setStretchLastSection(True)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from app.domain import units
 from app.domain.vnformat import format_date, format_int
@@ -29,6 +29,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS: list[tuple[str, str]] = [  # (sort key, Vietnamese header)
     ("name", "Tên doanh nghiệp"),
+    ("owner", "Người đại diện"),
     ("tax_code", "Mã số thuế"),
     ("address", "Địa chỉ"),
     ("ward", "Phường, xã"),
@@ -37,7 +38,21 @@ COLUMNS: list[tuple[str, str]] = [  # (sort key, Vietnamese header)
     ("founded", "Tổ chức đã có"),
     ("last_visit", "Khảo sát gần nhất"),
 ]
-SORTABLE = {"name", "tax_code", "address", "ward", "workforce", "status", "last_visit"}
+SORTABLE = {"name", "owner", "tax_code", "address", "ward", "workforce", "status", "last_visit"}
+# the stored fields each column shows: a cell is bold when a searched word was found in one of them
+COLUMN_FIELDS = {
+    "name": ("name", "short_name"),
+    "owner": ("owner_name",),
+    "tax_code": ("tax_code",),
+    "address": ("address",),
+}
+MATCH_LABELS = {  # why a row matched, for the tooltip
+    "name": "tên doanh nghiệp",
+    "short_name": "tên viết tắt",
+    "owner_name": "người đại diện",
+    "tax_code": "mã số thuế",
+    "address": "địa chỉ",
+}
 
 
 def _founded_text(kinds: frozenset[OrgKind]) -> str:
@@ -58,7 +73,6 @@ class EnterpriseTableModel(QAbstractTableModel):
         self._generation = 0
         self._running = False
         self._waiting: tuple[el.ListQuery, bool] | None = None
-        self._by_rank = True
         self.exact = True  # False while the count is capped and the exact count is on its way
         self._count_handle: TaskHandle | None = None
         self._count_args: tuple[int, el.ListQuery] | None = None
@@ -96,19 +110,17 @@ class EnterpriseTableModel(QAbstractTableModel):
         def work(store):
             # A capped count first, so a first typed letter matching 90% of 100,000 rows is quick;
             # the exact count follows in its own task.
-            n = el.count(store, query, cap=el.RANK_LIMIT)
-            by_rank = n < el.RANK_LIMIT
-            first = el.page(store, query, 0, PAGE_SIZE, by_rank=by_rank) if n else []
-            return n, first, by_rank
+            n = el.count(store, query, cap=el.COUNT_CAP)
+            first = el.page(store, query, 0, PAGE_SIZE) if n else []
+            return n, first
 
-        def done(result: tuple[int, list[dict[str, Any]], bool]) -> None:
+        def done(result: tuple[int, list[dict[str, Any]]]) -> None:
             self._finish_run()
             if generation != self._generation:
                 return  # a newer query is on its way
-            n, first, by_rank = result
+            n, first = result
             self.beginResetModel()
-            self._by_rank = by_rank
-            self.exact = n < el.RANK_LIMIT
+            self.exact = n < el.COUNT_CAP
             self._rows = n
             self._pages.clear()
             self._pending_pages.clear()
@@ -177,7 +189,7 @@ class EnterpriseTableModel(QAbstractTableModel):
         if page in self._pending_pages:
             return
         self._pending_pages.add(page)
-        generation, query, by_rank = self._generation, self._query, self._by_rank
+        generation, query = self._generation, self._query
 
         def done(rows: list[dict[str, Any]]) -> None:
             self._pending_pages.discard(page)
@@ -195,9 +207,7 @@ class EnterpriseTableModel(QAbstractTableModel):
             self._pending_pages.discard(page)
             self.sig_failed.emit(failure)
 
-        self._tasks.read(
-            lambda store: el.page(store, query, page * PAGE_SIZE, PAGE_SIZE, by_rank=by_rank), done, failed
-        )
+        self._tasks.read(lambda store: el.page(store, query, page * PAGE_SIZE, PAGE_SIZE), done, failed)
 
     def row_data(self, row: int) -> dict[str, Any] | None:
         """The stored row, or None while its page is loading (the page is then requested)."""
@@ -251,10 +261,19 @@ class EnterpriseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and row is not None and key == "status":
             if row["status"] != EnterpriseStatus.ACTIVE.value:
                 return QColor("#a33")
+        if role == Qt.ItemDataRole.FontRole and row is not None and key in COLUMN_FIELDS:
+            if row.get("matched", frozenset()) & set(COLUMN_FIELDS[key]):
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
         if role == Qt.ItemDataRole.ToolTipRole and row is not None and key == "founded":
             kinds = row["founded"]
             missing = [k.label for k in OrgKind if k not in kinds]
             return "Chưa có: " + ", ".join(missing) if missing else "Đã có đủ năm tổ chức"
+        if role == Qt.ItemDataRole.ToolTipRole and row is not None and key == "name" and row.get("matched"):
+            fields = [label for f, label in MATCH_LABELS.items() if f in row["matched"]]
+            return "Khớp với từ tìm kiếm ở: " + ", ".join(fields)
         if role == Qt.ItemDataRole.UserRole and row is not None:
             return row["id"]
         return None
@@ -271,6 +290,14 @@ class EnterpriseTableModel(QAbstractTableModel):
             return s.label if s else row["status"]
         if key == "founded":
             return _founded_text(row["founded"])
+        if key == "owner":
+            return row.get("owner_name") or ""
+        if key == "name":
+            matched = row.get("matched", frozenset())
+            if "short_name" in matched and "name" not in matched and row.get("short_name"):
+                # found by the short name, which no column shows: say so beside the name
+                return f"{row['name']} ({row['short_name']})"
+            return row["name"]
         if key == "last_visit":
             return (
                 format_date(date.fromisoformat(row["last_visit"])) if row["last_visit"] else "Chưa khảo sát"
