@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.sync.errors import shown
 
 
 def _add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -181,7 +182,7 @@ def _keys(args: argparse.Namespace) -> int:
                 kind = "cơ quan nhận" if p.is_destination else p.role_label
                 via = f", giới thiệu bởi {p.registered_via}" if p.registered_via else ""
                 _out(
-                    f"  - {p.name or '?'} | {p.unit_label} | {kind} | máy {p.laptop_id} | {p.fingerprint} | "
+                    f"  - {p.display} | {p.unit_label} | {kind} | máy {shown(p.laptop_id)} | {p.fingerprint} | "
                     f"{labels.get(p.status, p.status)}{extra}{via}"
                 )
             return 0
@@ -196,7 +197,8 @@ def _keys(args: argparse.Namespace) -> int:
 
             doc = K.read_pubkey_file(C.read_capped(Path(args.file)))
             _out(
-                f"Máy: {doc.name or '?'}, mã máy {doc.laptop_id}, đơn vị {doc.unit_code}, vai trò {doc.role}"
+                f"Máy: {shown(doc.name or '?')}, mã máy {shown(doc.laptop_id)}, đơn vị {shown(doc.unit_code)}, "
+                f"vai trò {shown(doc.role)}"
             )
             _out(f"Dấu vân tay: {doc.fingerprint}")
             if args.fingerprint is not None:
@@ -221,7 +223,7 @@ def _keys(args: argparse.Namespace) -> int:
                 "known": "Đã đăng ký từ trước:",
                 "destination": "Đã đặt làm cơ quan nhận:",
             }[outcome]
-            _out(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}, {peer.role_label}).")
+            _out(f"{text} {peer.display} ({peer.unit_label}, {peer.role_label}).")
             return 0
         if args.action == "revoke":
             found = R.find(store, args.machine)
@@ -277,14 +279,14 @@ def _export(args: argparse.Namespace) -> int:
                     ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
                 )
                 _out(
-                    f"Cho {pv.recipient.name or pv.recipient.laptop_id} ({pv.recipient.unit_label}): gói số "
+                    f"Cho {pv.recipient.display} ({pv.recipient.unit_label}): gói số "
                     f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp."
                 )
             return 0
         ident = _identity(store)
         for r in B.export(store, ident, Path(args.to), office=args.office):
             _out(
-                f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id} ({r.recipient.unit_label}): "
+                f"Đã xuất gói số {r.seq} cho {r.recipient.display} ({r.recipient.unit_label}): "
                 f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}"
             )
     return 0

@@ -26,7 +26,7 @@ from app.domain import units
 from app.storage import search
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
 from app.sync import same_tax_code
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 from app.sync.payload import (
     MAX_ID,
     MAX_STRING,
@@ -97,7 +97,7 @@ def check_values(sec: CreateSection) -> None:
     ):
         for h in stamps:
             if not _HLC.fullmatch(h):
-                raise bad(f"phần tạo mới {sec.entity}: dấu thời gian «{h[:40]}» không hợp lệ.")
+                raise bad(f"phần tạo mới {sec.entity}: dấu thời gian «{shown(h, 40)}» không hợp lệ.")
             if h[22:] != origin:
                 raise other_machine(h)
 
@@ -174,7 +174,7 @@ def _out_of_scope(record_id: str, place: str, unit: str) -> SyncError:
     return SyncError(
         "out_of_scope",
         (
-            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {record_id[:36]} thuộc {units.unit_name(place) or place}, "
+            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {shown(record_id, 40)} thuộc {units.unit_name(place) or place}, "
             f"còn máy gửi chỉ được sửa dữ liệu của {units.unit_name(unit) or unit}. Không nhập gì cả."
         ),
     )

@@ -23,11 +23,12 @@ from app.storage import kept_creations
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
+from app.sync import checks
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 from app.sync.merge import merge
 from app.sync.payload import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, validate_change
 
@@ -281,7 +282,7 @@ def _unknown_sender(doc: K.PublicKeyDoc) -> SyncError:
     return SyncError(
         "unknown_sender",
         (
-            f"Máy gửi chưa được đăng ký ở cơ quan này: {doc.name or 'không rõ tên'}, {unit}, mã máy {doc.laptop_id}, "
+            f"Máy gửi chưa được đăng ký ở cơ quan này: {shown(doc.name or 'không rõ tên')}, {unit}, mã máy {doc.laptop_id}, "
             f"dấu vân tay {doc.fingerprint}. Nếu đúng máy của đơn vị, hãy đăng ký tệp khóa công khai của máy đó "
             "(đối chiếu dấu vân tay trên giấy) rồi nhập lại."
         ),
@@ -324,7 +325,7 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         if len(p[k]) > cap:
             raise SyncError(
                 "too_many",
-                f"Gói khai báo quá nhiều phần tử ({len(p[k]):,} {k}; tối đa {cap:,}).".replace(",", "."),
+                f"Gói khai báo quá nhiều phần tử ({C._n(len(p[k]))} {k}; tối đa {C._n(cap)}).",
             )
     if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(
         p["relayed"]
@@ -341,7 +342,7 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
     if total > MAX_CHANGES:
         raise SyncError(
             "too_many",
-            f"Gói khai báo quá nhiều thay đổi ({total:,}; tối đa {MAX_CHANGES:,}).".replace(",", "."),
+            f"Gói khai báo quá nhiều thay đổi ({C._n(total)}; tối đa {C._n(MAX_CHANGES)}).",
         )
     return p
 
@@ -364,7 +365,7 @@ def changes_of(v: Verified, eid: int | None = None) -> tuple[list[Incoming], lis
             raise SyncError(
                 "bad_payload",
                 "Gói dữ liệu có thay đổi không hợp lệ: bản ghi tạo mới "
-                f"{str(change[I_RECORD])[:36]} ({change[I_ENTITY]}) phải nằm trong phần «created».",
+                f"{shown(change[I_RECORD], 40)} ({change[I_ENTITY]}) phải nằm trong phần «created».",
             )
         incoming.append(Incoming(change, h, unit))
     sections = []
@@ -392,7 +393,18 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
             "Chữ ký trong tệp dành cho mục đích khác (không phải gói dữ liệu, ví dụ một "
             "biên nhận hay khóa công khai): không nhận.",
         )
-    p = _check_bundle_payload(C.strict_loads(env.payload, "nội dung gói"))
+    try:
+        payload = C.strict_loads(env.payload, "nội dung gói")
+    except C.BadText as exc:
+        place = checks.locate(exc.root, exc.path)
+        if place is None:
+            raise
+        raise SyncError(
+            "bad_text",
+            f"Gói dữ liệu có ký tự hỏng ở {place}: nửa cặp mã UTF-16 \\u{ord(exc.char):04x}, không phải chữ "
+            "(tệp bị sửa hoặc được tạo sai). Không nhập gì cả.",
+        ) from exc
+    p = _check_bundle_payload(payload)
     doc = _sender_doc(p)
     peer = overlay.get(doc.keyid) or R.peer(store, doc.keyid)
     if peer is None:
@@ -402,7 +414,7 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
     if not env.verify(peer.sign_pub):
         raise SyncError(
             "bad_signature",
-            f"Chữ ký của gói không đúng (máy {peer.name or peer.laptop_id}): gói đã bị "
+            f"Chữ ký của gói không đúng (máy {peer.display}): gói đã bị "
             "sửa đổi sau khi ký. Không nhập gì cả.",
         )
     if peer.role == Role.COLLABORATOR.value and (p["relayed"] or p["vouched"]):
@@ -412,7 +424,7 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
     if peer.status == "revoked" and p["seq"] > (peer.revoked_after_seq or 0):
         raise SyncError(
             "revoked",
-            f"Máy {peer.name or peer.laptop_id} ({peer.unit_label}) đã bị thu hồi sau gói số "
+            f"Máy {peer.display} ({peer.unit_label}) đã bị thu hồi sau gói số "
             f"{peer.revoked_after_seq or 0}; gói số {p['seq']} không được nhận.",
         )
     return Verified(env, p, peer)
@@ -464,21 +476,22 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.outcome == "already" and self.error is not None:
-            return f"{self.path.name}: đã nhập trước đây, bỏ qua. {self.error.message}"
+            return f"{shown(self.path.name, 80)}: đã nhập trước đây, bỏ qua. {self.error.message}"
         if self.outcome == "not_mine":
-            return f"{self.path.name}: tệp gửi cho máy khác, bỏ qua."
+            return f"{shown(self.path.name, 80)}: tệp gửi cho máy khác, bỏ qua."
         if self.error is not None:
-            return f"{self.path.name}: KHÔNG NHẬP. {self.error.message}"
-        who = f"{self.sender.name or self.sender.laptop_id} ({self.sender.unit_label})" if self.sender else ""
+            return f"{shown(self.path.name, 80)}: KHÔNG NHẬP. {self.error.message}"
+        who = f"{self.sender.display} ({self.sender.unit_label})" if self.sender else ""
         if self.kind == "receipt":
-            return f"{self.path.name}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận."
+            return f"{shown(self.path.name, 80)}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận."
         if self.outcome == "quarantined":
-            return f"{self.path.name}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. " + " ".join(
-                self.warnings
+            return (
+                f"{shown(self.path.name, 80)}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. "
+                + " ".join(self.warnings)
             )
         r = self.report
         text = (
-            f"{self.path.name}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+            f"{shown(self.path.name, 80)}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
             f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
             f"{r.duplicates} nghi trùng mã số thuế"
         )
@@ -529,12 +542,12 @@ def _import_bundle(
     if state == "replay":
         raise SyncError(
             "replay",
-            f"Gói số {p['seq']} của {outer.peer.name or outer.peer.laptop_id} đã được nhập trước "
+            f"Gói số {p['seq']} của {outer.peer.display} đã được nhập trước "
             "đây (gói lặp lại): không nhập lại, dữ liệu không thay đổi.",
         )
     if state == "fork":
         warning = (
-            f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.name or outer.peer.laptop_id}: máy có thể "
+            f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.display}: máy có thể "
             "đã bị sao chép hoặc khôi phục từ bản sao lưu. Gói này được cách ly, không gộp; hãy liên hệ người "
             "dùng máy đó."
         )
@@ -632,7 +645,7 @@ def _import_bundle(
         if st == "fork":
             quarantine.append((v, "fork"))
             result.warnings.append(
-                f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.name or v.peer.laptop_id} "
+                f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.display} "
                 "trùng số với một gói khác: được cách ly, không gộp."
             )
             continue
@@ -834,7 +847,7 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
     peer = R.peer(store, env.keyid)
     if peer is None or peer.laptop_id != p["from"]:
         raise SyncError(
-            "unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {str(p['from'])[:16]})."
+            "unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {shown(p['from'], 16)})."
         )
     if not env.verify(peer.sign_pub):
         raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
@@ -991,7 +1004,7 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
 
 def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:
     """Each change of a record: who captured it (origin) and who relayed it (custody), names from the registry."""
-    names = {p.laptop_id: f"{p.name or p.laptop_id} ({p.unit_label})" for p in R.peers(store)}
+    names = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
     prof = store.profile()
     names[store.laptop_id] = f"{prof.collaborator or store.laptop_id} (máy này)"
     out = []
@@ -1013,7 +1026,7 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
 
 def quarantined(store: Store) -> list[dict[str, Any]]:
     """Bundles set aside (forks): sender, sequence, reason, when; not merged."""
-    names = {p.laptop_id: f"{p.name or p.laptop_id} ({p.unit_label})" for p in R.peers(store)}
+    names = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
     rows = store._rows(
         "SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
         "WHERE reason != 'released' ORDER BY id"

@@ -41,6 +41,7 @@ import gc
 import hashlib
 import json
 import math
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from app import fileio
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 
 MAGIC = b"KHAOSAT\x1a"
 FORMAT_VERSION = 1
@@ -84,6 +85,11 @@ def _suite():
     return hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 
 
+def _n(number: int) -> str:
+    """1.549: thousands grouped the Vietnamese way."""
+    return f"{number:,}".replace(",", ".")
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -98,7 +104,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         for k, _ in pairs:
             if k in seen:
                 raise SyncError(
-                    "duplicate_key", f"Tệp có khóa JSON bị lặp («{k[:40]}»): tệp đã bị sửa hoặc hỏng."
+                    "duplicate_key", f"Tệp có khóa JSON bị lặp («{shown(k, 40)}»): tệp đã bị sửa hoặc hỏng."
                 )
             seen.add(k)
     return d
@@ -128,21 +134,86 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class BadText(SyncError):
+    """A JSON string holding a lone surrogate (``\\ud800``): half of a UTF-16 pair, not text.
+
+    ``path`` leads from the parsed root to the string (keys and list positions; a path ending in a
+    key names the key itself), so a caller can say which record and field hold it; ``root`` is the
+    parsed value."""
+
+    def __init__(self, what: str, path: tuple[Any, ...], char: str, root: Any):
+        super().__init__(
+            "bad_text",
+            f"Phần {what} của tệp có ký tự hỏng (nửa cặp mã UTF-16 \\u{ord(char):04x}, không phải chữ): "
+            "tệp đã bị sửa hoặc được tạo sai. Không nhập gì cả.",
+        )
+        self.path = path
+        self.char = char
+        self.root = root
+
+
+# A lone surrogate can only come from a \uD800-\uDFFF escape (strict UTF-8 refuses encoded ones), so a
+# text without such an escape needs no walk; a valid pair (\ud83d\ude00) decodes to one character.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _find_surrogate(value: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
+    """The path to the first string (or key) holding a lone surrogate, and the character."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if type(v) is str:
+            m = _SURROGATE.search(v)
+            if m:
+                return p, m.group()
+        elif type(v) is dict:
+            for k, item in reversed(v.items()):
+                m = _SURROGATE.search(k)
+                if m:
+                    return (*p, k), m.group()
+                stack.append((item, (*p, k)))
+        elif type(v) is list:
+            stack.extend((item, (*p, i)) for i, item in reversed(list(enumerate(v))))
+    return None
+
+
 def strict_loads(data: bytes, what: str = "nội dung") -> Any:
-    """Parse UTF-8 JSON refusing duplicate keys, NaN/Infinity, invalid UTF-8 and odd nesting."""
+    """Parse UTF-8 JSON refusing duplicate keys, NaN/Infinity, invalid UTF-8, lone surrogates and odd
+    nesting. Every refusal is a SyncError in Vietnamese (never the parser's own words)."""
     try:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
-        raise SyncError("bad_json", f"Phần {what} của tệp không phải văn bản UTF-8 hợp lệ.") from exc
+        raise SyncError(
+            "bad_json",
+            f"Phần {what} của tệp không phải văn bản UTF-8 hợp lệ (byte hỏng ở vị trí {exc.start + 1}).",
+        ) from exc
     try:
         with gc_paused():
-            return json.loads(
+            value = json.loads(
                 text, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant, parse_float=_bad_float
             )
     except SyncError:
         raise
-    except (ValueError, RecursionError) as exc:
-        raise SyncError("bad_json", f"Phần {what} của tệp không phải JSON hợp lệ: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise SyncError(
+            "bad_json",
+            f"Phần {what} của tệp không phải JSON hợp lệ (hỏng ở ký tự thứ {_n(exc.pos + 1)}): "
+            "tệp đã bị sửa, bị cắt hoặc được tạo sai.",
+        ) from exc
+    except RecursionError as exc:
+        raise SyncError(
+            "bad_json", f"Phần {what} của tệp lồng nhau quá sâu: không phải tệp KhaoSat."
+        ) from exc
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise SyncError(
+            "bad_json", f"Phần {what} của tệp chứa một giá trị không đọc được (số quá dài?)."
+        ) from exc
+    if _SURROGATE_ESCAPE.search(data) is not None:
+        found = _find_surrogate(value)
+        if found is not None:
+            raise BadText(what, found[0], found[1], value)
+    return value
 
 
 def dumps(value: Any) -> bytes:
@@ -325,8 +396,8 @@ def parse_frame(data: bytes, expect: bytes | None = None) -> Frame:
     if pos + body_len > len(data):
         raise SyncError(
             "truncated",
-            f"Tệp bị cắt cụt: thiếu {pos + body_len - len(data):,} byte. "
-            "Có thể USB bị rút ra khi đang ghi; hãy chép lại hoặc xuất lại.".replace(",", "."),
+            f"Tệp bị cắt cụt: thiếu {_n(pos + body_len - len(data))} byte. "
+            "Có thể USB bị rút ra khi đang ghi; hãy chép lại hoặc xuất lại.",
         )
     if pos + body_len < len(data):
         raise SyncError("damaged", "Tệp có dữ liệu thừa ở cuối: tệp đã bị sửa hoặc hỏng.")
@@ -375,7 +446,8 @@ def open_sealed_packed(
         raise SyncError("damaged", "Tệp bị hỏng: phần đầu thiếu hoặc thừa thông tin.")
     if h["suite"] != SUITE:
         raise SyncError(
-            "newer_format", f"Tệp dùng cách mã hóa chưa hỗ trợ ({h['suite'][:60]}). Hãy cập nhật KhaoSat."
+            "newer_format",
+            f"Tệp dùng cách mã hóa chưa hỗ trợ ({shown(h['suite'], 60)}). Hãy cập nhật KhaoSat.",
         )
     if h["compression"] not in ("zlib", "none"):
         raise SyncError("newer_format", "Tệp dùng cách nén chưa hỗ trợ. Hãy cập nhật KhaoSat.")
@@ -384,7 +456,7 @@ def open_sealed_packed(
         raise SyncError(
             "not_addressed",
             "Tệp này không gửi cho cơ quan này (được mã hóa cho một khóa khác, "
-            f"mã khóa {h['recipient'][:16]}). Hãy kiểm tra cơ quan nhận đã chọn khi xuất.",
+            f"mã khóa {shown(h['recipient'], 16)}). Hãy kiểm tra cơ quan nhận đã chọn khi xuất.",
         )
     if len(fr.body) < 32 + 16:
         raise SyncError("truncated", "Tệp bị cắt cụt: phần mã hóa quá ngắn.")
@@ -424,10 +496,10 @@ def read_capped(path: Path) -> bytes:
     if size > MAX_FILE:
         raise SyncError(
             "too_large",
-            f"Tệp {path.name} quá lớn ({size:,} byte) để là gói dữ liệu của KhaoSat.".replace(",", "."),
+            f"Tệp {shown(path.name)} quá lớn ({_n(size)} byte) để là gói dữ liệu của KhaoSat.",
         )
     with open(path, "rb") as fh:
         data = fh.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
-        raise SyncError("too_large", f"Tệp {path.name} quá lớn để là gói dữ liệu của KhaoSat.")
+        raise SyncError("too_large", f"Tệp {shown(path.name)} quá lớn để là gói dữ liệu của KhaoSat.")
     return data

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from app.sync import container as C
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 
 KEY_FILE = "khaosat-keys.json"
 PUBKEY_SUFFIX = ".khaosat-key"
@@ -337,11 +338,35 @@ def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
     )
 
 
+# A machine's name is shown beside its fingerprint when a person decides to trust it: control
+# characters and bidirectional controls (which display text in another order than it is stored) are
+# refused at registration, so the name a person reads is the name that is kept.
+_NOT_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def read_pubkey_file(data: bytes) -> PublicKeyDoc:
+    """A public-key file to register: framing, the self-signed document, and a name fit to be shown."""
     fr = C.parse_frame(data, expect=C.KIND_PUBKEY)
     if fr.header != {"encrypted": False}:
         raise SyncError("damaged", "Tệp khóa công khai bị hỏng (phần đầu không đúng).")
     env, pos = C.read_envelope(memoryview(fr.body), 0)
     if pos != len(fr.body):
         raise SyncError("damaged", "Tệp khóa công khai có dữ liệu thừa: tệp đã bị sửa hoặc hỏng.")
-    return parse_pubkey_envelope(env)
+    try:
+        doc = parse_pubkey_envelope(env)
+    except C.BadText as exc:
+        raise SyncError(
+            "bad_text",
+            f"Tệp khóa công khai có ký tự hỏng ở trường {shown(exc.path[-1] if exc.path else '?', 40)} "
+            f"(nửa cặp mã UTF-16 \\u{ord(exc.char):04x}, không phải chữ): tệp đã bị sửa hoặc được tạo sai. "
+            "Chưa đăng ký.",
+        ) from exc
+    bad = _NOT_A_NAME.search(doc.name or "")
+    if bad:
+        raise SyncError(
+            "bad_text",
+            f"Tên máy trong tệp khóa công khai có ký tự điều khiển vô hình (\\u{ord(bad.group()):04x}) ở vị trí "
+            f"{bad.start() + 1}: tên hiện ra có thể khác tên thật. Chưa đăng ký; hãy sửa họ tên trên máy đó "
+            "rồi ghi lại tệp khóa công khai.",
+        )
+    return doc

@@ -32,7 +32,7 @@ from app.domain.records import RECORD_TYPES
 from app.storage import kept_creations, search
 from app.storage.writer import record_columns
 from app.sync import bulk, same_tax_code
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 from app.sync.payload import (
     I_ENTITY,
     I_FIELDS,
@@ -218,7 +218,7 @@ class Merger:
                     raise SyncError(
                         "out_of_scope",
                         (
-                            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {c[I_RECORD][:36]} thuộc "
+                            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {shown(c[I_RECORD], 40)} thuộc "
                             f"{units.unit_name(place) or place}, còn máy gửi chỉ được sửa dữ liệu của "
                             f"{units.unit_name(inc.signer_unit) or inc.signer_unit}. Không nhập gì cả."
                         ),
@@ -294,7 +294,7 @@ class Merger:
                 for col in tpl[1]:
                     if row[col] is None:
                         missing = sorted(x for x in tpl[1] if row[x] is None)
-                        raise bad(f"bản ghi mới {rid[:36]} thiếu trường bắt buộc {', '.join(missing)}.")
+                        raise bad(f"bản ghi mới {shown(rid, 40)} thiếu trường bắt buộc {', '.join(missing)}.")
                 row["id"] = rid
                 row["deleted"] = 0
                 row["created_hlc"] = row["updated_hlc"] = hlc

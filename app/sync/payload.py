@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.records import RECORD_TYPES, record_type
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 
 OPS = ("create", "update", "delete", "restore")
 MAX_INT = 2**63 - 1
@@ -45,13 +45,15 @@ def check_value(name: str, v: Any) -> None:
         if len(v) > MAX_STRING:
             raise SyncError(
                 "oversized_value",
-                f"Gói dữ liệu có giá trị quá dài ở trường «{name}» ({len(v)} ký tự; tối đa {MAX_STRING}).",
+                f"Gói dữ liệu có giá trị quá dài ở trường «{shown(name, 40)}» ({len(v)} ký tự; tối đa {MAX_STRING}).",
             )
     elif t is int:
         if not -MAX_INT <= v <= MAX_INT:
-            raise bad(f"số ở trường «{name}» vượt giới hạn.")
+            raise bad(f"số ở trường «{shown(name, 40)}» vượt giới hạn.")
     elif v is not None:
-        raise bad(f"giá trị ở trường «{name}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null).")
+        raise bad(
+            f"giá trị ở trường «{shown(name, 40)}» không đúng kiểu (chỉ nhận chuỗi, số nguyên hoặc null)."
+        )
 
 
 def other_machine(hlc: str) -> SyncError:
@@ -75,7 +77,7 @@ def validate_change(c: Any, origin: str) -> None:
     if corigin != origin:
         raise SyncError(
             "bad_origin",
-            f"Gói chứa thay đổi của máy khác ({corigin[:16]}) mà máy gửi không ký: "
+            f"Gói chứa thay đổi của máy khác ({shown(corigin, 16)}) mà máy gửi không ký: "
             "mỗi máy chỉ được gửi thay đổi của chính mình.",
         )
     if not (
@@ -87,26 +89,26 @@ def validate_change(c: Any, origin: str) -> None:
         and hlc[:15].isascii()
         and hlc[16:21].isascii()
     ):
-        raise bad(f"dấu thời gian «{hlc[:40]}» không hợp lệ.")
+        raise bad(f"dấu thời gian «{shown(hlc, 40)}» không hợp lệ.")
     if hlc[22:] != origin:
         raise other_machine(hlc)
     if entity not in RECORD_TYPES:
-        raise bad(f"loại bản ghi «{entity[:40]}» không tồn tại.")
+        raise bad(f"loại bản ghi «{shown(entity, 40)}» không tồn tại.")
     cols = columns_of(entity)
     if type(fields) is not dict:
         raise bad("danh sách trường không đúng kiểu.")
     if op != "create" and op != "update":
         if op not in OPS:
-            raise bad(f"thao tác «{op[:20]}» không tồn tại.")
+            raise bad(f"thao tác «{shown(op, 20)}» không tồn tại.")
         expected = [0, 1] if op == "delete" else [1, 0]
         if fields != {"deleted": expected} or any(type(v) is not int for v in fields["deleted"]):
             raise bad("thao tác xóa/khôi phục không đúng cấu trúc.")
         return
     for name, pair in fields.items():
         if name not in cols:
-            raise bad(f"trường «{name[:40]}» không có trong {entity}.")
+            raise bad(f"trường «{shown(name, 40)}» không có trong {entity}.")
         if type(pair) is not list or len(pair) != 2:
-            raise bad(f"trường «{name}» cần đúng [giá trị cũ, giá trị mới].")
+            raise bad(f"trường «{shown(name, 40)}» cần đúng [giá trị cũ, giá trị mới].")
         a, b = pair
         ta, tb = type(a), type(b)
         if (ta is str and len(a) <= MAX_STRING) or a is None or (ta is int and -MAX_INT <= a <= MAX_INT):

@@ -17,7 +17,7 @@ from app.domain.vocab import Role
 from app.storage.store import Store
 from app.sync import container as C
 from app.sync import keys as K
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ class Peer:
             return Role(self.role).label
         except ValueError:
             return self.role
+
+    @property
+    def display(self) -> str:
+        """The machine's name as it may be shown (or its id when it has none)."""
+        return shown(self.name or self.laptop_id)
 
     @property
     def unit_label(self) -> str:

@@ -454,3 +454,69 @@ def test_a_collaborator_cannot_relay_or_vouch(net):
     ]
     err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, vouched=vouch))))
     assert err.reason == "bad_payload" and "cộng tác viên" in err.message
+
+
+# --- text that is not text ----------------------------------------------------------------------------
+
+
+def ascii_json(value) -> bytes:
+    """JSON with every non-ASCII character escaped: the only way to write a lone surrogate."""
+    import json
+
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True).encode()
+
+
+@pytest.mark.parametrize("char", ["\ud800", "\udc80"])
+def test_lone_surrogates_are_refused_naming_the_record_and_field(net, char):
+    sec = created_section(net.l1, name=f"Công ty {char} TNHH")
+    rid = sec["rows"][0][5]
+    err = refused(net, sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, created=[sec]))))
+    assert err.reason == "bad_text" and rid in err.message and "Tên doanh nghiệp" in err.message
+    assert f"\\u{ord(char):04x}" in err.message and char not in err.message
+    # in an update's new value, its author, and a field name
+    row = change_row(net.l1, _8={"note": [None, f"ghi {char}"]})
+    err = refused(net, sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, changes=[row]))))
+    assert err.reason == "bad_text" and row[6] in err.message and "Ghi chú" in err.message
+    row = change_row(net.l1, _3=f"Nguyễn {char}")
+    err = refused(net, sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, changes=[row]))))
+    assert err.reason == "bad_text" and "người nhập" in err.message
+    row = change_row(net.l1, _8={f"note{char}": [None, "x"]})
+    err = refused(net, sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, changes=[row]))))
+    assert err.reason == "bad_text" and "tên một trường" in err.message
+    sec = created_section(net.l1)
+    sec["columns"][-1] += char
+    err = refused(net, sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, created=[sec]))))
+    assert err.reason == "bad_text" and "tên cột" in err.message
+
+
+def test_a_valid_surrogate_pair_is_a_character(net):
+    """An emoji written as an escaped pair (as ensure_ascii writers do) is one ordinary character."""
+    sec = created_section(net.l1, note="Đã gặp 😀")
+    path = net.stick / "pair.khaosat"
+    path.write_bytes(sealed(net.l1, net.ward, ascii_json(payload(net.l1, net.ward, created=[sec]))))
+    net.ward.import_ok(path)
+    assert net.ward.store.row("enterprises", sec["rows"][0][5])["note"] == "Đã gặp 😀"
+
+
+def test_no_refusal_carries_the_parsers_english(net):
+    good_body = C.dumps(payload(net.l1, net.ward))
+    for body in (
+        good_body[:-1],  # cut short
+        good_body.replace(b'"seq":1', b'"seq":1,'),  # a stray comma
+        b"[" * 50_000 + b"]" * 50_000,  # nested past the parser's recursion limit
+        good_body.replace(b'"seq":1', b'"seq":' + b"9" * 5000),  # an integer of 5,000 digits
+        b"\xff" + good_body,
+    ):
+        err = refused(net, sealed(net.l1, net.ward, body))
+        assert err.reason == "bad_json", err.message
+        for english in (
+            "Expecting",
+            "delimiter",
+            "recursion",
+            "line ",
+            "column",
+            "Exceeds",
+            "codec",
+            "byte 0x",
+        ):
+            assert english not in err.message, err.message

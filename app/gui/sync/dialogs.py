@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from app.sync import container as C
 from app.sync import drives
 from app.sync import keys as K
 from app.sync import registry as R
+from app.sync.errors import shown
 
 ENTITY_LABELS = {
     "enterprises": "doanh nghiệp",
@@ -204,7 +206,7 @@ class ExportDialog(_Dialog):
                 else ""
             )
             lines.append(
-                f"<b>Gửi {p.recipient.name or p.recipient.laptop_id}</b> ({p.recipient.unit_label}): "
+                f"<b>Gửi {escape(p.recipient.display)}</b> ({p.recipient.unit_label}): "
                 f"gói số {p.next_seq}, {what}{relay}.{again}"
             )
         self.preview.setText("<br>".join(lines))
@@ -254,7 +256,7 @@ class ExportDialog(_Dialog):
         self.busy = False
         self.results = results
         lines = [
-            f"Đã xuất gói số {r.seq} cho {r.recipient.name or r.recipient.laptop_id}: "
+            f"Đã xuất gói số {r.seq} cho {r.recipient.display}: "
             f"{format_int(r.changes)} thay đổi, {format_int(r.envelopes)} gói chuyển tiếp → {r.path}"
             for r in results
         ]
@@ -480,7 +482,7 @@ class MachinesDialog(_Dialog):
                 status += ", do cơ quan cấp dưới giới thiệu"
             rows.append(
                 [
-                    p.name or "?",
+                    p.display,
                     p.unit_label,
                     "Cơ quan nhận" if p.is_destination else p.role_label,
                     p.laptop_id,
@@ -579,7 +581,8 @@ class MachinesDialog(_Dialog):
         except ValueError:
             role = doc.role
         self.pending_text.setText(
-            f"{doc.name or '?'}, {units.unit_name(doc.unit_code) or doc.unit_code}, {role}, mã máy {doc.laptop_id}"
+            f"{escape(shown(doc.name or '?'))}, {escape(units.unit_name(doc.unit_code) or shown(doc.unit_code))}, "
+            f"{escape(shown(role))}, mã máy {escape(shown(doc.laptop_id))}"
             f"<br>Dấu vân tay trong tệp: <b style='font-size:14pt'>{doc.fingerprint}</b><br>So từng nhóm số với "
             "giấy đăng ký do người dùng máy đó ký (hoặc đọc qua điện thoại). Chỉ đăng ký khi khớp hoàn toàn."
         )
@@ -608,7 +611,7 @@ class MachinesDialog(_Dialog):
                 "destination": "Đã đặt làm cơ quan nhận:",
             }[outcome]
             self.status.setStyleSheet("")
-            self.status.setText(f"{text} {peer.name or peer.laptop_id} ({peer.unit_label}).")
+            self.status.setText(f"{text} {peer.display} ({peer.unit_label}).")
             self._cancel_pending()
             self.reload()
 
@@ -621,7 +624,7 @@ class MachinesDialog(_Dialog):
         self.confirm(
             "revoke_box",
             "Thu hồi máy",
-            f"Thu hồi máy {peer.name or peer.laptop_id} ({peer.unit_label})?\nNhững gì máy này đã gửi "
+            f"Thu hồi máy {peer.display} ({peer.unit_label})?\nNhững gì máy này đã gửi "
             "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
             "lấy cắp hoặc thôi sử dụng.",
             "Thu hồi",
