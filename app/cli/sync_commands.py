@@ -12,6 +12,8 @@ from pathlib import Path
 from app.cli.main import EXTRA_PARSERS, CliError, command
 from app.sync.errors import shown
 
+IMPORT_QUARANTINED = 3  # exit code: some bundle set aside, none refused
+
 
 def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("keys", help="khóa của máy, đăng ký máy khác, thu hồi")
@@ -46,7 +48,12 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--office", metavar="MÃ", help="chỉ xuất cho cơ quan này (mặc định: mọi cơ quan nhận)")
     s.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ gửi gì, không ghi tệp")
 
-    s = sub.add_parser("import", help="nhập gói dữ liệu hoặc biên nhận (tệp hoặc cả thư mục)")
+    s = sub.add_parser(
+        "import",
+        help="nhập gói dữ liệu hoặc biên nhận (tệp hoặc cả thư mục)",
+        epilog=f"Mã thoát: 0 đã nhập hết (hoặc bỏ qua tệp không dành cho máy này); 1 có tệp bị từ chối; "
+        f"{IMPORT_QUARANTINED} có gói bị cách ly (không tệp nào bị từ chối).",
+    )
     s.add_argument("paths", nargs="+", metavar="ĐƯỜNG_DẪN")
     s.add_argument("--no-receipt", action="store_true", help="không ghi biên nhận ra cạnh gói")
 
@@ -67,6 +74,11 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
         "quarantine", help="gói bị cách ly (trùng số thứ tự: máy bị sao chép, khôi phục bản sao lưu)"
     )
     s.add_argument("--release", type=int, metavar="SỐ", help="đã kiểm tra: gộp gói cách ly số này")
+    s.add_argument(
+        "--receipt-to",
+        metavar="THƯ_MỤC",
+        help="ghi ngay biên nhận cho máy gửi vào thư mục này (mặc định: kèm biên nhận của gói sau của máy đó)",
+    )
 
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
     s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
@@ -299,21 +311,21 @@ def _import(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         ident = _identity(store)
-        files = B.collect([Path(p) for p in args.paths])
-        if not files:
+        paths = [Path(p) for p in args.paths]
+        if not B.collect(paths):
             raise CliError("Không có gói dữ liệu hay biên nhận nào ở đường dẫn đã cho.")
-        results = B.import_paths(store, ident, files, write_receipt=not args.no_receipt)
-    bad = 0
+        results = B.import_paths(store, ident, paths, write_receipt=not args.no_receipt)
     for r in results:
         line = r.summary()
         if r.outcome in ("refused", "quarantined"):
-            bad += 1
             print(line, file=sys.stderr)
         else:
             _out(line)
         if r.receipt is not None:
-            _out(f"  Biên nhận: {r.receipt}")
-    return 1 if bad else 0
+            _out(f"  Biên nhận: {shown(r.receipt, 200)}")
+    if any(r.outcome == "refused" for r in results):
+        return 1
+    return IMPORT_QUARANTINED if any(r.outcome == "quarantined" for r in results) else 0
 
 
 @command("conflicts")
@@ -390,17 +402,14 @@ def _quarantine(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         if args.release is not None:
-            r = B.release(store, args.release)
-            _out(
-                f"Đã gộp gói cách ly số {args.release}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
-                f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột."
-            )
+            folder = Path(args.receipt_to) if args.receipt_to else None
+            ident = _identity(store) if folder is not None else None
+            _out(B.release(store, args.release, ident=ident, receipt_to=folder).summary())
             return 0
         rows = B.quarantined(store)
         for q in rows:
             _out(
-                f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: "
-                "trùng số với một gói khác (máy bị sao chép hoặc khôi phục bản sao lưu?)"
+                f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: {q['reason_text']}"
             )
         _out(f"({len(rows)} gói đang cách ly)")
     return 0

@@ -432,6 +432,96 @@ def _v6_search_tiers(conn: sqlite3.Connection) -> None:
     rebuild_index(conn)
 
 
+def _v7_sync_rules(conn: sqlite3.Connection) -> None:
+    """Sync: incoming values to check, key replacements, re-based chains, values of newer versions."""
+    run_script(
+        conn,
+        """
+        -- Values a bundle brought that the domain rules only doubt (counts that do not add up, a
+        -- founded organisation without its decision...): merged, and listed for a person to check.
+        -- sender is the machine whose change brought the doubt; checked_* when a person kept it.
+        CREATE TABLE sync_checks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            message TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            envelope TEXT,
+            found_at TEXT NOT NULL,
+            checked_at TEXT,
+            checked_by TEXT,
+            UNIQUE (entity, record_id, field, rule)
+        );
+        CREATE INDEX sync_checks_open ON sync_checks(checked_at, found_at);
+        -- Every new key of a registered machine: endorsed by its old key, or a lost key replaced by a
+        -- person (reason, who, when). office: the machine where it was decided (this one, or the
+        -- office below that vouched for it).
+        CREATE TABLE sync_key_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            laptop_id TEXT NOT NULL,
+            old_keyid TEXT,
+            old_fingerprint TEXT,
+            new_keyid TEXT NOT NULL,
+            new_fingerprint TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('endorsed', 'replaced_lost')),
+            reason TEXT,
+            by_name TEXT,
+            at TEXT NOT NULL,
+            office TEXT NOT NULL,
+            UNIQUE (laptop_id, new_keyid, office)
+        );
+        -- A released bundle that continues a machine after its restore re-bases the chain: the
+        -- bundles of the abandoned branch move here (still known: importing one again is a replay).
+        CREATE TABLE sync_chains_replaced (
+            hash TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            prev TEXT,
+            received_at TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            replaced_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_rebases (
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            head_seq INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            high INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (sender, recipient, head_hash)
+        ) WITHOUT ROWID;
+        ALTER TABLE sync_quarantine ADD COLUMN released_at TEXT;
+        ALTER TABLE sync_quarantine ADD COLUMN receipt_sent INTEGER NOT NULL DEFAULT 0;
+        -- On a machine told by a receipt that its office has bundles it does not remember (it was
+        -- restored from a backup): its next bundle continues above them.
+        CREATE TABLE sync_resume (
+            recipient TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            prev TEXT NOT NULL,
+            told_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        -- Values of columns this version does not know (a bundle from a newer version): kept, shown,
+        -- relayed upward inside their envelope, applied once an upgrade knows the column.
+        CREATE TABLE sync_unknown_values (
+            change_id TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT,
+            hlc TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            envelope TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (change_id, field)
+        ) WITHOUT ROWID;
+        CREATE INDEX sync_unknown_values_record ON sync_unknown_values(entity, record_id);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -439,6 +529,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "signed bundles: keys, registry, chains, conflicts, quarantine", _v4_sync),
     (5, "received creations kept on the record; envelopes kept compressed", _v5_compact_creates),
     (6, "search in tiers: names and representatives indexed apart", _v6_search_tiers),
+    (7, "sync: values to check, key replacements, re-based chains, values of newer versions", _v7_sync_rules),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -23,12 +23,12 @@ from app.storage import kept_creations
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
-from app.sync import checks
+from app.sync import chains, checks
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape
-from app.sync.errors import SyncError, shown
+from app.sync.errors import SyncError, os_message, shown
 from app.sync.merge import merge
 from app.sync.payload import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, validate_change
 
@@ -128,16 +128,31 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
         envs = store.conn.execute(
             "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?", (wm_e, dest.laptop_id)
         ).fetchone()[0]
-        seq, sent = store.conn.execute(
-            "SELECT coalesce(max(seq), 0), coalesce(max(max_change_seq), 0) "
-            "FROM sync_exports WHERE recipient = ?",
+        last = store.conn.execute(
+            "SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
             (dest.laptop_id,),
         ).fetchone()
+        sent = store.conn.execute(
+            "SELECT coalesce(max(max_change_seq), 0) FROM sync_exports WHERE recipient = ?", (dest.laptop_id,)
+        ).fetchone()[0]
+        seq = _next_on_chain(store, dest.laptop_id, last)[0] - 1
         resent = store.conn.execute(
             "SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?", (me, wm_c, sent)
         ).fetchone()[0]
         out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq + 1, resent))
     return out
+
+
+def _next_on_chain(store: Store, recipient: str, last: tuple[int, str] | None) -> tuple[int, str | None]:
+    """Sequence and previous hash of the next bundle to ``recipient``: after the last one this machine
+    wrote, or above what the office has received when a receipt told it more (a restored machine)."""
+    seq, prev = (last[0] + 1, last[1]) if last else (1, None)
+    told = store.conn.execute(
+        "SELECT seq, prev FROM sync_resume WHERE recipient = ?", (recipient,)
+    ).fetchone()
+    if told is not None and told[0] > seq - 1:
+        seq, prev = told[0] + 1, told[1]
+    return seq, prev
 
 
 def export(
@@ -172,14 +187,14 @@ def export(
             "SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
             (dest.laptop_id,),
         ).fetchone()
-        seq = (last[0] + 1) if last else 1
+        seq, prev = _next_on_chain(store, dest.laptop_id, last)
         payload = {
             "format": "khaosat-bundle",
             "version": BUNDLE_VERSION,
             "from": me,
             "to": dest.laptop_id,
             "seq": seq,
-            "prev": last[1] if last else None,
+            "prev": prev,
             "created_at": _now(),
             "sender_key": sender_key,
             "created": created,
@@ -430,34 +445,6 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
     return Verified(env, p, peer)
 
 
-def _chain_state(store: Store, sender: str, recipient: str, seq: int, hash_: str, prev: str | None) -> str:
-    """'new', 'replay', 'fork' or 'gap' for a bundle on the chain sender -> recipient."""
-    conn = store.conn
-    if conn.execute("SELECT 1 FROM sync_quarantine WHERE hash = ?", (hash_,)).fetchone():
-        return "replay"
-    row = conn.execute(
-        "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-        (sender, recipient, seq),
-    ).fetchone()
-    if row is not None:
-        return "replay" if row[0] == hash_ else "fork"
-    before = conn.execute(
-        "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-        (sender, recipient, seq - 1),
-    ).fetchone()
-    if before is not None and prev != before[0]:
-        return "fork"
-    after = conn.execute(
-        "SELECT prev FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-        (sender, recipient, seq + 1),
-    ).fetchone()
-    if after is not None and after[0] != hash_:
-        return "fork"
-    if seq > 1 and before is None:
-        return "gap"
-    return "new"
-
-
 # --- import ---------------------------------------------------------------------------------------------
 
 
@@ -465,7 +452,9 @@ def _chain_state(store: Store, sender: str, recipient: str, seq: int, hash_: str
 class ImportResult:
     path: Path
     kind: str  # 'bundle' | 'receipt'
-    outcome: str  # 'applied' | 'quarantined' | 'receipt' | 'refused'
+    # 'applied' | 'quarantined' | 'receipt' | 'refused' | 'already' (imported before: the receipt is
+    # written again, nothing else changes) | 'own' (this machine's own outgoing bundle) | 'not_mine'
+    outcome: str
     sender: R.Peer | None = None
     seq: int | None = None
     report: MergeReport = field(default_factory=MergeReport)
@@ -475,32 +464,30 @@ class ImportResult:
     error: SyncError | None = None
 
     def summary(self) -> str:
-        if self.outcome == "already" and self.error is not None:
-            return f"{shown(self.path.name, 80)}: đã nhập trước đây, bỏ qua. {self.error.message}"
-        if self.outcome == "not_mine":
-            return f"{shown(self.path.name, 80)}: tệp gửi cho máy khác, bỏ qua."
+        name = shown(self.path.name, 80)
+        if self.outcome in ("not_mine", "own"):
+            return f"{name}: bỏ qua. " + " ".join(self.warnings)
         if self.error is not None:
-            return f"{shown(self.path.name, 80)}: KHÔNG NHẬP. {self.error.message}"
+            return f"{name}: KHÔNG NHẬP. {self.error.message}"
         who = f"{self.sender.display} ({self.sender.unit_label})" if self.sender else ""
+        notes = (" " + " ".join(self.warnings)) if self.warnings else ""
         if self.kind == "receipt":
-            return f"{shown(self.path.name, 80)}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận."
+            if self.outcome == "already":
+                return f"{name}: biên nhận của {who} đã được nhập trước đây: không có gì mới.{notes}"
+            return f"{name}: biên nhận của {who}: {self.report.applied} gói đã được xác nhận.{notes}"
+        if self.outcome == "already":
+            return f"{name}: gói số {self.seq} của {who} đã được nhập trước đây: không nhập lại.{notes}"
         if self.outcome == "quarantined":
-            return (
-                f"{shown(self.path.name, 80)}: gói số {self.seq} của {who} bị CÁCH LY, không gộp. "
-                + " ".join(self.warnings)
-            )
+            return f"{name}: gói số {self.seq} của {who} bị CÁCH LY, không gộp.{notes}"
         r = self.report
         text = (
-            f"{shown(self.path.name, 80)}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+            f"{name}: gói số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
             f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
             f"{r.duplicates} nghi trùng mã số thuế"
         )
         if self.relayed:
             text += f"; {self.relayed} gói chuyển tiếp"
-        text += "."
-        if self.warnings:
-            text += " " + " ".join(self.warnings)
-        return text
+        return text + "." + notes
 
 
 def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
@@ -537,30 +524,29 @@ def _import_bundle(
             "Gói này không gửi cho cơ quan này (nội dung ghi một cơ quan nhận khác): có thể "
             "ai đó đã gói lại gói của người khác. Không nhập gì cả.",
         )
-    state = _chain_state(store, p["from"], me, p["seq"], outer.env.hash, p["prev"])
+    state = chains.state(store.conn, p["from"], me, p["seq"], outer.env.hash, p["prev"])
     result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])
-    if state == "replay":
-        raise SyncError(
-            "replay",
-            f"Gói số {p['seq']} của {outer.peer.display} đã được nhập trước "
-            "đây (gói lặp lại): không nhập lại, dữ liệu không thay đổi.",
-        )
-    if state == "fork":
-        warning = (
-            f"Đã có một gói số {p['seq']} khác của cùng máy {outer.peer.display}: máy có thể "
-            "đã bị sao chép hoặc khôi phục từ bản sao lưu. Gói này được cách ly, không gộp; hãy liên hệ người "
-            "dùng máy đó."
-        )
+    if state.kind == "replay":
+        # merged before: its receipt may have been lost (a full stick); write it again, change nothing else
+        result.outcome = "already"
+        if write_receipt:
+            _receipt_again(store, ident, outer, path, result)
+        return result
+    if state.kind == "held":
+        result.outcome = "quarantined"
+        result.warnings.append("Gói này đã bị cách ly từ lần nhập trước; đang chờ người kiểm tra.")
+        return result
+    if state.kind == "fork":
         with store.transaction():
             store.conn.execute(
                 "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                "VALUES (?, ?, ?, ?, 'fork', ?, ?)",
-                (p["from"], me, p["seq"], outer.env.hash, now, outer.env.raw),
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (p["from"], me, p["seq"], outer.env.hash, f"fork_{state.cause}", now, outer.env.raw),
             )
         result.outcome = "quarantined"
-        result.warnings.append(warning)
+        result.warnings.append(chains.fork_message(state.cause, p["seq"], outer.peer.display))
         return result
-    if state == "gap":
+    if state.kind == "gap":
         result.warnings.append(
             f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
             "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận)."
@@ -637,16 +623,15 @@ def _import_bundle(
             )
         if store.conn.execute("SELECT 1 FROM sync_envelopes WHERE hash = ?", (v.env.hash,)).fetchone():
             continue  # came by another path already: merged once
-        st = _chain_state(
-            store, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"]
+        st = chains.state(
+            store.conn, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"]
         )
-        if st == "replay":
+        if st.kind in ("replay", "held"):
             continue
-        if st == "fork":
-            quarantine.append((v, "fork"))
+        if st.kind == "fork":
+            quarantine.append((v, f"fork_{st.cause}"))
             result.warnings.append(
-                f"Gói chuyển tiếp số {v.payload['seq']} của máy {v.peer.display} "
-                "trùng số với một gói khác: được cách ly, không gộp."
+                chains.fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True)
             )
             continue
         to_merge.append(v)
@@ -700,7 +685,9 @@ def _import_bundle(
                 store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent
             )
         except OSError as exc:
-            result.warnings.append(f"Không ghi được biên nhận vào {path.parent}: {exc.strerror or exc}.")
+            result.warnings.append(
+                f"Chưa ghi được biên nhận. {os_message(exc)} Hãy nhập lại gói để ghi biên nhận."
+            )
     return result
 
 
@@ -776,7 +763,7 @@ def _apply(
             "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
             (
                 now,
-                path.name,
+                shown(path.name, 255),
                 "applied",
                 json.dumps(
                     {
@@ -803,30 +790,71 @@ def _apply(
 def write_receipt_file(
     store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path
 ) -> Path:
+    """A receipt for ``to``: the bundles merged (with any released from quarantine since its last
+    receipt), and where the office's chain from ``to`` stands when the machine does not know it yet."""
     me = store.laptop_id
+    conn = store.conn
     prof = store.profile()
-    payload = {
+    owed = conn.execute(
+        "SELECT id, seq, hash FROM sync_quarantine WHERE sender = ? AND recipient = ? AND released_at IS NOT NULL "
+        "AND receipt_sent = 0",
+        (to.laptop_id, me),
+    ).fetchall()
+    confirmed = sorted(set(acks) | {(s, h) for _, s, h in owed})
+    payload: dict[str, Any] = {
         "format": "khaosat-receipt",
         "version": 1,
         "from": me,
         "to": to.laptop_id,
-        "acks": [{"seq": s, "hash": h} for s, h in acks],
+        "acks": [{"seq": s, "hash": h} for s, h in confirmed],
         "created_at": _now(),
     }
+    released = sorted(
+        {s for s, h in confirmed}
+        & {
+            r[0]
+            for r in conn.execute(
+                "SELECT seq FROM sync_quarantine WHERE sender = ? AND recipient = ? AND released_at IS NOT NULL",
+                (to.laptop_id, me),
+            )
+        }
+    )
+    if released:  # set aside, then checked and merged by a person: the machine's user is told
+        payload["released"] = released
+    high, head = chains.high_and_head(conn, to.laptop_id, me)
+    if head is not None and (high, head) != confirmed[-1]:
+        payload["chain"] = {"seq": high, "head": head}
     env = C.sign_envelope(C.TYPE_RECEIPT, C.dumps(payload), ident.current.keyid, ident.current.sign)
     data = C.seal(C.KIND_RECEIPT, to.keyid, to.enc_pub, [env], compress=False)
-    last = max(s for s, _ in acks)
+    last = confirmed[-1][0]
     name = (
         f"bien-nhan_{prof.unit_code}_{datetime.now().strftime('%Y%m%d')}_{last:05d}_"
         f"cho_{to.laptop_id[:8]}{RECEIPT_SUFFIX}"
     )
-    return C.write_atomic(Path(folder) / name, data)
+    path = C.write_atomic(Path(folder) / name, data)
+    if owed:
+        with store.transaction():
+            conn.executemany(
+                "UPDATE sync_quarantine SET receipt_sent = 1 WHERE id = ?", [(i,) for i, *_ in owed]
+            )
+    return path
 
 
-def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
-    if len(envelopes) != 1:
-        raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
-    env = envelopes[0]
+def _receipt_again(
+    store: Store, ident: K.Identity, outer: Verified, path: Path, result: ImportResult
+) -> None:
+    try:
+        result.receipt = write_receipt_file(
+            store, ident, outer.peer, [(outer.payload["seq"], outer.env.hash)], path.parent
+        )
+        result.warnings.append("Đã ghi lại biên nhận cho máy gửi.")
+    except OSError as exc:
+        result.warnings.append(
+            f"Chưa ghi được biên nhận. {os_message(exc)} Hãy nhập lại gói để ghi biên nhận."
+        )
+
+
+def _receipt_payload(env: C.Envelope) -> dict[str, Any]:
     if env.type != C.TYPE_RECEIPT:
         raise SyncError(
             "wrong_purpose",
@@ -838,12 +866,46 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
     if _is_int(p.get("version")) and p["version"] > 1:
         raise SyncError("newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
     if (
-        set(p) != RECEIPT_KEYS
+        not RECEIPT_KEYS <= set(p) <= RECEIPT_KEYS | {"chain", "released"}
         or p["version"] != 1
+        or not all(isinstance(p[k], str) for k in ("from", "to", "created_at"))
         or not isinstance(p["acks"], list)
-        or len(p["acks"]) > 10_000
+        or not 1 <= len(p["acks"]) <= 10_000
     ):
         raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
+    for a in p["acks"]:
+        if (
+            not isinstance(a, dict)
+            or set(a) != {"seq", "hash"}
+            or not _is_int(a["seq"])
+            or not isinstance(a["hash"], str)
+        ):
+            raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
+    released = p.get("released")
+    if released is not None and (
+        not isinstance(released, list) or not released or not all(_is_int(x) and x >= 1 for x in released)
+    ):
+        raise SyncError(
+            "bad_payload", "Nội dung biên nhận: danh sách gói được gộp sau kiểm tra không hợp lệ."
+        )
+    chain = p.get("chain")
+    if chain is not None and (
+        not isinstance(chain, dict)
+        or set(chain) != {"seq", "head"}
+        or not _is_int(chain["seq"])
+        or not 1 <= chain["seq"] <= 2**53
+        or not isinstance(chain["head"], str)
+        or len(chain["head"]) != 64
+    ):
+        raise SyncError("bad_payload", "Nội dung biên nhận: vị trí chuỗi gói không hợp lệ.")
+    return p
+
+
+def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
+    if len(envelopes) != 1:
+        raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
+    env = envelopes[0]
+    p = _receipt_payload(env)
     peer = R.peer(store, env.keyid)
     if peer is None or peer.laptop_id != p["from"]:
         raise SyncError(
@@ -853,36 +915,66 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
         raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
     if p["to"] != store.laptop_id:
         raise SyncError("not_addressed", "Biên nhận này dành cho máy khác.")
+    if not any(x.is_destination for x in R.peers_of(store, peer.laptop_id)):
+        raise SyncError(
+            "not_destination",
+            f"Biên nhận do máy {peer.display} ({peer.unit_label}, {peer.role_label}) ký, nhưng máy này không "
+            "gửi gói dữ liệu cho máy đó: chỉ cơ quan nhận gói mới gửi biên nhận. Không nhận.",
+        )
     result = ImportResult(path, "receipt", "receipt", peer)
     now = _now()
-    updates = []
+    conn = store.conn
+    updates, unknown = [], []
     for a in p["acks"]:
-        if (
-            not isinstance(a, dict)
-            or set(a) != {"seq", "hash"}
-            or not _is_int(a["seq"])
-            or not isinstance(a["hash"], str)
-        ):
-            raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
-        row = store.conn.execute(
+        row = conn.execute(
             "SELECT hash, acked_at FROM sync_exports WHERE recipient = ? AND seq = ?",
             (peer.laptop_id, a["seq"]),
         ).fetchone()
         if row is None or row[0] != a["hash"]:
-            result.warnings.append(
-                f"Biên nhận xác nhận gói số {a['seq']} mà máy này không gửi (hoặc gửi khác nội dung)."
-            )
+            unknown.append(a["seq"])
         elif row[1] is None:
             updates.append((now, peer.laptop_id, a["seq"]))
-    if not updates:
-        raise SyncError(
-            "replay",
-            "Biên nhận này đã được nhập trước đây (hoặc không xác nhận gói nào mới): dữ liệu không thay đổi.",
+    last = conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM sync_exports WHERE recipient = ?", (peer.laptop_id,)
+    ).fetchone()[0]
+    chain = p.get("chain")
+    resume = None
+    if chain is not None and chain["seq"] > last:
+        told = conn.execute(
+            "SELECT seq, prev FROM sync_resume WHERE recipient = ?", (peer.laptop_id,)
+        ).fetchone()
+        if told != (chain["seq"], chain["head"]):
+            resume = (peer.laptop_id, chain["seq"], chain["head"], now)
+    if p.get("released"):
+        numbers = ", ".join(map(str, p["released"][:10]))
+        result.warnings.append(
+            f"Gói số {numbers} của máy này đã bị {peer.display} tạm cách ly vì trùng số với một gói khác của máy "
+            "này (máy được khôi phục từ bản sao lưu, hay bị sao chép?); cơ quan đã kiểm tra và gộp: không mất gì."
         )
+    if unknown:
+        numbers = ", ".join(map(str, sorted(set(unknown))[:10]))
+        result.warnings.append(
+            f"Biên nhận xác nhận gói số {numbers} mà máy này không còn ghi nhận (hoặc ghi khác nội dung): "
+            "có thể máy này đã được khôi phục từ bản sao lưu. Không mất gì: cơ quan giữ mọi thứ đã nhận."
+        )
+    if resume is not None:
+        result.warnings.append(
+            f"{peer.display} đã nhận đến gói số {chain['seq']} của máy này, trong khi máy này chỉ nhớ đến gói số "
+            f"{last}: có thể máy đã được khôi phục từ bản sao lưu. Dữ liệu không mất; gói tiếp theo của máy này "
+            f"sẽ mang số {chain['seq'] + 1} để nối tiếp những gì cơ quan đã có."
+        )
+    if not updates and resume is None:
+        result.outcome = "already" if not unknown else "receipt"
+        return result
     with store.transaction() as conn:
         conn.executemany("UPDATE sync_exports SET acked_at = ? WHERE recipient = ? AND seq = ?", updates)
+        if resume is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_resume(recipient, seq, prev, told_at) VALUES (?, ?, ?, ?)",
+                resume,
+            )
     result.report.applied = len(updates)
-    result.seq = max(u[2] for u in updates)
+    result.seq = max((u[2] for u in updates), default=None)
     return result
 
 
@@ -909,31 +1001,42 @@ def collect(paths: list[Path]) -> list[Path]:
 def import_paths(
     store: Store, ident: K.Identity, paths: list[Path], *, write_receipt: bool = True, progress=None
 ) -> list[ImportResult]:
-    """Import files and folders. In a folder, a bundle or receipt imported before (outcome 'already') or
-    addressed to another machine ('not_mine') is skipped: a stick carries old files and others' files. A
-    file named explicitly is refused for those reasons like any other."""
+    """Import files and folders. A stick carries more than this machine's files: this machine's own
+    outgoing bundles (outcome 'own') are skipped with a note, named or found in a folder; in a folder,
+    files addressed to another machine ('not_mine') are skipped with a note too. A file named explicitly
+    that is addressed elsewhere is refused like any other."""
     results = []
     files = collect(paths)
     explicit = {Path(p) for p in paths if not Path(p).is_dir()}
+    offices = {p.laptop_id: p for p in R.peers(store, destinations=True)}
     for i, f in enumerate(files):
         try:
+            own = (
+                store.conn.execute(
+                    "SELECT seq, recipient, acked_at FROM sync_exports WHERE file_name = ?", (f.name,)
+                ).fetchone()
+                if f.name.isprintable()  # (a name this machine wrote; a name of undecodable bytes is not)
+                else None
+            )
+            if own is not None and f.name.endswith(BUNDLE_SUFFIX):
+                seq, recipient, acked = own
+                office = offices.get(recipient)
+                to = f"{office.display} ({office.unit_label})" if office else "cơ quan nhận"
+                state = "cơ quan đã gửi biên nhận" if acked else "chờ mang đến cơ quan"
+                note = f"Đây là gói số {seq} do chính máy này xuất cho {to}, {state}."
+                results.append(ImportResult(f, "bundle", "own", seq=seq, warnings=[note]))
+                continue
             if not f.exists():
-                raise SyncError("missing", f"Không tìm thấy tệp «{f}».")
+                raise SyncError("missing", f"Không tìm thấy tệp «{shown(f, 120)}».")
             results.append(import_file(store, ident, f, write_receipt=write_receipt))
         except SyncError as exc:
-            outcome = "refused"
-            if f not in explicit:  # found in a folder: the stick also carries others' files
-                outcome = {"replay": "already", "not_addressed": "not_mine"}.get(exc.reason, "refused")
-            results.append(ImportResult(f, "bundle", outcome, error=exc))
+            if f not in explicit and exc.reason == "not_addressed":  # others' files on the same stick
+                note = "Tệp gửi cho máy khác (mã hóa cho khóa của máy khác)."
+                results.append(ImportResult(f, "bundle", "not_mine", warnings=[note]))
+            else:
+                results.append(ImportResult(f, "bundle", "refused", error=exc))
         except OSError as exc:
-            results.append(
-                ImportResult(
-                    f,
-                    "bundle",
-                    "refused",
-                    error=SyncError("io", f"Không đọc được tệp: {exc.strerror or exc}."),
-                )
-            )
+            results.append(ImportResult(f, "bundle", "refused", error=SyncError("io", os_message(exc, f))))
         if progress is not None:
             progress(i + 1, len(files))
     return results
@@ -1024,59 +1127,177 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
 # --- quarantine -----------------------------------------------------------------------------------------
 
 
+FORK_REASONS = {
+    "fork_same_seq": "Trùng số thứ tự với một gói khác của cùng máy (khác nội dung)",
+    "fork_prev": "Nối tiếp một gói trước khác với gói cơ quan đã nhận",
+    "fork_next": "Gói sau cơ quan đã nhận lại nối tiếp một gói khác",
+    "fork": "Trùng số thứ tự với một gói khác của cùng máy",
+}
+
+
 def quarantined(store: Store) -> list[dict[str, Any]]:
-    """Bundles set aside (forks): sender, sequence, reason, when; not merged."""
+    """Bundles set aside (forks) and not released: sender, sequence, cause (``reason_text``), when."""
     names = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
     rows = store._rows(
         "SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
-        "WHERE reason != 'released' ORDER BY id"
+        "WHERE released_at IS NULL AND reason != 'released' ORDER BY id"
     )
     for r in rows:
-        r["sender_name"] = names.get(r["sender"], r["sender"])
+        r["sender_name"] = names.get(r["sender"], shown(r["sender"]))
+        r["reason_text"] = FORK_REASONS.get(r["reason"], shown(r["reason"]))
     return rows
 
 
-def release(store: Store, quarantine_id: int) -> MergeReport:
-    """A person checked a quarantined bundle (say, both copies of a cloned laptop hold real work): merge its
-    changes like any others (known ones are skipped, conflicts are queued). Its place in the sender's chain
-    stays with the bundle that arrived first."""
-    row = store.conn.execute(
-        "SELECT data, reason FROM sync_quarantine WHERE id = ?", (quarantine_id,)
+@dataclass
+class Released:
+    """What releasing a quarantined bundle did."""
+
+    report: MergeReport
+    bundles: list[tuple[int, int]]  # (quarantine id, sequence) released, the one asked for first
+    sender: R.Peer
+    rebased: bool  # the chain now continues from the released bundle (a restored machine)
+    high: int  # the highest sequence the chain had reached
+    receipt: Path | None = None
+
+    def summary(self) -> str:
+        r = self.report
+        seqs = ", ".join(str(s) for _, s in self.bundles)
+        text = (
+            f"Đã gộp gói số {seqs} của {self.sender.display}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+            f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột."
+        )
+        if self.rebased:
+            text += (
+                f" Chuỗi gói của máy này nay nối tiếp gói vừa gộp; biên nhận sẽ báo cho máy đó rằng cơ quan đã "
+                f"nhận đến số {self.high}, để gói sau của máy mang số {self.high + 1}."
+            )
+        if self.receipt is not None:
+            text += f" Biên nhận: {shown(self.receipt, 120)}."
+        return text
+
+
+def _created_at(env: C.Envelope) -> str:
+    """A bundle envelope's ``created_at`` (writers sort keys: the top-level one is the last of its name)."""
+    at = env.payload.rfind(b'"created_at":"')
+    end = env.payload.find(b'"', at + 14) if at >= 0 else -1
+    return env.payload[at + 14 : end].decode("utf-8", "replace") if end > 0 else ""
+
+
+def release(
+    store: Store, quarantine_id: int, *, ident: K.Identity | None = None, receipt_to: Path | None = None
+) -> Released:
+    """A person checked a quarantined bundle (the machine was restored from a backup, or both copies of a
+    cloned laptop hold real work): merge its changes like any others (known ones are skipped, conflicts
+    queued), and keep its envelope to relay upward. When it is newer than the bundles it collided with,
+    the chain is re-based on it (``app/sync/chains.py``) and every bundle set aside that continues it is
+    released with it: one release, and the machine's following bundles are no longer set aside. The
+    receipt (written to ``receipt_to`` now, or beside the machine's next bundle) tells the machine how far
+    the office's numbers went."""
+    conn = store.conn
+    row = conn.execute(
+        "SELECT sender, recipient, data FROM sync_quarantine WHERE id = ? AND released_at IS NULL "
+        "AND reason != 'released'",
+        (quarantine_id,),
     ).fetchone()
-    if row is None or row[1] == "released":
-        raise SyncError("missing", f"Không có gói cách ly số {quarantine_id}.")
-    env, _ = C.read_envelope(memoryview(row[0]), 0)
-    v = verify_bundle(store, env, {})
-    incoming, created = changes_of(v)
+    if row is None:
+        raise SyncError("missing", f"Không có gói cách ly số {quarantine_id} (hoặc gói đã được gộp).")
+    sender, recipient = row[0], row[1]
+    first = verify_bundle(store, C.read_envelope(memoryview(row[2]), 0)[0], {})
+    waiting = {}  # prev hash -> (id, verified) of the other bundles set aside on this chain
+    for qid, data in conn.execute(
+        "SELECT id, data FROM sync_quarantine WHERE sender = ? AND recipient = ? AND id != ? "
+        "AND released_at IS NULL AND reason != 'released' ORDER BY seq",
+        (sender, recipient, quarantine_id),
+    ).fetchall():
+        try:
+            v = verify_bundle(store, C.read_envelope(memoryview(data), 0)[0], {})
+        except SyncError:
+            continue  # (its key was revoked since, say): it stays set aside
+        waiting.setdefault(v.payload["prev"], (qid, v))
+    p = first.payload
+    hashes = [h for _, h, _, _ in chains.displaced(conn, sender, recipient, p["seq"], first.env.hash)]
+    eids = (
+        [
+            r[0]
+            for r in conn.execute(
+                f"SELECT eid FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes
+            )
+        ]
+        if hashes
+        else []
+    )
+    collided = [_created_at(e) for e in stored_envelopes(store, eids)]
+    rebase = chains.is_newer(p["created_at"], collided)
     now = _now()
-    with store.transaction() as conn:
-        report = merge(conn, incoming, now, created)
-        if report.max_hlc:
+    released = [(quarantine_id, first)]
+    if rebase:
+        h = first.env.hash
+        while h in waiting:
+            released.append(waiting[h])
+            h = waiting[h][1].env.hash
+    total = MergeReport()
+    high = 0
+    with store.transaction():
+        for i, (qid, v) in enumerate(released):
+            eid = conn.execute(
+                "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, "
+                "data) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
+                (
+                    v.env.hash,
+                    v.payload["from"],
+                    v.peer.keyid,
+                    v.payload["to"],
+                    v.payload["seq"],
+                    now,
+                    v.env.raw,
+                ),
+            ).lastrowid
+            incoming, created = changes_of(v, eid)
+            report = merge(conn, incoming, now, created)
+            total.add(report)
+            total.pending_ids.extend(report.pending_ids)
+            if rebase and i == 0:
+                high = chains.rebase(conn, sender, recipient, p["seq"], v.env.hash, p["prev"], now)
+            elif rebase:  # continues the new branch: its place on the chain was moved aside by the re-base
+                conn.execute(
+                    "INSERT OR IGNORE INTO sync_chains(sender, recipient, seq, hash, prev, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (sender, recipient, v.payload["seq"], v.env.hash, v.payload["prev"], now),
+                )
+            conn.execute(
+                "UPDATE sync_quarantine SET released_at = ?, receipt_sent = 0 WHERE id = ?", (now, qid)
+            )
+            # every merge is logged (and the desktop program learns from this log that records arrived)
+            conn.execute(
+                "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+                (
+                    now,
+                    f"cách ly số {qid}",
+                    "released",
+                    json.dumps(
+                        {
+                            "sender": v.payload["from"],
+                            "seq": v.payload["seq"],
+                            "new": report.new,
+                            "updated": report.updated,
+                            "unchanged": report.unchanged,
+                            "conflicts": report.conflicts,
+                            "pending": report.pending,
+                            "duplicates": report.duplicates,
+                            "rebased": rebase,
+                        },
+                        ensure_ascii=False,
+                    ),
+                ),
+            )
+        if total.max_hlc:
             clock = HybridClock(store.laptop_id, store.meta("hlc_last"))
-            clock.observe(report.max_hlc)
+            clock.observe(total.max_hlc)
             store._set_meta("hlc_last", str(clock.last))
             store._clock = None
-        conn.execute("UPDATE sync_quarantine SET reason = 'released' WHERE id = ?", (quarantine_id,))
-        # every merge is logged (and the desktop program learns from this log that records arrived)
-        conn.execute(
-            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-            (
-                now,
-                f"cách ly số {quarantine_id}",
-                "released",
-                json.dumps(
-                    {
-                        "sender": v.payload["from"],
-                        "seq": v.payload["seq"],
-                        "new": report.new,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                        "conflicts": report.conflicts,
-                        "pending": report.pending,
-                        "duplicates": report.duplicates,
-                    },
-                    ensure_ascii=False,
-                ),
-            ),
+    out = Released(total, [(q, v.payload["seq"]) for q, v in released], first.peer, rebase, high)
+    if receipt_to is not None and ident is not None and recipient == store.laptop_id:
+        out.receipt = write_receipt_file(
+            store, ident, first.peer, [(v.payload["seq"], v.env.hash) for _, v in released], receipt_to
         )
-    return report
+    return out

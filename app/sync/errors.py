@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import re
+from pathlib import Path
 
 
 class SyncError(Exception):
@@ -30,3 +32,23 @@ def shown(value: object, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return _NOT_SHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "không tìm thấy tệp (USB đã được rút ra, hay tệp đã bị xóa?)",
+    errno.EACCES: "không có quyền đọc hoặc ghi tệp",
+    errno.EPERM: "không có quyền đọc hoặc ghi tệp",
+    errno.EROFS: "ổ đĩa chỉ cho đọc, không ghi được (USB có khóa chống ghi?)",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EIO: "lỗi đọc/ghi thiết bị (USB lỏng hoặc hỏng?)",
+    errno.EISDIR: "đây là một thư mục, không phải tệp",
+}
+
+
+def os_message(exc: OSError, path: Path | str | None = None) -> str:
+    """An operating-system failure on a file, in Vietnamese (the system's own words are English)."""
+    reason = _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống số {exc.errno}" if exc.errno else "lỗi hệ thống")
+    where = path if path is not None else exc.filename
+    return (
+        f"Không đọc/ghi được tệp {shown(where, 120)}: {reason}." if where else f"Lỗi đọc/ghi tệp: {reason}."
+    )

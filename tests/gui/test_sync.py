@@ -339,11 +339,14 @@ def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, o
         assert not dialog.release_button.isEnabled()
         dialog.table.selectRow(0)
         assert dialog.release_button.isEnabled()
+        dialog.receipt_folder.setEditText(str(stick))
         shot(dialog, "sync-quarantine")
         dialog.ask_release()
         box = dialog.findChild(QMessageBox, "release_box")
         box.button(QMessageBox.StandardButton.Yes).click()
-        qtbot.waitUntil(lambda: "Đã gộp: 1 bản ghi mới" in dialog.status.text(), timeout=10000)
+        qtbot.waitUntil(lambda: "Đã gộp gói số 1" in dialog.status.text(), timeout=10000)
+        assert "1 bản ghi mới" in dialog.status.text() and "Biên nhận:" in dialog.status.text()
+        [receipt] = stick.glob("*.khaosat-receipt")  # for the laptop: its bundle was checked and merged
         qtbot.waitUntil(lambda: dialog.rows == [], timeout=10000)
         with Store.in_dir(data_dir) as s:
             assert s.get(Enterprise, copy.id) is not None

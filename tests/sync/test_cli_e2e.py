@@ -7,6 +7,7 @@ Edits a person would type in the GUI are made with a short script against the ma
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -129,11 +130,15 @@ def test_two_laptops_ward_office_province(tmp_path):
     assert rows(W, f"SELECT workforce_total FROM enterprises WHERE id = '{x}'") == [(150,)]
     assert rows(W, f"SELECT deleted, phone FROM enterprises WHERE id = '{y}'") == [(1, "0243 999 999")]
 
-    # replay of the same stick: refused, nothing changes
+    # the stick was full and the receipt is lost: importing again writes the receipt again, nothing else
+    for f in stick.glob("*.khaosat-receipt"):
+        f.unlink()
     before = rows(W, "SELECT count(*) FROM changes")
-    r = run_cli("import", str(bundle2), data_dir=W, env=secret)
-    assert r.returncode == 1 and "đã được nhập" in r.stderr
+    out = ok("import", str(bundle2), data_dir=W, env=secret)
+    assert "đã được nhập trước đây" in out and "Đã ghi lại biên nhận" in out
     assert rows(W, "SELECT count(*) FROM changes") == before
+    [receipt] = stick.glob("*.khaosat-receipt")
+    assert "nhận đến" not in ok("import", str(receipt), data_dir=L1)  # the laptop takes it like any receipt
 
     # laptop 2 exports again: the lost stick is healed (a gap, with a warning)
     out = ok("export", "--to", str(stick), data_dir=L2)
@@ -193,3 +198,69 @@ def test_changing_the_key_passphrase(tmp_path):
     r = run_cli("keys", "show", data_dir=d, env=old)
     assert r.returncode == 1 and "Mật khẩu khóa không đúng" in r.stderr
     assert fingerprint(ok("keys", "show", data_dir=d, env={"KHAOSAT_PASSPHRASE": "mới hơn"})) == before
+
+
+def test_the_stick_on_the_command_line_restored_laptop_and_exit_codes(tmp_path):
+    """`khaosat import E:\\` on a laptop skips its own bundle; a quarantined bundle exits 3, a refused one 1;
+    the office releases it once and the receipt tells the restored laptop where to continue."""
+    L, W = tmp_path / "hang", tmp_path / "phuong"
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    fp_l = fingerprint(
+        ok("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=L)
+    )
+    fp_w = fingerprint(
+        ok("init", "--unit", "00070", "--name", "Lê Thị Thu", "--role", "ward_office", data_dir=W)
+    )
+    key_l = Path(
+        re.search(r"khóa công khai: (.+)", ok("keys", "export", "--to", str(stick), data_dir=L)).group(1)
+    )
+    key_w = Path(
+        re.search(r"khóa công khai: (.+)", ok("keys", "export", "--to", str(stick), data_dir=W)).group(1)
+    )
+    ok("keys", "register", str(key_l.as_posix()).strip(), "--fingerprint", fp_l, data_dir=W)
+    ok("keys", "register", str(key_w.as_posix()).strip(), "--office", "--fingerprint", fp_w, data_dir=L)
+    for f in stick.iterdir():
+        f.unlink()
+    ok("demo", "--ward", "00070", "--enterprises", "2", "--seed", "3", "--years", "1", data_dir=L)
+    ok("export", "--to", str(stick), data_dir=L)
+    ok("import", str(stick), data_dir=W)
+    # on the laptop: its own outgoing bundle and the receipt are on the stick; nothing is an error
+    out = ok("import", str(stick), data_dir=L)
+    assert "do chính máy này xuất" in out and "1 gói đã được xác nhận" in out
+    # the laptop is copied now (a backup), then goes on working and sending
+    shutil.copytree(L, tmp_path / "ban-sao")
+    script(
+        L,
+        "e = Enterprise(name='Công ty Sau Sao Lưu', tax_code='0100109113', ward_code='00070')\n"
+        "with store.write() as w:\n    w.create(e)\n",
+    )
+    ok("export", "--to", str(stick), data_dir=L)
+    ok("import", str(stick), data_dir=W)
+    # the laptop's disk dies; the backup is put back and a new bundle 2 is written
+    shutil.rmtree(L)
+    shutil.copytree(tmp_path / "ban-sao", L)
+    script(
+        L,
+        "e = Enterprise(name='Công ty Sau Khôi Phục', tax_code='0100109120', ward_code='00070')\n"
+        "with store.write() as w:\n    w.create(e)\n",
+    )
+    for f in stick.iterdir():
+        f.unlink()
+    ok("export", "--to", str(stick), data_dir=L)
+    (stick / "hong.khaosat").write_bytes(b"KHAOSAT\x1aB\x01garbage")
+    r = run_cli("import", str(stick), data_dir=W)
+    assert r.returncode == 1 and "CÁCH LY" in r.stderr and "KHÔNG NHẬP" in r.stderr
+    (stick / "hong.khaosat").unlink()
+    r = run_cli("import", str(stick), data_dir=W)
+    assert r.returncode == 3 and "cách ly từ lần nhập trước" in r.stderr, (r.returncode, r.stdout, r.stderr)
+    listed = ok("quarantine", data_dir=W)
+    qid = re.search(r"#(\d+) gói số 2", listed).group(1)
+    assert "cùng máy (khác nội dung)" in listed
+    out = ok("quarantine", "--release", qid, "--receipt-to", str(stick), data_dir=W)
+    assert "Biên nhận:" in out and "số 3" in out
+    out = ok("import", str(stick), data_dir=L)
+    assert "tạm cách ly" in out and "khôi phục từ bản sao lưu" in out and "không mất gì" in out
+    assert "gói số 3" in ok("export", "--to", str(stick), "--dry-run", data_dir=L)
+    names = {r[0] for r in rows(W, "SELECT name FROM enterprises")}
+    assert {"Công ty Sau Sao Lưu", "Công ty Sau Khôi Phục"} <= names and len(names) == 4

@@ -51,10 +51,10 @@ def test_receipt_makes_the_next_export_leave_out_what_arrived(net):
     enterprise(net.l1, name="Công ty TNHH Bình An", tax_code="0100109113")
     [res] = B.export(net.l1.store, net.l1.ident, net.stick)
     assert (res.seq, res.changes) == (2, 1)
-    # the same receipt again changes nothing and says so
+    # the same receipt again changes nothing and says so (not an error: a stick keeps old receipts)
     before = db_fingerprint(net.l1.store)
     [again] = net.l1.import_(r.receipt)
-    assert again.error.reason == "replay"
+    assert again.outcome == "already" and again.error is None and "không có gì mới" in again.summary()
     assert db_fingerprint(net.l1.store) == before
 
 
@@ -201,12 +201,14 @@ def test_fork_is_quarantined_not_merged(net, tmp_path):
     [r] = net.ward.import_(res.path)
     assert r.outcome == "quarantined" and "cách ly" in r.summary()
     assert net.ward.store.get(Enterprise, e2.id) is None
-    assert net.ward.store.conn.execute("SELECT reason FROM sync_quarantine").fetchall() == [("fork",)]
+    assert net.ward.store.conn.execute("SELECT reason FROM sync_quarantine").fetchall() == [
+        ("fork_same_seq",)
+    ]
     # a person checks it (both copies hold real work) and releases it: merged, nothing lost
     [q] = B.quarantined(net.ward.store)
     assert q["seq"] == 1 and q["sender"] == net.l1.id
-    report = B.release(net.ward.store, q["id"])
-    assert report.new == 1 and net.ward.store.get(Enterprise, e2.id) is not None
+    released = B.release(net.ward.store, q["id"])
+    assert released.report.new == 1 and net.ward.store.get(Enterprise, e2.id) is not None
     assert B.quarantined(net.ward.store) == []
 
 
@@ -232,8 +234,8 @@ def test_relay_verifies_originals_and_a_bundle_by_two_paths_is_merged_once(net):
     assert peer.registered_via == net.ward.id and peer.unit_code == WARD
     # the same ward export again (a second copy of the stick) is a replay; nothing changes
     before = db_fingerprint(net.province.store)
-    [again] = net.province.import_(up)
-    assert again.error.reason == "replay"
+    [again] = net.province.import_(up, receipt=False)
+    assert again.outcome == "already" and again.error is None
     assert db_fingerprint(net.province.store) == before
 
 
@@ -356,9 +358,9 @@ def test_a_folder_with_old_bundles_reports_them_as_already_imported(net):
     results = net.ward.import_(net.stick)
     outcomes = sorted(r.outcome for r in results)
     assert outcomes == ["already", "applied", "not_mine"]  # the laptop's receipt is on the same stick
-    assert "đã nhập trước đây" in [r for r in results if r.outcome == "already"][0].summary()
-    [again] = net.ward.import_(first)  # named explicitly: a replay is refused
-    assert again.outcome == "refused" and again.error.reason == "replay"
+    assert "đã được nhập trước đây" in [r for r in results if r.outcome == "already"][0].summary()
+    [again] = net.ward.import_(first)  # named explicitly: the same
+    assert again.outcome == "already" and again.error is None
 
 
 def test_choosing_the_provisional_winner_closes_the_conflict_upstream_too(net):

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from app.sync import registry as R
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, os_message
 
 
 def message(failure: Any) -> str:
@@ -16,7 +16,7 @@ def message(failure: Any) -> str:
     if isinstance(exc, SyncError):
         return exc.message
     if isinstance(exc, OSError):
-        return f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})"
+        return os_message(exc)
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
 
 

@@ -50,6 +50,7 @@ OUTCOMES = {
     "receipt": "Biên nhận",
     "already": "Đã nhập trước đây",
     "not_mine": "Của máy khác",
+    "own": "Gói của máy này",
 }
 STATUS = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "đã thu hồi"}
 
@@ -358,9 +359,11 @@ class ImportDialog(_Dialog):
             for k in ("new", "updated", "unchanged", "conflicts")
         }
         refused = sum(r.outcome == "refused" for r in results)
+        held = sum(r.outcome == "quarantined" for r in results)
         self.status.setText(
             f"Bản ghi mới: {format_int(tot['new'])}; cập nhật: {format_int(tot['updated'])}; thay đổi đã có: "
-            f"{format_int(tot['unchanged'])}; xung đột: {format_int(tot['conflicts'])}; tệp bị từ chối: {refused}."
+            f"{format_int(tot['unchanged'])}; xung đột: {format_int(tot['conflicts'])}; tệp bị từ chối: {refused}"
+            + (f"; gói bị cách ly: {held} (xem Đồng bộ ▸ Gói bị cách ly)." if held else ".")
             + (
                 " Biên nhận đã được ghi cạnh mỗi gói: hãy mang USB về cho máy gửi nhập."
                 if any(r.receipt for r in results)

@@ -1,17 +1,22 @@
 """Gói bị cách ly: bundles set aside instead of merged (two different bundles with the same number from one
 machine: a cloned laptop, a restored backup). A person who has checked with the machine's user may merge one;
-its changes are then merged like any others (known ones skipped, conflicts queued)."""
+its changes are then merged like any others (known ones skipped, conflicts queued), the machine's chain
+continues from it (the bundles it wrote after it are merged with it), and its receipt goes onto a stick now
+or with the receipt of the machine's next bundle."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton
 
 from app.domain.vnformat import format_int
+from app.gui.sync.common import with_keys
 from app.gui.sync.dialogs import _Dialog, _fill, _table
 from app.sync import bundles as B
+from app.sync import drives
 
 
 def _local(stamp: str) -> str:
@@ -22,19 +27,17 @@ def _local(stamp: str) -> str:
         return stamp
 
 
-REASONS = {"fork": "Trùng số thứ tự với một gói khác của cùng máy"}
-
-
 class QuarantineDialog(_Dialog):
     def __init__(self, window: Any):
         super().__init__(window, "Gói bị cách ly")
         self.resize(900, 420)
         self.rows: list[dict[str, Any]] = []
         intro = QLabel(
-            "Các gói dưới đây không được gộp vì cùng một máy đã gửi một gói khác mang cùng số thứ tự "
-            "(máy bị sao chép, hoặc được khôi phục từ bản sao lưu). Hãy hỏi người dùng máy đó. Nếu dữ "
+            "Các gói dưới đây chưa được gộp vì không nối tiếp những gói cơ quan đã nhận của cùng máy "
+            "(máy được khôi phục từ bản sao lưu, hoặc bị sao chép). Hãy hỏi người dùng máy đó. Nếu dữ "
             "liệu trong gói là thật, chọn gói rồi bấm «Gộp gói này»: các thay đổi được gộp như mọi gói "
-            "khác (thay đổi đã có được bỏ qua, thay đổi trái nhau vào danh sách xung đột)."
+            "khác (thay đổi đã có được bỏ qua, thay đổi trái nhau vào danh sách xung đột), và các gói sau "
+            "của máy đó nối tiếp gói này, không bị cách ly nữa."
         )
         intro.setWordWrap(True)
         self.table = _table(["Máy gửi", "Gói số", "Lý do", "Nhận lúc", "Mã gói"])
@@ -45,14 +48,38 @@ class QuarantineDialog(_Dialog):
         self.release_button.clicked.connect(self.ask_release)
         row.addWidget(self.release_button)
         row.addStretch(1)
+        receipt_row = QHBoxLayout()
+        receipt_row.addWidget(QLabel("Ghi biên nhận cho máy đó vào:"))
+        self.receipt_folder = QComboBox()
+        self.receipt_folder.setEditable(True)
+        self.receipt_folder.setMinimumWidth(300)
+        self.receipt_folder.lineEdit().setPlaceholderText(
+            "(để trống: gửi kèm biên nhận của gói sau của máy đó)"
+        )
+        browse = QPushButton("Chọn thư mục…")
+        browse.clicked.connect(self._browse)
+        receipt_row.addWidget(self.receipt_folder, 1)
+        receipt_row.addWidget(browse)
         self.status = self._status_label()
         for w in (intro, self.table):
             self.layout_.addWidget(w)
+        self.layout_.addLayout(receipt_row)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(self._close_buttons())
         self._update()
         self.reload()
+        window.tasks.call(drives.removable_drives, self._show_drives, lambda _f: None)
+
+    def _show_drives(self, found: list[drives.Drive]) -> None:
+        for d in found:
+            self.receipt_folder.addItem(str(d.path), str(d.path))
+        self.receipt_folder.setCurrentIndex(-1)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Ghi biên nhận vào")
+        if folder:
+            self.receipt_folder.setEditText(folder)
 
     def reload(self) -> None:
         self.window_.tasks.read(B.quarantined, self._show, self.fail)
@@ -65,7 +92,7 @@ class QuarantineDialog(_Dialog):
                 [
                     r["sender_name"],
                     format_int(r["seq"]),
-                    REASONS.get(r["reason"], r["reason"]),
+                    r["reason_text"],
                     _local(r["received_at"]),
                     r["hash"][:16],
                 ]
@@ -91,7 +118,8 @@ class QuarantineDialog(_Dialog):
             "release_box",
             "Gộp gói bị cách ly",
             f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
-            "chắc rằng dữ liệu trong gói là thật. Thứ tự gói của máy vẫn giữ theo gói đến trước.",
+            "chắc rằng dữ liệu trong gói là thật. Nếu gói này mới hơn những gói nó trùng số, các gói sau "
+            "của máy đó sẽ nối tiếp gói này.",
             "Gộp",
             lambda: self.release(row["id"]),
         )
@@ -99,15 +127,23 @@ class QuarantineDialog(_Dialog):
     def release(self, quarantine_id: int) -> None:
         self.busy = True
         self._update()
+        text = self.receipt_folder.currentText().strip()
+        folder = Path(text) if text else None
 
-        def done(report: Any) -> None:
+        def done(released: B.Released) -> None:
             self.busy = False
             self.status.setStyleSheet("")
-            self.status.setText(
-                f"Đã gộp: {report.new} bản ghi mới, {report.updated} bản ghi cập nhật, "
-                f"{report.unchanged} thay đổi đã có, {report.conflicts} xung đột."
-            )
+            self.status.setText(released.summary())
             self.window_.notify_data_changed()
             self.reload()
 
-        self.window_.tasks.write(lambda store: B.release(store, quarantine_id), done, self.fail)
+        if folder is None:
+            self.window_.tasks.write(lambda store: B.release(store, quarantine_id), done, self.fail)
+        else:  # the receipt is signed with this machine's key
+            with_keys(
+                self.window_,
+                "Đang gộp gói và ghi biên nhận…",
+                lambda store, ident, _ctx: B.release(store, quarantine_id, ident=ident, receipt_to=folder),
+                done,
+                self.fail,
+            )
