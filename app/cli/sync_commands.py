@@ -31,6 +31,18 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--role", metavar="VAI_TRÒ", help="vai trò của máy (mặc định: ghi trong tệp)")
     k.add_argument("--office", action="store_true", help="đây là cơ quan cấp trên (nơi nhận gói của máy này)")
     k.add_argument("--fingerprint", metavar="SỐ", help="dấu vân tay đọc trên giấy, để đối chiếu")
+    k = ks.add_parser(
+        "replace-lost",
+        help="thay khóa bị mất: máy đã đăng ký mang khóa mới mà khóa cũ không xác nhận được (cài lại máy, hỏng ổ)",
+    )
+    k.add_argument("file", metavar="TỆP", help="tệp khóa công khai mới của máy")
+    k.add_argument(
+        "--fingerprint", required=True, metavar="SỐ", help="dấu vân tay mới, đọc từ người dùng máy"
+    )
+    k.add_argument(
+        "--reason", required=True, metavar="LÝ_DO", help="vì sao thay khóa: máy bị làm sao, ai báo"
+    )
+    k.add_argument("--by", metavar="HỌ_TÊN", help="người quyết định (mặc định: người dùng máy này)")
     k = ks.add_parser("revoke", help="thu hồi một máy (mất, bị lấy cắp): giữ những gì đã gửi trước đó")
     k.add_argument("machine", metavar="MÁY", help="mã máy, mã khóa hoặc dấu vân tay (đầu chuỗi là đủ)")
     k.add_argument(
@@ -186,6 +198,11 @@ def _keys(args: argparse.Namespace) -> int:
             else:
                 _out("Máy này chưa có khóa (khaosat keys init).")
             peers = R.peers(store)
+            replaced = R.key_events(store, replaced_only=True)
+            if replaced:
+                _out(f"CẢNH BÁO: {len(replaced)} lần thay khóa không qua xác nhận của khóa cũ:")
+                for ev in replaced:
+                    _out(f"  ! {ev.describe()}")
             if peers:
                 _out(f"Máy đã đăng ký ({len(peers)}):")
             labels = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "ĐÃ THU HỒI"}
@@ -213,6 +230,16 @@ def _keys(args: argparse.Namespace) -> int:
                 f"vai trò {shown(doc.role)}"
             )
             _out(f"Dấu vân tay: {doc.fingerprint}")
+            where = R.standing(store, doc)
+            if where.kind == "unendorsed":
+                raise CliError(
+                    R.not_endorsed(doc, where.current).message
+                    + ' (Dòng lệnh: khaosat keys replace-lost TỆP --fingerprint "SỐ" --reason "LÝ DO".)'
+                )
+            if where.kind == "endorsed":
+                _out(
+                    f"Đây là khóa mới của máy đã đăng ký, được khóa cũ {where.current.fingerprint} xác nhận."
+                )
             if args.fingerprint is not None:
                 if K.normalise_fingerprint(args.fingerprint) != doc.fingerprint:
                     raise CliError(
@@ -236,6 +263,24 @@ def _keys(args: argparse.Namespace) -> int:
                 "destination": "Đã đặt làm cơ quan nhận:",
             }[outcome]
             _out(f"{text} {peer.display} ({peer.unit_label}, {peer.role_label}).")
+            return 0
+        if args.action == "replace-lost":
+            from app.sync import container as C
+
+            doc = K.read_pubkey_file(C.read_capped(Path(args.file)))
+            by = args.by or store.profile().collaborator or ""
+            peer, old = R.replace_lost_key(
+                store, doc, fingerprint=args.fingerprint, reason=args.reason, by=by
+            )
+            _out("CẢNH BÁO: đã THAY KHÓA BỊ MẤT, không có xác nhận của khóa cũ.")
+            _out(
+                f"Máy {peer.display} ({peer.unit_label}), mã máy {shown(peer.laptop_id)}: khóa cũ "
+                f"{old.fingerprint if old else '?'} đã bị thu hồi (giữ những gì đã gửi trước đó); khóa mới {peer.fingerprint}."
+            )
+            _out(
+                "Việc thay khóa được ghi lại (người quyết định, lý do, thời điểm) và được báo lên cơ quan cấp trên "
+                "cùng gói dữ liệu sau."
+            )
             return 0
         if args.action == "revoke":
             found = R.find(store, args.machine)

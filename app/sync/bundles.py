@@ -52,6 +52,7 @@ BUNDLE_KEYS = {
     "vouched",
 }
 SECTION_KEYS = {"entity", "columns", "rows"}
+VOUCH_KEYS = {"doc", "unit_code", "role", "status", "revoked_after_seq"}
 RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "created_at"}
 
 
@@ -555,14 +556,18 @@ def _import_bundle(
     overlay: dict[str, R.Peer] = {}
     vouches: list[tuple[K.PublicKeyDoc, dict]] = []
     for entry in p["vouched"]:
-        if not isinstance(entry, dict) or set(entry) != {
-            "doc",
-            "unit_code",
-            "role",
-            "status",
-            "revoked_after_seq",
-        }:
+        if not isinstance(entry, dict) or not VOUCH_KEYS <= set(entry) <= VOUCH_KEYS | {"replaced"}:
             raise SyncError("bad_payload", "Nội dung gói: danh sách máy được giới thiệu không đúng cấu trúc.")
+        said = entry.get("replaced")
+        if said is not None and (
+            not isinstance(said, dict)
+            or set(said) != R.REPLACED_KEYS
+            or not all(isinstance(v, str) and len(v) <= 2000 for v in said.values())
+        ):
+            raise SyncError(
+                "bad_payload",
+                "Nội dung gói: thông tin thay khóa của một máy được giới thiệu không đúng cấu trúc.",
+            )
         raw = K.unb64(entry["doc"], "vouched.doc")
         doc = K.parse_pubkey_envelope(C.read_envelope(memoryview(raw), 0)[0])
         if not isinstance(entry["unit_code"], str) or not units.contains(

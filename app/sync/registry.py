@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,47 @@ def check_registration(store: Store, doc: K.PublicKeyDoc, unit_code: str, destin
         )
 
 
+@dataclass(frozen=True)
+class Standing:
+    """How a public-key file stands against the registry, before anything is saved.
+
+    ``kind``: 'new' (a machine not registered here), 'known' (this very key is registered),
+    'endorsed' (a new key of a registered machine, signed over by one of its registered keys that is
+    not revoked: an ordinary re-key), 'unendorsed' (a new key for a registered machine without such a
+    signature: it may not replace the registered key, except through ``replace_lost_key``).
+    ``current``: the machine's registered key this one would replace (endorsed and unendorsed)."""
+
+    kind: str
+    current: Peer | None = None
+
+
+def standing(store: Store, doc: K.PublicKeyDoc) -> Standing:
+    if peer(store, doc.keyid) is not None:
+        return Standing("known", peer(store, doc.keyid))
+    others = peers_of(store, doc.laptop_id)
+    if not others:
+        return Standing("new")
+    current = next((p for p in reversed(others) if p.status == "active"), others[-1])
+    endorser = doc.previous["keyid"] if doc.previous else None
+    # the endorsement itself was verified when the file was read (keys.parse_pubkey_envelope): the
+    # previous key signed the new keys, and its id is the id of that public key
+    old = next((p for p in others if p.keyid == endorser), None)
+    if old is not None and old.status != "revoked" and K.b64(old.sign_pub) == doc.previous["sign_pub"]:  # type: ignore[index]
+        return Standing("endorsed", old)
+    return Standing("unendorsed", current)
+
+
+def not_endorsed(doc: K.PublicKeyDoc, current: Peer | None) -> SyncError:
+    old = f" (dấu vân tay đã đăng ký: {current.fingerprint})" if current else ""
+    return SyncError(
+        "not_endorsed",
+        f"Máy {shown(doc.name or doc.laptop_id)} (mã máy {shown(doc.laptop_id)}) đã được đăng ký với một khóa "
+        f"khác{old}. Khóa trong tệp này không được khóa đã đăng ký xác nhận, nên không thể thay khóa đó: có "
+        "thể ai đó đang giả làm máy này. Chưa đăng ký. Nếu máy thật sự mất khóa (cài lại, hỏng ổ đĩa), hãy "
+        "đối chiếu dấu vân tay với người dùng máy rồi dùng «Thay khóa bị mất».",
+    )
+
+
 def register(
     store: Store,
     doc: K.PublicKeyDoc,
@@ -231,63 +273,216 @@ def register(
     unit_code: str | None = None,
     role: str | None = None,
     destination: bool = False,
-    via: str | None = None,
 ) -> tuple[Peer, str]:
-    """Register a machine's key. Returns the peer and what happened: 'new', 'rekey' or 'known'."""
+    """Register a machine's key. Returns the peer and what happened: 'new', 'rekey', 'known' or
+    'destination'. A new key for a registered machine is taken only with a valid endorsement by one of
+    its registered keys (raises SyncError 'not_endorsed' otherwise: see ``replace_lost_key``)."""
     unit_code = unit_code or doc.unit_code
     role = role or doc.role
     try:
         Role(role)
     except ValueError as exc:
-        raise SyncError("bad_role", f"Vai trò «{role}» không hợp lệ.") from exc
-    known = peer(store, doc.keyid)
-    if via is None and known is None:
-        check_registration(store, doc, unit_code, destination)
-    if known is not None:
+        raise SyncError("bad_role", f"Vai trò «{shown(role)}» không hợp lệ.") from exc
+    where = standing(store, doc)
+    if where.kind == "known":
+        known = where.current
+        assert known is not None
         if destination and not known.is_destination:
             with store.transaction():
                 store.conn.execute("UPDATE sync_peers SET is_destination = 1 WHERE keyid = ?", (doc.keyid,))
                 _add_office(store, doc, unit_code, role)
             return peer(store, doc.keyid), "destination"  # type: ignore[return-value]
         return known, "known"
+    if where.kind == "unendorsed":
+        raise not_endorsed(doc, where.current)
+    check_registration(store, doc, unit_code, destination)
     others = peers_of(store, doc.laptop_id)
-    outcome = "new"
+    now = K.now_iso()
     with store.transaction():
-        if others:
-            outcome = "rekey"
-            endorsed_by = doc.previous["keyid"] if doc.previous else None
-            old = next((p for p in others if p.keyid == endorsed_by), None)
-            if old is not None and old.status == "revoked" and via is not None:
-                raise SyncError(
-                    "revoked",
-                    "Khóa cũ của máy này đã bị thu hồi; khóa mới phải được đăng ký lại "
-                    "sau khi đối chiếu dấu vân tay (không nhận qua xác nhận của khóa cũ).",
-                )
+        if where.kind == "endorsed":
             store.conn.execute(
                 "UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active'",
                 (doc.laptop_id,),
             )
             destination = destination or any(p.is_destination for p in others)
-        store.conn.execute(
-            f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
-            (
-                doc.keyid,
-                doc.laptop_id,
-                doc.sign_pub,
-                doc.enc_pub,
-                doc.fingerprint,
-                doc.name,
-                unit_code,
-                role,
-                K.now_iso(),
-                via,
-                int(destination),
-                doc.envelope.raw,
-            ),
-        )
+            _key_event(store.conn, doc, where.current, "endorsed", None, None, now, store.laptop_id)
+        _insert_peer(store.conn, doc, unit_code, role, "active", None, now, None, destination)
         if destination:
             _add_office(store, doc, unit_code, role)
-    return peer(store, doc.keyid), outcome  # type: ignore[return-value]
+    return peer(store, doc.keyid), ("rekey" if where.kind == "endorsed" else "new")  # type: ignore[return-value]
+
+
+def replace_lost_key(
+    store: Store,
+    doc: K.PublicKeyDoc,
+    *,
+    fingerprint: str,
+    reason: str,
+    by: str,
+) -> tuple[Peer, Peer | None]:
+    """«Thay khóa bị mất»: a registered machine lost its key (reinstalled, a dead disk) and comes with a
+    new one its old key cannot endorse. A person has compared the new fingerprint with the machine's
+    user (``fingerprint``, as read: it must match) and says why and who they are. The old keys are
+    revoked (what they signed before stays valid; nothing after), the new key takes the machine's place
+    (same machine id: its chain and history go on), and the replacement is logged and travels upward
+    (the office above sees that this machine's key was replaced without an endorsement, by whom, when).
+    Returns the new peer and the key it replaced."""
+    reason, by = " ".join(reason.split()), " ".join(by.split())
+    where = standing(store, doc)
+    if where.kind in ("new", "known"):
+        raise SyncError(
+            "not_registered" if where.kind == "new" else "known",
+            "Máy này chưa được đăng ký ở đây: hãy đăng ký bình thường."
+            if where.kind == "new"
+            else "Khóa này đã được đăng ký: không có gì để thay.",
+        )
+    if K.normalise_fingerprint(fingerprint) != doc.fingerprint:
+        raise SyncError(
+            "fingerprint_mismatch",
+            "Dấu vân tay đã đọc không khớp với tệp khóa: KHÔNG thay khóa. Tệp có thể không phải của máy đó.",
+        )
+    if len(reason) < 10:
+        raise SyncError("no_reason", "Hãy ghi rõ lý do thay khóa (ít nhất 10 ký tự): máy bị làm sao, ai báo.")
+    if not by:
+        raise SyncError("no_reason", "Hãy ghi họ tên người quyết định thay khóa.")
+    old = where.current
+    assert old is not None
+    check_registration(store, doc, old.unit_code, old.is_destination)
+    others = peers_of(store, doc.laptop_id)
+    now = K.now_iso()
+    with store.transaction() as conn:
+        for p in others:
+            if p.status != "revoked":
+                conn.execute(
+                    "UPDATE sync_peers SET status = 'revoked', revoked_after_seq = ?, revoked_at = ? WHERE keyid = ?",
+                    (last_seq_from(store, doc.laptop_id), now, p.keyid),
+                )
+        _insert_peer(conn, doc, old.unit_code, old.role, "active", None, now, None, old.is_destination)
+        _key_event(conn, doc, old, "replaced_lost", reason, by, now, store.laptop_id)
+    return peer(store, doc.keyid), old  # type: ignore[return-value]
+
+
+def _insert_peer(
+    conn: sqlite3.Connection,
+    doc: K.PublicKeyDoc,
+    unit_code: str,
+    role: str,
+    status: str,
+    revoked_after: int | None,
+    now: str,
+    via: str | None,
+    destination: bool,
+) -> None:
+    conn.execute(
+        f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc.keyid,
+            doc.laptop_id,
+            doc.sign_pub,
+            doc.enc_pub,
+            doc.fingerprint,
+            doc.name,
+            unit_code,
+            role,
+            status,
+            revoked_after,
+            now,
+            via,
+            int(destination),
+            doc.envelope.raw,
+        ),
+    )
+
+
+def _key_event(
+    conn: sqlite3.Connection,
+    doc: K.PublicKeyDoc,
+    old: Peer | None,
+    kind: str,
+    reason: str | None,
+    by: str | None,
+    at: str,
+    office: str,
+) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_key_events(laptop_id, old_keyid, old_fingerprint, new_keyid, new_fingerprint, "
+        "kind, reason, by_name, at, office) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc.laptop_id,
+            old.keyid if old else None,
+            old.fingerprint if old else None,
+            doc.keyid,
+            doc.fingerprint,
+            kind,
+            reason,
+            by,
+            at,
+            office,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class KeyEvent:
+    laptop_id: str
+    name: str | None  # the machine's name, as registered
+    unit_label: str
+    old_fingerprint: str | None
+    new_fingerprint: str
+    kind: str  # 'endorsed' | 'replaced_lost'
+    reason: str | None
+    by_name: str | None
+    at: str
+    office: str  # where it was decided: this machine, or the office below that vouched for it
+    office_name: str
+
+    def lines(self) -> list[str]:
+        """What happened, for a person: who, when, where, why (a replacement) in a few lines."""
+        who = f"{shown(self.name or self.laptop_id)} ({self.unit_label}, mã máy {shown(self.laptop_id)})"
+        when = _local_time(self.at)
+        if self.kind == "endorsed":
+            return [
+                f"{who}: khóa mới {self.new_fingerprint}, được khóa cũ xác nhận ({when}, {self.office_name})."
+            ]
+        return [
+            f"{who}: KHÓA ĐƯỢC THAY KHÔNG QUA XÁC NHẬN CỦA KHÓA CŨ (thay khóa bị mất) lúc {when}, "
+            f"do {shown(self.by_name or 'không rõ', 80)} tại {self.office_name}.",
+            f"Lý do: {shown(self.reason or 'không ghi', 300)}.",
+            f"Khóa cũ {self.old_fingerprint or '?'} đã bị thu hồi; khóa mới {self.new_fingerprint}.",
+        ]
+
+    def describe(self) -> str:
+        return " ".join(self.lines())
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return shown(iso, 30)
+
+
+def key_events(store: Store, *, replaced_only: bool = False) -> list[KeyEvent]:
+    """Key changes of the machines registered here or vouched for from below, newest first."""
+    names: dict[str, tuple[str | None, str]] = {}
+    for p in peers(store):
+        names[p.laptop_id] = (p.name, p.unit_label)
+    sql = "SELECT laptop_id, old_fingerprint, new_fingerprint, kind, reason, by_name, at, office FROM sync_key_events"
+    if replaced_only:
+        sql += " WHERE kind = 'replaced_lost'"
+    out = []
+    for laptop_id, old_fp, new_fp, kind, reason, by, at, office in store.conn.execute(
+        sql + " ORDER BY at DESC, id DESC"
+    ):
+        name, unit = names.get(laptop_id, (None, "?"))
+        if office == store.laptop_id:
+            office_name = "máy này"
+        else:
+            office_name = (
+                f"{shown(names.get(office, (office, ''))[0] or office)} ({names.get(office, (None, '?'))[1]})"
+            )
+        out.append(KeyEvent(laptop_id, name, unit, old_fp, new_fp, kind, reason, by, at, office, office_name))
+    return out
 
 
 def _add_office(store: Store, doc: K.PublicKeyDoc, unit_code: str, role: str) -> None:
@@ -320,54 +515,106 @@ def revoke(store: Store, laptop_id: str, after_seq: int | None = None) -> tuple[
     return cur.rowcount, point
 
 
+REPLACED_KEYS = {"at", "by", "office", "old_fingerprint", "reason"}
+
+
 def vouch_entries(store: Store) -> list[dict[str, Any]]:
-    """The machines below this one, for the office above (it trusts them within this office's unit)."""
+    """The machines below this one, for the office above (it trusts them within this office's unit). A key
+    that replaced a lost one without its endorsement carries who replaced it, where, when and why."""
+    replaced = {
+        new_keyid: {
+            "at": at,
+            "by": by or "",
+            "office": office,
+            "old_fingerprint": old_fp or "",
+            "reason": reason or "",
+        }
+        for new_keyid, at, by, office, old_fp, reason in store.conn.execute(
+            "SELECT new_keyid, at, by_name, office, old_fingerprint, reason FROM sync_key_events "
+            "WHERE kind = 'replaced_lost' ORDER BY id"
+        )
+    }
     out = []
     for p in peers(store, destinations=False):
-        out.append(
-            {
-                "doc": K.b64(p.doc),
-                "unit_code": p.unit_code,
-                "role": p.role,
-                "status": p.status,
-                "revoked_after_seq": p.revoked_after_seq,
-            }
-        )
+        entry = {
+            "doc": K.b64(p.doc),
+            "unit_code": p.unit_code,
+            "role": p.role,
+            "status": p.status,
+            "revoked_after_seq": p.revoked_after_seq,
+        }
+        if p.keyid in replaced:
+            entry["replaced"] = replaced[p.keyid]
+        out.append(entry)
     return out
 
 
 def apply_vouch(
     conn: sqlite3.Connection, voucher: Peer, entry_doc: K.PublicKeyDoc, entry: dict[str, Any]
 ) -> None:
-    """Inside an import transaction: register (or update) a machine the sending office vouches for."""
+    """Inside an import transaction: register (or update) a machine the sending office vouches for. A new
+    key of a machine known here is logged: endorsed by its old key, or replaced without (the office below
+    says by whom and why; said or not, it is shown here)."""
     row = conn.execute(
         "SELECT status, registered_via FROM sync_peers WHERE keyid = ?", (entry_doc.keyid,)
     ).fetchone()
     if row is None:
+        now = K.now_iso()
+        before = conn.execute(
+            "SELECT keyid, fingerprint, status, sign_pub FROM sync_peers WHERE laptop_id = ? ORDER BY registered_at",
+            (entry_doc.laptop_id,),
+        ).fetchall()
         if entry["status"] == "active":  # a new key of a machine this office vouched for before
             conn.execute(
                 "UPDATE sync_peers SET status = 'superseded' WHERE laptop_id = ? AND status = 'active' "
                 "AND registered_via = ?",
                 (entry_doc.laptop_id, voucher.laptop_id),
             )
-        conn.execute(
-            f"INSERT INTO sync_peers({_PEER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (
-                entry_doc.keyid,
-                entry_doc.laptop_id,
-                entry_doc.sign_pub,
-                entry_doc.enc_pub,
-                entry_doc.fingerprint,
-                entry_doc.name,
-                entry["unit_code"],
-                entry["role"],
-                entry["status"],
-                entry["revoked_after_seq"],
-                K.now_iso(),
-                voucher.laptop_id,
-                entry_doc.envelope.raw,
-            ),
+        _insert_peer(
+            conn,
+            entry_doc,
+            entry["unit_code"],
+            entry["role"],
+            entry["status"],
+            entry["revoked_after_seq"],
+            now,
+            voucher.laptop_id,
+            False,
         )
+        if before and entry["status"] == "active":
+            prev = entry_doc.previous
+            old = next(
+                (b for b in before if prev and b[0] == prev["keyid"] and K.b64(b[3]) == prev["sign_pub"]),
+                None,
+            )
+            said = entry.get("replaced")
+            last = next((b for b in reversed(before) if b[2] != "revoked"), before[-1])
+            if old is not None and said is None:
+                kind, reason, by, at, office, old_fp = "endorsed", None, None, now, voucher.laptop_id, old[1]
+            else:
+                said = said or {}
+                kind = "replaced_lost"
+                reason = said.get("reason") or None
+                by = said.get("by") or None
+                at = said.get("at") or now
+                office = said.get("office") or voucher.laptop_id
+                old_fp = said.get("old_fingerprint") or last[1]
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_key_events(laptop_id, old_keyid, old_fingerprint, new_keyid, "
+                "new_fingerprint, kind, reason, by_name, at, office) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry_doc.laptop_id,
+                    None,
+                    old_fp,
+                    entry_doc.keyid,
+                    entry_doc.fingerprint,
+                    kind,
+                    reason,
+                    by,
+                    at,
+                    office,
+                ),
+            )
     elif entry["status"] == "revoked" and row[0] != "revoked":
         conn.execute(
             "UPDATE sync_peers SET status = 'revoked', revoked_after_seq = ?, revoked_at = ? WHERE keyid = ?",

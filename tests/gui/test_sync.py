@@ -355,3 +355,55 @@ def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, o
         QApplication.processEvents()
     finally:
         close_window(qtbot, window)
+
+
+def test_a_key_that_would_take_over_a_laptop_needs_the_lost_key_action(qtbot, data_dir, office, tmp_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    laptop = office["laptop"]
+    kp = K.KeyPair.generate()  # someone else's key, claiming the registered laptop's id
+    env = K.make_pubkey_doc(laptop.id, kp, name="Nguyễn Thị Hằng", unit_code="00070", role="collaborator")
+    key_file = office["stick"] / "khoa_gia.khaosat-key"
+    key_file.write_bytes(K.pubkey_file(env))
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.machines")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
+        assert not dialog.replaced.isVisible()
+        dialog.read_key_file(str(key_file))
+        qtbot.waitUntil(lambda: dialog.pending_box.isVisible(), timeout=10000)
+        assert (
+            "CẢNH BÁO" in dialog.pending_text.text()
+            and laptop.ident.current.fingerprint in dialog.pending_text.text()
+        )
+        assert not dialog.confirm_button.isVisible() and dialog.replace_button.isVisible()
+        shot(dialog, "sync-takeover-warning")
+        dialog.replace_button.click()
+        replace = dialog.replace_dialog
+        qtbot.waitUntil(replace.isVisible, timeout=5000)
+        replace.fingerprint.setText("12345 67890 12345 67890 12345 67890")
+        replace.reason.setPlainText("Ổ cứng hỏng, đã cài lại máy; chị Hằng gọi điện báo")
+        replace.ok.click()
+        assert "không khớp" in replace.problem.text() and replace.isVisible()
+        QApplication.processEvents()
+        shot(replace, "sync-replace-lost-key")
+        replace.fingerprint.setText(kp.fingerprint)
+        replace.ok.click()
+        box = dialog.findChild(QMessageBox, "replace_box")
+        qtbot.waitUntil(lambda: box is not None and box.isVisible(), timeout=5000)
+        box.button(QMessageBox.StandardButton.Yes).click()
+        qtbot.waitUntil(lambda: "Đã thay khóa bị mất" in dialog.status.text(), timeout=10000)
+        qtbot.waitUntil(lambda: dialog.replaced.isVisible(), timeout=10000)
+        assert "Ổ cứng hỏng" in dialog.replaced.text() and kp.fingerprint in dialog.replaced.text()
+        statuses = [dialog.table.item(r, 5).text() for r in range(dialog.table.rowCount())]
+        assert any("THAY KHÓA BỊ MẤT" in s for s in statuses) and any("đã thu hồi" in s for s in statuses)
+        QApplication.processEvents()
+        shot(dialog, "sync-machines-after-replace")
+        with Store.in_dir(data_dir) as s:
+            [event] = R.key_events(s, replaced_only=True)
+            assert event.by_name == window.profile.collaborator
+        dialog.close()
+        QApplication.processEvents()
+    finally:
+        close_window(qtbot, window)

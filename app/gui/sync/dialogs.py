@@ -14,16 +14,20 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.vnformat import format_int
@@ -382,7 +386,17 @@ class ImportDialog(_Dialog):
 def _load_machines(store: Any) -> dict[str, Any]:
     key = R.own_key(store)
     own = {"keyid": key.keyid, "fingerprint": key.fingerprint} if key else None
-    return {"profile": store.profile(), "own": own, "peers": R.peers(store)}
+    return {
+        "profile": store.profile(),
+        "own": own,
+        "peers": R.peers(store),
+        "replaced": R.key_events(store, replaced_only=True),
+    }
+
+
+def _read_key_file(store: Any, path: str) -> tuple[K.PublicKeyDoc, R.Standing]:
+    doc = K.read_pubkey_file(C.read_capped(Path(path)))
+    return doc, R.standing(store, doc)
 
 
 class MachinesDialog(_Dialog):
@@ -412,6 +426,12 @@ class MachinesDialog(_Dialog):
         row.addWidget(self.write_key)
         row.addWidget(self.rekey_button)
         row.addStretch(1)
+        self.replaced = QLabel("")
+        self.replaced.setObjectName("sync_replaced")
+        self.replaced.setWordWrap(True)
+        self.replaced.setStyleSheet("color: #a00000; border: 1px solid #a00000; padding: 4px")
+        self.replaced.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.replaced.setVisible(False)
         self.table = _table(["Tên", "Đơn vị", "Vai trò", "Mã máy", "Dấu vân tay", "Trạng thái"])
         self.table.setObjectName("sync_peers")
         self.table.itemSelectionChanged.connect(self._update)
@@ -433,9 +453,16 @@ class MachinesDialog(_Dialog):
         prow = QHBoxLayout()
         self.confirm_button = QPushButton("Dấu vân tay &khớp với giấy: đăng ký")
         self.confirm_button.clicked.connect(self.confirm_registration)
+        self.replace_button = QPushButton("Thay khóa bị &mất…")
+        self.replace_button.setToolTip(
+            "Chỉ dùng khi máy đã đăng ký thật sự mất khóa (cài lại máy, hỏng ổ đĩa) và đã đối chiếu dấu vân tay "
+            "mới với người dùng máy: khóa cũ bị thu hồi, việc thay khóa được ghi lại và báo lên cấp trên."
+        )
+        self.replace_button.clicked.connect(self.ask_replace)
         cancel = QPushButton("Không khớp: bỏ qua")
         cancel.clicked.connect(self._cancel_pending)
         prow.addWidget(self.confirm_button)
+        prow.addWidget(self.replace_button)
         prow.addWidget(cancel)
         prow.addStretch(1)
         pending.addWidget(self.pending_text)
@@ -446,6 +473,7 @@ class MachinesDialog(_Dialog):
         buttons = self._close_buttons()
         self.layout_.addWidget(self.own)
         self.layout_.addLayout(row)
+        self.layout_.addWidget(self.replaced)
         self.layout_.addWidget(self.table, 1)
         self.layout_.addLayout(row2)
         self.layout_.addWidget(self.pending_box)
@@ -453,6 +481,7 @@ class MachinesDialog(_Dialog):
         self.layout_.addWidget(buttons)
         self.peers: list[R.Peer] = []
         self.pending_doc: K.PublicKeyDoc | None = None
+        self.pending_standing: R.Standing | None = None
         self.has_keys = False
         self.reload()
 
@@ -476,11 +505,20 @@ class MachinesDialog(_Dialog):
                 f"<b>Máy này</b>: {who}<br>Chưa có khóa: hãy tạo khóa trước khi xuất hay nhập gói."
             )
         self.peers = data["peers"]
+        replaced = data["replaced"]
+        self.replaced.setVisible(bool(replaced))
+        self.replaced.setText(
+            "<b>Cảnh báo: khóa được thay không qua xác nhận của khóa cũ</b><br>"
+            + "<br>".join("<br>".join(escape(line) for line in ev.lines()) for ev in replaced)
+        )
+        replaced_keys = {ev.new_fingerprint for ev in replaced}
         rows = []
         for p in self.peers:
             status = STATUS.get(p.status, p.status)
             if p.status == "revoked":
                 status += f" (giữ đến gói {p.revoked_after_seq})"
+            if p.fingerprint in replaced_keys:
+                status += ", THAY KHÓA BỊ MẤT (không có xác nhận của khóa cũ)"
             if p.registered_via:
                 status += ", do cơ quan cấp dưới giới thiệu"
             rows.append(
@@ -570,15 +608,14 @@ class MachinesDialog(_Dialog):
             self.read_key_file(path)
 
     def read_key_file(self, path: str) -> None:
-        self.window_.tasks.call(
-            lambda: K.read_pubkey_file(C.read_capped(Path(path))), self._show_pending, self.fail
-        )
+        self.window_.tasks.read(lambda store: _read_key_file(store, path), self._show_pending, self.fail)
 
-    def _show_pending(self, doc: K.PublicKeyDoc) -> None:
+    def _show_pending(self, data: tuple[K.PublicKeyDoc, R.Standing]) -> None:
         from app.domain import units
         from app.domain.vocab import Role
 
-        self.pending_doc = doc
+        doc, where = data
+        self.pending_doc, self.pending_standing = doc, where
         try:
             role = Role(doc.role).label
         except ValueError:
@@ -589,6 +626,23 @@ class MachinesDialog(_Dialog):
             f"<br>Dấu vân tay trong tệp: <b style='font-size:14pt'>{doc.fingerprint}</b><br>So từng nhóm số với "
             "giấy đăng ký do người dùng máy đó ký (hoặc đọc qua điện thoại). Chỉ đăng ký khi khớp hoàn toàn."
         )
+        unendorsed = where.kind == "unendorsed"
+        if where.kind == "endorsed" and where.current is not None:
+            self.pending_text.setText(
+                self.pending_text.text()
+                + f"<br>Đây là khóa mới của máy đã đăng ký, được khóa cũ ({where.current.fingerprint}) xác nhận."
+            )
+        if unendorsed:
+            old = where.current.fingerprint if where.current else "?"
+            self.pending_text.setText(
+                self.pending_text.text()
+                + "<br><b style='color:#a00000'>CẢNH BÁO: máy này đã được đăng ký với một khóa khác (dấu vân tay "
+                f"{old}). Khóa trong tệp KHÔNG được khóa đã đăng ký xác nhận: có thể ai đó đang giả làm máy "
+                "này. Không đăng ký như một máy thường. Chỉ khi máy thật sự mất khóa (cài lại máy, hỏng ổ đĩa) "
+                "và đã hỏi trực tiếp người dùng máy, mới dùng «Thay khóa bị mất».</b>"
+            )
+        self.confirm_button.setVisible(not unendorsed)
+        self.replace_button.setVisible(unendorsed)
         self.is_office.setChecked(
             doc.role != "collaborator" and doc.role != self.window_.profile.role.value
             if self.window_.profile.role
@@ -598,7 +652,51 @@ class MachinesDialog(_Dialog):
 
     def _cancel_pending(self) -> None:
         self.pending_doc = None
+        self.pending_standing = None
         self.pending_box.setVisible(False)
+
+    def ask_replace(self) -> None:
+        """«Thay khóa bị mất»: the new fingerprint typed as read from the machine's user, a reason, a name."""
+        doc = self.pending_doc
+        if doc is None:
+            return
+        dialog = ReplaceLostKeyDialog(
+            self, doc, self.pending_standing, self.window_.profile.collaborator or ""
+        )
+        self.replace_dialog = dialog
+        dialog.accepted.connect(lambda: self._confirm_replace(doc, dialog.values()))
+        dialog.open()
+
+    def _confirm_replace(self, doc: K.PublicKeyDoc, values: tuple[str, str, str]) -> None:
+        fingerprint, reason, by = values
+        self.confirm(
+            "replace_box",
+            "Thay khóa bị mất",
+            f"Thay khóa của máy {shown(doc.name or doc.laptop_id)} mà không có xác nhận của khóa cũ?\n\n"
+            "Khóa cũ sẽ bị thu hồi (những gì máy đã gửi trước đó được giữ). Từ nay máy chỉ được nhận với khóa "
+            "mới. Việc thay khóa, người quyết định và lý do được ghi lại và báo lên cơ quan cấp trên. Chỉ làm "
+            "khi đã hỏi trực tiếp người dùng máy.",
+            "Thay khóa",
+            lambda: self.replace_lost(doc, fingerprint, reason, by),
+        )
+
+    def replace_lost(self, doc: K.PublicKeyDoc, fingerprint: str, reason: str, by: str) -> None:
+        def done(result: tuple[R.Peer, R.Peer | None]) -> None:
+            peer, old = result
+            self.status.setStyleSheet("color: #a00000")
+            self.status.setText(
+                f"Đã thay khóa bị mất của {peer.display} ({peer.unit_label}): khóa cũ "
+                f"{old.fingerprint if old else '?'} đã bị thu hồi, khóa mới {peer.fingerprint}. Việc này sẽ được báo "
+                "lên cơ quan cấp trên cùng gói dữ liệu sau."
+            )
+            self._cancel_pending()
+            self.reload()
+
+        self.window_.tasks.write(
+            lambda store: R.replace_lost_key(store, doc, fingerprint=fingerprint, reason=reason, by=by),
+            done,
+            self.fail,
+        )
 
     def confirm_registration(self) -> None:
         doc, office = self.pending_doc, self.is_office.isChecked()
@@ -640,6 +738,68 @@ class MachinesDialog(_Dialog):
             self.reload()
 
         self.window_.tasks.write(lambda store: R.revoke(store, laptop_id), done, self.fail)
+
+
+class ReplaceLostKeyDialog(QDialog):
+    """Thay khóa bị mất: asks for the fingerprint read from the machine's user, the reason, who decides."""
+
+    def __init__(self, parent: QWidget, doc: K.PublicKeyDoc, where: R.Standing | None, by: str):
+        super().__init__(parent)
+        self.setWindowTitle("Thay khóa bị mất")
+        self.setObjectName("replace_dialog")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.doc = doc
+        layout = QVBoxLayout(self)
+        old = where.current.fingerprint if where is not None and where.current is not None else "?"
+        warning = QLabel(
+            f"<b style='color:#a00000'>Máy {escape(shown(doc.name or doc.laptop_id))} (mã máy "
+            f"{escape(shown(doc.laptop_id))}) đã đăng ký với khóa {old}.</b><br>Tệp này mang khóa mới mà khóa cũ "
+            "không xác nhận. Chỉ thay khi máy thật sự mất khóa, sau khi hỏi trực tiếp người dùng máy (gặp mặt "
+            "hoặc gọi điện tới số đã biết), và người đó đọc cho anh/chị dấu vân tay mới của máy."
+        )
+        warning.setWordWrap(True)
+        form = QFormLayout()
+        self.fingerprint = QLineEdit()
+        self.fingerprint.setObjectName("replace_fingerprint")
+        self.fingerprint.setPlaceholderText("30 chữ số, đọc từ người dùng máy")
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("replace_reason")
+        self.reason.setPlaceholderText("Máy bị làm sao (cài lại, hỏng ổ...), ai báo, đã kiểm tra thế nào")
+        self.reason.setMaximumHeight(90)
+        self.by = QLineEdit(by)
+        self.by.setObjectName("replace_by")
+        form.addRow("Dấu vân tay mới (đọc từ người dùng máy):", self.fingerprint)
+        form.addRow("Lý do thay khóa:", self.reason)
+        form.addRow("Người quyết định:", self.by)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #a00000")
+        self.problem.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton("Tiếp tục…", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(warning)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.resize(640, 440)
+
+    def values(self) -> tuple[str, str, str]:
+        return self.fingerprint.text(), self.reason.toPlainText(), self.by.text()
+
+    def _check(self) -> None:
+        fingerprint, reason, by = self.values()
+        if K.normalise_fingerprint(fingerprint) != self.doc.fingerprint:
+            self.problem.setText(
+                "Dấu vân tay vừa nhập không khớp với tệp khóa: KHÔNG thay khóa. Tệp có thể không phải của máy đó."
+            )
+        elif len(" ".join(reason.split())) < 10:
+            self.problem.setText("Hãy ghi rõ lý do thay khóa (ít nhất 10 ký tự).")
+        elif not by.strip():
+            self.problem.setText("Hãy ghi họ tên người quyết định.")
+        else:
+            self.accept()
 
 
 # --- provenance -------------------------------------------------------------------------------------------
