@@ -13,6 +13,7 @@ HINTS: dict[str, str] = {
     "wrong_kind": 'khaosat keys register TỆP --fingerprint "SỐ TRÊN GIẤY"',
     "not_initialised": 'khaosat init --unit MÃ --name "HỌ TÊN" --role collaborator',
     "unknown_unit": "khaosat units TÊN (tìm mã đơn vị)",
+    "not_endorsed": 'khaosat keys replace-lost TỆP --fingerprint "SỐ ĐỌC TỪ NGƯỜI DÙNG MÁY" --reason "LÝ DO"',
     "unmapped_required": '--mapping "B=tax_code" (cột B là mã số thuế)',
 }
 

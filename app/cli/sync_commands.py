@@ -232,10 +232,7 @@ def _keys(args: argparse.Namespace) -> int:
             _out(f"Dấu vân tay: {doc.fingerprint}")
             where = R.standing(store, doc)
             if where.kind == "unendorsed":
-                raise CliError(
-                    R.not_endorsed(doc, where.current).message
-                    + ' (Dòng lệnh: khaosat keys replace-lost TỆP --fingerprint "SỐ" --reason "LÝ DO".)'
-                )
+                raise R.not_endorsed(doc, where.current)
             if where.kind == "endorsed":
                 _out(
                     f"Đây là khóa mới của máy đã đăng ký, được khóa cũ {where.current.fingerprint} xác nhận."
