@@ -49,8 +49,12 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
             "INSERT INTO enterprise_fts(rowid, name, tax_code, owner_name) "
             "SELECT rid, 'cong ty tnhh hoa binh', '0100109106', 'nguyen duc huy' FROM enterprises"
         )
-    if start >= 6:  # ... and the representatives' names
+    if start >= 6:  # ... and the names apart, and the representatives' names
         conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
+        conn.execute(
+            "INSERT INTO enterprise_names(rowid, name, short_name) SELECT rid, 'cong ty tnhh hoa binh', '' "
+            "FROM enterprises"
+        )
     conn.close()
     with Store(path) as store:
         assert store.schema_version() == LATEST
