@@ -92,6 +92,15 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
         help="ghi ngay biên nhận cho máy gửi vào thư mục này (mặc định: kèm biên nhận của gói sau của máy đó)",
     )
 
+    s = sub.add_parser(
+        "to-check",
+        help="dữ liệu cần kiểm tra: giá trị nhận trong gói mà quy tắc còn nghi (số liệu không khớp...)",
+    )
+    s.add_argument(
+        "--done", type=int, nargs="+", metavar="SỐ", help="đã kiểm tra, giữ nguyên các giá trị này"
+    )
+    s.add_argument("--all", action="store_true", help="kể cả những giá trị đã được kiểm tra")
+
     s = sub.add_parser("conflicts", help="xem và giải quyết xung đột dữ liệu")
     s.add_argument("--resolve", type=int, metavar="SỐ", help="số của xung đột cần giải quyết")
     s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
@@ -370,6 +379,27 @@ def _import(args: argparse.Namespace) -> int:
     return IMPORT_QUARANTINED if any(r.outcome == "quarantined" for r in results) else 0
 
 
+@command("to-check")
+@_sync_errors
+def _checks(args: argparse.Namespace) -> int:
+    from app.sync import rules
+
+    with _store(args) as store:
+        if args.done:
+            n = rules.mark_checked(store, args.done, store.profile().collaborator)
+            _out(f"Đã ghi nhận {n} giá trị đã kiểm tra (giữ nguyên).")
+            return 0
+        items = rules.to_check(store, include_checked=args.all)
+        for i in items:
+            done = f" [đã kiểm tra: {shown(i.checked_by or '?')}]" if i.checked_at else ""
+            _out(
+                f"#{i.id} {shown(i.enterprise_name or '?', 80)} | {i.field_label}: {i.message} | gửi từ {i.sender}, "
+                f"nhận {i.found_at[:10]}{done}"
+            )
+        _out(f"({len(items)} giá trị cần kiểm tra)")
+    return 0
+
+
 @command("conflicts")
 @_sync_errors
 def _conflicts(args: argparse.Namespace) -> int:
@@ -407,7 +437,9 @@ def _provenance(args: argparse.Namespace) -> int:
         raise CliError(f"Không có thay đổi nào của bản ghi «{args.record_id}».")
     ops = {"create": "tạo", "update": "sửa", "delete": "xóa", "restore": "khôi phục"}
     for r in rows:
-        fields = ", ".join(sorted(r["fields"]))
+        fields = ", ".join(sorted(r["fields"])) + (
+            " — từ phiên bản KhaoSat mới hơn, chưa hiện trên bản ghi" if r.get("newer") else ""
+        )
         relay = f"; chuyển tiếp qua: {' → '.join(r['relayed_by'])}" if r["relayed_by"] else ""
         _out(
             f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "

@@ -35,6 +35,7 @@ from app.sync.payload import (
     bad,
     check_value,
     columns_of,
+    is_newer_column,
     key_table,
     other_machine,
     validate_change,
@@ -54,6 +55,7 @@ class CreateSection:
     eid: int | None  # that envelope's sync_envelopes row (None: not kept, e.g. a released quarantine)
     origin: str  # the signer's laptop id: every change in an envelope is its signer's own
     signer_unit: str
+    checked: bool = False  # value kinds and sizes checked already (``check_values``)
 
 
 def check_shape(entity: str, columns: Any, rows: Any) -> None:
@@ -61,7 +63,9 @@ def check_shape(entity: str, columns: Any, rows: Any) -> None:
     if type(columns) is not list or not columns or columns[0] != "id":
         raise bad(f"phần tạo mới {entity}: danh sách cột phải bắt đầu bằng «id».")
     cols = columns_of(entity)
-    if len(set(columns)) != len(columns) or not all(type(c) is str and c in cols for c in columns[1:]):
+    if len(set(columns)) != len(columns) or not all(
+        type(c) is str and (c in cols or is_newer_column(c)) for c in columns[1:]
+    ):
         raise bad(f"phần tạo mới {entity}: có cột không tồn tại hoặc bị lặp.")
     if type(rows) is not list:
         raise bad(f"phần tạo mới {entity}: các dòng không phải danh sách.")
@@ -70,10 +74,11 @@ def check_shape(entity: str, columns: Any, rows: Any) -> None:
         raise bad(f"phần tạo mới {entity}: mỗi dòng cần đúng {n} phần.")
 
 
-def check_values(sec: CreateSection) -> None:
-    """Kinds and sizes of every value, one column at a time (raises SyncError)."""
+def check_values(sec: CreateSection) -> list[tuple[Any, ...]]:
+    """Kinds and sizes of every value, one column at a time (raises SyncError). Returns the section's
+    rows turned into columns (the domain rules look at them next)."""
     if not sec.rows:
-        return
+        return []
     columns = list(zip(*sec.rows))
     for i, col in enumerate(columns[: META + 1]):  # identifiers, stamps, author, the record id
         if set(map(type, col)) != {str} or "" in col or max(map(len, col)) > META_LIMITS[i]:
@@ -100,6 +105,7 @@ def check_values(sec: CreateSection) -> None:
                 raise bad(f"phần tạo mới {sec.entity}: dấu thời gian «{shown(h, 40)}» không hợp lệ.")
             if h[22:] != origin:
                 raise other_machine(h)
+    return columns
 
 
 _TEXT = {str, NoneType}
@@ -138,7 +144,8 @@ def split(
     seen: dict[str, set[str]] = {}  # entity -> record ids created so far in this import
     entities_elsewhere = {e for e, _ in general}
     for sec in sections:
-        check_values(sec)
+        if not sec.checked:
+            check_values(sec)
         ids = list(map(operator.itemgetter(5), sec.rows))
         unique = set(ids)
         done = seen.setdefault(sec.entity, set())
@@ -164,7 +171,7 @@ def split(
         if keep:
             bulk.append(
                 CreateSection(
-                    sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin, sec.signer_unit
+                    sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin, sec.signer_unit, True
                 )
             )
     return bulk, rest
@@ -300,6 +307,7 @@ def insert(
         rows = [r for r in rows if r[5] not in there]
         inserted = _execute(conn, sec, rows) if rows else 0
     conn.execute("RELEASE bulk_insert")
+    report.inserted.append((sec, rows))
     report.new += inserted
     report.applied += inserted
     top = max(map(operator.itemgetter(2), rows), default="")

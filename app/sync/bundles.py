@@ -23,14 +23,24 @@ from app.storage import kept_creations
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
-from app.sync import chains, checks
+from app.sync import chains, checks, newer, rules
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
-from app.sync.bulk import CreateSection, check_shape
+from app.sync.bulk import CreateSection, check_shape, check_values
 from app.sync.errors import SyncError, os_message, shown
 from app.sync.merge import merge
-from app.sync.payload import I_ENTITY, I_OP, I_RECORD, Incoming, MergeReport, validate_change
+from app.sync.payload import (
+    I_ENTITY,
+    I_FIELDS,
+    I_HLC,
+    I_ID,
+    I_OP,
+    I_RECORD,
+    Incoming,
+    MergeReport,
+    validate_change,
+)
 
 BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
@@ -178,6 +188,7 @@ def export(
             (me, wm_c),
         ).fetchall()
         created, changes = _payload_changes(rows)
+        _check_before_sending(created, changes)
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute(
             "SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? ORDER BY eid",
@@ -231,6 +242,24 @@ def export(
             C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
         results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash))
     return results
+
+
+def _check_before_sending(created: list[dict[str, Any]], changes: list[list[Any]]) -> None:
+    """The office checks every value against the domain rules and refuses the whole bundle for one it
+    refuses: say so here, where the record can be corrected, instead of sending a bundle to be refused."""
+    try:
+        rules.check_envelope(
+            rules.final_values(
+                ((s["entity"], s["columns"], s["rows"]) for s in created),
+                ((c[0], c[2], c[5], c[6], c[7], c[8]) for c in changes),
+            )
+        )
+    except rules.RuleError as exc:
+        raise SyncError(
+            "rule_export",
+            f"Chưa xuất gói: {checks.where(exc.entity, exc.record_id, exc.field)} có giá trị cơ quan sẽ không "
+            f"nhận. {shown(exc.rule, 2000)} Hãy sửa bản ghi này rồi xuất lại (mọi thay đổi khác vẫn được giữ để gửi).",
+        ) from exc
 
 
 def _payload_changes(rows: list[tuple]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
@@ -363,9 +392,10 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
     return p
 
 
-def changes_of(v: Verified, eid: int | None = None) -> tuple[list[Incoming], list[CreateSection]]:
-    """A verified bundle's changes, checked (schema, kinds, sizes, origin): edits for the general path,
-    creations as sections."""
+def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
+    """A verified bundle's changes, checked (schema, kinds, sizes, origin, the domain rules): edits for the
+    general path, creations as sections, and the values of columns this version does not know, set aside
+    (``app/sync/newer.py``)."""
     p = v.payload
     signer, unit, h = v.peer.laptop_id, v.peer.unit_code, v.env.hash
     incoming = []
@@ -385,10 +415,26 @@ def changes_of(v: Verified, eid: int | None = None) -> tuple[list[Incoming], lis
             )
         incoming.append(Incoming(change, h, unit))
     sections = []
+    by_column: list[list[tuple[Any, ...]]] = []
     for sec in p["created"]:
         check_shape(sec["entity"], sec["columns"], sec["rows"])
-        sections.append(CreateSection(sec["entity"], sec["columns"], sec["rows"], h, eid, signer, unit))
-    return incoming, sections
+        section = CreateSection(sec["entity"], sec["columns"], sec["rows"], h, eid, signer, unit)
+        by_column.append(check_values(section))  # kinds and sizes first: the rules take them for granted
+        section.checked = True
+        sections.append(section)
+    # the domain rules, on the values each field ends with in this envelope (app/sync/rules.py); no
+    # garbage collection meanwhile: the payload's millions of objects would be walked for nothing
+    with C.gc_paused():
+        rules.check_envelope(
+            rules.final_values(
+                ((s.entity, s.columns, s.rows, cols) for s, cols in zip(sections, by_column)),
+                (
+                    (c[I_ID], c[I_HLC], c[I_ENTITY], c[I_RECORD], c[I_OP], c[I_FIELDS])
+                    for c in (i.change for i in incoming)
+                ),
+            )
+        )
+    return newer.set_aside(incoming, sections)
 
 
 def _sender_doc(p: dict[str, Any]) -> K.PublicKeyDoc:
@@ -486,6 +532,8 @@ class ImportResult:
             f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột, {r.pending} chờ bản ghi cha, "
             f"{r.duplicates} nghi trùng mã số thuế"
         )
+        if r.to_check:
+            text += f"; {r.to_check} giá trị cần kiểm tra (Đồng bộ ▸ Dữ liệu cần kiểm tra)"
         if self.relayed:
             text += f"; {self.relayed} gói chuyển tiếp"
         return text + "." + notes
@@ -642,10 +690,12 @@ def _import_bundle(
         to_merge.append(v)
     incoming: list[Incoming] = []
     created: list[CreateSection] = []
+    kept: list[newer.Kept] = []
     for v in to_merge:
-        inc, secs = changes_of(v)
-        incoming += inc
-        created += secs
+        parts = changes_of(v)
+        incoming += parts.incoming
+        created += parts.sections
+        kept += parts.kept
     # everything verified: change the database in one transaction (a province-sized bundle gets a
     # bigger page cache while it is merged: its indexes no longer fit in the default one)
     big = len(incoming) + sum(len(s.rows) for s in created) > 5_000
@@ -667,6 +717,7 @@ def _import_bundle(
                 quarantine,
                 incoming,
                 created,
+                kept,
                 me,
                 packed,
             )
@@ -680,6 +731,9 @@ def _import_bundle(
                 f"Đồng hồ của máy gửi chạy nhanh khoảng {ahead / 86_400:.0f} ngày: sửa đổi của máy đó sẽ được coi là mới "
                 "hơn mọi sửa đổi khác cho đến lúc ấy. Hãy chỉnh lại ngày giờ trên máy đó."
             )
+    said = newer.note(kept)
+    if said:
+        result.warnings.append(said)
     if result.report.pending:
         result.warnings.append(
             f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến)."
@@ -709,6 +763,7 @@ def _apply(
     quarantine: list[tuple[Verified, str]],
     incoming: list[Incoming],
     created: list[CreateSection],
+    kept: list[newer.Kept],
     me: str,
     packed: C.Packed | None,
 ) -> None:
@@ -756,7 +811,10 @@ def _apply(
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw),
             )
+        newer.keep(conn, kept, now)
         report = merge(conn, incoming, now, created)
+        signers = {v.env.hash: v.payload["from"] for v in to_merge}
+        report.to_check = rules.after_merge(conn, report, store.founding_rules(), now, signers)
         if report.max_hlc:
             clock = HybridClock(me, store.meta("hlc_last"))
             clock.observe(report.max_hlc)
@@ -780,6 +838,7 @@ def _apply(
                         "conflicts": report.conflicts,
                         "pending": report.pending,
                         "duplicates": report.duplicates,
+                        "to_check": report.to_check,
                         "relayed": result.relayed,
                         "warnings": result.warnings,
                     },
@@ -1116,16 +1175,43 @@ def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]
     prof = store.profile()
     names[store.laptop_id] = f"{prof.collaborator or store.laptop_id} (máy này)"
     out = []
+
+    def relayed_by(via: str | None) -> list[str]:
+        row = store.conn.execute("SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)).fetchone()
+        return [names.get(x, x) for x in reversed(json.loads(row[0]))] if row else []
+
     for c in store.history(entity, record_id):
-        relayed: list[str] = []
-        via = c.get("received_via")
-        if via:
-            row = store.conn.execute(
-                "SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)
-            ).fetchone()
-            if row:
-                relayed = [names.get(x, x) for x in reversed(json.loads(row[0]))]
-        out.append({**c, "captured_by": names.get(c["origin"], c["origin"]), "relayed_by": relayed})
+        out.append(
+            {
+                **c,
+                "captured_by": names.get(c["origin"], c["origin"]),
+                "relayed_by": relayed_by(c.get("received_via")),
+            }
+        )
+    # values of fields this version does not know (from a newer version): kept, listed with the rest
+    wall = {c["change_id"]: (c["wall_time"], c["author"]) for c in out}
+    for k in newer.of_record(store.conn, entity, record_id):
+        when, author = wall.get(k["change_id"], (k["received_at"], ""))
+        envelope = store.conn.execute(
+            "SELECT envelope FROM sync_unknown_values WHERE change_id = ? AND field = ?",
+            (k["change_id"], k["field"]),
+        ).fetchone()[0]
+        out.append(
+            {
+                "change_id": k["change_id"],
+                "hlc": k["hlc"],
+                "origin": k["origin"],
+                "author": author,
+                "wall_time": when,
+                "op": "update",
+                "fields": {k["field"]: [None, k["value"]]},
+                "received_via": envelope,
+                "captured_by": names.get(k["origin"], k["origin"]),
+                "relayed_by": relayed_by(envelope),
+                "newer": True,  # a field of a newer version: kept, not on the record
+            }
+        )
+    out.sort(key=lambda c: (c["hlc"], c["change_id"], bool(c.get("newer"))))
     return out
 
 
@@ -1257,8 +1343,12 @@ def release(
                     v.env.raw,
                 ),
             ).lastrowid
-            incoming, created = changes_of(v, eid)
-            report = merge(conn, incoming, now, created)
+            parts = changes_of(v, eid)
+            newer.keep(conn, parts.kept, now)
+            report = merge(conn, parts.incoming, now, parts.sections)
+            report.to_check = rules.after_merge(
+                conn, report, store.founding_rules(), now, {v.env.hash: v.payload["from"]}
+            )
             total.add(report)
             total.pending_ids.extend(report.pending_ids)
             if rebase and i == 0:

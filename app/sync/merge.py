@@ -265,6 +265,7 @@ class Merger:
             self.pending,
         )
         change_rows = self.change_rows
+        touched = report.touched
         templates: dict[str, tuple[dict[str, Any], set[str]]] = {}
         new = applied_n = 0
         max_hlc = report.max_hlc or ""
@@ -304,6 +305,7 @@ class Merger:
                 new += 1
             else:
                 self._merge_fields(inc, key, row, report)
+            touched[key] = inc.envelope
             lst = applied.get(key)
             if lst is None:
                 applied[key] = [(hlc, cid, fields, origin)]

@@ -8,6 +8,7 @@ reaches into the other's private names.
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def validate_change(c: Any, origin: str) -> None:
             raise bad("thao tác xóa/khôi phục không đúng cấu trúc.")
         return
     for name, pair in fields.items():
-        if name not in cols:
+        if name not in cols and not is_newer_column(name):
             raise bad(f"trường «{shown(name, 40)}» không có trong {entity}.")
         if type(pair) is not list or len(pair) != 2:
             raise bad(f"trường «{shown(name, 40)}» cần đúng [giá trị cũ, giá trị mới].")
@@ -119,6 +120,21 @@ def validate_change(c: Any, origin: str) -> None:
             pass
         else:
             check_value(name, b)
+
+
+# A column this version does not know may come from a newer version (which declared a new field): it is
+# kept, not applied (docs/sync-bundle.md, "Versions"). Its name must look like a column, and never like
+# one of the columns every record table has for itself.
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}", re.ASCII)
+RESERVED_COLUMNS = frozenset(
+    {"id", "rid", "deleted", "created_hlc", "updated_hlc", "origin"}
+    | {"create_change", "create_txn", "create_author", "create_wall", "create_via"}
+)
+
+
+def is_newer_column(name: Any) -> bool:
+    """Whether ``name`` may be a column of a newer version (not one this version knows or reserves)."""
+    return type(name) is str and _COLUMN_NAME.fullmatch(name) is not None and name not in RESERVED_COLUMNS
 
 
 def columns_of(entity: str) -> frozenset[str]:
@@ -149,11 +165,28 @@ class MergeReport:
     linked: int = 0
     duplicates: int = 0
     applied: int = 0
+    to_check: int = 0  # records merged with values the rules doubt (listed as "Cần kiểm tra")
     pending_ids: list[str] = field(default_factory=list)
     max_hlc: str | None = None
+    # what the merge wrote, for the checks that follow it: records changed by the general path
+    # ((entity, id) -> the envelope that carried the change) and rows inserted in bulk
+    touched: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    inserted: list[tuple[Any, list[list[Any]]]] = field(default_factory=list, repr=False)
 
     def add(self, other: MergeReport) -> None:
-        for k in ("new", "updated", "unchanged", "conflicts", "pending", "linked", "duplicates", "applied"):
+        for k in (
+            "new",
+            "updated",
+            "unchanged",
+            "conflicts",
+            "pending",
+            "linked",
+            "duplicates",
+            "applied",
+            "to_check",
+        ):
             setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.touched.update(other.touched)
+        self.inserted.extend(other.inserted)
         if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
             self.max_hlc = other.max_hlc

@@ -407,3 +407,53 @@ def test_a_key_that_would_take_over_a_laptop_needs_the_lost_key_action(qtbot, da
         QApplication.processEvents()
     finally:
         close_window(qtbot, window)
+
+
+def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, data_dir, office):
+    from datetime import date
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.domain.records import Visit
+
+    laptop, stick = office["laptop"], office["stick"]
+    e = new_enterprise(laptop.store, "Công ty TNHH Số Liệu Lệch")
+    v = Visit(
+        enterprise_id=e.id,
+        visit_date=date(2026, 11, 20),
+        workforce_total=40,
+        workforce_women=45,
+        party_official=2,
+        party_probationary=1,
+        party_total=4,
+    )
+    with laptop.store.write() as w:
+        w.create(v)
+    with Store.in_dir(data_dir) as s:
+        r = B.import_file(s, R.load_keys(s), laptop.export(stick), write_receipt=False)
+        assert r.report.to_check == 2 and "cần kiểm tra" in r.summary()
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.to_check")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: len(dialog.items) == 2, timeout=10000)
+        rows = [[dialog.table.item(r, c).text() for c in range(6)] for r in range(2)]
+        assert all(row[0] == "Công ty TNHH Số Liệu Lệch" and row[1] == "lượt khảo sát" for row in rows)
+        assert {row[2] for row in rows} == {"Lao động nữ", "Tổng số đảng viên"}
+        assert all(row[3].startswith("Nguyễn Thị Hằng") for row in rows)
+        QApplication.processEvents()
+        shot(dialog, "sync-to-check")
+        assert not dialog.keep_button.isEnabled()
+        dialog.table.selectRow([row[2] for row in rows].index("Tổng số đảng viên"))
+        dialog.keep_button.click()
+        qtbot.waitUntil(lambda: len(dialog.items) == 1, timeout=10000)
+        assert dialog.items[0].field == "workforce_women"
+        dialog.table.selectRow(0)
+        dialog.open_selected()
+        assert window.selected_enterprise_id() == e.id
+        dialog.show_checked.setChecked(True)
+        qtbot.waitUntil(lambda: len(dialog.items) == 2, timeout=10000)
+        dialog.close()
+        QApplication.processEvents()
+    finally:
+        close_window(qtbot, window)

@@ -4,6 +4,7 @@ the same state as the general path, whatever happens to the record afterwards.""
 from __future__ import annotations
 
 import zlib
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,7 +65,13 @@ def test_an_edit_arriving_later_and_a_concurrent_edit_make_the_same_conflict(net
 
 def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
     e = enterprise(net.l1)
-    v = Visit(enterprise_id=e.id, collaborator="Nguyễn Thị Hằng", person_met="Ông Hùng", union_members=4)
+    v = Visit(
+        enterprise_id=e.id,
+        visit_date=date(2026, 11, 20),
+        collaborator="Nguyễn Thị Hằng",
+        person_met="Ông Hùng",
+        union_members=4,
+    )
     with net.l1.store.write() as w:
         w.create(v)
     net.ward.import_ok(net.l1.export(net.stick))
@@ -95,7 +102,7 @@ def test_relayed_upward_the_province_gets_the_same_records_and_history(net):
 
 def test_children_in_bulk_wait_for_their_enterprise(net):
     e = enterprise(net.l1)
-    v = Visit(enterprise_id=e.id, collaborator="Nguyễn Thị Hằng")
+    v = Visit(enterprise_id=e.id, visit_date=date(2026, 11, 20), collaborator="Nguyễn Thị Hằng")
     with net.l1.store.write() as w:
         w.create(v)
     bundle = net.l1.export(net.stick)

@@ -54,7 +54,7 @@ def _value(field: str, n: int):
     return {
         "workforce_total": [10, 20, 30, None],
         "owner_name": ["Lan", "Hùng", "Hằng", None],
-        "phone": ["0241", "0242", "0243", None],
+        "phone": ["0241 111 111", "0242 222 222", "0243 333 333", None],
     }[field][n]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 
 from app.domain.records import Enterprise, Organisation, Visit
 from app.sync import bundles as B
@@ -130,7 +131,12 @@ def test_edit_against_delete_keeps_the_edit(net):
 
 def test_children_before_parent_wait_then_link(net):
     e = enterprise(net.l1)
-    v = Visit(enterprise_id=e.id, collaborator="Nguyễn Thị Hằng", person_met="Ông Hùng")
+    v = Visit(
+        enterprise_id=e.id,
+        visit_date=date(2026, 11, 20),
+        collaborator="Nguyễn Thị Hằng",
+        person_met="Ông Hùng",
+    )
     o = Organisation(enterprise_id=e.id)
     with net.l1.store.write() as w:
         w.create(v)
@@ -306,7 +312,7 @@ def test_a_person_merges_duplicates_and_the_merge_travels_upward(net):
 
     a = enterprise(net.l1, name="Công ty TNHH Hòa Bình")
     b = enterprise(net.l2, name="Cty TNHH Hoà Bình", phone="0243 555 666")
-    v = Visit(enterprise_id=b.id, person_met="Bà Lan")
+    v = Visit(enterprise_id=b.id, visit_date=date(2026, 11, 20), person_met="Bà Lan")
     with net.l2.store.write() as w:
         w.create(v)
     net.ward.import_ok(net.l1.export(net.stick))

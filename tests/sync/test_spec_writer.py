@@ -133,8 +133,9 @@ class MiniLaptop:
         return f"{1795249400000 + n:015d}-00000-{self.id}"
 
 
-def read_office_key(data: bytes) -> tuple[str, str, bytes]:
-    """The office's public-key file, read from the specification: (laptop_id, key id, X25519 key)."""
+def read_office_key(data: bytes) -> tuple[str, str, bytes, bytes]:
+    """The office's public-key file, read from the specification: (laptop_id, key id, X25519 key,
+    Ed25519 key)."""
     assert data[:10] == b"KHAOSAT\x1aK\x01"
     (hlen,) = struct.unpack(">I", data[10:14])
     body = data[14 + hlen + 8 :]
@@ -147,7 +148,7 @@ def read_office_key(data: bytes) -> tuple[str, str, bytes]:
     ed25519.Ed25519PublicKey.from_public_bytes(ed_pub).verify(
         body[pos + 4 + plen :], pae(body[1 : 1 + tlen].decode(), body[pos + 4 : pos + 4 + plen])
     )
-    return payload["laptop_id"], key_id(ed_pub), base64.b64decode(payload["enc_pub"])
+    return payload["laptop_id"], key_id(ed_pub), base64.b64decode(payload["enc_pub"]), ed_pub
 
 
 def test_the_program_accepts_what_an_independent_writer_makes(net):
@@ -157,7 +158,7 @@ def test_the_program_accepts_what_an_independent_writer_makes(net):
     doc = K.read_pubkey_file(key_file.read_bytes())
     assert doc.fingerprint == fingerprint(mini.ed_pub, mini.x_pub)
     R.register(net.ward.store, doc)
-    office_id, office_keyid, office_x = read_office_key(net.ward.pubkey(net.stick).read_bytes())
+    office_id, office_keyid, office_x, _ = read_office_key(net.ward.pubkey(net.stick).read_bytes())
     rid = "019a8f3e-7c2b-7000-a000-0000000000aa"
     vid = "019a8f3e-7c2b-7000-a000-0000000000bb"
     created = [
@@ -297,3 +298,75 @@ def test_worked_example_in_the_document():
     )
     assert header.decode() in DOC and re.search(rf"{len(header)}-byte header", DOC)
     assert f"4b48414f5341541a 42 01 {len(header):08x}" in DOC
+
+
+# --- an independent reader of receipts, and the rules of values and versions -----------------------------
+
+
+def open_receipt(mini: MiniLaptop, data: bytes, office_ed_pub: bytes) -> dict:
+    """A receipt read from the specification: framing, HPKE open, one envelope, signature, payload."""
+    assert data[:10] == b"KHAOSAT\x1aR\x01"
+    (hlen,) = struct.unpack(">I", data[10:14])
+    prefix = data[: 14 + hlen]
+    header = json.loads(data[14 : 14 + hlen])
+    assert set(header) == {"compression", "recipient", "suite"} and header["recipient"] == mini.keyid
+    (blen,) = struct.unpack(">Q", data[14 + hlen : 22 + hlen])
+    body = data[22 + hlen :]
+    assert len(body) == blen
+    suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+    plain = suite.decrypt(body, mini.xk, info=b"khaosat-v1 " + prefix)
+    if header["compression"] == "zlib":
+        plain = zlib.decompress(plain)
+    assert struct.unpack(">I", plain[:4])[0] == 1
+    env = plain[4:]
+    tlen = env[0]
+    type_ = env[1 : 1 + tlen].decode()
+    klen = env[1 + tlen]
+    pos = 2 + tlen + klen
+    (plen,) = struct.unpack(">I", env[pos : pos + 4])
+    payload = env[pos + 4 : pos + 4 + plen]
+    signature = env[pos + 4 + plen :]
+    assert type_ == "application/vnd.khaosat.receipt+json; version=1" and len(signature) == 64
+    ed25519.Ed25519PublicKey.from_public_bytes(office_ed_pub).verify(signature, pae(type_, payload))
+    return json.loads(payload)
+
+
+def test_an_independent_laptop_reads_its_receipt_and_meets_the_rules_and_the_versions(net):
+    mini = MiniLaptop("ab12cd34ef56ab79", "Cộng tác viên Độc Lập", WARD)
+    R.register(net.ward.store, K.read_pubkey_file(mini.pubkey_file()))
+    office_id, office_keyid, office_x, office_ed = read_office_key(net.ward.pubkey(net.stick).read_bytes())
+    rid = "019a8f3e-7c2b-7000-a000-0000000000cc"
+
+    def section(tax: str, extra: dict) -> list:
+        columns = ["id", "name", "tax_code", "ward_code", *extra]
+        row = [
+            "c-9",
+            "t-9",
+            mini.stamp(9),
+            mini.name,
+            "2026-11-21T09:00:00+00:00",
+            rid,
+            "Công ty TNHH Mới",
+            tax,
+            WARD,
+            *extra.values(),
+        ]
+        return [{"entity": "enterprises", "columns": columns, "rows": [row]}]
+
+    # a value the rules refuse: the whole bundle is refused, naming the record, the field and the rule
+    bad = net.stick / "goi_mini_sai.khaosat"
+    bad.write_bytes(mini.bundle(office_id, office_keyid, office_x, section("0100109107", {}), []))
+    [r] = net.ward.import_(bad)
+    assert r.error is not None and r.error.reason == "rule"
+    assert rid in r.error.message and "Mã số thuế" in r.error.message and "chữ số kiểm tra" in r.error.message
+    # the same record, right, with a column of a newer version: merged, the unknown column kept
+    mini.seq, mini.prev = 0, None
+    good = net.stick / "goi_mini_1.khaosat"
+    good.write_bytes(
+        mini.bundle(office_id, office_keyid, office_x, section("0100109106", {"zalo": "0912"}), [])
+    )
+    r = net.ward.import_ok(good)
+    assert r.report.new == 1 and any("mới hơn" in w for w in r.warnings)
+    receipt = open_receipt(mini, r.receipt.read_bytes(), office_ed)
+    assert receipt["acks"] == [{"hash": mini.prev, "seq": 1}] and receipt["to"] == mini.id
+    assert set(receipt) == {"acks", "created_at", "format", "from", "to", "version"}  # nothing more to say

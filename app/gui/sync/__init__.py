@@ -61,6 +61,15 @@ def open_quarantine(window: Any):
     return dialog
 
 
+def open_to_check(window: Any):
+    from app.gui.sync.to_check import ToCheckDialog
+
+    dialog = ToCheckDialog(window)
+    window._sync_dialog = dialog
+    dialog.show()
+    return dialog
+
+
 def show_conflicts(window: Any) -> None:
     window.show_page("conflicts")
     window._sync_conflicts.reload()
@@ -114,6 +123,17 @@ def register(window: Any) -> None:
             "sync",
             None,
             "Những trường được sửa ở hai nơi cùng lúc: chọn giá trị đúng",
+            section=1,
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.to_check",
+            "Dữ liệu cần kiể&m tra…",
+            open_to_check,
+            "sync",
+            None,
+            "Giá trị nhận trong gói mà quy tắc nhập liệu còn nghi (số liệu không khớp...): xem, sửa hoặc giữ nguyên",
             section=1,
         )
     )

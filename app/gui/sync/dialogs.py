@@ -842,6 +842,9 @@ def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str
             fields = ", ".join(
                 cls.label(f) if f != "deleted" else "xóa/khôi phục" for f in sorted(c["fields"])
             )
+            if c.get("newer"):
+                value = next(iter(c["fields"].values()))[1]
+                fields += f" = {shown(value, 60)} (từ phiên bản KhaoSat mới hơn, chưa hiện trên bản ghi)"
         out.append(
             [
                 _local_time(c["wall_time"]),
