@@ -49,7 +49,7 @@ import logging
 import traceback
 from typing import Any
 
-FEATURES = ("app.gui.sync", "app.gui.printing", "app.gui.importing")
+FEATURES = ("app.gui.sync", "app.gui.printing", "app.gui.scan", "app.gui.importing")
 
 log = logging.getLogger(__name__)
 

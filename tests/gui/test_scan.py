@@ -1,0 +1,157 @@
+"""Đọc phiếu đã điền: the real window reads a photographed form off the GUI thread, the review shows
+each value beside its image (uncertain first), the person confirms by keyboard, the visit is saved."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+
+from app.domain.records import Enterprise, Visit
+from app.printing.visit_form import VisitFormData, render_visit_forms
+from app.storage import Store
+from tests.conftest import TEST_TODAY
+from tests.gui.conftest import close_window, open_window, wait_idle
+from tests.helpers import paper
+from tests.helpers.typing import Keyboard
+
+VALUES = {
+    "visit_date": date(2025, 11, 3),
+    "next_visit_date": None,
+    "workforce_total": 320,
+    "workforce_women": 150,
+    "workforce_under30": 90,
+    "party_total": 3,
+    "party_official": 3,
+    "party_probationary": 0,
+    "union_members": 200,
+    "youth_members": 40,
+    "women_members": 60,
+    "veterans_members": 2,
+    "has_party": True,
+    "has_union": True,
+    "has_youth": False,
+    "has_women": False,
+    "has_veterans": None,  # left blank: must be asked
+    "attitude": "supports",
+}
+
+
+def _photo(data_dir, tmp_path, seed=31):
+    with Store.in_dir(data_dir) as s:
+        row = s._rows("SELECT id FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT 1")[0]
+        e = s.get(Enterprise, row["id"])
+    pdf = tmp_path / "phieu.pdf"
+    render_visit_forms(pdf, [VisitFormData(e)], marks=True)
+    rng = random.Random(seed)
+    sheet = paper.render_sheet(pdf, 1, 200)
+    filled = paper.fill(sheet, 200, VALUES, rng, corrections=0)
+    # a second bubble in the last column of union members: a slip the person corrects
+    col = (
+        __import__("app.scan.layout", fromlist=["sheet_layout"])
+        .sheet_layout()
+        .area("union_members")
+        .columns[-1]
+    )
+    pen = paper.Pen(filled.image, 200, rng)
+    pen.bubble(col.x, col.ys[8], "full")
+    path = tmp_path / "anh.jpg"
+    path.write_bytes(paper.jpeg(paper.photograph(filled.image, rng, max_angle=6), 70))
+    return e, path
+
+
+def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
+    e, photo = _photo(data_dir, tmp_path)
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        assert window.feature_results.get("app.gui.scan") is None, window.feature_results
+        action = window.actions.action("scan.read")
+        assert action.text().replace("&", "") == "Đọc phiếu đã điền…"
+        from app.gui import scan
+
+        scan.read_forms(window, [str(photo), str(tmp_path / "phieu.pdf")])
+        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
+        dialog = window._scan_review
+        dialog.today = lambda: TEST_TODAY
+        qtbot.waitExposed(dialog)
+        # the photo, and page 2 of the printed (empty) form; page 1 is skipped
+        assert dialog.pages.count() == 2
+        assert e.name in dialog.title.text()
+        # uncertain first: the slip in union members and the unmarked yes/no, then handwriting
+        states = [(r.field.name, r.state) for r in dialog.rows]
+        needs = [n for n, s in states if s == "needs"]
+        assert set(needs) == {"union_members", "has_veterans"}, states
+        assert states[len(needs)][1] == "type"
+        assert all(s == "read" for _, s in states[len(needs) + 6 :])
+        # every row shows the image of its area
+        assert all(not r.image.pixmap().isNull() for r in dialog.rows)
+        dialog.grab().save(str(tmp_path / "review.png"))
+
+        keys = Keyboard()
+        # Ctrl+S before confirming: refused with a message naming the first field to look at
+        QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        assert "Còn 2 mục cần xem" in dialog.message.text()
+        first = QApplication.focusWidget()
+        assert isinstance(first, QLineEdit) and first.objectName() == "edit_union_members"
+        first.selectAll()
+        keys.type("200")
+        QTest.keyClick(first, Qt.Key.Key_Return)
+        combo = QApplication.focusWidget()
+        assert isinstance(combo, QComboBox) and combo.objectName() == "edit_has_veterans"
+        combo.setCurrentIndex(combo.findText("Chưa"))
+        QTest.keyClick(combo, Qt.Key.Key_Return)
+        # then the handwriting: person met, typed in Vietnamese
+        nxt = QApplication.focusWidget()
+        assert nxt.objectName() == "edit_collaborator"
+        keys.type("Nguyễn Thị Hằng")
+        QTest.keyClick(nxt, Qt.Key.Key_Return)
+        QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: dialog.items[0].saved_visit is not None, timeout=20000)
+        wait_idle(qtbot, window)
+        with Store.in_dir(data_dir) as s:
+            v = s.get(Visit, dialog.items[0].saved_visit)
+            assert v.enterprise_id == e.id and v.visit_date == date(2025, 11, 3)
+            assert (v.workforce_total, v.union_members, v.veterans_members) == (320, 200, 2)
+            assert v.has_party and not v.has_veterans and v.collaborator == "Nguyễn Thị Hằng"
+            assert s.history("visits", v.id)[0]["op"] == "create"
+        assert "đã lưu" in dialog.pages.item(0).text()
+        # the blank page 2 of the printed form: the date is required, and nothing saves without it
+        assert dialog.current == 1
+        QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        assert "cần xem" in dialog.message.text()
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tmp_path):
+    from PIL import Image
+
+    blank = tmp_path / "trang.png"
+    Image.new("L", (700, 1000), 255).save(blank)
+    e, photo = _photo(data_dir, tmp_path, seed=32)
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        from app.gui import scan
+
+        scan.read_forms(window, [str(blank), str(photo)])
+        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
+        dialog = window._scan_review
+        qtbot.waitExposed(dialog)
+        assert "không đọc được" in dialog.pages.item(0).text()
+        assert dialog.current == 1  # opens on the first page that can be saved
+        dialog.pages.setCurrentRow(0)
+        assert "Không tìm thấy mã QR" in dialog.title.text() and not dialog.save_button.isEnabled()
+        for w, h in ((1366, 768), (1024, 768)):
+            window.resize(w, h)
+            dialog.resize(min(1120, w - 20), min(760, h - 40))
+            dialog.pages.setCurrentRow(1)
+            qtbot.wait(300)
+            assert dialog.width() <= w and dialog.height() <= h
+            dialog.grab().save(str(tmp_path / f"review-{w}.png"))
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
