@@ -132,7 +132,7 @@ def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tm
 
     blank = tmp_path / "trang.png"
     Image.new("L", (700, 1000), 255).save(blank)
-    e, photo = _photo(data_dir, tmp_path, seed=32)
+    _, photo = _photo(data_dir, tmp_path, seed=32)
     window = open_window(qtbot, data_dir, load_features=True)
     try:
         from app.gui import scan
