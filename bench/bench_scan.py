@@ -83,6 +83,7 @@ def main() -> None:
     by_style: dict[str, Counter[str]] = defaultdict(Counter)
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     wrong: list[str] = []
+    asked: list[str] = []
     times: list[float] = []
     refused: list[str] = []
     load_before = os.getloadavg()
@@ -104,6 +105,8 @@ def main() -> None:
             group = "blank" if t.value is None else ("corrected" if t.ambiguous else "marked")
             if f.status == marks.UNCERTAIN:
                 result = "asked"
+                if group == "marked":
+                    asked.append(f"seed {seed} ({kind}) {f.field.name} {t.style} {t.value!r}: {f.reason}")
             elif (f.status == marks.OK and f.value == t.value) or (
                 f.status == marks.EMPTY and t.value is None
             ):
@@ -153,6 +156,8 @@ def main() -> None:
         print("REFUSED", line)
     for line in wrong[:50]:
         print("WRONG", line)
+    for line in asked[:30]:
+        print("ASKED", line)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from app.scan.layout import MARK_SIZE, PAGE_H, PAGE_W, SheetLayout
 DPI = 200
 SCALE = DPI / 72  # canonical pixels per point
 CANON_W, CANON_H = round(PAGE_W * SCALE), round(PAGE_H * SCALE)
-QR_TOLERANCE_PT = 6.0  # the marks' page and the QR code's corners must agree within ~2 mm
+QR_TOLERANCE_PT = 3.0  # the marks' page and the QR code's corners must agree within ~1 mm
 
 
 class LocateError(ValueError):
@@ -146,10 +146,19 @@ def find_mark(
     r = ring
     patch = win[max(0, py - r) : py + r, max(0, px - r) : px + r]
     mask = patch > 0.5 * inner[iy, ix]
-    if not 0.5 * (2 * half) ** 2 <= mask.sum() <= 1.8 * (2 * half) ** 2:
+    if not 0.5 * (2 * half) ** 2 <= mask.sum() <= 1.6 * (2 * half) ** 2:
         return None  # too little ink for a mark, or a larger dark area (the table, a shadow)
     ty, tx = np.nonzero(mask)
-    return x0 + max(0, px - r) + tx.mean() + 0.5, y0 + max(0, py - r) + ty.mean() + 0.5
+    mx, my = max(0, px - r) + tx.mean(), max(0, py - r) + ty.mean()
+    # a printed mark stands alone on paper: the band around it is light. A mark cut at the page's
+    # edge, or touching the table or a shadow, has a centre that is not the printed one: refuse it
+    # (the page is then placed with the three others and the QR code).
+    yy2, xx2 = np.mgrid[0 : win.shape[0], 0 : win.shape[1]]
+    d = np.maximum(np.abs(xx2 - mx), np.abs(yy2 - my))
+    band = win[(d >= 0.85 * side) & (d <= 1.35 * side)]
+    if band.size < 4 * side or float(band.mean()) > 0.15 or float((band > 0.5).mean()) > 0.12:
+        return None
+    return x0 + mx + 0.5, y0 + my + 0.5
 
 
 def darkness(image: Image.Image) -> np.ndarray:
@@ -213,12 +222,16 @@ def locate(image: Image.Image, qr: QrFound, layout: SheetLayout) -> Located:
     candidates: list[tuple[np.ndarray, int]] = []
     if len(found) == 4:
         candidates.append((homography(marks_canon, np.array([m for _, m in found])), 4))
-    if len(found) >= 3:
-        for drop in range(len(found)) if len(found) == 4 else [None]:
-            keep = [f for k, f in enumerate(found) if k != drop]
+        # if the four disagree with the QR code, one of them may be wrong: try each three
+        for k in range(4):
+            keep = [f for j, f in enumerate(found) if j != k]
             src = np.vstack([marks_canon[[i for i, _ in keep]], qr_canon])
             dst = np.vstack([np.array([m for _, m in keep]), qr.corners])
             candidates.append((homography(src, dst), 3))
+    if len(found) == 3:
+        src = np.vstack([marks_canon[[i for i, _ in found]], qr_canon])
+        dst = np.vstack([np.array([m for _, m in found]), qr.corners])
+        candidates.append((homography(src, dst), 3))
     if not candidates:
         raise LocateError(
             "Không thấy đủ các ô vuông đen ở góc phiếu (cần ít nhất 3 trong 4 góc). "

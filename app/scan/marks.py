@@ -28,11 +28,14 @@ from app.scan.fields import PaperField
 from app.scan.layout import BOX, BUBBLE_R, Area, Column, SheetLayout
 from app.scan.locate import SCALE, Straight, to_canon
 
-BUBBLE_MARKED = 0.30
-BUBBLE_EMPTY = 0.13
+BUBBLE_MARKED = 0.24
+BUBBLE_EMPTY = 0.10
 BOX_MARKED = 0.16
 BOX_EMPTY = 0.06
-WRITE_INK = 0.035  # mean darkness inside a write-in box that means something is written there
+WRITE_INK = 0.025  # share of a write-in box's pixels that are ink (darker than INK) when a digit is written
+INK = 0.35  # darkness of a pen stroke's pixels; JPEG noise and shading stay well below
+ALIGN_RADIUS = 9  # pixels (3.2 pt) searched around each area for its printed borders
+ALIGN_MIN = 0.25  # mean darkness along the borders when they are found
 DISC = 0.66  # the disc read inside a bubble, as a share of its radius (the ring stays outside)
 BOX_INSET = 2.0  # points inside a box's border
 WRITE_INSET = 2.4
@@ -76,18 +79,61 @@ class _Sampler:
     def __init__(self, page: Straight):
         self.dark = page.dark
         self.dy, self.dx = _disc_offsets(BUBBLE_R * DISC * SCALE)
+        self.shift = (0, 0)  # pixels: the local correction of the area being read
 
     def disc(self, x: float, y: float) -> float:
         cx, cy = to_canon(x, y)
+        cx, cy = cx + self.shift[0], cy + self.shift[1]
         ys = np.clip(np.round(cy).astype(int) + self.dy, 0, self.dark.shape[0] - 1)
         xs = np.clip(np.round(cx).astype(int) + self.dx, 0, self.dark.shape[1] - 1)
         return float(self.dark[ys, xs].mean())
 
-    def rect(self, x: float, y: float, w: float, h: float, inset: float) -> float:
+    def patch(self, x: float, y: float, w: float, h: float, inset: float) -> np.ndarray:
         x0, y1 = to_canon(x + inset, y + inset)
         x1, y0 = to_canon(x + w - inset, y + h - inset)
-        patch = self.dark[round(y0) : round(y1), round(x0) : round(x1)]
+        sx, sy = self.shift
+        return self.dark[
+            max(0, round(y0) + sy) : max(0, round(y1) + sy), max(0, round(x0) + sx) : max(0, round(x1) + sx)
+        ]
+
+    def align(self, rects: list[tuple[float, float, float, float]]) -> tuple[tuple[int, int], float]:
+        """The shift (pixels) that puts the printed borders of ``rects`` on the darkest lines nearby,
+        and how dark they are there (0..1). Photos of paper that is not quite flat move parts of
+        the page by a millimetre or so from where the corner marks put them."""
+        ys, xs = [], []
+        for x, y, w, h in rects:
+            x0, y1 = to_canon(x, y)
+            x1, y0 = to_canon(x + w, y + h)
+            for t in np.arange(x0 + 2, x1 - 1, 2.0):
+                xs += [t, t]
+                ys += [y0, y1]
+            for t in np.arange(y0 + 2, y1 - 1, 2.0):
+                xs += [x0, x1]
+                ys += [t, t]
+        if not xs:
+            return (0, 0), 1.0
+        py = np.round(np.asarray(ys)).astype(int)
+        px = np.round(np.asarray(xs)).astype(int)
+        h, w = self.dark.shape
+        best, best_score = (0, 0), -1.0
+        r = ALIGN_RADIUS
+        for dy in range(-r, r + 1):
+            yy = np.clip(py + dy, 0, h - 1)
+            for dx in range(-r, r + 1):
+                score = float(self.dark[yy, np.clip(px + dx, 0, w - 1)].mean()) - 0.002 * (abs(dx) + abs(dy))
+                if score > best_score:
+                    best, best_score = (dx, dy), score
+        return best, best_score
+
+    def rect(self, x: float, y: float, w: float, h: float, inset: float) -> float:
+        """Mean darkness inside a rectangle (page points), ``inset`` points from its sides."""
+        patch = self.patch(x, y, w, h, inset)
         return float(patch.mean()) if patch.size else 0.0
+
+    def ink(self, x: float, y: float, w: float, h: float, inset: float) -> float:
+        """Share of the pixels inside a rectangle that are as dark as a pen stroke."""
+        patch = self.patch(x, y, w, h, inset)
+        return float((patch > INK).mean()) if patch.size else 0.0
 
 
 def _pixels(rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
@@ -152,9 +198,17 @@ class Reader:
         self.layout = layout
         self.s = _Sampler(page)
         raw: dict[tuple[int, int], list[float]] = {}
-        self.raw_cols: dict[int, list[float]] = {}
         per_digit: dict[int, list[float]] = {}
+        self.shifts: dict[int, tuple[int, int]] = {}
+        self.lost: set[int] = set()  # areas whose printed borders were not found
         for ai, area in enumerate(layout.areas):
+            rects = [c.write for c in area.columns] + [(b.x, b.y, BOX, BOX) for b in area.boxes]
+            if rects:
+                shift, strength = self.s.align(rects)
+                self.shifts[ai] = shift
+                if strength < ALIGN_MIN:
+                    self.lost.add(ai)
+            self.s.shift = self.shifts.get(ai, (0, 0))
             for ci, col in enumerate(area.columns):
                 fills = [self.s.disc(col.x, y) for y in col.ys]
                 raw[(ai, ci)] = fills
@@ -165,9 +219,12 @@ class Reader:
             key: [f - self.empty_level[d] for d, f in zip(layout.areas[key[0]].columns[key[1]].digits, v)]
             for key, v in raw.items()
         }
-        writes = [self.s.rect(*c.write, WRITE_INSET) for a in layout.areas for c in a.columns]
+        writes, boxes = [], []
+        for ai, a in enumerate(layout.areas):
+            self.s.shift = self.shifts.get(ai, (0, 0))
+            writes += [self.s.ink(*c.write, WRITE_INSET) for c in a.columns]
+            boxes += [self.s.rect(b.x, b.y, BOX, BOX, BOX_INSET) for b in a.boxes]
         self.write_level = min(float(np.percentile(writes, 20)), 0.05) if writes else 0.0
-        boxes = [self.s.rect(b.x, b.y, BOX, BOX, BOX_INSET) for a in layout.areas for b in a.boxes]
         self.box_level = min(float(np.percentile(boxes, 25)), 0.1) if boxes else 0.0
 
     def read(self) -> list[FieldRead]:
@@ -178,10 +235,18 @@ class Reader:
         rect = _pixels(area.rect)
         if f.kind == "text":
             return FieldRead(f, TEXT, rect=rect, reason="Chữ viết tay: nhìn ảnh và gõ lại.")
+        if ai in self.lost:
+            return FieldRead(
+                f,
+                UNCERTAIN,
+                rect=rect,
+                reason="Không thấy rõ khung các ô ở vùng này (ảnh mờ, tối, gấp hoặc bị che): xem ảnh rồi nhập.",
+            )
+        self.s.shift = self.shifts.get(ai, (0, 0))
         if f.kind in ("count", "date"):
             cols = []
             for ci, col in enumerate(area.columns):
-                written = self.s.rect(*col.write, WRITE_INSET) - self.write_level >= WRITE_INK
+                written = self.s.ink(*col.write, WRITE_INSET) - self.write_level >= WRITE_INK
                 cols.append(_column(col, self.fills[(ai, ci)], written))
             read = self._count(f, cols) if f.kind == "count" else self._date(f, cols)
             read.rect = rect
