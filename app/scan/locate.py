@@ -143,7 +143,7 @@ def find_mark(
     if best < 0.35 or inner[iy, ix] < 0.5:
         return None
     # the centre of the dark pixels around the best position
-    r = ring
+    r = max(half + 1, round(0.7 * side))  # the mark and a little paper, not the table beyond
     patch = win[max(0, py - r) : py + r, max(0, px - r) : px + r]
     mask = patch > 0.5 * inner[iy, ix]
     if not 0.5 * (2 * half) ** 2 <= mask.sum() <= 1.6 * (2 * half) ** 2:
@@ -155,8 +155,8 @@ def find_mark(
     # (the page is then placed with the three others and the QR code).
     yy2, xx2 = np.mgrid[0 : win.shape[0], 0 : win.shape[1]]
     d = np.maximum(np.abs(xx2 - mx), np.abs(yy2 - my))
-    band = win[(d >= 0.85 * side) & (d <= 1.35 * side)]
-    if band.size < 4 * side or float(band.mean()) > 0.15 or float((band > 0.5).mean()) > 0.12:
+    band = win[(d >= 0.62 * side) & (d <= 0.8 * side)]
+    if band.size < 2 * side or float(band.mean()) > 0.15 or float((band > 0.5).mean()) > 0.12:
         return None
     return x0 + mx + 0.5, y0 + my + 0.5
 

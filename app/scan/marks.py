@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from app.scan.fields import PaperField
-from app.scan.layout import BOX, BUBBLE_R, Area, Column, SheetLayout
+from app.scan.layout import BOX, BUBBLE_R, COL, ROW, Area, Column, SheetLayout
 from app.scan.locate import SCALE, Straight, to_canon
 
 BUBBLE_MARKED = 0.24
 BUBBLE_EMPTY = 0.10
-BOX_MARKED = 0.16
-BOX_EMPTY = 0.06
+BOX_MARKED = 0.13
+BOX_EMPTY = 0.05
 WRITE_INK = 0.025  # share of a write-in box's pixels that are ink (darker than INK) when a digit is written
 INK = 0.35  # darkness of a pen stroke's pixels; JPEG noise and shading stay well below
 ALIGN_RADIUS = 9  # pixels (3.2 pt) searched around each area for its printed borders
@@ -88,6 +88,18 @@ class _Sampler:
         xs = np.clip(np.round(cx).astype(int) + self.dx, 0, self.dark.shape[1] - 1)
         return float(self.dark[ys, xs].mean())
 
+    def paper(self, x: float, y: float) -> float:
+        """Darkness of the bare paper around the bubble centred at (x, y): the median of the four
+        gaps between it and its diagonal neighbours (clear of every printed ring and of a mark
+        that overflows its bubble)."""
+        values = []
+        for sx in (-COL / 2, COL / 2):
+            for sy in (-ROW / 2, ROW / 2):
+                cx, cy = to_canon(x + sx, y + sy)
+                cx, cy = round(cx) + self.shift[0], round(cy) + self.shift[1]
+                values.append(float(self.dark[max(0, cy - 1) : cy + 2, max(0, cx - 1) : cx + 2].mean()))
+        return float(np.median(values))
+
     def patch(self, x: float, y: float, w: float, h: float, inset: float) -> np.ndarray:
         x0, y1 = to_canon(x + inset, y + inset)
         x1, y0 = to_canon(x + w - inset, y + h - inset)
@@ -100,30 +112,43 @@ class _Sampler:
         """The shift (pixels) that puts the printed borders of ``rects`` on the darkest lines nearby,
         and how dark they are there (0..1). Photos of paper that is not quite flat move parts of
         the page by a millimetre or so from where the corner marks put them."""
-        ys, xs = [], []
+        # points along the horizontal sides and along the vertical sides, scored apart: a shift
+        # must put both on ink (a side alone would match anywhere along its own direction)
+        hy, hx, vy, vx = [], [], [], []
         for x, y, w, h in rects:
             x0, y1 = to_canon(x, y)
             x1, y0 = to_canon(x + w, y + h)
             for t in np.arange(x0 + 2, x1 - 1, 2.0):
-                xs += [t, t]
-                ys += [y0, y1]
+                hx += [t, t]
+                hy += [y0, y1]
             for t in np.arange(y0 + 2, y1 - 1, 2.0):
-                xs += [x0, x1]
-                ys += [t, t]
-        if not xs:
+                vx += [x0, x1]
+                vy += [t, t]
+        if not hx or not vx:
             return (0, 0), 1.0
-        py = np.round(np.asarray(ys)).astype(int)
-        px = np.round(np.asarray(xs)).astype(int)
         h, w = self.dark.shape
-        best, best_score = (0, 0), -1.0
         r = ALIGN_RADIUS
-        for dy in range(-r, r + 1):
-            yy = np.clip(py + dy, 0, h - 1)
-            for dx in range(-r, r + 1):
-                score = float(self.dark[yy, np.clip(px + dx, 0, w - 1)].mean()) - 0.002 * (abs(dx) + abs(dy))
-                if score > best_score:
-                    best, best_score = (dx, dy), score
-        return best, best_score
+        hyi, hxi = np.round(np.asarray(hy)).astype(int), np.round(np.asarray(hx)).astype(int)
+        vyi, vxi = np.round(np.asarray(vy)).astype(int), np.round(np.asarray(vx)).astype(int)
+
+        def score(dx: int, dy: int) -> tuple[float, float]:
+            top = self.dark[np.clip(hyi + dy, 0, h - 1), np.clip(hxi + dx, 0, w - 1)].mean()
+            side = self.dark[np.clip(vyi + dy, 0, h - 1), np.clip(vxi + dx, 0, w - 1)].mean()
+            both = float(min(top, side))
+            return both - 0.002 * (abs(dx) + abs(dy)), both
+
+        # coarse (every third pixel), then every pixel around the best
+        best, (best_score, strength) = (0, 0), score(0, 0)
+        for step, around, span in ((3, (0, 0), r), (1, None, 2)):
+            cx, cy = around if around is not None else best
+            for dy in range(cy - span, cy + span + 1, step):
+                for dx in range(cx - span, cx + span + 1, step):
+                    if abs(dx) > r or abs(dy) > r:
+                        continue
+                    sc, both = score(dx, dy)
+                    if sc > best_score:
+                        best, best_score, strength = (dx, dy), sc, both
+        return best, strength
 
     def rect(self, x: float, y: float, w: float, h: float, inset: float) -> float:
         """Mean darkness inside a rectangle (page points), ``inset`` points from its sides."""
@@ -210,7 +235,8 @@ class Reader:
                     self.lost.add(ai)
             self.s.shift = self.shifts.get(ai, (0, 0))
             for ci, col in enumerate(area.columns):
-                fills = [self.s.disc(col.x, y) for y in col.ys]
+                # against the paper right around the bubble (a fold's shadow, uneven light)
+                fills = [self.s.disc(col.x, y) - self.s.paper(col.x, y) for y in col.ys]
                 raw[(ai, ci)] = fills
                 for d, f in zip(col.digits, fills):
                     per_digit.setdefault(d, []).append(f)
