@@ -155,3 +155,32 @@ def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tm
         dialog.close()
     finally:
         close_window(qtbot, window)
+
+
+def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
+    from tests.printing.pdftools import page_count
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        opened: list = []
+        window.printing.opener = opened.append
+        window.printing.today = lambda: TEST_TODAY
+        action = window.actions.action("print.marks")
+        assert action.isCheckable() and not action.isChecked()
+        action.trigger()
+        assert action.isChecked() and window.printing.marks
+        window.actions.trigger("print.blank")
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+        assert page_count(opened[0]) == 2  # the details, then the mark sheet
+        from app.scan.reader import READ, read_files
+
+        pages = list(read_files([opened[0]]))
+        assert pages[1].status == READ and pages[1].code.blank
+        action.trigger()
+        assert not window.printing.marks
+        window.actions.trigger("print.blank")
+        qtbot.waitUntil(lambda: len(opened) == 2, timeout=20000)
+        assert page_count(opened[1]) == 1
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)

@@ -35,6 +35,9 @@ class PrintingFeature:
         self.opener = opener or _open_in_viewer  # tests replace it to see what would be opened
         self.today: Callable[[], date] = date.today
         self.last_paths: list[Path] = []
+        # visit forms with their mark sheet (page 2, read back by «Đọc phiếu đã điền»): the
+        # checkable «In kèm trang đánh dấu» in the menu
+        self.marks = False
 
     @property
     def out_dir(self) -> Path:
@@ -136,7 +139,7 @@ def print_selected(window: Any) -> None:
 
             raise SelectionError("Doanh nghiệp này không còn (đã bị xóa).")
         path = f.out_path(f"phieu-khao-sat {forms[0].enterprise.tax_code}", ".pdf")
-        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today)
+        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, marks=f.marks)
         return path
 
     window.tasks.read(
@@ -195,11 +198,13 @@ def print_shown_list(window: Any) -> None:
     _print_forms(window, window.profile.unit_code, ids)
 
 
-def pages_text(pages: int) -> str:
+def pages_text(pages: int, per_form: int = 1) -> str:
     """ "1.076 trang (1.076 doanh nghiệp, mỗi doanh nghiệp một trang), khoảng 2,2 gam giấy A4"."""
     from app.domain.vnformat import format_decimal, format_int
 
-    text = f"{format_int(pages)} trang ({format_int(pages)} doanh nghiệp, mỗi doanh nghiệp một trang)"
+    forms = pages // per_form
+    each = "một trang" if per_form == 1 else f"{per_form} trang"
+    text = f"{format_int(pages)} trang ({format_int(forms)} doanh nghiệp, mỗi doanh nghiệp {each})"
     if pages >= SHEETS_PER_REAM // 2:
         text += f", khoảng {format_decimal(pages / SHEETS_PER_REAM, 1)} gam giấy A4"
     return text
@@ -211,7 +216,8 @@ def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
     f = feature(window)
 
     def chosen(ids: list[str]) -> None:
-        if len(ids) <= ASK_ABOVE_PAGES:
+        per_form = 2 if f.marks else 1
+        if len(ids) * per_form <= ASK_ABOVE_PAGES:
             _render_forms(window, unit_code, ids)
             return
         from PySide6.QtWidgets import QMessageBox
@@ -221,13 +227,13 @@ def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "In nhiều phiếu",
-            f"Sẽ in {pages_text(len(ids))}.\n\nIn tất cả?",
+            f"Sẽ in {pages_text(len(ids) * per_form, per_form)}.\n\nIn tất cả?",
             QMessageBox.StandardButton.NoButton,
             window,
         )
         box.setObjectName("pages_box")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        go = box.addButton(f"&In {format_int(len(ids))} trang", QMessageBox.ButtonRole.AcceptRole)
+        go = box.addButton(f"&In {format_int(len(ids) * per_form)} trang", QMessageBox.ButtonRole.AcceptRole)
         stop = box.addButton("&Không in", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stop)
         box.setEscapeButton(stop)
@@ -262,7 +268,9 @@ def _render_forms(window: Any, unit_code: str | None, ids: list[str]) -> None:
             ctx.check()
             ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
 
-        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, progress=progress)
+        render_visit_forms(
+            path, forms, unit_title=unit_title, printed_on=today, progress=progress, marks=f.marks
+        )
         return path, len(forms)
 
     window.tasks.run_with_progress(
@@ -284,7 +292,7 @@ def print_blank(window: Any) -> None:
 
     def work():
         path = f.out_path("phieu-khao-sat-trong", ".pdf")
-        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today)
+        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today, marks=f.marks)
         return path
 
     window.tasks.call(

@@ -42,13 +42,15 @@ class BatchDialog(QDialog):
         from app.services.form_batches import week_of
 
         self.window = window
+        self.feature = feature
         self.setObjectName("print_batch_dialog")
         self.setWindowTitle("In phiếu khảo sát cho nhiều doanh nghiệp")
         fit_title(self)
         today = feature.today()
         monday, sunday = week_of(today)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("In một tệp PDF, mỗi doanh nghiệp một trang, theo thứ tự địa chỉ:"))
+        each = "hai trang (có trang đánh dấu)" if feature.marks else "một trang"
+        layout.addWidget(QLabel(f"In một tệp PDF, mỗi doanh nghiệp {each}, theo thứ tự địa chỉ:"))
         self.group = QButtonGroup(self)
         self.not_visited = QRadioButton("Doanh nghiệp &chưa được khảo sát trong")
         self.months = QSpinBox()
@@ -126,7 +128,9 @@ class BatchDialog(QDialog):
 
             self.pages = n
             self.count.setText(
-                f"Sẽ in {pages_text(n)}." if n else "Không có doanh nghiệp nào khớp điều kiện đã chọn."
+                f"Sẽ in {pages_text(n * (2 if self.feature.marks else 1), 2 if self.feature.marks else 1)}."
+                if n
+                else "Không có doanh nghiệp nào khớp điều kiện đã chọn."
             )
 
         self.window.tasks.read(
