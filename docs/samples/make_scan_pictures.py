@@ -76,7 +76,9 @@ def main() -> None:
     from app.scan.layout import RIGHT
 
     x1, y1 = px(RIGHT + 6, b.rect[1] - 4)
-    save(filled.image.crop((x0, y0, x1, y1)).convert("L"), "phieu-da-to.png")
+    top = filled.image.crop((x0, y0, x1, y1)).convert("L")
+    top.thumbnail((720, 720), Image.Resampling.LANCZOS)  # fits the help window without scrolling sideways
+    save(top, "phieu-da-to.png")
 
     # 2. how to mark: right and wrong, drawn on one count column
     w = layout.area("workforce_total")
