@@ -1,37 +1,32 @@
-"""Which visit fields the paper form asks for, and how: derived from the ``Visit`` record.
+"""Which visit fields the paper form asks for, and how: read from the field declarations.
 
-The paper form and its reader are both built from this list, so a field added to ``Visit``
-appears on the printed mark sheet and in the reader by itself:
+Every visit field declared with a paper place (``app.domain.fields.Paper``) is asked on the mark
+sheet, in the order of the printed form (by paper row, then column, then declaration), numbered as
+on the form. The declared kind decides the mark area:
 
-- ``date``   a date: write-in boxes over bubble columns for day, month and the year's last two digits;
-- ``count``  a whole number: one write-in box and one bubble column (0-9) per digit;
+- ``date``   write-in boxes over bubble columns for day, month and the year's last two digits;
+- ``count``  (counts, integers, years) one write-in box and one bubble column (0-9) per digit;
 - ``yesno``  two boxes, "Có" and "Chưa";
-- ``choice`` one box per choice (a ``Labelled`` enum: the labels are printed);
+- ``choice`` one box per declared choice;
 - ``text``   ruled lines written by hand, read back as an image for a person to type.
 
-The kind comes from the field's type in the dataclass; the label from ``Visit.LABELS``.
+So a field declared once appears on the printed mark sheet and in the reader by itself
+(``tests/scan/test_fields_layout.py`` declares one on a test copy of ``Visit``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import types
-import typing
 from dataclasses import dataclass
-from datetime import date
 
-from app.domain.records import Visit
-from app.domain.vocab import Labelled
+from app.domain.fields import FieldInfo, Kind
+from app.domain.records import Visit, fields_of, record_type
 
-# Fields that are not answers on paper: the QR code names the enterprise.
-NOT_ON_PAPER = frozenset({"id", "enterprise_id"})
-# Fields a form without them cannot be saved with (validation refuses a visit without a date).
-REQUIRED = frozenset({"visit_date"})
-# Digits of a count: enough for the largest workforce of a private enterprise (99.999).
+# Digits of a count when its declaration says nothing narrower: 99.999 people at most on paper (the
+# declared maximum, a million, would need seven columns of bubbles for every count and not fit).
 COUNT_DIGITS = 5
-# Ruled lines for a free text: one for a name, more for the long answers.
-LONG_TEXT_LINES = {"difficulties": 3, "proposals": 2, "next_step": 2}
+# Ruled lines on the mark sheet for a long text (the page has room for three at most).
+MAX_TEXT_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class PaperField:
     name: str
     label: str
     kind: str  # "date" | "count" | "yesno" | "choice" | "text"
-    number: int  # printed "1." ... in the order of Visit's fields
+    number: int  # printed "1." ... as on the visit form
     required: bool = False
     digits: int = 0  # count
     choices: tuple[tuple[str, str], ...] = ()  # choice: (code, label)
@@ -51,49 +46,48 @@ class PaperField:
         return self.kind != "text"
 
 
-def _kind(annotation: object) -> tuple[str, type | None]:
-    hint = annotation
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        args = tuple(a for a in args if a is not type(None))
-        hint = args[0] if len(args) == 1 else hint
-    if hint is bool:
-        return "yesno", None
-    if hint is int:
-        return "count", None
-    if hint is date:
-        return "date", None
-    if isinstance(hint, type) and issubclass(hint, Labelled):
-        return "choice", hint
-    if hint is str:
-        return "text", None
-    raise TypeError(f"Visit field type {annotation!r} has no paper form")
+_KINDS = {
+    Kind.DATE: "date",
+    Kind.COUNT: "count",
+    Kind.INTEGER: "count",
+    Kind.YEAR: "count",
+    Kind.YES_NO: "yesno",
+    Kind.CHOICE: "choice",
+}
+
+
+def _paper_field(info: FieldInfo, number: int) -> PaperField:
+    kind = _KINDS.get(info.kind, "text")
+    digits = 0
+    if kind == "count":
+        declared = info.paper.digits if info.paper is not None else None
+        digits = declared or min(info.digits or COUNT_DIGITS, COUNT_DIGITS)
+    lines = 1
+    if info.kind is Kind.LONG_TEXT:
+        lines = max(1, min(info.paper.lines if info.paper is not None else 1, MAX_TEXT_LINES))
+    return PaperField(
+        name=info.name,
+        label=info.label,
+        kind=kind,
+        number=number,
+        required=info.required,
+        digits=digits,
+        choices=info.choices if kind == "choice" else (),
+        lines=lines,
+    )
+
+
+def paper_fields(record: type | None = None) -> tuple[PaperField, ...]:
+    """The paper fields of ``record`` (default: the visit as the program uses it)."""
+    return _paper_fields(record_type(record or Visit))
 
 
 @functools.cache
-def paper_fields(record: type = Visit) -> tuple[PaperField, ...]:
-    """Every field of ``record`` (the visit) the paper form asks for, in the order of its fields."""
-    hints = typing.get_type_hints(record)
-    labels = getattr(record, "LABELS", {})
-    out: list[PaperField] = []
-    for f in dataclasses.fields(record):
-        if f.name in NOT_ON_PAPER:
-            continue
-        kind, enum = _kind(hints[f.name])
-        out.append(
-            PaperField(
-                name=f.name,
-                label=labels.get(f.name, f.name),
-                kind=kind,
-                number=len(out) + 1,
-                required=f.name in REQUIRED,
-                digits=COUNT_DIGITS if kind == "count" else 0,
-                choices=tuple(enum.choices()) if enum is not None else (),
-                lines=LONG_TEXT_LINES.get(f.name, 1) if kind == "text" else 1,
-            )
-        )
-    return tuple(out)
+def _paper_fields(record: type) -> tuple[PaperField, ...]:
+    infos = [i for i in fields_of(record) if i.paper is not None]
+    order = sorted(range(len(infos)), key=lambda k: (infos[k].paper.row, infos[k].paper.col, k))  # type: ignore[union-attr]
+    return tuple(_paper_field(infos[k], n) for n, k in enumerate(order, start=1))
 
 
-def by_name(record: type = Visit) -> dict[str, PaperField]:
+def by_name(record: type | None = None) -> dict[str, PaperField]:
     return {f.name: f for f in paper_fields(record)}

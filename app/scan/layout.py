@@ -259,10 +259,14 @@ def _layout_id(areas: tuple[Area, ...], marks, qr) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:6].upper()
 
 
+def sheet_layout(fields: tuple[PaperField, ...] | None = None) -> SheetLayout:
+    """The mark sheet of the paper fields (by default those of the visit as the program uses it)."""
+    return _sheet_layout(fields if fields is not None else paper_fields())
+
+
 @functools.cache
-def sheet_layout(fields_: tuple[PaperField, ...] | None = None) -> SheetLayout:
-    """The mark sheet of the paper fields (by default those of the current ``Visit``)."""
-    fields = list(fields_ if fields_ is not None else paper_fields())
+def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
+    fields = list(fields_)
     b = _Builder()
     half = MARK_SIZE / 2
     inset = MARK_INSET + half
