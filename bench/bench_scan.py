@@ -121,14 +121,19 @@ def main() -> None:
             by_kind[kind.split()[0]][result] += 1
         if not args.keep:
             path.unlink()
-    load_after = os.getloadavg()
+        if (i + 1) % 50 == 0 and i + 1 < args.pages:
+            report(i + 1, outcome, by_style, by_kind, wrong, asked, times, refused, load_before, brief=True)
+    report(args.pages, outcome, by_style, by_kind, wrong, asked, times, refused, load_before)
 
+
+def report(pages, outcome, by_style, by_kind, wrong, asked, times, refused, load_before, brief=False) -> None:
+    load_after = os.getloadavg()
     marked = sum(v for k, v in outcome.items() if k.startswith("marked"))
     right = outcome["marked right"]
     wrong_total = sum(v for k, v in outcome.items() if k.endswith("WRONG"))
     print(f"# {machine()}")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    print(f"pages: {args.pages}, refused: {len(refused)}")
+    print(f"pages: {pages}, refused: {len(refused)}")
     print(
         f"marked values: {marked}; read right {right} ({100 * right / max(marked, 1):.2f} %), "
         f"asked {outcome['marked asked']}, WRONG {outcome['marked WRONG']}"

@@ -129,7 +129,7 @@ def register(window: Any) -> None:
     window.actions.add(
         ActionSpec(
             "print.marks",
-            "In kèm trang đánh &dấu (đọc lại bằng máy)",
+            "In kèm t&rang đánh dấu (đọc lại bằng máy)",
             toggle_marks,
             "printing",
             None,
@@ -145,7 +145,7 @@ def register(window: Any) -> None:
             lambda w: read_forms(w),
             "printing",
             "Ctrl+Shift+O",
-            "Chọn ảnh chụp hoặc ảnh quét trang 2 của phiếu khảo sát: KhaoSat đọc các ô đã tô, "
+            "Chọn ảnh chụp hoặc ảnh quét trang 2 của phiếu khảo sát: chương trình đọc các ô đã tô, "
             "bạn xem lại rồi lưu",
             section=1,
         )
