@@ -136,6 +136,7 @@ def rules_alone(bundles: list[Path], ident: K.Identity, founding) -> tuple[float
     and the search for values to check (``rules.soft_findings``). Returns (hard s, soft s, findings)."""
     from app.sync import container as C
     from app.sync import rules
+    from app.sync.bulk import CreateSection, check_values
 
     hard = soft = 0.0
     found = 0
@@ -143,14 +144,17 @@ def rules_alone(bundles: list[Path], ident: K.Identity, founding) -> tuple[float
         fr = C.parse_frame(C.read_capped(path))
         envelopes, _ = C.open_sealed_packed(fr, ident.decryption_keys())
         p = C.strict_loads(envelopes[0].payload)
-        sections = [(s["entity"], s["columns"], s["rows"]) for s in p["created"]]
         changes = [(c[0], c[2], c[5], c[6], c[7], c[8]) for c in p["changes"]]
         with C.gc_paused():
+            sections = []
+            for s in p["created"]:  # as the import has them: turned into columns, kinds known (untimed)
+                sec = CreateSection(s["entity"], s["columns"], s["rows"], "", None, p["from"], "")
+                sections.append((s["entity"], s["columns"], s["rows"], *check_values(sec)))
             t0 = time.process_time()
             rules.check_envelope(rules.final_values(sections, changes))
             hard += time.process_time() - t0
             t0 = time.process_time()
-            for entity, columns, rows in sections:
+            for entity, columns, rows, *_ in sections:
                 found += len(rules.soft_findings(entity, columns, rows, founding, offset=rules.META))
             soft += time.process_time() - t0
     return hard, soft, found

@@ -74,19 +74,20 @@ def check_shape(entity: str, columns: Any, rows: Any) -> None:
         raise bad(f"phần tạo mới {entity}: mỗi dòng cần đúng {n} phần.")
 
 
-def check_values(sec: CreateSection) -> list[tuple[Any, ...]]:
+def check_values(sec: CreateSection) -> tuple[list[tuple[Any, ...]], dict[int, set[type]]]:
     """Kinds and sizes of every value, one column at a time (raises SyncError). Returns the section's
-    rows turned into columns (the domain rules look at them next)."""
+    rows turned into columns and the kinds of values found in each (the domain rules look at them next)."""
     if not sec.rows:
-        return []
+        return [], {}
     columns = list(zip(*sec.rows))
+    found: dict[int, set[type]] = {}
     for i, col in enumerate(columns[: META + 1]):  # identifiers, stamps, author, the record id
         if set(map(type, col)) != {str} or "" in col or max(map(len, col)) > META_LIMITS[i]:
             raise bad(
                 f"phần tạo mới {sec.entity}: phần thứ {i + 1} của một dòng không đúng kiểu, rỗng hoặc quá dài."
             )
-    for name, col in zip(sec.columns[1:], columns[META + 1 :]):
-        kinds = set(map(type, col))
+    for j, (name, col) in enumerate(zip(sec.columns[1:], columns[META + 1 :]), start=META + 1):
+        kinds = found[j] = set(map(type, col))
         if kinds <= _TEXT:
             if max(map(len, filter(None, col)), default=0) > MAX_STRING:
                 for v in col:
@@ -105,7 +106,7 @@ def check_values(sec: CreateSection) -> list[tuple[Any, ...]]:
                 raise bad(f"phần tạo mới {sec.entity}: dấu thời gian «{shown(h, 40)}» không hợp lệ.")
             if h[22:] != origin:
                 raise other_machine(h)
-    return columns
+    return columns, found
 
 
 _TEXT = {str, NoneType}

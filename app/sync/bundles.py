@@ -415,7 +415,7 @@ def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
             )
         incoming.append(Incoming(change, h, unit))
     sections = []
-    by_column: list[list[tuple[Any, ...]]] = []
+    by_column: list[tuple[list[tuple[Any, ...]], dict[int, set[type]]]] = []
     for sec in p["created"]:
         check_shape(sec["entity"], sec["columns"], sec["rows"])
         section = CreateSection(sec["entity"], sec["columns"], sec["rows"], h, eid, signer, unit)
@@ -427,7 +427,7 @@ def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
     with C.gc_paused():
         rules.check_envelope(
             rules.final_values(
-                ((s.entity, s.columns, s.rows, cols) for s, cols in zip(sections, by_column)),
+                ((s.entity, s.columns, s.rows, *cols) for s, cols in zip(sections, by_column)),
                 (
                     (c[I_ID], c[I_HLC], c[I_ENTITY], c[I_RECORD], c[I_OP], c[I_FIELDS])
                     for c in (i.change for i in incoming)

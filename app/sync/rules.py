@@ -130,13 +130,14 @@ def _tax_codes_fine(codes: set[str]) -> bool:
     return True
 
 
-def _quick_fine(info: FieldInfo, values: Sequence[Any], today: date) -> bool:
+def _quick_fine(info: FieldInfo, values: Sequence[Any], today: date, kinds: set[type] | None = None) -> bool:
     """A column decided fine in a few C-level passes where the generic checks (``app.domain.checks``)
     would build sets and look at each distinct value (a province has a hundred thousand names, tax codes
     and phones, and thousands of distinct dates and counts per column). True only when the generic checks
     would find nothing (``tests/sync/test_rules.py`` holds it to that); False means: let them look."""
     kind = info.kind
-    kinds = set(map(type, values))
+    if kinds is None:
+        kinds = set(map(type, values))
     if kinds <= {NoneType}:  # (no value at all, or only nulls)
         return not info.required
     if info.required and NoneType in kinds:
@@ -185,10 +186,16 @@ def _quick_fine(info: FieldInfo, values: Sequence[Any], today: date) -> bool:
 
 
 def check_column(
-    entity: str, info: FieldInfo, values: Sequence[Any], ids: Sequence[Any], today: date
+    entity: str,
+    info: FieldInfo,
+    values: Sequence[Any],
+    ids: Sequence[Any],
+    today: date,
+    kinds: set[type] | None = None,
 ) -> None:
-    """Refuse (SyncError 'rule') the first value of a column that the field's rules refuse."""
-    fine = _quick_fine(info, values, today)
+    """Refuse (SyncError 'rule') the first value of a column that the field's rules refuse. ``kinds``: the
+    types of the values, when known already."""
+    fine = _quick_fine(info, values, today, kinds)
     if fine and info.kind in (Kind.DATE, Kind.TAX_CODE, Kind.PHONE):
         return  # digits and punctuation only
     if not (info.kind.is_number or info.kind is Kind.YES_NO):  # every kind written as text
@@ -251,9 +258,10 @@ def check_envelope(values: EnvelopeValues, today: date | None = None) -> None:
     touched_fields: dict[str, dict[str, set[str]]] = {}  # entity -> record id -> fields updated
     for (entity, rid), fields in values.updates.items():
         touched_fields.setdefault(entity, {}).setdefault(rid, set()).update(fields)
-    for entity, columns, rows, *transposed in values.sections:
+    for entity, columns, rows, *known in values.sections:
         if not rows:
             continue
+        transposed, kinds_of = (known[0], known[1] if len(known) > 1 else {}) if known else (None, {})
         cls = record_type(entity)
         infos = cls.INFO
         ids = list(map(operator.itemgetter(META), rows))
@@ -264,19 +272,21 @@ def check_envelope(values: EnvelopeValues, today: date | None = None) -> None:
                 unset = [rid for rid in ids if info.name not in later.get(rid, ())]
                 if unset:
                     raise refused(entity, unset[0], info.name, domain_checks.missing_message(info))
-        by_position = transposed[0] if transposed else list(zip(*rows))  # every column at once
+        by_position = transposed if transposed else list(zip(*rows))  # every column at once
         for j, name in enumerate(columns[1:], start=META + 1):
             info = infos.get(name)
             if info is None:
                 continue  # a column of a newer version: kept, not judged here
             col = by_position[j]
             col_ids = ids
+            kinds = kinds_of.get(j)
             if later:  # values replaced by a later change of the same envelope are history
                 keep = [k for k, rid in enumerate(ids) if name not in later.get(rid, ())]
                 if len(keep) != len(ids):
                     col = [col[k] for k in keep]
                     col_ids = [ids[k] for k in keep]
-            check_column(entity, info, col, col_ids, today)
+                    kinds = None
+            check_column(entity, info, col, col_ids, today, kinds)
     by_column: dict[tuple[str, str], tuple[list[Any], list[str]]] = {}
     for (entity, rid), fields in values.updates.items():
         for name, value in fields.items():

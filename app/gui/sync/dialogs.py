@@ -360,13 +360,18 @@ class ImportDialog(_Dialog):
                 self.report.item(i, 1).setForeground(Qt.GlobalColor.darkRed)
         tot = {
             k: sum(getattr(r.report, k) for r in results)
-            for k in ("new", "updated", "unchanged", "conflicts")
+            for k in ("new", "updated", "unchanged", "conflicts", "to_check")
         }
         refused = sum(r.outcome == "refused" for r in results)
         held = sum(r.outcome == "quarantined" for r in results)
         self.status.setText(
             f"Bản ghi mới: {format_int(tot['new'])}; cập nhật: {format_int(tot['updated'])}; thay đổi đã có: "
             f"{format_int(tot['unchanged'])}; xung đột: {format_int(tot['conflicts'])}; tệp bị từ chối: {refused}"
+            + (
+                f"; cần kiểm tra: {format_int(tot['to_check'])} (Đồng bộ ▸ Dữ liệu cần kiểm tra)"
+                if tot["to_check"]
+                else ""
+            )
             + (f"; gói bị cách ly: {held} (xem Đồng bộ ▸ Gói bị cách ly)." if held else ".")
             + (
                 " Biên nhận đã được ghi cạnh mỗi gói: hãy mang USB về cho máy gửi nhập."
