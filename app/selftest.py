@@ -143,7 +143,8 @@ class SelfTest:
             ("Tạo khóa và đăng ký hai máy với nhau", self.exchange_keys),
             ("Xuất gói dữ liệu ra USB", self.export_bundle),
             ("Nhập gói dữ liệu tại cơ quan phường", self.import_bundle),
-            ("Mở dữ liệu của phiên bản cũ (nâng cấp, sao lưu)", self.upgrade_old_database),
+            ("Mã hóa dữ liệu: tệp dữ liệu, nhật ký ghi, bản sao lưu không có chữ rõ", self.check_encrypted),
+            ("Mở dữ liệu của phiên bản cũ (mã hóa, nâng cấp, sao lưu)", self.upgrade_old_database),
             ("Khởi động giao diện Qt (offscreen)", self.start_qt),
         ]
 
@@ -175,6 +176,16 @@ class SelfTest:
         self.out.flush()
 
     # -- the command line, in-process ----------------------------------------------------
+
+    def store(self, folder: Path):
+        """The folder's Store, unlocked with the self-test's passphrase (the key kept for the next time)."""
+        from app.security import datakey
+        from app.storage.store import Store
+
+        keys = self.__dict__.setdefault("_keys", {})
+        if folder not in keys:
+            keys[folder] = datakey.unlock(folder, TEST_PASSPHRASE)
+        return Store.in_dir(folder, keys[folder])
 
     def cli(self, data: Path, *args: str) -> str:
         """Run ``khaosat --data-dir DATA ARGS...`` in-process; its stdout, or StepFailed with its stderr."""
@@ -294,12 +305,11 @@ class SelfTest:
 
     def create_databases(self) -> str:
         from app.storage.migrations import LATEST
-        from app.storage.store import Store
 
         self.cli(self.laptop, "init", "--unit", WARD, "--name", "Nguyễn Thị Hằng", "--role", "collaborator")
         self.cli(self.office, "init", "--unit", WARD, "--name", "Trần Văn Nam", "--role", "ward_office")
         for folder in (self.laptop, self.office):
-            with Store.in_dir(folder) as store:
+            with self.store(folder) as store:
                 if store.schema_version() != LATEST:
                     raise StepFailed(
                         f"{store.path}: lược đồ phiên bản {store.schema_version()}, cần {LATEST}."
@@ -312,7 +322,6 @@ class SelfTest:
         return f"2 tệp SQLite, lược đồ phiên bản {LATEST}"
 
     def add_demo_data(self) -> str:
-        from app.storage.store import Store
 
         self.cli(
             self.laptop,
@@ -326,7 +335,7 @@ class SelfTest:
             "--years",
             "2",
         )
-        with Store.in_dir(self.laptop) as store:
+        with self.store(self.laptop) as store:
             counts = store.counts()
         if counts["enterprises"] != DEMO_ENTERPRISES or counts["visits"] == 0:
             raise StepFailed(
@@ -340,9 +349,8 @@ class SelfTest:
 
     def print_form(self) -> str:
         self.require_command("print", "app.cli.print_commands")
-        from app.storage.store import Store
 
-        with Store.in_dir(self.laptop) as store:
+        with self.store(self.laptop) as store:
             ids = [
                 r[0]
                 for r in store.conn.execute(
@@ -431,8 +439,8 @@ class SelfTest:
         fingerprints = {}
         for folder, sub in ((self.laptop, "may"), (self.office, "co-quan")):
             self.cli(folder, "keys", "init")  # made by «khaosat init» already: says so
-            if not keys.is_protected(folder):
-                raise StepFailed(f"khóa của máy trong {folder} không được bảo vệ bằng mật khẩu.")
+            if keys.protections(folder) != {keys.DATAKEY_PROTECTION}:
+                raise StepFailed(f"khóa của máy trong {folder} không được bảo vệ bằng mật khẩu dữ liệu.")
             dest = self.usb / "khoa" / sub
             dest.mkdir(parents=True, exist_ok=True)
             self.cli(folder, "keys", "export", "--to", str(dest))
@@ -460,7 +468,6 @@ class SelfTest:
 
     def import_bundle(self) -> str:
         self.require_command("import", "app.cli.sync_commands")
-        from app.storage.store import Store
         from app.sync import bundles
 
         self.cli(self.office, "import", str(self.usb))
@@ -471,9 +478,9 @@ class SelfTest:
         if arrived != sent:
             missing = len(sent - arrived)
             raise StepFailed(f"cơ quan phường nhận thiếu {missing} trong {len(sent)} doanh nghiệp.")
-        with Store.in_dir(self.laptop) as store:
+        with self.store(self.laptop) as store:
             sent_counts = store.counts()
-        with Store.in_dir(self.office) as store:
+        with self.store(self.office) as store:
             problems = store.integrity_check()
             got_counts = store.counts()
         if problems:
@@ -495,26 +502,58 @@ class SelfTest:
             f"tổ chức đã đến cơ quan phường; biên nhận đã về máy cộng tác viên"
         )
 
-    @staticmethod
-    def _records(folder: Path) -> set[tuple[str, str, str]]:
-        from app.storage.store import Store
-
-        with Store.in_dir(folder) as store:
+    def _records(self, folder: Path) -> set[tuple[str, str, str]]:
+        with self.store(folder) as store:
             rows = store.conn.execute(
                 "SELECT id, tax_code, name FROM enterprises WHERE deleted = 0"
             ).fetchall()
         return {tuple(r) for r in rows}
 
-    def upgrade_old_database(self) -> str:
-        import sqlite3
+    def check_encrypted(self) -> str:
+        """The files the program wrote hold no record in clear; a backup needs the right passphrase."""
+        from app.security.datakey import LockError
+        from app.storage import backups
+        from app.storage.driver import is_plain_file
 
+        with self.store(self.laptop) as store:
+            rows = store.conn.execute(
+                "SELECT name, tax_code, owner_name FROM enterprises WHERE deleted = 0 LIMIT 20"
+            ).fetchall()
+            collaborator = store.profile().collaborator or ""
+        needles = {collaborator, *(v for r in rows for v in r if v and len(v) >= 6)}
+        backup = self.workdir / "sao-luu" / "khaosat.khaosat-backup"
+        self.cli(self.laptop, "backup", str(backup))
+        files = [self.laptop / "khaosat.sqlite3", backup]
+        files += [p for p in self.laptop.iterdir() if p.name.endswith(("-wal", ".log"))]
+        for path in files:
+            if path.name == "khaosat.sqlite3" and is_plain_file(path):
+                raise StepFailed(f"{path} là tệp SQLite chưa mã hóa.")
+            data = path.read_bytes()
+            for needle in needles:
+                for form in {needle.encode("utf-8"), needle.encode("utf-16-le")}:
+                    if form in data:
+                        raise StepFailed(f"{path.name} chứa dữ liệu ở dạng chữ rõ.")
+        info = backups.read_info(backup)
+        try:
+            info.unlock("không phải mật khẩu này")
+        except LockError:
+            pass
+        else:
+            raise StepFailed("bản sao lưu mở được bằng một mật khẩu sai.")
+        if info.unlock(TEST_PASSPHRASE).key_id != info.key_id:
+            raise StepFailed("bản sao lưu không mở được bằng mật khẩu đúng.")
+        return f"{len(files)} tệp, {len(needles)} giá trị tìm: không thấy; bản sao lưu {_bytes(backup)} cần mật khẩu"
+
+    def upgrade_old_database(self) -> str:
+        from app.services.unlock import open_folder
         from app.storage import migrations
-        from app.storage.store import Store, connect
+        from app.storage.driver import is_plain_file
+        from app.storage.store import connect
 
         folder = self.workdir / "du-lieu-cu"
         folder.mkdir()
         path = folder / "khaosat.sqlite3"
-        # A file as the first version of KhaoSat left it: schema 1, an enterprise in its columns.
+        # A file as the first version of KhaoSat left it: plain SQLite, schema 1, an enterprise in its columns.
         conn = connect(path)
         try:
             migrations.migrate(conn, 1)
@@ -525,9 +564,12 @@ class SelfTest:
             )
         finally:
             conn.close()
-        with Store(path) as store:
+        opened = open_folder(folder, TEST_PASSPHRASE)  # encrypts the plain file, then upgrades its schema
+        if not opened.encrypted_now or is_plain_file(path) or b"0100109106" in path.read_bytes():
+            raise StepFailed("tệp dữ liệu của phiên bản cũ không được mã hóa.")
+        self.__dict__.setdefault("_keys", {})[folder] = opened.key
+        with self.store(folder) as store:
             version = store.schema_version()
-            backup = store.upgrade_backup
             row = store.conn.execute("SELECT name FROM enterprises WHERE tax_code = '0100109106'").fetchone()
             problems = store.integrity_check()
         if version != migrations.LATEST:
@@ -536,13 +578,19 @@ class SelfTest:
             raise StepFailed("dữ liệu của tệp cũ bị mất khi nâng cấp.")
         if problems:
             raise StepFailed("sau khi nâng cấp: " + "; ".join(problems))
-        if backup is None or not backup.is_file() or backup.parent != folder / "backups":
+        saved = sorted((folder / "backups").glob("*.sqlite3"))
+        if len(saved) != 1:
             raise StepFailed(f"không có bản sao lưu trong {folder / 'backups'} trước khi nâng cấp.")
-        with contextlib.closing(sqlite3.connect(backup)) as old:
-            old_version = old.execute("PRAGMA user_version").fetchone()[0]
+        if is_plain_file(saved[0]):
+            raise StepFailed(f"bản sao lưu trước khi nâng cấp {saved[0].name} chưa được mã hóa.")
+        conn = connect(saved[0], opened.key)
+        try:
+            old_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
         if old_version != 1:
-            raise StepFailed(f"bản sao lưu {backup.name} không phải tệp cũ (lược đồ {old_version}).")
-        return f"lược đồ 1 → {migrations.LATEST}, dữ liệu còn nguyên, sao lưu: backups/{backup.name}"
+            raise StepFailed(f"bản sao lưu {saved[0].name} không phải tệp cũ (lược đồ {old_version}).")
+        return f"đã mã hóa; lược đồ 1 → {migrations.LATEST}, dữ liệu còn nguyên, sao lưu (mã hóa): backups/{saved[0].name}"
 
     def start_qt(self) -> str:
         have_data = (self.laptop / "khaosat.sqlite3").is_file()

@@ -132,7 +132,7 @@ def bench_search_and_memory(folder: Path) -> dict:
     app = make_app([])
     with Store.in_dir(folder) as s:
         profile = s.profile()
-    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, load_features=False)
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, None, load_features=False)
     window.resize(1366, 768)
     window.show()
     model = window.list_panel.model

@@ -12,6 +12,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("KHAOSAT_DATA_DIR", None)
+# Data folders are encrypted as in the program, with a fast key derivation (app/security/kdf.py) and
+# one passphrase that the command line, run as a subprocess, reads from the environment.
+os.environ["KHAOSAT_TEST_FAST_KDF"] = "1"
+os.environ["KHAOSAT_PASSPHRASE"] = "Mật khẩu thử nghiệm 2025"  # tests/helpers/vault.py TEST_PASSPHRASE
+os.environ.pop("KHAOSAT_NEW_PASSPHRASE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_WARD = "00070"  # Phường Hoàn Kiếm, Hà Nội
@@ -32,9 +37,9 @@ def store():
 @pytest.fixture
 def file_store(tmp_path):
     """A store in a real SQLite file on disk (WAL)."""
-    from app.storage import Store
+    from tests.helpers.vault import open_store
 
-    s = Store.in_dir(tmp_path / "data")
+    s = open_store(tmp_path / "data")
     s.set_profile(unit_code=TEST_WARD, collaborator="Nguyễn Thị Hằng", role=_role("collaborator"))
     yield s
     s.close()
@@ -42,12 +47,13 @@ def file_store(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory):
-    """A read-only demo database file (300 enterprises) shared by tests that only read it."""
+    """A read-only demo database file (300 enterprises) shared by tests that only read it; its data key
+    file is beside it (tests/helpers/vault.py opens and copies both)."""
     from app.demo.generator import DemoOptions, generate
-    from app.storage import Store
+    from tests.helpers.vault import open_store
 
     path = tmp_path_factory.mktemp("demo") / "khaosat.sqlite3"
-    with Store(path) as s:
+    with open_store(path.parent) as s:
         s.set_profile(unit_code=TEST_WARD, collaborator="Trần Văn Nam", role=_role("ward_office"))
         generate(s, DemoOptions(TEST_WARD, enterprises=300, seed=7, today=TEST_TODAY))
     return path

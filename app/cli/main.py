@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -112,8 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check", help="kiểm tra tính toàn vẹn, phiên bản lược đồ, số bản ghi")
 
-    s = sub.add_parser("backup", help="sao lưu tệp dữ liệu (an toàn cả khi chương trình đang chạy)")
+    s = sub.add_parser(
+        "backup", help="sao lưu dữ liệu ra một tệp đã mã hóa (an toàn cả khi chương trình đang chạy)"
+    )
     s.add_argument("file", metavar="TỆP")
+    s = sub.add_parser(
+        "restore",
+        help="khôi phục từ bản sao lưu (hỏi mật khẩu lúc tạo bản sao lưu; dữ liệu hiện có được cất riêng)",
+    )
+    s.add_argument("file", metavar="TỆP")
+    s.add_argument(
+        "--other-machine",
+        action="store_true",
+        help="đồng ý khôi phục bản sao lưu của một máy khác (khi máy đó không còn dùng nữa)",
+    )
+    sub.add_parser(
+        "passphrase",
+        help="đổi mật khẩu mở dữ liệu (mật khẩu cũ: KHAOSAT_PASSPHRASE hoặc hỏi; "
+        "mật khẩu mới: KHAOSAT_NEW_PASSPHRASE hoặc hỏi)",
+    )
 
     s = sub.add_parser("units", help="tìm mã phường/xã, tỉnh theo tên")
     s.add_argument("query", metavar="TÊN")
@@ -148,10 +164,9 @@ def _roles():
 
 
 def _open_store(args: argparse.Namespace):
-    from app.paths import database_path
-    from app.storage.store import Store
+    from app.cli.unlock import open_store
 
-    return Store(database_path(args.data_dir))
+    return open_store(args)
 
 
 def _print(text: str = "") -> None:
@@ -183,13 +198,11 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _init_keys(args: argparse.Namespace) -> None:
-    """Signing and encryption keys for bundles (app/sync), made once; the passphrase is asked at a terminal
-    (or taken from KHAOSAT_PASSPHRASE)."""
-    from app.cli.sync_commands import new_key_passphrase
+    """Signing and encryption keys for bundles (app/sync), made once and sealed under the data key."""
     from app.sync.registry import ensure_keys
 
     with _open_store(args) as store:
-        ident = ensure_keys(store, new_key_passphrase(args.data_dir))
+        ident = ensure_keys(store)
     if ident is not None:
         _print(f"Đã tạo khóa của máy. Dấu vân tay: {ident.current.fingerprint}")
 
@@ -358,14 +371,92 @@ def _check(args: argparse.Namespace) -> int:
 
 @command("backup")
 def _backup(args: argparse.Namespace) -> int:
+    from app.storage.backups import BackupError, write_backup
+
     dest = Path(args.file).expanduser()
     if dest.exists() and dest.is_dir():
         raise CliError(
-            f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.sqlite3'}."
+            f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.khaosat-backup'}."
         )
     with _open_store(args) as store:
-        out = store.backup(dest)
-    _print(f"Đã sao lưu vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
+        try:
+            out = write_backup(store, dest)
+        except BackupError as exc:
+            raise CliError(str(exc)) from exc
+    _print(f"Đã sao lưu (đã mã hóa) vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
+    _print("Khi khôi phục cần mật khẩu đang dùng lúc này.")
+    return 0
+
+
+@command("restore")
+def _restore(args: argparse.Namespace) -> int:
+    import getpass
+
+    from app.cli.unlock import current_passphrase, folder_of
+    from app.security.datakey import LockError
+    from app.storage.backups import BackupError, is_other_machine, read_info, restore
+
+    folder = folder_of(args)
+    try:
+        info = read_info(Path(args.file).expanduser())
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    _print(f"Bản sao lưu của máy {info.laptop_id}, tạo lúc {info.created_text}.")
+    other_ok = args.other_machine
+    if is_other_machine(info, folder) and not other_ok:
+        if not sys.stdin.isatty():
+            raise CliError(
+                "Bản sao lưu này của một máy khác. Chỉ khôi phục khi máy đó không còn dùng nữa; "
+                "nếu đúng vậy, chạy lại với --other-machine."
+            )
+        answer = input("Bản sao lưu này của MÁY KHÁC. Vẫn khôi phục vào máy này? (c/k): ").strip().lower()
+        if answer not in ("c", "co", "có", "y", "yes"):
+            raise CliError("Chưa khôi phục.")
+        other_ok = True
+    passphrase = current_passphrase()
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            raise CliError(
+                "Cần mật khẩu của bản sao lưu: chạy ở cửa sổ dòng lệnh hoặc đặt KHAOSAT_PASSPHRASE."
+            )
+        passphrase = getpass.getpass("Mật khẩu lúc tạo bản sao lưu: ")
+    try:
+        done = restore(folder, info.path, passphrase, other_machine_ok=other_ok)
+    except (LockError, BackupError) as exc:
+        raise CliError(str(exc)) from exc
+    from app.domain.vnformat import format_int
+
+    _print(
+        f"Đã khôi phục: {format_int(done.counts['enterprises'])} doanh nghiệp, "
+        f"{format_int(done.counts['visits'])} lượt khảo sát."
+    )
+    if done.key_changed:
+        _print("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.")
+    if done.previous:
+        _print(f"Dữ liệu trước khi khôi phục (vẫn mã hóa) được cất ở {done.previous}.")
+    return 0
+
+
+@command("passphrase")
+def _passphrase_change(args: argparse.Namespace) -> int:
+    import getpass
+
+    from app.cli.unlock import current_passphrase, folder_of, new_passphrase
+    from app.security.datakey import LockError
+    from app.services.unlock import change_passphrase
+
+    folder = folder_of(args)
+    old = current_passphrase()
+    if old is None:
+        if not sys.stdin.isatty():
+            raise CliError("Cần mật khẩu hiện tại: chạy ở cửa sổ dòng lệnh hoặc đặt KHAOSAT_PASSPHRASE.")
+        old = getpass.getpass("Mật khẩu hiện tại: ")
+    new = new_passphrase()
+    try:
+        change_passphrase(folder, old, new)
+    except LockError as exc:
+        raise CliError(exc.message) from exc
+    _print("Đã đổi mật khẩu. Tệp dữ liệu không cần mã hóa lại.")
     return 0
 
 
@@ -420,15 +511,17 @@ def _gui(args: argparse.Namespace) -> int:
     return run(args.data_dir, open_paths=getattr(args, "paths", None) or [])
 
 
-def _log_crash(args: argparse.Namespace | None) -> Path | None:
+def _log_crash(args: argparse.Namespace | None, exc: BaseException) -> Path | None:
+    """The traceback to khaosat-errors.log (app/logs.py: types and frames, never the message)."""
     try:
+        from app import logs
         from app.paths import data_dir
 
-        path = data_dir(getattr(args, "data_dir", None)) / "khaosat-errors.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc() + "\n")
-        return path
+        folder = data_dir(getattr(args, "data_dir", None))
+        logs.setup(folder)
+        logs.get("cli").error("unexpected error in command %s", getattr(args, "command", None), exc_info=exc)
+        logs.flush()
+        return logs.log_path(folder)
     except Exception:  # noqa: BLE001 - logging must never raise
         return None
 
@@ -468,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
-        log = _log_crash(args)
+        log = _log_crash(args, exc)
         print(f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         if log:
             print(f"Chi tiết đã ghi vào {log}; hãy gửi tệp này cho người hỗ trợ.", file=sys.stderr)

@@ -116,10 +116,9 @@ EXTRA_PARSERS.append(_add_parsers)
 
 
 def _open_store(args: argparse.Namespace):
-    from app.paths import database_path
-    from app.storage.store import Store
+    from app.cli.unlock import open_store
 
-    return Store(database_path(args.data_dir))
+    return open_store(args)
 
 
 def _say(text: str) -> None:

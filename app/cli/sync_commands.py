@@ -18,10 +18,7 @@ IMPORT_QUARANTINED = 3  # exit code: some bundle set aside, none refused
 def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("keys", help="khóa của máy, đăng ký máy khác, thu hồi")
     ks = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=type(s))
-    k = ks.add_parser("init", help="tạo khóa cho máy này (nếu chưa có)")
-    k.add_argument(
-        "--no-passphrase", action="store_true", help="không đặt mật khẩu bảo vệ khóa (không khuyến nghị)"
-    )
+    ks.add_parser("init", help="tạo khóa cho máy này (nếu chưa có)")
     ks.add_parser("show", help="xem khóa, dấu vân tay của máy này và các máy đã đăng ký")
     k = ks.add_parser("export", help="ghi tệp khóa công khai của máy này (ra USB)")
     k.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
@@ -49,11 +46,6 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
         "--after-seq", type=int, metavar="N", help="giữ các gói đến số N (mặc định: gói cuối đã nhận)"
     )
     ks.add_parser("rekey", help="tạo khóa mới cho máy này (khóa cũ xác nhận khóa mới; lịch sử giữ nguyên)")
-    ks.add_parser(
-        "passphrase",
-        help="đặt, đổi hoặc bỏ mật khẩu bảo vệ khóa (mật khẩu mới: hỏi, hoặc "
-        "biến môi trường KHAOSAT_NEW_PASSPHRASE)",
-    )
 
     s = sub.add_parser("export", help="xuất gói dữ liệu đã ký và mã hóa cho cơ quan cấp trên")
     s.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
@@ -110,13 +102,13 @@ EXTRA_PARSERS.append(_add_parsers)
 
 
 def _store(args):
-    from app.paths import database_path
-    from app.storage.store import Store
+    from app.cli.unlock import open_store
 
-    return Store(database_path(args.data_dir))
+    return open_store(args)
 
 
-def _passphrase(confirm: bool = False) -> str | None:
+def _legacy_passphrase() -> str | None:
+    """The separate passphrase of an earlier version's key file (asked once; then sealed under the data key)."""
     from app.sync.keys import PASSPHRASE_ENV
 
     value = os.environ.get(PASSPHRASE_ENV)
@@ -124,20 +116,7 @@ def _passphrase(confirm: bool = False) -> str | None:
         return value or None
     if not sys.stdin.isatty():
         return None
-    first = getpass.getpass("Mật khẩu bảo vệ khóa (để trống nếu không đặt): ")
-    if confirm and first and getpass.getpass("Nhập lại mật khẩu: ") != first:
-        raise CliError("Hai lần nhập mật khẩu không khớp.")
-    return first or None
-
-
-def new_key_passphrase(data_dir: str | None) -> str | None:
-    """For ``khaosat init``: the passphrase for keys about to be made (none asked if they exist)."""
-    from app.paths import data_dir as resolve
-    from app.sync import keys as K
-
-    if K.key_path(resolve(data_dir)).exists():
-        return None
-    return _passphrase(confirm=True)
+    return getpass.getpass("Mật khẩu khóa cũ (của phiên bản trước): ") or None
 
 
 def _sync_errors(fn):
@@ -160,7 +139,7 @@ def _identity(store):
 
     folder = R.data_dir_of(store)
     if K.key_path(folder).exists():
-        return R.load_keys(store, _passphrase() if K.is_protected(folder) else None)
+        return R.load_keys(store, _legacy_passphrase() if K.is_protected(folder) else None)
     raise CliError("Máy này chưa có khóa. Hãy tạo khóa: khaosat keys init")
 
 
@@ -181,11 +160,8 @@ def _keys(args: argparse.Namespace) -> int:
                 ident = _identity(store)
                 _out(f"Máy này đã có khóa. Dấu vân tay: {ident.current.fingerprint}")
                 return 0
-            passphrase = None if args.no_passphrase else _passphrase(confirm=True)
-            ident = R.setup_keys(store, passphrase)
+            ident = R.setup_keys(store)
             _out(f"Đã tạo khóa cho máy {ident.laptop_id}. Dấu vân tay: {ident.current.fingerprint}")
-            if not passphrase:
-                _out("Lưu ý: khóa không có mật khẩu bảo vệ (nên đặt mật khẩu qua biến KHAOSAT_PASSPHRASE).")
             return 0
         if args.action == "show":
             prof = store.profile()
@@ -199,11 +175,7 @@ def _keys(args: argparse.Namespace) -> int:
                 )
                 _out(f"Mã khóa: {ident.current.keyid}")
                 _out(f"Dấu vân tay: {ident.current.fingerprint}")
-                _out(
-                    "Khóa được bảo vệ bằng mật khẩu."
-                    if K.is_protected(folder)
-                    else "Khóa KHÔNG có mật khẩu bảo vệ."
-                )
+                _out("Khóa được bảo vệ bằng mật khẩu của dữ liệu.")
             else:
                 _out("Máy này chưa có khóa (khaosat keys init).")
             peers = R.peers(store)
@@ -301,29 +273,9 @@ def _keys(args: argparse.Namespace) -> int:
                 f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối."
             )
             return 0
-        if args.action == "passphrase":
-            ident = _identity(store)
-            new_pass = os.environ.get("KHAOSAT_NEW_PASSPHRASE")
-            if new_pass is None:
-                if not sys.stdin.isatty():
-                    raise CliError(
-                        "Hãy chạy ở cửa sổ dòng lệnh để nhập mật khẩu mới, hoặc đặt KHAOSAT_NEW_PASSPHRASE."
-                    )
-                new_pass = getpass.getpass("Mật khẩu mới (để trống: bỏ mật khẩu): ")
-                if new_pass and getpass.getpass("Nhập lại mật khẩu mới: ") != new_pass:
-                    raise CliError("Hai lần nhập mật khẩu không khớp.")
-            K.save_identity(folder, ident, new_pass or None)
-            _out(
-                "Đã đặt mật khẩu mới cho khóa." if new_pass else "Đã bỏ mật khẩu: khóa KHÔNG còn được bảo vệ."
-            )
-            return 0
         if args.action == "rekey":
             ident = _identity(store)
-            new = R.rekey(
-                store,
-                ident,
-                _passphrase(confirm=True) if sys.stdin.isatty() else os.environ.get(K.PASSPHRASE_ENV) or None,
-            )
+            new = R.rekey(store, ident)
             _out(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}")
             _out("Hãy ghi tệp khóa công khai mới (khaosat keys export) và đưa cho cơ quan cấp trên đăng ký.")
             return 0

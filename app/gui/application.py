@@ -1,7 +1,9 @@
 """Start the desktop program: ``run(data_dir)`` returns the exit code.
 
-The database is opened (and migrated) in a worker; a laptop that is not set up yet gets the
-first-run wizard, then the main window, which offers back any drafts a crash left behind.
+First the passphrase (app/gui/unlock.py), before anything of the data is read: it unwraps the data key
+(or sets one up, encrypting an earlier version's plain file). Then the database is opened (and
+migrated) in a worker; a laptop that is not set up yet gets the first-run wizard, then the main
+window, which offers back any drafts a crash left behind.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from app.paths import data_dir as resolve_data_dir
 from app.paths import database_path
 
 
-def open_database(db_path: Path) -> Any:
+def open_database(db_path: Path, key: Any) -> Any:
     """Worker side: open (creating and migrating if needed) and return the laptop's profile.
 
     Also loads the list of provinces and wards here, once, so the wizard and the forms find it in memory
@@ -27,8 +29,18 @@ def open_database(db_path: Path) -> Any:
     from app.storage.store import Store
 
     units.provinces()
-    with Store(db_path) as store:
+    with Store(db_path, key) as store:
         return store.profile()
+
+
+def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str) -> tuple[Any, Any]:
+    """Worker side: unlock (or set up) the folder, then open the database. Returns (key, profile)."""
+    from app import logs
+    from app.services.unlock import open_folder
+
+    opened = open_folder(data_dir, passphrase)
+    logs.setup(data_dir)
+    return opened.key, open_database(db_path, opened.key)
 
 
 class Launcher(QObject):
@@ -45,15 +57,44 @@ class Launcher(QObject):
         self.data_dir = data_dir
         self.db_path = data_dir / database_path(data_dir).name
         self.offer_drafts = offer_drafts
-        self.tasks = TaskRunner(self.db_path, self)
+        self.tasks = TaskRunner(self.db_path, None, self)
+        self.key: Any = None
         self.window: Any = None
         self.wizard: Any = None
+        self.unlock_dialog: Any = None
 
     def start(self) -> None:
-        self.tasks.call(lambda: open_database(self.db_path), self._opened, self._failed)
+        from app.services.unlock import folder_state
+
+        self.tasks.call(lambda: folder_state(self.data_dir), self._ask_passphrase, self._failed)
+
+    def _ask_passphrase(self, state: str) -> None:
+        from app.gui import unlock
+        from app.services import unlock as service
+
+        if state == service.ORPHAN:
+            self._fail(
+                f"Tệp dữ liệu trong {self.data_dir} đã được mã hóa nhưng thiếu tệp khóa dữ liệu "
+                f"({service.datakey.DATAKEY_FILE}). Hãy khôi phục từ bản sao lưu hoặc nhờ cơ quan cấp trên giúp."
+            )
+            return
+        mode = {service.NEW: unlock.CREATE, service.PLAIN: unlock.MIGRATE}.get(state, unlock.UNLOCK)
+        self.unlock_dialog = unlock.UnlockDialog(
+            self.tasks, mode, lambda p: unlock_and_open(self.data_dir, self.db_path, p)
+        )
+        self.unlock_dialog.accepted.connect(self._unlocked)
+        self.unlock_dialog.rejected.connect(lambda: QApplication.instance().exit(0))  # type: ignore[union-attr]
+        self.unlock_dialog.show()
+
+    def _unlocked(self) -> None:
+        self.key, profile = self.unlock_dialog.result_value
+        self.tasks.key = self.key
+        self._opened(profile)
 
     def _failed(self, failure: Any) -> None:
-        message = str(failure.exception)
+        self._fail(str(failure.exception))
+
+    def _fail(self, message: str) -> None:
         QMessageBox.critical(None, "KhaoSat", f"Không mở được dữ liệu:\n{message}")
         self.sig_failed.emit(message)
         QApplication.instance().exit(1)  # type: ignore[union-attr]
@@ -72,7 +113,7 @@ class Launcher(QObject):
     def _show(self, profile: Any, setup_result: dict | None = None) -> None:
         from app.gui.main_window import MainWindow
 
-        self.window = MainWindow(self.data_dir, self.db_path, profile)
+        self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
         self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.window.show()
         if setup_result and setup_result.get("fingerprint"):

@@ -1,9 +1,12 @@
 """Drafts of open forms, written atomically to the data folder so typing survives a crash.
 
-A form saves its fields (as typed text) a moment after each change: the JSON goes to a temporary
-file in ``drafts/``, is flushed with fsync and renamed over the draft, so a power cut leaves either
-the old draft or the new one, never half of one. Saving the form (or discarding it) removes the
-draft. At start-up the window lists the drafts left behind and offers them back.
+A form saves its fields (as typed text) a moment after each change: the JSON is sealed with
+ChaCha20-Poly1305 under a sub-key of the data key (drafts hold the same names and counts as the
+database, so they are encrypted like it), written to a temporary file in ``drafts/``, flushed with
+fsync and renamed over the draft, so a power cut leaves either the old draft or the new one, never
+half of one. Saving the form (or discarding it) removes the draft. At start-up the window lists the
+drafts left behind and offers them back. Plain ``.json`` drafts of an earlier version are sealed on
+first reading.
 
 The functions here do file work: the GUI calls them through ``TaskRunner.call`` (a worker).
 """
@@ -18,9 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+
 from app.fileio import fsync_dir, write_atomic
+from app.security.datakey import DataKey
 
 VERSION = 1
+MAGIC = b"KSDRAFT1"
+LABEL = "drafts-v1"
 
 
 @dataclass
@@ -72,18 +80,29 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class DraftStore:
-    def __init__(self, folder: str | os.PathLike[str]):
+    def __init__(self, folder: str | os.PathLike[str], key: DataKey):
         self.folder = Path(folder)
+        self.key = key
 
     def _path(self, key: str) -> Path:
-        return self.folder / f"{_SAFE.sub('_', key)}.json"
+        return self.folder / f"{_SAFE.sub('_', key)}.draft"
+
+    def _seal(self, path: Path, draft: Draft) -> bytes:
+        data = json.dumps(draft.to_json(), ensure_ascii=False).encode("utf-8")
+        return MAGIC + self.key.seal(LABEL, data, path.stem.encode("utf-8"))
+
+    def _open(self, path: Path) -> Draft:
+        blob = path.read_bytes()
+        if not blob.startswith(MAGIC):
+            raise ValueError("not a draft")
+        data = self.key.open(LABEL, blob[len(MAGIC) :], path.stem.encode("utf-8"))
+        return Draft.from_json(json.loads(data.decode("utf-8")))
 
     def save(self, draft: Draft) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
         draft.saved_at = datetime.now().isoformat(timespec="seconds")
         path = self._path(draft.key)
-        data = json.dumps(draft.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-        write_atomic(path, data)
+        write_atomic(path, self._seal(path, draft), mode=0o600)
         return path
 
     def discard(self, key: str) -> None:
@@ -96,11 +115,25 @@ class DraftStore:
         """Every readable draft, oldest first. Unreadable files are moved aside, never offered."""
         if not self.folder.is_dir():
             return []
+        self._seal_plain_drafts()
         out = []
-        for path in sorted(self.folder.glob("*.json")):
+        for path in sorted(self.folder.glob("*.draft")):
             try:
-                out.append(Draft.from_json(json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, KeyError, TypeError):
+                out.append(self._open(path))
+            except (OSError, ValueError, KeyError, TypeError, InvalidTag):
                 path.replace(path.with_suffix(".hong"))  # "hỏng": kept for support, not offered again
         out.sort(key=lambda d: d.saved_at)
         return out
+
+    def _seal_plain_drafts(self) -> None:
+        """An earlier version's plain ``.json`` drafts: sealed, then the plain file removed."""
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                draft = Draft.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError):
+                path.unlink(missing_ok=True)  # unreadable and unencrypted: not kept
+                continue
+            target = self._path(draft.key)
+            write_atomic(target, self._seal(target, draft), mode=0o600)
+            path.unlink()
+        fsync_dir(self.folder)

@@ -83,10 +83,8 @@ def load_features(window: Any, modules: tuple[str, ...] = FEATURES) -> dict[str,
 
 def _report(window: Any, name: str, exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc))
-    log.error("feature %s failed to load:\n%s", name, text)
-    log_error = getattr(window, "log_error", None)
-    if log_error is not None:
-        log_error(f"feature {name} failed to load", text)
+    # to khaosat-errors.log (app/logs.py): the type and the frames, never the message
+    log.error("feature %s failed to load", name, exc_info=exc)
     show_status = getattr(window, "show_status", None)
     if show_status is not None:
         show_status(f"Không nạp được phần mở rộng {name}: {exc}")

@@ -12,7 +12,6 @@ See ``app.gui.features`` for what the window offers them.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
@@ -26,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import logs
 from app.domain import units
 from app.gui import features
 from app.gui.actions import ActionRegistry
 from app.gui.tasks import TaskFailure, TaskRunner
+from app.security.datakey import DataKey
 from app.storage.store import ChangeSummary, Profile
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,15 @@ class MainWindow(QMainWindow):
     sig_data_changed = Signal(object)  # ChangeSummary
     sig_selection_changed = Signal(object)  # enterprise id or None
 
-    def __init__(self, data_dir: Path, db_path: Path, profile: Profile, *, load_features: bool = True):
+    def __init__(
+        self,
+        data_dir: Path,
+        db_path: Path,
+        profile: Profile,
+        key: DataKey | None,
+        *,
+        load_features: bool = True,
+    ):
         super().__init__()
         from app.gui import focus
         from app.gui.drafts import DraftStore
@@ -55,10 +64,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.setWindowTitle(self._title())
 
-        self.tasks = TaskRunner(self.db_path, self)
+        self.key = key  # the unlocked data key (app/services/unlock.py)
+        logs.setup(self.data_dir)  # errors to khaosat-errors.log (written by the log's own thread)
+        self.tasks = TaskRunner(self.db_path, key, self)
         self.tasks.sig_data_changed.connect(self._on_data_changed)
         self.tasks.sig_error.connect(self._on_task_error)
-        self.drafts = DraftStore(self.data_dir / "drafts")
+        self.drafts = DraftStore(self.data_dir / "drafts", key)
 
         toolbar = QToolBar("Thanh công cụ", self)
         toolbar.setObjectName("main_toolbar")
@@ -190,17 +201,10 @@ class MainWindow(QMainWindow):
             )
         )
 
-    def log_error(self, what: str, details: str) -> None:
-        """Append to khaosat-errors.log in the data folder (in a worker: it is file work)."""
-        path = self.data_dir / "khaosat-errors.log"
-        stamp = datetime.now().isoformat(timespec="seconds")
-
-        def append() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(f"[{stamp}] {what}\n{details}\n")
-
-        self.tasks.call(append, on_error=lambda _f: None)
+    def log_error(self, what: str, exc: BaseException) -> None:
+        """To khaosat-errors.log in the data folder (app/logs.py: a writer thread does the file work;
+        the exception's type and frames are kept, never its message, which may quote record values)."""
+        log.error("%s", what, exc_info=exc)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -276,7 +280,7 @@ class MainWindow(QMainWindow):
         if isinstance(exc, (ValidationError, StoreError)) or remedy_for(exc) is not None:
             self.show_error("Không thực hiện được", str(exc), exc)
             return
-        self.log_error(f"{exc.__class__.__name__}: {exc}", failure.traceback)
+        self.log_error(f"unexpected {exc.__class__.__name__} in a task", exc)
         self.show_error(
             "Lỗi không mong đợi",
             f"Có lỗi xảy ra: {exc.__class__.__name__}: {exc}\n\nChi tiết đã ghi vào tệp "

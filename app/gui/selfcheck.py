@@ -8,6 +8,7 @@ main window opens on it. Returns a JSON-able dict: ``ok``, ``error`` (Vietnamese
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,9 +91,24 @@ def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str
             app.exit(1)
 
         def close_modal() -> None:
-            """A message box (an error, an offer) would wait for a click: note its text and close it."""
+            """A message box (an error, an offer) would wait for a click: note its text and close it.
+
+            The passphrase dialog is answered as a person would, with the self-test's passphrase."""
+            from app.gui.unlock import UnlockDialog
+
             dialog = QApplication.activeModalWidget()
-            if dialog is not None:
+            if isinstance(dialog, UnlockDialog):
+                if not dialog.busy and not state.get("typed"):
+                    state["typed"] = True
+                    dialog.passphrase.setText(os.environ.get("KHAOSAT_PASSPHRASE", ""))
+                    if dialog.repeat is not None:
+                        dialog.repeat.setText(dialog.passphrase.text())
+                    dialog.ok.click()
+                elif not dialog.busy and dialog.error.text():
+                    state.setdefault("error", f"không mở khóa được dữ liệu: {dialog.error.text()}")
+                    dialog.reject()
+                    app.exit(1)
+            elif dialog is not None:
                 text = dialog.text() if isinstance(dialog, QMessageBox) else dialog.windowTitle()
                 state.setdefault("dialogs", []).append(text)
                 dialog.reject()

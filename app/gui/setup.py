@@ -46,7 +46,6 @@ class SetupChoice:
     collaborator: str
     role: Role
     make_keys: bool
-    passphrase: str | None
     demo: int  # number of demo enterprises; 0: none
     demo_ward: str | None
 
@@ -60,7 +59,7 @@ def apply_setup(
     if choice.make_keys:
         from app.sync import registry
 
-        ident = registry.setup_keys(store, choice.passphrase or None)
+        ident = registry.setup_keys(store)
         out["fingerprint"] = ident.current.fingerprint
     if choice.demo and choice.demo_ward:
         from app.demo.generator import DemoOptions, generate
@@ -238,32 +237,18 @@ class KeysPage(QWizardPage):
         self.setTitle("Khóa của máy")
         self.available = sync_available()
         layout = QVBoxLayout(self)
-        self.passphrase = QLineEdit(self)
-        self.passphrase.setObjectName("wizard_passphrase")
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit(self)
-        self.repeat.setObjectName("wizard_passphrase_repeat")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
         if self.available:
             self.setSubTitle(
                 "Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
                 "khóa để biết gói đúng là của máy này."
             )
             text = QLabel(
-                "Có thể đặt mật khẩu bảo vệ khóa (nên đặt nếu máy dùng chung). Để trống nếu không cần. "
-                "Mất mật khẩu thì phải tạo khóa mới và đăng ký lại với cơ quan.",
+                "Khóa của máy được bảo vệ bằng chính mật khẩu mở dữ liệu vừa đặt: không cần mật khẩu riêng.",
                 self,
             )
+            text.setObjectName("wizard_keys_protected")
             text.setWordWrap(True)
             layout.addWidget(text)
-            form = QFormLayout()
-            form.addRow("&Mật khẩu khóa:", self.passphrase)
-            form.addRow("&Nhập lại mật khẩu:", self.repeat)
-            layout.addLayout(form)
-            layout.addWidget(self.error)
         else:
             self.setSubTitle("Phần đồng bộ dữ liệu chưa được cài trong bản này.")
             text = QLabel(
@@ -276,13 +261,6 @@ class KeysPage(QWizardPage):
             text.setWordWrap(True)
             layout.addWidget(text)
         layout.addStretch(1)
-
-    def validatePage(self) -> bool:
-        if self.available and self.passphrase.text() != self.repeat.text():
-            self.error.setText("Hai lần nhập mật khẩu không giống nhau.")
-            return False
-        self.error.clear()
-        return True
 
 
 class DemoPage(QWizardPage):
@@ -351,7 +329,6 @@ class SetupWizard(QWizard):
             collaborator=clean(self.person_page.name.text()),
             role=role,
             make_keys=self.keys_page.available,
-            passphrase=self.keys_page.passphrase.text() or None,
             demo=self.demo_page.count.value() if self.demo_page.enabled.isChecked() else 0,
             demo_ward=demo_ward,
         )

@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import sqlite3
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.domain.records import RECORD_TYPES
+from app.storage.driver import dbapi
 from app.storage.store import ChangeSummary, Store
+
+if TYPE_CHECKING:
+    from app.security.datakey import DataKey
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports (about ten a second)
 
@@ -142,9 +145,10 @@ class TaskRunner(QObject):
     sig_error = Signal(object)  # TaskFailure of a task that had no on_error
     sig_busy = Signal(bool)
 
-    def __init__(self, db_path: str | Path, parent: QObject | None = None):
+    def __init__(self, db_path: str | Path, key: DataKey | None, parent: QObject | None = None):
         super().__init__(parent)
         self.db_path = Path(db_path)
+        self.key = key  # the unlocked data key: every worker opens its own connection with it
         self._reads = QThreadPool(self)
         self._reads.setMaxThreadCount(2)
         # Read threads keep their connection (and its warm page cache) between tasks: a new
@@ -288,13 +292,13 @@ class TaskRunner(QObject):
                 try:
                     ctx.check()
                     return _call(fn, store, ctx)
-                except sqlite3.OperationalError as exc:
+                except dbapi.OperationalError as exc:
                     if ctx.cancelled and "interrupt" in str(exc):
                         raise Cancelled() from exc
                     raise
                 finally:
                     ctx._interrupt = None
-            store = Store(db_path, migrate_schema=False)
+            store = Store(db_path, self.key, migrate_schema=False)
             try:
                 before = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
                 imports = store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0]
@@ -329,7 +333,7 @@ class TaskRunner(QObject):
         with self._lock:
             store = self._read_stores.get(key)
         if store is None:
-            store = Store(self.db_path, migrate_schema=False)
+            store = Store(self.db_path, self.key, migrate_schema=False)
             store.conn.execute("PRAGMA cache_size = -16000")  # 16 MB of pages per reader
             with self._lock:
                 self._read_stores[key] = store

@@ -70,15 +70,21 @@ def _delete_enterprise(w: Any, eid: str) -> None:
 def _backup(w: Any) -> None:
     from datetime import date
 
-    default = str(w.data_dir / f"khaosat-saoluu-{date.today():%Y%m%d}.sqlite3")
-    path, _ = QFileDialog.getSaveFileName(w, "Sao lưu dữ liệu", default, "Tệp dữ liệu KhaoSat (*.sqlite3)")
+    from app.storage.backups import write_backup
+
+    default = str(w.data_dir / f"khaosat-saoluu-{date.today():%Y%m%d}.khaosat-backup")
+    path, _ = QFileDialog.getSaveFileName(
+        w, "Sao lưu dữ liệu", default, "Bản sao lưu KhaoSat (*.khaosat-backup)"
+    )
     if not path:
         return
     w.tasks.run_with_progress(
         w,
         "Đang sao lưu dữ liệu…",
-        lambda store: store.backup(path),
-        lambda out: w.show_status(f"Đã sao lưu vào {out}."),
+        lambda store: write_backup(store, path),
+        lambda out: w.show_status(
+            f"Đã sao lưu (đã mã hóa) vào {out}. Khi khôi phục cần mật khẩu đang dùng lúc này.", 15000
+        ),
         write=False,
     )
 
@@ -116,7 +122,7 @@ def actions() -> list[ActionSpec]:
             "&Sao lưu dữ liệu…",
             _backup,
             "file",
-            tip="Chép toàn bộ dữ liệu ra một tệp (an toàn cả khi đang làm việc)",
+            tip="Chép toàn bộ dữ liệu ra một tệp đã mã hóa (an toàn cả khi đang làm việc)",
             section=5,
         ),
         ActionSpec(

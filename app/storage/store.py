@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -25,9 +24,11 @@ from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.storage import kept_creations, search
 from app.storage.clock import HybridClock
+from app.storage.driver import dbapi
 from app.storage.migrations import LATEST, current_version, migrate
 
 if TYPE_CHECKING:
+    from app.security.datakey import DataKey
     from app.storage.writer import Writer
 
 R = TypeVar("R", bound=Record)
@@ -62,20 +63,47 @@ class ChangeSummary:
     count: int
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open a connection with the project's pragmas. ``":memory:"`` is allowed for tests."""
-    conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=15.0)
-    conn.execute("PRAGMA trusted_schema = OFF")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if os.fspath(path) != ":memory:":
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise StoreError(f"Không bật được chế độ ghi an toàn (WAL) cho tệp dữ liệu: {mode}.")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA busy_timeout = 15000")
-    # 32 MB of page cache: random UUID keys touch pages all over the indexes; the default 2 MB
-    # made bulk writes spill and re-read pages (measured in bench/bench_foundation.py).
-    conn.execute("PRAGMA cache_size = -32768")
+def connect(path: str | os.PathLike[str], key: DataKey | None = None) -> dbapi.Connection:
+    """Open a connection with the project's pragmas; with ``key`` the file is encrypted (SQLCipher).
+
+    ``":memory:"`` is allowed for tests. Without a key a file is plain SQLite: only the migration of
+    an older program's file and tests that build such a file open one that way.
+    """
+    conn = dbapi.connect(os.fspath(path), isolation_level=None, timeout=15.0, check_same_thread=True)
+    try:
+        if key is not None:
+            # Before anything else touches the file. A raw 256-bit key: no PBKDF2 on every connection.
+            conn.execute(f'PRAGMA key = "{key.sqlcipher_key()}"')
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi.DatabaseError as exc:
+            if key is not None and "not a database" in str(exc):
+                raise StoreError(
+                    "Không mở được tệp dữ liệu bằng khóa này: tệp được mã hóa bằng một khóa khác "
+                    "hoặc đã bị hỏng."
+                ) from exc
+            if key is None and "not a database" in str(exc):
+                raise StoreError(
+                    f"Không mở được tệp dữ liệu {os.fspath(path)}: tệp đã được mã hóa (cần mở khóa bằng mật khẩu) "
+                    "hoặc không phải tệp của KhaoSat."
+                ) from exc
+            raise
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if os.fspath(path) != ":memory:":
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"Không bật được chế độ ghi an toàn (WAL) cho tệp dữ liệu: {mode}.")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA busy_timeout = 15000")
+        # 32 MB of page cache: random UUID keys touch pages all over the indexes; the default 2 MB
+        # made bulk writes spill and re-read pages (measured in bench/bench_foundation.py).
+        conn.execute("PRAGMA cache_size = -32768")
+        # Temporary tables and sort files stay in memory: nothing decrypted spills into a temp file.
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -84,13 +112,20 @@ class Store:
 
     FILE_NAME = "khaosat.sqlite3"
 
-    def __init__(self, path: str | os.PathLike[str], *, migrate_schema: bool = True):
+    def __init__(
+        self, path: str | os.PathLike[str], key: DataKey | None = None, *, migrate_schema: bool = True
+    ):
+        """``key`` unlocks an encrypted file (the program always passes one; see app/services/unlock.py).
+
+        Without a key only ``":memory:"`` and the plain files that tests build are opened.
+        """
         self.path = Path(path) if os.fspath(path) != ":memory:" else None
+        self.key = key
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.upgrade_backup: Path | None = None
         try:
-            self.conn = connect(path)
+            self.conn = connect(path, key)
             if migrate_schema:
                 version = current_version(self.conn)
                 if self.path is not None and 0 < version < LATEST:
@@ -102,7 +137,7 @@ class Store:
                         / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
                     )
                 migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
+        except dbapi.DatabaseError as exc:
             raise StoreError(
                 f"Không mở được tệp dữ liệu {path}: {exc}. Tệp có thể bị hỏng hoặc không phải tệp của KhaoSat."
             ) from exc
@@ -114,11 +149,11 @@ class Store:
         return cls(":memory:")
 
     @classmethod
-    def in_dir(cls, data_dir: str | os.PathLike[str]) -> Store:
-        return cls(Path(data_dir) / cls.FILE_NAME)
+    def in_dir(cls, data_dir: str | os.PathLike[str], key: DataKey | None = None) -> Store:
+        return cls(Path(data_dir) / cls.FILE_NAME, key)
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(dbapi.Error):
             self.conn.execute("PRAGMA optimize")
         self.conn.close()
 
@@ -205,7 +240,7 @@ class Store:
             raise RuntimeError("a Store must be used on the thread that opened it")
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[dbapi.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls everything back. Nests as savepoints."""
         self._check_thread()
         if self.conn.in_transaction:
@@ -360,14 +395,15 @@ class Store:
             if self.schema_version() >= 6:
                 self.conn.execute("INSERT INTO enterprise_names(enterprise_names) VALUES ('integrity-check')")
                 problems += search.index_problems(self.conn)
-        except sqlite3.DatabaseError as exc:
+        except dbapi.DatabaseError as exc:
             problems.append(f"chỉ mục tìm kiếm: {exc}")
         if self.schema_version() != LATEST:
             problems.append(f"lược đồ ở phiên bản {self.schema_version()}, cần {LATEST}")
         return problems
 
     def backup(self, destination: str | os.PathLike[str]) -> Path:
-        """Online, consistent copy of the database (safe while the program runs).
+        """Online, consistent copy of the database (safe while the program runs), encrypted with the
+        same key as the database itself.
 
         Written to a temporary name beside the destination, flushed, then renamed into place.
         """
@@ -375,8 +411,10 @@ class Store:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_beside(dest)
         try:
-            target = sqlite3.connect(tmp)
+            target = dbapi.connect(os.fspath(tmp))
             try:
+                if self.key is not None:
+                    target.execute(f'PRAGMA key = "{self.key.sqlcipher_key()}"')
                 self.conn.backup(target)
                 target.execute("PRAGMA journal_mode = DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
@@ -391,6 +429,12 @@ class Store:
             if tmp.exists():
                 tmp.unlink()
         return dest
+
+    def adopt_laptop_id(self, laptop_id: str) -> None:
+        """A new file takes the id its data key was made for (khaosat-datakey.json)."""
+        if self.meta("laptop_id") is None:
+            with self.transaction():
+                self._set_meta("laptop_id", laptop_id)
 
 
 def _check_table(table: str) -> None:

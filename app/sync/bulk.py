@@ -24,6 +24,7 @@ from typing import Any
 
 from app.domain import units
 from app.storage import search
+from app.storage.driver import dbapi
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
 from app.sync import same_tax_code
 from app.sync.errors import SyncError, shown
@@ -242,11 +243,11 @@ def _insert_sql(conn: sqlite3.Connection, sec: CreateSection) -> str:
 def _execute(conn: sqlite3.Connection, sec: CreateSection, rows: list[list[Any]]) -> int:
     try:
         return conn.executemany(_insert_sql(conn, sec), rows).rowcount
-    except sqlite3.IntegrityError as exc:
+    except dbapi.IntegrityError as exc:
         m = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc))
         what = f"thiếu trường bắt buộc {m.group(1)}" if m else f"vi phạm ràng buộc dữ liệu ({exc})"
         raise bad(f"một bản ghi mới trong {sec.entity} {what}.") from exc
-    except (OverflowError, sqlite3.ProgrammingError, sqlite3.InterfaceError) as exc:
+    except (OverflowError, dbapi.ProgrammingError, dbapi.InterfaceError) as exc:
         raise bad(f"một giá trị trong {sec.entity} không đúng kiểu hoặc vượt giới hạn.") from exc
 
 

@@ -1,29 +1,35 @@
 """This machine's keys: Ed25519 to sign, X25519 to receive; fingerprints; public-key files.
 
 The private keys live in ``khaosat-keys.json`` in the data folder (never in the database, never
-on a stick). With a passphrase they are encrypted at rest: scrypt (n=2^15, r=8, p=1) derives a
-32-byte key that seals both private keys with ChaCha20-Poly1305. The file is written to a temporary
-name, flushed and renamed, readable by its owner only.
+on a stick), sealed with ChaCha20-Poly1305 under a sub-key of the data key (app/security/datakey.py),
+so the one passphrase that unlocks the data unlocks them too, and recovery through the office brings
+them back with the data. Key files of earlier versions (no protection, or their own passphrase through
+scrypt n=2^15, r=8, p=1) are opened once and sealed again under the data key. The file is written to a
+temporary name, flushed and renamed, readable by its owner only.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from app.security.passphrase import normalise
 from app.sync import container as C
 from app.sync.errors import SyncError, shown
+
+if TYPE_CHECKING:
+    from app.security.datakey import DataKey
 
 KEY_FILE = "khaosat-keys.json"
 PUBKEY_SUFFIX = ".khaosat-key"
@@ -129,90 +135,127 @@ def key_path(data_dir: Path) -> Path:
     return Path(data_dir) / KEY_FILE
 
 
-def _seal_pair(kp: KeyPair, laptop_id: str, passphrase: str | None) -> dict[str, Any]:
+MACHINE_KEYS_LABEL = "machine-keys-v1"
+DATAKEY_PROTECTION = "datakey-chacha20poly1305"
+LEGACY_PROTECTION = "scrypt-chacha20poly1305"
+
+
+def _aad(laptop_id: str, keyid: str) -> bytes:
+    return f"khaosat-keys-v1:{laptop_id}:{keyid}".encode()
+
+
+def _seal_pair(kp: KeyPair, laptop_id: str, key: DataKey | None) -> dict[str, Any]:
     raw = kp.private_bytes()
     entry: dict[str, Any] = {"created_at": kp.created_at, "keyid": kp.keyid}
-    if not passphrase:
+    if key is None:  # only a store without a data key (tests of the sync layer alone)
         entry.update(protection="none", secret=b64(raw))
         return entry
-    salt, nonce = os.urandom(16), os.urandom(12)
-    key = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase.encode("utf-8"))
-    aad = f"khaosat-keys-v1:{laptop_id}:{kp.keyid}".encode()
     entry.update(
-        protection="scrypt-chacha20poly1305",
-        salt=b64(salt),
-        nonce=b64(nonce),
-        n=SCRYPT_N,
-        r=SCRYPT_R,
-        p=SCRYPT_P,
-        secret=b64(ChaCha20Poly1305(key).encrypt(nonce, raw, aad)),
+        protection=DATAKEY_PROTECTION,
+        key_id=key.key_id,
+        secret=b64(key.seal(MACHINE_KEYS_LABEL, raw, _aad(laptop_id, kp.keyid))),
     )
     return entry
 
 
-def _open_pair(entry: dict[str, Any], laptop_id: str, passphrase: str | None) -> KeyPair:
-    if entry.get("protection") == "none":
+def _open_pair(entry: dict[str, Any], laptop_id: str, key: DataKey | None, passphrase: str | None) -> KeyPair:
+    protection = entry.get("protection")
+    if protection == "none":
         raw = unb64(entry["secret"], "secret", 64)
-    else:
+    elif protection == DATAKEY_PROTECTION:
+        if key is None:
+            raise SyncError(
+                "locked", "Khóa của máy được bảo vệ bằng mật khẩu dữ liệu: hãy mở khóa KhaoSat trước."
+            )
+        try:
+            raw = key.open(
+                MACHINE_KEYS_LABEL, unb64(entry["secret"], "secret"), _aad(laptop_id, entry["keyid"])
+            )
+        except InvalidTag as exc:
+            raise SyncError(
+                "wrong_keys", "Tệp khóa của máy được khóa bằng khóa dữ liệu của một máy khác hoặc đã bị hỏng."
+            ) from exc
+    elif protection == LEGACY_PROTECTION:
+        # Keys of an earlier version, sealed with their own passphrase: opened once with it, then
+        # sealed again under the data key (registry.load_keys).
         if not passphrase:
             raise SyncError(
                 "passphrase_needed",
-                "Khóa của máy được bảo vệ bằng mật khẩu: hãy nhập mật khẩu khóa "
-                f"(hoặc đặt biến môi trường {PASSPHRASE_ENV}).",
+                "Khóa của máy còn được bảo vệ bằng mật khẩu khóa cũ (của phiên bản trước): hãy nhập mật khẩu "
+                f"khóa đó một lần (hoặc đặt biến môi trường {PASSPHRASE_ENV}).",
             )
-        key = Scrypt(
+        derived = Scrypt(
             salt=unb64(entry["salt"], "salt"),
             length=32,
             n=int(entry["n"]),
             r=int(entry["r"]),
             p=int(entry["p"]),
-        ).derive(passphrase.encode("utf-8"))
-        aad = f"khaosat-keys-v1:{laptop_id}:{entry['keyid']}".encode()
+        ).derive(normalise(passphrase).encode("utf-8"))
         try:
-            raw = ChaCha20Poly1305(key).decrypt(
-                unb64(entry["nonce"], "nonce"), unb64(entry["secret"], "secret"), aad
+            raw = ChaCha20Poly1305(derived).decrypt(
+                unb64(entry["nonce"], "nonce"),
+                unb64(entry["secret"], "secret"),
+                _aad(laptop_id, entry["keyid"]),
             )
-        except Exception as exc:  # InvalidTag
+        except InvalidTag as exc:
             raise SyncError("wrong_passphrase", "Mật khẩu khóa không đúng.") from exc
+    else:
+        raise SyncError("damaged", "Tệp khóa của máy bị hỏng (cách bảo vệ không xác định).")
     kp = KeyPair.from_private_bytes(raw, entry["created_at"])
     if kp.keyid != entry["keyid"]:
         raise SyncError("damaged", "Tệp khóa của máy bị hỏng (mã khóa không khớp).")
     return kp
 
 
-def save_identity(data_dir: Path, ident: Identity, passphrase: str | None) -> Path:
+def save_identity(data_dir: Path, ident: Identity, key: DataKey | None) -> Path:
+    """Write the key file, the private keys sealed under the data key (``key``)."""
     doc = {
         "format": "khaosat-keys",
         "version": 1,
         "laptop_id": ident.laptop_id,
-        "current": _seal_pair(ident.current, ident.laptop_id, passphrase),
-        "retired": [_seal_pair(kp, ident.laptop_id, passphrase) for kp in ident.retired],
+        "current": _seal_pair(ident.current, ident.laptop_id, key),
+        "retired": [_seal_pair(kp, ident.laptop_id, key) for kp in ident.retired],
     }
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     return C.write_atomic(key_path(data_dir), C.dumps(doc), mode=0o600)
 
 
-def load_identity(data_dir: Path, passphrase: str | None = None) -> Identity | None:
+def _read_doc(data_dir: Path) -> dict[str, Any] | None:
     path = key_path(data_dir)
     if not path.exists():
         return None
     doc = C.strict_loads(path.read_bytes(), "tệp khóa")
     if not isinstance(doc, dict) or doc.get("format") != "khaosat-keys" or doc.get("version") != 1:
         raise SyncError("damaged", f"Tệp khóa {path} không đúng định dạng.")
+    return doc
+
+
+def load_identity(
+    data_dir: Path, key: DataKey | None = None, passphrase: str | None = None
+) -> Identity | None:
+    """The machine's keys, opened with the data key (``passphrase`` only for an earlier version's file)."""
+    doc = _read_doc(data_dir)
+    if doc is None:
+        return None
     laptop_id = doc["laptop_id"]
     return Identity(
         laptop_id,
-        _open_pair(doc["current"], laptop_id, passphrase),
-        [_open_pair(e, laptop_id, passphrase) for e in doc.get("retired", [])],
+        _open_pair(doc["current"], laptop_id, key, passphrase),
+        [_open_pair(e, laptop_id, key, passphrase) for e in doc.get("retired", [])],
     )
 
 
+def protections(data_dir: Path) -> set[str]:
+    """How the private keys in the key file are sealed (empty if there is no file)."""
+    doc = _read_doc(data_dir)
+    if doc is None:
+        return set()
+    return {e.get("protection") for e in [doc.get("current", {}), *doc.get("retired", [])]}
+
+
 def is_protected(data_dir: Path) -> bool:
-    path = key_path(data_dir)
-    if not path.exists():
-        return False
-    doc = C.strict_loads(path.read_bytes(), "tệp khóa")
-    return doc.get("current", {}).get("protection") != "none"
+    """True if the key file still needs the separate passphrase of an earlier version."""
+    return LEGACY_PROTECTION in protections(data_dir)
 
 
 # --- public-key documents -----------------------------------------------------------------------

@@ -111,27 +111,40 @@ def data_dir_of(store: Store) -> Path:
 
 
 def setup_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity:
-    """Make this machine's keys if it has none (``khaosat init`` and the first-run wizard call this)."""
+    """Make this machine's keys if it has none (``khaosat init`` and the first-run wizard call this).
+
+    The private keys are sealed under the store's data key; ``passphrase`` opens only the key file of
+    an earlier version that had its own passphrase.
+    """
     folder = data_dir or data_dir_of(store)
-    existing = K.load_identity(folder, passphrase)
+    existing = K.load_identity(folder, store.key, passphrase)
     if existing is not None:
         if existing.laptop_id != store.laptop_id:
             raise SyncError("wrong_keys", "Tệp khóa trong thư mục dữ liệu thuộc về một máy khác.")
+        _reseal_if_older(store, existing, folder)
         _record_own_key(store, existing, existing.current)
         return existing
     ident = K.Identity(store.laptop_id, K.KeyPair.generate())
     _record_own_key(store, ident, ident.current)
-    K.save_identity(folder, ident, passphrase)
+    K.save_identity(folder, ident, store.key)
     return ident
 
 
 def load_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity:
-    ident = K.load_identity(data_dir or data_dir_of(store), passphrase)
+    folder = data_dir or data_dir_of(store)
+    ident = K.load_identity(folder, store.key, passphrase)
     if ident is None:
         raise SyncError("no_keys", "Máy này chưa có khóa: hãy tạo khóa cho máy trước khi xuất hay nhập gói.")
     if ident.laptop_id != store.laptop_id:
         raise SyncError("wrong_keys", "Tệp khóa trong thư mục dữ liệu thuộc về một máy khác.")
+    _reseal_if_older(store, ident, folder)
     return ident
+
+
+def _reseal_if_older(store: Store, ident: K.Identity, folder: Path) -> None:
+    """A key file of an earlier version (no protection, or its own passphrase) is sealed under the data key."""
+    if store.key is not None and K.protections(folder) != {K.DATAKEY_PROTECTION}:
+        K.save_identity(folder, ident, store.key)
 
 
 def rekey(
@@ -143,7 +156,7 @@ def rekey(
     with store.transaction():
         store.conn.execute("UPDATE sync_keys SET status = 'retired' WHERE status = 'active'")
         _record_own_key(store, out, new, previous=ident.current)
-    K.save_identity(data_dir or data_dir_of(store), out, passphrase)
+    K.save_identity(data_dir or data_dir_of(store), out, store.key)
     return out
 
 

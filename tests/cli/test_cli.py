@@ -1,7 +1,5 @@
 """The command line, run as a real subprocess against a real data folder."""
 
-import sqlite3
-
 from tests.conftest import run_cli
 
 
@@ -34,11 +32,11 @@ def test_init_demo_search_show_check_backup(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Doanh nghiệp: 150" in r.stdout and "Kiểm tra toàn vẹn: tốt." in r.stdout
 
-    r = run_cli("backup", str(tmp_path / "usb" / "saoluu.sqlite3"), data_dir=data)
+    r = run_cli("backup", str(tmp_path / "usb" / "saoluu.khaosat-backup"), data_dir=data)
     assert r.returncode == 0, r.stderr
-    conn = sqlite3.connect(tmp_path / "usb" / "saoluu.sqlite3")
-    assert conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == 150
-    conn.close()
+    r = run_cli("restore", str(tmp_path / "usb" / "saoluu.khaosat-backup"), data_dir=tmp_path / "moi", env={})
+    assert r.returncode == 0, r.stderr
+    assert "150 doanh nghiệp" in r.stdout
 
 
 def test_data_dir_from_environment(tmp_path):

@@ -9,6 +9,7 @@ from app.domain.validation import validate_enterprise, validate_organisation, va
 from app.domain.vocab import OrgStatus
 from app.storage import Store
 from tests.conftest import TEST_TODAY
+from tests.helpers.vault import open_store
 
 
 def load(store, cls):
@@ -16,7 +17,7 @@ def load(store, cls):
 
 
 def test_every_record_passes_validation(demo_file):
-    with Store(demo_file) as s:
+    with open_store(demo_file.parent) as s:
         enterprises = load(s, Enterprise)
         assert len(enterprises) == 300
         for e in enterprises:

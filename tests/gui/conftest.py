@@ -11,7 +11,6 @@ our code. A test that hangs in a nested event loop can be inspected with ``kill 
 from __future__ import annotations
 
 import faulthandler
-import shutil
 import signal
 import sys
 
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_TODAY
+from tests.helpers.vault import TEST_PASSPHRASE, copy_data, key_for, open_store
 
 ALLOWED_QT_MESSAGES = (
     "This plugin does not support propagateSizeHints()",
@@ -53,10 +53,7 @@ def fail_on_qt_warnings(qtlog):
 @pytest.fixture
 def data_dir(tmp_path, demo_file):
     """A data folder holding a copy of the 300-enterprise demo database (ward 00070)."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copy(demo_file, folder / "khaosat.sqlite3")
-    return folder
+    return copy_data(demo_file.parent, tmp_path / "data")
 
 
 @pytest.fixture
@@ -71,11 +68,12 @@ def qapp_translated(qapp):
 
 def open_window(qtbot, data_dir: Path, *, load_features: bool = False, today=TEST_TODAY):
     from app.gui.main_window import MainWindow
-    from app.storage import Store
 
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         profile = s.profile()
-    window = MainWindow(data_dir, data_dir / "khaosat.sqlite3", profile, load_features=load_features)
+    window = MainWindow(
+        data_dir, data_dir / "khaosat.sqlite3", profile, key_for(data_dir), load_features=load_features
+    )
     window.forms.today = today
     # not qtbot.addWidget: pytest-qt would close it before our teardown and the unsaved-changes
     # question of an open form would wait for an answer; close_window() closes it instead
@@ -86,6 +84,25 @@ def open_window(qtbot, data_dir: Path, *, load_features: bool = False, today=TES
         lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000
     )
     return window
+
+
+def answer_unlock(qtbot, launcher, passphrase: str = TEST_PASSPHRASE) -> None:
+    """Type the passphrase into the launcher's dialog as a person would (twice for a new one)."""
+    from tests.helpers.typing import Keyboard
+
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    kb = Keyboard()
+    dialog.passphrase.setFocus()
+    kb.type(passphrase)
+    if dialog.repeat is not None:
+        dialog.repeat.setFocus()
+        kb.type(passphrase)
+    kb.enter()
 
 
 def close_window(qtbot, window) -> None:

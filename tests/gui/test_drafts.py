@@ -12,19 +12,20 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.domain.records import Visit
 from app.gui.drafts import Draft, DraftStore
-from app.storage import Store
+from app.security.datakey import DataKey
 from tests.conftest import ROOT
 from tests.gui.conftest import close_window, focused_form, open_window, wait_idle
+from tests.helpers.vault import open_store
 
 
 def _enterprise(data_dir) -> dict:
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         return s._rows("SELECT id, name FROM enterprises ORDER BY rid LIMIT 1")[0]
 
 
 def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
     e = _enterprise(data_dir)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         visits_before = len(s.children(Visit, e["id"]))
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
     proc = subprocess.Popen(
@@ -45,7 +46,7 @@ def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
         proc.stdout.close()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert len(s.children(Visit, e["id"])) == visits_before  # nothing was saved
 
     window = open_window(qtbot, data_dir)
@@ -69,18 +70,18 @@ def test_draft_restored_after_the_program_is_killed(qtbot, data_dir):
         form.save()
         qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
         wait_idle(qtbot, window)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             visits = s.children(Visit, e["id"], "visit_date DESC")
         assert len(visits) == visits_before + 1
         saved = [v for v in visits if v.person_met == "Vũ Thị Thanh Hương"][0]
         assert saved.visit_date == date(2025, 11, 12)
-        qtbot.waitUntil(lambda: not list((data_dir / "drafts").glob("*.json")), timeout=5000)
+        qtbot.waitUntil(lambda: not list((data_dir / "drafts").glob("*.draft")), timeout=5000)
     finally:
         close_window(qtbot, window)
 
 
 def test_draft_files_are_whole_or_absent(tmp_path):
-    store = DraftStore(tmp_path / "drafts")
+    store = DraftStore(tmp_path / "drafts", DataKey.generate())
     d = Draft(
         key="visit-abc",
         form="visit",
@@ -91,9 +92,10 @@ def test_draft_files_are_whole_or_absent(tmp_path):
         values={"person_met": "Đỗ Minh Châu"},
     )
     path = store.save(d)
-    assert path.name == "visit-abc.json"
+    assert path.name == "visit-abc.draft"
+    assert "Đỗ Minh Châu".encode() not in path.read_bytes()  # sealed under the data key
     assert not [p for p in path.parent.iterdir() if p.suffix == ".tmp"]
-    (tmp_path / "drafts" / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "drafts" / "broken.draft").write_bytes(b"KSDRAFT1 not sealed")
     loaded = store.load_all()
     assert [x.values for x in loaded] == [{"person_met": "Đỗ Minh Châu"}]
     assert (tmp_path / "drafts" / "broken.hong").exists()  # set aside, never offered

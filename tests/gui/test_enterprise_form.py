@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 
 from app.domain import taxcode
 from app.domain.records import Enterprise
-from app.storage import Store
 from tests.gui.conftest import focused_form, wait_idle
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 
 def valid_tax_code(first9: str) -> str:
@@ -54,7 +54,7 @@ def test_create_enterprise_by_typing(qtbot, window, data_dir):
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         found = s.find_by_tax_code(tax)
         assert len(found) == 1
         e = found[0]
@@ -80,7 +80,7 @@ def test_create_enterprise_by_typing(qtbot, window, data_dir):
 
 
 def test_wrong_tax_code_is_refused_with_its_message(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         before = s.counts()["enterprises"]
     form = _new_form(qtbot, window)
     kb = Keyboard()
@@ -101,7 +101,7 @@ def test_wrong_tax_code_is_refused_with_its_message(qtbot, window, data_dir):
     assert form in window.forms.open_forms  # not saved, still open
     assert Keyboard.focus() is form.widgets["tax_code"]  # the cursor goes to what needs fixing
     assert "cần sửa" in form.status.text()
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.counts()["enterprises"] == before
     # fixing it clears the message and the save goes through
     kb.replace(good)
@@ -109,7 +109,7 @@ def test_wrong_tax_code_is_refused_with_its_message(qtbot, window, data_dir):
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.counts()["enterprises"] == before + 1
 
 
@@ -127,7 +127,7 @@ def test_more_women_than_workers_is_explained_beside_the_field(qtbot, window):
 
 
 def test_existing_tax_code_warns_and_offers_to_open_it(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         existing = s._rows("SELECT id, name, tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[
             0
         ]
@@ -153,7 +153,7 @@ def test_existing_tax_code_warns_and_offers_to_open_it(qtbot, window, data_dir):
 
 
 def test_edit_enterprise_shows_history_old_to_new(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         e = s._rows("SELECT id, name, workforce_total FROM enterprises WHERE workforce_total > 30 LIMIT 1")[0]
     window.open_enterprise(e["id"])
     qtbot.waitUntil(
@@ -176,5 +176,5 @@ def test_edit_enterprise_shows_history_old_to_new(qtbot, window, data_dir):
 
     old = format_int(e["workforce_total"])
     assert top.child(0).text(2) == f"Tổng số lao động: {old} → 1.549"
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.get(Enterprise, e["id"]).workforce_total == 1549

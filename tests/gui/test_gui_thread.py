@@ -16,9 +16,9 @@ def test_gui_session_opens_no_connection_on_the_gui_thread(qtbot, window, monkey
     calls: list[bool] = []
     real_connect = store_module.connect
 
-    def spy(path):
+    def spy(path, key=None):
         calls.append(threading.get_ident() == gui_thread)
-        return real_connect(path)
+        return real_connect(path, key)
 
     monkeypatch.setattr(store_module, "connect", spy)
     # a working session: search, select, detail tabs, a visit saved, targets, history

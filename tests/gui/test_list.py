@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 
 from app.domain.text import fold
 from app.domain.vocab import EnterpriseStatus, OrgKind
-from app.storage import Store
 from tests.gui.conftest import wait_idle
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 
 def _rows(window) -> list[dict]:
@@ -26,7 +26,7 @@ def _wait_loaded(qtbot, window, n=None):
 
 
 def test_initial_list_and_count(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         total = s.counts()["enterprises"]
     assert window.list_panel.model.rowCount() == total == 300
     _wait_loaded(qtbot, window, 300)
@@ -37,7 +37,7 @@ def test_initial_list_and_count(qtbot, window, data_dir):
 
 
 def test_search_as_you_type_without_diacritics(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         target = s._rows("SELECT name, owner_name FROM enterprises WHERE owner_name IS NOT NULL LIMIT 1")[0]
     owner = target["owner_name"]
     kb = Keyboard()
@@ -61,7 +61,7 @@ def test_search_as_you_type_without_diacritics(qtbot, window, data_dir):
 
 
 def _owner_row(data_dir, eid):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         r = s._rows(
             "SELECT name, short_name, tax_code, address, owner_name FROM enterprises WHERE id = ?", (eid,)
         )[0]
@@ -69,7 +69,7 @@ def _owner_row(data_dir, eid):
 
 
 def test_search_by_tax_code_and_nothing_found(qtbot, window, data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         tax = s._rows("SELECT tax_code FROM enterprises LIMIT 1 OFFSET 17")[0]["tax_code"]
     window.list_panel.search.setText(tax)
     _wait_loaded(qtbot, window, 1)
@@ -81,7 +81,7 @@ def test_search_by_tax_code_and_nothing_found(qtbot, window, data_dir):
 
 
 def _sql_count(data_dir, where: str, params=()) -> int:
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         return s.conn.execute(
             f"SELECT count(*) FROM enterprises e WHERE e.deleted = 0 AND {where}", params
         ).fetchone()[0]

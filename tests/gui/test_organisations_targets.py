@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 
 from app.domain.records import Admission, Organisation, Target
 from app.domain.vocab import OrgKind, OrgStatus, TargetMetric
-from app.storage import Store
 from tests.gui.conftest import focused_form, wait_idle
 from tests.gui.test_visit_keyboard import _add_enterprise
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 
 def _year_row(window, kind: OrgKind, metric: TargetMetric) -> int:
@@ -43,14 +43,14 @@ def test_founding_below_minimum_is_explained_and_refused(qtbot, window, data_dir
     kb.shortcut(Qt.Key.Key_S)
     qtbot.wait(100)
     assert form in window.forms.open_forms
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.children(Organisation, e.id) == []
     kb.replace("3")
     assert not msg.isVisible()
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         orgs = s.children(Organisation, e.id)
     assert (
         len(orgs) == 1 and orgs[0].status == OrgStatus.FOUNDED and orgs[0].decision_date == date(2025, 11, 5)
@@ -72,7 +72,7 @@ def test_targets_entry_and_progress_update_when_records_change(qtbot, window, da
     row = view.rows[r]
     assert view.table.item(r, 3).text() == f"{row.achieved}/{row.target}"
     assert view.table.item(r, 5).text() in ("Vượt", "Đạt", "Chưa đạt")
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         stored = s._rows(
             "SELECT value FROM targets WHERE unit_code = '00070' AND year = 2025 AND kind = 'union' "
             "AND metric = 'organisations' AND deleted = 0"
@@ -110,7 +110,7 @@ def test_targets_entry_and_progress_update_when_records_change(qtbot, window, da
 
 def test_target_16_of_15_reads_as_in_the_reports(qtbot, window, data_dir):
     e = _add_enterprise(data_dir, "Công ty Cổ phần Thép Hoàng Mai")
-    with Store.in_dir(data_dir) as s, s.write("test") as w:
+    with open_store(data_dir) as s, s.write("test") as w:
         w.save(
             Target(unit_code="00070", year=2031, kind=OrgKind.PARTY, metric=TargetMetric.MEMBERS, value=15)
         )
@@ -138,6 +138,6 @@ def test_admission_form(qtbot, window, data_dir):
     form.save()
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         got = s.children(Admission, e.id)
     assert [(a.kind, a.count, a.admitted_on) for a in got] == [(OrgKind.YOUTH, 7, date(2025, 11, 2))]

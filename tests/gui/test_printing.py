@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 from app.domain import formcode
 from app.gui.printing import ASK_ABOVE_PAGES
 from app.services.form_batches import FormSelection, select_enterprises
-from app.storage import Store
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.gui.conftest import close_window, open_window, wait_idle
+from tests.helpers.vault import open_store
 from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
 
@@ -25,7 +25,7 @@ def _window(qtbot, data_dir):
 
 
 def _enterprises(data_dir, n=2):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         return s._rows(
             "SELECT id, name, tax_code FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT ?", (n,)
         )
@@ -81,7 +81,7 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         window.actions.trigger("print.batch")
         dialog = window._printing_dialog
         dialog.months.setValue(6)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             expected = select_enterprises(
                 s, FormSelection(unit_code=TEST_WARD, not_visited_months=6, today=TEST_TODAY)
             )
@@ -139,7 +139,7 @@ def test_key_form_needs_keys_then_prints_the_fingerprint(qtbot, data_dir, tmp_pa
     try:
         window.actions.trigger("print.keyform")
         assert "chưa có khóa" in _error_box(qtbot, window)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             ident = R.ensure_keys(s, data_dir=data_dir)
         window.actions.trigger("print.keyform")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
@@ -177,7 +177,7 @@ def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
         dialog.superior.setText("")
         dialog.accept()
         wait_idle(qtbot, window)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             st = load(s, TEST_WARD)
             assert s.setting("report.superior_body") is None  # empty: the unit's default
         assert st.style is DocStyle.STATE and st.rounding.value == "truncate" and st.thresholds == (30, 500)
@@ -198,7 +198,7 @@ def test_print_the_list_as_filtered(qtbot, data_dir):
         wait_idle(qtbot, window)
         window.actions.trigger("print.list")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             large = s._rows(
                 "SELECT name FROM enterprises WHERE deleted = 0 AND workforce_total >= 500 ORDER BY name"
             )

@@ -3,7 +3,9 @@ the conflicts page. Real window, real files, real bundles in a folder standing i
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from app.storage import Store
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
-from tests.gui.conftest import close_window, open_window, wait_idle
+from tests.gui.conftest import answer_unlock, close_window, open_window, wait_idle
+from tests.helpers.vault import open_store
 from tests.sync.conftest import make_machine
 
 SHOTS = os.environ.get("KHAOSAT_SCREENSHOTS")
@@ -32,7 +35,7 @@ def office(tmp_path, data_dir):
     """The demo ward office (data_dir) with keys, a registered laptop and the province as destination."""
     stick = tmp_path / "usb"
     stick.mkdir()
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         ward = R.ensure_keys(s)
         ward_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(s, ward)))
         laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", "00070", Role.COLLABORATOR)
@@ -73,7 +76,7 @@ def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, off
         assert "bị cắt cụt" in dialog.report.item([*outcomes].index("hong.khaosat"), 2).text()
         assert "Bản ghi mới: 1" in dialog.status.text()
         shot(dialog, "sync-import")
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert s.get(Enterprise, e.id).name == "Công ty TNHH Ánh Dương"
         assert list(office["stick"].glob("bien-nhan_*.khaosat-receipt"))
         dialog.close()
@@ -123,7 +126,7 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
         assert other.ident.current.fingerprint in dialog.pending_text.text()
         assert not dialog.is_office.isChecked()
         shot(dialog, "sync-register")
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert R.peers_of(s, other.id) == []  # nothing saved before the person confirms
         dialog.confirm_button.click()
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=10000)
@@ -136,7 +139,7 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
         dialog.rekey_button.click()
         qtbot.waitUntil(lambda: "Đã tạo khóa mới" in dialog.status.text(), timeout=10000)
         qtbot.waitUntil(lambda: dialog.own.text() != old_fp, timeout=10000)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert sorted(r[0] for r in s.conn.execute("SELECT status FROM sync_keys")) == [
                 "active",
                 "retired",
@@ -158,7 +161,7 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
 def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir, office):
     laptop = office["laptop"]
     e = new_enterprise(laptop.store, "Công ty Cổ phần Bình Minh")
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         ident = R.load_keys(s)
         r = B.import_file(s, ident, laptop.export(office["stick"]))
         B.import_file(laptop.store, laptop.ident, r.receipt)
@@ -188,7 +191,7 @@ def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.get(Enterprise, e.id).workforce_total == 55
         assert B.open_conflicts(s) == []
 
@@ -196,13 +199,13 @@ def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir
 def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
     from app.sync import same_tax_code
 
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         existing = s._rows("SELECT id, tax_code FROM enterprises WHERE deleted = 0 ORDER BY id LIMIT 1")[0]
     laptop = office["laptop"]
     twin = Enterprise(name="Cty trùng mã số thuế", tax_code=existing["tax_code"], ward_code="00070")
     with laptop.store.write() as w:
         w.create(twin)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert B.import_file(s, R.load_keys(s), laptop.export(office["stick"])).report.duplicates == 1
     window = open_window(qtbot, data_dir, load_features=True)
     try:
@@ -219,14 +222,14 @@ def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert same_tax_code.candidates(s) == []
         assert s.get(Enterprise, twin.id) is None and s.get(Enterprise, existing["id"]) is not None
 
 
 def test_provenance_shows_who_captured_and_who_relayed(qtbot, data_dir, office):
     e = new_enterprise(office["laptop"].store, "Công ty TNHH Nguồn Gốc")
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         B.import_file(s, R.load_keys(s), office["laptop"].export(office["stick"]))
     window = open_window(qtbot, data_dir, load_features=True)
     try:
@@ -246,13 +249,18 @@ def test_provenance_shows_who_captured_and_who_relayed(qtbot, data_dir, office):
         close_window(qtbot, window)
 
 
-def test_a_protected_key_asks_for_its_passphrase_once(qtbot, tmp_path, data_dir, office):
+def test_an_earlier_versions_protected_key_asks_for_its_passphrase_once(qtbot, tmp_path, data_dir, office):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QInputDialog
 
-    # the ward office's keys, now protected by a passphrase
-    with Store.in_dir(data_dir) as s:
-        K.save_identity(data_dir, R.load_keys(s), "mật khẩu phường")
+    from tests.sync.test_keys import _legacy_entry
+
+    # the ward office's keys, protected as the previous version did, by their own passphrase
+    with open_store(data_dir) as s:
+        ident = R.load_keys(s)
+    doc = json.loads(K.key_path(data_dir).read_text())
+    doc["current"] = _legacy_entry(ident.current, ident.laptop_id, "mật khẩu phường")
+    K.key_path(data_dir).write_text(json.dumps(doc))
     answers = ["sai rồi", "mật khẩu phường"]
     asked = []
 
@@ -277,6 +285,7 @@ def test_a_protected_key_asks_for_its_passphrase_once(qtbot, tmp_path, data_dir,
         wait_idle(qtbot, window)
         assert len(asked) == 2 and "không đúng" in asked[1]
         assert window._sync_passphrase == "mật khẩu phường"
+        assert not K.is_protected(data_dir)  # sealed under the data key from now on
         dialog.close()
     finally:
         close_window(qtbot, window)
@@ -293,6 +302,7 @@ def test_a_bundle_double_clicked_opens_the_import_dialog_with_it(qtbot, data_dir
     launcher = Launcher(data_dir, offer_drafts=False, open_paths=[str(bundle)])
     with qtbot.waitSignal(launcher.sig_window, timeout=20000):
         launcher.start()
+        answer_unlock(qtbot, launcher)
     window = launcher.window
     try:
         dialog = window._sync_dialog
@@ -300,7 +310,7 @@ def test_a_bundle_double_clicked_opens_the_import_dialog_with_it(qtbot, data_dir
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: len(dialog.results) == 1, timeout=20000)
         wait_idle(qtbot, window)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert s.get(Enterprise, e.id).name == "Công ty TNHH Hải Đăng"
         dialog.close()
     finally:
@@ -313,20 +323,21 @@ def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, o
 
     laptop, stick = office["laptop"], office["stick"]
     new_enterprise(laptop.store, "Công ty TNHH Bản Gốc")
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         B.import_file(s, R.load_keys(s), laptop.export(stick), write_receipt=False)
     # the laptop restored from an old backup: a second bundle number 1 with other content
     clone_dir = tmp_path / "clone"
     laptop.store.backup(clone_dir / "khaosat.sqlite3")
     (laptop.folder / "khaosat-keys.json").rename(clone_dir / "khaosat-keys.json")
-    clone = Store.in_dir(clone_dir)
+    shutil.copy(laptop.folder / "khaosat-datakey.json", clone_dir / "khaosat-datakey.json")
+    clone = open_store(clone_dir)
     clone.conn.execute("DELETE FROM sync_exports")
     copy = Enterprise(name="Công ty TNHH Bản Sao", tax_code="0100109106", ward_code="00070")
     with clone.write() as w:
         w.create(copy)
     [res] = B.export(clone, R.load_keys(clone), stick)
     clone.close()
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         [r] = B.import_paths(s, R.load_keys(s), [res.path], write_receipt=False)
         assert r.outcome == "quarantined"
     window = open_window(qtbot, data_dir, load_features=True)
@@ -348,7 +359,7 @@ def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, o
         assert "1 bản ghi mới" in dialog.status.text() and "Biên nhận:" in dialog.status.text()
         assert len(list(stick.glob("*.khaosat-receipt"))) == 1  # for the laptop: checked and merged
         qtbot.waitUntil(lambda: dialog.rows == [], timeout=10000)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert s.get(Enterprise, copy.id) is not None
             assert B.quarantined(s) == []
         dialog.close()

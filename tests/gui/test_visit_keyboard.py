@@ -9,16 +9,16 @@ from PySide6.QtCore import Qt
 from app.domain.records import Enterprise, Visit
 from app.domain.vocab import Attitude
 from app.services.records import save_enterprise
-from app.storage import Store
 from tests.gui.conftest import focused_form, wait_idle
 from tests.gui.test_enterprise_form import valid_tax_code
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def _add_enterprise(data_dir, name: str) -> Enterprise:
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         return save_enterprise(
             s,
             Enterprise(
@@ -86,7 +86,7 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
 
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         visits = s.children(Visit, e.id)
     assert len(visits) == 1
     v = visits[0]
@@ -142,7 +142,7 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     wait_idle(qtbot, window)
     record_property("visit_keystrokes_prefilled", second)
     print(f"keystrokes for a follow-up visit with two changes: {second}")
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         latest = s.children(Visit, e.id, "visit_date DESC")[0]
     assert latest.visit_date == date(2025, 11, 20)
     assert (latest.workforce_total, latest.union_members, latest.party_total) == (125, 46, 3)
@@ -168,7 +168,7 @@ def test_ctrl_n_saves_and_starts_the_next_visit(qtbot, window, data_dir):
     )
     nxt = focused_form(qtbot, window, "VisitForm")
     assert nxt.field_text("person_met") == "Phạm Văn Đức"
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert len(s.children(Visit, e.id)) == 1
 
 
@@ -192,7 +192,7 @@ def test_visit_with_party_sum_mismatch_is_refused(qtbot, window, data_dir):
         msg.text()
         == "Đảng viên chính thức (2) + dự bị (1) = 3, nhưng tổng số đảng viên là 5. Hãy sửa cho khớp."
     )
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         assert s.children(Visit, e.id) == []
 
 

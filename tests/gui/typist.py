@@ -22,6 +22,7 @@ def main(data_dir: str, enterprise_id: str) -> None:
     launcher = Launcher(Path(data_dir), offer_drafts=False)
     launcher.start()
     deadline = time.monotonic() + 30
+    from tests.helpers.vault import TEST_PASSPHRASE
 
     def pump(until) -> None:
         while not until():
@@ -31,6 +32,11 @@ def main(data_dir: str, enterprise_id: str) -> None:
             QCoreApplication.processEvents()
             time.sleep(0.005)
 
+    pump(lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible())
+    launcher.unlock_dialog.activateWindow()
+    pump(lambda: QApplication.focusWidget() is launcher.unlock_dialog.passphrase)
+    Keyboard().type(TEST_PASSPHRASE)
+    Keyboard().enter()
     pump(lambda: launcher.window is not None)
     window = launcher.window
     window.forms.new_visit(enterprise_id)
@@ -45,13 +51,10 @@ def main(data_dir: str, enterprise_id: str) -> None:
     form.widgets["difficulties"].setFocus()
     kb.replace("Doanh nghiệp đang chuyển trụ sở")
     drafts = Path(data_dir) / "drafts"
-    pump(
-        lambda: (
-            any("Thanh Hương" in p.read_text(encoding="utf-8") for p in drafts.glob("*.json"))
-            if drafts.is_dir()
-            else False
-        )
-    )
+    from app.gui.drafts import DraftStore
+
+    sealed = DraftStore(drafts, launcher.key)  # drafts are sealed under the data key
+    pump(lambda: any("Thanh Hương" in str(d.values) for d in sealed.load_all()))
     print("DRAFT-SAVED", flush=True)
     while True:  # typing goes on until the power goes off
         QCoreApplication.processEvents()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from openpyxl import load_workbook
 
 from app.importing.legacy import encode_vni
+from app.storage.store import connect
 from tests.conftest import run_cli
+from tests.helpers.vault import key_for
 from tests.importing import builders as B
 
 
 def _count(data):
-    conn = sqlite3.connect(data / "khaosat.sqlite3")
+    conn = connect(data / "khaosat.sqlite3", key_for(data))
     try:
         return conn.execute("SELECT count(*) FROM enterprises").fetchone()[0], conn.execute(
             "SELECT count(*) FROM changes"

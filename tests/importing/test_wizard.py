@@ -7,15 +7,15 @@ from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import Qt
 
 from app.importing import plan as pl
-from app.storage import Store
 from tests.gui.conftest import close_window, data_dir, fail_on_qt_warnings, open_window, wait_idle  # noqa: F401
+from tests.helpers.vault import open_store
 from tests.importing import builders as B
 
 pytestmark = pytest.mark.gui
 
 
 def _kept(data_dir):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         rows = s._rows(
             "SELECT * FROM enterprises WHERE deleted = 0 AND address IS NOT NULL ORDER BY rid LIMIT 2"
         )
@@ -109,7 +109,7 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):
         wait_idle(qtbot, window)
         assert "Đã thêm mới 5 và cập nhật 1 doanh nghiệp." in wizard.result_label.text()
         wizard.grab().save(str(tmp_path / "result.png"))
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             assert s.counts()["enterprises"] == before + 5
             updated = s.find_by_tax_code(kept[0]["tax_code"])[0]
             assert updated.workforce_total == (kept[0]["workforce_total"] or 0) + 7

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,7 +15,10 @@ import pytest
 
 from app import __version__
 from app.selftest import SelfTest
+from app.storage.driver import is_plain_file
+from app.storage.store import connect
 from tests.conftest import TEST_WARD
+from tests.helpers.vault import key_for
 from tests.installer.conftest import EXE_NAME, linked_copy, run_built
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -108,8 +110,10 @@ def test_portable_mode_keeps_the_data_beside_the_program(built, tmp_path):
     assert r.returncode == 0, r.stderr
     db = stick / "data" / "khaosat.sqlite3"
     assert db.is_file()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == 5
+    assert not is_plain_file(db)  # the installed program writes the file encrypted (SQLCipher)
+    conn = connect(db, key_for(db.parent))
+    assert conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == 5
+    conn.close()
     assert list(home.rglob("*")) == []  # nothing written in the user's folders
     r = run_built(stick, "check", env=env, cwd=tmp_path)
     assert r.returncode == 0 and f"Tệp dữ liệu: {db}" in r.stdout
@@ -143,11 +147,14 @@ def test_upgrade_keeps_the_data_and_leaves_a_backup(built, tmp_path):
     assert f"Phiên bản lược đồ: {LATEST}" in r.stdout and "Doanh nghiệp: 1" in r.stdout
     r = run_built(built, "--data-dir", str(data), "enterprise", "show", "0100109106")
     assert r.returncode == 0 and "Công ty TNHH Hòa Bình" in r.stdout
+    assert not is_plain_file(data / "khaosat.sqlite3")  # encrypted on first start
     backups = list((data / "backups").glob("*.sqlite3"))
     assert len(backups) == 1, backups
-    with sqlite3.connect(backups[0]) as old:
-        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert old.execute("SELECT name FROM enterprises").fetchall() == [("Công ty TNHH Hòa Bình",)]
+    assert not is_plain_file(backups[0])
+    old = connect(backups[0], key_for(data))
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT name FROM enterprises").fetchall() == [("Công ty TNHH Hòa Bình",)]
+    old.close()
     # Opening it again (already upgraded) makes no further backup.
     assert run_built(built, "--data-dir", str(data), "check").returncode == 0
     assert len(list((data / "backups").glob("*.sqlite3"))) == 1

@@ -6,6 +6,7 @@ from openpyxl import load_workbook
 
 from app.domain import formcode
 from tests.conftest import run_cli
+from tests.helpers.vault import open_store
 from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
 
@@ -66,9 +67,8 @@ def test_print_report_excel_end_to_end(tmp_path):
     from datetime import date
 
     from app.services.form_batches import FormSelection, select_enterprises
-    from app.storage import Store
 
-    with Store.in_dir(data) as s:
+    with open_store(data) as s:
         week = select_enterprises(
             s,
             FormSelection(unit_code="00070", planned_from=date(2025, 11, 17), planned_to=date(2025, 11, 23)),

@@ -14,8 +14,8 @@ from app.domain.vocab import Attitude, OrgKind, OrgStatus
 from app.printing.visit_form import FORM_ROWS, FORM_TITLE, VisitFormData, form_fields, render_visit_forms
 from app.services.form_batches import FormSelection, load_forms, months_before, select_enterprises
 from app.services.records import save_enterprise, save_organisation, save_visit
-from app.storage import Store
 from tests.conftest import TEST_TODAY, TEST_WARD
+from tests.helpers.vault import open_store
 from tests.printing.pdftools import page_count, pdftotext, pypdf_pages, qr_codes
 
 NAME = "Công ty TNHH Dệt may Hưng Thịnh"
@@ -193,7 +193,7 @@ def test_blank_form_has_every_box_and_no_code(tmp_path):
 
 
 def test_batch_of_not_visited_enterprises_one_numbered_page_each(demo_file, tmp_path):
-    store = Store(demo_file)
+    store = open_store(demo_file.parent)
     try:
         sel = FormSelection(unit_code=TEST_WARD, not_visited_months=6, today=TEST_TODAY)
         ids = select_enterprises(store, sel)

@@ -11,8 +11,8 @@ from app.domain.records import Enterprise, Visit
 from app.reports.enterprises import COLUMNS
 from app.reports.excel import export_enterprises, export_report
 from app.reports.results import Period, compute
-from app.storage import Store
 from tests.conftest import TEST_WARD
+from tests.helpers.vault import open_store
 from tests.reports.test_results import OTHER_WARD, seed_case
 
 
@@ -103,7 +103,7 @@ def test_enterprise_list_numbers_dates_and_formula_safe_text(store, tmp_path):
 
 
 def test_enterprise_list_matches_the_database(demo_file, tmp_path):
-    store = Store(demo_file)
+    store = open_store(demo_file.parent)
     try:
         n = export_enterprises(tmp_path / "ds.xlsx", store)
         expected = {
@@ -122,7 +122,7 @@ def test_enterprise_list_matches_the_database(demo_file, tmp_path):
 
 def test_enterprise_export_reports_progress_and_can_be_cancelled(demo_file, tmp_path):
     seen = []
-    store = Store(demo_file)
+    store = open_store(demo_file.parent)
     try:
         export_enterprises(tmp_path / "a.xlsx", store, progress=lambda d, t: seen.append((d, t)))
         assert seen == [(300, 300)]  # every 500 rows and at the end

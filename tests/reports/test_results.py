@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -13,7 +12,9 @@ from app.domain.vocab import OrgKind, OrgStatus, TargetMetric
 from app.reports.results import Period, ReportError, compute, report_for
 from app.reports.settings import SettingsError, load
 from app.storage import Store
+from app.storage.store import connect
 from tests.conftest import TEST_WARD
+from tests.helpers.vault import key_for, open_store
 
 OTHER_WARD = "00004"  # Phường Ba Đình, Hà Nội (same province)
 
@@ -214,12 +215,12 @@ def test_province_targets_sum_the_wards_unless_it_has_its_own(store):
 
 @pytest.mark.parametrize("year", [2023, 2024, 2025])
 def test_numbers_equal_independent_sql_on_the_demo_file(demo_file, year):
-    store = Store(demo_file)
+    store = open_store(demo_file.parent)
     try:
         r = compute(store, TEST_WARD, Period.year(year))
     finally:
         store.close()
-    db = sqlite3.connect(demo_file)
+    db = connect(demo_file, key_for(demo_file.parent))
     start, end = f"{year}-01-01", f"{year}-12-31"
     ents = {
         row[0]: row[1:]

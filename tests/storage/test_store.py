@@ -1,7 +1,6 @@
 """The store: pragmas, transactions, change log contents, tombstones, search, backup."""
 
 import json
-import sqlite3
 import threading
 import unicodedata
 
@@ -11,7 +10,9 @@ from app.domain.records import Enterprise, Visit
 from app.services.records import save_enterprise
 from app.storage import Store
 from app.storage.clock import HybridClock, Stamp
+from app.storage.store import connect
 from tests.conftest import TEST_TODAY
+from tests.helpers.vault import open_store
 
 
 def enterprise(**kw):
@@ -123,7 +124,7 @@ def test_clock_orders_changes_when_the_laptop_clock_goes_back():
 
 
 def test_clock_persists_across_store_instances(tmp_path):
-    with Store.in_dir(tmp_path) as s:
+    with open_store(tmp_path) as s:
         s.set_profile(
             unit_code="00070",
             collaborator="A",
@@ -131,7 +132,7 @@ def test_clock_persists_across_store_instances(tmp_path):
         )
         save_enterprise(s, enterprise(), today=TEST_TODAY)
         last = s.meta("hlc_last")
-    with Store.in_dir(tmp_path) as s:
+    with open_store(tmp_path) as s:
         assert s.clock().last == Stamp.parse(last)
 
 
@@ -155,12 +156,12 @@ def test_backup_is_consistent_while_another_connection_writes(file_store, tmp_pa
     from app.demo.generator import DemoOptions, generate
 
     generate(file_store, DemoOptions("00070", enterprises=200, seed=3, today=TEST_TODAY))
-    writer = Store(file_store.path)
+    writer = Store(file_store.path, file_store.key)
     with writer.write("Khác") as w:  # an open write transaction in another connection
         w.create(enterprise(name="Đang ghi dở", tax_code="0100109106-002"))
         out = file_store.backup(tmp_path / "backup" / "copy.sqlite3")
     writer.close()
-    conn = sqlite3.connect(out)
+    conn = connect(out, file_store.key)  # encrypted with the same key as the database
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == 200
     assert conn.execute("SELECT count(*) FROM enterprises WHERE name = 'Đang ghi dở'").fetchone()[0] == 0

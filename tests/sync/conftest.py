@@ -19,6 +19,7 @@ from app.storage import Store, kept_creations
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
+from tests.helpers.vault import open_store
 
 WARD = "00070"
 OTHER_WARD = "00004"  # Phường Ba Đình, Hà Nội
@@ -54,7 +55,7 @@ class Machine:
 
 def make_machine(root: Path, name: str, unit: str, role: Role, passphrase: str | None = None) -> Machine:
     folder = root / name
-    store = Store.in_dir(folder)
+    store = open_store(folder)
     store.set_profile(unit_code=unit, collaborator=name, role=role)
     ident = R.setup_keys(store, passphrase)
     return Machine(name, store, ident, folder)

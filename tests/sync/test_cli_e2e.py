@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from app.storage.store import connect
 from tests.conftest import ROOT, run_cli
+from tests.helpers.vault import TEST_PASSPHRASE, key_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,11 +31,19 @@ def fingerprint(out: str) -> str:
     return re.search(r"Dấu vân tay[^:]*: ([\d ]{35})", out).group(1)
 
 
+WARD_PASSPHRASE = "mật khẩu của phường"  # the ward office's own; the others use the tests' one
+
+
+def _passphrase(data_dir: Path) -> str:
+    return WARD_PASSPHRASE if data_dir.name == "phuong" else TEST_PASSPHRASE
+
+
 def script(data_dir: Path, code: str) -> str:
     """What a person does in the GUI, done directly on that machine's file."""
     prelude = (
         "import sys\nfrom app.storage import Store\nfrom app.domain.records import Enterprise\n"
-        f"store = Store.in_dir({str(data_dir)!r})\n"
+        "from tests.helpers.vault import key_for\n"
+        f"store = Store.in_dir({str(data_dir)!r}, key_for({str(data_dir)!r}, {_passphrase(data_dir)!r}))\n"
     )
     r = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
@@ -42,7 +51,7 @@ def script(data_dir: Path, code: str) -> str:
 
 
 def rows(data_dir: Path, sql: str) -> list:
-    conn = sqlite3.connect(data_dir / "khaosat.sqlite3")
+    conn = connect(data_dir / "khaosat.sqlite3", key_for(data_dir, _passphrase(data_dir)))
     try:
         return conn.execute(sql).fetchall()
     finally:
@@ -53,7 +62,7 @@ def test_two_laptops_ward_office_province(tmp_path):
     L1, L2, W, P = (tmp_path / n for n in ("hang", "nam", "phuong", "tinh"))
     stick = tmp_path / "usb"
     stick.mkdir()
-    secret = {"KHAOSAT_PASSPHRASE": "mật khẩu của phường"}
+    secret = {"KHAOSAT_PASSPHRASE": WARD_PASSPHRASE}
     fp = {}
     fp[L1] = fingerprint(
         ok("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=L1)
@@ -70,7 +79,7 @@ def test_two_laptops_ward_office_province(tmp_path):
     assert "được bảo vệ bằng mật khẩu" in ok("keys", "show", data_dir=W, env=secret)
     # without the passphrase the ward office cannot use its key
     r = run_cli("keys", "show", data_dir=W)
-    assert r.returncode == 1 and "mật khẩu" in r.stderr
+    assert r.returncode == 1 and "Mật khẩu không đúng" in r.stderr
 
     # registration: public-key files on the stick, fingerprints compared with the paper
     keyfile = {}
@@ -125,7 +134,7 @@ def test_two_laptops_ward_office_province(tmp_path):
     assert "_00002_" in bundle2.name
     out = ok("import", str(bundle2), data_dir=W, env=secret)
     assert "2 xung đột" in out, out
-    conflicts = ok("conflicts", data_dir=W)
+    conflicts = ok("conflicts", data_dir=W, env=secret)
     assert "(2 xung đột chưa giải quyết)" in conflicts
     assert rows(W, f"SELECT workforce_total FROM enterprises WHERE id = '{x}'") == [(150,)]
     assert rows(W, f"SELECT deleted, phone FROM enterprises WHERE id = '{y}'") == [(1, "0243 999 999")]
@@ -149,7 +158,7 @@ def test_two_laptops_ward_office_province(tmp_path):
 
     # the ward relays upward; the province verifies every original signature
     conflict_id = re.search(r"#(\d+) enterprises " + x, conflicts).group(1)
-    ok("conflicts", "--resolve", conflict_id, "--value", "180", data_dir=W)
+    ok("conflicts", "--resolve", conflict_id, "--value", "180", data_dir=W, env=secret)
     out = ok("export", "--to", str(stick), data_dir=W, env=secret)
     up = Path(re.search(r"-> (.+)", out).group(1).strip())
     assert "_den_01" in up.name and "3 gói chuyển tiếp" in out
@@ -189,15 +198,20 @@ def test_two_laptops_ward_office_province(tmp_path):
     assert rows(W, "SELECT count(*) FROM enterprises WHERE deleted = 0")[0][0] == 9
 
 
-def test_changing_the_key_passphrase(tmp_path):
+def test_changing_the_passphrase_keeps_data_and_keys(tmp_path):
     d = tmp_path / "m"
-    old = {"KHAOSAT_PASSPHRASE": "cũ"}
+    old = {"KHAOSAT_PASSPHRASE": "mật khẩu cũ của Hằng"}
     ok("init", "--unit", "00070", "--name", "Hằng", "--role", "collaborator", data_dir=d, env=old)
     before = fingerprint(ok("keys", "show", data_dir=d, env=old))
-    ok("keys", "passphrase", data_dir=d, env={**old, "KHAOSAT_NEW_PASSPHRASE": "mới hơn"})
+    db_before = (d / "khaosat.sqlite3").read_bytes()
+    r = run_cli("passphrase", data_dir=d, env={**old, "KHAOSAT_NEW_PASSPHRASE": "ngắn"})
+    assert r.returncode == 1 and "quá ngắn" in r.stderr
+    ok("passphrase", data_dir=d, env={**old, "KHAOSAT_NEW_PASSPHRASE": "mật khẩu mới hơn 2026"})
+    assert (d / "khaosat.sqlite3").read_bytes() == db_before  # re-wrapped, never re-encrypted
     r = run_cli("keys", "show", data_dir=d, env=old)
-    assert r.returncode == 1 and "Mật khẩu khóa không đúng" in r.stderr
-    assert fingerprint(ok("keys", "show", data_dir=d, env={"KHAOSAT_PASSPHRASE": "mới hơn"})) == before
+    assert r.returncode == 1 and "Mật khẩu không đúng" in r.stderr
+    new = {"KHAOSAT_PASSPHRASE": "mật khẩu mới hơn 2026"}
+    assert fingerprint(ok("keys", "show", data_dir=d, env=new)) == before
 
 
 def test_the_stick_on_the_command_line_restored_laptop_and_exit_codes(tmp_path):

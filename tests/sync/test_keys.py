@@ -9,10 +9,12 @@ import stat
 import pytest
 
 from app.domain.vocab import Role
+from app.security.datakey import DataKey
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import SyncError
+from tests.helpers.vault import open_store
 from tests.sync.conftest import make_machine
 
 
@@ -28,25 +30,65 @@ def test_fingerprint_is_thirty_digits_in_groups_of_five():
     assert other.fingerprint != fp and other.keyid == kp.keyid
 
 
-def test_private_keys_are_sealed_with_the_passphrase(tmp_path):
-    m = make_machine(tmp_path, "Hằng", "00070", Role.COLLABORATOR, passphrase="mật khẩu dài 2026")
+def test_private_keys_are_sealed_under_the_data_key(tmp_path):
+    m = make_machine(tmp_path, "Hằng", "00070", Role.COLLABORATOR)
     path = K.key_path(m.folder)
     text = path.read_text()
     raw = m.ident.current.private_bytes()
     assert K.b64(raw) not in text and K.b64(raw[:32]) not in text
     doc = json.loads(text)
-    assert doc["current"]["protection"] == "scrypt-chacha20poly1305"
+    assert doc["current"]["protection"] == "datakey-chacha20poly1305"
     if os.name != "nt":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with pytest.raises(SyncError) as exc:
         K.load_identity(m.folder, None)
-    assert exc.value.reason == "passphrase_needed"
+    assert exc.value.reason == "locked"
     with pytest.raises(SyncError) as exc:
-        K.load_identity(m.folder, "sai mật khẩu")
-    assert exc.value.reason == "wrong_passphrase"
-    again = K.load_identity(m.folder, "mật khẩu dài 2026")
+        K.load_identity(m.folder, DataKey.generate())
+    assert exc.value.reason == "wrong_keys"
+    again = K.load_identity(m.folder, m.store.key)
     assert again.current.keyid == m.ident.current.keyid
     assert again.current.private_bytes() == raw
+    m.store.close()
+
+
+def _legacy_entry(kp: K.KeyPair, laptop_id: str, passphrase: str) -> dict:
+    """A key sealed as the previous version did: its own passphrase through scrypt n=2^15."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    key = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
+    aad = f"khaosat-keys-v1:{laptop_id}:{kp.keyid}".encode()
+    return {
+        "created_at": kp.created_at,
+        "keyid": kp.keyid,
+        "protection": "scrypt-chacha20poly1305",
+        "salt": K.b64(salt),
+        "nonce": K.b64(nonce),
+        "n": 2**15,
+        "r": 8,
+        "p": 1,
+        "secret": K.b64(ChaCha20Poly1305(key).encrypt(nonce, kp.private_bytes(), aad)),
+    }
+
+
+def test_an_earlier_versions_key_file_is_opened_once_then_sealed_under_the_data_key(tmp_path):
+    m = make_machine(tmp_path, "Hằng", "00070", Role.COLLABORATOR)
+    path = K.key_path(m.folder)
+    doc = json.loads(path.read_text())
+    doc["current"] = _legacy_entry(m.ident.current, m.id, "mật khẩu khóa cũ")
+    path.write_text(json.dumps(doc))
+    assert K.is_protected(m.folder)
+    with pytest.raises(SyncError) as exc:
+        R.load_keys(m.store)
+    assert exc.value.reason == "passphrase_needed"
+    with pytest.raises(SyncError) as exc:
+        R.load_keys(m.store, "sai mật khẩu")
+    assert exc.value.reason == "wrong_passphrase"
+    assert R.load_keys(m.store, "mật khẩu khóa cũ").current.keyid == m.ident.current.keyid
+    assert K.protections(m.folder) == {"datakey-chacha20poly1305"} and not K.is_protected(m.folder)
+    assert R.load_keys(m.store).current.private_bytes() == m.ident.current.private_bytes()
     m.store.close()
 
 
@@ -104,14 +146,13 @@ def test_registration_rules(tmp_path):
 
 
 def test_ensure_keys_for_the_first_run_wizard(tmp_path):
-    from app.storage import Store
 
-    store = Store.in_dir(tmp_path / "d")
+    store = open_store(tmp_path / "d")
     store.set_profile(unit_code="00070", collaborator="Hằng", role=Role.COLLABORATOR)
-    made = R.ensure_keys(store, "pass phrase")
-    assert made is not None and K.is_protected(tmp_path / "d")
-    assert R.ensure_keys(store, None) is None  # never asks for the existing key's passphrase
-    assert R.load_keys(store, "pass phrase").current.keyid == made.current.keyid
+    made = R.ensure_keys(store)
+    assert made is not None and K.protections(tmp_path / "d") == {"datakey-chacha20poly1305"}
+    assert R.ensure_keys(store) is None
+    assert R.load_keys(store).current.keyid == made.current.keyid
     store.close()
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.demo.generator import DemoOptions, generate
-from app.storage import Store
 from tests.conftest import ROOT
+from tests.helpers.vault import open_store
 from tests.sync.conftest import WARD, state
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def test_killed_import_changes_nothing(net):
     if not killed:
         pytest.fail("the import finished before it could be killed")
     assert killed and proc.returncode == -signal.SIGKILL
-    store = Store.in_dir(office_dir)
+    store = open_store(office_dir)
     try:
         assert store.integrity_check() == []
         assert state(store) == before
@@ -65,10 +65,10 @@ def test_killed_import_changes_nothing(net):
         encoding="utf-8",
     )
     assert r.returncode == 0, r.stderr
-    store = Store.in_dir(office_dir)
+    store = open_store(office_dir)
     try:
         assert store.counts()["enterprises"] == 3000
         assert store.integrity_check() == []
     finally:
         store.close()
-    net.ward.store = Store.in_dir(office_dir)  # for the fixture's teardown
+    net.ward.store = open_store(office_dir)  # for the fixture's teardown

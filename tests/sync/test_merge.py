@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from datetime import date
 
 from app.domain.records import Enterprise, Organisation, Visit
 from app.sync import bundles as B
 from app.sync import registry as R
+from tests.helpers.vault import open_store
 from tests.sync.conftest import WARD, db_fingerprint, edit, enterprise, state
 
 
@@ -193,9 +195,9 @@ def test_fork_is_quarantined_not_merged(net, tmp_path):
     clone_dir = tmp_path / "clone"
     net.l1.store.backup(clone_dir / "khaosat.sqlite3")
     (net.l1.folder / "khaosat-keys.json").rename(clone_dir / "khaosat-keys.json")
-    from app.storage import Store
+    shutil.copy(net.l1.folder / "khaosat-datakey.json", clone_dir / "khaosat-datakey.json")
 
-    clone = Store.in_dir(clone_dir)
+    clone = open_store(clone_dir)
     ident = R.load_keys(clone)
     clone.conn.execute("DELETE FROM sync_exports")
     e2 = Enterprise(name="Công ty TNHH Sao Mai", tax_code="0100109113", ward_code=WARD)
