@@ -70,6 +70,8 @@ def _run_source(tree: Path, *args: str, home: Path) -> subprocess.CompletedProce
         "QT_QPA_PLATFORM": "offscreen",
         "PATH": "",
         "TMPDIR": str(home),
+        "KHAOSAT_PASSPHRASE": os.environ["KHAOSAT_PASSPHRASE"],  # the data folder's (tests/conftest.py)
+        "KHAOSAT_TEST_FAST_KDF": "1",
     }
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
