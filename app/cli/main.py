@@ -578,6 +578,7 @@ def _load_extensions() -> None:
         "app.cli.import_commands",
         "app.cli.scan_commands",
         "app.cli.selftest_command",
+        "app.cli.recovery_commands",
     ):
         try:
             importlib.import_module(module)

@@ -304,6 +304,8 @@ def _export(args: argparse.Namespace) -> int:
                 f"Đã xuất gói số {r.seq} cho {r.recipient.display} ({r.recipient.unit_label}): "
                 f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}"
             )
+            if r.recovery_log is not None:
+                _out(f"Nhật ký khôi phục mật khẩu cho cơ quan cấp trên -> {r.recovery_log}")
     return 0
 
 

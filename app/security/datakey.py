@@ -169,6 +169,7 @@ class OfficeWrap:
     enc_keyid: str
     sealed: bytes
     wrapped_at: str
+    wrapped_for: str  # the laptop id bound into the sealed copy (app/sync/recovery.py wrap_info)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,6 +180,7 @@ class OfficeWrap:
             "enc_keyid": self.enc_keyid,
             "sealed": b64(self.sealed),
             "wrapped_at": self.wrapped_at,
+            "wrapped_for": self.wrapped_for,
         }
 
     @classmethod
@@ -194,6 +196,7 @@ class OfficeWrap:
                 str(doc["enc_keyid"]),
                 unb64(doc["sealed"]),
                 str(doc["wrapped_at"]),
+                str(doc["wrapped_for"]),
             )
         except KeyError as exc:
             raise LockError("damaged", "Tệp khóa dữ liệu bị hỏng (phần cơ quan thiếu trường).") from exc

@@ -29,6 +29,7 @@ from app.security.passphrase import strength_problem
 from app.storage import backups, encryption
 from app.storage.driver import dbapi, is_plain_file
 from app.storage.store import Store
+from app.sync import recovery
 
 NEW, PLAIN, LOCKED, ORPHAN = "new", "plain", "locked", "orphan"
 
@@ -118,9 +119,11 @@ def _finish(folder: Path, key: DataKey, created: bool) -> Opened:
     with Store(db, key) as store:
         store.adopt_laptop_id(ring.laptop_id)
         laptop_id = store.laptop_id
-    if ring.laptop_id != laptop_id:  # the file is the authority on which laptop this is
-        ring.laptop_id = laptop_id
-        datakey.save(folder, ring)
+        if ring.laptop_id != laptop_id:  # the file is the authority on which laptop this is
+            ring.laptop_id = laptop_id
+            datakey.save(folder, ring)
+        # the data key sealed to the offices above (an earlier version's laptop gets them now)
+        recovery.refresh_office_wraps(store)
     return Opened(key, laptop_id, created, encrypted_now)
 
 

@@ -518,6 +518,29 @@ def _v7_sync_rules(conn: sqlite3.Connection) -> None:
             PRIMARY KEY (change_id, field)
         ) WITHOUT ROWID;
         CREATE INDEX sync_unknown_values_record ON sync_unknown_values(entity, record_id);
+
+
+def _v8_recovery_log(conn: sqlite3.Connection) -> None:
+    """Recoveries an office made for a laptop (and those its lower offices made), as the signed events
+    that travel upward (app/sync/recovery.py; docs/sync-bundle.md, section 9)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE recovery_log (
+            hash TEXT PRIMARY KEY,          -- SHA-256 of the signed event envelope
+            envelope BLOB NOT NULL,         -- the envelope, as signed by the office that did the recovery
+            office_id TEXT NOT NULL,
+            laptop_id TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            received_from TEXT,             -- NULL: made here; else the office it came from
+            received_at TEXT NOT NULL
+        );
+        CREATE TABLE recovery_log_sent (
+            recipient TEXT NOT NULL,
+            hash TEXT NOT NULL REFERENCES recovery_log(hash),
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (recipient, hash)
+        );
         """,
     )
 
@@ -530,6 +553,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "received creations kept on the record; envelopes kept compressed", _v5_compact_creates),
     (6, "search in tiers: names and representatives indexed apart", _v6_search_tiers),
     (7, "sync: values to check, key replacements, re-based chains, values of newer versions", _v7_sync_rules),
+
+
+    (8, "recovery log of the office", _v8_recovery_log),
 ]
 
 LATEST = MIGRATIONS[-1][0]

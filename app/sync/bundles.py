@@ -26,6 +26,7 @@ from app.storage.writer import record_columns
 from app.sync import chains, checks, newer, rules
 from app.sync import container as C
 from app.sync import keys as K
+from app.sync import recovery
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape, check_values
 from app.sync.errors import SyncError, os_message, shown
@@ -88,6 +89,7 @@ class ExportResult:
     changes: int
     envelopes: int
     hash: str
+    recovery_log: Path | None = None  # recoveries this office made or received, for the office above
 
 
 @dataclass
@@ -240,7 +242,8 @@ def export(
                 ),
             )
             C.write_atomic(path, data)  # a failure here rolls the row back: the sequence is reused
-        results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash))
+        log = recovery.write_log_file(store, ident, dest, out_dir, prof.unit_code or "")
+        results.append(ExportResult(path, dest, seq, len(rows), len(envs), env.hash, log))
     return results
 
 
@@ -518,6 +521,8 @@ class ImportResult:
             return f"{name}: KHÔNG NHẬP. {self.error.message}"
         who = f"{self.sender.display} ({self.sender.unit_label})" if self.sender else ""
         notes = (" " + " ".join(self.warnings)) if self.warnings else ""
+        if self.kind == "recovery_log":
+            return f"{name}: nhật ký khôi phục: " + " ".join(self.warnings)
         if self.kind == "receipt":
             if self.outcome == "already":
                 return f"{name}: biên nhận của {who} đã được nhập trước đây: không có gì mới.{notes}"
@@ -549,9 +554,20 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
             "wrong_kind",
             "Đây là tệp khóa công khai của một máy, không phải gói dữ liệu: hãy đăng ký máy đó từ tệp này.",
         )
+    if fr.kind in (C.KIND_RECOVERY_REQUEST, C.KIND_RECOVERY_UNLOCK):
+        raise SyncError(
+            "wrong_kind",
+            f"Đây là {C.KIND_NAMES[fr.kind]}: hãy dùng mục «Khôi phục mật khẩu» (không phải nhập gói dữ liệu).",
+        )
     envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
     if fr.kind == C.KIND_RECEIPT:
         return _import_receipt(store, path, envelopes)
+    if fr.kind == C.KIND_RECOVERY_LOG:
+        got = recovery.import_log(store, envelopes, path.name)
+        note = f"{got.new} lần khôi phục mật khẩu mới, {got.known} đã có"
+        if got.unverified:
+            note += f", {got.unverified} của cơ quan chưa đăng ký (không giữ)"
+        return ImportResult(path, "recovery_log", "applied", warnings=[note + "."])
     return _import_bundle(store, ident, path, envelopes, write_receipt, packed)
 
 
@@ -1054,7 +1070,7 @@ def collect(paths: list[Path]) -> list[Path]:
                 f
                 for f in p.iterdir()
                 if f.is_file()
-                and f.name.endswith((BUNDLE_SUFFIX, RECEIPT_SUFFIX))
+                and f.name.endswith((BUNDLE_SUFFIX, RECEIPT_SUFFIX, recovery.LOG_SUFFIX))
                 and not f.name.startswith(".")
             )
         else:

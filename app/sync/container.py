@@ -481,6 +481,59 @@ def open_sealed_packed(
     return unpack_envelopes(plain), None
 
 
+# --- recovery through the office above (app/sync/recovery.py; docs/sync-bundle.md, section 9) ---------
+#
+# Three more kinds of file. An unlock file and a recovery log are sealed lists of signed envelopes like a
+# receipt (``seal`` / ``open_sealed``); a request cannot be signed (the laptop that writes it has lost the
+# passphrase that unlocks its signing key), so its body is HPKE of one strict-JSON payload.
+
+KIND_RECOVERY_REQUEST = b"Q"
+KIND_RECOVERY_UNLOCK = b"U"
+KIND_RECOVERY_LOG = b"L"
+KIND_NAMES.update(
+    {
+        KIND_RECOVERY_REQUEST: "yêu cầu khôi phục",
+        KIND_RECOVERY_UNLOCK: "tệp mở khóa",
+        KIND_RECOVERY_LOG: "nhật ký khôi phục",
+    }
+)
+TYPE_RECOVERY_UNLOCK = "application/vnd.khaosat.recovery-unlock+json; version=1"
+TYPE_RECOVERY_EVENT = "application/vnd.khaosat.recovery-event+json; version=1"
+MAX_REQUEST = 64 * 1024
+
+
+def seal_payload(kind: bytes, recipient_keyid: str, recipient_enc_pub: bytes, payload: bytes) -> bytes:
+    """A file whose body is HPKE of one unsigned payload (a recovery request), bound to its prefix."""
+    header = {"compression": "none", "recipient": recipient_keyid, "suite": SUITE}
+    prefix = _prefix(kind, header)
+    body = _suite().encrypt(
+        payload, x25519.X25519PublicKey.from_public_bytes(recipient_enc_pub), info=INFO_PREFIX + prefix
+    )
+    return prefix + struct.pack(">Q", len(body)) + body
+
+
+def open_payload(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> bytes:
+    """The payload of a ``seal_payload`` file, decrypted with one of our keys; size-capped."""
+    h = fr.header
+    if h != {"compression": "none", "recipient": h.get("recipient"), "suite": SUITE} or not isinstance(
+        h.get("recipient"), str
+    ):
+        raise SyncError("damaged", "Tệp bị hỏng: phần đầu thiếu hoặc thừa thông tin.")
+    if len(fr.body) > MAX_REQUEST:
+        raise SyncError("too_large", "Tệp quá lớn để là yêu cầu khôi phục.")
+    key = private_keys.get(h["recipient"])
+    if key is None:
+        raise SyncError(
+            "not_addressed",
+            "Tệp này không gửi cho cơ quan này (được mã hóa cho một khóa khác). Hãy mang đến cơ quan nhận "
+            "gói dữ liệu của máy đó.",
+        )
+    try:
+        return _suite().decrypt(fr.body, key, info=INFO_PREFIX + fr.prefix)
+    except Exception as exc:  # InvalidTag, or a bad key share
+        raise SyncError("tampered", "Tệp đã bị sửa đổi hoặc hỏng: không giải mã được.") from exc
+
+
 # --- writing files safely ----------------------------------------------------------------------
 
 

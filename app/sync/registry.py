@@ -289,7 +289,26 @@ def register(
 ) -> tuple[Peer, str]:
     """Register a machine's key. Returns the peer and what happened: 'new', 'rekey', 'known' or
     'destination'. A new key for a registered machine is taken only with a valid endorsement by one of
-    its registered keys (raises SyncError 'not_endorsed' otherwise: see ``replace_lost_key``)."""
+    its registered keys (raises SyncError 'not_endorsed' otherwise: see ``replace_lost_key``).
+
+    Registering an office to send to also seals this laptop's data key to it (recovery through that
+    office, app/sync/recovery.py)."""
+    result = _register(store, doc, unit_code=unit_code, role=role, destination=destination)
+    if result[0].is_destination:
+        from app.sync.recovery import refresh_office_wraps
+
+        refresh_office_wraps(store)
+    return result
+
+
+def _register(
+    store: Store,
+    doc: K.PublicKeyDoc,
+    *,
+    unit_code: str | None,
+    role: str | None,
+    destination: bool,
+) -> tuple[Peer, str]:
     unit_code = unit_code or doc.unit_code
     role = role or doc.role
     try:
