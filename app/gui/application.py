@@ -43,6 +43,16 @@ def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str) -> tuple[Any
     return opened.key, open_database(db_path, opened.key)
 
 
+def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
+    """Worker side, after recovery through the office gave the data key back: open as after an unlock."""
+    from app import logs
+    from app.services.unlock import open_with_key
+
+    opened = open_with_key(data_dir, key)
+    logs.setup(data_dir)
+    return opened.key, open_database(db_path, opened.key)
+
+
 class Launcher(QObject):
     """Opens the database, runs the wizard if needed, shows the main window."""
 
@@ -62,6 +72,7 @@ class Launcher(QObject):
         self.window: Any = None
         self.wizard: Any = None
         self.unlock_dialog: Any = None
+        self.recovery_dialog: Any = None
 
     def start(self) -> None:
         from app.services.unlock import folder_state
@@ -83,8 +94,25 @@ class Launcher(QObject):
             self.tasks, mode, lambda p: unlock_and_open(self.data_dir, self.db_path, p)
         )
         self.unlock_dialog.accepted.connect(self._unlocked)
+        self.unlock_dialog.sig_forgot.connect(self._forgot)
         self.unlock_dialog.rejected.connect(lambda: QApplication.instance().exit(0))  # type: ignore[union-attr]
         self.unlock_dialog.show()
+
+    def _forgot(self) -> None:
+        from app.gui.recovery import LaptopRecoveryDialog
+
+        self.recovery_dialog = LaptopRecoveryDialog(
+            self.tasks,
+            self.data_dir,
+            lambda key: open_recovered(self.data_dir, self.db_path, key),
+            self.unlock_dialog,
+        )
+        self.recovery_dialog.accepted.connect(self._recovered)
+        self.recovery_dialog.open()
+
+    def _recovered(self) -> None:
+        self.unlock_dialog.result_value = self.recovery_dialog.result_value
+        self.unlock_dialog.accept()  # -> _unlocked
 
     def _unlocked(self) -> None:
         self.key, profile = self.unlock_dialog.result_value

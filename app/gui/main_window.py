@@ -128,6 +128,15 @@ class MainWindow(QMainWindow):
 
         screen = self.screen()
         self.fit_to(screen.availableGeometry() if screen is not None else QRect(0, 0, 1366, 728))
+
+        from app.gui.protection import DEFAULT_LOCK_MINUTES, LOCK_SETTING, InactivityLock
+
+        self.inactivity = InactivityLock(self, DEFAULT_LOCK_MINUTES if key is not None else 0)
+        if key is not None:
+            self.tasks.read(
+                lambda store: store.setting(LOCK_SETTING, DEFAULT_LOCK_MINUTES), self.inactivity.set_minutes
+            )
+
         self.list_panel.load()
         self._refresh_overview()
         self.refresh_fingerprint()
@@ -291,5 +300,6 @@ class MainWindow(QMainWindow):
         if not self.forms.confirm_close_all():
             event.ignore()
             return
+        self.inactivity.detach()
         self.tasks.shutdown(15000)
         event.accept()

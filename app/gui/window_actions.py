@@ -113,7 +113,7 @@ def _find(w: Any) -> None:
 
 def actions() -> list[ActionSpec]:
     from app.gui import help as help_
-    from app.gui import setup
+    from app.gui import protection, setup
 
     return [
         # File
@@ -124,6 +124,31 @@ def actions() -> list[ActionSpec]:
             "file",
             tip="Chép toàn bộ dữ liệu ra một tệp đã mã hóa (an toàn cả khi đang làm việc)",
             section=5,
+        ),
+        ActionSpec(
+            "file.restore",
+            "&Khôi phục từ bản sao lưu…",
+            protection.restore_backup,
+            "file",
+            tip="Đưa dữ liệu trong một bản sao lưu về máy (cần mật khẩu lúc sao lưu); dữ liệu đang có được cất riêng",
+            section=5,
+        ),
+        ActionSpec(
+            "file.passphrase",
+            "Đổi &mật khẩu…",
+            protection.change_passphrase,
+            "file",
+            tip="Đổi mật khẩu mở dữ liệu và khóa của máy (tệp dữ liệu không phải mã hóa lại)",
+            section=6,
+        ),
+        ActionSpec(
+            "file.lock",
+            "Khóa &ngay",
+            lambda w: w.inactivity.lock(),
+            "file",
+            "Ctrl+L",
+            "Ẩn mọi cửa sổ và đòi mật khẩu để dùng tiếp (phiếu đang gõ vẫn được giữ)",
+            section=6,
         ),
         ActionSpec(
             "file.check",
@@ -259,6 +284,13 @@ def actions() -> list[ActionSpec]:
             setup.open_wizard,
             "tools",
             tip="Đơn vị, họ tên, vai trò của máy; tạo dữ liệu mẫu",
+        ),
+        ActionSpec(
+            "tools.lock_minutes",
+            "Tự &khóa khi không dùng…",
+            protection.set_lock_minutes,
+            "tools",
+            tip="Sau bao nhiêu phút không dùng thì KhaoSat tự khóa (mặc định 15 phút)",
         ),
         ActionSpec(
             "tools.demo",

@@ -160,6 +160,20 @@ def register(window: Any) -> None:
             enabled=lambda w: w.selected_enterprise_id() is not None,
         )
     )
+    from app.gui.recovery import open_office_recovery
+
+    window.actions.add(
+        ActionSpec(
+            "sync.recovery",
+            "Khôi phục &mật khẩu cho máy cấp dưới…",
+            open_office_recovery,
+            "sync",
+            None,
+            "Người dùng máy cấp dưới quên mật khẩu: mở tệp yêu cầu, kiểm tra giấy tờ, ghi tệp mở khóa và đọc mã",
+            section=2,
+            enabled=lambda w: w.profile.role is not None and w.profile.role.value != "collaborator",
+        )
+    )
     page = ConflictsPage(window)
     window._sync_conflicts = page
     window.add_page("conflicts", "&3 Xung đột dữ liệu", page)

@@ -1,0 +1,362 @@
+"""Protecting the data in the desktop program: change the passphrase, restore a backup, lock when idle.
+
+The Tệp menu has «Sao lưu dữ liệu…» (app/gui/window_actions.py), «Khôi phục từ bản sao lưu…» and
+«Đổi mật khẩu…»; the Công cụ menu sets after how many idle minutes the program locks itself (15 by
+default; 0: never). A lock hides every window of the program (forms stay open, their drafts are on
+disk, sealed) and asks for the passphrase again; closing from the lock keeps the drafts for the next
+start. All file and key work runs in workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.tasks import TaskFailure, TaskRunner
+from app.security.datakey import LockError
+from app.security.passphrase import RULE_TEXT, strength_problem
+
+LOCK_SETTING = "lock_after_minutes"
+DEFAULT_LOCK_MINUTES = 15
+
+
+def _password_field(parent: QWidget, name: str) -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def _error_label(parent: QWidget, name: str) -> QLabel:
+    label = QLabel("", parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    return label
+
+
+# --- change the passphrase ----------------------------------------------------------------------
+
+
+class PassphraseChangeDialog(QDialog):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("passphrase_change_dialog")
+        self.setWindowTitle("Đổi mật khẩu")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Mật khẩu mới thay mật khẩu cũ để mở dữ liệu và khóa của máy. Tệp dữ liệu không phải mã hóa lại. "
+            "Các bản sao lưu đã làm trước vẫn mở bằng mật khẩu cũ.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.old = _password_field(self, "passphrase_old")
+        self.new = _password_field(self, "passphrase_new")
+        self.repeat = _password_field(self, "passphrase_repeat")
+        form.addRow("Mật khẩu &hiện tại:", self.old)
+        form.addRow("Mật khẩu &mới:", self.new)
+        form.addRow("&Nhập lại mật khẩu mới:", self.repeat)
+        layout.addLayout(form)
+        rule = QLabel(RULE_TEXT, self)
+        rule.setWordWrap(True)
+        layout.addWidget(rule)
+        self.error = _error_label(self, "passphrase_error")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        self.ok = buttons.addButton("Đổi mật khẩu", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("passphrase_ok")
+        buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def _submit(self) -> None:
+        from app.services.unlock import change_passphrase
+
+        old, new = self.old.text(), self.new.text()
+        problem = strength_problem(new)
+        if problem:
+            self.error.setText(problem)
+            return
+        if new != self.repeat.text():
+            self.error.setText("Hai lần nhập mật khẩu mới không khớp.")
+            return
+        self.ok.setEnabled(False)
+        self.error.setText("Đang đổi mật khẩu…")
+        folder = self.window_.data_dir
+        self.window_.tasks.call(lambda: change_passphrase(folder, old, new), self._done, self._failed)
+
+    def _done(self, _key: Any) -> None:
+        self.window_.show_status("Đã đổi mật khẩu. Lần sau mở KhaoSat bằng mật khẩu mới.", 15000)
+        self.accept()
+
+    def _failed(self, failure: TaskFailure) -> None:
+        self.ok.setEnabled(True)
+        exc = failure.exception
+        self.error.setText(
+            "Mật khẩu hiện tại không đúng."
+            if isinstance(exc, LockError) and exc.reason == "wrong_passphrase"
+            else (exc.message if isinstance(exc, LockError) else f"Không đổi được mật khẩu: {exc}")
+        )
+
+
+def change_passphrase(window: Any) -> QDialog:
+    dialog = PassphraseChangeDialog(window)
+    dialog.open()
+    return dialog
+
+
+# --- restore a backup -----------------------------------------------------------------------------
+
+
+class RestoreDialog(QDialog):
+    """Asks the backup's passphrase (and, for another machine's backup, a confirmation), then restores."""
+
+    def __init__(self, window: Any, info: Any, other_machine: bool):
+        super().__init__(window)
+        self.window_ = window
+        self.info = info
+        self.other_machine = other_machine
+        self.setObjectName("restore_dialog")
+        self.setWindowTitle("Khôi phục từ bản sao lưu")
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            f"Bản sao lưu {info.path.name}, tạo lúc {info.created_text}.\n\n"
+            "Dữ liệu trong bản sao lưu sẽ thay dữ liệu đang có trên máy. Dữ liệu đang có không mất: được cất "
+            "(vẫn mã hóa) trong thư mục backups của thư mục dữ liệu. Sau khi khôi phục, KhaoSat đóng lại để mở "
+            "với dữ liệu đã khôi phục.",
+            self,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.confirm: QCheckBox | None = None
+        if other_machine:
+            warn = QLabel(
+                f"Đây là bản sao lưu của MÁY KHÁC (máy {info.laptop_id}). Chỉ khôi phục khi máy đó không còn dùng "
+                "nữa (hỏng, mất): sau khi khôi phục, máy này làm tiếp công việc của máy đó và mở bằng mật khẩu "
+                "của bản sao lưu.",
+                self,
+            )
+            warn.setWordWrap(True)
+            warn.setStyleSheet("color: #b00020;")
+            layout.addWidget(warn)
+            self.confirm = QCheckBox("Tôi xác nhận máy kia không còn dùng nữa", self)
+            self.confirm.setObjectName("restore_confirm")
+            layout.addWidget(self.confirm)
+        form = QFormLayout()
+        self.passphrase = _password_field(self, "restore_passphrase")
+        form.addRow("Mật khẩu lúc &sao lưu:", self.passphrase)
+        layout.addLayout(form)
+        self.error = _error_label(self, "restore_error")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        self.ok = buttons.addButton("Khôi phục", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("restore_ok")
+        buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+        self.runner: TaskRunner | None = None
+
+    def _submit(self) -> None:
+        if self.confirm is not None and not self.confirm.isChecked():
+            self.error.setText("Hãy đánh dấu xác nhận máy kia không còn dùng nữa, hoặc bấm Hủy.")
+            return
+        if not self.passphrase.text():
+            self.error.setText("Hãy nhập mật khẩu đang dùng lúc tạo bản sao lưu.")
+            return
+        self.ok.setEnabled(False)
+        self.error.setText("Đang kiểm tra mật khẩu…")
+        info, passphrase = self.info, self.passphrase.text()
+        # the passphrase is checked before anything is closed: a wrong one changes nothing
+        self.window_.tasks.call(
+            lambda: info.unlock(passphrase), lambda _k: self._restore(passphrase), self._failed
+        )
+
+    def _restore(self, passphrase: str) -> None:
+        from app.storage.backups import restore
+
+        w = self.window_
+        if not w.forms.confirm_close_all():
+            self.ok.setEnabled(True)
+            self.error.setText("Chưa khôi phục: còn phiếu đang mở.")
+            return
+        self.error.setText("Đang khôi phục…")
+        w.tasks.shutdown(15000)  # every connection of the window is closed before the files are replaced
+        self.runner = TaskRunner(w.db_path, None, self)
+        folder, path, other = w.data_dir, self.info.path, self.other_machine
+        self.runner.call(
+            lambda: restore(folder, path, passphrase, other_machine_ok=other), self._done, self._failed
+        )
+
+    def _done(self, done: Any) -> None:
+        from app.domain.vnformat import format_int
+
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Đã khôi phục",
+            f"Đã khôi phục {format_int(done.counts['enterprises'])} doanh nghiệp, "
+            f"{format_int(done.counts['visits'])} lượt khảo sát.\n\n"
+            + ("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.\n\n" if done.key_changed else "")
+            + "KhaoSat sẽ đóng lại; hãy mở lại chương trình để làm việc tiếp.",
+            QMessageBox.StandardButton.Ok,
+            self.window_,
+        )
+        box.setObjectName("restored_box")
+        box.finished.connect(lambda _r: self.quit())
+        self.accept()
+        box.open()
+
+    @staticmethod
+    def quit() -> None:
+        """The program closes after a restore (it opens again on the restored data)."""
+        QApplication.instance().exit(0)  # type: ignore[union-attr]
+
+    def _failed(self, failure: TaskFailure) -> None:
+        exc = failure.exception
+        self.ok.setEnabled(True)
+        self.error.setText(exc.message if isinstance(exc, LockError) else str(exc))
+
+
+def restore_backup(window: Any) -> None:
+    from app.storage.backups import is_other_machine, read_info
+
+    path, _ = QFileDialog.getOpenFileName(
+        window, "Khôi phục từ bản sao lưu", str(window.data_dir), "Bản sao lưu KhaoSat (*.khaosat-backup)"
+    )
+    if not path:
+        return
+    folder = window.data_dir
+
+    def read() -> tuple[Any, bool]:
+        info = read_info(path)
+        return info, is_other_machine(info, folder)
+
+    def show(result: tuple[Any, bool]) -> None:
+        dialog = RestoreDialog(window, *result)
+        window._restore_dialog = dialog
+        dialog.open()
+
+    window.tasks.call(read, show, lambda f: window.show_error("Khôi phục", str(f.exception)))
+
+
+# --- lock after a while without use ----------------------------------------------------------------
+
+
+class InactivityLock(QObject):
+    """Locks the program after ``minutes`` without a key press or a click (0: never)."""
+
+    INPUT_EVENTS = (
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    )
+
+    def __init__(self, window: Any, minutes: int = DEFAULT_LOCK_MINUTES):
+        super().__init__(window)
+        self.window_ = window
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.lock)
+        self.hidden: list[QWidget] = []
+        self.dialog: Any = None
+        self.set_minutes(minutes)
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+
+    @property
+    def locked(self) -> bool:
+        return self.dialog is not None
+
+    def set_minutes(self, minutes: int) -> None:
+        self.minutes = max(0, int(minutes))
+        self.timer.stop()
+        if self.minutes and not self.locked:
+            self.timer.start(self.minutes * 60_000)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() in self.INPUT_EVENTS and self.minutes and not self.locked:
+            self.timer.start(self.minutes * 60_000)
+        return False
+
+    def detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.timer.stop()
+
+    def lock(self) -> None:
+        from app.gui.unlock import RELOCK, UnlockDialog
+        from app.security import datakey
+
+        if self.locked or self.window_.key is None:
+            return
+        self.hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        for w in self.hidden:
+            w.hide()
+        folder, key_id = self.window_.data_dir, self.window_.key.key_id
+
+        def check(passphrase: str) -> None:
+            if datakey.unlock(folder, passphrase).key_id != key_id:
+                raise LockError("wrong_passphrase", "Mật khẩu không đúng.")
+
+        self.dialog = UnlockDialog(self.window_.tasks, RELOCK, check)
+        self.dialog.accepted.connect(self._unlocked)
+        self.dialog.rejected.connect(self._quit)
+        self.dialog.show()
+
+    def _unlocked(self) -> None:
+        for w in self.hidden:
+            w.show()
+        self.hidden = []
+        self.dialog.deleteLater()
+        self.dialog = None
+        self.window_.activateWindow()
+        self.set_minutes(self.minutes)
+
+    def _quit(self) -> None:
+        """Closing while locked: open forms are not asked about; their sealed drafts come back next time."""
+        self.window_.tasks.shutdown(15000)
+        QApplication.instance().exit(0)  # type: ignore[union-attr]
+
+
+def set_lock_minutes(window: Any) -> None:
+    current = window.inactivity.minutes
+    minutes, ok = QInputDialog.getInt(
+        window,
+        "Tự khóa khi không dùng",
+        "Tự khóa KhaoSat sau bao nhiêu phút không dùng (0: không tự khóa):",
+        current,
+        0,
+        240,
+    )
+    if not ok:
+        return
+
+    def saved(_r: Any) -> None:
+        window.inactivity.set_minutes(minutes)
+        window.show_status(
+            f"KhaoSat sẽ tự khóa sau {minutes} phút không dùng." if minutes else "KhaoSat sẽ không tự khóa."
+        )
+
+    window.tasks.write(lambda store: store.set_setting(LOCK_SETTING, minutes), saved)

@@ -1,0 +1,271 @@
+"""The passphrase in the desktop program: unlock at start, migration, change, restore, idle lock, recovery."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtWidgets import QApplication
+
+from app.domain.vocab import Role
+from app.gui import unlock as U
+from app.gui.application import Launcher
+from app.security import datakey
+from app.services import unlock as service
+from app.storage import Store, backups
+from app.storage.driver import is_plain_file
+from tests.conftest import TEST_WARD
+from tests.gui.conftest import answer_unlock, close_window, flush_deletes, open_window, wait_idle
+from tests.helpers.typing import Keyboard
+from tests.helpers.vault import TEST_PASSPHRASE, open_store
+
+
+def _finish(qtbot, launcher: Launcher) -> None:
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
+    window = launcher.window
+    qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
+    window.close()
+    window.tasks.wait(10000)
+    launcher.tasks.wait(10000)
+    for obj in (window, launcher.unlock_dialog, launcher):
+        obj.deleteLater()
+    flush_deletes()
+
+
+def _type_into(qtbot, dialog, text: str) -> None:
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    kb = Keyboard()
+    dialog.passphrase.setFocus()
+    dialog.passphrase.selectAll()
+    kb.type(text)
+    kb.enter()
+
+
+def test_wrong_passphrase_says_so_then_waits_longer(qtbot, data_dir):
+    assert [U.wait_after(n) for n in range(1, 8)] == [0, 0, 5, 10, 20, 40, 80]
+    assert U.wait_after(20) == U.MAX_WAIT
+    launcher = Launcher(data_dir, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    assert dialog.mode == U.UNLOCK and dialog.windowTitle() == "KhaoSat — Mở khóa dữ liệu"
+    for n in (1, 2):
+        _type_into(qtbot, dialog, "không phải mật khẩu")
+        qtbot.waitUntil(lambda n=n: f"(lần {n})" in dialog.error.text(), timeout=10000)
+        assert "Mật khẩu không đúng" in dialog.error.text() and dialog.ok.isEnabled()
+    _type_into(qtbot, dialog, "vẫn sai mật khẩu")
+    qtbot.waitUntil(lambda: "chờ 5 giây" in dialog.error.text(), timeout=10000)
+    assert not dialog.ok.isEnabled() and launcher.window is None
+    for _ in range(5):
+        dialog._tick()  # the one-second timer, five times
+    assert dialog.ok.isEnabled() and "Có thể thử lại" in dialog.error.text()
+    _type_into(qtbot, dialog, TEST_PASSPHRASE)
+    _finish(qtbot, launcher)
+
+
+def test_an_earlier_versions_plain_file_is_encrypted_at_first_start(qtbot, tmp_path):
+    folder = tmp_path / "cu"
+    with Store(folder / "khaosat.sqlite3") as s:  # as the previous version left it: plain
+        s.set_profile(unit_code=TEST_WARD, collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
+    assert service.folder_state(folder) == service.PLAIN
+    launcher = Launcher(folder, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    assert dialog.mode == U.MIGRATE and dialog.repeat is not None
+    dialog.passphrase.setText("ngắn")
+    assert "quá ngắn" in dialog.strength.text()
+    dialog.passphrase.clear()
+    answer_unlock(qtbot, launcher)
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
+    assert not is_plain_file(folder / "khaosat.sqlite3")
+    assert launcher.window.profile.collaborator == "Nguyễn Thị Hằng"
+    _finish(qtbot, launcher)
+
+
+def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
+    window = open_window(qtbot, data_dir)
+    try:
+        db_before = (data_dir / "khaosat.sqlite3").stat().st_size
+        window.actions.trigger("file.passphrase")
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=5000)
+        dialog = QApplication.activeModalWidget()
+        assert dialog.objectName() == "passphrase_change_dialog"
+        dialog.old.setText("sai mật khẩu cũ")
+        dialog.new.setText("Mật khẩu mới của Hằng 2026")
+        dialog.repeat.setText("Mật khẩu mới của Hằng 2026")
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: "không đúng" in dialog.error.text(), timeout=10000)
+        dialog.old.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+        assert service.open_folder(data_dir, "Mật khẩu mới của Hằng 2026").key == window.key
+        assert (data_dir / "khaosat.sqlite3").stat().st_size == db_before
+    finally:
+        close_window(qtbot, window)
+
+
+def test_restore_a_backup_from_the_file_menu(qtbot, data_dir, tmp_path, monkeypatch):
+    from app.gui import protection
+
+    with open_store(data_dir) as s:
+        counts = s.counts()
+        out = backups.write_backup(s, tmp_path / "usb" / "b.khaosat-backup")
+        s.conn.execute("DELETE FROM visits")  # lost after the backup
+    quits = []
+    monkeypatch.setattr(protection.RestoreDialog, "quit", staticmethod(lambda: quits.append(1)))
+    window = open_window(qtbot, data_dir)
+    try:
+        dialog = protection.RestoreDialog(window, backups.read_info(out), False)
+        dialog.open()
+        dialog.passphrase.setText("mật khẩu không đúng")
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: "lúc tạo bản sao lưu" in dialog.error.text(), timeout=10000)
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(
+            lambda: window.findChild(protection.QMessageBox, "restored_box") is not None, timeout=30000
+        )
+        box = window.findChild(protection.QMessageBox, "restored_box")
+        assert "Đã khôi phục" in box.text()
+        box.accept()
+        assert quits == [1]
+        dialog.runner.wait(10000)
+    finally:
+        for form in list(window.forms.open_forms):
+            form._closing_ok = True
+        window.close()
+        flush_deletes()
+    with open_store(data_dir) as s:
+        assert s.counts() == counts
+
+
+def test_another_machines_backup_needs_a_confirmation(qtbot, data_dir, tmp_path):
+    from app.gui import protection
+
+    other = tmp_path / "other"
+    with open_store(other) as s:
+        s.set_profile(unit_code=TEST_WARD, collaborator="Trần Văn Nam", role=Role.COLLABORATOR)
+        out = backups.write_backup(s, tmp_path / "usb" / "nam.khaosat-backup")
+    info = backups.read_info(out)
+    assert backups.is_other_machine(info, data_dir)
+    window = open_window(qtbot, data_dir)
+    try:
+        dialog = protection.RestoreDialog(window, info, True)
+        dialog.open()
+        assert "MÁY KHÁC" in dialog.findChildren(protection.QLabel)[1].text()
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        assert "xác nhận" in dialog.error.text()  # nothing done without the box ticked
+        dialog.reject()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_the_program_locks_itself_and_keeps_the_open_form(qtbot, data_dir):
+    window = open_window(qtbot, data_dir)
+    try:
+        wait_idle(qtbot, window)
+        lock = window.inactivity
+        assert lock.minutes == 15 and lock.timer.isActive() and lock.timer.interval() == 15 * 60_000
+        window.forms.new_enterprise()
+        qtbot.waitUntil(lambda: bool(window.forms.open_forms), timeout=10000)
+        form = window.forms.open_forms[0]
+        form.widgets["name"].setText("Công ty TNHH Đang Gõ Dở")
+        lock.timer.timeout.emit()  # fifteen minutes without a key press
+        assert lock.locked and not window.isVisible() and not form.isVisible()
+        dialog = lock.dialog
+        assert dialog.mode == U.RELOCK
+        _type_into(qtbot, dialog, "sai rồi mật khẩu")
+        qtbot.waitUntil(lambda: "không đúng" in dialog.error.text(), timeout=10000)
+        assert not window.isVisible()
+        _type_into(qtbot, dialog, TEST_PASSPHRASE)
+        qtbot.waitUntil(lambda: not lock.locked, timeout=10000)
+        assert window.isVisible() and form.isVisible()
+        assert form.widgets["name"].text() == "Công ty TNHH Đang Gõ Dở"
+        assert lock.timer.isActive()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
+    from app.gui.application import open_recovered
+    from app.gui.recovery import LaptopRecoveryDialog, open_office_recovery
+    from app.gui.tasks import TaskRunner
+    from tests.sync.conftest import make_machine, register
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", TEST_WARD, Role.COLLABORATOR)
+    office = make_machine(tmp_path, "Lê Thị Thu", TEST_WARD, Role.WARD_OFFICE)
+    register(office, laptop, stick)
+    laptop_id, office_id = laptop.id, office.id
+    for m in (laptop, office):
+        m.store.close()
+    assert [o.office_id for o in datakey.load(laptop.folder).offices] == [office_id]
+
+    runner = TaskRunner(laptop.folder / "khaosat.sqlite3", None)
+    ask = LaptopRecoveryDialog(
+        runner,
+        laptop.folder,
+        lambda key: open_recovered(laptop.folder, laptop.folder / "khaosat.sqlite3", key),
+    )
+    ask.show()
+    ask.write_request(str(stick))
+    qtbot.waitUntil(lambda: "Đã ghi" in ask.request_status.text(), timeout=10000)
+    [request] = list(stick.glob("*.khaosat-recovery"))
+
+    window = open_window(qtbot, office.folder, load_features=True)
+    try:
+        assert window.actions.action("sync.recovery").isEnabled()
+        dialog = open_office_recovery(window)
+        dialog.open_request(str(request))
+        qtbot.waitUntil(lambda: "Nguyễn Thị Hằng" in dialog.machine.text(), timeout=10000)
+        assert laptop_id in dialog.machine.text()
+        dialog.answer(str(stick))
+        assert "đánh dấu xác nhận" in dialog.status.text()  # not without the identity check
+        dialog.confirm.setChecked(True)
+        dialog.note.setText("đã xem căn cước")
+        dialog.answer(str(stick))
+        qtbot.waitUntil(lambda: bool(dialog.code.text()), timeout=20000)
+        code = dialog.code.text()
+        assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", code)
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+    [unlock_file] = list(stick.glob("*.khaosat-unlock"))
+
+    ask.file.setText(str(unlock_file))
+    ask.code.setText("1111-2222-3333" if code != "1111-2222-3333" else "3333-2222-1111")
+    ask.new.setText("Câu mới dễ nhớ năm 2026")
+    ask.repeat.setText("Câu mới dễ nhớ năm 2026")
+    ask.ok.click()
+    qtbot.waitUntil(lambda: "Mã mở khóa không đúng" in ask.error.text(), timeout=20000)
+    ask.code.setText(code)
+    ask.ok.click()
+    qtbot.waitUntil(lambda: ask.result_value is not None, timeout=20000)
+    key, profile = ask.result_value
+    assert profile.collaborator == "Nguyễn Thị Hằng"
+    assert service.open_folder(laptop.folder, "Câu mới dễ nhớ năm 2026").key == key
+    runner.wait(10000)
+    ask.deleteLater()
+    runner.deleteLater()
+    flush_deletes()
+
+
+def test_the_keys_are_typed_in_an_unlock_dialog_only(qtbot, data_dir):
+    """The passphrase field hides what is typed and the dialog is modal: nothing else can be used first."""
+    launcher = Launcher(data_dir, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    assert dialog.passphrase.echoMode() == dialog.passphrase.EchoMode.Password and dialog.isModal()
+    assert dialog.findChild(type(dialog.ok), "unlock_forgot") is not None
+    answer_unlock(qtbot, launcher)
+    _finish(qtbot, launcher)
