@@ -106,7 +106,7 @@ class PassphraseChangeDialog(QDialog):
         self.window_.tasks.call(lambda: change_passphrase(folder, old, new), self._done, self._failed)
 
     def _done(self, _key: Any) -> None:
-        self.window_.show_status("Đã đổi mật khẩu. Lần sau mở KhaoSat bằng mật khẩu mới.", 15000)
+        self.window_.show_status("Đã đổi mật khẩu. Lần sau mở chương trình bằng mật khẩu mới.", 15000)
         self.accept()
 
     def _failed(self, failure: TaskFailure) -> None:
@@ -142,7 +142,7 @@ class RestoreDialog(QDialog):
         text = QLabel(
             f"Bản sao lưu {info.path.name}, tạo lúc {info.created_text}.\n\n"
             "Dữ liệu trong bản sao lưu sẽ thay dữ liệu đang có trên máy. Dữ liệu đang có không mất: được cất "
-            "(vẫn mã hóa) trong thư mục backups của thư mục dữ liệu. Sau khi khôi phục, KhaoSat đóng lại để mở "
+            "(vẫn mã hóa) trong thư mục backups của thư mục dữ liệu. Sau khi khôi phục, chương trình đóng lại để mở "
             "với dữ liệu đã khôi phục.",
             self,
         )
@@ -218,7 +218,7 @@ class RestoreDialog(QDialog):
             f"Đã khôi phục {format_int(done.counts['enterprises'])} doanh nghiệp, "
             f"{format_int(done.counts['visits'])} lượt khảo sát.\n\n"
             + ("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.\n\n" if done.key_changed else "")
-            + "KhaoSat sẽ đóng lại; hãy mở lại chương trình để làm việc tiếp.",
+            + "Chương trình sẽ đóng lại; hãy mở lại để làm việc tiếp.",
             QMessageBox.StandardButton.Ok,
             self.window_,
         )
@@ -345,7 +345,7 @@ def set_lock_minutes(window: Any) -> None:
     minutes, ok = QInputDialog.getInt(
         window,
         "Tự khóa khi không dùng",
-        "Tự khóa KhaoSat sau bao nhiêu phút không dùng (0: không tự khóa):",
+        "Tự khóa chương trình sau bao nhiêu phút không dùng (0: không tự khóa):",
         current,
         0,
         240,
@@ -356,7 +356,9 @@ def set_lock_minutes(window: Any) -> None:
     def saved(_r: Any) -> None:
         window.inactivity.set_minutes(minutes)
         window.show_status(
-            f"KhaoSat sẽ tự khóa sau {minutes} phút không dùng." if minutes else "KhaoSat sẽ không tự khóa."
+            f"Chương trình sẽ tự khóa sau {minutes} phút không dùng."
+            if minutes
+            else "Chương trình sẽ không tự khóa."
         )
 
     window.tasks.write(lambda store: store.set_setting(LOCK_SETTING, minutes), saved)

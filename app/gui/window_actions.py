@@ -127,7 +127,7 @@ def actions() -> list[ActionSpec]:
         ),
         ActionSpec(
             "file.restore",
-            "&Khôi phục từ bản sao lưu…",
+            "Khôi &phục từ bản sao lưu…",
             protection.restore_backup,
             "file",
             tip="Đưa dữ liệu trong một bản sao lưu về máy (cần mật khẩu lúc sao lưu); dữ liệu đang có được cất riêng",
@@ -143,7 +143,7 @@ def actions() -> list[ActionSpec]:
         ),
         ActionSpec(
             "file.lock",
-            "Khóa &ngay",
+            "Khóa ng&ay",
             lambda w: w.inactivity.lock(),
             "file",
             "Ctrl+L",
@@ -290,7 +290,7 @@ def actions() -> list[ActionSpec]:
             "Tự &khóa khi không dùng…",
             protection.set_lock_minutes,
             "tools",
-            tip="Sau bao nhiêu phút không dùng thì KhaoSat tự khóa (mặc định 15 phút)",
+            tip="Sau bao nhiêu phút không dùng thì chương trình tự khóa (mặc định 15 phút)",
         ),
         ActionSpec(
             "tools.demo",

@@ -15,11 +15,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTabBar, QToolButton
 
 from app.domain.records import Enterprise, Visit
-from app.storage import Store
 from tests.conftest import TEST_TODAY
 from tests.gui.conftest import close_window, focused_form, open_window, wait_idle
 from tests.gui.test_enterprise_form import valid_tax_code
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -36,7 +36,7 @@ def _select(qtbot, window, kb: Keyboard, text: str, enterprise_id: str) -> None:
 
 
 def _any_enterprise(data_dir) -> Enterprise:
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         row = s._rows("SELECT id FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT 1", ())[0]
         return s.get(Enterprise, row["id"])
 
@@ -78,7 +78,7 @@ def test_a_two_digit_year_is_this_century_and_a_far_date_asks(qtbot, window, dat
     kb.shortcut(Qt.Key.Key_S)  # two months ahead: saved without a question
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         visits = s.children(Visit, e.id)
     assert date(2026, 1, 15) in {v.next_visit_date for v in visits}
 
@@ -96,7 +96,7 @@ def test_a_far_date_kept_when_the_person_says_it_is_right(qtbot, window, data_di
     _click(box, "Đúng, lưu")
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         n = s.conn.execute(
             "SELECT count(*) FROM admissions WHERE enterprise_id = ? AND admitted_on = '2024-02-03'", (e.id,)
         ).fetchone()[0]
@@ -119,7 +119,7 @@ def test_a_new_enterprise_becomes_the_selected_one_even_outside_the_search(qtbot
     kb.type(tax)
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         (new,) = s.find_by_tax_code(tax)
     qtbot.waitUntil(lambda: window.selected_enterprise_id() == new.id, timeout=10000)
     qtbot.waitUntil(lambda: window.detail_panel.enterprise_id == new.id, timeout=10000)
@@ -380,7 +380,7 @@ def test_dialog_titles_fit_and_short_forms_are_short(qtbot, data_dir):
 def test_the_status_bar_shows_the_key_fingerprint(qtbot, data_dir):
     from app.sync import registry as R
 
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         ident = R.ensure_keys(s, data_dir=data_dir)
     window = open_window(qtbot, data_dir, load_features=True)
     try:
