@@ -50,25 +50,32 @@ QUERIES = [
 ]
 
 
+PASSPHRASE = "Mật khẩu đo hiệu năng 2026"  # the data folder is encrypted, as a user's is
+
+
 def ensure_database(folder: Path, n: int) -> Path:
     db = folder / "khaosat.sqlite3"
     if db.exists():
         return db
     print(f"making a {n:,}-enterprise database in {folder} (once, a few minutes)…", flush=True)
     run = [sys.executable, "-m", "app", "--data-dir", str(folder)]
+    env = dict(os.environ, KHAOSAT_PASSPHRASE=PASSPHRASE)
     subprocess.run(
         run + ["demo", "--ward", "00070", "--enterprises", str(n), "--visits-per-enterprise", "2"],
         check=True,
         cwd=ROOT,
+        env=env,
     )
     subprocess.run(
         run + ["init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator"],
         check=True,
         cwd=ROOT,
+        env=env,
     )
-    import sqlite3
+    from app.security import datakey
+    from app.storage.store import connect
 
-    con = sqlite3.connect(db)
+    con = connect(db, datakey.unlock(folder, PASSPHRASE))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     return db
@@ -85,7 +92,11 @@ from app.gui.application import Launcher, make_app
 app = make_app([])
 launcher = Launcher(Path(sys.argv[1]), offer_drafts=False)
 launcher.start()
+typed = False
 while not (launcher.window is not None and launcher.window.list_panel.model.loaded_once):
+    d = launcher.unlock_dialog
+    if d is not None and d.isVisible() and not typed:  # the passphrase, answered at once
+        d.passphrase.setText(sys.argv[4]); d.ok.click(); typed = True
     QCoreApplication.processEvents()
     time.sleep(0.001)
 launcher.window.repaint()
@@ -99,7 +110,7 @@ def bench_start(folder: Path, runs: int) -> dict:
     for _ in range(runs):
         t0 = time.time()
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT)],
+            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT), PASSPHRASE],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -127,12 +138,14 @@ def bench_search_and_memory(folder: Path) -> dict:
 
     from app.gui.application import make_app
     from app.gui.main_window import MainWindow
+    from app.security import datakey
     from app.storage import Store
 
     app = make_app([])
-    with Store.in_dir(folder) as s:
+    key = datakey.unlock(folder, PASSPHRASE)
+    with Store.in_dir(folder, key) as s:
         profile = s.profile()
-    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, None, load_features=False)
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key, load_features=False)
     window.resize(1366, 768)
     window.show()
     model = window.list_panel.model

@@ -32,9 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+PASSPHRASE = "Mật khẩu đo hiệu năng 2026"  # the demo folder is encrypted, as a user's is
+
+
 def env() -> dict[str, str]:
-    e = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    e = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8", KHAOSAT_PASSPHRASE=PASSPHRASE)
     e.pop("KHAOSAT_DATA_DIR", None)
+    e.pop("KHAOSAT_TEST_FAST_KDF", None)
     return e
 
 
@@ -137,9 +141,10 @@ def main() -> int:
     if not (data / "khaosat.sqlite3").exists():
         from app.demo.generator import DemoOptions, generate
         from app.domain.vocab import Role
+        from app.security import datakey
         from app.storage import Store
 
-        with Store.in_dir(data) as store:
+        with Store.in_dir(data, datakey.create(data, PASSPHRASE)) as store:
             store.set_profile(unit_code="00070", collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
             generate(store, DemoOptions("00070", enterprises=300, seed=3))
 

@@ -87,7 +87,9 @@ class LaptopRecoveryDialog(QDialog):
         browse.clicked.connect(self._browse)
         row.addWidget(self.file)
         row.addWidget(browse)
-        form.addRow("&Tệp mở khóa:", row)
+        file_label = QLabel("&Tệp mở khóa:", step2)
+        file_label.setBuddy(self.file)
+        form.addRow(file_label, row)
         self.code = QLineEdit(step2)
         self.code.setObjectName("recovery_code")
         self.code.setPlaceholderText("1234-5678-9012")
@@ -261,6 +263,7 @@ class OfficeRecoveryDialog(QDialog):
         )
         self.status.setText("Hãy đối chiếu người yêu cầu với thông tin trên.")
         self.answer_button.setEnabled(True)
+        self.adjustSize()
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Ghi tệp mở khóa vào thư mục (USB)")
@@ -298,6 +301,7 @@ class OfficeRecoveryDialog(QDialog):
             "được ghi vào nhật ký và sẽ gửi lên cơ quan cấp trên cùng gói dữ liệu."
         )
         self.info = None
+        self.adjustSize()
 
     def _failed(self, failure: TaskFailure) -> None:
         self.answer_button.setEnabled(self.info is not None)

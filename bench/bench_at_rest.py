@@ -1,0 +1,355 @@
+"""Encryption at rest against the plain file, side by side in one run.
+
+    uv run python bench/bench_at_rest.py [--enterprises 100000] [--import-rows 20000]
+                                         [--province-enterprises 100000] [--wards 10] [--out bench/out/at-rest]
+
+One command, one table. Each measure runs on a plain SQLite file and on the same data encrypted
+(SQLCipher keyed from the data key, as the program opens it), one after the other, in this process:
+
+- search p50/p95 (200 queries typed with and without diacritics) on ``--enterprises`` enterprises;
+- GUI keystroke p95 (the search box of the real main window, offscreen: list updated on screen);
+- start to usable window, in a child process, through the real start-up (the passphrase dialog is
+  answered at once, so the time includes the unlock but not a person typing);
+- list import of ``--import-rows`` rows (read the .xlsx, preview, import in one transaction);
+- bundle import at province scale: ``--wards`` ward offices' bundles (``--province-enterprises`` in all)
+  imported by the province office;
+- unlock alone: scrypt at the production cost (N=2^16, r=8, p=1) and the key check.
+
+Targets (issue 12): encrypted within 10% of plain; unlock at most 1 s. The machine and its load are
+printed with the table: on a shared machine, run it again when the machine is quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("KHAOSAT_TEST_FAST_KDF", None)  # the production cost, always
+
+from machine import machine  # noqa: E402
+
+from app.demo.generator import DemoOptions, generate  # noqa: E402
+from app.domain import units  # noqa: E402
+from app.domain.vocab import Role  # noqa: E402
+from app.security import datakey  # noqa: E402
+from app.storage import Store, encryption  # noqa: E402
+
+PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def quiet() -> None:
+    os.sync()
+    time.sleep(2)
+
+
+def encrypted_copy(plain_folder: Path, folder: Path) -> datakey.DataKey:
+    """The same data, encrypted as the program does it for an earlier version's file."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(plain_folder / "khaosat.sqlite3", folder / "khaosat.sqlite3")
+    key = datakey.create(folder, PASSPHRASE)
+    encryption.encrypt_in_place(folder / "khaosat.sqlite3", key)
+    return key
+
+
+def make_demo(folder: Path, n: int) -> None:
+    db = folder / "khaosat.sqlite3"
+    if db.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"making {n:,} enterprises in {folder}…", file=sys.stderr, flush=True)
+    with Store(db) as store:
+        store.set_profile(unit_code="00070", collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
+        generate(
+            store,
+            DemoOptions("00070", enterprises=n, seed=3, today=date(2026, 11, 21), visits_per_enterprise=2),
+        )
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# --- the measures ----------------------------------------------------------------------------------
+
+
+def search(folder: Path, key, qs: list[str]) -> dict:
+    with Store.in_dir(folder, key) as store:
+        store.search_enterprises("khoi dong")
+        times = []
+        for q in qs:
+            t0 = time.perf_counter()
+            store.search_enterprises(q, limit=100)
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95)}
+
+
+def keystrokes(folder: Path, key) -> dict:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtTest import QTest
+
+    from app.gui.application import make_app
+    from app.gui.main_window import MainWindow
+
+    app = make_app([])
+    with Store.in_dir(folder, key) as s:
+        profile = s.profile()
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key, load_features=False)
+    window.resize(1366, 768)
+    window.show()
+    model, table, box = window.list_panel.model, window.list_panel.table, window.list_panel.search
+
+    def pump(until, timeout=60.0) -> None:
+        end = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > end:
+                raise TimeoutError("no update")
+            QCoreApplication.processEvents()
+
+    pump(lambda: model.loaded_once and model.exact)
+    box.setFocus()
+    state = {"reset": 0}
+    model.modelReset.connect(lambda: state.__setitem__("reset", state["reset"] + 1))
+    times: list[float] = []
+    for q in ("nguyen thi", "cong ty tnhh", "hoa binh", "tran van nam", "0100", "xay dung"):
+        for ch in q:
+            before = state["reset"]
+            t = time.perf_counter()
+            QTest.keyClick(box, ch)
+            pump(lambda b=before: state["reset"] > b and not model._running)
+            table.viewport().repaint()
+            times.append((time.perf_counter() - t) * 1000)
+            pump(lambda: model.exact)
+            time.sleep(0.02)
+        box.clear()
+        pump(lambda: not model.busy and model.exact)
+    window.inactivity.detach()
+    window.close()
+    window.tasks.wait()
+    del app
+    return {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "n": len(times)}
+
+
+CHILD = r"""
+import os, sys, time
+t0 = float(sys.argv[2])
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("KHAOSAT_TEST_FAST_KDF", None)
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from app.gui.application import Launcher, make_app
+app = make_app([])
+launcher = Launcher(Path(sys.argv[1]), offer_drafts=False)
+launcher.start()
+typed = False
+while not (launcher.window is not None and launcher.window.list_panel.model.loaded_once):
+    d = launcher.unlock_dialog
+    if d is not None and d.isVisible() and not typed:  # answered at once: no typing time in the measure
+        d.passphrase.setText(sys.argv[4]); d.ok.click(); typed = True
+    QCoreApplication.processEvents()
+    time.sleep(0.001)
+launcher.window.repaint()
+print(time.time() - t0, flush=True)
+launcher.window.close()
+"""
+
+
+def start(folder: Path, runs: int) -> dict:
+    times = []
+    for _ in range(runs):
+        t0 = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT), PASSPHRASE],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return {"median": statistics.median(times), "max": max(times)}
+
+
+def list_import(work: Path, rows: int, key) -> float:
+    from bench_import import write_list  # type: ignore[import-not-found]
+
+    from app.importing import mapping as mp
+    from app.importing import plan as pl
+
+    src = work / f"danh-sach-{rows}.xlsx"
+    if not src.exists():
+        write_list(src, rows, "01", 1, False)
+    folder = work / ("import-enc" if key else "import-plain")
+    shutil.rmtree(folder, ignore_errors=True)
+    with Store.in_dir(folder, key) as store:
+        store.set_profile(unit_code=units.wards("01")[0].code, collaborator="Bench", role=Role.WARD_OFFICE)
+        quiet()
+        t0 = time.perf_counter()
+        prepared = mp.prepare(src, store)
+        plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(on_duplicate="update"))
+        pl.execute(store, plan)
+        return time.perf_counter() - t0
+
+
+def province_import(work: Path, total: int, wards: int) -> dict:
+    from app.sync import bundles as B
+    from app.sync import keys as K
+    from app.sync import registry as R
+
+    stick = work / "usb"
+    shutil.rmtree(stick, ignore_errors=True)
+    stick.mkdir(parents=True)
+    ward_units = units.wards("01")[:wards]
+    per = total // len(ward_units)
+    result = {}
+    for mode in ("plain", "encrypted"):
+        prov = work / f"province-{mode}"
+        shutil.rmtree(prov, ignore_errors=True)
+        key = None
+        if mode == "encrypted":
+            key = datakey.create(prov, PASSPHRASE)
+        province = Store.in_dir(prov, key)
+        province.set_profile(unit_code="01", collaborator="Ban Tổ chức", role=Role.PROVINCE_OFFICE)
+        p_ident = R.setup_keys(province)
+        p_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(province, p_ident)))
+        bundles = []
+        for i, w in enumerate(ward_units):
+            folder = work / f"ward-{w.code}"
+            fresh = not (folder / "khaosat.sqlite3").exists()
+            store = Store.in_dir(folder)
+            if fresh:
+                store.set_profile(unit_code=w.code, collaborator=f"Đảng ủy {w.name}", role=Role.WARD_OFFICE)
+                print(f"making ward {w.code} ({per:,})…", file=sys.stderr, flush=True)
+                generate(store, DemoOptions(w.code, enterprises=per, seed=i + 1, today=date(2026, 11, 21)))
+            store.conn.execute("DELETE FROM sync_exports")
+            store.conn.execute("DELETE FROM sync_peers")
+            (folder / "khaosat-keys.json").unlink(missing_ok=True)
+            store.conn.execute("DELETE FROM sync_keys")
+            ident = R.setup_keys(store)
+            R.register(store, p_doc, destination=True)
+            R.register(province, K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(store, ident))))
+            [res] = B.export(store, ident, stick)
+            bundles.append(res.path)
+            store.close()
+        quiet()
+        t0 = time.perf_counter()
+        for b in bundles:
+            B.import_file(province, p_ident, b, write_receipt=False)
+        result[mode] = time.perf_counter() - t0
+        province.close()
+        for b in bundles:
+            b.unlink()
+    return result
+
+
+def unlock_time(folder: Path, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        datakey.unlock(folder, PASSPHRASE)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--enterprises", type=int, default=100_000)
+    ap.add_argument("--import-rows", type=int, default=20_000)
+    ap.add_argument("--province-enterprises", type=int, default=100_000)
+    ap.add_argument("--wards", type=int, default=10)
+    ap.add_argument("--start-runs", type=int, default=3)
+    ap.add_argument("--out", default="bench/out/at-rest")
+    a = ap.parse_args()
+    out = Path(a.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    plain = out / "plain"
+    make_demo(plain, a.enterprises)
+    enc = out / "encrypted"
+    key = encrypted_copy(plain, enc)
+    from bench_foundation import queries  # type: ignore[import-not-found]
+
+    qs = queries(plain / "khaosat.sqlite3", 200, 5)
+    rows: list[tuple[str, float, float, str]] = []
+
+    quiet()
+    s_plain, s_enc = search(plain, None, qs), search(enc, key, qs)
+    rows.append(("search p50 (ms)", s_plain["p50"], s_enc["p50"], ""))
+    rows.append(("search p95 (ms)", s_plain["p95"], s_enc["p95"], "within 10%"))
+    quiet()
+    k_plain, k_enc = keystrokes(plain, None), keystrokes(enc, key)
+    rows.append(("GUI keystroke p95 (ms)", k_plain["p95"], k_enc["p95"], "within 10%"))
+    quiet()
+    # the plain folder has no data key (the program would encrypt it first): its start is measured as
+    # the program before encryption opened it, with no passphrase dialog
+    st_enc = start(enc, a.start_runs)
+    st_plain = _start_plain(plain, a.start_runs)
+    rows.append(("start to usable window (s, median)", st_plain, st_enc["median"], "within 10% (+ unlock)"))
+    quiet()
+    li_plain, li_enc = list_import(out, a.import_rows, None), list_import(out, a.import_rows, key)
+    rows.append((f"list import of {a.import_rows:,} rows (s)", li_plain, li_enc, "within 10%"))
+    prov = province_import(out, a.province_enterprises, a.wards)
+    rows.append(
+        (
+            f"bundle import, {a.province_enterprises:,} enterprises in {a.wards} wards (s)",
+            prov["plain"],
+            prov["encrypted"],
+            "within 10%",
+        )
+    )
+    t_unlock = unlock_time(enc)
+    load_after = os.getloadavg()
+
+    print(f"### Encryption at rest: `uv run python bench/bench_at_rest.py --enterprises {a.enterprises}`\n")
+    print(f"Machine: {machine()}; SQLCipher through sqlcipher3.")
+    print(
+        f"Load average (1, 5, 15 min) before {load_before[0]:.1f}, {load_before[1]:.1f}, {load_before[2]:.1f}; "
+        f"after {load_after[0]:.1f}, {load_after[1]:.1f}, {load_after[2]:.1f}.\n"
+    )
+    print("| measure | plain | encrypted | encrypted / plain | target |")
+    print("|---|---:|---:|---:|---|")
+    for name, p, e, target in rows:
+        print(f"| {name} | {p:.2f} | {e:.2f} | {e / p:.2f} | {target} |")
+    print(f"| unlock (scrypt N=2^16, r=8, p=1; s, median of 5) | | {t_unlock:.2f} | | at most 1 s |")
+    return 0
+
+
+def _start_plain(plain: Path, runs: int) -> float:
+    """Start to usable window on the plain file, as the program before encryption opened it."""
+    child = CHILD.replace(
+        "launcher.start()",
+        "from app.gui.application import open_database\n"
+        "launcher.key = None\n"
+        "launcher._opened(open_database(launcher.db_path, None))",
+    )
+    times = []
+    for _ in range(runs):
+        t0 = time.time()
+        r = subprocess.run(
+            [sys.executable, "-c", child, str(plain), repr(t0), str(ROOT), PASSPHRASE],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+        times.append(float(r.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
