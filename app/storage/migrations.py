@@ -518,6 +518,8 @@ def _v7_sync_rules(conn: sqlite3.Connection) -> None:
             PRIMARY KEY (change_id, field)
         ) WITHOUT ROWID;
         CREATE INDEX sync_unknown_values_record ON sync_unknown_values(entity, record_id);
+        """,
+    )
 
 
 def _v8_recovery_log(conn: sqlite3.Connection) -> None:
@@ -553,8 +555,6 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "received creations kept on the record; envelopes kept compressed", _v5_compact_creates),
     (6, "search in tiers: names and representatives indexed apart", _v6_search_tiers),
     (7, "sync: values to check, key replacements, re-based chains, values of newer versions", _v7_sync_rules),
-
-
     (8, "recovery log of the office", _v8_recovery_log),
 ]
 
