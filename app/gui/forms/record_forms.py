@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton
+from shiboken6 import isValid
 
 from app.domain import units
 from app.domain import validation as v
@@ -210,6 +211,8 @@ class EnterpriseForm(RecordForm):
             return lookalikes.find_lookalikes(store, record)
 
         def done(found: list[lookalikes.Lookalike]) -> None:
+            if not isValid(self.banner):  # the form was closed while the lookup ran
+                return
             self._set_duplicates(found)
             if then is not None:
                 then(found)
