@@ -36,11 +36,13 @@ def open_database(db_path: Path, key: Any) -> Any:
 def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str) -> tuple[Any, Any]:
     """Worker side: unlock (or set up) the folder, then open the database. Returns (key, profile)."""
     from app import logs
+    from app.domain import units
     from app.services.unlock import open_folder
 
-    opened = open_folder(data_dir, passphrase)
+    units.provinces()  # loaded once here, off the GUI thread (see open_database)
+    opened = open_folder(data_dir, passphrase)  # opens (and migrates) the database once
     logs.setup(data_dir)
-    return opened.key, open_database(db_path, opened.key)
+    return opened.key, opened.profile
 
 
 def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
@@ -50,7 +52,7 @@ def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
 
     opened = open_with_key(data_dir, key)
     logs.setup(data_dir)
-    return opened.key, open_database(db_path, opened.key)
+    return opened.key, opened.profile
 
 
 class Launcher(QObject):

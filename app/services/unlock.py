@@ -28,7 +28,7 @@ from app.security.datakey import DataKey, LockError
 from app.security.passphrase import strength_problem
 from app.storage import backups, encryption
 from app.storage.driver import dbapi, is_plain_file
-from app.storage.store import Store
+from app.storage.store import Profile, Store
 from app.sync import recovery
 
 NEW, PLAIN, LOCKED, ORPHAN = "new", "plain", "locked", "orphan"
@@ -40,6 +40,7 @@ class Opened:
     laptop_id: str
     created: bool  # a new data key was made now
     encrypted_now: bool  # an earlier version's plain file was encrypted now
+    profile: Profile  # who this laptop is (read while the file was open anyway)
 
 
 def folder_state(data_dir: str | os.PathLike[str]) -> str:
@@ -119,12 +120,13 @@ def _finish(folder: Path, key: DataKey, created: bool) -> Opened:
     with Store(db, key) as store:
         store.adopt_laptop_id(ring.laptop_id)
         laptop_id = store.laptop_id
+        profile = store.profile()
         if ring.laptop_id != laptop_id:  # the file is the authority on which laptop this is
             ring.laptop_id = laptop_id
             datakey.save(folder, ring)
         # the data key sealed to the offices above (an earlier version's laptop gets them now)
         recovery.refresh_office_wraps(store)
-    return Opened(key, laptop_id, created, encrypted_now)
+    return Opened(key, laptop_id, created, encrypted_now, profile)
 
 
 def change_passphrase(data_dir: str | os.PathLike[str], old: str, new: str) -> DataKey:
