@@ -378,9 +378,8 @@ class SelfTest:
         from PIL import ImageDraw
 
         from app.scan.layout import BOX, PAGE_H, sheet_layout
-        from app.storage.store import Store
 
-        with Store.in_dir(self.laptop) as store:
+        with self.store(self.laptop) as store:
             (eid,) = store.conn.execute(
                 "SELECT id FROM enterprises WHERE deleted = 0 ORDER BY tax_code LIMIT 1"
             ).fetchone()

@@ -56,19 +56,18 @@ def show(value: Any, kind: str, choices: tuple[tuple[str, str], ...] = ()) -> st
 
 @command("scan")
 def _scan_cmd(args: argparse.Namespace) -> int:
+    from app.cli.unlock import open_store
     from app.domain.validation import ValidationError
     from app.domain.vnformat import format_date, parse_date
-    from app.paths import database_path
     from app.scan import marks
     from app.scan.images import ScanInputError
     from app.scan.reader import READ, SKIPPED, read_files
     from app.services.enterprise_lookup import SelectionError, resolve_enterprise
     from app.services.scanning import ScanRefused, prepare, save_scanned
-    from app.storage.store import Store
 
     today = parse_date(args.today) if args.today else date.today()
     failed = saved = read = 0
-    with Store(database_path(args.data_dir)) as store:
+    with open_store(args) as store:
         expected = None
         if args.enterprise:
             try:

@@ -16,6 +16,7 @@ from app.services.records import save_enterprise
 from app.services.scanning import ScanRefused, Undecided, prepare, save_scanned
 from tests.conftest import TEST_TODAY, run_cli
 from tests.helpers import paper
+from tests.helpers.vault import open_store
 from tests.scan.conftest import enterprise
 from tests.scan.test_reader import DPI, VALUES
 
@@ -123,8 +124,6 @@ def _save(image, path):
 
 
 def test_cli_scan_reads_saves_and_refuses(printed, tmp_path):
-    from app.storage import Store
-
     data = tmp_path / "data"
     assert (
         run_cli(
@@ -132,7 +131,7 @@ def test_cli_scan_reads_saves_and_refuses(printed, tmp_path):
         ).returncode
         == 0
     )
-    with Store.in_dir(data) as s:
+    with open_store(data) as s:
         save_enterprise(s, enterprise(), today=TEST_TODAY)
     folder = tmp_path / "phieu"
     folder.mkdir()
@@ -150,7 +149,7 @@ def test_cli_scan_reads_saves_and_refuses(printed, tmp_path):
     assert "18. Đã có tổ chức phụ nữ: CẦN XEM." in out and "Chưa lưu: " in out
     assert "3-trang.png: KHÔNG ĐỌC ĐƯỢC. Không tìm thấy mã QR" in out
     assert "Đọc được 2 phiếu, đã lưu 1, 2 trang cần xử lý" in out
-    with Store.in_dir(data) as s:
+    with open_store(data) as s:
         (v,) = s.children(Visit, printed.enterprise.id)
         assert v.workforce_total == 1250 and v.women_members == 410
     # the same page again is not saved twice
