@@ -28,6 +28,7 @@ from app.storage.migrations import add_declared_column
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.gui.conftest import close_window, focused_form, open_window, wait_idle
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 from tests.printing.pdftools import pdftotext
 
 HOTLINE = "0912 345 678"
@@ -63,7 +64,7 @@ def add_columns(store: Store) -> None:
 
 @pytest.fixture
 def window(qtbot, data_dir, declared):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         add_columns(s)
     w = open_window(qtbot, data_dir)
     yield w
@@ -71,7 +72,7 @@ def window(qtbot, data_dir, declared):
 
 
 def _enterprise_with_hotline(data_dir) -> EnterpriseWithHotline:
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         e = s.get(Enterprise, s.conn.execute("SELECT id FROM enterprises ORDER BY rid LIMIT 1").fetchone()[0])
         e = dataclasses.replace(e, hotline=HOTLINE)
         with s.write("Trần Văn Nam") as w:
@@ -99,7 +100,7 @@ def test_the_entry_forms_show_check_and_save_the_new_fields(qtbot, window, data_
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         [saved] = [e for e in s.find_by_tax_code("0100109106") if e.name == "Công ty TNHH Đường Sắt Nhỏ"]
         assert type(saved) is EnterpriseWithHotline and saved.hotline == HOTLINE
         enterprise_id = saved.id
@@ -120,7 +121,7 @@ def test_the_entry_forms_show_check_and_save_the_new_fields(qtbot, window, data_
     kb.shortcut(Qt.Key.Key_S)
     qtbot.waitUntil(lambda: visit_form not in window.forms.open_forms, timeout=10000)
     wait_idle(qtbot, window)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         [visit] = s.children(Visit, enterprise_id)
     assert visit.disabled_workers == 3
 
@@ -174,7 +175,7 @@ def test_enterprise_show_on_the_command_line(tmp_path, declared, capsys):
     from app.cli.main import main
 
     data = tmp_path / "data"
-    with Store.in_dir(data) as s:
+    with open_store(data) as s:
         s.set_profile(unit_code=TEST_WARD, collaborator="Trần Văn Nam", role=Role.COLLABORATOR)
         add_columns(s)
         with s.write("Trần Văn Nam") as w:

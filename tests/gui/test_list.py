@@ -188,7 +188,7 @@ def test_a_person_searched_by_name_comes_first_and_the_list_shows_why(qtbot, dat
     from app.domain.taxcode import valid_tax_code
     from tests.gui.conftest import close_window, open_window
 
-    with Store.in_dir(data_dir) as s, s.write() as w:
+    with open_store(data_dir) as s, s.write() as w:
         brands = [
             Enterprise(
                 name=f"Công ty TNHH Đức Huy {i}",
