@@ -24,9 +24,9 @@ from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
 from app.sync import chains, checks, newer, rules
+from app.sync import chains, checks, recovery
 from app.sync import container as C
 from app.sync import keys as K
-from app.sync import recovery
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape, check_values
 from app.sync.errors import SyncError, os_message, shown
