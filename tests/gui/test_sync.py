@@ -411,7 +411,7 @@ def test_a_key_that_would_take_over_a_laptop_needs_the_lost_key_action(qtbot, da
         assert any("THAY KHÓA BỊ MẤT" in s for s in statuses) and any("đã thu hồi" in s for s in statuses)
         QApplication.processEvents()
         shot(dialog, "sync-machines-after-replace")
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             [event] = R.key_events(s, replaced_only=True)
             assert event.by_name == window.profile.collaborator
         dialog.close()

@@ -11,6 +11,7 @@ import pytest
 from app.storage import Store
 from app.sync import bundles as B
 from app.sync import registry as R
+from tests.helpers.vault import open_store
 from tests.sync.conftest import Machine, db_fingerprint, enterprise
 
 
@@ -19,13 +20,14 @@ def restore(m: Machine, backup: Machine) -> Machine:
     m.store.close()
     shutil.rmtree(m.folder)
     shutil.copytree(backup.folder, m.folder)
-    store = Store.in_dir(m.folder)
+    store = open_store(m.folder)
     return Machine(m.name, store, R.load_keys(store), m.folder)
 
 
 def backup_of(m: Machine, where) -> Machine:
     m.store.backup(where / "khaosat.sqlite3")
     shutil.copy(m.folder / "khaosat-keys.json", where / "khaosat-keys.json")
+    shutil.copy(m.folder / "khaosat-datakey.json", where / "khaosat-datakey.json")
     return Machine(m.name, None, m.ident, where)  # type: ignore[arg-type]
 
 
@@ -129,7 +131,7 @@ def test_a_fork_that_names_another_previous_bundle_says_so(net, tmp_path):
     # a copy of the laptop made now writes its own bundle 2 and 3; the office gets the real 2, then the copy's 3
     (tmp_path / "copy").mkdir()
     backup_of(net.l1, tmp_path / "copy")
-    store = Store.in_dir(tmp_path / "copy")
+    store = open_store(tmp_path / "copy")
     copy = Machine("bản sao", store, R.load_keys(store), tmp_path / "copy")
     copy.store.conn.execute("DELETE FROM sync_exports WHERE seq = 2")
     other_stick = tmp_path / "usb2"
