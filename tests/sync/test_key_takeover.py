@@ -152,7 +152,7 @@ def test_replacing_a_lost_key_on_the_command_line(tmp_path):
     )
     ok("keys", "register", key, "--fingerprint", fp_l, data_dir=W)
     (L / "khaosat-keys.json").unlink()  # the laptop is reinstalled; its key is gone
-    new_fp = fp(ok("keys", "init", "--no-passphrase", data_dir=L))
+    new_fp = fp(ok("keys", "init", data_dir=L))
     key = (
         re.search(r"khóa công khai: (.+)", ok("keys", "export", "--to", str(stick), data_dir=L))
         .group(1)
