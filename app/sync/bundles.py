@@ -23,8 +23,7 @@ from app.storage import kept_creations
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
-from app.sync import chains, checks, newer, rules
-from app.sync import chains, checks, recovery
+from app.sync import chains, checks, newer, recovery, rules
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
