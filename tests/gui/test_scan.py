@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
 from app.domain.records import Enterprise, Visit
 from app.printing.visit_form import VisitFormData, render_visit_forms
-from app.storage import Store
 from tests.conftest import TEST_TODAY
 from tests.gui.conftest import close_window, open_window, wait_idle
 from tests.helpers import paper
 from tests.helpers.typing import Keyboard
+from tests.helpers.vault import open_store
 
 VALUES = {
     "visit_date": date(2025, 11, 3),
@@ -41,7 +41,7 @@ VALUES = {
 
 
 def _photo(data_dir, tmp_path, seed=31):
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         row = s._rows("SELECT id FROM enterprises WHERE deleted = 0 ORDER BY name LIMIT 1")[0]
         e = s.get(Enterprise, row["id"])
     pdf = tmp_path / "phieu.pdf"
@@ -111,7 +111,7 @@ def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
         QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: dialog.items[0].saved_visit is not None, timeout=20000)
         wait_idle(qtbot, window)
-        with Store.in_dir(data_dir) as s:
+        with open_store(data_dir) as s:
             v = s.get(Visit, dialog.items[0].saved_visit)
             assert v.enterprise_id == e.id and v.visit_date == date(2025, 11, 3)
             assert (v.workforce_total, v.union_members, v.veterans_members) == (320, 200, 2)

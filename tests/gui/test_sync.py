@@ -440,7 +440,7 @@ def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, da
     )
     with laptop.store.write() as w:
         w.create(v)
-    with Store.in_dir(data_dir) as s:
+    with open_store(data_dir) as s:
         r = B.import_file(s, R.load_keys(s), laptop.export(stick), write_receipt=False)
         assert r.report.to_check == 2 and "cần kiểm tra" in r.summary()
     window = open_window(qtbot, data_dir, load_features=True)
