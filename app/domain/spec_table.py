@@ -96,9 +96,11 @@ def render() -> str:
     """The table (Markdown), one sub-table per entity, in the order of ``RECORD_TYPES``."""
     out = [
         "Generated from the field declarations (`app/domain/records.py`) by `docs/make_spec_table.py`:",
-        "do not edit by hand. *Required*: the value may not be null or empty. *Default*: what a null (or",
-        "a column left out of a creation) becomes. Coded values travel as their codes; the labels are",
-        "what people see. *Limits* are those KhaoSat checks a value against (`app/domain/checks.py`).",
+        "do not edit by hand. *Required*: a record is not valid without a value (null or empty).",
+        "*Default*: what a null (or a column left out of a creation) becomes. Coded values travel as their",
+        "codes; the labels are what people see. *Required*, *allowed codes* and *limits* are the checks",
+        "KhaoSat applies to a value (`app/domain/checks.py`); which of them an import enforces on a",
+        "bundle is said in section 6.",
         "",
     ]
     for table in RECORD_TYPES:
