@@ -165,7 +165,7 @@ def register(window: Any) -> None:
     window.actions.add(
         ActionSpec(
             "sync.recovery",
-            "Khôi phục &mật khẩu cho máy cấp dưới…",
+            "Khôi &phục mật khẩu cho máy cấp dưới…",
             open_office_recovery,
             "sync",
             None,
