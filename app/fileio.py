@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,7 +38,7 @@ def fsync_file(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike[str], mode: int = 0o644) -> Generator[BinaryIO]:
     """Yield a binary file to write; when the block ends without error it replaces ``path``.
 
     On any error the temporary file is removed and ``path`` (if it existed) is left untouched.
@@ -70,7 +70,7 @@ class OutputError(Exception):
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_output(path: str | os.PathLike[str]) -> Generator[BinaryIO]:
     """``atomic_write`` for an output file (PDF, Excel): a crash or a full disk never leaves a
     half-written file under the real name, and an older file of the same name stays intact until the
     new one is complete. Raises ``OutputError`` saying what to do."""

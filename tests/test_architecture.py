@@ -1,7 +1,9 @@
 """The core never imports Qt: domain, storage, services, demo, CLI (and sync, printing, reports,
 importing when they exist) run with no display and no PySide6."""
 
+import ast
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -18,6 +20,7 @@ CORE = [
     "printing",
     "reports",
     "importing",
+    "scan",
     "fileio",
     "paths",
     "selftest",
@@ -55,3 +58,42 @@ def test_no_core_module_mentions_pyside6():
         if rel.parts[0] in CORE and "PySide6" in path.read_text(encoding="utf-8"):
             offenders.append(str(rel))
     assert offenders == []
+
+
+SQL = re.compile(
+    r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+(TABLE|INDEX)|PRAGMA)\b",
+    re.S,
+)
+
+
+def _reaches_sqlite(node: ast.Attribute) -> bool:
+    """``x.conn``, ``conn.execute(...)``, ``store._rows(...)``: a connection or a query in the open."""
+    owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+    if node.attr == "conn":
+        return True
+    if node.attr in ("execute", "executemany", "executescript"):
+        return owner in ("conn", "cur", "cursor", "db", "connection")
+    return node.attr == "_rows" and owner != "self"
+
+
+def test_no_sql_in_the_gui_or_the_command_line():
+    """Queries live in app/services and app/storage: the GUI and the CLI call them. No SQL text, no
+    connection, no ``execute`` in app/gui or app/cli (import-linter separately forbids ``sqlite3``)."""
+    offenders = []
+    for folder in ("gui", "cli"):
+        for path in sorted((ROOT / "app" / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where = path.relative_to(ROOT)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+                    offenders.append(f"{where}:{node.lineno}: SQL text {node.value[:50]!r}")
+                elif isinstance(node, ast.Attribute) and _reaches_sqlite(node):
+                    offenders.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+    assert offenders == []
+
+
+def test_the_sql_check_finds_sql():
+    assert SQL.search("SELECT count(*) FROM enterprises") and SQL.search("update visits set x = 1") is None
+    assert SQL.search("INSERT INTO changes(seq) VALUES (1)") and not SQL.search(
+        "Chọn doanh nghiệp từ danh sách"
+    )

@@ -25,7 +25,6 @@ CLI_ONLY = ("app/cli/", "app/selftest.py")
 def _parser_words() -> tuple[set[str], set[str]]:
     from app.cli import main
 
-    main._load_extensions()
     parser = main.build_parser()
     commands: set[str] = set()
     options: set[str] = set()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.cli.common import CliError, command, open_store, say
 
 
 def _epilog() -> str:
@@ -21,7 +20,7 @@ def _epilog() -> str:
     )
 
 
-def _parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "import-list",
         help="nhập danh sách doanh nghiệp từ tệp Excel (.xlsx, .xls) hoặc CSV",
@@ -66,13 +65,6 @@ def _parsers(sub: argparse._SubParsersAction) -> None:
     )
 
 
-EXTRA_PARSERS.append(_parsers)
-
-
-def _print(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
 def _corrections(spec: str | None) -> str | None:
     if not spec:
         return None
@@ -92,7 +84,6 @@ def _corrections(spec: str | None) -> str | None:
 
 @command("import-list")
 def _import_list(args: argparse.Namespace) -> int:
-    from app.cli.main import _open_store
     from app.domain.vnformat import format_int
     from app.importing import errorfile
     from app.importing import mapping as mp
@@ -102,27 +93,25 @@ def _import_list(args: argparse.Namespace) -> int:
 
     source = Path(args.file).expanduser()
     try:
-        with _open_store(args) as store:
+        with open_store(args) as store:
             prepared = mp.prepare(source, store, args.sheet, _corrections(args.mapping))
             table = prepared.table
             sheet = table.sheet
             where = f"trang «{sheet.name}», " if prepared.kind != "csv" else ""
             enc = f", mã {sheet.encoding}" if sheet.encoding else ""
-            _print(
-                f"Tệp: {source.name} ({prepared.kind}{enc}); {where}dòng tiêu đề: {table.header_row_number}"
-            )
+            say(f"Tệp: {source.name} ({prepared.kind}{enc}); {where}dòng tiêu đề: {table.header_row_number}")
             for legacy in (Legacy.TCVN3, Legacy.TCVN3_CAPS, Legacy.VNI):
                 if sheet.conversions[legacy]:
-                    _print(
+                    say(
                         f"Đã chuyển {format_int(sheet.conversions[legacy])} ô từ mã {legacy.label} sang Unicode."
                     )
             how = {
                 "remembered": "theo cách đã dùng lần trước cho tệp cùng dạng",
                 "guessed": "tự nhận theo tiêu đề",
             }
-            _print(f"Ghép cột ({how[prepared.source]}{', có sửa' if prepared.corrected else ''}):")
+            say(f"Ghép cột ({how[prepared.source]}{', có sửa' if prepared.corrected else ''}):")
             for line in mp.describe(prepared.mapping, table.headers):
-                _print(f"  {line}")
+                say(f"  {line}")
             options = pl.Options(
                 on_duplicate=args.on_duplicate,
                 accept_similar=args.accept_similar,
@@ -141,32 +130,32 @@ def _import_list(args: argparse.Namespace) -> int:
         raise CliError(with_hint(exc)) from None
 
     for line in pl.summary_lines(plan):
-        _print(line)
+        say(line)
     unplaced = plan.unplaced()
     if unplaced:
         numbers = ", ".join(str(r.number) for r in unplaced[:20]) + (" ..." if len(unplaced) > 20 else "")
-        _print(f"Không xác định được phường, xã: {format_int(len(unplaced))} dòng (dòng {numbers}).")
+        say(f"Không xác định được phường, xã: {format_int(len(unplaced))} dòng (dòng {numbers}).")
     rejected = plan.rejected()
     for r in rejected[: max(0, args.limit_lines)]:
-        _print(f"  Dòng {r.number}: {r.reason}")
+        say(f"  Dòng {r.number}: {r.reason}")
     if len(rejected) > args.limit_lines:
-        _print(f"  ... và {format_int(len(rejected) - args.limit_lines)} dòng khác (xem tệp lỗi).")
+        say(f"  ... và {format_int(len(rejected) - args.limit_lines)} dòng khác (xem tệp lỗi).")
     warned = [r for r in plan.rows if r.warnings and not r.outcome.rejected]
     for r in warned[:10]:
-        _print(f"  Lưu ý dòng {r.number}: {' '.join(r.warnings)}")
+        say(f"  Lưu ý dòng {r.number}: {' '.join(r.warnings)}")
     if rejected and (args.errors or not args.dry_run):
         dest = Path(args.errors).expanduser() if args.errors else errorfile.default_path(source)
         try:
             errorfile.write(dest, plan)
         except ImportFailed as exc:
             raise CliError(str(exc) + " Dữ liệu đã nhập vẫn được giữ.") from None
-        _print(
+        say(
             f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó."
         )
     if result is None:
-        _print("Chạy thử: chưa ghi gì vào dữ liệu.")
+        say("Chạy thử: chưa ghi gì vào dữ liệu.")
     else:
-        _print(
+        say(
             f"Đã nhập: thêm mới {format_int(result.created)}, cập nhật {format_int(result.updated)} doanh nghiệp."
         )
     return 3 if rejected else 0

@@ -7,49 +7,25 @@ Errors go to stderr in Vietnamese with a non-zero exit code, never a traceback
 from __future__ import annotations
 
 import argparse
+import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-
-Handler = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, Handler] = {}
-
-
-class CliError(Exception):
-    """An error for the user: printed to stderr, exit code 1 (or ``code``)."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors, in Vietnamese where we can
-        self.print_usage(sys.stderr)
-        message = (
-            message.replace("the following arguments are required", "thiếu tham số bắt buộc")
-            .replace("unrecognized arguments", "tham số không hiểu được")
-            .replace("invalid choice", "lựa chọn không hợp lệ")
-            .replace("argument", "tham số")
-            .replace("expected one argument", "cần một giá trị")
-            .replace("invalid int value", "không phải số nguyên")
-        )
-        sys.stderr.write(f"khaosat: lỗi: {message}\n")
-        raise SystemExit(2)
-
-
-def command(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        _COMMANDS[name] = fn
-        return fn
-
-    return register
+from app.cli import (
+    import_commands,
+    print_commands,
+    recovery_commands,
+    scan_commands,
+    selftest_command,
+    sync_commands,
+)
+from app.cli.common import COMMANDS, CliError, Parser, command, open_store, say
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="khaosat",
         description="KhaoSat: khảo sát doanh nghiệp, xây dựng tổ chức Đảng và đoàn thể. "
         "Không có lệnh con thì mở chương trình.",
@@ -65,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tự kiểm tra chương trình trong một thư mục tạm (tạo dữ liệu, in, xuất và nhập gói) rồi thoát",
     )
-    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=Parser)
 
     s = sub.add_parser("gui", help="mở chương trình (mặc định)")
     s.add_argument(
@@ -99,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     s = sub.add_parser("enterprise", help="xem danh sách, tìm, xem chi tiết doanh nghiệp")
-    esub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    esub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=Parser)
     e = esub.add_parser("list", help="liệt kê doanh nghiệp")
     e.add_argument("--ward", metavar="MÃ")
     e.add_argument("--limit", type=int, default=50)
@@ -136,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--province", metavar="MÃ")
 
     s = sub.add_parser("offices", help="chuỗi cơ quan cấp trên (phường → trung gian → tỉnh)")
-    osub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    osub = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=Parser)
     osub.add_parser("list", help="liệt kê các cơ quan theo chuỗi báo cáo")
     o = osub.add_parser("add", help="thêm một cơ quan")
     o.add_argument("--name", required=True, metavar="TÊN")
@@ -146,31 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     o = osub.add_parser("remove", help="bỏ một cơ quan")
     o.add_argument("id", metavar="ID")
 
-    for extra in EXTRA_PARSERS:
-        extra(sub)
+    for feature in (
+        sync_commands,
+        print_commands,
+        import_commands,
+        scan_commands,
+        selftest_command,
+        recovery_commands,
+    ):
+        feature.add_parsers(sub)
     return p
-
-
-# Other features (sync, printing, importing, self-test) add their subcommands from their own
-# module in app/cli/: append a function that adds the parser, and register the handler with
-# @command(name). ``_load_extensions`` imports those modules.
-EXTRA_PARSERS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _roles():
     from app.domain.vocab import Role
 
     return list(Role)
-
-
-def _open_store(args: argparse.Namespace):
-    from app.cli.unlock import open_store
-
-    return open_store(args)
-
-
-def _print(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
 
 
 @command("init")
@@ -190,9 +157,9 @@ def _init(args: argparse.Namespace) -> int:
     name = clean(args.name)
     if not name:
         raise CliError("Chưa nhập họ tên.")
-    with _open_store(args) as store:
+    with open_store(args) as store:
         profile = store.set_profile(unit_code=unit.code, collaborator=name, role=role)
-    _print(f"Đã thiết lập máy {profile.laptop_id}: {unit.name} ({unit.code}), {name}, {role.label}.")
+    say(f"Đã thiết lập máy {profile.laptop_id}: {unit.name} ({unit.code}), {name}, {role.label}.")
     _init_keys(args)
     return 0
 
@@ -201,10 +168,10 @@ def _init_keys(args: argparse.Namespace) -> None:
     """Signing and encryption keys for bundles (app/sync), made once and sealed under the data key."""
     from app.sync.registry import ensure_keys
 
-    with _open_store(args) as store:
+    with open_store(args) as store:
         ident = ensure_keys(store)
     if ident is not None:
-        _print(f"Đã tạo khóa của máy. Dấu vân tay: {ident.current.fingerprint}")
+        say(f"Đã tạo khóa của máy. Dấu vân tay: {ident.current.fingerprint}")
 
 
 @command("demo")
@@ -217,7 +184,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise CliError(f"Mã phường/xã «{args.ward}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
     if not (1 <= args.enterprises <= 1_000_000):
         raise CliError("Số doanh nghiệp phải từ 1 đến 1.000.000.")
-    with _open_store(args) as store:
+    with open_store(args) as store:
         result = generate(
             store,
             DemoOptions(
@@ -230,7 +197,7 @@ def _demo(args: argparse.Namespace) -> int:
         )
     from app.domain.vnformat import format_int
 
-    _print(
+    say(
         f"Đã tạo dữ liệu mẫu cho {ward.name}: {format_int(result.enterprises)} doanh nghiệp, "
         f"{format_int(result.visits)} lượt khảo sát, {format_int(result.organisations)} tổ chức, "
         f"{format_int(result.admissions)} lần kết nạp, {format_int(result.targets)} chỉ tiêu."
@@ -256,26 +223,16 @@ def _enterprise_line(row: dict) -> str:
 
 @command("enterprise")
 def _enterprise(args: argparse.Namespace) -> int:
-    with _open_store(args) as store:
+    with open_store(args) as store:
         if args.action == "list":
-            sql = "SELECT * FROM enterprises WHERE deleted = 0"
-            params: list = []
-            if args.ward:
-                sql += " AND ward_code = ?"
-                params.append(args.ward)
-            sql += " ORDER BY name COLLATE NOCASE LIMIT ?"
-            params.append(max(1, args.limit))
-            rows = store._rows(sql, params)
-            for row in rows:
-                _print(_enterprise_line(row))
-            total = store.conn.execute(
-                "SELECT count(*) FROM enterprises WHERE deleted = 0"
-                + (" AND ward_code = ?" if args.ward else ""),
-                [args.ward] if args.ward else [],
-            ).fetchone()[0]
             from app.domain.vnformat import format_int
+            from app.services import enterprise_list as el
 
-            _print(f"({format_int(len(rows))}/{format_int(total)} doanh nghiệp)")
+            query = el.ListQuery(ward_code=args.ward or None, sort="name")
+            rows = el.page(store, query, 0, max(1, args.limit))
+            for row in rows:
+                say(_enterprise_line(row))
+            say(f"({format_int(len(rows))}/{format_int(el.count(store, query))} doanh nghiệp)")
             return 0
         if args.action == "search":
             rows = store.search_enterprises(args.query, limit=max(1, args.limit))
@@ -283,27 +240,22 @@ def _enterprise(args: argparse.Namespace) -> int:
                 print(f"Không tìm thấy doanh nghiệp nào với «{args.query}».", file=sys.stderr)
                 return 1
             for row in rows:
-                _print(_enterprise_line(row))
+                say(_enterprise_line(row))
             return 0
         return _show_enterprise(store, args.key)
 
 
 def _show_enterprise(store, key: str) -> int:
-    from app.domain import taxcode
     from app.domain.display import display
-    from app.domain.records import Enterprise, Organisation, Visit, fields_of
+    from app.domain.records import Organisation, Visit, fields_of
     from app.domain.vnformat import format_date, format_int
     from app.domain.vocab import OrgKind, OrgStatus
+    from app.services.enterprise_lookup import SelectionError, resolve_enterprise
 
-    e = store.get(Enterprise, key)
-    if e is None:
-        parsed = taxcode.parse(key)
-        matches = store.find_by_tax_code(parsed.value)
-        if len(matches) > 1:
-            raise CliError(f"Có {len(matches)} doanh nghiệp cùng mã số thuế {parsed.value}; hãy dùng mã ID.")
-        e = matches[0] if matches else None
-    if e is None:
-        raise CliError(f"Không có doanh nghiệp với mã số thuế hoặc ID «{key}».")
+    try:
+        e = resolve_enterprise(store, key)  # the one lookup: id, tax code or form code
+    except SelectionError as exc:
+        raise CliError(str(exc)) from None
     # every declared field that has a value, in order (app/domain/records.py)
     lines = [
         (info.label, display(info, getattr(e, info.name), with_code=True)) for info in fields_of(type(e))
@@ -311,23 +263,21 @@ def _show_enterprise(store, key: str) -> int:
     lines.append(("ID", e.id))
     for label, value in lines:
         if value:
-            _print(f"{label}: {value}")
+            say(f"{label}: {value}")
     orgs = store.children(Organisation, e.id, "kind")
     if orgs:
-        _print("Tổ chức:")
+        say("Tổ chức:")
         for o in orgs:
             extra = (
                 f", QĐ {o.decision_number} ngày {format_date(o.decision_date)}" if o.decision_number else ""
             )
             members = f", {format_int(o.members)} thành viên" if o.members is not None else ""
-            _print(f"  - {OrgKind(o.kind).label}: {OrgStatus(o.status).label}{extra}{members}")
+            say(f"  - {OrgKind(o.kind).label}: {OrgStatus(o.status).label}{extra}{members}")
     visits = store.children(Visit, e.id, "visit_date DESC")
     if visits:
-        _print(f"Lượt khảo sát ({len(visits)}):")
+        say(f"Lượt khảo sát ({len(visits)}):")
         for vis in visits[:10]:
-            _print(
-                f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}"
-            )
+            say(f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}")
     return 0
 
 
@@ -336,13 +286,13 @@ def _check(args: argparse.Namespace) -> int:
     from app.domain.vnformat import format_int
     from app.storage.migrations import LATEST
 
-    with _open_store(args) as store:
+    with open_store(args) as store:
         problems = store.integrity_check()
         counts = store.counts()
         profile = store.profile()
-        _print(f"Tệp dữ liệu: {store.path}")
-        _print(f"Phiên bản lược đồ: {store.schema_version()} (mới nhất {LATEST})")
-        _print(
+        say(f"Tệp dữ liệu: {store.path}")
+        say(f"Phiên bản lược đồ: {store.schema_version()} (mới nhất {LATEST})")
+        say(
             f"Máy: {profile.laptop_id}"
             + (
                 f", đơn vị {profile.unit_code}, {profile.collaborator}"
@@ -360,12 +310,12 @@ def _check(args: argparse.Namespace) -> int:
             "changes": "Dòng nhật ký thay đổi",
         }
         for key, label in labels.items():
-            _print(f"{label}: {format_int(counts[key])}")
+            say(f"{label}: {format_int(counts[key])}")
     if problems:
         for p in problems:
             print(f"Lỗi toàn vẹn: {p}", file=sys.stderr)
         return 1
-    _print("Kiểm tra toàn vẹn: tốt.")
+    say("Kiểm tra toàn vẹn: tốt.")
     return 0
 
 
@@ -378,13 +328,13 @@ def _backup(args: argparse.Namespace) -> int:
         raise CliError(
             f"«{dest}» là một thư mục; hãy cho tên tệp sao lưu, ví dụ {dest / 'khaosat-saoluu.khaosat-backup'}."
         )
-    with _open_store(args) as store:
+    with open_store(args) as store:
         try:
             out = write_backup(store, dest)
         except BackupError as exc:
             raise CliError(str(exc)) from exc
-    _print(f"Đã sao lưu (đã mã hóa) vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
-    _print("Khi khôi phục cần mật khẩu đang dùng lúc này.")
+    say(f"Đã sao lưu (đã mã hóa) vào {out} ({out.stat().st_size:,} byte).".replace(",", "."))
+    say("Khi khôi phục cần mật khẩu đang dùng lúc này.")
     return 0
 
 
@@ -401,7 +351,7 @@ def _restore(args: argparse.Namespace) -> int:
         info = read_info(Path(args.file).expanduser())
     except BackupError as exc:
         raise CliError(str(exc)) from exc
-    _print(f"Bản sao lưu của máy {info.laptop_id}, tạo lúc {info.created_text}.")
+    say(f"Bản sao lưu của máy {info.laptop_id}, tạo lúc {info.created_text}.")
     other_ok = args.other_machine
     if is_other_machine(info, folder) and not other_ok:
         if not sys.stdin.isatty():
@@ -426,14 +376,14 @@ def _restore(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     from app.domain.vnformat import format_int
 
-    _print(
+    say(
         f"Đã khôi phục: {format_int(done.counts['enterprises'])} doanh nghiệp, "
         f"{format_int(done.counts['visits'])} lượt khảo sát."
     )
     if done.key_changed:
-        _print("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.")
+        say("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.")
     if done.previous:
-        _print(f"Dữ liệu trước khi khôi phục (vẫn mã hóa) được cất ở {done.previous}.")
+        say(f"Dữ liệu trước khi khôi phục (vẫn mã hóa) được cất ở {done.previous}.")
     return 0
 
 
@@ -456,7 +406,7 @@ def _passphrase_change(args: argparse.Namespace) -> int:
         change_passphrase(folder, old, new)
     except LockError as exc:
         raise CliError(exc.message) from exc
-    _print("Đã đổi mật khẩu. Tệp dữ liệu không cần mã hóa lại.")
+    say("Đã đổi mật khẩu. Tệp dữ liệu không cần mã hóa lại.")
     return 0
 
 
@@ -469,7 +419,7 @@ def _units(args: argparse.Namespace) -> int:
         raise CliError(f"Không tìm thấy đơn vị nào tên «{args.query}».")
     for u in found:
         parent = units.province(u.province_code) if u.province_code else None
-        _print(f"{u.code}  {u.name}" + (f", {parent.name}" if parent else ""))
+        say(f"{u.code}  {u.name}" + (f", {parent.name}" if parent else ""))
     return 0
 
 
@@ -480,27 +430,25 @@ def _offices(args: argparse.Namespace) -> int:
     from app.domain.vocab import Role
     from app.services.offices import list_offices, remove_office, save_office
 
-    with _open_store(args) as store:
+    with open_store(args) as store:
         if args.action == "add":
             office = save_office(
                 store,
                 Office(name=args.name, role=Role(args.role), unit_code=args.unit, parent_id=args.parent),
             )
-            _print(f"Đã thêm {office.name} ({office.id}).")
+            say(f"Đã thêm {office.name} ({office.id}).")
             return 0
         if args.action == "remove":
             remove_office(store, args.id)
-            _print("Đã bỏ cơ quan.")
+            say("Đã bỏ cơ quan.")
             return 0
         offices = list_offices(store)
         if not offices:
-            _print(
-                "Chưa khai báo cơ quan nào. Thêm bằng: khaosat offices add --name ... --role ... --unit ..."
-            )
+            say("Chưa khai báo cơ quan nào. Thêm bằng: khaosat offices add --name ... --role ... --unit ...")
             return 0
         for o in sorted(offices, key=lambda o: (o.role.value != "ward_office", o.name)):
             chain = " → ".join(x.name for x in chain_above(offices, o.id))
-            _print(f"{o.id}  {o.role.label}: {o.name} [{units.unit_name(o.unit_code)}]   {chain}")
+            say(f"{o.id}  {o.role.label}: {o.name} [{units.unit_name(o.unit_code)}]   {chain}")
     return 0
 
 
@@ -528,16 +476,15 @@ def _log_crash(args: argparse.Namespace | None, exc: BaseException) -> Path | No
 
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
+        if isinstance(stream, io.TextIOWrapper):
             try:
                 stream.reconfigure(encoding="utf-8")  # Windows consoles default to a code page
             except (ValueError, OSError):
                 pass
-    _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
     name = "self-test" if getattr(args, "self_test", False) else (args.command or "gui")
-    handler = _COMMANDS[name]
+    handler = COMMANDS[name]
     from app.domain.validation import ValidationError
     from app.storage.store import StoreError
 
@@ -566,25 +513,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if log:
             print(f"Chi tiết đã ghi vào {log}; hãy gửi tệp này cho người hỗ trợ.", file=sys.stderr)
         return 70
-
-
-def _load_extensions() -> None:
-    """Subcommands of other features register themselves when their module is imported."""
-    import importlib
-
-    for module in (
-        "app.cli.sync_commands",
-        "app.cli.print_commands",
-        "app.cli.import_commands",
-        "app.cli.scan_commands",
-        "app.cli.selftest_command",
-        "app.cli.recovery_commands",
-    ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
 
 
 if __name__ == "__main__":

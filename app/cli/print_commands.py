@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 
-from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.cli.common import CliError, command, open_store, say
 
 
 def _date_arg(text: str) -> date:
@@ -25,7 +24,7 @@ def _date_arg(text: str) -> date:
 MARKS_HELP = "thêm trang 2 có ô đánh dấu để đọc lại phiếu đã điền từ ảnh chụp hoặc ảnh quét (khaosat scan)"
 
 
-def _add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("print", help="in phiếu khảo sát (điền sẵn hoặc trống), phiếu đăng ký khóa ra tệp PDF")
     ps = s.add_subparsers(dest="what", metavar="LOẠI", required=True, parser_class=type(s))
     f = ps.add_parser("form", help="phiếu khảo sát điền sẵn cho một hoặc nhiều doanh nghiệp (một tệp PDF)")
@@ -112,19 +111,6 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     x.add_argument("--out", required=True, metavar="TỆP", help="tệp .xlsx sẽ ghi")
 
 
-EXTRA_PARSERS.append(_add_parsers)
-
-
-def _open_store(args: argparse.Namespace):
-    from app.cli.unlock import open_store
-
-    return open_store(args)
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
 def _errors():
     from app.domain.units import UnknownUnitError
     from app.fileio import OutputError
@@ -176,7 +162,7 @@ def _print_forms(args: argparse.Namespace) -> int:
         )
     if args.not_visited_months is not None and args.not_visited_months < 1:
         raise CliError("Số tháng chưa khảo sát phải từ 1 trở lên.")
-    with _open_store(args) as store:
+    with open_store(args) as store:
         unit = args.unit or store.profile().unit_code
         ids: list[str] = []
         for key in args.enterprise or []:
@@ -197,7 +183,7 @@ def _print_forms(args: argparse.Namespace) -> int:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
         forms = load_forms(store, ids)
     render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=args.marks)
-    _say(f"Đã in {len(forms)} phiếu khảo sát vào {out}.")
+    say(f"Đã in {len(forms)} phiếu khảo sát vào {out}.")
     return 0
 
 
@@ -207,10 +193,10 @@ def _print_blank(args: argparse.Namespace) -> int:
     out = _check_out(args.out, ".pdf")
     if not 1 <= args.copies <= 500:
         raise CliError("Số trang phiếu trống phải từ 1 đến 500.")
-    with _open_store(args) as store:
+    with open_store(args) as store:
         unit = store.profile().unit_code
     render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit), marks=args.marks)
-    _say(f"Đã in {args.copies} phiếu khảo sát trống vào {out}.")
+    say(f"Đã in {args.copies} phiếu khảo sát trống vào {out}.")
     return 0
 
 
@@ -220,7 +206,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
     from app.printing.keyform import KeyFormData, render_key_form
 
     out = _check_out(args.out, ".pdf")
-    with _open_store(args) as store:
+    with open_store(args) as store:
         prof = store.profile()
         laptop = args.laptop or prof.laptop_id
         fp = args.fingerprint
@@ -251,7 +237,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
         place=u.short_name if u else "",
     )
     render_key_form(out, data)
-    _say(f"Đã in phiếu đăng ký khóa của máy {laptop} vào {out}.")
+    say(f"Đã in phiếu đăng ký khóa của máy {laptop} vào {out}.")
     return 0
 
 
@@ -273,7 +259,7 @@ def _report_cmd(args: argparse.Namespace) -> int:
     if start.year != args.year or end.year != args.year:
         raise CliError(f"Kỳ báo cáo phải nằm trong năm {args.year}.")
     try:
-        with _open_store(args) as store:
+        with open_store(args) as store:
             unit = args.unit or store.profile().unit_code
             if not unit:
                 raise CliError("Máy chưa thiết lập đơn vị; hãy cho --unit MÃ (hoặc chạy khaosat init).")
@@ -286,15 +272,15 @@ def _report_cmd(args: argparse.Namespace) -> int:
         from app.cli.hints import with_hint
 
         raise CliError(with_hint(exc)) from None
-    _say(
+    say(
         f"Báo cáo {report.period.label} của {report.unit_name}: {format_int(report.enterprises)} doanh nghiệp, "
         f"{report.targets_reached}/{report.targets_set} chỉ tiêu đạt và vượt."
     )
     for k in report.kinds:
-        _say(f"  {k.label}: thành lập {k.founded.text}; kết nạp {k.admitted.text}")
+        say(f"  {k.label}: thành lập {k.founded.text}; kết nạp {k.admitted.text}")
     for path in (pdf, xlsx):
         if path:
-            _say(f"Đã ghi {path}.")
+            say(f"Đã ghi {path}.")
     return 0
 
 
@@ -320,7 +306,7 @@ def _report_settings_cmd(args: argparse.Namespace) -> int:
             from app.domain.text import clean
 
             changes[f"report.{key}"] = [clean(v) for v in value] if isinstance(value, list) else clean(value)
-    with _open_store(args) as store:
+    with open_store(args) as store:
         with store.transaction():
             for key, value in changes.items():
                 store.set_setting(key, value)
@@ -329,15 +315,15 @@ def _report_settings_cmd(args: argparse.Namespace) -> int:
             s = load(store, unit)
         except SettingsError as exc:
             raise CliError(str(exc)) from None
-    _say(f"Kiểu văn bản: {s.style.value} ({s.style.label})")
-    _say(f"Làm tròn: {s.rounding.value}")
-    _say(f"Ngưỡng quy mô lao động: {s.thresholds[0]}, {s.thresholds[1]}")
-    _say(f"Cơ quan cấp trên: {s.superior_body or ''}")
-    _say(f"Cơ quan ban hành: {s.issuing_body}")
-    _say(f"Ký hiệu văn bản: {s.number_code}")
-    _say(f"Địa danh: {s.place}")
-    _say(f"Thẩm quyền ký: {' / '.join(s.signer_capacity)}")
-    _say(f"Người ký: {s.signer_name}")
+    say(f"Kiểu văn bản: {s.style.value} ({s.style.label})")
+    say(f"Làm tròn: {s.rounding.value}")
+    say(f"Ngưỡng quy mô lao động: {s.thresholds[0]}, {s.thresholds[1]}")
+    say(f"Cơ quan cấp trên: {s.superior_body or ''}")
+    say(f"Cơ quan ban hành: {s.issuing_body}")
+    say(f"Ký hiệu văn bản: {s.number_code}")
+    say(f"Địa danh: {s.place}")
+    say(f"Thẩm quyền ký: {' / '.join(s.signer_capacity)}")
+    say(f"Người ký: {s.signer_name}")
     return 0
 
 
@@ -348,11 +334,11 @@ def _excel_cmd(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out, ".xlsx")
     try:
-        with _open_store(args) as store:
+        with open_store(args) as store:
             n = export_enterprises(out, store, args.unit)
     except _errors() as exc:
         from app.cli.hints import with_hint
 
         raise CliError(with_hint(exc)) from None
-    _say(f"Đã xuất {format_int(n)} doanh nghiệp vào {out}.")
+    say(f"Đã xuất {format_int(n)} doanh nghiệp vào {out}.")
     return 0

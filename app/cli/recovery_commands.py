@@ -12,10 +12,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.cli.common import CliError, command, open_store, say
 
 
-def _add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("recovery", help="quên mật khẩu: khôi phục qua cơ quan cấp trên")
     rs = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=type(s))
     r = rs.add_parser("request", help="(máy quên mật khẩu) ghi yêu cầu khôi phục ra USB để mang đến cơ quan")
@@ -41,16 +41,9 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     rs.add_parser("log", help="(cơ quan) nhật ký các lần khôi phục đã làm hoặc đã nhận từ cấp dưới")
 
 
-EXTRA_PARSERS.append(_add_parsers)
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
 @command("recovery")
 def _recovery(args: argparse.Namespace) -> int:
-    from app.cli.unlock import folder_of, new_passphrase, open_store
+    from app.cli.unlock import folder_of, new_passphrase
     from app.security.datakey import LockError
     from app.sync import recovery
     from app.sync import registry as R
@@ -60,8 +53,8 @@ def _recovery(args: argparse.Namespace) -> int:
     try:
         if args.action == "request":
             req = recovery.make_request(folder, Path(args.to), args.office)
-            _out(f"Đã ghi yêu cầu khôi phục: {req.path}")
-            _out(f"Hãy mang USB và giấy tờ tùy thân đến {req.office}. Cơ quan sẽ đưa tệp mở khóa và một mã.")
+            say(f"Đã ghi yêu cầu khôi phục: {req.path}")
+            say(f"Hãy mang USB và giấy tờ tùy thân đến {req.office}. Cơ quan sẽ đưa tệp mở khóa và một mã.")
             return 0
         if args.action == "unlock":
             code = args.code
@@ -71,20 +64,20 @@ def _recovery(args: argparse.Namespace) -> int:
                 code = getpass.getpass("Mã mở khóa cơ quan đã đưa: ")
             passphrase = new_passphrase()
             recovery.apply_unlock(folder, Path(args.file), code, passphrase)
-            _out("Đã mở lại dữ liệu và đặt mật khẩu mới. Từ nay mở KhaoSat bằng mật khẩu mới.")
+            say("Đã mở lại dữ liệu và đặt mật khẩu mới. Từ nay mở KhaoSat bằng mật khẩu mới.")
             return 0
         with open_store(args) as store:
             if args.action == "log":
                 entries = recovery.log_entries(store)
                 if not entries:
-                    _out("Chưa có lần khôi phục nào.")
+                    say("Chưa có lần khôi phục nào.")
                 for e in entries:
                     where = (
                         "tại cơ quan này"
                         if e["received_from"] is None
                         else f"nhận từ cấp dưới ({e['office_name']})"
                     )
-                    _out(
+                    say(
                         f"{e['issued_at']}  máy {e['laptop_id']} ({e['laptop_name']}, {e['laptop_unit']}), "
                         f"kiểm tra: {e['checked_by']}{'; ' + e['note'] if e['note'] else ''} [{where}]"
                     )
@@ -92,9 +85,9 @@ def _recovery(args: argparse.Namespace) -> int:
             ident = R.load_keys(store)
             info = recovery.read_request(store, ident, Path(args.file))
             m = info.machine
-            _out(f"Yêu cầu khôi phục của máy {info.laptop_id}, tạo lúc {info.created_text}:")
-            _out(f"  Người dùng đã đăng ký: {m.name or '?'} | {m.unit_label} | {m.role_label}")
-            _out(f"  Dấu vân tay khóa của máy: {m.fingerprint}")
+            say(f"Yêu cầu khôi phục của máy {info.laptop_id}, tạo lúc {info.created_text}:")
+            say(f"  Người dùng đã đăng ký: {m.name or '?'} | {m.unit_label} | {m.role_label}")
+            say(f"  Dấu vân tay khóa của máy: {m.fingerprint}")
             if not args.confirmed:
                 if not sys.stdin.isatty():
                     raise CliError(
@@ -107,9 +100,9 @@ def _recovery(args: argparse.Namespace) -> int:
             done = recovery.answer_request(
                 store, ident, info, Path(args.to), checked_by=args.checked_by, note=args.note
             )
-            _out(f"Đã ghi tệp mở khóa: {done.path}")
-            _out(f"MÃ MỞ KHÓA (đọc trực tiếp cho người yêu cầu, KHÔNG ghi vào USB): {done.code}")
-            _out("Lần khôi phục này đã được ghi vào nhật ký và sẽ gửi lên cơ quan cấp trên cùng gói dữ liệu.")
+            say(f"Đã ghi tệp mở khóa: {done.path}")
+            say(f"MÃ MỞ KHÓA (đọc trực tiếp cho người yêu cầu, KHÔNG ghi vào USB): {done.code}")
+            say("Lần khôi phục này đã được ghi vào nhật ký và sẽ gửi lên cơ quan cấp trên cùng gói dữ liệu.")
             return 0
     except SyncError as exc:
         raise CliError(exc.message) from exc

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from typing import Any
 
-from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.cli.common import CliError, command, open_store, say
 
 
-def _add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "scan",
         help="đọc phiếu khảo sát đã điền từ ảnh chụp, ảnh quét, tệp PDF hoặc thư mục",
@@ -28,13 +27,6 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
         "--enterprise", metavar="MST", help="doanh nghiệp của các phiếu trống (không có tên trên mã QR)"
     )
     s.add_argument("--today", metavar="NGÀY", help=argparse.SUPPRESS)
-
-
-EXTRA_PARSERS.append(_add_parsers)
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
 
 
 def show(value: Any, kind: str, choices: tuple[tuple[str, str], ...] = ()) -> str:
@@ -56,7 +48,6 @@ def show(value: Any, kind: str, choices: tuple[tuple[str, str], ...] = ()) -> st
 
 @command("scan")
 def _scan_cmd(args: argparse.Namespace) -> int:
-    from app.cli.unlock import open_store
     from app.domain.validation import ValidationError
     from app.domain.vnformat import format_date, parse_date
     from app.scan import marks
@@ -80,16 +71,16 @@ def _scan_cmd(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         for page in pages:
             if page.status == SKIPPED:
-                _say(f"{page.where}: bỏ qua. {page.reason}")
+                say(f"{page.where}: bỏ qua. {page.reason}")
                 continue
             if page.status != READ:
-                _say(f"{page.where}: KHÔNG ĐỌC ĐƯỢC. {page.reason}")
+                say(f"{page.where}: KHÔNG ĐỌC ĐƯỢC. {page.reason}")
                 failed += 1
                 continue
             try:
                 form = prepare(store, page, expected_enterprise=expected)
             except ScanRefused as exc:
-                _say(f"{page.where}: KHÔNG NHẬN. {exc}")
+                say(f"{page.where}: KHÔNG NHẬN. {exc}")
                 failed += 1
                 continue
             read += 1
@@ -100,7 +91,7 @@ def _scan_cmd(args: argparse.Namespace) -> int:
                 else "phiếu trống, chưa rõ doanh nghiệp (dùng --enterprise MST)"
             )
             seconds = f"{page.seconds:.1f}".replace(".", ",")
-            _say(f"{page.where}: {who}; đọc trong {seconds} giây")
+            say(f"{page.where}: {who}; đọc trong {seconds} giây")
             for f in sorted(page.fields, key=lambda f: f.field.number):
                 pf = f.field
                 head = f"  {pf.number:>2}. {pf.label}"
@@ -110,44 +101,44 @@ def _scan_cmd(args: argparse.Namespace) -> int:
                         if f.suggestion is not None
                         else ""
                     )
-                    _say(f"{head}: CẦN XEM. {f.reason}{hint}")
+                    say(f"{head}: CẦN XEM. {f.reason}{hint}")
                 elif f.status == marks.TEXT:
-                    _say(f"{head}: viết tay, gõ lại trong chương trình")
+                    say(f"{head}: viết tay, gõ lại trong chương trình")
                 else:
-                    _say(f"{head}: {show(f.value, pf.kind, pf.choices)}")
+                    say(f"{head}: {show(f.value, pf.kind, pf.choices)}")
             if form.same_day:
-                _say(
+                say(
                     f"  Đã có lượt khảo sát ngày {format_date(form.values['visit_date'])} của doanh nghiệp này."
                 )
             if not args.save:
                 continue
             if form.uncertain:
-                _say(
+                say(
                     f"  Chưa lưu: {len(form.uncertain)} mục cần người xem. Dùng «Đọc phiếu đã điền» trong "
                     "chương trình để xác nhận từng mục bên cạnh ảnh của nó."
                 )
                 failed += 1
                 continue
             if form.same_day:
-                _say("  Chưa lưu, để khỏi nhập trùng: mở chương trình để xem và lưu nếu đúng là lượt khác.")
+                say("  Chưa lưu, để khỏi nhập trùng: mở chương trình để xem và lưu nếu đúng là lượt khác.")
                 failed += 1
                 continue
             try:
                 visit = save_scanned(store, form, {}, enterprise_id=expected, today=today)
             except ValidationError as exc:
-                _say("  Chưa lưu: " + " ".join(p.message for p in exc.problems))
+                say("  Chưa lưu: " + " ".join(p.message for p in exc.problems))
                 failed += 1
                 continue
             except ValueError as exc:  # Undecided: a blank form without --enterprise
-                _say(f"  Chưa lưu: {exc}")
+                say(f"  Chưa lưu: {exc}")
                 failed += 1
                 continue
             saved += 1
-            _say(f"  Đã lưu lượt khảo sát ngày {format_date(visit.visit_date)}.")
+            say(f"  Đã lưu lượt khảo sát ngày {format_date(visit.visit_date)}.")
     summary = f"Đọc được {read} phiếu"
     if args.save:
         summary += f", đã lưu {saved}"
     if failed:
         summary += f", {failed} trang cần xử lý (xem ở trên)"
-    _say(summary + ".")
+    say(summary + ".")
     return 1 if failed else 0

@@ -9,13 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-from app.cli.main import EXTRA_PARSERS, CliError, command
+from app.cli.common import CliError, command, open_store, say
 from app.sync.errors import shown
 
 IMPORT_QUARANTINED = 3  # exit code: some bundle set aside, none refused
 
 
-def _add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("keys", help="khóa của máy, đăng ký máy khác, thu hồi")
     ks = s.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=type(s))
     ks.add_parser("init", help="tạo khóa cho máy này (nếu chưa có)")
@@ -98,15 +98,6 @@ def _add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--value", metavar="JSON", help='giá trị chọn, dạng JSON: 25, "Tên mới", null')
 
 
-EXTRA_PARSERS.append(_add_parsers)
-
-
-def _store(args):
-    from app.cli.unlock import open_store
-
-    return open_store(args)
-
-
 def _legacy_passphrase() -> str | None:
     """The separate passphrase of an earlier version's key file (asked once; then sealed under the data key)."""
     from app.sync.keys import PASSPHRASE_ENV
@@ -143,25 +134,21 @@ def _identity(store):
     raise CliError("Máy này chưa có khóa. Hãy tạo khóa: khaosat keys init")
 
 
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
 @command("keys")
 @_sync_errors
 def _keys(args: argparse.Namespace) -> int:
     from app.sync import keys as K
     from app.sync import registry as R
 
-    with _store(args) as store:
+    with open_store(args) as store:
         folder = R.data_dir_of(store)
         if args.action == "init":
             if K.key_path(folder).exists():
                 ident = _identity(store)
-                _out(f"Máy này đã có khóa. Dấu vân tay: {ident.current.fingerprint}")
+                say(f"Máy này đã có khóa. Dấu vân tay: {ident.current.fingerprint}")
                 return 0
             ident = R.setup_keys(store)
-            _out(f"Đã tạo khóa cho máy {ident.laptop_id}. Dấu vân tay: {ident.current.fingerprint}")
+            say(f"Đã tạo khóa cho máy {ident.laptop_id}. Dấu vân tay: {ident.current.fingerprint}")
             return 0
         if args.action == "show":
             prof = store.profile()
@@ -169,29 +156,29 @@ def _keys(args: argparse.Namespace) -> int:
                 ident = _identity(store)
                 from app.domain import units
 
-                _out(
+                say(
                     f"Máy này: {ident.laptop_id} ({prof.collaborator or '?'}, "
                     f"{units.unit_name(prof.unit_code) or prof.unit_code or '?'})"
                 )
-                _out(f"Mã khóa: {ident.current.keyid}")
-                _out(f"Dấu vân tay: {ident.current.fingerprint}")
-                _out("Khóa được bảo vệ bằng mật khẩu của dữ liệu.")
+                say(f"Mã khóa: {ident.current.keyid}")
+                say(f"Dấu vân tay: {ident.current.fingerprint}")
+                say("Khóa được bảo vệ bằng mật khẩu của dữ liệu.")
             else:
-                _out("Máy này chưa có khóa (khaosat keys init).")
+                say("Máy này chưa có khóa (khaosat keys init).")
             peers = R.peers(store)
             replaced = R.key_events(store, replaced_only=True)
             if replaced:
-                _out(f"CẢNH BÁO: {len(replaced)} lần thay khóa không qua xác nhận của khóa cũ:")
+                say(f"CẢNH BÁO: {len(replaced)} lần thay khóa không qua xác nhận của khóa cũ:")
                 for ev in replaced:
-                    _out(f"  ! {ev.describe()}")
+                    say(f"  ! {ev.describe()}")
             if peers:
-                _out(f"Máy đã đăng ký ({len(peers)}):")
+                say(f"Máy đã đăng ký ({len(peers)}):")
             labels = {"active": "đang dùng", "superseded": "khóa cũ", "revoked": "ĐÃ THU HỒI"}
             for p in peers:
                 extra = f" sau gói {p.revoked_after_seq}" if p.status == "revoked" else ""
                 kind = "cơ quan nhận" if p.is_destination else p.role_label
                 via = f", giới thiệu bởi {p.registered_via}" if p.registered_via else ""
-                _out(
+                say(
                     f"  - {p.display} | {p.unit_label} | {kind} | máy {shown(p.laptop_id)} | {p.fingerprint} | "
                     f"{labels.get(p.status, p.status)}{extra}{via}"
                 )
@@ -199,25 +186,24 @@ def _keys(args: argparse.Namespace) -> int:
         if args.action == "export":
             ident = _identity(store)
             path = R.export_pubkey(store, ident, Path(args.to))
-            _out(f"Đã ghi tệp khóa công khai: {path}")
-            _out(f"Dấu vân tay (đọc cho cơ quan đối chiếu): {ident.current.fingerprint}")
+            say(f"Đã ghi tệp khóa công khai: {path}")
+            say(f"Dấu vân tay (đọc cho cơ quan đối chiếu): {ident.current.fingerprint}")
             return 0
         if args.action == "register":
             from app.sync import container as C
 
             doc = K.read_pubkey_file(C.read_capped(Path(args.file)))
-            _out(
+            say(
                 f"Máy: {shown(doc.name or '?')}, mã máy {shown(doc.laptop_id)}, đơn vị {shown(doc.unit_code)}, "
                 f"vai trò {shown(doc.role)}"
             )
-            _out(f"Dấu vân tay: {doc.fingerprint}")
+            say(f"Dấu vân tay: {doc.fingerprint}")
             where = R.standing(store, doc)
             if where.kind == "unendorsed":
                 raise R.not_endorsed(doc, where.current)
             if where.kind == "endorsed":
-                _out(
-                    f"Đây là khóa mới của máy đã đăng ký, được khóa cũ {where.current.fingerprint} xác nhận."
-                )
+                old = where.current.fingerprint if where.current else "?"
+                say(f"Đây là khóa mới của máy đã đăng ký, được khóa cũ {old} xác nhận.")
             if args.fingerprint is not None:
                 if K.normalise_fingerprint(args.fingerprint) != doc.fingerprint:
                     raise CliError(
@@ -240,7 +226,7 @@ def _keys(args: argparse.Namespace) -> int:
                 "known": "Đã đăng ký từ trước:",
                 "destination": "Đã đặt làm cơ quan nhận:",
             }[outcome]
-            _out(f"{text} {peer.display} ({peer.unit_label}, {peer.role_label}).")
+            say(f"{text} {peer.display} ({peer.unit_label}, {peer.role_label}).")
             return 0
         if args.action == "replace-lost":
             from app.sync import container as C
@@ -250,12 +236,12 @@ def _keys(args: argparse.Namespace) -> int:
             peer, old = R.replace_lost_key(
                 store, doc, fingerprint=args.fingerprint, reason=args.reason, by=by
             )
-            _out("CẢNH BÁO: đã THAY KHÓA BỊ MẤT, không có xác nhận của khóa cũ.")
-            _out(
+            say("CẢNH BÁO: đã THAY KHÓA BỊ MẤT, không có xác nhận của khóa cũ.")
+            say(
                 f"Máy {peer.display} ({peer.unit_label}), mã máy {shown(peer.laptop_id)}: khóa cũ "
                 f"{old.fingerprint if old else '?'} đã bị thu hồi (giữ những gì đã gửi trước đó); khóa mới {peer.fingerprint}."
             )
-            _out(
+            say(
                 "Việc thay khóa được ghi lại (người quyết định, lý do, thời điểm) và được báo lên cơ quan cấp trên "
                 "cùng gói dữ liệu sau."
             )
@@ -269,15 +255,15 @@ def _keys(args: argparse.Namespace) -> int:
                 raise CliError(f"Có {len(machines)} máy khớp «{args.machine}»; hãy ghi rõ hơn.")
             laptop = machines.pop()
             count, point = R.revoke(store, laptop, args.after_seq)
-            _out(
+            say(
                 f"Đã thu hồi máy {laptop} ({count} khóa). Giữ các gói đến số {point}; các gói sau đó bị từ chối."
             )
             return 0
         if args.action == "rekey":
             ident = _identity(store)
             new = R.rekey(store, ident)
-            _out(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}")
-            _out("Hãy ghi tệp khóa công khai mới (khaosat keys export) và đưa cho cơ quan cấp trên đăng ký.")
+            say(f"Đã tạo khóa mới. Dấu vân tay mới: {new.current.fingerprint}")
+            say("Hãy ghi tệp khóa công khai mới (khaosat keys export) và đưa cho cơ quan cấp trên đăng ký.")
             return 0
     return 1
 
@@ -287,25 +273,25 @@ def _keys(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.dry_run:
             for pv in B.preview(store, args.office):
                 parts = (
                     ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
                 )
-                _out(
+                say(
                     f"Cho {pv.recipient.display} ({pv.recipient.unit_label}): gói số "
                     f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp."
                 )
             return 0
         ident = _identity(store)
         for r in B.export(store, ident, Path(args.to), office=args.office):
-            _out(
+            say(
                 f"Đã xuất gói số {r.seq} cho {r.recipient.display} ({r.recipient.unit_label}): "
                 f"{r.changes} thay đổi, {r.envelopes} gói chuyển tiếp -> {r.path}"
             )
             if r.recovery_log is not None:
-                _out(f"Nhật ký khôi phục mật khẩu cho cơ quan cấp trên -> {r.recovery_log}")
+                say(f"Nhật ký khôi phục mật khẩu cho cơ quan cấp trên -> {r.recovery_log}")
     return 0
 
 
@@ -314,7 +300,7 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
-    with _store(args) as store:
+    with open_store(args) as store:
         ident = _identity(store)
         paths = [Path(p) for p in args.paths]
         if not B.collect(paths):
@@ -325,9 +311,9 @@ def _import(args: argparse.Namespace) -> int:
         if r.outcome in ("refused", "quarantined"):
             print(line, file=sys.stderr)
         else:
-            _out(line)
+            say(line)
         if r.receipt is not None:
-            _out(f"  Biên nhận: {shown(r.receipt, 200)}")
+            say(f"  Biên nhận: {shown(r.receipt, 200)}")
     if any(r.outcome == "refused" for r in results):
         return 1
     return IMPORT_QUARANTINED if any(r.outcome == "quarantined" for r in results) else 0
@@ -338,19 +324,19 @@ def _import(args: argparse.Namespace) -> int:
 def _checks(args: argparse.Namespace) -> int:
     from app.sync import rules
 
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.done:
             n = rules.mark_checked(store, args.done, store.profile().collaborator)
-            _out(f"Đã ghi nhận {n} giá trị đã kiểm tra (giữ nguyên).")
+            say(f"Đã ghi nhận {n} giá trị đã kiểm tra (giữ nguyên).")
             return 0
         items = rules.to_check(store, include_checked=args.all)
         for i in items:
             done = f" [đã kiểm tra: {shown(i.checked_by or '?')}]" if i.checked_at else ""
-            _out(
+            say(
                 f"#{i.id} {shown(i.enterprise_name or '?', 80)} | {i.field_label}: {i.message} | gửi từ {i.sender}, "
                 f"nhận {i.found_at[:10]}{done}"
             )
-        _out(f"({len(items)} giá trị cần kiểm tra)")
+        say(f"({len(items)} giá trị cần kiểm tra)")
     return 0
 
 
@@ -359,7 +345,7 @@ def _checks(args: argparse.Namespace) -> int:
 def _conflicts(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.resolve is not None:
             if args.value is None:
                 raise CliError("Hãy cho giá trị chọn: --value JSON")
@@ -368,15 +354,15 @@ def _conflicts(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise CliError(f"Giá trị «{args.value}» không phải JSON (chuỗi cần dấu nháy kép).") from exc
             B.resolve_conflict(store, args.resolve, value)
-            _out(f"Đã giải quyết xung đột số {args.resolve}; lựa chọn sẽ được gửi lên như một thay đổi.")
+            say(f"Đã giải quyết xung đột số {args.resolve}; lựa chọn sẽ được gửi lên như một thay đổi.")
             return 0
         rows = B.open_conflicts(store)
         for c in rows:
-            _out(
+            say(
                 f"#{c['id']} {c['entity']} {c['record_id']} trường {c['field']}: {c['value_a']} ({c['change_a'][:8]}) "
                 f"/ {c['value_b']} ({c['change_b'][:8]}); tạm chọn {c['winner'][:8]}"
             )
-        _out(f"({len(rows)} xung đột chưa giải quyết)")
+        say(f"({len(rows)} xung đột chưa giải quyết)")
     return 0
 
 
@@ -385,7 +371,7 @@ def _conflicts(args: argparse.Namespace) -> int:
 def _provenance(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
-    with _store(args) as store:
+    with open_store(args) as store:
         rows = B.provenance(store, args.entity, args.record_id)
     if not rows:
         raise CliError(f"Không có thay đổi nào của bản ghi «{args.record_id}».")
@@ -395,7 +381,7 @@ def _provenance(args: argparse.Namespace) -> int:
             " — từ phiên bản KhaoSat mới hơn, chưa hiện trên bản ghi" if r.get("newer") else ""
         )
         relay = f"; chuyển tiếp qua: {' → '.join(r['relayed_by'])}" if r["relayed_by"] else ""
-        _out(
+        say(
             f"{r['wall_time']} {ops.get(r['op'], r['op'])} ({fields}) bởi {r['author']}, "
             f"nhập trên máy {r['captured_by']}{relay}"
         )
@@ -407,19 +393,19 @@ def _provenance(args: argparse.Namespace) -> int:
 def _duplicates(args: argparse.Namespace) -> int:
     from app.sync import same_tax_code
 
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.merge:
             keep, drop = args.merge
             moved = same_tax_code.merge_pair(store, keep, drop)
-            _out(
+            say(
                 f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
                 f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}."
             )
             return 0
         found = same_tax_code.candidates(store)
         for c in found:
-            _out(f"MST {c.tax_code}: {c.id_a} «{c.name_a}» / {c.id_b} «{c.name_b}»")
-        _out(f"({len(found)} cặp nghi trùng chưa xử lý)")
+            say(f"MST {c.tax_code}: {c.id_a} «{c.name_a}» / {c.id_b} «{c.name_b}»")
+        say(f"({len(found)} cặp nghi trùng chưa xử lý)")
     return 0
 
 
@@ -428,16 +414,16 @@ def _duplicates(args: argparse.Namespace) -> int:
 def _quarantine(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.release is not None:
             folder = Path(args.receipt_to) if args.receipt_to else None
             ident = _identity(store) if folder is not None else None
-            _out(B.release(store, args.release, ident=ident, receipt_to=folder).summary())
+            say(B.release(store, args.release, ident=ident, receipt_to=folder).summary())
             return 0
         rows = B.quarantined(store)
         for q in rows:
-            _out(
+            say(
                 f"#{q['id']} gói số {q['seq']} của {q['sender_name']}, nhận {q['received_at'][:10]}: {q['reason_text']}"
             )
-        _out(f"({len(rows)} gói đang cách ly)")
+        say(f"({len(rows)} gói đang cách ly)")
     return 0

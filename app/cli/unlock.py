@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli.main import CliError
+from app.cli.common import CliError
 from app.security.datakey import DataKey, LockError
 from app.security.passphrase import RULE_TEXT
 

@@ -58,10 +58,13 @@ class _Gen:
     def __init__(self, opts: DemoOptions):
         self.o = opts
         self.rng = random.Random(f"khaosat-demo:{opts.ward_code}:{opts.seed}")
-        self.ward = units.ward(opts.ward_code)
-        if self.ward is None:
+        ward = units.ward(opts.ward_code)
+        if ward is None:
             raise ValueError(f"unknown ward {opts.ward_code}")
-        self.province = units.province(self.ward.province_code)
+        province = units.province(ward.province_code)
+        if province is None:
+            raise ValueError(f"unknown province of ward {opts.ward_code}")
+        self.ward, self.province = ward, province
         self.start = date(opts.today.year - opts.years + 1, 1, 1)
         self.tax_codes: set[str] = set()
         self._epoch = int(datetime(opts.today.year, 1, 1, tzinfo=UTC).timestamp() * 1000)
@@ -405,3 +408,8 @@ def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) 
         if progress:
             progress(opts.enterprises, opts.enterprises)
     return result
+
+
+def next_seed(store: Store) -> int:
+    """A seed that gives records other than those already in the file (every enterprise ever kept, plus one)."""
+    return int(store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]) + 1

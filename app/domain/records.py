@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Generic, TypeVar
+from enum import Enum
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from app.domain import fields as f
 from app.domain.fields import FieldInfo, Kind, Paper
@@ -143,7 +144,7 @@ class Record:
         return row
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Record:
+    def from_row(cls, row: dict[str, Any]) -> Self:
         kwargs = {}
         for name, conv in _readers(cls):
             if name in row:
@@ -166,7 +167,7 @@ def to_stored(value: Any) -> Any:
         return int(value)
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(value, "value") and isinstance(value, str):  # str enums
+    if isinstance(value, Enum):  # str enums
         return value.value
     return value
 

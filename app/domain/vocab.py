@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Self
 
 
 class Labelled(str, Enum):
@@ -21,7 +22,7 @@ class Labelled(str, Enum):
         return [(m.value, m.label) for m in cls]
 
     @classmethod
-    def parse(cls, value: str | Labelled | None) -> Labelled | None:
+    def parse(cls, value: str | Labelled | None) -> Self | None:
         if value is None or value == "":
             return None
         if isinstance(value, cls):

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import data_dir as resolve_data_dir
 from app.paths import database_path
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.gui.setup import SetupWizard
+    from app.security.datakey import DataKey
 
 
 def open_database(db_path: Path, key: Any) -> Any:
@@ -70,9 +75,9 @@ class Launcher(QObject):
         self.db_path = data_dir / database_path(data_dir).name
         self.offer_drafts = offer_drafts
         self.tasks = TaskRunner(self.db_path, None, self)
-        self.key: Any = None
-        self.window: Any = None
-        self.wizard: Any = None
+        self.key: DataKey | None = None
+        self.window: MainWindow | None = None
+        self.wizard: SetupWizard | None = None
         self.unlock_dialog: Any = None
         self.recovery_dialog: Any = None
 
@@ -143,29 +148,22 @@ class Launcher(QObject):
     def _show(self, profile: Any, setup_result: dict | None = None) -> None:
         from app.gui.main_window import MainWindow
 
-        self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
-        self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        self.window.show()
+        window = self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        window.show()
         if setup_result and setup_result.get("fingerprint"):
-            self.window.show_status(
-                f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000
-            )
+            window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
         if self.offer_drafts:
-            self.window.forms.offer_drafts()
+            window.forms.offer_drafts()
         if self.open_paths:
-            self._open_files(self.open_paths)
-        self.sig_window.emit(self.window)
+            self._open_files(window, self.open_paths)
+        self.sig_window.emit(window)
 
-    def _open_files(self, paths: list[str]) -> None:
+    def _open_files(self, window: MainWindow, paths: list[str]) -> None:
         """Open the import dialog with the bundles or receipts the program was started with."""
-        try:
-            from app.gui.sync import open_import
-        except ImportError:
-            self.window.show_error(
-                "KhaoSat", "Bản KhaoSat này không có chức năng đồng bộ để nhập gói dữ liệu."
-            )
-            return
-        open_import(self.window, paths)
+        from app.gui.sync import open_import
+
+        open_import(window, paths)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout
 
 from app import __version__
 from app.paths import resources_dir
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 
 def guide_path() -> Path:
@@ -41,7 +44,7 @@ class HelpDialog(QDialog):
         self.resize(760, 640)
 
 
-def show_guide(window: Any) -> None:
+def show_guide(window: MainWindow) -> None:
     path = guide_path()
 
     def done(text: str) -> None:
@@ -56,7 +59,7 @@ def show_guide(window: Any) -> None:
     )
 
 
-def show_keys(window: Any) -> None:
+def show_keys(window: MainWindow) -> None:
     rows = []
     for key in window.actions:
         action = window.actions.action(key)
@@ -74,7 +77,7 @@ def show_keys(window: Any) -> None:
     HelpDialog(window, "Phím tắt", html_text=f"<table cellspacing='6'>{body}</table>").show()
 
 
-def show_about(window: Any) -> None:
+def show_about(window: MainWindow) -> None:
     QMessageBox.about(
         window,
         "Giới thiệu KhaoSat",

@@ -1,12 +1,49 @@
 """The main window: assembles the parts (list, detail, targets, forms, features); owns none of their logic.
 
 Each feature lives in its own module and brings its own actions:
-- ``app.gui.enterprises`` list, detail and the commands that open forms,
+- ``app.gui.enterprises`` list, detail and the commands that open forms (``app.gui.window_actions``),
 - ``app.gui.forms`` the enterprise, visit, organisation and admission forms (with drafts),
 - ``app.gui.targets`` targets and progress,
 - ``app.gui.help`` the user guide,
-- optional features loaded by ``app.gui.features`` (sync, printing, importing).
-See ``app.gui.features`` for what the window offers them.
+- ``app.gui.sync``, ``app.gui.printing``, ``app.gui.scan``, ``app.gui.importing``: the Đồng bộ and In ấn
+  menus, reading filled-in forms and the list import, each an object on the window (``window.sync``,
+  ``window.printing``, ``window.scan``, ``window.importing``) holding that feature's state.
+
+What ``window`` (``app.gui.main_window.MainWindow``) offers a feature:
+
+``window.actions``
+    The ``ActionRegistry``: ``window.actions.add_menu("sync", "Đồng &bộ")`` adds a menu (before
+    Help), ``window.actions.add(ActionSpec(key="sync.export", text="&Xuất gói dữ liệu...",
+    handler=lambda w: ..., menu="sync", shortcut="Ctrl+E", tip="...", toolbar=True,
+    enabled=lambda w: ...))`` adds an action whose menu entry, toolbar button, shortcut, tip and
+    enabled state come from that one declaration. ``window.actions.update_states()`` re-checks
+    the enabled predicates (the window does it on selection and data changes).
+``window.tasks``
+    The ``TaskRunner`` (``app.gui.tasks``). Never touch the database or files on the GUI thread:
+    ``window.tasks.read(fn, on_done)``, ``window.tasks.write(fn, on_done)`` where ``fn(store)`` or
+    ``fn(store, ctx)`` runs in a worker on its own ``Store``; ``window.tasks.run_with_progress(
+    window, "Đang xuất...", fn, on_done)`` shows a cancellable progress dialog (``ctx.progress(done,
+    total, text)``, ``ctx.check()``). A write's changes are announced on ``sig_data_changed``.
+    ``window.tasks.call(fn, on_done)`` runs file work that needs no database.
+``window.data_dir`` / ``window.db_path``
+    The data folder (``pathlib.Path``) and the SQLite file in it.
+``window.profile``
+    ``app.storage.store.Profile`` of this laptop (laptop_id, collaborator, unit_code, role).
+``window.sig_data_changed``
+    ``Signal(object)`` with the ``app.storage.changes.ChangeSummary`` a write task's writes said
+    (what they created, changed and deleted, per entity). A feature that changes data (importing a
+    bundle, releasing a quarantined one) does it through ``window.tasks.write`` and the signal
+    fires by itself; ``window.notify_data_changed()`` refreshes every view (the Làm mới action).
+``window.selected_enterprise_id()`` / ``window.sig_selection_changed``
+    The enterprise selected in the list (``str`` UUID or ``None``) and a ``Signal(object)`` when it
+    changes.
+``window.open_enterprise(enterprise_id)``
+    Selects and shows an enterprise.
+``window.show_status(text)`` / ``window.show_error(title, text)``
+    A message in the status bar; an error dialog in Vietnamese.
+``window.add_page(key, title, widget)``
+    Adds a page (a tab beside "Doanh nghiệp" and "Chỉ tiêu") for a whole view, such as a
+    conflict queue.
 """
 
 from __future__ import annotations
@@ -27,11 +64,16 @@ from PySide6.QtWidgets import (
 
 from app import logs
 from app.domain import units
-from app.gui import features
+from app.gui import window_actions
 from app.gui.actions import ActionRegistry
+from app.gui.importing import ImportingFeature
+from app.gui.printing import PrintingFeature
+from app.gui.scan import ScanFeature
+from app.gui.sync import SyncFeature
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import DataKey
-from app.storage.store import ChangeSummary, Profile
+from app.storage.changes import ChangeSummary
+from app.storage.store import Profile
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +82,7 @@ class MainWindow(QMainWindow):
     sig_data_changed = Signal(object)  # ChangeSummary
     sig_selection_changed = Signal(object)  # enterprise id or None
 
-    def __init__(
-        self,
-        data_dir: Path,
-        db_path: Path,
-        profile: Profile,
-        key: DataKey | None,
-        *,
-        load_features: bool = True,
-    ):
+    def __init__(self, data_dir: Path, db_path: Path, profile: Profile, key: DataKey | None):
         super().__init__()
         from app.gui import focus
         from app.gui.drafts import DraftStore
@@ -68,7 +102,7 @@ class MainWindow(QMainWindow):
         logs.setup(self.data_dir)  # errors to khaosat-errors.log (written by the log's own thread)
         self.tasks = TaskRunner(self.db_path, key, self)
         self.tasks.sig_data_changed.connect(self._on_data_changed)
-        self.tasks.sig_error.connect(self._on_task_error)
+        self.tasks.sig_error.connect(self.show_task_failure)
         self.drafts = DraftStore(self.data_dir / "drafts", key)
 
         toolbar = QToolBar("Thanh công cụ", self)
@@ -101,7 +135,7 @@ class MainWindow(QMainWindow):
         self.list_panel.sig_selected.connect(self._selection_changed)
         self.list_panel.sig_activated.connect(lambda eid: self.detail_panel.tabs.setFocus())
         self.list_panel.sig_counts.connect(lambda _n: self.actions.update_states())
-        self.list_panel.model.sig_failed.connect(self._on_task_error)
+        self.list_panel.model.sig_failed.connect(self.show_task_failure)
         self.detail_panel.sig_edit_visit.connect(self.forms.edit_visit)
         self.detail_panel.sig_edit_organisation.connect(lambda pair: self.forms.edit_organisation(*pair))
         self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
@@ -118,12 +152,11 @@ class MainWindow(QMainWindow):
         self.fingerprint: str | None = None  # this machine's key fingerprint, once read
         self.unit_label.setText(self._unit_text())
 
-        from app.gui import window_actions
-
         self.actions.add_all(window_actions.actions())
-        self.feature_results: dict[str, str | None] = {}
-        if load_features:
-            self.feature_results = features.load_features(self)
+        self.sync = SyncFeature(self)
+        self.printing = PrintingFeature(self)
+        self.scan = ScanFeature(self)
+        self.importing = ImportingFeature(self)
         self.actions.update_states()
 
         screen = self.screen()
@@ -203,12 +236,8 @@ class MainWindow(QMainWindow):
         remedies.show_error(self, title, text, error, remedy=remedy)  # type: ignore[arg-type]
 
     def notify_data_changed(self, summary: ChangeSummary | None = None) -> None:
-        self._on_data_changed(
-            summary
-            or ChangeSummary(
-                frozenset({"enterprises", "visits", "organisations", "admissions", "targets"}), frozenset(), 1
-            )
-        )
+        """Refresh the views as if ``summary`` (by default: anything) had changed (the Làm mới action)."""
+        self._on_data_changed(summary or ChangeSummary.all())
 
     def log_error(self, what: str, exc: BaseException) -> None:
         """To khaosat-errors.log in the data folder (app/logs.py: a writer thread does the file work;
@@ -265,22 +294,22 @@ class MainWindow(QMainWindow):
         self.tasks.read(work, done)
 
     def _on_data_changed(self, summary: ChangeSummary) -> None:
-        entities = summary.entities
-        if entities & {"enterprises", "visits", "organisations"}:
+        """A write said what it changed (``app.storage.changes``): refresh the views it concerns."""
+        if summary.touches("enterprises", "visits", "organisations"):
             self.list_panel.refresh()
-        if "enterprises" in entities:
+        if summary.touches("enterprises"):
             self._refresh_overview()
-        if self.detail_panel.enterprise_id and (
-            self.detail_panel.enterprise_id in summary.record_ids
-            or entities & {"visits", "organisations", "admissions"}
+        shown = self.detail_panel.enterprise_id
+        if shown and (
+            summary.affects("enterprises", shown) or summary.touches("visits", "organisations", "admissions")
         ):
             self.detail_panel.reload()
-        if entities & {"organisations", "admissions", "targets"}:
+        if summary.touches("organisations", "admissions", "targets"):
             self.targets_view.refresh()
         self.actions.update_states()
         self.sig_data_changed.emit(summary)
 
-    def _on_task_error(self, failure: TaskFailure) -> None:
+    def show_task_failure(self, failure: TaskFailure) -> None:
         exc = failure.exception
         from app.domain.validation import ValidationError
         from app.gui.remedies import remedy_for

@@ -1,12 +1,11 @@
 """First-run wizard: unit (province and ward, searched with or without diacritics), collaborator, role,
-this laptop's keys (made by the sync feature when it is installed), demo data."""
+this laptop's keys (for signing and receiving bundles), demo data."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,15 +28,10 @@ from app.domain.text import clean
 from app.domain.vocab import Role
 from app.gui.tasks import TaskFailure, TaskRunner
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
 WARD_ROLES = (Role.COLLABORATOR, Role.WARD_OFFICE)
-
-
-def sync_available() -> bool:
-    """Whether the sync feature (which makes this laptop's keys) is part of this build."""
-    try:
-        return importlib.util.find_spec("app.sync.registry") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,6 @@ class SetupChoice:
     unit_code: str
     collaborator: str
     role: Role
-    make_keys: bool
     demo: int  # number of demo enterprises; 0: none
     demo_ward: str | None
 
@@ -56,11 +49,10 @@ def apply_setup(
     """Worker side: write the profile, make the keys, fill demo data. Returns what was done."""
     out: dict[str, Any] = {}
     store.set_profile(unit_code=choice.unit_code, collaborator=choice.collaborator, role=choice.role)
-    if choice.make_keys:
-        from app.sync import registry
+    from app.sync import registry
 
-        ident = registry.setup_keys(store)
-        out["fingerprint"] = ident.current.fingerprint
+    ident = registry.setup_keys(store)
+    out["fingerprint"] = ident.current.fingerprint
     if choice.demo and choice.demo_ward:
         from app.demo.generator import DemoOptions, generate
 
@@ -235,31 +227,18 @@ class KeysPage(QWizardPage):
     def __init__(self, data_dir: Any):
         super().__init__()
         self.setTitle("Khóa của máy")
-        self.available = sync_available()
         layout = QVBoxLayout(self)
-        if self.available:
-            self.setSubTitle(
-                "Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
-                "khóa để biết gói đúng là của máy này."
-            )
-            text = QLabel(
-                "Khóa của máy được bảo vệ bằng chính mật khẩu mở dữ liệu vừa đặt: không cần mật khẩu riêng.",
-                self,
-            )
-            text.setObjectName("wizard_keys_protected")
-            text.setWordWrap(True)
-            layout.addWidget(text)
-        else:
-            self.setSubTitle("Phần đồng bộ dữ liệu chưa được cài trong bản này.")
-            text = QLabel(
-                "Khóa của máy (dùng để ký và mã hóa gói dữ liệu gửi cơ quan) do phần «Đồng bộ dữ liệu» "
-                "tạo ra. Bản KhaoSat này chưa có phần đó, nên chưa tạo khóa; khi cài bản có phần đồng bộ, "
-                "khóa sẽ được tạo ở menu Đồng bộ. Bấm «Tiếp» để tiếp tục.",
-                self,
-            )
-            text.setObjectName("wizard_keys_absent")
-            text.setWordWrap(True)
-            layout.addWidget(text)
+        self.setSubTitle(
+            "Máy sẽ tạo một cặp khóa để ký và nhận gói dữ liệu. Cơ quan tiếp nhận dùng dấu vân tay "
+            "khóa để biết gói đúng là của máy này."
+        )
+        text = QLabel(
+            "Khóa của máy được bảo vệ bằng chính mật khẩu mở dữ liệu vừa đặt: không cần mật khẩu riêng.",
+            self,
+        )
+        text.setObjectName("wizard_keys_protected")
+        text.setWordWrap(True)
+        layout.addWidget(text)
         layout.addStretch(1)
 
 
@@ -328,7 +307,6 @@ class SetupWizard(QWizard):
             unit_code=unit_code or province,
             collaborator=clean(self.person_page.name.text()),
             role=role,
-            make_keys=self.keys_page.available,
             demo=self.demo_page.count.value() if self.demo_page.enabled.isChecked() else 0,
             demo_ward=demo_ward,
         )
@@ -362,7 +340,7 @@ class SetupWizard(QWizard):
             self.tasks.write(lambda store: apply_setup(store, choice), done, failed)
 
 
-def open_wizard(window: Any) -> None:
+def open_wizard(window: MainWindow) -> None:
     """Tools ▸ Thiết lập máy: the wizard again, over the main window."""
     wizard = SetupWizard(window.tasks, window.profile, window.data_dir, window, offer_demo=False)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -376,7 +354,7 @@ def open_wizard(window: Any) -> None:
     wizard.open()
 
 
-def ask_demo(window: Any) -> None:
+def ask_demo(window: MainWindow) -> None:
     """Tools ▸ Tạo dữ liệu mẫu: demo enterprises for the laptop's ward (cancellable)."""
     from PySide6.QtWidgets import QInputDialog
 
@@ -395,15 +373,16 @@ def ask_demo(window: Any) -> None:
     )
     if not ok:
         return
-    from app.demo.generator import DemoOptions, generate
+    from app.demo.generator import DemoOptions, generate, next_seed
 
     def work(store: Any, ctx: Any) -> int:
         def progress(done: int, total: int) -> None:
             ctx.check()
             ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
 
-        seed = int(store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]) + 1
-        return generate(store, DemoOptions(ward.code, enterprises=n, seed=seed), progress).enterprises
+        return generate(
+            store, DemoOptions(ward.code, enterprises=n, seed=next_seed(store)), progress
+        ).enterprises
 
     window.tasks.run_with_progress(
         window,

@@ -5,9 +5,11 @@ runs in a worker thread on a Store opened *in that thread* (a sqlite connection 
 between threads). The result comes back on the GUI thread through a queued signal.
 
 - ``read(fn, on_done)``: any number run in parallel.
-- ``write(fn, on_done)``: run one at a time, in submission order. When it returns, the runner
-  looks at the change log for what the write changed and emits ``sig_data_changed`` with a
-  ``ChangeSummary`` (entities and record ids); each view decides from it whether to refresh.
+- ``write(fn, on_done)``: run one at a time, in submission order. Every write on the task's Store
+  says what it created, changed and deleted (``app.storage.changes``: the Writer of
+  ``Store.write()``, the merge of a bundle); when the task returns, the runner emits
+  ``sig_data_changed`` with the ``ChangeSummary`` of what it committed, and each view decides from it
+  whether to refresh (Anki's ``OpChanges``). Nothing reads the change log to find out.
 - ``run_with_progress(...)``: a write or read with a progress dialog and a Cancel button.
 
 Work functions may take a second argument, a ``TaskContext``: ``ctx.progress(done, total, text)``
@@ -31,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from app.domain.records import RECORD_TYPES
-from app.storage.driver import dbapi
-from app.storage.store import ChangeSummary, Store
+from app.storage.changes import ChangeSummary
+from app.storage.store import Store, is_interrupted
 
 if TYPE_CHECKING:
     from app.security.datakey import DataKey
@@ -70,7 +71,7 @@ class TaskContext:
         self._cancel.set()
         interrupt = self._interrupt
         if interrupt is not None:
-            interrupt()  # sqlite3's interrupt() may be called from any thread
+            interrupt()  # Store.interrupt() may be called from any thread
 
     def check(self) -> None:
         if self._cancel.is_set():
@@ -288,34 +289,25 @@ class TaskRunner(QObject):
                 return fn(None)
             if not write:
                 store = self._read_store()
-                ctx._interrupt = store.conn.interrupt  # cancel() stops a long query at once
+                ctx._interrupt = store.interrupt  # cancel() stops a long query at once
                 try:
                     ctx.check()
                     return _call(fn, store, ctx)
-                except dbapi.OperationalError as exc:
-                    if ctx.cancelled and "interrupt" in str(exc):
+                except Exception as exc:
+                    if ctx.cancelled and is_interrupted(exc):
                         raise Cancelled() from exc
                     raise
                 finally:
                     ctx._interrupt = None
             store = Store(db_path, self.key, migrate_schema=False)
             try:
-                before = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
-                imports = store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0]
-                result = _call(fn, store, ctx)
-                rows = store.conn.execute(
-                    "SELECT entity, record_id FROM changes WHERE seq > ?", (before,)
-                ).fetchall()
-                entities = frozenset(r[0] for r in rows)
-                if (
-                    store.conn.execute("SELECT coalesce(max(id), 0) FROM sync_imports").fetchone()[0]
-                    != imports
-                ):
-                    # a bundle was merged (every merge is logged in sync_imports): new records arrive without
-                    # change-log rows (app/storage/kept_creations.py)
-                    entities = frozenset(RECORD_TYPES)
-                summary = ChangeSummary(entities, frozenset(r[1] for r in rows), len(rows))
-                return _WriteResult(result, summary)
+                try:
+                    result = _call(fn, store, ctx)
+                except BaseException as exc:  # noqa: BLE001 - reported; what was committed before still counts
+                    failure = TaskFailure(exc, traceback.format_exc())
+                    return _WriteResult(None, store.take_changes(), failure)
+                # what the writes committed in this task said they changed (Anki's OpChanges)
+                return _WriteResult(result, store.take_changes())
             finally:
                 store.close()
 
@@ -334,7 +326,7 @@ class TaskRunner(QObject):
             store = self._read_stores.get(key)
         if store is None:
             store = Store(self.db_path, self.key, migrate_schema=False)
-            store.conn.execute("PRAGMA cache_size = -16000")  # 16 MB of pages per reader
+            store.set_cache_size(16)  # 16 MB of pages per reader
             with self._lock:
                 self._read_stores[key] = store
         return store
@@ -353,14 +345,15 @@ class TaskRunner(QObject):
         handle = task.handle
         handle.finished = True
         try:
-            if kind == "ok":
-                if isinstance(value, _WriteResult):
-                    handle.result = value.result
-                    if value.summary.count and not self._closed:
-                        self.sig_data_changed.emit(value.summary)
-                    value = value.result
+            if kind == "ok" and isinstance(value, _WriteResult):
+                if value.summary and not self._closed:
+                    self.sig_data_changed.emit(value.summary)
+                if value.failure is not None:
+                    kind, value = "error", value.failure
                 else:
-                    handle.result = value
+                    value = value.result
+            if kind == "ok":
+                handle.result = value
                 if task.on_done is not None and not self._closed:
                     task.on_done(value)
             else:
@@ -389,6 +382,7 @@ class _Task:
 class _WriteResult:
     result: Any
     summary: ChangeSummary
+    failure: TaskFailure | None = None  # the task failed after committing some writes
 
 
 def later(msecs: int, fn: Callable[[], None], parent: QObject) -> QTimer:

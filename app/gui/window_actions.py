@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QKeySequence
@@ -11,13 +11,16 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from app.domain.vocab import OrgKind
 from app.gui.actions import ActionSpec
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
-def _has_selection(w: Any) -> bool:
+
+def _has_selection(w: MainWindow) -> bool:
     return w.current_page() == "enterprises" and w.selected_enterprise_id() is not None
 
 
 def _selected(fn):  # run ``fn(window, enterprise_id)`` if an enterprise is selected
-    def handler(w: Any) -> None:
+    def handler(w: MainWindow) -> None:
         eid = w.selected_enterprise_id()
         if eid is None:
             w.show_status("Hãy chọn một doanh nghiệp trong danh sách trước.")
@@ -27,7 +30,7 @@ def _selected(fn):  # run ``fn(window, enterprise_id)`` if an enterprise is sele
     return handler
 
 
-def _choose_kind(w: Any, eid: str) -> None:
+def _choose_kind(w: MainWindow, eid: str) -> None:
     menu = QMenu(w)
     menu.setObjectName("choose_kind_menu")
     for i, kind in enumerate(OrgKind, start=1):
@@ -38,7 +41,7 @@ def _choose_kind(w: Any, eid: str) -> None:
     menu.popup(table.viewport().mapToGlobal(rect.bottomLeft() if rect.isValid() else QPoint(0, 0)))
 
 
-def _delete_enterprise(w: Any, eid: str) -> None:
+def _delete_enterprise(w: MainWindow, eid: str) -> None:
     detail = w.detail_panel.detail
     name = detail.enterprise.name if detail and detail.enterprise.id == eid else "doanh nghiệp đã chọn"
     box = QMessageBox(
@@ -67,7 +70,7 @@ def _delete_enterprise(w: Any, eid: str) -> None:
     box.open()
 
 
-def _backup(w: Any) -> None:
+def _backup(w: MainWindow) -> None:
     from datetime import date
 
     from app.storage.backups import write_backup
@@ -89,7 +92,7 @@ def _backup(w: Any) -> None:
     )
 
 
-def _check(w: Any) -> None:
+def _check(w: MainWindow) -> None:
     def done(problems: list[str]) -> None:
         if problems:
             w.show_error("Kiểm tra dữ liệu", "Tệp dữ liệu có lỗi:\n" + "\n".join(problems[:20]))
@@ -101,11 +104,11 @@ def _check(w: Any) -> None:
     )
 
 
-def _clear_filters(w: Any) -> None:
+def _clear_filters(w: MainWindow) -> None:
     w.list_panel.clear_filters()
 
 
-def _find(w: Any) -> None:
+def _find(w: MainWindow) -> None:
     w.show_page("enterprises")
     w.list_panel.search.setFocus()
     w.list_panel.search.selectAll()

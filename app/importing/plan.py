@@ -38,6 +38,7 @@ from app.importing import values as val
 from app.importing.errors import ImportFailed
 from app.importing.mapping import Table
 from app.importing.wards import Placement, WardMatcher
+from app.storage.changes import ChangeSummary
 from app.storage.lookalikes import LookalikeIndex
 from app.storage.store import Store
 
@@ -466,6 +467,7 @@ class ImportResult:
     created: int
     updated: int
     rebuilt: bool  # the data changed after the preview: the plan was made again before writing
+    changes: ChangeSummary = field(default_factory=ChangeSummary)  # the records it created and updated
 
     def summary_counts(self) -> Counter:
         return self.preview.counts()
@@ -500,7 +502,7 @@ def execute(
         mp.remember(store, plan.table.headers, plan.mapping)
     if progress:
         progress(len(creates) + len(updates), len(creates) + len(updates))
-    return ImportResult(plan, len(creates), len(updates), rebuilt)
+    return ImportResult(plan, len(creates), len(updates), rebuilt, w.changes)
 
 
 def summary_lines(plan: Preview) -> list[str]:

@@ -258,7 +258,7 @@ class _XlsWorkbook(Workbook):
 
         try:
             self._book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-        except (xlrd.XLRDError, OSError, AssertionError, IndexError, ValueError) as exc:
+        except (xlrd.biffh.XLRDError, OSError, AssertionError, IndexError, ValueError) as exc:
             if "workbook in OLE2" in str(exc) or "EncryptedPackage" in str(exc):
                 raise ImportFailed(
                     f"Tệp {path.name} có đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu (File > Info > Protect "
@@ -280,22 +280,23 @@ class _XlsWorkbook(Workbook):
             for c in range(sh.ncols):
                 cell = sh.cell(r, c)  # a merged block's value sits in its top-left cell
                 ctype, value = cell.ctype, cell.value
+                text: str
                 if ctype == xlrd.XL_CELL_DATE:
                     try:
-                        text = _value_text(xlrd.xldate.xldate_as_datetime(value, book.datemode))
+                        text = _value_text(xlrd.xldate.xldate_as_datetime(float(value), book.datemode))
                     except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-                        text = _number_text(value)
+                        text = _number_text(float(value))
                 elif ctype == xlrd.XL_CELL_NUMBER:
-                    text = _number_text(value)
+                    text = _number_text(float(value))
                 elif ctype == xlrd.XL_CELL_BOOLEAN:
                     text = "Có" if value else "Không"
                 elif ctype == xlrd.XL_CELL_TEXT:
-                    text = value
+                    text = str(value)
                 else:
                     text = ""
                 font = None
                 if ctype == xlrd.XL_CELL_TEXT:
-                    xf = cell.xf_index
+                    xf = cell.xf_index or 0  # (set: the book is opened with formatting_info)
                     if xf not in font_cache:
                         try:
                             font_name = book.font_list[book.xf_list[xf].font_index].name

@@ -16,11 +16,13 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, BinaryIO
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 
 from app.domain.vnformat import long_date
 from app.domain.vocab import DocStyle
@@ -36,6 +38,17 @@ CONTENT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 PDF_CREATOR = "KhaoSat"
 
 
+def new_canvas(fh: BinaryIO, pagesize: tuple[float, float], font_size: float) -> Canvas:
+    """A compressed page canvas that starts in the serif font."""
+    return Canvas(
+        fh,
+        pagesize=pagesize,
+        pageCompression=1,
+        initialFontName=SERIF,  # pyright: ignore[reportArgumentType] (reportlab annotates it as a float)
+        initialFontSize=font_size,
+    )
+
+
 def nfc(text: object) -> str:
     """NFC text for drawing; ``None`` gives ""."""
     if text is None:
@@ -48,7 +61,8 @@ def _charset() -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
     register()
-    return frozenset(pdfmetrics.getFont(SERIF).face.charToGlyph)
+    font: Any = pdfmetrics.getFont(SERIF)  # a TTFont (reportlab types getFont as the base Font)
+    return frozenset(font.face.charToGlyph)
 
 
 MISSING_GLYPH = "?"
@@ -164,6 +178,7 @@ def draw_admin_header(c, h: AdminHeader, top: float | None = None) -> float:
     left_bottom = y
 
     # right: the motto, underlined, then place and date in italics
+    motto: list[tuple[str, str, float]]
     if h.style is DocStyle.PARTY:
         motto = [("ĐẢNG CỘNG SẢN VIỆT NAM", SERIF_BOLD, 14)]
     else:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from app.domain import formcode
 from app.domain.vnformat import format_date, long_date
@@ -28,6 +27,7 @@ from app.printing.document import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
     fit,
+    new_canvas,
     nfc,
     printable,
     set_metadata,
@@ -74,11 +74,10 @@ def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -
 
 
 def _draw(fh: BinaryIO, d: KeyFormData) -> None:
-    d = KeyFormData(**{k: printable(v) if isinstance(v, str) else v for k, v in vars(d).items()})
+    values: dict[str, Any] = {k: printable(v) if isinstance(v, str) else v for k, v in vars(d).items()}
+    d = KeyFormData(**values)
     on = d.on or date.today()
-    c = Canvas(
-        fh, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=SERIF, initialFontSize=12
-    )
+    c = new_canvas(fh, (PAGE_WIDTH, PAGE_HEIGHT), 12)
     set_metadata(c, f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}", "KhaoSat")
     left, right = MARGIN_LEFT, MARGIN_LEFT + CONTENT_WIDTH
     cx = left + CONTENT_WIDTH / 2

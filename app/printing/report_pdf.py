@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -255,7 +255,7 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
             st["body"],
         )
     )
-    rows = [
+    rows: list[list[Any]] = [
         [
             _p(h, st["head"])
             for h in (
@@ -381,7 +381,7 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
             + [""] * 4
         )
         head2 = ["", ""] + [_p(WARD_TABLE_KIND[k], st["head"]) for k in kinds] * 2
-        rows = [head1, head2]
+        rows: list[list[Any]] = [head1, head2]
         for w in report.wards:
             rows.append(
                 [_p(w.name, st["cell"]), n(w.enterprises)]
@@ -494,7 +494,7 @@ def render_report(
                 PageTemplate("later", [frame], onPage=later),
             ]
         )
-        story = [Spacer(1, header_h + 4 * mm)] + build_story(report, settings)
+        story: list[Flowable] = [Spacer(1, header_h + 4 * mm), *build_story(report, settings)]
         doc.build(story)
 
     if isinstance(out, (str, os.PathLike)):

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -34,7 +34,7 @@ from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import ORG_KIND_SHORT, Attitude, OrgKind, OrgStatus
 from app.fileio import atomic_output
 from app.printing import mark_sheet, qr
-from app.printing.document import fit, nfc, printable, set_metadata
+from app.printing.document import fit, new_canvas, nfc, printable, set_metadata
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 
 W, H = A4
@@ -47,6 +47,8 @@ QR_SIZE = 23 * mm
 GREY = 0.45
 
 FORM_TITLE = "PHIẾU KHẢO SÁT DOANH NGHIỆP"
+
+R = TypeVar("R", Enterprise, Visit, Organisation)
 
 
 @dataclass
@@ -615,7 +617,7 @@ def _render(
     progress: ProgressFn | None,
     marks: bool = False,
 ) -> None:
-    c = Canvas(fh, pagesize=A4, pageCompression=1, initialFontName=SERIF, initialFontSize=10)
+    c = new_canvas(fh, A4, 10)
     many = len(forms) > 1
     title = "Phiếu khảo sát doanh nghiệp" + (f" ({format_int(len(forms))} phiếu)" if many else "")
     if len(forms) == 1 and forms[0] is not None:
@@ -644,9 +646,7 @@ def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
         return None
     import dataclasses
 
-    def norm(rec):
-        if rec is None:
-            return None
+    def norm(rec: R) -> R:
         changes = {
             f.name: printable(getattr(rec, f.name))
             for f in dataclasses.fields(rec)
@@ -656,7 +656,7 @@ def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
 
     return VisitFormData(
         norm(data.enterprise),
-        norm(data.last_visit),
+        norm(data.last_visit) if data.last_visit is not None else None,
         [norm(o) for o in data.organisations],
         printable(data.ward_name) if data.ward_name else None,
     )

@@ -13,7 +13,7 @@ import contextlib
 import io
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -97,7 +97,7 @@ def _title(ws, rows: list[str], width: int) -> int:
     return len(rows) + 2  # a blank row, then the header row
 
 
-def _header(ws, row: int, headers: list[tuple[str, float]]) -> None:
+def _header(ws, row: int, headers: Sequence[tuple[str, float]]) -> None:
     for col, (text, width) in enumerate(headers, start=1):
         c = _set(ws.cell(row, col), text)
         c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, WRAP
@@ -112,7 +112,7 @@ def _percent(a) -> float | None:
 
 def report_workbook(report: ResultsReport) -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws: Any = wb.active  # a new workbook has one sheet
     ws.title = "Tổng hợp"
     titles = [
         f"Báo cáo kết quả xây dựng tổ chức trong doanh nghiệp {report.period.label}",

@@ -114,7 +114,7 @@ def _pdf_pages(path: Path) -> Iterator[Image.Image]:
             try:
                 w, h = page.get_size()
                 scale = min(PDF_DPI / 72, MAX_SIDE / max(w, h, 1))
-                bitmap = page.render(scale=scale, grayscale=True)
+                bitmap = page.render(scale=scale, grayscale=True)  # pyright: ignore[reportArgumentType] (pypdfium2 annotates scale as int; it takes a float)
                 yield _grey(bitmap.to_pil())
             finally:
                 page.close()

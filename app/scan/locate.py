@@ -59,7 +59,7 @@ def read_qr(image: Image.Image) -> list[QrFound]:
 
     found: list[QrFound] = []
     for attempt in (image, image.filter(ImageFilter.SHARPEN)):
-        for code in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):
+        for code in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):  # pyright: ignore[reportArgumentType] (one format is a set of formats)
             p = code.position
             corners = np.array(
                 [[pt.x, pt.y] for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)], dtype=float

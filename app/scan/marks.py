@@ -18,7 +18,8 @@ above each column counts too: a digit written by hand over a column with no mark
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,7 @@ class FieldRead:
         0,
         0,
     )  # the area in the straightened page (pixels x0, y0, x1, y1)
-    detail: dict[str, Any] = field(default_factory=dict)  # fills, for tests and the benchmark
+    detail: dict[str, Any] = dataclasses.field(default_factory=dict)  # fills, for tests and the benchmark
 
     @property
     def needs_person(self) -> bool:
@@ -79,7 +80,7 @@ class _Sampler:
     def __init__(self, page: Straight):
         self.dark = page.dark
         self.dy, self.dx = _disc_offsets(BUBBLE_R * DISC * SCALE)
-        self.shift = (0, 0)  # pixels: the local correction of the area being read
+        self.shift: tuple[float, float] = (0, 0)  # pixels: the local correction of the area being read
 
     def disc(self, x: float, y: float) -> float:
         cx, cy = to_canon(x, y)

@@ -8,11 +8,13 @@ folded text and ranks as ``Store.search_enterprises`` does (``app.storage.search
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.domain import units
 from app.domain.vocab import (  # noqa: F401  (WorkforceGroup, workforce_groups: part of the list's interface)
     DEFAULT_WORKFORCE_THRESHOLDS,
     EnterpriseStatus,
@@ -45,6 +47,9 @@ class ListQuery:
     workforce: str | None = None  # a WorkforceGroup code
     not_visited_months: int | None = None  # no visit in the last N months (or never)
     ward_code: str | None = None
+    unit_code: str | None = None  # a ward or a province: every ward it covers (batches of forms)
+    next_visit_from: date | None = None  # the latest visit set the next visit in [from, to]
+    next_visit_to: date | None = None
     sort: str | None = None  # a SORT_COLUMNS key; None: by relevance when searching, else by name
     descending: bool = False
     thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS
@@ -62,14 +67,16 @@ class ListQuery:
             or self.workforce
             or self.not_visited_months
             or self.ward_code
+            or self.unit_code
+            or self.next_visit_from
+            or self.next_visit_to
         )
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the month's last day if it has fewer days)."""
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
     m += 1
-    import calendar
-
     return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
@@ -99,7 +106,7 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     elif q.workforce == WorkforceGroup.UNKNOWN:
         conds.append("e.workforce_total IS NULL")
     if q.not_visited_months:
-        since = _months_before(q.today, q.not_visited_months)
+        since = months_before(q.today, q.not_visited_months)
         conds.append(
             "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
             "AND v.visit_date >= ?)"
@@ -108,6 +115,18 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     if q.ward_code:
         conds.append("e.ward_code = ?")
         params.append(q.ward_code)
+    if q.unit_code:
+        wards = units.ward_codes(q.unit_code)
+        conds.append(f"e.ward_code IN ({', '.join('?' * len(wards))})")
+        params.extend(wards)
+    if q.next_visit_from or q.next_visit_to:
+        # the next-visit date set by the enterprise's latest visit
+        conds.append(
+            "(SELECT v.next_visit_date FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
+            "ORDER BY v.visit_date DESC, v.created_hlc DESC LIMIT 1) BETWEEN ? AND ?"
+        )
+        params.append((q.next_visit_from or date(1900, 1, 1)).isoformat())
+        params.append((q.next_visit_to or date(9999, 12, 31)).isoformat())
     return conds, params
 
 
@@ -271,6 +290,18 @@ def _add_extras(store: Store, rows: list[dict[str, Any]], *, with_last_visit: bo
         if with_last_visit:
             row["last_visit"] = last.get(row["id"])
         row["founded"] = frozenset(founded.get(row["id"], ()))
+
+
+# The order a collaborator walks a ward: by ward, then street address (none last), then name.
+WALK_ORDER = "e.ward_code, e.address IS NULL, e.address, e.name, e.rid"
+
+
+def ids(store: Store, q: ListQuery, order: str = WALK_ORDER) -> list[str]:
+    """The ids of every enterprise matching ``q`` (batches of forms), in ``order``."""
+    source, where, params, _terms = _where(q)
+    return [
+        r[0] for r in store.conn.execute(f"SELECT e.id FROM {source} WHERE {where} ORDER BY {order}", params)
+    ]
 
 
 def ward_codes_in_use(store: Store) -> list[str]:

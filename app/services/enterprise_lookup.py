@@ -27,9 +27,12 @@ def resolve_enterprise(store: Store, key: str) -> Enterprise:
         if code.enterprise_id:
             e = store.get(Enterprise, code.enterprise_id)
     if e is None:
-        matches = store.find_by_tax_code(taxcode.parse(key).value) if key else []
+        tax_code = taxcode.parse(key).value if key else ""
+        matches = store.find_by_tax_code(tax_code) if tax_code else []
         if len(matches) > 1:
-            raise SelectionError(f"Có {len(matches)} doanh nghiệp cùng mã số thuế {key}; hãy dùng mã ID.")
+            raise SelectionError(
+                f"Có {len(matches)} doanh nghiệp cùng mã số thuế {tax_code}; hãy dùng mã ID."
+            )
         e = matches[0] if matches else None
     if e is None:
         raise SelectionError(f"Không có doanh nghiệp với mã số thuế hoặc ID «{key}».")

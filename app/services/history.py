@@ -19,14 +19,14 @@ from app.domain.records import RECORD_TYPES, record_type
 from app.storage import kept_creations
 from app.storage.store import Store
 
-ENTITY_LABELS = {
+ENTITY_LABELS: dict[str, str] = {
     "enterprises": "Doanh nghiệp",
     "visits": "Lượt khảo sát",
     "organisations": "Tổ chức",
     "admissions": "Kết nạp",
     "targets": "Chỉ tiêu",
 }
-OP_LABELS = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
+OP_LABELS: dict[str, str] = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,10 @@ def readable(row: dict[str, Any]) -> HistoryEntry:
         when_text=when_text,
         author=row.get("author") or "?",
         entity=entity,
-        entity_label=ENTITY_LABELS.get(entity, entity),
+        entity_label=ENTITY_LABELS.get(entity) or entity,
         record_id=row["record_id"],
         op=row["op"],
-        op_label=OP_LABELS.get(row["op"], row["op"]),
+        op_label=OP_LABELS.get(row["op"]) or row["op"],
         changes=tuple(changes),
         received_via=row.get("received_via"),
     )
@@ -120,14 +120,8 @@ def readable(row: dict[str, Any]) -> HistoryEntry:
 
 def enterprise_history(store: Store, enterprise_id: str, limit: int = 500) -> list[HistoryEntry]:
     """Changes of the enterprise and its visits, organisations and admissions, newest first."""
-    ids = [enterprise_id]
-    by_table = {"enterprises": [enterprise_id]}
-    for table in ("visits", "organisations", "admissions"):
-        by_table[table] = [
-            r[0]
-            for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,))
-        ]
-        ids += by_table[table]
+    by_table = {"enterprises": [enterprise_id], **store.child_ids(enterprise_id)}
+    ids = [rid for table_ids in by_table.values() for rid in table_ids]
     rows: list[dict[str, Any]] = []
     for table, table_ids in by_table.items():  # creations received in a bundle, still kept on the record
         for r in kept_creations.log_rows(store.conn, table, table_ids):

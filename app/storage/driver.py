@@ -8,7 +8,12 @@ SQLite files, which the migration of an older program's file (app/storage/encryp
 
 from __future__ import annotations
 
-from sqlcipher3 import dbapi2 as dbapi
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlcipher3's DB-API is the standard sqlite3's (a C module the type checker cannot read)
+    from sqlite3 import dbapi2 as dbapi
+else:
+    from sqlcipher3 import dbapi2 as dbapi
 
 Connection = dbapi.Connection
 Error = dbapi.Error

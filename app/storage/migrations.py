@@ -52,6 +52,58 @@ def add_declared_column(conn: sqlite3.Connection, table: str, name: str) -> None
     conn.execute(f"ALTER TABLE {table} ADD COLUMN {info.column_sql()}")
 
 
+def rebuild_table(
+    conn: sqlite3.Connection, table: str, create_sql: str, copy: dict[str, str] | None = None
+) -> None:
+    """Change a table in a way ``ALTER TABLE`` cannot (drop or rename a column, change a type, a
+    constraint or a default): SQLite's documented procedure, inside the migration's transaction.
+    The new table is made from ``create_sql`` (a ``CREATE TABLE {table} (...)``, written out in full
+    in the migration, so the migration never changes once released) under a temporary name, the
+    rows are copied, the old table dropped, the new one renamed, and the old table's indexes made
+    again (an index on a column that no longer exists is left out: the migration makes its own).
+
+    ``copy`` maps a column of the new table to an SQL expression over the old one (a rename:
+    ``{"title": "headline"}``); the other columns both tables have are copied as they are.
+
+    sqlite-utils reads the old table (columns, indexes); its ``Table.transform()`` is not used: it
+    cannot rebuild a WITHOUT ROWID table (every record table but ``enterprises``: it copies ``rowid``
+    and makes a rowid table), and it rewrites the schema in its own words (``DEFAULT 0`` becomes
+    ``DEFAULT '0'``), where a migration should say exactly what the table becomes (docs/architecture.md).
+    """
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    old = db.table(table)
+    if not old.exists():
+        raise ValueError(f"no table {table!r}")
+    temp = f"{table}_rebuild"
+    head = f"CREATE TABLE {table} ("
+    if not create_sql.lstrip().startswith(head):
+        raise ValueError(f"create_sql must start with {head!r}")
+    indexes = [(ix.name, ix.columns) for ix in old.indexes if not ix.name.startswith("sqlite_autoindex_")]
+    index_sql = dict(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        )
+    )
+    conn.execute(create_sql.replace(head, f"CREATE TABLE {temp} (", 1))
+    new_columns = list(db.table(temp).columns_dict)
+    old_columns = set(old.columns_dict)
+    copy = dict(copy or {})
+    for name in new_columns:
+        if name not in copy and name in old_columns:
+            copy[name] = f'"{name}"'
+    targets = ", ".join(f'"{c}"' for c in copy)
+    sources = ", ".join(copy.values())
+    conn.execute(f"INSERT INTO {temp} ({targets}) SELECT {sources} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {temp} RENAME TO {table}")
+    for name, columns in indexes:
+        if all(c in new_columns for c in columns) and name in index_sql:
+            conn.execute(index_sql[name])
+
+
 # Columns every synced record table has.
 _SYNCED = """
     deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
@@ -578,9 +630,13 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
             f"phiên bản này chỉ đọc được đến {latest}). Hãy cập nhật KhaoSat."
         )
     applied = []
+    # A step that rebuilds a table drops it: foreign keys are switched off around each step (they
+    # cannot change inside a transaction) and checked before it commits.
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
     for number, description, step in MIGRATIONS:
         if number <= version or number > target:
             continue
+        conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("BEGIN IMMEDIATE")
         try:
             if number == 1:
@@ -594,9 +650,16 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
                 (number, description, datetime.now(UTC).isoformat(timespec="seconds")),
             )
             conn.execute(f"PRAGMA user_version = {number}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(
+                    f"Nâng cấp lược đồ {number} làm hỏng liên kết dữ liệu ({broken[0]}); không nâng cấp."
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         applied.append(number)
     return applied

@@ -11,8 +11,9 @@ import contextlib
 import json
 import os
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.storage import kept_creations, search
+from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
 from app.storage.migrations import LATEST, current_version, migrate
@@ -54,13 +56,9 @@ class Profile:
         return bool(self.unit_code and self.collaborator and self.role)
 
 
-@dataclass(frozen=True)
-class ChangeSummary:
-    """What a write transaction changed: views decide from it whether to refresh."""
-
-    entities: frozenset[str]
-    record_ids: frozenset[str]
-    count: int
+def is_interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite stopping a query because ``Store.interrupt()`` was called."""
+    return isinstance(exc, dbapi.OperationalError) and "interrupt" in str(exc)
 
 
 def connect(path: str | os.PathLike[str], key: DataKey | None = None) -> dbapi.Connection:
@@ -113,11 +111,18 @@ class Store:
     FILE_NAME = "khaosat.sqlite3"
 
     def __init__(
-        self, path: str | os.PathLike[str], key: DataKey | None = None, *, migrate_schema: bool = True
+        self,
+        path: str | os.PathLike[str],
+        key: DataKey | None = None,
+        *,
+        migrate_schema: bool = True,
+        wall: Callable[[], float] = time.time,
     ):
         """``key`` unlocks an encrypted file (the program always passes one; see app/services/unlock.py).
 
-        Without a key only ``":memory:"`` and the plain files that tests build are opened.
+        Without a key only ``":memory:"`` and the plain files that tests build are opened. ``wall``:
+        seconds since the epoch for change stamps (tests inject a clock that moves when told instead
+        of sleeping).
         """
         self.path = Path(path) if os.fspath(path) != ":memory:" else None
         self.key = key
@@ -142,20 +147,31 @@ class Store:
                 f"Không mở được tệp dữ liệu {path}: {exc}. Tệp có thể bị hỏng hoặc không phải tệp của KhaoSat."
             ) from exc
         self._thread = threading.get_ident()
+        self._wall = wall
         self._clock: HybridClock | None = None
+        self._pending: list[ChangeSummary] = []  # said by writes of the open transaction
+        self._committed = ChangeRecorder()  # said by committed writes, until take_changes()
 
     @classmethod
-    def memory(cls) -> Store:
-        return cls(":memory:")
+    def memory(cls, **options: Any) -> Store:
+        return cls(":memory:", **options)
 
     @classmethod
-    def in_dir(cls, data_dir: str | os.PathLike[str], key: DataKey | None = None) -> Store:
-        return cls(Path(data_dir) / cls.FILE_NAME, key)
+    def in_dir(cls, data_dir: str | os.PathLike[str], key: DataKey | None = None, **options: Any) -> Store:
+        return cls(Path(data_dir) / cls.FILE_NAME, key, **options)
 
     def close(self) -> None:
         with contextlib.suppress(dbapi.Error):
             self.conn.execute("PRAGMA optimize")
         self.conn.close()
+
+    def set_cache_size(self, megabytes: int) -> None:
+        """The page cache of this connection (a reader that stays open keeps its pages warm)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(megabytes) * 1000}")
+
+    def interrupt(self) -> None:
+        """Stop the query running on this store's connection (may be called from any thread)."""
+        self.conn.interrupt()
 
     def __enter__(self) -> Store:
         return self
@@ -241,44 +257,70 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[dbapi.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls everything back. Nests as savepoints."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls everything back. Nests as savepoints.
+
+        What the writes inside said they changed (``note_changes``) counts once the outermost
+        transaction commits; a rollback drops it with the data."""
         self._check_thread()
         if self.conn.in_transaction:
             name = f"sp_{uuid.uuid4().hex[:8]}"
+            said = len(self._pending)
             self.conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self.conn
             except BaseException:
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
+                del self._pending[said:]
                 raise
             self.conn.execute(f"RELEASE {name}")
             return
+        self._pending.clear()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._pending.clear()
             raise
         self.conn.execute("COMMIT")
+        for summary in self._pending:
+            self._committed.add_summary(summary)
+        self._pending.clear()
+
+    def note_changes(self, summary: ChangeSummary) -> None:
+        """Say what a write in the open transaction changed (``Store.write()`` does it for its Writer;
+        the merge of a bundle for what it merged). Counted when the transaction commits."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("note_changes outside a transaction")
+        if summary:
+            self._pending.append(summary)
+
+    def take_changes(self) -> ChangeSummary:
+        """What the writes committed on this Store since the last call changed (then forgotten)."""
+        summary = self._committed.summary()
+        self._committed.clear()
+        return summary
 
     def clock(self) -> HybridClock:
         if self._clock is None:
-            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"))
+            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"), self._wall)
         return self._clock
 
     @contextlib.contextmanager
     def write(self, author: str | None = None) -> Iterator[Writer]:
-        """A write transaction that logs every change. Yields a ``Writer``."""
+        """A write transaction that logs every change. Yields a ``Writer``; after the block its
+        ``changes`` say what the write created, changed and deleted."""
         from app.storage.writer import Writer
 
         with self.transaction():
             # Re-read the clock inside the lock: another process may have written since.
-            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"))
+            self._clock = HybridClock(self.laptop_id, self.meta("hlc_last"), self._wall)
             writer = Writer(self, author or self.meta("collaborator") or "?")
             yield writer
             if writer.last_stamp is not None:
                 self._set_meta("hlc_last", str(writer.last_stamp))
+            self.note_changes(writer.changes)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -310,6 +352,19 @@ class Store:
             sql += f" ORDER BY {order}"
         read = record_type(cls).from_row
         return [read(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
+
+    def child_ids(self, enterprise_id: str) -> dict[str, list[str]]:
+        """Ids of an enterprise's visits, organisations and admissions, deleted ones too (their history
+        belongs to the enterprise's)."""
+        return {
+            table: [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,)
+                )
+            ]
+            for table in ("visits", "organisations", "admissions")
+        }
 
     def search_enterprises(
         self, query: str, *, limit: int = 100, ward_code: str | None = None

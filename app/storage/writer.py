@@ -2,7 +2,9 @@
 
 A ``Writer`` lives inside one transaction (``Store.write()``). Each create, update or delete
 changes the record and appends one row to ``changes`` with the fields it touched, their old and
-new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-deleted.
+new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-deleted. What it did
+is also said in ``Writer.changes`` (a ``ChangeSummary``), which the Store hands on when the
+transaction commits.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain.records import Record, columns_of, uuid7
 from app.storage import kept_creations, search
+from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import Stamp
 
 if TYPE_CHECKING:
@@ -37,10 +40,13 @@ class Writer:
         self.author = author
         self.txn = uuid7().hex
         self.last_stamp: Stamp | None = None
-        self.entities: set[str] = set()
-        self.record_ids: set[str] = set()
-        self.count = 0
+        self.recorder = ChangeRecorder()
         self._wall = datetime.now(UTC).isoformat(timespec="seconds")
+
+    @property
+    def changes(self) -> ChangeSummary:
+        """What this writer has created, changed and deleted so far."""
+        return self.recorder.summary()
 
     # --- the log -----------------------------------------------------------------------------
 
@@ -66,9 +72,7 @@ class Writer:
                 _dumps(fields),
             ),
         )
-        self.entities.add(entity)
-        self.record_ids.add(record_id)
-        self.count += 1
+        self.recorder.add_one(entity, op, record_id)
 
     # --- records -----------------------------------------------------------------------------
 
@@ -211,7 +215,6 @@ class Writer:
                             chunk,
                         ),
                     )
-            self.entities.add(table)
-            self.count += len(items)
+            self.recorder.add(table, "create", (r.id for r in items))
             total += len(items)
         return total

@@ -18,7 +18,7 @@ from __future__ import annotations
 import operator
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +135,7 @@ def to_incoming(sec: CreateSection, row: list[Any]) -> Incoming:
 
 
 def split(
-    sections: Iterable[CreateSection], general: set[tuple[str, str]], waiting: set[str] = frozenset()
+    sections: Iterable[CreateSection], general: set[tuple[str, str]], waiting: Collection[str] = frozenset()
 ) -> tuple[list[CreateSection], list[Incoming]]:
     """Creations of records that also get other changes here go the general way; the rest in bulk.
 
@@ -310,6 +310,7 @@ def insert(
         inserted = _execute(conn, sec, rows) if rows else 0
     conn.execute("RELEASE bulk_insert")
     report.inserted.append((sec, rows))
+    report.changes.add(entity, "create", map(operator.itemgetter(5), rows))
     report.new += inserted
     report.applied += inserted
     top = max(map(operator.itemgetter(2), rows), default="")

@@ -20,6 +20,7 @@ from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vocab import Role
 from app.storage import kept_creations
+from app.storage.changes import ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.store import Store
 from app.storage.writer import record_columns
@@ -512,6 +513,11 @@ class ImportResult:
     relayed: int = 0
     error: SyncError | None = None
 
+    @property
+    def changes(self) -> ChangeSummary:
+        """What importing this file created, changed and deleted (nothing for a receipt or a refusal)."""
+        return self.report.changes.summary()
+
     def summary(self) -> str:
         name = shown(self.path.name, 80)
         if self.outcome in ("not_mine", "own"):
@@ -794,7 +800,7 @@ def _apply(
         blob = None
         if packed is not None:  # the file's compressed plaintext, once; envelopes are slices of it
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
-        eids: dict[str, int] = {}
+        eids: dict[str, int | None] = {}
         for v in to_merge:
             conn.execute(
                 "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -830,6 +836,7 @@ def _apply(
         report = merge(conn, incoming, now, created)
         signers = {v.env.hash: v.payload["from"] for v in to_merge}
         report.to_check = rules.after_merge(conn, report, store.founding_rules(), now, signers)
+        store.note_changes(report.changes.summary())
         if report.max_hlc:
             clock = HybridClock(me, store.meta("hlc_last"))
             clock.observe(report.max_hlc)
@@ -1038,9 +1045,9 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
         )
     if resume is not None:
         result.warnings.append(
-            f"{peer.display} đã nhận đến gói số {chain['seq']} của máy này, trong khi máy này chỉ nhớ đến gói số "
+            f"{peer.display} đã nhận đến gói số {resume[1]} của máy này, trong khi máy này chỉ nhớ đến gói số "
             f"{last}: có thể máy đã được khôi phục từ bản sao lưu. Dữ liệu không mất; gói tiếp theo của máy này "
-            f"sẽ mang số {chain['seq'] + 1} để nối tiếp những gì cơ quan đã có."
+            f"sẽ mang số {resume[1] + 1} để nối tiếp những gì cơ quan đã có."
         )
     if not updates and resume is None:
         result.outcome = "already" if not unknown else "receipt"
@@ -1186,14 +1193,14 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
 
 def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:
     """Each change of a record: who captured it (origin) and who relayed it (custody), names from the registry."""
-    names = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
+    names: dict[str, str] = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
     prof = store.profile()
     names[store.laptop_id] = f"{prof.collaborator or store.laptop_id} (máy này)"
     out = []
 
     def relayed_by(via: str | None) -> list[str]:
         row = store.conn.execute("SELECT relayed_by FROM sync_envelopes WHERE hash = ?", (via,)).fetchone()
-        return [names.get(x, x) for x in reversed(json.loads(row[0]))] if row else []
+        return [names.get(x) or x for x in reversed(json.loads(row[0]))] if row else []
 
     for c in store.history(entity, record_id):
         out.append(
@@ -1243,7 +1250,7 @@ FORK_REASONS = {
 
 def quarantined(store: Store) -> list[dict[str, Any]]:
     """Bundles set aside (forks) and not released: sender, sequence, cause (``reason_text``), when."""
-    names = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
+    names: dict[str, str] = {p.laptop_id: f"{p.display} ({p.unit_label})" for p in R.peers(store)}
     rows = store._rows(
         "SELECT id, sender, recipient, seq, hash, reason, received_at FROM sync_quarantine "
         "WHERE released_at IS NULL AND reason != 'released' ORDER BY id"
@@ -1264,6 +1271,11 @@ class Released:
     rebased: bool  # the chain now continues from the released bundle (a restored machine)
     high: int  # the highest sequence the chain had reached
     receipt: Path | None = None
+
+    @property
+    def changes(self) -> ChangeSummary:
+        """What merging the released bundles created, changed and deleted."""
+        return self.report.changes.summary()
 
     def summary(self) -> str:
         r = self.report
@@ -1361,6 +1373,7 @@ def release(
             parts = changes_of(v, eid)
             newer.keep(conn, parts.kept, now)
             report = merge(conn, parts.incoming, now, parts.sections)
+            store.note_changes(report.changes.summary())
             report.to_check = rules.after_merge(
                 conn, report, store.founding_rules(), now, {v.env.hash: v.payload["from"]}
             )

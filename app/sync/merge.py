@@ -78,7 +78,7 @@ class Merger:
         self.now = now
         self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.state: dict[tuple[str, str], str] = {}  # 'new' | 'dirty' | 'clean'
-        self.applied: dict[tuple[str, str], list[tuple[str, str, dict]]] = {}
+        self.applied: dict[tuple[str, str], list[tuple[str, str, dict, str]]] = {}  # hlc, id, fields, origin
         self.fclocks: dict[tuple[str, str], dict[str, tuple[str, str, Any]]] = {}
         self.pending: set[str] = set()  # record ids waiting in this merge
         self.orig_codes: dict[str, str] = {}  # tax codes of enterprises as loaded
@@ -457,6 +457,10 @@ class Merger:
             "received_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.change_rows,
         )
+        said = report.changes
+        for row in self.change_rows:
+            entity, rid, op = row[6], row[7], row[8]
+            said.add_one(entity, "create" if self.state.get((entity, rid)) == "new" else op, rid)
         # search index
         new_ents = [r["id"] for r in by_table_new.get("enterprises", [])]
         for start in range(0, len(new_ents), 500):

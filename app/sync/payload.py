@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.records import RECORD_TYPES, record_type
+from app.storage.changes import ChangeRecorder
 from app.sync.errors import SyncError, shown
 
 OPS = ("create", "update", "delete", "restore")
@@ -172,6 +173,8 @@ class MergeReport:
     # ((entity, id) -> the envelope that carried the change) and rows inserted in bulk
     touched: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     inserted: list[tuple[Any, list[list[Any]]]] = field(default_factory=list, repr=False)
+    # what the merge created, changed and deleted (the Store is told, the desktop program refreshes from it)
+    changes: ChangeRecorder = field(default_factory=ChangeRecorder, compare=False, repr=False)
 
     def add(self, other: MergeReport) -> None:
         for k in (
@@ -190,3 +193,4 @@ class MergeReport:
         self.inserted.extend(other.inserted)
         if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
             self.max_hlc = other.max_hlc
+        self.changes.add_summary(other.changes.summary())

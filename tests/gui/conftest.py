@@ -1,11 +1,8 @@
-"""GUI test fixtures: the real main window on a real SQLite file, offscreen; Qt warnings fail the test.
+"""GUI test fixtures: the real main window on a real SQLite file, offscreen.
 
-pytest-qt installs a Qt message handler (``qInstallMessageHandler``) for every test and keeps what
-Qt logged in ``qtlog``; the autouse fixture below fails the test if Qt logged a warning, a critical
-or a fatal message. The one message allowed is the offscreen platform plugin's notice that it cannot
-resize windows to their size hints or raise them (it has no window manager); they say nothing about
-our code. A test that hangs in a nested event loop can be inspected with ``kill -USR1 <pid>``
-(faulthandler prints the Python stack).
+Qt warnings fail the test (pytest-qt's ``qt_log_level_fail = "WARNING"`` in pyproject.toml, for
+every test, with the offscreen plugin's two notices in ``qt_log_ignore``). A test that hangs in a
+nested event loop can be inspected with ``kill -USR1 <pid>`` (faulthandler prints the Python stack).
 """
 
 from __future__ import annotations
@@ -22,32 +19,12 @@ import pytest
 from tests.conftest import TEST_TODAY
 from tests.helpers.vault import TEST_PASSPHRASE, copy_data, key_for, open_store
 
-ALLOWED_QT_MESSAGES = (
-    "This plugin does not support propagateSizeHints()",
-    "This plugin does not support raise()",
-)
-
 
 def pytest_collection_modifyitems(items):
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.gui)
-
-
-@pytest.fixture(autouse=True)
-def fail_on_qt_warnings(qtlog):
-    from PySide6.QtCore import QtMsgType
-
-    yield
-    bad = [
-        r
-        for r in qtlog.records
-        if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
-        and not any(r.message.startswith(a) for a in ALLOWED_QT_MESSAGES)
-    ]
-    if bad:
-        pytest.fail("Qt logged warnings:\n" + "\n".join(f"{r.type.name}: {r.message}" for r in bad))
 
 
 @pytest.fixture
@@ -66,14 +43,12 @@ def qapp_translated(qapp):
         qapp.removeTranslator(t)
 
 
-def open_window(qtbot, data_dir: Path, *, load_features: bool = False, today=TEST_TODAY):
+def open_window(qtbot, data_dir: Path, *, today=TEST_TODAY):
     from app.gui.main_window import MainWindow
 
     with open_store(data_dir) as s:
         profile = s.profile()
-    window = MainWindow(
-        data_dir, data_dir / "khaosat.sqlite3", profile, key_for(data_dir), load_features=load_features
-    )
+    window = MainWindow(data_dir, data_dir / "khaosat.sqlite3", profile, key_for(data_dir))
     window.forms.today = today
     # not qtbot.addWidget: pytest-qt would close it before our teardown and the unsaved-changes
     # question of an open form would wait for an answer; close_window() closes it instead

@@ -1,15 +1,10 @@
-"""Vietnamese in Qt's own dialogs, the help menu, actions declared once, the feature hook."""
+"""Vietnamese in Qt's own dialogs, the help menu, actions declared once, features as parts of the window."""
 
 from __future__ import annotations
-
-import sys
-import types
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QPushButton
 
-from app.gui.actions import ActionSpec
-from app.gui.features import load_features
 from app.paths import resources_dir
 from tests.conftest import ROOT
 from tests.gui.conftest import wait_idle
@@ -87,41 +82,36 @@ def test_actions_build_menus_toolbar_and_enabled_state(qtbot, window):
     wait_idle(qtbot, window)
 
 
-def test_feature_modules_register_and_failures_are_contained(qtbot, window, monkeypatch):
-    calls = []
-    good = types.ModuleType("tests_fake_feature_good")
+def test_features_are_typed_parts_of_the_window(qtbot, window):
+    from app.gui.importing import ImportingFeature
+    from app.gui.printing import PrintingFeature
+    from app.gui.sync import SyncFeature
 
-    def register(w):
-        w.actions.add_menu("demo", "&Thử")
-        w.actions.add(
-            ActionSpec(
-                "demo.hello",
-                "&Chào",
-                lambda ww: calls.append(ww.selected_enterprise_id()),
-                "demo",
-                "Ctrl+Alt+H",
-                "Một lệnh thử",
-                enabled=lambda ww: True,
-            )
-        )
-        calls.append("registered")
-
-    good.register = register
-    bad = types.ModuleType("tests_fake_feature_bad")
-    bad.register = lambda w: 1 / 0
-    monkeypatch.setitem(sys.modules, good.__name__, good)
-    monkeypatch.setitem(sys.modules, bad.__name__, bad)
-    results = load_features(window, (good.__name__, bad.__name__, "tests_no_such_feature"))
-    assert results[good.__name__] is None and "ZeroDivisionError" in results[bad.__name__]
-    assert "tests_no_such_feature" not in results
-    assert [a.text() for a in window.menuBar().actions()][-2] == "&Thử"  # before Help
-    window.actions.trigger("demo.hello")
-    assert calls == ["registered", None]
-    assert "Không nạp được phần mở rộng" in window.statusBar().currentMessage()
+    assert isinstance(window.sync, SyncFeature) and window.sync.passphrase is None
+    assert isinstance(window.printing, PrintingFeature) and isinstance(window.importing, ImportingFeature)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus.index("Đồng &bộ") < menus.index("&In ấn") < len(menus) - 1  # before Help
+    assert window.actions.action("import.list") is not None
+    window.show_page("conflicts")
+    assert window.pages.currentWidget() is window.sync.conflicts
     wait_idle(qtbot, window)
-    log = window.data_dir / "khaosat-errors.log"
-    qtbot.waitUntil(log.exists, timeout=5000)
-    assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_the_gui_loads_nothing_by_name():
+    """Features and commands are plain imports: no module named in a string, no guard for a
+    module that always ships."""
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in (
+            "importlib.import_module(",
+            "except ModuleNotFoundError",
+            "except ImportError",
+            "find_spec(",
+        ):
+            if needle in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {needle}")
+    assert offenders == []
 
 
 def test_errors_in_tasks_are_reported_not_lost(qtbot, window, monkeypatch):

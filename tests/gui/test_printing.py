@@ -16,8 +16,7 @@ from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
 
 def _window(qtbot, data_dir):
-    window = open_window(qtbot, data_dir, load_features=True)
-    assert window.feature_results.get("app.gui.printing") is None, window.feature_results
+    window = open_window(qtbot, data_dir)
     opened: list = []
     window.printing.opener = opened.append
     window.printing.today = lambda: TEST_TODAY
@@ -60,14 +59,14 @@ def test_print_the_selected_form_and_open_an_enterprise_by_its_code(qtbot, data_
         window.open_enterprise(second["id"])
         qtbot.waitUntil(lambda: window.selected_enterprise_id() == second["id"], timeout=10000)
         window.actions.trigger("print.code")
-        dialog = window._printing_dialog
+        dialog = window.printing.dialog
         dialog.setTextValue(f"  {code.lower()} ")  # as a scanner or a person might type it
         dialog.accept()
         qtbot.waitUntil(lambda: window.selected_enterprise_id() == first["id"], timeout=10000)
 
         window.actions.trigger("print.code")
-        window._printing_dialog.setTextValue("KHAOSAT:F1:12345")
-        window._printing_dialog.accept()
+        window.printing.dialog.setTextValue("KHAOSAT:F1:12345")
+        window.printing.dialog.accept()
         assert "không đúng dạng" in _error_box(qtbot, window)
         assert window.selected_enterprise_id() == first["id"]
         wait_idle(qtbot, window)
@@ -79,7 +78,7 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
     window, opened = _window(qtbot, data_dir)
     try:
         window.actions.trigger("print.batch")
-        dialog = window._printing_dialog
+        dialog = window.printing.dialog
         dialog.months.setValue(6)
         with open_store(data_dir) as s:
             expected = select_enterprises(
@@ -90,8 +89,8 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         assert f"Sẽ in {len(expected)} trang" in dialog.count.text()
         dialog.accept()
         if len(expected) > ASK_ABOVE_PAGES:  # many pages: asked first
-            qtbot.waitUntil(lambda: getattr(window, "_printing_question", None) is not None, timeout=10000)
-            box = window._printing_question
+            qtbot.waitUntil(lambda: window.printing.question is not None, timeout=10000)
+            box = window.printing.question
             assert f"Sẽ in {len(expected)} trang" in box.text()
             go = next(b for b in box.buttons() if b.text().startswith("&In"))
             go.click()
@@ -100,7 +99,7 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         assert f"Trang {len(expected)}/{len(expected)}" in pdftotext(opened[0], len(expected), len(expected))
 
         window.actions.trigger("print.batch")
-        dialog = window._printing_dialog
+        dialog = window.printing.dialog
         dialog.planned.setChecked(True)
         dialog.start.setDate(dialog.start.date().addYears(5))
         dialog.end.setDate(dialog.end.date().addYears(5))
@@ -112,7 +111,7 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
         assert "Phiếu trống" in pdftotext(opened[1])
 
         window.actions.trigger("print.report")
-        dialog = window._printing_dialog
+        dialog = window.printing.dialog
         dialog.year.setValue(2025)
         dialog.xlsx.setChecked(True)
         dialog.number.setText("7")
@@ -158,10 +157,8 @@ def test_report_settings_dialog_loads_and_saves(qtbot, data_dir):
     window, _opened = _window(qtbot, data_dir)
     try:
         window.actions.trigger("print.report_settings")
-        qtbot.waitUntil(
-            lambda: isinstance(getattr(window, "_printing_dialog", None), ReportSettingsDialog), timeout=10000
-        )
-        dialog = window._printing_dialog
+        qtbot.waitUntil(lambda: isinstance(window.printing.dialog, ReportSettingsDialog), timeout=10000)
+        dialog = window.printing.dialog
         assert dialog.issuing.text() == "ĐẢNG ỦY PHƯỜNG HOÀN KIẾM"  # the default for the unit
         assert dialog.capacity.text() == "T/M ĐẢNG ỦY / BÍ THƯ"
         dialog.style.setCurrentIndex(dialog.style.findData("state"))

@@ -219,7 +219,7 @@ def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "Đã ghi" in ask.request_status.text(), timeout=10000)
     [request] = list(stick.glob("*.khaosat-recovery"))
 
-    window = open_window(qtbot, office.folder, load_features=True)
+    window = open_window(qtbot, office.folder)
     try:
         assert window.actions.action("sync.recovery").isEnabled()
         dialog = open_office_recovery(window)

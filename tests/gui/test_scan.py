@@ -65,16 +65,15 @@ def _photo(data_dir, tmp_path, seed=31):
 
 def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
     e, photo = _photo(data_dir, tmp_path)
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
-        assert window.feature_results.get("app.gui.scan") is None, window.feature_results
         action = window.actions.action("scan.read")
         assert action.text().replace("&", "") == "Đọc phiếu đã điền…"
         from app.gui import scan
 
         scan.read_forms(window, [str(photo), str(tmp_path / "phieu.pdf")])
-        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
-        dialog = window._scan_review
+        qtbot.waitUntil(lambda: window.scan.review is not None, timeout=60000)
+        dialog = window.scan.review
         dialog.today = lambda: TEST_TODAY
         qtbot.waitExposed(dialog)
         # the photo, and page 2 of the printed (empty) form; page 1 is skipped
@@ -133,13 +132,13 @@ def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tm
     blank = tmp_path / "trang.png"
     Image.new("L", (700, 1000), 255).save(blank)
     _, photo = _photo(data_dir, tmp_path, seed=32)
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         from app.gui import scan
 
         scan.read_forms(window, [str(blank), str(photo)])
-        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
-        dialog = window._scan_review
+        qtbot.waitUntil(lambda: window.scan.review is not None, timeout=60000)
+        dialog = window.scan.review
         qtbot.waitExposed(dialog)
         assert "không đọc được" in dialog.pages.item(0).text()
         assert dialog.current == 1  # opens on the first page that can be saved
@@ -160,7 +159,7 @@ def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tm
 def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
     from tests.printing.pdftools import page_count
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         opened: list = []
         window.printing.opener = opened.append

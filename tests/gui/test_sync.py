@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
 from tests.gui.conftest import answer_unlock, close_window, open_window, wait_idle
+from tests.helpers.clock import ManualClock
 from tests.helpers.vault import open_store
 from tests.sync.conftest import make_machine
 
@@ -35,16 +35,17 @@ def office(tmp_path, data_dir):
     """The demo ward office (data_dir) with keys, a registered laptop and the province as destination."""
     stick = tmp_path / "usb"
     stick.mkdir()
+    clock = ManualClock()  # the change stamps of the laptop, the province and the office's edits here
     with open_store(data_dir) as s:
         ward = R.ensure_keys(s)
         ward_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(s, ward)))
-        laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", "00070", Role.COLLABORATOR)
-        province = make_machine(tmp_path, "Ban Tổ chức Thành ủy", "01", Role.PROVINCE_OFFICE)
+        laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", "00070", Role.COLLABORATOR, clock=clock)
+        province = make_machine(tmp_path, "Ban Tổ chức Thành ủy", "01", Role.PROVINCE_OFFICE, clock=clock)
         R.register(s, K.read_pubkey_file(laptop.pubkey(tmp_path).read_bytes()))
         R.register(s, K.read_pubkey_file(province.pubkey(tmp_path).read_bytes()), destination=True)
         R.register(laptop.store, ward_doc, destination=True)
         R.register(province.store, ward_doc)
-    yield {"stick": stick, "laptop": laptop, "province": province, "ward_doc": ward_doc}
+    yield {"stick": stick, "laptop": laptop, "province": province, "ward_doc": ward_doc, "clock": clock}
     laptop.store.close()
     province.store.close()
 
@@ -60,11 +61,11 @@ def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, off
     e = new_enterprise(office["laptop"].store, "Công ty TNHH Ánh Dương")
     office["laptop"].export(office["stick"])
     (office["stick"] / "hong.khaosat").write_bytes(b"KHAOSAT\x1aB\x01\x00")  # a damaged file beside it
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         assert window.actions.action("sync.import").isEnabled()
         window.actions.trigger("sync.import")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         dialog.add_paths([str(office["stick"])])
         qtbot.mouseClick(
             dialog.import_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton
@@ -85,10 +86,10 @@ def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, off
 
 
 def test_export_previews_then_writes_a_bundle_the_province_accepts(qtbot, data_dir, office):
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.export")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: "Gửi" in dialog.preview.text(), timeout=20000)
         assert "gói số 1" in dialog.preview.text() and "doanh nghiệp" in dialog.preview.text()
         dialog.set_folder(str(office["stick"]))
@@ -114,10 +115,10 @@ def test_export_previews_then_writes_a_bundle_the_province_accepts(qtbot, data_d
 def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, office, tmp_path):
     other = make_machine(tmp_path, "Lê Văn Bình", "00070", Role.COLLABORATOR)
     key_file = other.pubkey(office["stick"])
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.machines")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(
             lambda: "Dấu vân tay" in dialog.own.text() and dialog.table.rowCount() == 2, timeout=10000
         )
@@ -161,7 +162,7 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
 def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir, office):
     laptop = office["laptop"]
     e = new_enterprise(laptop.store, "Công ty Cổ phần Bình Minh")
-    with open_store(data_dir) as s:
+    with open_store(data_dir, wall=office["clock"]) as s:
         ident = R.load_keys(s)
         r = B.import_file(s, ident, laptop.export(office["stick"]))
         B.import_file(laptop.store, laptop.ident, r.receipt)
@@ -169,16 +170,16 @@ def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir
         cur.workforce_total = 55
         with s.write("Trần Văn Nam") as w:
             w.update(cur)
-        time.sleep(0.005)
+        office["clock"].advance(0.005)
         mine = laptop.store.get(Enterprise, e.id)
         mine.workforce_total = 60
         with laptop.store.write() as w:
             w.update(mine)
         assert B.import_file(s, ident, laptop.export(office["stick"])).report.conflicts == 1
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.conflicts")
-        page = window._sync_conflicts
+        page = window.sync.conflicts
         qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
         texts = [page.table.item(0, c).text() for c in range(6)]
         assert texts[0] == "Công ty Cổ phần Bình Minh" and texts[2] == "Tổng số lao động"
@@ -207,10 +208,10 @@ def test_duplicate_candidates_are_merged_by_a_person(qtbot, data_dir, office):
         w.create(twin)
     with open_store(data_dir) as s:
         assert B.import_file(s, R.load_keys(s), laptop.export(office["stick"])).report.duplicates == 1
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.conflicts")
-        page = window._sync_conflicts
+        page = window.sync.conflicts
         qtbot.waitUntil(lambda: page.dup_table.rowCount() == 1, timeout=10000)
         assert page.dup_table.item(0, 0).text() == existing["tax_code"]
         assert not page.merge_a.isEnabled()
@@ -231,14 +232,14 @@ def test_provenance_shows_who_captured_and_who_relayed(qtbot, data_dir, office):
     e = new_enterprise(office["laptop"].store, "Công ty TNHH Nguồn Gốc")
     with open_store(data_dir) as s:
         B.import_file(s, R.load_keys(s), office["laptop"].export(office["stick"]))
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.open_enterprise(e.id)
         qtbot.waitUntil(lambda: window.selected_enterprise_id() == e.id, timeout=10000)
         window.actions.update_states()
         assert window.actions.action("sync.provenance").isEnabled()
         window.actions.trigger("sync.provenance")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: len(dialog.rows) == 1, timeout=10000)
         row = [dialog.table.item(0, c).text() for c in range(6)]
         assert row[1] == "Tạo doanh nghiệp" and row[5] == "7 trường"
@@ -273,10 +274,10 @@ def test_an_earlier_versions_protected_key_asks_for_its_passphrase_once(qtbot, t
         if answers:
             QTimer.singleShot(50, answer)
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.export")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: "Gửi" in dialog.preview.text(), timeout=20000)
         dialog.set_folder(str(office["stick"]))
         QTimer.singleShot(50, answer)
@@ -284,7 +285,7 @@ def test_an_earlier_versions_protected_key_asks_for_its_passphrase_once(qtbot, t
         qtbot.waitUntil(lambda: getattr(dialog, "results", None), timeout=60000)
         wait_idle(qtbot, window)
         assert len(asked) == 2 and "không đúng" in asked[1]
-        assert window._sync_passphrase == "mật khẩu phường"
+        assert window.sync.passphrase == "mật khẩu phường"
         assert not K.is_protected(data_dir)  # sealed under the data key from now on
         dialog.close()
     finally:
@@ -305,7 +306,7 @@ def test_a_bundle_double_clicked_opens_the_import_dialog_with_it(qtbot, data_dir
         answer_unlock(qtbot, launcher)
     window = launcher.window
     try:
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         assert [dialog.paths.item(i).text() for i in range(dialog.paths.count())] == [str(bundle)]
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: len(dialog.results) == 1, timeout=20000)
@@ -340,10 +341,10 @@ def test_a_quarantined_bundle_is_shown_and_merged_by_a_person(qtbot, data_dir, o
     with open_store(data_dir) as s:
         [r] = B.import_paths(s, R.load_keys(s), [res.path], write_receipt=False)
         assert r.outcome == "quarantined"
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.quarantine")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: len(dialog.rows) == 1, timeout=10000)
         row = [dialog.table.item(0, c).text() for c in range(4)]
         assert row[0].startswith("Nguyễn Thị Hằng") and row[1] == "1" and row[2].startswith("Trùng số thứ tự")
@@ -376,10 +377,10 @@ def test_a_key_that_would_take_over_a_laptop_needs_the_lost_key_action(qtbot, da
     env = K.make_pubkey_doc(laptop.id, kp, name="Nguyễn Thị Hằng", unit_code="00070", role="collaborator")
     key_file = office["stick"] / "khoa_gia.khaosat-key"
     key_file.write_bytes(K.pubkey_file(env))
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.machines")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
         assert not dialog.replaced.isVisible()
         dialog.read_key_file(str(key_file))
@@ -443,10 +444,10 @@ def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, da
     with open_store(data_dir) as s:
         r = B.import_file(s, R.load_keys(s), laptop.export(stick), write_receipt=False)
         assert r.report.to_check == 2 and "cần kiểm tra" in r.summary()
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.to_check")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: len(dialog.items) == 2, timeout=10000)
         rows = [[dialog.table.item(r, c).text() for c in range(6)] for r in range(2)]
         assert all(row[0] == "Công ty TNHH Số Liệu Lệch" and row[1] == "lượt khảo sát" for row in rows)

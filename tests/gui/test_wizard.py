@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QLabel, QWizard
 
 from app.domain.vocab import Role
 from app.gui.application import Launcher
-from app.gui.setup import sync_available
 from tests.gui.conftest import answer_unlock, flush_deletes
 from tests.helpers.typing import Keyboard
 from tests.helpers.vault import open_store
@@ -61,7 +60,7 @@ def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward
     person.role.setCurrentIndex(person.role.findData(Role.COLLABORATOR.value))
     wizard.next()
     keys = wizard.keys_page
-    assert keys.available == sync_available()
+    assert keys.findChild(QLabel, "wizard_keys_protected") is not None
     wizard.next()
     demo = wizard.demo_page
     demo.enabled.setChecked(True)
@@ -78,8 +77,7 @@ def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward
         Role.COLLABORATOR,
     )
     assert counts["enterprises"] == 25
-    if sync_available():
-        assert (folder / "khaosat-keys.json").exists()
+    assert (folder / "khaosat-keys.json").exists()
 
 
 def test_collaborator_must_choose_a_ward(qtbot, tmp_path):
@@ -107,19 +105,7 @@ def test_collaborator_must_choose_a_ward(qtbot, tmp_path):
     assert profile.role == Role.PROVINCE_OFFICE and profile.unit_code == "46"  # Huế
 
 
-def test_keys_page_when_sync_is_absent(qtbot, tmp_path, monkeypatch):
-    import app.gui.setup as setup
-
-    monkeypatch.setattr(setup, "sync_available", lambda: False)
-    page = setup.KeysPage(tmp_path)
-    qtbot.addWidget(page)
-    label = page.findChild(QLabel, "wizard_keys_absent")
-    assert label is not None and "do phần «Đồng bộ dữ liệu» tạo ra" in label.text()
-
-
 def test_the_keys_page_says_the_data_passphrase_protects_the_keys(qtbot, tmp_path):
-    if not sync_available():
-        pytest.skip("the sync feature (keys) is not in this build")
     import app.gui.setup as setup
 
     page = setup.KeysPage(tmp_path)

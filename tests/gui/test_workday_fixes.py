@@ -161,10 +161,10 @@ def test_every_form_that_writes_for_an_enterprise_names_it(qtbot, window, data_d
 def test_export_without_an_office_names_the_screen_and_opens_it(qtbot, data_dir):
     from app.gui.sync.dialogs import MachinesDialog
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.export")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(
             lambda: dialog.remedy_button is not None and dialog.remedy_button.isVisible(), timeout=10000
         )
@@ -173,28 +173,26 @@ def test_export_without_an_office_names_the_screen_and_opens_it(qtbot, data_dir)
         assert "khaosat" not in text and "--" not in text
         assert dialog.remedy_button.text() == "Mở «&Khóa và máy đã đăng ký»"
         dialog.remedy_button.click()
-        qtbot.waitUntil(lambda: isinstance(window._sync_dialog, MachinesDialog), timeout=10000)
-        qtbot.waitUntil(window._sync_dialog.isVisible, timeout=5000)
+        qtbot.waitUntil(lambda: isinstance(window.sync.dialog, MachinesDialog), timeout=10000)
+        qtbot.waitUntil(window.sync.dialog.isVisible, timeout=5000)
         wait_idle(qtbot, window)  # its own reading done (a dialog closed earlier gets it after deletion)
-        window._sync_dialog.close()
+        window.sync.dialog.close()
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
 
 
 def test_a_key_form_without_keys_offers_the_keys_screen(qtbot, data_dir):
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.printing.opener = lambda _p: None
         window.actions.trigger("print.keyform")
         box = _box(qtbot, window, "error_box")
         assert "chưa có khóa" in box.text() and "Đồng bộ ▸ Khóa và máy đã đăng ký" in box.text()
         _click(box, "Mở «Khóa")
-        qtbot.waitUntil(
-            lambda: type(getattr(window, "_sync_dialog", None)).__name__ == "MachinesDialog", timeout=10000
-        )
+        qtbot.waitUntil(lambda: type(window.sync.dialog).__name__ == "MachinesDialog", timeout=10000)
         wait_idle(qtbot, window)
-        window._sync_dialog.close()
+        window.sync.dialog.close()
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
@@ -295,7 +293,7 @@ def test_chart_figures_never_overlap_the_legend_and_the_legend_shows_the_colours
 def test_printing_the_shown_list_says_the_pages_and_asks_above_the_threshold(qtbot, data_dir):
     from app.gui.printing import ASK_ABOVE_PAGES
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         opened: list = []
         window.printing.opener = opened.append
@@ -303,10 +301,10 @@ def test_printing_the_shown_list_says_the_pages_and_asks_above_the_threshold(qtb
         n = window.list_panel.model.rowCount()
         assert n > ASK_ABOVE_PAGES
         window.actions.trigger("print.list")
-        qtbot.waitUntil(lambda: getattr(window, "_printing_question", None) is not None, timeout=10000)
-        box = window._printing_question
+        qtbot.waitUntil(lambda: window.printing.question is not None, timeout=10000)
+        box = window.printing.question
         assert f"Sẽ in {n} trang ({n} doanh nghiệp, mỗi doanh nghiệp một trang)" in box.text()
-        window._printing_question = None
+        window.printing.question = None
         _click(box, "Không in")
         qtbot.wait(100)
         assert opened == [] and "Không in" in window.statusBar().currentMessage()
@@ -319,7 +317,7 @@ def test_printing_the_shown_list_says_the_pages_and_asks_above_the_threshold(qtb
         _select(qtbot, window, kb, e.tax_code, e.id)  # one enterprise: printed without a question
         window.actions.trigger("print.list")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
-        assert getattr(window, "_printing_question", None) is None
+        assert window.printing.question is None
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
@@ -336,7 +334,7 @@ def _mnemonic(text: str) -> str | None:
 
 
 def test_every_menu_item_has_its_own_accelerator(qtbot, data_dir):
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         bar = [a.text() for a in window.menuBar().actions()]
         keys = [_mnemonic(t) for t in bar]
@@ -355,12 +353,12 @@ def test_every_menu_item_has_its_own_accelerator(qtbot, data_dir):
 def test_dialog_titles_fit_and_short_forms_are_short(qtbot, data_dir):
     from app.gui.titles import title_width
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.printing.today = lambda: TEST_TODAY
         for key in ("print.report", "print.batch"):
             window.actions.trigger(key)
-            dialog = window._printing_dialog
+            dialog = window.printing.dialog
             qtbot.waitExposed(dialog)
             assert dialog.width() >= title_width(dialog), (key, dialog.width(), title_width(dialog))
             dialog.reject()
@@ -382,7 +380,7 @@ def test_the_status_bar_shows_the_key_fingerprint(qtbot, data_dir):
 
     with open_store(data_dir) as s:
         ident = R.ensure_keys(s, data_dir=data_dir)
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         label = window.findChild(object, "status_unit")
         qtbot.waitUntil(lambda: ident.current.fingerprint in label.text(), timeout=10000)
@@ -393,7 +391,7 @@ def test_the_status_bar_shows_the_key_fingerprint(qtbot, data_dir):
 
 def test_no_push_button_in_the_main_window_reads_like_a_command(qtbot, data_dir):
     """Belt and braces for the static scan: the texts of the live window and its actions."""
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         texts = [
             a.text() + a.toolTip() + a.statusTip()

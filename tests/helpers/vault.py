@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from app.security import datakey
 from app.security.datakey import DataKey
@@ -34,9 +35,9 @@ def key_for(folder: str | Path, passphrase: str = TEST_PASSPHRASE) -> DataKey:
     return key
 
 
-def open_store(folder: str | Path) -> Store:
-    """The folder's Store, unlocked with the test passphrase."""
-    return Store.in_dir(folder, key_for(folder))
+def open_store(folder: str | Path, **options: Any) -> Store:
+    """The folder's Store, unlocked with the test passphrase (``options``: e.g. ``wall=clock``)."""
+    return Store.in_dir(folder, key_for(folder), **options)
 
 
 def copy_data(src: str | Path, dest: str | Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from openpyxl import load_workbook
 
 from app.importing.legacy import encode_vni
@@ -30,6 +31,7 @@ def _init(data):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.slow
 def test_import_list_dry_run_then_import_then_again(tmp_path):
     data = tmp_path / "data"
     _init(data)
@@ -65,6 +67,7 @@ def test_import_list_dry_run_then_import_then_again(tmp_path):
     assert _count(data) == (4, 4)
 
 
+@pytest.mark.slow
 def test_import_list_mapping_sheet_errors_and_messages(tmp_path):
     data = tmp_path / "data"
     _init(data)

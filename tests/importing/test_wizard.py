@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import Qt
 
 from app.importing import plan as pl
-from tests.gui.conftest import close_window, data_dir, fail_on_qt_warnings, open_window, wait_idle  # noqa: F401
+from tests.gui.conftest import close_window, data_dir, open_window, wait_idle  # noqa: F401
 from tests.helpers.vault import open_store
 from tests.importing import builders as B
 
@@ -46,11 +46,10 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):
     kept, before = _kept(data_dir)
     src = tmp_path / "danhsach.xlsx"
     _write(src, kept)
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
-        assert window.feature_results.get("app.gui.importing") is None
         window.actions.trigger("import.list")
-        wizard = window._import_wizard
+        wizard = window.importing.wizard
         qtbot.waitExposed(wizard)
         assert wizard.step == "file"
 
@@ -127,10 +126,10 @@ def test_wizard_imports_a_list_off_the_gui_thread(qtbot, tmp_path, data_dir):
 
 def test_wizard_reports_a_bad_file(qtbot, tmp_path, data_dir):
     (tmp_path / "web.xls").write_text("<html><body>not a sheet</body></html>", encoding="utf-8")
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("import.list")
-        wizard = window._import_wizard
+        wizard = window.importing.wizard
         wizard.set_path(str(tmp_path / "web.xls"))
         qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
         assert wizard.step == "file" and "trang web" in wizard.message.text()
@@ -143,10 +142,10 @@ def test_wizard_csv_goes_straight_to_the_mapping_and_back(qtbot, tmp_path, data_
     from app.importing.legacy import encode_vni
 
     src = B.write_csv(tmp_path / "ds.csv", "vni", delimiter=";")
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("import.list")
-        wizard = window._import_wizard
+        wizard = window.importing.wizard
         wizard.set_path(str(src))
         qtbot.waitUntil(lambda: wizard.step == "mapping" and not wizard.busy, timeout=10000)
         info = wizard.mapping_info.text()

@@ -84,9 +84,8 @@ def test_bundle_types_are_the_sync_extensions(iss):
         # Inno's "" is one quote: the command is  "...\KhaoSat.exe" gui "%1"  (the GUI's import dialog)
         value = command.group(1).replace('""', '"')
         assert value == '"{app}\\{#AppExe}" gui "%1"'
-    from app.cli.main import _load_extensions, build_parser
+    from app.cli.main import build_parser
 
-    _load_extensions()
     args = build_parser().parse_args(["gui", "C:\\USB\\goi.khaosat"])  # the command exists with that syntax
     assert args.paths == ["C:\\USB\\goi.khaosat"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import load_workbook
 
 from app.domain import formcode
@@ -10,6 +11,7 @@ from tests.helpers.vault import open_store
 from tests.printing.pdftools import page_count, pdftotext, qr_codes
 
 
+@pytest.mark.slow
 def test_print_report_excel_end_to_end(tmp_path):
     data = tmp_path / "data"
     assert (
@@ -123,6 +125,7 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdftotext(out / "bc2.pdf")
 
 
+@pytest.mark.slow
 def test_clear_errors_and_no_file_written(tmp_path):
     data = tmp_path / "data"
     run_cli("init", "--unit", "00070", "--name", "Lê Văn Tám", "--role", "collaborator", data_dir=data)

@@ -81,6 +81,7 @@ def _runs(row):
     return sum(1 for i, d in enumerate(row) if d and (i == 0 or not row[i - 1]))
 
 
+@pytest.mark.slow
 def test_printed_codes_decode_with_zbarimg(tmp_path):
     """Thirty random codes with the fast fixed mask and with the best mask, small as on the form.
 

@@ -12,7 +12,8 @@ from app.domain import formcode
 from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vocab import Attitude, OrgKind, OrgStatus
 from app.printing.visit_form import FORM_ROWS, FORM_TITLE, VisitFormData, form_fields, render_visit_forms
-from app.services.form_batches import FormSelection, load_forms, months_before, select_enterprises
+from app.services.enterprise_list import months_before
+from app.services.form_batches import FormSelection, load_forms, select_enterprises
 from app.services.records import save_enterprise, save_organisation, save_visit
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.helpers.vault import open_store
@@ -192,6 +193,7 @@ def test_blank_form_has_every_box_and_no_code(tmp_path):
     assert qr_codes(path, tmp=tmp_path) == []
 
 
+@pytest.mark.slow
 def test_batch_of_not_visited_enterprises_one_numbered_page_each(demo_file, tmp_path):
     store = open_store(demo_file.parent)
     try:

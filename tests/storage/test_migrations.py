@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from app.storage import Store, StoreError
+from app.storage.driver import dbapi
 from app.storage.migrations import LATEST, MIGRATIONS, current_version, migrate
 from app.storage.store import connect
 
@@ -122,3 +123,75 @@ def test_opening_an_older_file_keeps_a_backup_first(tmp_path):
     with Store(path) as store:  # already current: no second backup
         assert store.upgrade_backup is None
     assert len(list((tmp_path / "backups").iterdir())) == 1
+
+
+VISITS_RENAMED = """
+    CREATE TABLE visits (
+        id TEXT PRIMARY KEY,
+        enterprise_id TEXT NOT NULL,
+        visit_date TEXT,
+        collaborator TEXT,
+        person_met TEXT,
+        person_title TEXT,
+        workforce_total INTEGER,
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        created_hlc TEXT NOT NULL,
+        updated_hlc TEXT NOT NULL,
+        origin TEXT NOT NULL
+    ) WITHOUT ROWID
+"""
+
+
+def test_rebuild_table_changes_a_without_rowid_table_in_the_migrations_transaction(tmp_path, monkeypatch):
+    """A later migration that renames and drops columns of a record table (sqlite-utils'
+    transform() cannot rebuild WITHOUT ROWID tables): rows, indexes and the storage kind survive."""
+    from app.domain.records import Enterprise, Visit
+    from app.storage import migrations
+
+    path = tmp_path / "khaosat.sqlite3"
+    with Store(path) as store:
+        e = Enterprise(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code="00070")
+        v = Visit(enterprise_id=e.id, collaborator="Nguyễn Thị Hằng", person_met_title="Giám đốc")
+        with store.write() as w:
+            w.create(e)
+            w.create(v)
+
+    def rename_title(conn):
+        migrations.rebuild_table(conn, "visits", VISITS_RENAMED, {"person_title": "person_met_title"})
+        conn.execute("CREATE INDEX visits_title ON visits(person_title)")
+
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*MIGRATIONS, (LATEST + 1, "rename a column", rename_title)]
+    )
+    conn = connect(path)
+    assert migrations.migrate(conn) == [LATEST + 1]
+    row = conn.execute("SELECT id, person_title, collaborator, deleted FROM visits").fetchone()
+    assert row == (v.id, "Giám đốc", "Nguyễn Thị Hằng", 0)
+    assert (
+        "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'visits'").fetchone()[0]
+    )
+    indexes = {
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'visits'")
+    }
+    assert {"visits_enterprise", "visits_title"} <= indexes
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # switched back on
+    conn.close()
+
+
+def test_a_failed_rebuild_leaves_the_table_as_it_was(tmp_path, monkeypatch):
+    from app.storage import migrations
+
+    path = tmp_path / "khaosat.sqlite3"
+    Store(path).close()
+
+    def bad(conn):  # the copy names a column the old table does not have: nothing may change
+        migrations.rebuild_table(conn, "visits", VISITS_RENAMED, {"person_title": "no_such_column"})
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS, (LATEST + 1, "bad", bad)])
+    conn = connect(path)
+    before = schema(conn)
+    with pytest.raises(dbapi.OperationalError):
+        migrations.migrate(conn)
+    assert schema(conn) == before and current_version(conn) == LATEST

@@ -19,6 +19,7 @@ from app.storage import Store, kept_creations
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
+from tests.helpers.clock import ManualClock
 from tests.helpers.vault import open_store
 
 WARD = "00070"
@@ -53,9 +54,17 @@ class Machine:
         return r
 
 
-def make_machine(root: Path, name: str, unit: str, role: Role, passphrase: str | None = None) -> Machine:
+def make_machine(
+    root: Path,
+    name: str,
+    unit: str,
+    role: Role,
+    passphrase: str | None = None,
+    clock: ManualClock | None = None,
+) -> Machine:
+    """``clock``: the wall clock of its change stamps (machines sharing one agree on what came later)."""
     folder = root / name
-    store = open_store(folder)
+    store = open_store(folder, wall=clock) if clock is not None else open_store(folder)
     store.set_profile(unit_code=unit, collaborator=name, role=role)
     ident = R.setup_keys(store, passphrase)
     return Machine(name, store, ident, folder)
@@ -74,6 +83,7 @@ class Net:
     ward: Machine
     province: Machine
     stick: Path
+    clock: ManualClock  # every machine's wall clock: clock.advance(s) instead of sleeping
 
     def machines(self):
         return [self.l1, self.l2, self.ward, self.province]
@@ -83,16 +93,17 @@ class Net:
 def net(tmp_path):
     stick = tmp_path / "usb"
     stick.mkdir()
-    l1 = make_machine(tmp_path, "Nguyễn Thị Hằng", WARD, Role.COLLABORATOR)
-    l2 = make_machine(tmp_path, "Trần Văn Nam", WARD, Role.COLLABORATOR)
-    ward = make_machine(tmp_path, "Đảng ủy phường Hoàn Kiếm", WARD, Role.WARD_OFFICE)
-    province = make_machine(tmp_path, "Ban Tổ chức Thành ủy", PROVINCE, Role.PROVINCE_OFFICE)
+    clock = ManualClock()
+    l1 = make_machine(tmp_path, "Nguyễn Thị Hằng", WARD, Role.COLLABORATOR, clock=clock)
+    l2 = make_machine(tmp_path, "Trần Văn Nam", WARD, Role.COLLABORATOR, clock=clock)
+    ward = make_machine(tmp_path, "Đảng ủy phường Hoàn Kiếm", WARD, Role.WARD_OFFICE, clock=clock)
+    province = make_machine(tmp_path, "Ban Tổ chức Thành ủy", PROVINCE, Role.PROVINCE_OFFICE, clock=clock)
     register(ward, l1, stick)
     register(ward, l2, stick)
     register(province, ward, stick)
     for f in stick.iterdir():
         f.unlink()
-    n = Net(l1, l2, ward, province, stick)
+    n = Net(l1, l2, ward, province, stick, clock)
     yield n
     for m in n.machines():
         m.store.close()

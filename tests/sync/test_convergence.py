@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def _value(field: str, n: int):
     }[field][n]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(op, min_size=1, max_size=25), seed=st.randoms(use_true_random=False))
 def test_any_order_with_repeats_converges(ops, seed):
@@ -143,6 +145,7 @@ up_op = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(up_op, min_size=1, max_size=25), seed=st.randoms(use_true_random=False))
 def test_relayed_bundles_in_any_order_converge_at_the_province(ops, seed):

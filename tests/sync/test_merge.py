@@ -92,7 +92,7 @@ def test_concurrent_edits_make_a_conflict_with_the_same_winner_everywhere(net):
     net.l1.import_ok(r.receipt)
     # the office corrects the workforce while the collaborator, offline, also changes it
     edit(net.ward, e, workforce_total=200)
-    time.sleep(0.005)  # later by the clock (within one millisecond the machine id would decide)
+    net.clock.advance(0.005)  # later by the clock (within one millisecond the machine id would decide)
     edit(net.l1, e, workforce_total=150)
     r2 = net.ward.import_ok(net.l1.export(net.stick))
     assert r2.report.conflicts == 1
@@ -121,7 +121,7 @@ def test_edit_against_delete_keeps_the_edit(net):
     net.l1.import_ok(r.receipt)
     with net.ward.store.write() as w:
         w.delete("enterprises", e.id)
-    time.sleep(0.005)
+    net.clock.advance(0.005)
     edit(net.l1, e, owner_name="Phạm Thị Lan", workforce_total=88)
     r2 = net.ward.import_ok(net.l1.export(net.stick))
     assert r2.report.conflicts == 1
@@ -376,7 +376,7 @@ def test_choosing_the_provisional_winner_closes_the_conflict_upstream_too(net):
     r = net.ward.import_ok(net.l1.export(net.stick))
     net.l1.import_ok(r.receipt)
     edit(net.ward, e, workforce_total=200)
-    time.sleep(0.005)
+    net.clock.advance(0.005)
     edit(net.l1, e, workforce_total=150)
     with net.l1.store.write() as w:
         w.delete("enterprises", e.id)
@@ -390,3 +390,26 @@ def test_choosing_the_provisional_winner_closes_the_conflict_upstream_too(net):
     assert B.open_conflicts(net.province.store) == []
     row = net.province.store.row("enterprises", e.id)
     assert (row["workforce_total"], row["deleted"]) == (150, 1)
+
+
+def test_an_import_says_what_it_created_changed_and_deleted(net):
+    """The merge says what it wrote (app/storage/changes.py): the desktop program refreshes from that."""
+    a = enterprise(net.l1)
+    b = enterprise(net.l1, name="Công ty cổ phần Sông Hồng", tax_code="0101243150")
+    net.ward.store.take_changes()
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    assert r.changes.created("enterprises") == {a.id, b.id}  # the bulk path
+    assert net.ward.store.take_changes().created("enterprises") == {a.id, b.id}
+    edit(net.l1, a, workforce_total=40)
+    v = Visit(enterprise_id=a.id, visit_date=date(2026, 11, 20), collaborator="Nguyễn Thị Hằng")
+    with net.l1.store.write() as w:
+        w.delete("enterprises", b.id)
+        w.create(v)
+    r = net.ward.import_ok(net.l1.export(net.stick))
+    said = net.ward.store.take_changes()
+    assert said.updated("enterprises") == {a.id} and said.deleted("enterprises") == {b.id}
+    assert said.created("visits") == {v.id} and said.entities == {"enterprises", "visits"}
+    assert r.changes == said
+    # a bundle already imported changes nothing and says so
+    [again] = net.ward.import_(net.l1.export(net.stick))
+    assert not again.changes and not net.ward.store.take_changes()

@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
@@ -45,6 +45,9 @@ from app.domain.validation import Problem, ValidationError
 from app.domain.vnformat import distance_text, far_from_today, format_date, format_int, parse_date, parse_int
 from app.gui.drafts import Draft
 from app.gui.tasks import TaskFailure
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -112,7 +115,7 @@ class RecordForm(QDialog):
 
     def __init__(
         self,
-        window: Any,
+        window: MainWindow,
         *,
         record_id: str,
         is_new: bool,
@@ -596,7 +599,7 @@ class RecordForm(QDialog):
             else:
                 self.status.setText(f"Chưa lưu được: {exc}")
                 self.status.setStyleSheet(ERROR_STYLE)
-                self.window_._on_task_error(failure)
+                self.window_.show_task_failure(failure)
 
         self.window_.tasks.write(lambda store: self.save_fn(store, record), done, failed)
 

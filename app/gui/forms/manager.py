@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -20,9 +20,12 @@ from app.gui.forms.record_forms import (
 )
 from app.services import enterprise_list as el
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
 
 class FormManager:
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         self.window = window
         self.open_forms: list[RecordForm] = []
         self.today: date | None = None  # tests pin the date; None: the real today

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,6 +28,9 @@ from app.domain.vocab import OrgKind
 from app.gui.forms.base import FieldSpec, Kind, RecordForm
 from app.services import records as svc
 from app.storage import lookalikes
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 NOT_CHOSEN = "— chưa chọn —"
 
@@ -140,7 +143,7 @@ class EnterpriseForm(RecordForm):
 
     def __init__(
         self,
-        window: Any,
+        window: MainWindow,
         *,
         record: Enterprise | None = None,
         values: dict | None = None,
@@ -307,7 +310,7 @@ class VisitForm(RecordForm):
 
     def __init__(
         self,
-        window: Any,
+        window: MainWindow,
         *,
         enterprise_id: str,
         enterprise_name: str,
@@ -416,7 +419,7 @@ class OrganisationForm(RecordForm):
 
     def __init__(
         self,
-        window: Any,
+        window: MainWindow,
         *,
         enterprise_id: str,
         enterprise_name: str,
@@ -474,7 +477,7 @@ class AdmissionForm(RecordForm):
 
     def __init__(
         self,
-        window: Any,
+        window: MainWindow,
         *,
         enterprise_id: str,
         enterprise_name: str,

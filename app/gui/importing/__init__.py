@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.gui.actions import ActionSpec
 
+if TYPE_CHECKING:
+    from app.gui.importing.wizard import ImportWizard
+    from app.gui.main_window import MainWindow
 
-def open_wizard(window: Any, path: str | None = None):
+
+class ImportingFeature:
+    """The list import's state on the main window (``window.importing``)."""
+
+    def __init__(self, window: MainWindow):
+        self.wizard: ImportWizard | None = None  # the open wizard, kept alive while open; tests reach it here
+        add_actions(window)
+
+
+def open_wizard(window: MainWindow, path: str | None = None) -> ImportWizard:
     from app.gui.importing.wizard import ImportWizard
 
     wizard = ImportWizard(window)
-    window._import_wizard = wizard  # kept alive while open; tests reach it here
+    window.importing.wizard = wizard
     wizard.show()
     if path:
         wizard.set_path(path)
     return wizard
 
 
-def register(window: Any) -> None:
+def add_actions(window: MainWindow) -> None:
     window.actions.add(
         ActionSpec(
             "import.list",

@@ -7,7 +7,7 @@ Every step that touches the file or the database runs off the GUI thread through
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -40,6 +40,9 @@ from app.importing import mapping as mp
 from app.importing import plan as pl
 from app.importing.errors import ImportFailed
 from app.importing.legacy import Legacy
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 FILE_FILTER = "Danh sách (*.xlsx *.xlsm *.xls *.csv *.txt);;Tất cả các tệp (*)"
 STEPS = ("file", "sheet", "mapping", "preview", "result")
@@ -130,7 +133,7 @@ class PreviewModel(QAbstractTableModel):
 
 
 class ImportWizard(QDialog):
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
         self.setObjectName("import_wizard")

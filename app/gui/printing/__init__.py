@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.gui.actions import ActionSpec
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 OUT_FOLDER = "ban-in"
 
@@ -28,9 +32,10 @@ def _open_in_viewer(path: Path) -> None:
 
 
 class PrintingFeature:
-    """What the printing actions share: the window, where files go and how they are opened."""
+    """The In ấn menu's state on the main window (``window.printing``): where files go, how they
+    are opened, the open dialog."""
 
-    def __init__(self, window: Any, opener: Callable[[Path], None] | None = None):
+    def __init__(self, window: MainWindow, opener: Callable[[Path], None] | None = None):
         self.window = window
         self.opener = opener or _open_in_viewer  # tests replace it to see what would be opened
         self.today: Callable[[], date] = date.today
@@ -38,6 +43,9 @@ class PrintingFeature:
         # visit forms with their mark sheet (page 2, read back by «Đọc phiếu đã điền»): the
         # checkable «In kèm trang đánh dấu» in the menu
         self.marks = False
+        self.dialog: QWidget | None = None  # the open dialog, kept alive while open; tests reach it here
+        self.question: QMessageBox | None = None  # "print so many pages?", open; tests answer it
+        add_actions(window)
 
     @property
     def out_dir(self) -> Path:
@@ -113,18 +121,14 @@ def message(exc: BaseException) -> str:
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
 
 
-def feature(window: Any) -> PrintingFeature:
-    return window.printing
-
-
 # --- the actions --------------------------------------------------------------------------------
 
 
-def print_selected(window: Any) -> None:
+def print_selected(window: MainWindow) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
     from app.services.form_batches import load_forms
 
-    f = feature(window)
+    f = window.printing
     eid = window.selected_enterprise_id()
     if eid is None:
         window.show_status("Hãy chọn một doanh nghiệp trong danh sách.")
@@ -147,16 +151,16 @@ def print_selected(window: Any) -> None:
     )
 
 
-def print_batch(window: Any):
+def print_batch(window: MainWindow):
     from app.gui.printing.dialogs import BatchDialog
 
-    dialog = BatchDialog(window, feature(window))
-    window._printing_dialog = dialog  # kept alive while open; tests reach it here
+    dialog = BatchDialog(window, window.printing)
+    window.printing.dialog = dialog
     dialog.open()
     return dialog
 
 
-def run_batch(window: Any, selection: Any) -> None:
+def run_batch(window: MainWindow, selection: Any) -> None:
     """Print the forms of every enterprise matching ``selection`` (a FormSelection), with progress."""
     from app.services.enterprise_lookup import SelectionError
     from app.services.form_batches import select_enterprises
@@ -177,7 +181,7 @@ ASK_ABOVE_PAGES = 50
 SHEETS_PER_REAM = 500
 
 
-def print_shown_list(window: Any) -> None:
+def print_shown_list(window: MainWindow) -> None:
     """The forms of the enterprises the list shows now (its search and filters), in its order."""
     from app.services import enterprise_list as el
     from app.services.enterprise_lookup import SelectionError
@@ -210,18 +214,16 @@ def pages_text(pages: int, per_form: int = 1) -> str:
     return text
 
 
-def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
+def _print_forms(window: MainWindow, unit_code: str | None, choose_ids: Any) -> None:
     """Choose the enterprises (in a worker), say how many pages and ask when they are many, then
     render their forms into one PDF with progress and open it."""
-    f = feature(window)
+    f = window.printing
 
     def chosen(ids: list[str]) -> None:
         per_form = 2 if f.marks else 1
         if len(ids) * per_form <= ASK_ABOVE_PAGES:
             _render_forms(window, unit_code, ids)
             return
-        from PySide6.QtWidgets import QMessageBox
-
         from app.domain.vnformat import format_int
 
         box = QMessageBox(
@@ -246,16 +248,16 @@ def _print_forms(window: Any, unit_code: str | None, choose_ids: Any) -> None:
 
         box.buttonClicked.connect(clicked)
         box.open()
-        window._printing_question = box  # tests answer it
+        window.printing.question = box  # tests answer it
 
     window.tasks.read(choose_ids, chosen, f.failed("Không in được phiếu khảo sát"))
 
 
-def _render_forms(window: Any, unit_code: str | None, ids: list[str]) -> None:
+def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str]) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
     from app.services.form_batches import load_forms
 
-    f = feature(window)
+    f = window.printing
     unit_title = unit_title_for(unit_code)
     today = f.today()
 
@@ -283,10 +285,10 @@ def _render_forms(window: Any, unit_code: str | None, ids: list[str]) -> None:
     )
 
 
-def print_blank(window: Any) -> None:
+def print_blank(window: MainWindow) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
 
-    f = feature(window)
+    f = window.printing
     unit_title = unit_title_for(window.profile.unit_code)
     today = f.today()
 
@@ -300,23 +302,23 @@ def print_blank(window: Any) -> None:
     )
 
 
-def open_report(window: Any):
+def open_report(window: MainWindow):
     from app.gui.printing.dialogs import ReportDialog
 
-    dialog = ReportDialog(window, feature(window))
-    window._printing_dialog = dialog
+    dialog = ReportDialog(window, window.printing)
+    window.printing.dialog = dialog
     dialog.open()
     return dialog
 
 
 def run_report(
-    window: Any, unit_code: str, period: Any, *, pdf: bool, xlsx: bool, number: str | None
+    window: MainWindow, unit_code: str, period: Any, *, pdf: bool, xlsx: bool, number: str | None
 ) -> None:
     from app.printing.report_pdf import render_report
     from app.reports.excel import export_report
     from app.reports.results import report_for
 
-    f = feature(window)
+    f = window.printing
     today = f.today()
 
     def work(store):
@@ -342,7 +344,7 @@ def run_report(
     window.tasks.read(work, done, f.failed("Không lập được báo cáo"))
 
 
-def open_report_settings(window: Any) -> None:
+def open_report_settings(window: MainWindow) -> None:
     """Load the settings in a worker, then show the dialog."""
     from app.reports.settings import load
 
@@ -352,15 +354,15 @@ def open_report_settings(window: Any) -> None:
         from app.gui.printing.dialogs import ReportSettingsDialog
 
         dialog = ReportSettingsDialog(window, settings)
-        window._printing_dialog = dialog
+        window.printing.dialog = dialog
         dialog.open()
 
     window.tasks.read(
-        lambda store: load(store, unit), show, feature(window).failed("Không đọc được thiết lập")
+        lambda store: load(store, unit), show, window.printing.failed("Không đọc được thiết lập")
     )
 
 
-def save_report_settings(window: Any, values: dict[str, Any]) -> None:
+def save_report_settings(window: MainWindow, values: dict[str, Any]) -> None:
     """Store the report settings (one transaction). Empty texts fall back to the unit's defaults."""
 
     def work(store: Any) -> None:
@@ -371,14 +373,14 @@ def save_report_settings(window: Any, values: dict[str, Any]) -> None:
     window.tasks.write(
         work,
         lambda _r: window.show_status("Đã lưu thiết lập báo cáo."),
-        feature(window).failed("Không lưu được thiết lập"),
+        window.printing.failed("Không lưu được thiết lập"),
     )
 
 
-def export_enterprises(window: Any) -> None:
+def export_enterprises(window: MainWindow) -> None:
     from PySide6.QtWidgets import QFileDialog
 
-    f = feature(window)
+    f = window.printing
     dialog = QFileDialog(
         window, "Xuất danh sách doanh nghiệp ra Excel", str(Path.home()), "Tệp Excel (*.xlsx)"
     )
@@ -386,15 +388,15 @@ def export_enterprises(window: Any) -> None:
     dialog.setDefaultSuffix("xlsx")
     dialog.selectFile(f"danh-sach-doanh-nghiep-{f.today():%Y%m%d}.xlsx")
     dialog.fileSelected.connect(lambda path: run_enterprise_export(window, Path(path)))
-    window._printing_dialog = dialog
+    window.printing.dialog = dialog
     dialog.open()
 
 
-def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None) -> None:
+def run_enterprise_export(window: MainWindow, path: Path, unit_code: str | None = None) -> None:
     from app.domain.vnformat import format_int
     from app.reports.excel import export_enterprises as export
 
-    f = feature(window)
+    f = window.printing
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
 
@@ -415,11 +417,11 @@ def run_enterprise_export(window: Any, path: Path, unit_code: str | None = None)
     )
 
 
-def print_key_form(window: Any) -> None:
+def print_key_form(window: MainWindow) -> None:
     from app.printing.keyform import render_key_form
     from app.services.machine import this_machine
 
-    f = feature(window)
+    f = window.printing
     today = f.today()
 
     def work(store):
@@ -435,7 +437,7 @@ def print_key_form(window: Any) -> None:
     )
 
 
-def open_by_code(window: Any):
+def open_by_code(window: MainWindow):
     """Type or scan the code of a printed form: the enterprise opens."""
     from PySide6.QtWidgets import QInputDialog
 
@@ -448,12 +450,12 @@ def open_by_code(window: Any):
     dialog.setOkButtonText("&Mở")
     dialog.setCancelButtonText("Đó&ng")
     dialog.textValueSelected.connect(lambda text: go_to_code(window, text))
-    window._printing_dialog = dialog
+    window.printing.dialog = dialog
     dialog.open()
     return dialog
 
 
-def go_to_code(window: Any, text: str) -> None:
+def go_to_code(window: MainWindow, text: str) -> None:
     from app.domain.formcode import FormCodeError, parse_form_code
     from app.services.enterprise_lookup import resolve_enterprise
 
@@ -480,16 +482,15 @@ def go_to_code(window: Any, text: str) -> None:
     window.tasks.read(
         lambda store: resolve_enterprise(store, text),
         found,
-        feature(window).failed("Không tìm thấy doanh nghiệp"),
+        window.printing.failed("Không tìm thấy doanh nghiệp"),
     )
 
 
-def _has_selection(window: Any) -> bool:
+def _has_selection(window: MainWindow) -> bool:
     return window.selected_enterprise_id() is not None
 
 
-def register(window: Any) -> None:
-    window.printing = PrintingFeature(window)
+def add_actions(window: MainWindow) -> None:
     # a code scanned or typed into the enterprise search box, then Enter, opens that enterprise
     window.list_panel.sig_form_code.connect(lambda text: go_to_code(window, text))
     a = window.actions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 from app.domain import units
 from app.gui.titles import fit_title
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
@@ -37,7 +40,7 @@ def _pydate(q: QDate) -> date:
 class BatchDialog(QDialog):
     """Which enterprises get a form: not visited for N months, or an appointment in a date range."""
 
-    def __init__(self, window: Any, feature: Any):
+    def __init__(self, window: MainWindow, feature: Any):
         super().__init__(window)
         from app.services.form_batches import week_of
 
@@ -201,7 +204,7 @@ def period_of(year: int, key: str):
 class ReportDialog(QDialog):
     """Year and period, unit (this machine's, or a ward of its province for a province office), files."""
 
-    def __init__(self, window: Any, feature: Any):
+    def __init__(self, window: MainWindow, feature: Any):
         super().__init__(window)
         self.window = window
         self.setObjectName("print_report_dialog")
@@ -266,7 +269,7 @@ class ReportDialog(QDialog):
 class ReportSettingsDialog(QDialog):
     """The report settings of this office (``report.*`` in the settings table)."""
 
-    def __init__(self, window: Any, settings: Any):
+    def __init__(self, window: MainWindow, settings: Any):
         super().__init__(window)
         from app.domain.vocab import DocStyle
 

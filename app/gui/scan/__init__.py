@@ -11,11 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog
 
 from app.gui.actions import ActionSpec
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.gui.scan.review import ReviewDialog
+
+
+class ScanFeature:
+    """Reading filled-in forms, on the main window (``window.scan``)."""
+
+    def __init__(self, window: MainWindow):
+        self.review: ReviewDialog | None = None  # the open review, kept alive while open; tests reach it here
+        add_actions(window)
+
 
 FILE_FILTER = "Ảnh chụp, ảnh quét, PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;Mọi tệp (*)"
 
@@ -65,7 +78,7 @@ def read_pages(paths: list[str], expected_enterprise: str | None = None):
     return work
 
 
-def read_forms(window: Any, paths: list[str] | None = None):
+def read_forms(window: MainWindow, paths: list[str] | None = None):
     """Ask for files, read them with progress, then open the review."""
     if paths is None:
         chosen, _ = QFileDialog.getOpenFileNames(
@@ -105,16 +118,16 @@ def read_forms(window: Any, paths: list[str] | None = None):
     )
 
 
-def open_review(window: Any, items: list[ReviewItem]):
+def open_review(window: MainWindow, items: list[ReviewItem]):
     from app.gui.scan.review import ReviewDialog
 
     dialog = ReviewDialog(window, items)
-    window._scan_review = dialog  # kept alive while open; tests reach it here
+    window.scan.review = dialog
     dialog.show()
     return dialog
 
 
-def toggle_marks(window: Any) -> None:
+def toggle_marks(window: MainWindow) -> None:
     """«In kèm trang đánh dấu»: visit forms printed from now on have their mark sheet (page 2)."""
     on = window.actions.action("print.marks").isChecked()
     window.printing.marks = on
@@ -125,7 +138,7 @@ def toggle_marks(window: Any) -> None:
     )
 
 
-def register(window: Any) -> None:
+def add_actions(window: MainWindow) -> None:
     window.actions.add(
         ActionSpec(
             "print.marks",

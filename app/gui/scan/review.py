@@ -15,7 +15,7 @@ page. A page cannot be saved while an uncertain field is unconfirmed.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QImage, QIntValidator, QKeySequence, QPixmap, QShortcut
@@ -37,6 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.scan import ReviewItem
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 IMAGE_W, IMAGE_H = 400, 190
 NEEDS = "needs"  # an uncertain mark: must be confirmed
@@ -176,7 +179,7 @@ class _EnterFilter(QObject):
 
 
 class ReviewDialog(QDialog):
-    def __init__(self, window: Any, items: list[ReviewItem]):
+    def __init__(self, window: MainWindow, items: list[ReviewItem]):
         super().__init__(window)
         self.window_ = window
         self.items = items

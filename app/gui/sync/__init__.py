@@ -6,79 +6,95 @@ The dialogs only pick paths and show results; the work runs in ``window.tasks`` 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
 
 from app.gui.actions import ActionSpec
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.gui.sync.conflicts import ConflictsPage
 
-def open_export(window: Any):
+
+class SyncFeature:
+    """The Đồng bộ menu's state on the main window (``window.sync``)."""
+
+    def __init__(self, window: MainWindow):
+        from app.gui.sync.conflicts import ConflictsPage
+
+        self.passphrase: str | None = None  # the key's passphrase once typed, for this session
+        self.dialog: QWidget | None = None  # the open dialog, kept alive while open; tests reach it here
+        add_actions(window)
+        self.conflicts: ConflictsPage = ConflictsPage(window)
+        window.add_page("conflicts", "&3 Xung đột dữ liệu", self.conflicts)
+
+
+def open_export(window: MainWindow):
     from app.gui.sync.dialogs import ExportDialog
 
     dialog = ExportDialog(window)
-    window._sync_dialog = dialog  # kept alive while open; tests reach it here
+    window.sync.dialog = dialog
     dialog.show()
     return dialog
 
 
-def open_import(window: Any, paths: list[str] | None = None):
+def open_import(window: MainWindow, paths: list[str] | None = None):
     from app.gui.sync.dialogs import ImportDialog
 
     dialog = ImportDialog(window)
-    window._sync_dialog = dialog
+    window.sync.dialog = dialog
     dialog.show()
     if paths:
         dialog.add_paths(paths)
     return dialog
 
 
-def open_machines(window: Any):
+def open_machines(window: MainWindow):
     from app.gui.sync.dialogs import MachinesDialog
 
     dialog = MachinesDialog(window)
-    window._sync_dialog = dialog
+    window.sync.dialog = dialog
     dialog.show()
     return dialog
 
 
-def open_provenance(window: Any):
+def open_provenance(window: MainWindow):
     from app.gui.sync.dialogs import ProvenanceDialog
 
     enterprise_id = window.selected_enterprise_id()
     if enterprise_id is None:
         return None
     dialog = ProvenanceDialog(window, enterprise_id)
-    window._sync_dialog = dialog
+    window.sync.dialog = dialog
     dialog.show()
     return dialog
 
 
-def open_quarantine(window: Any):
+def open_quarantine(window: MainWindow):
     from app.gui.sync.quarantine import QuarantineDialog
 
     dialog = QuarantineDialog(window)
-    window._sync_dialog = dialog
+    window.sync.dialog = dialog
     dialog.show()
     return dialog
 
 
-def open_to_check(window: Any):
+def open_to_check(window: MainWindow):
     from app.gui.sync.to_check import ToCheckDialog
 
     dialog = ToCheckDialog(window)
-    window._sync_dialog = dialog
+    window.sync.dialog = dialog
     dialog.show()
     return dialog
 
 
-def show_conflicts(window: Any) -> None:
+def show_conflicts(window: MainWindow) -> None:
     window.show_page("conflicts")
-    window._sync_conflicts.reload()
+    window.sync.conflicts.reload()
 
 
-def register(window: Any) -> None:
-    from app.gui.sync.conflicts import ConflictsPage
-
-    window._sync_passphrase = None
+def add_actions(window: MainWindow) -> None:
     window.actions.add_menu("sync", "Đồng &bộ")
     window.actions.add(
         ActionSpec(
@@ -174,6 +190,3 @@ def register(window: Any) -> None:
             enabled=lambda w: w.profile.role is not None and w.profile.role.value != "collaborator",
         )
     )
-    page = ConflictsPage(window)
-    window._sync_conflicts = page
-    window.add_page("conflicts", "&3 Xung đột dữ liệu", page)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from app.sync import registry as R
 from app.sync.errors import SyncError, os_message
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 
 def message(failure: Any) -> str:
@@ -21,7 +24,7 @@ def message(failure: Any) -> str:
 
 
 def with_keys(
-    window: Any,
+    window: MainWindow,
     title: str,
     work: Callable[[Any, Any, Any], Any],
     on_done: Callable[[Any], None],
@@ -32,7 +35,7 @@ def with_keys(
     """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed."""
 
     def fn(store: Any, ctx: Any) -> Any:
-        ident = R.load_keys(store, window._sync_passphrase, window.data_dir)
+        ident = R.load_keys(store, window.sync.passphrase, window.data_dir)
         return work(store, ident, ctx)
 
     def failed(failure: Any) -> None:
@@ -45,7 +48,7 @@ def with_keys(
             )
             text, ok = QInputDialog.getText(window, "Mật khẩu khóa", prompt, QLineEdit.EchoMode.Password)
             if ok and text:
-                window._sync_passphrase = text
+                window.sync.passphrase = text
                 with_keys(window, title, work, on_done, on_error, write=write)
                 return
         on_error(failure)

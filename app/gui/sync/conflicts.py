@@ -4,16 +4,20 @@ ordinary change that travels upward with the next export."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.records import RECORD_TYPES
 from app.gui.sync.common import message
 from app.gui.sync.dialogs import _fill, _table
+from app.services import conflicts as conflicts_service
 from app.services.history import display_value
 from app.sync import bundles as B
 from app.sync import same_tax_code
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 KINDS = {
     "enterprises": "Doanh nghiệp",
@@ -22,36 +26,6 @@ KINDS = {
     "admissions": "Kết nạp",
     "targets": "Chỉ tiêu",
 }
-
-
-def _load(store: Any) -> tuple[list[dict[str, Any]], list[same_tax_code.Candidate]]:
-    return _load_conflicts(store), same_tax_code.candidates(store)
-
-
-def _load_conflicts(store: Any) -> list[dict[str, Any]]:
-    out = []
-    for c in B.open_conflicts(store):
-        ent = c["record_id"] if c["entity"] == "enterprises" else None
-        if ent is None and c["entity"] != "targets":
-            row = store.conn.execute(
-                f"SELECT enterprise_id FROM {c['entity']} WHERE id = ?", (c["record_id"],)
-            ).fetchone()
-            ent = row[0] if row else None
-        name = (
-            store.conn.execute("SELECT name FROM enterprises WHERE id = ?", (ent,)).fetchone()
-            if ent
-            else None
-        )
-        who = {}
-        for side in ("a", "b"):
-            r = store.conn.execute(
-                "SELECT author, wall_time FROM changes WHERE change_id = ?", (c[f"change_{side}"],)
-            ).fetchone()
-            who[side] = f"{r[0]}, {r[1][:10]}" if r else "?"
-        c["enterprise_name"] = name[0] if name else ""
-        c["who"] = who
-        out.append(c)
-    return out
 
 
 def _value(field: str, raw: str | None) -> Any:
@@ -68,7 +42,7 @@ def _show(entity: str, field: str, value: Any) -> str:
 
 
 class ConflictsPage(QWidget):
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
         self.conflicts: list[dict[str, Any]] = []
@@ -124,7 +98,9 @@ class ConflictsPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        self.window_.tasks.read(_load, self._fill, lambda f: self.status.setText(message(f)))
+        self.window_.tasks.read(
+            conflicts_service.queue, self._fill, lambda f: self.status.setText(message(f))
+        )
 
     def _fill(self, data: tuple[list[dict[str, Any]], list[same_tax_code.Candidate]]) -> None:
         conflicts, self.duplicates = data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -39,6 +39,9 @@ from app.sync import drives
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.errors import shown
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 ENTITY_LABELS = {
     "enterprises": "doanh nghiệp",
@@ -88,7 +91,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 class _Dialog(QDialog):
     SCREEN = ""  # the action that opens this dialog (a remedy pointing here offers no button)
 
-    def __init__(self, window: Any, title: str):
+    def __init__(self, window: MainWindow, title: str):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle(title)
@@ -151,7 +154,7 @@ class _Dialog(QDialog):
 class ExportDialog(_Dialog):
     """Xuất gói dữ liệu: what will be sent, to which office, onto which drive."""
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Xuất gói dữ liệu")
         self.resize(640, 360)
         intro = QLabel(
@@ -276,7 +279,7 @@ class ExportDialog(_Dialog):
 class ImportDialog(_Dialog):
     """Nhập gói dữ liệu (of the machines below) and receipts (from the office above), files or folders."""
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Nhập gói dữ liệu, biên nhận")
         self.resize(900, 520)
         intro = QLabel(
@@ -380,9 +383,8 @@ class ImportDialog(_Dialog):
             )
         )
         self.paths.clear()
-        self.window_.notify_data_changed()
         if tot["conflicts"]:
-            self.window_._sync_conflicts.reload()
+            self.window_.sync.conflicts.reload()
 
 
 # --- keys and registered machines -----------------------------------------------------------------------
@@ -409,7 +411,7 @@ class MachinesDialog(_Dialog):
 
     SCREEN = "sync.machines"
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Khóa và máy đã đăng ký")
         self.resize(960, 560)
         self.own = QLabel("…")
@@ -565,7 +567,7 @@ class MachinesDialog(_Dialog):
 
     def create_keys_with(self, passphrase: str | None) -> None:
         folder = self.window_.data_dir
-        self.window_._sync_passphrase = passphrase
+        self.window_.sync.passphrase = passphrase
         self.window_.tasks.write(
             lambda store: R.ensure_keys(store, passphrase, folder), self._keys_changed, self.fail
         )
@@ -578,7 +580,7 @@ class MachinesDialog(_Dialog):
         folder = self.window_.data_dir
 
         def work(store: Any, ident: Any, _ctx: Any) -> Any:
-            return R.rekey(store, ident, self.window_._sync_passphrase, folder)
+            return R.rekey(store, ident, self.window_.sync.passphrase, folder)
 
         def done(new: Any) -> None:
             self.status.setStyleSheet("")
@@ -829,11 +831,8 @@ def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str
     name = row["name"] if row else enterprise_id
     out = []
     records = [("enterprises", enterprise_id)]
-    for table in ("visits", "organisations", "admissions"):
-        records += [
-            (table, r[0])
-            for r in store.conn.execute(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,))
-        ]
+    for table, ids in store.child_ids(enterprise_id).items():
+        records += [(table, rid) for rid in ids]
     items = []
     for entity, rid in records:
         for c in B.provenance(store, entity, rid):
@@ -866,7 +865,7 @@ def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str
 class ProvenanceDialog(_Dialog):
     """Nguồn gốc dữ liệu: each change of an enterprise and its children, who captured it, who relayed it."""
 
-    def __init__(self, window: Any, enterprise_id: str):
+    def __init__(self, window: MainWindow, enterprise_id: str):
         super().__init__(window, "Nguồn gốc dữ liệu")
         self.resize(1000, 480)
         self.title = QLabel("…")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton
 
@@ -17,6 +17,9 @@ from app.gui.sync.common import with_keys
 from app.gui.sync.dialogs import _Dialog, _fill, _table
 from app.sync import bundles as B
 from app.sync import drives
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 
 def _local(stamp: str) -> str:
@@ -28,7 +31,7 @@ def _local(stamp: str) -> str:
 
 
 class QuarantineDialog(_Dialog):
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Gói bị cách ly")
         self.resize(900, 420)
         self.rows: list[dict[str, Any]] = []
@@ -134,7 +137,6 @@ class QuarantineDialog(_Dialog):
             self.busy = False
             self.status.setStyleSheet("")
             self.status.setText(released.summary())
-            self.window_.notify_data_changed()
             self.reload()
 
         if folder is None:

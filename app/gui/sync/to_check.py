@@ -7,7 +7,7 @@ when the list is shown)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
 from app.gui.sync.dialogs import _Dialog, _fill, _table
 from app.sync import rules
 from app.sync.checks import ENTITY_NAMES
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 
 def _local(stamp: str) -> str:
@@ -27,7 +30,7 @@ def _local(stamp: str) -> str:
 class ToCheckDialog(_Dialog):
     SCREEN = "sync.to_check"
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Dữ liệu cần kiểm tra")
         self.resize(980, 520)
         self.items: list[rules.ToCheck] = []

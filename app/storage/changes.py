@@ -1,0 +1,170 @@
+"""What a write changed, said by the write itself (the shape of Anki's ``OpChanges``).
+
+Every write knows what it creates, changes and deletes as it does it: the ``Writer`` of
+``Store.write()``, the merge of a bundle, a bulk insert. It records that in a ``ChangeRecorder``; when
+its transaction commits, the ``Store`` adds the recorder's ``ChangeSummary`` to what it has committed
+(``Store.take_changes()``), and a rolled-back write adds nothing. The desktop program's task runner
+hands the summary of each write task to the views, and each view decides from it whether to refresh:
+nobody reads the change log to find out what just happened.
+
+A summary holds, per entity (record table) and per kind of operation (``create``, ``update``,
+``delete``, ``restore``), the ids of the records concerned. Above ``MAX_IDS`` ids for one entity and
+operation (an office importing a province) it keeps only the count and answers "maybe" for any record
+of that entity: a view then reloads what it shows, which is what it would do for so many changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+OPS = ("create", "update", "delete", "restore")
+MAX_IDS = 10_000
+
+# entity -> op -> (ids or None when there were more than MAX_IDS, count)
+_Ops = Mapping[str, Mapping[str, tuple[frozenset[str] | None, int]]]
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What one or more committed writes created, changed and deleted."""
+
+    ops: _Ops = field(default_factory=lambda: dict[str, dict[str, tuple[frozenset[str] | None, int]]]())
+    everything: bool = False  # "assume anything changed" (e.g. the data file was replaced)
+
+    @classmethod
+    def all(cls) -> ChangeSummary:
+        return cls(everything=True)
+
+    @property
+    def entities(self) -> frozenset[str]:
+        """The record tables touched (every one when ``everything``)."""
+        if self.everything:
+            from app.domain.records import RECORD_TYPES
+
+            return frozenset(RECORD_TYPES)
+        return frozenset(e for e, by_op in self.ops.items() if any(n for _ids, n in by_op.values()))
+
+    @property
+    def count(self) -> int:
+        """How many (record, operation) pairs; at least 1 when ``everything``."""
+        n = sum(c for by_op in self.ops.values() for _ids, c in by_op.values())
+        return max(n, 1) if self.everything else n
+
+    def __bool__(self) -> bool:
+        return self.everything or self.count > 0
+
+    def ids(self, entity: str, *ops: str) -> frozenset[str] | None:
+        """Ids of ``entity`` records with any of ``ops`` (all kinds if none given); None: too many to list."""
+        if self.everything:
+            return None
+        out: set[str] = set()
+        for op, (ids, _n) in self.ops.get(entity, {}).items():
+            if ops and op not in ops:
+                continue
+            if ids is None:
+                return None
+            out |= ids
+        return frozenset(out)
+
+    def created(self, entity: str) -> frozenset[str] | None:
+        return self.ids(entity, "create")
+
+    def updated(self, entity: str) -> frozenset[str] | None:
+        return self.ids(entity, "update")
+
+    def deleted(self, entity: str) -> frozenset[str] | None:
+        return self.ids(entity, "delete")
+
+    def touches(self, *entities: str) -> bool:
+        """Whether any record of these entities changed."""
+        return bool(self.entities & set(entities))
+
+    def affects(self, entity: str, record_id: str) -> bool:
+        """Whether this record may have changed (True when the ids were too many to keep)."""
+        if not self.touches(entity):
+            return False
+        ids = self.ids(entity)
+        return ids is None or record_id in ids
+
+    @property
+    def record_ids(self) -> frozenset[str]:
+        """Every id listed (records of entities with too many changes to list are not in it)."""
+        out: set[str] = set()
+        for by_op in self.ops.values():
+            for ids, _n in by_op.values():
+                if ids is not None:
+                    out |= ids
+        return frozenset(out)
+
+    def __or__(self, other: ChangeSummary) -> ChangeSummary:
+        rec = ChangeRecorder()
+        rec.add_summary(self)
+        rec.add_summary(other)
+        return rec.summary()
+
+    def describe(self) -> str:
+        """For logs and tests: "enterprises: 2 create, 1 update; visits: 1 delete"."""
+        if self.everything:
+            return "everything"
+        parts: list[str] = []
+        for entity in sorted(self.ops):
+            kinds = ", ".join(f"{n} {op}" for op, (_ids, n) in sorted(self.ops[entity].items()) if n)
+            if kinds:
+                parts.append(f"{entity}: {kinds}")
+        return "; ".join(parts) or "nothing"
+
+
+class ChangeRecorder:
+    """Collects what a write does, as it does it (not thread-safe: one per transaction)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[str, set[str] | None]] = {}
+        self._counts: dict[str, dict[str, int]] = {}
+        self.everything = False
+
+    def add(self, entity: str, op: str, ids: Iterable[str]) -> None:
+        if op not in OPS:
+            raise ValueError(f"unknown operation {op!r}")
+        by_op = self._ids.setdefault(entity, {})
+        counts = self._counts.setdefault(entity, {})
+        if op in by_op and by_op[op] is None:  # already too many to list: count only
+            counts[op] = counts.get(op, 0) + sum(1 for _ in ids)
+            return
+        have = by_op.get(op) or set()
+        before = len(have)
+        have.update(ids)
+        counts[op] = counts.get(op, 0) + len(have) - before
+        by_op[op] = None if len(have) > MAX_IDS else have
+
+    def add_one(self, entity: str, op: str, record_id: str) -> None:
+        self.add(entity, op, (record_id,))
+
+    def add_summary(self, summary: ChangeSummary) -> None:
+        self.everything = self.everything or summary.everything
+        for entity, by_op in summary.ops.items():
+            for op, (ids, n) in by_op.items():
+                if ids is None:
+                    self._ids.setdefault(entity, {})[op] = None
+                    counts = self._counts.setdefault(entity, {})
+                    counts[op] = counts.get(op, 0) + n
+                else:
+                    self.add(entity, op, ids)
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self._counts.clear()
+        self.everything = False
+
+    def __bool__(self) -> bool:
+        return self.everything or any(n for c in self._counts.values() for n in c.values())
+
+    def summary(self) -> ChangeSummary:
+        ops = {
+            entity: {
+                op: (None if ids is None else frozenset(ids), self._counts[entity].get(op, 0))
+                for op, ids in by_op.items()
+            }
+            for entity, by_op in self._ids.items()
+        }
+        return ChangeSummary(ops, self.everything)
