@@ -200,7 +200,7 @@ def main() -> int:
     print(
         f"- Demo generation, province {args.province} ({len(units.wards(args.province))} wards): "
         f"{counts['enterprises']:,} enterprises, {counts['visits']:,} visits, {counts['organisations']:,} "
-        f"organisations, {counts['admissions']:,} admissions, {counts['changes']:,} change-log rows: "
+        f"organisations, {counts['admissions']:,} admissions, {counts['changes']:,} changes logged (in the log or kept on their records): "
         f"**{gen_s:.1f} s** (target < 60 s)."
     )
     print(f"- File size: **{size / 1e6:.0f} MB** (target ≤ 2,500 MB: {verdict(size / 1e6, 2500)}).")

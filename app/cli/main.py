@@ -307,7 +307,7 @@ def _check(args: argparse.Namespace) -> int:
             "admissions": "Lần kết nạp",
             "targets": "Chỉ tiêu",
             "deleted": "Bản ghi đã xóa",
-            "changes": "Dòng nhật ký thay đổi",
+            "changes": "Thay đổi đã ghi nhật ký",
         }
         for key, label in labels.items():
             say(f"{label}: {format_int(counts[key])}")

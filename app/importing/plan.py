@@ -38,6 +38,7 @@ from app.importing import values as val
 from app.importing.errors import ImportFailed
 from app.importing.mapping import Table
 from app.importing.wards import Placement, WardMatcher
+from app.storage import kept_creations
 from app.storage.changes import ChangeSummary
 from app.storage.lookalikes import LookalikeIndex
 from app.storage.store import Store
@@ -179,7 +180,7 @@ def _apply_decision(row: RowPlan, choice: str) -> None:
 
 
 def _version(store: Store) -> tuple[int, int]:
-    seq = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+    seq = kept_creations.last_seq(store.conn)  # (a creation kept on its record has a number, no log row)
     count = store.conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]
     return int(seq), int(count)
 

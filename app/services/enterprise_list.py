@@ -22,7 +22,7 @@ from app.domain.vocab import (  # noqa: F401  (WorkforceGroup, workforce_groups:
     WorkforceGroup,
     workforce_groups,
 )
-from app.storage import search
+from app.storage import list_facts, search
 from app.storage.store import Store
 
 SORT_COLUMNS: dict[str, str] = {
@@ -33,7 +33,7 @@ SORT_COLUMNS: dict[str, str] = {
     "ward": "e.ward_code",
     "workforce": "e.workforce_total",
     "status": "e.status",
-    "last_visit": "last_visit",
+    "last_visit": "e.last_visit",
 }
 
 
@@ -83,16 +83,15 @@ def months_before(day: date, months: int) -> date:
 def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     """The list's filters other than the text, as conditions on the enterprise ``e``."""
     params: list[Any] = []
-    conds = ["e.deleted = 0"]
+    # "+": not a reason to read enterprises_facts by its first column: the list is read in the order of
+    # the (ward, name) index and stops at a page; counts read enterprises_facts whole (it covers them)
+    conds = ["+e.deleted = 0"]
     if q.statuses:
         conds.append(f"e.status IN ({', '.join('?' * len(q.statuses))})")
         params.extend(sorted(s.value for s in q.statuses))
-    for kind in sorted(q.missing, key=lambda k: k.value):
-        conds.append(
-            "NOT EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = ? "
-            "AND o.status = 'founded' AND o.deleted = 0)"
-        )
-        params.append(kind.value)
+    if q.missing:  # the kinds founded are kept on the row (app/storage/list_facts.py)
+        conds.append("(e.founded & ?) = 0")
+        params.append(sum(list_facts.BITS[k] for k in q.missing))
     low, high = q.thresholds
     if q.workforce == WorkforceGroup.SMALL:
         conds.append("e.workforce_total < ?")
@@ -107,10 +106,7 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
         conds.append("e.workforce_total IS NULL")
     if q.not_visited_months:
         since = months_before(q.today, q.not_visited_months)
-        conds.append(
-            "NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0 "
-            "AND v.visit_date >= ?)"
-        )
+        conds.append("(e.last_visit IS NULL OR e.last_visit < ?)")  # the last visit is on the row too
         params.append(since.isoformat())
     if q.ward_code:
         conds.append("e.ward_code = ?")
@@ -159,10 +155,9 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
 COUNT_CAP = 1000  # a keystroke's count stops here (the exact count follows when typing pauses)
 HEAD = 1000  # searching: the first HEAD rows are in rank order (search.ranked), the rest in index order
 
-_LAST_VISIT = "(SELECT max(v.visit_date) FROM visits v WHERE v.enterprise_id = e.id AND v.deleted = 0)"
 _SELECT = (
     "e.rid, e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
-    "e.workforce_total, e.status"
+    "e.workforce_total, e.status, e.last_visit, e.founded"
 )
 PAGE_COLUMNS = (
     "id",
@@ -202,15 +197,14 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
             # By ward, then name: the order of the (ward_code, name) index, so the first page of 100,000
             # rows needs no sort (one ward: simply by name).
             order = "e.ward_code, e.name, e.rid"
-        select_last = _LAST_VISIT if q.sort == "last_visit" else "NULL"
         rows = _dicts(
             store.conn.execute(
-                f"SELECT {_SELECT}, {select_last} AS last_visit FROM {source} WHERE {where} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT {_SELECT} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             )
         )
-    _add_extras(store, rows, with_last_visit=q.sort != "last_visit")
+    for row in rows:
+        row["founded"] = list_facts.kinds(row["founded"])
     matched = search.matched_fields(t, rows) if t is not None else [frozenset()] * len(rows)
     for row, m in zip(rows, matched):
         row.pop("rid", None)
@@ -236,8 +230,7 @@ def _ranked_page(
             r["rid"]: r
             for r in _dicts(
                 store.conn.execute(
-                    f"SELECT {_SELECT}, NULL AS last_visit FROM enterprises e "
-                    f"WHERE e.rid IN (SELECT value FROM json_each(?))",
+                    f"SELECT {_SELECT} FROM enterprises e WHERE e.rid IN (SELECT value FROM json_each(?))",
                     (_json_list(rids),),
                 )
             )
@@ -248,7 +241,7 @@ def _ranked_page(
         source, where, params, _t = _where(q)
         rows += _dicts(
             store.conn.execute(
-                f"SELECT {_SELECT}, NULL AS last_visit FROM {source} WHERE {where} "
+                f"SELECT {_SELECT} FROM {source} WHERE {where} "
                 f"AND f.rowid NOT IN (SELECT value FROM json_each(?)) ORDER BY f.rowid LIMIT ? OFFSET ?",
                 [*params, _json_list(head), rest, max(0, offset - HEAD)],
             )
@@ -258,38 +251,6 @@ def _ranked_page(
 
 def _json_list(values: list[int]) -> str:
     return "[" + ",".join(map(str, values)) + "]"
-
-
-def _add_extras(store: Store, rows: list[dict[str, Any]], *, with_last_visit: bool) -> None:
-    """The per-row extras for just this page, in two indexed look-ups."""
-    ids = [r["id"] for r in rows]
-    if not ids:
-        return
-    marks = ", ".join("?" * len(ids))
-    last = (
-        dict(
-            store.conn.execute(
-                f"SELECT enterprise_id, max(visit_date) FROM visits WHERE enterprise_id IN ({marks}) "
-                "AND deleted = 0 GROUP BY enterprise_id",
-                ids,
-            ).fetchall()
-        )
-        if with_last_visit
-        else {}
-    )
-    founded: dict[str, set[OrgKind]] = {}
-    for eid, value in store.conn.execute(
-        f"SELECT enterprise_id, kind FROM organisations WHERE enterprise_id IN ({marks}) "
-        "AND status = 'founded' AND deleted = 0",
-        ids,
-    ):
-        kind = OrgKind.parse(value)
-        if kind is not None:
-            founded.setdefault(eid, set()).add(kind)  # type: ignore[arg-type]
-    for row in rows:
-        if with_last_visit:
-            row["last_visit"] = last.get(row["id"])
-        row["founded"] = frozenset(founded.get(row["id"], ()))
 
 
 # The order a collaborator walks a ward: by ward, then street address (none last), then name.

@@ -599,6 +599,27 @@ def _v8_recovery_log(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v9_list_facts(conn: sqlite3.Connection) -> None:
+    """Each enterprise's last visit and the kinds of organisation it founded, on its row and kept in step
+    (``app/storage/list_facts.py``): the list's filters "not visited for N months" and "no trade union
+    yet" read the row instead of every visit and organisation."""
+    from app.storage import list_facts
+
+    conn.execute("ALTER TABLE enterprises ADD COLUMN last_visit TEXT")
+    conn.execute("ALTER TABLE enterprises ADD COLUMN founded INTEGER NOT NULL DEFAULT 0")
+    list_facts.fill(conn)
+    run_script(conn, list_facts.ddl())
+
+
+def _v10_kept_own_creations(conn: sqlite3.Connection) -> None:
+    """This machine's own creations kept on their records too (``app/storage/kept_creations.py``), with
+    their number in the change log (``create_seq``), once no office above needs them from the log. New
+    creations only: moving an old file's creations would take minutes and gigabytes of journal at a
+    province and free no disk space until the file is rewritten (the next receipt moves a laptop's)."""
+    for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN create_seq INTEGER")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -608,6 +629,12 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "search in tiers: names and representatives indexed apart", _v6_search_tiers),
     (7, "sync: values to check, key replacements, re-based chains, values of newer versions", _v7_sync_rules),
     (8, "recovery log of the office", _v8_recovery_log),
+    (9, "last visit and founded organisations on the enterprise, for the list's filters", _v9_list_facts),
+    (
+        10,
+        "own creations kept on their records once no office above needs them from the log",
+        _v10_kept_own_creations,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -23,7 +23,7 @@ from app.domain.records import RECORD_TYPES, Enterprise, Record, record_type
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
-from app.storage import kept_creations, search
+from app.storage import kept_creations, list_facts, search
 from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
@@ -417,13 +417,15 @@ class Store:
         return rows
 
     def changes_since(self, seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """Changes in local arrival order after ``seq`` (the sync export builds on this)."""
-        sql = "SELECT * FROM changes WHERE seq > ? ORDER BY seq"
-        params: list[Any] = [seq]
-        if limit:
-            sql += " LIMIT ?"
-            params.append(limit)
-        rows = self._rows(sql, params)
+        """Changes in local arrival order after ``seq``, this machine's creations kept on their records
+        included (``kept_creations``; a creation received in a bundle has no number here)."""
+        rows = self._rows("SELECT * FROM changes WHERE seq > ? ORDER BY seq", [seq])
+        kept = kept_creations.own_since(self.conn, seq)
+        if kept:
+            for k in kept:
+                k.pop("values")
+            rows = sorted([*rows, *kept], key=lambda r: r["seq"])
+        rows = rows[:limit] if limit else rows
         for r in rows:
             r["fields"] = json.loads(r["fields"])
         return rows
@@ -436,7 +438,11 @@ class Store:
             self.conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 1").fetchone()[0]
             for t in RECORD_TYPES
         )
-        out["changes"] = self.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+        # the change log as readers see it: its rows and the creations kept on their records
+        out["changes"] = self.conn.execute("SELECT count(*) FROM changes").fetchone()[0] + sum(
+            self.conn.execute(f"SELECT count(*) FROM {t} WHERE create_change IS NOT NULL").fetchone()[0]
+            for t in RECORD_TYPES
+        )
         return out
 
     # --- maintenance -------------------------------------------------------------------------
@@ -450,6 +456,8 @@ class Store:
             if self.schema_version() >= 6:
                 self.conn.execute("INSERT INTO enterprise_names(enterprise_names) VALUES ('integrity-check')")
                 problems += search.index_problems(self.conn)
+            if self.schema_version() >= 9:
+                problems += list_facts.problems(self.conn)
         except dbapi.DatabaseError as exc:
             problems.append(f"chỉ mục tìm kiếm: {exc}")
         if self.schema_version() != LATEST:

@@ -2,8 +2,9 @@
 
 A ``Writer`` lives inside one transaction (``Store.write()``). Each create, update or delete
 changes the record and appends one row to ``changes`` with the fields it touched, their old and
-new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-deleted. What it did
-is also said in ``Writer.changes`` (a ``ChangeSummary``), which the Store hands on when the
+new values, a hybrid-clock stamp, this laptop and the author. Nothing is hard-deleted. A creation
+that no office above waits for keeps its change-log row on the record (``kept_creations``). What it
+did is also said in ``Writer.changes`` (a ``ChangeSummary``), which the Store hands on when the
 transaction commits.
 """
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.records import Record, columns_of, uuid7
-from app.storage import kept_creations, search
+from app.storage import kept_creations, list_facts, search
 from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import Stamp
 
@@ -42,6 +43,14 @@ class Writer:
         self.last_stamp: Stamp | None = None
         self.recorder = ChangeRecorder()
         self._wall = datetime.now(UTC).isoformat(timespec="seconds")
+        self._keep: bool | None = None
+
+    def _keep_creations(self) -> bool:
+        """Whether creations are kept on their records from the start: no office above is registered, so
+        nothing waits for them in the change log (``app/storage/kept_creations.py``)."""
+        if self._keep is None:
+            self._keep = kept_creations.acknowledged_through(self.conn) is None
+        return self._keep
 
     @property
     def changes(self) -> ChangeSummary:
@@ -83,14 +92,24 @@ class Writer:
             raise ValueError(f"{table} {row['id']} already exists")
         hlc = self._stamp()
         cols = record.field_names()  # the record's own fields (the table's, see record_columns)
-        values = [row[c] for c in cols]
+        values = [*(row[c] for c in cols), hlc, hlc, self.store.laptop_id]
+        keep = self._keep_creations()
+        kept = ""
+        if keep:  # kept on the record, with its number in the log
+            values += [uuid7().hex, self.txn, self.author, self._wall, kept_creations.allocate(self.conn, 1)]
+            kept = ", create_change, create_txn, create_author, create_wall, create_seq"
         sql = (
-            f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
-            f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?)"
+            f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin{kept}) "
+            f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?{', ?, ?, ?, ?, ?' if keep else ''})"
         )
-        cur = self.conn.execute(sql, [*values, hlc, hlc, self.store.laptop_id])
+        cur = self.conn.execute(sql, values)
         if table == "enterprises":
             search.index_row(self.conn, cur.lastrowid, row)  # type: ignore[arg-type]
+        elif table in list_facts.CHILDREN:
+            list_facts.recount(self.conn, [row["enterprise_id"]])
+        if keep:
+            self.recorder.add_one(table, "create", row["id"])
+            return record
         fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
         self._log(table, row["id"], "create", fields, hlc)
         return record
@@ -163,20 +182,29 @@ class Writer:
     def create_many(self, records: Iterable[Record]) -> int:
         """Bulk create (demo data, list import): ``executemany`` in this one transaction.
 
-        Each record still gets its own change-log row and search-index entry.
+        Each record gets its search-index entry, and its own change-log row or, when nothing waits for
+        the log, its creation kept on the record (``app/storage/kept_creations.py``).
         """
         by_type: dict[type[Record], list[Record]] = {}
         for r in records:
             by_type.setdefault(type(r), []).append(r)
         total = 0
         origin = self.store.laptop_id
+        keep = self._keep_creations()
         for cls, items in by_type.items():
             table = cls.TABLE
             cols = cls.field_names()
             rows, log = [], []
-            for rec in items:
+            seq = kept_creations.allocate(self.conn, len(items)) if keep and items else 0
+            for i, rec in enumerate(items):
                 row = rec.to_row()
                 hlc = self._stamp()
+                if keep:  # kept on the record, with its number in the log
+                    rows.append(
+                        [*(row[c] for c in cols), hlc, hlc, origin, uuid7().hex, self.txn, self.author]
+                        + [self._wall, seq + i]
+                    )
+                    continue
                 rows.append([*(row[c] for c in cols), hlc, hlc, origin])
                 fields = {c: [None, row[c]] for c in cols if c != "id" and row[c] is not None}
                 log.append(
@@ -193,16 +221,20 @@ class Writer:
                         _dumps(fields),
                     )
                 )
+            kept = ", create_change, create_txn, create_author, create_wall, create_seq" if keep else ""
             self.conn.executemany(
-                f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin) "
-                f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?)",
+                f"INSERT INTO {table} ({', '.join(cols)}, deleted, created_hlc, updated_hlc, origin{kept}) "
+                f"VALUES ({', '.join('?' * len(cols))}, 0, ?, ?, ?{', ?, ?, ?, ?, ?' if keep else ''})",
                 rows,
             )
-            self.conn.executemany(
-                "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, fields) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                log,
-            )
+            if log:
+                self.conn.executemany(
+                    "INSERT INTO changes(change_id, txn, hlc, origin, author, wall_time, entity, record_id, op, "
+                    "fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    log,
+                )
+            if table in list_facts.CHILDREN:
+                list_facts.recount(self.conn, [r.to_row()["enterprise_id"] for r in items])
             if table == "enterprises":
                 ids = [r.id for r in items]
                 for chunk_start in range(0, len(ids), 500):

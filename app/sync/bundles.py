@@ -138,6 +138,9 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
                 (me, wm_c),
             ).fetchall()
         )
+        kept = kept_creations.own_since(store.conn, wm_c)  # (an office registered after they were kept)
+        for k in kept:
+            by_entity[k["entity"]] = by_entity.get(k["entity"], 0) + 1
         envs = store.conn.execute(
             "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?", (wm_e, dest.laptop_id)
         ).fetchone()[0]
@@ -151,7 +154,7 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
         seq = _next_on_chain(store, dest.laptop_id, last)[0] - 1
         resent = store.conn.execute(
             "SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?", (me, wm_c, sent)
-        ).fetchone()[0]
+        ).fetchone()[0] + sum(1 for k in kept if k["seq"] <= sent)
         out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq + 1, resent))
     return out
 
@@ -189,6 +192,23 @@ def export(
             "WHERE origin = ? AND seq > ? ORDER BY seq",
             (me, wm_c),
         ).fetchall()
+        # own creations kept on their records that this office has not confirmed (it was registered after
+        # they were kept): the same rows, in their place (app/storage/kept_creations.py)
+        kept = kept_creations.own_since(store.conn, wm_c)
+        if kept:
+            cols = (
+                "seq",
+                "change_id",
+                "txn",
+                "hlc",
+                "author",
+                "wall_time",
+                "entity",
+                "record_id",
+                "op",
+                "fields",
+            )
+            rows = sorted([*rows, *(tuple(k[c] for c in cols) for k in kept)], key=lambda r: r[0])
         created, changes = _payload_changes(rows)
         _check_before_sending(created, changes)
         max_seq = rows[-1][0] if rows else wm_c
@@ -1059,6 +1079,8 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
                 "INSERT OR REPLACE INTO sync_resume(recipient, seq, prev, told_at) VALUES (?, ?, ?, ?)",
                 resume,
             )
+        # what every office above has now confirmed no longer waits in the log: kept on its record
+        kept_creations.keep_acknowledged(conn, store.laptop_id)
     result.report.applied = len(updates)
     result.seq = max((u[2] for u in updates), default=None)
     return result

@@ -29,7 +29,7 @@ from typing import Any
 
 from app.domain import units
 from app.domain.records import RECORD_TYPES
-from app.storage import kept_creations, search
+from app.storage import kept_creations, list_facts, search
 from app.storage.writer import record_columns
 from app.sync import bulk, same_tax_code
 from app.sync.errors import SyncError, shown
@@ -169,7 +169,7 @@ class Merger:
             row = self.rows.get(key)
             if row is not None and row.get("create_change"):
                 kept_creations.materialize(self.conn, *key)
-                for col in kept_creations.COLUMNS:
+                for col in kept_creations.ALL_COLUMNS:
                     row[col] = None
         for (entity, _), row in list(self.rows.items()):
             if entity in CHILDREN and row is not None:
@@ -441,6 +441,12 @@ class Merger:
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                 map(get, rows),
             )
+        # the list's facts of the enterprises that are new or got new visits or organisations
+        list_facts.recount(
+            conn,
+            [r["id"] for r in by_table_new.get("enterprises", [])]
+            + [r["enterprise_id"] for t in ("visits", "organisations") for r in by_table_new.get(t, [])],
+        )
         for table, rows in by_table_dirty.items():
             cols = [c for c in record_columns(table) if c != "id"] + [
                 "deleted",
@@ -529,9 +535,13 @@ def merge(
             incoming += bulk.insert(conn, sec, report, wards, now)
     _general(conn, incoming, now, report)
     later: list[Incoming] = []
+    touched: set[str] = set()
     for sec in sections:
         if sec.entity in CHILDREN:
+            col = bulk.META + sec.columns.index("enterprise_id")
+            touched.update(r[col] for r in sec.rows if isinstance(r[col], str))
             later += bulk.insert(conn, sec, report, wards, now)
+    list_facts.recount(conn, touched)  # their enterprises' last visit and organisations, once
     if later:
         _general(conn, later, now, report)
     # children waiting for a parent that now exists

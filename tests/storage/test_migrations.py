@@ -45,11 +45,22 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
     )
     conn.execute("UPDATE enterprises SET owner_name = 'Nguyễn Đức Huy'")
+    # a visit and a founded trade union (the list's filters read them from the enterprise since version 8)
+    conn.execute(
+        "INSERT INTO visits(id, enterprise_id, visit_date, created_hlc, updated_hlc, origin) "
+        "VALUES ('v-1', 'e-1', '2025-03-04', 'x', 'x', 'old')"
+    )
+    conn.execute(
+        "INSERT INTO organisations(id, enterprise_id, kind, status, created_hlc, updated_hlc, origin) "
+        "VALUES ('o-1', 'e-1', 'union', 'founded', 'x', 'x', 'old')"
+    )
     if start >= 2:  # versions with the search index kept it in step
         conn.execute(
             "INSERT INTO enterprise_fts(rowid, name, tax_code, owner_name) "
             "SELECT rid, 'cong ty tnhh hoa binh', '0100109106', 'nguyen duc huy' FROM enterprises"
         )
+    if start >= 8:  # ... and the list's facts
+        conn.execute("UPDATE enterprises SET last_visit = '2025-03-04', founded = 2")
     if start >= 6:  # ... and the names apart, and the representatives' names
         conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
         conn.execute(
@@ -64,6 +75,8 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         assert [(r["id"], r["tier"]) for r in store.search_enterprises("nguyen duc huy")] == [
             ("e-1", "owner")
         ]
+        row = store.row("enterprises", "e-1")
+        assert (row["last_visit"], row["founded"]) == ("2025-03-04", 2)
     # the schema reached is the same as from an empty file
     fresh = connect(tmp_path / "fresh.sqlite3")
     migrate(fresh)

@@ -23,6 +23,9 @@ BOOKKEEPING = {
     "create_author",
     "create_wall",
     "create_via",
+    "create_seq",
+    "last_visit",  # the list's facts on the enterprise (app/storage/list_facts.py)
+    "founded",
 }
 
 

@@ -170,7 +170,12 @@ def test_backup_is_consistent_while_another_connection_writes(file_store, tmp_pa
 
 
 def test_change_fields_are_json_with_old_and_new(store):
-    save_enterprise(store, enterprise(), today=TEST_TODAY)
-    raw = store.conn.execute("SELECT fields FROM changes").fetchone()[0]
+    e = save_enterprise(store, enterprise(), today=TEST_TODAY)
+    # (no office above is registered: the creation is kept on the record until the record changes)
+    assert store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+    e.workforce_total = 31
+    save_enterprise(store, e, today=TEST_TODAY)
+    raw, seq = store.conn.execute("SELECT fields, seq FROM changes WHERE op = 'create'").fetchone()
+    assert seq == 1  # written back with the number it was given
     data = json.loads(raw)
     assert all(isinstance(v, list) and len(v) == 2 for v in data.values())

@@ -143,7 +143,7 @@ def state(store: Store) -> dict:
         rows = store._rows(f"SELECT * FROM {table} ORDER BY id")
         for r in rows:
             r.pop("rid", None)
-            for col in kept_creations.COLUMNS:  # where a creation is kept is a storage detail, not state
+            for col in kept_creations.ALL_COLUMNS:  # where a creation is kept is a storage detail, not state
                 r.pop(col, None)
         out[table] = rows
     # the change log as a reader sees it: logged rows and creations still kept on their records

@@ -172,6 +172,7 @@ def test_children_before_parent_wait_then_link(net):
     assert r.report.linked == 2
     assert [x.id for x in net.ward.store.children(Visit, e.id)] == [v.id]
     assert net.ward.store.conn.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
+    assert net.ward.store.integrity_check() == []  # the enterprise's last visit counted the linked one
 
 
 def test_same_tax_code_under_two_ids_is_a_duplicate_candidate(net):
