@@ -45,7 +45,7 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
     )
     conn.execute("UPDATE enterprises SET owner_name = 'Nguyễn Đức Huy'")
-    # a visit and a founded trade union (the list's filters read them from the enterprise since version 8)
+    # a visit and a founded trade union (the list's filters read them from the enterprise since version 9)
     conn.execute(
         "INSERT INTO visits(id, enterprise_id, visit_date, created_hlc, updated_hlc, origin) "
         "VALUES ('v-1', 'e-1', '2025-03-04', 'x', 'x', 'old')"
@@ -59,7 +59,7 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
             "INSERT INTO enterprise_fts(rowid, name, tax_code, owner_name) "
             "SELECT rid, 'cong ty tnhh hoa binh', '0100109106', 'nguyen duc huy' FROM enterprises"
         )
-    if start >= 8:  # ... and the list's facts
+    if start >= 9:  # ... and the list's facts
         conn.execute("UPDATE enterprises SET last_visit = '2025-03-04', founded = 2")
     if start >= 6:  # ... and the names apart, and the representatives' names
         conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
