@@ -1,6 +1,7 @@
 """Sync benchmark at province scale: ward offices export signed bundles, the province imports them.
 
     uv run python bench/bench_sync.py [--enterprises 100000] [--wards 10] [--province 01] [--out bench/out/sync]
+                                      [--keep] [--gui]
 
 Generates the demo data of ``--wards`` wards of one province (``--enterprises`` in all, about three
 visits each), each ward in its own ward-office database. Each ward office exports one bundle (sign,
@@ -9,6 +10,13 @@ signature, validate, merge in one transaction per bundle, change log and search 
 The floor is a plain ``executemany`` of the same record rows into an empty SQLite file (the record
 tables only, one transaction), measured in the same run. Prints a Markdown section for
 docs/performance.md.
+
+The province office's file is encrypted as the program keeps it (SQLCipher, a raw key from the data
+key); the floors are measured twice, into a plain file and into an encrypted one, so the ratio can be
+read against either. ``--gui``: one more import into a fresh copy, run as the desktop program runs it
+(a write task on a worker thread, the window's event loop turning meanwhile), measuring how late a
+timer that should fire every 20 ms fires, and how long the list takes to show a page while the
+import runs: the window is responsive when neither stalls beyond what a person notices (100 ms).
 """
 
 from __future__ import annotations
@@ -31,11 +39,15 @@ from app.demo.generator import DemoOptions, generate
 from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vocab import Role
+from app.security import datakey
 from app.storage import Store
+from app.storage.store import connect
 from app.storage.writer import record_columns
 from app.sync import bundles as B
 from app.sync import keys as K
 from app.sync import registry as R
+
+PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
 
 
 def fmt(n: float) -> str:
@@ -46,10 +58,13 @@ SYNCED = ["deleted", "created_hlc", "updated_hlc", "origin"]
 CREATION = ["create_change", "create_txn", "create_author", "create_wall", "create_via"]
 
 
-def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple[float, int]:
+def floor(
+    province_db: Path, out: Path, extra: list[str] | None = None, *, key=None, encrypted: bool = False
+) -> tuple[float, int]:
     """executemany of the same record rows into an empty file: the tables as declared, nothing else.
-    ``extra``: more columns of the stored rows (the creation each record keeps)."""
-    src = sqlite3.connect(province_db)
+    ``extra``: more columns of the stored rows (the creation each record keeps); ``key``: the province
+    file's; ``encrypted``: the empty file is encrypted with it too (SQLCipher, as the program's)."""
+    src = connect(province_db, key)
     data = {}
     schema = {}
     for table in RECORD_TYPES:
@@ -60,8 +75,9 @@ def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple
         ).fetchone()[0]
     src.close()
     path = out / "floor.sqlite3"
-    path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    conn = connect(path, key) if encrypted else sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     for table, sql in schema.items():
@@ -83,12 +99,12 @@ def floor(province_db: Path, out: Path, extra: list[str] | None = None) -> tuple
     return elapsed, rows
 
 
-def floor_with_log(province_db: Path, out: Path) -> float:
+def floor_with_log(province_db: Path, out: Path, key) -> float:
     """What the previous design had to write: the same records, a change-log row per change holding its
-    values, and search entries, executemany into an empty KhaoSat file (all its indexes)."""
+    values, and search entries, executemany into an empty KhaoSat file (all its indexes; encrypted)."""
     from app.storage import kept_creations, search
 
-    src = sqlite3.connect(province_db)
+    src = connect(province_db, key)
     data = {}
     log = []
     for table in RECORD_TYPES:
@@ -107,7 +123,7 @@ def floor_with_log(province_db: Path, out: Path) -> float:
     src.close()
     folder = out / "floor-log"
     shutil.rmtree(folder, ignore_errors=True)
-    store = Store.in_dir(folder)
+    store = Store.in_dir(folder, key)
     conn = store.conn
     t0 = time.perf_counter()
     conn.execute("BEGIN")
@@ -160,6 +176,90 @@ def rules_alone(bundles: list[Path], ident: K.Identity, founding) -> tuple[float
     return hard, soft, found
 
 
+def import_in_window(folder: Path, key, ident: K.Identity, bundles: list[Path]) -> dict:
+    """The bundles imported as the desktop program imports them (a write task on a worker thread), while
+    the event loop runs a 20 ms timer and the list asks for its first page every half second."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from app.gui.application import make_app
+    from app.gui.tasks import TaskRunner
+    from app.services import enterprise_list as el
+
+    app = make_app([])
+    runner = TaskRunner(folder / "khaosat.sqlite3", key)
+    loop = QEventLoop()
+    state: dict = {"failed": None, "asking": False}
+    stalls: list[float] = []
+    pages: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        stalls.append(max(0.0, (now - last[0]) * 1000 - 20))
+        last[0] = now
+
+    def ask() -> None:
+        if state["asking"]:
+            return
+        state["asking"] = True
+        t = time.perf_counter()
+
+        def shown(_rows) -> None:
+            pages.append((time.perf_counter() - t) * 1000)
+            state["asking"] = False
+
+        runner.read(lambda store: el.page(store, el.ListQuery(), 0, 200), shown, lambda _f: shown(None))
+
+    def work(store: Store, ctx) -> None:
+        for b in bundles:
+            ctx.check()
+            B.import_file(store, ident, b, write_receipt=False)
+
+    def failed(f) -> None:
+        state["failed"] = f
+        loop.quit()
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(20)
+    timer.timeout.connect(tick)
+    pager = QTimer()
+    pager.setInterval(500)
+    pager.timeout.connect(ask)
+    quiet_disk()
+    t0 = time.perf_counter()
+    runner.write(work, lambda _r: loop.quit(), failed)
+    last[0] = time.perf_counter()
+    timer.start()
+    pager.start()
+    loop.exec()
+    elapsed = time.perf_counter() - t0
+    timer.stop()
+    pager.stop()
+    runner.shutdown()
+    del app
+    if state["failed"] is not None:
+        raise RuntimeError(f"import failed: {state['failed'].exception!r}")
+    stalls.sort()
+    return {
+        "seconds": elapsed,
+        "ticks": len(stalls),
+        "stall_p99": stalls[int(len(stalls) * 0.99) - 1] if stalls else 0.0,
+        "stall_max": stalls[-1] if stalls else 0.0,
+        "over_100": sum(1 for x in stalls if x > 100),
+        "pages": len(pages),
+        "page_p50": sorted(pages)[len(pages) // 2] if pages else 0.0,
+        "page_max": max(pages) if pages else 0.0,
+    }
+
+
+def quiet_disk() -> None:
+    """Let the disk settle between timed steps (the previous step's writes are still being flushed)."""
+    os.sync()
+    time.sleep(3)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--enterprises", type=int, default=100_000)
@@ -167,7 +267,9 @@ def main() -> int:
     ap.add_argument("--province", default="01")
     ap.add_argument("--out", default="bench/out/sync")
     ap.add_argument("--keep", action="store_true", help="reuse generated ward databases if present")
+    ap.add_argument("--gui", action="store_true", help="also import once as the desktop program does")
     a = ap.parse_args()
+    load_before = os.getloadavg()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stick = out / "usb"
@@ -178,7 +280,9 @@ def main() -> int:
 
     prov_dir = out / "province"
     shutil.rmtree(prov_dir, ignore_errors=True)
-    province = Store.in_dir(prov_dir)
+    prov_dir.mkdir(parents=True)
+    pkey = datakey.create(prov_dir, PASSPHRASE)  # the province office's file, encrypted as the program's
+    province = Store.in_dir(prov_dir, pkey)
     province.set_profile(unit_code=a.province, collaborator="Ban Tổ chức", role=Role.PROVINCE_OFFICE)
     p_ident = R.setup_keys(province)
     p_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(province, p_ident)))
@@ -220,15 +324,12 @@ def main() -> int:
     shutil.rmtree(empty, ignore_errors=True)
     shutil.copytree(prov_dir, empty)
 
-    def quiet() -> None:
-        """Let the disk settle between timed steps (the previous step's writes are still being flushed)."""
-        os.sync()
-        time.sleep(3)
+    quiet = quiet_disk
 
     cpu: list[float] = []  # processor time of each import
 
     def import_all(folder: Path) -> tuple[float, Store, list]:
-        store = Store.in_dir(folder)
+        store = Store.in_dir(folder, pkey)
         quiet()
         t0, c0 = time.perf_counter(), time.process_time()
         res = [B.import_file(store, p_ident, b, write_receipt=False) for b in bundles]
@@ -244,7 +345,7 @@ def main() -> int:
     db = prov_dir / "khaosat.sqlite3"
     size = db.stat().st_size + sum(p.stat().st_size for p in prov_dir.glob("khaosat.sqlite3-wal"))
     quiet()
-    t_floor, rows = floor(db, out)
+    t_floor, rows = floor(db, out, key=pkey)
     again = out / "province-again"
     shutil.rmtree(again, ignore_errors=True)
     shutil.copytree(empty, again)
@@ -252,19 +353,31 @@ def main() -> int:
     second.close()
     print(f"imported again in {t_import_b:.1f} s", file=sys.stderr)
     quiet()
-    t_floor_b, _ = floor(db, out)
+    t_floor_b, _ = floor(db, out, key=pkey)
     quiet()
-    t_floor_kept, _ = floor(db, out, CREATION)
+    t_floor_kept, _ = floor(db, out, CREATION, key=pkey)
     quiet()
-    t_floor_log = floor_with_log(db, out)
+    t_floor_enc, _ = floor(db, out, CREATION, key=pkey, encrypted=True)
+    quiet()
+    t_floor_log = floor_with_log(db, out, pkey)
     shutil.rmtree(again, ignore_errors=True)
+    gui = None
+    if a.gui:
+        shutil.copytree(empty, again)
+        gui = import_in_window(again, pkey, p_ident, bundles)
+        shutil.rmtree(again, ignore_errors=True)
     t_imp = min(t_import, t_import_b)
-    with Store.in_dir(prov_dir) as st:
+    load_after = os.getloadavg()
+    with Store.in_dir(prov_dir, pkey) as st:
         founding = st.founding_rules()
     t_hard, t_soft, n_found = rules_alone(bundles, p_ident, founding)
 
     print(f"## Sync: `uv run python bench/bench_sync.py --enterprises {a.enterprises} --wards {a.wards}`\n")
-    print(f"Machine: {machine()}; {date.today().isoformat()}.\n")
+    print(
+        f"Machine: {machine()}; {date.today().isoformat()}; load average (1, 5, 15 min) before "
+        f"{load_before[0]:.1f}, {load_before[1]:.1f}, {load_before[2]:.1f}, after {load_after[0]:.1f}, "
+        f"{load_after[1]:.1f}, {load_after[2]:.1f}. The province file is encrypted (SQLCipher).\n"
+    )
     print(
         f"- Data: {len(wards)} wards of province {a.province}, one ward-office database each: "
         f"{fmt(counts['enterprises'])} enterprises, {fmt(counts['visits'])} visits, "
@@ -295,8 +408,12 @@ def main() -> int:
         f"entries; all indexes): {t_floor_log:.1f} s ({t_floor_log / fl:.1f}x the floor)."
     )
     print(
+        f"- The same rows with their creations into an encrypted empty file (SQLCipher, the same key): "
+        f"{t_floor_enc:.1f} s."
+    )
+    print(
         f"- Import / floor: **{t_imp / fl:.1f}x** (target 3x); import / floor with the kept creations: "
-        f"{t_imp / t_floor_kept:.1f}x."
+        f"{t_imp / t_floor_kept:.1f}x; import / the same floor encrypted: **{t_imp / t_floor_enc:.1f}x**."
     )
     print(
         f"- Of the import, the domain rules alone (timed again on the same payloads, processor time): every "
@@ -305,6 +422,14 @@ def main() -> int:
         f"({min(cpu):.1f} s)."
     )
     print(f"- Province file after the import: {size / 1e6:.0f} MB.")
+    if gui is not None:
+        print(
+            f"- Imported as the desktop program does (a write task; the window's event loop running): "
+            f"{gui['seconds']:.1f} s. A 20 ms timer fired {gui['ticks']:,} times, late by p99 "
+            f"{gui['stall_p99']:.0f} ms, at most **{gui['stall_max']:.0f} ms** ({gui['over_100']} times over "
+            f"100 ms); the list's first page, asked every half second during the import: {gui['pages']} times, "
+            f"p50 {gui['page_p50']:.0f} ms, at most {gui['page_max']:.0f} ms."
+        )
     return 0
 
 
