@@ -169,6 +169,100 @@ def _scope(store: Store, ward_codes: list[str]) -> None:
     store.conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
 
 
+_GROUP_SQL = (
+    "CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "
+    "WHEN e.workforce_total < :high THEN 'medium' ELSE 'large' END"
+)
+
+
+@dataclass
+class _ProvinceNumbers:
+    """A province's numbers, each read once by ward (the province's totals are their sums)."""
+
+    existing: dict[str, tuple[int, int]]  # kind -> (organisations existing at the end, their members)
+    workforce: dict[str, tuple[int, int, int, int]]  # group -> (enterprises, workers, with party, with union)
+    enterprises: dict[str, tuple[int, int]]  # ward -> (active enterprises, workers)
+    founded: dict[str, dict[OrgKind, int]]  # ward -> kind -> founded in the period
+    admitted: dict[str, dict[OrgKind, int]]  # ward -> kind -> members admitted in the period
+
+    def founded_total(self) -> dict[str, int]:
+        return _totals(self.founded)
+
+    def admitted_total(self) -> dict[str, int]:
+        return _totals(self.admitted)
+
+
+def _totals(by_ward: dict[str, dict[OrgKind, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for counts in by_ward.values():
+        for kind, n in counts.items():
+            out[kind.value] = out.get(kind.value, 0) + (n or 0)
+    return out
+
+
+def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
+    """At a province the report reads every organisation and admission of hundreds of thousands of
+    enterprises. Each query first groups the organisations or admissions by enterprise (one pass over
+    an index, sorted by enterprise id) and only then looks each enterprise up, in id order: the look-ups
+    walk the enterprises' index and table in order instead of jumping around a file of gigabytes (at
+    500,000 enterprises, 2 s of processor instead of 4-5 s a query, and far fewer pages read and
+    decrypted). A ward's report (a few thousand enterprises) starts from its enterprises instead."""
+    q = store.conn.execute
+    in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
+    existing: dict[str, tuple[int, int]] = {}
+    for k, n, m in q(
+        "SELECT x.kind, sum(x.n), sum(x.m) FROM (SELECT o.enterprise_id, o.kind, count(*) AS n, "
+        f"sum(o.members) AS m FROM organisations o WHERE ({_EXISTS}) GROUP BY o.enterprise_id, o.kind) x "
+        f"JOIN enterprises e ON e.id = x.enterprise_id WHERE e.deleted = 0 AND {in_unit} GROUP BY x.kind",
+        p,
+    ):
+        existing[k] = (n, m or 0)
+    has = {
+        g: (hp, hu)
+        for g, hp, hu in q(
+            f"SELECT {_GROUP_SQL} AS g, sum(x.party), sum(x.union_) FROM (SELECT o.enterprise_id, "
+            "max(o.kind = 'party') AS party, max(o.kind = 'union') AS union_ FROM organisations o "
+            f"WHERE o.kind IN ('party', 'union') AND ({_EXISTS}) GROUP BY o.enterprise_id) x "
+            f"JOIN enterprises e ON e.id = x.enterprise_id WHERE {_ACTIVE} AND {in_unit} GROUP BY g",
+            p,
+        )
+    }
+    workforce: dict[str, tuple[int, int, int, int]] = {}
+    enterprises: dict[str, tuple[int, int]] = {}
+    for ward, g, n, w in q(
+        f"SELECT e.ward_code, {_GROUP_SQL} AS g, count(*), sum(e.workforce_total) FROM enterprises e "
+        f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code, g",
+        p,
+    ):
+        before = workforce.get(g, (0, 0, 0, 0))
+        workforce[g] = (before[0] + n, before[1] + (w or 0), 0, 0)
+        e_n, e_w = enterprises.get(ward, (0, 0))
+        enterprises[ward] = (e_n + n, e_w + (w or 0))
+    for g, (hp, hu) in has.items():
+        n, w, _hp, _hu = workforce.get(g, (0, 0, 0, 0))
+        workforce[g] = (n, w, hp or 0, hu or 0)
+    founded: dict[str, dict[OrgKind, int]] = {}
+    for c, k, n in q(
+        "SELECT e.ward_code, x.kind, sum(x.n) FROM (SELECT o.enterprise_id, o.kind, count(*) AS n "
+        f"FROM organisations o WHERE {_FOUNDED} GROUP BY o.enterprise_id, o.kind) x "
+        f"JOIN enterprises e ON e.id = x.enterprise_id WHERE e.deleted = 0 AND {in_unit} "
+        "GROUP BY e.ward_code, x.kind",
+        p,
+    ):
+        founded.setdefault(c, {})[OrgKind(k)] = n
+    admitted: dict[str, dict[OrgKind, int]] = {}
+    for c, k, n in q(
+        "SELECT e.ward_code, x.kind, sum(x.n) FROM (SELECT a.enterprise_id, a.kind, sum(a.count) AS n "
+        "FROM admissions a WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end "
+        "GROUP BY a.enterprise_id, a.kind) x "
+        f"JOIN enterprises e ON e.id = x.enterprise_id WHERE e.deleted = 0 AND {in_unit} "
+        "GROUP BY e.ward_code, x.kind",
+        p,
+    ):
+        admitted.setdefault(c, {})[OrgKind(k)] = n
+    return _ProvinceNumbers(existing, workforce, enterprises, founded, admitted)
+
+
 def compute(
     store: Store,
     unit_code: str,
@@ -191,29 +285,34 @@ def compute(
     q = store.conn.execute
     in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
 
-    existing = {
-        k: (n, m or 0)
-        for k, n, m in q(
-            f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-            f"WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind",
-            p,
+    if u.is_province:
+        by_ward = _province_numbers(store, p)
+        existing = by_ward.existing
+        founded, admitted = by_ward.founded_total(), by_ward.admitted_total()
+    else:
+        existing = {
+            k: (n, m or 0)
+            for k, n, m in q(
+                f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e "
+                f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind",
+                p,
+            )
+        }
+        founded = dict(
+            q(
+                f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+                f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind",
+                p,
+            ).fetchall()
         )
-    }
-    founded = dict(
-        q(
-            f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-            f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind",
-            p,
-        ).fetchall()
-    )
-    admitted = dict(
-        q(
-            f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
-            f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
-            f"GROUP BY a.kind",
-            p,
-        ).fetchall()
-    )
+        admitted = dict(
+            q(
+                f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
+                f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
+                f"GROUP BY a.kind",
+                p,
+            ).fetchall()
+        )
     targets, source = _targets(store, u, period.start.year)
 
     kinds = []
@@ -239,23 +338,22 @@ def compute(
             )
         )
 
-    group_sql = (
-        "CASE WHEN e.workforce_total IS NULL THEN 'unknown' WHEN e.workforce_total < :low THEN 'small' "
-        "WHEN e.workforce_total < :high THEN 'medium' ELSE 'large' END"
-    )
-    has = (
-        "EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
-        f"AND ({_EXISTS}))"
-    )
-    rows = {
-        g: (n, w or 0, hp, hu)
-        for g, n, w, hp, hu in q(
-            f"SELECT {group_sql} AS g, count(*), sum(e.workforce_total), "
-            f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
-            f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g",
-            p,
+    if u.is_province:
+        rows = by_ward.workforce
+    else:
+        has = (
+            "EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
+            f"AND ({_EXISTS}))"
         )
-    }
+        rows = {
+            g: (n, w or 0, hp, hu)
+            for g, n, w, hp, hu in q(
+                f"SELECT {_GROUP_SQL} AS g, count(*), sum(e.workforce_total), "
+                f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
+                f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g",
+                p,
+            )
+        }
     workforce = [
         WorkforceRow(code, label, *rows.get(code, (0, 0, 0, 0)))
         for code, label in workforce_groups((low, high))
@@ -263,30 +361,7 @@ def compute(
 
     wards: list[WardRow] = []
     if u.is_province:
-        ent = {
-            c: (n, w or 0)
-            for c, n, w in q(
-                f"SELECT e.ward_code, count(*), sum(e.workforce_total) FROM enterprises e "
-                f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code",
-                p,
-            )
-        }
-        f_by: dict[str, dict[OrgKind, int]] = {}
-        for c, k, n in q(
-            f"SELECT e.ward_code, o.kind, count(*) FROM organisations o JOIN enterprises e "
-            f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} "
-            "GROUP BY e.ward_code, o.kind",
-            p,
-        ):
-            f_by.setdefault(c, {})[OrgKind(k)] = n
-        a_by: dict[str, dict[OrgKind, int]] = {}
-        for c, k, n in q(
-            f"SELECT e.ward_code, a.kind, sum(a.count) FROM admissions a JOIN enterprises e "
-            f"ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} "
-            "AND a.admitted_on BETWEEN :start AND :end GROUP BY e.ward_code, a.kind",
-            p,
-        ):
-            a_by.setdefault(c, {})[OrgKind(k)] = n
+        ent, f_by, a_by = by_ward.enterprises, by_ward.founded, by_ward.admitted
         for code in sorted(set(ent) | set(f_by) | set(a_by), key=lambda c: _ward_sort_key(c)):
             w = units.ward(code)
             n, workers = ent.get(code, (0, 0))

@@ -286,3 +286,46 @@ def test_numbers_equal_independent_sql_on_the_demo_file(demo_file, year):
         }
     )
     db.close()
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_a_province_adds_up_its_wards(store, year):
+    """A province's numbers are read another way (each grouped by enterprise first, by ward once):
+    they equal the sums of its wards' own reports, and each ward's row equals that ward's report."""
+    from app.demo.generator import DemoOptions, generate
+
+    for i, ward in enumerate((TEST_WARD, OTHER_WARD)):
+        generate(store, DemoOptions(ward, enterprises=120, seed=i + 7, today=date(2025, 11, 21)))
+    with store.write("test") as w:  # a deleted enterprise and an enterprise of another province
+        gone = _enterprise(w, "Đã xóa", workforce=700)
+        _org(w, gone, OrgKind.UNION, date(year, 3, 1))
+        w.delete("enterprises", gone.id)
+        far = _enterprise(w, "Tỉnh khác", ward="26732", workforce=40)
+        _org(w, far, OrgKind.UNION, date(year, 3, 1))
+    period = Period.year(year)
+    province = compute(store, "01", period)
+    wards = {code: compute(store, code, period) for code in (TEST_WARD, OTHER_WARD)}
+    assert province.enterprises == sum(r.enterprises for r in wards.values()) > 0
+    assert province.workers == sum(r.workers for r in wards.values())
+    for kind in OrgKind:
+        k = province.kind(kind)
+        parts = [r.kind(kind) for r in wards.values()]
+        assert k.organisations == sum(x.organisations for x in parts), kind
+        assert k.members == sum(x.members for x in parts), kind
+        assert k.founded.achieved == sum(x.founded.achieved for x in parts), kind
+        assert k.admitted.achieved == sum(x.admitted.achieved for x in parts), kind
+    for g in province.workforce:
+        parts = [next(x for x in r.workforce if x.code == g.code) for r in wards.values()]
+        assert (g.enterprises, g.workers, g.with_party, g.with_union) == (
+            sum(x.enterprises for x in parts),
+            sum(x.workers for x in parts),
+            sum(x.with_party for x in parts),
+            sum(x.with_union for x in parts),
+        ), g.code
+    assert sum(g.with_union for g in province.workforce) > 0
+    assert {row.code for row in province.wards} == set(wards)
+    for row in province.wards:
+        r = wards[row.code]
+        assert (row.enterprises, row.workers) == (r.enterprises, r.workers)
+        assert row.founded == {k: r.kind(k).founded.achieved for k in OrgKind}
+        assert row.admitted == {k: r.kind(k).admitted.achieved for k in OrgKind}
