@@ -109,7 +109,7 @@ def keystrokes(folder: Path, key) -> dict:
     app = make_app([])
     with Store.in_dir(folder, key) as s:
         profile = s.profile()
-    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key, load_features=False)
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key)
     window.resize(1366, 768)
     window.show()
     model, table, box = window.list_panel.model, window.list_panel.table, window.list_panel.search

@@ -145,7 +145,7 @@ def bench_search_and_memory(folder: Path) -> dict:
     key = datakey.unlock(folder, PASSPHRASE)
     with Store.in_dir(folder, key) as s:
         profile = s.profile()
-    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key, load_features=False)
+    window = MainWindow(folder, folder / "khaosat.sqlite3", profile, key)
     window.resize(1366, 768)
     window.show()
     model = window.list_panel.model

@@ -12,6 +12,8 @@ machine, encrypted as the program keeps it (SQLCipher, raw key from the data key
   them): exact count and first page, as the list asks for them;
 - ``report``: the report against targets for the whole province, numbers, PDF and Excel;
 - ``search``: 200 queries typed with and without diacritics (bench_foundation's), p50/p95/max;
+- ``typing``: what a keystroke asks of the database, without the window (the capped count and the first
+  page, as the list's worker runs them for each letter of bench_at_rest's six queries), wall and CPU;
 - ``keys``: keystroke to list updated in the real main window (offscreen), p50/p95/max; with ``--busy``
   two processes keep both cores busy meanwhile (the issue's "another program busy on both cores").
 
@@ -46,7 +48,7 @@ from app.storage import Store  # noqa: E402
 
 PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
 TODAY = date(2026, 11, 21)
-STEPS = ("size", "filters", "report", "search", "keys")
+STEPS = ("size", "filters", "report", "search", "typing", "keys")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -265,6 +267,37 @@ def search(folder: Path, key) -> list[str]:
     ]
 
 
+# --- typing, without the window ------------------------------------------------------------------------
+
+
+TYPED = ("nguyen thi", "cong ty tnhh", "hoa binh", "tran van nam", "0100", "xay dung")
+
+
+def typing(folder: Path, key) -> list[str]:
+    from app.services import enterprise_list as el
+
+    walls, cpus, slow = [], [], []
+    with Store.in_dir(folder, key) as store:
+        store.set_cache_size(16)  # as the list's read workers keep theirs
+        el.page(store, el.ListQuery(), 0, 200)
+        for text in TYPED:
+            for i in range(1, len(text) + 1):
+                q = el.ListQuery(text=text[:i], today=TODAY)
+                t0, c0 = time.perf_counter(), time.thread_time()
+                if el.count(store, q, cap=el.COUNT_CAP):
+                    el.page(store, q, 0, 200)
+                wall = (time.perf_counter() - t0) * 1000
+                walls.append(wall)
+                cpus.append((time.thread_time() - c0) * 1000)
+                slow.append((round(wall, 1), text[:i]))
+    return [
+        f"- A keystroke's queries without the window (capped count + first page of 200), {len(walls)} keys "
+        f"({load()}): wall p50 {percentile(walls, 0.5):.1f} ms, p95 {percentile(walls, 0.95):.1f} ms, max "
+        f"{max(walls):.1f} ms; **CPU p50 {percentile(cpus, 0.5):.1f} ms, p95 {percentile(cpus, 0.95):.1f} ms**, "
+        f"max {max(cpus):.1f} ms; slowest: {', '.join(f'{q!r} {ms} ms' for ms, q in sorted(slow, reverse=True)[:4])}."
+    ]
+
+
 # --- keystrokes -------------------------------------------------------------------------------------
 
 
@@ -329,6 +362,8 @@ def main() -> int:
             lines += report(folder, key, a.province, out)
         elif step == "search":
             lines += search(folder, key)
+        elif step == "typing":
+            lines += typing(folder, key)
         elif step == "keys":
             lines += keys(folder, key, a.busy)
         print(lines[-1], file=sys.stderr, flush=True)

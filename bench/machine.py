@@ -17,8 +17,18 @@ def machine() -> str:
                     break
     except OSError:
         pass
+    try:  # the program's SQLite is the one inside SQLCipher (sqlcipher3), not the system's
+        from app.storage.driver import dbapi
+
+        conn = dbapi.connect(":memory:")
+        cipher = conn.execute("PRAGMA cipher_version").fetchone()
+        ours = f"SQLite {dbapi.sqlite_version} in SQLCipher {cipher[0] if cipher else '?'}"
+        conn.close()
+    except Exception:
+        ours = "SQLCipher not importable"
     return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {ours} "
+        f"(system SQLite {sqlite3.sqlite_version})"
     )
 
 
