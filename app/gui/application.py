@@ -149,6 +149,7 @@ class Launcher(QObject):
         from app.gui.main_window import MainWindow
 
         window = self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
+        self._forget_key()  # the window holds it now: its idle lock must be able to drop the last reference
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         window.show()
         if setup_result and setup_result.get("fingerprint"):
@@ -158,6 +159,13 @@ class Launcher(QObject):
         if self.open_paths:
             self._open_files(window, self.open_paths)
         self.sig_window.emit(window)
+
+    def _forget_key(self) -> None:
+        self.key = None
+        self.tasks.key = None
+        for dialog in (self.unlock_dialog, self.recovery_dialog):
+            if dialog is not None:
+                dialog.result_value = None
 
     def _open_files(self, window: MainWindow, paths: list[str]) -> None:
         """Open the import dialog with the bundles or receipts the program was started with."""

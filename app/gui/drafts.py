@@ -80,22 +80,27 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class DraftStore:
-    def __init__(self, folder: str | os.PathLike[str], key: DataKey):
+    def __init__(self, folder: str | os.PathLike[str], key: DataKey | None):
         self.folder = Path(folder)
-        self.key = key
+        self.key = key  # None while the program is locked (no draft is written then: its tasks wait)
+
+    def _key(self) -> DataKey:
+        if self.key is None:
+            raise RuntimeError("drafts are sealed under the data key: the program is locked")
+        return self.key
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{_SAFE.sub('_', key)}.draft"
 
     def _seal(self, path: Path, draft: Draft) -> bytes:
         data = json.dumps(draft.to_json(), ensure_ascii=False).encode("utf-8")
-        return MAGIC + self.key.seal(LABEL, data, path.stem.encode("utf-8"))
+        return MAGIC + self._key().seal(LABEL, data, path.stem.encode("utf-8"))
 
     def _open(self, path: Path) -> Draft:
         blob = path.read_bytes()
         if not blob.startswith(MAGIC):
             raise ValueError("not a draft")
-        data = self.key.open(LABEL, blob[len(MAGIC) :], path.stem.encode("utf-8"))
+        data = self._key().open(LABEL, blob[len(MAGIC) :], path.stem.encode("utf-8"))
         return Draft.from_json(json.loads(data.decode("utf-8")))
 
     def save(self, draft: Draft) -> Path:

@@ -325,6 +325,22 @@ class MainWindow(QMainWindow):
             f"{self.data_dir / 'khaosat-errors.log'}; hãy gửi tệp này cho người hỗ trợ.",
         )
 
+    def forget_key(self) -> None:
+        """The lock: no reference to the data key is left once the running tasks have finished.
+
+        New tasks wait (``TaskRunner.lock``); what a task needs the key for (a connection, a sealed
+        draft) cannot happen before ``take_key``.
+        """
+        self.key = None
+        self.drafts.key = None
+        self.tasks.lock()
+
+    def take_key(self, key: DataKey) -> None:
+        """The passphrase was asked again: the key is back, the tasks that waited run now."""
+        self.key = key
+        self.drafts.key = key
+        self.tasks.unlock(key)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.forms.confirm_close_all():
             event.ignore()

@@ -3,7 +3,8 @@
 The Tệp menu has «Sao lưu dữ liệu…» (app/gui/window_actions.py), «Khôi phục từ bản sao lưu…» and
 «Đổi mật khẩu…»; the Công cụ menu sets after how many idle minutes the program locks itself (15 by
 default; 0: never). A lock hides every window of the program (forms stay open, their drafts are on
-disk, sealed) and asks for the passphrase again; closing from the lock keeps the drafts for the next
+disk, sealed), closes every connection to the database and drops the data key, then asks for the
+passphrase again, which unwraps the key anew; closing from the lock keeps the drafts for the next
 start. All file and key work runs in workers.
 """
 
@@ -281,6 +282,7 @@ class InactivityLock(QObject):
         self.timer.timeout.connect(self.lock)
         self.hidden: list[QWidget] = []
         self.dialog: Any = None
+        self.runner: TaskRunner | None = None
         self.set_minutes(minutes)
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
 
@@ -306,6 +308,12 @@ class InactivityLock(QObject):
         self.timer.stop()
 
     def lock(self) -> None:
+        """Hide every window, forget the data key and ask for the passphrase again.
+
+        The window's tasks hold new work until the unlock; those running finish first, then every
+        connection is closed and no reference to the key is left (the forms keep what was typed,
+        their drafts stay on disk, sealed).
+        """
         from app.gui.unlock import RELOCK, UnlockDialog
         from app.security import datakey
 
@@ -315,17 +323,25 @@ class InactivityLock(QObject):
         for w in self.hidden:
             w.hide()
         folder, key_id = self.window_.data_dir, self.window_.key.key_id
+        self.window_.forget_key()
 
-        def check(passphrase: str) -> None:
-            if datakey.unlock(folder, passphrase).key_id != key_id:
+        def unlock(passphrase: str) -> Any:
+            key = datakey.unlock(folder, passphrase)
+            if key.key_id != key_id:  # another folder's passphrase: not this data
                 raise LockError("wrong_passphrase", "Mật khẩu không đúng.")
+            return key
 
-        self.dialog = UnlockDialog(self.window_.tasks, RELOCK, check)
+        # the window's runner holds its tasks while locked: the passphrase is checked on a runner of its own
+        self.runner = TaskRunner(self.window_.db_path, None, self)
+        self.dialog = UnlockDialog(self.runner, RELOCK, unlock)
         self.dialog.accepted.connect(self._unlocked)
         self.dialog.rejected.connect(self._quit)
         self.dialog.show()
 
     def _unlocked(self) -> None:
+        key, self.dialog.result_value = self.dialog.result_value, None
+        self.window_.take_key(key)
+        del key
         for w in self.hidden:
             w.show()
         self.hidden = []
@@ -337,6 +353,8 @@ class InactivityLock(QObject):
     def _quit(self) -> None:
         """Closing while locked: open forms are not asked about; their sealed drafts come back next time."""
         self.window_.tasks.shutdown(15000)
+        if self.runner is not None:
+            self.runner.shutdown(15000)
         QApplication.instance().exit(0)  # type: ignore[union-attr]
 
 

@@ -11,6 +11,9 @@ between threads). The result comes back on the GUI thread through a queued signa
   ``sig_data_changed`` with the ``ChangeSummary`` of what it committed, and each view decides from it
   whether to refresh (Anki's ``OpChanges``). Nothing reads the change log to find out.
 - ``run_with_progress(...)``: a write or read with a progress dialog and a Cancel button.
+- ``lock()`` / ``unlock(key)``: while the program is locked, new tasks wait; once the running ones
+  have finished every connection is closed and the runner forgets the data key (the idle lock,
+  app/gui/protection.py). ``unlock(key)`` starts what waited.
 
 Work functions may take a second argument, a ``TaskContext``: ``ctx.progress(done, total, text)``
 (throttled to about ten updates a second), ``ctx.cancelled`` and ``ctx.check()`` (raises
@@ -116,6 +119,7 @@ class _Runnable(QRunnable):
         super().__init__()
         self.setAutoDelete(False)  # the runner drops it on the GUI thread once finished
         self._id = task_id
+        self.task_id = task_id
         self._job = job
         self._runner = runner
         self._relay = runner._relay
@@ -163,6 +167,10 @@ class TaskRunner(QObject):
         self._live: dict[int, _Task] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        self._locked = False  # tasks submitted now wait in _held for unlock()
+        self._held: list[tuple[QThreadPool, _Runnable]] = []
+        self._started: set[int] = set()  # ids of tasks handed to a pool that have not reported back
+        self._on_released: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._results: dict[int, tuple[str, Any]] = {}
         self._relay = _Relay(self)
@@ -262,6 +270,47 @@ class TaskRunner(QObject):
             del stores
         return done
 
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    @property
+    def released(self) -> bool:
+        """Locked, every connection closed and the key forgotten."""
+        return self._locked and self.key is None
+
+    def lock(self, on_released: Callable[[], None] | None = None) -> None:
+        """Hold new tasks; once the running ones have finished, close every connection and forget the key.
+
+        ``on_released`` is called (on the GUI thread) when that is done: at once if nothing runs.
+        """
+        self._locked = True
+        self._on_released = on_released
+        self._release_if_idle()
+
+    def unlock(self, key: DataKey | None) -> None:
+        """The key again (after the passphrase was asked): the tasks that waited start now."""
+        self.key = key
+        self._locked = False
+        self._on_released = None
+        held, self._held = self._held, []
+        for pool, runnable in held:
+            self._started.add(runnable.task_id)
+            pool.start(runnable)
+
+    def _release_if_idle(self) -> None:
+        if not self._locked or self._started:
+            return
+        with self._lock:
+            stores, self._read_stores = list(self._read_stores.values()), {}
+        # as in shutdown(): dropping the last reference closes each connection (SQLCipher wipes its
+        # copy of the key when a connection closes)
+        del stores
+        self.key = None
+        callback, self._on_released = self._on_released, None
+        if callback is not None:
+            callback()
+
     def cancel_all(self) -> None:
         for task in list(self._live.values()):
             task.handle.cancel()
@@ -316,7 +365,11 @@ class TaskRunner(QObject):
             self.sig_busy.emit(True)
         self._live[task_id] = _Task(handle, runnable, on_done, on_error, on_progress)
         pool = self._writes if write else (self._reads if needs_store else self._files)
-        pool.start(runnable)
+        if self._locked:  # waits for unlock(): no connection is opened while the key is gone
+            self._held.append((pool, runnable))
+        else:
+            self._started.add(task_id)
+            pool.start(runnable)
         return handle
 
     def _read_store(self) -> Store:
@@ -338,6 +391,7 @@ class TaskRunner(QObject):
 
     def _finished(self, task_id: int) -> None:
         task = self._live.pop(task_id, None)
+        self._started.discard(task_id)
         with self._lock:
             kind, value = self._results.pop(task_id, ("error", TaskFailure(RuntimeError("lost"), "")))
         if task is None:
@@ -367,6 +421,7 @@ class TaskRunner(QObject):
         finally:
             if not self._live:
                 self.sig_busy.emit(False)
+            self._release_if_idle()
 
 
 @dataclass

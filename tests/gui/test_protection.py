@@ -22,6 +22,9 @@ from tests.helpers.vault import TEST_PASSPHRASE, open_store
 def _finish(qtbot, launcher: Launcher) -> None:
     qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
     window = launcher.window
+    # only the window holds the data key (its idle lock must be able to drop the last reference)
+    assert window.key is not None and window.tasks.key is window.key
+    assert launcher.key is None and launcher.tasks.key is None and launcher.unlock_dialog.result_value is None
     qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
     window.close()
     window.tasks.wait(10000)
@@ -188,6 +191,68 @@ def test_the_program_locks_itself_and_keeps_the_open_form(qtbot, data_dir):
         assert window.isVisible() and form.isVisible()
         assert form.widgets["name"].text() == "Công ty TNHH Đang Gõ Dở"
         assert lock.timer.isActive()
+    finally:
+        close_window(qtbot, window)
+
+
+def test_the_lock_drops_the_data_key_and_the_unlock_brings_it_back(qtbot, data_dir):
+    """While locked no reference to the data key is left and no connection is open; work asked for
+    meanwhile waits; the passphrase unwraps the key again and the open form and its draft go on."""
+    import gc
+    import weakref
+
+    from app.gui.main_window import MainWindow
+    from app.storage.store import Store
+
+    with open_store(data_dir) as s:
+        profile = s.profile()
+        enterprises = s.counts()["enterprises"]
+    key = datakey.unlock(data_dir, TEST_PASSPHRASE)  # a key object that only the window holds
+    alive = weakref.ref(key)
+    window = MainWindow(data_dir, data_dir / "khaosat.sqlite3", profile, key)
+    del key
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(
+        lambda: window.list_panel.model.loaded_once and window.list_panel.model.exact, timeout=10000
+    )
+    try:
+        wait_idle(qtbot, window)
+        window.forms.new_enterprise()
+        qtbot.waitUntil(lambda: bool(window.forms.open_forms), timeout=10000)
+        form = window.forms.open_forms[0]
+        form.widgets["name"].setText("Công ty TNHH Khóa Rồi Mở")
+        qtbot.waitUntil(
+            lambda: any("Khóa Rồi Mở" in str(d.values) for d in window.drafts.load_all()), timeout=10000
+        )
+        assert window.tasks._read_stores  # the list's reader connections are open
+        window.actions.trigger("file.lock")  # Ctrl+L
+        lock = window.inactivity
+        assert lock.locked and not window.isVisible() and not form.isVisible()
+        qtbot.waitUntil(lambda: window.tasks.released, timeout=10000)
+        assert window.key is None and window.drafts.key is None and not window.tasks._read_stores
+        gc.collect()
+        assert alive() is None  # no reference left anywhere in the program
+        # work asked for while locked (a timer's refresh) waits for the key instead of failing
+        counted: list[int] = []
+        window.tasks.read(lambda store: store.counts()["enterprises"], counted.append)
+        qtbot.wait(300)
+        assert counted == [] and window.tasks._read_stores == {}
+        _type_into(qtbot, lock.dialog, "sai rồi mật khẩu")
+        qtbot.waitUntil(lambda: "không đúng" in lock.dialog.error.text(), timeout=10000)
+        assert window.key is None and not window.isVisible()
+        _type_into(qtbot, lock.dialog, TEST_PASSPHRASE)
+        qtbot.waitUntil(lambda: not lock.locked, timeout=10000)
+        assert window.key is not None and window.key.key_id == datakey.load(data_dir).key_id
+        qtbot.waitUntil(lambda: counted == [enterprises], timeout=10000)  # the waiting read ran, reopened
+        assert window.isVisible() and form.isVisible()
+        assert form.widgets["name"].text() == "Công ty TNHH Khóa Rồi Mở"
+        form.widgets["name"].setText("Công ty TNHH Khóa Rồi Mở Lại")  # drafts are sealed again
+        qtbot.waitUntil(
+            lambda: any("Mở Lại" in str(d.values) for d in window.drafts.load_all()), timeout=10000
+        )
+        with Store.in_dir(data_dir, window.key) as s:
+            assert s.counts()["enterprises"] == enterprises
     finally:
         close_window(qtbot, window)
 

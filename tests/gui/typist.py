@@ -53,7 +53,7 @@ def main(data_dir: str, enterprise_id: str) -> None:
     drafts = Path(data_dir) / "drafts"
     from app.gui.drafts import DraftStore
 
-    sealed = DraftStore(drafts, launcher.key)  # drafts are sealed under the data key
+    sealed = DraftStore(drafts, window.key)  # drafts are sealed under the data key
     pump(lambda: any("Thanh Hương" in str(d.values) for d in sealed.load_all()))
     print("DRAFT-SAVED", flush=True)
     while True:  # typing goes on until the power goes off
