@@ -145,20 +145,39 @@ class Launcher(QObject):
         self.wizard.rejected.connect(lambda: QApplication.instance().exit(0))  # type: ignore[union-attr]
         self.wizard.show()
 
-    def _show(self, profile: Any, setup_result: dict | None = None) -> None:
+    def _show(self, profile: Any, setup_result: dict | None = None, *, offer_drafts: bool = True) -> None:
         from app.gui.main_window import MainWindow
 
         window = self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
         self._forget_key()  # the window holds it now: its idle lock must be able to drop the last reference
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        window.sig_reopen.connect(self._reopen)
         window.show()
         if setup_result and setup_result.get("fingerprint"):
             window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
-        if self.offer_drafts:
+        if self.offer_drafts and offer_drafts:
             window.forms.offer_drafts()
-        if self.open_paths:
-            self._open_files(window, self.open_paths)
+        paths, self.open_paths = self.open_paths, []  # once: not again when the window reopens
+        if paths:
+            self._open_files(window, paths)
         self.sig_window.emit(window)
+
+    def _reopen(self, reopen: Any) -> None:
+        """After a restore (app/gui/protection.py): a new window on the restored data, then the old one goes.
+
+        The old window's connections were all closed before the files were replaced; the new one opens its
+        own with the restored file's key.
+        """
+        old = self.window
+        self.key = reopen.key
+        self._show(reopen.profile, offer_drafts=False)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        icon = QMessageBox.Icon.Warning if reopen.failed else QMessageBox.Icon.Information
+        box = QMessageBox(icon, reopen.title, reopen.text, QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("restored_box")
+        box.open()
 
     def _forget_key(self) -> None:
         self.key = None

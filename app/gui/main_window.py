@@ -81,6 +81,8 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     sig_data_changed = Signal(object)  # ChangeSummary
     sig_selection_changed = Signal(object)  # enterprise id or None
+    # the data was replaced (a restore): the launcher opens a new window on it (app.gui.protection.Reopen)
+    sig_reopen = Signal(object)
 
     def __init__(self, data_dir: Path, db_path: Path, profile: Profile, key: DataKey | None):
         super().__init__()

@@ -10,6 +10,7 @@ start. All file and key work runs in workers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -143,8 +143,8 @@ class RestoreDialog(QDialog):
         text = QLabel(
             f"Bản sao lưu {info.path.name}, tạo lúc {info.created_text}.\n\n"
             "Dữ liệu trong bản sao lưu sẽ thay dữ liệu đang có trên máy. Dữ liệu đang có không mất: được cất "
-            "(vẫn mã hóa) trong thư mục backups của thư mục dữ liệu. Sau khi khôi phục, chương trình đóng lại để mở "
-            "với dữ liệu đã khôi phục.",
+            "(vẫn mã hóa) trong thư mục backups của thư mục dữ liệu. Các phiếu đang mở được hỏi lưu trước; sau khi "
+            "khôi phục, cửa sổ mở lại với dữ liệu đã khôi phục.",
             self,
         )
         text.setWordWrap(True)
@@ -191,52 +191,87 @@ class RestoreDialog(QDialog):
         info, passphrase = self.info, self.passphrase.text()
         # the passphrase is checked before anything is closed: a wrong one changes nothing
         self.window_.tasks.call(
-            lambda: info.unlock(passphrase), lambda _k: self._restore(passphrase), self._failed
+            lambda: info.unlock(passphrase), lambda key: self._restore(passphrase, key), self._failed
         )
 
-    def _restore(self, passphrase: str) -> None:
+    def _restore(self, passphrase: str, key: Any) -> None:
+        """Close every connection of the window, put the backup in place, open it, and reopen the window.
+
+        The files are only replaced when no connection is open on them (a connection left open would
+        write its WAL into the restored file). If anything fails the folder is unchanged and the window
+        reopens on the data as it was.
+        """
+        from app.services.unlock import open_with_key
         from app.storage.backups import restore
 
         w = self.window_
+        if w.tasks.active:
+            self.ok.setEnabled(True)
+            self.error.setText(
+                "Chương trình đang làm việc khác (ví dụ nhập hay xuất dữ liệu): chờ xong rồi bấm Khôi phục."
+            )
+            return
         if not w.forms.confirm_close_all():
             self.ok.setEnabled(True)
             self.error.setText("Chưa khôi phục: còn phiếu đang mở.")
             return
         self.error.setText("Đang khôi phục…")
-        w.tasks.shutdown(15000)  # every connection of the window is closed before the files are replaced
+        if not w.tasks.shutdown(
+            15000
+        ):  # every connection of the window is closed before the files are replaced
+            self.error.setText(
+                "Chưa khôi phục: một việc đang chạy không dừng được. Hãy đóng chương trình rồi thử lại."
+            )
+            return
         self.runner = TaskRunner(w.db_path, None, self)
-        folder, path, other = w.data_dir, self.info.path, self.other_machine
-        self.runner.call(
-            lambda: restore(folder, path, passphrase, other_machine_ok=other), self._done, self._failed
-        )
+        folder, path, other, current = w.data_dir, self.info.path, self.other_machine, w.key
 
-    def _done(self, done: Any) -> None:
+        def work() -> tuple[Any, Any, BaseException | None]:
+            try:
+                done = restore(folder, path, passphrase, other_machine_ok=other)
+            except Exception as exc:  # noqa: BLE001 - the folder is unchanged: reopen on it, then say why
+                return None, open_with_key(folder, current), exc
+            return done, open_with_key(folder, key), None  # migrated if the backup is of an older version
+
+        self.runner.call(work, self._done, self._failed_after_close)
+
+    def _done(self, result: tuple[Any, Any, BaseException | None]) -> None:
         from app.domain.vnformat import format_int
 
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Đã khôi phục",
+        done, opened, error = result
+        if error is not None:
+            text = error.message if isinstance(error, LockError) else str(error)
+            self.window_.sig_reopen.emit(Reopen(opened.key, opened.profile, "Chưa khôi phục", text, True))
+            return
+        text = (
             f"Đã khôi phục {format_int(done.counts['enterprises'])} doanh nghiệp, "
-            f"{format_int(done.counts['visits'])} lượt khảo sát.\n\n"
-            + ("Từ nay mở dữ liệu bằng mật khẩu của bản sao lưu.\n\n" if done.key_changed else "")
-            + "Chương trình sẽ đóng lại; hãy mở lại để làm việc tiếp.",
-            QMessageBox.StandardButton.Ok,
-            self.window_,
+            f"{format_int(done.counts['visits'])} lượt khảo sát. Cửa sổ đã mở lại với dữ liệu đã khôi phục."
+            + ("\n\nTừ nay mở dữ liệu bằng mật khẩu của bản sao lưu." if done.key_changed else "")
+            + f"\n\nDữ liệu trước khi khôi phục được cất (vẫn mã hóa) trong {done.previous}."
         )
-        box.setObjectName("restored_box")
-        box.finished.connect(lambda _r: self.quit())
         self.accept()
-        box.open()
+        self.window_.sig_reopen.emit(Reopen(opened.key, opened.profile, "Đã khôi phục", text, False))
 
-    @staticmethod
-    def quit() -> None:
-        """The program closes after a restore (it opens again on the restored data)."""
-        QApplication.instance().exit(0)  # type: ignore[union-attr]
+    def _failed_after_close(self, failure: TaskFailure) -> None:
+        """Even the data as it was did not open: the program cannot go on (the next start says why)."""
+        self.error.setText(f"Không mở lại được dữ liệu: {failure.exception}. Hãy mở lại chương trình.")
 
     def _failed(self, failure: TaskFailure) -> None:
         exc = failure.exception
         self.ok.setEnabled(True)
         self.error.setText(exc.message if isinstance(exc, LockError) else str(exc))
+
+
+@dataclass(frozen=True, repr=False)
+class Reopen:
+    """What the launcher needs to open the window again (after a restore): the key, who this laptop is,
+    and the message the new window shows."""
+
+    key: Any
+    profile: Any
+    title: str
+    text: str
+    failed: bool
 
 
 def restore_backup(window: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -70,6 +71,18 @@ class LaptopRecoveryDialog(QDialog):
         )
         step1 = QGroupBox("Bước 1: yêu cầu khôi phục", self)
         s1 = QVBoxLayout(step1)
+        # a laptop that sends bundles to several offices chooses which one it goes to (shown only then)
+        self.office_row = QWidget(step1)
+        office_layout = QHBoxLayout(self.office_row)
+        office_layout.setContentsMargins(0, 0, 0, 0)
+        self.office = QComboBox(self.office_row)
+        self.office.setObjectName("recovery_office")
+        office_label = QLabel("&Cơ quan giúp khôi phục:", self.office_row)
+        office_label.setBuddy(self.office)
+        office_layout.addWidget(office_label)
+        office_layout.addWidget(self.office, 1)
+        self.office_row.setVisible(False)
+        s1.addWidget(self.office_row)
         self.request_button = QPushButton("Ghi yêu cầu ra USB…", step1)
         self.request_button.setObjectName("recovery_request")
         self.request_button.clicked.connect(self._request)
@@ -115,6 +128,23 @@ class LaptopRecoveryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(600)
+        self._load_offices()
+
+    def _load_offices(self) -> None:
+        from app.sync.recovery import offices_for_recovery
+
+        data_dir = self.data_dir
+        self.tasks.call(
+            lambda: [(o.office_id, o.name) for o in offices_for_recovery(data_dir)],
+            self._show_offices,
+            lambda _f: None,  # a damaged key file: writing the request says so
+        )
+
+    def _show_offices(self, offices: list[tuple[str, str]]) -> None:
+        self.office.clear()
+        for office_id, name in offices:
+            self.office.addItem(f"{name} (mã máy {office_id})", office_id)
+        self.office_row.setVisible(len(offices) > 1)
 
     def _request(self) -> None:
 
@@ -126,9 +156,10 @@ class LaptopRecoveryDialog(QDialog):
         from app.sync.recovery import make_request
 
         data_dir = self.data_dir
+        office_id = self.office.currentData() if self.office.count() > 1 else None
         self.request_status.setText("Đang ghi…")
         self.tasks.call(
-            lambda: make_request(data_dir, Path(folder)),
+            lambda: make_request(data_dir, Path(folder), office_id),
             lambda req: self.request_status.setText(
                 f"Đã ghi {req.path.name} vào {req.path.parent}. Hãy mang USB và giấy tờ tùy thân đến {req.office}."
             ),

@@ -112,39 +112,98 @@ def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
         close_window(qtbot, window)
 
 
-def test_restore_a_backup_from_the_file_menu(qtbot, data_dir, tmp_path, monkeypatch):
+def _launch(qtbot, data_dir) -> Launcher:
+    launcher = Launcher(data_dir, offer_drafts=False)
+    launcher.start()
+    answer_unlock(qtbot, launcher)
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
+    qtbot.waitUntil(lambda: launcher.window.list_panel.model.loaded_once, timeout=10000)
+    return launcher
+
+
+def test_restore_a_backup_from_the_file_menu_reopens_the_window(qtbot, data_dir, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
     from app.gui import protection
 
     with open_store(data_dir) as s:
         counts = s.counts()
         out = backups.write_backup(s, tmp_path / "usb" / "b.khaosat-backup")
         s.conn.execute("DELETE FROM visits")  # lost after the backup
-    quits = []
-    monkeypatch.setattr(protection.RestoreDialog, "quit", staticmethod(lambda: quits.append(1)))
-    window = open_window(qtbot, data_dir)
+    launcher = _launch(qtbot, data_dir)
+    old = launcher.window
     try:
-        dialog = protection.RestoreDialog(window, backups.read_info(out), False)
+        old.forms.new_enterprise()
+        qtbot.waitUntil(lambda: bool(old.forms.open_forms), timeout=10000)
+        dialog = protection.RestoreDialog(old, backups.read_info(out), False)
         dialog.open()
         dialog.passphrase.setText("mật khẩu không đúng")
         dialog.ok.click()
         qtbot.waitUntil(lambda: "lúc tạo bản sao lưu" in dialog.error.text(), timeout=10000)
+        assert launcher.window is old and old.isVisible()  # a wrong passphrase changes nothing
         dialog.passphrase.setText(TEST_PASSPHRASE)
-        dialog.ok.click()
-        qtbot.waitUntil(
-            lambda: window.findChild(protection.QMessageBox, "restored_box") is not None, timeout=30000
-        )
-        box = window.findChild(protection.QMessageBox, "restored_box")
-        assert "Đã khôi phục" in box.text()
+        dialog.ok.click()  # the open (untouched) form closes without a question; then the restore
+        qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
+        window = launcher.window
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
+        box = window.findChild(QMessageBox, "restored_box")
+        assert "Đã khôi phục" in box.text() and "mở lại" in box.text()
         box.accept()
-        assert quits == [1]
-        dialog.runner.wait(10000)
+        assert window.isVisible() and not old.isVisible()
+        qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
+        assert window.list_panel.model.rowCount() == counts["enterprises"]
+        got: list[dict] = []
+        window.tasks.read(lambda store: store.counts(), got.append)  # the new window reads the restored file
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+        assert got[0] == counts
+        assert old.tasks._read_stores == {}  # the old window left no connection open
     finally:
-        for form in list(window.forms.open_forms):
-            form._closing_ok = True
-        window.close()
-        flush_deletes()
+        _finish_launcher(qtbot, launcher)
     with open_store(data_dir) as s:
         assert s.counts() == counts
+
+
+def test_a_restore_that_fails_reopens_the_data_as_it_was(qtbot, data_dir, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.gui import protection
+
+    with open_store(data_dir) as s:
+        out = backups.write_backup(s, tmp_path / "usb" / "b.khaosat-backup")
+        s.conn.execute("DELETE FROM visits")
+        counts = s.counts()
+    info = backups.read_info(out)
+    data = bytearray(out.read_bytes())  # the database inside is damaged after the header was read
+    data[info.db_offset + 5000 : info.db_offset + 9000] = bytes(4000)
+    out.write_bytes(bytes(data))
+    launcher = _launch(qtbot, data_dir)
+    old = launcher.window
+    try:
+        dialog = protection.RestoreDialog(old, info, False)
+        dialog.open()
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
+        window = launcher.window
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
+        box = window.findChild(QMessageBox, "restored_box")
+        assert box.windowTitle() == "Chưa khôi phục" and "hỏng" in box.text()
+        box.accept()
+        got: list[dict] = []
+        window.tasks.read(lambda store: store.counts(), got.append)
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+        assert got[0] == counts  # the data as it was, working
+    finally:
+        _finish_launcher(qtbot, launcher)
+
+
+def _finish_launcher(qtbot, launcher: Launcher) -> None:
+    window = launcher.window
+    close_window(qtbot, window)
+    launcher.tasks.wait(10000)
+    for obj in (window, launcher.unlock_dialog, launcher):
+        obj.deleteLater()
+    flush_deletes()
 
 
 def test_another_machines_backup_needs_a_confirmation(qtbot, data_dir, tmp_path):
@@ -334,3 +393,73 @@ def test_the_keys_are_typed_in_an_unlock_dialog_only(qtbot, data_dir):
     assert dialog.findChild(type(dialog.ok), "unlock_forgot") is not None
     answer_unlock(qtbot, launcher)
     _finish(qtbot, launcher)
+
+
+def test_a_laptop_with_two_offices_chooses_which_one_helps(qtbot, tmp_path):
+    from app.gui.recovery import LaptopRecoveryDialog
+    from app.gui.tasks import TaskRunner
+    from app.sync import recovery
+    from app.sync.errors import SyncError
+    from tests.sync.conftest import make_machine, register
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", TEST_WARD, Role.COLLABORATOR)
+    ward = make_machine(tmp_path, "Lê Thị Thu", TEST_WARD, Role.WARD_OFFICE)
+    other = make_machine(tmp_path, "Phạm Văn Đức", TEST_WARD, Role.WARD_OFFICE)
+    register(ward, laptop, stick)
+    register(other, laptop, stick)
+    laptop_id, ward_id, other_id = laptop.id, ward.id, other.id
+    laptop.store.close()
+    assert len(datakey.load(laptop.folder).offices) == 2
+    runner = TaskRunner(laptop.folder / "khaosat.sqlite3", None)
+    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key: key)
+    ask.show()
+    try:
+        qtbot.waitUntil(lambda: ask.office.count() == 2, timeout=10000)
+        assert ask.office_row.isVisible()
+        texts = [ask.office.itemText(i) for i in range(2)]
+        assert any(other_id in t for t in texts) and any(ward_id in t for t in texts)
+        ask.office.setCurrentIndex(next(i for i in range(2) if ask.office.itemData(i) == other_id))
+        ask.write_request(str(stick))
+        qtbot.waitUntil(lambda: "Đã ghi" in ask.request_status.text(), timeout=10000)
+        [request] = list(stick.glob("*.khaosat-recovery"))
+        assert recovery.read_request(other.store, other.ident, request).laptop_id == laptop_id
+        try:
+            recovery.read_request(ward.store, ward.ident, request)
+        except SyncError:
+            pass
+        else:
+            raise AssertionError("the office not chosen opened the request")
+    finally:
+        runner.wait(10000)
+        ask.deleteLater()
+        runner.deleteLater()
+        for m in (ward, other):
+            m.store.close()
+        flush_deletes()
+
+
+def test_a_laptop_with_one_office_is_not_asked(qtbot, tmp_path):
+    from app.gui.recovery import LaptopRecoveryDialog
+    from app.gui.tasks import TaskRunner
+    from tests.sync.conftest import make_machine, register
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", TEST_WARD, Role.COLLABORATOR)
+    ward = make_machine(tmp_path, "Lê Thị Thu", TEST_WARD, Role.WARD_OFFICE)
+    register(ward, laptop, stick)
+    for m in (laptop, ward):
+        m.store.close()
+    runner = TaskRunner(laptop.folder / "khaosat.sqlite3", None)
+    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key: key)
+    ask.show()
+    try:
+        qtbot.waitUntil(lambda: ask.office.count() == 1, timeout=10000)
+        assert not ask.office_row.isVisible()
+    finally:
+        runner.wait(10000)
+        ask.deleteLater()
+        runner.deleteLater()
+        flush_deletes()
