@@ -132,6 +132,9 @@ def test_restore_a_backup_from_the_file_menu_reopens_the_window(qtbot, data_dir,
         s.conn.execute("DELETE FROM visits")  # lost after the backup
     launcher = _launch(qtbot, data_dir)
     old = launcher.window
+    old_tasks = old.tasks
+    gone: list[int] = []
+    old.destroyed.connect(lambda: gone.append(1))
     try:
         old.forms.new_enterprise()
         qtbot.waitUntil(lambda: bool(old.forms.open_forms), timeout=10000)
@@ -149,14 +152,15 @@ def test_restore_a_backup_from_the_file_menu_reopens_the_window(qtbot, data_dir,
         box = window.findChild(QMessageBox, "restored_box")
         assert "Đã khôi phục" in box.text() and "mở lại" in box.text()
         box.accept()
-        assert window.isVisible() and not old.isVisible()
+        qtbot.waitUntil(lambda: bool(gone), timeout=10000)  # the old window is closed and deleted
+        assert window.isVisible()
         qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
         assert window.list_panel.model.rowCount() == counts["enterprises"]
         got: list[dict] = []
         window.tasks.read(lambda store: store.counts(), got.append)  # the new window reads the restored file
         qtbot.waitUntil(lambda: bool(got), timeout=10000)
         assert got[0] == counts
-        assert old.tasks._read_stores == {}  # the old window left no connection open
+        assert old_tasks._read_stores == {}  # the old window left no connection open
     finally:
         _finish_launcher(qtbot, launcher)
     with open_store(data_dir) as s:
