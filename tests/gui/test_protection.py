@@ -16,7 +16,7 @@ from app.storage.driver import is_plain_file
 from tests.conftest import TEST_WARD
 from tests.gui.conftest import answer_unlock, close_window, flush_deletes, open_window, wait_idle
 from tests.helpers.typing import Keyboard
-from tests.helpers.vault import TEST_PASSPHRASE, open_store
+from tests.helpers.vault import TEST_PASSPHRASE, key_for, open_store
 
 
 def _finish(qtbot, launcher: Launcher) -> None:
@@ -467,3 +467,37 @@ def test_a_laptop_with_one_office_is_not_asked(qtbot, tmp_path):
         ask.deleteLater()
         runner.deleteLater()
         flush_deletes()
+
+
+def test_a_lock_waits_for_the_running_task_before_it_drops_the_key(qtbot, data_dir):
+    """A long write running when the lock comes finishes with the key; only then is the key forgotten."""
+    import threading
+
+    from app.gui.tasks import TaskRunner
+
+    runner = TaskRunner(data_dir / "khaosat.sqlite3", key_for(data_dir))
+    go = threading.Event()
+    results: list[object] = []
+
+    def long_write(store):
+        go.wait(10)
+        return store.counts()["enterprises"]
+
+    runner.write(long_write, results.append)
+    qtbot.waitUntil(lambda: runner.active == 1, timeout=5000)
+    released: list[int] = []
+    runner.lock(lambda: released.append(1))
+    runner.read(lambda store: "after", results.append)  # asked for while locked: waits
+    qtbot.wait(200)
+    assert runner.key is not None and not released  # the running write still has the key
+    go.set()
+    qtbot.waitUntil(lambda: bool(released), timeout=10000)
+    assert runner.released and runner.key is None and len(results) == 1
+    qtbot.wait(200)
+    assert len(results) == 1  # the read still waits
+    runner.unlock(key_for(data_dir))
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=10000)
+    assert results[1] == "after" and not runner.locked
+    runner.shutdown(10000)
+    runner.deleteLater()
+    flush_deletes()
