@@ -352,8 +352,11 @@ class SelfTest:
         args = [a for i in ids for a in ("--enterprise", i)]
         self.cli(self.laptop, "print", "form", *args, "--out", str(pdf))
         pages = check_pdf(pdf)
-        if pages != len(ids):
-            raise StepFailed(f"{pdf.name} có {pages} trang, cần {len(ids)} (một trang mỗi doanh nghiệp).")
+        if pages != 2 * len(ids):
+            raise StepFailed(
+                f"{pdf.name} có {pages} trang, cần {2 * len(ids)} "
+                "(mỗi doanh nghiệp một trang thông tin và một trang đánh dấu)."
+            )
         from reportlab.lib import rl_accel
 
         if not getattr(
@@ -362,7 +365,7 @@ class SelfTest:
             raise StepFailed(
                 "thiếu bộ tăng tốc của reportlab (mô-đun _rl_accel của gói rl-accel): in được nhưng chậm."
             )
-        return f"{pdf.name}: {pages} phiếu điền sẵn, {_bytes(pdf)}"
+        return f"{pdf.name}: {len(ids)} phiếu điền sẵn, {pages} trang, {_bytes(pdf)}"
 
     def read_filled_form(self) -> str:
         """Print a form with its mark sheet, mark it as a pen would, read it back from a PNG."""

@@ -21,7 +21,24 @@ def _date_arg(text: str) -> date:
     return value
 
 
-MARKS_HELP = "thêm trang 2 có ô đánh dấu để đọc lại phiếu đã điền từ ảnh chụp hoặc ảnh quét (khaosat scan)"
+MARKS_HELP = (
+    "in kèm trang 2 có ô đánh dấu để đọc lại phiếu đã điền từ ảnh chụp hoặc ảnh quét (khaosat scan); "
+    "mặc định theo thiết lập của máy (có trang đánh dấu, trừ khi đã tắt trong chương trình)"
+)
+NO_MARKS_HELP = "chỉ in một trang mỗi phiếu, không có trang đánh dấu (lần này)"
+
+
+def _marks_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--marks", dest="marks", action="store_true", default=None, help=MARKS_HELP)
+    g.add_argument("--no-marks", dest="marks", action="store_false", help=NO_MARKS_HELP)
+
+
+def _marks(args: argparse.Namespace, store) -> bool:
+    """``--marks``/``--no-marks`` for this command, else the data folder's setting."""
+    from app.services.print_settings import mark_sheet
+
+    return mark_sheet(store) if args.marks is None else args.marks
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -57,11 +74,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--today", type=_date_arg, metavar="NGÀY", help=argparse.SUPPRESS)
     f.add_argument("--out", required=True, metavar="TỆP", help="tệp PDF sẽ ghi")
-    f.add_argument("--marks", action="store_true", help=MARKS_HELP)
+    _marks_args(f)
     b = ps.add_parser("blank", help="phiếu khảo sát trống")
-    b.add_argument("--copies", type=int, default=1, metavar="N", help="số trang (mặc định 1)")
+    b.add_argument("--copies", type=int, default=1, metavar="N", help="số phiếu (mặc định 1)")
     b.add_argument("--out", required=True, metavar="TỆP", help="tệp PDF sẽ ghi")
-    b.add_argument("--marks", action="store_true", help=MARKS_HELP)
+    _marks_args(b)
     k = ps.add_parser("keyform", help="phiếu đăng ký khóa máy tính (dấu vân tay bằng số lớn và mã QR)")
     k.add_argument("--laptop", metavar="MÃ_MÁY", help="mã máy (mặc định: máy này)")
     k.add_argument("--fingerprint", metavar="SỐ", help="dấu vân tay khóa (mặc định: khóa của máy này)")
@@ -182,8 +199,9 @@ def _print_forms(args: argparse.Namespace) -> int:
         if not ids:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
         forms = load_forms(store, ids)
-    render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=args.marks)
-    say(f"Đã in {len(forms)} phiếu khảo sát vào {out}.")
+        marks = _marks(args, store)
+    render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=marks)
+    say(f"Đã in {len(forms)} phiếu khảo sát ({_pages(len(forms), marks)}) vào {out}.")
     return 0
 
 
@@ -192,12 +210,21 @@ def _print_blank(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out, ".pdf")
     if not 1 <= args.copies <= 500:
-        raise CliError("Số trang phiếu trống phải từ 1 đến 500.")
+        raise CliError("Số phiếu trống phải từ 1 đến 500.")
     with open_store(args) as store:
         unit = store.profile().unit_code
-    render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit), marks=args.marks)
-    say(f"Đã in {args.copies} phiếu khảo sát trống vào {out}.")
+        marks = _marks(args, store)
+    render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit), marks=marks)
+    say(f"Đã in {args.copies} phiếu khảo sát trống ({_pages(args.copies, marks)}) vào {out}.")
     return 0
+
+
+def _pages(forms: int, marks: bool) -> str:
+    from app.domain.vnformat import format_int
+
+    if marks:
+        return f"{format_int(2 * forms)} trang: mỗi phiếu một trang thông tin và một trang đánh dấu"
+    return f"{format_int(forms)} trang"
 
 
 def _print_keyform(args: argparse.Namespace) -> int:

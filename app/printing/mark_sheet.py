@@ -62,7 +62,7 @@ def _static(c: Canvas, layout: SheetLayout) -> None:
     qx, qy, _qs = layout.qr
     c.setFont(SERIF, 8.5)
     c.drawString(LEFT, TOP - 8, f"Mẫu {formcode.SHEET_VERSION} · KhaoSat · mã mẫu {layout.layout_id}")
-    c.setFont(SERIF_BOLD, 14)
+    c.setFont(SERIF_BOLD, 13)  # clear of the enterprise's name beside it
     c.drawString(LEFT, TOP - 26, TITLE)
     c.setFont(SERIF_BOLD, 11)
     c.drawString(LEFT, TOP - 40, SUBTITLE)

@@ -550,8 +550,8 @@ class _Form:
         else:
             version = formcode.SHEET_VERSION if self.marks else formcode.FORM_VERSION
             c.drawString(LEFT, BOTTOM, f"Phiếu trống mẫu {version}")
-        c.drawCentredString(LEFT + WIDTH * 0.68, BOTTOM, f"In ngày {format_date(self.printed_on)}")
-        c.drawRightString(RIGHT, BOTTOM, f"Trang {page_no}/{pages}")
+        # date and page number together at the right: the code of a form with a mark sheet is long
+        c.drawRightString(RIGHT, BOTTOM, f"In ngày {format_date(self.printed_on)} · Trang {page_no}/{pages}")
 
 
 def _paper_label(info: FieldInfo) -> str:

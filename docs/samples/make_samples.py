@@ -50,8 +50,14 @@ def main() -> None:
             generate(s, DemoOptions("00070", enterprises=400, seed=7, today=TODAY))
             forms = load_forms(s, select_enterprises(s, FormSelection(unit_code="00070", today=TODAY))[:80])
             rich = max(forms, key=lambda f: (len(f.organisations), f.last_visit is not None))
-            render_visit_forms(t / "form.pdf", [rich], unit_title="Phường Hoàn Kiếm", printed_on=TODAY)
-            render_visit_forms(t / "blank.pdf", [None], unit_title="Phường Hoàn Kiếm", printed_on=TODAY)
+            # as printed by default: with the mark sheet (page 2)
+            render_visit_forms(
+                t / "form.pdf", [rich], unit_title="Phường Hoàn Kiếm", printed_on=TODAY, marks=True
+            )
+            render_visit_forms(
+                t / "blank.pdf", [None], unit_title="Phường Hoàn Kiếm", printed_on=TODAY, marks=True
+            )
+            render_visit_forms(t / "one.pdf", [rich], unit_title="Phường Hoàn Kiếm", printed_on=TODAY)
             r, st = report_for(s, "00070", Period.year(2025))
             render_report(t / "party.pdf", r, st, number="12", on=date(2025, 12, 5))
             s.set_setting("report.style", "state")
@@ -76,7 +82,10 @@ def main() -> None:
             ),
         )
         png(t / "form.pdf", "visit-form")
+        png(t / "form.pdf", "visit-form-page2", page=2)
         png(t / "blank.pdf", "visit-form-blank")
+        png(t / "blank.pdf", "visit-form-blank-page2", page=2)
+        png(t / "one.pdf", "visit-form-one-page")
         png(t / "party.pdf", "report-party-page1")
         png(t / "party.pdf", "report-party-page2", page=2)
         png(t / "state.pdf", "report-state-page1")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.domain import formcode
 from app.gui.printing import ASK_ABOVE_PAGES
+from app.scan.layout import sheet_layout
 from app.services.form_batches import FormSelection, select_enterprises
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.gui.conftest import close_window, open_window, wait_idle
@@ -53,8 +54,10 @@ def test_print_the_selected_form_and_open_an_enterprise_by_its_code(qtbot, data_
         path = opened[0]
         assert path.parent == data_dir / "ban-in" and path.suffix == ".pdf"
         assert first["name"] in pdftotext(path)
-        code = formcode.visit_form_code(first["id"], first["tax_code"])
+        # by default the form has its mark sheet: page 1 and page 2 each name the enterprise
+        code = formcode.sheet_code(first["id"], first["tax_code"], 1, sheet_layout().layout_id)
         assert qr_codes(path, tmp=tmp_path) == [code]
+        assert page_count(path) == 2
 
         window.open_enterprise(second["id"])
         qtbot.waitUntil(lambda: window.selected_enterprise_id() == second["id"], timeout=10000)
@@ -85,18 +88,23 @@ def test_batch_with_progress_blank_report_and_excel(qtbot, data_dir, tmp_path):
                 s, FormSelection(unit_code=TEST_WARD, not_visited_months=6, today=TEST_TODAY)
             )
         # the dialog says how many pages before anything is printed
+        # (two pages a form: the details and the mark sheet, the default)
+        pages = 2 * len(expected)
         qtbot.waitUntil(lambda: dialog.pages == len(expected), timeout=10000)
-        assert f"Sẽ in {len(expected)} trang" in dialog.count.text()
+        assert f"Sẽ in {pages} trang ({len(expected)} doanh nghiệp, mỗi doanh nghiệp 2 trang" in (
+            dialog.count.text()
+        )
         dialog.accept()
-        if len(expected) > ASK_ABOVE_PAGES:  # many pages: asked first
+        if pages > ASK_ABOVE_PAGES:  # many pages: asked first
             qtbot.waitUntil(lambda: window.printing.question is not None, timeout=10000)
             box = window.printing.question
-            assert f"Sẽ in {len(expected)} trang" in box.text()
+            assert f"Sẽ in {pages} trang" in box.text()
             go = next(b for b in box.buttons() if b.text().startswith("&In"))
+            assert go.text() == f"&In {pages} trang"
             go.click()
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
-        assert page_count(opened[0]) == len(expected) > 0
-        assert f"Trang {len(expected)}/{len(expected)}" in pdftotext(opened[0], len(expected), len(expected))
+        assert page_count(opened[0]) == pages > 0
+        assert f"Trang {pages}/{pages}" in pdftotext(opened[0], pages, pages)
 
         window.actions.trigger("print.batch")
         dialog = window.printing.dialog
@@ -199,7 +207,7 @@ def test_print_the_list_as_filtered(qtbot, data_dir):
             large = s._rows(
                 "SELECT name FROM enterprises WHERE deleted = 0 AND workforce_total >= 500 ORDER BY name"
             )
-        assert page_count(opened[0]) == len(large) > 0
+        assert page_count(opened[0]) == 2 * len(large) > 0
         assert large[0]["name"] in pdftotext(opened[0], 1, 1)  # the list's order: by name
         wait_idle(qtbot, window)
     finally:

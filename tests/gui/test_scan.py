@@ -157,6 +157,9 @@ def test_review_fits_small_screens_and_refused_pages_say_why(qtbot, data_dir, tm
 
 
 def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
+    """The mark sheet is printed by default; turning it off in the menu is remembered by the data
+    folder (a new window, the command line) until it is turned on again."""
+    from app.services.print_settings import mark_sheet
     from tests.printing.pdftools import page_count
 
     window = open_window(qtbot, data_dir)
@@ -164,10 +167,9 @@ def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
         opened: list = []
         window.printing.opener = opened.append
         window.printing.today = lambda: TEST_TODAY
+        wait_idle(qtbot, window)
         action = window.actions.action("print.marks")
-        assert action.isCheckable() and not action.isChecked()
-        action.trigger()
-        assert action.isChecked() and window.printing.marks
+        assert action.isCheckable() and action.isChecked() and window.printing.marks
         window.actions.trigger("print.blank")
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
         assert page_count(opened[0]) == 2  # the details, then the mark sheet
@@ -176,10 +178,25 @@ def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
         pages = list(read_files([opened[0]]))
         assert pages[1].status == READ and pages[1].code.blank
         action.trigger()
-        assert not window.printing.marks
+        wait_idle(qtbot, window)
+        assert not action.isChecked() and not window.printing.marks
         window.actions.trigger("print.blank")
         qtbot.waitUntil(lambda: len(opened) == 2, timeout=20000)
         assert page_count(opened[1]) == 1
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
+    with open_store(data_dir) as s:
+        assert mark_sheet(s) is False
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        wait_idle(qtbot, window)
+        action = window.actions.action("print.marks")
+        assert not action.isChecked() and not window.printing.marks  # remembered
+        action.trigger()
+        wait_idle(qtbot, window)
+        assert action.isChecked()
+    finally:
+        close_window(qtbot, window)
+    with open_store(data_dir) as s:
+        assert mark_sheet(s) is True

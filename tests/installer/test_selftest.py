@@ -45,7 +45,7 @@ def test_self_test_subcommand_keeps_its_folder_when_asked(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     [work] = list(tmp_path.iterdir())
     pdf = work / "phieu-khao-sat.pdf"
-    assert check_pdf(pdf) == 3
+    assert check_pdf(pdf) == 6  # three forms, each with its mark sheet
     from pypdf import PdfReader
 
     text = PdfReader(pdf).pages[0].extract_text()

@@ -40,7 +40,9 @@ def test_print_report_excel_end_to_end(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     n = int(r.stdout.split("Đã in ")[1].split()[0])
-    assert n > 0 and page_count(out / "lo.pdf") == n
+    # by default every form has its mark sheet: two pages a form
+    assert n > 0 and page_count(out / "lo.pdf") == 2 * n
+    assert f"({2 * n} trang: mỗi phiếu một trang thông tin và một trang đánh dấu)" in r.stdout
 
     r = run_cli("enterprise", "list", "--limit", "1", data_dir=data)
     tax = r.stdout.split(" | ")[0]
@@ -49,7 +51,9 @@ def test_print_report_excel_end_to_end(tmp_path):
     assert "Đã in 1 phiếu" in r.stdout
     (code,) = qr_codes(out / "mot.pdf", tmp=tmp_path)
     parsed = formcode.parse_form_code(code)
-    assert parsed.tax_code == tax
+    assert parsed.tax_code == tax and parsed.version == "F2" and parsed.page == 1
+    (sheet,) = qr_codes(out / "mot.pdf", page=2, tmp=tmp_path)
+    assert formcode.parse_form_code(sheet).page == 2 and formcode.parse_form_code(sheet).tax_code == tax
     # the code printed on the form finds the same enterprise again
     r = run_cli("print", "form", "--enterprise", code, "--out", str(out / "lai.pdf"), data_dir=data)
     assert r.returncode == 0, r.stderr
@@ -76,12 +80,12 @@ def test_print_report_excel_end_to_end(tmp_path):
             FormSelection(unit_code="00070", planned_from=date(2025, 11, 17), planned_to=date(2025, 11, 23)),
         )
     if week:
-        assert r.returncode == 0 and page_count(out / "tuan.pdf") == len(week), r.stderr
+        assert r.returncode == 0 and page_count(out / "tuan.pdf") == 2 * len(week), r.stderr
     else:
         assert r.returncode == 1 and "Không có doanh nghiệp nào" in r.stderr
 
     r = run_cli("print", "blank", "--copies", "3", "--out", str(out / "trong.pdf"), data_dir=data)
-    assert r.returncode == 0 and page_count(out / "trong.pdf") == 3
+    assert r.returncode == 0 and page_count(out / "trong.pdf") == 6  # 3 forms, 2 pages each
 
     r = run_cli(
         "print",
@@ -162,3 +166,34 @@ def test_clear_errors_and_no_file_written(tmp_path):
         assert message in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_mark_sheet_by_default_off_by_setting_or_for_one_print(tmp_path):
+    """Visit forms carry their mark sheet unless the data folder's setting turned it off (the window's
+    «In kèm trang đánh dấu»); ``--marks``/``--no-marks`` decide for one print without changing it."""
+    from app.services.print_settings import mark_sheet, set_mark_sheet
+
+    data = tmp_path / "data"
+    run_cli("init", "--unit", "00070", "--name", "Lê Văn Tám", "--role", "collaborator", data_dir=data)
+    run_cli("demo", "--ward", "00070", "--enterprises", "5", "--seed", "4", data_dir=data)
+    tax = run_cli("enterprise", "list", "--limit", "1", data_dir=data).stdout.split(" | ")[0]
+
+    def pages(*args: str) -> int:
+        out = tmp_path / f"p{len(list(tmp_path.glob('p*.pdf')))}.pdf"
+        r = run_cli("print", *args, "--out", str(out), data_dir=data)
+        assert r.returncode == 0, r.stderr
+        return page_count(out)
+
+    assert pages("form", "--enterprise", tax) == 2
+    assert pages("blank", "--copies", "2") == 4
+    assert pages("form", "--enterprise", tax, "--no-marks") == 1
+    assert pages("blank", "--no-marks") == 1
+    with open_store(data) as s:
+        assert mark_sheet(s)  # a one-off --no-marks is not remembered
+        set_mark_sheet(s, False)
+    assert pages("form", "--enterprise", tax) == 1
+    assert pages("blank", "--copies", "3") == 3
+    assert pages("form", "--enterprise", tax, "--marks") == 2
+    assert "Mẫu F1" in pdftotext(tmp_path / "p4.pdf")  # the one-page form keeps its version
+    r = run_cli("print", "blank", "--marks", "--no-marks", "--out", str(tmp_path / "x.pdf"), data_dir=data)
+    assert r.returncode == 2 and not (tmp_path / "x.pdf").exists()

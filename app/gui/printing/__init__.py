@@ -19,6 +19,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.gui.actions import ActionSpec
+from app.services.print_settings import MARK_SHEET_DEFAULT
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -41,11 +42,25 @@ class PrintingFeature:
         self.today: Callable[[], date] = date.today
         self.last_paths: list[Path] = []
         # visit forms with their mark sheet (page 2, read back by «Đọc phiếu đã điền»): the
-        # checkable «In kèm trang đánh dấu» in the menu
-        self.marks = False
+        # checkable «In kèm trang đánh dấu» in the menu, a setting of the data folder
+        # (app.services.print_settings). This copy is for what the window says; the print
+        # tasks read the setting itself in their worker.
+        self.marks = MARK_SHEET_DEFAULT
         self.dialog: QWidget | None = None  # the open dialog, kept alive while open; tests reach it here
         self.question: QMessageBox | None = None  # "print so many pages?", open; tests answer it
         add_actions(window)
+        window.actions.action("print.marks").setChecked(self.marks)
+        self._load_marks(window)
+
+    def _load_marks(self, window: MainWindow) -> None:
+        """Read the remembered choice (in a worker) and tick the menu item to match."""
+        from app.services.print_settings import mark_sheet
+
+        def loaded(on: bool) -> None:
+            self.marks = on
+            window.actions.action("print.marks").setChecked(on)
+
+        window.tasks.read(mark_sheet, loaded, self.failed("Không đọc được thiết lập"))
 
     @property
     def out_dir(self) -> Path:
@@ -137,13 +152,15 @@ def print_selected(window: MainWindow) -> None:
     today = f.today()
 
     def work(store):
+        from app.services.print_settings import mark_sheet
+
         forms = load_forms(store, [eid])
         if not forms:
             from app.services.enterprise_lookup import SelectionError
 
             raise SelectionError("Doanh nghiệp này không còn (đã bị xóa).")
         path = f.out_path(f"phieu-khao-sat {forms[0].enterprise.tax_code}", ".pdf")
-        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, marks=f.marks)
+        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, marks=mark_sheet(store))
         return path
 
     window.tasks.read(
@@ -219,10 +236,19 @@ def _print_forms(window: MainWindow, unit_code: str | None, choose_ids: Any) -> 
     render their forms into one PDF with progress and open it."""
     f = window.printing
 
-    def chosen(ids: list[str]) -> None:
-        per_form = 2 if f.marks else 1
+    def choose(store):
+        from app.services.print_settings import mark_sheet
+
+        return choose_ids(store), mark_sheet(store)
+
+    def chosen(result: tuple[list[str], bool]) -> None:
+        from app.services.print_settings import pages_per_form
+
+        ids, marks = result
+        f.marks = marks
+        per_form = pages_per_form(marks)
         if len(ids) * per_form <= ASK_ABOVE_PAGES:
-            _render_forms(window, unit_code, ids)
+            _render_forms(window, unit_code, ids, marks)
             return
         from app.domain.vnformat import format_int
 
@@ -242,7 +268,7 @@ def _print_forms(window: MainWindow, unit_code: str | None, choose_ids: Any) -> 
 
         def clicked(button: Any) -> None:
             if button is go:
-                _render_forms(window, unit_code, ids)
+                _render_forms(window, unit_code, ids, marks)
             else:
                 window.show_status("Không in; chưa ghi tệp nào.")
 
@@ -250,10 +276,10 @@ def _print_forms(window: MainWindow, unit_code: str | None, choose_ids: Any) -> 
         box.open()
         window.printing.question = box  # tests answer it
 
-    window.tasks.read(choose_ids, chosen, f.failed("Không in được phiếu khảo sát"))
+    window.tasks.read(choose, chosen, f.failed("Không in được phiếu khảo sát"))
 
 
-def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str]) -> None:
+def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str], marks: bool) -> None:
     from app.printing.visit_form import render_visit_forms, unit_title_for
     from app.services.form_batches import load_forms
 
@@ -271,7 +297,7 @@ def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str]) -> 
             ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
 
         render_visit_forms(
-            path, forms, unit_title=unit_title, printed_on=today, progress=progress, marks=f.marks
+            path, forms, unit_title=unit_title, printed_on=today, progress=progress, marks=marks
         )
         return path, len(forms)
 
@@ -292,14 +318,39 @@ def print_blank(window: MainWindow) -> None:
     unit_title = unit_title_for(window.profile.unit_code)
     today = f.today()
 
-    def work():
+    def work(store):
+        from app.services.print_settings import mark_sheet
+
         path = f.out_path("phieu-khao-sat-trong", ".pdf")
-        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today, marks=f.marks)
+        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today, marks=mark_sheet(store))
         return path
 
-    window.tasks.call(
+    window.tasks.read(
         work, lambda p: f.done(p, f"Đã in phiếu trống: {p.name}"), f.failed("Không in được phiếu trống")
     )
+
+
+def toggle_marks(window: MainWindow) -> None:
+    """«In kèm trang đánh dấu»: remember whether visit forms have their mark sheet (page 2)."""
+    from app.services.print_settings import set_mark_sheet
+
+    action = window.actions.action("print.marks")
+    on = action.isChecked()
+
+    def saved(_r: Any) -> None:
+        window.printing.marks = on
+        window.show_status(
+            "Phiếu khảo sát in từ giờ có trang đánh dấu (trang 2) để đọc lại bằng «Đọc phiếu đã điền»."
+            if on
+            else "Phiếu khảo sát in từ giờ chỉ có một trang, không có trang đánh dấu; "
+            "không đọc lại bằng máy được."
+        )
+
+    def failed(failure: Any) -> None:
+        action.setChecked(not on)  # not remembered: the menu says what will be printed
+        window.printing.failed("Không lưu được thiết lập")(failure)
+
+    window.tasks.write(lambda store: set_mark_sheet(store, on), saved, failed)
 
 
 def open_report(window: MainWindow):
@@ -547,6 +598,19 @@ def add_actions(window: MainWindow) -> None:
             "Ctrl+G",
             "Quét hoặc gõ mã trên phiếu khảo sát đã in để mở đúng doanh nghiệp",
             section=1,
+        )
+    )
+    a.add(
+        ActionSpec(
+            "print.marks",
+            "In kèm t&rang đánh dấu (đọc lại bằng máy)",
+            toggle_marks,
+            "printing",
+            None,
+            "Phiếu khảo sát có trang 2 với ô tròn, ô vuông để chụp ảnh hoặc quét rồi đọc lại bằng máy "
+            "(bỏ chọn để in một trang, không đọc lại được)",
+            section=1,
+            checkable=True,
         )
     )
     a.add(

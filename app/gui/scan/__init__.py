@@ -127,30 +127,7 @@ def open_review(window: MainWindow, items: list[ReviewItem]):
     return dialog
 
 
-def toggle_marks(window: MainWindow) -> None:
-    """«In kèm trang đánh dấu»: visit forms printed from now on have their mark sheet (page 2)."""
-    on = window.actions.action("print.marks").isChecked()
-    window.printing.marks = on
-    window.show_status(
-        "Phiếu khảo sát in từ giờ có thêm trang đánh dấu (trang 2) để đọc lại bằng «Đọc phiếu đã điền»."
-        if on
-        else "Phiếu khảo sát in từ giờ chỉ có một trang, không có trang đánh dấu."
-    )
-
-
 def add_actions(window: MainWindow) -> None:
-    window.actions.add(
-        ActionSpec(
-            "print.marks",
-            "In kèm t&rang đánh dấu (đọc lại bằng máy)",
-            toggle_marks,
-            "printing",
-            None,
-            "Phiếu khảo sát in thêm trang 2 có ô tròn, ô vuông để chụp ảnh hoặc quét rồi đọc lại bằng máy",
-            section=1,
-            checkable=True,
-        )
-    )
     window.actions.add(
         ActionSpec(
             "scan.read",
