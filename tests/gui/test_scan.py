@@ -200,3 +200,55 @@ def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
         close_window(qtbot, window)
     with open_store(data_dir) as s:
         assert mark_sheet(s) is True
+
+
+def test_zoom_on_the_image_of_the_field_being_looked_at(qtbot, data_dir, tmp_path):
+    """Ctrl++ / Ctrl+- enlarge and shrink the image of the field whose editor has the focus, Ctrl+0
+    fits it; Enter moves on and the zoom follows to the next field's image."""
+    from app.gui.scan.review import IMAGE_H, IMAGE_W
+
+    _, photo = _photo(data_dir, tmp_path)
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        from app.gui import scan
+
+        scan.read_forms(window, [str(photo)])
+        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
+        dialog = window._scan_review
+        qtbot.waitExposed(dialog)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+        first = QApplication.focusWidget()
+        assert first.objectName() == "edit_union_members"  # the first field to look at
+        row = next(r for r in dialog.rows if r.editor is first)
+        image = dialog.findChild(type(row.image), "image_union_members")
+        fitted = image.pixmap().size()
+        other = dialog.findChild(type(row.image), "image_has_veterans")
+        other_fitted = other.pixmap().size()
+        assert fitted.width() <= IMAGE_W and fitted.height() <= IMAGE_H
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        QTest.keyClick(first, Qt.Key.Key_Plus, ctrl)
+        QTest.keyClick(first, Qt.Key.Key_Plus, ctrl)
+        bigger = image.pixmap().size()
+        assert bigger.height() >= 1.9 * fitted.height() and "200%" in dialog.zoom_label.text()
+        # what the person sees: the area large, still beside its editor
+        qtbot.waitUntil(lambda: image.visibleRegion().boundingRect().height() > fitted.height(), timeout=5000)
+        dialog.grab().save(str(tmp_path / "zoom.png"))
+        QTest.keyClick(first, Qt.Key.Key_Minus, ctrl)
+        assert fitted.height() < image.pixmap().height() < bigger.height()
+        # Enter confirms and moves on: the zoom goes with the focus, the image left fits again
+        QTest.keyClick(first, Qt.Key.Key_Return)
+        nxt = QApplication.focusWidget()
+        assert nxt.objectName() == "edit_has_veterans"
+        assert image.pixmap().size() == fitted
+        nxt_row = next(r for r in dialog.rows if r.editor is nxt)
+        assert nxt_row.zoom == 1.5 and other.pixmap().height() >= 1.4 * other_fitted.height()
+        QTest.keyClick(nxt, Qt.Key.Key_0, ctrl)
+        assert nxt_row.zoom == 1.0 and "100%" in dialog.zoom_label.text()
+        for _ in range(8):  # no further than the last step
+            QTest.keyClick(nxt, Qt.Key.Key_Plus, ctrl)
+        assert nxt_row.zoom == 4.0
+        dialog.close()
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)

@@ -7,7 +7,9 @@ bubbles in a column, a faint or erased mark, a required field left empty), then 
 type; the values read with confidence follow, so they can be checked too.
 
 Keyboard: Enter confirms the field (as read, or as corrected) and goes to the next one that needs
-a person; Ctrl+S saves the page as a visit (through ``app.services.scanning.save_scanned``: the
+a person; Ctrl++ / Ctrl+- enlarge or shrink the image of the field being looked at (the one whose
+editor has the focus; the zoom follows the focus to the next field), Ctrl+0 fits it again;
+Ctrl+S saves the page as a visit (through ``app.services.scanning.save_scanned``: the
 validation and change log of a typed visit); Ctrl+PgDown / Ctrl+PgUp go to the next or previous
 page. A page cannot be saved while an uncertain field is unconfirmed.
 """
@@ -47,16 +49,27 @@ TYPE = "type"  # handwriting: typed by the person (may stay empty)
 READ_OK = "read"
 
 
-def pixmap(image: Any) -> QPixmap:
-    """A PIL grey image as a QPixmap, scaled to fit the review (GUI thread)."""
+# zoom steps of the image of the field being looked at (1: fitted in IMAGE_W x IMAGE_H)
+ZOOMS = (1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def qimage(image: Any) -> QImage:
+    """A PIL image as a grey QImage at its own size (GUI thread)."""
     img = image.convert("L")
-    q = QImage(img.tobytes(), img.width, img.height, img.width, QImage.Format.Format_Grayscale8).copy()
-    pm = QPixmap.fromImage(q)
-    if pm.width() > IMAGE_W or pm.height() > IMAGE_H:
-        pm = pm.scaled(
-            IMAGE_W, IMAGE_H, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-    return pm
+    return QImage(img.tobytes(), img.width, img.height, img.width, QImage.Format.Format_Grayscale8).copy()
+
+
+def pixmap(image: Any, zoom: float = 1.0) -> QPixmap:
+    """The image fitted in IMAGE_W x IMAGE_H, times ``zoom``; never more than twice its own pixels."""
+    q = image if isinstance(image, QImage) else qimage(image)
+    fit = min(1.0, IMAGE_W / max(q.width(), 1), IMAGE_H / max(q.height(), 1))
+    k = min(fit * zoom, 2.0)
+    if abs(k - 1.0) < 1e-6:
+        return QPixmap.fromImage(q)
+    w, h = max(1, round(q.width() * k)), max(1, round(q.height() * k))
+    return QPixmap.fromImage(
+        q.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    )
 
 
 def _shown(value: Any, kind: str) -> str:
@@ -85,8 +98,10 @@ class _Row:
         value = read.value if read.status in (marks.OK, marks.EMPTY) else read.suggestion
         image = QLabel()
         image.setObjectName(f"image_{f.name}")
-        if crop is not None:
-            image.setPixmap(pixmap(crop))
+        self.source = qimage(crop) if crop is not None else None  # the area at the reader's resolution
+        self.zoom = 1.0
+        if self.source is not None:
+            image.setPixmap(pixmap(self.source))
         label = QLabel(f"<b>{f.number}. {f.label}</b>")
         label.setWordWrap(True)
         self.note = QLabel()
@@ -115,6 +130,7 @@ class _Row:
             line.textEdited.connect(lambda _=None: self.changed())
             self.editor = line
         self.editor.setObjectName(f"edit_{f.name}")
+        self.editor.installEventFilter(dialog.focus_filter)
         self.editor.setMinimumWidth(170)
         self.image = image
         self.panel = QWidget()
@@ -126,6 +142,13 @@ class _Row:
         box.addWidget(self.note)
         box.addStretch(1)
         self.refresh()
+
+    def set_zoom(self, zoom: float) -> None:
+        """Show the image of the area ``zoom`` times its fitted size."""
+        if self.source is None or zoom == self.zoom:
+            return
+        self.zoom = zoom
+        self.image.setPixmap(pixmap(self.source, zoom))
 
     def changed(self) -> None:
         if self.state == NEEDS and self.confirmed:
@@ -178,6 +201,22 @@ class _EnterFilter(QObject):
         return False
 
 
+class _FocusFilter(QObject):
+    """The zoom follows the field being looked at: the editor that takes the focus."""
+
+    def __init__(self, dialog: ReviewDialog):
+        super().__init__(dialog)
+        self.dialog = dialog
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            for row in self.dialog.rows:
+                if row.editor is obj:
+                    self.dialog.look_at(row)
+                    break
+        return False
+
+
 class ReviewDialog(QDialog):
     def __init__(self, window: MainWindow, items: list[ReviewItem]):
         super().__init__(window)
@@ -187,6 +226,9 @@ class ReviewDialog(QDialog):
         self.current = -1
         self.today = date.today
         self.enter_filter = _EnterFilter(self)
+        self.focus_filter = _FocusFilter(self)
+        self.zoom = ZOOMS[0]  # of the image of the field being looked at
+        self.looked_at: _Row | None = None
         self.setObjectName("scan_review")
         self.setWindowTitle("Đọc phiếu đã điền: xem lại rồi lưu")
         self.setModal(False)
@@ -220,10 +262,14 @@ class ReviewDialog(QDialog):
         next_button.clicked.connect(lambda: self.go(1))
         close_button = QPushButton("Đó&ng")
         close_button.clicked.connect(self.close)
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("zoom")
+        self.zoom_label.setStyleSheet("color: #555")
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(next_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.zoom_label)
         buttons.addWidget(close_button)
 
         right = QWidget()
@@ -243,6 +289,10 @@ class ReviewDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
         QShortcut(QKeySequence("Ctrl+PgDown"), self, activated=lambda: self.go(1))
         QShortcut(QKeySequence("Ctrl+PgUp"), self, activated=lambda: self.go(-1))
+        zoom_keys = (("Ctrl++", 1), ("Ctrl+=", 1), ("Ctrl+Num++", 1), ("Ctrl+-", -1), ("Ctrl+Num+-", -1))
+        for keys, step in (*zoom_keys, ("Ctrl+0", 0)):
+            QShortcut(QKeySequence(keys), self, activated=lambda step=step: self.zoom_step(step))
+        self.show_zoom()
 
         screen = window.screen().availableGeometry() if window.screen() else None
         w, h = 1120, 760
@@ -253,6 +303,35 @@ class ReviewDialog(QDialog):
             self.label_page(i)
         first = next((i for i, it in enumerate(items) if it.form is not None), 0)
         self.pages.setCurrentRow(first)
+
+    # --- zoom on the image of the field being looked at --------------------------------------------
+
+    def zoom_step(self, step: int) -> None:
+        """Ctrl++ (1), Ctrl+- (-1), Ctrl+0 (0: fitted)."""
+        if step == 0:
+            self.zoom = ZOOMS[0]
+        else:
+            i = ZOOMS.index(self.zoom) + step
+            self.zoom = ZOOMS[max(0, min(len(ZOOMS) - 1, i))]
+        row = self.looked_at
+        if row is not None:
+            row.set_zoom(self.zoom)
+            self.scroll.ensureWidgetVisible(row.image, 10, 10)
+            self.scroll.ensureWidgetVisible(row.editor)
+        self.show_zoom()
+
+    def look_at(self, row: _Row) -> None:
+        """``row``'s editor has the focus: its image takes the zoom, the one looked at before fits again."""
+        if self.looked_at is not None and self.looked_at is not row and self.looked_at in self.rows:
+            self.looked_at.set_zoom(ZOOMS[0])
+        self.looked_at = row
+        row.set_zoom(self.zoom)
+        self.show_zoom()
+
+    def show_zoom(self) -> None:
+        pct = round(100 * self.zoom)
+        self.zoom_label.setText(f"Ảnh {pct}% · Ctrl++ phóng to · Ctrl+− thu nhỏ · Ctrl+0 vừa")
+        self.zoom_label.setToolTip("Phóng to, thu nhỏ ảnh của mục đang xem (mục có con trỏ)")
 
     def new_body(self) -> None:
         """A fresh widget for the rows of one page; ``scroll.setWidget`` (after the rows are in it,
@@ -286,6 +365,7 @@ class ReviewDialog(QDialog):
             return
         self.current = i
         self.rows = []
+        self.looked_at = None
         self.new_body()
         item = self.items[i]
         self.message.setText("")
