@@ -4,7 +4,9 @@ Each page is the real mark sheet (page 2 of a printed visit form) rendered at 10
 marked by ``tests/helpers/paper.py`` (full, partial and overfull fills, crosses, ticks, digits
 written in the boxes, some fields left blank, some corrected: a wrong mark scribbled out and the
 right one beside it), then either photographed (rotation up to 15 degrees, perspective, blur,
-shading, a fold, a cut margin, noise, JPEG quality 30-75, EXIF orientation) or scanned
+shading, a fold, a cut margin, noise, JPEG quality 20-75, EXIF orientation; and, since the second
+session, a strong keystone, small low-resolution frames, the shadow of a hand or phone, glare, motion
+blur, focus blur up to 2.2 px and turns with no EXIF tag: ``paper.photograph(hard=True)``) or scanned
 (150-600 dpi, PNG, JPEG or a PDF of the scan). The reader sees only the file.
 
 Per field with a value marked: **right** (read with confidence, and equal to what was meant),
@@ -12,7 +14,7 @@ Per field with a value marked: **right** (read with confidence, and equal to wha
 measure that matters most; a blank field read as a value, or a marked one read as blank, counts
 here too). Time per page is the reader's alone (open the file, find, straighten, read).
 
-    uv run python bench/bench_scan.py [--pages 300] [--seed 1] [--keep DIR]
+    uv run python bench/bench_scan.py [--pages 300] [--seed 1] [--keep DIR] [--kind-photos]
 """
 
 from __future__ import annotations
@@ -39,14 +41,16 @@ from bench.machine import machine
 from tests.helpers import paper
 
 
-def make_page(pdf: Path, seed: int, folder: Path) -> tuple[Path, dict[str, paper.Truth], str]:
+def make_page(
+    pdf: Path, seed: int, folder: Path, hard: bool = True
+) -> tuple[Path, dict[str, paper.Truth], str]:
     rng = random.Random(seed)
     dpi = rng.choice([100, 150, 200, 250, 300])
     sheet = paper.render_sheet(pdf, 1, dpi)
     filled = paper.fill(sheet, dpi, paper.random_values(rng), rng, corrections=0.03)
     if rng.random() < 0.7:
-        photo = paper.photograph(filled.image, rng)
-        q = rng.randint(30, 75)
+        photo = paper.photograph(filled.image, rng, hard=hard)
+        q = rng.randint(20, 75) if hard else rng.randint(30, 75)
         out = folder / f"p{seed}.jpg"
         out.write_bytes(paper.jpeg(photo, q, orientation=rng.choice([None, None, 3, 6, 8])))
         kind = f"photo q{q // 10 * 10}"
@@ -70,6 +74,11 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="keep the generated files here (default: a temporary folder)")
+    ap.add_argument(
+        "--kind-photos",
+        action="store_true",
+        help="the first session's kinder photos (no hand shadow, glare, motion blur, unmarked turns; q 30-75)",
+    )
     args = ap.parse_args()
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-scan-"))
@@ -85,14 +94,17 @@ def main() -> None:
     wrong: list[str] = []
     asked: list[str] = []
     times: list[float] = []
+    cpu_times: list[float] = []
     refused: list[str] = []
     load_before = os.getloadavg()
     for i in range(args.pages):
         seed = args.seed * 100_000 + i
-        path, truth, kind = make_page(pdf, seed, folder)
+        path, truth, kind = make_page(pdf, seed, folder, hard=not args.kind_photos)
         start = time.perf_counter()
+        cpu = time.process_time()
         pages = list(read_files([path]))
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu)
         page = pages[0]
         if page.status != READ:
             refused.append(f"seed {seed} ({kind}): {page.reason}")
@@ -122,11 +134,25 @@ def main() -> None:
         if not args.keep:
             path.unlink()
         if (i + 1) % 50 == 0 and i + 1 < args.pages:
-            report(i + 1, outcome, by_style, by_kind, wrong, asked, times, refused, load_before, brief=True)
-    report(args.pages, outcome, by_style, by_kind, wrong, asked, times, refused, load_before)
+            report(
+                i + 1,
+                outcome,
+                by_style,
+                by_kind,
+                wrong,
+                asked,
+                times,
+                cpu_times,
+                refused,
+                load_before,
+                brief=True,
+            )
+    report(args.pages, outcome, by_style, by_kind, wrong, asked, times, cpu_times, refused, load_before)
 
 
-def report(pages, outcome, by_style, by_kind, wrong, asked, times, refused, load_before, brief=False) -> None:
+def report(
+    pages, outcome, by_style, by_kind, wrong, asked, times, cpu_times, refused, load_before, brief=False
+) -> None:
     load_after = os.getloadavg()
     marked = sum(v for k, v in outcome.items() if k.startswith("marked"))
     right = outcome["marked right"]
@@ -149,6 +175,11 @@ def report(pages, outcome, by_style, by_kind, wrong, asked, times, refused, load
     q = statistics.quantiles(times, n=20)
     print(
         f"time per page: median {statistics.median(times):.2f} s, p95 {q[18]:.2f} s, max {max(times):.2f} s"
+    )
+    qc = statistics.quantiles(cpu_times, n=20)
+    print(
+        f"CPU per page (process_time): median {statistics.median(cpu_times):.2f} s, p95 {qc[18]:.2f} s, "
+        f"max {max(cpu_times):.2f} s"
     )
     print("by style:")
     for style, c in sorted(by_style.items()):

@@ -39,6 +39,7 @@ class PaperField:
     digits: int = 0  # count
     choices: tuple[tuple[str, str], ...] = ()  # choice: (code, label)
     lines: int = 1  # text
+    maximum: int | None = None  # count: the declared bound (a person may type more than the columns hold)
 
     @property
     def marked(self) -> bool:
@@ -74,6 +75,7 @@ def _paper_field(info: FieldInfo, number: int) -> PaperField:
         digits=digits,
         choices=info.choices if kind == "choice" else (),
         lines=lines,
+        maximum=info.maximum if kind == "count" else None,
     )
 
 

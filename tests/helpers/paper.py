@@ -241,11 +241,20 @@ def _mark_columns(pen: Pen, area: Area, value: Any, style: str, corrected: bool)
 # --- the camera and the scanner ------------------------------------------------------------------
 
 
-def photograph(page: Image.Image, rng: random.Random, *, max_angle: float = 15.0) -> Image.Image:
+def photograph(
+    page: Image.Image, rng: random.Random, *, max_angle: float = 15.0, hard: bool = False
+) -> Image.Image:
     """A phone photo of ``page``: on a table, turned, in perspective, unevenly lit, blurred, noisy.
 
     The whole page stays in the frame, but one margin may be cut (slightly: 2-7 mm, the corner
-    marks stay whole; a lost corner is tested apart) and the page may have a fold across it. The photo comes back as an RGB image (JPEG-compress it with ``jpeg``).
+    marks stay whole; a lost corner is tested apart) and the page may have a fold across it. The
+    photo comes back as an RGB image (JPEG-compress it with ``jpeg``).
+
+    ``hard`` is what a hurried person at an enterprise's desk gets: the phone held at an angle
+    (strong keystone), the page small in a low-resolution frame, the shadow of a hand or phone
+    across the page with a sharp or soft edge, glare that washes out part of it, stronger focus
+    blur, motion blur, and the picture turned a quarter or half turn in its pixels with no EXIF
+    tag to say so.
     """
     w, h = page.size
     mm = w / 210
@@ -267,14 +276,20 @@ def photograph(page: Image.Image, rng: random.Random, *, max_angle: float = 15.0
         a[y0:] = np.roll(a[y0:], shift, axis=1)
         img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
     # where the page's corners land in the photo
-    out_h = int(rng.uniform(1900, 3000))
-    s = out_h / h * rng.uniform(0.75, 0.9)
+    out_h = int(rng.uniform(1400, 3000) if hard else rng.uniform(1900, 3000))
+    s = out_h / h * (rng.uniform(0.6, 0.92) if hard else rng.uniform(0.75, 0.9))
     angle = math.radians(rng.uniform(-max_angle, max_angle))
     ca, sa = math.cos(angle), math.sin(angle)
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float)
     centred = (corners - [w / 2, h / 2]) * s
+    if hard:  # keystone: the phone tilted, the far edge of the page narrower (up to 15%)
+        k = rng.uniform(0.0, 0.15)
+        edge = rng.choice([0, 1])  # top or bottom edge far from the camera
+        for i in (0, 1) if edge == 0 else (2, 3):
+            centred[i, 0] *= 1 - k
     rot = centred @ np.array([[ca, sa], [-sa, ca]])
-    persp = rot + np.array([[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)]) * (0.035 * out_h)
+    jitter = 0.06 if hard else 0.035
+    persp = rot + np.array([[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)]) * (jitter * out_h)
     out_w = int(out_h * rng.uniform(0.72, 0.8))
     dst = persp + [out_w / 2, out_h / 2]
     hm = homography(dst, corners)  # photo pixel -> page pixel (what Image.transform wants)
@@ -291,15 +306,63 @@ def photograph(page: Image.Image, rng: random.Random, *, max_angle: float = 15.0
     a = np.asarray(photo, dtype=np.float32)
     yy, xx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
     gx, gy = rng.uniform(-1, 1), rng.uniform(-1, 1)
-    grad = 1 - rng.uniform(0.1, 0.4) * ((xx / out_w - 0.5) * gx + (yy / out_h - 0.5) * gy + 0.5)
+    strength = rng.uniform(0.1, 0.55) if hard else rng.uniform(0.1, 0.4)
+    grad = 1 - strength * ((xx / out_w - 0.5) * gx + (yy / out_h - 0.5) * gy + 0.5)
     vign = 1 - rng.uniform(0.0, 0.25) * (((xx / out_w - 0.5) ** 2 + (yy / out_h - 0.5) ** 2) * 2)
+    light = grad * vign
+    if hard and rng.random() < 0.45:
+        light = light * _shadow(out_w, out_h, rng)
     tint = np.array([rng.uniform(0.9, 1.0), rng.uniform(0.9, 1.0), rng.uniform(0.85, 1.0)], dtype=np.float32)
-    a = a * (grad * vign)[:, :, None] * tint
+    a = a * light[:, :, None] * tint
+    if hard and rng.random() < 0.15:  # glare: a bright patch that washes out what is under it
+        gxc, gyc = rng.uniform(0.2, 0.8) * out_w, rng.uniform(0.2, 0.8) * out_h
+        rad = rng.uniform(0.06, 0.15) * out_h
+        glare = np.exp(-(((xx - gxc) ** 2 + (yy - gyc) ** 2) / (2 * rad**2))) * rng.uniform(0.3, 0.6)
+        a = a + (255 - a) * glare[:, :, None]
     a += np.asarray(
         np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(1.5, 5), a.shape), np.float32
     )
     photo = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    return photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.4)))
+    if hard and rng.random() < 0.25:
+        photo = _motion_blur(photo, rng.randint(3, 8), rng.uniform(0, math.pi))
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.2) if hard else rng.uniform(0.3, 1.4)))
+    if hard and rng.random() < 0.2:  # held sideways or upside down, and no EXIF tag says so
+        photo = photo.rotate(rng.choice([90, 180, 270]), expand=True)
+    return photo
+
+
+def _shadow(w: int, h: int, rng: random.Random) -> np.ndarray:
+    """The shadow of a hand or a phone: a dark region from one edge of the frame, edge sharp or soft."""
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    side = rng.choice("lrtb")
+    depth = rng.uniform(0.15, 0.5)
+    pts: list[tuple[float, float]]
+    a, b = sorted((rng.uniform(0, 1), rng.uniform(0, 1)))
+    b = max(b, a + 0.3)
+    if side in "lr":
+        x_edge = 0 if side == "l" else w
+        x_in = depth * w if side == "l" else w - depth * w
+        pts = [(x_edge, a * h), (x_in + rng.uniform(-0.1, 0.1) * w, a * h), (x_in, b * h), (x_edge, b * h)]
+    else:
+        y_edge = 0 if side == "t" else h
+        y_in = depth * h if side == "t" else h - depth * h
+        pts = [(a * w, y_edge), (a * w, y_in + rng.uniform(-0.1, 0.1) * h), (b * w, y_in), (b * w, y_edge)]
+    draw.polygon(pts, fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(rng.uniform(2, 30)))
+    m = np.asarray(mask, dtype=np.float32) / 255
+    return 1 - m * rng.uniform(0.25, 0.55)
+
+
+def _motion_blur(image: Image.Image, length: int, angle: float) -> Image.Image:
+    """The phone moved while the picture was taken: the mean of copies shifted along a line."""
+    a = np.asarray(image, dtype=np.float32)
+    out = np.zeros_like(a)
+    for i in range(length):
+        t = i - (length - 1) / 2
+        dx, dy = round(t * math.cos(angle)), round(t * math.sin(angle))
+        out += np.roll(np.roll(a, dy, axis=0), dx, axis=1)
+    return Image.fromarray(np.clip(out / length, 0, 255).astype(np.uint8))
 
 
 def scan(page: Image.Image, rng: random.Random, dpi_from: float, dpi_to: float) -> Image.Image:

@@ -281,3 +281,22 @@ def test_nothing_to_print_writes_nothing(tmp_path):
     with pytest.raises(ValueError, match="Không có phiếu"):
         render_visit_forms(tmp_path / "x.pdf", [])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_form_with_its_mark_sheet_says_in_one_line_how_to_fill_it(store, prefilled, tmp_path):
+    """Page 1 says where the results go; page 2 prints the one line a person needs to fill the marks
+    with a ballpoint pen, whole. Pages are numbered across the batch (two a form)."""
+    from app.printing.mark_sheet import INSTRUCTION
+    from app.printing.visit_form import MARKS_LINE, TYPE_BACK_LINE
+
+    path = tmp_path / "phieu.pdf"
+    forms = load_forms(store, [prefilled.id])
+    render_visit_forms(path, [*forms, None], unit_title="Phường Hoàn Kiếm", printed_on=TEST_TODAY, marks=True)
+    assert page_count(path) == 4
+    pages = [" ".join(pdftotext(path, i, i).split()) for i in range(1, 5)]
+    assert MARKS_LINE in pages[0] and TYPE_BACK_LINE not in pages[0] and MARKS_LINE in pages[2]
+    for i in (1, 3):
+        assert INSTRUCTION in pages[i]  # not cut
+    assert [f"Trang {i}/4" in p for i, p in enumerate(pages, start=1)] == [True] * 4
+    assert "In ngày 20/11/2025 · Trang 1/4" in pages[0]
+    assert "Phiếu trống mẫu F2" in pages[2]

@@ -270,3 +270,67 @@ def test_exif_orientation_and_big_images_are_handled(sheet, tmp_path):
     big.save(tmp_path / "to.png")
     (sp,) = list(images.load_pages(tmp_path / "to.png"))
     assert max(sp.image.size) == images.MAX_SIDE
+
+
+# --- harder photographs and scanner resolutions ----------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [40, 41, 42, 43])
+def test_hard_photographs_never_read_a_wrong_value(sheet, seed, tmp_path):
+    """A hurried photo (strong keystone, small frame, a hand's shadow, glare, motion blur, a turn with
+    no EXIF tag, JPEG quality 20-40): a page is read or refused with a reason, and what is read is
+    right or asked, never wrong."""
+    rng = random.Random(seed)
+    filled = paper.fill(sheet.copy(), DPI, paper.random_values(rng), rng, corrections=0.1)
+    photo = tmp_path / "anh.jpg"
+    photo.write_bytes(paper.jpeg(paper.photograph(filled.image, rng, hard=True), rng.randint(20, 40)))
+    (page,) = list(read_files([photo]))
+    if page.status != READ:
+        assert page.status == REFUSED and page.reason, page
+        return
+    result = check(page, filled.truth)
+    assert "WRONG" not in result.values(), result
+    for name, t in filled.truth.items():
+        if t.ambiguous:
+            assert result[name] == "asked", name
+
+
+def test_a_photo_turned_in_its_pixels_without_exif_is_read(sheet, tmp_path):
+    rng = random.Random(12)
+    filled = paper.fill(sheet.copy(), DPI, VALUES, rng, corrections=0)
+    for turn in (90, 180, 270):
+        path = tmp_path / f"xoay-{turn}.jpg"
+        path.write_bytes(paper.jpeg(filled.image.rotate(turn, expand=True), 60))
+        (page,) = list(read_files([path]))
+        assert page.status == READ, (turn, page.reason)
+        result = check(page, filled.truth)
+        assert "WRONG" not in result.values() and result["workforce_total"] == "right", (turn, result)
+
+
+@pytest.mark.parametrize("dpi", [150, 600])
+def test_scanner_output_from_150_to_600_dpi_in_one_multipage_tiff(printed, dpi, tmp_path):
+    """A scanner's multi-page TIFF of two filled forms (both pages each) at 150, 300 and 600 dpi."""
+    rng = random.Random(dpi)
+    render_dpi = min(dpi, 300)
+    pages = []
+    truths = []
+    for values in (VALUES, {**VALUES, "workforce_total": 87, "attitude": "refuses"}):
+        pages.append(paper.render_sheet(printed.pdf, 0, render_dpi))
+        filled = paper.fill(
+            paper.render_sheet(printed.pdf, 1, render_dpi), render_dpi, values, rng, corrections=0
+        )
+        pages.append(filled.image)
+        truths.append(filled.truth)
+    scanned = [paper.scan(p, rng, render_dpi, dpi).convert("L") for p in pages]
+    path = tmp_path / "may-quet.tif"
+    scanned[0].save(
+        path, save_all=True, append_images=scanned[1:], compression="tiff_deflate", dpi=(dpi, dpi)
+    )
+    got = list(read_files([path]))
+    assert [p.status for p in got] == [SKIPPED, READ, SKIPPED, READ]
+    assert got[3].where == "may-quet.tif, trang 4"
+    for page, truth in zip((got[1], got[3]), truths):
+        result = check(page, truth)
+        assert "WRONG" not in result.values(), result
+        assert result["workforce_total"] == "right" and result["attitude"] == "right", result
+    assert got[3].field("workforce_total").value == 87

@@ -171,3 +171,31 @@ def _blank_png() -> bytes:
 
 def test_statuses_are_what_the_review_shows():
     assert marks.UNCERTAIN != marks.TEXT and marks.OK != marks.EMPTY
+
+
+def test_the_form_printed_by_default_is_read_back_and_saved(tmp_path):
+    """The form as `khaosat print form` prints it with no option (the mark sheet is the default),
+    filled with a pen, photographed, and read by `khaosat scan --save`: the visit is saved."""
+    from tests.printing.pdftools import page_count
+
+    data = tmp_path / "data"
+    run_cli("init", "--unit", "00070", "--name", "Nguyễn Thị Hằng", "--role", "collaborator", data_dir=data)
+    with open_store(data) as s:
+        save_enterprise(s, enterprise(), today=TEST_TODAY)
+    pdf = tmp_path / "phieu.pdf"
+    r = run_cli("print", "form", "--enterprise", "0100109106", "--out", str(pdf), data_dir=data)
+    assert r.returncode == 0 and page_count(pdf) == 2, r.stderr
+    rng = random.Random(51)
+    filled = paper.fill(paper.render_sheet(pdf, 1, DPI), DPI, ALL_MARKED, rng, corrections=0)
+    photo = tmp_path / "anh.jpg"
+    photo.write_bytes(paper.jpeg(paper.photograph(filled.image, rng, max_angle=10), 55, orientation=6))
+    first = tmp_path / "trang-1.png"
+    paper.render_sheet(pdf, 0, 150).convert("L").save(first)  # page 1 photographed too: skipped
+    r = run_cli("scan", str(first), str(photo), "--save", "--today", "20/11/2025", data_dir=data)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Đã lưu lượt khảo sát ngày 07/10/2025." in r.stdout
+    assert "trang-1.png: bỏ qua. Trang 1 của phiếu" in r.stdout
+    with open_store(data) as s:
+        (v,) = s.children(Visit, enterprise().id)
+    assert (v.workforce_total, v.workforce_under30, v.women_members) == (1250, 300, 410)
+    assert v.attitude is Attitude.UNDECIDED and v.has_women is False

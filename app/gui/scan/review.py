@@ -120,7 +120,9 @@ class _Row:
         else:
             line = QLineEdit(_shown(value, f.kind))
             if f.kind == "count":
-                line.setValidator(QIntValidator(0, 10**f.digits - 1, line))
+                # the declared bound, not the columns' (a person corrects a figure the paper could not hold)
+                top = f.maximum if f.maximum is not None else 10**f.digits - 1
+                line.setValidator(QIntValidator(0, min(top, 2**31 - 1), line))
                 line.setPlaceholderText("số, để trống nếu không rõ")
             elif f.kind == "date":
                 line.setPlaceholderText("ngày/tháng/năm")
