@@ -188,7 +188,7 @@ def test_print_with_mark_sheets_from_the_menu(qtbot, data_dir, tmp_path):
         close_window(qtbot, window)
     with open_store(data_dir) as s:
         assert mark_sheet(s) is False
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         wait_idle(qtbot, window)
         action = window.actions.action("print.marks")
@@ -208,13 +208,13 @@ def test_zoom_on_the_image_of_the_field_being_looked_at(qtbot, data_dir, tmp_pat
     from app.gui.scan.review import IMAGE_H, IMAGE_W
 
     _, photo = _photo(data_dir, tmp_path)
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         from app.gui import scan
 
         scan.read_forms(window, [str(photo)])
-        qtbot.waitUntil(lambda: getattr(window, "_scan_review", None) is not None, timeout=60000)
-        dialog = window._scan_review
+        qtbot.waitUntil(lambda: window.scan.review is not None, timeout=60000)
+        dialog = window.scan.review
         qtbot.waitExposed(dialog)
         dialog.activateWindow()
         qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
