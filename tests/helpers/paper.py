@@ -251,10 +251,11 @@ def photograph(
     photo comes back as an RGB image (JPEG-compress it with ``jpeg``).
 
     ``hard`` is what a hurried person at an enterprise's desk gets: the phone held at an angle
-    (strong keystone), the page small in a low-resolution frame, the shadow of a hand or phone
-    across the page with a sharp or soft edge, glare that washes out part of it, stronger focus
-    blur, motion blur, and the picture turned a quarter or half turn in its pixels with no EXIF
-    tag to say so.
+    (strong keystone), the page small in a low-resolution frame (a photo sent through a chat app
+    comes back 1,400-2,000 pixels long), the shadow of a hand or phone across the page with a sharp
+    or soft edge, glare that washes out part of it, stronger focus blur (up to 2.2 px in a 2,400-pixel
+    frame, less in a smaller one: the blur of a large photo scaled down), motion blur, and the
+    picture turned a quarter or half turn in its pixels with no EXIF tag to say so.
     """
     w, h = page.size
     mm = w / 210
@@ -291,6 +292,11 @@ def photograph(
     jitter = 0.06 if hard else 0.035
     persp = rot + np.array([[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)]) * (jitter * out_h)
     out_w = int(out_h * rng.uniform(0.72, 0.8))
+    # the whole page in the frame, a little table around it (a photo that cuts a corner off is
+    # tested apart)
+    span = persp.max(axis=0) - persp.min(axis=0)
+    persp = persp * min(1.0, 0.97 * out_w / span[0], 0.97 * out_h / span[1])
+    persp -= (persp.max(axis=0) + persp.min(axis=0)) / 2
     dst = persp + [out_w / 2, out_h / 2]
     hm = homography(dst, corners)  # photo pixel -> page pixel (what Image.transform wants)
     hm /= hm[2, 2]
@@ -323,9 +329,12 @@ def photograph(
         np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(1.5, 5), a.shape), np.float32
     )
     photo = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    # blur is the camera's: a small frame is a large photo scaled down, its blur scaled down with it
+    shrink = min(1.0, out_h / 2400)
     if hard and rng.random() < 0.25:
-        photo = _motion_blur(photo, rng.randint(3, 8), rng.uniform(0, math.pi))
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.2) if hard else rng.uniform(0.3, 1.4)))
+        photo = _motion_blur(photo, max(2, round(rng.randint(3, 8) * shrink)), rng.uniform(0, math.pi))
+    sigma = rng.uniform(0.5, 2.2) * shrink if hard else rng.uniform(0.3, 1.4)
+    photo = photo.filter(ImageFilter.GaussianBlur(max(0.4, sigma)))
     if hard and rng.random() < 0.2:  # held sideways or upside down, and no EXIF tag says so
         photo = photo.rotate(rng.choice([90, 180, 270]), expand=True)
     return photo
