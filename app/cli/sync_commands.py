@@ -51,6 +51,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--to", required=True, metavar="THƯ_MỤC", help="thư mục đích, ví dụ ổ USB")
     s.add_argument("--office", metavar="MÃ", help="chỉ xuất cho cơ quan này (mặc định: mọi cơ quan nhận)")
     s.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ gửi gì, không ghi tệp")
+    s.add_argument(
+        "--down",
+        action="store_true",
+        help="gói đi xuống: cơ quan gửi cho từng máy đã đăng ký ở cơ quan (cộng tác viên, cơ quan cấp dưới)",
+    )
+    s.add_argument(
+        "--for",
+        dest="machine",
+        metavar="MÁY",
+        help="với --down: chỉ gửi cho máy này (mã máy, mã khóa hoặc dấu vân tay, đầu chuỗi là đủ)",
+    )
 
     s = sub.add_parser(
         "import",
@@ -273,6 +284,10 @@ def _keys(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from app.sync import bundles as B
 
+    if args.down:
+        return _export_down(args)
+    if args.machine:
+        raise CliError("--for chỉ dùng với --down (gói đi xuống cho một máy ở dưới).")
     with open_store(args) as store:
         if args.dry_run:
             for pv in B.preview(store, args.office):
@@ -292,6 +307,30 @@ def _export(args: argparse.Namespace) -> int:
             )
             if r.recovery_log is not None:
                 say(f"Nhật ký khôi phục mật khẩu cho cơ quan cấp trên -> {r.recovery_log}")
+    return 0
+
+
+def _export_down(args: argparse.Namespace) -> int:
+    from app.sync import down_export as DX
+
+    with open_store(args) as store:
+        if args.dry_run:
+            for pv in DX.preview_down(store, args.machine):
+                parts = (
+                    ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
+                )
+                back = (
+                    f"lần cuối gửi lại: {shown(pv.last_back, 30)}" if pv.last_back else "chưa gửi lại lần nào"
+                )
+                say(
+                    f"Cho {pv.recipient.display} ({pv.recipient.role_label}, {pv.recipient.unit_label}): gói đi xuống "
+                    f"số {pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.relayed} gói chuyển tiếp; {back}."
+                )
+            return 0
+        ident = _identity(store)
+        results = DX.export_down(store, ident, Path(args.to), machine=args.machine)
+        for r, line in zip(results, DX.down_summary(results)):
+            say(f"{line} -> {r.path}")
     return 0
 
 

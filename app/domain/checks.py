@@ -32,6 +32,7 @@ from app.domain.vnformat import format_date
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+()./ -]{6,20}$")
+MACHINE_RE = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def _check_present(info: FieldInfo, value: Any, today: date) -> str | None:
     elif kind is Kind.PHONE:
         if not PHONE_RE.match(value):
             return "Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, +)."
+    elif kind is Kind.MACHINE:
+        if not MACHINE_RE.match(value):
+            return f"{label}: mã máy phải gồm 16 chữ số hệ mười sáu (0-9, a-f), không phải «{value}»."
     return None
 
 
@@ -272,8 +276,8 @@ def _quick(info: FieldInfo) -> Any:
             return type(v) is str and find(v) is not None
 
         return ok_unit
-    if kind is Kind.EMAIL or kind is Kind.PHONE:
-        shape = EMAIL_RE if kind is Kind.EMAIL else PHONE_RE
+    if kind is Kind.EMAIL or kind is Kind.PHONE or kind is Kind.MACHINE:
+        shape = EMAIL_RE if kind is Kind.EMAIL else PHONE_RE if kind is Kind.PHONE else MACHINE_RE
         longest = info.max_length or 2**31
 
         def ok_shape(v: Any, today: date) -> bool:

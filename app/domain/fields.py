@@ -48,6 +48,7 @@ class Kind(str, enum.Enum):
     EMAIL = "email"
     PHONE = "phone"
     REF = "ref"  # the id of another record (``ref`` names its table)
+    MACHINE = "machine"  # a machine's id (``laptop_id``: 16 lowercase hexadecimal digits)
 
     @property
     def wire(self) -> str:
@@ -78,9 +79,20 @@ _WIRE = {
     Kind.EMAIL: "string",
     Kind.PHONE: "string",
     Kind.REF: "string (UUID)",
+    Kind.MACHINE: "string (16 hex digits)",
 }
 _TEXTUAL = frozenset(
-    {Kind.TEXT, Kind.LONG_TEXT, Kind.TAX_CODE, Kind.WARD, Kind.UNIT, Kind.EMAIL, Kind.PHONE, Kind.REF}
+    {
+        Kind.TEXT,
+        Kind.LONG_TEXT,
+        Kind.TAX_CODE,
+        Kind.WARD,
+        Kind.UNIT,
+        Kind.EMAIL,
+        Kind.PHONE,
+        Kind.REF,
+        Kind.MACHINE,
+    }
 )
 # Maximum lengths when a declaration gives none (what a bundle may carry is bounded anyway).
 _MAX_LENGTH = {
@@ -92,6 +104,7 @@ _MAX_LENGTH = {
     Kind.EMAIL: 254,
     Kind.PHONE: 20,
     Kind.REF: 64,
+    Kind.MACHINE: 16,
 }
 
 
@@ -310,6 +323,12 @@ def email(label: str = "Thư điện tử", **kw: Any) -> Any:
 
 def phone(label: str = "Điện thoại", **kw: Any) -> Any:
     return _declare(label, Kind.PHONE, empty="", **kw)
+
+
+def machine(label: str, **kw: Any) -> Any:
+    """A registered machine (a collaborator's laptop, an office), by its id; set by the program."""
+    kw.setdefault("entry", False)
+    return _declare(label, Kind.MACHINE, empty="", **kw)
 
 
 def ref(table: str, label: str, **kw: Any) -> Any:

@@ -29,6 +29,7 @@ from app.domain.fields import FieldInfo, Kind, Paper
 from app.domain.vocab import (
     VSIC_SECTIONS,
     Attitude,
+    DocStyle,
     EnterpriseStatus,
     LegalForm,
     OrgKind,
@@ -58,6 +59,18 @@ def uuid7(millis: int | None = None, rand: int | None = None) -> uuid.UUID:
 
 def new_id() -> str:
     return str(uuid7())
+
+
+# The namespace of ids derived from other ids (RFC 9562 version 5): a record of which there is one per
+# enterprise or per office has the same id wherever it is made, so two places that make it make one
+# record, whose fields merge like any other's (docs/sync-bundle.md, "Records of the office").
+DERIVED_NAMESPACE = uuid.UUID("6b1f3c2e-9d4a-5e7b-8c0f-4a2d6e8b1c3f")
+
+
+def derived_id(kind: str, key: str) -> str:
+    """The id of the ``kind`` record of ``key`` (an enterprise's or a machine's id): UUID version 5 of
+    ``kind + ":" + key`` in ``DERIVED_NAMESPACE``."""
+    return str(uuid.uuid5(DERIVED_NAMESPACE, f"{kind}:{key}"))
 
 
 T = TypeVar("T")
@@ -116,6 +129,18 @@ class Record:
     """Common behaviour: the declared fields, and conversion to and from stored rows."""
 
     TABLE: ClassVar[str] = ""
+    LABEL: ClassVar[str] = ""  # what one record is called on screen (Vietnamese)
+    # Who may write records of this type: "anyone", or "offices" (a collaborator's laptop only receives
+    # them; a bundle from a laptop that changes one is refused: docs/sync-bundle.md, "Who writes what")
+    WRITERS: ClassVar[str] = "anyone"
+    # Whether a record travels upward (False: an office writes it only for the machines below it)
+    UPWARD: ClassVar[bool] = True
+    # What goes down to a collaborator's laptop: "unit" (every record of its ward) or "assigned" (only
+    # those of the enterprises assigned to it, and those it made itself); offices get their whole unit
+    TO_COLLABORATORS: ClassVar[str] = "assigned"
+    # Whether its ``unit_code`` is the unit of an office whose machines below it apply it (office settings),
+    # rather than the unit the record is about (a target)
+    APPLIES_BELOW: ClassVar[bool] = False
     # the declared fields (without ``id``), in order: see app/domain/fields.py
     FIELDS = _PerClass(_declared_fields)
     # field name -> Vietnamese label (for messages, the history view and printed forms)
@@ -178,6 +203,8 @@ def to_stored(value: Any) -> Any:
 @dataclass
 class Enterprise(Record):
     TABLE: ClassVar[str] = "enterprises"
+    LABEL: ClassVar[str] = "Doanh nghiệp"
+    TO_COLLABORATORS: ClassVar[str] = "unit"
 
     name: str = f.text("Tên doanh nghiệp", required=True, paper=Paper(row=1))
     short_name: str | None = f.text("Tên viết tắt")
@@ -234,6 +261,7 @@ class Enterprise(Record):
 @dataclass
 class Visit(Record):
     TABLE: ClassVar[str] = "visits"
+    LABEL: ClassVar[str] = "Lượt khảo sát"
 
     enterprise_id: str = f.ref(
         "enterprises", "Doanh nghiệp", required=True, missing="Chưa chọn doanh nghiệp được khảo sát."
@@ -341,6 +369,8 @@ class Visit(Record):
 @dataclass
 class Organisation(Record):
     TABLE: ClassVar[str] = "organisations"
+    LABEL: ClassVar[str] = "Tổ chức"
+    TO_COLLABORATORS: ClassVar[str] = "unit"
 
     enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
     kind: OrgKind = f.choice("Loại tổ chức", OrgKind, required=True, entry=False)
@@ -361,6 +391,7 @@ class Admission(Record):
     """Members newly admitted (kết nạp) into an organisation on a date."""
 
     TABLE: ClassVar[str] = "admissions"
+    LABEL: ClassVar[str] = "Kết nạp"
 
     enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
     organisation_id: str | None = f.ref("organisations", "Tổ chức")
@@ -375,6 +406,8 @@ class Target(Record):
     """A yearly target (chỉ tiêu) of a unit for one organisation kind and metric."""
 
     TABLE: ClassVar[str] = "targets"
+    LABEL: ClassVar[str] = "Chỉ tiêu"
+    TO_COLLABORATORS: ClassVar[str] = "unit"
 
     unit_code: str = f.unit("Đơn vị", required=True)
     year: int = f.year(
@@ -385,10 +418,100 @@ class Target(Record):
     value: int = f.count("Số chỉ tiêu", required=True, invalid="Số chỉ tiêu phải là số nguyên không âm.")
 
 
+# --- records of the office: written by offices, sent down to the machines below ------------------
+
+
+@dataclass
+class Assignment(Record):
+    """Which collaborator follows an enterprise (phân công), as the ward office decided. One record per
+    enterprise (``Assignment.id_for``): assigning again changes it; no assignee means not assigned."""
+
+    TABLE: ClassVar[str] = "assignments"
+    LABEL: ClassVar[str] = "Phân công"
+    WRITERS: ClassVar[str] = "offices"
+    TO_COLLABORATORS: ClassVar[str] = "unit"
+
+    enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
+    assignee: str | None = f.machine("Cộng tác viên phụ trách (mã máy)")
+    assignee_name: str | None = f.text("Cộng tác viên phụ trách", entry=False)
+    assigned_on: date | None = f.date("Ngày phân công", not_future=True, entry=False)
+
+    @staticmethod
+    def id_for(enterprise_id: str) -> str:
+        return derived_id("assignment", enterprise_id)
+
+
+@dataclass
+class VisitSummary(Record):
+    """What a collaborator's laptop is told of the visits to an enterprise it does not follow: when it
+    was last visited, by whom, how many visits. The office writes it for the laptops below it (it does
+    not travel upward); one per enterprise (``VisitSummary.id_for``)."""
+
+    TABLE: ClassVar[str] = "visit_summaries"
+    LABEL: ClassVar[str] = "Lần khảo sát gần nhất"
+    WRITERS: ClassVar[str] = "offices"
+    UPWARD: ClassVar[bool] = False
+    TO_COLLABORATORS: ClassVar[str] = "unit"
+
+    enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
+    last_visit_date: date | None = f.date("Khảo sát gần nhất", not_future=True, entry=False)
+    last_visitor: str | None = f.text("Người khảo sát gần nhất", entry=False)
+    visits: int = f.count("Số lượt khảo sát", default=0, entry=False, adds_up=False)
+
+    @staticmethod
+    def id_for(enterprise_id: str) -> str:
+        return derived_id("visit-summary", enterprise_id)
+
+
+ROUNDING_CHOICES = {
+    "half_up": "Làm tròn (16/15: vượt 6,67%)",
+    "truncate": "Cắt bớt (16/15: vượt 6,66%)",
+}
+
+
+@dataclass
+class OfficeSettings(Record):
+    """Settings an office gives every machine below it: founding minimums, report style and rounding,
+    workforce groups. One record per office (``OfficeSettings.id_for``); an empty field is not set by
+    this office. A value set by an office above a machine is the one that machine uses, and it cannot
+    change it (``app/services/office_settings.py``)."""
+
+    TABLE: ClassVar[str] = "office_settings"
+    LABEL: ClassVar[str] = "Thiết lập của cơ quan"
+    WRITERS: ClassVar[str] = "offices"
+    TO_COLLABORATORS: ClassVar[str] = "unit"
+    APPLIES_BELOW: ClassVar[bool] = True
+
+    office: str = f.machine("Cơ quan (mã máy)", required=True)
+    unit_code: str = f.unit("Đơn vị của cơ quan", required=True)
+    min_party: int | None = f.integer(
+        "Tối thiểu đảng viên chính thức để lập tổ chức đảng", minimum=1, maximum=1000
+    )
+    min_union: int | None = f.integer("Tối thiểu đoàn viên để lập công đoàn cơ sở", minimum=1, maximum=1000)
+    min_youth: int | None = f.integer("Tối thiểu đoàn viên để lập chi đoàn", minimum=1, maximum=1000)
+    min_women: int | None = f.integer("Tối thiểu hội viên để lập chi hội phụ nữ", minimum=1, maximum=1000)
+    min_veterans: int | None = f.integer(
+        "Tối thiểu hội viên để lập chi hội cựu chiến binh", minimum=1, maximum=1000
+    )
+    report_style: DocStyle | None = f.choice("Kiểu văn bản báo cáo", DocStyle)
+    rounding: str | None = f.choice("Cách làm tròn phần vượt chỉ tiêu", ROUNDING_CHOICES)
+    workforce_small: int | None = f.integer(
+        "Nhóm lao động: từ bao nhiêu người trở lên", minimum=1, maximum=100_000
+    )
+    workforce_large: int | None = f.integer(
+        "Nhóm lao động: doanh nghiệp lớn từ bao nhiêu người", minimum=2, maximum=1_000_000
+    )
+
+    @staticmethod
+    def id_for(office: str) -> str:
+        return derived_id("office-settings", office)
+
+
 # --- the registry ------------------------------------------------------------------------------
 
 RECORD_TYPES: dict[str, type[Record]] = {
-    cls.TABLE: cls for cls in (Enterprise, Visit, Organisation, Admission, Target)
+    cls.TABLE: cls
+    for cls in (Enterprise, Visit, Organisation, Admission, Target, Assignment, VisitSummary, OfficeSettings)
 }
 
 R = TypeVar("R", bound=Record)

@@ -18,14 +18,6 @@ from app.domain.records import RECORD_TYPES, record_type
 BEGIN = "<!-- columns:begin -->"
 END = "<!-- columns:end -->"
 
-_ENTITY_LABELS = {
-    "enterprises": "Doanh nghiệp",
-    "visits": "Lượt khảo sát",
-    "organisations": "Tổ chức",
-    "admissions": "Kết nạp",
-    "targets": "Chỉ tiêu",
-}
-
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
@@ -85,6 +77,8 @@ def _limits(info: FieldInfo) -> str:
         parts.append("digits, spaces, `+ ( ) . / -`, 6 to 20 characters")
     elif kind is Kind.REF:
         parts.append(f"the `id` of a record of `{info.ref}`")
+    elif kind is Kind.MACHINE:
+        parts.append("a machine's `laptop_id`: 16 lowercase hexadecimal digits")
     if info.max_length is not None and kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.EMAIL):
         parts.append(f"at most {_number(info.max_length)} characters")
     for whole in info.not_above:
@@ -105,7 +99,7 @@ def render() -> str:
     ]
     for table in RECORD_TYPES:
         cls = record_type(table)
-        out.append(f"#### `{table}` ({_ENTITY_LABELS.get(table, table)})")
+        out.append(f"#### `{table}` ({cls.LABEL or table})")
         out.append("")
         out.append("| column | label | type on the wire | required | default | allowed codes | limits |")
         out.append("|---|---|---|---|---|---|---|")

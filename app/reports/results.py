@@ -402,32 +402,34 @@ def _ward_sort_key(code: str) -> str:
 
 def _targets(store: Store, u: units.Unit, year: int) -> tuple[dict[tuple[str, str], int], str]:
     """{(kind, metric): value} for the unit and year, and a note on where they come from."""
-    own = _target_rows(store, [u.code], year)
+    own, given = _target_rows(store, [u.code], year)
+    by = f" ({', '.join(sorted(given))})" if given else ""
     if own or not u.is_province:
-        return own, f"chỉ tiêu năm {year} của {u.name}" if own else f"chưa giao chỉ tiêu năm {year}"
-    summed = _target_rows(store, [w.code for w in units.wards(u.code)], year)
+        return own, (f"chỉ tiêu năm {year} của {u.name}{by}" if own else f"chưa giao chỉ tiêu năm {year}")
+    summed, given = _target_rows(store, [w.code for w in units.wards(u.code)], year)
     if summed:
-        return summed, f"tổng chỉ tiêu năm {year} của các phường, xã"
+        by = f" ({', '.join(sorted(given))})" if given else ""
+        return summed, f"tổng chỉ tiêu năm {year} của các phường, xã{by}"
     return {}, f"chưa giao chỉ tiêu năm {year}"
 
 
-def _target_rows(store: Store, unit_codes: list[str], year: int) -> dict[tuple[str, str], int]:
-    """Per unit the latest value of each (kind, metric) (the newest stamp wins), then summed."""
+def _target_rows(
+    store: Store, unit_codes: list[str], year: int
+) -> tuple[dict[tuple[str, str], int], set[str]]:
+    """Per unit the value of each (kind, metric) that applies (set by the highest office above this
+    machine, else the newest: ``app/storage/from_above.py``), summed; and who above set them ("do ...
+    giao")."""
+    from app.storage import from_above
+
     out: dict[tuple[str, str], int] = {}
-    if not unit_codes:
-        return out
-    marks = ", ".join("?" * len(unit_codes))
-    rows = store.conn.execute(
-        f"SELECT unit_code, kind, metric, value FROM targets t WHERE deleted = 0 AND year = ? "
-        f"AND unit_code IN ({marks}) AND updated_hlc = (SELECT max(t2.updated_hlc) FROM targets t2 "
-        "WHERE t2.deleted = 0 AND t2.year = t.year AND t2.unit_code = t.unit_code AND t2.kind = t.kind "
-        "AND t2.metric = t.metric)",
-        [year, *unit_codes],
-    ).fetchall()
-    for _unit, kind, metric, value in rows:
-        if value:  # a target of 0 means nothing was asked: shown as "không giao chỉ tiêu"
-            out[(kind, metric)] = out.get((kind, metric), 0) + value
-    return out
+    given: set[str] = set()
+    for per_unit in from_above.targets_of_units(store.conn, unit_codes, year).values():
+        for key, t in per_unit.items():
+            if t.value:  # a target of 0 means nothing was asked: shown as "không giao chỉ tiêu"
+                out[key] = out.get(key, 0) + t.value
+                if t.source.above:
+                    given.add(t.source.phrase)
+    return out, given
 
 
 def report_for(store: Store, unit_code: str, period: Period) -> tuple[ResultsReport, Any]:

@@ -97,8 +97,13 @@ def parse_thresholds(value: Any) -> tuple[int, int]:
 
 
 def load(store: Store, unit_code: str) -> ReportSettings:
-    """The settings of a report for ``unit_code``, defaults filled in."""
-    raw_style = store.setting("report.style", DocStyle.PARTY.value)
+    """The settings of a report for ``unit_code``, defaults filled in. The style, the rounding and the
+    workforce groups set by an office above (or this office's own settings) come first
+    (``app/storage/from_above.py``)."""
+    from app.storage import from_above
+
+    given = from_above.all_settings(store.conn)
+    raw_style = given["report_style"][0] or store.setting("report.style", DocStyle.PARTY.value)
     try:
         style = DocStyle(raw_style)
     except ValueError:
@@ -106,7 +111,7 @@ def load(store: Store, unit_code: str) -> ReportSettings:
             f"Kiểu văn bản «{raw_style}» không có; chọn «party» (văn bản Đảng) "
             "hoặc «state» (văn bản hành chính nhà nước)."
         ) from None
-    raw_rounding = store.setting("report.rounding", Rounding.HALF_UP.value)
+    raw_rounding = given["rounding"][0] or store.setting("report.rounding", Rounding.HALF_UP.value)
     try:
         rounding = Rounding(raw_rounding)
     except ValueError:
@@ -114,7 +119,10 @@ def load(store: Store, unit_code: str) -> ReportSettings:
             f"Cách làm tròn «{raw_rounding}» không có; chọn «half_up» (làm tròn, 16/15 vượt "
             "6,67%) hoặc «truncate» (cắt bớt, 6,66%)."
         ) from None
-    thresholds = parse_thresholds(store.setting("report.workforce_thresholds", list(DEFAULT_THRESHOLDS)))
+    local = parse_thresholds(store.setting("report.workforce_thresholds", list(DEFAULT_THRESHOLDS)))
+    low = given["workforce_small"][0] or local[0]
+    high = given["workforce_large"][0] or local[1]
+    thresholds = parse_thresholds([low, high]) if low < high else local
     d = defaults_for(unit_code, style)
     values = {k: store.setting(f"report.{k}", None) for k in d}
     merged = {k: (v if v not in (None, "") else d[k]) for k, v in values.items()}

@@ -16,6 +16,7 @@ from typing import Any
 from app.domain import units
 from app.domain.vnformat import Rounding, achievement
 from app.domain.vocab import OrgKind, TargetMetric
+from app.storage import from_above
 from app.storage.store import Store
 
 
@@ -27,6 +28,9 @@ class ProgressRow:
     target: int | None  # None: no target set
     target_id: str | None
     result: dict[str, Any]  # vnformat.achievement(...)
+    source: from_above.Source | None = (
+        None  # who set the target (an office above: this machine cannot change it)
+    )
 
     @property
     def ratio(self) -> str:
@@ -66,21 +70,24 @@ def achieved(store: Store, unit_code: str, year: int) -> dict[tuple[OrgKind, Tar
     return out
 
 
-def targets(store: Store, unit_code: str, year: int) -> dict[tuple[OrgKind, TargetMetric], tuple[str, int]]:
+def targets(
+    store: Store, unit_code: str, year: int
+) -> dict[tuple[OrgKind, TargetMetric], tuple[str, int, from_above.Source]]:
+    """The targets that apply to the unit: those set by the highest office above this machine win
+    (``app/storage/from_above.py``); each with who set it."""
     out = {}
-    for tid, kind, metric, value in store.conn.execute(
-        "SELECT id, kind, metric, value FROM targets WHERE unit_code = ? AND year = ? AND deleted = 0",
-        (unit_code, year),
-    ):
+    for (kind, metric), t in from_above.targets(store.conn, unit_code, year).items():
         k, m = OrgKind.parse(kind), TargetMetric.parse(metric)
         if k is not None and m is not None:
-            out[(k, m)] = (tid, value)
+            out[(k, m)] = (t.id, t.value, t.source)
     return out
 
 
 def rounding(store: Store) -> Rounding:
+    """Set by an office above (or this office), else the local choice."""
+    value, _source = from_above.setting(store.conn, "rounding")
     try:
-        return Rounding(store.setting("percent_rounding", Rounding.HALF_UP.value))
+        return Rounding(value or store.setting("percent_rounding", Rounding.HALF_UP.value))
     except ValueError:
         return Rounding.HALF_UP
 
@@ -94,9 +101,9 @@ def progress(store: Store, unit_code: str, year: int) -> list[ProgressRow]:
     for metric in TargetMetric:
         for kind in OrgKind:
             a = got[(kind, metric)]
-            tid, value = tgt.get((kind, metric), (None, None))
+            tid, value, source = tgt.get((kind, metric), (None, None, None))
             result = achievement(a, value if value is not None else 0, mode)
-            rows.append(ProgressRow(kind, metric, a, value, tid, result))
+            rows.append(ProgressRow(kind, metric, a, value, tid, result, source))
     return rows
 
 

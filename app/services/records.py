@@ -11,6 +11,7 @@ from datetime import date
 
 from app.domain import validation as v
 from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
+from app.storage import from_above
 from app.storage.store import Store
 
 
@@ -65,13 +66,17 @@ def save_admission(
 
 
 def save_target(store: Store, t: Target, *, author: str | None = None) -> Target:
+    """Write a target of this machine. A target an office above set for the same unit, year, kind and
+    metric cannot be changed here (``app/storage/from_above.py``)."""
     problems = v.validate_target(t)
     if problems:
         raise v.ValidationError(problems)
-    existing = store._rows(
-        "SELECT id FROM targets WHERE unit_code = ? AND year = ? AND kind = ? AND metric = ? AND deleted = 0",
-        (t.unit_code, t.year, t.kind.value, t.metric.value),
-    )
+    applies = from_above.targets(store.conn, t.unit_code, t.year).get((t.kind.value, t.metric.value))
+    if applies is not None and applies.source.above:
+        raise v.ValidationError(
+            [v.Problem("value", f"Chỉ tiêu này {applies.source.phrase}: máy này không sửa được.")]
+        )
+    existing = [{"id": applies.id}] if applies is not None else []
     with store.write(author) as w:
         if existing and existing[0]["id"] != t.id:
             t = Target(

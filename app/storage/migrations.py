@@ -104,6 +104,28 @@ def rebuild_table(
             conn.execute(index_sql[name])
 
 
+def create_declared_table(conn: sqlite3.Connection, table: str, columns: list[str]) -> None:
+    """Create a new record type's table: ``id``, the named declared fields (the fields as the record
+    type has them when the migration is written: a field added later comes with ``add_declared_column``
+    in a later migration), the columns every synced record has, and the kept-creation columns."""
+    from app.domain.records import record_type
+
+    info = record_type(table).INFO
+    cols = ",\n".join(["id TEXT PRIMARY KEY", *(info[c].column_sql() for c in columns)])
+    kept = ", ".join(
+        f"{c} {t}"
+        for c, t in (
+            ("create_change", "TEXT"),
+            ("create_txn", "TEXT"),
+            ("create_author", "TEXT"),
+            ("create_wall", "TEXT"),
+            ("create_via", "INTEGER"),
+            ("create_seq", "INTEGER"),
+        )
+    )
+    conn.execute(f"CREATE TABLE {table} ({cols}, {_SYNCED}, {kept}) WITHOUT ROWID")
+
+
 # Columns every synced record table has.
 _SYNCED = """
     deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
@@ -620,6 +642,85 @@ def _v10_kept_own_creations(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN create_seq INTEGER")
 
 
+def _v11_downward(conn: sqlite3.Connection) -> None:
+    """Data flows down too: records of the office (assignments, visit summaries, office settings) and
+    downward bundles (envelopes kept to relay them down, exports per machine below, what each machine
+    below holds, the base each downward bundle received builds on)."""
+    create_declared_table(conn, "assignments", ["enterprise_id", "assignee", "assignee_name", "assigned_on"])
+    create_declared_table(
+        conn, "visit_summaries", ["enterprise_id", "last_visit_date", "last_visitor", "visits"]
+    )
+    create_declared_table(
+        conn,
+        "office_settings",
+        [
+            "office",
+            "unit_code",
+            "min_party",
+            "min_union",
+            "min_youth",
+            "min_women",
+            "min_veterans",
+            "report_style",
+            "rounding",
+            "workforce_small",
+            "workforce_large",
+        ],
+    )
+    run_script(
+        conn,
+        """
+        CREATE INDEX assignments_enterprise ON assignments(enterprise_id);
+        CREATE INDEX assignments_assignee ON assignments(assignee, enterprise_id);
+        CREATE INDEX visit_summaries_enterprise ON visit_summaries(enterprise_id);
+        CREATE INDEX office_settings_office ON office_settings(office);
+        -- 'up': received from a machine below (relayed upward); 'down': from an office above (relayed down
+        -- to the machine it is addressed to, when that is not this one)
+        ALTER TABLE sync_envelopes ADD COLUMN direction TEXT NOT NULL DEFAULT 'up'
+            CHECK (direction IN ('up', 'down'));
+        -- Downward envelopes this office wrote, per machine below (recipient). via: the machine the file
+        -- went to (the recipient, or the office below that relays it); carrier_seq: that file's sequence
+        -- on the chain to via. base: the bundle whose content this one builds on (0: none). max_*: how far
+        -- the change log, the envelopes received and the downward envelopes relayed went.
+        CREATE TABLE sync_down_exports (
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prev TEXT,
+            base INTEGER NOT NULL,
+            via TEXT NOT NULL,
+            carrier_seq INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            max_change_seq INTEGER NOT NULL,
+            max_envelope_id INTEGER NOT NULL,
+            max_relay_id INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            changes INTEGER NOT NULL,
+            envelopes INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            acked_at TEXT,
+            PRIMARY KEY (recipient, seq)
+        ) WITHOUT ROWID;
+        -- What a machine below told this office in its receipts: it holds everything of the downward
+        -- bundles up to held (the next one builds on it); acked_high, the highest bundle acknowledged.
+        CREATE TABLE sync_down_held (
+            recipient TEXT PRIMARY KEY,
+            held INTEGER NOT NULL,
+            acked_high INTEGER NOT NULL,
+            at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        -- On the receiving machine: the base of each downward bundle received (by its hash).
+        CREATE TABLE sync_down_bases (
+            hash TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            base INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -635,6 +736,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         "own creations kept on their records once no office above needs them from the log",
         _v10_kept_own_creations,
     ),
+    (11, "downward: assignments, visit summaries, office settings, downward bundles", _v11_downward),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -238,12 +238,21 @@ class Store:
             )
 
     def founding_rules(self) -> FoundingRules:
+        """The founding minimums that apply here: set by the offices above (the highest first), by this
+        office itself, or locally (``app/storage/from_above.py``)."""
+        from app.storage import from_above
+
         raw = self.setting("founding_minimums", {}) or {}
         rules = FoundingRules()
         minimums = dict(rules.minimums)
         for kind in OrgKind:
             if kind.value in raw:
                 minimums[kind] = raw[kind.value]
+        if self.conn.execute("SELECT 1 FROM office_settings LIMIT 1").fetchone() is not None:
+            values = from_above.all_settings(self.conn)
+            for kind, name in from_above.FOUNDING_FIELDS.items():
+                if values[name][0] is not None:
+                    minimums[kind] = values[name][0]
         return FoundingRules(minimums)
 
     def set_founding_rules(self, rules: FoundingRules) -> None:

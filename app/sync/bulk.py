@@ -22,7 +22,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import units
 from app.storage import search
 from app.storage.driver import dbapi
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
@@ -39,6 +38,9 @@ from app.sync.payload import (
     is_newer_column,
     key_table,
     other_machine,
+    outside,
+    place_kind,
+    scope_error,
     validate_change,
 )
 
@@ -54,9 +56,10 @@ class CreateSection:
     rows: list[list[Any]]
     envelope: str  # hash of the envelope that carried it
     eid: int | None  # that envelope's sync_envelopes row (None: not kept, e.g. a released quarantine)
-    origin: str  # the signer's laptop id: every change in an envelope is its signer's own
-    signer_unit: str
+    origin: str  # the machine that made them (upward: the signer, whose own changes they all are)
+    signer_unit: str  # upward: the signer's unit; downward: the receiving machine's unit
     checked: bool = False  # value kinds and sizes checked already (``check_values``)
+    down: bool = False  # from an office above (the scope rule of downward bundles)
 
 
 def check_shape(entity: str, columns: Any, rows: Any) -> None:
@@ -131,7 +134,7 @@ def to_incoming(sec: CreateSection, row: list[Any]) -> Incoming:
         {col: [None, v] for col, v in zip(sec.columns[1:], row[META + 1 :]) if v is not None},
     ]
     validate_change(c, sec.origin)
-    return Incoming(c, sec.envelope, sec.signer_unit)
+    return Incoming(c, sec.envelope, sec.signer_unit, sec.down)
 
 
 def split(
@@ -173,20 +176,26 @@ def split(
         if keep:
             bulk.append(
                 CreateSection(
-                    sec.entity, sec.columns, keep, sec.envelope, sec.eid, sec.origin, sec.signer_unit, True
+                    sec.entity,
+                    sec.columns,
+                    keep,
+                    sec.envelope,
+                    sec.eid,
+                    sec.origin,
+                    sec.signer_unit,
+                    True,
+                    sec.down,
                 )
             )
     return bulk, rest
 
 
-def _out_of_scope(record_id: str, place: str, unit: str) -> SyncError:
-    return SyncError(
-        "out_of_scope",
-        (
-            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {shown(record_id, 40)} thuộc {units.unit_name(place) or place}, "
-            f"còn máy gửi chỉ được sửa dữ liệu của {units.unit_name(unit) or unit}. Không nhập gì cả."
-        ),
-    )
+def _out_of_scope(sec: CreateSection, record_id: str, place: str) -> SyncError:
+    return scope_error(record_id, sec.entity, place, sec.signer_unit, down=sec.down)
+
+
+def _inside(sec: CreateSection, place: Any) -> bool:
+    return outside(sec.signer_unit, [place], sec.entity, down=sec.down) is None
 
 
 def _check_places(sec: CreateSection, column: str) -> None:
@@ -194,9 +203,9 @@ def _check_places(sec: CreateSection, column: str) -> None:
         return  # a required column: the insert refuses the rows without it
     i = META + sec.columns.index(column)
     for place in {r[i] for r in sec.rows}:
-        if place is not None and not units.contains(sec.signer_unit, str(place)):
+        if place is not None and not _inside(sec, str(place)):
             row = next(r for r in sec.rows if r[i] == place)
-            raise _out_of_scope(row[5], str(place), sec.signer_unit)
+            raise _out_of_scope(sec, row[5], str(place))
 
 
 def _existing(conn: sqlite3.Connection, table: str, ids: list[str], column: str = "id") -> dict[str, Any]:
@@ -260,10 +269,13 @@ def insert(
     have been checked (``split``)."""
     entity, rows = sec.entity, sec.rows
     left: list[Incoming] = []
-    if entity == "enterprises":
+    kind = place_kind(entity)
+    if kind == "ward":
         _check_places(sec, "ward_code")
-    elif entity == "targets":
+    elif kind == "unit":
         _check_places(sec, "unit_code")
+    elif kind != "parent":
+        return [to_incoming(sec, r) for r in rows]  # (a record placed nowhere: the general path decides)
     else:
         if "enterprise_id" not in sec.columns:
             return [to_incoming(sec, r) for r in rows]  # the general path names what is missing
@@ -277,8 +289,8 @@ def insert(
         )
         if len(ward_of) == len(parents):  # every enterprise is here: check each ward once
             for p, ward in ward_of.items():
-                if not units.contains(sec.signer_unit, ward):
-                    raise _out_of_scope(next(r[5] for r in rows if r[pi] == p), ward, sec.signer_unit)
+                if not _inside(sec, ward):
+                    raise _out_of_scope(sec, next(r[5] for r in rows if r[pi] == p), ward)
             parents = set()
         keep = [] if parents else rows
         checked: set[str] = set()
@@ -288,8 +300,8 @@ def insert(
                 left.append(to_incoming(sec, r))  # waits for its enterprise (general path: sync_pending)
                 continue
             if ward not in checked:
-                if not units.contains(sec.signer_unit, ward):
-                    raise _out_of_scope(r[5], ward, sec.signer_unit)
+                if not _inside(sec, ward):
+                    raise _out_of_scope(sec, r[5], ward)
                 checked.add(ward)
             keep.append(r)
         rows = keep

@@ -40,6 +40,7 @@ from app.sync.payload import (
     I_RECORD,
     Incoming,
     MergeReport,
+    check_upward,
     validate_change,
 )
 
@@ -47,7 +48,21 @@ BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
 MAX_CHANGES = 2_000_000
 MAX_VOUCHED = 20_000
-BUNDLE_VERSION = 2
+BUNDLE_VERSION = 3  # version 3 adds the records of the office (assignments, office settings)
+# the entities of payload version 2: a bundle carrying only these is written as version 2, which an office
+# that has not upgraded yet still reads
+V2_ENTITIES = frozenset({"enterprises", "visits", "organisations", "admissions", "targets"})
+
+
+def upward_entities() -> list[str]:
+    """The record types that travel upward (``Record.UPWARD``), in the order of ``RECORD_TYPES``."""
+    return [e for e, cls in RECORD_TYPES.items() if cls.UPWARD]
+
+
+def _entity_list(entities: list[str]) -> str:
+    return ", ".join(f"'{e}'" for e in entities)
+
+
 BUNDLE_KEYS = {
     "format",
     "version",
@@ -130,19 +145,23 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
     """What the next export will send to each destination (for the GUI and ``export --dry-run``)."""
     out = []
     me = store.laptop_id
+    upward = set(upward_entities())
     for dest in destinations(store, office):
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
         by_entity = dict(
             store.conn.execute(
-                "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? GROUP BY entity",
+                "SELECT entity, count(*) FROM changes WHERE origin = ? AND seq > ? "
+                f"AND entity IN ({_entity_list(upward_entities())}) GROUP BY entity",
                 (me, wm_c),
             ).fetchall()
         )
-        kept = kept_creations.own_since(store.conn, wm_c)  # (an office registered after they were kept)
+        # (an office registered after they were kept)
+        kept = [k for k in kept_creations.own_since(store.conn, wm_c) if k["entity"] in upward]
         for k in kept:
             by_entity[k["entity"]] = by_entity.get(k["entity"], 0) + 1
         envs = store.conn.execute(
-            "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ?", (wm_e, dest.laptop_id)
+            "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up'",
+            (wm_e, dest.laptop_id),
         ).fetchone()[0]
         last = store.conn.execute(
             "SELECT seq, hash FROM sync_exports WHERE recipient = ? ORDER BY seq DESC LIMIT 1",
@@ -153,7 +172,9 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
         ).fetchone()[0]
         seq = _next_on_chain(store, dest.laptop_id, last)[0] - 1
         resent = store.conn.execute(
-            "SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ?", (me, wm_c, sent)
+            "SELECT count(*) FROM changes WHERE origin = ? AND seq > ? AND seq <= ? "
+            f"AND entity IN ({_entity_list(upward_entities())})",
+            (me, wm_c, sent),
         ).fetchone()[0] + sum(1 for k in kept if k["seq"] <= sent)
         out.append(ExportPreview(dest, sum(by_entity.values()), envs, by_entity, seq + 1, resent))
     return out
@@ -181,6 +202,7 @@ def export(
     if not out_dir.is_dir():
         raise SyncError("no_folder", f"Không tìm thấy thư mục «{out_dir}» (USB đã cắm chưa?).")
     me = store.laptop_id
+    upward = set(upward_entities())
     sender_key = K.b64(R.own_pubkey_doc(store, ident).raw)
     vouched = R.vouch_entries(store) if prof.role != Role.COLLABORATOR else []
     date = today or datetime.now().strftime("%Y%m%d")
@@ -189,12 +211,12 @@ def export(
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
         rows = store.conn.execute(
             "SELECT seq, change_id, txn, hlc, author, wall_time, entity, record_id, op, fields FROM changes "
-            "WHERE origin = ? AND seq > ? ORDER BY seq",
+            f"WHERE origin = ? AND seq > ? AND entity IN ({_entity_list(upward_entities())}) ORDER BY seq",
             (me, wm_c),
         ).fetchall()
         # own creations kept on their records that this office has not confirmed (it was registered after
         # they were kept): the same rows, in their place (app/storage/kept_creations.py)
-        kept = kept_creations.own_since(store.conn, wm_c)
+        kept = [k for k in kept_creations.own_since(store.conn, wm_c) if k["entity"] in upward]
         if kept:
             cols = (
                 "seq",
@@ -213,7 +235,7 @@ def export(
         _check_before_sending(created, changes)
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute(
-            "SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? ORDER BY eid",
+            "SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' ORDER BY eid",
             (wm_e, dest.laptop_id),
         ).fetchall()
         max_eid = envs[-1][0] if envs else wm_e
@@ -222,9 +244,10 @@ def export(
             (dest.laptop_id,),
         ).fetchone()
         seq, prev = _next_on_chain(store, dest.laptop_id, last)
+        newer_entities = {s["entity"] for s in created} | {c[5] for c in changes}
         payload = {
             "format": "khaosat-bundle",
-            "version": BUNDLE_VERSION,
+            "version": BUNDLE_VERSION if newer_entities - V2_ENTITIES else 2,
             "from": me,
             "to": dest.laptop_id,
             "seq": seq,
@@ -367,13 +390,13 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
             "newer_format",
             f"Gói dữ liệu theo định dạng {p['version']} của phiên bản KhaoSat mới hơn. Hãy cập nhật KhaoSat.",
         )
-    if _is_int(p.get("version")) and p["version"] < BUNDLE_VERSION:
+    if _is_int(p.get("version")) and p["version"] < 2:
         raise SyncError(
             "older_format",
             f"Gói dữ liệu theo định dạng {p['version']} của một bản thử nghiệm KhaoSat "
             "trước đây, không còn được hỗ trợ. Hãy xuất lại bằng KhaoSat mới.",
         )
-    if set(p) != BUNDLE_KEYS or p["version"] != BUNDLE_VERSION:
+    if set(p) != BUNDLE_KEYS or p["version"] not in (2, BUNDLE_VERSION):
         raise SyncError("bad_payload", "Nội dung gói thiếu hoặc thừa thông tin.")
     for k in ("from", "to", "created_at", "sender_key"):
         if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
@@ -401,8 +424,9 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         raise SyncError(
             "bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại)."
         )
+    entities = RECORD_TYPES if p["version"] == BUNDLE_VERSION else V2_ENTITIES
     for sec in p["created"]:
-        if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in RECORD_TYPES:
+        if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in entities:
             raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")
         if type(sec["rows"]) is not list:
             raise SyncError("bad_payload", "Nội dung gói: các dòng tạo mới không phải danh sách.")
@@ -421,6 +445,7 @@ def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
     (``app/sync/newer.py``)."""
     p = v.payload
     signer, unit, h = v.peer.laptop_id, v.peer.unit_code, v.env.hash
+    role, version = v.peer.role, p["version"]
     incoming = []
     for c in p["changes"]:
         if type(c) is not list or len(c) != 9:
@@ -436,11 +461,16 @@ def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
                 "Gói dữ liệu có thay đổi không hợp lệ: bản ghi tạo mới "
                 f"{shown(change[I_RECORD], 40)} ({change[I_ENTITY]}) phải nằm trong phần «created».",
             )
+        check_upward(change[I_ENTITY], change[I_RECORD], signer, role, version)
         incoming.append(Incoming(change, h, unit))
     sections = []
     by_column: list[tuple[list[tuple[Any, ...]], dict[int, set[type]]]] = []
     for sec in p["created"]:
         check_shape(sec["entity"], sec["columns"], sec["rows"])
+        # who may send it (an office's settings: each record is its owner's; otherwise the kind decides)
+        per_record = RECORD_TYPES[sec["entity"]].APPLIES_BELOW
+        for row in sec["rows"] if per_record else sec["rows"][:1]:
+            check_upward(sec["entity"], row[5], signer, role, version)
         section = CreateSection(sec["entity"], sec["columns"], sec["rows"], h, eid, signer, unit)
         by_column.append(check_values(section))  # kinds and sizes first: the rules take them for granted
         section.checked = True
@@ -506,6 +536,12 @@ def verify_bundle(store: Store, env: C.Envelope, overlay: dict[str, R.Peer]) -> 
         raise SyncError(
             "bad_payload", "Máy cộng tác viên không được chuyển tiếp gói hay giới thiệu máy khác."
         )
+    if peer.is_destination or R.is_above(store, peer.laptop_id):
+        raise SyncError(
+            "wrong_direction",
+            f"Gói đi lên này do {peer.display} ({peer.role_label}, {peer.unit_label}) ký: đó là cơ quan cấp trên "
+            "của máy này, không phải một máy ở dưới gửi lên. Không nhập gì cả.",
+        )
     if peer.status == "revoked" and p["seq"] > (peer.revoked_after_seq or 0):
         raise SyncError(
             "revoked",
@@ -532,6 +568,7 @@ class ImportResult:
     receipt: Path | None = None
     relayed: int = 0
     error: SyncError | None = None
+    direction: str = "up"  # 'down': a downward bundle from the office above, or its receipt at the office
 
     @property
     def changes(self) -> ChangeSummary:
@@ -548,6 +585,25 @@ class ImportResult:
         notes = (" " + " ".join(self.warnings)) if self.warnings else ""
         if self.kind == "recovery_log":
             return f"{name}: nhật ký khôi phục: " + " ".join(self.warnings)
+        if self.kind == "receipt" and self.direction == "down":
+            if self.outcome == "already":
+                return f"{name}: biên nhận gói đi xuống của {who} đã được nhập trước đây: không có gì mới.{notes}"
+            return f"{name}: biên nhận gói đi xuống của {who}: {self.report.applied} gói đã được xác nhận.{notes}"
+        if self.direction == "down":
+            if self.outcome == "already":
+                return f"{name}: gói đi xuống số {self.seq} của {who} đã được nhập trước đây: không nhập lại.{notes}"
+            if self.outcome == "quarantined":
+                return f"{name}: gói đi xuống số {self.seq} của {who} bị CÁCH LY, không gộp.{notes}"
+            r = self.report
+            text = (
+                f"{name}: gói đi xuống số {self.seq} của {who}: {r.new} bản ghi mới, {r.updated} bản ghi cập nhật, "
+                f"{r.unchanged} thay đổi đã có, {r.conflicts} xung đột"
+            )
+            if r.pending:
+                text += f", {r.pending} chờ bản ghi cha"
+            if self.relayed:
+                text += f"; {self.relayed} gói của cơ quan cấp trên chuyển tiếp"
+            return text + "." + notes
         if self.kind == "receipt":
             if self.outcome == "already":
                 return f"{name}: biên nhận của {who} đã được nhập trước đây: không có gì mới.{notes}"
@@ -585,14 +641,24 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
             f"Đây là {C.KIND_NAMES[fr.kind]}: hãy dùng mục «Khôi phục mật khẩu» (không phải nhập gói dữ liệu).",
         )
     envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
-    if fr.kind == C.KIND_RECEIPT:
-        return _import_receipt(store, path, envelopes)
     if fr.kind == C.KIND_RECOVERY_LOG:
         got = recovery.import_log(store, envelopes, path.name)
         note = f"{got.new} lần khôi phục mật khẩu mới, {got.known} đã có"
         if got.unverified:
             note += f", {got.unverified} của cơ quan chưa đăng ký (không giữ)"
         return ImportResult(path, "recovery_log", "applied", warnings=[note + "."])
+    if envelopes[0].type in (C.TYPE_DOWN, C.TYPE_DOWN_RECEIPT):  # from the office above, or back from below
+        from app.sync import down
+
+        if fr.kind == C.KIND_RECEIPT:
+            if envelopes[0].type != C.TYPE_DOWN_RECEIPT:
+                raise SyncError(
+                    "wrong_purpose", "Biên nhận chứa một gói đi xuống, không phải biên nhận: không nhận."
+                )
+            return down.import_receipt(store, path, envelopes)
+        return down.import_down(store, ident, path, envelopes, write_receipt, packed)
+    if fr.kind == C.KIND_RECEIPT:
+        return _import_receipt(store, path, envelopes)
     return _import_bundle(store, ident, path, envelopes, write_receipt, packed)
 
 
@@ -1126,6 +1192,22 @@ def import_paths(
                 if f.name.isprintable()  # (a name this machine wrote; a name of undecodable bytes is not)
                 else None
             )
+            down_own = (
+                store.conn.execute(
+                    "SELECT seq, recipient, acked_at FROM sync_down_exports WHERE file_name = ? AND recipient = via",
+                    (f.name,),
+                ).fetchone()
+                if own is None and f.name.isprintable()
+                else None
+            )
+            if down_own is not None:
+                seq, recipient, acked = down_own
+                below = R.peers_of(store, recipient)
+                to = f"{below[-1].display} ({below[-1].unit_label})" if below else "máy ở dưới"
+                state = "máy đó đã gửi biên nhận" if acked else "chờ mang đến máy đó"
+                note = f"Đây là gói đi xuống số {seq} do chính máy này xuất cho {to}, {state}."
+                results.append(ImportResult(f, "bundle", "own", seq=seq, warnings=[note], direction="down"))
+                continue
             if own is not None and f.name.endswith(BUNDLE_SUFFIX):
                 seq, recipient, acked = own
                 office = offices.get(recipient)
@@ -1342,6 +1424,10 @@ def release(
     if row is None:
         raise SyncError("missing", f"Không có gói cách ly số {quarantine_id} (hoặc gói đã được gộp).")
     sender, recipient = row[0], row[1]
+    if C.read_envelope(memoryview(row[2]), 0)[0].type == C.TYPE_DOWN:  # a downward bundle set aside
+        from app.sync import down
+
+        return down.release(store, quarantine_id, row[2], ident=ident, receipt_to=receipt_to)
     first = verify_bundle(store, C.read_envelope(memoryview(row[2]), 0)[0], {})
     waiting = {}  # prev hash -> (id, verified) of the other bundles set aside on this chain
     for qid, data in conn.execute(

@@ -64,6 +64,8 @@ KIND_NAMES = {KIND_BUNDLE: "gói dữ liệu", KIND_RECEIPT: "biên nhận", KIN
 
 TYPE_BUNDLE = "application/vnd.khaosat.bundle+json; version=1"
 TYPE_RECEIPT = "application/vnd.khaosat.receipt+json; version=1"
+TYPE_DOWN = "application/vnd.khaosat.down+json; version=1"  # a downward bundle (office -> machine below)
+TYPE_DOWN_RECEIPT = "application/vnd.khaosat.down-receipt+json; version=1"  # its receipt, back up
 TYPE_PUBKEY = "application/vnd.khaosat.pubkey+json; version=1"
 TYPE_REKEY = "application/vnd.khaosat.rekey; version=1"
 SUITE = "HPKE-X25519-SHA256-ChaCha20Poly1305"

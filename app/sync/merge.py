@@ -27,7 +27,6 @@ import operator
 import sqlite3
 from typing import Any
 
-from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.storage import kept_creations, list_facts, search
 from app.storage.writer import record_columns
@@ -44,10 +43,12 @@ from app.sync.payload import (
     Incoming,
     MergeReport,
     bad,
+    children,
     key_table,
+    outside,
+    place_kind,
+    scope_error,
 )
-
-CHILDREN = ("visits", "organisations", "admissions")
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
@@ -82,7 +83,7 @@ class Merger:
         self.fclocks: dict[tuple[str, str], dict[str, tuple[str, str, Any]]] = {}
         self.pending: set[str] = set()  # record ids waiting in this merge
         self.orig_codes: dict[str, str] = {}  # tax codes of enterprises as loaded
-        self._laptop_ids: set[str] | None = None
+        self._office_ids: set[str] | None = None
         self.change_rows: list[tuple] = []
         self.pending_rows: list[tuple] = []
 
@@ -146,10 +147,11 @@ class Merger:
         fresh.sort(key=lambda i: (i.change[I_HLC], i.change[I_ID]))
         by_entity: dict[str, set[str]] = {}
         parents: set[str] = set()
+        kids = children()
         for inc in fresh:
             c = inc.change
             by_entity.setdefault(c[I_ENTITY], set()).add(c[I_RECORD])
-            if c[I_ENTITY] in CHILDREN:
+            if c[I_ENTITY] in kids:
                 ent = c[I_FIELDS].get("enterprise_id")
                 if ent and isinstance(ent[1], str):
                     parents.add(ent[1])
@@ -172,7 +174,7 @@ class Merger:
                 for col in kept_creations.ALL_COLUMNS:
                     row[col] = None
         for (entity, _), row in list(self.rows.items()):
-            if entity in CHILDREN and row is not None:
+            if entity in kids and row is not None:
                 parents.add(row["enterprise_id"])
         self._load("enterprises", parents)
         return fresh
@@ -186,7 +188,8 @@ class Merger:
         return created.get(enterprise_id)
 
     def check_scope(self, fresh: list[Incoming]) -> None:
-        """Refuse (before anything is written) a change outside the signer's unit."""
+        """Refuse (before anything is written) a change outside the signer's unit (upward), or a record
+        outside the receiving machine's unit (downward: ``payload.outside``)."""
         created: dict[str, str] = {}  # enterprise id -> ward, created in this import
         for inc in fresh:
             c = inc.change
@@ -196,33 +199,27 @@ class Merger:
             c = inc.change
             entity, fields = c[I_ENTITY], c[I_FIELDS]
             places: list[str | None] = []
-            if entity == "enterprises":
+            kind = place_kind(entity)
+            if kind == "ward":
                 places.append(self._ward_in_import(c[I_RECORD], created))
                 if "ward_code" in fields:
                     places.append(fields["ward_code"][1])
-            elif entity == "targets":
-                row = self.rows.get(("targets", c[I_RECORD]))
+            elif kind == "unit":
+                row = self.rows.get((entity, c[I_RECORD]))
                 if row is not None:
                     places.append(row["unit_code"])
                 if "unit_code" in fields:
                     places.append(fields["unit_code"][1])
-            else:
+            elif kind == "parent":
                 row = self.rows.get((entity, c[I_RECORD]))
                 parent = row["enterprise_id"] if row is not None else None
                 if "enterprise_id" in fields:
                     parent = fields["enterprise_id"][1]
                 if parent:
                     places.append(self._ward_in_import(parent, created))
-            for place in places:
-                if place is not None and not units.contains(inc.signer_unit, place):
-                    raise SyncError(
-                        "out_of_scope",
-                        (
-                            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {shown(c[I_RECORD], 40)} thuộc "
-                            f"{units.unit_name(place) or place}, còn máy gửi chỉ được sửa dữ liệu của "
-                            f"{units.unit_name(inc.signer_unit) or inc.signer_unit}. Không nhập gì cả."
-                        ),
-                    )
+            place = outside(inc.signer_unit, places, entity, down=inc.down)
+            if place is not None:
+                raise scope_error(c[I_RECORD], entity, place, inc.signer_unit, down=inc.down)
 
     # --- applying ----------------------------------------------------------------------------------
 
@@ -252,7 +249,16 @@ class Merger:
     def _defer(self, inc: Incoming, parent: str, report: MergeReport) -> None:
         c = inc.change
         self.pending.add(c[I_RECORD])
-        self.pending_rows.append((c[I_ID], parent, inc.signer_unit, inc.envelope, _dumps(c), self.now))
+        self.pending_rows.append(
+            (
+                c[I_ID],
+                parent,
+                ("down:" if inc.down else "") + inc.signer_unit,
+                inc.envelope,
+                _dumps(c),
+                self.now,
+            )
+        )
         report.pending += 1
         report.pending_ids.append(c[I_ID])
 
@@ -269,6 +275,7 @@ class Merger:
         templates: dict[str, tuple[dict[str, Any], set[str]]] = {}
         new = applied_n = 0
         max_hlc = report.max_hlc or ""
+        kids = children()
         for inc in fresh:
             c = inc.change
             cid, txn, hlc, origin, author, wall, entity, rid, op, fields = c
@@ -278,7 +285,7 @@ class Merger:
                 if op != "create" or rid in pending:
                     self._defer(inc, rid, report)
                     continue
-                if entity in CHILDREN:
+                if entity in kids:
                     parent = fields.get("enterprise_id", (None, None))[1]
                     if parent is None or not self._exists("enterprises", parent):
                         self._defer(inc, parent or rid, report)
@@ -355,13 +362,17 @@ class Merger:
 
     # --- conflicts --------------------------------------------------------------------------------
 
-    def _laptops(self) -> set[str]:
-        if self._laptop_ids is None:
-            self._laptop_ids = {
-                r[0]
-                for r in self.conn.execute("SELECT laptop_id FROM sync_peers WHERE role = 'collaborator'")
-            }
-        return self._laptop_ids
+    def _offices(self) -> set[str]:
+        """The machines this one knows as offices (registered with an office role, in the office chain,
+        or itself when it is one); any other machine that made a change is a collaborator's laptop."""
+        if self._office_ids is None:
+            rows = self.conn.execute(
+                "SELECT laptop_id FROM sync_peers WHERE role != 'collaborator' UNION SELECT id FROM offices "
+                "UNION SELECT (SELECT value FROM meta WHERE key = 'laptop_id') FROM meta "
+                "WHERE key = 'role' AND value != 'collaborator'"
+            ).fetchall()
+            self._office_ids = {r[0] for r in rows if r[0]}
+        return self._office_ids
 
     def _recompute_conflicts(self, keys: list[tuple[str, str]], report: MergeReport) -> None:
         """Open conflicts of a record, as a function of its whole change log (so the same on every office).
@@ -369,9 +380,12 @@ class Merger:
         For each field, take its last two changes P and L in (hlc, change_id) order: they conflict when
         they come from different machines, set different values, and L's old value is not P's new
         value (L was made without seeing P). A later change made after seeing the winner closes it.
-        An edit (create/update) from another machine that the deleting machine had not seen when it
-        deleted (newer than the delete, or any, when the delete came from a collaborator's laptop) is an
-        edit-delete conflict on a record left deleted.
+        An edit (create/update) from another machine that the deleting machine may not have seen when it
+        deleted is an edit-delete conflict on a record left deleted: an edit newer than the delete (its
+        clock had observed every stamp it merged), or, when a collaborator's laptop deleted (a machine no
+        office knows as an office: ``_offices``), any edit from elsewhere (a laptop receives others'
+        changes only in the office's downward bundles, whose arrival the change log does not record; so
+        the rule stays a function of the changes and of which machines are offices, the same everywhere).
         """
         conn = self.conn
         for key in keys:
@@ -396,9 +410,9 @@ class Merger:
             dl = per_field.get("deleted")
             if dl and dl[-1][4] == 1:
                 d = dl[-1]
-                # an edit from elsewhere that is newer than the delete, or any edit from elsewhere when the
-                # delete was made on a collaborator's laptop (laptops never receive others' changes)
-                blind = d[2] in self._laptops()
+                # an edit from elsewhere that is newer than the delete, or any edit from elsewhere when a
+                # collaborator's laptop deleted
+                blind = d[2] not in self._offices()
                 later = [e for e in edits if e[2] != d[2] and (blind or (e[0], e[1]) > (d[0], d[1]))]
                 if later:
                     e = later[-1]
@@ -530,16 +544,18 @@ def merge(
     )
     incoming = [*incoming, *extra]
     wards: dict[str, str] = {}
+    kids = children()
     for sec in sections:  # enterprises (and targets) first: children and the general path need them
-        if sec.entity not in CHILDREN:
+        if sec.entity not in kids:
             incoming += bulk.insert(conn, sec, report, wards, now)
     _general(conn, incoming, now, report)
     later: list[Incoming] = []
     touched: set[str] = set()
     for sec in sections:
-        if sec.entity in CHILDREN:
-            col = bulk.META + sec.columns.index("enterprise_id")
-            touched.update(r[col] for r in sec.rows if isinstance(r[col], str))
+        if sec.entity in kids:
+            if "enterprise_id" in sec.columns:
+                col = bulk.META + sec.columns.index("enterprise_id")
+                touched.update(r[col] for r in sec.rows if isinstance(r[col], str))
             later += bulk.insert(conn, sec, report, wards, now)
     list_facts.recount(conn, touched)  # their enterprises' last visit and organisations, once
     if later:
@@ -552,7 +568,10 @@ def merge(
         ).fetchall()
         if not rows:
             break
-        waiting = [Incoming(json.loads(r[3]), r[2], r[1]) for r in rows]
+        waiting = [
+            Incoming(json.loads(r[3]), r[2], r[1].removeprefix("down:"), r[1].startswith("down:"))
+            for r in rows
+        ]
         conn.execute("SAVEPOINT relink")
         conn.executemany("DELETE FROM sync_pending WHERE change_id = ?", [(r[0],) for r in rows])
         m2 = Merger(conn, now)

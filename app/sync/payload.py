@@ -153,7 +153,81 @@ def _declared_columns(cls: type) -> frozenset[str]:
 class Incoming:
     change: list[Any]
     envelope: str  # hash of the envelope that carried it
-    signer_unit: str
+    signer_unit: str  # upward: the signer's unit; downward: the receiving machine's unit
+    down: bool = False  # from an office above (docs/sync-bundle.md, "Downward bundles")
+
+
+# --- where a record lies (docs/sync-bundle.md, "Units inside units") -------------------------------------
+
+
+def place_kind(entity: str) -> str:
+    """How a record of ``entity`` is placed in a unit: "ward" (its ``ward_code``: an enterprise), "parent"
+    (through its ``enterprise_id``: visits, organisations...), "unit" (its ``unit_code``: targets, office
+    settings), or "" (nowhere: never sent across units)."""
+    return _place_kind(record_type(entity))
+
+
+@functools.cache
+def _place_kind(cls: type) -> str:
+    info = cls.INFO
+    if "ward_code" in info and cls.TABLE == "enterprises":
+        return "ward"
+    if "enterprise_id" in info and info["enterprise_id"].ref == "enterprises":
+        return "parent"
+    if "unit_code" in info:
+        return "unit"
+    return ""
+
+
+def children() -> tuple[str, ...]:
+    """The record types that belong to an enterprise (through ``enterprise_id``)."""
+    return tuple(e for e in RECORD_TYPES if place_kind(e) == "parent")
+
+
+def applies_below(entity: str) -> bool:
+    """Whether a record of ``entity`` applies to the machines below its unit (an office's settings: its
+    ``unit_code`` is the office's, and every machine below lies inside it)."""
+    return bool(getattr(record_type(entity), "APPLIES_BELOW", False))
+
+
+def outside(unit: str, places: list[str | None], entity: str, *, down: bool) -> str | None:
+    """The place that puts a record out of scope, or None. Upward (``down`` False) every place must lie
+    inside the signer's ``unit``. Downward a record passes when one of its places lies inside the receiving
+    machine's ``unit`` (an enterprise moved away is news to the ward it leaves); a record that applies below
+    its unit passes when ``unit`` lies inside its place."""
+    from app.domain import units
+
+    known = [p for p in places if p is not None]
+    if not down:
+        return next((p for p in known if not units.contains(unit, str(p))), None)
+    if not known:
+        return None
+    below = applies_below(entity)
+    for p in known:
+        if units.contains(unit, str(p)) or (below and units.contains(str(p), unit)):
+            return None
+    return str(known[-1])
+
+
+def scope_error(record_id: str, entity: str, place: str, unit: str, *, down: bool) -> SyncError:
+    from app.domain import units
+
+    where_ = units.unit_name(place) or shown(place, 20)
+    mine = units.unit_name(unit) or shown(unit, 20)
+    if down:
+        label = getattr(record_type(entity), "LABEL", "") or entity
+        return SyncError(
+            "out_of_scope",
+            f"Gói từ cơ quan cấp trên có bản ghi ngoài đơn vị của máy này: {label.lower()} {shown(record_id, 40)} "
+            f"thuộc {where_}, còn máy này thuộc {mine}. Không nhập gì cả; hãy báo cơ quan cấp trên.",
+        )
+    return SyncError(
+        "out_of_scope",
+        (
+            f"Gói có thay đổi ngoài phạm vi của máy gửi: bản ghi {shown(record_id, 40)} thuộc "
+            f"{where_}, còn máy gửi chỉ được sửa dữ liệu của {mine}. Không nhập gì cả."
+        ),
+    )
 
 
 @dataclass
@@ -194,3 +268,32 @@ class MergeReport:
         if other.max_hlc and (self.max_hlc is None or other.max_hlc > self.max_hlc):
             self.max_hlc = other.max_hlc
         self.changes.add_summary(other.changes.summary())
+
+
+# --- who writes what (docs/sync-bundle.md, "Records of the office") ------------------------------------
+
+
+def check_upward(entity: str, record_id: str, signer: str, role: str, version: int) -> None:
+    """Refuse an upward change that its signer may not send: a record type of a later payload version in a
+    version-2 bundle, a record that only travels down, a record of the office from a collaborator's laptop,
+    an office's settings changed by another machine than that office."""
+    cls = record_type(entity)
+    label = (cls.LABEL or entity).lower()
+    if version < 3 and entity not in ("enterprises", "visits", "organisations", "admissions", "targets"):
+        raise bad(f"loại bản ghi «{shown(entity, 40)}» không có trong gói định dạng {version}.")
+    if not cls.UPWARD:
+        raise bad(f"{label} chỉ đi xuống từ cơ quan, không đi lên trong gói của máy dưới.")
+    if cls.WRITERS == "offices" and role == "collaborator":
+        raise SyncError(
+            "office_only",
+            f"Gói của máy cộng tác viên có thay đổi {label} (bản ghi {shown(record_id, 40)}): chỉ cơ quan mới "
+            "được làm việc này. Không nhập gì cả; máy đó cần cập nhật KhaoSat.",
+        )
+    if cls.APPLIES_BELOW and "office" in cls.INFO:
+        own = cls.id_for(signer)  # type: ignore[attr-defined]
+        if record_id != own:
+            raise SyncError(
+                "office_only",
+                f"Gói có thay đổi {label} của một cơ quan khác (bản ghi {shown(record_id, 40)}): mỗi cơ quan "
+                "chỉ sửa thiết lập của chính mình. Không nhập gì cả.",
+            )

@@ -519,12 +519,30 @@ def key_events(store: Store, *, replaced_only: bool = False) -> list[KeyEvent]:
 
 def _add_office(store: Store, doc: K.PublicKeyDoc, unit_code: str, role: str) -> None:
     """The office above joins the configurable chain (table ``offices``)."""
+    add_office(store.conn, doc.laptop_id, unit_code, role)
+
+
+def add_office(conn: sqlite3.Connection, laptop_id: str, unit_code: str, role: str) -> None:
+    """An office above this machine (its destination, or one above that a downward bundle named) in the
+    configurable chain (table ``offices``), inside the caller's transaction."""
     name = units.unit_name(unit_code) or unit_code
     label = Role(role).label if role in {r.value for r in Role} else role
-    store.conn.execute(
+    conn.execute(
         "INSERT INTO offices(id, name, role, unit_code, parent_id, created_at) VALUES (?, ?, ?, ?, NULL, ?) "
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role, unit_code = excluded.unit_code",
-        (doc.laptop_id, f"{label} {name}", role, unit_code, K.now_iso()),
+        (laptop_id, f"{label} {name}", role, unit_code, K.now_iso()),
+    )
+
+
+def is_above(store: Store, laptop_id: str) -> bool:
+    """Whether a machine is one of the offices above this one (a destination, or an office above it that a
+    downward bundle named: the chain of offices, table ``offices``)."""
+    return (
+        store.conn.execute("SELECT 1 FROM offices WHERE id = ? LIMIT 1", (laptop_id,)).fetchone() is not None
+        or store.conn.execute(
+            "SELECT 1 FROM sync_peers WHERE laptop_id = ? AND is_destination = 1 LIMIT 1", (laptop_id,)
+        ).fetchone()
+        is not None
     )
 
 

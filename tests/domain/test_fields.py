@@ -42,6 +42,7 @@ _TYPES = {
     Kind.EMAIL: str,
     Kind.PHONE: str,
     Kind.REF: str,
+    Kind.MACHINE: str,
 }
 
 

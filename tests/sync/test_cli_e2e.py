@@ -122,19 +122,23 @@ def test_two_laptops_ward_office_province(tmp_path):
     Path(re.search(r"-> (.+)", out).group(1).strip()).unlink()
 
     # concurrent edits: the office and the collaborator change the same field; the collaborator deletes
-    # an enterprise the office is correcting
+    # an enterprise the office then corrects, not knowing it was deleted
     x, y = [r[0] for r in rows(L1, "SELECT id FROM enterprises ORDER BY id LIMIT 2")]
     script(
         W,
         f"e = store.get(Enterprise, {x!r}); e.workforce_total = 200\n"
-        f"f = store.get(Enterprise, {y!r}); f.phone = '0243 999 999'\n"
-        "with store.write('Lê Thị Thu') as w:\n    w.update(e)\n    w.update(f)\n",
+        "with store.write('Lê Thị Thu') as w:\n    w.update(e)\n",
     )
     script(
         L1,
         f"e = store.get(Enterprise, {x!r}); e.workforce_total = 150\n"
         "with store.write() as w:\n    w.update(e)\n"
         f"with store.write() as w:\n    w.delete('enterprises', {y!r})\n",
+    )
+    script(
+        W,
+        f"f = store.get(Enterprise, {y!r}); f.phone = '0243 999 999'\n"
+        "with store.write('Lê Thị Thu') as w:\n    w.update(f)\n",
     )
     out = ok("export", "--to", str(stick), data_dir=L1)
     bundle2 = Path(re.search(r"-> (.+)", out).group(1).strip())

@@ -288,7 +288,7 @@ def test_newer_format(net, good):
     bad[9] = 2
     err = refused(net, bytes(bad))
     assert err.reason == "newer_format" and "mới hơn" in err.message
-    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=3))))
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=4))))
     assert err.reason == "newer_format"
     err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, version=1))))
     assert err.reason == "older_format" and "xuất lại" in err.message
