@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app import __version__
 from app.cli import (
+    down_commands,
     import_commands,
     print_commands,
     recovery_commands,
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for feature in (
         sync_commands,
+        down_commands,
         print_commands,
         import_commands,
         scan_commands,

@@ -334,6 +334,10 @@ def _report_settings_cmd(args: argparse.Namespace) -> int:
 
             changes[f"report.{key}"] = [clean(v) for v in value] if isinstance(value, list) else clean(value)
     with open_store(args) as store:
+        from app.services.office_settings import check_local
+
+        for key in changes:
+            check_local(store, key)  # a value an office above set cannot be changed here
         with store.transaction():
             for key, value in changes.items():
                 store.set_setting(key, value)

@@ -67,6 +67,7 @@ from app.domain import units
 from app.gui import window_actions
 from app.gui.actions import ActionRegistry
 from app.gui.importing import ImportingFeature
+from app.gui.office import OfficeFeature
 from app.gui.printing import PrintingFeature
 from app.gui.scan import ScanFeature
 from app.gui.sync import SyncFeature
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.printing = PrintingFeature(self)
         self.scan = ScanFeature(self)
         self.importing = ImportingFeature(self)
+        self.office = OfficeFeature(self)
         self.actions.update_states()
 
         screen = self.screen()
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
                 lambda store: store.setting(LOCK_SETTING, DEFAULT_LOCK_MINUTES), self.inactivity.set_minutes
             )
 
+        self.list_panel.set_mine(self._mine(), load=False)
         self.list_panel.load()
         self._refresh_overview()
         self.refresh_fingerprint()
@@ -181,6 +184,14 @@ class MainWindow(QMainWindow):
 
     def selected_enterprise_id(self) -> str | None:
         return self.list_panel.selected_id()
+
+    def selected_enterprise_ids(self) -> list[str]:
+        """The enterprises selected in the list (several with Ctrl/Shift + click), the current one first."""
+        return self.list_panel.selected_ids()
+
+    def _mine(self) -> str | None:
+        role = self.profile.role
+        return self.profile.laptop_id if role is not None and role.value == "collaborator" else None
 
     def open_enterprise(self, enterprise_id: str) -> None:
         self.pages.setCurrentIndex(self._page_keys.index("enterprises"))
@@ -275,6 +286,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self._title())
         self.unit_label.setText(self._unit_text())
         self.targets_view.set_profile(profile)
+        self.list_panel.set_mine(self._mine())
         self.refresh_fingerprint()
 
     def _selection_changed(self, enterprise_id: str | None) -> None:

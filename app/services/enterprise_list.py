@@ -50,6 +50,9 @@ class ListQuery:
     unit_code: str | None = None  # a ward or a province: every ward it covers (batches of forms)
     next_visit_from: date | None = None  # the latest visit set the next visit in [from, to]
     next_visit_to: date | None = None
+    # this collaborator's laptop: the enterprises assigned to it come first (phân công, "của tôi")
+    mine: str | None = None
+    only_mine: bool = False  # only the enterprises assigned to ``mine``
     sort: str | None = None  # a SORT_COLUMNS key; None: by relevance when searching, else by name
     descending: bool = False
     thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS
@@ -70,6 +73,7 @@ class ListQuery:
             or self.unit_code
             or self.next_visit_from
             or self.next_visit_to
+            or (self.only_mine and self.mine)
         )
 
 
@@ -111,6 +115,9 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     if q.ward_code:
         conds.append("e.ward_code = ?")
         params.append(q.ward_code)
+    if q.only_mine and q.mine:
+        conds.append(_MINE)
+        params.append(q.mine)
     if q.unit_code:
         wards = units.ward_codes(q.unit_code)
         conds.append(f"e.ward_code IN ({', '.join('?' * len(wards))})")
@@ -155,6 +162,9 @@ def count(store: Store, q: ListQuery, cap: int | None = None) -> int:
 COUNT_CAP = 1000  # a keystroke's count stops here (the exact count follows when typing pauses)
 HEAD = 1000  # searching: the first HEAD rows are in rank order (search.ranked), the rest in index order
 
+_MINE = (
+    "EXISTS (SELECT 1 FROM assignments a WHERE a.enterprise_id = e.id AND a.assignee = ? AND a.deleted = 0)"
+)
 _SELECT = (
     "e.rid, e.id, e.name, e.short_name, e.tax_code, e.address, e.ward_code, e.owner_name, "
     "e.workforce_total, e.status, e.last_visit, e.founded"
@@ -171,6 +181,8 @@ PAGE_COLUMNS = (
     "status",
     "founded",
     "last_visit",
+    "assignee",
+    "mine",
     "matched",
 )
 
@@ -187,6 +199,7 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
     if t is not None and q.sort not in SORT_COLUMNS:
         rows = _ranked_page(store, q, t, offset, limit)
     else:
+        order_params: list[Any] = []
         if q.sort in SORT_COLUMNS:
             direction = "DESC" if q.descending else "ASC"
             order = f"{SORT_COLUMNS[q.sort]} {direction}, e.rid"
@@ -197,14 +210,19 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
             # By ward, then name: the order of the (ward_code, name) index, so the first page of 100,000
             # rows needs no sort (one ward: simply by name).
             order = "e.ward_code, e.name, e.rid"
+            if q.mine and not q.only_mine:
+                # a collaborator's own enterprises first ("của tôi"), then the others of its ward
+                order = f"{_MINE} DESC, {order}"
+                order_params.append(q.mine)
         rows = _dicts(
             store.conn.execute(
                 f"SELECT {_SELECT} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
+                [*params, *order_params, limit, offset],
             )
         )
     for row in rows:
         row["founded"] = list_facts.kinds(row["founded"])
+    _add_assignments(store, rows, q.mine)
     matched = search.matched_fields(t, rows) if t is not None else [frozenset()] * len(rows)
     for row, m in zip(rows, matched):
         row.pop("rid", None)
@@ -251,6 +269,38 @@ def _ranked_page(
 
 def _json_list(values: list[int]) -> str:
     return "[" + ",".join(map(str, values)) + "]"
+
+
+def _add_assignments(store: Store, rows: list[dict[str, Any]], mine: str | None) -> None:
+    """For just this page, in indexed look-ups: the assignee (``assignee``: a name; ``mine``: assigned to
+    this laptop), and on a collaborator's laptop the last visit of an enterprise it does not follow, from
+    the office's summary (``visit_summaries``) when that is later than the visits it holds."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    summary = dict(
+        store.conn.execute(
+            f"SELECT enterprise_id, last_visit_date FROM visit_summaries WHERE enterprise_id IN ({marks}) "
+            "AND deleted = 0 AND last_visit_date IS NOT NULL",
+            ids,
+        ).fetchall()
+    )
+    assigned = {
+        eid: (who, name)
+        for eid, who, name in store.conn.execute(
+            f"SELECT enterprise_id, assignee, assignee_name FROM assignments WHERE enterprise_id IN ({marks}) "
+            "AND deleted = 0 AND assignee IS NOT NULL",
+            ids,
+        )
+    }
+    for row in rows:
+        when = summary.get(row["id"])
+        if when and when > (row.get("last_visit") or ""):
+            row["last_visit"] = when
+        who, name = assigned.get(row["id"], (None, None))
+        row["mine"] = who is not None and who == mine
+        row["assignee"] = name or who
 
 
 # The order a collaborator walks a ward: by ward, then street address (none last), then name.

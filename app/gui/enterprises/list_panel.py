@@ -48,6 +48,7 @@ class EnterpriseListPanel(QWidget):
         self._want_select: str | None = None
         self._reveal: tuple[str, str] | None = None  # (id, tax code) of a just-saved enterprise
         self._reveal_widened = False
+        self._mine: str | None = None  # a collaborator's laptop: its assigned enterprises come first
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -102,7 +103,8 @@ class EnterpriseListPanel(QWidget):
         self.table.setObjectName("enterprise_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several rows (Ctrl/Shift + click) for Phân công; the current row is the one shown on the right
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicatorShown(True)
@@ -111,7 +113,7 @@ class EnterpriseListPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        widths = [300, 160, 110, 240, 140, 80, 130, 150, 120]
+        widths = [300, 160, 110, 240, 140, 80, 130, 150, 120, 140]
         for i, w in enumerate(widths[: len(COLUMNS)]):
             self.table.setColumnWidth(i, w)
         header.setStretchLastSection(True)
@@ -155,6 +157,7 @@ class EnterpriseListPanel(QWidget):
             workforce=self.workforce.currentData(),
             not_visited_months=self.not_visited.currentData(),
             ward_code=self.ward.currentData(),
+            mine=self._mine,
             sort=old.sort,
             descending=old.descending,
         )
@@ -201,6 +204,22 @@ class EnterpriseListPanel(QWidget):
 
     def selected_id(self) -> str | None:
         return self._selected
+
+    def selected_ids(self) -> list[str]:
+        """Every selected row's enterprise (loaded rows), the current one first."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        out = [eid for eid in (self.model.enterprise_id(r) for r in rows) if eid]
+        if self._selected and self._selected in out:
+            out.remove(self._selected)
+            out.insert(0, self._selected)
+        return out
+
+    def set_mine(self, laptop_id: str | None, *, load: bool = True) -> None:
+        """On a collaborator's laptop, its own enterprises (phân công) first."""
+        if laptop_id != self._mine:
+            self._mine = laptop_id
+            if load:
+                self._apply()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         eid = self.model.enterprise_id(current.row()) if current.isValid() else None

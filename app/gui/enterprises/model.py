@@ -37,6 +37,7 @@ COLUMNS: list[tuple[str, str]] = [  # (sort key, Vietnamese header)
     ("status", "Tình trạng"),
     ("founded", "Tổ chức đã có"),
     ("last_visit", "Khảo sát gần nhất"),
+    ("assignee", "Phân công"),
 ]
 SORTABLE = {"name", "owner", "tax_code", "address", "ward", "workforce", "status", "last_visit"}
 # the stored fields each column shows: a cell is bold when a searched word was found in one of them
@@ -267,6 +268,10 @@ class EnterpriseTableModel(QAbstractTableModel):
                 font.setBold(True)
                 return font
             return None
+        if role == Qt.ItemDataRole.FontRole and row is not None and key == "assignee" and row.get("mine"):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole and row is not None and key == "founded":
             kinds = row["founded"]
             missing = [k.label for k in OrgKind if k not in kinds]
@@ -298,6 +303,10 @@ class EnterpriseTableModel(QAbstractTableModel):
                 # found by the short name, which no column shows: say so beside the name
                 return f"{row['name']} ({row['short_name']})"
             return row["name"]
+        if key == "assignee":
+            if row.get("mine"):
+                return "Của tôi"
+            return row.get("assignee") or ""
         if key == "last_visit":
             return (
                 format_date(date.fromisoformat(row["last_visit"])) if row["last_visit"] else "Chưa khảo sát"

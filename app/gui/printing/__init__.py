@@ -401,16 +401,23 @@ def open_report_settings(window: MainWindow) -> None:
 
     unit = window.profile.unit_code or "01"
 
-    def show(settings: Any) -> None:
+    def show(result: tuple[Any, dict[str, str]]) -> None:
         from app.gui.printing.dialogs import ReportSettingsDialog
 
-        dialog = ReportSettingsDialog(window, settings)
+        dialog = ReportSettingsDialog(window, *result)
         window.printing.dialog = dialog
         dialog.open()
 
-    window.tasks.read(
-        lambda store: load(store, unit), show, window.printing.failed("Không đọc được thiết lập")
-    )
+    def work(store: Any) -> tuple[Any, dict[str, str]]:
+        from app.services import office_settings
+
+        # the local keys an office above set (this machine cannot change them) -> "do ... giao"
+        given = {
+            office_settings.LOCAL_KEYS[e.field]: e.where for e in office_settings.effective(store) if e.locked
+        }
+        return load(store, unit), given
+
+    window.tasks.read(work, show, window.printing.failed("Không đọc được thiết lập"))
 
 
 def save_report_settings(window: MainWindow, values: dict[str, Any]) -> None:

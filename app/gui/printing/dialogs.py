@@ -269,9 +269,12 @@ class ReportDialog(QDialog):
 class ReportSettingsDialog(QDialog):
     """The report settings of this office (``report.*`` in the settings table)."""
 
-    def __init__(self, window: MainWindow, settings: Any):
+    def __init__(self, window: MainWindow, settings: Any, given: dict[str, str] | None = None):
         super().__init__(window)
         from app.domain.vocab import DocStyle
+
+        # local keys set by an office above ("report.style" -> "do ... giao"): shown, not editable
+        self.given = dict(given or {})
 
         self.window = window
         self.setObjectName("report_settings_dialog")
@@ -312,6 +315,22 @@ class ReportSettingsDialog(QDialog):
         self.capacity = QLineEdit(" / ".join(settings.signer_capacity))
         self.capacity.setToolTip("Các dòng trên chữ ký, cách nhau bằng « / », ví dụ: T/M ĐẢNG ỦY / BÍ THƯ")
         form.addRow("Thẩm &quyền ký:", self.capacity)
+        for key, widgets in (
+            ("report.style", (self.style,)),
+            ("report.rounding", (self.rounding,)),
+            ("report.workforce_thresholds", (self.low, self.high)),
+        ):
+            for w in widgets:
+                if key in self.given:
+                    w.setEnabled(False)
+                    w.setToolTip(f"{self.given[key].capitalize()}: máy này không sửa được")
+        if self.given:
+            note = QLabel(
+                "Giá trị mờ do cơ quan cấp trên đặt (" + "; ".join(sorted(set(self.given.values()))) + ")."
+            )
+            note.setObjectName("report_settings_given")
+            note.setWordWrap(True)
+            form.addRow(note)
         self.signer = QLineEdit(settings.signer_name)
         self.signer.setPlaceholderText("để trống để ký và ghi tên bằng tay")
         form.addRow("Người &ký:", self.signer)
@@ -325,6 +344,10 @@ class ReportSettingsDialog(QDialog):
         form.addRow(self.buttons)
 
     def values(self) -> dict[str, Any]:
+        """What the dialog saves: every field but those an office above set."""
+        return {k: v for k, v in self._all_values().items() if k not in self.given}
+
+    def _all_values(self) -> dict[str, Any]:
         from app.domain.text import clean
 
         # "T/M ĐẢNG ỦY / BÍ THƯ": split on " / " (a slash inside "T/M" has no spaces around it)

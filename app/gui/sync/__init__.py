@@ -50,6 +50,15 @@ def open_import(window: MainWindow, paths: list[str] | None = None):
     return dialog
 
 
+def open_down(window: MainWindow):
+    from app.gui.sync.down_dialog import DownDialog
+
+    dialog = DownDialog(window)
+    window.sync.dialog = dialog
+    dialog.show()
+    return dialog
+
+
 def open_machines(window: MainWindow):
     from app.gui.sync.dialogs import MachinesDialog
 
@@ -118,6 +127,18 @@ def add_actions(window: MainWindow) -> None:
             "Nhập gói dữ liệu của các máy cấp dưới, hoặc biên nhận của cơ quan cấp trên (tệp hoặc cả thư mục)",
             toolbar=True,
             short="Nhập gói",
+        )
+    )
+    window.actions.add(
+        ActionSpec(
+            "sync.down",
+            "Gửi x&uống máy ở dưới…",
+            open_down,
+            "sync",
+            None,
+            "Cơ quan gửi cho từng máy đã đăng ký (cộng tác viên, cơ quan cấp dưới): danh sách, phân công, "
+            "chỉ tiêu, thiết lập; xem máy nào đang chờ gì và lần cuối gửi lại",
+            enabled=lambda w: w.profile.role is not None and w.profile.role.value != "collaborator",
         )
     )
     window.actions.add(

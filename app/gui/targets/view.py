@@ -226,8 +226,9 @@ class TargetsView(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
+            given = row.source is not None and row.source.above  # set by an office above: not editable here
             cells = [
-                f"{row.metric.label} — {row.kind.label}",
+                f"{row.metric.label} — {row.kind.label}" + (f" ({row.source.phrase})" if given else ""),
                 format_int(row.target) if row.target is not None else "",
                 format_int(row.achieved),
                 row.ratio if row.target is not None else "",
@@ -236,10 +237,14 @@ class TargetsView(QWidget):
             ]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if c != COL_TARGET:
+                if c != COL_TARGET or given:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                else:
-                    item.setToolTip("Gõ số chỉ tiêu rồi Enter")
+                if c == COL_TARGET:
+                    item.setToolTip(
+                        f"Chỉ tiêu {row.source.phrase}: máy này không sửa được"
+                        if given and row.source
+                        else "Gõ số chỉ tiêu rồi Enter"
+                    )
                 if c in (COL_TARGET, COL_DONE, COL_RATIO, COL_PERCENT):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if c == COL_VERDICT and text in VERDICT_COLOURS:
