@@ -30,6 +30,7 @@ from typing import Any
 
 from app.domain import units
 from app.domain.records import RECORD_TYPES, record_type
+from app.storage import kept_creations
 from app.storage.writer import record_columns
 from app.sync.payload import key_table, place_kind
 
@@ -238,7 +239,11 @@ def select(conn: sqlite3.Connection, me: str, target: Target, marks: Marks) -> S
     skip_eids, skip_hashes = _through(conn, target.laptop_id)
     above_eids, above_hashes = _from_above(conn) if target.own_line else (set(), set())
     places = _Places(conn, target, me)
-    max_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+    # the highest change number given so far, logged or kept on its record (an own creation kept there
+    # leaves no row in ``changes``: app/storage/kept_creations.py)
+    max_seq = max(
+        conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0], kept_creations.last_seq(conn)
+    )
     max_eid = conn.execute("SELECT coalesce(max(eid), 0) FROM sync_envelopes").fetchone()[0]
 
     def skipped(

@@ -194,7 +194,7 @@ def shared(store: Store) -> dict:
         rows = store._rows(f"SELECT * FROM {table} ORDER BY id")
         for r in rows:
             r.pop("rid", None)
-            for col in kept_creations.COLUMNS:
+            for col in kept_creations.ALL_COLUMNS:
                 r.pop(col, None)
         out[table] = rows
     log = [
