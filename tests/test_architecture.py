@@ -97,3 +97,36 @@ def test_the_sql_check_finds_sql():
     assert SQL.search("INSERT INTO changes(seq) VALUES (1)") and not SQL.search(
         "Chọn doanh nghiệp từ danh sách"
     )
+
+
+WINDOW_NAMES = ("window", "w")
+
+
+def test_the_gui_hands_the_main_window_around_typed_and_hangs_nothing_on_it():
+    """A function of app/gui that takes the main window says so (``window: MainWindow``, never ``Any``
+    or nothing), so the type checker and a reader know what it offers; and nothing outside the window
+    sets attributes on it (``window._dialog = ...``): a feature keeps its state on its own object
+    (``window.sync.dialog``). Lambdas (``enabled=lambda w: ...``) cannot be annotated and are left out."""
+    offenders = []
+    for path in sorted((ROOT / "app" / "gui").rglob("*.py")):
+        where = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                for arg in a.posonlyargs + a.args + a.kwonlyargs:
+                    if arg.arg in WINDOW_NAMES and (
+                        arg.annotation is None
+                        or ast.unparse(arg.annotation) not in ("MainWindow", "MainWindow | None")
+                    ):
+                        offenders.append(
+                            f"{where}:{node.lineno}: {node.name}({arg.arg}: {ast.unparse(arg.annotation) if arg.annotation else '?'})"
+                        )
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and ast.unparse(t.value) in (
+                        *WINDOW_NAMES,
+                        "self.window_",
+                    ):
+                        offenders.append(f"{where}:{node.lineno}: sets {ast.unparse(t)}")
+    assert offenders == []

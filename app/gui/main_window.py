@@ -69,6 +69,7 @@ from app.gui.actions import ActionRegistry
 from app.gui.importing import ImportingFeature
 from app.gui.office import OfficeFeature
 from app.gui.printing import PrintingFeature
+from app.gui.remedies import Remedy
 from app.gui.scan import ScanFeature
 from app.gui.sync import SyncFeature
 from app.gui.tasks import TaskFailure, TaskRunner
@@ -241,12 +242,12 @@ class MainWindow(QMainWindow):
     def show_status(self, text: str, msecs: int = 8000) -> None:
         self.statusBar().showMessage(text, msecs)
 
-    def show_error(self, title: str, text: str, error: object = None, remedy: object = None) -> None:
+    def show_error(self, title: str, text: str, error: object = None, remedy: Remedy | None = None) -> None:
         """An error box. With ``error`` (the exception) that has a remedy, or a ``remedy``, the box names
         the screen where it is fixed and offers a button that opens it (``app.gui.remedies``)."""
         from app.gui import remedies
 
-        remedies.show_error(self, title, text, error, remedy=remedy)  # type: ignore[arg-type]
+        remedies.show_error(self, title, text, error, remedy=remedy)
 
     def notify_data_changed(self, summary: ChangeSummary | None = None) -> None:
         """Refresh the views as if ``summary`` (by default: anything) had changed (the Làm mới action)."""

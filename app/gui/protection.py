@@ -11,7 +11,7 @@ start. All file and key work runs in workers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
@@ -31,6 +31,10 @@ from PySide6.QtWidgets import (
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
 from app.security.passphrase import RULE_TEXT, strength_problem
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.storage.backups import BackupInfo
 
 LOCK_SETTING = "lock_after_minutes"
 DEFAULT_LOCK_MINUTES = 15
@@ -55,7 +59,7 @@ def _error_label(parent: QWidget, name: str) -> QLabel:
 
 
 class PassphraseChangeDialog(QDialog):
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
         self.setObjectName("passphrase_change_dialog")
@@ -120,7 +124,7 @@ class PassphraseChangeDialog(QDialog):
         )
 
 
-def change_passphrase(window: Any) -> QDialog:
+def change_passphrase(window: MainWindow) -> QDialog:
     dialog = PassphraseChangeDialog(window)
     dialog.open()
     return dialog
@@ -132,7 +136,7 @@ def change_passphrase(window: Any) -> QDialog:
 class RestoreDialog(QDialog):
     """Asks the backup's passphrase (and, for another machine's backup, a confirmation), then restores."""
 
-    def __init__(self, window: Any, info: Any, other_machine: bool):
+    def __init__(self, window: MainWindow, info: BackupInfo, other_machine: bool):
         super().__init__(window)
         self.window_ = window
         self.info = info
@@ -274,7 +278,7 @@ class Reopen:
     failed: bool
 
 
-def restore_backup(window: Any) -> None:
+def restore_backup(window: MainWindow) -> None:
     from app.storage.backups import is_other_machine, read_info
 
     path, _ = QFileDialog.getOpenFileName(
@@ -284,14 +288,12 @@ def restore_backup(window: Any) -> None:
         return
     folder = window.data_dir
 
-    def read() -> tuple[Any, bool]:
+    def read() -> tuple[BackupInfo, bool]:
         info = read_info(path)
         return info, is_other_machine(info, folder)
 
-    def show(result: tuple[Any, bool]) -> None:
-        dialog = RestoreDialog(window, *result)
-        window._restore_dialog = dialog
-        dialog.open()
+    def show(result: tuple[BackupInfo, bool]) -> None:
+        RestoreDialog(window, *result).open()  # owned by the window until it closes
 
     window.tasks.call(read, show, lambda f: window.show_error("Khôi phục", str(f.exception)))
 
@@ -309,7 +311,7 @@ class InactivityLock(QObject):
         QEvent.Type.TouchBegin,
     )
 
-    def __init__(self, window: Any, minutes: int = DEFAULT_LOCK_MINUTES):
+    def __init__(self, window: MainWindow, minutes: int = DEFAULT_LOCK_MINUTES):
         super().__init__(window)
         self.window_ = window
         self.timer = QTimer(self)
@@ -393,7 +395,7 @@ class InactivityLock(QObject):
         QApplication.instance().exit(0)  # type: ignore[union-attr]
 
 
-def set_lock_minutes(window: Any) -> None:
+def set_lock_minutes(window: MainWindow) -> None:
     current = window.inactivity.minutes
     minutes, ok = QInputDialog.getInt(
         window,

@@ -9,7 +9,7 @@ the identity papers of who is asking, write the unlock file and read the code ou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -32,6 +32,11 @@ from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
 from app.security.passphrase import RULE_TEXT, strength_problem
 from app.sync.errors import SyncError
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.storage.store import Store
+    from app.sync.recovery import Answer, RequestInfo
 
 
 def _message(exc: BaseException) -> str:
@@ -209,10 +214,10 @@ class LaptopRecoveryDialog(QDialog):
 class OfficeRecoveryDialog(QDialog):
     """The office side: a request in, the unlock file and the code out, the recovery logged."""
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
-        self.info: Any = None
+        self.info: RequestInfo | None = None
         self.setObjectName("office_recovery_dialog")
         self.setWindowTitle("Khôi phục mật khẩu cho máy cấp dưới")
         layout = QVBoxLayout(self)
@@ -279,12 +284,12 @@ class OfficeRecoveryDialog(QDialog):
 
         self.status.setText("Đang mở…")
 
-        def read(store: Any) -> Any:
+        def read(store: Store) -> RequestInfo:
             return recovery.read_request(store, R.load_keys(store), Path(path))
 
         self.window_.tasks.read(read, self._shown, self._failed)
 
-    def _shown(self, info: Any) -> None:
+    def _shown(self, info: RequestInfo) -> None:
         self.info = info
         m = info.machine
         self.machine.setText(
@@ -318,14 +323,14 @@ class OfficeRecoveryDialog(QDialog):
         info, who, note = self.info, self.checked_by.text(), self.note.text()
         self.answer_button.setEnabled(False)
 
-        def write(store: Any) -> Any:
+        def write(store: Store) -> Answer:
             return recovery.answer_request(
                 store, R.load_keys(store), info, Path(folder), checked_by=who, note=note
             )
 
         self.window_.tasks.write(write, self._answered, self._failed)
 
-    def _answered(self, done: Any) -> None:
+    def _answered(self, done: Answer) -> None:
         self.code.setText(done.code)
         self.status.setText(
             f"Đã ghi {done.path.name}. Đọc mã trên cho người yêu cầu (không ghi vào USB). Lần khôi phục này đã "
@@ -339,8 +344,8 @@ class OfficeRecoveryDialog(QDialog):
         self.status.setText(_message(failure.exception))
 
 
-def open_office_recovery(window: Any) -> OfficeRecoveryDialog:
+def open_office_recovery(window: MainWindow) -> OfficeRecoveryDialog:
     dialog = OfficeRecoveryDialog(window)
-    window._recovery_dialog = dialog
+    window.sync.dialog = dialog  # a Đồng bộ dialog, kept like the others
     dialog.show()
     return dialog

@@ -10,10 +10,13 @@ a person to type a command (tests/gui/test_no_commands.py scans every message).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,8 @@ def remedy_for(error: Any) -> Remedy | None:
     return REMEDIES.get(getattr(exc, "reason", "") or "")
 
 
-def available(window: Any, remedy: Remedy | None) -> bool:
-    actions = getattr(window, "actions", None)
-    return remedy is not None and actions is not None and remedy.action in actions
+def available(window: MainWindow, remedy: Remedy | None) -> bool:
+    return remedy is not None and remedy.action in window.actions
 
 
 def with_screen(text: str, remedy: Remedy | None) -> str:
@@ -52,12 +54,12 @@ def with_screen(text: str, remedy: Remedy | None) -> str:
     return f"{text}\n\nLàm việc này ở: {remedy.screen}." if remedy else text
 
 
-def open_screen(window: Any, remedy: Remedy) -> None:
+def open_screen(window: MainWindow, remedy: Remedy) -> None:
     window.actions.trigger(remedy.action)
 
 
 def show_error(
-    window: Any,
+    window: MainWindow,
     title: str,
     text: str,
     error: Any = None,
@@ -91,7 +93,7 @@ def show_error(
 class RemedyButton(QPushButton):
     """A button placed under a dialog's status line: hidden until a failure has a remedy."""
 
-    def __init__(self, window: Any, parent: QWidget | None = None, before_open: Any = None):
+    def __init__(self, window: MainWindow, parent: QWidget | None = None, before_open: Any = None):
         super().__init__(parent)
         self.setObjectName("remedy_button")
         self.window_ = window

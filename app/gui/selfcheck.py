@@ -12,6 +12,10 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 NATIVE_PLUGIN = {"win32": "qwindows", "linux": "qxcb", "darwin": "qcocoa"}
 
@@ -73,7 +77,7 @@ def check(window_data: str | None = None, timeout: float = 60.0, screenshot: str
         launcher = Launcher(Path(window_data), offer_drafts=False)
         state: dict = {}
 
-        def shown(window) -> None:
+        def shown(window: MainWindow) -> None:
             state["at"] = time.time()
             picture = window.grab()
             state["visible"] = window.isVisible() and not picture.isNull()
