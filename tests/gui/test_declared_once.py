@@ -5,7 +5,9 @@ count of disabled workers, not above the workforce), puts the copies in the regi
 reads its record types from (``app.domain.records.RECORD_TYPES``), adds their columns with the
 migration helper, and finds them on the entry forms (typed, checked, saved), the printed visit form
 (pdftotext), the detail panel, ``khaosat enterprise show``, the Excel list (openpyxl), the history, a
-bundle (exported, decoded, imported by the office) and the generated column table of the spec.
+bundle (exported, decoded, imported by the office; a bad value refused at the laptop's export and
+at the office's door, a count above the workforce listed to check) and the generated column table
+of the spec.
 Nothing of this ships: the copies live in this test only.
 """
 
@@ -245,6 +247,51 @@ def test_a_bundle_carries_the_new_fields_to_the_office(tmp_path, declared):
         got = office.store.get(Enterprise, e.id)
         assert type(got) is EnterpriseWithHotline and got.hotline == HOTLINE
         assert office.store.get(Visit, v.id).disabled_workers == 2
+    finally:
+        laptop.store.close()
+        office.store.close()
+
+
+def test_the_bundle_door_checks_the_new_fields_as_declared(tmp_path, declared):
+    """Bundles are checked with the declarations: at the office, a hotline that is not a phone number
+    (the field's own kind) refuses the whole bundle, naming the field, and a visit whose new count is
+    above the workforce (a rule between fields) is merged and listed to check; a laptop does not even
+    export a value the office would refuse."""
+    from app.sync import rules
+    from app.sync.errors import SyncError
+    from tests.sync.conftest import make_machine, register
+    from tests.sync.test_rules import bundle, creation
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", TEST_WARD, Role.COLLABORATOR)
+    office = make_machine(tmp_path, "Đảng ủy phường Hoàn Kiếm", TEST_WARD, Role.WARD_OFFICE)
+    try:
+        register(office, laptop, stick)
+        for m in (laptop, office):
+            add_columns(m.store)
+        e = EnterpriseWithHotline(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code=TEST_WARD)
+        hostile = stick / "sai.khaosat"
+        hostile.write_bytes(bundle(laptop, office, created=[creation(laptop, e, hotline="09x")]))
+        [r] = office.import_(hostile)
+        assert r.error is not None and r.error.reason == "rule", r.error
+        assert f"«{HOTLINE_LABEL}» (hotline)" in r.error.message and e.id in r.error.message
+        assert office.store.get(Enterprise, e.id) is None  # nothing of that bundle came in
+
+        v = VisitWithDisabled(enterprise_id=e.id, visit_date=date(2025, 6, 3), workforce_total=40)
+        v.disabled_workers = 50
+        with laptop.store.write("Nguyễn Thị Hằng") as w:  # the writer stores what it is given
+            w.save(v)
+        r = office.import_ok(laptop.export(stick))
+        assert r.report.new == 2 and r.report.to_check == 1
+        [item] = rules.to_check(office.store)
+        assert (item.entity, item.field, item.field_label) == ("visits", "disabled_workers", DISABLED_LABEL)
+
+        with laptop.store.write("Nguyễn Thị Hằng") as w:
+            w.save(dataclasses.replace(laptop.store.get(Enterprise, e.id), hotline="09x"))
+        with pytest.raises(SyncError, match=f"«{HOTLINE_LABEL}» \\(hotline\\)") as refused:
+            laptop.export(stick)
+        assert refused.value.reason == "rule_export"
     finally:
         laptop.store.close()
         office.store.close()

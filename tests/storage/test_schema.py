@@ -48,7 +48,9 @@ def _sql_default(info):
 def test_every_declared_field_has_its_column_as_declared(store, table):
     cols = _columns(store.conn, table)
     cls = RECORD_TYPES[table]
-    assert list(cols) == cls.field_names()
+    # ALTER TABLE ADD COLUMN puts a later field last in the table, wherever it is declared: reads and
+    # writes name their columns, so the table's order is not the declaration's
+    assert sorted(cols) == sorted(cls.field_names())
     for info in cls.FIELDS:
         assert cols[info.name] == (info.sql_type, not info.null, _sql_default(info)), info.name
 
