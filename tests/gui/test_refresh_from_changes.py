@@ -1,0 +1,93 @@
+"""The window learns what a write changed from the write itself (``app.storage.changes``, Anki's
+``OpChanges``): a write task's committed writes arrive as a ``ChangeSummary`` on
+``window.tasks.sig_data_changed``, and the window refreshes the views that summary concerns, and only
+those. Nothing reads the change log to find out what just happened."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.domain.records import Enterprise, Visit
+from tests.gui.conftest import wait_idle
+from tests.helpers.vault import open_store
+
+
+def _count_refreshes(window, monkeypatch) -> dict[str, int]:
+    calls = {"list": 0, "detail": 0, "targets": 0}
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(window.list_panel, "refresh", counting("list", window.list_panel.refresh))
+    monkeypatch.setattr(window.detail_panel, "reload", counting("detail", window.detail_panel.reload))
+    monkeypatch.setattr(window.targets_view, "refresh", counting("targets", window.targets_view.refresh))
+    return calls
+
+
+def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_concerns(
+    qtbot, window, data_dir, monkeypatch
+):
+    with open_store(data_dir) as s:
+        [shown, other] = [
+            r[0] for r in s.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 ORDER BY rid LIMIT 2")
+        ]
+    window.detail_panel.show_enterprise(shown)
+    wait_idle(qtbot, window)
+    said = []
+    window.tasks.sig_data_changed.connect(said.append)
+    calls = _count_refreshes(window, monkeypatch)
+
+    # a visit of the enterprise on screen: the list (its last visit) and the panel refresh, not the targets
+    visit = Visit(enterprise_id=shown, visit_date=date(2025, 6, 3), workforce_total=40)
+
+    def add_visit(store):
+        with store.write("Trần Văn Nam") as w:
+            w.save(visit)
+
+    window.tasks.write(add_visit)
+    wait_idle(qtbot, window)
+    [summary] = said
+    assert summary.created("visits") == {visit.id} and summary.entities == {"visits"}
+    assert calls == {"list": 1, "detail": 1, "targets": 0}
+
+    # another enterprise renamed: the list refreshes, the panel showing the first one does not
+    def rename(store):
+        e = store.get(Enterprise, other)
+        e.name = "Công ty TNHH Đổi Tên"
+        with store.write("Trần Văn Nam") as w:
+            w.save(e)
+
+    window.tasks.write(rename)
+    wait_idle(qtbot, window)
+    assert said[-1].updated("enterprises") == {other} and not said[-1].affects("enterprises", shown)
+    assert calls == {"list": 2, "detail": 1, "targets": 0}
+
+    # a write task that writes nothing says nothing and refreshes nothing
+    window.tasks.write(lambda store: None)
+    wait_idle(qtbot, window)
+    assert len(said) == 2 and calls == {"list": 2, "detail": 1, "targets": 0}
+
+
+def test_what_a_failing_task_committed_before_it_failed_is_still_said(qtbot, window):
+    said, failures = [], []
+    window.tasks.sig_data_changed.connect(said.append)
+    visit_ids = []
+
+    def half_way(store):
+        rid = store.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 LIMIT 1").fetchone()[0]
+        v = Visit(enterprise_id=rid, visit_date=date(2025, 6, 3), workforce_total=12)
+        with store.write("Trần Văn Nam") as w:  # committed
+            w.save(v)
+        visit_ids.append(v.id)
+        with store.write("Trần Văn Nam") as w:  # rolled back: not said
+            w.save(Visit(enterprise_id=rid, visit_date=date(2025, 6, 4), workforce_total=13))
+            raise RuntimeError("hỏng giữa chừng")
+
+    window.tasks.write(half_way, on_error=failures.append)
+    wait_idle(qtbot, window)
+    assert [s.created("visits") for s in said] == [set(visit_ids)]
+    assert len(failures) == 1 and "hỏng giữa chừng" in str(failures[0].exception)
