@@ -4,7 +4,7 @@ collaborator): the office's dialogs. Reads and writes run in workers (``app/serv
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -31,12 +31,15 @@ from app.domain.vnformat import format_date, format_int
 from app.services import assignments as A
 from app.services import enterprise_list as el
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
 
 class AssignDialog(QDialog):
     """Assign the enterprises selected in the list, or those of a ward whose address contains some
     words, to one collaborator (or to nobody)."""
 
-    def __init__(self, window: Any, selected: list[str]):
+    def __init__(self, window: MainWindow, selected: list[str]):
         super().__init__(window)
         self.window_ = window
         self.selected = selected
@@ -190,7 +193,7 @@ class ProgressDialog(QDialog):
         "Tổ chức mới",
     ]
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Tiến độ theo cộng tác viên")

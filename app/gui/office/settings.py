@@ -3,7 +3,7 @@ each value in use comes from ("do Đảng ủy phường Hoàn Kiếm giao": thi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,6 +22,9 @@ from app.domain.records import OfficeSettings
 from app.domain.validation import ValidationError
 from app.services import office_settings as S
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
 NOT_SET = "(không đặt)"
 
 
@@ -29,7 +32,7 @@ class OfficeSettingsDialog(QDialog):
     """One row per setting: its label, the value (editable on an office unless an office above set it),
     and where the value comes from."""
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Thiết lập của cơ quan cho các máy ở dưới")

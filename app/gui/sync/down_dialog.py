@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,6 +25,9 @@ from app.gui.sync.common import with_keys
 from app.gui.sync.dialogs import _Dialog, _fill, _table
 from app.sync import down_export as DX
 from app.sync import drives
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 WHAT = {
     "enterprises": "doanh nghiệp",
@@ -64,7 +67,7 @@ class DownDialog(_Dialog):
 
     SCREEN = "sync.down"
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow):
         super().__init__(window, "Gửi dữ liệu xuống máy ở dưới")
         self.resize(900, 480)
         intro = QLabel(
