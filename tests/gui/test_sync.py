@@ -469,3 +469,65 @@ def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, da
         QApplication.processEvents()
     finally:
         close_window(qtbot, window)
+
+
+def test_an_import_runs_in_the_background_and_stops_between_files(qtbot, data_dir, office, monkeypatch):
+    """A province importing all its wards' bundles keeps working: no modal window covers the main
+    window, the list answers a search while the import runs, and «Dừng» stops before the next file."""
+    import threading
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from tests.helpers.typing import Keyboard
+
+    for name in ("Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"):
+        new_enterprise(office["laptop"].store, name)
+        office["laptop"].export(office["stick"])  # two bundles, one enterprise each
+    gate, reached = threading.Event(), threading.Event()
+    real = B.import_file
+
+    def held(store, ident, path, **kw):  # the first file waits until the test has used the window
+        reached.set()
+        gate.wait(20)
+        return real(store, ident, path, **kw)
+
+    monkeypatch.setattr(B, "import_file", held)
+    window = open_window(qtbot, data_dir)
+    try:
+        window.actions.trigger("sync.import")
+        dialog = window.sync.dialog
+        dialog.add_paths([str(office["stick"])])
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(reached.is_set, timeout=20000)
+        assert dialog.busy and dialog.progress.isVisible() and dialog.stop_button.isVisible()
+        assert QApplication.activeModalWidget() is None  # nothing modal: the window can be used
+        assert "vẫn dùng được" in dialog.status.text()
+        dialog.reject()  # closing is refused while it runs (its report would be lost)
+        assert dialog.isVisible() and "Dừng sau gói này" in dialog.status.text()
+        shot(dialog, "sync-import-running")
+        model = window.list_panel.model
+        Keyboard().type("Hòa Bình", window.list_panel.search)  # the list answers during the import
+        qtbot.waitUntil(lambda: model.query.text.strip() == "Hòa Bình" and not model.busy, timeout=20000)
+        assert reached.is_set() and not gate.is_set() and dialog.busy  # ... while the import still runs
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+        gate.set()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=20000)
+        wait_idle(qtbot, window)
+        assert "Đã dừng" in dialog.status.text() and dialog.results == []
+        with open_store(data_dir) as s:  # the file being imported was merged whole, the next one not
+            names = {r[0] for r in s.conn.execute("SELECT name FROM enterprises")}
+        assert len(names & {"Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"}) == 1
+        assert dialog.import_button.isEnabled()  # the files are still listed
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)  # again: the rest comes in
+        qtbot.waitUntil(lambda: len(dialog.results) == 3, timeout=20000)  # two bundles and a receipt
+        wait_idle(qtbot, window)
+        bundles = sorted(r.outcome for r in dialog.results if r.path.suffix == ".khaosat")
+        assert bundles == ["already", "applied"]  # the one merged before the stop is recognised
+        with open_store(data_dir) as s:
+            names = {r[0] for r in s.conn.execute("SELECT name FROM enterprises")}
+        assert {"Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"} <= names
+        dialog.close()
+    finally:
+        gate.set()
+        close_window(qtbot, window)

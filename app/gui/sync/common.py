@@ -31,8 +31,14 @@ def with_keys(
     on_error: Callable[[Any], None],
     *,
     write: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
+    started: Callable[[Any], None] | None = None,
 ) -> None:
-    """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed."""
+    """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed.
+
+    By default a modal progress dialog covers the window. With ``progress`` the work runs in the
+    background: the caller shows its progress and the window stays usable; ``started`` receives the
+    task's handle (to stop it), again after the passphrase was asked."""
 
     def fn(store: Any, ctx: Any) -> Any:
         ident = R.load_keys(store, window.sync.passphrase, window.data_dir)
@@ -49,8 +55,16 @@ def with_keys(
             text, ok = QInputDialog.getText(window, "Mật khẩu khóa", prompt, QLineEdit.EchoMode.Password)
             if ok and text:
                 window.sync.passphrase = text
-                with_keys(window, title, work, on_done, on_error, write=write)
+                with_keys(
+                    window, title, work, on_done, on_error, write=write, progress=progress, started=started
+                )
                 return
         on_error(failure)
 
-    window.tasks.run_with_progress(window, title, fn, on_done, failed, write=write)
+    if progress is None:
+        window.tasks.run_with_progress(window, title, fn, on_done, failed, write=write)
+        return
+    run = window.tasks.write if write else window.tasks.read
+    handle = run(fn, on_done, failed, progress)
+    if started is not None:
+        started(handle)

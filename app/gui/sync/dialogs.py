@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.domain.vnformat import format_int
 from app.gui.remedies import RemedyButton, with_screen
 from app.gui.sync.common import message, with_keys
+from app.gui.tasks import Cancelled
 from app.sync import bundles as B
 from app.sync import container as C
 from app.sync import drives
@@ -301,19 +303,29 @@ class ImportDialog(_Dialog):
         self.report = _table(["Tệp", "Kết quả", "Chi tiết"])
         self.report.setObjectName("sync_report")
         self.status = self._status_label()
+        # The import runs in the background: the main window stays usable meanwhile (a province office
+        # importing all its wards' bundles keeps working in the list); progress and Dừng are here.
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sync_progress")
+        self.progress.hide()
         buttons = QDialogButtonBox()
         self.import_button = buttons.addButton("&Nhập", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
-        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        self.stop_button = buttons.addButton("&Dừng sau gói này", QDialogButtonBox.ButtonRole.ActionRole)
+        self.stop_button.hide()
+        self.stop_button.clicked.connect(self.stop)
+        self.close_button = buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.run_import)
         buttons.rejected.connect(self.reject)
         self.layout_.addWidget(intro)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.paths)
         self.layout_.addWidget(self.report, 1)
+        self.layout_.addWidget(self.progress)
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(buttons)
         self.results: list[B.ImportResult] = []
+        self.task: Any = None
 
     def _browse_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -336,23 +348,70 @@ class ImportDialog(_Dialog):
 
     def run_import(self) -> None:
         paths = [Path(self.paths.item(i).text()) for i in range(self.paths.count())]
-        self.busy = True
-        self.import_button.setEnabled(False)
+        self._working(True)
         self.status.setStyleSheet("")
-        self.status.setText("Đang nhập…")
+        self.status.setText("Đang kiểm tra và nhập gói dữ liệu… Trong lúc chờ, cửa sổ chính vẫn dùng được.")
 
         def work(store: Any, ident: Any, ctx: Any) -> list[B.ImportResult]:
-            return B.import_paths(
-                store,
-                ident,
-                paths,
-                progress=lambda done, total: ctx.progress(done, total, f"Tệp {done}/{total}"),
-            )
+            def each(done: int, total: int) -> None:
+                ctx.progress(done, total, f"Tệp {done}/{total}")
+                if done < total:
+                    ctx.check()  # stopped: between two files (each one is merged whole or not at all)
 
-        with_keys(self.window_, "Đang kiểm tra và nhập gói dữ liệu…", work, self._done, self.fail)
+            return B.import_paths(store, ident, paths, progress=each)
+
+        with_keys(
+            self.window_,
+            "Đang kiểm tra và nhập gói dữ liệu…",
+            work,
+            self._done,
+            self._failed,
+            progress=self._progress,
+            started=lambda handle: setattr(self, "task", handle),
+        )
+
+    def _working(self, on: bool) -> None:
+        self.busy = on
+        self.import_button.setEnabled(not on and self.paths.count() > 0)
+        self.stop_button.setVisible(on)
+        self.stop_button.setEnabled(on)
+        self.close_button.setEnabled(not on)
+        self.progress.setVisible(on)
+        if on:
+            self.progress.setRange(0, 0)  # busy until the first file is done
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+        self.progress.setFormat(text or "%v/%m")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Đang dừng: gói đang nhập sẽ được nhập xong rồi dừng…")
+
+    def reject(self) -> None:
+        if self.busy:  # closing would lose the report of an import still running: stop it first
+            self.status.setText("Đang nhập: hãy chờ nhập xong hoặc bấm «Dừng sau gói này» trước khi đóng.")
+            return
+        super().reject()
+
+    def _failed(self, failure: Any) -> None:
+        self._working(False)
+        self.task = None
+        if isinstance(failure.exception, Cancelled):
+            self.status.setStyleSheet("")
+            self.status.setText(
+                "Đã dừng. Các gói đã nhập xong được giữ (mỗi gói nhập trọn vẹn); các gói còn lại chưa nhập: "
+                "bấm Nhập để nhập tiếp (gói đã nhập sẽ được nhận ra và bỏ qua)."
+            )
+            return  # (the window refreshed from what the imported files committed)
+        self.fail(failure)
 
     def _done(self, results: list[B.ImportResult]) -> None:
-        self.busy = False
+        self._working(False)
+        self.task = None
         self.results = results
         rows = []
         for r in results:
