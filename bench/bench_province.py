@@ -274,11 +274,12 @@ TYPED = ("nguyen thi", "cong ty tnhh", "hoa binh", "tran van nam", "0100", "xay 
 
 
 def typing(folder: Path, key) -> list[str]:
+    from app.gui.tasks import READER_CACHE_MB
     from app.services import enterprise_list as el
 
     walls, cpus, slow = [], [], []
     with Store.in_dir(folder, key) as store:
-        store.set_cache_size(16)  # as the list's read workers keep theirs
+        store.set_cache_size(READER_CACHE_MB)  # as the list's read workers keep theirs
         el.page(store, el.ListQuery(), 0, 200)
         for text in TYPED:
             for i in range(1, len(text) + 1):
