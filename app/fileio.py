@@ -9,6 +9,7 @@ person asked for (a PDF, a workbook), with a Vietnamese message when it cannot b
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import uuid
 from collections.abc import Generator
@@ -54,9 +55,13 @@ def atomic_write(path: str | os.PathLike[str], mode: int = 0o644) -> Generator[B
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
         fsync_dir(dest.parent)
+    except OSError as exc:
+        if exc.filename is None:  # a write that failed (a full stick) names no file: name the one we write
+            exc.filename = os.fspath(dest)
+        raise
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):  # a stick pulled out: the error that said so is the one to report
+            tmp.unlink(missing_ok=True)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
@@ -87,3 +92,75 @@ def atomic_output(path: str | os.PathLike[str]) -> Generator[BinaryIO]:
             f"Không ghi được «{dest}»: tệp đang mở trong chương trình khác hoặc thư mục không cho ghi. "
             "Hãy đóng tệp (ví dụ trong trình xem PDF hoặc Excel) rồi thử lại."
         ) from exc
+    except OSError as exc:  # a full disk, a write-protected or pulled-out stick
+        raise OutputError(os_error_message(exc, dest)) from exc
+
+
+# --- what went wrong with a file, for people ----------------------------------------------------
+
+# errno values (POSIX) and Windows error codes (OSError.winerror) by cause
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", -1)}
+_DISK_FULL_WIN = {39, 112}  # ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL
+_READ_ONLY = {errno.EROFS}
+_READ_ONLY_WIN = {19}  # ERROR_WRITE_PROTECT
+_IN_USE_WIN = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+_GONE = {errno.EIO, errno.ENXIO, errno.ENODEV, getattr(errno, "ENOMEDIUM", -1), getattr(errno, "ESTALE", -1)}
+_GONE_WIN = {21, 31, 433, 1117, 1167}  # not ready, general failure, no such device, I/O device, not connected
+
+
+def disk_cause(exc: BaseException) -> str | None:
+    """``"full"``, ``"read_only"``, ``"denied"``, ``"in_use"``, ``"gone"`` (drive removed or failing),
+    ``"missing"``, or None: why an OSError happened, on Windows and elsewhere."""
+    if not isinstance(exc, OSError):
+        return None
+    win = getattr(exc, "winerror", None)
+    if exc.errno in _DISK_FULL or win in _DISK_FULL_WIN:
+        return "full"
+    if exc.errno in _READ_ONLY or win in _READ_ONLY_WIN:
+        return "read_only"
+    if win in _IN_USE_WIN:
+        return "in_use"
+    if exc.errno in _GONE or win in _GONE_WIN:
+        return "gone"
+    if isinstance(exc, PermissionError):
+        return "denied"
+    if isinstance(exc, FileNotFoundError):
+        return "missing"
+    return None
+
+
+def os_error_message(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:
+    """What happened to a file and what to do, in Vietnamese (never the system's English text)."""
+    where = path if path is not None else (exc.filename or "")
+    name = f"«{where}»" if where else "tệp"
+    cause = disk_cause(exc)
+    if cause == "full":
+        return (
+            f"Ổ đĩa đã đầy: không ghi được {name}. Hãy xóa bớt tệp không cần trên ổ đĩa đó (hoặc chọn ổ khác, "
+            "USB khác) rồi làm lại."
+        )
+    if cause == "read_only":
+        return (
+            f"Ổ đĩa chỉ cho đọc (USB đang gạt khóa chống ghi, hoặc đĩa CD): không ghi được {name}. Hãy gạt khóa "
+            "của USB hoặc chọn chỗ lưu khác rồi làm lại."
+        )
+    if cause == "in_use":
+        return f"{name[0].upper()}{name[1:]} đang mở trong chương trình khác (ví dụ Excel). Hãy đóng tệp đó rồi làm lại."
+    if cause == "gone":
+        return (
+            f"Không đọc/ghi được {name}: ổ đĩa đã bị rút ra hoặc bị lỗi. Hãy cắm lại USB (hoặc dùng ổ khác) "
+            "rồi làm lại."
+        )
+    if cause == "denied":
+        return (
+            f"Không có quyền đọc/ghi {name}: thư mục chỉ cho đọc, hoặc tệp đang được chương trình khác dùng. "
+            "Hãy chọn thư mục khác (ví dụ Tài liệu) hoặc đóng tệp rồi làm lại."
+        )
+    if cause == "missing":
+        return f"Không tìm thấy {name}. Hãy kiểm tra lại đường dẫn, hoặc cắm lại USB."
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"Tên hoặc đường dẫn của {name} quá dài. Hãy chọn thư mục ngắn hơn hoặc đổi tên tệp."
+    if exc.errno == errno.EISDIR:
+        return f"{name[0].upper()}{name[1:]} là một thư mục, không phải tệp."
+    code = getattr(exc, "winerror", None) or exc.errno
+    return f"Lỗi đọc/ghi {name} (mã lỗi {code}). Hãy kiểm tra ổ đĩa rồi làm lại."

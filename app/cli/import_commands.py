@@ -148,7 +148,13 @@ def _import_list(args: argparse.Namespace) -> int:
         try:
             errorfile.write(dest, plan)
         except ImportFailed as exc:
-            raise CliError(str(exc) + " Dữ liệu đã nhập vẫn được giữ.") from None
+            kept = (
+                " Chạy thử: chưa ghi gì vào dữ liệu."
+                if result is None
+                else f" Các doanh nghiệp đã nhập vẫn được giữ (thêm mới {format_int(result.created)}, "
+                f"cập nhật {format_int(result.updated)})."
+            )
+            raise CliError(str(exc) + kept) from None
         say(
             f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó."
         )

@@ -145,7 +145,7 @@ def _roles():
 @command("init")
 def _init(args: argparse.Namespace) -> int:
     from app.domain import units
-    from app.domain.text import clean
+    from app.domain.text import clean, text_problem
     from app.domain.vocab import Role
 
     unit = units.unit(args.unit)
@@ -159,6 +159,9 @@ def _init(args: argparse.Namespace) -> int:
     name = clean(args.name)
     if not name:
         raise CliError("Chưa nhập họ tên.")
+    problem = text_problem(name, "Họ tên", 200)
+    if problem:
+        raise CliError(problem)
     with open_store(args) as store:
         profile = store.set_profile(unit_code=unit.code, collaborator=name, role=role)
     say(f"Đã thiết lập máy {profile.laptop_id}: {unit.name} ({unit.code}), {name}, {role.label}.")
@@ -476,11 +479,26 @@ def _log_crash(args: argparse.Namespace | None, exc: BaseException) -> Path | No
         return None
 
 
+def _known_failure(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """The plain message for a failure of the disk or the data file, or None for a real bug."""
+    from app.storage.failures import describe
+
+    try:
+        from app.paths import database_path
+
+        path = database_path(getattr(args, "data_dir", None))
+    except Exception:  # noqa: BLE001 - the message must not fail for want of a path
+        path = None
+    return describe(exc, path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             try:
-                stream.reconfigure(encoding="utf-8")  # Windows consoles default to a code page
+                # Windows consoles default to a code page; a file name or argument that is not valid
+                # Unicode (a lone surrogate) is shown escaped instead of failing the message
+                stream.reconfigure(encoding="utf-8", errors="backslashreplace")
             except (ValueError, OSError):
                 pass
     parser = build_parser()
@@ -506,10 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
-    except OSError as exc:
-        print(f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
-        return 1
     except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
+        message = _known_failure(exc, args)
+        if message is not None:  # a full disk, a read-only folder, a stick pulled out, no memory...
+            print(f"Lỗi: {message}", file=sys.stderr)
+            return 1
         log = _log_crash(args, exc)
         print(f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         if log:

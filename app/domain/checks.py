@@ -27,7 +27,7 @@ from typing import Any
 
 from app.domain import taxcode, units
 from app.domain.fields import FieldInfo, Kind
-from app.domain.text import clean, clean_or_none
+from app.domain.text import NOT_TEXT_RE, clean, clean_or_none, shown, text_problem
 from app.domain.vnformat import format_date
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -84,19 +84,22 @@ def _check_present(info: FieldInfo, value: Any, today: date) -> str | None:
         return None
     if not isinstance(value, str):
         return f"{label} phải là chữ."
-    if info.max_length is not None and len(value) > info.max_length:
-        return f"{label} quá dài (tối đa {info.max_length} ký tự)."
+    # characters that are not text (a lone surrogate, NUL, a direction override), then the length:
+    # the one rule of app.domain.text, for every door
+    problem = text_problem(value, label, info.max_length)
+    if problem is not None:
+        return problem
     if kind is Kind.CHOICE:
         if value not in info.codes:
-            return f"{label}: mã «{value}» không có trong danh mục."
+            return f"{label}: mã «{shown(value)}» không có trong danh mục."
     elif kind is Kind.TAX_CODE:
         return taxcode.parse(value).error
     elif kind is Kind.WARD:
         if units.ward(value) is None:
-            return f"Mã {_lower_first(label)} «{value}» không có trong danh mục."
+            return f"Mã {_lower_first(label)} «{shown(value)}» không có trong danh mục."
     elif kind is Kind.UNIT:
         if units.unit_name(value) is None:
-            return f"Mã {_lower_first(label)} «{value}» không có trong danh mục."
+            return f"Mã {_lower_first(label)} «{shown(value)}» không có trong danh mục."
     elif kind is Kind.EMAIL:
         if not EMAIL_RE.match(value):
             return f"{label} không đúng dạng (ví dụ: ten@congty.vn)."
@@ -214,13 +217,14 @@ def _quick(info: FieldInfo) -> Any:
     """A quick test passed only by acceptable values (see ``_Step``)."""
     kind = info.kind
     empty_ok = not info.required
+    not_text = NOT_TEXT_RE.search
     if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.REF):
         n = info.max_length or 0
 
         def ok_text(v: Any, today: date) -> bool:
             if v is None or v == "":
                 return empty_ok
-            return type(v) is str and (not n or len(v) <= n)
+            return type(v) is str and (not n or len(v) <= n) and not_text(v) is None
 
         return ok_text
     if kind is Kind.COUNT or kind is Kind.INTEGER:
@@ -283,7 +287,7 @@ def _quick(info: FieldInfo) -> Any:
         def ok_shape(v: Any, today: date) -> bool:
             if v is None or v == "":
                 return empty_ok
-            return type(v) is str and len(v) <= longest and shape.match(v) is not None
+            return type(v) is str and len(v) <= longest and shape.match(v) is not None and not_text(v) is None
 
         return ok_shape
     return _never  # tax codes: the full check (parse)
@@ -324,6 +328,8 @@ def _column_fine(info: FieldInfo, distinct: set[Any], values: Sequence[Any], tod
         if not all(type(v) is str for v in present):
             return False
         if info.max_length is not None and max(map(len, present)) > info.max_length:
+            return False
+        if any(NOT_TEXT_RE.search(v) for v in present):  # a lone surrogate, NUL, a direction override
             return False
         if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.REF):
             return True

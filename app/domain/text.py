@@ -11,20 +11,82 @@ import re
 import unicodedata
 
 _SPACE_RE = re.compile(r"\s+", re.UNICODE)
+_UNCLEAN_SPACE_RE = re.compile(r"\s{2,}|[^\S ]", re.UNICODE)  # two or more, or one that is not " "
 _NON_WORD_RE = re.compile(r"[^0-9a-z]+")
 
 # Combining marks used by Vietnamese: the five tones and the letter modifiers.
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
 
 
+# --- characters that are not text ----------------------------------------------------------------
+#
+# One rule for every door (forms, list import, bundles, key files, the command line):
+# - dropped by ``clean``: invisible characters that carry nothing a person meant to store and
+#   sneak in from copy-paste and old files: C0 and C1 control characters other than whitespace
+#   (whitespace, tab and line breaks included, collapses to one space), DEL, zero-width spaces and
+#   joiners, the word joiner, the BOM, the soft hyphen, and the implicit direction marks (LRM,
+#   RLM, ALM);
+# - refused by ``text_problem``, with a message: a lone surrogate (half of a UTF-16 pair: the
+#   text was damaged on its way, and SQLite cannot store it), NUL (a binary or wrongly decoded
+#   file), and the bidirectional embeddings, overrides and isolates U+202A-U+202E and
+#   U+2066-U+2069, which make text display in another order than it is stored (a name that
+#   reads differently from what search and duplicate checks see); Vietnamese never needs them;
+# - and a maximum length per field (its declaration, ``app.domain.fields``).
+
+_INVISIBLE_RE = re.compile("[\x01-\x08\x0e-\x1b\x7f\x80-\x84\x86-\x9f\u00ad\u061c\u200b-\u200f\u2060\ufeff]")
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+NOT_TEXT_RE = re.compile("[\x00\ud800-\udfff\u202a-\u202e\u2066-\u2069]")  # what text_problem refuses
+_NOT_SHOWN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
 def clean(value: str | None) -> str:
-    """NFC, trimmed, inner whitespace collapsed. ``None`` gives ``""``."""
+    """NFC, trimmed, inner whitespace collapsed, invisible characters dropped. ``None`` gives ``""``.
+
+    Characters that cannot be stored (lone surrogates, NUL, direction overrides) are kept, so that
+    ``text_problem`` can refuse them with a message instead of storing something else."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value))
-    # Zero-width and BOM characters sneak in from copy-paste and old Excel files.
-    text = text.replace("\u200b", "").replace("\ufeff", "").replace("\u00a0", " ")
-    return _SPACE_RE.sub(" ", text).strip()
+    text = _INVISIBLE_RE.sub("", text.replace("\u00a0", " "))
+    # only runs that change: text that is already clean comes back as the same object (a list
+    # import cleans millions of cells; a copy of each would double what it holds in memory)
+    return _UNCLEAN_SPACE_RE.sub(" ", text).strip()
+
+
+def text_problem(value: str | None, label: str, max_length: int | None = None) -> str | None:
+    """Why ``value`` (already cleaned) cannot be stored as the field ``label``, in Vietnamese, or None."""
+    if not value:
+        return None
+    m = _LONE_SURROGATE_RE.search(value)
+    if m:
+        return (
+            f"{label} có ký tự hỏng ở vị trí {m.start() + 1} (mã hóa không hợp lệ, thường do tệp bị hỏng "
+            "hoặc sao chép lỗi); hãy gõ lại."
+        )
+    if "\x00" in value:
+        return (
+            f"{label} có ký tự rỗng (NUL) ở vị trí {value.index(chr(0)) + 1}; tệp có thể bị hỏng hoặc sai "
+            "mã hóa. Hãy gõ lại nội dung này."
+        )
+    m = _BIDI_CONTROL_RE.search(value)
+    if m:
+        return (
+            f"{label} có ký tự ẩn đảo chiều hiển thị chữ (U+{ord(m.group()):04X}) ở vị trí {m.start() + 1}: "
+            "chữ hiện ra khác với chữ được lưu. Hãy xóa rồi gõ lại."
+        )
+    if max_length is not None and len(value) > max_length:
+        return f"{label} quá dài (tối đa {max_length} ký tự)."
+    return None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value quoted in a message: invisible and damaged characters made visible, long text cut."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = _SPACE_RE.sub(" ", _LONE_SURROGATE_RE.sub("\ufffd", text))
+    return _NOT_SHOWN_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def clean_or_none(value: str | None) -> str | None:

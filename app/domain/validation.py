@@ -28,6 +28,7 @@ __all__ = [
     "Problem",
     "ValidationError",
     "founding_explanation",
+    "normalise_admission",
     "normalise_enterprise",
     "normalise_organisation",
     "normalise_visit",
@@ -197,6 +198,10 @@ def validate_organisation(
 
 
 # --- admissions and targets ----------------------------------------------------------------------
+
+
+def normalise_admission(a: Admission) -> Admission:
+    return normalise(a)
 
 
 def validate_admission(a: Admission, today: date | None = None) -> list[Problem]:

@@ -127,10 +127,13 @@ class Launcher(QObject):
         self._opened(profile)
 
     def _failed(self, failure: Any) -> None:
-        self._fail(str(failure.exception))
+        # a full disk, a read-only folder, a removed drive... said by cause; anything else as it was
+        known = failure.message
+        self._fail(known or str(failure.exception), plain=known is not None)
 
-    def _fail(self, message: str) -> None:
-        QMessageBox.critical(None, "KhaoSat", f"Không mở được dữ liệu:\n{message}")
+    def _fail(self, message: str, *, plain: bool = False) -> None:
+        text = message if plain else f"Không mở được dữ liệu:\n{message}"
+        QMessageBox.critical(None, "KhaoSat", text)
         self.sig_failed.emit(message)
         QApplication.instance().exit(1)  # type: ignore[union-attr]
 

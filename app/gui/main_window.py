@@ -333,6 +333,10 @@ class MainWindow(QMainWindow):
         if isinstance(exc, (ValidationError, StoreError)) or remedy_for(exc) is not None:
             self.show_error("Không thực hiện được", str(exc), exc)
             return
+        message = failure.message  # a full disk, a read-only folder, a pulled-out stick...
+        if message is not None:
+            self.show_error("Không thực hiện được", message)
+            return
         self.log_error(f"unexpected {exc.__class__.__name__} in a task", exc)
         self.show_error(
             "Lỗi không mong đợi",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import units
-from app.domain.text import clean
+from app.domain.text import clean, text_problem
 from app.domain.vocab import Role
 from app.gui.tasks import TaskFailure, TaskRunner
 
@@ -213,6 +213,10 @@ class PersonPage(QWizardPage):
 
     def validatePage(self) -> bool:
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        problem = text_problem(clean(self.name.text()), "Họ và tên", 200)
+        if problem:  # a pasted name with a direction override or a damaged character
+            self.error.setText(problem)
+            return False
         if self.role_value() in WARD_ROLES and wizard.unit_page.ward_code() is None:
             self.error.setText(
                 "Máy của cộng tác viên hoặc cơ quan phường phải chọn một phường, xã: "
@@ -326,7 +330,9 @@ class SetupWizard(QWizard):
 
             if isinstance(failure.exception, Cancelled):
                 return
-            QMessageBox.warning(self, "Chưa thiết lập được", f"Có lỗi khi thiết lập: {failure.exception}")
+            # a full disk while making the demo data says so plainly; anything else names the error
+            text = failure.message or f"Có lỗi khi thiết lập: {failure.exception}"
+            QMessageBox.warning(self, "Chưa thiết lập được", text)
 
         if choice.demo:
             self.tasks.run_with_progress(

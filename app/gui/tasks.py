@@ -63,6 +63,20 @@ class TaskFailure:
 
     exception: BaseException
     traceback: str
+    db_path: Path | None = None  # the data file the task worked on
+
+    @property
+    def message(self) -> str | None:
+        """The plain Vietnamese message when the failure is the disk's or the data file's (full,
+        read-only, removed, busy, damaged) or a known storage error; None for a real bug."""
+        return failure_message(self.exception, self.db_path)
+
+
+def failure_message(exc: BaseException, db_path: Path | None = None) -> str | None:
+    """``TaskFailure.message`` for any exception: what happened, that the data is intact, what to do."""
+    from app.storage.failures import describe
+
+    return describe(exc, db_path)
 
 
 class TaskContext:
@@ -136,7 +150,7 @@ class _Runnable(QRunnable):
         try:
             outcome: tuple[str, Any] = ("ok", self._job())
         except BaseException as exc:  # noqa: BLE001 - reported, never lost in the thread
-            outcome = ("error", TaskFailure(exc, traceback.format_exc()))
+            outcome = ("error", TaskFailure(exc, traceback.format_exc(), self._runner.db_path))
         with self._runner._lock:
             self._runner._results[self._id] = outcome
         self._relay.finished.emit(self._id)  # always: a task always reports back

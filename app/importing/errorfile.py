@@ -1,17 +1,23 @@
 """The error file: the rows that did not go in, with their original columns and the reason, as
 .xlsx. The user fixes the cells and imports the file again (the reason column is ignored then).
+
+Every text cell is written as text (``app/spreadsheet.py``): a cell of the list that reads
+``=HYPERLINK(...)`` or ``=cmd|...`` comes back as those characters, never as a live formula.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from app.fileio import atomic_write
+from app.fileio import atomic_write, os_error_message
 from app.importing.errors import ImportFailed
 from app.importing.mapping import ORIGIN_HEADER, REASON_HEADER
 from app.importing.plan import Preview, RowPlan
+from app.spreadsheet import text_cell
 
 _PLAIN_INT_RE = re.compile(r"^[1-9]\d{0,7}$")
 
@@ -32,7 +38,7 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Dòng chưa nhập")
     headers = list(plan.table.headers)
-    width = max([len(headers)] + [len(r.cells) for r in rows])
+    width = max([len(headers)] + [len(r.cells or ()) for r in rows])
     headers += [""] * (width - len(headers))
     bold = Font(bold=True)
     red = Font(color="C00000")
@@ -43,7 +49,7 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     ws.freeze_panes = "A2"
     header_cells = []
     for text in headers + [ORIGIN_HEADER, REASON_HEADER]:
-        c = WriteOnlyCell(ws, value=text)
+        c = text_cell(WriteOnlyCell(ws), text)
         c.font = bold
         c.fill = fill
         header_cells.append(c)
@@ -54,26 +60,37 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     tax_col = next((c for c, f in plan.mapping.items() if f == "tax_code"), None)
     for r in rows:
         cells = []
-        for col, text in enumerate((r.cells + [""] * width)[:width]):
+        for col, text in enumerate(([*(r.cells or ())] + [""] * width)[:width]):
             if col == tax_col and text:
                 text = tax_code(text)  # with the leading zero a number cell dropped
-            c = WriteOnlyCell(ws, value=_value(text))
-            if isinstance(c.value, str):
+            value = _value(text)
+            if isinstance(value, str):
+                c = text_cell(WriteOnlyCell(ws), value)
                 c.number_format = "@"  # keep tax codes and phone numbers as typed (leading zeros)
+            else:
+                c = WriteOnlyCell(ws, value=value)
             cells.append(c)
         line = WriteOnlyCell(ws, value=r.number)
-        reason = WriteOnlyCell(ws, value=r.reason or r.outcome.label)
+        reason = text_cell(WriteOnlyCell(ws), r.reason or r.outcome.label)
         reason.font = red
         reason.alignment = wrap
         ws.append(cells + [line, reason])
     try:
-        with atomic_write(dest) as fh:  # openpyxl writes a workbook to a file object as well
-            wb.save(fh)
+        # made in a local temporary file first, then copied under a temporary name beside the
+        # destination and renamed: a full or pulled-out stick fails the copy (our code, a clean
+        # message), never openpyxl half-way through its zip
+        with tempfile.TemporaryFile() as local:
+            wb.save(local)
+            local.seek(0)
+            with atomic_write(dest) as fh:
+                shutil.copyfileobj(local, fh, 1024 * 1024)
     except PermissionError as exc:
         raise ImportFailed(
             f"Không ghi được tệp {dest}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
             "Hãy đóng tệp hoặc chọn chỗ lưu khác rồi thử lại."
         ) from exc
+    except OSError as exc:  # a full or write-protected stick, one pulled out
+        raise ImportFailed(os_error_message(exc, dest)) from exc
     return dest
 
 

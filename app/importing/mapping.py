@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -325,15 +326,21 @@ class Table:
 
     def data_rows(self) -> list[tuple[int, list[str]]]:
         """(row number in the file, cells padded to the header width) for every data row."""
+        return list(self.iter_data_rows())
+
+    def iter_data_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``data_rows`` one at a time (a big sheet's rows are split into cells only as they are used)."""
         width = len(self.headers)
-        out = []
-        for i in range(self.first_data, len(self.sheet.rows)):
-            cells = self.sheet.rows[i]
-            if not any(c.strip() for c in cells):
-                continue
-            padded = (cells + [""] * width)[: max(width, len(cells))]
-            out.append((self.sheet.row_numbers[i], padded))
-        return out
+        rows, numbers = self.sheet.rows, self.sheet.row_numbers
+        for i in range(self.first_data, len(rows)):
+            cells = rows[i]
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            yield numbers[i], cells
+
+    def data_count(self) -> int:
+        """How many data rows there are (every row kept by the reader has a cell, or was unreadable)."""
+        return max(0, len(self.sheet.rows) - self.first_data)
 
     def signature(self) -> str:
         return signature(self.headers)

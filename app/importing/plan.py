@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -78,6 +78,7 @@ _OUTCOME_LABELS = {
 }
 
 ON_DUPLICATE = ("update", "skip", "ask")
+_WRITE_BATCH = 2000  # records given to one create_many (its rows and change-log rows are built at once)
 _TOTALS_RE = re.compile(r"^(tong cong|tong so|tong|cong)( toan| chung| cac| \d|$)")
 _HEADING_RE = re.compile(r"^\s*([IVXLC]+|[A-Za-z]|\d{1,2})\s*[.)/-]\s+\S")
 
@@ -101,17 +102,19 @@ class Options:
             )
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of a list of 200,000: no per-object dictionary
 class RowPlan:
     number: int  # row number in the file (1-based)
-    cells: list[str]
+    cells: list[str] | None  # the row's cells: kept for rows that go to the error file
     outcome: Outcome
     enterprise: Enterprise | None = None  # what will be written (new, or the kept one updated)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    # empty by default without an object per row (a list of 200,000 rows); add with add_problem/add_warning
+    problems: Sequence[str] = ()
+    warnings: Sequence[str] = ()
     existing: dict[str, Any] | None = None  # the kept enterprise it matched
-    changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [kept, file] (UPDATE/ASK)
+    changes: dict[str, list[Any]] | None = None  # field -> [kept, file] (UPDATE/ASK)
     ward_from: str | None = None  # "code" | "name" | "address" | "default" | "kept"
+    decided_from: Outcome | None = None  # the outcome before a person's decision (ASK or SIMILAR)
 
     @property
     def undecided(self) -> Outcome:
@@ -122,6 +125,12 @@ class RowPlan:
     def reason(self) -> str:
         """Why the row did not go in (for the error file and the preview)."""
         return " ".join(self.problems)
+
+    def add_problem(self, text: str) -> None:
+        self.problems = [*self.problems, text]
+
+    def add_warning(self, text: str) -> None:
+        self.warnings = [*self.warnings, text]
 
 
 @dataclass
@@ -165,12 +174,12 @@ class Preview:
 
 
 def _undecided(row: RowPlan) -> Outcome:
-    return getattr(row, "_original", row.outcome)
+    return row.decided_from or row.outcome
 
 
 def _apply_decision(row: RowPlan, choice: str) -> None:
     original = _undecided(row)
-    object.__setattr__(row, "_original", original)
+    row.decided_from = original
     if choice == "skip":
         row.outcome = Outcome.SKIP
     elif choice == "update":
@@ -215,17 +224,20 @@ def preview(
         raise ImportFailed(f"Mã phường, xã mặc định «{options.default_ward}» không có trong danh mục.")
     version = _version(store)
     builder = _Builder(store, table, mapping, options)
-    data = table.data_rows()
+    total = table.data_count()
     rows: list[RowPlan] = []
     skipped = 0
-    for i, (number, cells) in enumerate(data):
+    for i, (number, cells) in enumerate(table.iter_data_rows()):
         plan = builder.row(number, cells)
         if plan is None:
             skipped += 1
         else:
+            if not plan.outcome.rejected:
+                plan.cells = None  # kept only for the error file (the sheet still has them)
+                plan.existing = None  # and the kept row for a person's decision
             rows.append(plan)
         if progress and i % 500 == 0:
-            progress(i, len(data))
+            progress(i, total)
     result = Preview(table, mapping, options, rows, skipped, version)
     for number, choice in (decisions or {}).items():
         try:
@@ -235,7 +247,7 @@ def preview(
             # decision in case it does again (options switched back)
             result.decisions[number] = choice
     if progress:
-        progress(len(data), len(data))
+        progress(total, total)
     return result
 
 
@@ -264,6 +276,9 @@ class _Builder:
         return cells[col].strip() if col is not None and col < len(cells) else ""
 
     def row(self, number: int, cells: list[str]) -> RowPlan | None:
+        unreadable = self.table.sheet.bad_rows.get(number)
+        if unreadable:  # a cell longer than Excel allows, damaged characters, a line that could not be read
+            return RowPlan(number, cells, Outcome.INVALID, problems=[unreadable])
         name, tax_text = self.cell(cells, "name"), self.cell(cells, "tax_code")
         if not name and not tax_text:
             return None
@@ -271,7 +286,7 @@ class _Builder:
             return None  # a totals line ("Tổng cộng", "Cộng"), never "Công ty ..."
         if self._repeated_header(cells) or (not tax_text and self._heading(cells, name)):
             return None  # the header repeated on every printed page; a group heading ("I. Phường ...")
-        plan = RowPlan(number, list(cells), Outcome.NEW)
+        plan = RowPlan(number, cells, Outcome.NEW)
         provided, problems = self._values(cells, plan)
         tax = taxcode.parse(provided.get("tax_code", "")).value
 
@@ -281,7 +296,7 @@ class _Builder:
             plan.enterprise = normalise_enterprise(
                 Enterprise(**provided)
             )  # shown in the preview, never written
-            plan.problems.append(
+            plan.add_problem(
                 f"Trùng mã số thuế {tax} với dòng {self.seen_tax[tax]} của tệp; dòng này chưa được nhập."
             )
             return plan
@@ -293,7 +308,7 @@ class _Builder:
             plan.outcome = Outcome.SIMILAR
             plan.existing = kept[0]
             plan.enterprise = normalise_enterprise(Enterprise(**provided))
-            plan.problems.append(
+            plan.add_problem(
                 f"Có {len(kept)} doanh nghiệp cùng mã số thuế {tax} trong dữ liệu; hãy xem và gộp chúng trước."
             )
             return plan
@@ -301,7 +316,7 @@ class _Builder:
         self._warning = None
         placement, ward_from = self._ward(cells, provided, existing is not None)
         if self._warning:
-            plan.warnings.append(self._warning)
+            plan.add_warning(self._warning)
         if placement is not None and placement.unit is not None:
             provided["ward_code"] = placement.unit.code
         plan.ward_from = ward_from
@@ -339,13 +354,19 @@ class _Builder:
             plan.changes = {f: [old[f], new[f]] for f in new if f != "id" and old[f] != new[f]}
             if not plan.changes:
                 plan.outcome = Outcome.UNCHANGED
+                plan.changes = None
+                # nothing to write: what the preview shows is enough (importing a list of 200,000 a
+                # second time must not hold 200,000 whole records)
+                plan.enterprise = Enterprise(
+                    id=record.id, name=record.name, tax_code=record.tax_code, ward_code=record.ward_code
+                )
             else:
                 plan.outcome = {"update": Outcome.UPDATE, "skip": Outcome.SKIP, "ask": Outcome.ASK}[
                     self.options.on_duplicate
                 ]
                 if plan.outcome == Outcome.ASK:
                     changed = ", ".join(Enterprise.label(f) for f in plan.changes)
-                    plan.problems.append(
+                    plan.add_problem(
                         f"Mã số thuế {tax} đã có («{existing['name']}»); tệp khác ở: {changed}. "
                         "Hãy chọn cập nhật hoặc bỏ qua."
                     )
@@ -357,7 +378,7 @@ class _Builder:
             plan.outcome = Outcome.SIMILAR
             plan.existing = other
             where = f", địa chỉ {other['address']}" if other.get("address") else ""
-            plan.problems.append(
+            plan.add_problem(
                 f"Có thể trùng với doanh nghiệp đã có «{other['name']}» (mã số thuế {other['tax_code']}{where}): "
                 "cùng tên và địa chỉ nhưng khác mã số thuế. Hãy xem lại; nếu là doanh nghiệp khác thì chọn "
                 "«vẫn thêm mới»."
@@ -434,23 +455,21 @@ class _Builder:
         if text:
             form = val.legal_form(text)
             if form is None:
-                plan.warnings.append(
-                    f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}»."
-                )
+                plan.add_warning(f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}».")
             else:
                 out["legal_form"] = form
         text = self.cell(cells, "vsic_section")
         if text:
             section, warning = val.vsic_section(text)
             if warning:
-                plan.warnings.append(f"{self.col_label('vsic_section')}: {warning}")
+                plan.add_warning(f"{self.col_label('vsic_section')}: {warning}")
             elif section:
                 out["vsic_section"] = section
         text = self.cell(cells, "status")
         if text:
             status, warning = val.status(text)
             if warning:
-                plan.warnings.append(f"{self.col_label('status')}: {warning}")
+                plan.add_warning(f"{self.col_label('status')}: {warning}")
             elif status:
                 out["status"] = status
         text = self.cell(cells, "fdi")
@@ -494,11 +513,15 @@ def execute(
         updates = [
             r.enterprise for r in plan.rows if r.outcome == Outcome.UPDATE and r.enterprise is not None
         ]
-        w.create_many(creates)
+        total = len(creates) + len(updates)
+        for start in range(0, len(creates), _WRITE_BATCH):  # in batches: what each holds is freed
+            w.create_many(creates[start : start + _WRITE_BATCH])
+            if progress:
+                progress(min(start + _WRITE_BATCH, len(creates)), total)
         for i, e in enumerate(updates):
             w.update(e)
             if progress and i % 200 == 0:
-                progress(len(creates) + i, len(creates) + len(updates))
+                progress(len(creates) + i, total)
     if remember_mapping:
         mp.remember(store, plan.table.headers, plan.mapping)
     if progress:

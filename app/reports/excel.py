@@ -1,10 +1,9 @@
 """Excel export (.xlsx with openpyxl): the report of results and the enterprise list.
 
 Numbers are written as numbers and dates as dates (so sums and filters work), headers are in
-Vietnamese, header rows are frozen, columns have widths. Text that starts with ``=``, ``+``, ``-``,
-``@`` (or a tab or carriage return) is stored as a plain string cell with Excel's "quote prefix"
-style, so it is never a formula, not even after someone edits the cell: an enterprise named
-"=HYPERLINK(...)" cannot run anything. The text itself is kept exactly.
+Vietnamese, header rows are frozen, columns have widths. Text is never a formula
+(``app/spreadsheet.py``): an enterprise named "=HYPERLINK(...)" cannot run anything. The text itself
+is kept exactly.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, BinaryIO
@@ -25,9 +23,9 @@ from openpyxl.utils import get_column_letter
 from app.fileio import atomic_output
 from app.reports.enterprises import columns, date_columns, enterprise_rows, grouped_columns
 from app.reports.results import ResultsReport
+from app.spreadsheet import is_unsafe, sheet_text, text_cell
 from app.storage.store import Store
 
-UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 TITLE_FONT = Font(bold=True, size=13)
@@ -37,18 +35,10 @@ INT_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.00%"
 
 
-def is_unsafe(text: str) -> bool:
-    return text.startswith(UNSAFE_START)
-
-
 def _set(cell, value: Any) -> Any:
     """Put ``value`` in ``cell``: text NFC and never a formula."""
     if isinstance(value, str):
-        value = unicodedata.normalize("NFC", value)
-        cell.value = value
-        cell.data_type = "s"
-        if is_unsafe(value):
-            cell.quotePrefix = True
+        text_cell(cell, value)
     else:
         cell.value = value
         if isinstance(value, date):
@@ -245,9 +235,9 @@ def _append_rows(
         for key in keys:
             v = r[key]
             if isinstance(v, str):
-                v = unicodedata.normalize("NFC", v)
+                v = sheet_text(v)
                 if is_unsafe(v):
-                    v = _set(WriteOnlyCell(ws), v)
+                    v = text_cell(WriteOnlyCell(ws), v)
             elif v is None:
                 pass
             elif key in dated:

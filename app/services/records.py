@@ -57,6 +57,7 @@ def save_organisation(
 def save_admission(
     store: Store, a: Admission, *, author: str | None = None, today: date | None = None
 ) -> Admission:
+    a = v.normalise_admission(a)
     problems = v.validate_admission(a, today)
     if problems:
         raise v.ValidationError(problems)

@@ -119,6 +119,10 @@ def write_backup(store: Store, destination: str | os.PathLike[str]) -> Path:
             out.write(struct.pack(">I", len(head)) + head)
             out.write(struct.pack(">Q", size))
             shutil.copyfileobj(db, out, 1 << 20)
+    except OSError as exc:  # a full, write-protected or pulled-out stick: said plainly
+        from app.storage.failures import copy_message
+
+        raise BackupError(copy_message(exc, Path(destination))) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             work.unlink()

@@ -9,6 +9,7 @@ earlier version (``tests/storage/test_migrations.py``).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -786,7 +787,9 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
                 )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite rolls back by itself on a full disk or an I/O error
+                with contextlib.suppress(Exception):  # the driver's error (sqlite3 or sqlcipher3)
+                    conn.execute("ROLLBACK")
             raise
         finally:
             conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")

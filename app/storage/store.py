@@ -42,6 +42,24 @@ class StoreError(Exception):
     """A storage problem with a Vietnamese message for the user."""
 
 
+def opening_error(exc: BaseException, path: str | os.PathLike[str]) -> StoreError:
+    """A StoreError saying, by its cause, why the data file at ``path`` could not be opened (a full
+    disk, a read-only folder, a removed drive, a busy, foreign or damaged file): see ``failures``."""
+    from app.fileio import os_error_message
+    from app.storage.failures import database_message
+
+    if isinstance(exc, StoreError):
+        return exc
+    message = database_message(exc, path, opening=True)
+    if message is None and isinstance(exc, OSError):
+        message = f"Không mở được dữ liệu: {os_error_message(exc)} Tệp dữ liệu không bị thay đổi."
+    if message is None:
+        message = (
+            f"Không mở được tệp dữ liệu {path} ({exc.__class__.__name__}). Tệp dữ liệu không bị thay đổi."
+        )
+    return StoreError(message)
+
+
 @dataclass(frozen=True)
 class Profile:
     """Who this laptop is: set by ``khaosat init`` or the first-run wizard."""
@@ -105,6 +123,17 @@ def connect(path: str | os.PathLike[str], key: DataKey | None = None) -> dbapi.C
     return conn
 
 
+def _roll_back(conn: dbapi.Connection, *statements: str) -> None:
+    """Undo the open transaction (or savepoint) after an error. On a full disk or an I/O error
+    SQLite may already have rolled the whole transaction back itself; then there is nothing to undo,
+    and the error that caused it (not "cannot rollback") is the one to report."""
+    if not conn.in_transaction:
+        return
+    with contextlib.suppress(dbapi.Error):
+        for statement in statements:
+            conn.execute(statement)
+
+
 class Store:
     """A KhaoSat database file. Use one Store per thread."""
 
@@ -126,10 +155,10 @@ class Store:
         """
         self.path = Path(path) if os.fspath(path) != ":memory:" else None
         self.key = key
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.upgrade_backup: Path | None = None
         try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = connect(path, key)
             if migrate_schema:
                 version = current_version(self.conn)
@@ -142,10 +171,8 @@ class Store:
                         / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
                     )
                 migrate(self.conn)
-        except dbapi.DatabaseError as exc:
-            raise StoreError(
-                f"Không mở được tệp dữ liệu {path}: {exc}. Tệp có thể bị hỏng hoặc không phải tệp của KhaoSat."
-            ) from exc
+        except (dbapi.Error, OSError) as exc:
+            raise opening_error(exc, path) from exc
         self._thread = threading.get_ident()
         self._wall = wall
         self._clock: HybridClock | None = None
@@ -278,8 +305,7 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                _roll_back(self.conn, f"ROLLBACK TO {name}", f"RELEASE {name}")
                 del self._pending[said:]
                 raise
             self.conn.execute(f"RELEASE {name}")
@@ -289,7 +315,7 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            _roll_back(self.conn, "ROLLBACK")
             self._pending.clear()
             raise
         self.conn.execute("COMMIT")
@@ -480,9 +506,9 @@ class Store:
         Written to a temporary name beside the destination, flushed, then renamed into place.
         """
         dest = Path(destination)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_beside(dest)
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             target = dbapi.connect(os.fspath(tmp))
             try:
                 if self.key is not None:
@@ -497,9 +523,13 @@ class Store:
             fsync_file(tmp)
             os.replace(tmp, dest)
             fsync_dir(dest.parent)
+        except (dbapi.Error, OSError) as exc:
+            from app.storage.failures import copy_message
+
+            raise StoreError(copy_message(exc, dest)) from exc
         finally:
-            if tmp.exists():
-                tmp.unlink()
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return dest
 
     def adopt_laptop_id(self, laptop_id: str) -> None:

@@ -38,6 +38,7 @@ from app.domain import checks as domain_checks
 from app.domain import taxcode, validation
 from app.domain.fields import FieldInfo, Kind
 from app.domain.records import Record, record_type
+from app.domain.text import NOT_TEXT_RE
 from app.domain.validation import FoundingRules
 from app.sync.checks import where
 from app.sync.errors import SyncError, shown
@@ -155,7 +156,10 @@ def _quick_fine(info: FieldInfo, values: Sequence[Any], today: date, kinds: set[
     if not kinds <= _STR_OR_NONE or (info.required and "" in values):
         return False
     if kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.REF):
-        return info.max_length is None or max(map(len, filter(None, values)), default=0) <= info.max_length
+        if info.max_length is not None and max(map(len, filter(None, values)), default=0) > info.max_length:
+            return False
+        # what the domain refuses in any text (a lone surrogate, NUL, a direction override): one pass
+        return NOT_TEXT_RE.search("\n".join(filter(None, values))) is None
     present = set(values)
     present.discard(None)
     present.discard("")
@@ -182,7 +186,10 @@ def _quick_fine(info: FieldInfo, values: Sequence[Any], today: date, kinds: set[
         return False
     if info.max_length is not None and max(map(len, present)) > info.max_length:
         return False
-    return (_PHONES if kind is Kind.PHONE else _EMAILS).fullmatch("\n".join(present)) is not None
+    joined = "\n".join(present)
+    return (_PHONES if kind is Kind.PHONE else _EMAILS).fullmatch(joined) is not None and (
+        NOT_TEXT_RE.search(joined) is None
+    )
 
 
 def check_column(

@@ -158,7 +158,7 @@ def test_bad_files_give_clear_messages(tmp_path):
     with pytest.raises(ImportFailed, match="rỗng"):
         open_workbook(tmp_path / "empty.csv")
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04not really a zip")
-    with pytest.raises(ImportFailed, match="tệp hỏng"):
+    with pytest.raises(ImportFailed, match="tệp bị hỏng"):
         open_workbook(tmp_path / "broken.xlsx")
     with pytest.raises(ImportFailed, match="Không tìm thấy tệp"):
         open_workbook(tmp_path / "none.xlsx")

@@ -503,7 +503,7 @@ class RecordForm(QDialog):
         self.window_.tasks.call(lambda: drafts.discard(key), on_error=self._draft_failed)
 
     def _draft_failed(self, failure: TaskFailure) -> None:
-        self.status.setText(f"Không ghi được bản nháp: {failure.exception}")
+        self.status.setText(f"Không ghi được bản nháp: {failure.message or failure.exception}")
         self.status.setStyleSheet(ERROR_STYLE)
 
     # --- saving -------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import units
 from app.domain.vnformat import format_int
+from app.gui.tasks import failure_message
 from app.importing import errorfile
 from app.importing import mapping as mp
 from app.importing import plan as pl
@@ -67,8 +68,9 @@ def _message(failure: Any) -> str:
     exc = getattr(failure, "exception", failure)
     if isinstance(exc, ImportFailed):
         return str(exc)
-    if isinstance(exc, OSError):
-        return f"Không đọc/ghi được tệp: {exc.strerror or exc}."
+    known = failure_message(exc)  # a full disk, a write-protected or pulled-out stick...
+    if known is not None:
+        return known
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
 
 
@@ -120,12 +122,12 @@ class PreviewModel(QAbstractTableModel):
                 ward = units.ward(e.ward_code) if e else None
                 return ward.name if ward else ""
             if col == 5:
-                return " ".join(row.problems + row.warnings)
+                return " ".join([*row.problems, *row.warnings])
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = _OUTCOME_COLOURS.get(row.outcome)
             return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
-            return "\n".join(row.problems + row.warnings) or None
+            return "\n".join([*row.problems, *row.warnings]) or None
         return None
 
     def refresh(self, first: int, last: int) -> None:
@@ -432,7 +434,7 @@ class ImportWizard(QDialog):
         sheet = table.sheet
         info = [
             f"Trang «{sheet.name}», dòng tiêu đề: {table.header_row_number}, "
-            f"{format_int(len(table.data_rows()))} dòng dữ liệu."
+            f"{format_int(table.data_count())} dòng dữ liệu."
         ]
         if sheet.encoding:
             info.append(f"Mã chữ của tệp: {sheet.encoding}.")
@@ -444,8 +446,7 @@ class ImportWizard(QDialog):
         if prepared.source == "remembered":
             info.append("Cách ghép cột lấy theo lần nhập trước một tệp cùng dạng.")
         self.mapping_info.setText(" ".join(info))
-        data = table.data_rows()
-        example = data[0][1] if data else []
+        example = next(table.iter_data_rows(), (0, []))[1]
         headers = table.headers
         self.mapping_table.setRowCount(len(headers))
         self.field_boxes = []
@@ -497,6 +498,9 @@ class ImportWizard(QDialog):
             return
 
         decisions = dict(self.preview.decisions) if self.preview is not None else {}
+        # the old preview goes before the new one is made: a list of 200,000 rows is never held twice
+        self.preview = None
+        self.preview_model.set_rows([])
 
         def work(store: Any, ctx: Any) -> pl.Preview:
             def progress(done: int, total: int) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.gui.actions import ActionSpec
+from app.gui.tasks import failure_message
 from app.services.print_settings import MARK_SHEET_DEFAULT
 
 if TYPE_CHECKING:
@@ -131,8 +132,9 @@ def message(exc: BaseException) -> str:
         ),
     ):
         return str(exc)
-    if isinstance(exc, OSError):
-        return f"Lỗi đọc/ghi tệp: {exc.strerror or exc} ({exc.filename or ''})"
+    known = failure_message(exc)  # a full disk, a write-protected or pulled-out stick...
+    if known is not None:
+        return known
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
+from app.gui.tasks import failure_message
 from app.sync import registry as R
 from app.sync.errors import SyncError, os_message
 
@@ -18,6 +19,9 @@ def message(failure: Any) -> str:
     exc = getattr(failure, "exception", failure)
     if isinstance(exc, SyncError):
         return exc.message
+    known = failure_message(exc)  # a full stick, a write-protected or pulled-out one...
+    if known is not None:
+        return known
     if isinstance(exc, OSError):
         return os_message(exc)
     return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
