@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from app.domain import units
 from app.domain.records import new_id
-from app.domain.text import clean
+from app.domain.text import clean, shown, text_problem
 from app.domain.validation import Problem
 from app.domain.vocab import Role
 
@@ -30,14 +30,17 @@ class Office:
 
 def validate_office(o: Office) -> list[Problem]:
     problems = []
-    if not clean(o.name):
+    name = clean(o.name)
+    if not name:
         problems.append(Problem("name", "Chưa nhập tên cơ quan."))
+    elif problem := text_problem(name, "Tên cơ quan", 300):  # a direction override, a damaged character
+        problems.append(Problem("name", problem))
     if o.role not in LEVEL:
         problems.append(Problem("role", "Vai trò của cơ quan phải là cấp phường, trung gian hoặc cấp tỉnh."))
         return problems
     unit = units.unit(o.unit_code)
     if unit is None:
-        problems.append(Problem("unit_code", f"Mã đơn vị «{o.unit_code}» không có trong danh mục."))
+        problems.append(Problem("unit_code", f"Mã đơn vị «{shown(o.unit_code)}» không có trong danh mục."))
     elif o.role == Role.WARD_OFFICE and unit.is_province:
         problems.append(Problem("unit_code", "Cơ quan cấp phường phải gắn với một phường/xã (mã 5 số)."))
     elif o.role == Role.PROVINCE_OFFICE and not unit.is_province:
@@ -50,7 +53,9 @@ def validate_chain(offices: list[Office]) -> list[Problem]:
     by_id = {o.id: o for o in offices}
     problems: list[Problem] = []
     for o in offices:
-        problems += [Problem(f"{o.id}.{p.field}", f"{o.name}: {p.message}") for p in validate_office(o)]
+        problems += [
+            Problem(f"{o.id}.{p.field}", f"{shown(o.name)}: {p.message}") for p in validate_office(o)
+        ]
         if o.parent_id is None:
             continue
         parent = by_id.get(o.parent_id)

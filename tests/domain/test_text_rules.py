@@ -91,3 +91,16 @@ def test_a_ward_code_that_is_not_text_is_said_once_and_printable():
     e = v.normalise_enterprise(Enterprise(name="Công ty A", tax_code="0100109106", ward_code="9" * 150))
     message = next(p.message for p in v.validate_enterprise(e, TEST_TODAY) if p.field == "ward_code")
     assert len(message) < 150  # the value is quoted cut short
+
+
+def test_an_office_name_that_is_not_text_is_refused():
+    from app.domain.offices import Office, validate_office
+    from app.domain.vocab import Role
+
+    problems = validate_office(
+        Office(name="Đảng ủy \u202ePhường", role=Role.WARD_OFFICE, unit_code=TEST_WARD)
+    )
+    assert [p.field for p in problems] == ["name"] and "đảo chiều" in problems[0].message
+    assert (
+        validate_office(Office(name="Đảng ủy\x07 phường", role=Role.WARD_OFFICE, unit_code=TEST_WARD)) == []
+    )
