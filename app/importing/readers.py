@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, overload
+from typing import Any, BinaryIO, overload
 
 from app.domain.vnformat import format_int
 from app.importing import legacy as lg
@@ -557,8 +557,8 @@ class _XlsxWorkbook(Workbook):
         # bytes claiming row 1,000,000,000 or column XFD would keep it busy for hours.
         from openpyxl.worksheet._reader import WorkSheetParser
 
-        wb = self._wb
-        ws = wb[name]
+        wb: Any = self._wb  # (openpyxl's own reader attributes: private, so untyped)
+        ws: Any = wb[name]
         if not hasattr(ws, "_get_source"):
             return  # a chart sheet: no cells
         styles = wb._cell_styles
