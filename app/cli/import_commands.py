@@ -74,8 +74,14 @@ def _corrections(spec: str | None) -> str | None:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise CliError(f"Không tìm thấy tệp ghép cột {path}.") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CliError(f"Tệp ghép cột {path} không đúng dạng JSON: {exc}.") from None
+        except json.JSONDecodeError as exc:  # (said in Vietnamese: never the parser's English)
+            raise CliError(
+                f"Tệp ghép cột {path} không đúng dạng JSON (hỏng ở dòng {exc.lineno}, cột {exc.colno})."
+            ) from None
+        except UnicodeDecodeError:
+            raise CliError(f"Tệp ghép cột {path} không phải văn bản UTF-8.") from None
+        except RecursionError:
+            raise CliError(f"Tệp ghép cột {path} lồng nhau quá sâu: không phải tệp ghép cột.") from None
         if not isinstance(data, dict):
             raise CliError('Tệp ghép cột phải là một đối tượng JSON {"cột": "trường"}.')
         return ",".join(f"{k}={v or '-'}" for k, v in data.items())

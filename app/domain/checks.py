@@ -30,9 +30,10 @@ from app.domain.fields import FieldInfo, Kind
 from app.domain.text import NOT_TEXT_RE, clean, clean_or_none, shown, text_problem
 from app.domain.vnformat import format_date
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_RE = re.compile(r"^[0-9+()./ -]{6,20}$")
-MACHINE_RE = re.compile(r"^[0-9a-f]{16}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")  # (\Z: "$" would also take a line break at the end)
+PHONE_RE = re.compile(r"^[0-9+()./ -]{6,20}\Z")
+MACHINE_RE = re.compile(r"^[0-9a-f]{16}\Z")
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,10 @@ def _check_present(info: FieldInfo, value: Any, today: date) -> str | None:
         if value not in info.codes:
             return f"{label}: mã «{shown(value)}» không có trong danh mục."
     elif kind is Kind.TAX_CODE:
-        return taxcode.parse(value).error
+        parsed = taxcode.parse(value)
+        if parsed.ok and parsed.value != value:  # a form stores the canonical form; a stored value must be it
+            return f"Mã số thuế «{shown(value)}» không viết ở dạng chuẩn «{parsed.value}»."
+        return parsed.error
     elif kind is Kind.WARD:
         if units.ward(value) is None:
             return f"Mã {_lower_first(label)} «{shown(value)}» không có trong danh mục."
@@ -140,11 +144,13 @@ def _check_bounds(info: FieldInfo, value: int, today: date) -> str | None:
 def _check_date(info: FieldInfo, value: Any, today: date) -> str | None:
     label = info.label
     if isinstance(value, str):
+        # a stored date is written YYYY-MM-DD and nothing else: date.fromisoformat also reads ISO week
+        # dates ("2026-W09-5"), compact forms and other digits, which no door may store
+        if ISO_DATE_RE.fullmatch(value) is None:
+            return f"{label} «{shown(value)}» không viết dạng năm-tháng-ngày (ví dụ 2026-02-27)."
         try:
-            value = date.fromisoformat(value) if len(value) == 10 else None
+            value = date.fromisoformat(value)
         except ValueError:
-            value = None
-        if value is None:
             return f"{label} không phải là ngày có thật (cần dạng năm-tháng-ngày)."
     elif not isinstance(value, date):
         return f"{label} phải là một ngày."

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -88,6 +89,14 @@ PERSONAL_ID_PLACES = frozenset(
 _STRIP_RE = re.compile(r"[\s.]+")
 
 
+def _ascii_digits(text: str) -> str:
+    """Digits of other scripts (full-width from an input method, Arabic-Indic...) as ASCII digits: the
+    code is stored, searched and compared in one form."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 class TaxCodeKind(str, Enum):
     ENTERPRISE = "enterprise"  # 10 digits
     BRANCH = "branch"  # 10 digits + -NNN
@@ -122,7 +131,7 @@ def is_valid_10(digits: str) -> bool:
 
 def parse(raw: str | None) -> TaxCodeResult:
     """Normalise and check a tax code typed by a person or read from a file."""
-    text = _STRIP_RE.sub("", raw or "")
+    text = _ascii_digits(_STRIP_RE.sub("", raw or ""))
     if not text:
         return TaxCodeResult("", None, "Chưa nhập mã số thuế.")
     text = text.replace("–", "-").replace("—", "-")
@@ -132,7 +141,9 @@ def parse(raw: str | None) -> TaxCodeResult:
         main, branch = text[:10], text[10:]
     else:
         main, branch = text, None
-    if not main.isdigit() or (branch is not None and not branch.isdigit()):
+    if not (main.isascii() and main.isdigit()) or (
+        branch is not None and not (branch.isascii() and branch.isdigit())
+    ):
         return TaxCodeResult(text, None, "Mã số thuế chỉ gồm chữ số (có thể thêm đuôi chi nhánh -001).")
     if branch is not None:
         if len(main) != 10 or len(branch) != 3:

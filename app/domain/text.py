@@ -28,15 +28,25 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, s�
 #   RLM, ALM);
 # - refused by ``text_problem``, with a message: a lone surrogate (half of a UTF-16 pair: the
 #   text was damaged on its way, and SQLite cannot store it), NUL (a binary or wrongly decoded
-#   file), and the bidirectional embeddings, overrides and isolates U+202A-U+202E and
+#   file), the bidirectional embeddings, overrides and isolates U+202A-U+202E and
 #   U+2066-U+2069, which make text display in another order than it is stored (a name that
-#   reads differently from what search and duplicate checks see); Vietnamese never needs them;
+#   reads differently from what search and duplicate checks see; Vietnamese never needs them),
+#   and the C0/C1 control characters other than tab and line breaks (``clean`` drops them from
+#   what a person types or a list brings, so only a value that arrives as stored, in a bundle or a
+#   key file, still holds one);
 # - and a maximum length per field (its declaration, ``app.domain.fields``).
+#
+# ``text_problem`` is the rule of every door: the forms and the list import (through
+# ``app.domain.checks``), the bundle door (``app.sync.rules``), key files (``app.sync.keys``),
+# office and machine names. ``NOT_TEXT_RE`` finds exactly the characters it refuses.
 
 _INVISIBLE_RE = re.compile("[\x01-\x08\x0e-\x1b\x7f\x80-\x84\x86-\x9f\u00ad\u061c\u200b-\u200f\u2060\ufeff]")
 _LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
-NOT_TEXT_RE = re.compile("[\x00\ud800-\udfff\u202a-\u202e\u2066-\u2069]")  # what text_problem refuses
+_LINE_BREAK_RE = re.compile("[\t\n\r]")
+_CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not tab, line feed, carriage return
+# what text_problem refuses (its length check aside)
+NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _NOT_SHOWN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
@@ -54,10 +64,20 @@ def clean(value: str | None) -> str:
     return _UNCLEAN_SPACE_RE.sub(" ", text).strip()
 
 
-def text_problem(value: str | None, label: str, max_length: int | None = None) -> str | None:
-    """Why ``value`` (already cleaned) cannot be stored as the field ``label``, in Vietnamese, or None."""
+def text_problem(
+    value: str | None, label: str, max_length: int | None = None, *, one_line: bool = False
+) -> str | None:
+    """Why ``value`` (already cleaned) cannot be stored as the field ``label``, in Vietnamese, or None.
+    ``one_line``: a name shown on one line (a machine's name) may not hold a tab or a line break either."""
     if not value:
         return None
+    if one_line:
+        m = _LINE_BREAK_RE.search(value)
+        if m:
+            return (
+                f"{label} có dấu xuống dòng hoặc dấu tab (U+{ord(m.group()):04X}) ở vị trí {m.start() + 1}: "
+                "tên phải nằm trên một dòng."
+            )
     m = _LONE_SURROGATE_RE.search(value)
     if m:
         return (
@@ -74,6 +94,12 @@ def text_problem(value: str | None, label: str, max_length: int | None = None) -
         return (
             f"{label} có ký tự ẩn đảo chiều hiển thị chữ (U+{ord(m.group()):04X}) ở vị trí {m.start() + 1}: "
             "chữ hiện ra khác với chữ được lưu. Hãy xóa rồi gõ lại."
+        )
+    m = _CONTROL_RE.search(value)
+    if m:
+        return (
+            f"{label} có ký tự điều khiển vô hình (U+{ord(m.group()):04X}) ở vị trí {m.start() + 1}: chữ hiện "
+            "ra có thể khác chữ được lưu. Hãy xóa rồi gõ lại."
         )
     if max_length is not None and len(value) > max_length:
         return f"{label} quá dài (tối đa {max_length} ký tự)."

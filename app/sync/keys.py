@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from app.domain.text import text_problem
 from app.security.passphrase import normalise
 from app.sync import container as C
 from app.sync.errors import SyncError, shown
@@ -319,6 +320,10 @@ def pubkey_file(env: C.Envelope) -> bytes:
     return C.frame(C.KIND_PUBKEY, {"encrypted": False}, env.raw)
 
 
+_LAPTOP_ID = re.compile("[0-9a-f]{16}")
+NAME_LENGTH = 200  # a machine's name (its user's name) in a public-key file
+
+
 def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
     if env.type != C.TYPE_PUBKEY:
         raise SyncError("wrong_purpose", "Chữ ký trong tệp không dành cho khóa công khai (sai mục đích).")
@@ -346,8 +351,11 @@ def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
     for k in ("laptop_id", "unit_code", "role", "created_at"):
         if not isinstance(p[k], str) or not p[k] or len(p[k]) > 100:
             raise SyncError("bad_payload", f"Tệp khóa công khai: trường {k} không hợp lệ.")
-    if p["name"] is not None and (not isinstance(p["name"], str) or len(p["name"]) > 200):
-        raise SyncError("bad_payload", "Tệp khóa công khai: trường name không hợp lệ.")
+    if p["name"] is not None and (not isinstance(p["name"], str) or len(p["name"]) > NAME_LENGTH):
+        raise SyncError(
+            "bad_payload",
+            f"Tệp khóa công khai: tên máy không hợp lệ (phải là chữ, tối đa {NAME_LENGTH} ký tự).",
+        )
     sign_pub = unb64(p["sign_pub"], "sign_pub", 32)
     enc_pub = unb64(p["enc_pub"], "enc_pub", 32)
     if not env.verify(sign_pub):
@@ -381,10 +389,10 @@ def parse_pubkey_envelope(env: C.Envelope) -> PublicKeyDoc:
     )
 
 
-# A machine's name is shown beside its fingerprint when a person decides to trust it: control
-# characters and bidirectional controls (which display text in another order than it is stored) are
-# refused at registration, so the name a person reads is the name that is kept.
-_NOT_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A machine's name is shown beside its fingerprint when a person decides to trust it: what the
+# domain's one text rule refuses (``text_problem``: control characters, NUL, and bidirectional controls,
+# which display text in another order than it is stored) is refused at registration, so the name a
+# person reads is the name that is kept.
 
 
 def read_pubkey_file(data: bytes) -> PublicKeyDoc:
@@ -404,12 +412,17 @@ def read_pubkey_file(data: bytes) -> PublicKeyDoc:
             f"(nửa cặp mã UTF-16 \\u{ord(exc.char):04x}, không phải chữ): tệp đã bị sửa hoặc được tạo sai. "
             "Chưa đăng ký.",
         ) from exc
-    bad = _NOT_A_NAME.search(doc.name or "")
-    if bad:
+    problem = text_problem(doc.name, "Tên máy trong tệp khóa công khai", NAME_LENGTH, one_line=True)
+    if problem is not None:
         raise SyncError(
             "bad_text",
-            f"Tên máy trong tệp khóa công khai có ký tự điều khiển vô hình (\\u{ord(bad.group()):04x}) ở vị trí "
-            f"{bad.start() + 1}: tên hiện ra có thể khác tên thật. Chưa đăng ký; hãy sửa họ tên trên máy đó "
+            f"{problem.removesuffix(' Hãy xóa rồi gõ lại.')} Chưa đăng ký; hãy sửa họ tên trên máy đó "
             "rồi ghi lại tệp khóa công khai.",
+        )
+    if _LAPTOP_ID.fullmatch(doc.laptop_id) is None:  # shown where a machine has no name
+        raise SyncError(
+            "bad_payload",
+            f"Mã máy «{shown(doc.laptop_id, 40)}» trong tệp khóa công khai không đúng dạng (16 chữ số hệ "
+            "mười sáu): tệp không do KhaoSat tạo hoặc đã bị sửa. Chưa đăng ký.",
         )
     return doc

@@ -3,8 +3,10 @@
 Every value a bundle brings is checked with the checks derived from the field declarations
 (``app.domain.checks``): its kind, coded values, tax codes, real dates (not after today, give or take
 ``CLOCK_TOLERANCE`` for a laptop whose clock runs ahead), counts and years within bounds, required
-values, maximum lengths; and text is text (no NUL, no control character other than tab and line
-breaks, no bidirectional override or isolate). A value that fails is a *hard* violation: the whole
+values, maximum lengths, dates written YYYY-MM-DD, tax codes in their canonical form; and text is text
+by the domain's one rule (``app.domain.text.text_problem``: no lone surrogate, no NUL, no control
+character other than tab and line breaks, no bidirectional override or isolate), the rule the forms, the
+list import and key files apply too. A value that fails is a *hard* violation: the whole
 bundle is refused, naming the record, the field and the rule (``SyncError`` reason ``rule``), before
 the database is touched.
 
@@ -38,7 +40,7 @@ from app.domain import checks as domain_checks
 from app.domain import taxcode, validation
 from app.domain.fields import FieldInfo, Kind
 from app.domain.records import Record, record_type
-from app.domain.text import NOT_TEXT_RE
+from app.domain.text import NOT_TEXT_RE, text_problem
 from app.domain.validation import FoundingRules
 from app.sync.checks import where
 from app.sync.errors import SyncError, shown
@@ -46,10 +48,6 @@ from app.sync.payload import key_table
 
 CLOCK_TOLERANCE = timedelta(days=1)
 META = 5  # a creation row: change_id, txn, hlc, author, wall_time, then the values ("id" first)
-
-# NUL, C0 controls but tab, line feed and carriage return, DEL, C1 controls; bidirectional
-# embeddings, overrides and isolates (text displayed in another order than it is stored)
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def today_for_checks() -> date:
@@ -74,24 +72,20 @@ def refused(entity: str, record_id: Any, name: str, message: str) -> RuleError:
 
 
 def _text_problem(info: FieldInfo, values: Sequence[Any]) -> tuple[int, str] | None:
-    """The first value of a text column that is not text (a character no form can store)."""
+    """The first value of a text column that the domain's one text rule (``text_problem``) refuses for
+    what it holds: a character that is not text (a lone surrogate, NUL, a control character, a direction
+    override). Lengths and the rest are the generic checks'."""
     try:
         joined = " ".join(filter(None, values))
     except TypeError:  # a number among the text: the generic checks name it; look at the strings
         joined = " ".join(v for v in values if type(v) is str)
-    if joined.isprintable() or _NOT_TEXT.search(joined) is None:  # (isprintable: one fast pass, usually)
+    if joined.isprintable() or NOT_TEXT_RE.search(joined) is None:  # (isprintable: one fast pass, usually)
         return None
     for i, v in enumerate(values):
-        if type(v) is str:
-            m = _NOT_TEXT.search(v)
-            if m:
-                what = "ký tự rỗng (NUL)" if m.group() == "\x00" else "ký tự điều khiển vô hình"
-                if "\u202a" <= m.group() <= "\u2069":
-                    what = "ký tự ẩn đảo chiều hiển thị chữ"
-                return i, (
-                    f"{info.label} có {what} (\\u{ord(m.group()):04x}) ở vị trí {m.start() + 1}: chữ hiện ra có "
-                    "thể khác chữ được lưu. Hãy gõ lại trường này."
-                )
+        if type(v) is str and NOT_TEXT_RE.search(v):
+            problem = text_problem(v, info.label)
+            if problem is not None:
+                return i, problem
     return None
 
 
@@ -102,7 +96,6 @@ _STR_OR_NONE = {str, NoneType}
 _WEIGHTS_TOTAL = 48 * sum(taxcode.WEIGHTS)  # the weights times the code of "0"
 _PHONES = re.compile(r"(?:[0-9+()./ -]{6,20}\n)*[0-9+()./ -]{6,20}")
 _DATES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _EMAILS = re.compile(r"(?:[^@\s]+@[^@\s]+\.[^@\s]+\n)*[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -212,19 +205,6 @@ def check_column(
     if fine:
         return
     problems = domain_checks.column_problems(info, values, today)
-    if info.kind is Kind.DATE:  # written YYYY-MM-DD, nothing else (an ISO week date is a date too)
-        problems += [
-            (i, f"{info.label} «{shown(v)}» không viết dạng năm-tháng-ngày (ví dụ 2026-02-27).")
-            for i, v in enumerate(values)
-            if type(v) is str and v and _DATE.fullmatch(v) is None
-        ]
-        problems.sort()
-    if info.kind is Kind.TAX_CODE:  # stored in its canonical form ("0100109106", "0100109106-001")
-        for i, v in enumerate(values):
-            parsed = taxcode.parse(v) if type(v) is str else None
-            if parsed is not None and parsed.ok and parsed.value != v:
-                problems.append((i, f"Mã số thuế «{shown(v)}» không viết ở dạng chuẩn «{parsed.value}»."))
-        problems.sort()
     if problems:
         i, message = problems[0]
         raise refused(entity, ids[i], info.name, message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain import validation as v
+from app.domain.checks import check_value
 from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
 from app.domain.text import clean, shown, text_problem
 from tests.conftest import TEST_TODAY, TEST_WARD
@@ -104,3 +105,56 @@ def test_an_office_name_that_is_not_text_is_refused():
     assert (
         validate_office(Office(name="Đảng ủy\x07 phường", role=Role.WARD_OFFICE, unit_code=TEST_WARD)) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("Hòa\x07Bình", "điều khiển vô hình (U+0007) ở vị trí 4"),
+        ("Hòa\x85", "(U+0085)"),
+        ("Hòa\x1b", "(U+001B)"),
+    ],
+)
+def test_a_stored_value_holding_a_control_character_is_refused(value, fragment):
+    """clean() drops them from what is typed or read from a list; a value that arrives as stored (a
+    bundle, a key file) still holding one is refused by the same rule."""
+    assert clean(value) != value
+    problem = text_problem(value, "Tên doanh nghiệp", 300)
+    assert problem is not None and fragment in problem
+    assert text_problem(clean(value), "Tên doanh nghiệp", 300) is None
+
+
+def test_tabs_and_line_breaks_are_text_except_in_a_name_on_one_line():
+    assert text_problem("dòng 1\ndòng 2\tcột", "Ghi chú") is None
+    problem = text_problem("Nguyễn\nHằng", "Tên máy", 200, one_line=True)
+    assert problem is not None and "một dòng" in problem
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-W09-5", "2026-058", "20260227", "2026-02-27T00:00", "２０２６-02-27"]
+)
+def test_a_stored_date_is_written_year_month_day_only(value):
+    from datetime import date
+
+    info = Visit.INFO["visit_date"]
+    message = check_value(info, value, TEST_TODAY)
+    assert message is not None and "năm-tháng-ngày" in message
+    assert date.fromisoformat("2026-02-27") and check_value(info, "2026-02-27", date(2026, 11, 1)) is None
+
+
+def test_a_tax_code_in_other_digits_is_stored_in_ascii_and_a_stored_one_must_be_canonical():
+    e = v.normalise_enterprise(
+        Enterprise(name="Công ty A", tax_code="０１００１０９１０６", ward_code=TEST_WARD)
+    )
+    assert e.tax_code == "0100109106" and v.validate_enterprise(e, TEST_TODAY) == []
+    info = Enterprise.INFO["tax_code"]
+    for stored in ("０１００１０９１０６", "0100 109 106", "0100109106 "):
+        message = check_value(info, stored, TEST_TODAY)
+        assert message is not None and "dạng chuẩn «0100109106»" in message
+    assert "chỉ gồm chữ số" in check_value(info, "²100109106", TEST_TODAY)
+
+
+@pytest.mark.parametrize(("field", "value"), [("phone", "0912345678\n"), ("email", "a@congty.vn\n")])
+def test_a_shape_is_the_whole_value(field, value):
+    assert check_value(Enterprise.INFO[field], value, TEST_TODAY) is not None
+    assert check_value(Enterprise.INFO[field], value.strip(), TEST_TODAY) is None

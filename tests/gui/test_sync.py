@@ -159,6 +159,32 @@ def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, o
         other.store.close()
 
 
+def test_a_key_file_whose_name_is_not_text_is_refused_in_the_window(qtbot, data_dir, office, tmp_path):
+    """The GUI's registration door applies the same rule as ``keys register``: a name holding a direction
+    override or a control character is refused with the reason, in Vietnamese; nothing is registered."""
+    from tests.sync.test_key_doors import key_file
+
+    window = open_window(qtbot, data_dir, load_features=True)
+    try:
+        window.actions.trigger("sync.machines")
+        dialog = window._sync_dialog
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
+        for name, fragment in (("Lê Văn \u202eBình", "đảo chiều"), ("Lê Văn\x07Bình", "điều khiển vô hình")):
+            data, _ = key_file(name)
+            path = office["stick"] / "khoa.khaosat-key"
+            path.write_bytes(data)
+            dialog.read_key_file(str(path))
+            qtbot.waitUntil(lambda fragment=fragment: fragment in dialog.status.text(), timeout=10000)
+            assert "Chưa đăng ký" in dialog.status.text() and not dialog.pending_box.isVisible()
+            assert "\u202e" not in dialog.status.text() and "\x07" not in dialog.status.text()
+        assert dialog.table.rowCount() == 2
+        with open_store(data_dir) as s:
+            assert R.peers_of(s, "ab12cd34ef56ab78") == []
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+
+
 def test_conflicts_page_resolves_with_a_change_that_syncs_upward(qtbot, data_dir, office):
     laptop = office["laptop"]
     e = new_enterprise(laptop.store, "Công ty Cổ phần Bình Minh")

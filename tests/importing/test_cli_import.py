@@ -134,3 +134,24 @@ def test_import_list_csv_with_default_ward_and_errors_path(tmp_path):
     assert "Đã nhập: thêm mới 5" in r.stdout
     assert "Lưu ý dòng 9: «Phường Hàng Đào» không có" in r.stdout and "mặc định Phường Hoàn Kiếm" in r.stdout
     assert len(list(load_workbook(out).active.iter_rows())) == 1 + 5
+
+
+def test_a_broken_mapping_file_is_said_in_vietnamese(tmp_path):
+    """The column-mapping file's parser errors are never shown in the parser's English."""
+    data = tmp_path / "data"
+    _init(data)
+    src = B.write_xlsx(tmp_path / "danh sach.xlsx")
+    bad = {
+        "cu_phap.json": b'{"B": "tax_code" "C": "name"}',
+        "long_nhau.json": b"[" * 100_000,
+        "ma_hoa.json": '{"Mã": "tax_code"}'.encode("utf-16"),
+    }
+    for name, raw in bad.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        r = run_cli("import-list", str(src), "--mapping", str(path), "--dry-run", data_dir=data)
+        assert r.returncode == 1, (name, r.returncode, r.stderr)
+        assert "Tệp ghép cột" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        for english in ("Expecting", "delimiter", "recursion", "codec", "decode"):
+            assert english not in r.stderr, r.stderr
+    assert _count(data) == (0, 0)

@@ -70,6 +70,39 @@ def test_an_ordinary_name_with_an_emoji_is_accepted(net):
     assert outcome == "new" and peer.name == "Nguyễn Thị Hằng 🌸" and peer.keyid == kp.keyid
 
 
+@pytest.mark.parametrize(
+    "laptop_id", ["AB12CD34EF56AB78", "ab12cd34ef56ab7", "\u202eab12cd34ef56ab7", "ab12 cd34 ef56 ab78"]
+)
+def test_a_machine_id_not_written_as_the_spec_says_is_refused(net, laptop_id):
+    """The machine id is shown where a machine has no name: 16 lower-case hexadecimal digits, nothing else."""
+    data, _ = key_file("Nguyễn Thị Hằng", laptop_id=laptop_id)
+    before = db_fingerprint(net.ward.store)
+    with pytest.raises(SyncError) as exc:
+        K.read_pubkey_file(data)
+    assert (
+        exc.value.reason == "bad_payload"
+        and "Mã máy" in exc.value.message
+        and "Chưa đăng ký" in exc.value.message
+    )
+    assert exc.value.message.isprintable() and db_fingerprint(net.ward.store) == before
+
+
+def test_the_key_door_applies_the_domains_text_rule():
+    """One rule (app.domain.text.text_problem), one-line names: whatever it refuses the door refuses."""
+    from app.domain.text import text_problem
+
+    for what, name in HOSTILE_NAMES.items():
+        if what.startswith("lone"):
+            continue  # refused earlier, as JSON (the same reason, bad_text)
+        data, _ = key_file(name)
+        expected = text_problem(name, "Tên máy", K.NAME_LENGTH, one_line=True)
+        assert expected is not None, what
+        with pytest.raises(SyncError):
+            K.read_pubkey_file(data)
+    for name in ("Nguyễn Thị Hằng", "Lê\u200bVăn", "O'Brien (Phường 5)"):
+        assert K.read_pubkey_file(key_file(name)[0]).name == name
+
+
 @pytest.mark.slow
 def test_keys_register_on_the_command_line_says_why(tmp_path):
     office = tmp_path / "phuong"
