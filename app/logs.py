@@ -28,6 +28,35 @@ LOGGER = "app"  # every module logs to logging.getLogger(__name__), under "app"
 _lock = threading.Lock()
 _listener: logging.handlers.QueueListener | None = None
 _path: Path | None = None
+_failed_writes = 0
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file. A write that fails (a full disk, a read-only folder, a stick pulled out, a file name
+    that is not valid Unicode) is counted, never printed: logging's default prints "--- Logging error ---"
+    and a traceback to the console, in the middle of the message a person reads."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        global _failed_writes
+        _failed_writes += 1
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:  # the buffered end of the last line, on a disk that filled up
+            self.handleError(None)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            self.handleError(None)  # type: ignore[arg-type]
+            self.stream = None  # (closed by the failed close all the same)
+
+
+def failed_writes() -> int:
+    """How many records could not be written to the log so far (compare before and after ``flush``)."""
+    return _failed_writes
 
 
 def log_path(data_dir: str | os.PathLike[str]) -> Path:
@@ -71,9 +100,7 @@ def setup(data_dir: str | os.PathLike[str]) -> logging.Logger:
         if _listener is not None and _path == path:
             return logger
         _stop_locked()
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True
-        )
+        handler = _LogFile(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True)
         handler.setFormatter(NoValuesFormatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
         q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
         for h in list(logger.handlers):
@@ -107,11 +134,10 @@ def flush() -> None:
 def _stop_locked() -> None:
     global _listener, _path
     if _listener is not None:
-        _listener.stop()
-        for h in _listener.handlers:
+        listener, _listener, _path = _listener, None, None
+        listener.stop()
+        for h in listener.handlers:
             h.close()
-        _listener = None
-        _path = None
 
 
 def get(name: str = "") -> logging.Logger:

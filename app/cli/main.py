@@ -471,10 +471,12 @@ def _log_crash(args: argparse.Namespace | None, exc: BaseException) -> Path | No
         from app.paths import data_dir
 
         folder = data_dir(getattr(args, "data_dir", None))
+        failed = logs.failed_writes()
         logs.setup(folder)
         logs.get("cli").error("unexpected error in command %s", getattr(args, "command", None), exc_info=exc)
         logs.flush()
-        return logs.log_path(folder)
+        # a log that could not be written (a full disk, a read-only folder) is not offered to send
+        return logs.log_path(folder) if logs.failed_writes() == failed else None
     except Exception:  # noqa: BLE001 - logging must never raise
         return None
 

@@ -204,6 +204,42 @@ def test_a_read_only_data_folder(tmp_path):
         checks_out(data)
 
 
+# --- the error log ------------------------------------------------------------------------------------
+
+
+def _log_an_error(folder: Path) -> int:
+    from app import logs
+
+    before = logs.failed_writes()
+    logs.setup(folder)
+    try:
+        raise ValueError("Công ty \udcff")  # a message that cannot even be encoded (never written anyway)
+    except ValueError as exc:
+        logs.get("test").error("failed with %s", "\udcff", exc_info=exc)  # nor can this line
+        logs.get("test").error("a task failed", exc_info=exc)
+    logs.flush()
+    return logs.failed_writes() - before
+
+
+def test_the_error_log_on_a_full_or_read_only_disk_never_prints_a_traceback(tmp_path, capfd):
+    """The log is the door of last resort: a full disk, a read-only folder, a line that is not valid
+    Unicode are counted as failed writes (so nobody is told to send a log that was not written), never
+    printed as "--- Logging error ---" with a traceback in the middle of what a person reads."""
+    from app import logs
+
+    assert _log_an_error(tmp_path) == 1  # the line holding a lone surrogate; the other is written
+    text = logs.log_path(tmp_path).read_text(encoding="utf-8")
+    assert "a task failed" in text and "Công ty" not in text
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        fill(disk)
+        assert _log_an_error(disk) >= 2  # both lines (and the flush of what was buffered)
+        remount(disk, "ro")
+        assert _log_an_error(disk) >= 2  # both lines (and the flush of what was buffered)
+        remount(disk, "rw")
+    err = capfd.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err, err
+
+
 # --- the classification itself (every cause, also the ones a test machine cannot produce) -----------
 
 
