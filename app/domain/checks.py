@@ -6,8 +6,9 @@ validation), or received in a bundle (``app.sync`` calls ``check_row`` or ``colu
 stored values). Each problem names the field and says in Vietnamese what to fix.
 
 What is checked: required values, the kind (text, whole number, date, coded value, yes/no), real
-dates, coded values in their list, maximum lengths, bounds (counts 0 to 1.000.000, years, dates not
-after today), tax codes, ward and unit codes, e-mail and phone shapes, and the declared "part not
+dates (as stored: ``YYYY-MM-DD`` only), coded values in their list, maximum lengths, text that is text
+(``app.domain.text.text_problem``), bounds (counts 0 to 1.000.000, years, dates not after today), tax
+codes (as stored: in their canonical form), ward and unit codes, e-mail and phone shapes, and the declared "part not
 above the whole" rules between counts. Rules that tie several fields together in other ways stay in
 ``app.domain.validation``.
 
