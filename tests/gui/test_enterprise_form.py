@@ -178,3 +178,42 @@ def test_edit_enterprise_shows_history_old_to_new(qtbot, window, data_dir):
     assert top.child(0).text(2) == f"Tổng số lao động: {old} → 1.549"
     with open_store(data_dir) as s:
         assert s.get(Enterprise, e["id"]).workforce_total == 1549
+
+
+def test_text_pasted_with_hidden_characters_is_cleaned_or_refused_beside_the_field(qtbot, window, data_dir):
+    """The form door applies the domain's text rule: a zero-width space or a control character pasted from
+    a web page is dropped on saving; a direction override is refused beside the field, naming where."""
+    from PySide6.QtWidgets import QApplication
+
+    with open_store(data_dir) as s:
+        before = s.counts()["enterprises"]
+    form = _new_form(qtbot, window)
+    kb = Keyboard()
+
+    def paste(text: str) -> None:
+        QApplication.clipboard().setText(text)
+        kb.shortcut(Qt.Key.Key_A)
+        kb.shortcut(Qt.Key.Key_V)
+
+    paste("Công ty \u202eABC")
+    kb.enter()
+    kb.enter()
+    tax = valid_tax_code("010555444")
+    kb.type(tax)
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.wait(200)
+    wait_idle(qtbot, window)
+    error = form.errors["name"]
+    assert error.isVisible() and "đảo chiều" in error.text() and "vị trí 9" in error.text(), error.text()
+    assert "\u202e" not in error.text() and form in window.forms.open_forms
+    with open_store(data_dir) as s:
+        assert s.counts()["enterprises"] == before
+    form.widgets["name"].setFocus()
+    paste("Công\u200b ty\x07 Bình Minh")
+    assert not error.isVisible()
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+    with open_store(data_dir) as s:
+        [e] = s.find_by_tax_code(tax)
+    assert e.name == "Công ty Bình Minh"
