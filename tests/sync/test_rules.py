@@ -132,6 +132,20 @@ HARD = {
         "count",
         "Số người kết nạp",
     ),
+    "an ISO week date": (lambda e: visit_of(e), {"visit_date": "2026-W09-5"}, "visit_date", "năm-tháng-ngày"),
+    "a tax code in full-width digits": (
+        lambda e: firm(),
+        {"tax_code": "０１００１０９１０６"},
+        "tax_code",
+        "dạng chuẩn «0100109106»",
+    ),
+    "a phone with a line break after it": (
+        lambda e: firm(),
+        {"phone": "0912345678\n"},
+        "phone",
+        "Số điện thoại",
+    ),
+    "a C1 control in a name": (lambda e: firm(), {"name": "Công ty\x85Hòa Bình"}, "name", "U+0085"),
     "an organisation of an unknown kind": (
         lambda e: Organisation(enterprise_id=e.id),
         {"kind": "club"},
