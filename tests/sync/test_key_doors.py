@@ -120,3 +120,20 @@ def test_keys_register_on_the_command_line_says_why(tmp_path):
         assert "Chưa đăng ký" in r.stderr or "không phải chữ" in r.stderr, r.stderr
     r = run_cli("keys", "show", data_dir=office)
     assert r.returncode == 0 and "Máy đã đăng ký" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"format": "khaosat-pubkey" "version": 1}', b"[" * 100_000, b'{"name": "\xff"}', b'{"a": 1e999}'],
+)
+def test_a_key_file_that_is_not_json_is_said_in_vietnamese(payload):
+    """The parser's own words ("Expecting ',' delimiter", "maximum recursion depth") never reach a person."""
+    kp = K.KeyPair.generate()
+    data = K.pubkey_file(C.sign_envelope(C.TYPE_PUBKEY, payload, kp.keyid, kp.sign))
+    with pytest.raises(SyncError) as exc:
+        K.read_pubkey_file(data)
+    message = exc.value.message
+    assert exc.value.reason in ("bad_json", "bad_payload"), message
+    for english in ("Expecting", "delimiter", "recursion", "codec", "Extra data", "Infinity"):
+        assert english not in message, message
+    assert "tệp" in message.lower()
