@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from app.domain.text import text_problem
 from app.fileio import write_atomic
 from app.security import datakey, kdf
 from app.security.datakey import DataKey, LockError, OfficeWrap
@@ -46,7 +47,7 @@ from app.storage.store import Store
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
-from app.sync.errors import SyncError
+from app.sync.errors import SyncError, shown
 
 REQUEST_SUFFIX = ".khaosat-recovery"
 UNLOCK_SUFFIX = ".khaosat-unlock"
@@ -270,6 +271,13 @@ def _text(p: dict[str, Any], key: str, limit: int = 100) -> str:
     v = p.get(key)
     if not isinstance(v, str) or not v or len(v) > limit:
         raise SyncError("bad_payload", f"Tệp khôi phục: trường {key} không hợp lệ.")
+    # shown to the person who decides (which machine, when): the domain's one text rule, on one line
+    if text_problem(v, key, limit, one_line=True) is not None:
+        raise SyncError(
+            "bad_text",
+            f"Tệp khôi phục: trường {key} có ký tự không phải chữ (ký tự điều khiển, ký tự hỏng hoặc ký tự "
+            "đảo chiều hiển thị): tệp không do KhaoSat tạo hoặc đã bị sửa. Không khôi phục.",
+        )
     return v
 
 
@@ -291,7 +299,7 @@ def read_request(store: Store, ident: K.Identity, path: str | os.PathLike[str]) 
     if not machines:
         raise SyncError(
             "unknown_sender",
-            f"Máy {laptop_id} chưa đăng ký tại cơ quan này: không khôi phục. Chỉ cơ quan nhận gói của máy mới "
+            f"Máy {shown(laptop_id, 40)} chưa đăng ký tại cơ quan này: không khôi phục. Chỉ cơ quan nhận gói của máy mới "
             "khôi phục được cho máy đó.",
         )
     if any(m.status == "revoked" for m in machines):

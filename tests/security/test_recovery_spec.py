@@ -120,3 +120,38 @@ def test_request_and_unlock_file_read_from_the_document(tmp_path):
     assert datakey.load(laptop.folder).offices[0].sign_pub == office.ident.current.sign_pub
     for m in (laptop, office):
         m.store.close()
+
+
+def test_a_request_whose_fields_are_not_text_is_refused_before_anyone_reads_it(tmp_path):
+    """A request is shown to the person who decides (which machine, made when): a field holding a control
+    character or a direction override is refused with a reason, as every other door does."""
+    import pytest
+
+    from app.sync import container as C
+    from app.sync.errors import SyncError
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    laptop = make_machine(tmp_path, "Nguyễn Thị Hằng", TEST_WARD, Role.COLLABORATOR)
+    office = make_machine(tmp_path, "Lê Thị Thu", TEST_WARD, Role.WARD_OFFICE)
+    register(office, laptop, stick)
+    req = recovery.make_request(laptop.folder, stick)
+    _kind, _header, prefix, body = frame(req.path.read_bytes())
+    good = json.loads(SUITE.decrypt(body, office.ident.current.enc, info=b"khaosat-v1 " + prefix))
+    for field, value in (
+        ("created_at", "2026-12-02\u202e21:01"),
+        ("laptop_id", laptop.id + "\x07"),
+        ("key_id", "a\nb"),
+    ):
+        p = dict(good, **{field: value})
+        data = C.seal_payload(
+            C.KIND_RECOVERY_REQUEST, office.ident.current.keyid, office.ident.current.enc_pub, C.dumps(p)
+        )
+        path = stick / f"bad-{field}.khaosat-recovery"
+        path.write_bytes(data)
+        with pytest.raises(SyncError) as exc:
+            recovery.read_request(office.store, office.ident, path)
+        assert exc.value.reason == "bad_text" and field in exc.value.message, exc.value.message
+        assert exc.value.message.isprintable()
+    laptop.store.close()
+    office.store.close()
