@@ -164,10 +164,10 @@ def test_a_key_file_whose_name_is_not_text_is_refused_in_the_window(qtbot, data_
     override or a control character is refused with the reason, in Vietnamese; nothing is registered."""
     from tests.sync.test_key_doors import key_file
 
-    window = open_window(qtbot, data_dir, load_features=True)
+    window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.machines")
-        dialog = window._sync_dialog
+        dialog = window.sync.dialog
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
         for name, fragment in (("Lê Văn \u202eBình", "đảo chiều"), ("Lê Văn\x07Bình", "điều khiển vô hình")):
             data, _ = key_file(name)
