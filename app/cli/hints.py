@@ -15,6 +15,7 @@ HINTS: dict[str, str] = {
     "unknown_unit": "khaosat units TÊN (tìm mã đơn vị)",
     "not_endorsed": 'khaosat keys replace-lost TỆP --fingerprint "SỐ ĐỌC TỪ NGƯỜI DÙNG MÁY" --reason "LÝ DO"',
     "unmapped_required": '--mapping "B=tax_code" (cột B là mã số thuế)',
+    "practice": "--data-dir THƯ_MỤC_DỮ_LIỆU_THẬT (thư mục tap-duot là dữ liệu tập dượt)",
 }
 
 

@@ -198,7 +198,7 @@ def _print_forms(args: argparse.Namespace) -> int:
             ids += [i for i in select_enterprises(store, sel) if i not in ids]
         if not ids:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
-        forms = load_forms(store, ids)
+        forms = load_forms(store, ids, today)
         marks = _marks(args, store)
     render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=marks)
     say(f"Đã in {len(forms)} phiếu khảo sát ({_pages(len(forms), marks)}) vào {out}.")

@@ -228,7 +228,10 @@ class _Gen:
                     ward=ward_short, province=self.province.short_name
                 )
                 org.founding_members = founding
-                org.members = members
+                org.members = (
+                    members  # counted a while after the founding (no draw: the data stays as it was)
+                )
+                org.members_counted_on = min(self.o.today, founded_on + timedelta(days=180))
                 org.leader = self.person()
                 if r.random() < 0.03 and founded_on < self.o.today - timedelta(days=60):
                     org.status = OrgStatus.DISSOLVED

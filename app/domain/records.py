@@ -381,9 +381,13 @@ class Organisation(Record):
     issuing_body: str | None = f.text("Cơ quan ban hành")
     founding_members: int | None = f.count("Số thành viên khi thành lập", adds_up=False)
     leader: str | None = f.text("Người đứng đầu")
-    members: int | None = f.count("Số thành viên hiện nay")
+    # a count of the members made on members_counted_on (app.domain.membership: the latest count plus the
+    # admissions after it is what the organisation has)
+    members: int | None = f.count("Số thành viên đếm được")
     dissolved_date: date | None = f.date("Ngày giải thể", not_future=True)
     note: str | None = f.long_text("Ghi chú")
+    # schema 6 (a column added last; the form puts it beside the count it dates)
+    members_counted_on: date | None = f.date("Đếm ngày", not_future=True, beside=True)
 
 
 @dataclass

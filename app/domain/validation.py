@@ -171,6 +171,15 @@ def validate_organisation(
     problems = check_record(o, today)
     if previous is not None and o.status not in ORG_TRANSITIONS[previous]:
         problems.append(Problem("status", f"Không thể chuyển từ «{previous.label}» sang «{o.status.label}»."))
+    if o.members_counted_on is not None:
+        if o.members is None:
+            problems.append(Problem("members", "Đã có ngày đếm nhưng chưa nhập số thành viên đếm được."))
+        if o.decision_date is not None and o.members_counted_on < o.decision_date:
+            problems.append(
+                Problem(
+                    "members_counted_on", "Ngày đếm số thành viên phải từ ngày quyết định thành lập trở đi."
+                )
+            )
     if o.status in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED):
         if not o.decision_number:
             problems.append(Problem("decision_number", "Chưa nhập số quyết định thành lập."))

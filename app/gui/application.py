@@ -151,10 +151,18 @@ class Launcher(QObject):
     def _show(self, profile: Any, setup_result: dict | None = None, *, offer_drafts: bool = True) -> None:
         from app.gui.main_window import MainWindow
 
-        window = self.window = MainWindow(self.data_dir, self.db_path, profile, self.key)
+        practice = setup_result.get("practice") if setup_result else None
+        if practice is not None:  # demo data asked for in the wizard: open in practice mode
+            from app.paths import DB_FILE
+
+            window = MainWindow(practice.data_dir, practice.data_dir / DB_FILE, practice.profile, self.key)
+        else:
+            window = MainWindow(self.data_dir, self.db_path, profile, self.key)
+        self.window = window
         self._forget_key()  # the window holds it now: its idle lock must be able to drop the last reference
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         window.sig_reopen.connect(self._reopen)
+        window.sig_replaced.connect(self._replaced)
         window.show()
         if setup_result and setup_result.get("fingerprint"):
             window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
@@ -188,6 +196,14 @@ class Launcher(QObject):
         for dialog in (self.unlock_dialog, self.recovery_dialog):
             if dialog is not None:
                 dialog.result_value = None
+
+    def _replaced(self, window: MainWindow) -> None:
+        """Practice mode entered or left: the new main window is the program's window now."""
+        self.window = window
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        window.sig_reopen.connect(self._reopen)
+        window.sig_replaced.connect(self._replaced)
+        self.sig_window.emit(window)
 
     def _open_files(self, window: MainWindow, paths: list[str]) -> None:
         """Open the import dialog with the bundles or receipts the program was started with."""

@@ -49,7 +49,9 @@ What ``window`` (``app.gui.main_window.MainWindow``) offers a feature:
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -59,6 +61,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
     sig_selection_changed = Signal(object)  # enterprise id or None
     # the data was replaced (a restore): the launcher opens a new window on it (app.gui.protection.Reopen)
     sig_reopen = Signal(object)
+    sig_replaced = Signal(object)  # the MainWindow that takes this one's place (practice mode in or out)
 
     def __init__(self, data_dir: Path, db_path: Path, profile: Profile, key: DataKey | None):
         super().__init__()
@@ -103,6 +107,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self._title())
 
         self.key = key  # the unlocked data key (app/services/unlock.py)
+        # where the data key's file lives: the data folder; in practice mode, the real folder it belongs to
+        # (the practice database is encrypted with the same key)
+        self.key_folder = self.data_dir.parent if profile.practice else self.data_dir
         logs.setup(self.data_dir)  # errors to khaosat-errors.log (written by the log's own thread)
         self.tasks = TaskRunner(self.db_path, key, self)
         self.tasks.sig_data_changed.connect(self._on_data_changed)
@@ -132,9 +139,24 @@ class MainWindow(QMainWindow):
         self._page_keys: list[str] = []
         self.add_page("enterprises", "&1 Doanh nghiệp", splitter)
         self.add_page("targets", "&2 Chỉ tiêu và tiến độ", self.targets_view)
-        self.setCentralWidget(self.pages)
+        if profile.practice:
+            # practice mode: a band across the top of every page says so, with the one way out
+            from app.gui import practice
+
+            central = QWidget(self)
+            column = QVBoxLayout(central)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(0)
+            self.practice_band = practice.band(self)
+            column.addWidget(self.practice_band)
+            column.addWidget(self.pages, 1)
+            self.setCentralWidget(central)
+        else:
+            self.practice_band = None
+            self.setCentralWidget(self.pages)
 
         self.forms = FormManager(self)
+        self.detail_panel.today = lambda: self.forms.today or date.today()
 
         self.list_panel.sig_selected.connect(self._selection_changed)
         self.list_panel.sig_activated.connect(lambda eid: self.detail_panel.tabs.setFocus())
@@ -156,7 +178,7 @@ class MainWindow(QMainWindow):
         self.fingerprint: str | None = None  # this machine's key fingerprint, once read
         self.unit_label.setText(self._unit_text())
 
-        self.actions.add_all(window_actions.actions())
+        self.actions.add_all(window_actions.actions(practice_mode=profile.practice))
         self.sync = SyncFeature(self)
         self.printing = PrintingFeature(self)
         self.scan = ScanFeature(self)
@@ -195,8 +217,18 @@ class MainWindow(QMainWindow):
         return self.profile.laptop_id if role is not None and role.value == "collaborator" else None
 
     def open_enterprise(self, enterprise_id: str) -> None:
+        """Show an enterprise: selected in the list (which is cleared to its tax code when its searches and
+        filters hide it) and in the detail panel."""
         self.pages.setCurrentIndex(self._page_keys.index("enterprises"))
-        self.list_panel.select(enterprise_id)
+        if self.list_panel.model.loaded_row_of(enterprise_id) is not None:
+            self.list_panel.select(enterprise_id)
+        else:
+
+            def tax_code(store: Any) -> str:
+                row = store.row("enterprises", enterprise_id)
+                return row["tax_code"] if row else ""
+
+            self.tasks.read(tax_code, lambda code: self.list_panel.reveal(enterprise_id, code))
         if self.detail_panel.enterprise_id != enterprise_id:
             self.detail_panel.show_enterprise(enterprise_id)
 
@@ -263,14 +295,17 @@ class MainWindow(QMainWindow):
     def _title(self) -> str:
         role = self.profile.role.label if self.profile.role else ""
         who = self.profile.collaborator or "chưa thiết lập"
-        return f"KhaoSat — {who} ({role.lower()})" if role else f"KhaoSat — {who}"
+        unit = units.unit_name(self.profile.unit_code)
+        what = ", ".join(x for x in (role.lower(), unit) if x)
+        title = f"KhaoSat — {who} ({what})" if what else f"KhaoSat — {who}"
+        return f"KhaoSat [TẬP DƯỢT: dữ liệu mẫu] — {who}" if self.profile.practice else title
 
     def _unit_text(self) -> str:
-        unit = units.unit(self.profile.unit_code)
-        place = unit.name if unit else "Chưa chọn đơn vị"
-        # the fingerprint the office compares with the paper form (the guide promises it here)
-        key = f"Vân tay khóa: {self.fingerprint}" if self.fingerprint else "Máy chưa có khóa"
-        return f"{place} · {key}"
+        if self.profile.practice:
+            return "TẬP DƯỢT · dữ liệu mẫu, không gửi đi được"
+        # the fingerprint the office compares with the paper form (the guide promises it here); the unit
+        # is in the window's title, so a 1024-pixel status bar keeps room for messages
+        return f"Vân tay khóa: {self.fingerprint}" if self.fingerprint else "Máy chưa có khóa"
 
     def refresh_fingerprint(self) -> None:
         """Read this machine's key fingerprint (in a worker) and show it in the status bar."""

@@ -107,7 +107,7 @@ class PassphraseChangeDialog(QDialog):
             return
         self.ok.setEnabled(False)
         self.error.setText("Đang đổi mật khẩu…")
-        folder = self.window_.data_dir
+        folder = self.window_.key_folder
         self.window_.tasks.call(lambda: change_passphrase(folder, old, new), self._done, self._failed)
 
     def _done(self, _key: Any) -> None:
@@ -359,7 +359,7 @@ class InactivityLock(QObject):
         self.hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         for w in self.hidden:
             w.hide()
-        folder, key_id = self.window_.data_dir, self.window_.key.key_id
+        folder, key_id = self.window_.key_folder, self.window_.key.key_id
         self.window_.forget_key()
 
         def unlock(passphrase: str) -> Any:

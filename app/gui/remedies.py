@@ -28,6 +28,9 @@ class Remedy:
 
 KEYS = Remedy("Đồng bộ ▸ Khóa và máy đã đăng ký", "sync.machines", "Mở «&Khóa và máy đã đăng ký»")
 SETUP = Remedy("Công cụ ▸ Thiết lập máy", "tools.setup", "Mở «&Thiết lập máy»")
+LEAVE_PRACTICE = Remedy(
+    "nút «Thoát chế độ tập dượt» trên dải màu cam đầu cửa sổ", "practice.leave", "&Thoát chế độ tập dượt"
+)
 
 REMEDIES: dict[str, Remedy] = {
     "no_destination": KEYS,
@@ -36,6 +39,7 @@ REMEDIES: dict[str, Remedy] = {
     "not_initialised": SETUP,
     "unknown_unit": SETUP,
     "no_unit": SETUP,
+    "practice": LEAVE_PRACTICE,
 }
 
 

@@ -39,35 +39,37 @@ class SetupChoice:
     unit_code: str
     collaborator: str
     role: Role
-    demo: int  # number of demo enterprises; 0: none
-    demo_ward: str | None
+    demo: int  # number of demo enterprises in the practice data (app.demo.practice); 0: none
 
 
 def apply_setup(
     store: Any, choice: SetupChoice, ctx: Any = None, today: date | None = None
 ) -> dict[str, Any]:
-    """Worker side: write the profile, make the keys, fill demo data. Returns what was done."""
+    """Worker side: write the profile, make the keys; demo data goes into the practice database, never
+    into this one (``app.demo.practice``). Returns what was done."""
     out: dict[str, Any] = {}
     store.set_profile(unit_code=choice.unit_code, collaborator=choice.collaborator, role=choice.role)
     from app.sync import registry
 
     ident = registry.setup_keys(store)
     out["fingerprint"] = ident.current.fingerprint
-    if choice.demo and choice.demo_ward:
-        from app.demo.generator import DemoOptions, generate
+    out["profile"] = store.profile()
+    if choice.demo and store.path is not None:
+        from app.demo import practice
 
         def progress(done: int, total: int) -> None:
             if ctx is not None:
                 ctx.check()
                 ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
 
-        result = generate(
-            store,
-            DemoOptions(choice.demo_ward, enterprises=choice.demo, today=today or date.today()),
-            progress,
+        out["practice"] = practice.prepare(
+            store.path.parent,
+            out["profile"],
+            choice.demo,
+            key=store.key,
+            progress=progress,
+            today=today or date.today(),
         )
-        out["demo"] = result.enterprises
-    out["profile"] = store.profile()
     return out
 
 
@@ -249,9 +251,9 @@ class KeysPage(QWizardPage):
 class DemoPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
-        self.setTitle("Dữ liệu mẫu")
-        self.setSubTitle("Muốn dùng thử trước? Chương trình có thể tạo doanh nghiệp mẫu cho phường đã chọn.")
-        self.enabled = QCheckBox("&Tạo dữ liệu mẫu để dùng thử", self)
+        self.setTitle("Tập dượt với dữ liệu mẫu")
+        self.setSubTitle("Muốn dùng thử trước? Chương trình có thể mở chế độ tập dượt với doanh nghiệp mẫu.")
+        self.enabled = QCheckBox("&Mở chế độ tập dượt với dữ liệu mẫu", self)
         self.enabled.setObjectName("wizard_demo")
         self.count = QSpinBox(self)
         self.count.setObjectName("wizard_demo_count")
@@ -261,8 +263,9 @@ class DemoPage(QWizardPage):
         self.count.setEnabled(False)
         self.enabled.toggled.connect(self.count.setEnabled)
         note = QLabel(
-            "Dữ liệu mẫu là tên và số liệu giả, chỉ để tập. Đừng dùng nó cho báo cáo thật; "
-            "máy dùng thật nên được thiết lập trong một thư mục dữ liệu riêng.",
+            "Dữ liệu mẫu là tên và số liệu giả, chỉ để tập. Nó nằm riêng trong chế độ tập dượt: không bao giờ "
+            "lẫn với dữ liệu thật và không gửi lên cơ quan được. Trong chế độ tập dượt, đầu cửa sổ có dải màu "
+            "cam; bấm «Thoát chế độ tập dượt» để về dữ liệu thật (đang trống, sẵn sàng làm việc).",
             self,
         )
         note.setWordWrap(True)
@@ -306,13 +309,11 @@ class SetupWizard(QWizard):
         ward = self.unit_page.ward_code()
         province = self.unit_page.province_code() or ""
         unit_code = ward if (role in WARD_ROLES or (role == Role.MIDDLE_OFFICE and ward)) else province
-        demo_ward = ward or (units.wards(province)[0].code if province and units.wards(province) else None)
         return SetupChoice(
             unit_code=unit_code or province,
             collaborator=clean(self.person_page.name.text()),
             role=role,
             demo=self.demo_page.count.value() if self.demo_page.enabled.isChecked() else 0,
-            demo_ward=demo_ward,
         )
 
     def accept(self) -> None:
@@ -358,41 +359,3 @@ def open_wizard(window: MainWindow) -> None:
 
     wizard.sig_done.connect(done)
     wizard.open()
-
-
-def ask_demo(window: MainWindow) -> None:
-    """Tools ▸ Tạo dữ liệu mẫu: demo enterprises for the laptop's ward (cancellable)."""
-    from PySide6.QtWidgets import QInputDialog
-
-    ward = units.ward(window.profile.unit_code)
-    if ward is None:
-        from app.gui.remedies import SETUP
-
-        window.show_error(
-            "Tạo dữ liệu mẫu",
-            "Dữ liệu mẫu được tạo cho một phường, xã: máy này chưa chọn phường, xã.",
-            remedy=SETUP,
-        )
-        return
-    n, ok = QInputDialog.getInt(
-        window, "Tạo dữ liệu mẫu", f"Số doanh nghiệp mẫu cho {ward.name}:", 200, 1, 100_000
-    )
-    if not ok:
-        return
-    from app.demo.generator import DemoOptions, generate, next_seed
-
-    def work(store: Any, ctx: Any) -> int:
-        def progress(done: int, total: int) -> None:
-            ctx.check()
-            ctx.progress(done, total, f"Đang tạo dữ liệu mẫu: {done}/{total} doanh nghiệp")
-
-        return generate(
-            store, DemoOptions(ward.code, enterprises=n, seed=next_seed(store)), progress
-        ).enterprises
-
-    window.tasks.run_with_progress(
-        window,
-        "Đang tạo dữ liệu mẫu…",
-        work,
-        lambda made: window.show_status(f"Đã tạo {made} doanh nghiệp mẫu."),
-    )

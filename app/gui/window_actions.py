@@ -114,7 +114,55 @@ def _find(w: MainWindow) -> None:
     w.list_panel.search.selectAll()
 
 
-def actions() -> list[ActionSpec]:
+def _real_data(w: Any) -> bool:
+    return not w.profile.practice
+
+
+def real_data_actions(setup: Any) -> list[ActionSpec]:
+    from app.gui import practice
+
+    return [
+        ActionSpec(
+            "tools.setup",
+            "&Thiết lập máy…",
+            setup.open_wizard,
+            "tools",
+            tip="Đơn vị, họ tên, vai trò của máy",
+        ),
+        ActionSpec(
+            "practice.enter",
+            "Chế độ tập &dượt (dữ liệu mẫu)…",
+            practice.enter,
+            "tools",
+            tip="Làm quen với chương trình trên dữ liệu mẫu riêng, không lẫn với dữ liệu thật, không gửi đi được",
+            section=1,
+        ),
+    ]
+
+
+def practice_actions() -> list[ActionSpec]:
+    from app.gui import practice
+
+    return [
+        ActionSpec(
+            "practice.leave",
+            "&Thoát chế độ tập dượt",
+            practice.leave,
+            "tools",
+            "Ctrl+Shift+Q",
+            "Trở về dữ liệu thật của máy (dữ liệu tập dượt được giữ cho lần sau)",
+        ),
+        ActionSpec(
+            "tools.demo",
+            "Thêm &dữ liệu mẫu…",
+            practice.add_more_demo,
+            "tools",
+            tip="Thêm doanh nghiệp mẫu vào dữ liệu tập dượt",
+        ),
+    ]
+
+
+def actions(practice_mode: bool = False) -> list[ActionSpec]:
     from app.gui import help as help_
     from app.gui import protection, setup
 
@@ -135,6 +183,7 @@ def actions() -> list[ActionSpec]:
             "file",
             tip="Đưa dữ liệu trong một bản sao lưu về máy (cần mật khẩu lúc sao lưu); dữ liệu đang có được cất riêng",
             section=5,
+            enabled=_real_data,  # never a real backup into the practice data
         ),
         ActionSpec(
             "file.passphrase",
@@ -143,6 +192,7 @@ def actions() -> list[ActionSpec]:
             "file",
             tip="Đổi mật khẩu mở dữ liệu và khóa của máy (tệp dữ liệu không phải mã hóa lại)",
             section=6,
+            enabled=_real_data,
         ),
         ActionSpec(
             "file.lock",
@@ -280,27 +330,15 @@ def actions() -> list[ActionSpec]:
             "Đọc lại dữ liệu",
             section=2,
         ),
-        # Tools
-        ActionSpec(
-            "tools.setup",
-            "&Thiết lập máy…",
-            setup.open_wizard,
-            "tools",
-            tip="Đơn vị, họ tên, vai trò của máy; tạo dữ liệu mẫu",
-        ),
+        # Tools: practice mode (app.gui.practice) and, with real data only, the laptop's setup
+        *(practice_actions() if practice_mode else real_data_actions(setup)),
         ActionSpec(
             "tools.lock_minutes",
             "Tự &khóa khi không dùng…",
             protection.set_lock_minutes,
             "tools",
             tip="Sau bao nhiêu phút không dùng thì chương trình tự khóa (mặc định 15 phút)",
-        ),
-        ActionSpec(
-            "tools.demo",
-            "Tạo &dữ liệu mẫu…",
-            setup.ask_demo,
-            "tools",
-            tip="Thêm doanh nghiệp mẫu để dùng thử",
+            section=2,
         ),
         # Help
         ActionSpec(

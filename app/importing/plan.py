@@ -409,12 +409,16 @@ class _Builder:
         name_text = self.cell(cells, "ward_name")
         if name_text:
             p = self.wards.by_name(name_text)
+            if p.note:
+                self._warning = p.note  # an old ward's name: the preview says where it was placed
             return p, ("name" if p.ok else None)
         if kept:
             return None, "kept"  # an address-guessed ward never overrides a kept enterprise's ward
         address = provided.get("address") or ""
         p = self.wards.from_address(address) if address else None
         if p is not None and p.ok:
+            if p.note:
+                self._warning = p.note  # an old address: the preview says where it was placed
             return p, "address"
         if self.options.default_ward:  # not where a ward column names a wrong ward: that stays wrong
             unit = units.ward(self.options.default_ward)

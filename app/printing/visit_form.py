@@ -63,6 +63,7 @@ class VisitFormData:
     last_visit: Visit | None = None
     organisations: list[Organisation] = field(default_factory=list)
     ward_name: str | None = None
+    members: dict[str, int] = field(default_factory=dict)  # kind -> members today (app.domain.membership)
 
 
 # Part B: the visit's fields with a paper place, grouped into rows, in Visit's field order (tests
@@ -487,7 +488,7 @@ class _Form:
         c.setFont(SERIF, 8.5)
         for i, kind in enumerate(OrgKind):
             x = LEFT + 3 + i * cw
-            line1, line2 = _org_lines(by_kind.get(kind))
+            line1, line2 = _org_lines(by_kind.get(kind), data.members.get(kind.value))
             c.drawCentredString(x + cw / 2, self.org_top - 22, fit(line1, SERIF, 8.5, cw - 4))
             if line2:
                 c.drawCentredString(x + cw / 2, self.org_top - 33, fit(line2, SERIF, 8.5, cw - 4))
@@ -565,12 +566,12 @@ def _rank(o: Organisation | None) -> int:
     return order.get(OrgStatus.parse(o.status), 0)  # type: ignore[arg-type]
 
 
-def _org_lines(o: Organisation | None) -> tuple[str, str]:
+def _org_lines(o: Organisation | None, members: int | None = None) -> tuple[str, str]:
     if o is None:
         return "Chưa có", ""
     status = OrgStatus.parse(o.status)
     if status is OrgStatus.FOUNDED:
-        line2 = f"{format_int(o.members)} thành viên" if o.members is not None else ""
+        line2 = f"{format_int(members)} thành viên" if members is not None else ""
         when = f" {format_date(o.decision_date)}" if o.decision_date else ""
         return f"Đã thành lập{when}", line2
     if status is OrgStatus.MOBILISING:
@@ -658,6 +659,7 @@ def _nfc_data(data: VisitFormData | None) -> VisitFormData | None:
         norm(data.last_visit) if data.last_visit is not None else None,
         [norm(o) for o in data.organisations],
         printable(data.ward_name) if data.ward_name else None,
+        dict(data.members),
     )
 
 

@@ -5,7 +5,9 @@ Definitions (docs/printing.md repeats them for the offices):
   Enterprises counted in the workforce table are those active or suspended (not dissolved or moved).
 - An organisation *exists* at the period's end if it was founded on or before that day (status
   founded, or dissolved after that day); founded organisations without a decision date count as
-  existing. Its members are its current member count (``members``).
+  existing. Its members are those it has on the period's end day by the rule of
+  ``app.domain.membership``: the latest count (founding members, a visit's count, or a count typed on
+  its form with its day) plus the people admitted after that count.
 - *Founded in the period*: organisations (founded or since dissolved) whose decision date falls in
   the period. *Admitted*: the sum of admissions' ``count`` with ``admitted_on`` in the period.
 - Targets are yearly: the unit's own target for the year of the period (when a province has none
@@ -162,6 +164,50 @@ _FOUNDED = (
 _ACTIVE = "e.deleted = 0 AND e.status IN ('active', 'suspended')"
 
 
+def _members_sql(in_unit: str) -> str:
+    """Per kind: organisations existing at the period's end and their members then, by the rule of
+    ``app.domain.membership`` (the latest count on or before the end, founding, a visit's or the
+    organisation's own, plus the admissions after it). tests/reports/test_results.py checks it against the
+    domain function on the demo data."""
+    visit_count = (
+        "CASE o.kind WHEN 'party' THEN coalesce(v.party_total, CASE WHEN v.party_official IS NULL AND "
+        "v.party_probationary IS NULL THEN NULL ELSE coalesce(v.party_official, 0) + "
+        "coalesce(v.party_probationary, 0) END) WHEN 'union' THEN v.union_members WHEN 'youth' THEN "
+        "v.youth_members WHEN 'women' THEN v.women_members WHEN 'veterans' THEN v.veterans_members END"
+    )
+    return f"""
+        WITH orgs AS (
+            SELECT o.id, o.enterprise_id, o.kind, coalesce(o.decision_date, '0001-01-01') AS since,
+                   o.founding_members, o.members, o.members_counted_on
+            FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id
+            WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS})
+        ),
+        counts AS (
+            SELECT id AS org, since AS d, founding_members AS n, 0 AS pri FROM orgs
+            WHERE founding_members IS NOT NULL
+            UNION ALL
+            SELECT id, members_counted_on, members, 2 FROM orgs
+            WHERE members IS NOT NULL AND members_counted_on >= since AND members_counted_on <= :end
+            UNION ALL
+            SELECT o.id, v.visit_date, {visit_count}, 1
+            FROM orgs o JOIN visits v ON v.enterprise_id = o.enterprise_id
+            WHERE v.deleted = 0 AND v.visit_date >= o.since AND v.visit_date <= :end
+        ),
+        base AS (
+            SELECT org, d, n FROM (
+                SELECT org, d, n, row_number() OVER (PARTITION BY org ORDER BY d DESC, pri DESC, n DESC) AS rn
+                FROM counts WHERE n IS NOT NULL
+            ) WHERE rn = 1
+        )
+        SELECT o.kind, count(*), sum(coalesce(b.n, 0) + coalesce((
+            SELECT sum(a.count) FROM admissions a
+            WHERE a.deleted = 0 AND a.enterprise_id = o.enterprise_id AND a.kind = o.kind
+              AND a.admitted_on <= :end AND a.admitted_on > coalesce(b.d, '0000-00-00')), 0))
+        FROM orgs o LEFT JOIN base b ON b.org = o.id
+        GROUP BY o.kind
+    """
+
+
 def _scope(store: Store, ward_codes: list[str]) -> None:
     """Fill the temporary table of the report's wards (one per connection)."""
     store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
@@ -235,6 +281,9 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
             by_kind[OrgKind(k)] = by_kind.get(OrgKind(k), 0) + f
         if active and with_one:
             has.setdefault(g, {})[k] = has.get(g, {}).get(k, 0) + with_one
+    # the members of what exists: by the rule of app.domain.membership (the latest count, founding, a
+    # visit's or the organisation's own, plus the admissions after it), as a ward's report counts them
+    existing = {k: (n, m or 0) for k, n, m in q(_members_sql(in_unit), p)}
     workforce: dict[str, tuple[int, int, int, int]] = {}
     enterprises: dict[str, tuple[int, int]] = {}
     for ward, g, n, w in q(
@@ -289,14 +338,7 @@ def compute(
         existing = by_ward.existing
         founded, admitted = by_ward.founded_total(), by_ward.admitted_total()
     else:
-        existing = {
-            k: (n, m or 0)
-            for k, n, m in q(
-                f"SELECT o.kind, count(*), sum(o.members) FROM organisations o JOIN enterprises e "
-                f"ON e.id = o.enterprise_id WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS}) GROUP BY o.kind",
-                p,
-            )
-        }
+        existing = {k: (n, m or 0) for k, n, m in q(_members_sql(in_unit), p)}
         founded = dict(
             q(
                 f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "

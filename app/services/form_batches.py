@@ -14,8 +14,13 @@ from app.services import enterprise_list as el
 from app.storage.store import Store
 
 
-def load_forms(store: Store, enterprise_ids: list[str]) -> list[VisitFormData]:
-    """Form data for each enterprise, in the order given (deleted ones are skipped)."""
+def load_forms(store: Store, enterprise_ids: list[str], on: date | None = None) -> list[VisitFormData]:
+    """Form data for each enterprise, in the order given (deleted ones are skipped); the organisations'
+    members as of ``on`` (default today)."""
+    from app.domain.records import Admission
+    from app.services.membership import of_records
+
+    on = on or date.today()
     out = []
     for eid in enterprise_ids:
         e = store.get(Enterprise, eid)
@@ -23,8 +28,14 @@ def load_forms(store: Store, enterprise_ids: list[str]) -> list[VisitFormData]:
             continue
         visits = store.children(Visit, eid, "visit_date DESC, created_hlc DESC")
         orgs = store.children(Organisation, eid, "kind")
+        members = {}
+        if orgs:
+            admissions = store.children(Admission, eid)
+            members = {k.value: m.value for k, m in of_records(orgs, visits, admissions, on).items()}
         ward = units.ward(e.ward_code)
-        out.append(VisitFormData(e, visits[0] if visits else None, orgs, ward.name if ward else None))
+        out.append(
+            VisitFormData(e, visits[0] if visits else None, orgs, ward.name if ward else None, members)
+        )
     return out
 
 

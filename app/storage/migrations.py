@@ -722,6 +722,13 @@ def _v11_downward(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v12_members_counted_on(conn: sqlite3.Connection) -> None:
+    """The day an organisation's own member count was made (``app.domain.membership``): a count without
+    its day cannot be placed among the founding count, visits' counts and admissions, so the counts
+    typed before this version (no day) are kept but not used."""
+    add_declared_column(conn, "organisations", "members_counted_on")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -738,6 +745,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         _v10_kept_own_creations,
     ),
     (11, "downward: assignments, visit summaries, office settings, downward bundles", _v11_downward),
+    (12, "the day an organisation's member count was made", _v12_members_counted_on),
 ]
 
 LATEST = MIGRATIONS[-1][0]

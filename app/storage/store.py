@@ -68,6 +68,7 @@ class Profile:
     collaborator: str | None
     unit_code: str | None
     role: Role | None
+    practice: bool = False  # a practice database (demo data): never exported (app.demo.practice)
 
     @property
     def initialised(self) -> bool:
@@ -236,7 +237,19 @@ class Store:
             collaborator=self.meta("collaborator"),
             unit_code=self.meta("unit_code"),
             role=Role.parse(role) if role else None,  # type: ignore[arg-type]
+            practice=self.is_practice,
         )
+
+    @property
+    def is_practice(self) -> bool:
+        """Whether this is a practice database: demo data that sync refuses to export or mix with real data."""
+        return self.meta("practice") == "1"
+
+    def mark_practice(self) -> None:
+        """Mark this database as practice data, for good (there is no way back)."""
+        if not self.is_practice:
+            with self.transaction():
+                self._set_meta("practice", "1")
 
     def set_profile(self, *, unit_code: str, collaborator: str, role: Role) -> Profile:
         with self.transaction():

@@ -29,7 +29,7 @@ from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape, check_values
-from app.sync.errors import SyncError, os_message, shown
+from app.sync.errors import SyncError, os_message, refuse_practice, shown
 from app.sync.merge import merge
 from app.sync.payload import (
     I_ENTITY,
@@ -127,6 +127,7 @@ def _watermarks(store: Store, recipient: str) -> tuple[int, int]:
 
 
 def destinations(store: Store, office: str | None = None) -> list[R.Peer]:
+    refuse_practice(store)
     out = [p for p in R.peers(store, destinations=True) if p.status == "active"]
     if office:
         out = [p for p in out if p.laptop_id.startswith(office) or p.keyid.startswith(office)]
@@ -195,6 +196,7 @@ def _next_on_chain(store: Store, recipient: str, last: tuple[int, str] | None) -
 def export(
     store: Store, ident: K.Identity, out_dir: Path, *, office: str | None = None, today: str | None = None
 ) -> list[ExportResult]:
+    refuse_practice(store)
     prof = store.profile()
     if not prof.initialised:
         raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò).")
@@ -627,6 +629,7 @@ class ImportResult:
 
 def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
     """Import one bundle or receipt. Raises SyncError (the database unchanged) when it is refused."""
+    refuse_practice(store)
     path = Path(path)
     data = C.read_capped(path)
     fr = C.parse_frame(data)
@@ -1179,6 +1182,7 @@ def import_paths(
     outgoing bundles (outcome 'own') are skipped with a note, named or found in a folder; in a folder,
     files addressed to another machine ('not_mine') are skipped with a note too. A file named explicitly
     that is addressed elsewhere is refused like any other."""
+    refuse_practice(store)
     results = []
     files = collect(paths)
     explicit = {Path(p) for p in paths if not Path(p).is_dir()}

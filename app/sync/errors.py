@@ -52,3 +52,14 @@ def os_message(exc: OSError, path: Path | str | None = None) -> str:
     return (
         f"Không đọc/ghi được tệp {shown(where, 120)}: {reason}." if where else f"Lỗi đọc/ghi tệp: {reason}."
     )
+
+
+def refuse_practice(store: object) -> None:
+    """Practice data (demo records, app.demo.practice) never leaves its database and nothing real
+    enters it: no export, no import, no keys, no registration."""
+    if getattr(store, "is_practice", False):
+        raise SyncError(
+            "practice",
+            "Đây là dữ liệu tập dượt (dữ liệu mẫu): không gửi, không nhận gói dữ liệu và không tạo hay đăng ký "
+            "khóa được. Hãy thoát chế độ tập dượt để làm việc với dữ liệu thật.",
+        )

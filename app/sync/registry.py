@@ -18,7 +18,7 @@ from app.domain.vocab import Role
 from app.storage.store import Store
 from app.sync import container as C
 from app.sync import keys as K
-from app.sync.errors import SyncError, shown
+from app.sync.errors import SyncError, refuse_practice, shown
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ def setup_keys(store: Store, passphrase: str | None = None, data_dir: Path | Non
     The private keys are sealed under the store's data key; ``passphrase`` opens only the key file of
     an earlier version that had its own passphrase.
     """
+    refuse_practice(store)
     folder = data_dir or data_dir_of(store)
     existing = K.load_identity(folder, store.key, passphrase)
     if existing is not None:
@@ -131,6 +132,7 @@ def setup_keys(store: Store, passphrase: str | None = None, data_dir: Path | Non
 
 
 def load_keys(store: Store, passphrase: str | None = None, data_dir: Path | None = None) -> K.Identity:
+    refuse_practice(store)
     folder = data_dir or data_dir_of(store)
     ident = K.load_identity(folder, store.key, passphrase)
     if ident is None:
@@ -293,6 +295,7 @@ def register(
 
     Registering an office to send to also seals this laptop's data key to it (recovery through that
     office, app/sync/recovery.py)."""
+    refuse_practice(store)
     result = _register(store, doc, unit_code=unit_code, role=role, destination=destination)
     if result[0].is_destination:
         from app.sync.recovery import refresh_office_wraps
@@ -679,6 +682,7 @@ def ensure_keys(
 
     For ``khaosat init`` and the first-run wizard: never asks for an existing key's passphrase.
     """
+    refuse_practice(store)
     folder = data_dir or data_dir_of(store)
     if K.key_path(folder).exists():
         return None

@@ -377,6 +377,13 @@ def _suspects(
                 )
             ):
                 out.add(i)
+        # a member count's day (app.domain.membership): a day without a count, a day before the founding
+        counted, count = col("members_counted_on"), col("members")
+        out.update(
+            i
+            for i, (c, n, d) in enumerate(zip(counted, count, day))
+            if c is not None and (n is None or (type(c) is str and type(d) is str and c < d))
+        )
     return sorted(out)
 
 

@@ -1,6 +1,8 @@
 """Take the screenshots in this folder: ``uv run python docs/screenshots/make.py``.
 
-Runs the real program offscreen on a fresh 300-enterprise demo database and saves widget grabs.
+Runs the real program offscreen on a fresh 300-enterprise demo database and saves widget grabs; then plays
+the workday tests (tests/gui/test_workday.py: the collaborator's day and the office's day, through the real
+windows) on a 1366×768 and a 1024×768 laptop screen, saving ``day*-WIDTH.png`` at each step.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def main() -> None:
     app = make_app([])
     app.setFont(QFont("DejaVu Sans", 9))
     folder = Path(tempfile.mkdtemp(prefix="khaosat-shots-"))
-    with Store.in_dir(folder) as s:
+    from app.services.unlock import open_folder
+
+    key = open_folder(folder, "Ảnh chụp màn hình của KhaoSat 2025").key  # a folder set up as the program does
+    with Store.in_dir(folder, key) as s:
         s.set_profile(unit_code="00070", collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
         generate(s, DemoOptions("00070", enterprises=300, seed=7, today=TODAY))
         profile = s.profile()
@@ -52,9 +57,11 @@ def main() -> None:
             QCoreApplication.processEvents()
             time.sleep(0.01)
 
-    w = MainWindow(folder, folder / "khaosat.sqlite3", profile, load_features=True)
+    w = MainWindow(folder, folder / "khaosat.sqlite3", profile, key)
     w.forms.today = TODAY
-    w.resize(1366, 768)
+    from tests.helpers.screens import place
+
+    place(w)  # the 1366x768 laptop the days play on (offscreen's own screen is 800x800)
     w.show()
     pump(lambda: w.list_panel.model.loaded_once)
     w.list_panel.search.setText("hoa binh")
@@ -87,7 +94,7 @@ def main() -> None:
     w.forms.new_enterprise()
     pump(lambda: bool(w.forms.open_forms))
     form = w.forms.open_forms[-1]
-    with Store.in_dir(folder) as s:
+    with Store.in_dir(folder, key) as s:
         existing = s._rows("SELECT tax_code FROM enterprises WHERE length(tax_code) = 10 LIMIT 1")[0][
             "tax_code"
         ]
@@ -118,5 +125,24 @@ def main() -> None:
     w.tasks.wait()
 
 
+def workdays() -> None:
+    """The days of tests/gui/test_workday.py, played on both screens, their screenshots kept here."""
+    import subprocess
+
+    root = HERE.parent.parent
+    for screen in ("1366x768", "1024x768"):
+        env = dict(
+            os.environ, KHAOSAT_SCREEN=screen, KHAOSAT_SCREENSHOTS=str(HERE), QT_QPA_PLATFORM="offscreen"
+        )
+        with tempfile.TemporaryDirectory(prefix="khaosat-days-") as tmp:
+            subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "tests/gui/test_workday.py", f"--basetemp={tmp}/t"],
+                cwd=root,
+                env=env,
+                check=True,
+            )
+
+
 if __name__ == "__main__":
     main()
+    workdays()

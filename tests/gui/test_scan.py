@@ -79,6 +79,9 @@ def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
         # the photo, and page 2 of the printed (empty) form; page 1 is skipped
         assert dialog.pages.count() == 2
         assert e.name in dialog.title.text()
+        assert (
+            f"{e.name} (MST {e.tax_code})" in dialog.windowTitle()
+        )  # the visit is saved for it (issue 14, 2)
         # uncertain first: the slip in union members and the unmarked yes/no, then handwriting
         states = [(r.field.name, r.state) for r in dialog.rows]
         needs = [n for n, s in states if s == "needs"]

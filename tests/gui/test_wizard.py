@@ -11,7 +11,7 @@ from app.domain.vocab import Role
 from app.gui.application import Launcher
 from tests.gui.conftest import answer_unlock, flush_deletes
 from tests.helpers.typing import Keyboard
-from tests.helpers.vault import open_store
+from tests.helpers.vault import open_practice_store, open_store
 
 
 def _launch(qtbot, folder: Path) -> Launcher:
@@ -67,6 +67,9 @@ def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward
     demo.count.setValue(25)
     assert wizard.currentPage() is demo
     wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=60000)
+    assert launcher.window.profile.practice  # the demo data opens in practice mode
+    assert launcher.window.practice_band is not None and launcher.window.practice_band.isVisible()
     _finish(qtbot, launcher)
     with open_store(folder) as s:
         profile = s.profile()
@@ -76,8 +79,12 @@ def test_wizard_typed_with_or_without_diacritics(qtbot, tmp_path, province, ward
         "Nguyễn Thị Hằng",
         Role.COLLABORATOR,
     )
-    assert counts["enterprises"] == 25
+    assert counts["enterprises"] == 0 and not profile.practice  # never mixed with the real data
+    with open_practice_store(folder) as s:
+        assert s.counts()["enterprises"] == 25 and s.is_practice
+        assert s.profile().collaborator == "Nguyễn Thị Hằng"
     assert (folder / "khaosat-keys.json").exists()
+    assert not (folder / "tap-duot" / "khaosat-keys.json").exists()
 
 
 def test_collaborator_must_choose_a_ward(qtbot, tmp_path):

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTabBar, QToolButton
 
 from app.domain.records import Enterprise, Visit
+from app.gui.enterprises.detail_panel import MEMBERS_COLUMN
 from tests.conftest import TEST_TODAY
 from tests.gui.conftest import close_window, focused_form, open_window, wait_idle
 from tests.gui.test_enterprise_form import valid_tax_code
@@ -27,8 +28,9 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 def _select(qtbot, window, kb: Keyboard, text: str, enterprise_id: str) -> None:
     kb.shortcut(Qt.Key.Key_F)
     kb.replace(text)
+    model = window.list_panel.model
     qtbot.waitUntil(
-        lambda: window.list_panel.model.rowCount() >= 1 and window.list_panel.model.row_data(0) is not None,
+        lambda: model.query.text == text and not model.busy and model.loaded_row_of(enterprise_id) == 0,
         timeout=10000,
     )
     kb.enter()
@@ -245,9 +247,11 @@ def test_the_window_fits_1366_and_1024_by_768(qtbot, window, data_dir):
         available = QRect(0, 0, width, 728)  # the screen less a Windows task bar
         window.fit_to(available)
         assert window.isMaximized()
-        window.setWindowState(Qt.WindowState.WindowNoState)
-        window.setGeometry(QRect(0, 0, width - 16, 728 - 40))  # what a maximized window's client gets
+        window.setWindowState(Qt.WindowState.WindowNoState)  # offscreen has no window manager to maximize
         qtbot.wait(50)
+        window.setGeometry(QRect(0, 31, width, 728 - 31))  # the client area of a maximized window
+        qtbot.waitUntil(lambda w=width: window.width() == w, timeout=5000)
+        assert window.minimumSizeHint().width() <= width, width  # nothing forces it wider
         # the status bar is inside the window, where "đã lưu" can be read
         status = window.statusBar()
         assert status.isVisible() and status.geometry().bottom() < window.height()
@@ -403,3 +407,135 @@ def test_no_push_button_in_the_main_window_reads_like_a_command(qtbot, data_dir)
         assert QApplication.instance() is not None
     finally:
         close_window(qtbot, window)
+
+
+def test_every_alt_key_of_a_window_does_one_thing(qtbot, data_dir):
+    """Alt and the underlined letter reach every button; no two visible controls of a window share a
+    letter (the detail tabs took T and C from the menus Tệp and Công cụ; the keys dialog had three M)."""
+    from app.domain.vocab import OrgKind
+    from tests.helpers.keys import check_alt_keys
+
+    window = open_window(qtbot, data_dir)
+    try:
+        e = _any_enterprise(data_dir)
+        window.open_enterprise(e.id)
+        qtbot.waitUntil(lambda: window.detail_panel.detail is not None, timeout=10000)
+        for page in ("enterprises", "targets", "conflicts"):
+            window.show_page(page)
+            wait_idle(qtbot, window)
+            check_alt_keys(window)
+        window.show_page("enterprises")
+        for open_form, name in (
+            (lambda: window.forms.edit_enterprise(e.id), "EnterpriseForm"),
+            (lambda: window.forms.new_visit(e.id), "VisitForm"),
+            (lambda: window.forms.edit_organisation(e.id, OrgKind.UNION), "OrganisationForm"),
+            (lambda: window.forms.new_admission(e.id), "AdmissionForm"),
+        ):
+            open_form()
+            form = focused_form(qtbot, window, name)
+            check_alt_keys(form)
+            form._closing_ok = True
+            form.close()
+            wait_idle(qtbot, window)
+        window.printing.today = lambda: TEST_TODAY
+        for key in ("print.batch", "print.report", "print.report_settings", "print.code"):
+            before = window.printing.dialog
+            window.actions.trigger(key)
+            qtbot.waitUntil(lambda b=before: window.printing.dialog is not b, timeout=10000)
+            dialog = window.printing.dialog
+            qtbot.waitExposed(dialog)
+            check_alt_keys(dialog)
+            dialog.reject()
+            wait_idle(qtbot, window)
+        for key in ("sync.export", "sync.import", "sync.machines", "sync.to_check", "sync.quarantine"):
+            window.actions.trigger(key)
+            dialog = window.sync.dialog
+            qtbot.waitExposed(dialog)
+            wait_idle(qtbot, window)
+            check_alt_keys(dialog)
+            dialog.close()
+            wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+
+
+# --- 9 and 10. organisations: the next visit's ticks, and members that follow admissions -------------
+
+
+def test_a_founded_union_is_ticked_on_the_next_visit_and_members_follow_admissions(qtbot, window, data_dir):
+    from app.domain.records import Organisation
+    from app.domain.vocab import OrgKind, OrgStatus
+
+    with open_store(data_dir) as s:
+        row = s._rows(
+            "SELECT e.id FROM enterprises e WHERE e.deleted = 0 AND e.status = 'active' AND e.workforce_total >= 30 "
+            "AND NOT EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.visit_date >= '2025-10-01') "
+            "ORDER BY e.name LIMIT 1",
+            (),
+        )[0]
+        e = s.get(Enterprise, row["id"])
+    kb = Keyboard()
+    _select(qtbot, window, kb, e.tax_code, e.id)
+    # the union is founded: recorded on its form, by keyboard
+    window.forms.edit_organisation(e.id, OrgKind.UNION)
+    form = focused_form(qtbot, window, "OrganisationForm")
+    form.widgets["status"].setCurrentIndex(form.widgets["status"].findData(OrgStatus.FOUNDED.value))
+    form.widgets["decision_number"].setFocus()
+    kb.type("12/QĐ-CĐP")
+    kb.enter()
+    kb.type("02/10/2025")
+    kb.enter()
+    kb.type("Liên đoàn Lao động phường Hoàn Kiếm")
+    kb.enter()
+    kb.type("9")  # founding members
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: form not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+
+    # 25 admitted since
+    window.forms.new_admission(e.id)
+    adm = focused_form(qtbot, window, "AdmissionForm")
+    adm.widgets["kind"].setCurrentIndex(adm.widgets["kind"].findData(OrgKind.UNION.value))
+    adm.widgets["admitted_on"].setFocus()
+    kb.replace("01/11/2025")
+    kb.enter()
+    kb.replace("25")
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: adm not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+
+    # the detail panel shows the members today, and why
+    panel = window.detail_panel
+    qtbot.waitUntil(lambda: panel.detail is not None and len(panel.detail.admissions) == 1, timeout=10000)
+    union_row = list(OrgKind).index(OrgKind.UNION)
+    cell = panel.orgs.item(union_row, MEMBERS_COLUMN)
+    assert cell.text() == "34"
+    assert (
+        cell.toolTip() == "Hiện có 34 đoàn viên công đoàn: 9 khi thành lập (02/10/2025) + 25 kết nạp từ đó."
+    )
+
+    # the next visit ticks the union and counts its members as known today
+    window.activateWindow()
+    window.list_panel.table.setFocus()
+    kb.shortcut(Qt.Key.Key_K)
+    visit = focused_form(qtbot, window, "VisitForm")
+    assert visit.field_text("has_union") is True
+    assert visit.field_text("union_members") == "34"
+    assert visit.field_text("has_party") is False  # no Party organisation recorded
+    # the organisation form says what it has now
+    kb.press(Qt.Key.Key_Escape)
+    window.forms.edit_organisation(e.id, OrgKind.UNION)
+    org_form = focused_form(qtbot, window, "OrganisationForm")
+    assert "Hiện có 34 đoàn viên công đoàn" in org_form.banner_text.text()
+    # a recount (people left) is dated today as it is typed, and replaces what came before
+    org_form.widgets["members"].setFocus()
+    kb.type("30")
+    assert org_form.field_text("members_counted_on") == "20/11/2025"
+    kb.shortcut(Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: org_form not in window.forms.open_forms, timeout=10000)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: panel.orgs.item(union_row, MEMBERS_COLUMN).text() == "30", timeout=10000)
+    with open_store(data_dir) as s:
+        (union,) = [o for o in s.children(Organisation, e.id) if o.kind == OrgKind.UNION]
+    assert (union.founding_members, union.members, union.members_counted_on) == (9, 30, date(2025, 11, 20))

@@ -47,3 +47,10 @@ def copy_data(src: str | Path, dest: str | Path) -> Path:
     shutil.copy(src / "khaosat.sqlite3", dest / "khaosat.sqlite3")
     shutil.copy(src / datakey.DATAKEY_FILE, dest / datakey.DATAKEY_FILE)
     return dest
+
+
+def open_practice_store(folder: str | Path) -> Store:
+    """The practice database of a data folder (app.demo.practice), encrypted with the folder's key."""
+    from app.demo.practice import FOLDER
+
+    return Store(Path(folder) / FOLDER / "khaosat.sqlite3", key_for(folder))

@@ -132,7 +132,10 @@ def test_import_list_csv_with_default_ward_and_errors_path(tmp_path):
     assert "mã Windows-1252 (TCVN3 (ABC))" in r.stdout
     # the row whose address names a ward that no longer exists goes to the default ward, with a note
     assert "Đã nhập: thêm mới 5" in r.stdout
-    assert "Lưu ý dòng 9: «Phường Hàng Đào» không có" in r.stdout and "mặc định Phường Hoàn Kiếm" in r.stdout
+    assert (
+        "Lưu ý dòng 9: Phường Hàng Bông, Quận Hoàn Kiếm (trước năm 2025) nay được chia" in r.stdout
+        and "mặc định Phường Hoàn Kiếm" in r.stdout
+    )
     assert len(list(load_workbook(out).active.iter_rows())) == 1 + 5
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 from openpyxl import load_workbook
 
+from app.domain import units
 from app.domain.records import Enterprise
 from app.domain.vocab import LegalForm
 from app.importing import errorfile
@@ -197,11 +198,14 @@ def test_ward_from_address_code_or_name_and_unplaced_rows(store, tmp_path):
     reasons = {r.enterprise.name: r.reason for r in plan.rows}
     assert "Phường Không Có" in reasons["Công ty D"] and "Hà Nội" in reasons["Công ty D"]
     assert "Tân An" in reasons["Công ty F"]
-    # the whole country: Bến Nghé is gone since 2025 (merged into Sài Gòn); Tân An is in many provinces
+    # in Hồ Chí Minh City: Bến Nghé is gone since 2025, merged into Sài Gòn (the official old -> new
+    # table), and the row says so; Tân An is in many provinces
     nationwide = pl.preview(
         store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY, province_code="79")
     )
-    assert next(r for r in nationwide.rows if r.enterprise.name == "Công ty E").outcome == pl.Outcome.INVALID
+    e = next(r for r in nationwide.rows if r.enterprise.name == "Công ty E")
+    assert e.outcome == pl.Outcome.NEW and units.ward(e.enterprise.ward_code).name == "Phường Sài Gòn"
+    assert "Phường Bến Nghé, Quận 1 → nay thuộc Phường Sài Gòn" in " ".join(e.warnings)
     # a default ward for the rest
     with_default = pl.preview(
         store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY, default_ward=TEST_WARD)

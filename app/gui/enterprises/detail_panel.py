@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +27,8 @@ from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import OrgKind, OrgStatus
 from app.gui.tasks import TaskRunner
 from app.services import enterprise_list as el
+
+MEMBERS_COLUMN = 2  # of the organisations tab: members today, beside the status (seen on a 1024 screen)
 
 
 def _item(text: Any, align_right: bool = False) -> QTableWidgetItem:
@@ -57,6 +61,7 @@ class DetailPanel(QWidget):
         self._tasks = tasks
         self._id: str | None = None
         self._generation = 0
+        self.today: Callable[[], date] = date.today  # the window gives the day its forms use
         self.detail: el.EnterpriseDetail | None = None
 
         self.title = QLabel("Chọn một doanh nghiệp trong danh sách.", self)
@@ -88,7 +93,8 @@ class DetailPanel(QWidget):
         )
         self.visits.itemActivated.connect(self._visit_activated)
         self.orgs = _table(
-            ["Tổ chức", "Tình trạng", "Quyết định", "Ngày QĐ", "Thành viên", "Người đứng đầu"], "detail_orgs"
+            ["Tổ chức", "Tình trạng", "Hiện có", "Quyết định", "Ngày QĐ", "Người đứng đầu"],
+            "detail_orgs",
         )
         self.orgs.itemActivated.connect(self._org_activated)
         self.history = QTreeWidget(self)
@@ -96,9 +102,9 @@ class DetailPanel(QWidget):
         self.history.setHeaderLabels(["Thời điểm", "Người sửa", "Nội dung"])
         self.history.setColumnWidth(0, 130)
         self.history.setColumnWidth(1, 150)
-        self.tabs.addTab(self.info, "&Thông tin")
+        self.tabs.addTab(self.info, "Thông ti&n")  # T and C are the menus Tệp, Công cụ
         self.tabs.addTab(self.visits, "Lượt &khảo sát")
-        self.tabs.addTab(self.orgs, "Tổ &chức")
+        self.tabs.addTab(self.orgs, "Tổ c&hức")
         self.tabs.addTab(self.history, "&Lịch sử thay đổi")
 
         layout = QVBoxLayout(self)
@@ -150,7 +156,7 @@ class DetailPanel(QWidget):
         self.title.setText(f"{e.name} — MST {e.tax_code}")
         self.info.setHtml(self._info_html(e))
         self._fill_visits(d.visits)
-        self._fill_orgs(d.organisations)
+        self._fill_orgs(d.organisations, d.visits, d.admissions)
         self._fill_history(d.history)
         self.sig_loaded.emit(d)
 
@@ -191,8 +197,12 @@ class DetailPanel(QWidget):
                 self.visits.setItem(r, c, item)
         self.visits.resizeColumnsToContents()
 
-    def _fill_orgs(self, orgs: list) -> None:
+    def _fill_orgs(self, orgs: list, visits: list, admissions: list) -> None:
+        from app.services.membership import of_records
+
         by_kind = {o.kind: o for o in orgs}
+        # members today: founding, counts, admissions (app.domain.membership), explained in the tooltip
+        members = of_records(orgs, visits, admissions, self.today())
         self.orgs.setRowCount(len(OrgKind))
         for r, kind in enumerate(OrgKind):
             o = by_kind.get(kind)
@@ -200,14 +210,16 @@ class DetailPanel(QWidget):
             values = [
                 kind.label,
                 status.label,
+                format_int(members[kind].value) if kind in members else "",
                 o.decision_number if o else "",
                 format_date(o.decision_date) if o else "",
-                format_int(o.members if o and o.members is not None else (o.founding_members if o else None)),
                 o.leader if o else "",
             ]
             for c, value in enumerate(values):
-                item = _item(value, align_right=c == 4)
+                item = _item(value, align_right=c == MEMBERS_COLUMN)
                 item.setData(Qt.ItemDataRole.UserRole, kind.value)
+                if c == MEMBERS_COLUMN and kind in members:
+                    item.setToolTip(f"Hiện có {members[kind].explain()}.")
                 self.orgs.setItem(r, c, item)
         self.orgs.resizeColumnsToContents()
 

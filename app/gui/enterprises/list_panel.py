@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -78,6 +79,9 @@ class EnterpriseListPanel(QWidget):
         self.ward.addItem("Mọi phường, xã", None)
         for combo in (self.status, self.workforce, self.not_visited, self.ward):
             combo.currentIndexChanged.connect(self._apply)
+            # narrower than their longest choice when the screen is (1024 pixels): the open list shows it whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
 
         self.missing: dict[OrgKind, QCheckBox] = {}
         missing_row = QHBoxLayout()
@@ -92,12 +96,14 @@ class EnterpriseListPanel(QWidget):
         missing_row.addStretch(1)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("count_label")
+        # never what sets the panel's width: the status bar shows the same count in full
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         missing_row.addWidget(self.count_label)
 
         filters = QHBoxLayout()
         for w in (self.status, self.workforce, self.not_visited, self.ward):
-            filters.addWidget(w)
-        filters.addStretch(1)
+            filters.addWidget(w, 1)  # they share the width: whole texts on a wide screen, shortened on 1024
 
         self.table = QTableView(self)
         self.table.setObjectName("enterprise_table")

@@ -203,6 +203,7 @@ class RecordForm(QDialog):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the last field back to the first
         scroll.setWidget(grid_host)
 
         self.status = QLabel(self)
@@ -545,7 +546,7 @@ class RecordForm(QDialog):
         )
         box.setObjectName("far_date_box")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        keep = box.addButton("&Đúng, lưu", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Đúng, &lưu", QMessageBox.ButtonRole.AcceptRole)
         fix = box.addButton("&Sửa lại", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(fix)
         first = far[0][0].name

@@ -101,15 +101,25 @@ class FormManager:
         self.window.tasks.read(lambda store: store.get(Enterprise, enterprise_id), done)
 
     def new_visit(self, enterprise_id: str) -> None:
-        def work(store: Any) -> tuple[Enterprise | None, Visit | None]:
-            return store.get(Enterprise, enterprise_id), el.last_visit(store, enterprise_id)
+        from app.services import membership
 
-        def done(result: tuple[Enterprise | None, Visit | None]) -> None:
-            e, last = result
+        today = self.today or date.today()
+
+        def work(store: Any) -> tuple[Enterprise | None, Visit | None, Any]:
+            orgs = store.children(Organisation, enterprise_id)
+            kinds = {o.kind for o in orgs}
+            return (
+                store.get(Enterprise, enterprise_id),
+                el.last_visit(store, enterprise_id),
+                (membership.of_enterprise(store, enterprise_id, today), kinds),
+            )
+
+        def done(result: tuple[Enterprise | None, Visit | None, Any]) -> None:
+            e, last, (members, recorded) = result
             if e is None:
                 self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
                 return
-            self.open_visit_form(e.id, enterprise_label(e), previous=last)
+            self.open_visit_form(e.id, enterprise_label(e), previous=last, organisations=(members, recorded))
 
         self.window.tasks.read(work, done)
 
@@ -122,6 +132,7 @@ class FormManager:
         record: Visit | None = None,
         values: dict | None = None,
         record_id: str | None = None,
+        organisations: Any = None,
     ) -> RecordForm:
         return self._track(
             VisitForm(
@@ -133,6 +144,7 @@ class FormManager:
                 values=values,
                 record_id=record_id,
                 today=self.today,
+                organisations=organisations,
             )
         )
 
@@ -156,12 +168,22 @@ class FormManager:
     def edit_organisation(
         self, enterprise_id: str, kind: OrgKind, values: dict | None = None, record_id: str | None = None
     ) -> None:
-        def work(store: Any) -> tuple[Enterprise | None, Organisation | None, Any]:
-            orgs = [o for o in store.children(Organisation, enterprise_id) if o.kind == kind]
-            return store.get(Enterprise, enterprise_id), (orgs[0] if orgs else None), store.founding_rules()
+        from app.services import membership
 
-        def done(result: tuple[Enterprise | None, Organisation | None, Any]) -> None:
-            e, org, rules = result
+        today = self.today or date.today()
+
+        def work(store: Any) -> tuple[Enterprise | None, Organisation | None, Any, Any]:
+            orgs = [o for o in store.children(Organisation, enterprise_id) if o.kind == kind]
+            members = membership.of_enterprise(store, enterprise_id, today).get(kind)
+            return (
+                store.get(Enterprise, enterprise_id),
+                (orgs[0] if orgs else None),
+                store.founding_rules(),
+                members,
+            )
+
+        def done(result: tuple[Enterprise | None, Organisation | None, Any, Any]) -> None:
+            e, org, rules, members = result
             if e is None:
                 self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
                 return
@@ -179,6 +201,7 @@ class FormManager:
                     values=values,
                     record_id=None if org else record_id,
                     today=self.today,
+                    membership=members,
                 )
             )
 

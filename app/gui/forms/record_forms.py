@@ -319,12 +319,15 @@ class VisitForm(RecordForm):
         values: dict | None = None,
         record_id: str | None = None,
         today: date | None = None,
+        organisations: Any = None,  # ({OrgKind: Membership} of the organisations existing today, kinds recorded)
     ):
         today = today or date.today()
         self.FIELDS = _visit_fields()
         is_new = record is None
         if record is None:
-            record = self.prefilled(enterprise_id, previous, window.profile.collaborator, today, record_id)
+            record = self.prefilled(
+                enterprise_id, previous, window.profile.collaborator, today, record_id, organisations
+            )
         self._base = record
         self.enterprise_name = enterprise_name
         title = (
@@ -359,15 +362,35 @@ class VisitForm(RecordForm):
         collaborator: str | None,
         today: date,
         record_id: str | None = None,
+        organisations: Any = None,
     ) -> Visit:
-        """A new visit: today, this collaborator, and what the last visit found (counts, organisations,
-        attitude, the person met). What is new each time (difficulties, proposals, next step) starts empty."""
+        """A new visit: today, this collaborator, and what is known of the enterprise.
+
+        From the last visit: the fields declared ``carry`` (the person met, the attitude, the counts). From
+        the enterprise's organisations (``organisations``: their members today and the kinds recorded): which
+        organisations exist (an organisation recorded as founded is ticked; one recorded as mobilising or
+        dissolved is not; a kind with no record keeps the last visit's tick) and their members today
+        (founding, counts and admissions, ``app.domain.membership``), so a visit saved unchanged repeats what
+        is known, never an older count. What is new each time (difficulties, proposals, next step) starts
+        empty."""
         base = record_type(Visit)(enterprise_id=enterprise_id, visit_date=today, collaborator=collaborator)
         if record_id:
             base = dataclasses.replace(base, id=record_id)
-        if previous is None:
-            return base
-        carried = {i.name: getattr(previous, i.name) for i in fields_of(Visit) if i.carry}
+        carried: dict[str, Any] = {}
+        if previous is not None:
+            carried = {i.name: getattr(previous, i.name) for i in fields_of(Visit) if i.carry}
+        if organisations is not None:
+            members, recorded = organisations
+            for kind, field in Visit.HAS_FIELD.items():
+                if kind in recorded:
+                    carried[field] = kind in members
+            for kind, m in members.items():
+                carried[Visit.MEMBERS_FIELD[kind]] = m.value
+                if kind == OrgKind.PARTY:
+                    o, p = carried.get("party_official"), carried.get("party_probationary")
+                    if o is None or p is None or o + p != m.value:
+                        # the split into official and probationary is not known for the new total
+                        carried["party_official"] = carried["party_probationary"] = None
         return dataclasses.replace(base, **carried)
 
     def _extra_buttons(self, layout: QHBoxLayout) -> None:
@@ -415,6 +438,8 @@ class OrganisationForm(RecordForm):
             )
         },
         "dissolved_date": frozenset({"status", "decision_date"}),
+        "members": frozenset({"members_counted_on"}),
+        "members_counted_on": frozenset({"members", "decision_date"}),
     }
 
     def __init__(
@@ -429,8 +454,14 @@ class OrganisationForm(RecordForm):
         values: dict | None = None,
         record_id: str | None = None,
         today: date | None = None,
+        membership: Any = None,  # app.domain.membership.Membership today, shown above the fields
     ):
-        self.FIELDS = declared_specs(Organisation)
+        specs = declared_specs(Organisation)
+        # the day of a count beside the count it dates (declared last: its column came with schema 6)
+        day = next(s for s in specs if s.name == "members_counted_on")
+        specs.remove(day)
+        specs.insert(next(i for i, s in enumerate(specs) if s.name == "members") + 1, day)
+        self.FIELDS = specs
         self.rules = rules
         self.kind = kind
         self.previous = record.status if record is not None else None
@@ -453,8 +484,24 @@ class OrganisationForm(RecordForm):
             initial=self.record_values(record, self.FIELDS),
             today=today,
         )
+        lines = []
+        if membership is not None:
+            lines.append(f"<b>Hiện có {membership.explain()}.</b>")
         if explanation:
-            self.show_banner(f"Điều kiện thành lập: {explanation}", [])
+            lines.append(f"Điều kiện thành lập: {explanation}")
+        if lines:
+            self.show_banner("<br>".join(lines), [])
+
+    def on_field_changed(self, name: str) -> None:
+        # a count is a count on a day: typing one dates it today unless a day is given
+        if (
+            name == "members"
+            and self.field_text("members").strip()
+            and not self.field_text("members_counted_on")
+        ):
+            self.set_values({"members_counted_on": self.today})
+            self._touched.add("members_counted_on")
+            self.validate()
 
     def build(self, values: dict[str, Any]) -> Organisation:
         return record_from(self._base, self.FIELDS, values)

@@ -196,13 +196,13 @@ class ImportWizard(QDialog):
 
     def _build_file(self, page: QWidget) -> None:
         lay = QVBoxLayout(page)
-        lay.addWidget(
-            QLabel(
-                "Chọn tệp danh sách doanh nghiệp: Excel (.xlsx, .xls cũ) hoặc CSV. Dòng tiêu đề không cần ở dòng 1; "
-                "chữ gõ bằng phông TCVN3 (.VnTime) hoặc VNI được tự chuyển sang Unicode.",
-                page,
-            )
+        intro = QLabel(
+            "Chọn tệp danh sách doanh nghiệp: Excel (.xlsx, .xls cũ) hoặc CSV. Dòng tiêu đề không cần ở dòng 1; "
+            "chữ gõ bằng phông TCVN3 (.VnTime) hoặc VNI được tự chuyển sang Unicode.",
+            page,
         )
+        intro.setWordWrap(True)  # the wizard fits a 1024-pixel screen
+        lay.addWidget(intro)
         row = QHBoxLayout()
         self.path_edit = QLineEdit(page)
         self.path_edit.setObjectName("import_path")

@@ -156,7 +156,7 @@ def print_selected(window: MainWindow) -> None:
     def work(store):
         from app.services.print_settings import mark_sheet
 
-        forms = load_forms(store, [eid])
+        forms = load_forms(store, [eid], today)
         if not forms:
             from app.services.enterprise_lookup import SelectionError
 
@@ -291,7 +291,7 @@ def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str], mar
 
     def work(store, ctx):
         ctx.progress(0, len(ids), f"Đang đọc {len(ids)} doanh nghiệp…")
-        forms = load_forms(store, ids)
+        forms = load_forms(store, ids, today)
         path = f.out_path(f"phieu-khao-sat {len(forms)} doanh nghiep", ".pdf")
 
         def progress(done: int, total: int) -> None:

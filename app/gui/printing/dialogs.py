@@ -106,7 +106,7 @@ class BatchDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&In")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Đóng")  # Esc
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -241,7 +241,7 @@ class ReportDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lập báo cáo")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Đóng")  # Esc
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
@@ -305,7 +305,7 @@ class ReportSettingsDialog(QDialog):
         label.setBuddy(self.low)
         form.addRow(label, row)
         self.superior = QLineEdit(settings.superior_body or "")
-        form.addRow("Cơ quan cấp &trên:", self.superior)
+        form.addRow("Cơ quan &cấp trên:", self.superior)
         self.issuing = QLineEdit(settings.issuing_body)
         form.addRow("Cơ quan &ban hành:", self.issuing)
         self.code = QLineEdit(settings.number_code)
@@ -333,12 +333,12 @@ class ReportSettingsDialog(QDialog):
             form.addRow(note)
         self.signer = QLineEdit(settings.signer_name)
         self.signer.setPlaceholderText("để trống để ký và ghi tên bằng tay")
-        form.addRow("Người &ký:", self.signer)
+        form.addRow("N&gười ký:", self.signer)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Lưu")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Đóng")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Đóng")  # Esc
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)

@@ -203,6 +203,9 @@ class _EnterFilter(QObject):
         return False
 
 
+TITLE = "Đọc phiếu đã điền: xem lại rồi lưu"
+
+
 class _FocusFilter(QObject):
     """The zoom follows the field being looked at: the editor that takes the focus."""
 
@@ -232,7 +235,7 @@ class ReviewDialog(QDialog):
         self.zoom = ZOOMS[0]  # of the image of the field being looked at
         self.looked_at: _Row | None = None
         self.setObjectName("scan_review")
-        self.setWindowTitle("Đọc phiếu đã điền: xem lại rồi lưu")
+        self.setWindowTitle(TITLE)
         self.setModal(False)
 
         self.pages = QListWidget()
@@ -372,6 +375,7 @@ class ReviewDialog(QDialog):
         item = self.items[i]
         self.message.setText("")
         self.enterprise.setVisible(False)
+        self.setWindowTitle(TITLE)
         if item.form is None:
             self.scroll.setWidget(self.body)
             self.title.setText(f"<b>{item.page.where}</b>: không đọc được.<br>{item.problem}")
@@ -380,6 +384,8 @@ class ReviewDialog(QDialog):
         form = item.form
         e = form.enterprise
         who = f"<b>{e.name}</b> (MST {e.tax_code})" if e else "<b>Phiếu trống</b>"
+        # the title names the enterprise the visit is saved for, as every form that writes for one does
+        self.setWindowTitle(f"{TITLE} — {e.name} (MST {e.tax_code})" if e else f"{TITLE} — phiếu trống")
         warn = ""
         if form.same_day:
             warn = "<br><span style='color:#a60'>Doanh nghiệp này đã có lượt khảo sát cùng ngày: xem kỹ để khỏi nhập trùng.</span>"

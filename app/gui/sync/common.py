@@ -37,12 +37,14 @@ def with_keys(
     write: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
     started: Callable[[Any], None] | None = None,
+    parent: Any = None,
 ) -> None:
     """Run ``work(store, identity, ctx)`` in a worker; asks for the key's passphrase when it is needed.
 
-    By default a modal progress dialog covers the window. With ``progress`` the work runs in the
-    background: the caller shows its progress and the window stays usable; ``started`` receives the
-    task's handle (to stop it), again after the passphrase was asked."""
+    By default a modal progress window stands over ``parent`` (the dialog that asked; default the main
+    window): when it closes, that dialog is active again and the keyboard is back in it. With
+    ``progress`` the work runs in the background: the caller shows its progress and the window stays
+    usable; ``started`` receives the task's handle (to stop it), again after the passphrase was asked."""
 
     def fn(store: Any, ctx: Any) -> Any:
         ident = R.load_keys(store, window.sync.passphrase, window.data_dir)
@@ -60,13 +62,21 @@ def with_keys(
             if ok and text:
                 window.sync.passphrase = text
                 with_keys(
-                    window, title, work, on_done, on_error, write=write, progress=progress, started=started
+                    window,
+                    title,
+                    work,
+                    on_done,
+                    on_error,
+                    write=write,
+                    progress=progress,
+                    started=started,
+                    parent=parent,
                 )
                 return
         on_error(failure)
 
     if progress is None:
-        window.tasks.run_with_progress(window, title, fn, on_done, failed, write=write)
+        window.tasks.run_with_progress(parent or window, title, fn, on_done, failed, write=write)
         return
     run = window.tasks.write if write else window.tasks.read
     handle = run(fn, on_done, failed, progress)

@@ -97,10 +97,25 @@ class _Dialog(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle(title)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # deleted once closed and the window's work is done: a reading still on its way when the person
+        # closes the dialog (the drives, the preview) reports back to a hidden dialog, not a deleted one
+        self.finished.connect(self._delete_when_idle)
         self.busy = False
         self.layout_ = QVBoxLayout(self)
         self.remedy_button: RemedyButton | None = None
+
+    def _delete_when_idle(self, _result: int = 0) -> None:
+        tasks = self.window_.tasks
+        if tasks.active == 0:
+            self.deleteLater()
+            return
+
+        def idle(busy: bool) -> None:
+            if not busy:
+                tasks.sig_busy.disconnect(idle)
+                self.deleteLater()
+
+        tasks.sig_busy.connect(idle)
 
     def offer_remedy(self, failure: Any, under: Any) -> str:
         """The failure's message naming the screen where it is fixed, and a button under ``under`` that
@@ -140,7 +155,8 @@ class _Dialog(QDialog):
         box.setObjectName(name)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.button(QMessageBox.StandardButton.Yes).setText(yes)
-        box.button(QMessageBox.StandardButton.No).setText("Không")
+        box.button(QMessageBox.StandardButton.No).setText("&Không")
+        box.setDefaultButton(QMessageBox.StandardButton.No)  # a stray Enter takes nothing back
         box.finished.connect(lambda code: on_yes() if code == QMessageBox.StandardButton.Yes else None)
         box.open()
 
@@ -174,7 +190,7 @@ class ExportDialog(_Dialog):
         self.folder.setEditable(True)
         self.folder.setMinimumWidth(360)
         self.folder.lineEdit().setPlaceholderText("Chọn ổ USB hoặc thư mục")
-        browse = QPushButton("Chọn thư mục…")
+        browse = QPushButton("Chọn &thư mục…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
@@ -183,7 +199,7 @@ class ExportDialog(_Dialog):
         buttons = QDialogButtonBox()
         self.export_button = buttons.addButton("&Xuất gói", QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setEnabled(False)
-        buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button = buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.export)
         buttons.rejected.connect(self.reject)
         for w in (intro, self.preview, box, self.status):
@@ -260,6 +276,7 @@ class ExportDialog(_Dialog):
             lambda store, ident, _ctx: B.export(store, ident, folder),
             self._done,
             self.fail,
+            parent=self,
         )
 
     def _done(self, results: list[B.ExportResult]) -> None:
@@ -271,6 +288,8 @@ class ExportDialog(_Dialog):
             for r in results
         ]
         self.status.setText("\n".join(lines) + "\nHãy rút USB an toàn rồi mang đến cơ quan nhận.")
+        self.activateWindow()
+        self.close_button.setFocus()  # the export button the keyboard was on is off while it ran
         self.window_.show_status(lines[0] if lines else "")
         self.window_.tasks.read(lambda store: B.preview(store), self._show_preview, self._no_preview)
 
@@ -379,6 +398,7 @@ class ImportDialog(_Dialog):
         self.progress.setVisible(on)
         if on:
             self.progress.setRange(0, 0)  # busy until the first file is done
+            self.stop_button.setFocus()  # the import button the keyboard was on is off while it runs
 
     def _progress(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -406,6 +426,8 @@ class ImportDialog(_Dialog):
                 "Đã dừng. Các gói đã nhập xong được giữ (mỗi gói nhập trọn vẹn); các gói còn lại chưa nhập: "
                 "bấm Nhập để nhập tiếp (gói đã nhập sẽ được nhận ra và bỏ qua)."
             )
+            self.activateWindow()
+            self.import_button.setFocus()  # the stop button the keyboard was on is hidden again
             return  # (the window refreshed from what the imported files committed)
         self.fail(failure)
 
@@ -442,6 +464,8 @@ class ImportDialog(_Dialog):
             )
         )
         self.paths.clear()
+        self.activateWindow()
+        self.report.setFocus()  # read with the arrow keys; the import button the keyboard was on is off
         if tot["conflicts"]:
             self.window_.sync.conflicts.reload()
 
@@ -482,7 +506,7 @@ class MachinesDialog(_Dialog):
         self.make_keys.clicked.connect(self.create_keys)
         self.write_key = QPushButton("&Ghi tệp khóa công khai ra USB…")
         self.write_key.clicked.connect(self._browse_key_folder)
-        self.rekey_button = QPushButton("Tạo khóa &mới thay khóa cũ…")
+        self.rekey_button = QPushButton("Tạo khóa mới thay khóa &cũ…")
         self.rekey_button.setToolTip(
             "Khi khóa có thể đã lộ (máy bị mượn, tệp khóa bị chép): khóa cũ xác nhận khóa "
             "mới, lịch sử giữ nguyên; ghi tệp khóa công khai mới cho cơ quan đăng ký lại."
@@ -502,9 +526,9 @@ class MachinesDialog(_Dialog):
         self.table.setObjectName("sync_peers")
         self.table.itemSelectionChanged.connect(self._update)
         row2 = QHBoxLayout()
-        register = QPushButton("Đăng ký &máy từ tệp khóa…")
+        register = QPushButton("Đăng &ký máy từ tệp khóa…")
         register.clicked.connect(self._browse_key_file)
-        self.revoke_button = QPushButton("&Thu hồi máy đã chọn…")
+        self.revoke_button = QPushButton("Th&u hồi máy đã chọn…")
         self.revoke_button.clicked.connect(self.ask_revoke)
         row2.addWidget(register)
         row2.addWidget(self.revoke_button)
@@ -515,9 +539,9 @@ class MachinesDialog(_Dialog):
         self.pending_text = QLabel("")
         self.pending_text.setWordWrap(True)
         self.pending_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.is_office = QCheckBox("Đây là cơ quan cấp trên (nơi máy này gửi gói dữ liệu đến)")
+        self.is_office = QCheckBox("Đây là cơ quan cấp trê&n (nơi máy này gửi gói dữ liệu đến)")
         prow = QHBoxLayout()
-        self.confirm_button = QPushButton("Dấu vân tay &khớp với giấy: đăng ký")
+        self.confirm_button = QPushButton("&Dấu vân tay khớp với giấy: đăng ký")
         self.confirm_button.clicked.connect(self.confirm_registration)
         self.replace_button = QPushButton("Thay khóa bị &mất…")
         self.replace_button.setToolTip(
@@ -525,7 +549,7 @@ class MachinesDialog(_Dialog):
             "mới với người dùng máy: khóa cũ bị thu hồi, việc thay khóa được ghi lại và báo lên cấp trên."
         )
         self.replace_button.clicked.connect(self.ask_replace)
-        cancel = QPushButton("Không khớp: bỏ qua")
+        cancel = QPushButton("Không khớp: &bỏ qua")
         cancel.clicked.connect(self._cancel_pending)
         prow.addWidget(self.confirm_button)
         prow.addWidget(self.replace_button)
@@ -649,7 +673,7 @@ class MachinesDialog(_Dialog):
             )
             self._keys_changed()
 
-        with_keys(self.window_, "Đang tạo khóa mới…", work, done, self.fail)
+        with_keys(self.window_, "Đang tạo khóa mới…", work, done, self.fail, parent=self)
 
     def _browse_key_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Ghi tệp khóa công khai vào")
@@ -664,6 +688,7 @@ class MachinesDialog(_Dialog):
             lambda path: self.status.setText(f"Đã ghi tệp khóa công khai: {path}"),
             self.fail,
             write=False,
+            parent=self,
         )
 
     def _browse_key_file(self) -> None:
@@ -742,7 +767,7 @@ class MachinesDialog(_Dialog):
             "Khóa cũ sẽ bị thu hồi (những gì máy đã gửi trước đó được giữ). Từ nay máy chỉ được nhận với khóa "
             "mới. Việc thay khóa, người quyết định và lý do được ghi lại và báo lên cơ quan cấp trên. Chỉ làm "
             "khi đã hỏi trực tiếp người dùng máy.",
-            "Thay khóa",
+            "&Thay khóa",
             lambda: self.replace_lost(doc, fingerprint, reason, by),
         )
 
@@ -794,7 +819,7 @@ class MachinesDialog(_Dialog):
             f"Thu hồi máy {peer.display} ({peer.unit_label})?\nNhững gì máy này đã gửi "
             "trước đây được giữ nguyên; các gói mới của nó sẽ bị từ chối. Dùng khi máy bị mất, bị "
             "lấy cắp hoặc thôi sử dụng.",
-            "Thu hồi",
+            "&Thu hồi",
             lambda: self.revoke(peer.laptop_id),
         )
 
@@ -832,16 +857,17 @@ class ReplaceLostKeyDialog(QDialog):
         self.reason.setObjectName("replace_reason")
         self.reason.setPlaceholderText("Máy bị làm sao (cài lại, hỏng ổ...), ai báo, đã kiểm tra thế nào")
         self.reason.setMaximumHeight(90)
+        self.reason.setTabChangesFocus(True)  # Tab goes on to who decides, as in every other field
         self.by = QLineEdit(by)
         self.by.setObjectName("replace_by")
-        form.addRow("Dấu vân tay mới (đọc từ người dùng máy):", self.fingerprint)
-        form.addRow("Lý do thay khóa:", self.reason)
-        form.addRow("Người quyết định:", self.by)
+        form.addRow("Dấu vân tay &mới (đọc từ người dùng máy):", self.fingerprint)
+        form.addRow("&Lý do thay khóa:", self.reason)
+        form.addRow("&Người quyết định:", self.by)
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #a00000")
         self.problem.setWordWrap(True)
         buttons = QDialogButtonBox()
-        self.ok = buttons.addButton("Tiếp tục…", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok = buttons.addButton("&Tiếp tục…", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)

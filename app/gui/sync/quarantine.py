@@ -59,7 +59,7 @@ class QuarantineDialog(_Dialog):
         self.receipt_folder.lineEdit().setPlaceholderText(
             "(để trống: gửi kèm biên nhận của gói sau của máy đó)"
         )
-        browse = QPushButton("Chọn thư mục…")
+        browse = QPushButton("Chọn &thư mục…")
         browse.clicked.connect(self._browse)
         receipt_row.addWidget(self.receipt_folder, 1)
         receipt_row.addWidget(browse)
@@ -123,7 +123,7 @@ class QuarantineDialog(_Dialog):
             f"Gộp gói số {row['seq']} của {row['sender_name']}?\nChỉ gộp khi đã hỏi người dùng máy đó và "
             "chắc rằng dữ liệu trong gói là thật. Nếu gói này mới hơn những gói nó trùng số, các gói sau "
             "của máy đó sẽ nối tiếp gói này.",
-            "Gộp",
+            "&Gộp",
             lambda: self.release(row["id"]),
         )
 
@@ -148,4 +148,5 @@ class QuarantineDialog(_Dialog):
                 lambda store, ident, _ctx: B.release(store, quarantine_id, ident=ident, receipt_to=folder),
                 done,
                 self.fail,
+                parent=self,
             )

@@ -46,7 +46,7 @@ class ToCheckDialog(_Dialog):
         self.table.setSelectionMode(self.table.SelectionMode.ExtendedSelection)
         self.table.itemSelectionChanged.connect(self._update)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.show_checked = QCheckBox("Hiện cả những giá trị đã kiểm tra")
+        self.show_checked = QCheckBox("&Hiện cả những giá trị đã kiểm tra")
         self.show_checked.toggled.connect(lambda _on: self.reload())
         row = QHBoxLayout()
         self.open_button = QPushButton("&Mở doanh nghiệp")
