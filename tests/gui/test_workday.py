@@ -421,7 +421,9 @@ def test_collaborators_day(qtbot, tmp_path, monkeypatch):
         real.printing.today = lambda: TEST_TODAY
         batch = _menu(qtbot, kb, real, "i", "n", opens="printing")  # &In ấn ▸ In phiếu cho &nhiều…
         qtbot.waitUntil(lambda: batch.pages == 2, timeout=10000)  # the two listed, never visited
-        assert "Sẽ in 2 trang" in batch.count.text()
+        assert (
+            "Sẽ in 4 trang (2 doanh nghiệp, mỗi doanh nghiệp 2 trang)" in batch.count.text()
+        )  # with mark sheets
         shot(batch, "day1-11-print-batch")
         _alt(kb, "i")  # «&In»
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
