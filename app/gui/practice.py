@@ -7,13 +7,18 @@ the other database (open forms are asked about first); ``MainWindow.sig_replaced
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton, QWidget
 
 from app.demo import practice as svc
 from app.paths import DB_FILE
+from app.storage.store import Profile
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
 
 BAND_STYLE = (
     "#practice_band { background: #ffb000; border-bottom: 2px solid #b36b00; }"
@@ -22,7 +27,7 @@ BAND_STYLE = (
 TITLE_MARK = "TẬP DƯỢT"
 
 
-def band(window: Any) -> QWidget:
+def band(window: MainWindow) -> QWidget:
     """The band across the top of a window in practice mode, with the one action that leaves it."""
     frame = QFrame(window)
     frame.setObjectName("practice_band")
@@ -45,7 +50,7 @@ def band(window: Any) -> QWidget:
     return frame
 
 
-def _ask_count(window: Any, title: str, text: str, value: int, then: Any) -> QInputDialog:
+def _ask_count(window: MainWindow, title: str, text: str, value: int, then: Any) -> QInputDialog:
     """How many demo enterprises (a dialog that does not block: tests and screenshots answer it)."""
     dialog = QInputDialog(window)
     dialog.setObjectName("practice_count_dialog")
@@ -58,12 +63,12 @@ def _ask_count(window: Any, title: str, text: str, value: int, then: Any) -> QIn
     dialog.setCancelButtonText("Đó&ng")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.intValueSelected.connect(then)
-    window._practice_dialog = dialog
+    dialog.setObjectName("practice_count")  # Qt keeps it (a child of the window) until it closes
     dialog.open()
     return dialog
 
 
-def enter(window: Any) -> None:
+def enter(window: MainWindow) -> None:
     """Công cụ ▸ Chế độ tập dượt: open the practice database (made with demo data the first time)."""
     if window.profile.practice:
         return
@@ -89,7 +94,7 @@ def enter(window: Any) -> None:
     )
 
 
-def _open(window: Any, n: int) -> None:
+def _open(window: MainWindow, n: int) -> None:
     if not window.forms.confirm_close_all():
         return
     data_dir, profile, key = window.data_dir, window.profile, window.key
@@ -111,7 +116,7 @@ def _open(window: Any, n: int) -> None:
     )
 
 
-def leave(window: Any) -> None:
+def leave(window: MainWindow) -> None:
     """The one action that leaves practice mode: back to this machine's real data."""
     if not window.profile.practice or not window.forms.confirm_close_all():
         return
@@ -127,7 +132,7 @@ def leave(window: Any) -> None:
     window.tasks.read(read_profile, lambda profile: switch(window, real, profile))
 
 
-def switch(window: Any, data_dir: Any, profile: Any) -> Any:
+def switch(window: MainWindow, data_dir: Path, profile: Profile) -> MainWindow:
     """Replace ``window`` by a main window on the database of ``data_dir``; returns the new window."""
     from app.gui.main_window import MainWindow
 
@@ -150,7 +155,7 @@ def switch(window: Any, data_dir: Any, profile: Any) -> Any:
     return new
 
 
-def add_more_demo(window: Any) -> None:
+def add_more_demo(window: MainWindow) -> None:
     """Công cụ ▸ Thêm dữ liệu mẫu (only in practice mode): more demo enterprises in the practice data."""
     ward = svc.demo_ward(window.profile.unit_code)
     if ward is None:
@@ -160,7 +165,7 @@ def add_more_demo(window: Any) -> None:
     )
 
 
-def _add(window: Any, ward: str, n: int) -> None:
+def _add(window: MainWindow, ward: str, n: int) -> None:
     from app.demo.generator import DemoOptions, generate, next_seed
 
     today = window.forms.today

@@ -114,7 +114,7 @@ def _find(w: MainWindow) -> None:
     w.list_panel.search.selectAll()
 
 
-def _real_data(w: Any) -> bool:
+def _real_data(w: MainWindow) -> bool:
     return not w.profile.practice
 
 

@@ -42,7 +42,7 @@ def _enter(qtbot, window, n: int = 40):
     replaced: list = []
     _follow(qtbot, window, replaced)
     window.actions.trigger("practice.enter")
-    dialog = window._practice_dialog
+    dialog = window.findChild(QInputDialog, "practice_count")
     assert isinstance(dialog, QInputDialog) and "không bao giờ lẫn với dữ liệu thật" in dialog.labelText()
     dialog.setIntValue(n)
     dialog.accept()
@@ -143,7 +143,7 @@ def test_more_demo_data_only_in_practice(qtbot, real_dir):
         practice = _enter(qtbot, window, 12)
         try:
             practice.actions.trigger("tools.demo")
-            dialog = practice._practice_dialog
+            dialog = practice.findChild(QInputDialog, "practice_count")
             dialog.setIntValue(8)
             dialog.accept()
             qtbot.waitUntil(lambda: practice.list_panel.model.rowCount() == 20, timeout=60000)
