@@ -633,6 +633,8 @@ def test_offices_day(qtbot, tmp_path, data_dir):
         _alt(kb, "n")  # &Nhập
         qtbot.waitUntil(lambda: len(importer.results) == 4, timeout=60000)
         wait_idle(qtbot, window)
+        # the import ran in the background (no progress window over the dialog); the keyboard is back in it
+        qtbot.waitUntil(lambda: Keyboard.focus() is importer.report, timeout=5000)
         outcomes = sorted(importer.report.item(r, 1).text() for r in range(4))
         assert outcomes == ["Cách ly", "Từ chối", "Đã nhập", "Đã nhập"], outcomes
         refused = next(r for r in range(4) if importer.report.item(r, 1).text() == "Từ chối")
