@@ -417,10 +417,14 @@ class SelfTest:
         png = self.workdir / "phieu-da-dien.png"
         image.save(png)
         out = self.cli(self.laptop, "scan", str(png))
+        from app.domain.records import Visit
+        from app.printing.visit_form import field_numbers
+
+        number, label = field_numbers(), Visit.LABELS
         for expected in (
-            "5. Tổng số lao động: 17",
-            "15. Đã có tổ chức đảng: Có",
-            "6. Lao động nữ: (để trống)",
+            f"{number['workforce_total']}. {label['workforce_total']}: 17",
+            f"{number['has_party']}. {label['has_party']}: Có",
+            f"{number['workforce_women']}. {label['workforce_women']}: (để trống)",
         ):
             if expected not in out:
                 raise StepFailed(f"đọc sai trang đánh dấu: thiếu «{expected}» trong kết quả:\n{out}")

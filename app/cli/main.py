@@ -21,6 +21,7 @@ from app.cli import (
     scan_commands,
     selftest_command,
     sync_commands,
+    todo_commands,
 )
 from app.cli.common import COMMANDS, CliError, Parser, command, open_store, say
 
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         scan_commands,
         selftest_command,
         recovery_commands,
+        todo_commands,
     ):
         feature.add_parsers(sub)
     return p
@@ -205,7 +207,8 @@ def _demo(args: argparse.Namespace) -> int:
     say(
         f"Đã tạo dữ liệu mẫu cho {ward.name}: {format_int(result.enterprises)} doanh nghiệp, "
         f"{format_int(result.visits)} lượt khảo sát, {format_int(result.organisations)} tổ chức, "
-        f"{format_int(result.admissions)} lần kết nạp, {format_int(result.targets)} chỉ tiêu."
+        f"{format_int(result.admissions)} lần kết nạp, {format_int(result.ratings)} xếp loại chất lượng, "
+        f"{format_int(result.targets)} chỉ tiêu."
     )
     return 0
 
@@ -288,6 +291,7 @@ def _show_enterprise(store, key: str) -> int:
 
 @command("check")
 def _check(args: argparse.Namespace) -> int:
+    from app.domain.records import RECORD_TYPES
     from app.domain.vnformat import format_int
     from app.storage.migrations import LATEST
 
@@ -306,11 +310,7 @@ def _check(args: argparse.Namespace) -> int:
             )
         )
         labels = {
-            "enterprises": "Doanh nghiệp",
-            "visits": "Lượt khảo sát",
-            "organisations": "Tổ chức",
-            "admissions": "Lần kết nạp",
-            "targets": "Chỉ tiêu",
+            **{table: cls.TITLE for table, cls in RECORD_TYPES.items()},
             "deleted": "Bản ghi đã xóa",
             "changes": "Thay đổi đã ghi nhật ký",
         }

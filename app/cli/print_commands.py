@@ -272,6 +272,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
 def _report_cmd(args: argparse.Namespace) -> int:
     from app.domain.vnformat import format_int
     from app.printing.report_pdf import render_report
+    from app.reports.development import LEVELS
     from app.reports.excel import export_report
     from app.reports.results import Period, report_for
 
@@ -290,9 +291,10 @@ def _report_cmd(args: argparse.Namespace) -> int:
             unit = args.unit or store.profile().unit_code
             if not unit:
                 raise CliError("Máy chưa thiết lập đơn vị; hãy cho --unit MÃ (hoặc chạy khaosat init).")
-            report, settings = report_for(store, unit, Period(start, end))
+            on = args.date or date.today()
+            report, settings = report_for(store, unit, Period(start, end), on)
         if pdf:
-            render_report(pdf, report, settings, number=args.number, on=args.date or date.today())
+            render_report(pdf, report, settings, number=args.number, on=on)
         if xlsx:
             export_report(xlsx, report)
     except _errors() as exc:
@@ -305,6 +307,21 @@ def _report_cmd(args: argparse.Namespace) -> int:
     )
     for k in report.kinds:
         say(f"  {k.label}: thành lập {k.founded.text}; kết nạp {k.admitted.text}")
+    d = report.development
+    if d is not None:
+        n = format_int
+        pool, pr, q = d.pool, d.probation, d.quality
+        say(f"Đủ điều kiện thành lập tổ chức (hiện nay): {n(d.opportunities.enterprises)} doanh nghiệp")
+        say(
+            f"Nguồn phát triển đảng viên: {n(pool.identified)} quần chúng ưu tú ({n(pool.trained)} đã học lớp "
+            f"nhận thức, {n(pool.applied)} có đơn), kết nạp {n(pool.admitted)}"
+        )
+        say(
+            f"Công nhận đảng viên chính thức: {n(pr.people)} người; quá hạn chưa công nhận: "
+            f"{n(pr.overdue)} trường hợp ({n(pr.overdue_people)} người); dự bị: {n(pr.probationary)}"
+        )
+        levels = ", ".join(f"{lv.label.lower()} {n(q.total(lv))}" for lv in LEVELS)
+        say(f"Xếp loại chất lượng năm {q.year}: {levels}")
     for path in (pdf, xlsx):
         if path:
             say(f"Đã ghi {path}.")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import CliError, command, open_store, say
+from app.domain.records import RECORD_TYPES
 from app.sync.errors import shown
 
 IMPORT_QUARANTINED = 3  # exit code: some bundle set aside, none refused
@@ -77,7 +78,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--entity",
         default="enterprises",
-        choices=["enterprises", "visits", "organisations", "admissions", "targets"],
+        choices=list(RECORD_TYPES),
     )
 
     s = sub.add_parser("duplicates", help="doanh nghiệp nghi trùng (cùng mã số thuế, hai mã ID) và gộp chúng")
@@ -437,8 +438,9 @@ def _duplicates(args: argparse.Namespace) -> int:
             keep, drop = args.merge
             moved = same_tax_code.merge_pair(store, keep, drop)
             say(
-                f"Đã gộp: chuyển {moved['visits']} lượt khảo sát, {moved['organisations']} tổ chức, "
-                f"{moved['admissions']} lần kết nạp, bổ sung {moved['fields']} trường; đã xóa {drop}."
+                "Đã gộp: chuyển "
+                + ", ".join(f"{n} {RECORD_TYPES[t].NOUN}" for t, n in moved.items() if t in RECORD_TYPES)
+                + f", bổ sung {moved['fields']} trường; đã xóa {drop}."
             )
             return 0
         found = same_tax_code.candidates(store)

@@ -15,9 +15,28 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.demo import names as N
 from app.domain import taxcode, units
-from app.domain.records import Admission, Enterprise, Organisation, Record, Target, Visit, uuid7
+from app.domain.probation import add_months, due_on
+from app.domain.records import (
+    Admission,
+    Enterprise,
+    Organisation,
+    QualityRating,
+    Record,
+    Target,
+    Visit,
+    uuid7,
+)
 from app.domain.validation import DEFAULT_RULES
-from app.domain.vocab import Attitude, EnterpriseStatus, LegalForm, OrgKind, OrgStatus, TargetMetric
+from app.domain.vocab import (
+    PROBATION_MONTHS,
+    Attitude,
+    EnterpriseStatus,
+    LegalForm,
+    OrgKind,
+    OrgStatus,
+    QualityLevel,
+    TargetMetric,
+)
 from app.storage.store import Store
 
 Progress = Callable[[int, int], None]
@@ -41,6 +60,7 @@ class DemoResult:
     organisations: int = 0
     admissions: int = 0
     targets: int = 0
+    ratings: int = 0
 
 
 _FORMS = [  # (legal form, name prefix, weight)
@@ -360,6 +380,166 @@ class _Gen:
         return out
 
 
+class _Development:
+    """What to do next (issue 17) in the demo: founding opportunities, the pool of candidates for the
+    Party on the visits, probation and its conversion, yearly quality levels, appointments around today.
+
+    Its own random stream and ids, drawn after an enterprise's other records: the records the demo
+    made before this existed stay as they were."""
+
+    def __init__(self, g: _Gen):
+        self.g = g
+        o = g.o
+        self.rng = random.Random(f"khaosat-demo-next:{o.ward_code}:{o.seed}")
+        self._epoch = g._epoch + 500_000_000
+        self._tick = 0
+
+    def uid(self) -> str:
+        self._tick += 1
+        return str(uuid7(self._epoch + self._tick, self.rng.getrandbits(74)))
+
+    def apply(
+        self, e: Enterprise, orgs: list[Organisation], adms: list[Admission], visits: list[Visit]
+    ) -> list[QualityRating]:
+        self.opportunity(e, orgs, visits)
+        due = self.probation_due(e, orgs)
+        self.pipeline(e, orgs, adms + due, visits)
+        self.appointment(e, visits)
+        self.conversions(adms)
+        adms.extend(due)
+        return self.ratings(orgs)
+
+    def opportunity(self, e: Enterprise, orgs: list[Organisation], visits: list[Visit]) -> None:
+        """Some enterprises without an organisation of a kind were found, on their last visits, with
+        enough members to found one."""
+        r = self.rng
+        if not visits or e.status != EnterpriseStatus.ACTIVE:
+            return
+        founded = {o.kind for o in orgs if o.status in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED)}
+        last = visits[-(1 + (len(visits) > 1 and r.random() < 0.5)) :]  # the last one or two visits
+        wf = last[-1].workforce_total or 0
+        if OrgKind.PARTY not in founded and wf >= 8 and r.random() < 0.12:
+            official = r.randint(3, min(6, wf - 2))
+            for v in last:
+                probationary = min(v.party_probationary or 0, (v.workforce_total or 0) - official)
+                v.party_official, v.party_probationary = official, max(0, probationary)
+                v.party_total = official + v.party_probationary
+        if OrgKind.UNION not in founded and wf >= 10 and r.random() < 0.15:
+            n = r.randint(5, min(wf, 40))
+            for v in last:
+                v.union_members = min(n, v.workforce_total or 0)
+        if OrgKind.YOUTH not in founded and r.random() < 0.08:
+            for v in last:
+                young = v.workforce_under30 or 0
+                if young >= 3:
+                    v.youth_members = r.randint(3, min(young, 15))
+
+    def pipeline(
+        self, e: Enterprise, orgs: list[Organisation], adms: list[Admission], visits: list[Visit]
+    ) -> None:
+        """The pool of candidates for the Party, counted on each visit where someone follows it."""
+        r = self.rng
+        party = any(o.kind == OrgKind.PARTY and o.status == OrgStatus.FOUNDED for o in orgs)
+        if not visits or not (party or e.owner_is_party_member or r.random() < 0.15):
+            return
+        pool = r.randint(0, max(1, (e.workforce_total or 0) // 25 + 2))
+        admitted = [a for a in adms if a.kind == OrgKind.PARTY and a.admitted_on is not None]
+        for v in visits:
+            if v.visit_date is None:
+                continue
+            pool = max(0, pool + r.randint(-1, 2))
+            wf = v.workforce_total or 0
+            v.candidates_identified = min(pool, wf)
+            v.candidates_trained = r.randint(0, v.candidates_identified)
+            v.candidates_applied = r.randint(0, v.candidates_trained)
+            since = date(v.visit_date.year, 1, 1)
+            this_year = sum(a.count for a in admitted if since <= a.admitted_on <= v.visit_date)  # type: ignore[operator]
+            v.candidates_admitted = min(this_year, v.party_total or 0)
+
+    def appointment(self, e: Enterprise, visits: list[Visit]) -> None:
+        """The last visit of an enterprise visited lately set its next visit around today: some this week,
+        some overdue, some later; some set none."""
+        r = self.rng
+        if not visits or visits[-1].visit_date is None:
+            return
+        v = visits[-1]
+        visited = v.visit_date
+        assert visited is not None
+        today = self.g.o.today
+        if (today - visited).days > 150:
+            if r.random() < 0.7:  # most enterprises visited long ago wait without an appointment
+                v.next_visit_date = None
+            return
+        if r.random() < 0.15:
+            v.next_visit_date = None
+            return
+        day = today + timedelta(days=r.randint(-35, 45))
+        v.next_visit_date = min(max(day, visited + timedelta(days=7)), visited + timedelta(days=180))
+
+    def conversions(self, adms: list[Admission]) -> None:
+        """Party admissions whose probation has ended were mostly recognised as official."""
+        r = self.rng
+        today = self.g.o.today
+        for a in adms:
+            if a.kind != OrgKind.PARTY or a.admitted_on is None:
+                continue
+            due = due_on(a.admitted_on)
+            if due > today or r.random() < 0.15:
+                continue  # still probationary: due later, or overdue
+            a.official_on = min(today, due + timedelta(days=r.randint(0, 40)))
+            a.official_decision = f"{r.randint(1, 400)}-QĐ/ĐU"
+            if a.count > 1 and r.random() < 0.1:
+                a.official_count = a.count - 1
+
+    def probation_due(self, e: Enterprise, orgs: list[Organisation]) -> list[Admission]:
+        """Some Party organisations admitted members about a year ago: their probation ends around today
+        (some days ago, not yet decided on, or within the coming weeks), so the work list has some."""
+        r = self.rng
+        today = self.g.o.today
+        out: list[Admission] = []
+        for o in orgs:
+            if o.kind != OrgKind.PARTY or o.status != OrgStatus.FOUNDED or o.decision_date is None:
+                continue
+            admitted_on = add_months(today, -PROBATION_MONTHS) + timedelta(days=r.randint(-30, 40))
+            if admitted_on <= o.decision_date or r.random() >= 0.3:
+                continue
+            out.append(
+                Admission(
+                    id=self.uid(),
+                    enterprise_id=e.id,
+                    organisation_id=o.id,
+                    kind=OrgKind.PARTY,
+                    admitted_on=admitted_on,
+                    count=r.randint(1, 2),
+                )
+            )
+        return out
+
+    def ratings(self, orgs: list[Organisation]) -> list[QualityRating]:
+        """Each organisation's quality level for every full year it existed in the demo's period."""
+        r = self.rng
+        out = []
+        levels = list(QualityLevel)
+        for o in orgs:
+            if o.status not in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED) or o.decision_date is None:
+                continue
+            last = o.dissolved_date.year - 1 if o.dissolved_date else self.g.o.today.year - 1
+            for year in range(max(o.decision_date.year, self.g.start.year - 1), last + 1):
+                if r.random() < 0.1:
+                    continue  # not rated (yet) that year
+                out.append(
+                    QualityRating(
+                        id=self.uid(),
+                        enterprise_id=o.enterprise_id,
+                        organisation_id=o.id,
+                        kind=o.kind,
+                        year=year,
+                        level=r.choices(levels, [15, 55, 25, 5])[0],
+                    )
+                )
+        return out
+
+
 def _ascii(text: str) -> str:
     from app.domain.text import fold
 
@@ -369,6 +549,7 @@ def _ascii(text: str) -> str:
 def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
     """Fill ``opts.ward_code`` with demo data in one transaction. Returns the counts written."""
     g = _Gen(opts)
+    nxt = _Development(g)
     result = DemoResult()
     records: list[Record] = []
     all_orgs: list[Organisation] = []
@@ -381,10 +562,13 @@ def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) 
             orgs = g.organisations(e)
             adms = [a for o in orgs for a in g.admissions(e, o)]
             visits = g.visits(e, orgs)
+            ratings = nxt.apply(e, orgs, adms, visits)
             records.append(e)
             records.extend(orgs)
             records.extend(adms)
             records.extend(visits)
+            records.extend(ratings)
+            result.ratings += len(ratings)
             all_orgs.extend(orgs)
             all_adm.extend(adms)
             result.enterprises += 1

@@ -34,6 +34,7 @@ from app.domain.vocab import (
     LegalForm,
     OrgKind,
     OrgStatus,
+    QualityLevel,
     TargetMetric,
 )
 
@@ -129,7 +130,8 @@ class Record:
     """Common behaviour: the declared fields, and conversion to and from stored rows."""
 
     TABLE: ClassVar[str] = ""
-    LABEL: ClassVar[str] = ""  # what one record is called on screen (Vietnamese)
+    TITLE: ClassVar[str] = ""  # what people call the record, as a heading ("Lượt khảo sát")
+    NOUN: ClassVar[str] = ""  # ... and inside a sentence ("lượt khảo sát")
     # Who may write records of this type: "anyone", or "offices" (a collaborator's laptop only receives
     # them; a bundle from a laptop that changes one is refused: docs/sync-bundle.md, "Who writes what")
     WRITERS: ClassVar[str] = "anyone"
@@ -203,7 +205,8 @@ def to_stored(value: Any) -> Any:
 @dataclass
 class Enterprise(Record):
     TABLE: ClassVar[str] = "enterprises"
-    LABEL: ClassVar[str] = "Doanh nghiệp"
+    TITLE: ClassVar[str] = "Doanh nghiệp"
+    NOUN: ClassVar[str] = "doanh nghiệp"
     TO_COLLABORATORS: ClassVar[str] = "unit"
 
     name: str = f.text("Tên doanh nghiệp", required=True, paper=Paper(row=1))
@@ -261,7 +264,8 @@ class Enterprise(Record):
 @dataclass
 class Visit(Record):
     TABLE: ClassVar[str] = "visits"
-    LABEL: ClassVar[str] = "Lượt khảo sát"
+    TITLE: ClassVar[str] = "Lượt khảo sát"
+    NOUN: ClassVar[str] = "lượt khảo sát"
 
     enterprise_id: str = f.ref(
         "enterprises", "Doanh nghiệp", required=True, missing="Chưa chọn doanh nghiệp được khảo sát."
@@ -303,52 +307,87 @@ class Visit(Record):
         "Đảng viên chính thức", group="party", beside=True, carry=True, paper=Paper(row=4)
     )
     party_probationary: int | None = f.count("Đảng viên dự bị", group="party", carry=True, paper=Paper(row=4))
+    # The pool of candidates for the Party (nguồn phát triển đảng viên, "tạo nguồn") as found on the visit's
+    # day: the outstanding people being followed (quần chúng ưu tú), of whom some attended the class on the
+    # Party (lớp bồi dưỡng nhận thức về Đảng) and some applied; and how many were admitted since 1 January.
+    candidates_identified: int | None = f.count(
+        "Quần chúng ưu tú",
+        not_above=("workforce_total",),
+        group="pipeline",
+        carry=True,
+        help="đang theo dõi, bồi dưỡng",
+        paper=Paper(row=5, title="Nguồn phát triển đảng viên", digits=3),
+    )
+    candidates_trained: int | None = f.count(
+        "Đã học lớp nhận thức",
+        not_above=("candidates_identified",),
+        group="pipeline",
+        beside=True,
+        carry=True,
+        help="lớp bồi dưỡng nhận thức về Đảng",
+        paper=Paper(row=5, digits=3),
+    )
+    candidates_applied: int | None = f.count(
+        "Có đơn xin vào Đảng",
+        not_above=("candidates_identified",),
+        group="pipeline",
+        carry=True,
+        paper=Paper(row=5, digits=3),
+    )
+    candidates_admitted: int | None = f.count(
+        "Kết nạp từ đầu năm",
+        not_above=("party_total",),
+        group="pipeline",
+        beside=True,
+        help="từ 1 tháng 1 đến ngày khảo sát",
+        paper=Paper(row=5, digits=3),
+    )
     union_members: int | None = f.count(
-        "Đoàn viên công đoàn", not_above=("workforce_total",), group="members", carry=True, paper=Paper(row=5)
+        "Đoàn viên công đoàn", not_above=("workforce_total",), group="members", carry=True, paper=Paper(row=6)
     )
     youth_members: int | None = f.count(
-        "Đoàn viên thanh niên", group="members", beside=True, carry=True, paper=Paper(row=5)
+        "Đoàn viên thanh niên", group="members", beside=True, carry=True, paper=Paper(row=6)
     )
-    women_members: int | None = f.count("Hội viên phụ nữ", group="members", carry=True, paper=Paper(row=5))
+    women_members: int | None = f.count("Hội viên phụ nữ", group="members", carry=True, paper=Paper(row=6))
     veterans_members: int | None = f.count(
-        "Hội viên cựu chiến binh", group="members", carry=True, paper=Paper(row=5)
+        "Hội viên cựu chiến binh", group="members", carry=True, paper=Paper(row=6)
     )
     has_party: bool = f.yes_no(
         "Đã có tổ chức đảng",
         group="organisations",
         carry=True,
-        paper=Paper(row=6, title="Tổ chức đã có", label="Tổ chức đảng"),
+        paper=Paper(row=7, title="Tổ chức đã có", label="Tổ chức đảng"),
     )
     has_union: bool = f.yes_no(
         "Đã có công đoàn cơ sở",
         group="organisations",
         beside=True,
         carry=True,
-        paper=Paper(row=6, label="Công đoàn cơ sở"),
+        paper=Paper(row=7, label="Công đoàn cơ sở"),
     )
     has_youth: bool = f.yes_no(
-        "Đã có tổ chức Đoàn", group="organisations", carry=True, paper=Paper(row=6, label="Tổ chức Đoàn")
+        "Đã có tổ chức Đoàn", group="organisations", carry=True, paper=Paper(row=7, label="Tổ chức Đoàn")
     )
     has_women: bool = f.yes_no(
         "Đã có tổ chức phụ nữ",
         group="organisations",
         beside=True,
         carry=True,
-        paper=Paper(row=6, label="Tổ chức phụ nữ"),
+        paper=Paper(row=7, label="Tổ chức phụ nữ"),
     )
     has_veterans: bool = f.yes_no(
         "Đã có chi hội Cựu chiến binh",
         group="organisations",
         carry=True,
-        paper=Paper(row=6, label="Chi hội Cựu chiến binh"),
+        paper=Paper(row=7, label="Chi hội Cựu chiến binh"),
     )
     attitude: Attitude | None = f.choice(
-        "Thái độ của chủ doanh nghiệp", Attitude, carry=True, paper=Paper(row=7)
+        "Thái độ của chủ doanh nghiệp", Attitude, carry=True, paper=Paper(row=8)
     )
-    difficulties: str | None = f.long_text("Khó khăn, vướng mắc", paper=Paper(row=8, lines=4))
-    proposals: str | None = f.long_text("Đề xuất, kiến nghị", paper=Paper(row=9, lines=3))
-    next_step: str | None = f.text("Hướng tiếp theo", paper=Paper(row=10, lines=3))
-    next_visit_date: date | None = f.date("Hẹn lần sau", paper=Paper(row=11))
+    difficulties: str | None = f.long_text("Khó khăn, vướng mắc", paper=Paper(row=9, lines=4))
+    proposals: str | None = f.long_text("Đề xuất, kiến nghị", paper=Paper(row=10, lines=3))
+    next_step: str | None = f.text("Hướng tiếp theo", paper=Paper(row=11, lines=3))
+    next_visit_date: date | None = f.date("Hẹn lần sau", paper=Paper(row=12))
 
     HAS_FIELD: ClassVar[dict[OrgKind, str]] = {
         OrgKind.PARTY: "has_party",
@@ -369,7 +408,8 @@ class Visit(Record):
 @dataclass
 class Organisation(Record):
     TABLE: ClassVar[str] = "organisations"
-    LABEL: ClassVar[str] = "Tổ chức"
+    TITLE: ClassVar[str] = "Tổ chức"
+    NOUN: ClassVar[str] = "tổ chức"
     TO_COLLABORATORS: ClassVar[str] = "unit"
 
     enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
@@ -395,7 +435,8 @@ class Admission(Record):
     """Members newly admitted (kết nạp) into an organisation on a date."""
 
     TABLE: ClassVar[str] = "admissions"
-    LABEL: ClassVar[str] = "Kết nạp"
+    TITLE: ClassVar[str] = "Kết nạp"
+    NOUN: ClassVar[str] = "lần kết nạp"
 
     enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
     organisation_id: str | None = f.ref("organisations", "Tổ chức")
@@ -403,6 +444,21 @@ class Admission(Record):
     admitted_on: date | None = f.date("Ngày kết nạp", required=True, null=True, not_future=True)
     count: int = f.count("Số người kết nạp", required=True, minimum=1, default=1)
     note: str | None = f.long_text("Ghi chú")
+    # A Party admission is probationary (dự bị) for PROBATION_MONTHS; then the members are recognised as
+    # official (công nhận đảng viên chính thức) by a decision: its date, its number, how many of them.
+    # Those of ``count`` not recognised are not (app.domain.probation).
+    official_on: date | None = f.date(
+        "Ngày công nhận đảng viên chính thức", not_future=True, group="probation", help="chỉ với kết nạp Đảng"
+    )
+    official_decision: str | None = f.text("Số quyết định công nhận chính thức", group="probation")
+    official_count: int | None = f.count(
+        "Số người được công nhận chính thức",
+        not_above=("count",),
+        adds_up=False,
+        group="probation",
+        beside=True,
+        help="để trống: tất cả",
+    )
 
 
 @dataclass
@@ -410,7 +466,8 @@ class Target(Record):
     """A yearly target (chỉ tiêu) of a unit for one organisation kind and metric."""
 
     TABLE: ClassVar[str] = "targets"
-    LABEL: ClassVar[str] = "Chỉ tiêu"
+    TITLE: ClassVar[str] = "Chỉ tiêu"
+    NOUN: ClassVar[str] = "chỉ tiêu"
     TO_COLLABORATORS: ClassVar[str] = "unit"
 
     unit_code: str = f.unit("Đơn vị", required=True)
@@ -422,6 +479,25 @@ class Target(Record):
     value: int = f.count("Số chỉ tiêu", required=True, invalid="Số chỉ tiêu phải là số nguyên không âm.")
 
 
+@dataclass
+class QualityRating(Record):
+    """The quality level of an organisation for a year (xếp loại chất lượng hằng năm)."""
+
+    TABLE: ClassVar[str] = "quality_ratings"
+    TITLE: ClassVar[str] = "Xếp loại chất lượng"
+    NOUN: ClassVar[str] = "xếp loại chất lượng"
+
+    enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
+    organisation_id: str = f.ref("organisations", "Tổ chức", required=True)
+    kind: OrgKind = f.choice("Loại tổ chức", OrgKind, required=True, entry=False)
+    year: int = f.year(
+        "Năm", required=True, minimum=2000, not_future=True, invalid="Năm xếp loại phải từ 2000 đến năm nay."
+    )
+    level: QualityLevel = f.choice("Xếp loại", QualityLevel, required=True)
+    decision: str | None = f.text("Văn bản xếp loại", beside=True, help="số, ngày của văn bản (nếu có)")
+    note: str | None = f.long_text("Ghi chú")
+
+
 # --- records of the office: written by offices, sent down to the machines below ------------------
 
 
@@ -431,7 +507,8 @@ class Assignment(Record):
     enterprise (``Assignment.id_for``): assigning again changes it; no assignee means not assigned."""
 
     TABLE: ClassVar[str] = "assignments"
-    LABEL: ClassVar[str] = "Phân công"
+    TITLE: ClassVar[str] = "Phân công"
+    NOUN: ClassVar[str] = "phân công"
     WRITERS: ClassVar[str] = "offices"
     TO_COLLABORATORS: ClassVar[str] = "unit"
 
@@ -452,7 +529,8 @@ class VisitSummary(Record):
     not travel upward); one per enterprise (``VisitSummary.id_for``)."""
 
     TABLE: ClassVar[str] = "visit_summaries"
-    LABEL: ClassVar[str] = "Lần khảo sát gần nhất"
+    TITLE: ClassVar[str] = "Lần khảo sát gần nhất"
+    NOUN: ClassVar[str] = "lần khảo sát gần nhất"
     WRITERS: ClassVar[str] = "offices"
     UPWARD: ClassVar[bool] = False
     TO_COLLABORATORS: ClassVar[str] = "unit"
@@ -481,7 +559,8 @@ class OfficeSettings(Record):
     change it (``app/services/office_settings.py``)."""
 
     TABLE: ClassVar[str] = "office_settings"
-    LABEL: ClassVar[str] = "Thiết lập của cơ quan"
+    TITLE: ClassVar[str] = "Thiết lập của cơ quan"
+    NOUN: ClassVar[str] = "thiết lập của cơ quan"
     WRITERS: ClassVar[str] = "offices"
     TO_COLLABORATORS: ClassVar[str] = "unit"
     APPLIES_BELOW: ClassVar[bool] = True
@@ -515,7 +594,17 @@ class OfficeSettings(Record):
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.TABLE: cls
-    for cls in (Enterprise, Visit, Organisation, Admission, Target, Assignment, VisitSummary, OfficeSettings)
+    for cls in (
+        Enterprise,
+        Visit,
+        Organisation,
+        Admission,
+        Target,
+        QualityRating,
+        Assignment,
+        VisitSummary,
+        OfficeSettings,
+    )
 }
 
 R = TypeVar("R", bound=Record)
@@ -534,6 +623,13 @@ def record_type(cls: type[R] | str) -> type[R]:
     if registered is not None and issubclass(registered, cls):
         return registered  # type: ignore[return-value]
     return cls
+
+
+def child_tables() -> tuple[str, ...]:
+    """The record tables whose records belong to an enterprise (they have an ``enterprise_id``): they
+    wait for their enterprise in a bundle, move with it when two records of one enterprise are merged,
+    and are listed in its history."""
+    return tuple(t for t, cls in RECORD_TYPES.items() if any(i.name == "enterprise_id" for i in cls.FIELDS))
 
 
 def fields_of(cls: type[Record] | str) -> tuple[FieldInfo, ...]:

@@ -99,7 +99,7 @@ def render() -> str:
     ]
     for table in RECORD_TYPES:
         cls = record_type(table)
-        out.append(f"#### `{table}` ({cls.LABEL or table})")
+        out.append(f"#### `{table}` ({cls.TITLE or table})")
         out.append("")
         out.append("| column | label | type on the wire | required | default | allowed codes | limits |")
         out.append("|---|---|---|---|---|---|---|")

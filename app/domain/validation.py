@@ -17,8 +17,10 @@ from datetime import date
 from app.domain import taxcode
 from app.domain.checks import Problem, check_record, normalise
 from app.domain.fields import MAX_COUNT
-from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
+from app.domain.probation import due_on, is_probation
+from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Target, Visit
 from app.domain.text import clean
+from app.domain.vnformat import format_date
 from app.domain.vocab import MEMBER_NOUN, ORG_TRANSITIONS, LegalForm, OrgKind, OrgStatus
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "validate_admission",
     "validate_enterprise",
     "validate_organisation",
+    "validate_rating",
     "validate_target",
     "validate_visit",
 ]
@@ -214,7 +217,70 @@ def normalise_admission(a: Admission) -> Admission:
 
 
 def validate_admission(a: Admission, today: date | None = None) -> list[Problem]:
-    return check_record(a, today)
+    problems = check_record(a, today)
+    bad = {p.field for p in problems}
+    if a.official_on is None:
+        if a.official_decision:
+            problems.append(
+                Problem("official_on", "Đã có số quyết định nhưng chưa nhập ngày công nhận chính thức.")
+            )
+        elif a.official_count is not None and "official_count" not in bad:
+            problems.append(Problem("official_on", "Chưa nhập ngày công nhận chính thức."))
+        return problems
+    if not is_probation(a.kind):
+        problems.append(
+            Problem(
+                "official_on",
+                "Chỉ người được kết nạp vào Đảng (đảng viên dự bị) mới được công nhận chính thức; "
+                f"hãy xóa ngày công nhận của lần kết nạp vào {a.kind.label.lower()}.",
+            )
+        )
+        return problems
+    if not a.official_decision:
+        problems.append(
+            Problem("official_decision", "Chưa nhập số quyết định công nhận đảng viên chính thức.")
+        )
+    if isinstance(a.admitted_on, date) and "official_on" not in bad:
+        due = due_on(a.admitted_on)
+        if a.official_on < due:
+            problems.append(
+                Problem(
+                    "official_on",
+                    f"Đảng viên dự bị chỉ được công nhận chính thức khi hết 12 tháng dự bị, "
+                    f"tức từ ngày {format_date(due)} (kết nạp ngày {format_date(a.admitted_on)}).",
+                )
+            )
+    return problems
+
+
+def validate_rating(
+    r: QualityRating, organisation: Organisation | None = None, today: date | None = None
+) -> list[Problem]:
+    """A yearly quality level; with its ``organisation`` (as stored), also that it is rated as what it is,
+    in its enterprise, in a year it existed."""
+    problems = check_record(r, today)
+    if organisation is None:
+        return problems
+    if organisation.enterprise_id != r.enterprise_id or organisation.kind != r.kind:
+        problems.append(Problem("organisation_id", "Tổ chức được xếp loại không thuộc doanh nghiệp này."))
+    elif organisation.status not in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED):
+        problems.append(
+            Problem("level", f"{organisation.kind.label} chưa thành lập nên chưa xếp loại chất lượng được.")
+        )
+    elif isinstance(r.year, int):
+        founded = organisation.decision_date
+        gone = organisation.dissolved_date if organisation.status == OrgStatus.DISSOLVED else None
+        if founded is not None and r.year < founded.year:
+            problems.append(
+                Problem(
+                    "year", f"Tổ chức thành lập năm {founded.year}, không xếp loại được cho năm {r.year}."
+                )
+            )
+        elif gone is not None and r.year > gone.year:
+            problems.append(
+                Problem("year", f"Tổ chức đã giải thể năm {gone.year}, không xếp loại được cho năm {r.year}.")
+            )
+    return problems
 
 
 def validate_target(t: Target) -> list[Problem]:

@@ -104,6 +104,20 @@ class Role(Labelled):
     PROVINCE_OFFICE = ("province_office", "Cơ quan cấp tỉnh")
 
 
+class QualityLevel(Labelled):
+    """The yearly quality level of an organisation (xếp loại chất lượng tổ chức), best first."""
+
+    EXCELLENT = ("excellent", "Hoàn thành xuất sắc nhiệm vụ")
+    GOOD = ("good", "Hoàn thành tốt nhiệm vụ")
+    FULFILLED = ("fulfilled", "Hoàn thành nhiệm vụ")
+    FAILED = ("failed", "Không hoàn thành nhiệm vụ")
+
+
+# A Party admission is probationary (dự bị) for 12 months (Điều lệ Đảng, điều 5); then the Party cell
+# considers recognising the member as official (công nhận đảng viên chính thức).
+PROBATION_MONTHS = 12
+
+
 class TargetMetric(Labelled):
     ORGANISATIONS = ("organisations", "Thành lập tổ chức mới")
     MEMBERS = ("members", "Kết nạp thành viên mới")

@@ -34,7 +34,7 @@ LABEL = "drafts-v1"
 @dataclass
 class Draft:
     key: str  # "visit-<visit id>", "enterprise-<id>", ...
-    form: str  # "enterprise" | "visit" | "organisation" | "admission"
+    form: str  # "enterprise" | "visit" | "organisation" | "admission" | "rating"
     title: str  # Vietnamese, shown when the draft is offered back
     record_id: str
     is_new: bool

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         from app.gui.enterprises.list_panel import EnterpriseListPanel
         from app.gui.forms.manager import FormManager
         from app.gui.targets.view import TargetsView
+        from app.gui.worklist.view import WorkListView
 
         focus.install()  # a visible ring on whatever has the keyboard focus (once per application)
         self.data_dir = Path(data_dir)
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 2)
         self.splitter = splitter
         self.targets_view = TargetsView(self.tasks, profile, self)
+        self.worklist_view = WorkListView(self.tasks, profile, self)
+        self.worklist_view.sig_open.connect(lambda pair: self.open_from_worklist(*pair))
+        self.worklist_view.sig_print_week.connect(self._print_week)
 
         self.pages = QTabWidget(self)
         self.pages.setObjectName("pages")
@@ -157,6 +161,7 @@ class MainWindow(QMainWindow):
 
         self.forms = FormManager(self)
         self.detail_panel.today = lambda: self.forms.today or date.today()
+        self.worklist_view.today = lambda: self.forms.today or date.today()  # tests pin the day
 
         self.list_panel.sig_selected.connect(self._selection_changed)
         self.list_panel.sig_activated.connect(lambda eid: self.detail_panel.tabs.setFocus())
@@ -164,6 +169,10 @@ class MainWindow(QMainWindow):
         self.list_panel.model.sig_failed.connect(self.show_task_failure)
         self.detail_panel.sig_edit_visit.connect(self.forms.edit_visit)
         self.detail_panel.sig_edit_organisation.connect(lambda pair: self.forms.edit_organisation(*pair))
+        self.detail_panel.sig_edit_admission.connect(self.forms.edit_admission)
+        self.detail_panel.sig_edit_rating.connect(self.forms.edit_rating)
+        self.detail_panel.today = lambda: self.forms.today or date.today()
+        self.targets_view.today = lambda: self.forms.today or date.today()
         self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
 
         self.count_label = QLabel(self)
@@ -184,6 +193,8 @@ class MainWindow(QMainWindow):
         self.scan = ScanFeature(self)
         self.importing = ImportingFeature(self)
         self.office = OfficeFeature(self)
+        # after the features' pages (the conflicts are «3»): what to do next
+        self.add_page("worklist", "&4 Việc cần làm", self.worklist_view)
         self.actions.update_states()
 
         screen = self.screen()
@@ -256,6 +267,35 @@ class MainWindow(QMainWindow):
         detail = max(width * 2 // 5, self.detail_panel.minimumSizeHint().width())
         self.splitter.setSizes([max(width - detail, 200), detail])
 
+    def open_from_worklist(self, enterprise_id: str, tax_code: str, admission_id: str | None = None) -> None:
+        """A line of the work list opened: its enterprise selected in the list (searched by its tax code
+        if the list's filters hide it), shown in the detail panel, the keyboard on the list; a
+        probation's line also opens its admission's form, where the conversion is recorded."""
+        self.reveal_enterprise(enterprise_id, tax_code)
+        if self.detail_panel.enterprise_id != enterprise_id:
+            self.detail_panel.show_enterprise(enterprise_id)
+        self.list_panel.table.setFocus()
+        if admission_id:
+            self.detail_panel.tabs.setCurrentWidget(self.detail_panel.orgs_page)
+            self.forms.edit_admission(admission_id)
+
+    def _print_week(self, query: object) -> None:
+        """The visit forms of this week's and the overdue appointments, one batch by ward and address."""
+        from app.gui import printing
+        from app.services import worklist as wl
+
+        def ids(store: object) -> list[str]:
+            found = wl.week_batch(store, query)  # type: ignore[arg-type]
+            if not found:
+                from app.services.enterprise_lookup import SelectionError
+
+                raise SelectionError(
+                    "Tuần này không có doanh nghiệp nào hẹn khảo sát hoặc quá hẹn; không in."
+                )
+            return found
+
+        printing.print_enterprises(self, getattr(query, "ward_code", None) or self.profile.unit_code, ids)
+
     def reveal_enterprise(self, enterprise_id: str, tax_code: str) -> None:
         """A just-saved enterprise becomes the selected row of the list, shown in the detail panel."""
         self.pages.setCurrentIndex(self._page_keys.index("enterprises"))
@@ -323,6 +363,7 @@ class MainWindow(QMainWindow):
         self.unit_label.setText(self._unit_text())
         self.targets_view.set_profile(profile)
         self.list_panel.set_mine(self._mine())
+        self.worklist_view.set_profile(profile)
         self.refresh_fingerprint()
 
     def _selection_changed(self, enterprise_id: str | None) -> None:
@@ -340,6 +381,7 @@ class MainWindow(QMainWindow):
             total, wards = result
             self.list_panel.set_total(total)
             self.list_panel.set_wards(wards)
+            self.worklist_view.set_wards(wards)
 
         self.tasks.read(work, done)
 
@@ -351,11 +393,14 @@ class MainWindow(QMainWindow):
             self._refresh_overview()
         shown = self.detail_panel.enterprise_id
         if shown and (
-            summary.affects("enterprises", shown) or summary.touches("visits", "organisations", "admissions")
+            summary.affects("enterprises", shown)
+            or summary.touches("visits", "organisations", "admissions", "quality_ratings")
         ):
             self.detail_panel.reload()
-        if summary.touches("organisations", "admissions", "targets"):
+        if summary.touches("visits", "organisations", "admissions", "targets", "quality_ratings"):
             self.targets_view.refresh()
+        if summary.touches("enterprises", "visits", "organisations", "admissions"):
+            self.worklist_view.data_changed()
         self.actions.update_states()
         self.sig_data_changed.emit(summary)
 

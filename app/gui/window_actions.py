@@ -108,6 +108,11 @@ def _clear_filters(w: MainWindow) -> None:
     w.list_panel.clear_filters()
 
 
+def _show_worklist(w: MainWindow) -> None:
+    w.show_page("worklist")
+    w.worklist_view.sections.setFocus()
+
+
 def _find(w: MainWindow) -> None:
     w.show_page("enterprises")
     w.list_panel.search.setFocus()
@@ -277,6 +282,16 @@ def actions(practice_mode: bool = False) -> list[ActionSpec]:
             section=1,
         ),
         ActionSpec(
+            "rating.new",
+            "Xếp &loại chất lượng…",
+            _selected(lambda w, e: w.forms.new_rating(e)),
+            "enterprise",
+            "Ctrl+Shift+L",
+            "Ghi xếp loại chất lượng hằng năm của một tổ chức đã thành lập",
+            enabled=_has_selection,
+            section=1,
+        ),
+        ActionSpec(
             "enterprise.delete",
             "&Xóa doanh nghiệp…",
             _selected(_delete_enterprise),
@@ -319,6 +334,15 @@ def actions(practice_mode: bool = False) -> list[ActionSpec]:
             "Ctrl+2",
             toolbar=True,
             short="Chỉ tiêu",
+            section=1,
+        ),
+        ActionSpec(
+            "view.worklist",
+            "&Việc cần làm",
+            lambda w: _show_worklist(w),
+            "view",
+            "Ctrl+4",
+            "Hẹn khảo sát, đủ điều kiện thành lập, đảng viên dự bị đến hạn, vận động chậm, lâu chưa khảo sát",
             section=1,
         ),
         ActionSpec(

@@ -30,8 +30,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.domain.vnformat import format_int
-from app.domain.vocab import ORG_KIND_SHORT, OrgKind
+from app.domain.vnformat import format_date, format_int
+from app.domain.vocab import ORG_KIND_SHORT, OrgKind, QualityLevel
 from app.fileio import atomic_output
 from app.printing.document import (
     CONTENT_WIDTH,
@@ -49,6 +49,7 @@ from app.printing.document import (
     printable,
 )
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
+from app.reports.development import KINDS, LEVELS, Development
 from app.reports.results import ResultsReport
 from app.reports.settings import ReportSettings
 
@@ -370,9 +371,12 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
         )
     )
 
-    # III. by ward (offices above a ward)
+    if report.development is not None:
+        story.extend(_development_story(report.development, report.period.label, st))
+
+    # VI. by ward (offices above a ward)
     if report.wards:
-        story.append(_p("III. KẾT QUẢ THEO PHƯỜNG, XÃ", st["heading"]))
+        story.append(_p("VI. KẾT QUẢ THEO PHƯỜNG, XÃ", st["heading"]))
         kinds = list(OrgKind)
         head1 = (
             [_p("Phường, xã", st["head"]), _p("Số DN", st["head"]), _p("Thành lập tổ chức mới", st["head"])]
@@ -419,12 +423,179 @@ def build_story(report: ResultsReport, settings: ReportSettings) -> list:
                 st["note"],
             )
         )
+        story.append(Spacer(1, 4))
+        if report.development is not None and report.development.wards:
+            story.extend(_development_wards(report.development, st))
         story.append(Spacer(1, 10))
 
     sig = SignatureBlock(settings.recipients, settings.signer_capacity, settings.signer_name)
     height = _measure(lambda c, top: draw_signature_block(c, sig, top))
     story.append(KeepTogether([Spacer(1, 6), _Drawn(lambda c, h: draw_signature_block(c, sig, h), height)]))
     return story
+
+
+LEVEL_SHORT = {
+    QualityLevel.EXCELLENT: "HTXS",
+    QualityLevel.GOOD: "HTT",
+    QualityLevel.FULFILLED: "HT",
+    QualityLevel.FAILED: "KHT",
+}
+
+
+def _development_story(d: Development, period_label: str, st: dict[str, ParagraphStyle]) -> list:
+    """III. founding opportunities, IV. the pool of candidates and probation, V. quality levels."""
+    n = format_int
+    out: list = []
+    o, pool, pr, q = d.opportunities, d.pool, d.probation, d.quality
+
+    out.append(_p("III. DOANH NGHIỆP ĐỦ ĐIỀU KIỆN THÀNH LẬP TỔ CHỨC", st["heading"]))
+    out.append(
+        _p(
+            f"Tại thời điểm báo cáo có {n(o.enterprises)} doanh nghiệp đang hoạt động mà lần khảo sát gần "
+            "nhất đã có đủ số người tối thiểu để thành lập tổ chức nhưng chưa thành lập:",
+            st["body"],
+        )
+    )
+    rows: list[list[Paragraph | str]] = [
+        [_p(h, st["head"]) for h in ("Loại tổ chức", "Số tối thiểu", "Số doanh nghiệp")]
+    ]
+    for kind in KINDS:
+        minimum = o.minimums.get(kind)
+        rows.append(
+            [
+                _p(kind.label, st["cell"]),
+                n(minimum) if minimum else "chưa đặt",
+                n(o.by_kind[kind]) if minimum else "–",
+            ]
+        )
+    out.append(KeepTogether(_table(rows, [70 * mm, 35 * mm, 40 * mm])))
+    out.append(Spacer(1, 6))
+
+    out.append(_p("IV. NGUỒN PHÁT TRIỂN ĐẢNG VIÊN VÀ CHUYỂN ĐẢNG VIÊN CHÍNH THỨC", st["heading"]))
+    out.append(
+        _p(
+            f"Theo lần khảo sát gần nhất, {n(pool.enterprises)} doanh nghiệp có quần chúng ưu tú đang được "
+            f"theo dõi, bồi dưỡng: {n(pool.identified)} người, trong đó {n(pool.trained)} người đã học lớp "
+            f"bồi dưỡng nhận thức về Đảng, {n(pool.applied)} người có đơn xin vào Đảng; "
+            f"{period_label} kết nạp {n(pool.admitted)} đảng viên mới.",
+            st["body"],
+        )
+    )
+    late = (
+        f"{n(pr.overdue)} trường hợp ({n(pr.overdue_people)} người) đã hết 12 tháng dự bị nhưng chưa "
+        "có quyết định công nhận"
+        if pr.overdue
+        else "không có trường hợp nào hết dự bị mà chưa có quyết định công nhận"
+    )
+    out.append(
+        _p(
+            f"Công nhận đảng viên chính thức: {n(pr.people)} người ({n(pr.decisions)} quyết định)"
+            + (f", {n(pr.not_recognised)} người không được công nhận" if pr.not_recognised else "")
+            + f"; {n(pr.due)} người hết thời gian dự bị trong kỳ. Đến ngày {format_date(pr.as_of)}, "
+            f"{late}; còn {n(pr.probationary)} đảng viên dự bị.",
+            st["body"],
+        )
+    )
+    heads = (
+        "Quần chúng ưu tú",
+        "Đã học lớp nhận thức",
+        "Có đơn xin vào Đảng",
+        "Kết nạp trong kỳ",
+        "Công nhận chính thức",
+        "Quá hạn chưa công nhận (người)",
+    )
+    rows = [
+        [_p(h, st["head"]) for h in heads],
+        [
+            n(pool.identified),
+            n(pool.trained),
+            n(pool.applied),
+            n(pool.admitted),
+            n(pr.people),
+            n(pr.overdue_people),
+        ],
+    ]
+    t = _table(rows, [26.5 * mm] * 6)
+    t.setStyle(TableStyle([("ALIGN", (0, 1), (-1, -1), "RIGHT")]))
+    out.append(KeepTogether(t))
+    out.append(Spacer(1, 6))
+
+    out.append(_p(f"V. XẾP LOẠI CHẤT LƯỢNG TỔ CHỨC NĂM {q.year}", st["heading"]))
+    if q.year_note:
+        out.append(_p(f"({q.year_note[0].upper()}{q.year_note[1:]}.)", st["note"]))
+    head: list[Paragraph | str] = [_p("Loại tổ chức", st["head"])]
+    head += [_p(lv.label, st["head"]) for lv in LEVELS] + [_p("Chưa xếp loại", st["head"])]
+    rows = [head]
+    for kind in KINDS:
+        rows.append(
+            [_p(kind.label, st["cell"]), *(n(q.levels[kind][lv]) for lv in LEVELS), n(q.not_rated[kind])]
+        )
+    rows.append(["Tổng cộng", *(n(q.total(lv)) for lv in LEVELS), n(sum(q.not_rated.values()))])
+    out.append(KeepTogether(_table(rows, [40 * mm] + [25 * mm] * 5, total_row=True)))
+    out.append(Spacer(1, 6))
+    return out
+
+
+def _development_wards(d: Development, st: dict[str, ParagraphStyle]) -> list:
+    """The ward table of section VI, second part: opportunities, pool, probation, quality levels."""
+    n = format_int
+    head1 = (
+        [_p("Phường, xã", st["head"]), _p("DN đủ ĐK", st["head"]), _p("Nguồn", st["head"]), ""]
+        + [_p("Chính thức", st["head"]), ""]
+        + [_p(f"Xếp loại năm {d.quality.year}", st["head"])]
+        + [""] * 3
+    )
+    head2 = (
+        ["", "", _p("QCƯT", st["head"]), _p("Có đơn", st["head"])]
+        + [_p("Công nhận", st["head"]), _p("Quá hạn", st["head"])]
+        + [_p(LEVEL_SHORT[lv], st["head"]) for lv in LEVELS]
+    )
+    rows = [head1, head2]
+    for w in d.wards:
+        rows.append(
+            [_p(w.name, st["cell"]), n(w.opportunities), n(w.identified), n(w.applied)]
+            + [n(w.recognised), n(w.overdue)]
+            + [n(w.levels[lv]) for lv in LEVELS]
+        )
+    rows.append(
+        [
+            "Tổng cộng",
+            n(sum(w.opportunities for w in d.wards)),
+            n(sum(w.identified for w in d.wards)),
+            n(sum(w.applied for w in d.wards)),
+            n(sum(w.recognised for w in d.wards)),
+            n(sum(w.overdue for w in d.wards)),
+        ]
+        + [n(sum(w.levels[lv] for w in d.wards)) for lv in LEVELS]
+    )
+    t = _table(
+        rows,
+        [36 * mm] + [14.5 * mm] * 9,
+        header_rows=2,
+        total_row=True,
+        spans=[((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (3, 0)), ((4, 0), (5, 0)), ((6, 0), (9, 0))],
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 2), (-1, -2), SERIF, 9.5),
+                ("FONT", (0, -1), (-1, -1), SERIF_BOLD, 9.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return [
+        Spacer(1, 6),
+        t,
+        _p(
+            "Viết tắt: DN đủ ĐK: doanh nghiệp đủ điều kiện thành lập tổ chức (tại thời điểm báo cáo); "
+            "QCƯT: quần chúng ưu tú; Có đơn: có đơn xin vào Đảng; Công nhận: số người được công nhận đảng "
+            "viên chính thức trong kỳ; Quá hạn: số người đã hết 12 tháng dự bị mà chưa có quyết định công nhận; HTXS, HTT, HT, KHT: "
+            "hoàn thành xuất sắc, hoàn thành tốt, hoàn thành, không hoàn thành nhiệm vụ.",
+            st["note"],
+        ),
+    ]
 
 
 def header_for(settings: ReportSettings, number: str | None, on: date) -> AdminHeader:

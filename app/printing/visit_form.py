@@ -131,6 +131,14 @@ class FormLayoutError(ValueError):
     """The declared fields do not fit on one page."""
 
 
+COUNTS_TITLE = 11  # pt for the name of a titled row of counts
+
+
+def _counts_title(fields: list[str]) -> str | None:
+    paper = record_type(Visit).INFO[fields[0]].paper
+    return paper.title if paper is not None else None
+
+
 def part_b_height(rows: list[tuple], gap: float = LINE_GAP) -> float:
     """The height of part B (section bar included) drawn with ruled lines ``gap`` apart."""
     height = 14 + 4  # the section bar, the space under it
@@ -139,7 +147,7 @@ def part_b_height(rows: list[tuple], gap: float = LINE_GAP) -> float:
         if kind == "line":
             height += 20
         elif kind == "counts":
-            height += 35
+            height += 35 + (COUNTS_TITLE if _counts_title(fields) else 0)
         elif kind == "checks":
             height += 24 + 13 * ((len(fields) - 1) // 3) + 6
         elif kind == "choice":
@@ -385,6 +393,10 @@ class _Form:
                         self.hint_pos[f] = (x + cw - 8, y - 12, cw / 2.6)
                 y -= 20
             elif kind == "counts":
+                title = info[fields[0]].paper.title  # type: ignore[union-attr]
+                if title:  # a group of counts under its name ("Nguồn phát triển đảng viên")
+                    self.text(x0, y - 9, f"{title}:", SERIF_ITALIC, 9)
+                    y -= COUNTS_TITLE
                 cw = inner / len(fields)
                 for i, f in enumerate(fields):
                     x = x0 + i * cw

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.fileio import atomic_output
+from app.reports.development import KINDS, LEVELS
 from app.reports.enterprises import columns, date_columns, enterprise_rows, grouped_columns
 from app.reports.results import ResultsReport
 from app.spreadsheet import is_unsafe, sheet_text, text_cell
@@ -154,6 +155,9 @@ def report_workbook(report: ResultsReport) -> Workbook:
     for col, v in enumerate(totals, start=1):
         _set(ws.cell(row, col), v).font = HEADER_FONT
 
+    if report.development is not None:
+        _development_sheets(wb, report)
+
     if report.wards:
         from app.domain.vocab import OrgKind
 
@@ -176,7 +180,108 @@ def report_workbook(report: ResultsReport) -> Workbook:
             )
             for col, v in enumerate(values, start=1):
                 _set(ws.cell(row, col), v)
+        d = report.development
+        if d is not None and d.wards:
+            _development_wards_sheet(wb, report)
     return wb
+
+
+def _development_sheets(wb: Workbook, report: ResultsReport) -> None:
+    """Founding opportunities, the pool of candidates with probation, quality levels: one sheet each."""
+    d = report.development
+    assert d is not None
+    where = f"{report.unit_name}, {report.period.label}"
+
+    ws = wb.create_sheet("Đủ điều kiện thành lập")
+    row = _title(
+        ws,
+        [
+            f"Doanh nghiệp đủ điều kiện thành lập tổ chức: {report.unit_name}",
+            "Tại thời điểm lập báo cáo: lần khảo sát gần nhất có đủ số người tối thiểu, chưa có tổ chức",
+        ],
+        3,
+    )
+    _header(ws, row, [("Loại tổ chức", 26), ("Số tối thiểu", 12), ("Số doanh nghiệp", 14)])
+    for kind in KINDS:
+        row += 1
+        minimum = d.opportunities.minimums.get(kind)
+        values = [kind.label, minimum, d.opportunities.by_kind[kind] if minimum else None]
+        for col, v in enumerate(values, start=1):
+            _set(ws.cell(row, col), v)
+    row += 1
+    _set(ws.cell(row, 1), "Số doanh nghiệp (mỗi doanh nghiệp tính một lần)").font = HEADER_FONT
+    _set(ws.cell(row, 3), d.opportunities.enterprises).font = HEADER_FONT
+
+    ws = wb.create_sheet("Nguồn phát triển đảng viên")
+    row = _title(ws, [f"Nguồn phát triển đảng viên, chuyển đảng viên chính thức: {where}"], 2)
+    _header(ws, row, [("Nội dung", 60), ("Số", 12)])
+    pool, pr = d.pool, d.probation
+    lines = [
+        ("Doanh nghiệp có quần chúng ưu tú đang theo dõi (lần khảo sát gần nhất)", pool.enterprises),
+        ("Quần chúng ưu tú", pool.identified),
+        ("Trong đó: đã học lớp bồi dưỡng nhận thức về Đảng", pool.trained),
+        ("Trong đó: có đơn xin vào Đảng", pool.applied),
+        ("Kết nạp đảng viên trong kỳ", pool.admitted),
+        ("Công nhận đảng viên chính thức trong kỳ (người)", pr.people),
+        ("Số quyết định công nhận chính thức trong kỳ", pr.decisions),
+        ("Không được công nhận chính thức (người)", pr.not_recognised),
+        ("Hết thời gian dự bị trong kỳ (người)", pr.due),
+        ("Quá hạn chưa công nhận cuối kỳ (trường hợp)", pr.overdue),
+        ("Quá hạn chưa công nhận cuối kỳ (người)", pr.overdue_people),
+        ("Đảng viên dự bị cuối kỳ", pr.probationary),
+    ]
+    for text, value in lines:
+        row += 1
+        _set(ws.cell(row, 1), text)
+        _set(ws.cell(row, 2), value)
+
+    q = d.quality
+    ws = wb.create_sheet("Xếp loại chất lượng")
+    titles = [f"Xếp loại chất lượng tổ chức năm {q.year}: {report.unit_name}"]
+    if q.year_note:
+        titles.append(f"{q.year_note[0].upper()}{q.year_note[1:]}.")
+    row = _title(ws, titles, len(LEVELS) + 2)
+    _header(ws, row, [("Loại tổ chức", 24)] + [(lv.label, 15) for lv in LEVELS] + [("Chưa xếp loại", 12)])
+    for kind in KINDS:
+        row += 1
+        values = [kind.label] + [q.levels[kind][lv] for lv in LEVELS] + [q.not_rated[kind]]
+        for col, v in enumerate(values, start=1):
+            _set(ws.cell(row, col), v)
+    row += 1
+    totals = ["Tổng cộng"] + [q.total(lv) for lv in LEVELS] + [sum(q.not_rated.values())]
+    for col, v in enumerate(totals, start=1):
+        _set(ws.cell(row, col), v).font = HEADER_FONT
+
+
+def _development_wards_sheet(wb: Workbook, report: ResultsReport) -> None:
+    d = report.development
+    assert d is not None
+    ws = wb.create_sheet("Phát triển theo phường, xã")
+    headers = [
+        ("Mã", 8),
+        ("Phường, xã", 26),
+        ("Doanh nghiệp đủ điều kiện thành lập tổ chức", 14),
+        ("Quần chúng ưu tú", 11),
+        ("Có đơn xin vào Đảng", 11),
+        ("Công nhận đảng viên chính thức (người)", 13),
+        ("Quá hạn chưa công nhận (người)", 13),
+    ] + [(f"Xếp loại năm {d.quality.year}: {lv.label}", 14) for lv in LEVELS]
+    row = _title(
+        ws,
+        [
+            f"Nguồn phát triển đảng viên và xếp loại theo phường, xã: {report.unit_name}, {report.period.label}"
+        ],
+        len(headers),
+    )
+    _header(ws, row, headers)
+    ws.freeze_panes = ws.cell(row + 1, 3)
+    for w in d.wards:
+        row += 1
+        values = [w.code, w.name, w.opportunities, w.identified, w.applied, w.recognised, w.overdue] + [
+            w.levels[lv] for lv in LEVELS
+        ]
+        for col, v in enumerate(values, start=1):
+            _set(ws.cell(row, col), v)
 
 
 def export_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport) -> None:

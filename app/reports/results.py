@@ -12,6 +12,8 @@ Definitions (docs/printing.md repeats them for the offices):
   the period. *Admitted*: the sum of admissions' ``count`` with ``admitted_on`` in the period.
 - Targets are yearly: the unit's own target for the year of the period (when a province has none
   of its own, the sum of its wards' targets). The excess is rounded as set in ``report.rounding``.
+- Founding opportunities, the pool of candidates for the Party, probation and recognition, quality
+  levels: ``app/reports/development.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from app.domain.vocab import (
     TargetMetric,
     workforce_groups,
 )
+from app.reports.development import Development, empty_ward
+from app.reports.development import compute as compute_development
 from app.storage.store import Store
 
 
@@ -140,6 +144,8 @@ class ResultsReport:
     workforce: list[WorkforceRow]
     wards: list[WardRow] = field(default_factory=list)  # offices above a ward only
     target_source: str = ""  # Vietnamese: where the targets come from
+    # opportunities, the pool of candidates, probation, quality levels (app/reports/development.py)
+    development: Development | None = None
 
     @property
     def targets_set(self) -> int:
@@ -318,8 +324,9 @@ def compute(
     *,
     rounding: Rounding = Rounding.HALF_UP,
     thresholds: tuple[int, int] = DEFAULT_WORKFORCE_THRESHOLDS,
+    today: date | None = None,
 ) -> ResultsReport:
-    """The report for ``unit_code`` over ``period``."""
+    """The report for ``unit_code`` over ``period``, made on ``today`` (default: the real today)."""
     u = units.unit(unit_code)
     if u is None:
         raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
@@ -419,6 +426,8 @@ def compute(
 
     total_e = sum(r.enterprises for r in workforce)
     total_w = sum(r.workers for r in workforce)
+
+    development = _development(store, u, period, today, wards)
     return ResultsReport(
         u.code,
         u.name,
@@ -432,7 +441,42 @@ def compute(
         workforce,
         wards,
         source,
+        development,
     )
+
+
+def _development(
+    store: Store, u: units.Unit, period: Period, today: date | None, wards: list[WardRow]
+) -> Development:
+    """The development part for the unit whose wards are in ``report_wards``."""
+
+    def ward_name(code: str) -> str:
+        w = units.ward(code)
+        return w.name if w else code
+
+    development = compute_development(
+        store,
+        period.start,
+        period.end,
+        as_of=today or date.today(),
+        by_ward=u.is_province,
+        ward_name=ward_name,
+    )
+    if u.is_province:  # every ward of the first ward table has its line in the second
+        shown = {r.code for r in development.wards}
+        development.wards += [empty_ward(r.code, r.name) for r in wards if r.code not in shown]
+    development.wards.sort(key=lambda r: _ward_sort_key(r.code))
+    return development
+
+
+def development_for(store: Store, unit_code: str, period: Period, today: date | None = None) -> Development:
+    """Only the development part of the report (opportunities, pool, probation, quality levels), as
+    the report computes it: the window shows these numbers beside the targets."""
+    u = units.unit(unit_code)
+    if u is None:
+        raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
+    _scope(store, units.ward_codes(unit_code))
+    return _development(store, u, period, today, [])
 
 
 def _ward_sort_key(code: str) -> str:
@@ -474,11 +518,18 @@ def _target_rows(
     return out, given
 
 
-def report_for(store: Store, unit_code: str, period: Period) -> tuple[ResultsReport, Any]:
+def report_for(
+    store: Store, unit_code: str, period: Period, today: date | None = None
+) -> tuple[ResultsReport, Any]:
     """The report with the unit's settings (rounding, thresholds) applied; returns (report, settings)."""
     from app.reports.settings import load
 
     settings = load(store, unit_code)
     return compute(
-        store, unit_code, period, rounding=settings.rounding, thresholds=settings.thresholds
+        store,
+        unit_code,
+        period,
+        rounding=settings.rounding,
+        thresholds=settings.thresholds,
+        today=today,
     ), settings

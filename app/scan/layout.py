@@ -306,13 +306,22 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
     b.frames.append((LEFT - 4, bottom - 4, RIGHT - LEFT + 8, y - bottom + 6))
     y = bottom - 10
 
-    # counts flow left to right, wrapping
-    block_w = max((f.digits for f in counts), default=0) * COL + 10
-    per_row = max(1, int((RIGHT - LEFT + 10) // block_w))
-    for i in range(0, len(counts), per_row):
+    # counts flow left to right, each as wide as its digits, wrapping
+    rows: list[list[PaperField]] = []
+    used = RIGHT - LEFT + 10  # (a full row: the first count starts one)
+    for f in counts:
+        w = f.digits * COL + 10
+        if used + w > RIGHT - LEFT + 10:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(f)
+        used += w
+    for row in rows:
         bottom = y
-        for j, f in enumerate(counts[i : i + per_row]):
-            bottom = min(bottom, b.count_block(f, LEFT + j * block_w, y))
+        x = LEFT
+        for f in row:
+            bottom = min(bottom, b.count_block(f, x, y))
+            x += f.digits * COL + 10
         b.frames.append((LEFT - 4, bottom - 3, RIGHT - LEFT + 8, y - bottom + 5))
         y = bottom - 8
 

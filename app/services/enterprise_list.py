@@ -336,12 +336,13 @@ class EnterpriseDetail:
     enterprise: Any  # app.domain.records.Enterprise
     visits: list[Any]  # newest first
     organisations: list[Any]
-    admissions: list[Any]
+    admissions: list[Any]  # newest first
     history: list[Any]  # app.services.history.HistoryEntry, newest first
+    ratings: list[Any] = field(default_factory=list)  # quality levels, the latest year first
 
 
 def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
-    from app.domain.records import Admission, Enterprise, Organisation, Visit
+    from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Visit
     from app.services.history import enterprise_history
 
     e = store.get(Enterprise, enterprise_id)
@@ -353,6 +354,7 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
         organisations=store.children(Organisation, enterprise_id, "kind"),
         admissions=store.children(Admission, enterprise_id, "admitted_on DESC"),
         history=enterprise_history(store, enterprise_id),
+        ratings=store.children(QualityRating, enterprise_id, "year DESC, kind"),
     )
 
 

@@ -19,13 +19,7 @@ from app.domain.records import RECORD_TYPES, record_type
 from app.storage import kept_creations
 from app.storage.store import Store
 
-ENTITY_LABELS: dict[str, str] = {
-    "enterprises": "Doanh nghiệp",
-    "visits": "Lượt khảo sát",
-    "organisations": "Tổ chức",
-    "admissions": "Kết nạp",
-    "targets": "Chỉ tiêu",
-}
+ENTITY_LABELS: dict[str, str] = {table: cls.TITLE for table, cls in RECORD_TYPES.items()}
 OP_LABELS: dict[str, str] = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "restore": "Khôi phục"}
 
 

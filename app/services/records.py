@@ -7,10 +7,11 @@ being typed are found by ``app.storage.lookalikes``.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from app.domain import validation as v
-from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
+from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Target, Visit
 from app.storage import from_above
 from app.storage.store import Store
 
@@ -64,6 +65,30 @@ def save_admission(
     with store.write(author) as w:
         w.save(a)
     return a
+
+
+def save_rating(
+    store: Store, r: QualityRating, *, author: str | None = None, today: date | None = None
+) -> QualityRating:
+    """The quality level of an organisation for a year: one per organisation and year (a second one for
+    the same year replaces the first's level)."""
+    r = v.normalise(r)
+    organisation = store.get(Organisation, r.organisation_id) if r.organisation_id else None
+    problems = v.validate_rating(r, organisation, today)
+    if organisation is None and not any(p.field == "organisation_id" for p in problems):
+        problems.append(v.Problem("organisation_id", "Tổ chức được xếp loại không có (hoặc đã bị xóa)."))
+    if problems:
+        raise v.ValidationError(problems)
+    existing = store._rows(
+        "SELECT id FROM quality_ratings WHERE organisation_id = ? AND year = ? AND deleted = 0 AND id != ? "
+        "ORDER BY updated_hlc DESC LIMIT 1",
+        (r.organisation_id, r.year, r.id),
+    )
+    if existing:
+        r = dataclasses.replace(r, id=existing[0]["id"])
+    with store.write(author) as w:
+        w.save(r)
+    return r
 
 
 def save_target(store: Store, t: Target, *, author: str | None = None) -> Target:

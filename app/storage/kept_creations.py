@@ -27,12 +27,12 @@ import json
 import sqlite3
 from typing import Any
 
-from app.domain.records import columns_of
+from app.domain.records import RECORD_TYPES, columns_of
 
 COLUMNS = ("create_change", "create_txn", "create_author", "create_wall", "create_via")
 SEQ = "create_seq"  # an own creation kept on its record: its number in the change log (NULL: received)
 ALL_COLUMNS = (*COLUMNS, SEQ)
-TABLES = ("enterprises", "visits", "organisations", "admissions", "targets")
+TABLES = tuple(RECORD_TYPES)  # every record table (quality levels too: they are kept the same way)
 LOG_COLUMNS = (
     "seq",
     "change_id",

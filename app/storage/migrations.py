@@ -61,7 +61,8 @@ def rebuild_table(
     The new table is made from ``create_sql`` (a ``CREATE TABLE {table} (...)``, written out in full
     in the migration, so the migration never changes once released) under a temporary name, the
     rows are copied, the old table dropped, the new one renamed, and the old table's indexes made
-    again (an index on a column that no longer exists is left out: the migration makes its own).
+    again (an index on a column that no longer exists is left out: the migration makes its own), and
+    so are its triggers (a migration that changes what they read makes them anew).
 
     ``copy`` maps a column of the new table to an SQL expression over the old one (a rename:
     ``{"title": "headline"}``); the other columns both tables have are copied as they are.
@@ -97,12 +98,29 @@ def rebuild_table(
             copy[name] = f'"{name}"'
     targets = ", ".join(f'"{c}"' for c in copy)
     sources = ", ".join(copy.values())
+    triggers = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
     conn.execute(f"INSERT INTO {temp} ({targets}) SELECT {sources} FROM {table}")
     conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {temp} RENAME TO {table}")
+    # Triggers of other tables that read this one (the work list's, app/storage/work_facts.py) would
+    # make a checked rename fail while the table is gone; the legacy rename leaves them as they are,
+    # and they name the table by the name it gets back.
+    legacy = conn.execute("PRAGMA legacy_alter_table").fetchone()[0]
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        conn.execute(f"ALTER TABLE {temp} RENAME TO {table}")
+    finally:
+        conn.execute(f"PRAGMA legacy_alter_table = {int(legacy)}")
     for name, columns in indexes:
         if all(c in new_columns for c in columns) and name in index_sql:
             conn.execute(index_sql[name])
+    for sql in triggers:  # the table's own triggers went with it: made again as they were
+        conn.execute(sql)
 
 
 def create_declared_table(conn: sqlite3.Connection, table: str, columns: list[str]) -> None:
@@ -729,6 +747,55 @@ def _v12_members_counted_on(conn: sqlite3.Connection) -> None:
     add_declared_column(conn, "organisations", "members_counted_on")
 
 
+def _v13_development(conn: sqlite3.Connection) -> None:
+    """What to do next (issue 17): the pool of candidates for the Party counted on each visit, the
+    conversion of probationary Party members to official on their admission, and the yearly quality
+    level of each organisation (a new record type). Indexes for the work list's small sections:
+    probationary members not yet recognised, organisations being mobilised; the latest visit of each
+    enterprise summed up for its large ones (``app/storage/work_facts.py``: appointments, founding
+    opportunities), filled from the visits (about 10 s for 500,000 enterprises)."""
+    for name in ("candidates_identified", "candidates_trained", "candidates_applied", "candidates_admitted"):
+        add_declared_column(conn, "visits", name)
+    for name in ("official_on", "official_decision", "official_count"):
+        add_declared_column(conn, "admissions", name)
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE quality_ratings (
+            id TEXT PRIMARY KEY,
+            enterprise_id TEXT NOT NULL,
+            organisation_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            level TEXT NOT NULL,
+            decision TEXT,
+            note TEXT,
+            {_SYNCED},
+            create_change TEXT,
+            create_txn TEXT,
+            create_author TEXT,
+            create_wall TEXT,
+            create_via INTEGER,
+            create_seq INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX quality_ratings_enterprise ON quality_ratings(enterprise_id);
+        CREATE INDEX quality_ratings_organisation ON quality_ratings(organisation_id, year);
+        CREATE INDEX quality_ratings_year ON quality_ratings(year, kind);
+        -- Party admissions whose members are still probationary (the work list, in order of admission)
+        CREATE INDEX admissions_probation ON admissions(admitted_on)
+            WHERE kind = 'party' AND official_on IS NULL AND deleted = 0;
+        CREATE INDEX admissions_official ON admissions(kind, official_on);
+        -- organisations being mobilised (the work list's stalled mobilisations)
+        CREATE INDEX organisations_mobilising ON organisations(mobilising_since)
+            WHERE status = 'mobilising' AND deleted = 0;
+        """,
+    )
+    from app.storage import work_facts
+
+    run_script(conn, work_facts.ddl())
+    work_facts.fill(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -746,6 +813,11 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     ),
     (11, "downward: assignments, visit summaries, office settings, downward bundles", _v11_downward),
     (12, "the day an organisation's member count was made", _v12_members_counted_on),
+    (
+        13,
+        "candidates for the Party, probation and conversion, yearly quality of organisations",
+        _v13_development,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

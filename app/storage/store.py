@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.domain.records import RECORD_TYPES, Enterprise, Record, record_type
+from app.domain.records import RECORD_TYPES, Enterprise, Record, child_tables, record_type
 from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
-from app.storage import kept_creations, list_facts, search
+from app.storage import kept_creations, list_facts, search, work_facts
 from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
@@ -276,6 +276,8 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value, ensure_ascii=False)),
             )
+            if key == "founding_minimums":  # the work list's founding opportunities follow them
+                work_facts.set_minimums(self.conn, value or {})
 
     def founding_rules(self) -> FoundingRules:
         """The founding minimums that apply here: set by the offices above (the highest first), by this
@@ -402,8 +404,8 @@ class Store:
         return [read(r) for r in self._rows(sql, (enterprise_id,))]  # type: ignore[misc]
 
     def child_ids(self, enterprise_id: str) -> dict[str, list[str]]:
-        """Ids of an enterprise's visits, organisations and admissions, deleted ones too (their history
-        belongs to the enterprise's)."""
+        """Ids of the records that belong to an enterprise (``child_tables``: visits, organisations,
+        admissions, quality levels), deleted ones too (their history belongs to the enterprise's)."""
         return {
             table: [
                 r[0]
@@ -411,7 +413,7 @@ class Store:
                     f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,)
                 )
             ]
-            for table in ("visits", "organisations", "admissions")
+            for table in child_tables()
         }
 
     def search_enterprises(
@@ -508,6 +510,8 @@ class Store:
                 problems += list_facts.problems(self.conn)
         except dbapi.DatabaseError as exc:
             problems.append(f"chỉ mục tìm kiếm: {exc}")
+        if self.schema_version() >= 13:
+            problems += work_facts.problems(self.conn)
         if self.schema_version() != LATEST:
             problems.append(f"lược đồ ở phiên bản {self.schema_version()}, cần {LATEST}")
         return problems

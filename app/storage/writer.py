@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.records import Record, columns_of, uuid7
-from app.storage import kept_creations, list_facts, search
+from app.storage import kept_creations, list_facts, search, work_facts
 from app.storage.changes import ChangeRecorder, ChangeSummary
 from app.storage.clock import Stamp
 
@@ -107,6 +107,8 @@ class Writer:
             search.index_row(self.conn, cur.lastrowid, row)  # type: ignore[arg-type]
         elif table in list_facts.CHILDREN:
             list_facts.recount(self.conn, [row["enterprise_id"]])
+        if table in work_facts.CHILDREN:
+            work_facts.recount(self.conn, [row["enterprise_id"]])
         if keep:
             self.recorder.add_one(table, "create", row["id"])
             return record
@@ -235,6 +237,8 @@ class Writer:
                 )
             if table in list_facts.CHILDREN:
                 list_facts.recount(self.conn, [r.to_row()["enterprise_id"] for r in items])
+            if table in work_facts.CHILDREN:
+                work_facts.recount(self.conn, [r.to_row()["enterprise_id"] for r in items])
             if table == "enterprises":
                 ids = [r.id for r in items]
                 for chunk_start in range(0, len(ids), 500):

@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.storage import search
+from app.storage import search, work_facts
 from app.storage.driver import dbapi
 from app.storage.kept_creations import COLUMNS as KEPT_COLUMNS
 from app.sync import same_tax_code
@@ -321,6 +321,8 @@ def insert(
         rows = [r for r in rows if r[5] not in there]
         inserted = _execute(conn, sec, rows) if rows else 0
     conn.execute("RELEASE bulk_insert")
+    if entity in work_facts.CHILDREN:
+        work_facts.recount(conn, map(operator.itemgetter(META + sec.columns.index("enterprise_id")), rows))
     report.inserted.append((sec, rows))
     report.changes.add(entity, "create", map(operator.itemgetter(5), rows))
     report.new += inserted

@@ -10,6 +10,7 @@ the database, in one transaction. Receipts go back the other way.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +49,9 @@ BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
 MAX_CHANGES = 2_000_000
 MAX_VOUCHED = 20_000
-BUNDLE_VERSION = 3  # version 3 adds the records of the office (assignments, office settings)
+BUNDLE_VERSION = (
+    3  # version 3 adds the records of the office (assignments, office settings) and quality levels
+)
 # the entities of payload version 2: a bundle carrying only these is written as version 2, which an office
 # that has not upgraded yet still reads
 V2_ENTITIES = frozenset({"enterprises", "visits", "organisations", "admissions", "targets"})
@@ -427,6 +430,7 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
             "bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại)."
         )
     entities = RECORD_TYPES if p["version"] == BUNDLE_VERSION else V2_ENTITIES
+    _newer_entities(p)
     for sec in p["created"]:
         if type(sec) is not dict or set(sec) != SECTION_KEYS or sec["entity"] not in entities:
             raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")
@@ -439,6 +443,28 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
             f"Gói khai báo quá nhiều thay đổi ({C._n(total)}; tối đa {C._n(MAX_CHANGES)}).",
         )
     return p
+
+
+_ENTITY_NAME = re.compile(r"[a-z][a-z_]{0,62}")
+
+
+def _newer_entities(p: dict[str, Any]) -> None:
+    """A record type this version does not know, named like one, comes from a newer version (which adds an
+    entity only once every office above has it: docs/sync-bundle.md, "Versions")."""
+    # only a section of the right shape names a record type (a bare {"entity": "x"} is a bad payload)
+    names = {
+        sec["entity"]
+        for sec in p["created"]
+        if type(sec) is dict and set(sec) == SECTION_KEYS and type(sec["rows"]) is list
+    }
+    names |= {c[5] for c in p["changes"] if type(c) is list and len(c) == 9}
+    for name in sorted(n for n in names if type(n) is str and n not in RECORD_TYPES):
+        if _ENTITY_NAME.fullmatch(name):
+            raise SyncError(
+                "newer_format",
+                f"Gói dữ liệu có loại bản ghi «{name}» mà phiên bản KhaoSat này chưa biết (do phiên bản mới "
+                "hơn tạo). Hãy cập nhật KhaoSat rồi nhập lại gói.",
+            )
 
 
 def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:

@@ -7,13 +7,7 @@ from typing import Any
 from app.domain.records import RECORD_TYPES
 from app.sync.errors import shown
 
-ENTITY_NAMES = {
-    "enterprises": "doanh nghiệp",
-    "visits": "lượt khảo sát",
-    "organisations": "tổ chức",
-    "admissions": "lần kết nạp",
-    "targets": "chỉ tiêu",
-}
+ENTITY_NAMES = {table: cls.NOUN for table, cls in RECORD_TYPES.items()}
 META_NAMES = ("mã thay đổi", "mã giao dịch", "dấu thời gian", "người nhập", "thời điểm nhập", "mã bản ghi")
 
 

@@ -28,7 +28,7 @@ import sqlite3
 from typing import Any
 
 from app.domain.records import RECORD_TYPES
-from app.storage import kept_creations, list_facts, search
+from app.storage import kept_creations, list_facts, search, work_facts
 from app.storage.writer import record_columns
 from app.sync import bulk, same_tax_code
 from app.sync.errors import SyncError, shown
@@ -460,6 +460,10 @@ class Merger:
             conn,
             [r["id"] for r in by_table_new.get("enterprises", [])]
             + [r["enterprise_id"] for t in ("visits", "organisations") for r in by_table_new.get(t, [])],
+        )
+        # the work list's facts of the enterprises that got new visits or organisations
+        work_facts.recount(
+            conn, [r["enterprise_id"] for t in work_facts.CHILDREN for r in by_table_new.get(t, [])]
         )
         for table, rows in by_table_dirty.items():
             cols = [c for c in record_columns(table) if c != "id"] + [

@@ -278,7 +278,7 @@ def check_upward(entity: str, record_id: str, signer: str, role: str, version: i
     version-2 bundle, a record that only travels down, a record of the office from a collaborator's laptop,
     an office's settings changed by another machine than that office."""
     cls = record_type(entity)
-    label = (cls.LABEL or entity).lower()
+    label = cls.NOUN or entity
     if version < 3 and entity not in ("enterprises", "visits", "organisations", "admissions", "targets"):
         raise bad(f"loại bản ghi «{shown(entity, 40)}» không có trong gói định dạng {version}.")
     if not cls.UPWARD:

@@ -39,7 +39,7 @@ from typing import Any
 from app.domain import checks as domain_checks
 from app.domain import taxcode, validation
 from app.domain.fields import FieldInfo, Kind
-from app.domain.records import Record, record_type
+from app.domain.records import Record, child_tables, record_type
 from app.domain.text import NOT_TEXT_RE, text_problem
 from app.domain.validation import FoundingRules
 from app.sync.checks import where
@@ -384,7 +384,34 @@ def _suspects(
             for i, (c, n, d) in enumerate(zip(counted, count, day))
             if c is not None and (n is None or (type(c) is str and type(d) is str and c < d))
         )
+    elif entity == "admissions":
+        # a conversion to official: only of a Party admission, with its decision, after the probation
+        kind, admitted = col("kind"), col("admitted_on")
+        on, number, many = col("official_on"), col("official_decision"), col("official_count")
+        for i, day in enumerate(on):
+            if day is None:
+                if number[i] or many[i] is not None:
+                    out.add(i)
+            elif (
+                kind[i] != "party"
+                or not number[i]
+                or type(day) is not str
+                or type(admitted[i]) is not str
+                or _before_due(admitted[i], day)
+            ):
+                out.add(i)
     return sorted(out)
+
+
+def _before_due(admitted: str, official: str) -> bool:
+    """Whether an official day (ISO) falls before the end of a probation that started on ``admitted``
+    (ISO); a value that is not a date says yes (the validation names what is wrong)."""
+    from app.domain.probation import due_on
+
+    try:
+        return official < due_on(date.fromisoformat(admitted)).isoformat()
+    except ValueError:
+        return True
 
 
 def _validate(record: Record, rules: FoundingRules, today: date) -> list[domain_checks.Problem]:
@@ -396,6 +423,8 @@ def _validate(record: Record, rules: FoundingRules, today: date) -> list[domain_
         return validation.validate_organisation(record, rules=rules, today=today)  # type: ignore[arg-type]
     if record.TABLE == "admissions":
         return validation.validate_admission(record, today)  # type: ignore[arg-type]
+    if record.TABLE == "quality_ratings":
+        return validation.validate_rating(record, None, today)  # type: ignore[arg-type]
     return validation.validate_target(record)  # type: ignore[arg-type]
 
 
@@ -554,7 +583,7 @@ def to_check(store: Any, *, include_checked: bool = False) -> list[ToCheck]:
         if (entity, rid, fld) not in holding:
             continue
         ent_id = rid if entity == "enterprises" else None
-        if entity in ("visits", "organisations", "admissions"):
+        if entity in child_tables():
             row = conn.execute(f"SELECT enterprise_id FROM {entity} WHERE id = ?", (rid,)).fetchone()
             ent_id = row[0] if row else None
         name_row = (

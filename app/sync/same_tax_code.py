@@ -2,7 +2,7 @@
 
 ``recompute`` keeps the open pairs of the tax codes a merge touched (inside the merge's transaction).
 Nothing is merged automatically. A person picks the enterprise to keep; ``merge_pair`` then moves the
-other's visits, organisations and admissions to it, fills the kept enterprise's empty fields from
+other's visits, organisations, admissions and quality ratings (``child_tables``) to it, fills the kept enterprise's empty fields from
 the other, and deletes (tombstones) the other: all ordinary changes, so the merge travels upward
 like any edit and every office ends with the same result.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.domain.records import Admission, Enterprise, Organisation, Visit, columns_of
+from app.domain.records import Enterprise, child_tables, columns_of, record_type
 from app.storage.store import Store
 from app.sync.errors import SyncError
 from app.sync.payload import MergeReport, key_table
@@ -47,9 +47,13 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
         raise SyncError("missing", "Không tìm thấy hai doanh nghiệp cần gộp (có thể một bên đã bị xóa).")
     if keep.tax_code != drop.tax_code:
         raise SyncError("bad_merge", "Hai doanh nghiệp không cùng mã số thuế: không gộp.")
-    moved = {"visits": 0, "organisations": 0, "admissions": 0, "fields": 0}
+    # the office's records of an enterprise (its assignment, its visit summary: one per enterprise, written
+    # only by an office) stay with the one deleted: the office writes the kept one's
+    tables = [t for t in child_tables() if record_type(t).WRITERS == "anyone"]
+    moved = {**dict.fromkeys(tables, 0), "fields": 0}
     with store.write(author) as w:
-        for cls in (Visit, Organisation, Admission):
+        for table in tables:
+            cls = record_type(table)
             for child in store.children(cls, drop_id):
                 child.enterprise_id = keep_id  # type: ignore[attr-defined]
                 w.update(child)

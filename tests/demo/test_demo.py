@@ -4,9 +4,15 @@ import unicodedata
 
 from app.demo.generator import DemoOptions, generate
 from app.domain import taxcode
-from app.domain.records import Admission, Enterprise, Organisation, Target, Visit
-from app.domain.validation import validate_enterprise, validate_organisation, validate_visit
-from app.domain.vocab import OrgStatus
+from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Target, Visit
+from app.domain.validation import (
+    validate_admission,
+    validate_enterprise,
+    validate_organisation,
+    validate_rating,
+    validate_visit,
+)
+from app.domain.vocab import OrgKind, OrgStatus
 from app.storage import Store
 from tests.conftest import TEST_TODAY
 from tests.helpers.vault import open_store
@@ -40,6 +46,18 @@ def test_every_record_passes_validation(demo_file):
         ]
         assert founded_in_period, "organisations are founded along the way"
         assert load(s, Admission) and load(s, Target)
+        admissions = load(s, Admission)
+        for a in admissions:
+            assert validate_admission(a, TEST_TODAY) == [], a
+        party = [a for a in admissions if a.kind == OrgKind.PARTY]
+        assert any(a.official_on for a in party), "probations end in conversions"
+        assert any(a.official_on is None for a in party), "and some are still probationary"
+        by_id = {o.id: o for o in orgs}
+        ratings = load(s, QualityRating)
+        assert {r.level for r in ratings} >= {"good", "fulfilled"} and len({r.kind for r in ratings}) >= 3
+        for r in ratings:
+            assert validate_rating(r, by_id[r.organisation_id], TEST_TODAY) == [], r
+        assert any(v.candidates_identified for v in visits) and any(v.candidates_admitted for v in visits)
         # diacritics everywhere
         assert any("ễ" in (e.owner_name or "") for e in enterprises)
 
@@ -60,6 +78,6 @@ def test_same_options_give_the_same_data():
 def test_demo_writes_the_change_log_and_search_index():
     s = Store.memory()
     r = generate(s, DemoOptions("00070", enterprises=30, seed=1, today=TEST_TODAY))
-    total = r.enterprises + r.visits + r.organisations + r.admissions + r.targets
+    total = r.enterprises + r.visits + r.organisations + r.admissions + r.targets + r.ratings
     assert s.counts()["changes"] == total
     assert s.search_enterprises("cong ty")

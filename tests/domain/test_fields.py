@@ -72,6 +72,10 @@ def test_derived_tables_keep_what_they_were():
         "party_total",
         "party_official",
         "party_probationary",
+        "candidates_identified",
+        "candidates_trained",
+        "candidates_applied",
+        "candidates_admitted",
         "union_members",
         "youth_members",
         "women_members",
@@ -243,6 +247,7 @@ def test_paper_places_give_rows_and_mark_areas():
         "counts",
         "counts",
         "counts",
+        "counts",
         "checks",
         "choice",
         "text",
@@ -252,7 +257,11 @@ def test_paper_places_give_rows_and_mark_areas():
     ]
     # part B is typed back in the order of the entry form
     assert [i.name for r in rows for i in r] == [i.name for i in Visit.FIELDS if i.entry]
-    assert form_rows()[7] == ("text", ["difficulties"], 4)
+    assert form_rows()[8] == ("text", ["difficulties"], 4)
+    assert form_rows()[4] == (
+        "counts",
+        ["candidates_identified", "candidates_trained", "candidates_applied", "candidates_admitted"],
+    )
     assert [i.name for i in paper_rows(Enterprise, "blank")[-1]] == ["year_founded", "email"]
     assert [i.name for i in paper_rows(Enterprise, "prefilled")[-1]][0] == "workforce_total"
     assert Visit.INFO["workforce_total"].digits == 7 and Enterprise.INFO["year_founded"].digits == 4

@@ -46,7 +46,7 @@ class EnterpriseWithHotline(Enterprise):
 @dataclasses.dataclass
 class VisitWithDisabled(Visit):
     disabled_workers: int | None = f.count(
-        DISABLED_LABEL, not_above=("workforce_total",), carry=True, paper=Paper(row=12)
+        DISABLED_LABEL, not_above=("workforce_total",), carry=True, paper=Paper(row=3)
     )
 
 
@@ -163,7 +163,7 @@ def test_the_printed_visit_form_has_both_fields(tmp_path, declared):
     path = tmp_path / "phieu.pdf"
     render_visit_forms(path, [VisitFormData(e, last, [], "Phường Hoàn Kiếm"), None], printed_on=TEST_TODAY)
     number = form_fields().index("disabled_workers") + 1
-    assert number == 25
+    assert number == 8  # printed in the workforce's row, after «7. Lao động dưới 30 tuổi»
     prefilled, blank = pdftotext(path).split("\f")[:2]
     assert f"{HOTLINE_LABEL}: {HOTLINE}" in prefilled
     assert f"{number}. {DISABLED_LABEL}" in prefilled and "trước: 2" in prefilled
@@ -311,7 +311,7 @@ def test_the_spec_table_lists_the_new_columns(declared):
 def test_a_form_that_no_longer_fits_one_page_says_so(tmp_path, monkeypatch):
     from app.printing.visit_form import FormLayoutError, render_visit_forms
 
-    extra = {f"extra_{i}": (int | None, f.count(f"Số thứ {i}", paper=Paper(row=12 + i))) for i in range(1, 8)}
+    extra = {f"extra_{i}": (int | None, f.count(f"Số thứ {i}", paper=Paper(row=13 + i))) for i in range(1, 8)}
     crowded = dataclasses.make_dataclass(
         "CrowdedVisit", [(name, typ, fld) for name, (typ, fld) in extra.items()], bases=(Visit,)
     )

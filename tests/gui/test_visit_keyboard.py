@@ -58,7 +58,9 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     kb.enter()  # Người tiếp làm việc
     kb.type("Phó giám đốc")
     kb.enter()  # Chức vụ
-    for value in ("120", "85", "60", "3", "2", "1", "40", "25", "30", "2"):  # workforce … veterans
+    # workforce, Party members, the pool of candidates (followed, trained, applied, admitted this year),
+    # the members of the other organisations
+    for value in ("120", "85", "60", "3", "2", "1", "6", "4", "2", "1", "40", "25", "30", "2"):
         kb.type(value)
         kb.enter()
     assert Keyboard.focus() is form.widgets["has_party"]
@@ -98,6 +100,12 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     )
     assert (v.workforce_total, v.workforce_women, v.workforce_under30) == (120, 85, 60)
     assert (v.party_total, v.party_official, v.party_probationary) == (3, 2, 1)
+    assert (v.candidates_identified, v.candidates_trained, v.candidates_applied, v.candidates_admitted) == (
+        6,
+        4,
+        2,
+        1,
+    )
     assert (v.union_members, v.youth_members, v.women_members, v.veterans_members) == (40, 25, 30, 2)
     assert (v.has_party, v.has_union, v.has_youth, v.has_women, v.has_veterans) == (
         True,
@@ -112,8 +120,8 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
     record_property("visit_keystrokes_full", keystrokes)
     record_property("visit_keystrokes_navigation", navigation)
     print(f"\nkeystrokes for a full visit: {keystrokes}, of which {navigation} to move, choose and save")
-    # one Enter per box (24 boxes, the last needs none), 2 Space for ticks, 2 arrows for the attitude, Ctrl+S
-    assert navigation == 23 + 2 + 2 + 1
+    # one Enter per box (28 boxes, the last needs none), 2 Space for ticks, 2 arrows for the attitude, Ctrl+S
+    assert navigation == 27 + 2 + 2 + 1
 
     # The next visit (Ctrl+K again) is pre-filled from this one: only what changed is typed.
     qtbot.waitUntil(lambda: window.selected_enterprise_id() == e.id, timeout=5000)
@@ -133,7 +141,7 @@ def test_visit_typed_keyboard_only(qtbot, window, data_dir, record_property):
         kb.enter()
     kb.type("125")
     kb.enter()  # workforce grew
-    for _ in range(5):
+    for _ in range(5 + 4):  # women, under 30, Party members, the pool of candidates
         kb.enter()
     kb.type("46")  # union members now
     kb.shortcut(Qt.Key.Key_S)

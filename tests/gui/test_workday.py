@@ -403,7 +403,7 @@ def test_collaborators_day(qtbot, tmp_path, monkeypatch):
         qtbot.waitUntil(
             lambda: real.detail_panel.orgs.item(union_row, MEMBERS_COLUMN).text() == "21", timeout=10000
         )
-        real.detail_panel.tabs.setCurrentWidget(real.detail_panel.orgs)
+        real.detail_panel.tabs.setCurrentWidget(real.detail_panel.orgs_page)
         shot(real, "day1-09-members-follow-admissions")
 
         # --- the next visit knows the union and its members ------------------------------------------

@@ -178,6 +178,14 @@ def random_values(rng: random.Random) -> dict[str, Any]:
     for name in ("has_party", "has_union", "has_youth", "has_women", "has_veterans"):
         v[name] = rng.random() < 0.5 if rng.random() < 0.9 else None
     v["attitude"] = rng.choice(["supports", "undecided", "refuses", None])
+    if rng.random() < 0.7:  # the pool of candidates for the Party (three-digit boxes)
+        pool = rng.randint(0, min(total, 120))
+        v.update(
+            candidates_identified=pool,
+            candidates_trained=rng.randint(0, pool),
+            candidates_applied=rng.randint(0, pool),
+            candidates_admitted=rng.randint(0, off + prob),
+        )
     return v
 
 

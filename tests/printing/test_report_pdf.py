@@ -96,7 +96,7 @@ def test_province_report_has_the_ward_breakdown_and_page_numbers(store, tmp_path
     path = tmp_path / "tinh.pdf"
     render_report(path, report, settings, on=date(2024, 12, 20))
     text = " ".join(pdftotext(path).split())
-    assert "THÀNH ỦY HÀ NỘI" in text and "III. KẾT QUẢ THEO PHƯỜNG, XÃ" in text
+    assert "THÀNH ỦY HÀ NỘI" in text and "VI. KẾT QUẢ THEO PHƯỜNG, XÃ" in text
     assert "Phường Ba Đình" in text and "Phường Hoàn Kiếm" in text
     n = page_count(path)
     assert n >= 2

@@ -24,7 +24,15 @@ def test_report_workbook_equals_the_report(store, tmp_path):
     path = tmp_path / "bao-cao.xlsx"
     export_report(path, report)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Tổng hợp", "Quy mô lao động", "Theo phường, xã"]
+    assert wb.sheetnames == [
+        "Tổng hợp",
+        "Quy mô lao động",
+        "Đủ điều kiện thành lập",
+        "Nguồn phát triển đảng viên",
+        "Xếp loại chất lượng",
+        "Theo phường, xã",
+        "Phát triển theo phường, xã",
+    ]
     ws = wb["Tổng hợp"]
     header_row = next(r for r in range(1, 10) if ws.cell(r, 1).value == "Loại tổ chức")
     assert ws.freeze_panes == f"B{header_row + 1}"

@@ -59,6 +59,8 @@ def test_photo_to_saved_visit_through_validation_and_change_log(printed, file_st
     assert saved.visit_date == date(2025, 10, 7) and saved.next_visit_date == date(2026, 1, 15)
     assert (saved.workforce_total, saved.workforce_women, saved.union_members) == (1250, 604, 980)
     assert (saved.party_total, saved.party_official, saved.party_probationary) == (5, 4, 1)
+    pool = (saved.candidates_identified, saved.candidates_trained, saved.candidates_applied)
+    assert pool == (12, 7, 3) and saved.candidates_admitted == 1  # the pool of candidates, read off paper
     assert saved.has_party and saved.has_union and not saved.has_youth and not saved.has_women
     assert saved.attitude is Attitude.UNDECIDED and saved.youth_members == 0
     assert saved.person_met == "Lê Văn Tám" and saved.collaborator is None
@@ -144,9 +146,9 @@ def test_cli_scan_reads_saves_and_refuses(printed, tmp_path):
     out = r.stdout
     assert "1-quet.png: Công ty TNHH May mặc Hòa Bình (MST 0100109106)" in out
     assert "5. Tổng số lao động: 1.250" in out and "1. Ngày khảo sát: 07/10/2025" in out
-    assert "20. Thái độ của chủ doanh nghiệp: Chưa quyết định" in out
+    assert "24. Thái độ của chủ doanh nghiệp: Chưa quyết định" in out
     assert "Đã lưu lượt khảo sát ngày 07/10/2025." in out
-    assert "18. Đã có tổ chức phụ nữ: CẦN XEM." in out and "Chưa lưu: " in out
+    assert "22. Đã có tổ chức phụ nữ: CẦN XEM." in out and "Chưa lưu: " in out
     assert "3-trang.png: KHÔNG ĐỌC ĐƯỢC. Không tìm thấy mã QR" in out
     assert "Đọc được 2 phiếu, đã lưu 1, 2 trang cần xử lý" in out
     with open_store(data) as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.domain.records import Enterprise, Organisation, Visit
 from app.domain.vocab import OrgKind, OrgStatus
-from app.storage import list_facts, search
+from app.storage import list_facts, search, work_facts
 
 
 def _facts(store, e):
@@ -87,6 +87,7 @@ def test_rows_written_by_another_tool_are_found_and_recounted(store):
     )
     assert list_facts.problems(store.conn) and store.integrity_check()
     list_facts.recount(store.conn, ["e-1"])
+    work_facts.recount(store.conn, ["e-1"])  # the work list's summary is recounted the same way
     row = store.row("enterprises", "e-1")
     assert (row["last_visit"], list_facts.kinds(row["founded"])) == ("2025-05-06", {OrgKind.YOUTH})
     assert store.integrity_check() == []

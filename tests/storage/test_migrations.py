@@ -180,6 +180,9 @@ def test_rebuild_table_changes_a_without_rowid_table_in_the_migrations_transacti
     assert migrations.migrate(conn) == [LATEST + 1]
     row = conn.execute("SELECT id, person_title, collaborator, deleted FROM visits").fetchone()
     assert row == (v.id, "Giám đốc", "Nguyễn Thị Hằng", 0)
+    # the table's own triggers are made again; the other tables' triggers that read it are kept
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"visits_work_changed", "visits_work_gone", "organisations_work_changed"} <= triggers
     assert (
         "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'visits'").fetchone()[0]
     )

@@ -48,8 +48,8 @@ def _sql_default(info):
 def test_every_declared_field_has_its_column_as_declared(store, table):
     cols = _columns(store.conn, table)
     cls = RECORD_TYPES[table]
-    # ALTER TABLE ADD COLUMN puts a later field last in the table, wherever it is declared: reads and
-    # writes name their columns, so the table's order is not the declaration's
+    # the same columns; their order in the table is the order they were added (a field declared in the
+    # middle of a record gets its column at the end: the declaration's order is the screen's and paper's)
     assert sorted(cols) == sorted(cls.field_names())
     for info in cls.FIELDS:
         assert cols[info.name] == (info.sql_type, not info.null, _sql_default(info)), info.name

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.records import Enterprise
+from app.domain.records import RECORD_TYPES, Enterprise
 from app.domain.vocab import Role
 from app.storage import Store, kept_creations
 from app.sync import bundles as B
@@ -139,7 +139,7 @@ def db_fingerprint(store: Store) -> str:
 def state(store: Store) -> dict:
     """Everything the merge decides, in a comparable form."""
     out = {}
-    for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
+    for table in RECORD_TYPES:
         rows = store._rows(f"SELECT * FROM {table} ORDER BY id")
         for r in rows:
             r.pop("rid", None)
@@ -148,7 +148,7 @@ def state(store: Store) -> dict:
         out[table] = rows
     # the change log as a reader sees it: logged rows and creations still kept on their records
     log = [tuple(r) for r in store.conn.execute("SELECT change_id, op, fields FROM changes")]
-    for table in ("enterprises", "visits", "organisations", "admissions", "targets"):
+    for table in RECORD_TYPES:
         ids = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")]
         log += [
             (r["change_id"], r["op"], r["fields"]) for r in kept_creations.log_rows(store.conn, table, ids)

@@ -312,7 +312,7 @@ def test_wrong_types(net):
         {"_8": {"name": ["a", 1.5]}},
         {"_8": {"name": ["a", True]}},
         {"_8": {"No pe": [None, 1]}},  # (a well-formed unknown column is a newer version's: kept)
-        {"_5": "users"},
+        {"_5": "Users!"},  # (a well-named unknown entity is a newer version's: refused as such, below)
         {"_7": "drop"},
         {"_2": "yesterday"},
         {"_7": "create"},
@@ -321,6 +321,9 @@ def test_wrong_types(net):
         row = change_row(net.l1, **over)
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
         assert err.reason == "bad_payload", over
+    row = change_row(net.l1, _5="users")
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, changes=[row]))))
+    assert err.reason == "newer_format" and "users" in err.message  # docs/sync-bundle.md, "Versions"
     # creations: each bad value kind, unknown or repeated columns, bad identifiers and stamps, wrong row length
     cases = [
         dict(name=1.5),
@@ -333,12 +336,16 @@ def test_wrong_types(net):
         dict(meta={5: 7}),
         dict(meta={1: None}),
         dict(meta={3: "x" * 201}),
-        dict(entity="users"),
+        dict(entity="Users!"),
     ]
     for case in cases:
         sec = created_section(net.l1, **case)
         err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec]))))
         assert err.reason == "bad_payload", case
+    # a well-named entity this version does not know comes from a newer version (docs/sync-bundle.md)
+    sec = created_section(net.l1, entity="users")
+    err = refused(net, sealed(net.l1, net.ward, C.dumps(payload(net.l1, net.ward, created=[sec]))))
+    assert err.reason == "newer_format" and "users" in err.message
     # beyond 64 bits (out of any bounds), a required value missing: the domain rules name them
     for case in (dict(year_founded=-(2**70)), dict(workforce_total=2**64), dict(name=None)):
         sec = created_section(net.l1, **case)

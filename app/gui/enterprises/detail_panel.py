@@ -1,4 +1,5 @@
-"""The selected enterprise: information, visits, organisations, history (tabs)."""
+"""The selected enterprise: information, visits, organisations with their admissions (the probation and
+its conversion) and quality levels, history (tabs)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -22,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.display import display
-from app.domain.records import Enterprise, Visit, fields_of
+from app.domain.probation import due_on, is_probation, recognised
+from app.domain.records import Admission, Enterprise, QualityRating, Visit, fields_of
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import OrgKind, OrgStatus
 from app.gui.tasks import TaskRunner
@@ -55,6 +59,8 @@ class DetailPanel(QWidget):
     sig_loaded = Signal(object)  # EnterpriseDetail or None
     sig_edit_visit = Signal(str)  # visit id
     sig_edit_organisation = Signal(object)  # (enterprise id, OrgKind)
+    sig_edit_admission = Signal(str)  # admission id
+    sig_edit_rating = Signal(str)  # quality rating id
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -97,15 +103,40 @@ class DetailPanel(QWidget):
             "detail_orgs",
         )
         self.orgs.itemActivated.connect(self._org_activated)
+        self.admissions = _table(
+            ["Ngày kết nạp", "Vào", "Công nhận chính thức", "Số người", "Hết dự bị"], "detail_admissions"
+        )
+        self.admissions.itemActivated.connect(self._admission_activated)
+        self.ratings = _table(["Năm", "Tổ chức", "Xếp loại", "Văn bản"], "detail_ratings")
+        self.ratings.itemActivated.connect(self._rating_activated)
         self.history = QTreeWidget(self)
         self.history.setObjectName("detail_history")
         self.history.setHeaderLabels(["Thời điểm", "Người sửa", "Nội dung"])
         self.history.setColumnWidth(0, 130)
         self.history.setColumnWidth(1, 150)
         self.tabs.addTab(self.info, "Thông ti&n")  # T and C are the menus Tệp, Công cụ
-        self.tabs.addTab(self.visits, "Lượt &khảo sát")
-        self.tabs.addTab(self.orgs, "Tổ c&hức")
-        self.tabs.addTab(self.history, "&Lịch sử thay đổi")
+        self.tabs.addTab(self.visits, "&Khảo sát")
+        # one tab for the organisations, their admissions (with the probation and its conversion) and
+        # their yearly quality levels: the panel stays as narrow as four tab names
+        self.orgs_page = QSplitter(Qt.Orientation.Vertical, self)
+        self.orgs_page.setObjectName("detail_orgs_page")
+        self.orgs_page.setChildrenCollapsible(False)
+        for title, table in (
+            ("Tổ chức", self.orgs),
+            ("Kết nạp (kết nạp Đảng: hết dự bị, công nhận chính thức)", self.admissions),
+            ("Xếp loại chất lượng hằng năm", self.ratings),
+        ):
+            box = QWidget(self.orgs_page)
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 2, 0, 0)
+            column.setSpacing(2)
+            heading = QLabel(f"<b>{title}</b>", box)
+            heading.setBuddy(table)
+            column.addWidget(heading)
+            column.addWidget(table, 1)
+            self.orgs_page.addWidget(box)
+        self.tabs.addTab(self.orgs_page, "Tổ c&hức")
+        self.tabs.addTab(self.history, "&Lịch sử")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(3, 3, 3, 3)  # room for the focus ring (app.gui.focus)
@@ -147,6 +178,8 @@ class DetailPanel(QWidget):
             self.info.clear()
             self.visits.setRowCount(0)
             self.orgs.setRowCount(0)
+            self.admissions.setRowCount(0)
+            self.ratings.setRowCount(0)
             self.history.clear()
             self.tabs.setEnabled(False)
             self.sig_loaded.emit(None)
@@ -157,6 +190,8 @@ class DetailPanel(QWidget):
         self.info.setHtml(self._info_html(e))
         self._fill_visits(d.visits)
         self._fill_orgs(d.organisations, d.visits, d.admissions)
+        self._fill_admissions(d.admissions)
+        self._fill_ratings(d.ratings)
         self._fill_history(d.history)
         self.sig_loaded.emit(d)
 
@@ -223,6 +258,54 @@ class DetailPanel(QWidget):
                 self.orgs.setItem(r, c, item)
         self.orgs.resizeColumnsToContents()
 
+    def _fill_admissions(self, admissions: list[Admission]) -> None:
+        today = self.today()
+        self.admissions.setRowCount(len(admissions))
+        for r, a in enumerate(admissions):
+            due = due_on(a.admitted_on) if is_probation(a.kind) and a.admitted_on else None
+            values = [
+                format_date(a.admitted_on),
+                a.kind.label,
+                self.conversion_text(a, due, today),
+                format_int(a.count),
+                format_date(due) if due else "",
+            ]
+            for c, value in enumerate(values):
+                item = _item(value, align_right=c == 3)
+                item.setData(Qt.ItemDataRole.UserRole, a.id)
+                if c == 2 and due and a.official_on is None and due < today:
+                    item.setForeground(QColor("#b00020"))
+                self.admissions.setItem(r, c, item)
+        self.admissions.resizeColumnsToContents()
+
+    @staticmethod
+    def conversion_text(a: Admission, due: date | None, today: date) -> str:
+        """The conversion of a Party admission as a line: decided (day, decision, how many), or what is
+        left of the probation; empty for other kinds."""
+        if due is None:
+            return ""
+        if a.official_on is not None:
+            n = recognised(a.count, a.official_count)
+            who = f"{format_int(n)}/{format_int(a.count)} người" if n != a.count else f"{format_int(n)} người"
+            decision = f", QĐ {a.official_decision}" if a.official_decision else ""
+            return f"{format_date(a.official_on)}{decision} ({who})"
+        left = (due - today).days
+        if left > 0:
+            return f"đang dự bị, còn {format_int(left)} ngày"
+        if left == 0:
+            return "hết dự bị hôm nay: chưa ghi công nhận"
+        return f"chưa ghi công nhận, quá hạn {format_int(-left)} ngày"
+
+    def _fill_ratings(self, ratings: list[QualityRating]) -> None:
+        self.ratings.setRowCount(len(ratings))
+        for r, q in enumerate(ratings):
+            values = [str(q.year), q.kind.label, q.level.label, q.decision or ""]
+            for c, value in enumerate(values):
+                item = _item(value)
+                item.setData(Qt.ItemDataRole.UserRole, q.id)
+                self.ratings.setItem(r, c, item)
+        self.ratings.resizeColumnsToContents()
+
     def _fill_history(self, entries: list) -> None:
         self.history.clear()
         for entry in entries:
@@ -238,6 +321,16 @@ class DetailPanel(QWidget):
         vid = item.data(Qt.ItemDataRole.UserRole)
         if vid:
             self.sig_edit_visit.emit(vid)
+
+    def _admission_activated(self, item: QTableWidgetItem) -> None:
+        aid = item.data(Qt.ItemDataRole.UserRole)
+        if aid:
+            self.sig_edit_admission.emit(aid)
+
+    def _rating_activated(self, item: QTableWidgetItem) -> None:
+        rid = item.data(Qt.ItemDataRole.UserRole)
+        if rid:
+            self.sig_edit_rating.emit(rid)
 
     def _org_activated(self, item: QTableWidgetItem) -> None:
         kind = OrgKind.parse(item.data(Qt.ItemDataRole.UserRole))

@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox
 
-from app.domain.records import Enterprise, Organisation, Visit
-from app.domain.vocab import OrgKind
+from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Visit
+from app.domain.vocab import OrgKind, OrgStatus
 from app.gui.drafts import Draft
 from app.gui.forms.base import RecordForm
 from app.gui.forms.record_forms import (
     AdmissionForm,
     EnterpriseForm,
     OrganisationForm,
+    QualityRatingForm,
     VisitForm,
     enterprise_label,
 )
@@ -233,6 +234,100 @@ class FormManager:
 
         self.window.tasks.read(work, done)
 
+    def edit_admission(self, admission_id: str, values: dict | None = None) -> None:
+        """An admission as recorded, to correct it or to record its members' recognition as official
+        Party members (the day, the decision, how many)."""
+        if self._bring(f"admission-{admission_id}"):
+            return
+
+        def work(store: Any) -> tuple[Admission | None, Enterprise | None, dict[str, str]]:
+            a = store.get(Admission, admission_id)
+            if a is None:
+                return None, None, {}
+            orgs = {o.kind.value: o.id for o in store.children(Organisation, a.enterprise_id)}
+            return a, store.get(Enterprise, a.enterprise_id), orgs
+
+        def done(result: tuple[Admission | None, Enterprise | None, dict[str, str]]) -> None:
+            a, e, orgs = result
+            if a is None or e is None:
+                self.window.show_status("Lần kết nạp này không còn (đã bị xóa).")
+                return
+            form = AdmissionForm(
+                self.window,
+                enterprise_id=e.id,
+                enterprise_name=enterprise_label(e),
+                organisations=orgs,
+                record=a,
+                values=values,
+                today=self.today,
+            )
+            self._track(form)
+            if a.kind == OrgKind.PARTY and a.official_on is None and values is None:
+                form.widgets["official_on"].setFocus()  # what a probation due asks for
+
+        self.window.tasks.read(work, done)
+
+    def new_rating(
+        self,
+        enterprise_id: str,
+        kind: OrgKind | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+    ) -> None:
+        self._open_rating(enterprise_id, None, kind, values, record_id)
+
+    def edit_rating(self, rating_id: str, values: dict | None = None) -> None:
+        if self._bring(f"rating-{rating_id}"):
+            return
+
+        def work(store: Any) -> QualityRating | None:
+            return store.get(QualityRating, rating_id)
+
+        def done(r: QualityRating | None) -> None:
+            if r is None:
+                self.window.show_status("Xếp loại này không còn (đã bị xóa).")
+                return
+            self._open_rating(r.enterprise_id, r, r.kind, values, None)
+
+        self.window.tasks.read(work, done)
+
+    def _open_rating(
+        self,
+        enterprise_id: str,
+        record: QualityRating | None,
+        kind: OrgKind | None,
+        values: dict | None,
+        record_id: str | None,
+    ) -> None:
+        def work(store: Any) -> tuple[Enterprise | None, list[Organisation]]:
+            orgs = [
+                o
+                for o in store.children(Organisation, enterprise_id, "kind")
+                if o.status in (OrgStatus.FOUNDED, OrgStatus.DISSOLVED)
+            ]
+            return store.get(Enterprise, enterprise_id), orgs
+
+        def done(result: tuple[Enterprise | None, list[Organisation]]) -> None:
+            e, orgs = result
+            if e is None:
+                self.window.show_status("Doanh nghiệp này không còn (đã bị xóa).")
+                return
+            self._track(
+                QualityRatingForm(
+                    self.window,
+                    enterprise_id=e.id,
+                    enterprise_name=enterprise_label(e),
+                    organisations=orgs,
+                    record=record,
+                    kind=kind,
+                    values=values,
+                    record_id=record_id,
+                    today=self.today,
+                )
+            )
+
+        self.window.tasks.read(work, done)
+
     # --- drafts -------------------------------------------------------------------------------
 
     def offer_drafts(self) -> None:
@@ -292,7 +387,15 @@ class FormManager:
             if kind is not None:
                 self.edit_organisation(ctx["enterprise_id"], kind, values=values, record_id=d.record_id)
         elif d.form == "admission":
-            self.new_admission(ctx["enterprise_id"], values=values, record_id=d.record_id)
+            if d.is_new:
+                self.new_admission(ctx["enterprise_id"], values=values, record_id=d.record_id)
+            else:
+                self.edit_admission(d.record_id, values=values)
+        elif d.form == "rating":
+            if d.is_new:
+                self.new_rating(ctx["enterprise_id"], values=values, record_id=d.record_id)
+            else:
+                self.edit_rating(d.record_id, values=values)
 
     # --- closing ------------------------------------------------------------------------------
 

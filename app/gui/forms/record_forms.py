@@ -1,4 +1,5 @@
-"""The four record forms: enterprise, visit, organisation progress, admissions.
+"""The record forms: enterprise, visit, organisation progress, admissions (and their conversion to
+official Party members), the yearly quality level of an organisation.
 
 The boxes are the record's declared fields (``app.domain.records``) that are typed on the form, in
 declaration order: label, kind of box, choices, required star, hint and the same-line pairing all
@@ -22,9 +23,19 @@ from app.domain import units
 from app.domain import validation as v
 from app.domain.fields import FieldInfo
 from app.domain.fields import Kind as FieldKind
-from app.domain.records import Admission, Enterprise, Organisation, Record, Visit, fields_of, record_type
+from app.domain.records import (
+    Admission,
+    Enterprise,
+    Organisation,
+    QualityRating,
+    Record,
+    Visit,
+    fields_of,
+    record_type,
+)
 from app.domain.validation import DEFAULT_RULES, FoundingRules, Problem
-from app.domain.vocab import OrgKind
+from app.domain.vnformat import format_date
+from app.domain.vocab import OrgKind, QualityLevel
 from app.gui.forms.base import FieldSpec, Kind, RecordForm
 from app.services import records as svc
 from app.storage import lookalikes
@@ -306,6 +317,10 @@ class VisitForm(RecordForm):
             for f in ("workforce_women", "workforce_under30", "union_members")
         },
         "next_visit_date": frozenset({"visit_date"}),
+        "candidates_identified": frozenset({"workforce_total"}),
+        "candidates_trained": frozenset({"candidates_identified"}),
+        "candidates_applied": frozenset({"candidates_identified"}),
+        "candidates_admitted": frozenset({"party_total"}),
     }
 
     def __init__(
@@ -521,6 +536,11 @@ class OrganisationForm(RecordForm):
 class AdmissionForm(RecordForm):
     FORM = "admission"
     FIELDS = _Declared(lambda: declared_specs(Admission))  # type: ignore[assignment]
+    RELATED = {
+        "official_on": frozenset({"admitted_on", "kind", "official_decision", "official_count"}),
+        "official_decision": frozenset({"official_on"}),
+        "official_count": frozenset({"count", "official_on"}),
+    }
 
     def __init__(
         self,
@@ -543,11 +563,15 @@ class AdmissionForm(RecordForm):
             if record_id:
                 record = dataclasses.replace(record, id=record_id)
         self._base = record
+        if is_new:
+            title = f"Kết nạp mới — {enterprise_name}"
+        else:
+            title = f"Kết nạp ngày {format_date(record.admitted_on)} — {enterprise_name}"
         super().__init__(
             window,
             record_id=record.id,
             is_new=is_new,
-            title=f"Kết nạp mới — {enterprise_name}",
+            title=title,
             context={
                 "enterprise_id": enterprise_id,
                 "enterprise_name": enterprise_name,
@@ -572,3 +596,106 @@ class AdmissionForm(RecordForm):
 
     def save_fn(self, store: Any, record: Admission) -> Admission:
         return svc.save_admission(store, record, today=self.today)
+
+
+# --- quality level -------------------------------------------------------------------------------
+
+
+def rating_year(today: date) -> int:
+    """The year a new quality level is most likely for: organisations are rated at the year's end
+    (from November) or early in the next year."""
+    return today.year if today.month >= 11 else today.year - 1
+
+
+class QualityRatingForm(RecordForm):
+    """The quality level of one of the enterprise's founded organisations for a year. The organisation
+    is chosen by its kind (an enterprise has at most one of each); a second level for the same
+    organisation and year replaces the first (``services.records.save_rating``)."""
+
+    FORM = "rating"
+    RELATED = {"year": frozenset({"kind"}), "level": frozenset({"kind"})}
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        enterprise_id: str,
+        enterprise_name: str,
+        organisations: list[Organisation],
+        record: QualityRating | None = None,
+        kind: OrgKind | None = None,
+        values: dict | None = None,
+        record_id: str | None = None,
+        today: date | None = None,
+    ):
+        today = today or date.today()
+        self.organisations = {o.kind: o for o in organisations}
+        info = QualityRating.INFO["kind"]
+        choices = tuple((k.value, k.label) for k in OrgKind if k in self.organisations)
+        kind_spec = dataclasses.replace(
+            spec_of(info), label="Tổ chức", choices=((None, NOT_CHOSEN), *choices)
+        )
+        # the level is chosen, never assumed: a new one starts as "not chosen"
+        level = QualityRating.INFO["level"]
+        self.FIELDS = [
+            kind_spec,
+            *declared_specs(QualityRating, level={"choices": ((None, NOT_CHOSEN), *spec_of(level).choices)}),
+        ]
+        is_new = record is None
+        if record is None:
+            only = next(iter(self.organisations)) if len(self.organisations) == 1 else None
+            chosen = kind if kind in self.organisations else only
+            org = self.organisations.get(chosen) if chosen else None
+            record = record_type(QualityRating)(
+                enterprise_id=enterprise_id,
+                organisation_id=org.id if org else "",
+                kind=chosen or OrgKind.PARTY,
+                year=rating_year(today),
+            )
+            if record_id:
+                record = dataclasses.replace(record, id=record_id)
+            initial = self.record_values(record, self.FIELDS)
+            initial["level"] = None
+            if chosen is None:
+                initial["kind"] = None
+        else:
+            initial = self.record_values(record, self.FIELDS)
+        self._base = record
+        super().__init__(
+            window,
+            record_id=record.id,
+            is_new=is_new,
+            title=f"Xếp loại chất lượng — {enterprise_name}",
+            context={"enterprise_id": enterprise_id, "enterprise_name": enterprise_name},
+            values=values,
+            initial=initial,
+            today=today,
+        )
+        if not self.organisations:
+            self.show_banner(
+                "Doanh nghiệp chưa có tổ chức nào đã thành lập nên chưa xếp loại chất lượng được. "
+                "Hãy ghi việc thành lập tổ chức trước (Cập nhật tổ chức, Ctrl+T).",
+                [],
+            )
+
+    def build(self, values: dict[str, Any]) -> QualityRating:
+        kind = OrgKind.parse(values.get("kind"))
+        org = self.organisations.get(kind) if kind else None
+        record = record_from(self._base, self.FIELDS[1:], values)
+        return dataclasses.replace(
+            record,
+            kind=kind or self._base.kind,
+            organisation_id=org.id if org else "",
+            level=QualityLevel.parse(values.get("level")),  # None: not chosen (said so by the checks)
+        )
+
+    def domain_problems(self, record: QualityRating) -> list[Problem]:
+        if record.organisation_id == "":
+            problems = [
+                p for p in v.validate_rating(record, None, self.today) if p.field != "organisation_id"
+            ]
+            return [Problem("kind", "Chưa chọn tổ chức được xếp loại."), *problems]
+        return v.validate_rating(record, self.organisations.get(record.kind), self.today)
+
+    def save_fn(self, store: Any, record: QualityRating) -> QualityRating:
+        return svc.save_rating(store, record, today=self.today)

@@ -233,6 +233,12 @@ def pages_text(pages: int, per_form: int = 1) -> str:
     return text
 
 
+def print_enterprises(window: MainWindow, unit_code: str | None, choose_ids: Any) -> None:
+    """Print the forms of the enterprises ``choose_ids(store)`` returns (read in a worker), in that order:
+    the page count said first and asked about when large, then one PDF with progress, opened."""
+    _print_forms(window, unit_code, choose_ids)
+
+
 def _print_forms(window: MainWindow, unit_code: str | None, choose_ids: Any) -> None:
     """Choose the enterprises (in a worker), say how many pages and ask when they are many, then
     render their forms into one PDF with progress and open it."""
@@ -375,7 +381,7 @@ def run_report(
     today = f.today()
 
     def work(store):
-        report, settings = report_for(store, unit_code, period)
+        report, settings = report_for(store, unit_code, period, today)
         stem = f"bao-cao {unit_code} {period.start.year}"
         paths = []
         if pdf:

@@ -19,13 +19,7 @@ from app.sync import same_tax_code
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-KINDS = {
-    "enterprises": "Doanh nghiệp",
-    "visits": "Lượt khảo sát",
-    "organisations": "Tổ chức",
-    "admissions": "Kết nạp",
-    "targets": "Chỉ tiêu",
-}
+KINDS = {table: cls.TITLE for table, cls in RECORD_TYPES.items()}
 
 
 def _value(field: str, raw: str | None) -> Any:

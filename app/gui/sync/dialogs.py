@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.records import RECORD_TYPES
 from app.domain.vnformat import format_int
 from app.gui.remedies import RemedyButton, with_screen
 from app.gui.sync.common import message, with_keys
@@ -45,13 +46,7 @@ from app.sync.errors import shown
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-ENTITY_LABELS = {
-    "enterprises": "doanh nghiệp",
-    "visits": "lượt khảo sát",
-    "organisations": "tổ chức",
-    "admissions": "lần kết nạp",
-    "targets": "chỉ tiêu",
-}
+ENTITY_LABELS = {table: cls.NOUN for table, cls in RECORD_TYPES.items()}
 OUTCOMES = {
     "applied": "Đã nhập",
     "quarantined": "Cách ly",
@@ -910,8 +905,6 @@ def _local_time(iso: str) -> str:
 
 
 def _load_provenance(store: Any, enterprise_id: str) -> tuple[str, list[list[str]]]:
-    from app.domain.records import RECORD_TYPES
-
     row = store.row("enterprises", enterprise_id)
     name = row["name"] if row else enterprise_id
     out = []

@@ -1,8 +1,12 @@
-"""Targets (chỉ tiêu) entry and progress: "16/15", the percentage, reached or not, a bar chart."""
+"""Targets (chỉ tiêu) entry and progress: "16/15", the percentage, reached or not, a bar chart; and the
+report's development part for the year (founding opportunities, the pool of candidates for the Party,
+probation and recognition, quality levels) with the numbers the report prints."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -16,6 +20,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -23,9 +29,11 @@ from PySide6.QtWidgets import (
 from app.domain import units
 from app.domain.records import Target
 from app.domain.validation import ValidationError
-from app.domain.vnformat import format_decimal, format_int, parse_int
+from app.domain.vnformat import format_date, format_decimal, format_int, parse_int
 from app.domain.vocab import ORG_KIND_SHORT, TargetMetric
 from app.gui.tasks import TaskFailure, TaskRunner
+from app.reports.development import KINDS, LEVELS, Development
+from app.reports.results import Period, development_for
 from app.services import progress as prog
 from app.storage.store import Profile
 
@@ -148,6 +156,7 @@ class TargetsView(QWidget):
         self.profile = profile
         self.rows: list[prog.ProgressRow] = []
         self._filling = False
+        self.today: Callable[[], date] = date.today  # the window pins it in tests
         self._generation = 0
 
         self.unit_label = QLabel(self)
@@ -184,9 +193,20 @@ class TargetsView(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.unit_label, 1)
         head.addWidget(self.year)
-        charts = QHBoxLayout()
+        charts_page = QWidget(self)
+        charts = QHBoxLayout(charts_page)
+        charts.setContentsMargins(0, 0, 0, 0)
         charts.addWidget(self.chart_orgs)
         charts.addWidget(self.chart_members)
+        # the report's part on what to do next, for the year: the numbers it prints
+        self.development = QTextBrowser(self)
+        self.development.setObjectName("targets_development")
+        self.shown_development: Development | None = None
+        self.shown_year = 0
+        self.lower = QTabWidget(self)
+        self.lower.setObjectName("targets_lower")
+        self.lower.addTab(charts_page, "&Biểu đồ")
+        self.lower.addTab(self.development, "&Phát triển đảng viên, xếp loại")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         hint = QLabel(
@@ -198,7 +218,7 @@ class TargetsView(QWidget):
         layout.addWidget(hint)
         layout.addWidget(self.table, 3)
         layout.addWidget(self.message)
-        layout.addLayout(charts, 2)
+        layout.addWidget(self.lower, 2)
         self.set_profile(profile)
 
     def set_profile(self, profile: Profile) -> None:
@@ -215,11 +235,24 @@ class TargetsView(QWidget):
         self._generation += 1
         generation = self._generation
 
-        def done(rows: list[prog.ProgressRow]) -> None:
-            if generation == self._generation:
-                self._fill(rows)
+        today = self.today()
 
-        self._tasks.read(lambda store: prog.progress(store, unit_code, year), done)
+        def work(store: Any) -> tuple[list[prog.ProgressRow], Development]:
+            return (
+                prog.progress(store, unit_code, year),
+                development_for(store, unit_code, Period.year(year), today),
+            )
+
+        def done(result: tuple[list[prog.ProgressRow], Development]) -> None:
+            if generation == self._generation:
+                self._fill(result[0])
+                self._show_development(result[1], year)
+
+        self._tasks.read(work, done)
+
+    def _show_development(self, d: Development, year: int) -> None:
+        self.shown_development, self.shown_year = d, year
+        self.development.setHtml(development_html(d, year))
 
     def _fill(self, rows: list[prog.ProgressRow]) -> None:
         self._filling = True
@@ -291,3 +324,79 @@ class TargetsView(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.setText(text)
         self.refresh()
+
+
+def development_html(d: Development, year: int) -> str:
+    """The development part as the report prints it (sections III to V), in tables."""
+    n = format_int
+    o, pool, pr, q = d.opportunities, d.pool, d.probation, d.quality
+    cell = "style='padding:2px 10px 2px 4px'"
+    right = "style='padding:2px 10px 2px 4px' align='right'"
+
+    def table(head: list[str], rows: list[list[str]]) -> str:
+        h = "".join(f"<th {cell}>{escape(x)}</th>" for x in head)
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td {right if i else cell}>{escape(v)}</td>" for i, v in enumerate(r))
+            + "</tr>"
+            for r in rows
+        )
+        return (
+            f"<table border='1' cellspacing='0' style='border-collapse:collapse'><tr>{h}</tr>{body}</table>"
+        )
+
+    parts = [
+        f"<h4>Doanh nghiệp đủ điều kiện thành lập tổ chức (hiện nay): {n(o.enterprises)}</h4>",
+        table(
+            ["Loại tổ chức", "Số tối thiểu", "Số doanh nghiệp"],
+            [
+                [
+                    k.label,
+                    n(o.minimums[k]) if o.minimums[k] else "chưa đặt",
+                    n(o.by_kind[k]) if o.minimums[k] else "–",
+                ]
+                for k in KINDS
+            ],
+        ),
+        f"<h4>Nguồn phát triển đảng viên năm {year}</h4>",
+        table(
+            ["Nội dung", "Số"],
+            [
+                ["Doanh nghiệp có quần chúng ưu tú (lần khảo sát gần nhất)", n(pool.enterprises)],
+                ["Quần chúng ưu tú", n(pool.identified)],
+                ["Đã học lớp bồi dưỡng nhận thức về Đảng", n(pool.trained)],
+                ["Có đơn xin vào Đảng", n(pool.applied)],
+                ["Kết nạp đảng viên trong năm", n(pool.admitted)],
+                ["Công nhận đảng viên chính thức (người)", n(pr.people)],
+                ["Số quyết định công nhận chính thức", n(pr.decisions)],
+                ["Không được công nhận chính thức (người)", n(pr.not_recognised)],
+                ["Hết thời gian dự bị trong năm (người)", n(pr.due)],
+                [f"Quá hạn chưa công nhận đến {format_date(pr.as_of)} (người)", n(pr.overdue_people)],
+                [f"Đảng viên dự bị đến {format_date(pr.as_of)}", n(pr.probationary)],
+            ],
+        ),
+        f"<h4>Xếp loại chất lượng tổ chức năm {q.year}</h4>",
+    ]
+    if q.year_note:
+        parts.append(f"<p><i>{escape(q.year_note[0].upper() + q.year_note[1:])}.</i></p>")
+    parts.append(
+        table(
+            ["Loại tổ chức", *(lv.label for lv in LEVELS), "Chưa xếp loại"],
+            [[k.label, *(n(q.levels[k][lv]) for lv in LEVELS), n(q.not_rated[k])] for k in KINDS]
+            + [["Tổng cộng", *(n(q.total(lv)) for lv in LEVELS), n(sum(q.not_rated.values()))]],
+        )
+    )
+    if d.wards:
+        parts.append("<h4>Theo phường, xã</h4>")
+        parts.append(
+            table(
+                ["Phường, xã", "DN đủ điều kiện", "Quần chúng ưu tú", "Có đơn", "Công nhận", "Quá hạn"]
+                + [lv.label for lv in LEVELS],
+                [
+                    [w.name, n(w.opportunities), n(w.identified), n(w.applied), n(w.recognised), n(w.overdue)]
+                    + [n(w.levels[lv]) for lv in LEVELS]
+                    for w in d.wards
+                ],
+            )
+        )
+    return "".join(parts)

@@ -1,0 +1,274 @@
+"""What the report adds for issue 17: founding opportunities, the pool of candidates for the Party
+(nguồn phát triển đảng viên), probationary members recognised as official (and those overdue), and
+the yearly quality levels of organisations, for a unit and a period, by ward for an office above a ward.
+
+Definitions (docs/printing.md repeats them for the offices):
+- *Opportunities* are counted when the report is made, as the work list shows them
+  (``app/storage/work_facts.py``): active enterprises of the unit whose latest visit found at least
+  the founding minimum of members of a kind with no organisation of that kind founded. One
+  enterprise may be an opportunity for several kinds; ``enterprises`` counts it once.
+- *The pool* is what the latest visit up to the period's end found in each enterprise of the unit
+  (active or suspended): outstanding people followed (quần chúng ưu tú), of whom some attended the
+  class on the Party and some applied; ``enterprises`` counts those with at least one person
+  followed. *Admitted* is the Party admissions dated in the period (as in section II).
+- *Probation* (``app.domain.probation``): a Party admission's probation ends 12 months after it.
+  *Recognised* are the admissions whose recognition as official (``official_on``) falls in the
+  period: ``decisions`` admissions, ``people`` recognised, ``not_recognised`` the rest of their
+  people. *Due* are the people whose probation ended in the period. *Overdue* are the admissions
+  whose probation ended before the period's last day with no recognition recorded on or before that
+  day; *probationary* the people still in their probation on that day. For a period not yet over,
+  "the period's last day" is the report's day (``as_of``).
+- *Quality levels* are those of the period's year (the newest rating of an organisation and year
+  counts, should two places have rated it); when no organisation of the unit is rated for that year
+  yet, the year before (``year`` says which, ``year_note`` says why). *Not rated* are the
+  organisations that existed at the end of that year without a level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.domain.probation import due_on, recognised
+from app.domain.vocab import OrgKind, QualityLevel
+from app.storage import work_facts
+from app.storage.store import Store
+
+# kinds of organisation that have founding minimums people act on (all five; the Party first)
+KINDS: tuple[OrgKind, ...] = tuple(OrgKind)
+LEVELS: tuple[QualityLevel, ...] = tuple(QualityLevel)
+
+
+@dataclass
+class Opportunities:
+    by_kind: dict[OrgKind, int]  # active enterprises with a founding opportunity of the kind
+    enterprises: int  # with at least one
+    minimums: dict[OrgKind, int | None]  # the founding minimums (None: not set, no opportunity counted)
+
+
+@dataclass
+class Pool:
+    enterprises: int  # with at least one person followed
+    identified: int  # quần chúng ưu tú
+    trained: int  # attended the class on the Party
+    applied: int  # applied to join
+    admitted: int  # Party admissions dated in the period
+
+
+@dataclass
+class Probation:
+    decisions: int  # admissions recognised in the period
+    people: int  # people recognised as official in the period
+    not_recognised: int  # people of those admissions not recognised
+    due: int  # people whose probation ended in the period
+    overdue: int  # admissions overdue at the period's end
+    overdue_people: int
+    probationary: int  # people still probationary on the period's last day
+    as_of: date  # that day: the period's last, or the report's day when the period is not over
+
+
+@dataclass
+class Quality:
+    year: int
+    year_note: str  # "" or why another year than the period's is shown
+    levels: dict[OrgKind, dict[QualityLevel, int]]
+    not_rated: dict[OrgKind, int]
+
+    def total(self, level: QualityLevel) -> int:
+        return sum(self.levels[k][level] for k in KINDS)
+
+    def rated(self, kind: OrgKind) -> int:
+        return sum(self.levels[kind].values())
+
+
+@dataclass
+class DevelopmentWard:
+    code: str
+    name: str
+    opportunities: int  # enterprises with at least one founding opportunity
+    identified: int
+    applied: int
+    recognised: int  # people recognised as official in the period
+    overdue: int  # people overdue at the period's end
+    levels: dict[QualityLevel, int]  # organisations of every kind by level, in the quality year
+
+
+def empty_ward(code: str, name: str) -> DevelopmentWard:
+    return DevelopmentWard(code, name, 0, 0, 0, 0, 0, dict.fromkeys(LEVELS, 0))
+
+
+@dataclass
+class Development:
+    opportunities: Opportunities
+    pool: Pool
+    probation: Probation
+    quality: Quality
+    wards: list[DevelopmentWard] = field(default_factory=list)
+
+
+def _in_unit(column: str) -> str:
+    return f"{column} IN (SELECT code FROM report_wards)"
+
+
+def compute(
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    as_of: date | None = None,
+    by_ward: bool,
+    ward_name: Any = None,
+) -> Development:
+    """The numbers of the unit whose wards are in the temporary table ``report_wards`` (filled by
+    ``app.reports.results``) over ``start``..``end``; per ward too when ``by_ward``. A period not yet
+    over is counted up to ``as_of`` (the report's day) for what is due, overdue and probationary."""
+    q = store.conn.execute
+    p = {"start": start.isoformat(), "end": end.isoformat()}
+    cut = min(end, as_of) if as_of is not None else end
+
+    # opportunities, as the work list counts them (now)
+    opp_kind = dict.fromkeys(KINDS, 0)
+    opp_ward: dict[str, int] = {}
+    opp_total = 0
+    for ward, chances, n in q(
+        "SELECT ward_code, chances, count(*) FROM work_facts "
+        f"WHERE active = 1 AND chances != 0 AND {_in_unit('ward_code')} GROUP BY ward_code, chances"
+    ):
+        opp_total += n
+        opp_ward[ward] = opp_ward.get(ward, 0) + n
+        for kind in work_facts.kinds(chances):
+            opp_kind[kind] += n
+
+    # the pool: each enterprise's latest visit up to the period's end
+    latest = (
+        "(SELECT v2.id FROM visits v2 WHERE v2.enterprise_id = e.id AND v2.deleted = 0 "
+        "AND v2.visit_date IS NOT NULL AND v2.visit_date <= :end "
+        "ORDER BY v2.visit_date DESC, v2.created_hlc DESC LIMIT 1)"
+    )
+    pool_ward: dict[str, tuple[int, int, int, int]] = {}
+    for ward, n, identified, trained, applied in q(
+        "SELECT e.ward_code, sum(coalesce(v.candidates_identified, 0) > 0), "
+        "sum(coalesce(v.candidates_identified, 0)), sum(coalesce(v.candidates_trained, 0)), "
+        "sum(coalesce(v.candidates_applied, 0)) "
+        f"FROM enterprises e JOIN visits v ON v.id = {latest} "
+        f"WHERE e.deleted = 0 AND e.status IN ('active', 'suspended') AND {_in_unit('e.ward_code')} "
+        "GROUP BY e.ward_code",
+        p,
+    ):
+        pool_ward[ward] = (n or 0, identified or 0, trained or 0, applied or 0)
+    admitted = q(
+        "SELECT coalesce(sum(a.count), 0) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
+        f"WHERE a.deleted = 0 AND e.deleted = 0 AND a.kind = 'party' AND {_in_unit('e.ward_code')} "
+        "AND a.admitted_on BETWEEN :start AND :end",
+        p,
+    ).fetchone()[0]
+    pool = Pool(
+        sum(v[0] for v in pool_ward.values()),
+        sum(v[1] for v in pool_ward.values()),
+        sum(v[2] for v in pool_ward.values()),
+        sum(v[3] for v in pool_ward.values()),
+        admitted,
+    )
+
+    # probation and recognition: every Party admission up to the period's end (few)
+    decisions = people = not_recognised = due_n = overdue = overdue_people = probationary = 0
+    rec_ward: dict[str, int] = {}
+    late_ward: dict[str, int] = {}
+    for ward, admitted_on, count, official_on, official_count in q(
+        "SELECT e.ward_code, a.admitted_on, a.count, a.official_on, a.official_count FROM admissions a "
+        "JOIN enterprises e ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 "
+        f"AND a.kind = 'party' AND a.admitted_on IS NOT NULL AND a.admitted_on <= :end AND {_in_unit('e.ward_code')}",
+        p,
+    ):
+        due = due_on(date.fromisoformat(admitted_on))
+        decided = date.fromisoformat(official_on) if official_on else None
+        if decided is not None and start <= decided <= end:
+            n = recognised(count, official_count)
+            decisions += 1
+            people += n
+            not_recognised += count - n
+            rec_ward[ward] = rec_ward.get(ward, 0) + n
+        if start <= due <= cut:
+            due_n += count
+        if decided is None or decided > cut:
+            if due < cut:
+                overdue += 1
+                overdue_people += count
+                late_ward[ward] = late_ward.get(ward, 0) + count
+            else:
+                probationary += count
+    probation = Probation(
+        decisions, people, not_recognised, due_n, overdue, overdue_people, probationary, cut
+    )
+
+    quality, level_ward = _quality(store, start.year)
+
+    wards: list[DevelopmentWard] = []
+    if by_ward:
+        codes = set(opp_ward) | set(pool_ward) | set(rec_ward) | set(late_ward) | set(level_ward)
+        for code in codes:
+            pw = pool_ward.get(code, (0, 0, 0, 0))
+            wards.append(
+                DevelopmentWard(
+                    code,
+                    ward_name(code) if ward_name else code,
+                    opp_ward.get(code, 0),
+                    pw[1],
+                    pw[3],
+                    rec_ward.get(code, 0),
+                    late_ward.get(code, 0),
+                    {lv: level_ward.get(code, {}).get(lv, 0) for lv in LEVELS},
+                )
+            )
+    rules = store.founding_rules()
+    minimums = {k: rules.minimum(k) for k in KINDS}
+    return Development(Opportunities(opp_kind, opp_total, minimums), pool, probation, quality, wards)
+
+
+_EXISTS_AT = (
+    "o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
+    "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)"
+)
+
+
+def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
+    q = store.conn.execute
+    # the newest rating of each organisation and year
+    newest = (
+        "r.deleted = 0 AND r.updated_hlc = (SELECT max(r2.updated_hlc) FROM quality_ratings r2 "
+        "WHERE r2.deleted = 0 AND r2.organisation_id = r.organisation_id AND r2.year = r.year)"
+    )
+    in_unit = (
+        f"FROM quality_ratings r JOIN enterprises e ON e.id = r.enterprise_id "
+        f"WHERE e.deleted = 0 AND {_in_unit('e.ward_code')} AND {newest} AND r.year = ?"
+    )
+    note = ""
+    if q(f"SELECT count(*) {in_unit}", (year,)).fetchone()[0] == 0:
+        note = f"chưa có kết quả xếp loại năm {year}, số liệu là của năm {year - 1}"
+        year -= 1
+    levels = {k: dict.fromkeys(LEVELS, 0) for k in KINDS}
+    by_ward: dict[str, dict[QualityLevel, int]] = {}
+    for ward, kind, level, n in q(
+        f"SELECT e.ward_code, r.kind, r.level, count(*) {in_unit} GROUP BY e.ward_code, r.kind, r.level",
+        (year,),
+    ):
+        k, lv = OrgKind.parse(kind), QualityLevel.parse(level)
+        if k is None or lv is None:
+            continue
+        levels[k][lv] += n
+        w = by_ward.setdefault(ward, dict.fromkeys(LEVELS, 0))
+        w[lv] += n
+    end = {"end": f"{year:04d}-12-31", "year": year}
+    not_rated = dict.fromkeys(KINDS, 0)
+    for kind, n in q(
+        "SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
+        f"WHERE e.deleted = 0 AND {_in_unit('e.ward_code')} AND ({_EXISTS_AT}) "
+        "AND NOT EXISTS (SELECT 1 FROM quality_ratings r WHERE r.organisation_id = o.id "
+        "AND r.year = :year AND r.deleted = 0) GROUP BY o.kind",
+        end,
+    ):
+        k = OrgKind.parse(kind)
+        if k is not None:
+            not_rated[k] = n
+    return Quality(year, note, levels, not_rated), by_ward
