@@ -41,7 +41,8 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     window.tasks.sig_data_changed.connect(said.append)
     calls = _count_refreshes(window, monkeypatch)
 
-    # a visit of the enterprise on screen: the list (its last visit) and the panel refresh, not the targets
+    # a visit of the enterprise on screen: the list (its last visit), the panel and the targets page (its
+    # development tab counts the pool of candidates from the latest visits) refresh
     visit = Visit(enterprise_id=shown, visit_date=date(2025, 6, 3), workforce_total=40)
 
     def add_visit(store):
@@ -52,7 +53,7 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     wait_idle(qtbot, window)
     [summary] = said
     assert summary.created("visits") == {visit.id} and summary.entities == {"visits"}
-    assert calls == {"list": 1, "detail": 1, "targets": 0}
+    assert calls == {"list": 1, "detail": 1, "targets": 1}
 
     # another enterprise renamed: the list refreshes, the panel showing the first one does not
     def rename(store):
@@ -64,12 +65,12 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     window.tasks.write(rename)
     wait_idle(qtbot, window)
     assert said[-1].updated("enterprises") == {other} and not said[-1].affects("enterprises", shown)
-    assert calls == {"list": 2, "detail": 1, "targets": 0}
+    assert calls == {"list": 2, "detail": 1, "targets": 1}
 
     # a write task that writes nothing says nothing and refreshes nothing
     window.tasks.write(lambda store: None)
     wait_idle(qtbot, window)
-    assert len(said) == 2 and calls == {"list": 2, "detail": 1, "targets": 0}
+    assert len(said) == 2 and calls == {"list": 2, "detail": 1, "targets": 1}
 
 
 def test_what_a_failing_task_committed_before_it_failed_is_still_said(qtbot, window):
