@@ -330,7 +330,11 @@ def test_collaborators_day(qtbot, tmp_path, monkeypatch):
         kb.enter()
         kb.type("Giám đốc")
         kb.enter()
-        for value in ("120", "80", "70", "2", "2", "0", "60", "15", "40", "1"):
+        for value in ("120", "80", "70", "2", "2", "0"):
+            kb.type(value)
+            kb.enter()
+        kb.enter(4)  # the pool of candidates for the Party: none counted yet
+        for value in ("60", "15", "40", "1"):
             kb.type(value)
             kb.enter()
         kb.enter(5)  # no organisation yet

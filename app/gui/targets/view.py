@@ -205,7 +205,7 @@ class TargetsView(QWidget):
         self.shown_year = 0
         self.lower = QTabWidget(self)
         self.lower.setObjectName("targets_lower")
-        self.lower.addTab(charts_page, "&Biểu đồ")
+        self.lower.addTab(charts_page, "Biể&u đồ")  # B is the menu Đồng bộ
         self.lower.addTab(self.development, "&Phát triển đảng viên, xếp loại")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
