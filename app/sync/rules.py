@@ -105,6 +105,8 @@ def _tax_codes_fine(codes: set[str]) -> bool:
     branch ``-001``...``-999``, or a 12-digit personal ID from a known place. False: look closer."""
     w = taxcode.WEIGHTS
     for code in codes:
+        if not code.isascii():  # other digits, a lone surrogate (which cannot even be encoded): look closer
+            return False
         n = len(code)
         if n == 12:
             if not (code.isdigit() and code.isascii() and code[:3] in taxcode.PERSONAL_ID_PLACES):

@@ -334,3 +334,9 @@ def test_a_date_is_written_one_way(value):
     with pytest.raises(rules.RuleError) as exc:
         rules.check_column("visits", info, [value], ["r"], rules.today_for_checks())
     assert "năm-tháng-ngày" in exc.value.message or "ngày có thật" in exc.value.message
+
+
+def test_a_tax_code_with_a_lone_surrogate_is_looked_at_closer_not_crashed_on():
+    # Found by the property test above: the quick check encoded the code to count its digits.
+    assert rules._tax_codes_fine({"0000\ud80000000"}) is False
+    assert rules._tax_codes_fine({"0000\uff1000000"}) is False  # a full-width digit
