@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from app.gui.new_passphrase import NewPassphrase, error_label, password_field
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
-from app.security.passphrase import RULE_TEXT, strength_problem
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -38,21 +37,6 @@ if TYPE_CHECKING:
 
 LOCK_SETTING = "lock_after_minutes"
 DEFAULT_LOCK_MINUTES = 15
-
-
-def _password_field(parent: QWidget, name: str) -> QLineEdit:
-    field = QLineEdit(parent)
-    field.setObjectName(name)
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    return field
-
-
-def _error_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel("", parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
-    return label
 
 
 # --- change the passphrase ----------------------------------------------------------------------
@@ -73,17 +57,12 @@ class PassphraseChangeDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.old = _password_field(self, "passphrase_old")
-        self.new = _password_field(self, "passphrase_new")
-        self.repeat = _password_field(self, "passphrase_repeat")
+        self.old = password_field(self, "passphrase_old")
         form.addRow("Mật khẩu &hiện tại:", self.old)
-        form.addRow("Mật khẩu &mới:", self.new)
-        form.addRow("&Nhập lại mật khẩu mới:", self.repeat)
+        self.chosen = NewPassphrase(self, form, "passphrase", "&Nhập lại mật khẩu mới:")
+        self.new, self.repeat = self.chosen.new, self.chosen.repeat
         layout.addLayout(form)
-        rule = QLabel(RULE_TEXT, self)
-        rule.setWordWrap(True)
-        layout.addWidget(rule)
-        self.error = _error_label(self, "passphrase_error")
+        self.error = error_label(self, "passphrase_error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(self)
         self.ok = buttons.addButton("Đổi mật khẩu", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -97,13 +76,10 @@ class PassphraseChangeDialog(QDialog):
     def _submit(self) -> None:
         from app.services.unlock import change_passphrase
 
-        old, new = self.old.text(), self.new.text()
-        problem = strength_problem(new)
+        old, new = self.old.text(), self.chosen.text()
+        problem = self.chosen.problem()
         if problem:
             self.error.setText(problem)
-            return
-        if new != self.repeat.text():
-            self.error.setText("Hai lần nhập mật khẩu mới không khớp.")
             return
         self.ok.setEnabled(False)
         self.error.setText("Đang đổi mật khẩu…")
@@ -168,10 +144,10 @@ class RestoreDialog(QDialog):
             self.confirm.setObjectName("restore_confirm")
             layout.addWidget(self.confirm)
         form = QFormLayout()
-        self.passphrase = _password_field(self, "restore_passphrase")
+        self.passphrase = password_field(self, "restore_passphrase")
         form.addRow("Mật khẩu lúc &sao lưu:", self.passphrase)
         layout.addLayout(form)
-        self.error = _error_label(self, "restore_error")
+        self.error = error_label(self, "restore_error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(self)
         self.ok = buttons.addButton("Khôi phục", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.new_passphrase import NewPassphrase, error_label
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
-from app.security.passphrase import RULE_TEXT, strength_problem
 from app.sync.errors import SyncError
 
 if TYPE_CHECKING:
@@ -112,18 +112,10 @@ class LaptopRecoveryDialog(QDialog):
         self.code.setObjectName("recovery_code")
         self.code.setPlaceholderText("1234-5678-9012")
         form.addRow("&Mã cơ quan đọc:", self.code)
-        self.new = QLineEdit(step2)
-        self.new.setObjectName("recovery_new")
-        self.new.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit(step2)
-        self.repeat.setObjectName("recovery_repeat")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("Mật khẩu &mới:", self.new)
-        form.addRow("&Nhập lại:", self.repeat)
-        form.addRow(_label(RULE_TEXT, step2))
+        self.chosen = NewPassphrase(step2, form, "recovery")
+        self.new, self.repeat = self.chosen.new, self.chosen.repeat
         layout.addWidget(step2)
-        self.error = _label("", self, "recovery_error")
-        self.error.setStyleSheet("color: #b00020;")
+        self.error = error_label(self, "recovery_error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(self)
         self.ok = buttons.addButton("Mở khóa", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -181,19 +173,16 @@ class LaptopRecoveryDialog(QDialog):
     def _unlock(self) -> None:
         from app.sync.recovery import apply_unlock
 
-        path, code, new = self.file.text().strip(), self.code.text(), self.new.text()
+        path, code, new = self.file.text().strip(), self.code.text(), self.chosen.text()
         if not path:
             self.error.setText("Hãy chọn tệp mở khóa cơ quan đã ghi vào USB.")
             return
         if len("".join(ch for ch in code if ch.isdigit())) != 12:
             self.error.setText("Mã mở khóa có 12 chữ số: hãy nhập đủ mã cơ quan đã đọc.")
             return
-        problem = strength_problem(new)
+        problem = self.chosen.problem()
         if problem:
             self.error.setText(problem)
-            return
-        if new != self.repeat.text():
-            self.error.setText("Hai lần nhập mật khẩu mới không khớp.")
             return
         self.ok.setEnabled(False)
         self.error.setText("Đang mở khóa…")

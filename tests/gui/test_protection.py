@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 from app.domain.vocab import Role
 from app.gui import unlock as U
 from app.gui.application import Launcher
+from app.gui.new_passphrase import MISMATCH
 from app.security import datakey
 from app.services import unlock as service
 from app.storage import Store, backups
@@ -100,6 +101,9 @@ def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
         assert dialog.objectName() == "passphrase_change_dialog"
         dialog.old.setText("sai mật khẩu cũ")
         dialog.new.setText("Mật khẩu mới của Hằng 2026")
+        dialog.repeat.setText("Mật khẩu mới của Hằng 2025")
+        dialog.ok.click()
+        assert dialog.error.text() == MISMATCH  # the same body and words as the recovery dialog's
         dialog.repeat.setText("Mật khẩu mới của Hằng 2026")
         dialog.ok.click()
         qtbot.waitUntil(lambda: "không đúng" in dialog.error.text(), timeout=10000)
@@ -370,6 +374,9 @@ def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
     ask.file.setText(str(unlock_file))
     ask.code.setText("1111-2222-3333" if code != "1111-2222-3333" else "3333-2222-1111")
     ask.new.setText("Câu mới dễ nhớ năm 2026")
+    ask.repeat.setText("Câu mới dễ nhớ năm 2025")
+    ask.ok.click()
+    assert ask.error.text() == MISMATCH  # the same body and words as «Đổi mật khẩu»
     ask.repeat.setText("Câu mới dễ nhớ năm 2026")
     ask.ok.click()
     qtbot.waitUntil(lambda: "Mã mở khóa không đúng" in ask.error.text(), timeout=20000)
