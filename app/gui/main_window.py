@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
         ):
             self.detail_panel.reload()
         if summary.touches("visits", "organisations", "admissions", "targets", "quality_ratings"):
-            self.targets_view.refresh()
+            self.targets_view.data_changed()  # at once if shown, else when it is next shown
         if summary.touches("enterprises", "visits", "organisations", "admissions"):
             self.worklist_view.data_changed()
         self.actions.update_states()

@@ -116,9 +116,12 @@ def test_target_16_of_15_reads_as_in_the_reports(qtbot, window, data_dir):
         )
         w.save(Admission(enterprise_id=e.id, kind=OrgKind.PARTY, admitted_on=date(2031, 3, 1), count=16))
     view = window.targets_view
+    window.show_page("targets")
     view.year.setValue(2031)
     qtbot.waitUntil(
-        lambda: view.rows and view.rows[_year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)].target == 15,
+        lambda: (
+            bool(view.rows) and view.rows[_year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)].target == 15
+        ),
         timeout=10000,
     )
     r = _year_row(window, OrgKind.PARTY, TargetMetric.MEMBERS)

@@ -24,7 +24,10 @@ def _count_refreshes(window, monkeypatch) -> dict[str, int]:
 
     monkeypatch.setattr(window.list_panel, "refresh", counting("list", window.list_panel.refresh))
     monkeypatch.setattr(window.detail_panel, "reload", counting("detail", window.detail_panel.reload))
-    monkeypatch.setattr(window.targets_view, "refresh", counting("targets", window.targets_view.refresh))
+    # the targets page is told (it reads again when shown: tests/gui/test_pages_on_show.py)
+    monkeypatch.setattr(
+        window.targets_view, "data_changed", counting("targets", window.targets_view.data_changed)
+    )
     return calls
 
 

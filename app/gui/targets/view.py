@@ -158,6 +158,10 @@ class TargetsView(QWidget):
         self._filling = False
         self.today: Callable[[], date] = date.today  # the window pins it in tests
         self._generation = 0
+        # computed when first shown, and again when shown after a write made it stale: at start the
+        # tab is hidden, and its two reads (admissions and organisations joined with their
+        # enterprises) were most of the pages the start read (docs/performance.md, encryption at rest)
+        self._stale = True
 
         self.unit_label = QLabel(self)
         self.year = QSpinBox(self)
@@ -165,7 +169,7 @@ class TargetsView(QWidget):
         self.year.setRange(2000, 2100)
         self.year.setValue(date.today().year)
         self.year.setPrefix("Năm ")
-        self.year.valueChanged.connect(lambda _v: self.refresh())
+        self.year.valueChanged.connect(lambda _v: self.data_changed())
         self.message = QLabel(self)
         self.message.setObjectName("targets_message")
         self.message.setWordWrap(True)
@@ -225,9 +229,27 @@ class TargetsView(QWidget):
         self.profile = profile
         unit = units.unit(profile.unit_code)
         self.unit_label.setText(f"Chỉ tiêu và tiến độ của <b>{unit.name if unit else 'đơn vị chưa chọn'}</b>")
-        self.refresh()
+        self.data_changed()
+
+    def data_changed(self) -> None:
+        """What the page shows may have changed: read again now if it is shown, else when it is."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    @property
+    def stale(self) -> bool:
+        """True while the page has not read what it would show (not yet shown, or changed while hidden)."""
+        return self._stale
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh(self) -> None:
+        """Read the year's progress and development part now (in a worker)."""
+        self._stale = False
         unit_code = self.profile.unit_code
         if not unit_code:
             return

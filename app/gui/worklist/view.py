@@ -249,7 +249,7 @@ class WorkListView(QWidget):
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
         self._set_wards(self._ward_codes)
-        self.refresh()
+        self.data_changed()
 
     def set_wards(self, codes: list[str]) -> None:
         """The wards that have enterprises (an office above a ward chooses among them)."""
