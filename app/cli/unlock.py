@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.cli.common import CliError
 from app.security.datakey import DataKey, LockError
-from app.security.passphrase import RULE_TEXT
+from app.security.passphrase import RULE_TEXT, same
 
 PASSPHRASE_ENV = "KHAOSAT_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "KHAOSAT_NEW_PASSPHRASE"
@@ -26,7 +26,7 @@ TRIES = 3
 def _ask_new(prompt: str = "Đặt mật khẩu cho dữ liệu của máy này: ") -> str:
     sys.stderr.write(RULE_TEXT + "\n")
     first = getpass.getpass(prompt)
-    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+    if not same(getpass.getpass("Nhập lại mật khẩu: "), first):
         raise CliError("Hai lần nhập mật khẩu không khớp.")
     return first
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
-from app.security.passphrase import RULE_TEXT, strength_problem
+from app.security.passphrase import RULE_TEXT, same, strength_problem
 
 MISMATCH = "Hai lần nhập mật khẩu mới không khớp."
 
@@ -48,5 +48,5 @@ class NewPassphrase:
 
     def problem(self) -> str | None:
         return strength_problem(self.new.text()) or (
-            MISMATCH if self.new.text() != self.repeat.text() else None
+            None if same(self.new.text(), self.repeat.text()) else MISMATCH
         )

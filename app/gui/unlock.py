@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
-from app.security.passphrase import RULE_TEXT, strength_problem
+from app.security.passphrase import RULE_TEXT, same, strength_problem
 
 UNLOCK, CREATE, MIGRATE, RELOCK = "unlock", "create", "migrate", "relock"
 FREE_TRIES = 3  # wrong passphrases before the dialog starts waiting
@@ -143,7 +143,7 @@ class UnlockDialog(QDialog):
             if problem:
                 self.error.setText(problem)
                 return
-            if passphrase != self.repeat.text():
+            if not same(passphrase, self.repeat.text()):
                 self.error.setText("Hai lần nhập mật khẩu không khớp.")
                 return
         elif not passphrase:

@@ -42,6 +42,12 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text.rstrip("\r\n"))
 
 
+def same(a: str, b: str) -> bool:
+    """Whether two typings are the same passphrase (the check of a passphrase typed twice: one may
+    arrive composed, the other decomposed)."""
+    return normalise(a) == normalise(b)
+
+
 def strength_problem(text: str) -> str | None:
     """Why ``text`` is too weak to protect the data (Vietnamese), or None if it is acceptable."""
     p = normalise(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from PySide6.QtWidgets import QApplication
 
@@ -89,6 +90,70 @@ def test_an_earlier_versions_plain_file_is_encrypted_at_first_start(qtbot, tmp_p
     assert not is_plain_file(folder / "khaosat.sqlite3")
     assert launcher.window.profile.collaborator == "Nguyễn Thị Hằng"
     _finish(qtbot, launcher)
+
+
+def test_a_decomposed_keyboard_sets_opens_and_changes_the_passphrase_as_a_composed_one(qtbot, tmp_path):
+    """Some keyboards send "ậ" as "a" and two combining marks (NFD), others as one letter (NFC): the
+    passphrase is the same whichever sent it, at first start, at unlock and in «Đổi mật khẩu»."""
+    folder = tmp_path / "cu"
+    with Store(folder / "khaosat.sqlite3") as s:
+        s.set_profile(unit_code=TEST_WARD, collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
+    decomposed, composed = Keyboard(decomposed=True), Keyboard()
+
+    # first start: typed decomposed, repeated composed
+    launcher = Launcher(folder, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    assert dialog.mode == U.MIGRATE
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    dialog.passphrase.setFocus()
+    decomposed.type(TEST_PASSPHRASE)
+    dialog.repeat.setFocus()
+    composed.type(TEST_PASSPHRASE)
+    assert dialog.passphrase.text() == unicodedata.normalize("NFD", TEST_PASSPHRASE) != dialog.repeat.text()
+    composed.enter()
+    _finish(qtbot, launcher)
+    assert service.open_folder(folder, TEST_PASSPHRASE).key.key_id == datakey.load(folder).key_id
+
+    # unlock: typed decomposed
+    launcher = Launcher(folder, offer_drafts=False)
+    launcher.start()
+    qtbot.waitUntil(
+        lambda: launcher.unlock_dialog is not None and launcher.unlock_dialog.isVisible(), timeout=10000
+    )
+    dialog = launcher.unlock_dialog
+    assert dialog.mode == U.UNLOCK
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    dialog.passphrase.setFocus()
+    decomposed.type(TEST_PASSPHRASE)
+    decomposed.enter()
+    _finish(qtbot, launcher)
+
+    # «Đổi mật khẩu»: the current one typed decomposed, the new one composed then decomposed
+    window = open_window(qtbot, folder)
+    try:
+        window.actions.trigger("file.passphrase")
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=5000)
+        change = QApplication.activeModalWidget()
+        new = "Mật khẩu mới của Hằng 2026"
+        for field, keyboard, text in (
+            (change.old, decomposed, TEST_PASSPHRASE),
+            (change.new, composed, new),
+            (change.repeat, decomposed, new),
+        ):
+            keyboard.type(text, field)
+        assert change.repeat.text() != change.new.text()
+        change.ok.click()
+        qtbot.waitUntil(lambda: not change.isVisible(), timeout=10000)
+        assert service.open_folder(folder, unicodedata.normalize("NFD", new)).key == window.key
+        assert service.open_folder(folder, new).key == window.key
+    finally:
+        close_window(qtbot, window)
 
 
 def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
@@ -381,6 +446,7 @@ def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
     ask.ok.click()
     qtbot.waitUntil(lambda: "Mã mở khóa không đúng" in ask.error.text(), timeout=20000)
     ask.code.setText(code)
+    ask.new.setText(unicodedata.normalize("NFD", "Câu mới dễ nhớ năm 2026"))  # a decomposing keyboard
     ask.ok.click()
     qtbot.waitUntil(lambda: ask.result_value is not None, timeout=20000)
     key, profile = ask.result_value

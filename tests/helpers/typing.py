@@ -4,7 +4,9 @@
 (an assertion in Qt's qasciikey.cpp). ``Keyboard`` sends ASCII through ``QTest.keyClick`` and every
 other character as a key event that carries the text (``QTest.sendKeyEvent`` with ``Key_unknown``),
 which is what a Vietnamese input method (Unikey, EVKey) delivers after composing a letter; with
-``ime=True`` it uses a ``QInputMethodEvent`` commit string instead.
+``ime=True`` it uses a ``QInputMethodEvent`` commit string instead; with ``decomposed=True`` each
+letter arrives decomposed (NFD: "ế" as "e" and two combining marks), as some keyboards (macOS,
+Unikey's "Unicode tổ hợp") send it.
 
 Keys go to the widget that has the keyboard focus (``QApplication.focusWidget()``), as a user's
 would; ``Keyboard.count`` is the number of keys a person would press (a composed Vietnamese
@@ -35,10 +37,11 @@ def telex_keys(ch: str) -> int:
 
 
 class Keyboard:
-    def __init__(self, ime: bool = False):
+    def __init__(self, ime: bool = False, decomposed: bool = False):
         self.count = 0  # every key pressed
         self.typed = 0  # of which keys that typed text (the rest moved, chose or saved)
         self.ime = ime
+        self.decomposed = decomposed
 
     @staticmethod
     def focus() -> QWidget:
@@ -52,15 +55,16 @@ class Keyboard:
         text = unicodedata.normalize("NFC", text)
         for ch in text:
             target = widget or self.focus()
+            sent = unicodedata.normalize("NFD", ch) if self.decomposed else ch
             if ch.isascii() and ch.isprintable():
                 QTest.keyClick(target, ch)
             elif self.ime:
                 event = QInputMethodEvent("", [])
-                event.setCommitString(ch)
+                event.setCommitString(sent)
                 QApplication.sendEvent(target, event)
             else:
                 QTest.sendKeyEvent(
-                    QTest.KeyAction.Click, target, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier
+                    QTest.KeyAction.Click, target, Qt.Key.Key_unknown, sent, Qt.KeyboardModifier.NoModifier
                 )
             self.count += telex_keys(ch)
             self.typed += telex_keys(ch)

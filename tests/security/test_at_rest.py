@@ -59,6 +59,71 @@ def test_composed_and_decomposed_passphrases_unlock_alike(tmp_path):
     assert unlock.open_folder(tmp_path, PASS).key.key_id == datakey.load(tmp_path).key_id
 
 
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_every_way_a_passphrase_comes_in_takes_it_composed_or_decomposed(tmp_path, monkeypatch):
+    """KHAOSAT_PASSPHRASE and KHAOSAT_NEW_PASSPHRASE (the command line as a subprocess), the
+    terminal's prompts, the passphrase change and a backup's restore: decomposed letters open what
+    composed ones set, and the other way round; a passphrase typed twice matches across the forms.
+    (The GUI's dialogs: tests/gui/test_protection.py; the recovery: tests/security/test_recovery.py.)"""
+    import argparse
+
+    from app.cli import unlock as cli_unlock
+    from app.cli.common import CliError
+    from app.security.passphrase import same
+
+    assert same(PASS, _nfd(PASS)) and not same(PASS, PASS + " ")
+    assert strength_problem(_nfd("ngắn")) == strength_problem("ngắn")
+    folder = tmp_path / "data"
+    r = run_cli(
+        "init",
+        "--unit",
+        TEST_WARD,
+        "--name",
+        "Nguyễn Thị Hằng",
+        "--role",
+        "collaborator",
+        data_dir=folder,
+        env={"KHAOSAT_PASSPHRASE": _nfd(PASS)},  # set decomposed
+    )
+    assert r.returncode == 0, r.stderr
+    key_id = unlock.open_folder(folder, PASS).key.key_id  # opens composed
+    r = run_cli("check", data_dir=folder, env={"KHAOSAT_PASSPHRASE": PASS})
+    assert r.returncode == 0, r.stderr
+    new = "Mật khẩu mới của Hằng 2026"
+    r = run_cli(
+        "passphrase",
+        data_dir=folder,
+        env={"KHAOSAT_PASSPHRASE": PASS, "KHAOSAT_NEW_PASSPHRASE": _nfd(new)},
+    )
+    assert r.returncode == 0, r.stderr
+    r = run_cli("check", data_dir=folder, env={"KHAOSAT_PASSPHRASE": new})
+    assert r.returncode == 0, r.stderr
+
+    # at a terminal: asked, typed decomposed; a new one typed composed then decomposed
+    monkeypatch.delenv("KHAOSAT_PASSPHRASE")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    typed = iter([_nfd(new)])
+    monkeypatch.setattr(cli_unlock.getpass, "getpass", lambda _prompt="": next(typed))
+    args = argparse.Namespace(data_dir=str(folder))
+    assert cli_unlock.data_key(args).key_id == key_id
+    typed = iter([PASS, _nfd(PASS)])
+    assert cli_unlock._ask_new() == PASS
+    typed = iter([PASS, _nfd(PASS) + "!"])
+    with pytest.raises(CliError, match="không khớp"):
+        cli_unlock._ask_new()
+
+    # a change and a restore through the services, decomposed on either side
+    unlock.change_passphrase(folder, _nfd(new), _nfd(PASS))
+    key = unlock.open_folder(folder, PASS).key
+    with Store.in_dir(folder, key) as s:
+        out = backups.write_backup(s, tmp_path / "usb" / "a.khaosat-backup")
+    done = backups.restore(folder, out, _nfd(PASS), other_machine_ok=False)
+    assert not done.key_changed and unlock.open_folder(folder, _nfd(PASS)).key.key_id == key_id
+
+
 @pytest.mark.parametrize(
     "weak, why",
     [
