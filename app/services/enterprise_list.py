@@ -110,7 +110,8 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
         conds.append("e.workforce_total IS NULL")
     if q.not_visited_months:
         since = months_before(q.today, q.not_visited_months)
-        conds.append("(e.last_visit IS NULL OR e.last_visit < ?)")  # the last visit is on the row too
+        # the last visit is on the row too, with those of others the office told of (list_facts.py)
+        conds.append("(e.last_visit IS NULL OR e.last_visit < ?)")
         params.append(since.isoformat())
     if q.ward_code:
         conds.append("e.ward_code = ?")
@@ -273,19 +274,12 @@ def _json_list(values: list[int]) -> str:
 
 def _add_assignments(store: Store, rows: list[dict[str, Any]], mine: str | None) -> None:
     """For just this page, in indexed look-ups: the assignee (``assignee``: a name; ``mine``: assigned to
-    this laptop), and on a collaborator's laptop the last visit of an enterprise it does not follow, from
-    the office's summary (``visit_summaries``) when that is later than the visits it holds."""
+    this laptop). (The last visit on the row counts the office's visit summaries already:
+    ``app/storage/list_facts.py``.)"""
     ids = [r["id"] for r in rows]
     if not ids:
         return
     marks = ", ".join("?" * len(ids))
-    summary = dict(
-        store.conn.execute(
-            f"SELECT enterprise_id, last_visit_date FROM visit_summaries WHERE enterprise_id IN ({marks}) "
-            "AND deleted = 0 AND last_visit_date IS NOT NULL",
-            ids,
-        ).fetchall()
-    )
     assigned = {
         eid: (who, name)
         for eid, who, name in store.conn.execute(
@@ -295,9 +289,6 @@ def _add_assignments(store: Store, rows: list[dict[str, Any]], mine: str | None)
         )
     }
     for row in rows:
-        when = summary.get(row["id"])
-        if when and when > (row.get("last_visit") or ""):
-            row["last_visit"] = when
         who, name = assigned.get(row["id"], (None, None))
         row["mine"] = who is not None and who == mine
         row["assignee"] = name or who

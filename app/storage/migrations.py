@@ -648,8 +648,8 @@ def _v9_list_facts(conn: sqlite3.Connection) -> None:
 
     conn.execute("ALTER TABLE enterprises ADD COLUMN last_visit TEXT")
     conn.execute("ALTER TABLE enterprises ADD COLUMN founded INTEGER NOT NULL DEFAULT 0")
-    list_facts.fill(conn)
-    run_script(conn, list_facts.ddl())
+    list_facts.fill(conn, summaries=False)
+    run_script(conn, list_facts.ddl(summaries=False))
 
 
 def _v10_kept_own_creations(conn: sqlite3.Connection) -> None:
@@ -796,6 +796,16 @@ def _v13_development(conn: sqlite3.Connection) -> None:
     work_facts.fill(conn)
 
 
+def _v14_summaries_count(conn: sqlite3.Connection) -> None:
+    """A collaborator's laptop counts the visits of others it is told of: an enterprise's last visit on
+    its row (the list's "not visited for N months", the work list's "Lâu chưa khảo sát") is the latest of
+    its visits here and of the office's visit summary (``app/storage/list_facts.py``)."""
+    from app.storage import list_facts
+
+    run_script(conn, list_facts.summary_ddl())
+    list_facts.fill(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -818,6 +828,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         "candidates for the Party, probation and conversion, yearly quality of organisations",
         _v13_development,
     ),
+    (14, "the last visit on the enterprise counts the visit summaries sent down", _v14_summaries_count),
 ]
 
 LATEST = MIGRATIONS[-1][0]

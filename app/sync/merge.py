@@ -455,11 +455,11 @@ class Merger:
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                 map(get, rows),
             )
-        # the list's facts of the enterprises that are new or got new visits or organisations
+        # the list's facts of the enterprises that are new or got new visits, organisations or summaries
         list_facts.recount(
             conn,
             [r["id"] for r in by_table_new.get("enterprises", [])]
-            + [r["enterprise_id"] for t in ("visits", "organisations") for r in by_table_new.get(t, [])],
+            + [r["enterprise_id"] for t in list_facts.CHILDREN for r in by_table_new.get(t, [])],
         )
         # the work list's facts of the enterprises that got new visits or organisations
         work_facts.recount(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.records import Enterprise, Organisation, Visit
+from app.domain.records import Enterprise, Organisation, Visit, VisitSummary
 from app.domain.vocab import OrgKind, OrgStatus
 from app.storage import list_facts, search, work_facts
 
@@ -45,6 +45,40 @@ def test_last_visit_follows_visits(store):
         w.update(Visit.from_row({**store.row("visits", b.id), "enterprise_id": other.id}))
     assert _facts(store, e)[0] is None and _facts(store, other)[0] == "2025-01-02"
     assert list_facts.problems(store.conn) == []
+
+
+def test_last_visit_counts_the_summaries_of_others_visits(store):
+    """A laptop is told of others' visits by its office's summary (written elsewhere: another origin)."""
+    e = _enterprise(store)
+    with store.write() as w:
+        w.create(Visit(enterprise_id=e.id, visit_date="2025-01-02"))
+    s = VisitSummary(id=VisitSummary.id_for(e.id), enterprise_id=e.id, last_visit_date="2025-06-07", visits=2)
+    row = {**s.to_row(), "deleted": 0, "created_hlc": "x", "updated_hlc": "x", "origin": "the-office"}
+    store.conn.execute(
+        f"INSERT INTO visit_summaries({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    assert list_facts.problems(store.conn)  # inserted behind the writers' back: found, recounted
+    list_facts.recount(store.conn, [e.id])
+    assert _facts(store, e)[0] == "2025-06-07"
+    store.conn.execute("UPDATE visit_summaries SET last_visit_date = '2024-05-06'")
+    assert _facts(store, e)[0] == "2025-01-02"  # the summary's date corrected: its own visit is later
+    store.conn.execute("UPDATE visit_summaries SET last_visit_date = '2025-08-09'")
+    assert _facts(store, e)[0] == "2025-08-09"
+    store.conn.execute("UPDATE visit_summaries SET deleted = 1")
+    assert _facts(store, e)[0] == "2025-01-02"
+    store.conn.execute("UPDATE visit_summaries SET deleted = 0")
+    store.conn.execute("DELETE FROM visits")
+    assert _facts(store, e)[0] == "2025-08-09"
+    store.conn.execute("DELETE FROM visit_summaries")
+    assert _facts(store, e)[0] is None
+    # the summaries this machine wrote itself (an office's, for the machines below) are not counted
+    with store.write() as w:
+        w.create(s)
+    assert _facts(store, e)[0] is None
+    store.conn.execute("UPDATE enterprises SET last_visit = '2000-01-01'")
+    list_facts.fill(store.conn)
+    assert _facts(store, e)[0] is None and list_facts.problems(store.conn) == []
 
 
 def test_founded_kinds_follow_organisations(store):

@@ -61,12 +61,24 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         )
     if start >= 9:  # ... and the list's facts
         conn.execute("UPDATE enterprises SET last_visit = '2025-03-04', founded = 2")
+    if start >= 13:  # ... and the work list's facts
+        from app.storage import work_facts
+
+        work_facts.recount(conn, ["e-1"])
     if start >= 6:  # ... and the names apart, and the representatives' names
         conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
         conn.execute(
             "INSERT INTO enterprise_names(rowid, name, short_name) SELECT rid, 'cong ty tnhh hoa binh', '' "
             "FROM enterprises"
         )
+    last_visit = "2025-03-04"
+    if start >= 11:  # a laptop told of a later visit by its office (counted since version 14)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('laptop_id', 'this-laptop')")
+        conn.execute(
+            "INSERT INTO visit_summaries(id, enterprise_id, last_visit_date, visits, created_hlc, updated_hlc, "
+            "origin) VALUES ('s-1', 'e-1', '2025-09-01', 1, 'x', 'x', 'the-office')"
+        )
+        last_visit = "2025-09-01"
     conn.close()
     with Store(path) as store:
         assert store.schema_version() == LATEST
@@ -76,7 +88,7 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
             ("e-1", "owner")
         ]
         row = store.row("enterprises", "e-1")
-        assert (row["last_visit"], row["founded"]) == ("2025-03-04", 2)
+        assert (row["last_visit"], row["founded"]) == (last_visit, 2)
     # the schema reached is the same as from an empty file
     fresh = connect(tmp_path / "fresh.sqlite3")
     migrate(fresh)
