@@ -804,7 +804,6 @@ def _import_bundle(
         for h in v.payload["relayed"]:
             listed_by.setdefault(h, []).append(v.payload["from"])
     to_merge: list[Verified] = [outer]
-    quarantine: list[tuple[Verified, str]] = []
     for v in verified:
         if v.payload["to"] not in senders:
             raise SyncError(
@@ -812,18 +811,12 @@ def _import_bundle(
             )
         if store.conn.execute("SELECT 1 FROM sync_envelopes WHERE hash = ?", (v.env.hash,)).fetchone():
             continue  # came by another path already: merged once
-        st = chains.state(
-            store.conn, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"]
-        )
-        if st.kind in ("replay", "held"):
-            continue
-        if st.kind == "fork":
-            quarantine.append((v, f"fork_{st.cause}"))
-            result.warnings.append(
-                chains.fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True)
-            )
-            continue
+        if chains.seen(store.conn, v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash):
+            continue  # received before (or set aside here by an earlier version, waiting for a person)
+        # its place on its chain (a fork released below is re-based here too) is found while merging,
+        # in file order: chains.place_relayed
         to_merge.append(v)
+    offices = {v.payload["from"]: v.peer.display for v in [outer, *verified]}
     incoming: list[Incoming] = []
     created: list[CreateSection] = []
     kept: list[newer.Kept] = []
@@ -850,7 +843,7 @@ def _import_bundle(
                 outer,
                 to_merge,
                 listed_by,
-                quarantine,
+                offices,
                 incoming,
                 created,
                 kept,
@@ -896,7 +889,7 @@ def _apply(
     outer: Verified,
     to_merge: list[Verified],
     listed_by: dict[str, list[str]],
-    quarantine: list[tuple[Verified, str]],
+    offices: dict[str, str],
     incoming: list[Incoming],
     created: list[CreateSection],
     kept: list[newer.Kept],
@@ -916,11 +909,31 @@ def _apply(
         if packed is not None:  # the file's compressed plaintext, once; envelopes are slices of it
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int | None] = {}
-        for v in to_merge:
-            conn.execute(
-                "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, v.payload["prev"], now),
-            )
+        for i, v in enumerate(to_merge):
+            vp = v.payload
+            if i == 0:
+                conn.execute(
+                    "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
+                )
+            else:
+                at = vp["created_at"]
+                placed = chains.place_relayed(
+                    conn,
+                    vp["from"],
+                    vp["to"],
+                    vp["seq"],
+                    v.env.hash,
+                    vp["prev"],
+                    now,
+                    lambda hashes, at=at: chains.is_newer(at, _created_ats(store, hashes)),
+                )
+                if placed != "chain":
+                    result.warnings.append(
+                        chains.released_below_message(
+                            placed, vp["seq"], v.peer.display, offices.get(vp["to"], shown(vp["to"]))
+                        )
+                    )
             where = packed.offsets.get(v.env.hash) if packed is not None else None
             eids[v.env.hash] = conn.execute(
                 "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, blob_id, "
@@ -941,12 +954,6 @@ def _apply(
             ).lastrowid
         for sec in created:
             sec.eid = eids.get(sec.envelope)
-        for v, reason in quarantine:
-            conn.execute(
-                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (v.payload["from"], v.payload["to"], v.payload["seq"], v.env.hash, reason, now, v.env.raw),
-            )
         newer.keep(conn, kept, now)
         report = merge(conn, incoming, now, created)
         signers = {v.env.hash: v.payload["from"] for v in to_merge}
@@ -1435,6 +1442,19 @@ def _created_at(env: C.Envelope) -> str:
     return env.payload[at + 14 : end].decode("utf-8", "replace") if end > 0 else ""
 
 
+def _created_ats(store: Store, hashes: list[str]) -> list[str]:
+    """The ``created_at`` of the bundle envelopes kept here with these hashes."""
+    if not hashes:
+        return []
+    eids = [
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT eid FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes
+        )
+    ]
+    return [_created_at(e) for e in stored_envelopes(store, eids)]
+
+
 def release(
     store: Store, quarantine_id: int, *, ident: K.Identity | None = None, receipt_to: Path | None = None
 ) -> Released:
@@ -1472,18 +1492,7 @@ def release(
         waiting.setdefault(v.payload["prev"], (qid, v))
     p = first.payload
     hashes = [h for _, h, _, _ in chains.displaced(conn, sender, recipient, p["seq"], first.env.hash)]
-    eids = (
-        [
-            r[0]
-            for r in conn.execute(
-                f"SELECT eid FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes
-            )
-        ]
-        if hashes
-        else []
-    )
-    collided = [_created_at(e) for e in stored_envelopes(store, eids)]
-    rebase = chains.is_newer(p["created_at"], collided)
+    rebase = chains.is_newer(p["created_at"], _created_ats(store, hashes))
     now = _now()
     released = [(quarantine_id, first)]
     if rebase:

@@ -6,12 +6,15 @@ office has seen already, with other content: a *fork*. The office sets such a bu
 (quarantine); once a person has released it, the chain is *re-based* on it: the bundles of the
 abandoned branch move to ``sync_chains_replaced`` (they stay known: importing one again is a replay),
 the released bundle takes its place, and the next receipt tells the machine how far the office's
-numbers went, so that its next bundle continues above them.
+numbers went, so that its next bundle continues above them. An office above, receiving the released
+bundle relayed (possibly in the same file as the bundles it forked from), does what the office did:
+it re-bases its copy of the chain, without setting the bundle aside again (``place_relayed``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,10 +25,9 @@ class State:
     cause: str | None = None  # of a fork: 'same_seq' | 'prev' | 'next'
 
 
-def state(
-    conn: sqlite3.Connection, sender: str, recipient: str, seq: int, hash_: str, prev: str | None
-) -> State:
-    """Where a bundle stands on the chain sender -> recipient."""
+def seen(conn: sqlite3.Connection, sender: str, recipient: str, seq: int, hash_: str) -> State | None:
+    """A bundle received before, by its hash: on the chain, on an abandoned branch, released from
+    quarantine ('replay'), or still set aside ('held'); None when it is new here."""
     held = conn.execute("SELECT released_at, reason FROM sync_quarantine WHERE hash = ?", (hash_,)).fetchone()
     if held is not None:
         return State("replay") if held[0] is not None or held[1] == "released" else State("held")
@@ -35,8 +37,21 @@ def state(
         "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
         (sender, recipient, seq),
     ).fetchone()
-    if row is not None:
-        return State("replay") if row[0] == hash_ else State("fork", "same_seq")
+    return State("replay") if row is not None and row[0] == hash_ else None
+
+
+def state(
+    conn: sqlite3.Connection, sender: str, recipient: str, seq: int, hash_: str, prev: str | None
+) -> State:
+    """Where a bundle stands on the chain sender -> recipient."""
+    known = seen(conn, sender, recipient, seq, hash_)
+    if known is not None:
+        return known
+    if conn.execute(
+        "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+        (sender, recipient, seq),
+    ).fetchone():
+        return State("fork", "same_seq")
     before = conn.execute(
         "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
         (sender, recipient, seq - 1),
@@ -136,6 +151,50 @@ def rebase(
         (sender, recipient, seq, hash_, max(high, seq), now),
     )
     return max(high, seq)
+
+
+def place_relayed(
+    conn: sqlite3.Connection,
+    sender: str,
+    recipient: str,
+    seq: int,
+    hash_: str,
+    prev: str | None,
+    now: str,
+    newer_than: Callable[[list[str]], bool],
+) -> str:
+    """Put a bundle relayed from below on its chain, inside the caller's transaction, in file order (so
+    that a bundle placed earlier in the same file counts). The office that relays it has merged it: an
+    office relays only what it merged, and a fork it merged is one a person released there. So a fork
+    is not set aside again: as at that office, the chain is re-based on it when ``newer_than(hashes of
+    the bundles it collides with)``, otherwise it is merged off the chain. Returns 'chain' (an
+    ordinary place, or a gap), 'rebased' or 'aside'."""
+    st = state(conn, sender, recipient, seq, hash_, prev)
+    if st.kind != "fork":
+        conn.execute(
+            "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (sender, recipient, seq, hash_, prev, now),
+        )
+        return "chain"
+    if newer_than([h for _, h, _, _ in displaced(conn, sender, recipient, seq, hash_)]):
+        rebase(conn, sender, recipient, seq, hash_, prev, now)
+        return "rebased"
+    return "aside"
+
+
+def released_below_message(placed: str, seq: int, who: str, office: str) -> str:
+    """What an office above is told of a fork an office below released (``place_relayed``)."""
+    if placed == "rebased":
+        return (
+            f"Gói chuyển tiếp số {seq} của máy {who} trùng số với gói đã nhận của máy này (máy đó đã được khôi "
+            f"phục từ bản sao lưu hoặc bị sao chép); {office} đã kiểm tra và gộp gói này, nên chuỗi gói của "
+            f"máy này ở đây được nối lại theo gói đó như ở {office}. Dữ liệu của cả hai nhánh đều được gộp, "
+            "không mất gì."
+        )
+    return (
+        f"Gói chuyển tiếp số {seq} của máy {who} trùng số với gói đã nhận của máy này (một bản cũ đến muộn); "
+        f"{office} đã kiểm tra và gộp gói này: dữ liệu được gộp, chuỗi gói không đổi, không mất gì."
+    )
 
 
 def is_newer(created_at: str, others: list[str]) -> bool:

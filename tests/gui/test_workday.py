@@ -701,8 +701,7 @@ def test_offices_day(qtbot, tmp_path, data_dir):
             assert s.get(Enterprise, z.id).phone == "0243 825 2222" and B.open_conflicts(s) == []
 
         # --- relayed upward: the province receives the laptops' work with the office's own ------------------
-        # (before the quarantined bundle is released: relaying a released fork with the bundle it forked from
-        # fails at the province, a UNIQUE constraint on sync_chains; reported, left to the sync rules' owner)
+        # (before the quarantined bundle is released: the province gets it after the release, below)
         export = _shortcut(qtbot, kb, window, Qt.Key.Key_E, CTRL)
         qtbot.waitUntil(lambda: "Gửi" in export.preview.text(), timeout=30000)
         assert "gói chuyển tiếp từ cấp dưới" in export.preview.text()
@@ -733,6 +732,12 @@ def test_offices_day(qtbot, tmp_path, data_dir):
         qtbot.waitUntil(lambda: not quarantine.isVisible(), timeout=5000)
         with open_store(data_dir) as s:
             assert s.get(Enterprise, copy.id) is not None and B.quarantined(s) == []
+            # relayed after the release: the province follows the office's release, sets nothing aside
+            (tmp_path / "len-tinh").mkdir()
+            [again] = B.export(s, R.load_keys(s), tmp_path / "len-tinh")
+        r = province.import_ok(again.path)
+        assert province.store.get(Enterprise, copy.id) is not None and B.quarantined(province.store) == []
+        assert "đã kiểm tra và gộp" in r.summary()
 
         # --- laptop B is lost: revoked (what it sent is kept) ----------------------------------------------
         machines = _menu(qtbot, kb, window, "b", "k")

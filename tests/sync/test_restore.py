@@ -31,6 +31,13 @@ def backup_of(m: Machine, where) -> Machine:
     return Machine(m.name, None, m.ident, where)  # type: ignore[arg-type]
 
 
+def chain(m: Machine, sender: Machine) -> list[tuple[int, str]]:
+    """The chain of bundles from ``sender`` as ``m`` holds it: (sequence, hash)."""
+    return m.store.conn.execute(
+        "SELECT seq, hash FROM sync_chains WHERE sender = ? ORDER BY seq", (sender.id,)
+    ).fetchall()
+
+
 def names(store: Store) -> set[str]:
     return {r[0] for r in store.conn.execute("SELECT name FROM enterprises WHERE deleted = 0")}
 
@@ -75,15 +82,14 @@ def test_a_restored_laptop_is_released_once_and_continues_above_the_office(net, 
     assert r.outcome == "applied" and not r.warnings  # no new quarantine, no gap
     everything = {"Công ty Một", "Công ty Hai", "Công ty Ba", "Công ty Bốn", "Công ty Năm"}
     assert names(ward.store) == everything
-    # the province: the relayed bundles of the new branch are one release away too
+    # the province, which had the abandoned branch: the office released the new one, so the province
+    # re-bases its copy of the chain as the office did, with nothing set aside again
     [r] = province.import_(ward.export(net.stick))
-    assert r.outcome == "applied" and len(B.quarantined(province.store)) == 2
-    assert "Gói chuyển tiếp số 2" in r.summary() and "cùng số thứ tự, khác nội dung" in r.summary()
-    assert "Gói chuyển tiếp số 4" in r.summary() and "nối tiếp một gói số 3 khác" in r.summary()
-    [first, _] = B.quarantined(province.store)
-    released = B.release(province.store, first["id"])
-    assert released.rebased and [s for _, s in released.bundles] == [2, 4]
-    assert B.quarantined(province.store) == [] and names(province.store) == everything
+    assert r.outcome == "applied" and B.quarantined(province.store) == []
+    [note] = r.warnings
+    assert "Gói chuyển tiếp số 2" in note and "đã kiểm tra và gộp" in note and "không mất gì" in note
+    assert names(province.store) == everything
+    assert chain(province, l1) == chain(ward, l1)
     # a stale copy of the abandoned bundle 3 is known: nothing happens
     old3 = sorted(net.stick.glob("goi_00070_*_00003_*.khaosat"))[0]
     before = db_fingerprint(ward.store)
@@ -193,3 +199,90 @@ def test_a_stick_file_name_that_is_not_text_does_not_stop_the_import(net):
     [r] = net.ward.import_(net.stick)
     assert r.outcome == "applied" and "\\udc80" in r.summary() and "\udc80" not in r.summary()
     assert r.report.new == 1 and names(net.ward.store) == {"Công ty TNHH Hòa Bình"}
+
+
+def test_a_released_fork_relayed_with_the_bundles_it_forked_from_reaches_the_province(net, tmp_path):
+    """The office releases the restored laptop's bundle before relaying anything: one file carries the
+    abandoned branch and the new one; the province re-bases the chain as the office did, and every record
+    of both histories is there."""
+    ward, province = net.ward, net.province
+    enterprise(net.l1, name="Công ty Một", tax_code="0100109106")
+    net.l1.import_ok(ward.import_ok(net.l1.export(net.stick)).receipt)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(net.l1, tmp_path / "backup")
+    enterprise(net.l1, name="Công ty Hai", tax_code="0100109113")
+    ward.import_ok(net.l1.export(net.stick))
+    enterprise(net.l1, name="Công ty Ba", tax_code="0100109120")
+    ward.import_ok(net.l1.export(net.stick))
+    old = {h for (h,) in ward.store.conn.execute("SELECT hash FROM sync_chains WHERE seq IN (2, 3)")}
+    l1 = restore(net.l1, saved)
+    net.l1 = l1
+    enterprise(l1, name="Công ty Bốn", tax_code="0100109138")
+    [r] = ward.import_(l1.export(net.stick))
+    assert r.outcome == "quarantined"
+    [q] = B.quarantined(ward.store)
+    released = B.release(ward.store, q["id"], ident=ward.ident, receipt_to=net.stick)
+    assert released.rebased
+    l1.import_ok(released.receipt)
+    enterprise(l1, name="Công ty Năm", tax_code="0100109145")
+    assert ward.import_ok(l1.export(net.stick)).warnings == []
+    everything = {"Công ty Một", "Công ty Hai", "Công ty Ba", "Công ty Bốn", "Công ty Năm"}
+    assert names(ward.store) == everything
+    # only now does anything go up: bundles 1, 2, 3 (abandoned), 2' (released) and 4' in one file
+    [r] = province.import_(ward.export(net.stick))
+    assert r.error is None, r.error
+    assert r.outcome == "applied" and r.relayed == 5
+    assert B.quarantined(province.store) == [] and names(province.store) == everything
+    told = r.summary()
+    assert "Gói chuyển tiếp số 2" in told and "đã kiểm tra và gộp" in told
+    # the province's chain from the laptop is the office's: 1, 2', 4'; 2 and 3 on the abandoned branch
+    assert chain(province, l1) == chain(ward, l1) and [s for s, _ in chain(province, l1)] == [1, 2, 4]
+    assert {
+        h
+        for (h,) in province.store.conn.execute(
+            "SELECT hash FROM sync_chains_replaced WHERE sender = ?", (l1.id,)
+        )
+    } == old
+    # the laptop's next bundle goes up as an ordinary one
+    enterprise(l1, name="Công ty Sáu", tax_code="0100109152")
+    ward.import_ok(l1.export(net.stick))
+    r = province.import_ok(ward.export(net.stick))
+    assert r.outcome == "applied" and r.relayed == 1 and not r.warnings
+    assert "Công ty Sáu" in names(province.store) and B.quarantined(province.store) == []
+
+
+def test_an_old_copy_released_at_the_office_is_merged_at_the_province_off_the_chain(
+    net, tmp_path, monkeypatch
+):
+    """A bundle written before the laptop was restored reaches the office after the restored laptop's
+    bundle of the same number: released there without re-basing (it is the older), and so at the province."""
+    ward, province = net.ward, net.province
+    enterprise(net.l1, name="Công ty Một", tax_code="0100109106")
+    net.l1.import_ok(ward.import_ok(net.l1.export(net.stick)).receipt)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(net.l1, tmp_path / "backup")
+    enterprise(net.l1, name="Công ty Hai", tax_code="0100109113")
+    late = tmp_path / "late"
+    late.mkdir()
+    with monkeypatch.context() as m:
+        m.setattr(B, "_now", lambda: "2026-01-05T08:00:00+00:00")
+        old2 = net.l1.export(late)  # left in a drawer
+    l1 = restore(net.l1, saved)
+    net.l1 = l1
+    enterprise(l1, name="Công ty Ba", tax_code="0100109120")
+    assert ward.import_ok(l1.export(net.stick)).warnings == []
+    [r] = ward.import_(old2)
+    assert r.outcome == "quarantined"
+    [q] = B.quarantined(ward.store)
+    released = B.release(ward.store, q["id"])
+    assert not released.rebased and names(ward.store) == {"Công ty Một", "Công ty Hai", "Công ty Ba"}
+    up = ward.export(net.stick)
+    [r] = province.import_(up)
+    assert r.error is None and r.outcome == "applied" and r.relayed == 3
+    [note] = r.warnings
+    assert "Gói chuyển tiếp số 2" in note and "bản cũ đến muộn" in note and "đã kiểm tra và gộp" in note
+    assert names(province.store) == names(ward.store) and B.quarantined(province.store) == []
+    assert chain(province, l1) == chain(ward, l1)
+    before = db_fingerprint(province.store)
+    [r] = province.import_(up, receipt=False)
+    assert r.outcome == "already" and db_fingerprint(province.store) == before
