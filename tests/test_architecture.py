@@ -130,3 +130,55 @@ def test_the_gui_hands_the_main_window_around_typed_and_hangs_nothing_on_it():
                     ):
                         offenders.append(f"{where}:{node.lineno}: sets {ast.unparse(t)}")
     assert offenders == []
+
+
+def _writing_services() -> dict[str, object]:
+    """Public functions of app/services that write records: those that open ``store.write()`` and those
+    that call one of them."""
+    import importlib
+    import inspect
+
+    found: dict[str, object] = {}
+    sources: dict[str, tuple[object, str]] = {}
+    for info in pkgutil.iter_modules([str(ROOT / "app" / "services")]):
+        module = importlib.import_module(f"app.services.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_"):
+                sources[f"{info.name}.{name}"] = (fn, inspect.getsource(fn))
+    writers = {k for k, (_fn, src) in sources.items() if ".write(" in src}
+    grew = True
+    while grew:  # a service that saves through another one writes too
+        called = {k.split(".")[1] for k in writers}
+        more = {k for k, (_fn, src) in sources.items() if any(re.search(rf"\b{c}\(", src) for c in called)}
+        grew = bool(more - writers)
+        writers |= more
+    for k in writers:
+        found[k] = sources[k][0]
+    return found
+
+
+def test_every_writing_service_returns_what_it_changed():
+    """A write says what changed (Anki's ``OpChanges``): each service that writes records returns a
+    ``ChangeSummary`` or a result with one (``Saved``), from which the window refreshes
+    (``app.gui.tasks``); none leaves its caller to ask the store."""
+    import typing
+
+    from app.storage.changes import ChangeSummary, Saved
+
+    services = _writing_services()
+    assert {
+        "records.save_visit",
+        "scanning.save_scanned",
+        "assignments.assign",
+        "office_settings.set_own",
+    } <= set(services)
+    wrong = []
+    for name, fn in sorted(services.items()):
+        returned = typing.get_type_hints(fn)["return"]
+        origin = typing.get_origin(returned) or returned
+        says = origin in (ChangeSummary, Saved) or (
+            isinstance(origin, type) and typing.get_type_hints(origin).get("changes") is ChangeSummary
+        )
+        if not says:
+            wrong.append(f"{name} -> {returned}")
+    assert not wrong, "writing services that do not return what they changed: " + ", ".join(wrong)

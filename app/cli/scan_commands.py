@@ -124,7 +124,7 @@ def _scan_cmd(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             try:
-                visit = save_scanned(store, form, {}, enterprise_id=expected, today=today)
+                visit = save_scanned(store, form, {}, enterprise_id=expected, today=today).record
             except ValidationError as exc:
                 say("  Chưa lưu: " + " ".join(p.message for p in exc.problems))
                 failed += 1

@@ -37,6 +37,7 @@ from app.domain.vocab import (
     QualityLevel,
     TargetMetric,
 )
+from app.storage.changes import ChangeSummary
 from app.storage.store import Store
 
 Progress = Callable[[int, int], None]
@@ -61,6 +62,7 @@ class DemoResult:
     admissions: int = 0
     targets: int = 0
     ratings: int = 0
+    changes: ChangeSummary = field(default_factory=ChangeSummary)  # what was written (for the window)
 
 
 _FORMS = [  # (legal form, name prefix, weight)
@@ -594,6 +596,7 @@ def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) 
         w.create_many(records)
         if progress:
             progress(opts.enterprises, opts.enterprises)
+    result.changes = w.changes
     return result
 
 

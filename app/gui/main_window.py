@@ -30,10 +30,11 @@ What ``window`` (``app.gui.main_window.MainWindow``) offers a feature:
 ``window.profile``
     ``app.storage.store.Profile`` of this laptop (laptop_id, collaborator, unit_code, role).
 ``window.sig_data_changed``
-    ``Signal(object)`` with the ``app.storage.changes.ChangeSummary`` a write task's writes said
-    (what they created, changed and deleted, per entity). A feature that changes data (importing a
-    bundle, releasing a quarantined one) does it through ``window.tasks.write`` and the signal
-    fires by itself; ``window.notify_data_changed()`` refreshes every view (the Làm mới action).
+    ``Signal(object)`` with the ``app.storage.changes.ChangeSummary`` a write task returned (what it
+    created, changed and deleted, per entity: a service's ``Saved``, an import's result). A feature
+    that changes data (importing a bundle, releasing a quarantined one) does it through
+    ``window.tasks.write`` with a function that returns what it changed, and the signal fires by
+    itself; ``window.notify_data_changed()`` refreshes every view (the Làm mới action).
 ``window.selected_enterprise_id()`` / ``window.sig_selection_changed``
     The enterprise selected in the list (``str`` UUID or ``None``) and a ``Signal(object)`` when it
     changes.
@@ -387,7 +388,8 @@ class MainWindow(QMainWindow):
 
     def _on_data_changed(self, summary: ChangeSummary) -> None:
         """A write said what it changed (``app.storage.changes``): refresh the views it concerns."""
-        if summary.touches("enterprises", "visits", "organisations"):
+        # (the list shows who an enterprise is assigned to, and the last visit the office told of)
+        if summary.touches("enterprises", "visits", "organisations", "assignments", "visit_summaries"):
             self.list_panel.refresh()
         if summary.touches("enterprises"):
             self._refresh_overview()
@@ -397,9 +399,20 @@ class MainWindow(QMainWindow):
             or summary.touches("visits", "organisations", "admissions", "quality_ratings")
         ):
             self.detail_panel.reload()
-        if summary.touches("visits", "organisations", "admissions", "targets", "quality_ratings"):
+        # office settings: founding minimums (the work list's opportunities), rounding (the targets page)
+        if summary.touches(
+            "visits", "organisations", "admissions", "targets", "quality_ratings", "office_settings"
+        ):
             self.targets_view.data_changed()  # at once if shown, else when it is next shown
-        if summary.touches("enterprises", "visits", "organisations", "admissions"):
+        if summary.touches(
+            "enterprises",
+            "visits",
+            "organisations",
+            "admissions",
+            "assignments",
+            "visit_summaries",
+            "office_settings",
+        ):
             self.worklist_view.data_changed()
         self.actions.update_states()
         self.sig_data_changed.emit(summary)

@@ -166,11 +166,11 @@ def add_more_demo(window: MainWindow) -> None:
 
 
 def _add(window: MainWindow, ward: str, n: int) -> None:
-    from app.demo.generator import DemoOptions, generate, next_seed
+    from app.demo.generator import DemoOptions, DemoResult, generate, next_seed
 
     today = window.forms.today
 
-    def work(store: Any, ctx: Any) -> int:
+    def work(store: Any, ctx: Any) -> DemoResult:
         if not store.is_practice:  # never into real data, whatever called this
             raise ValueError("Chỉ thêm dữ liệu mẫu trong chế độ tập dượt.")
 
@@ -180,11 +180,11 @@ def _add(window: MainWindow, ward: str, n: int) -> None:
 
         seed = next_seed(store)
         options = DemoOptions(ward, enterprises=n, seed=seed, **({"today": today} if today else {}))
-        return generate(store, options, progress).enterprises
+        return generate(store, options, progress)  # it says what it wrote: the window refreshes from it
 
     window.tasks.run_with_progress(
         window,
         "Đang tạo dữ liệu mẫu…",
         work,
-        lambda made: window.show_status(f"Đã thêm {made} doanh nghiệp mẫu vào dữ liệu tập dượt."),
+        lambda made: window.show_status(f"Đã thêm {made.enterprises} doanh nghiệp mẫu vào dữ liệu tập dượt."),
     )

@@ -5,11 +5,16 @@ runs in a worker thread on a Store opened *in that thread* (a sqlite connection 
 between threads). The result comes back on the GUI thread through a queued signal.
 
 - ``read(fn, on_done)``: any number run in parallel.
-- ``write(fn, on_done)``: run one at a time, in submission order. Every write on the task's Store
-  says what it created, changed and deleted (``app.storage.changes``: the Writer of
-  ``Store.write()``, the merge of a bundle); when the task returns, the runner emits
-  ``sig_data_changed`` with the ``ChangeSummary`` of what it committed, and each view decides from it
-  whether to refresh (Anki's ``OpChanges``). Nothing reads the change log to find out.
+- ``write(fn, on_done)``: run one at a time, in submission order. A write returns what it changed
+  (Anki's ``CollectionOp`` and ``OpChanges``): a ``ChangeSummary``, or a result that carries one
+  (``Saved`` from the services, a list import's or a bundle import's result, a list of them; see
+  ``app.storage.changes.changes_of``). When the task returns, the runner emits ``sig_data_changed``
+  with that summary, and each view decides from it whether to refresh; ``on_done`` gets the result as
+  returned. Nothing reads the change log to find out. A write that changes no records (a setting, the
+  keys, the registry) returns what it likes and says nothing. The task's Store only counts the
+  transactions that wrote records (``Store.writes_committed``), so that two cases stay safe: a task
+  whose result says nothing although it wrote records, and a task that fails after writing some
+  (stopped between two bundles), refresh everything, since what they wrote was never returned.
 - ``run_with_progress(...)``: a write or read with a progress dialog and a Cancel button.
 - ``lock()`` / ``unlock(key)``: while the program is locked, new tasks wait; once the running ones
   have finished every connection is closed and the runner forgets the data key (the idle lock,
@@ -36,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from app.storage.changes import ChangeSummary
+from app.storage.changes import ChangeSummary, changes_of
 from app.storage.store import Store, is_interrupted
 
 if TYPE_CHECKING:
@@ -374,11 +379,20 @@ class TaskRunner(QObject):
             try:
                 try:
                     result = _call(fn, store, ctx)
-                except BaseException as exc:  # noqa: BLE001 - reported; what was committed before still counts
+                except BaseException as exc:  # noqa: BLE001 - reported; what it committed is refreshed
                     failure = TaskFailure(exc, traceback.format_exc())
-                    return _WriteResult(None, store.take_changes(), failure)
-                # what the writes committed in this task said they changed (Anki's OpChanges)
-                return _WriteResult(result, store.take_changes())
+                    wrote = ChangeSummary.all() if store.writes_committed else ChangeSummary()
+                    return _WriteResult(None, wrote, failure)
+                # what the write returned says what it changed (Anki's OpChanges)
+                said = changes_of(result)
+                if said is not None:
+                    return _WriteResult(result, said)
+                # records written by a function that does not return what it changed (the sync
+                # functions that resolve a conflict, merge two enterprises, write the visit summaries
+                # of a downward bundle): anything may have changed
+                return _WriteResult(
+                    result, ChangeSummary.all() if store.writes_committed else ChangeSummary()
+                )
             finally:
                 store.close()
 
@@ -458,8 +472,8 @@ class _Task:
 @dataclass(frozen=True)
 class _WriteResult:
     result: Any
-    summary: ChangeSummary
-    failure: TaskFailure | None = None  # the task failed after committing some writes
+    summary: ChangeSummary  # what the result said it changed; everything if it wrote records and said nothing
+    failure: TaskFailure | None = None  # the task failed (perhaps after committing some writes)
 
 
 def later(msecs: int, fn: Callable[[], None], parent: QObject) -> QTimer:

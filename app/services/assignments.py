@@ -14,7 +14,7 @@ many were visited in the year, the visits, the last visit, the organisations fou
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from app.domain import units
@@ -22,6 +22,7 @@ from app.domain.records import Assignment, Enterprise
 from app.domain.text import fold
 from app.domain.validation import Problem, ValidationError
 from app.domain.vocab import Role
+from app.storage.changes import ChangeSummary
 from app.storage.store import Store
 from app.sync import registry as R
 
@@ -99,6 +100,7 @@ class Assigned:
     changed: int  # assignments written (new or changed)
     unchanged: int  # already so
     refused: list[str]  # names of enterprises outside the collaborator's unit
+    changes: ChangeSummary = field(default_factory=ChangeSummary)  # the assignments written
 
 
 def assign(
@@ -147,7 +149,7 @@ def assign(
             else:
                 w.update(new)
             changed += 1
-    return Assigned(changed, unchanged, refused)
+    return Assigned(changed, unchanged, refused, w.changes)
 
 
 def assignee_of(store: Store, enterprise_id: str) -> Assignment | None:

@@ -18,6 +18,7 @@ from app.domain.records import OfficeSettings
 from app.domain.validation import Problem, ValidationError
 from app.domain.vocab import DocStyle, Role
 from app.storage import from_above
+from app.storage.changes import Saved
 from app.storage.store import Store
 
 # OfficeSettings field -> the local setting it overrides (table ``settings``)
@@ -69,7 +70,7 @@ def own(store: Store) -> OfficeSettings | None:
     return store.get(OfficeSettings, OfficeSettings.id_for(store.laptop_id))
 
 
-def set_own(store: Store, changes: dict[str, Any], *, author: str | None = None) -> OfficeSettings:
+def set_own(store: Store, changes: dict[str, Any], *, author: str | None = None) -> Saved[OfficeSettings]:
     """Write this office's settings: ``changes`` maps fields to values (None clears one: not set by this
     office). Refuses on a collaborator's laptop, and a field an office above set."""
     prof = store.profile()
@@ -115,7 +116,7 @@ def set_own(store: Store, changes: dict[str, Any], *, author: str | None = None)
             w.create(record)
         else:
             w.update(record)
-    return record
+    return Saved(record, w.changes)
 
 
 def check_local(store: Store, local_key: str) -> None:

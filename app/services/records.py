@@ -1,8 +1,9 @@
 """Saving records: normalise, validate with the domain rules, write with the change log.
 
-Every function here either writes the whole record (one transaction, logged) or raises
-``ValidationError`` listing every problem, having written nothing. Enterprises that look like one
-being typed are found by ``app.storage.lookalikes``.
+Every function here either writes the whole record (one transaction, logged) and returns it with
+what the write changed (``Saved``: the record as written and its ``ChangeSummary``, from which the
+window refreshes), or raises ``ValidationError`` listing every problem, having written nothing.
+Enterprises that look like one being typed are found by ``app.storage.lookalikes``.
 """
 
 from __future__ import annotations
@@ -13,22 +14,25 @@ from datetime import date
 from app.domain import validation as v
 from app.domain.records import Admission, Enterprise, Organisation, QualityRating, Target, Visit
 from app.storage import from_above
+from app.storage.changes import ChangeSummary, Saved
 from app.storage.store import Store
 
 
 def save_enterprise(
     store: Store, e: Enterprise, *, author: str | None = None, today: date | None = None
-) -> Enterprise:
+) -> Saved[Enterprise]:
     e = v.normalise_enterprise(e)
     problems = v.validate_enterprise(e, today)
     if problems:
         raise v.ValidationError(problems)
     with store.write(author) as w:
         w.save(e)
-    return e
+    return Saved(e, w.changes)
 
 
-def save_visit(store: Store, visit: Visit, *, author: str | None = None, today: date | None = None) -> Visit:
+def save_visit(
+    store: Store, visit: Visit, *, author: str | None = None, today: date | None = None
+) -> Saved[Visit]:
     visit = v.normalise_visit(visit)
     problems = v.validate_visit(visit, today)
     if not problems and store.get(Enterprise, visit.enterprise_id) is None:
@@ -37,12 +41,12 @@ def save_visit(store: Store, visit: Visit, *, author: str | None = None, today: 
         raise v.ValidationError(problems)
     with store.write(author) as w:
         w.save(visit)
-    return visit
+    return Saved(visit, w.changes)
 
 
 def save_organisation(
     store: Store, org: Organisation, *, author: str | None = None, today: date | None = None
-) -> Organisation:
+) -> Saved[Organisation]:
     org = v.normalise_organisation(org)
     previous = store.get(Organisation, org.id)
     problems = v.validate_organisation(
@@ -52,24 +56,24 @@ def save_organisation(
         raise v.ValidationError(problems)
     with store.write(author) as w:
         w.save(org)
-    return org
+    return Saved(org, w.changes)
 
 
 def save_admission(
     store: Store, a: Admission, *, author: str | None = None, today: date | None = None
-) -> Admission:
+) -> Saved[Admission]:
     a = v.normalise_admission(a)
     problems = v.validate_admission(a, today)
     if problems:
         raise v.ValidationError(problems)
     with store.write(author) as w:
         w.save(a)
-    return a
+    return Saved(a, w.changes)
 
 
 def save_rating(
     store: Store, r: QualityRating, *, author: str | None = None, today: date | None = None
-) -> QualityRating:
+) -> Saved[QualityRating]:
     """The quality level of an organisation for a year: one per organisation and year (a second one for
     the same year replaces the first's level)."""
     r = v.normalise(r)
@@ -88,10 +92,10 @@ def save_rating(
         r = dataclasses.replace(r, id=existing[0]["id"])
     with store.write(author) as w:
         w.save(r)
-    return r
+    return Saved(r, w.changes)
 
 
-def save_target(store: Store, t: Target, *, author: str | None = None) -> Target:
+def save_target(store: Store, t: Target, *, author: str | None = None) -> Saved[Target]:
     """Write a target of this machine. A target an office above set for the same unit, year, kind and
     metric cannot be changed here (``app/storage/from_above.py``)."""
     problems = v.validate_target(t)
@@ -114,9 +118,11 @@ def save_target(store: Store, t: Target, *, author: str | None = None) -> Target
                 value=t.value,
             )
         w.save(t)
-    return t
+    return Saved(t, w.changes)
 
 
-def delete_record(store: Store, table: str, record_id: str, *, author: str | None = None) -> bool:
+def delete_record(store: Store, table: str, record_id: str, *, author: str | None = None) -> ChangeSummary:
+    """Delete (mark deleted, logged); what it changed: nothing when the record was gone already."""
     with store.write(author) as w:
-        return w.delete(table, record_id)
+        w.delete(table, record_id)
+    return w.changes

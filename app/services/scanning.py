@@ -18,6 +18,7 @@ from app.domain.records import Enterprise, Visit
 from app.scan import marks
 from app.scan.reader import READ, PageRead
 from app.services.records import save_visit
+from app.storage.changes import Saved
 from app.storage.store import Store
 
 
@@ -122,7 +123,7 @@ def save_scanned(
     enterprise_id: str | None = None,
     author: str | None = None,
     today: date | None = None,
-) -> Visit:
-    """Save the visit (validation and change log as for a typed visit); raises ``Undecided`` or
-    ``app.domain.validation.ValidationError``."""
+) -> Saved[Visit]:
+    """Save the visit (validation and change log as for a typed visit) and say what changed; raises
+    ``Undecided`` or ``app.domain.validation.ValidationError``."""
     return save_visit(store, build_visit(form, decisions, enterprise_id), author=author, today=today)

@@ -1,11 +1,13 @@
 """What a write changed, said by the write itself (the shape of Anki's ``OpChanges``).
 
 Every write knows what it creates, changes and deletes as it does it: the ``Writer`` of
-``Store.write()``, the merge of a bundle, a bulk insert. It records that in a ``ChangeRecorder``; when
-its transaction commits, the ``Store`` adds the recorder's ``ChangeSummary`` to what it has committed
-(``Store.take_changes()``), and a rolled-back write adds nothing. The desktop program's task runner
-hands the summary of each write task to the views, and each view decides from it whether to refresh:
-nobody reads the change log to find out what just happened.
+``Store.write()``, the merge of a bundle, a bulk insert. It records that in a ``ChangeRecorder`` and
+hands the ``ChangeSummary`` back to its caller: ``Writer.changes`` after the ``with store.write()``
+block, ``changes`` on what a list import or a bundle import returns, and every writing service of
+``app/services`` returns it with its result (``Saved``: the record and its changes). The desktop
+program's task runner takes the summary from what a write task returns (``changes_of``) and hands it
+to the views; each view decides from it whether to refresh. Nobody reads the change log, or asks the
+store, to find out what just happened.
 
 A summary holds, per entity (record table) and per kind of operation (``create``, ``update``,
 ``delete``, ``restore``), the ids of the records concerned. Above ``MAX_IDS`` ids for one entity and
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 OPS = ("create", "update", "delete", "restore")
 MAX_IDS = 10_000
@@ -168,3 +171,44 @@ class ChangeRecorder:
             for entity, by_op in self._ids.items()
         }
         return ChangeSummary(ops, self.everything)
+
+
+R = TypeVar("R", covariant=True)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[R]):
+    """What a service that saves one record returns: the record as written (normalised, with its id)
+    and what the write changed (Anki's ``OpChangesWithId``)."""
+
+    record: R
+    changes: ChangeSummary
+
+
+@runtime_checkable
+class HasChanges(Protocol):
+    """A result that says what its write changed: ``Saved``, a list import's or a bundle import's
+    result, the assignment of enterprises (Anki's ``HasChangesProperty``)."""
+
+    @property
+    def changes(self) -> ChangeSummary: ...
+
+
+def changes_of(result: object) -> ChangeSummary | None:
+    """What a write's result says it changed: the result itself (a ``ChangeSummary``), its
+    ``changes``, or, for several results, their union; None when it says nothing."""
+    if isinstance(result, ChangeSummary):
+        return result
+    if isinstance(result, HasChanges):
+        changes = result.changes
+        return changes if isinstance(changes, ChangeSummary) else None  # pyright: ignore[reportUnnecessaryIsInstance] (an ExportResult's changes is a count)
+    if isinstance(result, (list, tuple)) and result:
+        rec = ChangeRecorder()
+        items: list[object] = list(result)  # pyright: ignore[reportUnknownArgumentType]
+        for r in items:
+            said = changes_of(r)
+            if said is None:
+                return None
+            rec.add_summary(said)
+        return rec.summary()
+    return None

@@ -24,7 +24,7 @@ from app.domain.validation import FoundingRules
 from app.domain.vocab import OrgKind, Role
 from app.fileio import fsync_dir, fsync_file, temp_beside
 from app.storage import kept_creations, list_facts, search, work_facts
-from app.storage.changes import ChangeRecorder, ChangeSummary
+from app.storage.changes import ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
 from app.storage.migrations import LATEST, current_version, migrate
@@ -178,7 +178,9 @@ class Store:
         self._wall = wall
         self._clock: HybridClock | None = None
         self._pending: list[ChangeSummary] = []  # said by writes of the open transaction
-        self._committed = ChangeRecorder()  # said by committed writes, until take_changes()
+        # committed transactions whose writes said they changed records: a count only (what they
+        # changed goes back to their callers); the task runner checks a write task's result said it
+        self.writes_committed = 0
 
     @classmethod
     def memory(cls, **options: Any) -> Store:
@@ -334,23 +336,18 @@ class Store:
             self._pending.clear()
             raise
         self.conn.execute("COMMIT")
-        for summary in self._pending:
-            self._committed.add_summary(summary)
+        if self._pending:
+            self.writes_committed += 1
         self._pending.clear()
 
     def note_changes(self, summary: ChangeSummary) -> None:
-        """Say what a write in the open transaction changed (``Store.write()`` does it for its Writer;
-        the merge of a bundle for what it merged). Counted when the transaction commits."""
+        """Say that a write in the open transaction changed records (``Store.write()`` does it for its
+        Writer; the merge of a bundle for what it merged); ``writes_committed`` counts it once the
+        transaction commits. What it changed is returned to the write's caller, not kept here."""
         if not self.conn.in_transaction:
             raise RuntimeError("note_changes outside a transaction")
         if summary:
             self._pending.append(summary)
-
-    def take_changes(self) -> ChangeSummary:
-        """What the writes committed on this Store since the last call changed (then forgotten)."""
-        summary = self._committed.summary()
-        self._committed.clear()
-        return summary
 
     def clock(self) -> HybridClock:
         if self._clock is None:

@@ -152,7 +152,7 @@ def test_one_level_per_organisation_and_year(store):
         QualityRating(
             enterprise_id=e.id, organisation_id=org.id, kind=OrgKind.UNION, year=2024, level=QualityLevel.GOOD
         ),
-    )
+    ).record
     again = svc.save_rating(
         store,
         QualityRating(
@@ -162,7 +162,7 @@ def test_one_level_per_organisation_and_year(store):
             year=2024,
             level=QualityLevel.FAILED,
         ),
-    )
+    ).record
     assert again.id == first.id
     [r] = store.children(QualityRating, e.id)
     assert r.level == QualityLevel.FAILED

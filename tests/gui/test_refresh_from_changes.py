@@ -1,13 +1,16 @@
 """The window learns what a write changed from the write itself (``app.storage.changes``, Anki's
-``OpChanges``): a write task's committed writes arrive as a ``ChangeSummary`` on
-``window.tasks.sig_data_changed``, and the window refreshes the views that summary concerns, and only
-those. Nothing reads the change log to find out what just happened."""
+``OpChanges``): a write task returns what it changed (a service's ``Saved``, a ``ChangeSummary``), the
+runner hands that on ``window.tasks.sig_data_changed``, and the window refreshes the views that summary
+concerns, and only those. Nothing reads the change log, or asks the store, to find out what just
+happened."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from app.domain.records import Enterprise, Visit
+from app.domain.validation import ValidationError
+from app.services import records as svc
 from tests.gui.conftest import wait_idle
 from tests.helpers.vault import open_store
 
@@ -47,15 +50,12 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     # a visit of the enterprise on screen: the list (its last visit), the panel and the targets page (its
     # development tab counts the pool of candidates from the latest visits) refresh
     visit = Visit(enterprise_id=shown, visit_date=date(2025, 6, 3), workforce_total=40)
-
-    def add_visit(store):
-        with store.write("Trần Văn Nam") as w:
-            w.save(visit)
-
-    window.tasks.write(add_visit)
+    saved = []
+    window.tasks.write(lambda store: svc.save_visit(store, visit, author="Trần Văn Nam"), saved.append)
     wait_idle(qtbot, window)
     [summary] = said
     assert summary.created("visits") == {visit.id} and summary.entities == {"visits"}
+    assert saved[0].record.id == visit.id and saved[0].changes == summary  # on_done gets what it returned
     assert calls == {"list": 1, "detail": 1, "targets": 1}
 
     # another enterprise renamed: the list refreshes, the panel showing the first one does not
@@ -64,6 +64,7 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
         e.name = "Công ty TNHH Đổi Tên"
         with store.write("Trần Văn Nam") as w:
             w.save(e)
+        return w.changes
 
     window.tasks.write(rename)
     wait_idle(qtbot, window)
@@ -76,7 +77,27 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     assert len(said) == 2 and calls == {"list": 2, "detail": 1, "targets": 1}
 
 
-def test_what_a_failing_task_committed_before_it_failed_is_still_said(qtbot, window):
+def test_a_write_that_does_not_say_what_it_wrote_refreshes_everything(qtbot, window, monkeypatch):
+    """A function that writes records but returns something else (the sync functions that resolve a
+    conflict or merge two enterprises): the window cannot know what changed, so it refreshes it all."""
+    said = []
+    window.tasks.sig_data_changed.connect(said.append)
+    calls = _count_refreshes(window, monkeypatch)
+
+    def quiet(store):
+        rid = store.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 LIMIT 1").fetchone()[0]
+        with store.write("Trần Văn Nam") as w:
+            w.save(Visit(enterprise_id=rid, visit_date=date(2025, 6, 3), workforce_total=12))
+        return "đã ghi"
+
+    window.tasks.write(quiet)
+    wait_idle(qtbot, window)
+    assert [s.everything for s in said] == [True] and calls["list"] == 1 and calls["targets"] == 1
+
+
+def test_what_a_failing_task_committed_before_it_failed_refreshes_everything(qtbot, window, monkeypatch):
+    """A task that fails after committing writes (stopped between two bundles) never returned what it
+    wrote: everything is refreshed. One that fails before writing anything (a refused save) says nothing."""
     said, failures = [], []
     window.tasks.sig_data_changed.connect(said.append)
     visit_ids = []
@@ -84,14 +105,21 @@ def test_what_a_failing_task_committed_before_it_failed_is_still_said(qtbot, win
     def half_way(store):
         rid = store.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 LIMIT 1").fetchone()[0]
         v = Visit(enterprise_id=rid, visit_date=date(2025, 6, 3), workforce_total=12)
-        with store.write("Trần Văn Nam") as w:  # committed
-            w.save(v)
+        svc.save_visit(store, v, author="Trần Văn Nam")  # committed
         visit_ids.append(v.id)
-        with store.write("Trần Văn Nam") as w:  # rolled back: not said
+        with store.write("Trần Văn Nam") as w:  # rolled back
             w.save(Visit(enterprise_id=rid, visit_date=date(2025, 6, 4), workforce_total=13))
             raise RuntimeError("hỏng giữa chừng")
 
     window.tasks.write(half_way, on_error=failures.append)
     wait_idle(qtbot, window)
-    assert [s.created("visits") for s in said] == [set(visit_ids)]
+    assert [s.everything for s in said] == [True] and len(visit_ids) == 1
     assert len(failures) == 1 and "hỏng giữa chừng" in str(failures[0].exception)
+
+    def refused(store):
+        rid = store.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 LIMIT 1").fetchone()[0]
+        return svc.save_visit(store, Visit(enterprise_id=rid, visit_date=None))  # no date: refused
+
+    window.tasks.write(refused, on_error=failures.append)
+    wait_idle(qtbot, window)
+    assert len(said) == 1 and isinstance(failures[1].exception, ValidationError)

@@ -24,7 +24,7 @@ def _add_enterprise(data_dir, name: str) -> Enterprise:
             Enterprise(
                 name=name, tax_code=valid_tax_code("010555444"), ward_code="00070", workforce_total=80
             ),
-        )
+        ).record
 
 
 def _find_and_select(qtbot, window, kb: Keyboard, text: str, enterprise_id: str) -> None:

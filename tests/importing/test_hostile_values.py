@@ -124,7 +124,7 @@ def _assert_message(text: str) -> None:
 def _through_the_door(store: Store, save, record) -> None:
     before = _state(store)
     try:
-        saved = save(store, record, today=TEST_TODAY)
+        saved = save(store, record, today=TEST_TODAY).record
     except v.ValidationError as exc:
         assert exc.problems
         for p in exc.problems:
@@ -152,7 +152,7 @@ def door_store():
         s,
         Enterprise(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code=TEST_WARD),
         today=TEST_TODAY,
-    )
+    ).record
     s.enterprise_id = e.id  # type: ignore[attr-defined]
     yield s
     s.close()

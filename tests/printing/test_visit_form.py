@@ -50,7 +50,7 @@ def prefilled(store):
             workforce_under30=77,
         ),
         today=TEST_TODAY,
-    )
+    ).record
     save_organisation(
         store,
         Organisation(
@@ -233,10 +233,10 @@ def test_batch_of_not_visited_enterprises_one_numbered_page_each(demo_file, tmp_
 def test_planned_week_selection(store):
     e1 = save_enterprise(
         store, Enterprise(name="Một", tax_code="0100109106", ward_code=TEST_WARD), today=TEST_TODAY
-    )
+    ).record
     e2 = save_enterprise(
         store, Enterprise(name="Hai", tax_code="0100109106", ward_code=TEST_WARD), today=TEST_TODAY
-    )
+    ).record
     save_visit(
         store,
         Visit(enterprise_id=e1.id, visit_date=date(2025, 10, 1), next_visit_date=date(2025, 11, 19)),

@@ -53,7 +53,7 @@ def test_photo_to_saved_visit_through_validation_and_change_log(printed, file_st
 
     decisions = {n: page.field(n).suggestion for n in form.uncertain}
     decisions.update(has_women=False, person_met="Lê Văn Tám", difficulties="Chủ doanh nghiệp bận.")
-    visit = save_scanned(file_store, form, decisions, author="Nguyễn Thị Hằng", today=TEST_TODAY)
+    visit = save_scanned(file_store, form, decisions, author="Nguyễn Thị Hằng", today=TEST_TODAY).record
     (saved,) = file_store.children(Visit, printed.enterprise.id)
     assert saved.id == visit.id
     assert saved.visit_date == date(2025, 10, 7) and saved.next_visit_date == date(2026, 1, 15)
@@ -97,7 +97,7 @@ def test_a_page_of_another_enterprise_is_refused(printed, store, tmp_path):
         store,
         Enterprise(name="Công ty Cổ phần Sông Hồng", tax_code="0100112437", ward_code="00070"),
         today=TEST_TODAY,
-    )
+    ).record
     with pytest.raises(ScanRefused, match="Sông Hồng"):
         prepare(store, page, expected_enterprise=other.id)
     assert (
@@ -116,7 +116,7 @@ def test_a_blank_form_needs_its_enterprise(printed, store, tmp_path):
     assert form.enterprise is None
     with pytest.raises(Undecided, match="chọn doanh nghiệp"):
         save_scanned(store, form, {}, today=TEST_TODAY)
-    visit = save_scanned(store, form, {}, enterprise_id=printed.enterprise.id, today=TEST_TODAY)
+    visit = save_scanned(store, form, {}, enterprise_id=printed.enterprise.id, today=TEST_TODAY).record
     assert visit.enterprise_id == printed.enterprise.id and visit.workforce_under30 == 300
 
 

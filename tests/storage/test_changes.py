@@ -1,5 +1,6 @@
-"""A write says what it changed (app/storage/changes.py): the Writer, the Store's transactions, the
-services, a list import and the merge of a bundle, without reading the change log."""
+"""A write says what it changed (app/storage/changes.py): the Writer, the services, a list import and
+the merge of a bundle return it to their caller, without reading the change log; the Store only
+counts the transactions that wrote records (``writes_committed``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from app.domain.records import Enterprise, Visit
 from app.services import records as svc
-from app.storage.changes import MAX_IDS, ChangeRecorder, ChangeSummary
+from app.storage.changes import MAX_IDS, ChangeRecorder, ChangeSummary, Saved, changes_of
 from tests.conftest import TEST_TODAY, TEST_WARD
 
 
@@ -21,15 +22,14 @@ def test_the_writer_says_what_it_created_changed_and_deleted(store):
         w.create(a)
         w.create(b)
     assert w.changes.created("enterprises") == {a.id, b.id}
-    assert store.take_changes().created("enterprises") == {a.id, b.id}
-    assert not store.take_changes()  # taken once
+    assert store.writes_committed == 1
     visit = Visit(enterprise_id=a.id, visit_date=TEST_TODAY, collaborator="Nguyễn Thị Hằng")
     with store.write() as w:
         a.phone = "0243 826 1234"
         w.update(a)
         w.create(visit)
         w.delete("enterprises", b.id)
-    said = store.take_changes()
+    said = w.changes
     assert said.updated("enterprises") == {a.id} and said.deleted("enterprises") == {b.id}
     assert said.created("visits") == {visit.id}
     assert said.entities == {"enterprises", "visits"} and said.count == 3
@@ -42,10 +42,9 @@ def test_an_update_that_changes_nothing_says_nothing(store):
     e = _enterprise()
     with store.write() as w:
         w.create(e)
-    store.take_changes()
     with store.write() as w:
         w.update(e)
-    assert not w.changes and not store.take_changes()
+    assert not w.changes and store.writes_committed == 1
 
 
 def test_a_rolled_back_write_says_nothing(store):
@@ -54,32 +53,51 @@ def test_a_rolled_back_write_says_nothing(store):
         w.create(e)
         raise RuntimeError("power cut")
     assert store.get(Enterprise, e.id) is None
-    assert not store.take_changes()
+    assert store.writes_committed == 0  # (its caller got the exception, never a summary)
 
 
 def test_a_rolled_back_savepoint_takes_back_only_its_own_changes(store):
     a, b = _enterprise(), _enterprise("Công ty cổ phần Sông Hồng", "0101243150")
     with store.transaction():
-        with store.write() as w:
-            w.create(a)
+        with store.write() as first:
+            first.create(a)
         with pytest.raises(ValueError), store.write() as w:
             w.create(b)
             raise ValueError("refused")
-        assert not store.take_changes()  # nothing committed yet
-    said = store.take_changes()
-    assert said.created("enterprises") == {a.id}
+        assert store.writes_committed == 0  # nothing committed yet
+    assert first.changes.created("enterprises") == {a.id} and store.writes_committed == 1
     assert store.get(Enterprise, b.id) is None
+    with store.transaction(), pytest.raises(ValueError), store.write() as w:
+        w.create(b)
+        raise ValueError("refused")
+    assert store.writes_committed == 1  # a rolled-back savepoint is not counted
 
 
 def test_services_and_bulk_writes_say_what_they_did(store):
-    e = svc.save_enterprise(store, _enterprise(), today=TEST_TODAY)
-    assert store.take_changes().created("enterprises") == {e.id}
-    svc.delete_record(store, "enterprises", e.id)
-    assert store.take_changes().deleted("enterprises") == {e.id}
+    saved = svc.save_enterprise(store, _enterprise(), today=TEST_TODAY)
+    e = saved.record
+    assert saved.changes.created("enterprises") == {e.id} and changes_of(saved) == saved.changes
+    assert svc.delete_record(store, "enterprises", e.id).deleted("enterprises") == {e.id}
+    assert not svc.delete_record(store, "enterprises", e.id)  # gone already: nothing changed
     many = [_enterprise(f"Công ty số {i}", "") for i in range(3)]
     with store.write() as w:
         w.create_many(many)
-    assert store.take_changes().created("enterprises") == {x.id for x in many}
+    assert w.changes.created("enterprises") == {x.id for x in many}
+
+
+def test_what_a_result_says_it_changed():
+    one = ChangeSummary({"visits": {"create": (frozenset({"v1"}), 1)}})
+    two = ChangeSummary({"enterprises": {"update": (frozenset({"e1"}), 1)}})
+    assert changes_of(one) is one and changes_of(Saved("record", two)) is two
+    both = changes_of([Saved("a", one), Saved("b", two)])  # (several imported files)
+    assert both is not None and both.entities == {"visits", "enterprises"}
+    assert changes_of(None) is None and changes_of(3) is None and changes_of([]) is None
+    assert changes_of([Saved("a", one), "not a write"]) is None
+
+    class Exported:  # a result with a count named changes says nothing
+        changes = 12
+
+    assert changes_of(Exported()) is None
 
 
 def test_many_ids_are_counted_not_listed():
@@ -112,7 +130,7 @@ def test_a_list_import_says_what_it_created(store, tmp_path):
     )
     created = result.changes.created("enterprises")
     assert result.created == 2 and created is not None and len(created) == 2
-    assert store.take_changes().created("enterprises") == created
+    assert changes_of(result) == result.changes
     assert {e.tax_code for e in (store.get(Enterprise, i) for i in created) if e} == {
         "0100109106",
         "0101243150",

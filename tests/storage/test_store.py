@@ -36,7 +36,7 @@ def test_pragmas(file_store):
 
 
 def test_change_log_for_create_update_delete(store):
-    e = save_enterprise(store, enterprise(), today=TEST_TODAY)
+    e = save_enterprise(store, enterprise(), today=TEST_TODAY).record
     e.workforce_total = 45
     e.phone = "024 3825 1234"
     save_enterprise(store, e, today=TEST_TODAY)
@@ -66,7 +66,7 @@ def test_change_log_for_create_update_delete(store):
 
 
 def test_saving_unchanged_record_logs_nothing(store):
-    e = save_enterprise(store, enterprise(), today=TEST_TODAY)
+    e = save_enterprise(store, enterprise(), today=TEST_TODAY).record
     n = store.counts()["changes"]
     save_enterprise(store, e, today=TEST_TODAY)
     assert store.counts()["changes"] == n
@@ -83,7 +83,7 @@ def test_a_failed_transaction_leaves_nothing(file_store):
 
 
 def test_search_is_diacritic_and_tone_placement_insensitive(store):
-    a = save_enterprise(store, enterprise(), today=TEST_TODAY)
+    a = save_enterprise(store, enterprise(), today=TEST_TODAY).record
     b = save_enterprise(
         store,
         enterprise(
@@ -93,7 +93,7 @@ def test_search_is_diacritic_and_tone_placement_insensitive(store):
             address="12 Hai Bà Trưng",
         ),
         today=TEST_TODAY,
-    )
+    ).record
     ids = lambda q: {r["id"] for r in store.search_enterprises(q)}  # noqa: E731
     assert ids("nguyen thi hang") == {a.id}
     assert ids("Nguyễn Thị Hằng") == {a.id}
@@ -170,7 +170,7 @@ def test_backup_is_consistent_while_another_connection_writes(file_store, tmp_pa
 
 
 def test_change_fields_are_json_with_old_and_new(store):
-    e = save_enterprise(store, enterprise(), today=TEST_TODAY)
+    e = save_enterprise(store, enterprise(), today=TEST_TODAY).record
     # (no office above is registered: the creation is kept on the record until the record changes)
     assert store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
     e.workforce_total = 31

@@ -33,7 +33,7 @@ def _founded_party(e: Enterprise) -> Organisation:
 
 def _laptop_records(m) -> tuple[Enterprise, Organisation, Admission, QualityRating, Visit]:
     e = enterprise(m, workforce_total=120)
-    org = svc.save_organisation(m.store, _founded_party(e))
+    org = svc.save_organisation(m.store, _founded_party(e)).record
     adm = svc.save_admission(
         m.store,
         Admission(
@@ -43,13 +43,13 @@ def _laptop_records(m) -> tuple[Enterprise, Organisation, Admission, QualityRati
             admitted_on=date(2024, 5, 10),
             count=2,
         ),
-    )
+    ).record
     rating = svc.save_rating(
         m.store,
         QualityRating(
             enterprise_id=e.id, organisation_id=org.id, kind=OrgKind.PARTY, year=2024, level=QualityLevel.GOOD
         ),
-    )
+    ).record
     visit = svc.save_visit(
         m.store,
         Visit(
@@ -64,7 +64,7 @@ def _laptop_records(m) -> tuple[Enterprise, Organisation, Admission, QualityRati
             candidates_applied=2,
             candidates_admitted=0,
         ),
-    )
+    ).record
     return e, org, adm, rating, visit
 
 

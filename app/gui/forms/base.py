@@ -45,6 +45,7 @@ from app.domain.validation import Problem, ValidationError
 from app.domain.vnformat import distance_text, far_from_today, format_date, format_int, parse_date, parse_int
 from app.gui.drafts import Draft
 from app.gui.tasks import TaskFailure
+from app.storage.changes import Saved
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -565,8 +566,9 @@ class RecordForm(QDialog):
         """Return False to hold the save (e.g. asking about a duplicate) and call ``proceed`` later."""
         return True
 
-    def save_fn(self, store: Any, record: Any) -> Any:
-        """Write the record (run in a write worker)."""
+    def save_fn(self, store: Any, record: Any) -> Saved[Any]:
+        """Write the record (run in a write worker): the record as written and what the write changed
+        (the window refreshes from that, ``app/gui/tasks.py``)."""
         raise NotImplementedError(f"{type(self).__name__} must define save_fn()")
 
     def _do_save(self, record: Any, then: Callable[[Any], None] | None) -> None:
@@ -575,15 +577,15 @@ class RecordForm(QDialog):
         self.status.setStyleSheet("")
         self.status.setText("Đang lưu…")
 
-        def done(saved: Any) -> None:
+        def done(saved: Saved[Any]) -> None:
             self._saving = False
             self.save_button.setEnabled(True)
             self._saved_values = self.values()
             self.discard_draft()
             self.status.setText("Đã lưu.")
-            self.sig_saved.emit(saved)
+            self.sig_saved.emit(saved.record)
             if then is not None:
-                then(saved)
+                then(saved.record)
             else:
                 self._closing_ok = True
                 self.close()

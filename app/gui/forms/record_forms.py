@@ -39,6 +39,7 @@ from app.domain.vocab import OrgKind, QualityLevel
 from app.gui.forms.base import FieldSpec, Kind, RecordForm
 from app.services import records as svc
 from app.storage import lookalikes
+from app.storage.changes import Saved
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -202,7 +203,7 @@ class EnterpriseForm(RecordForm):
     def domain_problems(self, record: Enterprise) -> list[Problem]:
         return v.validate_enterprise(v.normalise_enterprise(record), self.today)
 
-    def save_fn(self, store: Any, record: Enterprise) -> Enterprise:
+    def save_fn(self, store: Any, record: Enterprise) -> Saved[Enterprise]:
         return svc.save_enterprise(store, record, today=self.today)
 
     # --- duplicates ---------------------------------------------------------------------------
@@ -422,7 +423,7 @@ class VisitForm(RecordForm):
     def domain_problems(self, record: Visit) -> list[Problem]:
         return v.validate_visit(v.normalise_visit(record), self.today)
 
-    def save_fn(self, store: Any, record: Visit) -> Visit:
+    def save_fn(self, store: Any, record: Visit) -> Saved[Visit]:
         return svc.save_visit(store, record, today=self.today)
 
     def save_and_next(self) -> None:
@@ -526,7 +527,7 @@ class OrganisationForm(RecordForm):
             v.normalise_organisation(record), self.previous, self.rules, self.today
         )
 
-    def save_fn(self, store: Any, record: Organisation) -> Organisation:
+    def save_fn(self, store: Any, record: Organisation) -> Saved[Organisation]:
         return svc.save_organisation(store, record, today=self.today)
 
 
@@ -594,7 +595,7 @@ class AdmissionForm(RecordForm):
     def domain_problems(self, record: Admission) -> list[Problem]:
         return v.validate_admission(record, self.today)
 
-    def save_fn(self, store: Any, record: Admission) -> Admission:
+    def save_fn(self, store: Any, record: Admission) -> Saved[Admission]:
         return svc.save_admission(store, record, today=self.today)
 
 
@@ -697,5 +698,5 @@ class QualityRatingForm(RecordForm):
             return [Problem("kind", "Chưa chọn tổ chức được xếp loại."), *problems]
         return v.validate_rating(record, self.organisations.get(record.kind), self.today)
 
-    def save_fn(self, store: Any, record: QualityRating) -> QualityRating:
+    def save_fn(self, store: Any, record: QualityRating) -> Saved[QualityRating]:
         return svc.save_rating(store, record, today=self.today)

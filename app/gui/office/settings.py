@@ -147,8 +147,7 @@ class OfficeSettingsDialog(QDialog):
         self.save.setEnabled(True)
         self.status.setStyleSheet("")
         self.status.setText("Đã lưu. Các máy ở dưới nhận thiết lập này trong gói gửi xuống tiếp theo.")
-        self.window_.notify_data_changed()
-        self.reload()
+        self.reload()  # (the window refreshed from what the save said it changed)
 
     def _failed(self, failure: Any) -> None:
         if not isValid(self):  # closed before the worker finished

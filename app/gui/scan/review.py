@@ -475,8 +475,8 @@ class ReviewDialog(QDialog):
             eid = resolve_enterprise(store, tax).id if tax else None
             return save_scanned(store, form, decisions, enterprise_id=eid, today=today)
 
-        def done(visit: Any) -> None:
-            item.saved_visit = visit.id
+        def done(saved: Any) -> None:  # Saved[Visit]: the window refreshes from its changes
+            item.saved_visit = saved.record.id
             self.label_page(index)
             self.window_.show_status(f"Đã lưu lượt khảo sát từ {item.page.where}.")
             nxt = next(
