@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,31 +55,63 @@ def to_canon(x: float, y: float) -> tuple[float, float]:
 
 
 def read_qr(image: Image.Image) -> list[QrFound]:
-    """Every KhaoSat-looking QR code in the image (any orientation), read by zxing-cpp."""
+    """Every KhaoSat-looking QR code in the image (any orientation), read by zxing-cpp.
+
+    Tried in turn, until one attempt reads a code: the image as taken; sharpened; then each
+    symbol that zxing found but could not decode (a checksum error: a small, blurred code in a
+    large photo) cut out, enlarged and given its own contrast (``_enhanced``); then, for an image
+    of at most 2,400 pixels, the whole of it twice as large with an unsharp mask.
+    """
     import zxingcpp
 
-    found: list[QrFound] = []
-    for attempt, scale in _qr_attempts(image):
-        for code in zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode):  # pyright: ignore[reportArgumentType] (one format is a set of formats)
+    failed: list[np.ndarray] = []
+
+    def attempt(
+        img: Image.Image, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)
+    ) -> list[QrFound]:
+        found = []
+        for code in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True):  # pyright: ignore[reportArgumentType] (one format is a set of formats)
             p = code.position
             corners = np.array(
                 [[pt.x, pt.y] for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)], dtype=float
-            )
-            found.append(QrFound(code.text, corners / scale))
-        if found:
-            break
-    return found
+            ) / scale + np.asarray(offset)
+            if code.valid:
+                found.append(QrFound(code.text, corners))
+            else:
+                failed.append(corners)
+        return found
 
-
-def _qr_attempts(image: Image.Image):
-    """The image as taken, sharpened, then (only when both fail: a small or blurred code, as in a
-    photo sent through a chat app) twice as large with an unsharp mask, which gives the decoder
-    more pixels a module. Yields (image, its scale)."""
-    yield image, 1.0
-    yield image.filter(ImageFilter.SHARPEN), 1.0
+    found = attempt(image) or attempt(image.filter(ImageFilter.SHARPEN))
+    if found:
+        return found
+    for corners in failed[:3]:
+        # the symbol as found may be only part of it (two finder patterns): a wide margin
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        size = max(x1 - x0, y1 - y0, 20.0)
+        box = (
+            int(max(0, x0 - size)),
+            int(max(0, y0 - size)),
+            int(min(image.width, x1 + size)),
+            int(min(image.height, y1 + size)),
+        )
+        crop = image.crop(box)
+        for k in sorted({min(4.0, max(2.0, round(400 / size))), 4.0}):
+            big = crop.resize((round(crop.width * k), round(crop.height * k)), Image.Resampling.BICUBIC)
+            found = attempt(_enhanced(big, k), k, (box[0], box[1]))
+            if found:
+                return found
     if max(image.size) <= 2400:
         big = image.resize((image.width * 2, image.height * 2), Image.Resampling.BICUBIC)
-        yield big.filter(ImageFilter.UnsharpMask(4, 200, 2)), 2.0
+        return attempt(big.filter(ImageFilter.UnsharpMask(4, 200, 2)), 2.0)
+    return []
+
+
+def _enhanced(image: Image.Image, k: float) -> Image.Image:
+    """A blurred code made crisp: an unsharp mask of its enlarged size, then the contrast
+    stretched over the crop (the paper white, the modules black)."""
+    from PIL import ImageOps
+
+    return ImageOps.autocontrast(image.filter(ImageFilter.UnsharpMask(round(2 * k), 250, 0)), cutoff=1)
 
 
 # --- homographies -------------------------------------------------------------------------------
@@ -118,58 +151,187 @@ def _box_sum(ii: np.ndarray, y0, x0, y1, x1) -> np.ndarray:
     return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
 
 
-def find_mark(
-    image: Image.Image, centre: tuple[float, float], side: float, radius: float
-) -> tuple[float, float] | None:
-    """The centre of a solid dark square of about ``side`` pixels within ``radius`` of ``centre``.
+def _running(a: np.ndarray, k: int, fn) -> np.ndarray:
+    """``fn`` (np.max or np.min) over a k x k square around each pixel, edges repeated (separable)."""
+    from numpy.lib.stride_tricks import sliding_window_view
 
-    The window is made darkness (0 paper .. 1 ink) against its own paper brightness. Each position
-    is scored by the mean darkness inside a square of the mark's size minus the mean in the ring
-    around it; the best score must look like a printed mark (dark inside, light around).
+    p = k // 2
+    a = fn(sliding_window_view(np.pad(a, ((p, p), (0, 0)), mode="edge"), k, axis=0), axis=-1)
+    return fn(sliding_window_view(np.pad(a, ((0, 0), (p, p)), mode="edge"), k, axis=1), axis=-1)
+
+
+def paper_level(grey: np.ndarray, side: float) -> np.ndarray:
+    """The brightness of the paper under each pixel: the image with every dark thing smaller than
+    about twice ``side`` taken away (a grey-level closing: the brightest pixel around, then the
+    darkest of those). A hand's shadow, a gradient of light or glare is larger than that and stays
+    part of the paper, so a mark is measured against the paper right around it."""
+    k = int(2 * side) | 1
+    return np.maximum(_running(_running(grey, k, np.max), k, np.min), 30.0)
+
+
+@dataclass
+class MarkFound:
+    x: float  # image pixels, the centre of the mark's dark pixels
+    y: float
+    score: float  # mean darkness inside less around
+
+
+# the size, in pixels, at which marks are looked for: a large photo is reduced to it first
+WORK_SIDE = 12.0
+
+
+def mark_candidates(
+    image: Image.Image,
+    centre: tuple[float, float],
+    side: float,
+    radius: float,
+    limit: int = 4,
+    exclude: np.ndarray | None = None,
+) -> list[MarkFound]:
+    """Solid dark squares of about ``side`` pixels within ``radius`` of ``centre``, best first.
+
+    The window is reduced so that a mark is about ``WORK_SIDE`` pixels, made darkness (0 paper ..
+    1 ink) against the paper right around each pixel (``paper_level``: shadows, uneven light and
+    glare are evened out, and the table beside a cut margin counts as background, not as ink),
+    and each position scored by the mean darkness inside a square of the mark's size minus the
+    mean in the ring around it. The best positions, apart from each other, are kept when they
+    look like a printed mark (``_looks_like_mark``). ``exclude`` (a polygon in image pixels: the
+    QR code) holds no mark.
     """
     w, h = image.size
     cx, cy = centre
-    half = max(2, round(side / 2))
-    ring = max(half + 2, round(side * 0.95))
-    x0, x1 = int(max(0, cx - radius - ring)), int(min(w, cx + radius + ring))
-    y0, y1 = int(max(0, cy - radius - ring)), int(min(h, cy + radius + ring))
-    if x1 - x0 < 2 * ring + 2 or y1 - y0 < 2 * ring + 2:
-        return None
-    grey = np.asarray(image.crop((x0, y0, x1, y1)), dtype=np.float32)
-    paper = max(float(np.percentile(grey, 90)), 40.0)
+    margin = 2 * side
+    x0, x1 = int(max(0, cx - radius - margin)), int(min(w, cx + radius + margin))
+    y0, y1 = int(max(0, cy - radius - margin)), int(min(h, cy + radius + margin))
+    f = max(1.0, side / WORK_SIDE)
+    s = side / f
+    half = max(2, round(s / 2))
+    ring = max(half + 2, round(s * 0.95))
+    if (x1 - x0) / f < 2 * ring + 4 or (y1 - y0) / f < 2 * ring + 4:
+        return []
+    crop = image.crop((x0, y0, x1, y1))
+    if f > 1:
+        crop = crop.resize((round(crop.width / f), round(crop.height / f)), Image.Resampling.BOX)
+    fx, fy = (x1 - x0) / crop.width, (y1 - y0) / crop.height
+    grey = np.asarray(crop, dtype=np.float32)
+    paper = paper_level(grey, s)
     win = np.clip(1.0 - grey / paper, 0.0, 1.0)
     ii = np.zeros((win.shape[0] + 1, win.shape[1] + 1))
     ii[1:, 1:] = win.cumsum(0).cumsum(1)
     ys = np.arange(ring, win.shape[0] - ring)
     xs = np.arange(ring, win.shape[1] - ring)
     yy, xx = np.meshgrid(ys, xs, indexing="ij")
-    inner = _box_sum(ii, yy - half, xx - half, yy + half, xx + half) / (2 * half) ** 2
-    outer_sum = _box_sum(ii, yy - ring, xx - ring, yy + ring, xx + ring)
-    inner_sum = inner * (2 * half) ** 2
-    outer = (outer_sum - inner_sum) / ((2 * ring) ** 2 - (2 * half) ** 2)
-    score = inner - outer
-    iy, ix = np.unravel_index(np.argmax(score), score.shape)
-    best = score[iy, ix]
-    py, px = int(ys[iy]), int(xs[ix])
-    if best < 0.35 or inner[iy, ix] < 0.5:
+    inner_sum = _box_sum(ii, yy - half, xx - half, yy + half, xx + half)
+    inner = inner_sum / (2 * half) ** 2
+    outer = (_box_sum(ii, yy - ring, xx - ring, yy + ring, xx + ring) - inner_sum) / (
+        (2 * ring) ** 2 - (2 * half) ** 2
+    )
+    score = np.where((inner >= 0.25) & (inner - outer >= 0.2), inner - outer, -1.0)
+    # within ``radius`` of the centre only (the margin is there for the ring and the paper level)
+    gx, gy = x0 + (xx + 0.5) * fx, y0 + (yy + 0.5) * fy
+    score[(gx - cx) ** 2 + (gy - cy) ** 2 > radius**2] = -1.0
+    found: list[MarkFound] = []
+    for _ in range(4 * limit):
+        iy, ix = np.unravel_index(np.argmax(score), score.shape)
+        best = float(score[iy, ix])
+        if best < 0:
+            break
+        score[max(0, iy - round(s)) : iy + round(s) + 1, max(0, ix - round(s)) : ix + round(s) + 1] = -1.0
+        at = _looks_like_mark(win, paper, int(ys[iy]), int(xs[ix]), s, float(inner[iy, ix]))
+        if at is None:
+            continue
+        x, y = x0 + (at[0] + 0.5) * fx, y0 + (at[1] + 0.5) * fy
+        if exclude is not None and _inside(exclude, x, y):
+            continue
+        found.append(MarkFound(x, y, best))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _looks_like_mark(
+    win: np.ndarray, paper: np.ndarray, py: int, px: int, s: float, inner: float
+) -> tuple[float, float] | None:
+    """The centre (window pixels) of the dark square at (px, py), or None when it is not one.
+
+    A printed mark is a solid square standing alone on paper: the dark pixels joined to it are
+    spread as a square's are (not a line, a half-cut mark, a disc with its neighbours, the table
+    or a filled row of boxes), as many as a square of that spread has, of a side within what a
+    photo's perspective makes of ``s``, and the band of paper around it is light. Its own size,
+    not ``s``, decides the band: the far edge of a page photographed at an angle is smaller or
+    larger than the QR code's scale says.
+
+    Where the paper level changes across the band (``paper``: the table beyond the page's edge,
+    or a shadow's edge), the mark must be square to within 30%: a mark cut by the page's edge
+    has its centre elsewhere than the printed one, and is refused (the page is then placed with
+    the three other marks and the QR code).
+    """
+    r = round(1.6 * s)
+    oy, ox = max(0, py - r), max(0, px - r)
+    patch = win[oy : py + r + 1, ox : px + r + 1]
+    mask = patch > 0.5 * inner
+    seed = (py - oy, px - ox)
+    if not mask[seed]:
         return None
-    # the centre of the dark pixels around the best position
-    r = max(half + 1, round(0.7 * side))  # the mark and a little paper, not the table beyond
-    patch = win[max(0, py - r) : py + r, max(0, px - r) : px + r]
-    mask = patch > 0.5 * inner[iy, ix]
-    if not 0.5 * (2 * half) ** 2 <= mask.sum() <= 1.6 * (2 * half) ** 2:
-        return None  # too little ink for a mark, or a larger dark area (the table, a shadow)
-    ty, tx = np.nonzero(mask)
-    mx, my = max(0, px - r) + tx.mean(), max(0, py - r) + ty.mean()
-    # a printed mark stands alone on paper: the band around it is light. A mark cut at the page's
-    # edge, or touching the table or a shadow, has a centre that is not the printed one: refuse it
-    # (the page is then placed with the three others and the QR code).
-    yy2, xx2 = np.mgrid[0 : win.shape[0], 0 : win.shape[1]]
-    d = np.maximum(np.abs(xx2 - mx), np.abs(yy2 - my))
-    band = win[(d >= 0.62 * side) & (d <= 0.8 * side)]
-    if band.size < 2 * side or float(band.mean()) > 0.15 or float((band > 0.5).mean()) > 0.12:
+    region = np.zeros_like(mask)
+    region[seed] = True
+    for _ in range(2 * r + 2):  # grow within the mask: the dark pixels joined to the seed
+        grown = region.copy()
+        grown[1:] |= region[:-1]
+        grown[:-1] |= region[1:]
+        grown[:, 1:] |= region[:, :-1]
+        grown[:, :-1] |= region[:, 1:]
+        grown &= mask
+        if (grown == region).all():
+            break
+        region = grown
+    if region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any():
+        return None  # joined to something larger than a mark
+    n = int(region.sum())
+    a = float(np.sqrt(n))
+    if not 0.6 * s <= a <= 2.1 * s:
         return None
-    return x0 + mx + 0.5, y0 + my + 0.5
+    weights = np.where(region, patch, 0.0)
+    total = float(weights.sum())
+    ty, tx = np.mgrid[0 : patch.shape[0], 0 : patch.shape[1]]
+    my, mx = float((ty * weights).sum() / total), float((tx * weights).sum() / total)
+    # a square of side a spreads by a^2/12 along every direction (turned or not)
+    dy, dx = ty - my, tx - mx
+    cxx, cxy, cyy = (dx * dx * weights).sum(), (dx * dy * weights).sum(), (dy * dy * weights).sum()
+    low, high = np.linalg.eigvalsh(np.array([[cxx, cxy], [cxy, cyy]]) / total)
+    if high > 2.5 * low or not 0.75 <= 12 * np.sqrt(max(low, 0.0) * high) / n <= 1.4:
+        return None
+    my, mx = oy + my, ox + mx
+    # the band of paper around it
+    n0, n1 = max(0, int(my - a)), int(my + a) + 2
+    m0, m1 = max(0, int(mx - a)), int(mx + a) + 2
+    around = win[n0:n1, m0:m1]
+    by, bx = np.mgrid[n0 : n0 + around.shape[0], m0 : m0 + around.shape[1]]
+    d = np.maximum(np.abs(bx - mx), np.abs(by - my))
+    in_band = (d >= 0.7 * a) & (d <= 0.9 * a)
+    band = around[in_band]
+    if band.size < 2 * a or float(band.mean()) > 0.15 or float((band > 0.5).mean()) > 0.12:
+        return None
+    level = paper[n0:n1, m0:m1][in_band]
+    if float(level.min()) < 0.8 * float(level.max()) and high > 1.3 * low:
+        return None
+    return mx, my
+
+
+def _inside(poly: np.ndarray, x: float, y: float) -> bool:
+    """Whether (x, y) lies in the convex polygon ``poly`` (its corners in order)."""
+    signs = []
+    for (ax, ay), (bx, by) in zip(poly, np.roll(poly, -1, axis=0)):
+        signs.append((bx - ax) * (y - ay) - (by - ay) * (x - ax))
+    return all(v >= 0 for v in signs) or all(v <= 0 for v in signs)
+
+
+def find_mark(
+    image: Image.Image, centre: tuple[float, float], side: float, radius: float
+) -> tuple[float, float] | None:
+    """The centre of the best-looking registration mark within ``radius`` of ``centre``, if any."""
+    found = mark_candidates(image, centre, side, radius, limit=1)
+    return (found[0].x, found[0].y) if found else None
 
 
 def darkness(image: Image.Image) -> np.ndarray:
@@ -198,73 +360,146 @@ class Located:
     h: np.ndarray  # canonical pixels -> image pixels
     marks_found: int
     qr_error_pt: float
+    straight: Straight | None = None  # the page straightened when it was checked
 
 
 def locate(image: Image.Image, qr: QrFound, layout: SheetLayout) -> Located:
-    """Where the page lies in the image, from the QR code and the registration marks."""
+    """Where the page lies in the image, from the QR code and the registration marks.
+
+    Each corner's mark is looked for around where the QR code (and the marks already found) put
+    it: the two nearest the QR code within ``NEAR_PT``, the far ones within ``FAR_PT`` (a phone held
+    at an angle shrinks the far edge of the page; a first guess from a code 22 mm wide is that far
+    off). A few candidates are kept per corner, and the set of four (or, failing that, three) that
+    agrees best with the QR code places the page: a shadow, a bubble filled as dark as a mark or a
+    corner folded over cannot put the page in the wrong place unnoticed.
+    """
     qx, qy, qs = layout.qr
     qr_canon = np.array(
         [to_canon(qx, qy + qs), to_canon(qx + qs, qy + qs), to_canon(qx + qs, qy), to_canon(qx, qy)]
     )
     first = affine(qr_canon, qr.corners)
-    px_per_canon = float(np.sqrt(abs(np.linalg.det(first[:2, :2]))))
-    side = MARK_SIZE * SCALE * px_per_canon
+    px_per_pt = SCALE * float(np.sqrt(abs(np.linalg.det(first[:2, :2]))))
     marks_canon = np.array([to_canon(x, y) for x, y in layout.marks])
-    # around where a mark should be: 40 pt (14 mm) for the two near the QR code, 150 pt (53 mm) for
-    # the far ones, where a photo's perspective can move them that far from the first guess
-    near, far = 40 * SCALE * px_per_canon, 150 * SCALE * px_per_canon
+    # the QR code holds no mark (its finder patterns are squares of about a mark's size)
+    qr_middle = qr.corners.mean(axis=0)
+    no_mark = qr_middle + (qr.corners - qr_middle) * 1.15
     # nearest mark first; each one found improves the guess for the next (perspective)
     qr_centre = qr_canon.mean(axis=0)
     order = sorted(range(len(marks_canon)), key=lambda i: float(np.hypot(*(marks_canon[i] - qr_centre))))
-    found: list[tuple[int, tuple[float, float]]] = []
+    candidates: dict[int, list[MarkFound]] = {}
+    anchors: list[tuple[int, MarkFound]] = []
     estimate = first
     for n, i in enumerate(order):
         g = apply(estimate, marks_canon[i : i + 1])[0]
-        m = find_mark(image, (g[0], g[1]), side, near if n < 2 else far)
-        if m is None:
-            continue
-        found.append((i, m))
-        src = np.vstack([qr_canon, marks_canon[[k for k, _ in found]]])
-        dst = np.vstack([qr.corners, np.array([p for _, p in found])])
-        # affine until three marks span the page: a projective fit to points bunched at the top
-        # would throw the far corners anywhere
-        estimate = homography(src, dst) if len(found) >= 3 else affine(src, dst)
-    found.sort()
-    candidates: list[tuple[np.ndarray, int]] = []
-    if len(found) == 4:
-        candidates.append((homography(marks_canon, np.array([m for _, m in found])), 4))
-        # if the four disagree with the QR code, one of them may be wrong: try each three
-        for k in range(4):
-            keep = [f for j, f in enumerate(found) if j != k]
-            src = np.vstack([marks_canon[[i for i, _ in keep]], qr_canon])
-            dst = np.vstack([np.array([m for _, m in keep]), qr.corners])
-            candidates.append((homography(src, dst), 3))
-    if len(found) == 3:
-        src = np.vstack([marks_canon[[i for i, _ in found]], qr_canon])
-        dst = np.vstack([np.array([m for _, m in found]), qr.corners])
-        candidates.append((homography(src, dst), 3))
-    if not candidates:
+        side = _local_side(estimate, marks_canon[i])
+        near = n < 2
+        radius = (NEAR_PT if near else FAR_PT) * px_per_pt
+        candidates[i] = mark_candidates(
+            image, (g[0], g[1]), side, radius, limit=3 if near else 6, exclude=no_mark
+        )
+        if near and candidates[i]:
+            # the far corners are looked for from the QR code and the near marks only: a wrong
+            # candidate there must not move the search for the other
+            anchors.append((i, candidates[i][0]))
+            src = np.vstack([qr_canon, marks_canon[[k for k, _ in anchors]]])
+            dst = np.vstack([qr.corners, np.array([[m.x, m.y] for _, m in anchors])])
+            estimate = affine(src, dst)
+    if sum(1 for c in candidates.values() if c) < 3:
         raise LocateError(
             "Không thấy đủ các ô vuông đen ở góc phiếu (cần ít nhất 3 trong 4 góc). "
             "Hãy chụp hoặc quét cả trang, không để mất góc, không che tay lên góc."
         )
-    scored = []
-    for h, n in candidates:
-        err = float(np.abs(apply(h, qr_canon) - qr.corners).max()) / (SCALE * px_per_canon)
-        scored.append(Located(h, n, err))
-    four = [c for c in scored if c.marks_found == 4 and c.qr_error_pt <= QR_TOLERANCE_PT]
-    # four marks that agree with the QR code; otherwise the three (and the QR code) that agree best
-    best = four[0] if four else min(scored, key=lambda c: c.qr_error_pt)
-    if best.qr_error_pt > QR_TOLERANCE_PT:
-        raise LocateError(
-            "Các ô vuông đen ở góc phiếu không khớp với mã QR (ảnh bị méo, gấp hoặc đây không phải phiếu "
-            "KhaoSat). Hãy đặt phiếu phẳng rồi chụp hoặc quét lại."
-        )
-    return best
+    agreeing: list[Located] = []
+    options = [[None, *candidates.get(i, [])] for i in range(len(marks_canon))]
+    for combo in itertools.product(*options):
+        chosen = [(i, m) for i, m in enumerate(combo) if m is not None]
+        if len(chosen) < 3:
+            continue
+        src = marks_canon[[i for i, _ in chosen]]
+        dst = np.array([[m.x, m.y] for _, m in chosen])
+        if len(chosen) == 4:
+            if not _convex(dst):
+                continue
+            h = homography(src, dst)
+            err = float(np.abs(apply(h, qr_canon) - qr.corners).max())
+        else:
+            # three marks and the QR code: every point must fit
+            src, dst = np.vstack([src, qr_canon]), np.vstack([dst, qr.corners])
+            h = homography(src, dst)
+            err = float(np.abs(apply(h, src) - dst).max())
+        if err / px_per_pt <= QR_TOLERANCE_PT:
+            agreeing.append(Located(h, len(chosen), err / px_per_pt))
+    # four marks before three, then the best agreement with the QR code; and the page placed so
+    # must show its printed frames where the layout has them (``frames_found``): marks that agree
+    # with the QR code by chance do not place a page
+    agreeing.sort(key=lambda c: (-c.marks_found, c.qr_error_pt))
+    for loc in agreeing[:MAX_TRIED]:
+        page = straighten(image, loc)
+        if frames_found(page.dark, layout) >= FRAMES_MIN:
+            loc.straight = page
+            return loc
+    raise LocateError(
+        "Các ô vuông đen ở góc phiếu không khớp với mã QR (ảnh bị méo, gấp hoặc đây không phải phiếu "
+        "KhaoSat). Hãy đặt phiếu phẳng rồi chụp hoặc quét lại."
+    )
+
+
+MAX_TRIED = 4  # placements straightened and checked against the printed frames, at most
+FRAMES_MIN = 0.8  # share of the frames' sides found where the layout puts them
+
+
+def frames_found(dark: np.ndarray, layout: SheetLayout) -> float:
+    """The share of points along the printed frames' straight sides that are ink on the
+    straightened page (within 1 pt across the line): about 1 when the page is placed right, much
+    less when a part of it is placed a few points off."""
+    h, w = dark.shape
+    pad = round(1.2 * SCALE)
+    hits = total = 0
+    for x, y, fw, fh in layout.frames:
+        x0, y1 = to_canon(x, y)
+        x1, y0 = to_canon(x + fw, y + fh)
+        inset = 6 * SCALE  # clear of the rounded corners
+        xs = np.arange(x0 + inset, x1 - inset, 4.0).round().astype(int)
+        ys = np.arange(y0 + inset, y1 - inset, 4.0).round().astype(int)
+        for line_y in (round(y0), round(y1)):
+            rows = np.clip(np.arange(line_y - pad, line_y + pad + 1), 0, h - 1)
+            best = dark[np.ix_(rows, np.clip(xs, 0, w - 1))].max(axis=0)
+            hits += int((best > 0.25).sum())
+            total += len(xs)
+        for line_x in (round(x0), round(x1)):
+            cols = np.clip(np.arange(line_x - pad, line_x + pad + 1), 0, w - 1)
+            best = dark[np.ix_(np.clip(ys, 0, h - 1), cols)].max(axis=1)
+            hits += int((best > 0.25).sum())
+            total += len(ys)
+    return hits / total if total else 1.0
+
+
+NEAR_PT = 40.0  # 14 mm
+FAR_PT = 330.0  # 116 mm
+
+
+def _local_side(h: np.ndarray, centre: np.ndarray) -> float:
+    """A mark's side in image pixels where ``h`` (canonical -> image) puts it."""
+    d = MARK_SIZE * SCALE / 2
+    square = centre + np.array([[-d, -d], [d, -d], [d, d], [-d, d]])
+    x, y = apply(h, square).T
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    return float(np.sqrt(area))
+
+
+def _convex(pts: np.ndarray) -> bool:
+    """Whether four points, in order, make a convex quadrilateral (a page, not a bow tie)."""
+    cross = []
+    for k in range(4):
+        a, b, c = pts[k], pts[(k + 1) % 4], pts[(k + 2) % 4]
+        cross.append((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]))
+    return all(v > 0 for v in cross) or all(v < 0 for v in cross)
 
 
 def straighten(image: Image.Image, loc: Located) -> Straight:
     """The page resampled in canonical coordinates, with its darkness map."""
+    if loc.straight is not None:
+        return loc.straight
     h = loc.h / loc.h[2, 2]
     coeffs = (h[0, 0], h[0, 1], h[0, 2], h[1, 0], h[1, 1], h[1, 2], h[2, 0], h[2, 1])
     page = image.transform(

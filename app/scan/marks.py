@@ -37,6 +37,7 @@ WRITE_INK = 0.025  # share of a write-in box's pixels that are ink (darker than 
 INK = 0.35  # darkness of a pen stroke's pixels; JPEG noise and shading stay well below
 ALIGN_RADIUS = 9  # pixels (3.2 pt) searched around each area for its printed borders
 ALIGN_MIN = 0.25  # mean darkness along the borders when they are found
+ALIGN_CONTRAST = 0.08  # or: that much darker than the page around them (a blurred photo)
 DISC = 0.66  # the disc read inside a bubble, as a share of its radius (the ring stays outside)
 BOX_INSET = 2.0  # points inside a box's border
 WRITE_INSET = 2.4
@@ -109,7 +110,7 @@ class _Sampler:
             max(0, round(y0) + sy) : max(0, round(y1) + sy), max(0, round(x0) + sx) : max(0, round(x1) + sx)
         ]
 
-    def align(self, rects: list[tuple[float, float, float, float]]) -> tuple[tuple[int, int], float]:
+    def align(self, rects: list[tuple[float, float, float, float]]) -> tuple[tuple[int, int], float, float]:
         """The shift (pixels) that puts the printed borders of ``rects`` on the darkest lines nearby,
         and how dark they are there (0..1). Photos of paper that is not quite flat move parts of
         the page by a millimetre or so from where the corner marks put them."""
@@ -126,7 +127,7 @@ class _Sampler:
                 vx += [x0, x1]
                 vy += [t, t]
         if not hx or not vx:
-            return (0, 0), 1.0
+            return (0, 0), 1.0, 1.0
         h, w = self.dark.shape
         r = ALIGN_RADIUS
         hyi, hxi = np.round(np.asarray(hy)).astype(int), np.round(np.asarray(hx)).astype(int)
@@ -140,6 +141,7 @@ class _Sampler:
 
         # coarse (every third pixel), then every pixel around the best
         best, (best_score, strength) = (0, 0), score(0, 0)
+        seen: list[float] = []
         for step, around, span in ((3, (0, 0), r), (1, None, 2)):
             cx, cy = around if around is not None else best
             for dy in range(cy - span, cy + span + 1, step):
@@ -147,9 +149,13 @@ class _Sampler:
                     if abs(dx) > r or abs(dy) > r:
                         continue
                     sc, both = score(dx, dy)
+                    if step == 3:
+                        seen.append(both)
                     if sc > best_score:
                         best, best_score, strength = (dx, dy), sc, both
-        return best, strength
+        # how much darker the borders are where found than around (a blurred photo's thin lines
+        # are faint, but still stand out; a fold or a shadow's edge where they are not does not)
+        return best, strength, strength - float(np.median(seen))
 
     def rect(self, x: float, y: float, w: float, h: float, inset: float) -> float:
         """Mean darkness inside a rectangle (page points), ``inset`` points from its sides."""
@@ -227,12 +233,14 @@ class Reader:
         per_digit: dict[int, list[float]] = {}
         self.shifts: dict[int, tuple[int, int]] = {}
         self.lost: set[int] = set()  # areas whose printed borders were not found
+        self.contrasts: dict[int, tuple[float, float]] = {}
         for ai, area in enumerate(layout.areas):
             rects = [c.write for c in area.columns] + [(b.x, b.y, BOX, BOX) for b in area.boxes]
             if rects:
-                shift, strength = self.s.align(rects)
+                shift, strength, contrast = self.s.align(rects)
                 self.shifts[ai] = shift
-                if strength < ALIGN_MIN:
+                self.contrasts[ai] = (strength, contrast)
+                if strength < ALIGN_MIN and contrast < ALIGN_CONTRAST:
                     self.lost.add(ai)
             self.s.shift = self.shifts.get(ai, (0, 0))
             for ci, col in enumerate(area.columns):
