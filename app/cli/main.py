@@ -255,7 +255,7 @@ def _enterprise(args: argparse.Namespace) -> int:
 
 def _show_enterprise(store, key: str) -> int:
     from app.domain.display import display
-    from app.domain.records import Organisation, Visit, fields_of
+    from app.domain.records import Organisation, Visit, fields_of, record_type
     from app.domain.vnformat import format_date, format_int
     from app.domain.vocab import OrgKind, OrgStatus
     from app.services.enterprise_lookup import SelectionError, resolve_enterprise
@@ -284,8 +284,15 @@ def _show_enterprise(store, key: str) -> int:
     visits = store.children(Visit, e.id, "visit_date DESC")
     if visits:
         say(f"Lượt khảo sát ({len(visits)}):")
+        # the fields declared with a column heading, as on the detail panel's visits tab: the first (the
+        # date) leads the line, the others that have a value follow with their heading
+        first, *rest = record_type(Visit).LISTED
         for vis in visits[:10]:
-            say(f"  - {format_date(vis.visit_date)}: {vis.collaborator or ''}, gặp {vis.person_met or '?'}")
+            parts = [(i.column, display(i, vis.listed_value(i.name))) for i in rest]
+            say(
+                f"  - {display(first, vis.listed_value(first.name))}: "
+                + "; ".join(f"{k}: {v}" for k, v in parts if v)
+            )
     return 0
 
 

@@ -4,6 +4,12 @@ The same options (ward, count, seed, years, reference date) give the same record
 UUIDs. Every record passes the domain validation (checked in ``tests/demo``). Everything is
 written in one transaction through ``Writer.create_many``, so the change log and the search index
 are filled exactly as if a person had typed it all.
+
+Records are made with the classes the program uses (``record_type``). The fields of an enterprise
+and of a visit listed in ``MODELLED`` get values that hang together (a workforce, its women, the
+members found...); any other field declared on them (a question added since) gets a plausible value
+from its declaration alone (``declared_value``: a count within its bounds and below the whole it is
+part of, a choice among its choices...), so demo data shows every question until someone models it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.demo import names as N
 from app.domain import taxcode, units
+from app.domain.fields import FieldInfo, Kind
 from app.domain.probation import add_months, due_on
 from app.domain.records import (
     Admission,
@@ -24,6 +31,8 @@ from app.domain.records import (
     Record,
     Target,
     Visit,
+    fields_of,
+    record_type,
     uuid7,
 )
 from app.domain.validation import DEFAULT_RULES
@@ -179,7 +188,7 @@ class _Gen:
         if r.random() < 0.15:
             address = f"Ngõ {r.randint(2, 200)}, {address}"
         status = r.choices(list(EnterpriseStatus), [92, 4, 2, 2])[0]
-        return Enterprise(
+        return record_type(Enterprise)(
             id=self.uid(),
             name=name,
             short_name=short,
@@ -314,7 +323,7 @@ class _Gen:
             }
             official = min(wf, r.randint(0, 2) + (3 if OrgKind.PARTY in existing else 0))
             probationary = min(wf - official, r.randint(0, 1))
-            v = Visit(
+            v = record_type(Visit)(
                 id=self.uid(),
                 enterprise_id=e.id,
                 visit_date=d,
@@ -548,6 +557,108 @@ def _ascii(text: str) -> str:
     return fold(text)
 
 
+# The fields _Gen and _Development give values that hang together. A field declared on these records and
+# not listed here is filled from its declaration (``declared_value``) until someone models it here.
+MODELLED: dict[str, frozenset[str]] = {
+    "enterprises": frozenset(
+        [
+            "name",
+            "short_name",
+            "tax_code",
+            "legal_form",
+            "fdi",
+            "vsic_section",
+            "address",
+            "ward_code",
+            "phone",
+            "email",
+            "owner_name",
+            "owner_is_party_member",
+            "year_founded",
+            "workforce_total",
+            "workforce_women",
+            "workforce_under30",
+            "status",
+            "note",
+        ]
+    ),
+    "visits": frozenset(
+        [
+            "enterprise_id",
+            "visit_date",
+            "collaborator",
+            "person_met",
+            "person_met_title",
+            "workforce_total",
+            "workforce_women",
+            "workforce_under30",
+            "party_total",
+            "party_official",
+            "party_probationary",
+            "candidates_identified",
+            "candidates_trained",
+            "candidates_applied",
+            "candidates_admitted",
+            "union_members",
+            "youth_members",
+            "women_members",
+            "veterans_members",
+            "has_party",
+            "has_union",
+            "has_youth",
+            "has_women",
+            "has_veterans",
+            "attitude",
+            "difficulties",
+            "proposals",
+            "next_step",
+            "next_visit_date",
+        ]
+    ),
+}
+
+
+def declared_value(info: FieldInfo, record: Record, rng: random.Random, today: date) -> object:
+    """A plausible value of a field from its declaration alone (None when there is none to give: free
+    text, dates, codes): a count or number within its bounds, below the wholes it is part of (none when
+    a whole is empty); a year up to this one; a choice among its own; yes or no; a phone number."""
+    kind = info.kind
+    if kind in (Kind.COUNT, Kind.INTEGER):
+        low = info.minimum if isinstance(info.minimum, int) else 0
+        high = info.maximum if info.maximum is not None else low + 100
+        for whole in info.not_above:
+            value = getattr(record, whole, None)
+            if not isinstance(value, int):
+                return None
+            high = min(high, value // 5)  # a part: a fifth of the whole at most
+        return rng.randint(low, high) if high >= low else None
+    if kind is Kind.YEAR:
+        low = info.minimum if isinstance(info.minimum, int) else 1990
+        return rng.randint(min(low, today.year), today.year)
+    if kind is Kind.CHOICE:
+        if info.enum is not None:
+            return rng.choice(list(info.enum))
+        return rng.choice(info.choices)[0] if info.choices else None
+    if kind is Kind.YES_NO:
+        return rng.random() < 0.3
+    if kind is Kind.PHONE:
+        return f"09{rng.randint(10_000_000, 99_999_999)}"
+    return None
+
+
+def fill_declared(record: Record, seed: int, today: date) -> None:
+    """Give the fields not in ``MODELLED`` a value from their declaration (each from its own random
+    stream: the modelled values, and so every existing demo set, stay as they were)."""
+    modelled = MODELLED.get(record.TABLE)
+    if modelled is None:
+        return
+    for info in fields_of(type(record)):
+        if info.name in modelled or not info.entry:
+            continue
+        rng = random.Random(f"{seed}/{record.id}/{info.name}")
+        setattr(record, info.name, declared_value(info, record, rng, today))
+
+
 def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
     """Fill ``opts.ward_code`` with demo data in one transaction. Returns the counts written."""
     g = _Gen(opts)
@@ -565,6 +676,8 @@ def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) 
             adms = [a for o in orgs for a in g.admissions(e, o)]
             visits = g.visits(e, orgs)
             ratings = nxt.apply(e, orgs, adms, visits)
+            for rec in (e, *visits):
+                fill_declared(rec, opts.seed, opts.today)
             records.append(e)
             records.extend(orgs)
             records.extend(adms)

@@ -11,8 +11,9 @@ The helper keeps a ``FieldInfo`` in the dataclass field's metadata (like Django'
 row of an XLSForm "survey" sheet): the Vietnamese label, the kind, the coded choices, whether it is
 required, its bounds and maximum length, where it sits on the entry form and on paper, and a short
 help text. Everything that lists fields reads them from there (``app.domain.records.fields_of``):
-the value checks (``app.domain.checks``), the entry forms, the printed visit form, the detail panel,
-``khaosat enterprise show``, the Excel export, the history, the bundle's columns, the column table of
+the value checks (``app.domain.checks``), the entry forms, the printed visit form and its mark sheet
+(read back by ``app.scan``), the detail panel and its visits tab, ``khaosat enterprise show`` and its
+visit lines, the Excel export, the history, the demo data, the bundle's columns, the column table of
 docs/sync-bundle.md and the SQL of a new column (``app.storage.migrations.add_declared_column``).
 
 Pure Python: no Qt, no SQL.
@@ -156,6 +157,9 @@ class FieldInfo:
     beside: bool = False  # entry form: on the same line as the field before
     entry: bool = True  # typed on the entry form (False: set by the program, e.g. the enterprise id)
     paper: Paper | None = None  # printed on the visit form; None: not on paper
+    # a column where records are listed (the detail panel's tab, the visit lines of ``khaosat enterprise
+    # show``): its short heading; None: not listed
+    column: str | None = None
     carry: bool = False  # a new visit starts with the last visit's value
     sensitive: bool = False  # political-affiliation data: kept out of exported lists
     export: bool = True  # a column of the exported enterprise list

@@ -151,6 +151,8 @@ class Record:
     COUNT_FIELDS = _PerClass(lambda cls: tuple(i.name for i in cls.FIELDS if i.kind is Kind.COUNT))
     # name -> FieldInfo
     INFO = _PerClass(lambda cls: {i.name: i for i in cls.FIELDS})
+    # the fields shown as columns where records are listed (declared with a ``column`` heading), in order
+    LISTED = _PerClass(lambda cls: tuple(i for i in cls.FIELDS if i.column))
 
     id: str = field(default_factory=new_id)
 
@@ -182,6 +184,11 @@ class Record:
     @classmethod
     def label(cls, name: str) -> str:
         return cls.LABELS.get(name, name)
+
+    def listed_value(self, name: str) -> Any:
+        """The value a listing shows in the field's column (the field's own value, unless a record type
+        says better)."""
+        return getattr(self, name)
 
 
 @functools.cache
@@ -278,12 +285,15 @@ class Visit(Record):
         minimum=date(2000, 1, 1),
         missing="Chưa nhập ngày khảo sát (dạng ngày/tháng/năm, ví dụ 27/02/2024).",
         paper=Paper(row=1),
+        column="Ngày khảo sát",
     )
-    collaborator: str | None = f.text("Cộng tác viên", paper=Paper(row=1))
-    person_met: str | None = f.text("Người tiếp làm việc", carry=True, paper=Paper(row=2))
+    collaborator: str | None = f.text("Cộng tác viên", paper=Paper(row=1), column="Cộng tác viên")
+    person_met: str | None = f.text(
+        "Người tiếp làm việc", carry=True, paper=Paper(row=2), column="Người tiếp"
+    )
     person_met_title: str | None = f.text("Chức vụ người tiếp", beside=True, carry=True, paper=Paper(row=2))
     workforce_total: int | None = f.count(
-        "Tổng số lao động", group="workforce", carry=True, paper=Paper(row=3)
+        "Tổng số lao động", group="workforce", carry=True, paper=Paper(row=3), column="Lao động"
     )
     workforce_women: int | None = f.count(
         "Lao động nữ",
@@ -301,7 +311,12 @@ class Visit(Record):
         paper=Paper(row=3),
     )
     party_total: int | None = f.count(
-        "Tổng số đảng viên", not_above=("workforce_total",), group="party", carry=True, paper=Paper(row=4)
+        "Tổng số đảng viên",
+        not_above=("workforce_total",),
+        group="party",
+        carry=True,
+        paper=Paper(row=4),
+        column="Đảng viên",  # (listed as official + probationary when the total was not written)
     )
     party_official: int | None = f.count(
         "Đảng viên chính thức", group="party", beside=True, carry=True, paper=Paper(row=4)
@@ -382,11 +397,11 @@ class Visit(Record):
         paper=Paper(row=7, label="Chi hội Cựu chiến binh"),
     )
     attitude: Attitude | None = f.choice(
-        "Thái độ của chủ doanh nghiệp", Attitude, carry=True, paper=Paper(row=8)
+        "Thái độ của chủ doanh nghiệp", Attitude, carry=True, paper=Paper(row=8), column="Thái độ"
     )
     difficulties: str | None = f.long_text("Khó khăn, vướng mắc", paper=Paper(row=9, lines=4))
     proposals: str | None = f.long_text("Đề xuất, kiến nghị", paper=Paper(row=10, lines=3))
-    next_step: str | None = f.text("Hướng tiếp theo", paper=Paper(row=11, lines=3))
+    next_step: str | None = f.text("Hướng tiếp theo", paper=Paper(row=11, lines=3), column="Hướng tiếp theo")
     next_visit_date: date | None = f.date("Hẹn lần sau", paper=Paper(row=12))
 
     HAS_FIELD: ClassVar[dict[OrgKind, str]] = {
@@ -403,6 +418,12 @@ class Visit(Record):
         OrgKind.WOMEN: "women_members",
         OrgKind.VETERANS: "veterans_members",
     }
+
+    def listed_value(self, name: str) -> Any:
+        if name == "party_total" and self.party_total is None:
+            if self.party_official is not None or self.party_probationary is not None:
+                return (self.party_official or 0) + (self.party_probationary or 0)
+        return super().listed_value(name)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.domain.records import Enterprise, Visit
+from app.domain.records import Enterprise, Visit, record_type
 from app.scan import marks
 from app.scan.reader import READ, PageRead
 from app.services.records import save_visit
@@ -112,7 +112,7 @@ def build_visit(form: ScannedForm, decisions: dict[str, Any], enterprise_id: str
         elif f.field.kind == "text":
             value = (value or "").strip() or None
         row[name] = value  # stored form: the record converts dates, booleans and coded choices
-    return Visit.from_row(row)  # type: ignore[return-value]
+    return record_type(Visit).from_row(row)  # type: ignore[return-value]
 
 
 def save_scanned(

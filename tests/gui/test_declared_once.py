@@ -4,10 +4,11 @@ The test declares an extra field on a test copy of ``Enterprise`` (a hotline) an
 count of disabled workers, not above the workforce), puts the copies in the registry the program
 reads its record types from (``app.domain.records.RECORD_TYPES``), adds their columns with the
 migration helper, and finds them on the entry forms (typed, checked, saved), the printed visit form
-(pdftotext), the detail panel, ``khaosat enterprise show``, the Excel list (openpyxl), the history, a
-bundle (exported, decoded, imported by the office; a bad value refused at the laptop's export and
-at the office's door, a count above the workforce listed to check) and the generated column table
-of the spec.
+(pdftotext), its mark sheet read back from a rendered page and saved as a visit, the detail panel and
+its visits tab, ``khaosat enterprise show`` and its visit lines, the Excel list (openpyxl), the
+history, the demo data, a bundle (exported, decoded, imported by the office; a bad value refused at
+the laptop's export and at the office's door, a count above the workforce listed to check) and the
+generated column table of the spec.
 Nothing of this ships: the copies live in this test only.
 """
 
@@ -36,6 +37,7 @@ from tests.printing.pdftools import pdftotext
 HOTLINE = "0912 345 678"
 HOTLINE_LABEL = "Đường dây nóng"
 DISABLED_LABEL = "Lao động khuyết tật"
+DISABLED_COLUMN = "Khuyết tật"  # its heading where visits are listed
 
 
 @dataclasses.dataclass
@@ -46,7 +48,7 @@ class EnterpriseWithHotline(Enterprise):
 @dataclasses.dataclass
 class VisitWithDisabled(Visit):
     disabled_workers: int | None = f.count(
-        DISABLED_LABEL, not_above=("workforce_total",), carry=True, paper=Paper(row=3)
+        DISABLED_LABEL, not_above=("workforce_total",), carry=True, paper=Paper(row=3), column=DISABLED_COLUMN
     )
 
 
@@ -141,9 +143,23 @@ def _grid_position(widget, column_offset: int) -> tuple[int, int]:
 
 def test_the_detail_panel_and_the_history_show_the_new_field(qtbot, window, data_dir):
     e = _enterprise_with_hotline(data_dir)
+    with open_store(data_dir) as s, s.write("Trần Văn Nam") as w:
+        v = VisitWithDisabled(enterprise_id=e.id, visit_date=date(2025, 6, 3), workforce_total=40)
+        v.disabled_workers = 1234  # (shown as people read it: 1.234)
+        w.save(v)
     window.detail_panel.show_enterprise(e.id)
     qtbot.waitUntil(lambda: HOTLINE in window.detail_panel.info.toPlainText(), timeout=10000)
     assert f"{HOTLINE_LABEL}\t{HOTLINE}" in window.detail_panel.info.toPlainText().replace("\n", "\t")
+    # the visits tab: a column after the declared ones before it, the value right-aligned
+    visits = window.detail_panel.visits
+    headers = [visits.horizontalHeaderItem(c).text() for c in range(visits.columnCount())]
+    assert headers == ["Ngày khảo sát", "Cộng tác viên", "Người tiếp", "Lao động", "Đảng viên", "Thái độ"] + [
+        "Hướng tiếp theo",
+        DISABLED_COLUMN,
+    ]
+    row = next(r for r in range(visits.rowCount()) if visits.item(r, 0).text() == "03/06/2025")
+    cell = visits.item(row, headers.index(DISABLED_COLUMN))
+    assert cell.text() == "1.234" and cell.textAlignment() & Qt.AlignmentFlag.AlignRight
     history = window.detail_panel.history
     texts = [
         history.topLevelItem(i).child(j).text(2)
@@ -188,10 +204,20 @@ def test_enterprise_show_on_the_command_line(tmp_path, declared, capsys):
             )
             [e] = s.find_by_tax_code("0100109106")
             w.save(dataclasses.replace(e, hotline=HOTLINE))
+            v = VisitWithDisabled(
+                enterprise_id=e.id,
+                visit_date=date(2025, 6, 3),
+                collaborator="Trần Văn Nam",
+                workforce_total=40,
+            )
+            v.disabled_workers = 3
+            w.save(v)
     assert main(["--data-dir", str(data), "enterprise", "show", "0100109106"]) == 0
     out = capsys.readouterr().out
     assert f"{HOTLINE_LABEL}: {HOTLINE}" in out
     assert out.index("Tình trạng hoạt động:") < out.index(HOTLINE_LABEL) < out.index("ID:")
+    # the visit's line: its listed fields, as on the detail panel's visits tab
+    assert "  - 03/06/2025: Cộng tác viên: Trần Văn Nam; Lao động: 40; Khuyết tật: 3\n" in out
 
 
 def test_the_excel_list_has_a_column_for_it(store, declared, tmp_path):
@@ -295,6 +321,67 @@ def test_the_bundle_door_checks_the_new_fields_as_declared(tmp_path, declared):
     finally:
         laptop.store.close()
         office.store.close()
+
+
+def test_the_demo_data_fills_the_new_fields_from_their_declarations(store, declared):
+    """The demo generator models the fields it knows; a field declared since gets values from its
+    declaration: a count below a fifth of the workforce it is part of, a phone number for the hotline."""
+    from app.demo.generator import MODELLED, DemoOptions, generate
+    from app.domain.checks import check_record
+    from app.domain.validation import validate_visit
+
+    add_columns(store)
+    made = generate(store, DemoOptions(TEST_WARD, enterprises=30, seed=5, today=TEST_TODAY))
+    assert made.enterprises == 30 and made.changes.created("visits")
+    enterprises = [store.get(Enterprise, i) for i in made.changes.created("enterprises") or ()]
+    assert all(type(e) is EnterpriseWithHotline and e.hotline for e in enterprises)
+    assert all(not check_record(e, TEST_TODAY) for e in enterprises)
+    visits = [store.get(Visit, i) for i in made.changes.created("visits") or ()]
+    counted = [v for v in visits if v.disabled_workers is not None]
+    assert counted and all(v.disabled_workers <= v.workforce_total // 5 for v in counted)
+    assert any(v.disabled_workers for v in counted)
+    assert all(validate_visit(v, TEST_TODAY) == [] for v in visits)
+    # what the generator models exists: a renamed field is not silently left to the declarations
+    for table, names in MODELLED.items():
+        assert names <= {i.name for i in fields_of(table)}, table
+    # the same seed gives the same data, the new field included
+    again = Store.memory()
+    add_columns(again)
+    generate(again, DemoOptions(TEST_WARD, enterprises=30, seed=5, today=TEST_TODAY))
+    assert [v.disabled_workers for v in visits] == [again.get(Visit, v.id).disabled_workers for v in visits]
+    again.close()
+
+
+def test_the_mark_sheet_asks_for_the_new_count_and_the_reader_saves_it(store, declared, tmp_path):
+    """Part B of the printed form is a mark sheet derived from the declarations: the new count gets its
+    digit columns, a filled-in page is read back, and the visit saved from it holds the value."""
+    import random
+
+    from app.printing.visit_form import VisitFormData, render_visit_forms
+    from app.scan.fields import by_name
+    from app.scan.reader import READ, read_files
+    from app.services.scanning import prepare, save_scanned
+    from tests.helpers import paper
+
+    add_columns(store)
+    e = EnterpriseWithHotline(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code=TEST_WARD)
+    with store.write("t") as w:
+        w.save(e)
+    sheet_field = by_name()["disabled_workers"]
+    assert (sheet_field.kind, sheet_field.label, sheet_field.digits) == ("count", DISABLED_LABEL, 5)
+    pdf = tmp_path / "phieu.pdf"
+    render_visit_forms(pdf, [VisitFormData(e)], marks=True, printed_on=TEST_TODAY)
+    sheet = paper.render_sheet(pdf, 1, 200)  # page 2: the mark sheet
+    values = {"visit_date": date(2025, 10, 1), "workforce_total": 40, "disabled_workers": 3}
+    filled = paper.fill(sheet, 200, values, random.Random(13), corrections=0)
+    filled.image.convert("L").save(tmp_path / "quet.png")
+    (page,) = list(read_files([tmp_path / "quet.png"]))
+    assert page.status == READ and page.field("disabled_workers").value == 3
+    form = prepare(store, page)
+    decisions = {n: page.field(n).suggestion for n in form.uncertain}
+    saved = save_scanned(store, form, decisions, today=TEST_TODAY)
+    got = store.get(Visit, saved.record.id)
+    assert type(got) is VisitWithDisabled and got.disabled_workers == 3 and got.workforce_total == 40
 
 
 def test_the_spec_table_lists_the_new_columns(declared):

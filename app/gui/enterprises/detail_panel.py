@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.display import display
 from app.domain.probation import due_on, is_probation, recognised
-from app.domain.records import Admission, Enterprise, QualityRating, Visit, fields_of
+from app.domain.records import Admission, Enterprise, QualityRating, Visit, fields_of, record_type
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import OrgKind, OrgStatus
 from app.gui.tasks import TaskRunner
@@ -85,18 +85,9 @@ class DetailPanel(QWidget):
         self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         self.info = QTextBrowser(self)
         self.info.setObjectName("detail_info")
-        self.visits = _table(
-            [
-                "Ngày khảo sát",
-                "Cộng tác viên",
-                "Người tiếp",
-                "Lao động",
-                "Đảng viên",
-                "Thái độ",
-                "Hướng tiếp theo",
-            ],
-            "detail_visits",
-        )
+        # the visit's fields declared with a column heading (app/domain/records.py), in order
+        self.visit_columns = record_type(Visit).LISTED
+        self.visits = _table([i.column or i.label for i in self.visit_columns], "detail_visits")
         self.visits.itemActivated.connect(self._visit_activated)
         self.orgs = _table(
             ["Tổ chức", "Tình trạng", "Hiện có", "Quyết định", "Ngày QĐ", "Người đứng đầu"],
@@ -210,24 +201,8 @@ class DetailPanel(QWidget):
     def _fill_visits(self, visits: list[Visit]) -> None:
         self.visits.setRowCount(len(visits))
         for r, v in enumerate(visits):
-            party = None
-            if v.party_total is not None or v.party_official is not None:
-                party = format_int(
-                    v.party_total
-                    if v.party_total is not None
-                    else (v.party_official or 0) + (v.party_probationary or 0)
-                )
-            values = [
-                format_date(v.visit_date),
-                v.collaborator,
-                v.person_met,
-                format_int(v.workforce_total),
-                party,
-                v.attitude.label if v.attitude else "",
-                v.next_step,
-            ]
-            for c, value in enumerate(values):
-                item = _item(value, align_right=c in (3, 4))
+            for c, info in enumerate(self.visit_columns):
+                item = _item(display(info, v.listed_value(info.name)), align_right=info.kind.is_number)
                 item.setData(Qt.ItemDataRole.UserRole, v.id)
                 self.visits.setItem(r, c, item)
         self.visits.resizeColumnsToContents()
