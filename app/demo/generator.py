@@ -14,6 +14,7 @@ part of, a choice among its choices...), so demo data shows every question until
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -649,14 +650,19 @@ def declared_value(info: FieldInfo, record: Record, rng: random.Random, today: d
 def fill_declared(record: Record, seed: int, today: date) -> None:
     """Give the fields not in ``MODELLED`` a value from their declaration (each from its own random
     stream: the modelled values, and so every existing demo set, stay as they were)."""
-    modelled = MODELLED.get(record.TABLE)
-    if modelled is None:
-        return
-    for info in fields_of(type(record)):
-        if info.name in modelled or not info.entry:
-            continue
+    for info in _unmodelled(type(record)):
         rng = random.Random(f"{seed}/{record.id}/{info.name}")
         setattr(record, info.name, declared_value(info, record, rng, today))
+
+
+@functools.cache
+def _unmodelled(cls: type[Record]) -> tuple[FieldInfo, ...]:
+    """The entry fields of ``cls`` the generator does not model (none for the shipped records: a
+    province's demo data costs nothing more)."""
+    modelled = MODELLED.get(cls.TABLE)
+    if modelled is None:
+        return ()
+    return tuple(i for i in fields_of(cls) if i.name not in modelled and i.entry)
 
 
 def generate(store: Store, opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
