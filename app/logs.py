@@ -140,6 +140,25 @@ def _stop_locked() -> None:
             h.close()
 
 
+def record_now(what: str, exc: BaseException, folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """Log an exception (``what``: fixed text) and wait until the writer has tried to put it on disk.
+
+    For a message a person reads at once (the window's unexpected failures): it may say that the
+    details are in the log only when they are. Returns the log's path when it took the record; None
+    when it could not be written (a full disk, a read-only folder: the write failed and was counted) or
+    no log is set up. ``folder``: the data folder whose log to use, by default the one set up."""
+    with _lock:
+        path = log_path(folder) if folder is not None else _path
+    if path is None:
+        return None
+    failed = failed_writes()
+    setup(path.parent)
+    get("gui").error("%s", what, exc_info=exc)
+    flush()  # the writer thread writes what is queued and stops...
+    setup(path.parent)  # ...and a new one takes what comes next
+    return path if failed_writes() == failed else None
+
+
 def get(name: str = "") -> logging.Logger:
     return logging.getLogger(f"{LOGGER}.{name}" if name else LOGGER)
 

@@ -127,9 +127,18 @@ class Launcher(QObject):
         self._opened(profile)
 
     def _failed(self, failure: Any) -> None:
-        # a full disk, a read-only folder, a removed drive... said by cause; anything else as it was
-        known = failure.message
-        self._fail(known or str(failure.exception), plain=known is not None)
+        # a full disk, a read-only folder, a removed drive... said by cause; anything else without
+        # Python's words, its details in the error log
+        from app.gui.failures import explain
+        from app.security.datakey import LockError
+
+        exc = failure.exception
+        text = (
+            exc.message
+            if isinstance(exc, LockError)
+            else explain(failure, "Chưa mở được dữ liệu", self.data_dir)
+        )
+        self._fail(text, plain=True)
 
     def _fail(self, message: str, *, plain: bool = False) -> None:
         text = message if plain else f"Không mở được dữ liệu:\n{message}"

@@ -430,11 +430,10 @@ class MainWindow(QMainWindow):
         if message is not None:
             self.show_error("Không thực hiện được", message)
             return
-        self.log_error(f"unexpected {exc.__class__.__name__} in a task", exc)
+        from app.gui.failures import unexpected
+
         self.show_error(
-            "Lỗi không mong đợi",
-            f"Có lỗi xảy ra: {exc.__class__.__name__}: {exc}\n\nChi tiết đã ghi vào tệp "
-            f"{self.data_dir / 'khaosat-errors.log'}; hãy gửi tệp này cho người hỗ trợ.",
+            "Lỗi không mong đợi", unexpected("Chưa làm được việc vừa yêu cầu", exc, self.data_dir)
         )
 
     def forget_key(self) -> None:

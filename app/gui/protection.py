@@ -96,7 +96,7 @@ class PassphraseChangeDialog(QDialog):
         self.error.setText(
             "Mật khẩu hiện tại không đúng."
             if isinstance(exc, LockError) and exc.reason == "wrong_passphrase"
-            else (exc.message if isinstance(exc, LockError) else f"Không đổi được mật khẩu: {exc}")
+            else _said(failure, "Chưa đổi được mật khẩu")
         )
 
 
@@ -220,7 +220,7 @@ class RestoreDialog(QDialog):
 
         done, opened, error = result
         if error is not None:
-            text = error.message if isinstance(error, LockError) else str(error)
+            text = _said(error, "Chưa khôi phục được từ bản sao lưu")
             self.window_.sig_reopen.emit(Reopen(opened.key, opened.profile, "Chưa khôi phục", text, True))
             return
         text = (
@@ -234,12 +234,26 @@ class RestoreDialog(QDialog):
 
     def _failed_after_close(self, failure: TaskFailure) -> None:
         """Even the data as it was did not open: the program cannot go on (the next start says why)."""
-        self.error.setText(f"Không mở lại được dữ liệu: {failure.exception}. Hãy mở lại chương trình.")
+        said = _said(failure, "Chưa mở lại được dữ liệu")
+        self.error.setText(f"{said}\nHãy đóng rồi mở lại chương trình.")
 
     def _failed(self, failure: TaskFailure) -> None:
-        exc = failure.exception
         self.ok.setEnabled(True)
-        self.error.setText(exc.message if isinstance(exc, LockError) else str(exc))
+        self.error.setText(_said(failure, "Chưa khôi phục được từ bản sao lưu"))
+
+
+def _said(failure: Any, doing: str) -> str:
+    """A failed passphrase change, restore or backup read: the program's own errors as they say it,
+    anything else without Python's words (``app.gui.failures``)."""
+    from app.gui.failures import explain
+    from app.storage.backups import BackupError
+
+    exc = getattr(failure, "exception", failure)
+    if isinstance(exc, LockError):
+        return exc.message
+    if isinstance(exc, BackupError):
+        return str(exc)
+    return explain(failure, doing)
 
 
 @dataclass(frozen=True, repr=False)
@@ -271,7 +285,9 @@ def restore_backup(window: MainWindow) -> None:
     def show(result: tuple[BackupInfo, bool]) -> None:
         RestoreDialog(window, *result).open()  # owned by the window until it closes
 
-    window.tasks.call(read, show, lambda f: window.show_error("Khôi phục", str(f.exception)))
+    window.tasks.call(
+        read, show, lambda f: window.show_error("Khôi phục", _said(f, "Chưa đọc được bản sao lưu"))
+    )
 
 
 # --- lock after a while without use ----------------------------------------------------------------

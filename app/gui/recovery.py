@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 def _message(exc: BaseException) -> str:
     if isinstance(exc, (LockError, SyncError)):
         return exc.message
-    return str(exc)
+    from app.gui.failures import explain
+
+    return explain(exc, "Chưa làm được việc này")
 
 
 def _label(text: str, parent: QWidget, name: str = "") -> QLabel:

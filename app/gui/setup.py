@@ -331,8 +331,14 @@ class SetupWizard(QWizard):
 
             if isinstance(failure.exception, Cancelled):
                 return
-            # a full disk while making the demo data says so plainly; anything else names the error
-            text = failure.message or f"Có lỗi khi thiết lập: {failure.exception}"
+            # a full disk while making the demo data says so plainly; anything else without Python's words
+            from app.domain.validation import ValidationError
+            from app.gui.failures import explain
+
+            exc = failure.exception
+            text = (
+                str(exc) if isinstance(exc, ValidationError) else explain(failure, "Chưa thiết lập được máy")
+            )
             QMessageBox.warning(self, "Chưa thiết lập được", text)
 
         if choice.demo:

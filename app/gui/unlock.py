@@ -185,7 +185,9 @@ class UnlockDialog(QDialog):
         if isinstance(exc, LockError):
             self.error.setText(exc.message)
             return
-        self.error.setText(f"Không mở được dữ liệu: {exc}")
+        from app.gui.failures import explain
+
+        self.error.setText(explain(failure, "Chưa mở được dữ liệu"))
 
     def _show_wait(self) -> None:
         self.error.setText(

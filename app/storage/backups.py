@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.fileio import atomic_write, fsync_dir, fsync_file, write_atomic
+from app.fileio import atomic_write, fsync_dir, fsync_file, os_error_message, write_atomic
 from app.paths import DB_FILE
 from app.security import datakey
 from app.security.datakey import DataKey, Keyring, LockError, OfficeWrap
@@ -145,7 +145,7 @@ def read_info(path: str | os.PathLike[str]) -> BackupInfo:
             head = fh.read(head_len)
             size_bytes = fh.read(8)
     except OSError as exc:
-        raise BackupError(f"Không đọc được tệp {path}: {exc.strerror or exc}") from exc
+        raise BackupError(os_error_message(exc, path)) from exc
     if len(head) != head_len or len(size_bytes) != 8:
         raise BackupError(f"Bản sao lưu {path.name} bị cắt cụt: hãy chép lại.")
     (db_len,) = struct.unpack(">Q", size_bytes)

@@ -63,7 +63,11 @@ def _photo(data_dir, tmp_path, seed=31):
     return e, path
 
 
-def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
+def _boom(*_args, **_kwargs):
+    raise RuntimeError("no such column: visits.x")
+
+
+def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path, monkeypatch):
     e, photo = _photo(data_dir, tmp_path)
     window = open_window(qtbot, data_dir)
     try:
@@ -108,8 +112,35 @@ def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
         # then the handwriting: person met, typed in Vietnamese
         nxt = QApplication.focusWidget()
         assert nxt.objectName() == "edit_collaborator"
+        # a count that is not a number (past the box's validator): said in Vietnamese, not Python's words
+        wf = dialog.findChild(QLineEdit, "edit_workforce_total")
+        wf.setText("32O")
+        dialog.confirm(next(r for r in dialog.rows if r.editor is wf))
+        assert (
+            "Tổng số lao động" in dialog.message.text() and "không phải là số nguyên" in dialog.message.text()
+        )
+        wf.setText("320")
+        assert QApplication.focusWidget() is nxt
         keys.type("Nguyễn Thị Hằng")
-        QTest.keyClick(nxt, Qt.Key.Key_Return)
+        # Enter on the last field confirms it and saves (the default button); Ctrl+S while that save runs
+        # does not save a second time. The save breaks for a reason of the program's own: said plainly
+        from app.services import scanning
+
+        with open_store(data_dir) as s:
+            visits_before = s.conn.execute(
+                "SELECT count(*) FROM visits WHERE enterprise_id = ?", (e.id,)
+            ).fetchone()
+        shown = []
+        with monkeypatch.context() as m:
+            m.setattr(scanning, "save_scanned", _boom)
+            m.setattr(window, "show_error", lambda title, text, *a, **k: shown.append(text))
+            QTest.keyClick(nxt, Qt.Key.Key_Return)
+            QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+            qtbot.waitUntil(lambda: bool(shown) and not dialog._saving, timeout=20000)
+            wait_idle(qtbot, window)
+        [text] = shown
+        assert "Chưa lưu được trang phiếu này" in text and "nguyên vẹn" in text and "RuntimeError" not in text
+        assert "no such column" not in text and dialog.items[0].saved_visit is None
         QTest.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: dialog.items[0].saved_visit is not None, timeout=20000)
         wait_idle(qtbot, window)
@@ -119,6 +150,10 @@ def test_read_review_and_save_a_photographed_form(qtbot, data_dir, tmp_path):
             assert (v.workforce_total, v.union_members, v.veterans_members) == (320, 200, 2)
             assert v.has_party and not v.has_veterans and v.collaborator == "Nguyễn Thị Hằng"
             assert s.history("visits", v.id)[0]["op"] == "create"
+            visits_after = s.conn.execute(
+                "SELECT count(*) FROM visits WHERE enterprise_id = ?", (e.id,)
+            ).fetchone()
+            assert visits_after[0] == visits_before[0] + 1  # one page, one visit
         assert "đã lưu" in dialog.pages.item(0).text()
         # the blank page 2 of the printed form: the date is required, and nothing saves without it
         assert dialog.current == 1

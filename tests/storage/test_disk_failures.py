@@ -240,6 +240,39 @@ def test_the_error_log_on_a_full_or_read_only_disk_never_prints_a_traceback(tmp_
     assert "Logging error" not in err and "Traceback" not in err, err
 
 
+def test_the_window_offers_the_error_log_only_when_it_could_be_written(tmp_path):
+    """``logs.record_now`` (the window's unexpected failures) waits for the write and says whether the log
+    took it: on a full or read-only disk the window does not send the person to a log without the details."""
+    from app import logs
+    from app.gui.failures import unexpected
+
+    def fails() -> RuntimeError:
+        try:
+            raise RuntimeError("Công ty TNHH Hòa Bình: no such column")
+        except RuntimeError as exc:
+            return exc
+
+    assert logs.record_now("unexpected error shown in the window", fails(), tmp_path) == logs.log_path(
+        tmp_path
+    )
+    assert "RuntimeError" in logs.log_path(tmp_path).read_text(encoding="utf-8")
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        fill(disk)
+        assert logs.record_now("unexpected error shown in the window", fails(), disk) is None
+        text = unexpected("Chưa lưu được chỉ tiêu", fails(), disk)
+        assert (
+            "đã ghi vào" not in text and "Không ghi được chi tiết kỹ thuật" in text and "nguyên vẹn" in text
+        )
+        for f in disk.iterdir():
+            f.unlink()
+        remount(disk, "ro")
+        assert logs.record_now("unexpected error shown in the window", fails(), disk) is None
+        remount(disk, "rw")
+        text = unexpected("Chưa lưu được chỉ tiêu", fails(), disk)
+        assert f"Chi tiết kỹ thuật đã ghi vào tệp {logs.log_path(disk)}" in text
+    logs.flush()
+
+
 # --- the classification itself (every cause, also the ones a test machine cannot produce) -----------
 
 

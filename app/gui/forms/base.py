@@ -416,8 +416,12 @@ class RecordForm(QDialog):
         try:
             record = self.build(values)
             problems += [p for p in self.domain_problems(record) if p.field not in bad]
-        except (ValueError, TypeError) as exc:
-            problems.append(Problem(self.FIELDS[0].name, str(exc)))
+        except (ValueError, TypeError) as exc:  # a form's own bug: never Python's words beside a box
+            from app.gui.failures import unexpected
+
+            problems.append(
+                Problem(self.FIELDS[0].name, unexpected("Chưa kiểm tra được các ô của biểu mẫu", exc))
+            )
         self.problems = problems
         self._show_problems()
         return problems
@@ -600,7 +604,7 @@ class RecordForm(QDialog):
                 self._show_problems()
                 self._focus_field(exc.problems[0].field if exc.problems else self.FIELDS[0].name)
             else:
-                self.status.setText(f"Chưa lưu được: {exc}")
+                self.status.setText("Chưa lưu được (xem thông báo); những gì đã gõ vẫn còn trong biểu mẫu.")
                 self.status.setStyleSheet(ERROR_STYLE)
                 self.window_.show_task_failure(failure)
 

@@ -71,7 +71,9 @@ def _message(failure: Any) -> str:
     known = failure_message(exc)  # a full disk, a write-protected or pulled-out stick...
     if known is not None:
         return known
-    return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
+    from app.gui.failures import explain
+
+    return explain(failure, "Chưa nhập được danh sách")
 
 
 class PreviewModel(QAbstractTableModel):

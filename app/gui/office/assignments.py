@@ -28,6 +28,7 @@ from shiboken6 import isValid
 from app.domain import units
 from app.domain.validation import ValidationError
 from app.domain.vnformat import format_date, format_int
+from app.gui.failures import explain
 from app.services import assignments as A
 from app.services import enterprise_list as el
 
@@ -175,7 +176,7 @@ class AssignDialog(QDialog):
         if not isValid(self):  # closed before the worker finished
             return
         exc = failure.exception
-        text = str(exc) if isinstance(exc, ValidationError) else f"Không phân công được: {exc}"
+        text = str(exc) if isinstance(exc, ValidationError) else explain(failure, "Chưa phân công được")
         self.status.setStyleSheet("color: #a00000")
         self.status.setText(text)
         self._update()

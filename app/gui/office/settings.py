@@ -20,6 +20,7 @@ from shiboken6 import isValid
 
 from app.domain.records import OfficeSettings
 from app.domain.validation import ValidationError
+from app.gui.failures import explain
 from app.services import office_settings as S
 
 if TYPE_CHECKING:
@@ -155,4 +156,6 @@ class OfficeSettingsDialog(QDialog):
         self.save.setEnabled(True)
         exc = failure.exception
         self.status.setStyleSheet("color: #a00000")
-        self.status.setText(str(exc) if isinstance(exc, ValidationError) else f"Không lưu được: {exc}")
+        self.status.setText(
+            str(exc) if isinstance(exc, ValidationError) else explain(failure, "Chưa lưu được thiết lập")
+        )

@@ -88,7 +88,9 @@ class PrintingFeature:
             try:
                 self.opener(p)
             except OSError as exc:
-                self.window.show_error("Không mở được tệp", f"{exc}\nTệp đã ghi ở: {p}")
+                from app.fileio import os_error_message
+
+                self.window.show_error("Không mở được tệp", f"{os_error_message(exc, p)}\nTệp đã ghi ở: {p}")
                 return
         self.window.show_status(
             message or f"Đã ghi {', '.join(p.name for p in paths)} (thư mục {self.out_dir})."
@@ -135,7 +137,9 @@ def message(exc: BaseException) -> str:
     known = failure_message(exc)  # a full disk, a write-protected or pulled-out stick...
     if known is not None:
         return known
-    return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
+    from app.gui.failures import explain
+
+    return explain(exc, "Chưa tạo được tệp")
 
 
 # --- the actions --------------------------------------------------------------------------------

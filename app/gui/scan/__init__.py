@@ -104,8 +104,10 @@ def read_forms(window: MainWindow, paths: list[str] | None = None):
         elif isinstance(exc, ScanInputError):
             window.show_error("Không đọc được phiếu", str(exc))
         else:
+            from app.gui.failures import explain
+
             window.show_error(
-                "Không đọc được phiếu", f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}", exc
+                "Không đọc được phiếu", explain(failure, "Chưa đọc được các phiếu đã chọn"), exc
             )
 
     return window.tasks.run_with_progress(

@@ -178,7 +178,12 @@ class _Row:
             return None if data == "" else data
         text = self.editor.text().strip()
         if f.kind == "count":
-            return int(text) if text else None
+            from app.domain.vnformat import parse_int
+
+            try:
+                return parse_int(text)
+            except ValueError as exc:
+                raise ValueError(f"{f.label}: {exc}") from None
         if f.kind == "date":
             try:
                 return parse_date(text, today=self.dialog.today())
@@ -230,6 +235,7 @@ class ReviewDialog(QDialog):
         self.rows: list[_Row] = []
         self.current = -1
         self.today = date.today
+        self._saving = False
         self.enter_filter = _EnterFilter(self)
         self.focus_filter = _FocusFilter(self)
         self.zoom = ZOOMS[0]  # of the image of the field being looked at
@@ -433,8 +439,8 @@ class ReviewDialog(QDialog):
 
     def save(self) -> None:
         item = self.items[self.current] if 0 <= self.current < len(self.items) else None
-        if item is None or item.form is None or item.saved_visit:
-            return
+        if item is None or item.form is None or item.saved_visit or self._saving:
+            return  # (a save in flight: Enter on the last field saves, and Ctrl+S right after must not again)
         waiting = [row for row in self.rows if row.state == NEEDS and not row.confirmed]
         if waiting:
             self.message.setText(
@@ -466,6 +472,7 @@ class ReviewDialog(QDialog):
             return
         today = self.today()
         self.save_button.setEnabled(False)
+        self._saving = True
         index = self.current
 
         def work(store):
@@ -476,6 +483,7 @@ class ReviewDialog(QDialog):
             return save_scanned(store, form, decisions, enterprise_id=eid, today=today)
 
         def done(saved: Any) -> None:  # Saved[Visit]: the window refreshes from its changes
+            self._saving = False
             item.saved_visit = saved.record.id
             self.label_page(index)
             self.window_.show_status(f"Đã lưu lượt khảo sát từ {item.page.where}.")
@@ -493,6 +501,7 @@ class ReviewDialog(QDialog):
             from app.services.enterprise_lookup import SelectionError
             from app.services.scanning import Undecided
 
+            self._saving = False
             self.save_button.setEnabled(True)
             exc = getattr(failure, "exception", failure)
             if isinstance(exc, ValidationError):
@@ -504,8 +513,11 @@ class ReviewDialog(QDialog):
             elif isinstance(exc, SelectionError | Undecided):
                 self.message.setText(f"Chưa lưu: {exc}")
             else:
+                from app.gui.failures import explain
+
+                self.message.setText("Chưa lưu trang này (xem thông báo).")
                 self.window_.show_error(
-                    "Không lưu được", f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}", exc
+                    "Không lưu được", explain(failure, "Chưa lưu được trang phiếu này"), exc
                 )
 
         self.window_.tasks.write(work, done, failed)

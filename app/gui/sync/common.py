@@ -24,7 +24,9 @@ def message(failure: Any) -> str:
         return known
     if isinstance(exc, OSError):
         return os_message(exc)
-    return f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}"
+    from app.gui.failures import explain
+
+    return explain(failure, "Chưa làm được việc này")
 
 
 def with_keys(

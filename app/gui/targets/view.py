@@ -31,6 +31,7 @@ from app.domain.records import Target
 from app.domain.validation import ValidationError
 from app.domain.vnformat import format_date, format_decimal, format_int, parse_int
 from app.domain.vocab import ORG_KIND_SHORT, TargetMetric
+from app.gui.failures import explain
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.reports.development import KINDS, LEVELS, Development
 from app.reports.results import Period, development_for
@@ -336,7 +337,9 @@ class TargetsView(QWidget):
 
         def failed(failure: TaskFailure) -> None:
             exc = failure.exception
-            self._error(str(exc) if isinstance(exc, ValidationError) else f"Không lưu được chỉ tiêu: {exc}")
+            self._error(
+                str(exc) if isinstance(exc, ValidationError) else explain(failure, "Chưa lưu được chỉ tiêu")
+            )
 
         self.message.setStyleSheet("")
         self.message.setText("")

@@ -296,9 +296,12 @@ class WorkListView(QWidget):
                 return
             self.overview = {}
             self.model.reset("", 0, [])
-            self.explain.setText(
-                f"<span style='color:#b00020'>Không đọc được danh sách việc cần làm: {failure.exception}</span>"
-            )
+            from html import escape
+
+            from app.gui.failures import explain
+
+            said = escape(explain(failure, "Chưa đọc được danh sách việc cần làm")).replace("\n", "<br>")
+            self.explain.setText(f"<span style='color:#b00020'>{said}</span>")
             self.sig_loaded.emit(None)
 
         self._tasks.read(work, done, failed)
