@@ -51,6 +51,11 @@ def add_declared_column(conn: sqlite3.Connection, table: str, name: str) -> None
             f"{table}.{name}: a column added to existing rows needs a default or null=True in its declaration"
         )
     conn.execute(f"ALTER TABLE {table} ADD COLUMN {info.column_sql()}")
+    # values a newer version sent before this one knew the column, kept until now: applied
+    from app.storage import newer_values
+
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_unknown_values'").fetchone():
+        newer_values.apply(conn, table, name)
 
 
 def rebuild_table(

@@ -89,3 +89,54 @@ def test_what_is_malformed_is_still_refused(net):
     assert err.reason == "bad_payload"
     before = db_fingerprint(net.ward.store)
     assert before == db_fingerprint(net.ward.store)
+
+
+def test_an_upgrade_that_declares_the_column_applies_the_kept_values(net, monkeypatch):
+    """Values of a newer version's column, kept by an office of this version, become the record's once an
+    upgrade adds the column: the last by stamp, in the history with their changes, and later merges
+    compare against them (an older change of the field does not win over them)."""
+    import dataclasses
+
+    from app.domain import fields as f
+    from app.domain.records import RECORD_TYPES
+    from app.storage.migrations import add_declared_column
+
+    ward = net.ward
+    e = firm()
+    sec = creation(net.l1, e, zalo_phone="0912 345 678")
+    path = net.stick / "moi.khaosat"
+    path.write_bytes(sealed(net.l1, ward, C.dumps(payload(net.l1, ward, created=[sec]))))
+    ward.import_ok(path)
+    net.clock.advance(0.01)
+    stale = update(net.l1, e, workforce_total=11)  # made before the next one; arrives after the upgrade
+    stale[8]["zalo_phone"] = ["0912 345 678", "0900 000 000"]
+    net.clock.advance(0.01)
+    only = update(net.l1, e, workforce_total=12)  # the newer field alone: merges nothing here today
+    only[8] = {"zalo_phone": ["0912 345 678", "0987 654 321"]}
+    prev = ward.store.conn.execute("SELECT hash FROM sync_chains").fetchone()[0]
+    path2 = net.stick / "moi2.khaosat"
+    path2.write_bytes(sealed(net.l1, ward, C.dumps(payload(net.l1, ward, changes=[only], seq=2, prev=prev))))
+    assert ward.import_ok(path2).report.updated == 0
+    assert len(newer.of_record(ward.store.conn, "enterprises", e.id)) == 2
+
+    # the upgrade: this version now declares the field, and its migration adds the column
+    @dataclasses.dataclass
+    class EnterpriseWithZalo(Enterprise):
+        zalo_phone: str | None = f.phone("Số Zalo")
+
+    monkeypatch.setitem(RECORD_TYPES, "enterprises", EnterpriseWithZalo)
+    with ward.store.transaction():
+        add_declared_column(ward.store.conn, "enterprises", "zalo_phone")
+    assert ward.store.row("enterprises", e.id)["zalo_phone"] == "0987 654 321"  # the last by stamp
+    assert newer.of_record(ward.store.conn, "enterprises", e.id) == []
+    story = [c["fields"].get("zalo_phone") for c in ward.store.history("enterprises", e.id)]
+    assert [None, "0912 345 678"] in story and ["0912 345 678", "0987 654 321"] in story
+    # a change of the field made before the last one, arriving now: merged, and it does not win
+    prev2 = ward.store.conn.execute("SELECT hash FROM sync_chains WHERE seq = 2").fetchone()[0]
+    path3 = net.stick / "moi3.khaosat"
+    path3.write_bytes(
+        sealed(net.l1, ward, C.dumps(payload(net.l1, ward, changes=[stale], seq=3, prev=prev2)))
+    )
+    ward.import_ok(path3)
+    got = ward.store.row("enterprises", e.id)
+    assert got["zalo_phone"] == "0987 654 321" and got["workforce_total"] == 11
