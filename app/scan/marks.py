@@ -38,6 +38,8 @@ INK = 0.35  # darkness of a pen stroke's pixels; JPEG noise and shading stay wel
 ALIGN_RADIUS = 9  # pixels (3.2 pt) searched around each area for its printed borders
 ALIGN_MIN = 0.25  # mean darkness along the borders when they are found
 ALIGN_CONTRAST = 0.08  # or: that much darker than the page around them (a blurred photo)
+ALIGN_WEAK = 0.04  # fainter still: found only where the clear areas nearby agree
+ALIGN_AGREE = 3  # pixels (1 pt)
 DISC = 0.66  # the disc read inside a bubble, as a share of its radius (the ring stays outside)
 BOX_INSET = 2.0  # points inside a box's border
 WRITE_INSET = 2.4
@@ -110,10 +112,13 @@ class _Sampler:
             max(0, round(y0) + sy) : max(0, round(y1) + sy), max(0, round(x0) + sx) : max(0, round(x1) + sx)
         ]
 
-    def align(self, rects: list[tuple[float, float, float, float]]) -> tuple[tuple[int, int], float, float]:
+    def align(
+        self, rects: list[tuple[float, float, float, float]], near: tuple[int, int] | None = None
+    ) -> tuple[tuple[int, int], float, float]:
         """The shift (pixels) that puts the printed borders of ``rects`` on the darkest lines nearby,
-        and how dark they are there (0..1). Photos of paper that is not quite flat move parts of
-        the page by a millimetre or so from where the corner marks put them."""
+        how dark they are there (0..1), and how much darker than around. Photos of paper that is
+        not quite flat move parts of the page by a millimetre or so from where the corner marks
+        put them. ``near``: only shifts within ``ALIGN_AGREE`` of it (where the areas around say)."""
         # points along the horizontal sides and along the vertical sides, scored apart: a shift
         # must put both on ink (a side alone would match anywhere along its own direction)
         hy, hx, vy, vx = [], [], [], []
@@ -139,8 +144,14 @@ class _Sampler:
             both = float(min(top, side))
             return both - 0.002 * (abs(dx) + abs(dy)), both
 
+        def allowed(dx: int, dy: int) -> bool:
+            if near is None:
+                return abs(dx) <= r and abs(dy) <= r
+            return abs(dx - near[0]) <= ALIGN_AGREE and abs(dy - near[1]) <= ALIGN_AGREE
+
         # coarse (every third pixel), then every pixel around the best
-        best, (best_score, strength) = (0, 0), score(0, 0)
+        best = near or (0, 0)
+        best_score, strength = score(*best)
         seen: list[float] = []
         for step, around, span in ((3, (0, 0), r), (1, None, 2)):
             cx, cy = around if around is not None else best
@@ -151,6 +162,8 @@ class _Sampler:
                     sc, both = score(dx, dy)
                     if step == 3:
                         seen.append(both)
+                    if not allowed(dx, dy):
+                        continue
                     if sc > best_score:
                         best, best_score, strength = (dx, dy), sc, both
         # how much darker the borders are where found than around (a blurred photo's thin lines
@@ -234,6 +247,7 @@ class Reader:
         self.shifts: dict[int, tuple[int, int]] = {}
         self.lost: set[int] = set()  # areas whose printed borders were not found
         self.contrasts: dict[int, tuple[float, float]] = {}
+        weak: set[int] = set()
         for ai, area in enumerate(layout.areas):
             rects = [c.write for c in area.columns] + [(b.x, b.y, BOX, BOX) for b in area.boxes]
             if rects:
@@ -241,7 +255,31 @@ class Reader:
                 self.shifts[ai] = shift
                 self.contrasts[ai] = (strength, contrast)
                 if strength < ALIGN_MIN and contrast < ALIGN_CONTRAST:
+                    (weak if contrast >= ALIGN_WEAK else self.lost).add(ai)
+        # faint borders (a small, blurred photo) are taken where the areas nearby, whose borders
+        # are clear, say the page lies: a fold or a shadow's edge is where they disagree. An area
+        # found far from where its neighbours are (a small area caught on a filled bubble or the
+        # next line) is looked for again there.
+        for ai in list(self.shifts):
+            if ai in self.lost:
+                continue
+            around = self._neighbours_shift(ai, weak)
+            if around is None:
+                if ai in weak:
                     self.lost.add(ai)
+                continue
+            dx, dy = self.shifts[ai]
+            if abs(dx - around[0]) <= ALIGN_AGREE and abs(dy - around[1]) <= ALIGN_AGREE:
+                continue
+            rects = [c.write for c in layout.areas[ai].columns] + [
+                (b.x, b.y, BOX, BOX) for b in layout.areas[ai].boxes
+            ]
+            shift, strength, contrast = self.s.align(rects, near=around)
+            self.shifts[ai] = shift
+            self.contrasts[ai] = (strength, contrast)
+            if contrast < ALIGN_WEAK:
+                self.lost.add(ai)
+        for ai, area in enumerate(layout.areas):
             self.s.shift = self.shifts.get(ai, (0, 0))
             for ci, col in enumerate(area.columns):
                 # against the paper right around the bubble (a fold's shadow, uneven light)
@@ -261,6 +299,24 @@ class Reader:
             boxes += [self.s.rect(b.x, b.y, BOX, BOX, BOX_INSET) for b in a.boxes]
         self.write_level = min(float(np.percentile(writes, 20)), 0.05) if writes else 0.0
         self.box_level = min(float(np.percentile(boxes, 25)), 0.1) if boxes else 0.0
+
+    def _neighbours_shift(self, ai: int, weak: set[int]) -> tuple[int, int] | None:
+        """The median shift of the five areas nearest ``ai`` whose borders were found clearly (the
+        median: one of them caught on something else does not decide), or None with fewer than 3."""
+
+        def centre(i: int) -> tuple[float, float]:
+            x, y, w, h = self.layout.areas[i].rect
+            return x + w / 2, y + h / 2
+
+        cx, cy = centre(ai)
+        clear = [i for i in self.shifts if i != ai and i not in weak and i not in self.lost]
+        nearest = sorted(clear, key=lambda i: (centre(i)[0] - cx) ** 2 + (centre(i)[1] - cy) ** 2)[:5]
+        if len(nearest) < 3:
+            return None
+        return (
+            round(float(np.median([self.shifts[i][0] for i in nearest]))),
+            round(float(np.median([self.shifts[i][1] for i in nearest]))),
+        )
 
     def read(self) -> list[FieldRead]:
         return [self.read_area(i, a) for i, a in enumerate(self.layout.areas)]

@@ -467,3 +467,35 @@ def test_hard_photos_once_refused_are_read_and_never_wrong(sheet, seed, tmp_path
     (page,) = list(read_files([photo]))
     assert page.status == READ, page.reason
     assert "WRONG" not in check(page, filled.truth).values()
+
+
+def test_faint_borders_of_a_blurred_photo_are_taken_where_the_areas_around_agree(sheet):
+    """A hard photo (generator seed 113) whose thin write-in box borders are faint in one area: where
+    they are found agrees with the clearer areas around, so the area is read, not asked for
+    nothing (it was, before)."""
+    rng = random.Random(113)
+    filled = paper.fill(sheet.copy(), DPI, paper.random_values(rng), rng, corrections=0)
+    image = Image.open(io.BytesIO(paper.jpeg(paper.photograph(filled.image, rng, hard=True), 30))).convert(
+        "L"
+    )
+    page = read_image(image)
+    assert page.status == READ
+    result = check(page, filled.truth)
+    assert "WRONG" not in result.values(), result
+    assert [f.field.name for f in page.fields if "Không thấy rõ khung" in f.reason] == []
+
+
+def test_an_area_is_looked_for_again_where_its_neighbours_are(sheet):
+    """``align(near=...)`` searches only within 1 pt of where the areas around put the page: the
+    borders are found there when they are there, and not found (low contrast) when they are not,
+    however dark a line is further off."""
+    image = grey(sheet)
+    (found,) = locate.read_qr(image)
+    page = locate.straighten(image, locate.locate(image, found, sheet_layout()))
+    sampler = marks._Sampler(page)
+    area = sheet_layout().area("candidates_applied")
+    rects = [c.write for c in area.columns]
+    shift, _, contrast = sampler.align(rects, near=(1, -1))
+    assert max(abs(shift[0]), abs(shift[1])) <= 1 and contrast > 0.2
+    shift, _, contrast = sampler.align(rects, near=(8, 8))
+    assert min(shift) >= 8 - marks.ALIGN_AGREE and contrast < marks.ALIGN_WEAK
