@@ -132,53 +132,119 @@ def test_the_gui_hands_the_main_window_around_typed_and_hangs_nothing_on_it():
     assert offenders == []
 
 
-def _writing_services() -> dict[str, object]:
-    """Public functions of app/services that write records: those that open ``store.write()`` and those
-    that call one of them."""
+def _calls(fn: object) -> tuple[set[str], bool]:
+    """The names a function calls, and whether it writes records itself: opens ``store.write()``, says
+    what a merge changed (``store.note_changes``) or merges a bundle's changes (``merge``)."""
+    import inspect
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))  # type: ignore[arg-type]
+    names: set[str] = set()
+    writes = False
+    for node in ast.walk(tree.body[0]):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            names.add(name)
+            owner = ast.unparse(f.value) if isinstance(f, ast.Attribute) else ""
+            writes |= (name == "write" and owner == "store") or name in ("note_changes", "merge")
+    return names, writes
+
+
+def _writing_functions(package: str) -> dict[str, object]:
+    """Public functions of ``app/<package>`` that write records: those that do it themselves (``_calls``)
+    and those that call one of them, through private helpers and other modules of the package too (a
+    call is found by the function's name). Functions that take a connection (``merge(conn, ...)``) work
+    inside their caller's transaction and report to it: the caller says what changed."""
     import importlib
     import inspect
 
-    found: dict[str, object] = {}
-    sources: dict[str, tuple[object, str]] = {}
-    for info in pkgutil.iter_modules([str(ROOT / "app" / "services")]):
-        module = importlib.import_module(f"app.services.{info.name}")
+    found: dict[str, tuple[object, set[str]]] = {}
+    writers: set[str] = set()
+    for info in pkgutil.iter_modules([str(ROOT / "app" / package)]):
+        module = importlib.import_module(f"app.{package}.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ == module.__name__ and not name.startswith("_"):
-                sources[f"{info.name}.{name}"] = (fn, inspect.getsource(fn))
-    writers = {k for k, (_fn, src) in sources.items() if ".write(" in src}
+            if fn.__module__ == module.__name__:
+                key = f"{info.name}.{name}"
+                names, writes = _calls(fn)
+                found[key] = (fn, names)
+                if writes:
+                    writers.add(key)
     grew = True
-    while grew:  # a service that saves through another one writes too
+    while grew:  # a function that saves through another one writes too
         called = {k.split(".")[1] for k in writers}
-        more = {k for k, (_fn, src) in sources.items() if any(re.search(rf"\b{c}\(", src) for c in called)}
+        more = {k for k, (_fn, names) in found.items() if names & called}
         grew = bool(more - writers)
         writers |= more
+    out = {}
     for k in writers:
-        found[k] = sources[k][0]
-    return found
+        fn = found[k][0]
+        params = list(inspect.signature(fn).parameters)  # type: ignore[arg-type]
+        if not k.split(".")[1].startswith("_") and params[:1] != ["conn"]:
+            out[k] = fn
+    return out
+
+
+def _not_saying_what_they_changed(functions: dict[str, object]) -> list[str]:
+    """Those of these functions whose declared result is neither a ``ChangeSummary`` nor ``Saved`` nor a
+    type with ``changes`` (a field or a property) that is a ``ChangeSummary``, nor a list of such."""
+    import typing
+
+    from app.storage.changes import ChangeSummary, Saved
+
+    def says(t: object) -> bool:
+        origin = typing.get_origin(t) or t
+        if origin in (list, tuple) and typing.get_args(t):
+            return says(typing.get_args(t)[0])
+        if origin in (ChangeSummary, Saved):
+            return True
+        if not isinstance(origin, type):
+            return False
+        said = getattr(origin, "changes", None)  # a property, or a field
+        if isinstance(said, property) and said.fget is not None:
+            return typing.get_type_hints(said.fget).get("return") is ChangeSummary
+        return typing.get_type_hints(origin).get("changes") is ChangeSummary
+
+    wrong = []
+    for name, fn in sorted(functions.items()):
+        returned = typing.get_type_hints(fn).get("return")
+        if returned is None or not says(returned):
+            wrong.append(f"{name} -> {returned}")
+    return wrong
 
 
 def test_every_writing_service_returns_what_it_changed():
     """A write says what changed (Anki's ``OpChanges``): each service that writes records returns a
     ``ChangeSummary`` or a result with one (``Saved``), from which the window refreshes
     (``app.gui.tasks``); none leaves its caller to ask the store."""
-    import typing
-
-    from app.storage.changes import ChangeSummary, Saved
-
-    services = _writing_services()
+    services = _writing_functions("services")
     assert {
         "records.save_visit",
         "scanning.save_scanned",
         "assignments.assign",
         "office_settings.set_own",
     } <= set(services)
-    wrong = []
-    for name, fn in sorted(services.items()):
-        returned = typing.get_type_hints(fn)["return"]
-        origin = typing.get_origin(returned) or returned
-        says = origin in (ChangeSummary, Saved) or (
-            isinstance(origin, type) and typing.get_type_hints(origin).get("changes") is ChangeSummary
-        )
-        if not says:
-            wrong.append(f"{name} -> {returned}")
+    wrong = _not_saying_what_they_changed(services)
     assert not wrong, "writing services that do not return what they changed: " + ", ".join(wrong)
+
+
+def test_every_writing_function_of_sync_returns_what_it_changed():
+    """The same for app/sync, whose functions the window and the command line call directly: importing
+    bundles, releasing one set aside, resolving a conflict, merging two enterprises of one tax code,
+    writing downward bundles (and the visit summaries they carry)."""
+    functions = _writing_functions("sync")
+    assert {
+        "bundles.import_file",
+        "bundles.import_paths",
+        "bundles.release",
+        "bundles.resolve_conflict",
+        "same_tax_code.merge_pair",
+        "down_export.refresh_summaries",
+        "down_export.export_down",
+        "down.import_down",
+        "down.release",
+    } <= set(functions)
+    wrong = _not_saying_what_they_changed(functions)
+    assert not wrong, "writing functions of app/sync that do not return what they changed: " + ", ".join(
+        wrong
+    )

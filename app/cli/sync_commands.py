@@ -436,11 +436,11 @@ def _duplicates(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         if args.merge:
             keep, drop = args.merge
-            moved = same_tax_code.merge_pair(store, keep, drop)
+            merged = same_tax_code.merge_pair(store, keep, drop)
             say(
                 "Đã gộp: chuyển "
-                + ", ".join(f"{n} {RECORD_TYPES[t].NOUN}" for t, n in moved.items() if t in RECORD_TYPES)
-                + f", bổ sung {moved['fields']} trường; đã xóa {drop}."
+                + ", ".join(f"{n} {RECORD_TYPES[t].NOUN}" for t, n in merged.moved.items())
+                + f", bổ sung {merged.fields} trường; đã xóa {drop}."
             )
             return 0
         found = same_tax_code.candidates(store)

@@ -387,9 +387,8 @@ class TaskRunner(QObject):
                 said = changes_of(result)
                 if said is not None:
                     return _WriteResult(result, said)
-                # records written by a function that does not return what it changed (the sync
-                # functions that resolve a conflict, merge two enterprises, write the visit summaries
-                # of a downward bundle): anything may have changed
+                # records written by a function that does not return what it changed (none of the
+                # services' or app/sync's, tests/test_architecture.py): anything may have changed
                 return _WriteResult(
                     result, ChangeSummary.all() if store.writes_committed else ChangeSummary()
                 )

@@ -1275,7 +1275,16 @@ def open_conflicts(store: Store) -> list[dict[str, Any]]:
     )
 
 
-def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Resolved:
+    """What resolving a conflict wrote: the field's old and new value (``{field: [old, new]}``, empty
+    when nothing needed writing) and the changes, from which the window refreshes."""
+
+    fields: dict[str, list[Any]]
+    changes: ChangeSummary
+
+
+def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | None = None) -> Resolved:
     """A person chooses the value: written as an ordinary change that travels upward like any edit.
 
     The change is written even when the chosen value is already the one shown (the provisional winner):
@@ -1329,7 +1338,7 @@ def resolve_conflict(store: Store, conflict_id: int, value: Any, author: str | N
             "AND resolved_at IS NULL",
             (_now(), json.dumps(value, ensure_ascii=False), entity, rid, f),
         )
-    return change
+    return Resolved(change, w.changes)
 
 
 def provenance(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:

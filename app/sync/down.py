@@ -30,7 +30,7 @@ from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import META, CreateSection, check_shape, check_values
-from app.sync.bundles import ImportResult, Verified, _now, _sender_doc, os_message
+from app.sync.bundles import ImportResult, Released, Verified, _now, _sender_doc, os_message
 from app.sync.checks import META_NAMES, record, where
 from app.sync.errors import SyncError, shown
 from app.sync.merge import merge
@@ -778,10 +778,10 @@ def import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Imp
 
 def release(
     store: Store, quarantine_id: int, data: bytes, *, ident: K.Identity | None, receipt_to: Path | None
-):
+) -> Released:
     """Merge a downward bundle set aside as a fork (the office's computer restored from a backup, say), after
     a person checked it; re-base the chain on it when it is not older than those it collided with."""
-    from app.sync.bundles import Released, stored_envelopes
+    from app.sync.bundles import stored_envelopes
 
     conn = store.conn
     me = store.laptop_id

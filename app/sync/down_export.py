@@ -17,6 +17,7 @@ from typing import Any
 from app.domain import units
 from app.domain.records import VisitSummary
 from app.domain.vocab import Role
+from app.storage.changes import ChangeSummary
 from app.storage.store import Store
 from app.sync import checks, rules
 from app.sync import container as C
@@ -42,6 +43,17 @@ class DownResult:
     relayed: int  # downward envelopes relayed in the file (for this machine or the offices below it)
     hash: str
     by_entity: dict[str, int] = field(default_factory=dict)
+
+
+class DownExport(list[DownResult]):
+    """What ``export_down`` did: the files it wrote (one per machine, a list as before) and ``changes``,
+    the visit summaries it wrote first (``refresh_summaries``), from which the window refreshes."""
+
+    changes: ChangeSummary
+
+    def __init__(self, files: list[DownResult], changes: ChangeSummary):
+        super().__init__(files)
+        self.changes = changes
 
 
 @dataclass
@@ -178,14 +190,14 @@ def _target(store: Store, peer: R.Peer, *, own_line: bool = False) -> Target:
 # --- visit summaries ---------------------------------------------------------------------------------------
 
 
-def refresh_summaries(store: Store, unit_codes: set[str], author: str | None = None) -> int:
+def refresh_summaries(store: Store, unit_codes: set[str], author: str | None = None) -> ChangeSummary:
     """Write the visit summaries (``VisitSummary``) of the enterprises of these units that changed since:
-    last visit date, the collaborator named on it, the number of visits. Returns how many were written."""
+    last visit date, the collaborator named on it, the number of visits. Returns what it wrote."""
     wards: set[str] = set()
     for u in unit_codes:
         wards.update(units.ward_codes(u))
     if not wards:
-        return 0
+        return ChangeSummary()
     conn = store.conn
     marks = ",".join("?" * len(wards))
     latest = {
@@ -220,7 +232,7 @@ def refresh_summaries(store: Store, unit_codes: set[str], author: str | None = N
             changed.append(VisitSummary(id=have[3], enterprise_id=ent, last_visit_date=_date(d), last_visitor=who,
                                         visits=n))  # fmt: skip
     if not new and not changed:
-        return 0
+        return ChangeSummary()
     with store.write(author) as w:
         if new:
             w.create_many(new)
@@ -228,7 +240,7 @@ def refresh_summaries(store: Store, unit_codes: set[str], author: str | None = N
             if store.row("visit_summaries", s.id)["deleted"]:  # type: ignore[index]
                 w.restore("visit_summaries", s.id)
             w.update(s)
-    return len(new) + len(changed)
+    return w.changes
 
 
 def _date(value: Any) -> date | None:
@@ -370,8 +382,9 @@ def export_down(
     machine: str | None = None,
     today: str | None = None,
     author: str | None = None,
-) -> list[DownResult]:
-    """Write a downward bundle for each machine registered below (or the one matching ``machine``)."""
+) -> DownExport:
+    """Write a downward bundle for each machine registered below (or the one matching ``machine``), after
+    the visit summaries of the units of the collaborators among them."""
     prof = store.profile()
     if not prof.initialised:
         raise SyncError("not_initialised", "Máy chưa được thiết lập (đơn vị, họ tên, vai trò).")
@@ -380,8 +393,9 @@ def export_down(
         raise SyncError("no_folder", f"Không tìm thấy thư mục «{out_dir}» (USB đã cắm chưa?).")
     targets = recipients(store, machine)
     collaborator_units = {p.unit_code for p in targets if p.role == Role.COLLABORATOR.value}
-    if collaborator_units:
-        refresh_summaries(store, collaborator_units, author)
+    summaries = (
+        refresh_summaries(store, collaborator_units, author) if collaborator_units else ChangeSummary()
+    )
     me = store.laptop_id
     sender_key = K.b64(R.own_pubkey_doc(store, ident).raw)
     offices = office_entries(store)
@@ -437,7 +451,7 @@ def export_down(
                 out_dir / name, to, plan.seq, plan.sel.count, len(relayed), env.hash, plan.sel.by_entity
             )
         )
-    return results
+    return DownExport(results, summaries)
 
 
 def down_summary(results: list[DownResult]) -> list[str]:

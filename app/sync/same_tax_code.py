@@ -12,9 +12,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from app.domain.records import Enterprise, child_tables, columns_of, record_type
+from app.storage.changes import ChangeSummary
 from app.storage.store import Store
 from app.sync.errors import SyncError
 from app.sync.payload import MergeReport, key_table
@@ -39,8 +39,18 @@ def candidates(store: Store) -> list[Candidate]:
     return [Candidate(*r) for r in rows]
 
 
-def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = None) -> dict[str, Any]:
-    """Keep one enterprise, fold the other into it. Returns counts of what moved."""
+@dataclass(frozen=True)
+class Merged:
+    """What ``merge_pair`` did: the records moved to the kept enterprise (per table), how many of its
+    empty fields were filled from the other, and the changes, from which the window refreshes."""
+
+    moved: dict[str, int]
+    fields: int
+    changes: ChangeSummary
+
+
+def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = None) -> Merged:
+    """Keep one enterprise, fold the other into it."""
     keep = store.get(Enterprise, keep_id)
     drop = store.get(Enterprise, drop_id)
     if keep is None or drop is None or keep_id == drop_id:
@@ -50,7 +60,8 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
     # the office's records of an enterprise (its assignment, its visit summary: one per enterprise, written
     # only by an office) stay with the one deleted: the office writes the kept one's
     tables = [t for t in child_tables() if record_type(t).WRITERS == "anyone"]
-    moved = {**dict.fromkeys(tables, 0), "fields": 0}
+    moved = dict.fromkeys(tables, 0)
+    fields = 0
     with store.write(author) as w:
         for table in tables:
             cls = record_type(table)
@@ -61,7 +72,7 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
         for name in columns_of(Enterprise):
             if name != "id" and getattr(keep, name) in (None, "") and getattr(drop, name) not in (None, ""):
                 setattr(keep, name, getattr(drop, name))
-                moved["fields"] += 1
+                fields += 1
         w.update(keep)
         w.delete("enterprises", drop_id)
         a, b = sorted([keep_id, drop_id])
@@ -69,7 +80,7 @@ def merge_pair(store: Store, keep_id: str, drop_id: str, author: str | None = No
             "UPDATE sync_duplicates SET resolved_at = ? WHERE id_a = ? AND id_b = ?",
             (datetime.now(UTC).isoformat(timespec="seconds"), a, b),
         )
-    return moved
+    return Merged(moved, fields, w.changes)
 
 
 def recompute(

@@ -77,9 +77,46 @@ def test_a_write_task_says_what_it_changed_and_the_window_refreshes_what_it_conc
     assert len(said) == 2 and calls == {"list": 2, "detail": 1, "targets": 1}
 
 
+def test_merging_two_enterprises_of_one_tax_code_says_what_it_changed(qtbot, window, data_dir, monkeypatch):
+    """The sync functions say what they wrote too (``merge_pair`` a ``Merged``, ``resolve_conflict`` a
+    ``Resolved``, ``export_down`` a ``DownExport``): merging a twin into an enterprise refreshes the
+    list, not the panel of a third enterprise nor the targets page."""
+    from app.sync import same_tax_code
+
+    with open_store(data_dir) as s:
+        [shown, kept] = [
+            r[0]
+            for r in s.conn.execute(
+                "SELECT id FROM enterprises WHERE deleted = 0 AND tax_code IS NOT NULL ORDER BY rid LIMIT 2"
+            )
+        ]
+        e = s.get(Enterprise, kept)
+        twin = Enterprise(
+            name=e.name + " (nhập trùng)", tax_code=e.tax_code, ward_code=e.ward_code, phone="0243 555 666"
+        )
+        with s.write("Trần Văn Nam") as w:
+            w.create(twin)
+        had_phone = e.phone not in (None, "")
+    window.detail_panel.show_enterprise(shown)
+    wait_idle(qtbot, window)
+    said, done = [], []
+    window.tasks.sig_data_changed.connect(said.append)
+    calls = _count_refreshes(window, monkeypatch)
+
+    window.tasks.write(
+        lambda store: same_tax_code.merge_pair(store, kept, twin.id, "Trần Văn Nam"), done.append
+    )
+    wait_idle(qtbot, window)
+    [summary] = said
+    assert not summary.everything and summary.deleted("enterprises") == {twin.id}
+    assert summary.updated("enterprises") == (set() if had_phone else {kept})
+    assert summary.entities == {"enterprises"} and done[0].changes == summary
+    assert calls == {"list": 1, "detail": 0, "targets": 0}
+
+
 def test_a_write_that_does_not_say_what_it_wrote_refreshes_everything(qtbot, window, monkeypatch):
-    """A function that writes records but returns something else (the sync functions that resolve a
-    conflict or merge two enterprises): the window cannot know what changed, so it refreshes it all."""
+    """A function that writes records but returns something else (none of the services' or app/sync's,
+    tests/test_architecture.py): the window cannot know what changed, so it refreshes it all."""
     said = []
     window.tasks.sig_data_changed.connect(said.append)
     calls = _count_refreshes(window, monkeypatch)

@@ -191,6 +191,6 @@ def test_ratings_move_with_their_enterprise_when_two_of_one_tax_code_are_merged(
     twin = Enterprise(name="Cty TNHH Hòa Bình", tax_code=e.tax_code, ward_code=e.ward_code)
     with net.l1.store.write() as w:
         w.create(twin)
-    moved = same_tax_code.merge_pair(net.l1.store, twin.id, e.id)
-    assert moved["quality_ratings"] == 1 and moved["admissions"] == 1
+    merged = same_tax_code.merge_pair(net.l1.store, twin.id, e.id)
+    assert merged.moved["quality_ratings"] == 1 and merged.moved["admissions"] == 1
     assert net.l1.store.get(QualityRating, rating.id).enterprise_id == twin.id

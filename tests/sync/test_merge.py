@@ -109,7 +109,9 @@ def test_concurrent_edits_make_a_conflict_with_the_same_winner_everywhere(net):
     assert net.province.store.get(Enterprise, e.id).workforce_total == 150
     assert len(B.open_conflicts(net.province.store)) == 1
     # a person resolves it at the ward: an ordinary change that travels upward
-    B.resolve_conflict(net.ward.store, c["id"], 200, author="Trần Văn Nam")
+    resolved = B.resolve_conflict(net.ward.store, c["id"], 200, author="Trần Văn Nam")
+    assert resolved.fields == {"workforce_total": [150, 200]}
+    assert resolved.changes.updated("enterprises") == {e.id} and resolved.changes.entities == {"enterprises"}
     assert B.open_conflicts(net.ward.store) == []
     net.province.import_ok(net.ward.export(net.stick))
     assert net.province.store.get(Enterprise, e.id).workforce_total == 200
@@ -324,8 +326,11 @@ def test_a_person_merges_duplicates_and_the_merge_travels_upward(net):
     [cand] = same_tax_code.candidates(net.ward.store)
     assert {cand.id_a, cand.id_b} == {a.id, b.id}
     assert len(same_tax_code.candidates(net.province.store)) == 1  # the same candidate upstream
-    moved = same_tax_code.merge_pair(net.ward.store, a.id, b.id, author="Trần Văn Nam")
-    assert moved["visits"] == 1 and moved["fields"] >= 1
+    merged = same_tax_code.merge_pair(net.ward.store, a.id, b.id, author="Trần Văn Nam")
+    assert merged.moved["visits"] == 1 and merged.fields >= 1
+    # it says what it changed: the visit moved, the kept enterprise filled, the other deleted
+    assert merged.changes.deleted("enterprises") == {b.id} and merged.changes.updated("enterprises") == {a.id}
+    assert merged.changes.updated("visits") == {v.id}
     assert same_tax_code.candidates(net.ward.store) == []
     kept = net.ward.store.get(Enterprise, a.id)
     assert kept.phone == "0243 555 666" and net.ward.store.get(Enterprise, b.id) is None
