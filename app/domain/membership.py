@@ -67,14 +67,9 @@ class Membership:
 
 
 def visit_count(visit: Visit, kind: OrgKind) -> int | None:
-    """A visit's count of the members of ``kind`` (None: not counted)."""
-    if kind == OrgKind.PARTY:
-        if visit.party_total is not None:
-            return visit.party_total
-        if visit.party_official is not None or visit.party_probationary is not None:
-            return (visit.party_official or 0) + (visit.party_probationary or 0)
-        return None
-    return getattr(visit, Visit.MEMBERS_FIELD[kind])
+    """A visit's count of the members of ``kind`` (None: not counted); for the Party, the total or else
+    official + probationary, as the visit lists it (``Visit.listed_value``)."""
+    return visit.listed_value(Visit.MEMBERS_FIELD[kind])
 
 
 def exists_on(org: Organisation, on: date) -> bool:
