@@ -292,8 +292,11 @@ class Visit(Record):
         "Người tiếp làm việc", carry=True, paper=Paper(row=2), column="Người tiếp"
     )
     person_met_title: str | None = f.text("Chức vụ người tiếp", beside=True, carry=True, paper=Paper(row=2))
+    # A workforce, and the union members who can be all of it, take six digits on the machine-read form:
+    # the largest private employers come close to 99.999 (about 90.000 workers of Pouyuen Việt Nam struck in
+    # 2015), so five would not bound real values. The other counts keep five (app/scan/fields.py).
     workforce_total: int | None = f.count(
-        "Tổng số lao động", group="workforce", carry=True, paper=Paper(row=3), column="Lao động"
+        "Tổng số lao động", group="workforce", carry=True, paper=Paper(row=3, digits=6), column="Lao động"
     )
     workforce_women: int | None = f.count(
         "Lao động nữ",
@@ -301,14 +304,14 @@ class Visit(Record):
         group="workforce",
         beside=True,
         carry=True,
-        paper=Paper(row=3),
+        paper=Paper(row=3, digits=6),
     )
     workforce_under30: int | None = f.count(
         "Lao động dưới 30 tuổi",
         not_above=("workforce_total",),
         group="workforce",
         carry=True,
-        paper=Paper(row=3),
+        paper=Paper(row=3, digits=6),
     )
     party_total: int | None = f.count(
         "Tổng số đảng viên",
@@ -358,7 +361,11 @@ class Visit(Record):
         paper=Paper(row=5, digits=3),
     )
     union_members: int | None = f.count(
-        "Đoàn viên công đoàn", not_above=("workforce_total",), group="members", carry=True, paper=Paper(row=6)
+        "Đoàn viên công đoàn",
+        not_above=("workforce_total",),
+        group="members",
+        carry=True,
+        paper=Paper(row=6, digits=6),
     )
     youth_members: int | None = f.count(
         "Đoàn viên thanh niên", group="members", beside=True, carry=True, paper=Paper(row=6)

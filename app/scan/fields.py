@@ -22,8 +22,12 @@ from dataclasses import dataclass
 from app.domain.fields import FieldInfo, Kind
 from app.domain.records import Visit, fields_of, record_type
 
-# Digits of a count when its declaration says nothing narrower: 99.999 people at most on paper (the
-# declared maximum, a million, would need seven columns of bubbles for every count and not fit).
+# Digits of a count when its declaration (``Paper.digits``) says nothing: 99.999 people at most on paper.
+# The domain's bound, a million (``MAX_COUNT``), would need seven columns of bubbles for every count and
+# not fit; it is a sanity bound, not a real value. The counts that can pass 99.999 in a real enterprise
+# (its workforce: Pouyuen Việt Nam had about 90.000 workers; and the union members, up to all of it)
+# declare six digits; the members of the Party, Youth Union, Women's and Veterans' organisations stay far
+# below. A figure the columns cannot hold is typed in the review, up to the domain's bound.
 COUNT_DIGITS = 5
 # Ruled lines on the mark sheet for a long text (the page has room for three at most).
 MAX_TEXT_LINES = 3

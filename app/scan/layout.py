@@ -44,6 +44,8 @@ WRITE_H = 14.0  # write-in box height
 BOX = 9.5  # yes/no and choice box side
 LABEL_SIZE = 8.0
 TEXT_LINE = 16.0  # ruled line pitch for free text
+COUNT_GAP = 8.0  # between two counts side by side (room for a seventh count on each row)
+HEADER_LINES = 3  # lines of a count's or date's label over its columns
 
 DAY_MONTH_YEAR = ((0, 3), (0, 9), (0, 1), (0, 9), (0, 9), (0, 9))  # digit ranges of a date's columns
 
@@ -160,16 +162,20 @@ class _Builder:
         return cols, first - 9 * ROW - BUBBLE_R - 2
 
     def header_label(self, f: PaperField, x: float, top: float, width: float) -> float:
-        lines = _wrap(f"{f.number}. {f.label}", width, LABEL_SIZE)[:2]
+        """The field's number and label over its columns, in up to ``HEADER_LINES`` lines (every
+        block of a row keeps the same room, so the write-in boxes line up)."""
+        lines = _wrap(f"{f.number}. {f.label}", width, LABEL_SIZE)
+        if len(lines) > HEADER_LINES:
+            raise ValueError(f"the label of {f.name} needs {len(lines)} lines over its columns")
         y = top - LABEL_SIZE
         for line in lines:
             self.labels.append(Label(x, y, line, LABEL_SIZE, "bold" if f.required else "regular"))
             y -= LABEL_SIZE + 1
-        return top - 2 * (LABEL_SIZE + 1) - 1
+        return top - HEADER_LINES * (LABEL_SIZE + 1) - 1
 
     def count_block(self, f: PaperField, x: float, top: float) -> float:
         width = f.digits * COL
-        col_top = self.header_label(f, x, top, width + 6)
+        col_top = self.header_label(f, x, top, width + COUNT_GAP - 4)
         cols, bottom = self.columns(x, col_top, [(0, 9)] * f.digits)
         bottom -= 8  # room for last visit's figure, in grey
         self.areas.append(
@@ -308,10 +314,10 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
 
     # counts flow left to right, each as wide as its digits, wrapping
     rows: list[list[PaperField]] = []
-    used = RIGHT - LEFT + 10  # (a full row: the first count starts one)
+    used = RIGHT - LEFT + COUNT_GAP  # (a full row: the first count starts one)
     for f in counts:
-        w = f.digits * COL + 10
-        if used + w > RIGHT - LEFT + 10:
+        w = f.digits * COL + COUNT_GAP
+        if used + w > RIGHT - LEFT + COUNT_GAP:
             rows.append([])
             used = 0.0
         rows[-1].append(f)
@@ -321,7 +327,7 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
         x = LEFT
         for f in row:
             bottom = min(bottom, b.count_block(f, x, y))
-            x += f.digits * COL + 10
+            x += f.digits * COL + COUNT_GAP
         b.frames.append((LEFT - 4, bottom - 3, RIGHT - LEFT + 8, y - bottom + 5))
         y = bottom - 8
 

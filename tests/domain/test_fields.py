@@ -264,5 +264,6 @@ def test_paper_places_give_rows_and_mark_areas():
     )
     assert [i.name for i in paper_rows(Enterprise, "blank")[-1]] == ["year_founded", "email"]
     assert [i.name for i in paper_rows(Enterprise, "prefilled")[-1]][0] == "workforce_total"
-    assert Visit.INFO["workforce_total"].digits == 7 and Enterprise.INFO["year_founded"].digits == 4
+    assert Visit.INFO["workforce_total"].digits == 6  # declared: the machine-read form's columns
+    assert Enterprise.INFO["workforce_total"].digits == 7 and Enterprise.INFO["year_founded"].digits == 4
     assert Visit.INFO["attitude"].choices[0] == ("supports", "Đồng tình")

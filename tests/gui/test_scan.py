@@ -286,11 +286,13 @@ def test_zoom_on_the_image_of_the_field_being_looked_at(qtbot, data_dir, tmp_pat
         for _ in range(8):  # no further than the last step
             QTest.keyClick(nxt, Qt.Key.Key_Plus, ctrl)
         assert nxt_row.zoom == 4.0
-        # a count larger than its columns hold (five digits) is typed as declared, up to a million
-        wf = dialog.findChild(QLineEdit, "edit_workforce_total")
-        validator = wf.validator()
-        assert validator.validate("120000", 6)[0] == validator.State.Acceptable
-        assert validator.validate("1000001", 7)[0] != validator.State.Acceptable
+        # a count larger than its columns hold (five digits for youth members) is typed as declared,
+        # up to the domain's bound, a million; so is a workforce past its six columns
+        for name in ("edit_youth_members", "edit_workforce_total"):
+            validator = dialog.findChild(QLineEdit, name).validator()
+            assert validator.validate("120000", 6)[0] == validator.State.Acceptable
+            assert validator.validate("1000000", 7)[0] == validator.State.Acceptable
+            assert validator.validate("1000001", 7)[0] != validator.State.Acceptable
         dialog.close()
         wait_idle(qtbot, window)
     finally:

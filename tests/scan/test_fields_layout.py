@@ -30,6 +30,20 @@ def test_every_visit_field_is_on_paper_in_order_with_its_kind():
     assert {c for c, _ in fields[names.index("attitude")].choices} == {"supports", "undecided", "refuses"}
 
 
+def test_counts_take_as_many_digits_as_real_values_need():
+    """A workforce (and its union members) can pass 99.999 in a real enterprise: six columns; the
+    other counts five; the pool of candidates three. The review takes up to the domain's bound."""
+    from app.domain.fields import MAX_COUNT
+
+    digits = {f.name: f.digits for f in paper_fields() if f.kind == "count"}
+    for name in ("workforce_total", "workforce_women", "workforce_under30", "union_members"):
+        assert digits[name] == 6, name
+    for name in ("party_total", "party_official", "party_probationary", "youth_members", "women_members"):
+        assert digits[name] == 5, name
+    assert digits["candidates_identified"] == 3
+    assert all(f.maximum == MAX_COUNT for f in paper_fields() if f.kind == "count")
+
+
 def _inside(inner, outer) -> bool:
     x, y, w, h = inner
     X, Y, W, H = outer
