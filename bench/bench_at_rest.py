@@ -78,8 +78,10 @@ def encrypted_copy(plain_folder: Path, folder: Path, n: int) -> datakey.DataKey:
 
 def make_demo(folder: Path, n: int) -> None:
     db = folder / "khaosat.sqlite3"
-    if db.exists():
-        return
+    marker = folder / "made-from.txt"
+    if db.exists() and (not marker.exists() or marker.read_text() == f"{n} enterprises"):
+        return  # (a folder of an earlier run without the marker is taken as it is)
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     print(f"making {n:,} enterprises in {folder}…", file=sys.stderr, flush=True)
     with Store(db) as store:
@@ -89,6 +91,7 @@ def make_demo(folder: Path, n: int) -> None:
             DemoOptions("00070", enterprises=n, seed=3, today=date(2026, 11, 21), visits_per_enterprise=2),
         )
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    marker.write_text(f"{n} enterprises")
 
 
 # --- the measures ----------------------------------------------------------------------------------
@@ -279,12 +282,18 @@ def province_import(work: Path, total: int, wards: int) -> dict:
         bundles = []
         for i, w in enumerate(ward_units):
             folder = work / f"ward-{w.code}"
-            fresh = not (folder / "khaosat.sqlite3").exists()
+            marker = folder / "made-from.txt"
+            fresh = not (folder / "khaosat.sqlite3").exists() or (
+                marker.exists() and marker.read_text() != f"{per} enterprises"
+            )
+            if fresh:
+                shutil.rmtree(folder, ignore_errors=True)
             store = Store.in_dir(folder)
             if fresh:
                 store.set_profile(unit_code=w.code, collaborator=f"Đảng ủy {w.name}", role=Role.WARD_OFFICE)
                 print(f"making ward {w.code} ({per:,})…", file=sys.stderr, flush=True)
                 generate(store, DemoOptions(w.code, enterprises=per, seed=i + 1, today=date(2026, 11, 21)))
+                marker.write_text(f"{per} enterprises")
             store.conn.execute("DELETE FROM sync_exports")
             store.conn.execute("DELETE FROM sync_peers")
             (folder / "khaosat-keys.json").unlink(missing_ok=True)
@@ -297,9 +306,10 @@ def province_import(work: Path, total: int, wards: int) -> dict:
             store.close()
         quiet()
         t0 = time.perf_counter()
-        for b in bundles:
-            B.import_file(province, p_ident, b, write_receipt=False)
+        # as the program imports a stick (the Đồng bộ dialog, `khaosat import E:\`): the files in one go
+        done = B.import_paths(province, p_ident, bundles, write_receipt=False)
         result[mode] = time.perf_counter() - t0
+        assert [r.outcome for r in done] == ["applied"] * len(bundles), [(r.outcome, r.error) for r in done]
         province.close()
         for b in bundles:
             b.unlink()

@@ -181,6 +181,7 @@ class Store:
         # committed transactions whose writes said they changed records: a count only (what they
         # changed goes back to their callers); the task runner checks a write task's result said it
         self.writes_committed = 0
+        self._larger_cache = False  # inside larger_cache()
 
     @classmethod
     def memory(cls, **options: Any) -> Store:
@@ -198,6 +199,30 @@ class Store:
     def set_cache_size(self, megabytes: int) -> None:
         """The page cache of this connection (a reader that stays open keeps its pages warm)."""
         self.conn.execute(f"PRAGMA cache_size = -{int(megabytes) * 1000}")
+
+    @contextlib.contextmanager
+    def larger_cache(self, kib: int) -> Iterator[None]:
+        """A page cache of up to ``kib`` KiB for the work inside, the previous one after it.
+
+        Nested, the outermost one counts: a batch of bundles keeps one large cache from the first
+        to the last (``app.sync.bundles.import_paths``), so the index pages the first one read stay
+        decrypted for the next instead of being dropped and read again between them. SQLite takes
+        the memory only as pages are read."""
+        if self._larger_cache:
+            yield
+            return
+        before = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
+        if before < 0 and -before >= kib:
+            yield
+            return
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+        self._larger_cache = True
+        try:
+            yield
+        finally:
+            self._larger_cache = False
+            with contextlib.suppress(dbapi.Error):
+                self.conn.execute(f"PRAGMA cache_size = {before}")
 
     def interrupt(self) -> None:
         """Stop the query running on this store's connection (may be called from any thread)."""

@@ -9,6 +9,7 @@ the database, in one transaction. Receipts go back the other way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import zlib
@@ -48,6 +49,11 @@ from app.sync.payload import (
 BUNDLE_SUFFIX = ".khaosat"
 RECEIPT_SUFFIX = ".khaosat-receipt"
 MAX_CHANGES = 2_000_000
+# The page cache while a province-sized bundle is merged, and while a batch of bundles is imported
+# (import_paths): kept from the first bundle of a stick to the last, the index pages one bundle read
+# (each one decrypted on the encrypted file) are still there for the next (docs/performance.md).
+IMPORT_CACHE_KIB = 262_144
+BIG_BUNDLE = 5_000  # changes and creations from which a bundle gets that cache on its own
 MAX_VOUCHED = 20_000
 BUNDLE_VERSION = (
     3  # version 3 adds the records of the office (assignments, office settings) and quality levels
@@ -827,32 +833,25 @@ def _import_bundle(
         kept += parts.kept
     # everything verified: change the database in one transaction (a province-sized bundle gets a
     # bigger page cache while it is merged: its indexes no longer fit in the default one)
-    big = len(incoming) + sum(len(s.rows) for s in created) > 5_000
-    if big:
-        cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
-        store.conn.execute("PRAGMA cache_size = -262144")
-    try:
-        with C.gc_paused():
-            _apply(
-                store,
-                now,
-                path,
-                p,
-                result,
-                vouches,
-                outer,
-                to_merge,
-                listed_by,
-                offices,
-                incoming,
-                created,
-                kept,
-                me,
-                packed,
-            )
-    finally:
-        if big:
-            store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    big = len(incoming) + sum(len(s.rows) for s in created) > BIG_BUNDLE
+    with store.larger_cache(IMPORT_CACHE_KIB) if big else contextlib.nullcontext(), C.gc_paused():
+        _apply(
+            store,
+            now,
+            path,
+            p,
+            result,
+            vouches,
+            outer,
+            to_merge,
+            listed_by,
+            offices,
+            incoming,
+            created,
+            kept,
+            me,
+            packed,
+        )
     if result.report.max_hlc:
         ahead = int(result.report.max_hlc[:15]) / 1000 - datetime.now(UTC).timestamp()
         if ahead > 86_400:
@@ -1216,6 +1215,13 @@ def import_paths(
     files addressed to another machine ('not_mine') are skipped with a note too. A file named explicitly
     that is addressed elsewhere is refused like any other."""
     refuse_practice(store)
+    with store.larger_cache(IMPORT_CACHE_KIB):
+        return _import_paths(store, ident, paths, write_receipt, progress)
+
+
+def _import_paths(
+    store: Store, ident: K.Identity, paths: list[Path], write_receipt: bool, progress: Any
+) -> list[ImportResult]:
     results = []
     files = collect(paths)
     explicit = {Path(p) for p in paths if not Path(p).is_dir()}

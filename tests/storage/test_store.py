@@ -179,3 +179,25 @@ def test_change_fields_are_json_with_old_and_new(store):
     assert seq == 1  # written back with the number it was given
     data = json.loads(raw)
     assert all(isinstance(v, list) and len(v) == 2 for v in data.values())
+
+
+def test_a_larger_cache_for_a_while_nests_and_comes_back(file_store):
+    """``Store.larger_cache``: the outermost one counts (a batch of bundles keeps one cache from the
+    first to the last), and the cache before it is back afterwards, also after an error."""
+
+    def cache() -> int:
+        return file_store.conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    before = cache()
+    assert before == -32768
+    with file_store.larger_cache(100_000):
+        assert cache() == -100_000
+        with file_store.larger_cache(262_144):
+            assert cache() == -100_000
+        assert cache() == -100_000
+    assert cache() == before
+    with file_store.larger_cache(16_000):  # not smaller than it is
+        assert cache() == before
+    with pytest.raises(RuntimeError), file_store.larger_cache(100_000):
+        raise RuntimeError("hỏng giữa chừng")
+    assert cache() == before

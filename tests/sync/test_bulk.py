@@ -168,3 +168,33 @@ def test_folding_in_one_go_vietnamese():
         "0101234567 001 0101234567001",
         "a a y",
     ]
+
+
+def test_a_stick_of_bundles_is_imported_with_one_large_cache_from_first_to_last(net, monkeypatch):
+    """The page cache a big bundle gets is not dropped between the bundles of one import: the index
+    pages the first one read (decrypted, on the encrypted file) are still there for the next
+    (docs/performance.md, encryption at rest: bundle import at province scale)."""
+    monkeypatch.setattr(B, "BIG_BUNDLE", 0)  # every bundle counts as big here
+    enterprise(net.l1, "Công ty TNHH Một", "0100109106")
+    enterprise(net.l2, "Công ty TNHH Hai", "0101243150")
+    files = [net.l1.export(net.stick), net.l2.export(net.stick)]
+    said: list[str] = []
+    store = net.ward.store
+    store.conn.set_trace_callback(lambda sql: said.append(sql) if "cache_size" in sql else None)
+    try:
+        results = net.ward.import_(*files)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert [r.outcome for r in results] == ["applied", "applied"]
+    sets = [s for s in said if "=" in s]
+    assert sets == [f"PRAGMA cache_size = -{B.IMPORT_CACHE_KIB}", "PRAGMA cache_size = -32768"]
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -32768
+    # a bundle imported on its own still gets it, and gives it back
+    enterprise(net.l1, "Công ty TNHH Ba", "0100100079")
+    said.clear()
+    store.conn.set_trace_callback(lambda sql: said.append(sql) if "cache_size = " in sql else None)
+    try:
+        B.import_file(store, net.ward.ident, net.l1.export(net.stick))
+    finally:
+        store.conn.set_trace_callback(None)
+    assert said == [f"PRAGMA cache_size = -{B.IMPORT_CACHE_KIB}", "PRAGMA cache_size = -32768"]
