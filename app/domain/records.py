@@ -514,6 +514,9 @@ class QualityRating(Record):
     TABLE: ClassVar[str] = "quality_ratings"
     TITLE: ClassVar[str] = "Xếp loại chất lượng"
     NOUN: ClassVar[str] = "xếp loại chất lượng"
+    # with its organisation, to every laptop of the ward: it names no person, and a laptop's table of
+    # levels (the report, the targets page) would otherwise show the ward's rated organisations unrated
+    TO_COLLABORATORS: ClassVar[str] = "unit"
 
     enterprise_id: str = f.ref("enterprises", "Doanh nghiệp", required=True)
     organisation_id: str = f.ref("organisations", "Tổ chức", required=True)

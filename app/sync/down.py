@@ -534,6 +534,7 @@ def _apply(
             )
         newer.keep(conn, kept, now)
         report = merge(conn, incoming, now, created)
+        store.note_changes(report.changes.summary())  # a write of records, as the upward merge says
         if report.max_hlc:
             clock = HybridClock(me, store.meta("hlc_last"))
             clock.observe(report.max_hlc)
@@ -805,6 +806,7 @@ def release(
         parts = changes_of(v, store.profile().unit_code or "", eid)
         newer.keep(conn, parts.kept, now)
         report = merge(conn, parts.incoming, now, parts.sections)
+        store.note_changes(report.changes.summary())
         conn.execute(
             "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
             (v.env.hash, p["from"], p["to"], p["seq"], p["base"]),

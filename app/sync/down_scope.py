@@ -7,9 +7,10 @@ changes it holds of the records inside that machine's unit (docs/sync-bundle.md,
   relayed), and every change of the downward bundles it holds (the *marks* of the bundle it last reported
   holding: how far this office's change log and envelopes had gone);
 - what its work does not need: a collaborator's laptop gets the enterprises of its ward, their
-  organisations, assignments, targets and the offices' settings, but the visits and admissions only of the
-  enterprises assigned to it (and the records it made itself); of the others a summary, "last visited on
-  ..., by ..." (``VisitSummary``), unless the office chose to send them in full (``down.others_visits``).
+  organisations and their quality levels, assignments, targets and the offices' settings, but the visits
+  and admissions only of the enterprises assigned to it (and the records it made itself); of the others
+  a summary, "last visited on ..., by ..." (``VisitSummary``), unless the office chose to send them in
+  full (``down.others_visits``).
 
 When a record enters the machine's scope after its marks (an enterprise assigned to it, an enterprise
 moved into its ward, the office's choice widened), its whole history goes down with the next bundle.

@@ -154,3 +154,114 @@ def test_laptop_lists_its_own_first_and_cannot_change_what_came_from_above(qtbot
         laptop.store = open_store(laptop.folder)
     with open_store(laptop.folder) as s:
         assert s.get(Enterprise, ids[0]) is not None
+
+
+def test_on_the_laptop_what_came_down_shows_in_the_work_list_and_the_targets_page(qtbot, data_dir, office):
+    """A downward bundle imported in the laptop's window (Đồng bộ ▸ Nhập gói dữ liệu) says what it
+    changed, and the pages refresh from it: the work list on screen at once, the targets page (its
+    development part: pool, recognitions, quality levels) when it is shown next (issue 17's records)."""
+    from PySide6.QtCore import Qt
+
+    from app.domain.records import Admission, Organisation, QualityRating, Visit
+    from app.domain.vocab import OrgKind, OrgStatus, QualityLevel
+    from app.reports.results import Period, development_for
+    from app.services import records as svc
+    from app.services import worklist as wl
+    from app.sync import down_export as DX
+    from tests.conftest import TEST_TODAY
+
+    laptop = office["laptop"]
+    with open_store(data_dir) as s:  # the ward's list first, as a new laptop gets it
+        ident = R.load_keys(s)
+        [first] = DX.export_down(s, ident, office["stick"])
+    laptop.import_ok(first.path)
+    laptop.store.close()
+    window = open_window(qtbot, laptop.folder)
+    try:
+        window.show_page("worklist")
+        view = window.worklist_view
+        qtbot.waitUntil(lambda: bool(view.overview), timeout=20000)
+        wait_idle(qtbot, window)
+
+        # meanwhile at the office: a new enterprise assigned to the laptop, with a visit (a pool of
+        # candidates, members enough for a trade union), its Party cell rated, a member overdue
+        with open_store(data_dir) as s:
+            e = Enterprise(name="Công ty TNHH Xuống Phố", tax_code="0100109106", ward_code="00070")
+            with s.write() as w:
+                w.create(e)
+            A.assign(s, [e.id], A.collaborators(s)[0], today=TEST_TODAY)
+            svc.save_visit(
+                s,
+                Visit(
+                    enterprise_id=e.id,
+                    visit_date=date(2025, 10, 2),
+                    workforce_total=90,
+                    party_official=3,
+                    union_members=11,
+                    candidates_identified=4,
+                    candidates_trained=2,
+                    candidates_applied=1,
+                ),
+                today=TEST_TODAY,
+            )
+            org = svc.save_organisation(
+                s,
+                Organisation(
+                    enterprise_id=e.id,
+                    kind=OrgKind.PARTY,
+                    status=OrgStatus.FOUNDED,
+                    decision_number="7-QĐ/ĐU",
+                    decision_date=date(2024, 3, 1),
+                    issuing_body="Đảng ủy phường Hoàn Kiếm",
+                    founding_members=3,
+                ),
+                today=TEST_TODAY,
+            ).record
+            svc.save_rating(
+                s,
+                QualityRating(
+                    enterprise_id=e.id,
+                    organisation_id=org.id,
+                    kind=OrgKind.PARTY,
+                    year=2025,
+                    level=QualityLevel.GOOD,
+                ),
+                today=TEST_TODAY,
+            )
+            late = svc.save_admission(
+                s,
+                Admission(enterprise_id=e.id, kind=OrgKind.PARTY, admitted_on=date(2024, 10, 1), count=1),
+                today=TEST_TODAY,
+            ).record
+            [second] = DX.export_down(s, ident, office["stick"])
+
+        # imported in the window, the work list on screen
+        window.actions.trigger("sync.import")
+        dialog = window.sync.dialog
+        dialog.add_paths([str(second.path)])
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(dialog.results) == 1, timeout=30000)
+        assert dialog.results[0].outcome == "applied", dialog.results[0].error
+        dialog.close()
+
+        def lines(section: str) -> list[wl.WorkItem]:
+            return view.overview.get(section, (0, []))[1]
+
+        qtbot.waitUntil(lambda: any(i.enterprise_id == e.id for i in lines(wl.OPPORTUNITIES)), timeout=20000)
+        assert any(i.record_id == late.id for i in lines(wl.PROBATION))
+        wait_idle(qtbot, window)
+
+        # the targets page, shown: the laptop's numbers, as its report computes them
+        targets = window.targets_view
+        window.show_page("targets")
+        targets.year.setValue(2025)
+        qtbot.waitUntil(lambda: targets.shown_year == 2025 and window.tasks.active == 0, timeout=20000)
+        with open_store(laptop.folder) as s:
+            expected = development_for(s, "00070", Period.year(2025), TEST_TODAY)
+        shown = targets.shown_development
+        assert shown == expected
+        assert shown.quality.levels[OrgKind.PARTY][QualityLevel.GOOD] >= 1
+        assert shown.pool.identified >= 4 and shown.probation.overdue_people >= 1
+    finally:
+        close_window(qtbot, window)
+        laptop.store = open_store(laptop.folder)
