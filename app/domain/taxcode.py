@@ -190,7 +190,10 @@ def _check_digit_message(main: str) -> str:
 
 
 def make_valid(first9: str) -> str | None:
-    """Complete nine digits into a valid 10-digit code (for demo data and tests)."""
+    """Complete nine digits into a valid 10-digit code (for demo data and tests); None when no digit
+    makes them valid (no check digit, or seven zeros after the province code, which the rules refuse)."""
+    if first9[2:9] == "0000000":
+        return None
     digit = check_digit(first9)
     return None if digit is None else f"{first9}{digit}"
 
