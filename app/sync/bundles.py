@@ -727,16 +727,22 @@ def _import_bundle(
         result.outcome = "quarantined"
         result.warnings.append("Gói này đã bị cách ly từ lần nhập trước; đang chờ người kiểm tra.")
         return result
+    set_aside: str | None = None  # the fork's reason: the sender's own changes wait for a person
     if state.kind == "fork":
-        with store.transaction():
-            store.conn.execute(
-                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (p["from"], me, p["seq"], outer.env.hash, f"fork_{state.cause}", now, outer.env.raw),
-            )
         result.outcome = "quarantined"
         result.warnings.append(chains.fork_message(state.cause, p["seq"], outer.peer.display))
-        return result
+        set_aside = f"fork_{state.cause}"
+        if len(envelopes) == 1:  # nothing relayed in it
+            with store.transaction():
+                store.conn.execute(
+                    "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (p["from"], me, p["seq"], outer.env.hash, set_aside, now, outer.env.raw),
+                )
+            return result
+        # an office restored from a backup (or cloned) still relays what the machines below it signed:
+        # those envelopes are verified and merged on their own (their chains, their signers), now; a
+        # release later merges the office's own changes only, and its receipt confirms the whole file
     if state.kind == "gap":
         result.warnings.append(
             f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
@@ -809,7 +815,7 @@ def _import_bundle(
     for v in [outer, *verified]:
         for h in v.payload["relayed"]:
             listed_by.setdefault(h, []).append(v.payload["from"])
-    to_merge: list[Verified] = [outer]
+    to_merge: list[Verified] = [] if set_aside else [outer]
     for v in verified:
         if v.payload["to"] not in senders:
             raise SyncError(
@@ -851,6 +857,7 @@ def _import_bundle(
             kept,
             me,
             packed,
+            set_aside,
         )
     if result.report.max_hlc:
         ahead = int(result.report.max_hlc[:15]) / 1000 - datetime.now(UTC).timestamp()
@@ -866,7 +873,12 @@ def _import_bundle(
         result.warnings.append(
             f"{result.report.pending} thay đổi đang chờ bản ghi cha (sẽ tự gắn khi bản ghi cha đến)."
         )
-    if write_receipt:
+    if set_aside and result.relayed:
+        result.warnings.append(
+            f"{result.relayed} gói chuyển tiếp trong tệp này (của các máy bên dưới, mỗi gói có chữ ký riêng) "
+            f"vẫn được gộp; chỉ dữ liệu của chính {outer.peer.display} chờ kiểm tra."
+        )
+    if write_receipt and not set_aside:
         try:
             result.receipt = write_receipt_file(
                 store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent
@@ -894,13 +906,17 @@ def _apply(
     kept: list[newer.Kept],
     me: str,
     packed: C.Packed | None,
+    set_aside: str | None = None,
 ) -> None:
     with store.transaction() as conn:
         # another process may have imported the same bundle since it was verified (outside the lock)
-        if conn.execute(
-            "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-            (p["from"], me, p["seq"]),
-        ).fetchone():
+        if (
+            not set_aside
+            and conn.execute(
+                "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                (p["from"], me, p["seq"]),
+            ).fetchone()
+        ):
             raise SyncError("replay", f"Gói số {p['seq']} vừa được nhập ở một cửa sổ khác: không nhập lại.")
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
@@ -908,9 +924,15 @@ def _apply(
         if packed is not None:  # the file's compressed plaintext, once; envelopes are slices of it
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int | None] = {}
-        for i, v in enumerate(to_merge):
+        if set_aside:  # the sender's own envelope waits for a person (section 6, step 8)
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (p["from"], me, p["seq"], outer.env.hash, set_aside, now, outer.env.raw),
+            )
+        for v in to_merge:
             vp = v.payload
-            if i == 0:
+            if v is outer:
                 conn.execute(
                     "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
@@ -964,13 +986,13 @@ def _apply(
             store._set_meta("hlc_last", str(clock.last))
             store._clock = None
         result.report = report
-        result.relayed = len(to_merge) - 1
+        result.relayed = sum(1 for v in to_merge if v is not outer)
         conn.execute(
             "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
             (
                 now,
                 shown(path.name, 255),
-                "applied",
+                "quarantined" if set_aside else "applied",
                 json.dumps(
                     {
                         "sender": p["from"],

@@ -286,3 +286,42 @@ def test_an_old_copy_released_at_the_office_is_merged_at_the_province_off_the_ch
     before = db_fingerprint(province.store)
     [r] = province.import_(up, receipt=False)
     assert r.outcome == "already" and db_fingerprint(province.store) == before
+
+
+def test_an_office_restored_from_a_backup_loses_nothing_it_relays(net, tmp_path):
+    """The ward office is restored from a backup: its next bundle to the province forks its chain and is
+    set aside there, but the laptops' bundles it relays, each signed by its laptop, are merged at once;
+    the release then merges the office's own changes, and its receipt confirms the whole file."""
+    ward, province = net.ward, net.province
+    enterprise(net.l1, name="Công ty Một", tax_code="0100109106")
+    net.l1.import_ok(ward.import_ok(net.l1.export(net.stick)).receipt)
+    ward.import_ok(province.import_ok(ward.export(net.stick)).receipt)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(ward, tmp_path / "backup")
+    enterprise(net.l1, name="Công ty Hai", tax_code="0100109113")
+    net.l1.import_ok(ward.import_ok(net.l1.export(net.stick)).receipt)
+    ward.import_ok(province.import_ok(ward.export(net.stick)).receipt)
+    w = restore(ward, saved)
+    net.ward = w
+    enterprise(net.l1, name="Công ty Ba", tax_code="0100109120")  # reaches the restored office only
+    net.l1.import_ok(w.import_ok(net.l1.export(net.stick)).receipt)
+    enterprise(w, name="Công ty Văn phòng", tax_code="0100109138")  # typed at the office
+    [r] = province.import_(w.export(net.stick))
+    assert r.outcome == "quarantined" and r.relayed == 1 and r.receipt is None
+    assert "vẫn được gộp" in r.summary() and "chờ kiểm tra" in r.summary()
+    assert "Công ty Ba" in names(province.store) and "Công ty Văn phòng" not in names(province.store)
+    [q] = B.quarantined(province.store)
+    released = B.release(province.store, q["id"], ident=province.ident, receipt_to=net.stick)
+    assert released.rebased and "Công ty Văn phòng" in names(province.store)
+    w.import_ok(released.receipt)
+    enterprise(net.l1, name="Công ty Bốn", tax_code="0100109145")
+    net.l1.import_ok(w.import_ok(net.l1.export(net.stick)).receipt)
+    r = province.import_ok(w.export(net.stick))
+    assert r.outcome == "applied" and B.quarantined(province.store) == []
+    assert names(province.store) == {
+        "Công ty Một",
+        "Công ty Hai",
+        "Công ty Ba",
+        "Công ty Văn phòng",
+        "Công ty Bốn",
+    }
