@@ -10,9 +10,9 @@ from app.cli.common import CliError, command, open_store, say
 
 
 def _epilog() -> str:
-    from app.importing.mapping import FIELDS
+    from app.importing.mapping import fields as importable
 
-    fields = "\n".join(f"  {code:<18} {label}" for code, (label, _aliases) in FIELDS.items())
+    fields = "\n".join(f"  {code:<18} {label}" for code, (label, _aliases) in importable().items())
     return (
         "Các trường dùng trong --mapping (mã hoặc tên tiếng Việt):\n" + fields + "\n\n"
         "Mã thoát: 0 mọi dòng đã vào (hoặc đã có sẵn); 3 còn dòng chưa nhập (xem tệp lỗi); "

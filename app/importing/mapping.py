@@ -7,6 +7,7 @@ Headers are compared folded (``search_key``: no diacritics, no punctuation), so 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.domain.fields import FieldInfo, Kind
+from app.domain.records import Enterprise, record_type
 from app.domain.text import search_key
 from app.importing.errors import ImportFailed
 from app.importing.readers import Sheet
@@ -21,226 +24,212 @@ from app.importing.readers import Sheet
 if TYPE_CHECKING:
     from app.storage.store import Store
 
-# field -> (Vietnamese label, folded aliases). Order = priority when scores tie.
-FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+# The words lists write in their headers for the enterprise's fields, folded, beyond the field's own
+# label (always one of them): import knowledge, kept here. Their order is the priority when scores tie;
+# the fields declared without words here (app/domain/records.py) come after them, found by their label.
+ALIASES: dict[str, tuple[str, ...]] = {
     "name": (
-        "Tên doanh nghiệp",
-        (
-            "ten doanh nghiep",
-            "ten dn",
-            "ten cong ty",
-            "ten don vi",
-            "ten co so",
-            "doanh nghiep",
-            "ten",
-            "ten nguoi nop thue",
-            "ten nnt",
-            "don vi",
-            "ten to chuc",
-            "ten dvsdld",
-            "ten don vi su dung lao dong",
-            "ten doanh nghiep to chuc",
-            "ten doanh nghiep hop tac xa",
-            "ten cty",
-        ),
+        "ten doanh nghiep",
+        "ten dn",
+        "ten cong ty",
+        "ten don vi",
+        "ten co so",
+        "doanh nghiep",
+        "ten",
+        "ten nguoi nop thue",
+        "ten nnt",
+        "don vi",
+        "ten to chuc",
+        "ten dvsdld",
+        "ten don vi su dung lao dong",
+        "ten doanh nghiep to chuc",
+        "ten doanh nghiep hop tac xa",
+        "ten cty",
     ),
     "tax_code": (
-        "Mã số thuế",
-        (
-            "ma so thue",
-            "mst",
-            "ma so doanh nghiep",
-            "ma so dn",
-            "ma dn",
-            "ma so thue doanh nghiep",
-            "ma so dkkd",
-            "so dkkd",
-            "ma so dang ky kinh doanh",
-            "so giay chung nhan dkdn",
-            "ma so",
-            "so gcn dkdn",
-            "ma so thue ma so doanh nghiep",
-            "mst msdn",
-            "msdn",
-        ),
+        "ma so thue",
+        "mst",
+        "ma so doanh nghiep",
+        "ma so dn",
+        "ma dn",
+        "ma so thue doanh nghiep",
+        "ma so dkkd",
+        "so dkkd",
+        "ma so dang ky kinh doanh",
+        "so giay chung nhan dkdn",
+        "ma so",
+        "so gcn dkdn",
+        "ma so thue ma so doanh nghiep",
+        "mst msdn",
+        "msdn",
     ),
-    "short_name": ("Tên viết tắt", ("ten viet tat", "ten tat", "viet tat")),
+    "short_name": ("ten viet tat", "ten tat", "viet tat"),
     "address": (
-        "Địa chỉ",
-        (
-            "dia chi",
-            "dia chi tru so",
-            "dia chi tru so chinh",
-            "tru so",
-            "tru so chinh",
-            "dia chi kinh doanh",
-            "dia chi dkkd",
-            "dia chi doanh nghiep",
-            "noi dat tru so",
-        ),
+        "dia chi",
+        "dia chi tru so",
+        "dia chi tru so chinh",
+        "tru so",
+        "tru so chinh",
+        "dia chi kinh doanh",
+        "dia chi dkkd",
+        "dia chi doanh nghiep",
+        "noi dat tru so",
     ),
-    "ward_code": (
-        "Mã phường, xã",
-        ("ma phuong", "ma xa", "ma phuong xa", "ma xa phuong", "ma don vi hanh chinh", "ma dvhc"),
-    ),
+    "ward_code": ("ma phuong", "ma xa", "ma phuong xa", "ma xa phuong", "ma don vi hanh chinh", "ma dvhc"),
     "ward_name": (
-        "Phường, xã",
-        (
-            "phuong",
-            "xa",
-            "phuong xa",
-            "xa phuong",
-            "phuong xa dac khu",
-            "ten phuong",
-            "ten xa",
-            "ten phuong xa",
-            "don vi hanh chinh",
-            "dia ban",
-            "dia ban phuong xa",
-        ),
+        "phuong",
+        "xa",
+        "phuong xa",
+        "xa phuong",
+        "phuong xa dac khu",
+        "ten phuong",
+        "ten xa",
+        "ten phuong xa",
+        "don vi hanh chinh",
+        "dia ban",
+        "dia ban phuong xa",
     ),
     "owner_name": (
-        "Người đại diện theo pháp luật",
-        (
-            "nguoi dai dien",
-            "nguoi dai dien theo phap luat",
-            "nguoi dai dien phap luat",
-            "dai dien phap luat",
-            "nguoi dai dien pl",
-            "giam doc",
-            "ten giam doc",
-            "ho ten giam doc",
-            "chu doanh nghiep",
-            "chu dn",
-            "chu so huu",
-            "nguoi dung dau",
-            "chu co so",
-            "ho va ten nguoi dai dien",
-        ),
+        "nguoi dai dien",
+        "nguoi dai dien theo phap luat",
+        "nguoi dai dien phap luat",
+        "dai dien phap luat",
+        "nguoi dai dien pl",
+        "giam doc",
+        "ten giam doc",
+        "ho ten giam doc",
+        "chu doanh nghiep",
+        "chu dn",
+        "chu so huu",
+        "nguoi dung dau",
+        "chu co so",
+        "ho va ten nguoi dai dien",
     ),
     "workforce_total": (
-        "Tổng số lao động",
-        (
-            "so lao dong",
-            "tong so lao dong",
-            "tong so ld",
-            "tong ld",
-            "so ld",
-            "lao dong",
-            "tong so",
-            "so cong nhan",
-            "tong so cnld",
-            "so nguoi lao dong",
-            "so lao dong tham gia bhxh",
-            "so ld tham gia bhxh",
-            "lao dong tong so",
-            "ld tong so",
-            "tong so lao dong nguoi",
-            "so cnld",
-        ),
+        "so lao dong",
+        "tong so lao dong",
+        "tong so ld",
+        "tong ld",
+        "so ld",
+        "lao dong",
+        "tong so",
+        "so cong nhan",
+        "tong so cnld",
+        "so nguoi lao dong",
+        "so lao dong tham gia bhxh",
+        "so ld tham gia bhxh",
+        "lao dong tong so",
+        "ld tong so",
+        "tong so lao dong nguoi",
+        "so cnld",
     ),
     "workforce_women": (
-        "Lao động nữ",
-        (
-            "lao dong nu",
-            "ld nu",
-            "nu",
-            "so ld nu",
-            "so lao dong nu",
-            "trong do nu",
-            "lao dong trong do nu",
-            "cong nhan nu",
-        ),
+        "lao dong nu",
+        "ld nu",
+        "nu",
+        "so ld nu",
+        "so lao dong nu",
+        "trong do nu",
+        "lao dong trong do nu",
+        "cong nhan nu",
     ),
     "workforce_under30": (
-        "Lao động dưới 30 tuổi",
-        (
-            "duoi 30 tuoi",
-            "lao dong duoi 30 tuoi",
-            "ld duoi 30 tuoi",
-            "duoi 30",
-            "ld duoi 30",
-            "trong do duoi 30 tuoi",
-            "do tuoi duoi 30",
-            "thanh nien duoi 30 tuoi",
-        ),
+        "duoi 30 tuoi",
+        "lao dong duoi 30 tuoi",
+        "ld duoi 30 tuoi",
+        "duoi 30",
+        "ld duoi 30",
+        "trong do duoi 30 tuoi",
+        "do tuoi duoi 30",
+        "thanh nien duoi 30 tuoi",
     ),
     "phone": (
-        "Điện thoại",
-        (
-            "dien thoai",
-            "so dien thoai",
-            "dt",
-            "sdt",
-            "dien thoai lien he",
-            "so dt",
-            "tel",
-            "dien thoai fax",
-            "dt lien he",
-        ),
+        "dien thoai",
+        "so dien thoai",
+        "dt",
+        "sdt",
+        "dien thoai lien he",
+        "so dt",
+        "tel",
+        "dien thoai fax",
+        "dt lien he",
     ),
-    "email": (
-        "Thư điện tử",
-        ("email", "e mail", "thu dien tu", "hop thu", "dia chi email", "dia chi thu dien tu", "mail"),
-    ),
+    "email": ("email", "e mail", "thu dien tu", "hop thu", "dia chi email", "dia chi thu dien tu", "mail"),
     "legal_form": (
-        "Loại hình doanh nghiệp",
-        (
-            "loai hinh",
-            "loai hinh doanh nghiep",
-            "loai hinh dn",
-            "loai hinh to chuc",
-            "hinh thuc so huu",
-            "loai hinh kinh te",
-            "loai hinh so huu",
-        ),
+        "loai hinh",
+        "loai hinh doanh nghiep",
+        "loai hinh dn",
+        "loai hinh to chuc",
+        "hinh thuc so huu",
+        "loai hinh kinh te",
+        "loai hinh so huu",
     ),
-    "fdi": (
-        "Có vốn đầu tư nước ngoài",
-        ("von nuoc ngoai", "co von dau tu nuoc ngoai", "fdi", "dau tu nuoc ngoai", "von dtnn", "dn fdi"),
-    ),
+    "fdi": ("von nuoc ngoai", "co von dau tu nuoc ngoai", "fdi", "dau tu nuoc ngoai", "von dtnn", "dn fdi"),
     "vsic_section": (
-        "Ngành kinh tế",
-        (
-            "nganh kinh te",
-            "nganh nghe",
-            "nganh nghe kinh doanh",
-            "nganh nghe kinh doanh chinh",
-            "ma nganh",
-            "nganh",
-            "linh vuc",
-            "linh vuc hoat dong",
-            "nganh kinh doanh chinh",
-            "ma nganh cap 1",
-            "ma nganh vsic",
-            "nganh nghe chinh",
-            "ma nganh kinh te",
-        ),
+        "nganh kinh te",
+        "nganh nghe",
+        "nganh nghe kinh doanh",
+        "nganh nghe kinh doanh chinh",
+        "ma nganh",
+        "nganh",
+        "linh vuc",
+        "linh vuc hoat dong",
+        "nganh kinh doanh chinh",
+        "ma nganh cap 1",
+        "ma nganh vsic",
+        "nganh nghe chinh",
+        "ma nganh kinh te",
     ),
     "year_founded": (
-        "Năm thành lập",
-        (
-            "nam thanh lap",
-            "ngay thanh lap",
-            "ngay cap",
-            "ngay cap giay phep",
-            "ngay cap dkkd",
-            "ngay cap gcn",
-            "ngay dang ky",
-            "ngay cap phep",
-            "ngay bat dau hoat dong",
-            "nam bat dau hoat dong",
-            "ngay dang ky lan dau",
-            "ngay cap lan dau",
-            "thanh lap nam",
-        ),
+        "nam thanh lap",
+        "ngay thanh lap",
+        "ngay cap",
+        "ngay cap giay phep",
+        "ngay cap dkkd",
+        "ngay cap gcn",
+        "ngay dang ky",
+        "ngay cap phep",
+        "ngay bat dau hoat dong",
+        "nam bat dau hoat dong",
+        "ngay dang ky lan dau",
+        "ngay cap lan dau",
+        "thanh lap nam",
     ),
-    "status": (
-        "Tình trạng hoạt động",
-        ("tinh trang", "tinh trang hoat dong", "trang thai", "trang thai hoat dong"),
-    ),
-    "note": ("Ghi chú", ("ghi chu", "ghi chu khac")),
+    "status": ("tinh trang", "tinh trang hoat dong", "trang thai", "trang thai hoat dong"),
+    "note": ("ghi chu", "ghi chu khac"),
 }
+# The ward is read from its code or from its name: two columns for one field.
+WARD_NAME = "ward_name"
+_LABELS = {"ward_code": "Mã phường, xã", WARD_NAME: "Phường, xã"}
+
+
+def importable(info: FieldInfo) -> bool:
+    """A declared enterprise field a list can fill: typed on the form (not set by the program), and not
+    political-affiliation data (``sensitive``: typed by a person who knows, never read from a list)."""
+    return info.entry and not info.sensitive and info.kind not in (Kind.REF, Kind.MACHINE, Kind.UNIT)
+
+
+def fields() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Field -> (Vietnamese label, folded header words): the enterprise's importable declared fields
+    (``app.domain.records.record_type``) and the ward's name, in the order of ``ALIASES``, then the
+    others in declaration order."""
+    return _fields(record_type("enterprises"))
+
+
+@functools.cache
+def _fields(cls: type[Enterprise]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    declared = {i.name: i for i in cls.FIELDS if importable(i)}
+    names = [n for n in ALIASES if n in declared or n == WARD_NAME] + [
+        n for n in declared if n not in ALIASES
+    ]
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for name in names:
+        label = _LABELS.get(name) or declared[name].label
+        words = ALIASES.get(name, ())
+        key = header_key(label)
+        out[name] = (label, words if key in words else (*words, key))
+    return out
+
 
 # The column the error file adds: ignored when a fixed error file comes back.
 REASON_HEADER = "Lý do chưa nhập"
@@ -268,7 +257,7 @@ def score(header: str, field: str) -> int:
     if not key:
         return 0
     best = 0
-    for alias in FIELDS[field][1]:
+    for alias in fields()[field][1]:
         if key == alias:
             best = max(best, 100 + len(alias))
         elif f" {alias} " in f" {key} ":
@@ -278,7 +267,7 @@ def score(header: str, field: str) -> int:
 
 def best_field(header: str) -> tuple[str | None, int]:
     best, best_score = None, 0
-    for field in FIELDS:
+    for field in fields():
         s = score(header, field)
         if s > best_score:
             best, best_score = field, s
@@ -291,7 +280,7 @@ def guess(headers: list[str]) -> dict[int, str]:
     for col, header in enumerate(headers):
         if header_key(header) in _OWN_KEYS:
             continue
-        for field in FIELDS:
+        for field in fields():
             s = score(header, field)
             if s:
                 candidates.append((s, -col, col, field))
@@ -441,7 +430,7 @@ def remembered(store: Store, headers: list[str]) -> dict[int, str] | None:
     keys = [header_key(h) for h in headers]
     out: dict[int, str] = {}
     for key, field in saved.get("columns", {}).items():
-        if field in FIELDS and key in keys:
+        if field in fields() and key in keys:
             out[keys.index(key)] = field
     return dict(sorted(out.items()))
 
@@ -468,10 +457,11 @@ def remember(store: Store, headers: list[str], mapping: dict[int, str]) -> None:
 def field_of(text: str) -> str | None:
     """A field named by its code ("tax_code"), its label ("Mã số thuế") or an alias ("MST")."""
     t = text.strip()
-    if t in FIELDS:
+    known = fields()
+    if t in known:
         return t
     key = header_key(t)
-    for field, (label, aliases) in FIELDS.items():
+    for field, (label, aliases) in known.items():
         if key == search_key(label) or key in aliases or key == search_key(field):
             return field
     return None
@@ -522,7 +512,7 @@ def apply_corrections(mapping: dict[int, str], headers: list[str], spec: str) ->
             continue
         field = field_of(target)
         if field is None:
-            codes = ", ".join(FIELDS)
+            codes = ", ".join(fields())
             raise ImportFailed(f"Không hiểu trường «{target.strip()}». Các trường có thể dùng: {codes}.")
         for c, f in list(out.items()):
             if f == field:
@@ -537,7 +527,7 @@ def describe(mapping: dict[int, str], headers: list[str]) -> list[str]:
     for col, header in enumerate(headers):
         if not header and col not in mapping:
             continue
-        target = FIELDS[mapping[col]][0] if col in mapping else "(bỏ qua)"
+        target = fields()[mapping[col]][0] if col in mapping else "(bỏ qua)"
         lines.append(f"{column_letter(col)} «{header}» → {target}")
     return lines
 

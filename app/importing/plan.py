@@ -29,8 +29,8 @@ from enum import Enum
 from typing import Any
 
 from app.domain import taxcode, units
-from app.domain.records import Enterprise
-from app.domain.text import clean, search_key
+from app.domain.records import Enterprise, record_type
+from app.domain.text import search_key
 from app.domain.validation import normalise_enterprise, validate_enterprise
 from app.domain.vnformat import format_int
 from app.importing import mapping as mp
@@ -82,9 +82,9 @@ _WRITE_BATCH = 2000  # records given to one create_many (its rows and change-log
 _TOTALS_RE = re.compile(r"^(tong cong|tong so|tong|cong)( toan| chung| cac| \d|$)")
 _HEADING_RE = re.compile(r"^\s*([IVXLC]+|[A-Za-z]|\d{1,2})\s*[.)/-]\s+\S")
 
-# fields the file can fill, in the order they are shown
-_TEXT_FIELDS = ("name", "short_name", "address", "phone", "email", "owner_name", "note")
-_COUNT_FIELDS = Enterprise.COUNT_FIELDS  # the declared counts (app/domain/records.py)
+# fields placed otherwise: the ward (from its code, its name or the address) and the tax code (read even
+# when empty, so that a row without one says so)
+_PLACED = ("ward_code", mp.WARD_NAME, "tax_code")
 
 
 @dataclass
@@ -263,6 +263,11 @@ class _Builder:
         self.today = options.today or date.today()
         self._warning: str | None = None
         self._header_keys = [mp.header_key(h) for h in table.headers]
+        # the record type with its declared fields (app.domain.records.record_type), and those a cell
+        # is read for by its kind (app.importing.values.read)
+        self.cls = record_type(Enterprise)
+        declared = {i.name: i for i in self.cls.FIELDS}
+        self.read = [declared[n] for n in mp.fields() if n not in _PLACED]
 
     def col_label(self, field_name: str) -> str:
         col = self.columns.get(field_name)
@@ -294,7 +299,7 @@ class _Builder:
         if tax and tax in self.seen_tax:
             plan.outcome = Outcome.REPEATED
             plan.enterprise = normalise_enterprise(
-                Enterprise(**provided)
+                self.cls(**provided)
             )  # shown in the preview, never written
             plan.add_problem(
                 f"Trùng mã số thuế {tax} với dòng {self.seen_tax[tax]} của tệp; dòng này chưa được nhập."
@@ -307,7 +312,7 @@ class _Builder:
         if len(kept) > 1:
             plan.outcome = Outcome.SIMILAR
             plan.existing = kept[0]
-            plan.enterprise = normalise_enterprise(Enterprise(**provided))
+            plan.enterprise = normalise_enterprise(self.cls(**provided))
             plan.add_problem(
                 f"Có {len(kept)} doanh nghiệp cùng mã số thuế {tax} trong dữ liệu; hãy xem và gộp chúng trước."
             )
@@ -322,10 +327,10 @@ class _Builder:
         plan.ward_from = ward_from
 
         if existing is not None:
-            base = Enterprise.from_row(existing)
+            base = self.cls.from_row(existing)
             record = dataclasses.replace(base, **provided)
         else:
-            record = Enterprise(**provided)
+            record = self.cls(**provided)
             if record.legal_form is None:
                 record.legal_form = val.legal_form(record.name)
         record = normalise_enterprise(record)
@@ -349,7 +354,7 @@ class _Builder:
             return plan
 
         if existing is not None:
-            old = Enterprise.from_row(existing).to_row()
+            old = self.cls.from_row(existing).to_row()
             new = record.to_row()
             plan.changes = {f: [old[f], new[f]] for f in new if f != "id" and old[f] != new[f]}
             if not plan.changes:
@@ -357,7 +362,7 @@ class _Builder:
                 plan.changes = None
                 # nothing to write: what the preview shows is enough (importing a list of 200,000 a
                 # second time must not hold 200,000 whole records)
-                plan.enterprise = Enterprise(
+                plan.enterprise = self.cls(
                     id=record.id, name=record.name, tax_code=record.tax_code, ward_code=record.ward_code
                 )
             else:
@@ -365,7 +370,7 @@ class _Builder:
                     self.options.on_duplicate
                 ]
                 if plan.outcome == Outcome.ASK:
-                    changed = ", ".join(Enterprise.label(f) for f in plan.changes)
+                    changed = ", ".join(self.cls.label(f) for f in plan.changes)
                     plan.add_problem(
                         f"Mã số thuế {tax} đã có («{existing['name']}»); tệp khác ở: {changed}. "
                         "Hãy chọn cập nhật hoặc bỏ qua."
@@ -428,57 +433,24 @@ class _Builder:
         return p, None
 
     def _values(self, cells: list[str], plan: RowPlan) -> tuple[dict[str, Any], list[str]]:
-        """Field values the row provides (empty cells provide nothing), and problems reading them."""
+        """Field values the row provides (empty cells provide nothing), and problems reading them: each
+        declared field read by its kind (``values.read``)."""
         out: dict[str, Any] = {}
         problems: list[str] = []
-        for f in _TEXT_FIELDS:
-            text = self.cell(cells, f)
-            if text:
-                out[f] = clean(text)
-        if "phone" in out:
-            out["phone"] = val.phone(out["phone"])
         tax_text = self.cell(cells, "tax_code")
         if tax_text or "tax_code" in self.columns:
             out["tax_code"] = val.tax_code(tax_text)
-        for f in _COUNT_FIELDS:
-            text = self.cell(cells, f)
-            if text:
-                n, problem = val.count(text)
-                if problem:
-                    problems.append(f"{self.col_label(f)}: {problem}")
-                elif n is not None:
-                    out[f] = n
-        text = self.cell(cells, "year_founded")
-        if text:
-            y, problem = val.year(text)
+        for info in self.read:
+            text = self.cell(cells, info.name)
+            if not text:
+                continue
+            value, problem, warning = val.read(info, text)
             if problem:
-                problems.append(f"{self.col_label('year_founded')}: {problem}")
-            elif y is not None:
-                out["year_founded"] = y
-        text = self.cell(cells, "legal_form")
-        if text:
-            form = val.legal_form(text)
-            if form is None:
-                plan.add_warning(f"{self.col_label('legal_form')}: không nhận ra loại hình «{clean(text)}».")
-            else:
-                out["legal_form"] = form
-        text = self.cell(cells, "vsic_section")
-        if text:
-            section, warning = val.vsic_section(text)
-            if warning:
-                plan.add_warning(f"{self.col_label('vsic_section')}: {warning}")
-            elif section:
-                out["vsic_section"] = section
-        text = self.cell(cells, "status")
-        if text:
-            status, warning = val.status(text)
-            if warning:
-                plan.add_warning(f"{self.col_label('status')}: {warning}")
-            elif status:
-                out["status"] = status
-        text = self.cell(cells, "fdi")
-        if text:
-            out["fdi"] = val.yes(text)
+                problems.append(f"{self.col_label(info.name)}: {problem}")
+            elif warning:
+                plan.add_warning(f"{self.col_label(info.name)}: {warning}")
+            elif value is not None:
+                out[info.name] = value
         return out, problems
 
 

@@ -3,12 +3,16 @@ lost their leading zero in a number cell, "1.549" workforce, "120 người", a f
 year is wanted, a legal form or VSIC code written out in words.
 
 Each parser returns ``(value, problem)``: a Vietnamese problem when the text cannot be read.
+``read`` reads a cell for any declared field (``app/domain/fields.py``), by its kind.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+from app.domain.fields import FieldInfo, Kind
 from app.domain.text import clean, fold, search_key
 from app.domain.vnformat import parse_date, parse_int
 from app.domain.vocab import VSIC_SECTIONS, EnterpriseStatus, LegalForm
@@ -163,3 +167,53 @@ def status(text: str) -> tuple[EnterpriseStatus | None, str | None]:
 
 def yes(text: str) -> bool:
     return search_key(text) in ("x", "co", "c", "1", "yes", "y", "fdi", "dung", "true")
+
+
+def _legal_form_cell(text: str) -> tuple[LegalForm | None, str | None]:
+    form = legal_form(text)
+    return form, (None if form else f"không nhận ra loại hình «{clean(text)}».")
+
+
+def _choice(info: FieldInfo, text: str) -> tuple[Any, str | None]:
+    """A coded value written as its code or its label (folded)."""
+    t, key = clean(text), search_key(text)
+    for code, label in info.choices:
+        if t == code or key in (search_key(code), search_key(label)):
+            return (info.enum(code) if info.enum else code), None
+    return None, f"không nhận ra «{t}»; để trống {info.label.lower()}."
+
+
+# the choices lists write in their own words: (value, warning)
+_CHOICE_READERS: dict[str, Callable[[str], tuple[Any, str | None]]] = {
+    "legal_form": _legal_form_cell,
+    "vsic_section": vsic_section,
+    "status": status,
+}
+
+
+def read(info: FieldInfo, text: str) -> tuple[Any, str | None, str | None]:
+    """A cell's value for a declared field, read by its kind: ``(value, problem, warning)``. A problem
+    leaves the row out (a count that is not a number); a warning only leaves the field empty (a legal
+    form not recognised). None: the cell says nothing."""
+    kind = info.kind
+    if kind in (Kind.COUNT, Kind.INTEGER):
+        n, problem = count(text)
+        return n, problem, None
+    if kind is Kind.YEAR:
+        y, problem = year(text)
+        return y, problem, None
+    if kind is Kind.DATE:
+        try:
+            return parse_date(clean(text)), None, None
+        except ValueError:
+            return None, f"«{clean(text)}» không phải là ngày (ví dụ 27/02/2024).", None
+    if kind is Kind.YES_NO:
+        return yes(text), None, None
+    if kind is Kind.CHOICE:
+        value, warning = _CHOICE_READERS.get(info.name, lambda t: _choice(info, t))(text)
+        return value, None, warning
+    if kind is Kind.PHONE:
+        return phone(text), None, None
+    if kind is Kind.TAX_CODE:
+        return tax_code(text), None, None
+    return clean(text) or None, None, None

@@ -5,8 +5,8 @@ count of disabled workers, not above the workforce), puts the copies in the regi
 reads its record types from (``app.domain.records.RECORD_TYPES``), adds their columns with the
 migration helper, and finds them on the entry forms (typed, checked, saved), the printed visit form
 (pdftotext), its mark sheet read back from a rendered page and saved as a visit, the detail panel and
-its visits tab, ``khaosat enterprise show`` and its visit lines, the Excel list (openpyxl), the
-history, the demo data, a bundle (exported, decoded, imported by the office; a bad value refused at
+its visits tab, ``khaosat enterprise show`` and its visit lines, the Excel list (openpyxl), an
+imported list (its column found, read and checked), the history, the demo data, a bundle (exported, decoded, imported by the office; a bad value refused at
 the laptop's export and at the office's door, a count above the workforce listed to check) and the
 generated column table of the spec.
 Nothing of this ships: the copies live in this test only.
@@ -237,6 +237,43 @@ def test_the_excel_list_has_a_column_for_it(store, declared, tmp_path):
     headers = [c.value for c in ws[1]]
     assert headers[-3:] == [HOTLINE_LABEL, "Tổ chức đã thành lập", "Lần khảo sát gần nhất"]
     assert ws.cell(2, headers.index(HOTLINE_LABEL) + 1).value == HOTLINE
+
+
+def test_an_imported_list_fills_the_new_field_and_checks_it(store, declared, tmp_path):
+    """The list import finds the column by the field's label, reads it by its kind (a phone number),
+    checks it as declared (the row refused, naming the column) and writes it, new or updated."""
+    from app.importing import mapping as mp
+    from app.importing import plan as pl
+    from tests.importing.builders import tax
+
+    add_columns(store)
+    with store.write("t") as w:
+        w.save(
+            EnterpriseWithHotline(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code=TEST_WARD)
+        )
+    path = tmp_path / "danh_sach.csv"
+    path.write_text(
+        f"Tên doanh nghiệp,MST,Mã phường,{HOTLINE_LABEL}\n"
+        f"Công ty TNHH Hòa Bình,0100109106,{TEST_WARD},{HOTLINE}\n"
+        f"Công ty TNHH Sông Hồng,{tax(0)},{TEST_WARD},09x\n"
+        f"Công ty TNHH Hồ Tây,{tax(1)},{TEST_WARD},0243 555 666\n",
+        encoding="utf-8",
+    )
+    prepared = mp.prepare(path, store)
+    assert prepared.mapping[3] == "hotline" and mp.fields()["hotline"][0] == HOTLINE_LABEL
+    plan = pl.preview(
+        store, prepared.table, prepared.mapping, pl.Options(on_duplicate="update", today=TEST_TODAY)
+    )
+    updated, refused, created = plan.rows
+    assert updated.outcome == pl.Outcome.UPDATE and updated.changes == {"hotline": [None, HOTLINE]}
+    assert refused.outcome == pl.Outcome.INVALID
+    assert refused.reason.startswith(f"Cột D «{HOTLINE_LABEL}»: Số điện thoại chỉ gồm chữ số"), refused.reason
+    assert created.outcome == pl.Outcome.NEW
+    result = pl.execute(store, plan)
+    assert (result.created, result.updated) == (1, 1)
+    assert [e.hotline for e in store.find_by_tax_code("0100109106")] == [HOTLINE]
+    [new] = store.find_by_tax_code(tax(1))
+    assert type(new) is EnterpriseWithHotline and new.hotline == "0243 555 666"
 
 
 def test_a_bundle_carries_the_new_fields_to_the_office(tmp_path, declared):

@@ -139,3 +139,25 @@ def test_status(text, expected):
 def test_yes():
     assert all(val.yes(t) for t in ("x", "X", "Có", "co", "1", "FDI"))
     assert not any(val.yes(t) for t in ("", "Không", "0", "-"))
+
+
+def test_any_declared_field_is_read_by_its_kind():
+    """A field declared later is imported with no change to the import: read by its kind."""
+    import datetime as dt
+
+    from app.domain import fields as f
+
+    def info(declared):
+        return f.info_of(declared)
+
+    level = info(f.choice("Mức độ", {"hi": "Cao", "lo": "Thấp"}))
+    assert val.read(level, "cao") == ("hi", None, None) and val.read(level, "lo") == ("lo", None, None)
+    assert val.read(level, "vừa") == (None, None, "không nhận ra «vừa»; để trống mức độ.")
+    day = info(f.date("Ngày cấp"))
+    assert val.read(day, "27/02/2024") == (dt.date(2024, 2, 27), None, None)
+    assert val.read(day, "hôm qua")[1] == "«hôm qua» không phải là ngày (ví dụ 27/02/2024)."
+    people = info(f.count("Lao động khuyết tật"))
+    assert val.read(people, "1.549 người") == (1549, None, None) and val.read(people, "nhiều")[1]
+    assert val.read(info(f.yes_no("Có nhà ăn")), "x") == (True, None, None)
+    assert val.read(info(f.phone("Đường dây nóng")), "912345678") == ("0912345678", None, None)
+    assert val.read(info(f.text("Ghi chú")), "  Hai  dòng ") == ("Hai dòng", None, None)

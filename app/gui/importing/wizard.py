@@ -458,7 +458,7 @@ class ImportWizard(QDialog):
             self.mapping_table.setItem(col, 2, QTableWidgetItem(example[col] if col < len(example) else ""))
             box = QComboBox(self.mapping_table)
             box.addItem("(bỏ qua)", None)
-            for key, (label, _aliases) in mp.FIELDS.items():
+            for key, (label, _aliases) in mp.fields().items():
                 box.addItem(label, key)
             field = prepared.mapping.get(col)
             box.setCurrentIndex(box.findData(field) if field else 0)
