@@ -141,7 +141,8 @@ def draw_sheet(
 
 
 def part_b_note(c: Canvas, y: float) -> float:
-    """On page 1 of a form with a mark sheet: where part B went. Returns the bottom."""
+    """On page 1 of a form with a mark sheet: where part B went, and how to fill it in and
+    photograph it, with the sheet's own shapes drawn at their size. Returns the bottom."""
     from app.printing.visit_form import LEFT as L1
     from app.printing.visit_form import WIDTH as W1
 
@@ -156,8 +157,122 @@ def part_b_note(c: Canvas, y: float) -> float:
         y - 28,
         "Ghi và đánh dấu ở trang sau (trang 2): KhaoSat đọc lại được khi chụp ảnh hoặc quét phiếu.",
     )
-    c.rect(L1, y - 36, W1, 36, stroke=1, fill=0)
-    return y - 36
+    bottom = _fill_guide(c, L1, y - 40, W1)
+    c.rect(L1, bottom, W1, y - bottom, stroke=1, fill=0)
+    return bottom
+
+
+GUIDE_PHOTO = (
+    "Đặt phiếu phẳng trên bàn, chỗ đủ sáng; không để bóng tay, bóng điện thoại hay chỗ lóa che phiếu.",
+    "Chụp cả trang 2: đủ 4 ô vuông đen ở 4 góc và mã QR.",
+    "Cầm máy thẳng phía trên phiếu, giữ yên cho ảnh rõ nét.",
+    "Hoặc quét bằng máy quét từ 150 dpi trở lên; nhiều trang chung một tệp PDF cũng được.",
+    "Trong KhaoSat chọn «Đọc phiếu đã điền», chọn ảnh hoặc tệp quét, xem lại rồi lưu.",
+)
+
+
+def _fill_guide(c: Canvas, x: float, top: float, width: float) -> float:
+    """How to fill part B (a count, a bubble, a box, a correction: drawn as on page 2) and how to
+    photograph or scan it. Returns the bottom."""
+    from app.printing.document import fit as fit_text
+    from app.scan.layout import COL, ROW, WRITE_H
+
+    def bubble(cx: float, cy: float, digit: int | None = None, filled: bool = False) -> None:
+        c.setLineWidth(0.5)
+        c.setStrokeGray(0.25)
+        c.circle(cx, cy, BUBBLE_R, stroke=1, fill=0)
+        c.setStrokeGray(0)
+        if filled:
+            c.circle(cx, cy, BUBBLE_R * 0.92, stroke=0, fill=1)
+        elif digit is not None:
+            c.setFillGray(DIGIT_GREY)
+            c.setFont(SERIF, 6.3)
+            c.drawCentredString(cx, cy - 2.2, str(digit))
+            c.setFillGray(0)
+
+    c.setFont(SERIF_BOLD, 9.5)
+    c.drawString(x + 6, top - 2, "Cách điền trang 2")
+    # a count: 245 written over three columns, the bubbles of 2, 4 and 5 filled
+    c.setFont(SERIF, 8.5)
+    c.drawString(x + 6, top - 16, "Số: viết số, tô ô tròn dưới mỗi chữ số")
+    col0 = x + 14
+    write_y = top - 22 - WRITE_H
+    c.setFont(SERIF_ITALIC, 12)
+    for i, d in enumerate((2, 4, 5)):
+        cx = col0 + i * COL + COL / 2
+        c.setLineWidth(0.6)
+        c.rect(col0 + i * COL + 0.8, write_y, COL - 1.6, WRITE_H, stroke=1, fill=0)
+        c.setFont(SERIF_ITALIC, 12)
+        c.drawCentredString(cx, write_y + 3, str(d))
+        for k in range(10):
+            bubble(cx, write_y - 3 - BUBBLE_R - 1 - k * ROW, k, filled=k == d)
+    count_bottom = write_y - 3 - BUBBLE_R - 1 - 9 * ROW - BUBBLE_R
+    # bubbles, boxes, a correction
+    bx = x + 160
+    rows = [
+        ("Tô kín ô tròn (đúng):", "filled"),
+        ("Không đánh dấu tích, chấm hay tô một nửa:", "wrong"),
+        ("Ô vuông: đánh X (hoặc tích) vào ô:", "box"),
+        ("Sửa: gạch chéo ô tô sai, tô ô đúng; KhaoSat sẽ hỏi lại để xác nhận:", "fix"),
+    ]
+    yy = top - 16
+    for text, kind in rows:
+        c.setFont(SERIF, 8.5)
+        c.drawString(bx, yy, text)
+        sy = yy - 16
+        if kind == "filled":
+            bubble(bx + 10, sy, filled=True)
+        elif kind == "wrong":
+            for i, how in enumerate(("tick", "dot", "half")):
+                cx = bx + 10 + i * 22
+                bubble(cx, sy, 3 + i)
+                c.setLineWidth(1.1)
+                if how == "tick":
+                    c.line(cx - 3, sy, cx - 1, sy - 3)
+                    c.line(cx - 1, sy - 3, cx + 4, sy + 4)
+                elif how == "dot":
+                    c.circle(cx + 0.5, sy + 0.5, 1.3, stroke=0, fill=1)
+                else:
+                    p = c.beginPath()
+                    p.moveTo(cx - BUBBLE_R * 0.9, sy)
+                    p.arcTo(
+                        cx - BUBBLE_R * 0.9,
+                        sy - BUBBLE_R * 0.9,
+                        cx + BUBBLE_R * 0.9,
+                        sy + BUBBLE_R * 0.9,
+                        180,
+                        180,
+                    )
+                    p.close()
+                    c.drawPath(p, stroke=0, fill=1)
+                c.setLineWidth(0.5)
+        elif kind == "box":
+            c.setLineWidth(0.7)
+            c.rect(bx + 10 - BOX / 2, sy - BOX / 2, BOX, BOX, stroke=1, fill=0)
+            c.setLineWidth(1.1)
+            c.line(bx + 10 - BOX / 2 + 1.5, sy - BOX / 2 + 1.5, bx + 10 + BOX / 2 - 1.5, sy + BOX / 2 - 1.5)
+            c.line(bx + 10 - BOX / 2 + 1.5, sy + BOX / 2 - 1.5, bx + 10 + BOX / 2 - 1.5, sy - BOX / 2 + 1.5)
+            c.setLineWidth(0.5)
+        else:
+            bubble(bx + 10, sy, filled=True)
+            c.setLineWidth(1.4)
+            c.setStrokeGray(0)
+            c.line(bx + 10 - 6, sy - 6, bx + 10 + 6, sy + 6)
+            c.line(bx + 10 - 6, sy + 6, bx + 10 + 6, sy - 6)
+            c.setLineWidth(0.5)
+            bubble(bx + 10 + COL, sy, filled=True)
+        yy = sy - 16
+    # photographing or scanning
+    yy -= 6
+    c.setFont(SERIF_BOLD, 9.5)
+    c.drawString(x + 6, min(yy, count_bottom - 14), "Chụp ảnh hoặc quét trang 2")
+    yy = min(yy, count_bottom - 14) - 14
+    c.setFont(SERIF, 8.5)
+    for line in GUIDE_PHOTO:
+        c.drawString(x + 12, yy, "–")
+        c.drawString(x + 20, yy, fit_text(line, SERIF, 8.5, width - 28))
+        yy -= 12
+    return yy - 4
 
 
 def _hints(c: Canvas, layout: SheetLayout, last: Visit | None) -> None:

@@ -278,6 +278,7 @@ class _Form:
         y = self.part_a(prefilled, y - 4)
         if self.marks:
             y = mark_sheet.part_b_note(c, y - 6)
+            y = self.notes(y - 8, BOTTOM + 80)  # what part B would have taken: room to write
         else:
             y = self.part_b(prefilled, y - 6, self.line_gap(y - 6))
         self.signatures(y - 4)
@@ -442,6 +443,25 @@ class _Form:
                 c.setDash()
                 y -= 4
         c.rect(LEFT, y, WIDTH, top - y, stroke=1, fill=0)
+        return y
+
+    def notes(self, top: float, bottom: float) -> float:
+        """Ruled lines from ``top`` to ``bottom`` for what the collaborator notes by hand (not read by
+        the machine): corrections to part A, what to follow up. Returns the bottom."""
+        c = self.c
+        c.setFont(SERIF_BOLD, 10)
+        c.drawString(LEFT + 3, top - 10, "Ghi chú")
+        c.setFont(SERIF_ITALIC, 9)
+        c.drawString(
+            LEFT + 48, top - 10, "(sửa thông tin ở phần A, việc cần theo dõi; KhaoSat không đọc phần này)"
+        )
+        y = top - 12
+        c.setLineWidth(0.5)
+        c.setDash(1, 2)
+        while y - 18 >= bottom:
+            y -= 18
+            c.line(LEFT + 3, y, RIGHT - 3, y)
+        c.setDash()
         return y
 
     def signatures(self, y: float) -> None:
