@@ -1,8 +1,10 @@
 """The body every dialog that sets a new passphrase shares: the passphrase typed twice, the rule under
-it, the check of both, and the line where a problem is said.
+it, a live line saying whether what is typed is strong enough, the check of both, and the line where a
+problem is said.
 
-Used by «Đổi mật khẩu…» (app/gui/protection.py) and by the laptop side of a recovery
-(app/gui/recovery.py), so the rule, the check and the words are the same in both.
+Used by the first start and the encryption of an earlier version's file (app/gui/unlock.py, modes
+``create`` and ``migrate``), by «Đổi mật khẩu…» (app/gui/protection.py) and by the laptop side of a
+recovery (app/gui/recovery.py), so the rule, the check and the words are the same in all three.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.security.passphrase import RULE_TEXT, same, strength_problem
 
-MISMATCH = "Hai lần nhập mật khẩu mới không khớp."
+MISMATCH = "Hai lần nhập mật khẩu không khớp."
+STRONG_ENOUGH = "Mật khẩu đủ mạnh."
 
 
 def password_field(parent: QWidget, name: str) -> QLineEdit:
@@ -30,18 +33,36 @@ def error_label(parent: QWidget, name: str) -> QLabel:
 
 
 class NewPassphrase:
-    """Adds «Mật khẩu mới» and «Nhập lại» (object names ``<prefix>_new``, ``<prefix>_repeat``) and the
-    rule to ``form``; ``problem()`` says what is wrong with what was typed, None when it may be used."""
+    """Adds the passphrase (``<prefix>_new``), «Nhập lại» (``<prefix>_repeat``), the rule and the live
+    strength line (``<prefix>_strength``) to ``form``; ``problem()`` says what is wrong with what was
+    typed, None when it may be used."""
 
-    def __init__(self, parent: QWidget, form: QFormLayout, prefix: str, repeat_label: str = "&Nhập lại:"):
+    def __init__(
+        self,
+        parent: QWidget,
+        form: QFormLayout,
+        prefix: str,
+        repeat_label: str = "&Nhập lại:",
+        *,
+        new_label: str = "Mật khẩu &mới:",
+    ):
         self.new = password_field(parent, f"{prefix}_new")
         self.repeat = password_field(parent, f"{prefix}_repeat")
-        form.addRow("Mật khẩu &mới:", self.new)
+        form.addRow(new_label, self.new)
         form.addRow(repeat_label, self.repeat)
         rule = QLabel(RULE_TEXT, parent)
         rule.setObjectName(f"{prefix}_rule")
         rule.setWordWrap(True)
         form.addRow(rule)
+        self.strength = QLabel("", parent)
+        self.strength.setObjectName(f"{prefix}_strength")
+        self.strength.setWordWrap(True)
+        form.addRow(self.strength)
+        self.new.textChanged.connect(self._show_strength)
+
+    def _show_strength(self, text: str) -> None:
+        """As it is typed: what is still missing, or that it is strong enough (nothing while empty)."""
+        self.strength.setText((strength_problem(text) or STRONG_ENOUGH) if text else "")
 
     def text(self) -> str:
         return self.new.text()
@@ -50,3 +71,7 @@ class NewPassphrase:
         return strength_problem(self.new.text()) or (
             None if same(self.new.text(), self.repeat.text()) else MISMATCH
         )
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.new.setEnabled(enabled)
+        self.repeat.setEnabled(enabled)

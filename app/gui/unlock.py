@@ -1,8 +1,8 @@
 """The passphrase dialog: asked once at start, before anything is read; again after an inactivity lock.
 
-Three modes: ``unlock`` (one field), ``create`` (a new folder: the passphrase is chosen, typed twice,
-its strength explained) and ``migrate`` (an earlier version's plain file: as ``create``, and the file is
-encrypted). The work (scrypt, about half a second; a migration, longer) runs in a worker; a wrong
+Modes: ``unlock`` and ``relock`` (one field), ``create`` (a new folder: the passphrase is chosen, typed
+twice, its strength said as it is typed: ``NewPassphrase``, as in «Đổi mật khẩu» and a recovery) and
+``migrate`` (an earlier version's plain file: as ``create``, and the file is encrypted). The work (scrypt, about half a second; a migration, longer) runs in a worker; a wrong
 passphrase says so and, after repeated failures, the dialog waits longer and longer before the next try.
 """
 
@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.new_passphrase import NewPassphrase, error_label, password_field
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
-from app.security.passphrase import RULE_TEXT, same, strength_problem
 
 UNLOCK, CREATE, MIGRATE, RELOCK = "unlock", "create", "migrate", "relock"
 FREE_TRIES = 3  # wrong passphrases before the dialog starts waiting
@@ -79,32 +79,19 @@ class UnlockDialog(QDialog):
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
-        self.passphrase = QLineEdit(self)
-        self.passphrase.setObjectName("unlock_passphrase")
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("&Mật khẩu:", self.passphrase)
+        # a passphrase chosen (create, migrate): the body every dialog that sets one shares
+        self.chosen: NewPassphrase | None = None
         self.repeat: QLineEdit | None = None
         self.strength: QLabel | None = None
         if mode in (CREATE, MIGRATE):
-            self.repeat = QLineEdit(self)
-            self.repeat.setObjectName("unlock_repeat")
-            self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-            form.addRow("&Nhập lại:", self.repeat)
+            self.chosen = NewPassphrase(self, form, "unlock", new_label="&Mật khẩu:")
+            self.passphrase = self.chosen.new
+            self.repeat, self.strength = self.chosen.repeat, self.chosen.strength
+        else:
+            self.passphrase = password_field(self, "unlock_passphrase")
+            form.addRow("&Mật khẩu:", self.passphrase)
         layout.addLayout(form)
-        if mode in (CREATE, MIGRATE):
-            rule = QLabel(RULE_TEXT, self)
-            rule.setWordWrap(True)
-            rule.setObjectName("unlock_rule")
-            layout.addWidget(rule)
-            self.strength = QLabel("", self)
-            self.strength.setObjectName("unlock_strength")
-            self.strength.setWordWrap(True)
-            layout.addWidget(self.strength)
-            self.passphrase.textChanged.connect(self._check_strength)
-        self.error = QLabel("", self)
-        self.error.setObjectName("unlock_error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error = error_label(self, "unlock_error")
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(self)
         self.ok = self.buttons.addButton(
@@ -129,22 +116,14 @@ class UnlockDialog(QDialog):
         self.setMinimumWidth(520)
         self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _check_strength(self, text: str) -> None:
-        if self.strength is not None:
-            problem = strength_problem(text) if text else None
-            self.strength.setText(problem or ("Mật khẩu đủ mạnh." if text else ""))
-
     def _submit(self) -> None:
         if self.busy or self._wait_left:
             return
         passphrase = self.passphrase.text()
-        if self.repeat is not None:
-            problem = strength_problem(passphrase)
+        if self.chosen is not None:
+            problem = self.chosen.problem()
             if problem:
                 self.error.setText(problem)
-                return
-            if not same(passphrase, self.repeat.text()):
-                self.error.setText("Hai lần nhập mật khẩu không khớp.")
                 return
         elif not passphrase:
             self.error.setText("Hãy nhập mật khẩu.")
@@ -157,8 +136,8 @@ class UnlockDialog(QDialog):
         self.busy = busy
         self.ok.setEnabled(not busy and not self._wait_left)
         self.passphrase.setEnabled(not busy)
-        if self.repeat is not None:
-            self.repeat.setEnabled(not busy)
+        if self.chosen is not None:
+            self.chosen.set_enabled(not busy)
 
     def _done(self, value: Any) -> None:
         self.result_value = value

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from app.domain.vocab import Role
 from app.gui import unlock as U
 from app.gui.application import Launcher
-from app.gui.new_passphrase import MISMATCH
+from app.gui.new_passphrase import MISMATCH, STRONG_ENOUGH
 from app.security import datakey
 from app.services import unlock as service
 from app.storage import Store, backups
@@ -84,7 +84,15 @@ def test_an_earlier_versions_plain_file_is_encrypted_at_first_start(qtbot, tmp_p
     assert dialog.mode == U.MIGRATE and dialog.repeat is not None
     dialog.passphrase.setText("ngắn")
     assert "quá ngắn" in dialog.strength.text()
+    # the body of «Đổi mật khẩu» and of a recovery: the same words when the two differ
+    dialog.repeat.setText("ngắn hơn")
+    dialog.passphrase.setText("Mật khẩu mới của Hằng 2026")
+    assert dialog.strength.text() == STRONG_ENOUGH
+    dialog.ok.click()
+    assert dialog.error.text() == MISMATCH
+    dialog.repeat.clear()
     dialog.passphrase.clear()
+    assert dialog.strength.text() == ""
     answer_unlock(qtbot, launcher)
     qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
     assert not is_plain_file(folder / "khaosat.sqlite3")
@@ -165,7 +173,10 @@ def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
         dialog = QApplication.activeModalWidget()
         assert dialog.objectName() == "passphrase_change_dialog"
         dialog.old.setText("sai mật khẩu cũ")
+        dialog.new.setText("ngắn")
+        assert "quá ngắn" in dialog.chosen.strength.text()  # said as it is typed, as at the first start
         dialog.new.setText("Mật khẩu mới của Hằng 2026")
+        assert dialog.chosen.strength.text() == STRONG_ENOUGH
         dialog.repeat.setText("Mật khẩu mới của Hằng 2025")
         dialog.ok.click()
         assert dialog.error.text() == MISMATCH  # the same body and words as the recovery dialog's
@@ -439,6 +450,7 @@ def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
     ask.file.setText(str(unlock_file))
     ask.code.setText("1111-2222-3333" if code != "1111-2222-3333" else "3333-2222-1111")
     ask.new.setText("Câu mới dễ nhớ năm 2026")
+    assert ask.chosen.strength.text() == STRONG_ENOUGH
     ask.repeat.setText("Câu mới dễ nhớ năm 2025")
     ask.ok.click()
     assert ask.error.text() == MISMATCH  # the same body and words as «Đổi mật khẩu»
