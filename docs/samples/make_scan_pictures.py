@@ -1,7 +1,12 @@
 """Pictures for the user guide's section on reading filled-in forms (resources/help/images and
-docs/images, the same files): a filled mark sheet, how to mark, a photo as a phone takes it.
+docs/images, the same files), from the forms as the program prints them now: the guide on page 1,
+a filled mark sheet, how to mark, a photo as a phone takes it.
 
     uv run python docs/samples/make_scan_pictures.py
+
+The review screen (xem-lai.png) is the window itself: ``tests/gui/test_scan.py::
+test_review_fits_small_screens_and_refused_pages_say_why`` grabs it as review-1366.png in its
+temporary folder; this script copies it when given that file: ``... make_scan_pictures.py REVIEW.png``.
 """
 
 from __future__ import annotations
@@ -80,6 +85,17 @@ def main() -> None:
     top.thumbnail((720, 720), Image.Resampling.LANCZOS)  # fits the help window without scrolling sideways
     save(top, "phieu-da-to.png")
 
+    # 1b. page 1's guide to filling and photographing page 2, as printed
+    page1 = paper.render_sheet(pdf, 0, DPI).convert("L")
+    from app.printing.visit_form import LEFT as L1
+    from app.printing.visit_form import RIGHT as R1
+
+    text = _page_text(pdf, 0)
+    top_y, bottom_y = text["Cách điền trang 2"], text["Ghi chú"]
+    guide = page1.crop((px(L1, 0)[0] - 4, px(0, top_y + 12)[1], px(R1, 0)[0] + 4, px(0, bottom_y + 10)[1]))
+    guide.thumbnail((720, 720), Image.Resampling.LANCZOS)
+    save(guide, "huong-dan.png")
+
     # 2. how to mark: right and wrong, drawn on one count column
     w = layout.area("workforce_total")
     cx0, cy0 = px(w.rect[0] - 3, w.rect[1] + w.rect[3] + 3)
@@ -92,7 +108,7 @@ def main() -> None:
     ):
         img = sheet.copy()
         pen = paper.Pen(img, DPI, random.Random(7))
-        for col, d in zip(w.columns[2:], "245"):
+        for col, d in zip(w.columns[-3:], "245"):
             pen.write(*col.write, d)
             y = col.ys[int(d)]
             if style == "cross":
@@ -102,7 +118,7 @@ def main() -> None:
             else:
                 pen.bubble(col.x, y, "full")
         if style == "double":
-            col = w.columns[4]
+            col = w.columns[-1]
             pen.bubble(col.x, col.ys[8], "full")
         crop = img.crop((cx0, cy0, cx1, cy1))
         canvas = Image.new("RGB", (crop.width + 20, crop.height + 34), "white")
@@ -125,6 +141,30 @@ def main() -> None:
     for folder in OUT:
         photo.save(folder / "anh-chup.jpg", quality=82)
     shutil.rmtree(tmp)
+    if len(sys.argv) > 1:  # the review window, grabbed by the GUI test
+        review = Image.open(sys.argv[1])
+        review.thumbnail((760, 760), Image.Resampling.LANCZOS)
+        save(review.convert("RGB"), "xem-lai.png")
+
+
+def _page_text(pdf: Path, index: int) -> dict[str, float]:
+    """The baseline (PDF points from the bottom) of each line of text on a page, by its text."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[index]
+        tp = page.get_textpage()
+        out: dict[str, float] = {}
+        for i in range(tp.count_rects()):
+            x0, y0, x1, y1 = tp.get_rect(i)
+            line = tp.get_text_bounded(x0, y0, x1, y1).strip()
+            for key in ("Cách điền trang 2", "Ghi chú"):
+                if line.startswith(key) and key not in out:
+                    out[key] = y0
+        return out
+    finally:
+        doc.close()
 
 
 if __name__ == "__main__":
