@@ -68,9 +68,13 @@ class NewPassphrase:
         return self.new.text()
 
     def problem(self) -> str | None:
-        return strength_problem(self.new.text()) or (
-            None if same(self.new.text(), self.repeat.text()) else MISMATCH
-        )
+        """What the dialog's problem line should say, None when the passphrase may be used. A weak one is
+        then said there only: the live line, which said the same, is emptied until the next keystroke."""
+        weak = strength_problem(self.new.text())
+        if weak:
+            self.strength.setText("")
+            return weak
+        return None if same(self.new.text(), self.repeat.text()) else MISMATCH
 
     def set_enabled(self, enabled: bool) -> None:
         self.new.setEnabled(enabled)

@@ -175,6 +175,8 @@ def test_change_the_passphrase_from_the_file_menu(qtbot, data_dir):
         dialog.old.setText("sai mật khẩu cũ")
         dialog.new.setText("ngắn")
         assert "quá ngắn" in dialog.chosen.strength.text()  # said as it is typed, as at the first start
+        dialog.ok.click()  # then said once, on the problem line
+        assert "quá ngắn" in dialog.error.text() and dialog.chosen.strength.text() == ""
         dialog.new.setText("Mật khẩu mới của Hằng 2026")
         assert dialog.chosen.strength.text() == STRONG_ENOUGH
         dialog.repeat.setText("Mật khẩu mới của Hằng 2025")
