@@ -4,12 +4,13 @@ hidden shows when it is shown again.
 At start only the enterprise list is on screen. The «Chỉ tiêu và tiến độ» page's reads (the year's
 progress and the report's development part: admissions and organisations joined with their
 enterprises) were most of the pages the start read at 100,000 enterprises, each one decrypted on an
-encrypted file (docs/performance.md, "Encryption at rest"); «Việc cần làm» reads its sections too.
-Both wait until they are shown.
+encrypted file (docs/performance.md, "Encryption at rest"); «Việc cần làm» reads its sections and «Xung đột dữ liệu» its queue too. All three wait until they are
+shown.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -25,6 +26,7 @@ def _spy(monkeypatch, module, name: str) -> list[object]:
     calls: list[object] = []
     real = getattr(module, name)
 
+    @functools.wraps(real)  # the task runner reads its parameters (a task given the store only)
     def spy(*args, **kwargs):
         calls.append(args[1:])
         return real(*args, **kwargs)
@@ -39,11 +41,12 @@ def _members(view, kind: OrgKind) -> int:
 
 def test_start_reads_neither_hidden_page_and_showing_one_reads_it(qtbot, data_dir, monkeypatch):
     from app.gui.targets import view as targets_view
-    from app.services import progress, worklist
+    from app.services import conflicts, progress, worklist
 
     progress_calls = _spy(monkeypatch, progress, "progress")
     development_calls = _spy(monkeypatch, targets_view, "development_for")
     worklist_calls = _spy(monkeypatch, worklist, "overview")
+    conflict_calls = _spy(monkeypatch, conflicts, "queue")
     window = open_window(qtbot, data_dir)
     try:
         wait_idle(qtbot, window)
@@ -52,6 +55,7 @@ def test_start_reads_neither_hidden_page_and_showing_one_reads_it(qtbot, data_di
         view = window.targets_view
         assert window.current_page() == "enterprises"
         assert progress_calls == [] and development_calls == [] and worklist_calls == []
+        assert conflict_calls == []
         assert view.stale and view.rows == [] and view.shown_development is None
 
         # Ctrl+2 shows the targets page: it reads the year then, once
@@ -70,10 +74,20 @@ def test_start_reads_neither_hidden_page_and_showing_one_reads_it(qtbot, data_di
         wait_idle(qtbot, window)
         assert len(progress_calls) == 1
 
-        # the work list too
+        # the work list and the conflicts too
         window.show_page("worklist")
         qtbot.waitUntil(lambda: len(worklist_calls) == 1 and window.tasks.active == 0, timeout=10000)
-        assert len(progress_calls) == 1
+        assert len(progress_calls) == 1 and conflict_calls == []
+        window.show_page("conflicts")
+        qtbot.waitUntil(lambda: len(conflict_calls) == 1 and window.tasks.active == 0, timeout=10000)
+        assert "Không có xung đột nào." in window.sync.conflicts.status.text()
+        # a write while it is hidden: read when shown again, once
+        window.show_page("enterprises")
+        window.notify_data_changed()
+        wait_idle(qtbot, window)
+        assert len(conflict_calls) == 1
+        window.show_page("conflicts")
+        qtbot.waitUntil(lambda: len(conflict_calls) == 2 and window.tasks.active == 0, timeout=10000)
     finally:
         close_window(qtbot, window)
 

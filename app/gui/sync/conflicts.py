@@ -87,11 +87,24 @@ class ConflictsPage(QWidget):
         layout.addLayout(row2)
         layout.addWidget(self.status)
         self.duplicates: list[same_tax_code.Candidate] = []
-        window.sig_data_changed.connect(lambda _s: self.reload())
+        # read when shown, and again when shown after a write (hidden at start: the start reads nothing
+        # of it; tests/gui/test_pages_on_show.py)
+        self._stale = True
+        window.sig_data_changed.connect(lambda _s: self.data_changed())
         self._update()
-        self.reload()
+
+    def data_changed(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def reload(self) -> None:
+        self._stale = False
         self.window_.tasks.read(
             conflicts_service.queue, self._fill, lambda f: self.status.setText(message(f))
         )
