@@ -2,6 +2,7 @@
 
     uv run python bench/bench_worklist.py                          # 100,000 enterprises, made once, kept
     uv run python bench/bench_worklist.py --reuse FILE             # a file made before (province scale)
+    uv run python bench/bench_worklist.py --encrypted DIR          # bench_province.py's encrypted folder
     nice -n 19 uv run python bench/bench_worklist.py --quiet       # again later, the summary lines only
 
 Makes (or reuses) ``bench/out/province-01-100000.sqlite3`` (the demo over every ward of Hà Nội, as
@@ -74,10 +75,24 @@ def main() -> int:
     ap.add_argument(
         "--reuse", metavar="FILE", help="a file made before (by this script or bench_foundation --keep)"
     )
+    ap.add_argument(
+        "--encrypted",
+        metavar="DIR",
+        help="the encrypted data folder bench_province.py made (e.g. 500,000 enterprises), as the program keeps it",
+    )
     ap.add_argument("--quiet", action="store_true", help="print the summary lines only")
     args = ap.parse_args()
     load_before = load()
-    if args.reuse:
+    key = None
+    if args.encrypted:
+        from bench_province import PASSPHRASE
+
+        from app.security import datakey
+
+        folder = Path(args.encrypted)
+        key = datakey.unlock(folder, PASSPHRASE)
+        path = folder / Store.FILE_NAME
+    elif args.reuse:
         path = Path(args.reuse)
     else:
         path = Path(__file__).parent / "out" / f"province-{args.province}-{args.enterprises}.sqlite3"
@@ -89,7 +104,7 @@ def main() -> int:
                 print(f"making {path} ...", file=sys.stderr)
             generate_province(path, args.province, args.enterprises, args.seed)
     t0 = time.perf_counter()
-    with Store(path) as store:  # an older file is brought up to date (work_facts filled) here
+    with Store(path, key) as store:  # an older file is brought up to date (work_facts filled) here
         opened_s = time.perf_counter() - t0
         counts = store.counts()
         ward = store.conn.execute(
@@ -116,7 +131,8 @@ def main() -> int:
     print(f"Machine: {machine()}; before: {load_before}; after: {load()}.\n")
     print(
         f"- {counts['enterprises']:,} enterprises, {counts['visits']:,} visits, {counts['organisations']:,} "
-        f"organisations, {counts['admissions']:,} admissions; file {path.stat().st_size / 1e6:.0f} MB; "
+        f"organisations, {counts['admissions']:,} admissions; file {path.stat().st_size / 1e6:.0f} MB"
+        f"{' (encrypted)' if key else ''}; "
         f"opened in {opened_s:.1f} s (an older file is migrated: work_facts filled)."
     )
     print(
