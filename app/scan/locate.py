@@ -3,11 +3,14 @@
 1. **QR code** (zxing-cpp): its text names the enterprise, form version, page and mark layout;
    its four corners, found in any orientation, give a first estimate of where the page lies.
 2. **Registration marks**: from that estimate, each corner's solid square is looked for in a
-   window around where it should be. A mark answers a box filter (dark inside, light around it)
-   at the scale the QR code tells; its centre is the centre of its dark pixels.
-3. **Homography** from the four marks (or three marks and the QR code when a corner is cut off
-   or folded), checked against the QR code's corners: a page whose marks disagree with its QR code
-   is refused rather than read at the wrong places.
+   window around where it should be (``mark_candidates``), against the paper right around it (a
+   hand's shadow, glare or the table are background). A mark answers a box filter (dark inside,
+   light around it); the few best positions that look like a printed mark (size, squareness, a
+   light band around) are kept, their centres the centres of their dark pixels.
+3. **Homography** from four candidates (or three and the QR code when a corner is cut off or
+   folded) that agree with the QR code's corners, and whose straightened page shows the printed
+   frames where the layout has them (``frames_found``): a page whose marks disagree is refused
+   rather than read at the wrong places.
 4. **Straightened page**: the image resampled to ``DPI`` in page coordinates, its lighting made
    even (paper white everywhere, from a coarse estimate of the paper's brightness), as darkness
    0..1 (``Straight.dark``).
@@ -337,22 +340,24 @@ def find_mark(
 def darkness(image: Image.Image) -> np.ndarray:
     """0 (paper) .. 1 (ink) with the lighting evened out: each pixel against the paper around it.
 
-    The paper's brightness is estimated on a coarse grid (the brightest pixels of each 16-pixel
-    block, spread over the neighbouring blocks so that ink areas do not count as paper), smoothed,
-    and brought back to full size.
+    The paper's brightness is estimated on the page reduced 4 times (means of 4x4 pixels: the
+    brightest single pixels would be noise, not paper) by a grey-level closing 13 reduced pixels
+    wide (``paper_level``): everything dark and smaller than about 6 mm (ink, a filled bubble, a
+    corner mark) is taken away, while a shadow's or a fold's edge stays where it is. (Spreading the
+    brightest paper around instead, as before, made the paper just inside a hand's sharp shadow
+    look like ink: a blank box there was read as ticked.) Smoothed a little, brought back to full
+    size.
     """
     a = np.asarray(image, dtype=np.float32)
     h, w = a.shape
-    # means of 4x4 pixels first: the brightest of single pixels would be noise, not paper
     reduced = np.asarray(image.reduce(4), dtype=np.float32)
-    b = 4
-    hh, ww = reduced.shape[0] // b, reduced.shape[1] // b
-    blocks = reduced[: hh * b, : ww * b].reshape(hh, b, ww, b).max(axis=(1, 3))
-    small = Image.fromarray(blocks.astype(np.uint8))
-    small = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.BoxBlur(2))
-    paper = np.asarray(small.resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
-    paper = np.maximum(paper, 40.0)
-    return np.clip(1.0 - a / paper, 0.0, 1.0)
+    paper = paper_level(reduced, PAPER_FEATURE / 2)
+    small = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).filter(ImageFilter.BoxBlur(1))
+    level = np.asarray(small.resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
+    return np.clip(1.0 - a / np.maximum(level, 40.0), 0.0, 1.0)
+
+
+PAPER_FEATURE = 13  # reduced pixels (4 canonical each: 52 px, 6.6 mm at 200 dpi)
 
 
 @dataclass

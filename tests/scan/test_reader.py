@@ -510,3 +510,23 @@ def test_a_workforce_past_99999_is_marked_and_read_in_six_columns(sheet):
     assert page.field("workforce_women").value == 98_765
     assert page.field("union_members").value == 100_000
     assert "WRONG" not in check(page, filled.truth).values()
+
+
+def test_blank_boxes_just_inside_a_sharp_shadow_stay_blank(sheet):
+    """A hand's shadow with a sharp edge just left of the «Chưa» column of the yes/no boxes: the paper
+    inside the shadow is paper, so the blank boxes there are not read as ticked (they were: the
+    brightest paper outside was spread over them), and a box ticked in the shadow is still read."""
+    layout = sheet_layout()
+    rng = random.Random(41)
+    filled = paper.fill(sheet.copy(), DPI, {"has_party": False, "has_union": None}, rng, corrections=0)
+    a = np.asarray(grey(filled.image), dtype=np.float32).copy()
+    no_box = next(b for b in layout.area("has_party").boxes if b.value == "no")
+    edge = round(locate.to_canon(no_box.x - 6, 0)[0])
+    a[:, edge:] *= 0.6  # the right part of the page in shadow, its edge 2 mm left of the boxes
+    page = read_image(Image.fromarray(a.astype(np.uint8)))
+    assert page.status == READ
+    assert page.field("has_party").value is False  # ticked «Chưa» in the shadow
+    assert page.field("has_union").status == marks.UNCERTAIN  # left blank: asked, never «Chưa»
+    assert page.field("has_union").reason == "Chưa đánh dấu «Có» hay «Chưa»."
+    for name in ("has_youth", "has_women", "has_veterans"):
+        assert page.field(name).value is None, name
