@@ -306,6 +306,15 @@ def ids(store: Store, q: ListQuery, order: str = WALK_ORDER) -> list[str]:
     ]
 
 
+def has_assignments(store: Store) -> bool:
+    """Whether any enterprise here is assigned to a collaborator (phân công): the list shows who."""
+    return bool(
+        store.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM assignments WHERE deleted = 0 AND assignee IS NOT NULL)"
+        ).fetchone()[0]
+    )
+
+
 def ward_codes_in_use(store: Store) -> list[str]:
     """Wards that have at least one enterprise (for the ward filter)."""
     return [

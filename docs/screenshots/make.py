@@ -2,7 +2,9 @@
 
 Runs the real program offscreen on a fresh 300-enterprise demo database and saves widget grabs; then plays
 the workday tests (tests/gui/test_workday.py: the collaborator's day and the office's day, through the real
-windows) on a 1366×768 and a 1024×768 laptop screen, saving ``day*-WIDTH.png`` at each step.
+windows) on a 1366×768 and a 1024×768 laptop screen, saving ``day*-WIDTH.png`` at each step, and the tests of
+data flowing down (tests/gui/test_down_gui.py: Phân công, Gửi xuống, the laptop's list, targets and settings
+set above), saving ``down-*-WIDTH.png``.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ def main() -> None:
 
 
 def workdays() -> None:
-    """The days of tests/gui/test_workday.py, played on both screens, their screenshots kept here."""
+    """The days of tests/gui/test_workday.py and the downward flow of tests/gui/test_down_gui.py, played on
+    both screens, their screenshots kept here."""
     import subprocess
 
     root = HERE.parent.parent
@@ -136,7 +139,15 @@ def workdays() -> None:
         )
         with tempfile.TemporaryDirectory(prefix="khaosat-days-") as tmp:
             subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "tests/gui/test_workday.py", f"--basetemp={tmp}/t"],
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "tests/gui/test_workday.py",
+                    "tests/gui/test_down_gui.py",
+                    f"--basetemp={tmp}/t",
+                ],
                 cwd=root,
                 env=env,
                 check=True,

@@ -11,13 +11,28 @@ import pytest
 
 from app.domain.records import Assignment, Enterprise, OfficeSettings
 from app.domain.vocab import Role
+from app.gui.enterprises.model import COLUMNS
 from app.services import assignments as A
 from app.sync import keys as K
 from app.sync import registry as R
 from tests.gui.conftest import close_window, open_window, wait_idle
-from tests.gui.test_sync import shot
+from tests.helpers.screens import place, shot
 from tests.helpers.vault import open_store
 from tests.sync.conftest import make_machine
+
+ASSIGNEE = [k for k, _h in COLUMNS].index("assignee")
+
+
+def assignee_column_in_view(panel) -> bool:
+    """«Phân công» is shown right after the name and whole in the list's visible width."""
+    table, header = panel.table, panel.table.horizontalHeader()
+    left = table.columnViewportPosition(ASSIGNEE)
+    return (
+        not table.isColumnHidden(ASSIGNEE)
+        and header.visualIndex(ASSIGNEE) == 1
+        and left >= 0
+        and left + table.columnWidth(ASSIGNEE) <= table.viewport().width()
+    )
 
 
 @pytest.fixture
@@ -39,8 +54,10 @@ def test_office_assigns_sets_and_sends_down(qtbot, data_dir, office):
     laptop = office["laptop"]
     window = open_window(qtbot, data_dir)
     try:
+        place(window)
         panel = window.list_panel
         qtbot.waitUntil(lambda: panel.model.rowCount() > 10, timeout=20000)
+        assert panel.table.isColumnHidden(ASSIGNEE)  # nothing assigned yet: no empty column
         # select three rows in the list, then Phân công
         panel.table.selectRow(0)
         for r in (1, 2):
@@ -61,6 +78,10 @@ def test_office_assigns_sets_and_sends_down(qtbot, data_dir, office):
         dialog.ok.click()
         qtbot.waitUntil(lambda: "Đã phân công 3" in dialog.status.text(), timeout=20000)
         dialog.close()
+        # now the list says who, after the name, in view on this screen
+        qtbot.waitUntil(lambda: assignee_column_in_view(panel), timeout=20000)
+        qtbot.waitUntil(lambda: panel.model.data(panel.model.index(0, ASSIGNEE)) == "Nguyễn Thị Hằng")
+        shot(window, "down-assigned-list")
         with open_store(data_dir) as s:
             assert {A.assignee_of(s, e).assignee for e in chosen} == {laptop.id}
 
@@ -130,15 +151,14 @@ def test_laptop_lists_its_own_first_and_cannot_change_what_came_from_above(qtbot
     laptop.store.close()
     window = open_window(qtbot, laptop.folder)
     try:
+        place(window)
         panel = window.list_panel
         qtbot.waitUntil(lambda: panel.model.rowCount() >= 300, timeout=20000)
         qtbot.waitUntil(lambda: panel.model.row_data(1) is not None, timeout=20000)
         first = {panel.model.row_data(0)["id"], panel.model.row_data(1)["id"]}
         assert first == set(ids)  # the two assigned to this laptop come first
-        col = [k for k, _h in __import__("app.gui.enterprises.model", fromlist=["COLUMNS"]).COLUMNS].index(
-            "assignee"
-        )
-        assert panel.model.data(panel.model.index(0, col)) == "Của tôi"
+        assert panel.model.data(panel.model.index(0, ASSIGNEE)) == "Của tôi"
+        qtbot.waitUntil(lambda: assignee_column_in_view(panel), timeout=20000)
         assert not window.actions.action("enterprise.assign").isEnabled()
         shot(window, "down-laptop-list")
         window.actions.trigger("tools.office_settings")
@@ -265,3 +285,125 @@ def test_on_the_laptop_what_came_down_shows_in_the_work_list_and_the_targets_pag
     finally:
         close_window(qtbot, window)
         laptop.store = open_store(laptop.folder)
+
+
+def test_laptop_cannot_change_targets_and_report_settings_set_above(qtbot, data_dir, office):
+    """Targets and report settings the ward office set override the laptop's own, say «do ... giao», and
+    cannot be changed on the laptop; what the office did not set stays the laptop's to change."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from app.domain.records import Admission, Target
+    from app.domain.vocab import OrgKind, TargetMetric
+    from app.services import office_settings as S
+    from app.services.records import save_target
+    from app.sync import down_export as DX
+
+    laptop = office["laptop"]
+    year = 2031
+    # the laptop's own choices first: a target it typed, report settings of its own
+    with laptop.store as s:
+        for kind, value in ((OrgKind.PARTY, 9), (OrgKind.YOUTH, 4)):
+            save_target(
+                s, Target(unit_code="00070", year=year, kind=kind, metric=TargetMetric.MEMBERS, value=value)
+            )
+        s.set_setting("report.rounding", "half_up")
+        s.set_setting("report.style", "party")
+        s.set_setting("report.workforce_thresholds", [20, 500])
+    # the ward office sets the Party members' target and the report's style, rounding and groups
+    with open_store(data_dir) as s:
+        save_target(
+            s, Target(unit_code="00070", year=year, kind=OrgKind.PARTY, metric=TargetMetric.MEMBERS, value=15)
+        )
+        S.set_own(
+            s,
+            {"rounding": "truncate", "report_style": "state", "workforce_small": 30, "workforce_large": 300},
+        )
+        [res] = DX.export_down(s, R.load_keys(s), office["stick"])
+    laptop.store = open_store(laptop.folder)
+    laptop.import_ok(res.path)
+    with laptop.store.write() as w:  # 16 admitted in an enterprise of the list: 16/15
+        eid = laptop.store.conn.execute("SELECT id FROM enterprises ORDER BY name LIMIT 1").fetchone()[0]
+        w.create(Admission(enterprise_id=eid, kind=OrgKind.PARTY, admitted_on=date(year, 3, 1), count=16))
+    laptop.store.close()
+    given = "do Trần Văn Nam giao"  # the ward office's machine, by the name it registered with
+
+    window = open_window(qtbot, laptop.folder)
+    try:
+        place(window)
+        view = window.targets_view
+        view.year.setValue(year)
+        window.actions.trigger("view.targets")
+
+        def row_of(kind: OrgKind) -> int:
+            return next(
+                i for i, r in enumerate(view.rows) if r.kind == kind and r.metric == TargetMetric.MEMBERS
+            )
+
+        qtbot.waitUntil(lambda: len(view.rows) == 10 and window.tasks.active == 0, timeout=20000)
+        party, youth = row_of(OrgKind.PARTY), row_of(OrgKind.YOUTH)
+        cells = [view.table.item(party, c).text() for c in range(6)]
+        # the office's 15, not the laptop's 9; the rounding set above: 6,66% over, not 6,67%
+        assert cells[0].endswith(f"({given})")
+        assert cells[1:] == ["15", "16", "16/15", "106,66%", "Vượt"]
+        target = view.table.item(party, 1)
+        assert not target.flags() & Qt.ItemFlag.ItemIsEditable
+        assert target.toolTip() == f"Chỉ tiêu {given}: máy này không sửa được"
+        assert (
+            "là của cơ quan cấp trên: máy này không sửa được" in view.findChild(object, "targets_hint").text()
+        )
+        shot(window, "down-laptop-targets")
+        # typing on it opens no editor and changes nothing
+        view.table.setFocus()
+        view.table.setCurrentCell(party, 1)
+        qtbot.keyClicks(view.table, "9")
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+        assert view.table.state() != QAbstractItemView.State.EditingState
+        # the target the office did not set stays the laptop's: typed over, saved
+        assert "giao" not in view.table.item(youth, 0).text()
+        assert view.table.item(youth, 1).flags() & Qt.ItemFlag.ItemIsEditable
+        view.table.setCurrentCell(youth, 1)
+        qtbot.keyClicks(view.table, "6")
+        assert view.table.state() == QAbstractItemView.State.EditingState
+        qtbot.keyClick(view.table.focusWidget(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: view.rows[row_of(OrgKind.YOUTH)].target == 6, timeout=20000)
+        assert view.rows[row_of(OrgKind.PARTY)].target == 15
+
+        # Thiết lập báo cáo: the style, rounding and groups set above are shown, dimmed, not saved here
+        window.actions.trigger("print.report_settings")
+        qtbot.waitUntil(
+            lambda: window.printing.dialog is not None and window.printing.dialog.isVisible(), timeout=20000
+        )
+        dialog = window.printing.dialog
+        assert dialog.objectName() == "report_settings_dialog"
+        assert (dialog.style.currentData(), dialog.rounding.currentData()) == ("state", "truncate")
+        assert (dialog.low.value(), dialog.high.value()) == (30, 300)
+        for w in (dialog.style, dialog.rounding, dialog.low, dialog.high):
+            assert not w.isEnabled()
+            assert w.toolTip() == "Do Trần Văn Nam giao: máy này không sửa được"
+        note = dialog.findChild(object, "report_settings_given")
+        assert note is not None and given in note.text()
+        assert dialog.signer.isEnabled() and dialog.issuing.isEnabled()
+        shot(dialog, "down-laptop-report-settings")
+        dialog.signer.setText("Nguyễn Thị Hằng")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        qtbot.waitUntil(
+            lambda: "Đã lưu thiết lập báo cáo" in window.statusBar().currentMessage(), timeout=20000
+        )
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)
+        laptop.store = open_store(laptop.folder)
+    s = laptop.store
+    assert s.setting("report.signer_name") == "Nguyễn Thị Hằng"
+    # the laptop's own values are kept (they apply again if the office stops setting them)
+    assert (s.setting("report.rounding"), s.setting("report.style")) == ("half_up", "party")
+    assert s.setting("report.workforce_thresholds") == [20, 500]
+    values = {
+        r[0]: r[1]
+        for r in s.conn.execute(
+            "SELECT kind, value FROM targets WHERE year = ? AND metric = 'members' AND deleted = 0 AND origin = ?",
+            (year, laptop.id),
+        )
+    }
+    assert values == {"party": 9, "youth": 6}

@@ -123,6 +123,12 @@ class EnterpriseListPanel(QWidget):
         for i, w in enumerate(widths[: len(COLUMNS)]):
             self.table.setColumnWidth(i, w)
         header.setStretchLastSection(True)
+        # «Phân công» right after the name (on screen, whatever the window's width) and only on a machine
+        # where enterprises are assigned: none of an empty column elsewhere
+        assignee = [k for k, _h in COLUMNS].index("assignee")
+        header.moveSection(header.visualIndex(assignee), 1)
+        self.table.setColumnHidden(assignee, True)
+        self.model.sig_assigned.connect(lambda shown: self.table.setColumnHidden(assignee, not shown))
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated.connect(self._activated)

@@ -62,6 +62,7 @@ def _founded_text(kinds: frozenset[OrgKind]) -> str:
 
 class EnterpriseTableModel(QAbstractTableModel):
     sig_counted = Signal(int)  # rows matching the current query, after each new query
+    sig_assigned = Signal(bool)  # whether any enterprise is assigned (the «Phân công» column is shown)
     sig_failed = Signal(object)  # TaskFailure
 
     def __init__(self, tasks: TaskRunner, parent: Any = None):
@@ -82,6 +83,7 @@ class EnterpriseTableModel(QAbstractTableModel):
         self._count_timer.setInterval(COUNT_DELAY_MS)
         self._count_timer.timeout.connect(self._start_exact_count)
         self.loaded_once = False
+        self.assigned = False  # any enterprise assigned to a collaborator, as of the last query
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -113,13 +115,13 @@ class EnterpriseTableModel(QAbstractTableModel):
             # the exact count follows in its own task.
             n = el.count(store, query, cap=el.COUNT_CAP)
             first = el.page(store, query, 0, PAGE_SIZE) if n else []
-            return n, first
+            return n, first, el.has_assignments(store)
 
-        def done(result: tuple[int, list[dict[str, Any]]]) -> None:
+        def done(result: tuple[int, list[dict[str, Any]], bool]) -> None:
             self._finish_run()
             if generation != self._generation:
                 return  # a newer query is on its way
-            n, first = result
+            n, first, assigned = result
             self.beginResetModel()
             self.exact = n < el.COUNT_CAP
             self._rows = n
@@ -128,6 +130,9 @@ class EnterpriseTableModel(QAbstractTableModel):
             if first:
                 self._pages[0] = first
             self.endResetModel()
+            if assigned != self.assigned:
+                self.assigned = assigned
+                self.sig_assigned.emit(assigned)
             self.loaded_once = True
             if self.exact:
                 self.sig_counted.emit(n)

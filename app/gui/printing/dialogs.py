@@ -304,6 +304,25 @@ class ReportSettingsDialog(QDialog):
         label = QLabel("&Ngưỡng quy mô:")
         label.setBuddy(self.low)
         form.addRow(label, row)
+        for key, widgets in (
+            ("report.style", (self.style,)),
+            ("report.rounding", (self.rounding,)),
+            ("report.workforce_thresholds", (self.low, self.high)),
+        ):
+            for w in widgets:
+                if key in self.given:
+                    w.setEnabled(False)
+                    # "Do Trần Văn Nam giao" (str.capitalize would lower-case the name)
+                    w.setToolTip(
+                        f"{self.given[key][:1].upper()}{self.given[key][1:]}: máy này không sửa được"
+                    )
+        if self.given:
+            note = QLabel(
+                "Giá trị mờ do cơ quan cấp trên đặt (" + "; ".join(sorted(set(self.given.values()))) + ")."
+            )
+            note.setObjectName("report_settings_given")
+            note.setWordWrap(True)
+            form.addRow(note)
         self.superior = QLineEdit(settings.superior_body or "")
         form.addRow("Cơ quan &cấp trên:", self.superior)
         self.issuing = QLineEdit(settings.issuing_body)
@@ -315,22 +334,6 @@ class ReportSettingsDialog(QDialog):
         self.capacity = QLineEdit(" / ".join(settings.signer_capacity))
         self.capacity.setToolTip("Các dòng trên chữ ký, cách nhau bằng « / », ví dụ: T/M ĐẢNG ỦY / BÍ THƯ")
         form.addRow("Thẩm &quyền ký:", self.capacity)
-        for key, widgets in (
-            ("report.style", (self.style,)),
-            ("report.rounding", (self.rounding,)),
-            ("report.workforce_thresholds", (self.low, self.high)),
-        ):
-            for w in widgets:
-                if key in self.given:
-                    w.setEnabled(False)
-                    w.setToolTip(f"{self.given[key].capitalize()}: máy này không sửa được")
-        if self.given:
-            note = QLabel(
-                "Giá trị mờ do cơ quan cấp trên đặt (" + "; ".join(sorted(set(self.given.values()))) + ")."
-            )
-            note.setObjectName("report_settings_given")
-            note.setWordWrap(True)
-            form.addRow(note)
         self.signer = QLineEdit(settings.signer_name)
         self.signer.setPlaceholderText("để trống để ký và ghi tên bằng tay")
         form.addRow("N&gười ký:", self.signer)

@@ -150,6 +150,13 @@ class BarChart(QWidget):
         p.setFont(self.font())
 
 
+HINT = (
+    "Gõ số vào cột «Chỉ tiêu» để giao chỉ tiêu năm; số đã đạt được tính từ các quyết định thành lập và các "
+    "lần kết nạp đã ghi."
+)
+HINT_GIVEN = " Chỉ tiêu ghi «do ... giao» là của cơ quan cấp trên: máy này không sửa được."
+
+
 class TargetsView(QWidget):
     def __init__(self, tasks: TaskRunner, profile: Profile, parent: QWidget | None = None):
         super().__init__(parent)
@@ -214,13 +221,10 @@ class TargetsView(QWidget):
         self.lower.addTab(self.development, "&Phát triển đảng viên, xếp loại")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        hint = QLabel(
-            "Gõ số vào cột «Chỉ tiêu» để giao chỉ tiêu năm; số đã đạt được tính từ các quyết định thành "
-            "lập và các lần kết nạp đã ghi.",
-            self,
-        )
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
+        self.hint = QLabel(HINT, self)
+        self.hint.setObjectName("targets_hint")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         layout.addWidget(self.table, 3)
         layout.addWidget(self.message)
         layout.addWidget(self.lower, 2)
@@ -306,6 +310,8 @@ class TargetsView(QWidget):
                 if c == COL_VERDICT and text in VERDICT_COLOURS:
                     item.setForeground(QColor(VERDICT_COLOURS[text]))
                 self.table.setItem(r, c, item)
+        given_any = any(row.source is not None and row.source.above for row in rows)
+        self.hint.setText(HINT + (HINT_GIVEN if given_any else ""))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
         self.chart_orgs.set_rows([r for r in rows if r.metric == TargetMetric.ORGANISATIONS])
