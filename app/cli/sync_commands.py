@@ -280,6 +280,13 @@ def _keys(args: argparse.Namespace) -> int:
     return 1
 
 
+def _parts(by_entity: dict[str, int]) -> str:
+    """ "8 doanh nghiệp, 3 phân công": how many changes of each kind of record, as people say them."""
+    from app.sync.checks import ENTITY_NAMES
+
+    return ", ".join(f"{n} {ENTITY_NAMES.get(e, e)}" for e, n in sorted(by_entity.items()))
+
+
 @command("export")
 @_sync_errors
 def _export(args: argparse.Namespace) -> int:
@@ -292,9 +299,7 @@ def _export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         if args.dry_run:
             for pv in B.preview(store, args.office):
-                parts = (
-                    ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
-                )
+                parts = _parts(pv.by_entity) or "không có thay đổi mới"
                 say(
                     f"Cho {pv.recipient.display} ({pv.recipient.unit_label}): gói số "
                     f"{pv.next_seq}, {pv.changes} thay đổi ({parts}), {pv.envelopes} gói chuyển tiếp."
@@ -317,9 +322,7 @@ def _export_down(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         if args.dry_run:
             for pv in DX.preview_down(store, args.machine):
-                parts = (
-                    ", ".join(f"{n} {e}" for e, n in sorted(pv.by_entity.items())) or "không có thay đổi mới"
-                )
+                parts = _parts(pv.by_entity) or "không có thay đổi mới"
                 back = (
                     f"lần cuối gửi lại: {shown(pv.last_back, 30)}" if pv.last_back else "chưa gửi lại lần nào"
                 )

@@ -659,6 +659,12 @@ class ImportResult:
         return text + "." + notes
 
 
+def _is_office(store: Store) -> bool:
+    """Whether this machine is an office (a collaborator's laptop, or one without a role yet, is not)."""
+    role = store.profile().role
+    return role is not None and role != Role.COLLABORATOR
+
+
 def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
     """Import one bundle or receipt. Raises SyncError (the database unchanged) when it is refused."""
     refuse_practice(store)
@@ -675,7 +681,7 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
             "wrong_kind",
             f"Đây là {C.KIND_NAMES[fr.kind]}: hãy dùng mục «Khôi phục mật khẩu» (không phải nhập gói dữ liệu).",
         )
-    envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys())
+    envelopes, packed = C.open_sealed_packed(fr, ident.decryption_keys(), office=_is_office(store))
     if fr.kind == C.KIND_RECOVERY_LOG:
         got = recovery.import_log(store, envelopes, path.name)
         note = f"{got.new} lần khôi phục mật khẩu mới, {got.known} đã có"
@@ -712,8 +718,8 @@ def _import_bundle(
     if p["to"] != me:
         raise SyncError(
             "not_addressed",
-            "Gói này không gửi cho cơ quan này (nội dung ghi một cơ quan nhận khác): có thể "
-            "ai đó đã gói lại gói của người khác. Không nhập gì cả.",
+            f"Gói này không gửi cho {'cơ quan' if _is_office(store) else 'máy'} này (nội dung ghi một nơi nhận "
+            "khác): có thể ai đó đã gói lại gói của người khác. Không nhập gì cả.",
         )
     state = chains.state(store.conn, p["from"], me, p["seq"], outer.env.hash, p["prev"])
     result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])

@@ -440,9 +440,10 @@ def open_sealed(fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]) -> 
 
 
 def open_sealed_packed(
-    fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey]
+    fr: Frame, private_keys: dict[str, x25519.X25519PrivateKey], *, office: bool = True
 ) -> tuple[list[Envelope], Packed | None]:
-    """``open_sealed``, and the compressed plaintext with the envelopes' places (None if not compressed)."""
+    """``open_sealed``, and the compressed plaintext with the envelopes' places (None if not compressed).
+    ``office``: whether this machine is an office (a file not for it says "cơ quan này", else "máy này")."""
     h = fr.header
     if set(h) != {"compression", "recipient", "suite"} or not all(isinstance(v, str) for v in h.values()):
         raise SyncError("damaged", "Tệp bị hỏng: phần đầu thiếu hoặc thừa thông tin.")
@@ -457,8 +458,13 @@ def open_sealed_packed(
     if key is None:
         raise SyncError(
             "not_addressed",
-            "Tệp này không gửi cho cơ quan này (được mã hóa cho một khóa khác, "
-            f"mã khóa {shown(h['recipient'], 16)}). Hãy kiểm tra cơ quan nhận đã chọn khi xuất.",
+            f"Tệp này không gửi cho {'cơ quan' if office else 'máy'} này (được mã hóa cho một khóa khác, "
+            f"mã khóa {shown(h['recipient'], 16)}). "
+            + (
+                "Hãy kiểm tra cơ quan nhận đã chọn khi xuất."
+                if office
+                else "Có thể đây là gói của máy khác: hãy nhờ cơ quan kiểm tra máy nhận đã chọn khi gửi xuống."
+            ),
         )
     if len(fr.body) < 32 + 16:
         raise SyncError("truncated", "Tệp bị cắt cụt: phần mã hóa quá ngắn.")

@@ -112,6 +112,29 @@ def test_export_previews_then_writes_a_bundle_the_province_accepts(qtbot, data_d
     assert r.report.new > 300  # the demo ward: enterprises, visits, organisations...
 
 
+def test_export_preview_names_what_an_office_sends_up_in_vietnamese(qtbot, data_dir, office):
+    """A ward office's assignments and settings go up to the province: named as people say them."""
+    from app.services import assignments as A
+    from app.services import office_settings as S
+
+    with open_store(data_dir) as s:
+        ids = [r[0] for r in s.conn.execute("SELECT id FROM enterprises ORDER BY name LIMIT 2")]
+        A.assign(s, ids, A.collaborators(s)[0])
+        S.set_own(s, {"min_union": 7})
+    window = open_window(qtbot, data_dir)
+    try:
+        window.actions.trigger("sync.export")
+        dialog = window.sync.dialog
+        qtbot.waitUntil(lambda: "Gửi" in dialog.preview.text(), timeout=20000)
+        text = dialog.preview.text()
+        assert "2 phân công" in text and "1 thiết lập của cơ quan" in text
+        for table in ("assignments", "office_settings", "enterprises", "visits", "_"):
+            assert table not in text
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
+
+
 def test_registering_a_machine_compares_the_fingerprint_first(qtbot, data_dir, office, tmp_path):
     other = make_machine(tmp_path, "Lê Văn Bình", "00070", Role.COLLABORATOR)
     key_file = other.pubkey(office["stick"])

@@ -103,6 +103,11 @@ def test_down_through_four_data_folders(tmp_path):
     # down to the first laptop: the whole list, the assignments, both offices' settings
     out = ok("export", "--down", "--to", str(stick), "--dry-run", data_dir=W)
     assert "Nguyễn Thị Hằng" in out and "Trần Văn Nam" in out and "chưa gửi lại lần nào" in out
+    assert "phân công" in out and "assignments" not in out and "enterprises" not in out
+    # what goes up to the province is named the same way (not "assignments", "office_settings")
+    out = ok("export", "--to", str(stick), "--dry-run", data_dir=W)
+    assert "phân công" in out and "thiết lập của cơ quan" in out, out
+    assert not re.search(r"assignments|office_settings|enterprises", out), out
     out = ok("export", "--down", "--for", fp[L1][:11], "--to", str(stick), data_dir=W)
     [to_l1] = written(out)
     out = ok("import", str(to_l1), data_dir=L1)
@@ -120,7 +125,8 @@ def test_down_through_four_data_folders(tmp_path):
     # the same file again: nothing changes, the receipt is written again
     assert "đã được nhập trước đây" in ok("import", str(to_l1), data_dir=L1)
     # a file addressed to the first laptop is no use to the second
-    assert "mã hóa cho một khóa khác" in fails("import", str(to_l1), data_dir=L2)
+    refused = fails("import", str(to_l1), data_dir=L2)
+    assert "không gửi cho máy này" in refused and "mã hóa cho một khóa khác" in refused
 
     # the first laptop visits one of its enterprises; the visit goes up
     eid = sorted(mine)[0]

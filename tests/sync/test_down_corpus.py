@@ -135,7 +135,20 @@ def test_wrong_unit_and_wrong_addressee(net):
     )
     assert err.reason == "wrong_unit" and "đăng ký lại" in err.message
     err = refused(net, sealed_down(net.ward, net.l1, down_payload(net.ward, net.l2)), importer=net.l1)
+    assert err.reason == "not_addressed" and "không gửi cho máy này" in err.message
+
+
+def test_a_bundle_for_another_laptop_says_this_machine_on_a_laptop(net):
+    """The second laptop's downward bundle, opened on the first: "máy này", not "cơ quan này" (a laptop is
+    no office); at an office the same refusal still says "cơ quan này"."""
+    err = refused(net, sealed_down(net.ward, net.l2, down_payload(net.ward, net.l2)), importer=net.l1)
     assert err.reason == "not_addressed"
+    assert "không gửi cho máy này" in err.message and "cơ quan này" not in err.message
+    assert "cơ quan kiểm tra máy nhận" in err.message
+    err = refused(
+        net, sealed_down(net.province, net.l2, down_payload(net.province, net.l2)), importer=net.ward
+    )
+    assert err.reason == "not_addressed" and "không gửi cho cơ quan này" in err.message
 
 
 def test_a_replayed_downward_bundle_changes_nothing_but_its_receipt(net):

@@ -41,12 +41,13 @@ from app.sync import container as C
 from app.sync import drives
 from app.sync import keys as K
 from app.sync import registry as R
+from app.sync.checks import ENTITY_NAMES
 from app.sync.errors import shown
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-ENTITY_LABELS = {table: cls.NOUN for table, cls in RECORD_TYPES.items()}
+ENTITY_LABELS = ENTITY_NAMES  # "phân công", "lượt khảo sát": a kind of record inside a sentence
 OUTCOMES = {
     "applied": "Đã nhập",
     "quarantined": "Cách ly",
