@@ -2,22 +2,27 @@
 
 Two collaborators' laptops, a ward office and a province. Random edits everywhere: the same fields of a
 shared pool of enterprises at several places, deletions and restores, assignments at the ward office,
-settings and targets from the province; random exchanges up and down, with repeated files and lost
-sticks (a file written and never imported, a receipt that never comes back). After the machines have
-exchanged everything, every machine holds the same enterprises, assignments, targets and settings, every
-change made anywhere, and the same open conflicts.
+settings and targets from the province, visits (made by a laptop or the ward office, then edited and
+deleted anywhere they are held: the same visit edited at two places); random exchanges up and down, with
+repeated files and lost sticks (a file written and never imported, a receipt that never comes back).
+After the machines have exchanged everything, every machine holds the same enterprises, assignments,
+targets and settings, every change made anywhere, and the same open conflicts; the offices hold every
+visit, a laptop the same visits as the province of the enterprises assigned to it and of its own making,
+with the same changes and conflicts, and of the others the summary that tells their last date and
+number, which its list counts as a visit.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from app.domain.records import Assignment, Enterprise, OfficeSettings, Target
+from app.domain.records import Assignment, Enterprise, OfficeSettings, Target, Visit, VisitSummary
 from app.domain.vocab import OrgKind, Role, TargetMetric
 from app.storage import Store, kept_creations
 from app.sync import bundles as B
@@ -34,6 +39,18 @@ VALUES = {
     "phone": ["0241 111 111", "0242 222 222", "0243 333 333", None],
 }
 WHO = ["l0", "l1", "w", "p"]
+# visits with fixed ids: (the machine that makes it, its enterprise); two visits of enterprise 0
+VISITS = {
+    "00000000-0000-4000-8000-0000000000b0": ("l0", 0),
+    "00000000-0000-4000-8000-0000000000b1": ("l1", 0),
+    "00000000-0000-4000-8000-0000000000b2": ("w", 1),
+}
+VISIT_IDS = list(VISITS)
+VISIT_VALUES = {
+    "visit_date": [date(2025, 3, 2), date(2025, 6, 7), date(2024, 12, 1)],
+    "workforce_total": [40, 55, None],
+    "person_met": ["Chị Lan", "Anh Hùng", None],
+}
 
 op = st.one_of(
     st.tuples(st.just("create"), st.sampled_from(WHO), st.integers(0, 3)),
@@ -180,6 +197,28 @@ def apply(world: World, step: tuple) -> None:
             value=step[1],
         )
         world.write("p", lambda s, w: w.create(t) if s.row("targets", tid) is None else w.update(t))
+    elif kind == "visit":
+        vid = VISIT_IDS[step[1]]
+        maker, ent = VISITS[vid]
+        store = world.store(maker)
+        apply(world, ("create", maker, ent))  # its enterprise, typed there too if it is not there yet
+        if store.row("visits", vid) is None:
+            v = Visit(
+                id=vid,
+                enterprise_id=IDS[ent],
+                visit_date=VISIT_VALUES["visit_date"][step[2]],
+                collaborator=f"Người {maker}",
+                workforce_total=40,
+            )
+            world.write(maker, lambda s, w: w.create(v))
+    elif kind == "visit_edit":
+        v = world.store(step[1]).get(Visit, VISIT_IDS[step[2]])
+        if v is not None:
+            setattr(v, step[3], VISIT_VALUES[step[3]][step[4]])
+            world.write(step[1], lambda s, w: w.update(v))
+    elif kind == "visit_delete":
+        if world.store(step[1]).get(Visit, VISIT_IDS[step[2]]) is not None:
+            world.write(step[1], lambda s, w: w.delete("visits", VISIT_IDS[step[2]]))
     elif kind == "send":
         world.send(step[1], step[2], step[3])
     elif kind == "again" and world.files:
@@ -187,40 +226,124 @@ def apply(world: World, step: tuple) -> None:
         world.import_(dst, path, False)
 
 
-def shared(store: Store) -> dict:
-    """What every machine of the ward must agree on."""
-    out = {}
-    for table in ("enterprises", "assignments", "targets", "office_settings"):
-        rows = store._rows(f"SELECT * FROM {table} ORDER BY id")
-        for r in rows:
-            r.pop("rid", None)
-            for col in kept_creations.ALL_COLUMNS:
-                r.pop(col, None)
-        out[table] = rows
+SHARED = ("enterprises", "assignments", "targets", "office_settings")
+
+
+def _rows(store: Store, table: str, ids: list[str] | None = None) -> list[dict]:
+    where = f" WHERE id IN ({', '.join('?' * len(ids))})" if ids is not None else ""
+    rows = store._rows(f"SELECT * FROM {table}{where} ORDER BY id", ids or [])
+    for r in rows:
+        r.pop("rid", None)
+        for col in kept_creations.ALL_COLUMNS:
+            r.pop(col, None)
+    return rows
+
+
+def _log(store: Store, table: str, ids: list[str] | None = None) -> list[tuple]:
+    """The change log of ``table`` (of these records) as a reader sees it, creations kept on records too."""
+    where = f" AND record_id IN ({', '.join('?' * len(ids))})" if ids is not None else ""
     log = [
         tuple(r)
         for r in store.conn.execute(
-            "SELECT change_id, op, fields FROM changes WHERE entity IN "
-            "('enterprises', 'assignments', 'targets', 'office_settings')"
+            f"SELECT change_id, op, fields FROM changes WHERE entity = ?{where}", [table, *(ids or [])]
         )
     ]
-    for table in ("enterprises", "assignments", "targets", "office_settings"):
-        ids = [r[0] for r in store.conn.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")]
-        log += [
-            (r["change_id"], r["op"], r["fields"]) for r in kept_creations.log_rows(store.conn, table, ids)
-        ]
+    kept = [
+        r[0]
+        for r in store.conn.execute(f"SELECT id FROM {table} WHERE create_change IS NOT NULL")
+        if ids is None or r[0] in ids
+    ]
+    log += [(r["change_id"], r["op"], r["fields"]) for r in kept_creations.log_rows(store.conn, table, kept)]
     # the same change, whatever the key order its fields were written in
-    out["changes"] = sorted((cid, op, json.dumps(json.loads(f), sort_keys=True)) for cid, op, f in log)
-    out["conflicts"] = sorted(
-        store.conn.execute(
-            "SELECT DISTINCT entity, record_id, field FROM sync_conflicts WHERE resolved_at IS NULL"
+    return sorted((cid, op, json.dumps(json.loads(f), sort_keys=True)) for cid, op, f in log)
+
+
+def _conflicts(store: Store, entities: tuple[str, ...], ids: list[str] | None = None) -> list[tuple]:
+    return sorted(
+        r
+        for r in store.conn.execute(
+            "SELECT DISTINCT entity, record_id, field FROM sync_conflicts WHERE resolved_at IS NULL "
+            f"AND entity IN ({', '.join('?' * len(entities))})",
+            entities,
         ).fetchall()
+        if ids is None or r[1] in ids
     )
+
+
+def shared(store: Store) -> dict:
+    """What every machine of the ward must agree on."""
+    out: dict = {table: _rows(store, table) for table in SHARED}
+    out["changes"] = sorted(c for table in SHARED for c in _log(store, table))
+    out["conflicts"] = _conflicts(store, SHARED)
     return out
 
 
+def visits_of(store: Store, ids: list[str] | None = None) -> dict:
+    """The visits (these, or all), their changes and open conflicts."""
+    return {
+        "visits": _rows(store, "visits", ids),
+        "changes": _log(store, "visits", ids),
+        "conflicts": _conflicts(store, ("visits",), ids),
+    }
+
+
+def in_scope(world: World, laptop: str) -> list[str]:
+    """The visits a laptop follows: of the enterprises the ward assigned to it, and those it made."""
+    me = world.store(laptop).laptop_id
+    assigned = {
+        r[0]
+        for r in world.store("w").conn.execute(
+            "SELECT enterprise_id FROM assignments WHERE assignee = ? AND deleted = 0", (me,)
+        )
+    }
+    return sorted(
+        vid
+        for vid, ent, origin in world.store("p").conn.execute("SELECT id, enterprise_id, origin FROM visits")
+        if ent in assigned or origin == me
+    )
+
+
+visit_op = st.one_of(
+    st.tuples(st.just("visit"), st.integers(0, 2), st.integers(0, 2)),  # made by its maker, on a date
+    st.tuples(  # a visit edited where it is held (by any machine: the same visit at two places)
+        st.just("visit_edit"),
+        st.sampled_from(WHO),
+        st.integers(0, 2),
+        st.sampled_from(list(VISIT_VALUES)),
+        st.integers(0, 2),
+    ),
+    st.tuples(st.just("visit_delete"), st.sampled_from(WHO), st.integers(0, 2)),
+)
+
+# the same visit edited at the laptop that made it and at the ward office, the enterprise then assigned to
+# the other laptop; a visit of the ward's own corrected at the province and one deleted, told as summaries
+SAME_VISIT_TWO_PLACES = [
+    ("visit", 0, 0),
+    ("send", "l0>w", True, True),
+    ("visit_edit", "w", 0, "person_met", 1),
+    ("visit_edit", "l0", 0, "person_met", 0),
+    ("visit_edit", "l0", 0, "workforce_total", 1),
+    ("assign", 0, 1),
+    ("send", "w>p", True, False),
+    ("visit_edit", "p", 0, "visit_date", 2),
+]
+TOLD_AS_SUMMARIES = [
+    ("visit", 2, 1),
+    ("visit", 1, 0),
+    ("send", "w>l0", True, True),
+    ("send", "l1>w", False, False),
+    ("send", "w>p", True, True),
+    ("visit_edit", "p", 2, "visit_date", 0),
+    ("visit_delete", "w", 2),
+    ("send", "p>w", True, True),
+    ("visit_edit", "w", 2, "visit_date", 2),
+]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=st.lists(op, min_size=1, max_size=30))
+@given(ops=st.lists(st.one_of(op, visit_op), min_size=1, max_size=30))
+@example(ops=SAME_VISIT_TWO_PLACES)
+@example(ops=TOLD_AS_SUMMARIES)
 def test_two_way_exchanges_in_any_order_converge(ops):
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Path(tmp))
@@ -230,17 +353,20 @@ def test_two_way_exchanges_in_any_order_converge(ops):
             world.settle()
             states = {k: shared(world.store(k)) for k in WHO}
             for k in ("w", "l0", "l1"):
-                for part in (
-                    "enterprises",
-                    "assignments",
-                    "targets",
-                    "office_settings",
-                    "changes",
-                    "conflicts",
-                ):
+                for part in (*SHARED, "changes", "conflicts"):
                     assert states[k][part] == states["p"][part], (k, part)
-            # the province's minimum is the one every machine below uses
+            # visits: every one at both offices; at a laptop those it follows, the same as at the province
             p = world.store("p")
+            held = visits_of(p)
+            event(f"visits: {len(held['visits'])}, conflicts on visits: {len(held['conflicts'])}")
+            assert visits_of(world.store("w")) == held
+            for k in ("l0", "l1"):
+                ids = in_scope(world, k)
+                assert visits_of(world.store(k), ids) == visits_of(p, ids), k
+                _summaries_tell(world, k)
+            for k in WHO:
+                assert world.store(k).integrity_check() == [], k
+            # the province's minimum is the one every machine below uses
             own = p.get(OfficeSettings, OfficeSettings.id_for(p.laptop_id))
             if own is not None:
                 for k in ("w", "l0", "l1"):
@@ -248,3 +374,23 @@ def test_two_way_exchanges_in_any_order_converge(ops):
         finally:
             for store, _ident in world.m.values():
                 store.close()
+
+
+def _summaries_tell(world: World, laptop: str) -> None:
+    """Of every enterprise visited, the laptop knows the last date and the number of visits (the office's
+    summary), and its list counts the latest visit it knows of, its own or told."""
+    store = world.store(laptop)
+    for ent, last, n in world.store("p").conn.execute(
+        "SELECT enterprise_id, max(CASE WHEN deleted = 0 THEN visit_date END), sum(deleted = 0) FROM visits "
+        "GROUP BY enterprise_id"
+    ):
+        s = store.get(VisitSummary, VisitSummary.id_for(ent))
+        told = (s.last_visit_date and s.last_visit_date.isoformat(), s.visits) if s else (None, 0)
+        assert told == (last, n), (laptop, ent)  # (no summary: no visit left to tell of)
+        own = store.conn.execute(
+            "SELECT max(visit_date) FROM visits WHERE enterprise_id = ? AND deleted = 0", (ent,)
+        ).fetchone()[0]
+        row = store.row("enterprises", ent)
+        if row is not None:
+            latest = max((d for d in (own, last) if d is not None), default=None)
+            assert row["last_visit"] == latest, (laptop, ent)
