@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sqlite3
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -409,32 +411,17 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
         )
     if set(p) != BUNDLE_KEYS or p["version"] not in (2, BUNDLE_VERSION):
         raise SyncError("bad_payload", "Nội dung gói thiếu hoặc thừa thông tin.")
-    for k in ("from", "to", "created_at", "sender_key"):
-        if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
-            raise SyncError("bad_payload", f"Nội dung gói: trường {k} không hợp lệ.")
-    if not _is_int(p["seq"]) or not 1 <= p["seq"] <= 2**53:
-        raise SyncError("bad_payload", "Nội dung gói: số thứ tự không hợp lệ.")
-    if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
-        raise SyncError("bad_payload", "Nội dung gói: mã gói trước không hợp lệ.")
-    for k, cap in (
-        ("created", len(RECORD_TYPES) * 4),
-        ("changes", MAX_CHANGES),
-        ("relayed", C.MAX_ENVELOPES),
-        ("vouched", MAX_VOUCHED),
-    ):
-        if not isinstance(p[k], list):
-            raise SyncError("bad_payload", f"Nội dung gói: {k} không phải danh sách.")
-        if len(p[k]) > cap:
-            raise SyncError(
-                "too_many",
-                f"Gói khai báo quá nhiều phần tử ({C._n(len(p[k]))} {k}; tối đa {C._n(cap)}).",
-            )
-    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(
-        p["relayed"]
-    ):
-        raise SyncError(
-            "bad_payload", "Nội dung gói: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại)."
-        )
+    check_chain_fields(
+        p,
+        "gói",
+        ("from", "to", "created_at", "sender_key"),
+        (
+            ("created", len(RECORD_TYPES) * 4),
+            ("changes", MAX_CHANGES),
+            ("relayed", C.MAX_ENVELOPES),
+            ("vouched", MAX_VOUCHED),
+        ),
+    )
     entities = RECORD_TYPES if p["version"] == BUNDLE_VERSION else V2_ENTITIES
     _newer_entities(p)
     for sec in p["created"]:
@@ -442,13 +429,47 @@ def _check_bundle_payload(p: Any) -> dict[str, Any]:
             raise SyncError("bad_payload", "Nội dung gói: một phần tạo mới không đúng cấu trúc.")
         if type(sec["rows"]) is not list:
             raise SyncError("bad_payload", "Nội dung gói: các dòng tạo mới không phải danh sách.")
+    check_total(p, "gói")
+    return p
+
+
+def check_chain_fields(
+    p: dict[str, Any], what: str, texts: tuple[str, ...], lists: tuple[tuple[str, int], ...]
+) -> None:
+    """The members a bundle has whichever way it goes (``what``: "gói", "gói đi xuống", in messages):
+    these texts (names, not empty), its number and the one before it on the chain, these lists with
+    their caps, the envelopes it relays (each once). Raises SyncError."""
+    for k in texts:
+        if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
+            raise SyncError("bad_payload", f"Nội dung {what}: trường {k} không hợp lệ.")
+    if not _is_int(p["seq"]) or not 1 <= p["seq"] <= 2**53:
+        raise SyncError("bad_payload", f"Nội dung {what}: số thứ tự không hợp lệ.")
+    if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
+        raise SyncError("bad_payload", f"Nội dung {what}: mã gói trước không hợp lệ.")
+    for k, cap in lists:
+        if not isinstance(p[k], list):
+            raise SyncError("bad_payload", f"Nội dung {what}: {k} không phải danh sách.")
+        if len(p[k]) > cap:
+            raise SyncError(
+                "too_many",
+                f"{what.capitalize()} khai báo quá nhiều phần tử ({C._n(len(p[k]))} {k}; tối đa {C._n(cap)}).",
+            )
+    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(
+        p["relayed"]
+    ):
+        raise SyncError(
+            "bad_payload", f"Nội dung {what}: danh sách gói chuyển tiếp không hợp lệ (hoặc có gói lặp lại)."
+        )
+
+
+def check_total(p: dict[str, Any], what: str) -> None:
+    """Not more changes in all than a bundle may carry, new records included (``what``: as above)."""
     total = len(p["changes"]) + sum(len(sec["rows"]) for sec in p["created"])
     if total > MAX_CHANGES:
         raise SyncError(
             "too_many",
-            f"Gói khai báo quá nhiều thay đổi ({C._n(total)}; tối đa {C._n(MAX_CHANGES)}).",
+            f"{what.capitalize()} khai báo quá nhiều thay đổi ({C._n(total)}; tối đa {C._n(MAX_CHANGES)}).",
         )
-    return p
 
 
 _ENTITY_NAME = re.compile(r"[a-z][a-z_]{0,62}")
@@ -509,8 +530,16 @@ def changes_of(v: Verified, eid: int | None = None) -> newer.SetAside:
         by_column.append(check_values(section))  # kinds and sizes first: the rules take them for granted
         section.checked = True
         sections.append(section)
-    # the domain rules, on the values each field ends with in this envelope (app/sync/rules.py); no
-    # garbage collection meanwhile: the payload's millions of objects would be walked for nothing
+    return check_rules(incoming, sections, by_column)
+
+
+def check_rules(
+    incoming: list[Incoming], sections: list[CreateSection], by_column: list[Any]
+) -> newer.SetAside:
+    """An envelope's changes and new records (their kinds and sizes checked: ``by_column``, what
+    ``check_values`` found of each section) against the domain rules, on the values each field ends with in
+    the envelope (app/sync/rules.py); then the columns of a newer version set aside. Both ways alike."""
+    # no garbage collection meanwhile: the payload's millions of objects would be walked for nothing
     with C.gc_paused():
         rules.check_envelope(
             rules.final_values(
@@ -703,6 +732,93 @@ def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: b
     return _import_bundle(store, ident, path, envelopes, write_receipt, packed)
 
 
+def observe_stamps(store: Store, max_hlc: str | None) -> None:
+    """After a merge (inside its transaction): this machine's clock moves past the latest stamp received,
+    so its next change comes after every change it holds."""
+    if max_hlc:
+        clock = HybridClock(store.laptop_id, store.meta("hlc_last"))
+        clock.observe(max_hlc)
+        store._set_meta("hlc_last", str(clock.last))
+        store._clock = None
+
+
+def log_merged(
+    conn: sqlite3.Connection,
+    now: str,
+    path: Path,
+    p: dict[str, Any],
+    result: ImportResult,
+    *,
+    down: bool = False,
+    outcome: str = "applied",
+) -> None:
+    """The import of a bundle merged (``outcome``: or its relayed envelopes merged, its own set aside), in
+    the import log (inside the merge's transaction)."""
+    r = result.report
+    details: dict[str, Any] = {"direction": "down"} if down else {}
+    details.update(sender=p["from"], seq=p["seq"], new=r.new, updated=r.updated, unchanged=r.unchanged,
+                   conflicts=r.conflicts, pending=r.pending, duplicates=r.duplicates)  # fmt: skip
+    if not down:
+        details["to_check"] = r.to_check
+    details.update(relayed=result.relayed, warnings=result.warnings)
+    conn.execute(
+        "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+        (now, shown(path.name, 255), outcome, json.dumps(details, ensure_ascii=False)),
+    )
+
+
+def place_in_chain(
+    store: Store,
+    outer: Verified,
+    result: ImportResult,
+    now: str,
+    *,
+    down: bool = False,
+    receipt_again: Callable[[], None] | None = None,
+    relays: bool = False,
+) -> chains.State:
+    """Where a bundle (``down``: a downward one) stands on its sender's chain to this machine, dealt with
+    the same way both ways (docs/sync-bundle.md, sections 6 and 10): merged before (``replay``: outcome
+    "already", its receipt written again by ``receipt_again``), set aside before (``held``) or now as a fork
+    (``fork``: kept in the quarantine, outcome "quarantined"), after a bundle that never came (``gap``:
+    merged, with a warning), or next (``new``). The bundle is merged unless the state is one of the first
+    three. ``relays``: an upward file that relays envelopes of machines below its sender; a fork's own
+    envelope is then set aside by the caller, in the transaction that merges the others."""
+    p = outer.payload
+    me = store.laptop_id
+    state = chains.state(store.conn, p["from"], me, p["seq"], outer.env.hash, p["prev"])
+    what = "Gói đi xuống" if down else "Gói"
+    if state.kind == "replay":
+        # merged before: its receipt may have been lost (a full stick); write it again, change nothing else
+        result.outcome = "already"
+        if receipt_again is not None:
+            receipt_again()
+    elif state.kind == "held":
+        result.outcome = "quarantined"
+        result.warnings.append(f"{what} này đã bị cách ly từ lần nhập trước; đang chờ người kiểm tra.")
+    elif state.kind == "fork":
+        if not relays:
+            with store.transaction():
+                store.conn.execute(
+                    "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, "
+                    "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (p["from"], me, p["seq"], outer.env.hash, f"fork_{state.cause}", now, outer.env.raw),
+                )
+        result.outcome = "quarantined"
+        result.warnings.append(chains.fork_message(state.cause, p["seq"], outer.peer.display, down=down))
+    elif state.kind == "gap" and down:
+        result.warnings.append(
+            f"Còn thiếu gói đi xuống trước số {p['seq']} của {outer.peer.display}; những gì có trong gói này vẫn "
+            "được nhập."
+        )
+    elif state.kind == "gap":
+        result.warnings.append(
+            f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
+            "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận)."
+        )
+    return state
+
+
 def _import_bundle(
     store: Store,
     ident: K.Identity,
@@ -721,39 +837,17 @@ def _import_bundle(
             f"Gói này không gửi cho {'cơ quan' if _is_office(store) else 'máy'} này (nội dung ghi một nơi nhận "
             "khác): có thể ai đó đã gói lại gói của người khác. Không nhập gì cả.",
         )
-    state = chains.state(store.conn, p["from"], me, p["seq"], outer.env.hash, p["prev"])
     result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])
-    if state.kind == "replay":
-        # merged before: its receipt may have been lost (a full stick); write it again, change nothing else
-        result.outcome = "already"
-        if write_receipt:
-            _receipt_again(store, ident, outer, path, result)
+    again = (lambda: _receipt_again(store, ident, outer, path, result)) if write_receipt else None
+    relays = len(envelopes) > 1
+    state = place_in_chain(store, outer, result, now, receipt_again=again, relays=relays)
+    if state.kind in ("replay", "held") or (state.kind == "fork" and not relays):
         return result
-    if state.kind == "held":
-        result.outcome = "quarantined"
-        result.warnings.append("Gói này đã bị cách ly từ lần nhập trước; đang chờ người kiểm tra.")
-        return result
-    set_aside: str | None = None  # the fork's reason: the sender's own changes wait for a person
-    if state.kind == "fork":
-        result.outcome = "quarantined"
-        result.warnings.append(chains.fork_message(state.cause, p["seq"], outer.peer.display))
-        set_aside = f"fork_{state.cause}"
-        if len(envelopes) == 1:  # nothing relayed in it
-            with store.transaction():
-                store.conn.execute(
-                    "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (p["from"], me, p["seq"], outer.env.hash, set_aside, now, outer.env.raw),
-                )
-            return result
-        # an office restored from a backup (or cloned) still relays what the machines below it signed:
-        # those envelopes are verified and merged on their own (their chains, their signers), now; a
-        # release later merges the office's own changes only, and its receipt confirms the whole file
-    if state.kind == "gap":
-        result.warnings.append(
-            f"Còn thiếu gói trước số {p['seq']} của máy này; những gì có trong gói này vẫn được "
-            "nhập (mỗi gói chứa mọi thay đổi chưa được xác nhận)."
-        )
+    # a fork: the sender's own changes wait for a person. An office restored from a backup (or cloned)
+    # still relays what the machines below it signed: those envelopes are verified and merged on their own
+    # (their chains, their signers), now; a release later merges the office's own changes only, and its
+    # receipt confirms the whole file
+    set_aside = f"fork_{state.cause}" if state.kind == "fork" else None
     # offices vouch for the machines below them, within their own unit
     overlay: dict[str, R.Peer] = {}
     vouches: list[tuple[K.PublicKeyDoc, dict]] = []
@@ -986,37 +1080,10 @@ def _apply(
         signers = {v.env.hash: v.payload["from"] for v in to_merge}
         report.to_check = rules.after_merge(conn, report, store.founding_rules(), now, signers)
         store.note_changes(report.changes.summary())
-        if report.max_hlc:
-            clock = HybridClock(me, store.meta("hlc_last"))
-            clock.observe(report.max_hlc)
-            store._set_meta("hlc_last", str(clock.last))
-            store._clock = None
+        observe_stamps(store, report.max_hlc)
         result.report = report
         result.relayed = sum(1 for v in to_merge if v is not outer)
-        conn.execute(
-            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-            (
-                now,
-                shown(path.name, 255),
-                "quarantined" if set_aside else "applied",
-                json.dumps(
-                    {
-                        "sender": p["from"],
-                        "seq": p["seq"],
-                        "new": report.new,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                        "conflicts": report.conflicts,
-                        "pending": report.pending,
-                        "duplicates": report.duplicates,
-                        "to_check": report.to_check,
-                        "relayed": result.relayed,
-                        "warnings": result.warnings,
-                    },
-                    ensure_ascii=False,
-                ),
-            ),
-        )
+        log_merged(conn, now, path, p, result, outcome="quarantined" if set_aside else "applied")
 
 
 # --- receipts -------------------------------------------------------------------------------------------
@@ -1089,67 +1156,157 @@ def _receipt_again(
         )
 
 
-def _receipt_payload(env: C.Envelope) -> dict[str, Any]:
-    if env.type != C.TYPE_RECEIPT:
-        raise SyncError(
-            "wrong_purpose",
-            "Chữ ký trong biên nhận dành cho mục đích khác (không phải biên nhận): không nhận.",
-        )
-    p = C.strict_loads(env.payload, "biên nhận")
-    if not isinstance(p, dict) or p.get("format") != "khaosat-receipt":
-        raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
-    if _is_int(p.get("version")) and p["version"] > 1:
-        raise SyncError("newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
-    if (
-        not RECEIPT_KEYS <= set(p) <= RECEIPT_KEYS | {"chain", "released"}
-        or p["version"] != 1
-        or not all(isinstance(p[k], str) for k in ("from", "to", "created_at"))
-        or not isinstance(p["acks"], list)
-        or not 1 <= len(p["acks"]) <= 10_000
-    ):
-        raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
-    for a in p["acks"]:
+@dataclass(frozen=True)
+class ReceiptKind:
+    """What tells a receipt of upward bundles from one of downward bundles (docs/sync-bundle.md, sections 3
+    and 10): the rest of the checks and of the bookkeeping is the same."""
+
+    format: str  # the payload's "format"
+    type: str  # the envelope's purpose
+    keys: frozenset[str]  # the keys every receipt has
+    optional: frozenset[str]  # and those it may have
+    what: str  # "biên nhận", "biên nhận gói đi xuống" (in messages)
+    unknown_sender: str  # who signed a receipt from an unregistered machine
+    exports: str  # the table of the bundles this machine sent that way
+
+    def check(self, env: C.Envelope) -> dict[str, Any]:
+        """The receipt's payload, its structure checked (SyncError otherwise)."""
+        if env.type != self.type:
+            raise SyncError(
+                "wrong_purpose",
+                "Chữ ký trong biên nhận dành cho mục đích khác (không phải biên nhận): không nhận.",
+            )
+        p = C.strict_loads(env.payload, "biên nhận")
+        malformed = SyncError("bad_payload", f"Nội dung {self.what} không đúng cấu trúc.")
+        if not isinstance(p, dict) or p.get("format") != self.format:
+            raise malformed
+        if _is_int(p.get("version")) and p["version"] > 1:
+            raise SyncError(
+                "newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat."
+            )
         if (
-            not isinstance(a, dict)
-            or set(a) != {"seq", "hash"}
-            or not _is_int(a["seq"])
-            or not isinstance(a["hash"], str)
+            not self.keys <= set(p) <= self.keys | self.optional
+            or p["version"] != 1
+            or not all(isinstance(p[k], str) for k in ("from", "to", "created_at"))
+            or not isinstance(p["acks"], list)
+            or not 1 <= len(p["acks"]) <= 10_000
+            or ("held" in self.keys and not (_is_int(p["held"]) and 0 <= p["held"] <= 2**53))
         ):
-            raise SyncError("bad_payload", "Nội dung biên nhận không đúng cấu trúc.")
-    released = p.get("released")
-    if released is not None and (
-        not isinstance(released, list) or not released or not all(_is_int(x) and x >= 1 for x in released)
-    ):
-        raise SyncError(
-            "bad_payload", "Nội dung biên nhận: danh sách gói được gộp sau kiểm tra không hợp lệ."
-        )
-    chain = p.get("chain")
-    if chain is not None and (
-        not isinstance(chain, dict)
-        or set(chain) != {"seq", "head"}
-        or not _is_int(chain["seq"])
-        or not 1 <= chain["seq"] <= 2**53
-        or not isinstance(chain["head"], str)
-        or len(chain["head"]) != 64
-    ):
-        raise SyncError("bad_payload", "Nội dung biên nhận: vị trí chuỗi gói không hợp lệ.")
-    return p
+            raise malformed
+        for a in p["acks"]:
+            if (
+                not isinstance(a, dict)
+                or set(a) != {"seq", "hash"}
+                or not _is_int(a["seq"])
+                or not isinstance(a["hash"], str)
+            ):
+                raise malformed
+        released = p.get("released")
+        if released is not None and (
+            not isinstance(released, list) or not released or not all(_is_int(x) and x >= 1 for x in released)
+        ):
+            raise SyncError(
+                "bad_payload", f"Nội dung {self.what}: danh sách gói được gộp sau kiểm tra không hợp lệ."
+            )
+        chain = p.get("chain")
+        if chain is not None and (
+            not isinstance(chain, dict)
+            or set(chain) != {"seq", "head"}
+            or not _is_int(chain["seq"])
+            or not 1 <= chain["seq"] <= 2**53
+            or not isinstance(chain["head"], str)
+            or len(chain["head"]) != 64
+        ):
+            raise SyncError("bad_payload", f"Nội dung {self.what}: vị trí chuỗi gói không hợp lệ.")
+        return p
+
+    def open(self, store: Store, envelopes: list[C.Envelope]) -> tuple[dict[str, Any], R.Peer]:
+        """The payload of a receipt for this machine and the registered machine that signed it."""
+        if len(envelopes) != 1:
+            raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
+        env = envelopes[0]
+        p = self.check(env)
+        peer = R.peer(store, env.keyid)
+        if peer is None or peer.laptop_id != p["from"]:
+            raise SyncError(
+                "unknown_sender", f"Biên nhận đến từ {self.unknown_sender} (mã máy {shown(p['from'], 16)})."
+            )
+        if not env.verify(peer.sign_pub):
+            raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
+        if p["to"] != store.laptop_id:
+            raise SyncError("not_addressed", "Biên nhận này dành cho máy khác.")
+        return p, peer
+
+    def acks(self, store: Store, peer: R.Peer, p: dict[str, Any], now: str) -> Acks:
+        """What the receipt confirms of the bundles this machine sent ``peer`` (read only)."""
+        conn = store.conn
+        out = Acks()
+        for a in p["acks"]:
+            row = conn.execute(
+                f"SELECT hash, acked_at FROM {self.exports} WHERE recipient = ? AND seq = ?",
+                (peer.laptop_id, a["seq"]),
+            ).fetchone()
+            if row is None or row[0] != a["hash"]:
+                out.unknown.append(a["seq"])
+            elif row[1] is None:
+                out.updates.append((now, peer.laptop_id, a["seq"]))
+        out.last = conn.execute(
+            f"SELECT coalesce(max(seq), 0) FROM {self.exports} WHERE recipient = ?", (peer.laptop_id,)
+        ).fetchone()[0]
+        chain = p.get("chain")
+        if chain is not None and chain["seq"] > out.last:
+            told = conn.execute(
+                "SELECT seq, prev FROM sync_resume WHERE recipient = ?", (peer.laptop_id,)
+            ).fetchone()
+            if told != (chain["seq"], chain["head"]):
+                out.resume = (peer.laptop_id, chain["seq"], chain["head"], now)
+        return out
+
+    def write(self, conn: sqlite3.Connection, a: Acks) -> None:
+        """Mark the confirmed bundles, and where the peer's chain from this machine stands (inside the
+        caller's transaction)."""
+        conn.executemany(f"UPDATE {self.exports} SET acked_at = ? WHERE recipient = ? AND seq = ?", a.updates)
+        if a.resume is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_resume(recipient, seq, prev, told_at) VALUES (?, ?, ?, ?)",
+                a.resume,
+            )
+
+
+@dataclass
+class Acks:
+    """A receipt's news: bundles newly confirmed (``updates``: acked_at, recipient, seq), numbers this
+    machine does not know as sent (``unknown``), the last number it sent (``last``), and where the peer
+    says the chain stands when that is further (``resume``: recipient, seq, head, when)."""
+
+    updates: list[tuple[str, str, int]] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    last: int = 0
+    resume: tuple[str, int, str, str] | None = None
+
+
+UP_RECEIPT = ReceiptKind(
+    format="khaosat-receipt",
+    type=C.TYPE_RECEIPT,
+    keys=frozenset(RECEIPT_KEYS),
+    optional=frozenset({"chain", "released"}),
+    what="biên nhận",
+    unknown_sender="một cơ quan chưa đăng ký",
+    exports="sync_exports",
+)
+DOWN_RECEIPT = ReceiptKind(
+    format="khaosat-down-receipt",
+    type=C.TYPE_DOWN_RECEIPT,
+    keys=frozenset({*RECEIPT_KEYS, "held"}),
+    optional=frozenset({"chain"}),
+    what="biên nhận gói đi xuống",
+    unknown_sender="một máy chưa đăng ký ở cơ quan này",
+    exports="sync_down_exports",
+)
 
 
 def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
-    if len(envelopes) != 1:
-        raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
-    env = envelopes[0]
-    p = _receipt_payload(env)
-    peer = R.peer(store, env.keyid)
-    if peer is None or peer.laptop_id != p["from"]:
-        raise SyncError(
-            "unknown_sender", f"Biên nhận đến từ một cơ quan chưa đăng ký (mã máy {shown(p['from'], 16)})."
-        )
-    if not env.verify(peer.sign_pub):
-        raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
-    if p["to"] != store.laptop_id:
-        raise SyncError("not_addressed", "Biên nhận này dành cho máy khác.")
+    p, peer = UP_RECEIPT.open(store, envelopes)
     if not any(x.is_destination for x in R.peers_of(store, peer.laptop_id)):
         raise SyncError(
             "not_destination",
@@ -1157,61 +1314,34 @@ def _import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Im
             "gửi gói dữ liệu cho máy đó: chỉ cơ quan nhận gói mới gửi biên nhận. Không nhận.",
         )
     result = ImportResult(path, "receipt", "receipt", peer)
-    now = _now()
-    conn = store.conn
-    updates, unknown = [], []
-    for a in p["acks"]:
-        row = conn.execute(
-            "SELECT hash, acked_at FROM sync_exports WHERE recipient = ? AND seq = ?",
-            (peer.laptop_id, a["seq"]),
-        ).fetchone()
-        if row is None or row[0] != a["hash"]:
-            unknown.append(a["seq"])
-        elif row[1] is None:
-            updates.append((now, peer.laptop_id, a["seq"]))
-    last = conn.execute(
-        "SELECT coalesce(max(seq), 0) FROM sync_exports WHERE recipient = ?", (peer.laptop_id,)
-    ).fetchone()[0]
-    chain = p.get("chain")
-    resume = None
-    if chain is not None and chain["seq"] > last:
-        told = conn.execute(
-            "SELECT seq, prev FROM sync_resume WHERE recipient = ?", (peer.laptop_id,)
-        ).fetchone()
-        if told != (chain["seq"], chain["head"]):
-            resume = (peer.laptop_id, chain["seq"], chain["head"], now)
+    a = UP_RECEIPT.acks(store, peer, p, _now())
     if p.get("released"):
         numbers = ", ".join(map(str, p["released"][:10]))
         result.warnings.append(
             f"Gói số {numbers} của máy này đã bị {peer.display} tạm cách ly vì trùng số với một gói khác của máy "
             "này (máy được khôi phục từ bản sao lưu, hay bị sao chép?); cơ quan đã kiểm tra và gộp: không mất gì."
         )
-    if unknown:
-        numbers = ", ".join(map(str, sorted(set(unknown))[:10]))
+    if a.unknown:
+        numbers = ", ".join(map(str, sorted(set(a.unknown))[:10]))
         result.warnings.append(
             f"Biên nhận xác nhận gói số {numbers} mà máy này không còn ghi nhận (hoặc ghi khác nội dung): "
             "có thể máy này đã được khôi phục từ bản sao lưu. Không mất gì: cơ quan giữ mọi thứ đã nhận."
         )
-    if resume is not None:
+    if a.resume is not None:
         result.warnings.append(
-            f"{peer.display} đã nhận đến gói số {resume[1]} của máy này, trong khi máy này chỉ nhớ đến gói số "
-            f"{last}: có thể máy đã được khôi phục từ bản sao lưu. Dữ liệu không mất; gói tiếp theo của máy này "
-            f"sẽ mang số {resume[1] + 1} để nối tiếp những gì cơ quan đã có."
+            f"{peer.display} đã nhận đến gói số {a.resume[1]} của máy này, trong khi máy này chỉ nhớ đến gói số "
+            f"{a.last}: có thể máy đã được khôi phục từ bản sao lưu. Dữ liệu không mất; gói tiếp theo của máy này "
+            f"sẽ mang số {a.resume[1] + 1} để nối tiếp những gì cơ quan đã có."
         )
-    if not updates and resume is None:
-        result.outcome = "already" if not unknown else "receipt"
+    if not a.updates and a.resume is None:
+        result.outcome = "already" if not a.unknown else "receipt"
         return result
     with store.transaction() as conn:
-        conn.executemany("UPDATE sync_exports SET acked_at = ? WHERE recipient = ? AND seq = ?", updates)
-        if resume is not None:
-            conn.execute(
-                "INSERT OR REPLACE INTO sync_resume(recipient, seq, prev, told_at) VALUES (?, ?, ?, ?)",
-                resume,
-            )
+        UP_RECEIPT.write(conn, a)
         # what every office above has now confirmed no longer waits in the log: kept on its record
         kept_creations.keep_acknowledged(conn, store.laptop_id)
-    result.report.applied = len(updates)
-    result.seq = max((u[2] for u in updates), default=None)
+    result.report.applied = len(a.updates)
+    result.seq = max((u[2] for u in a.updates), default=None)
     return result
 
 
@@ -1603,11 +1733,7 @@ def release(
                     ),
                 ),
             )
-        if total.max_hlc:
-            clock = HybridClock(store.laptop_id, store.meta("hlc_last"))
-            clock.observe(total.max_hlc)
-            store._set_meta("hlc_last", str(clock.last))
-            store._clock = None
+        observe_stamps(store, total.max_hlc)
     out = Released(total, [(q, v.payload["seq"]) for q, v in released], first.peer, rebase, high)
     if receipt_to is not None and ident is not None and recipient == store.laptop_id:
         out.receipt = write_receipt_file(

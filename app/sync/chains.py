@@ -74,17 +74,20 @@ def state(
     return State("new")
 
 
-def fork_message(cause: str | None, seq: int, who: str, *, relayed: bool = False) -> str:
-    """Why a bundle was set aside, naming what was really found."""
+def fork_message(cause: str | None, seq: int, who: str, *, relayed: bool = False, down: bool = False) -> str:
+    """Why a bundle (``down``: a downward one, from an office) was set aside, naming what was really found."""
     what = f"Gói chuyển tiếp số {seq} của máy {who}" if relayed else f"Gói số {seq} của máy {who}"
+    if down:
+        what = what.replace("Gói", "Gói đi xuống", 1)
     if cause == "same_seq":
         found = f"cơ quan đã nhận một gói số {seq} khác của cùng máy này (cùng số thứ tự, khác nội dung)"
     elif cause == "prev":
         found = f"gói này nối tiếp một gói số {seq - 1} khác với gói số {seq - 1} cơ quan đã nhận của máy này"
     else:
         found = f"gói số {seq + 1} cơ quan đã nhận của máy này lại nối tiếp một gói số {seq} khác"
+    restored = "Máy của cơ quan" if down else "Máy đó"
     return (
-        f"{what} bị CÁCH LY, chưa gộp: {found}. Máy đó có thể đã được khôi phục từ bản sao lưu hoặc bị "
+        f"{what} bị CÁCH LY, chưa gộp: {found}. {restored} có thể đã được khôi phục từ bản sao lưu hoặc bị "
         "sao chép sang máy khác. Dữ liệu hiện có không thay đổi; hãy hỏi người dùng máy đó, rồi gộp gói "
         "này ở mục «Gói bị cách ly» nếu đúng là dữ liệu thật."
     )

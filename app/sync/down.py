@@ -23,22 +23,32 @@ from typing import Any
 from app.domain import units
 from app.domain.offices import LEVEL
 from app.domain.records import RECORD_TYPES
-from app.storage.clock import HybridClock
 from app.storage.store import Store
-from app.sync import chains, newer, rules
+from app.sync import chains, newer
 from app.sync import container as C
 from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import META, CreateSection, check_shape, check_values
-from app.sync.bundles import ImportResult, Released, Verified, _now, _sender_doc, os_message
+from app.sync.bundles import (
+    DOWN_RECEIPT,
+    ImportResult,
+    Released,
+    Verified,
+    _now,
+    _sender_doc,
+    check_chain_fields,
+    check_rules,
+    check_total,
+    log_merged,
+    observe_stamps,
+    os_message,
+    place_in_chain,
+)
 from app.sync.checks import META_NAMES, record, where
 from app.sync.errors import SyncError, shown
 from app.sync.merge import merge
 from app.sync.payload import (
     I_ENTITY,
-    I_FIELDS,
-    I_HLC,
-    I_ID,
     I_OP,
     I_RECORD,
     Incoming,
@@ -69,7 +79,6 @@ DOWN_KEYS = {
 }
 SECTION_KEYS = {"entity", "origin", "columns", "rows"}
 OFFICE_KEYS = {"doc", "unit_code", "role", "status", "revoked_after_seq"}
-RECEIPT_KEYS = {"format", "version", "from", "to", "acks", "held", "created_at"}
 RECEIPT_SUFFIX = ".khaosat-receipt"
 OFFICE_ROLES = {r.value for r in LEVEL}
 
@@ -92,32 +101,19 @@ def check_payload(p: Any) -> dict[str, Any]:
         )
     if set(p) != DOWN_KEYS or p["version"] != DOWN_VERSION:
         raise SyncError("bad_payload", "Nội dung gói đi xuống thiếu hoặc thừa thông tin.")
-    for k in ("from", "to", "unit_code", "created_at", "sender_key"):
-        if not isinstance(p[k], str) or not p[k] or (k != "sender_key" and len(p[k]) > 100):
-            raise SyncError("bad_payload", f"Nội dung gói đi xuống: trường {k} không hợp lệ.")
-    if not _is_int(p["seq"]) or not 1 <= p["seq"] <= 2**53:
-        raise SyncError("bad_payload", "Nội dung gói đi xuống: số thứ tự không hợp lệ.")
+    check_chain_fields(
+        p,
+        "gói đi xuống",
+        ("from", "to", "unit_code", "created_at", "sender_key"),
+        (
+            ("created", MAX_SECTIONS),
+            ("changes", MAX_CHANGES),
+            ("relayed", C.MAX_ENVELOPES),
+            ("offices", MAX_OFFICES),
+        ),
+    )
     if not _is_int(p["base"]) or not 0 <= p["base"] < p["seq"]:
         raise SyncError("bad_payload", "Nội dung gói đi xuống: số gói nền (base) không hợp lệ.")
-    if p["prev"] is not None and (not isinstance(p["prev"], str) or len(p["prev"]) != 64):
-        raise SyncError("bad_payload", "Nội dung gói đi xuống: mã gói trước không hợp lệ.")
-    for k, cap in (
-        ("created", MAX_SECTIONS),
-        ("changes", MAX_CHANGES),
-        ("relayed", C.MAX_ENVELOPES),
-        ("offices", MAX_OFFICES),
-    ):
-        if not isinstance(p[k], list):
-            raise SyncError("bad_payload", f"Nội dung gói đi xuống: {k} không phải danh sách.")
-        if len(p[k]) > cap:
-            raise SyncError(
-                "too_many",
-                f"Gói đi xuống khai báo quá nhiều phần tử ({C._n(len(p[k]))} {k}; tối đa {C._n(cap)}).",
-            )
-    if not all(isinstance(h, str) and len(h) == 64 for h in p["relayed"]) or len(set(p["relayed"])) != len(
-        p["relayed"]
-    ):
-        raise SyncError("bad_payload", "Nội dung gói đi xuống: danh sách gói chuyển tiếp không hợp lệ.")
     for sec in p["created"]:
         if (
             type(sec) is not dict
@@ -130,12 +126,7 @@ def check_payload(p: Any) -> dict[str, Any]:
             raise SyncError("bad_payload", "Nội dung gói đi xuống: một phần tạo mới không đúng cấu trúc.")
         if type(sec["rows"]) is not list:
             raise SyncError("bad_payload", "Nội dung gói đi xuống: các dòng tạo mới không phải danh sách.")
-    total = len(p["changes"]) + sum(len(sec["rows"]) for sec in p["created"])
-    if total > MAX_CHANGES:
-        raise SyncError(
-            "too_many",
-            f"Gói đi xuống khai báo quá nhiều thay đổi ({C._n(total)}; tối đa {C._n(MAX_CHANGES)}).",
-        )
+    check_total(p, "gói đi xuống")
     return p
 
 
@@ -274,17 +265,7 @@ def changes_of(v: Verified, unit: str, eid: int | None = None) -> newer.SetAside
         by_column.append(check_values(section))
         section.checked = True
         sections.append(section)
-    with C.gc_paused():
-        rules.check_envelope(
-            rules.final_values(
-                ((s.entity, s.columns, s.rows, *cols) for s, cols in zip(sections, by_column)),
-                (
-                    (c[I_ID], c[I_HLC], c[I_ENTITY], c[I_RECORD], c[I_OP], c[I_FIELDS])
-                    for c in (i.change for i in incoming)
-                ),
-            )
-        )
-    return newer.set_aside(incoming, sections)
+    return check_rules(incoming, sections, by_column)
 
 
 def _offices(
@@ -374,31 +355,21 @@ def import_down(
         )
     result = ImportResult(path, "bundle", "applied", outer.peer, p["seq"])
     result.direction = "down"
-    state = chains.state(store.conn, p["from"], me, p["seq"], outer.env.hash, p["prev"])
-    if state.kind == "replay":
-        result.outcome = "already"
-        if write_receipt:
-            _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result, again=True)
-        return result
-    if state.kind == "held":
-        result.outcome = "quarantined"
-        result.warnings.append("Gói đi xuống này đã bị cách ly từ lần nhập trước; đang chờ người kiểm tra.")
-        return result
-    if state.kind == "fork":
-        with store.transaction():
-            store.conn.execute(
-                "INSERT OR IGNORE INTO sync_quarantine(sender, recipient, seq, hash, reason, received_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (p["from"], me, p["seq"], outer.env.hash, f"fork_{state.cause}", now, outer.env.raw),
+    again = (
+        (
+            lambda: _receipt(
+                store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result, again=True
             )
-        result.outcome = "quarantined"
-        result.warnings.append(_fork_message(state.cause, p["seq"], outer.peer.display))
-        return result
-    if state.kind == "gap":
-        result.warnings.append(
-            f"Còn thiếu gói đi xuống trước số {p['seq']} của {outer.peer.display}; những gì có trong gói này vẫn "
-            "được nhập."
         )
+        if write_receipt
+        else None
+    )
+    if place_in_chain(store, outer, result, now, down=True, receipt_again=again).kind in (
+        "replay",
+        "held",
+        "fork",
+    ):
+        return result
     overlay, office_entries = _offices(store, outer, my_unit)
     relayed_envs = envelopes[1:]
     if [e.hash for e in relayed_envs] != p["relayed"]:
@@ -433,7 +404,9 @@ def import_down(
             continue
         if st.kind == "fork":
             quarantine.append((v, f"fork_{st.cause}"))
-            result.warnings.append(_fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True))
+            result.warnings.append(
+                chains.fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True, down=True)
+            )
             continue
         (mine if to == me else onward).append(v)
     parts = {v.env.hash: changes_of(v, my_unit) for v in [*mine, outer]}
@@ -453,13 +426,6 @@ def import_down(
     if write_receipt:
         _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result)
     return result
-
-
-def _fork_message(cause: str | None, seq: int, who: str, *, relayed: bool = False) -> str:
-    text = chains.fork_message(cause, seq, who, relayed=relayed)
-    return text.replace("Gói", "Gói đi xuống", 1).replace(
-        "Máy đó có thể đã được khôi phục", "Máy của cơ quan có thể đã được khôi phục"
-    )
 
 
 def _apply(
@@ -535,37 +501,10 @@ def _apply(
         newer.keep(conn, kept, now)
         report = merge(conn, incoming, now, created)
         store.note_changes(report.changes.summary())  # a write of records, as the upward merge says
-        if report.max_hlc:
-            clock = HybridClock(me, store.meta("hlc_last"))
-            clock.observe(report.max_hlc)
-            store._set_meta("hlc_last", str(clock.last))
-            store._clock = None
+        observe_stamps(store, report.max_hlc)
         result.report = report
         result.relayed = len(mine) + len(onward)
-        conn.execute(
-            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-            (
-                now,
-                shown(path.name, 255),
-                "applied",
-                json.dumps(
-                    {
-                        "direction": "down",
-                        "sender": p["from"],
-                        "seq": p["seq"],
-                        "new": report.new,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                        "conflicts": report.conflicts,
-                        "pending": report.pending,
-                        "duplicates": report.duplicates,
-                        "relayed": result.relayed,
-                        "warnings": result.warnings,
-                    },
-                    ensure_ascii=False,
-                ),
-            ),
-        )
+        log_merged(conn, now, path, p, result, down=True)
 
 
 # --- receipts ------------------------------------------------------------------------------------------
@@ -646,59 +585,9 @@ def _receipt(
         )
 
 
-def _receipt_payload(env: C.Envelope) -> dict[str, Any]:
-    p = C.strict_loads(env.payload, "biên nhận")
-    if not isinstance(p, dict) or p.get("format") != "khaosat-down-receipt":
-        raise SyncError("bad_payload", "Nội dung biên nhận gói đi xuống không đúng cấu trúc.")
-    if _is_int(p.get("version")) and p["version"] > 1:
-        raise SyncError("newer_format", "Biên nhận do phiên bản KhaoSat mới hơn tạo. Hãy cập nhật KhaoSat.")
-    if (
-        not RECEIPT_KEYS <= set(p) <= RECEIPT_KEYS | {"chain"}
-        or p["version"] != 1
-        or not all(isinstance(p[k], str) for k in ("from", "to", "created_at"))
-        or not isinstance(p["acks"], list)
-        or not 1 <= len(p["acks"]) <= 10_000
-        or not _is_int(p["held"])
-        or not 0 <= p["held"] <= 2**53
-    ):
-        raise SyncError("bad_payload", "Nội dung biên nhận gói đi xuống không đúng cấu trúc.")
-    for a in p["acks"]:
-        if (
-            not isinstance(a, dict)
-            or set(a) != {"seq", "hash"}
-            or not _is_int(a["seq"])
-            or not isinstance(a["hash"], str)
-        ):
-            raise SyncError("bad_payload", "Nội dung biên nhận gói đi xuống không đúng cấu trúc.")
-    chain = p.get("chain")
-    if chain is not None and (
-        not isinstance(chain, dict)
-        or set(chain) != {"seq", "head"}
-        or not _is_int(chain["seq"])
-        or not 1 <= chain["seq"] <= 2**53
-        or not isinstance(chain["head"], str)
-        or len(chain["head"]) != 64
-    ):
-        raise SyncError("bad_payload", "Nội dung biên nhận gói đi xuống: vị trí chuỗi gói không hợp lệ.")
-    return p
-
-
 def import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
     """A receipt from a machine below for the downward bundles this office sent it."""
-    if len(envelopes) != 1:
-        raise SyncError("damaged", "Biên nhận bị hỏng (có nhiều hơn một phần có chữ ký).")
-    env = envelopes[0]
-    p = _receipt_payload(env)
-    peer = R.peer(store, env.keyid)
-    if peer is None or peer.laptop_id != p["from"]:
-        raise SyncError(
-            "unknown_sender",
-            f"Biên nhận đến từ một máy chưa đăng ký ở cơ quan này (mã máy {shown(p['from'], 16)}).",
-        )
-    if not env.verify(peer.sign_pub):
-        raise SyncError("bad_signature", "Chữ ký của biên nhận không đúng: biên nhận đã bị sửa.")
-    if p["to"] != store.laptop_id:
-        raise SyncError("not_addressed", "Biên nhận này dành cho máy khác.")
+    p, peer = DOWN_RECEIPT.open(store, envelopes)
     if peer.is_destination or R.is_above(store, peer.laptop_id):
         raise SyncError(
             "wrong_direction",
@@ -709,17 +598,8 @@ def import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Imp
     result.direction = "down"
     conn = store.conn
     now = _now()
-    updates, unknown = [], []
-    for a in p["acks"]:
-        row = conn.execute(
-            "SELECT hash, acked_at FROM sync_down_exports WHERE recipient = ? AND seq = ?",
-            (peer.laptop_id, a["seq"]),
-        ).fetchone()
-        if row is None or row[0] != a["hash"]:
-            unknown.append(a["seq"])
-        elif row[1] is None:
-            updates.append((now, peer.laptop_id, a["seq"]))
-    top = max(a["seq"] for a in p["acks"])
+    a = DOWN_RECEIPT.acks(store, peer, p, now)
+    top = max(ack["seq"] for ack in p["acks"])
     state = conn.execute(
         "SELECT held, acked_high FROM sync_down_held WHERE recipient = ?", (peer.laptop_id,)
     ).fetchone()
@@ -732,45 +612,30 @@ def import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> Imp
                 f"{peer.display} báo chỉ còn giữ đến gói đi xuống số {p['held']} (trước đây là {state[0]}): có thể máy "
                 "đó đã được khôi phục từ bản sao lưu. Gói đi xuống sau sẽ gửi lại những gì máy đó thiếu."
             )
-    last = conn.execute(
-        "SELECT coalesce(max(seq), 0) FROM sync_down_exports WHERE recipient = ?", (peer.laptop_id,)
-    ).fetchone()[0]
-    chain = p.get("chain")
-    resume = None
-    if chain is not None and chain["seq"] > last:
-        told = conn.execute(
-            "SELECT seq, prev FROM sync_resume WHERE recipient = ?", (peer.laptop_id,)
-        ).fetchone()
-        if told != (chain["seq"], chain["head"]):
-            resume = (peer.laptop_id, chain["seq"], chain["head"], now)
-            result.warnings.append(
-                f"{peer.display} đã nhận đến gói đi xuống số {chain['seq']} của cơ quan này, trong khi cơ quan chỉ nhớ "
-                f"đến số {last}: có thể máy của cơ quan đã được khôi phục từ bản sao lưu. Gói đi xuống sau sẽ mang số "
-                f"{chain['seq'] + 1}."
-            )
-    if unknown:
-        numbers = ", ".join(map(str, sorted(set(unknown))[:10]))
+    if a.resume is not None:
+        result.warnings.append(
+            f"{peer.display} đã nhận đến gói đi xuống số {a.resume[1]} của cơ quan này, trong khi cơ quan chỉ nhớ "
+            f"đến số {a.last}: có thể máy của cơ quan đã được khôi phục từ bản sao lưu. Gói đi xuống sau sẽ mang số "
+            f"{a.resume[1] + 1}."
+        )
+    if a.unknown:
+        numbers = ", ".join(map(str, sorted(set(a.unknown))[:10]))
         result.warnings.append(
             f"Biên nhận xác nhận gói đi xuống số {numbers} mà cơ quan này không còn ghi nhận (hoặc ghi khác nội "
             "dung): có thể máy của cơ quan đã được khôi phục từ bản sao lưu."
         )
-    if not updates and resume is None and new_held is None:
-        result.outcome = "already" if not unknown else "receipt"
+    if not a.updates and a.resume is None and new_held is None:
+        result.outcome = "already" if not a.unknown else "receipt"
         return result
     with store.transaction() as c:
-        c.executemany("UPDATE sync_down_exports SET acked_at = ? WHERE recipient = ? AND seq = ?", updates)
+        DOWN_RECEIPT.write(c, a)
         if new_held is not None:
             c.execute(
                 "INSERT OR REPLACE INTO sync_down_held(recipient, held, acked_high, at) VALUES (?, ?, ?, ?)",
                 new_held,
             )
-        if resume is not None:
-            c.execute(
-                "INSERT OR REPLACE INTO sync_resume(recipient, seq, prev, told_at) VALUES (?, ?, ?, ?)",
-                resume,
-            )
-    result.report.applied = len(updates)
-    result.seq = max((u[2] for u in updates), default=None)
+    result.report.applied = len(a.updates)
+    result.seq = max((u[2] for u in a.updates), default=None)
     return result
 
 
@@ -822,11 +687,7 @@ def release(
              json.dumps({"direction": "down", "sender": p["from"], "seq": p["seq"], "new": report.new,
                          "updated": report.updated, "conflicts": report.conflicts, "rebased": rebase})),
         )  # fmt: skip
-        if report.max_hlc:
-            clock = HybridClock(me, store.meta("hlc_last"))
-            clock.observe(report.max_hlc)
-            store._set_meta("hlc_last", str(clock.last))
-            store._clock = None
+        observe_stamps(store, report.max_hlc)
     out = Released(report, [(quarantine_id, p["seq"])], v.peer, rebase, high)
     if receipt_to is not None and ident is not None and p["to"] == me:
         out.receipt = write_receipt_file(store, ident, v.peer, [(p["seq"], v.env.hash)], receipt_to)

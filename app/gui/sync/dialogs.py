@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.domain.records import RECORD_TYPES
 from app.domain.vnformat import format_int
@@ -127,6 +128,44 @@ class _Dialog(QDialog):
             return message(failure)
         return with_screen(message(failure), remedy)
 
+    def _folder_box(self) -> QGroupBox:
+        """«Ghi vào»: where the files go, in ``self.folder``: a USB stick found (read in a worker), or a
+        folder typed or chosen. A change calls ``_update``."""
+        box = QGroupBox("Ghi vào")
+        row = QHBoxLayout(box)
+        self.folder = QComboBox()
+        self.folder.setEditable(True)
+        self.folder.setMinimumWidth(360)
+        self.folder.lineEdit().setPlaceholderText("Chọn ổ USB hoặc thư mục")
+        browse = QPushButton("Chọn &thư mục…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        self.folder.currentTextChanged.connect(lambda _t: self._update())
+        self.window_.tasks.call(drives.removable_drives, self._show_drives, lambda _f: None)
+        return box
+
+    def _show_drives(self, found: list[drives.Drive]) -> None:
+        if not isValid(self):  # closed before the worker finished
+            return
+        for d in found:
+            self.folder.addItem(f"{d.path}", str(d.path))
+        if found:
+            self.status.setText(f"Tìm thấy {len(found)} ổ USB.")
+        self._update()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Chọn ổ USB hoặc thư mục")
+        if folder:
+            self.set_folder(folder)
+
+    def set_folder(self, folder: str) -> None:
+        self.folder.setEditText(folder)
+        self._update()
+
+    def _update(self) -> None:
+        """Which buttons can be pressed now (each dialog its own)."""
+
     def _status_label(self) -> QLabel:
         label = QLabel("")
         label.setObjectName("sync_status")
@@ -180,16 +219,7 @@ class ExportDialog(_Dialog):
         self.preview.setObjectName("sync_preview")
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box = QGroupBox("Ghi vào")
-        row = QHBoxLayout(box)
-        self.folder = QComboBox()
-        self.folder.setEditable(True)
-        self.folder.setMinimumWidth(360)
-        self.folder.lineEdit().setPlaceholderText("Chọn ổ USB hoặc thư mục")
-        browse = QPushButton("Chọn &thư mục…")
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
+        box = self._folder_box()
         self.status = self._status_label()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox()
@@ -204,7 +234,6 @@ class ExportDialog(_Dialog):
         self.layout_.addWidget(buttons)
         self.previews: list[B.ExportPreview] = []
         window.tasks.read(lambda store: B.preview(store), self._show_preview, self._no_preview)
-        window.tasks.call(drives.removable_drives, self._show_drives, lambda _f: None)
 
     def _show_preview(self, previews: list[B.ExportPreview]) -> None:
         self.previews = previews
@@ -237,23 +266,6 @@ class ExportDialog(_Dialog):
     def _no_preview(self, failure: Any) -> None:
         self.preview.setText(self.offer_remedy(failure, self.preview))
         self.preview.setStyleSheet("color: #a00000")
-
-    def _show_drives(self, found: list[drives.Drive]) -> None:
-        for d in found:
-            self.folder.addItem(f"{d.path}", str(d.path))
-        if found:
-            self.status.setText(f"Tìm thấy {len(found)} ổ USB.")
-        self.folder.currentTextChanged.connect(lambda _t: self._update())
-        self._update()
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn ổ USB hoặc thư mục")
-        if folder:
-            self.set_folder(folder)
-
-    def set_folder(self, folder: str) -> None:
-        self.folder.setEditText(folder)
-        self._update()
 
     def _update(self) -> None:
         self.export_button.setEnabled(

@@ -10,35 +10,21 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialogButtonBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
 )
 from shiboken6 import isValid
 
 from app.domain.vnformat import format_date, format_int
 from app.gui.sync.common import with_keys
-from app.gui.sync.dialogs import _Dialog, _fill, _table
+from app.gui.sync.dialogs import ENTITY_LABELS, _Dialog, _fill, _table
 from app.sync import down_export as DX
-from app.sync import drives
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-WHAT = {
-    "enterprises": "doanh nghiệp",
-    "visits": "lượt khảo sát",
-    "organisations": "tổ chức",
-    "admissions": "kết nạp",
-    "targets": "chỉ tiêu",
-    "assignments": "phân công",
-    "visit_summaries": "tóm tắt khảo sát",
-    "office_settings": "thiết lập",
-}
+# what waits, as people say it: the records' names (ENTITY_LABELS), the office's summaries of visits
+WHAT = {**ENTITY_LABELS, "visit_summaries": "tóm tắt khảo sát"}
 
 
 def waiting_text(p: DX.DownPreview) -> str:
@@ -84,16 +70,7 @@ class DownDialog(_Dialog):
         )
         self.full_visits.setObjectName("down_full_visits")
         self.full_visits.toggled.connect(self._set_full_visits)
-        box = QGroupBox("Ghi vào")
-        row = QHBoxLayout(box)
-        self.folder = QComboBox()
-        self.folder.setEditable(True)
-        self.folder.setMinimumWidth(360)
-        self.folder.lineEdit().setPlaceholderText("Chọn ổ USB hoặc thư mục")
-        browse = QPushButton("Chọn thư mục…")
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
+        box = self._folder_box()
         self.status = self._status_label()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox()
@@ -110,10 +87,8 @@ class DownDialog(_Dialog):
         self.layout_.addWidget(buttons)
         self.previews: list[DX.DownPreview] = []
         self.results: list[DX.DownResult] = []
-        self.folder.currentTextChanged.connect(lambda _t: self._update())
         self.table.itemSelectionChanged.connect(self._update)
         self.reload()
-        window.tasks.call(drives.removable_drives, self._show_drives, lambda _f: None)
 
     def reload(self) -> None:
         def work(store: Any) -> tuple[list[DX.DownPreview], bool]:
@@ -149,22 +124,6 @@ class DownDialog(_Dialog):
                 store.set_setting(DX.OTHERS_VISITS, "full" if on else "summary")
 
         self.window_.tasks.write(work, lambda _r: self.reload(), self.fail)
-
-    def _show_drives(self, found: list[drives.Drive]) -> None:
-        if not isValid(self):  # closed before the worker finished
-            return
-        for d in found:
-            self.folder.addItem(f"{d.path}", str(d.path))
-        self._update()
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn ổ USB hoặc thư mục")
-        if folder:
-            self.set_folder(folder)
-
-    def set_folder(self, folder: str) -> None:
-        self.folder.setEditText(folder)
-        self._update()
 
     def _update(self) -> None:
         ready = bool(self.previews) and bool(self.folder.currentText().strip()) and not self.busy
