@@ -223,7 +223,11 @@ def _pages(forms: int, marks: bool) -> str:
     from app.domain.vnformat import format_int
 
     if marks:
-        return f"{format_int(2 * forms)} trang: mỗi phiếu một trang thông tin và một trang đánh dấu"
+        from app.services.print_settings import pages_per_form
+
+        per_form = pages_per_form(True)
+        sheet = "một trang đánh dấu" if per_form == 2 else f"{per_form - 1} trang đánh dấu"
+        return f"{format_int(per_form * forms)} trang: mỗi phiếu một trang thông tin và {sheet}"
     return f"{format_int(forms)} trang"
 
 

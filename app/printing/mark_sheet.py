@@ -23,7 +23,18 @@ from app.domain.vocab import Attitude
 from app.printing import qr
 from app.printing.document import fit
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
-from app.scan.layout import BOX, BUBBLE_R, LEFT, MARK_SIZE, RIGHT, TOP, Label, SheetLayout, sheet_layout
+from app.scan.layout import (
+    BOX,
+    BUBBLE_R,
+    LEFT,
+    MARK_SIZE,
+    RIGHT,
+    TOP,
+    Label,
+    SheetLayout,
+    sheet_layout,
+    sheet_layouts,
+)
 
 if TYPE_CHECKING:
     from app.printing.visit_form import VisitFormData
@@ -34,6 +45,7 @@ INSTRUCTION = (
 )
 TITLE = "PHIẾU KHẢO SÁT DOANH NGHIỆP"
 SUBTITLE = "B. KẾT QUẢ KHẢO SÁT LẦN NÀY"
+CONTINUED = " (tiếp)"  # after the subtitle on the sheet's following pages (when its fields overflow)
 DIGIT_GREY = 0.55
 TEMPLATE = "KhaoSatMarkSheet"
 
@@ -65,7 +77,7 @@ def _static(c: Canvas, layout: SheetLayout) -> None:
     c.setFont(SERIF_BOLD, 13)  # clear of the enterprise's name beside it
     c.drawString(LEFT, TOP - 26, TITLE)
     c.setFont(SERIF_BOLD, 11)
-    c.drawString(LEFT, TOP - 40, SUBTITLE)
+    c.drawString(LEFT, TOP - 40, SUBTITLE + (CONTINUED if layout.page > 2 else ""))
     c.setFont(SERIF_ITALIC, 8)
     c.drawString(LEFT, qy - 1, fit(INSTRUCTION, SERIF_ITALIC, 8, qx - LEFT - 4))
     c.setLineWidth(0.8)
@@ -99,20 +111,34 @@ def _static(c: Canvas, layout: SheetLayout) -> None:
         c.setDash()
 
 
+def sheet_pages() -> tuple[SheetLayout, ...]:
+    """The pages of the mark sheet (usually one: the form's page 2; more when the fields overflow)."""
+    return sheet_layouts()
+
+
 def draw_sheet(
-    c: Canvas, data: VisitFormData | None, *, unit_title: str, printed_on: date, page_label: str
+    c: Canvas,
+    data: VisitFormData | None,
+    *,
+    unit_title: str,
+    printed_on: date,
+    page_label: str,
+    layout: SheetLayout | None = None,
 ) -> None:
-    """Draw the whole mark sheet on the current page of ``c`` (the caller calls ``showPage``)."""
+    """Draw one page of the mark sheet (default: its first, the form's page 2) on the current page of
+    ``c`` (the caller calls ``showPage``)."""
     register()
-    layout = sheet_layout()
-    if TEMPLATE not in getattr(c, "_khaosat_forms", set()):
-        c.beginForm(TEMPLATE)
+    layout = layout or sheet_layout()
+    template = TEMPLATE if layout.page == 2 else f"{TEMPLATE}{layout.page}"
+    if template not in getattr(c, "_khaosat_forms", set()):
+        c.beginForm(template)
         _static(c, layout)
         c.endForm()
-        c._khaosat_forms = getattr(c, "_khaosat_forms", set()) | {TEMPLATE}  # type: ignore[attr-defined]
-    c.doForm(TEMPLATE)
+        c._khaosat_forms = getattr(c, "_khaosat_forms", set()) | {template}  # type: ignore[attr-defined]
+    c.doForm(template)
     qx, qy, qs = layout.qr
-    qr.draw(c, sheet_code(data, 2), qx, qy, qs)
+    code = sheet_code(data, layout.page)
+    qr.draw(c, code, qx, qy, qs)
     name_x = LEFT + 245
     width = qx - name_x - 8
     c.setFont(SERIF, 9)
@@ -133,7 +159,6 @@ def draw_sheet(
         c.line(name_x + 50, TOP - 42, qx - 8, TOP - 42)
         c.setDash()
     c.setFont(SERIF, 8)
-    code = sheet_code(data, 2)
     # the footer keeps clear of the corner marks (the reader checks that a mark stands alone)
     footer_y = 12 * 72 / 25.4 - 8
     c.drawString(LEFT + 6 * 72 / 25.4, footer_y, f"Mã phiếu: {code}")
@@ -155,11 +180,41 @@ def part_b_note(c: Canvas, y: float) -> float:
     c.drawString(
         L1 + 3,
         y - 28,
-        "Ghi và đánh dấu ở trang sau (trang 2): KhaoSat đọc lại được khi chụp ảnh hoặc quét phiếu.",
+        f"Ghi và đánh dấu ở {_after()}: KhaoSat đọc lại được khi chụp ảnh hoặc quét phiếu.",
     )
     bottom = _fill_guide(c, L1, y - 40, W1)
     c.rect(L1, bottom, W1, y - bottom, stroke=1, fill=0)
     return bottom
+
+
+def sheet_pages_text() -> str:
+    """«trang 2», or «trang 2 và 3» when the mark sheet continues on another page."""
+    n = len(sheet_pages())
+    if n == 1:
+        return "trang 2"
+    if n == 2:
+        return "trang 2 và 3"
+    return f"trang 2 đến {n + 1}"
+
+
+def _after() -> str:
+    if len(sheet_pages()) == 1:
+        return "trang sau (trang 2)"
+    return f"các trang sau ({sheet_pages_text()})"
+
+
+def guide_photo() -> tuple[str, ...]:
+    """How to photograph or scan the sheet (as printed on page 1)."""
+    if len(sheet_pages()) == 1:
+        return GUIDE_PHOTO
+    return (
+        GUIDE_PHOTO[0],
+        f"Chụp cả {sheet_pages_text()}, mỗi trang một ảnh: đủ 4 ô vuông đen ở 4 góc và mã QR.",
+        GUIDE_PHOTO[2],
+        GUIDE_PHOTO[3],
+        "Trong KhaoSat chọn «Đọc phiếu đã điền», chọn cùng lúc ảnh các trang của phiếu theo thứ tự, "
+        "xem lại rồi lưu.",
+    )
 
 
 GUIDE_PHOTO = (
@@ -191,7 +246,7 @@ def _fill_guide(c: Canvas, x: float, top: float, width: float) -> float:
             c.setFillGray(0)
 
     c.setFont(SERIF_BOLD, 9.5)
-    c.drawString(x + 6, top - 2, "Cách điền trang 2")
+    c.drawString(x + 6, top - 2, f"Cách điền {sheet_pages_text()}")
     # a count: 245 written over three columns, the bubbles of 2, 4 and 5 filled
     c.setFont(SERIF, 8.5)
     c.drawString(x + 6, top - 16, "Số: viết số, tô ô tròn dưới mỗi chữ số")
@@ -265,10 +320,10 @@ def _fill_guide(c: Canvas, x: float, top: float, width: float) -> float:
     # photographing or scanning
     yy -= 6
     c.setFont(SERIF_BOLD, 9.5)
-    c.drawString(x + 6, min(yy, count_bottom - 14), "Chụp ảnh hoặc quét trang 2")
+    c.drawString(x + 6, min(yy, count_bottom - 14), f"Chụp ảnh hoặc quét {sheet_pages_text()}")
     yy = min(yy, count_bottom - 14) - 14
     c.setFont(SERIF, 8.5)
-    for line in GUIDE_PHOTO:
+    for line in guide_photo():
         c.drawString(x + 12, yy, "–")
         c.drawString(x + 20, yy, fit_text(line, SERIF, 8.5, width - 28))
         yy -= 12

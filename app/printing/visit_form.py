@@ -626,7 +626,8 @@ def render_visit_forms(
     """Write one page per form (``None``: a blank form) into one PDF, pages numbered "Trang i/N".
 
     With ``marks`` each form has two pages: the enterprise's details, then part B as a mark sheet
-    that KhaoSat reads back from a photo or a scan (``app.printing.mark_sheet``).
+    that KhaoSat reads back from a photo or a scan (``app.printing.mark_sheet``); three or more when
+    the declared fields overflow the sheet's page (``app.scan.layout.sheet_layouts``).
     ``progress(done, total)`` is called after each form; it may raise to cancel (nothing is
     written under the real name then).
     """
@@ -656,16 +657,19 @@ def _render(
         title += f": {nfc(forms[0].enterprise.name)}"
     set_metadata(c, title, "KhaoSat")
     page = _Form(c, nfc(unit_title), printed_on, marks)
-    per_form = 2 if marks else 1
+    sheets = mark_sheet.sheet_pages() if marks else ()
+    per_form = 1 + len(sheets)
     total = len(forms)
     for i, data in enumerate(forms, start=1):
         data = _nfc_data(data)
         page.page(data, per_form * (i - 1) + 1, per_form * total)
         c.showPage()
-        if marks:
-            unit = data.ward_name if data is not None and data.ward_name else nfc(unit_title)
-            label = f"Trang {2 * i}/{2 * total}"
-            mark_sheet.draw_sheet(c, data, unit_title=unit or "", printed_on=printed_on, page_label=label)
+        unit = data.ward_name if data is not None and data.ward_name else nfc(unit_title)
+        for k, layout in enumerate(sheets, start=2):
+            label = f"Trang {per_form * (i - 1) + k}/{per_form * total}"
+            mark_sheet.draw_sheet(
+                c, data, unit_title=unit or "", printed_on=printed_on, page_label=label, layout=layout
+            )
             c.showPage()
         if progress:
             progress(i, len(forms))

@@ -105,7 +105,9 @@ class SheetLayout:
     qr: tuple[float, float, float]  # x, y (bottom-left), size
     labels: tuple[Label, ...]
     frames: tuple[tuple[float, float, float, float], ...] = field(default=())
-    layout_id: str = ""
+    layout_id: str = ""  # the same on every page of the sheet
+    page: int = 2  # the form's page this is (2: the first page of the sheet)
+    pages: int = 1  # pages of the sheet (the form has one more: the enterprise's details)
 
     def area(self, name: str) -> Area:
         for a in self.areas:
@@ -258,22 +260,60 @@ class _Builder:
         return bottom
 
 
-def _layout_id(areas: tuple[Area, ...], marks, qr) -> str:
+def _page_parts(areas: tuple[Area, ...], marks, qr) -> list[str]:
     parts = [repr(marks), repr(qr)]
     for a in areas:
         parts.append(f"{a.field.name}:{a.field.kind}:{a.rect}:{a.columns}:{a.boxes}")
+    return parts
+
+
+def _layout_id(pages: list[tuple[Area, ...]], marks, qr) -> str:
+    """One id for all the sheet's pages (a sheet of one page: the id it always had)."""
+    parts = _page_parts(pages[0], marks, qr)
+    for n, areas in enumerate(pages[1:], start=3):
+        parts += [f"page {n}", *_page_parts(areas, marks, qr)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:6].upper()
 
 
 def sheet_layout(fields: tuple[PaperField, ...] | None = None) -> SheetLayout:
-    """The mark sheet of the paper fields (by default those of the visit as the program uses it)."""
-    return _sheet_layout(fields if fields is not None else paper_fields())
+    """The first page of the mark sheet (page 2 of the form): all of it when the fields fit one page."""
+    return sheet_layouts(fields)[0]
+
+
+def sheet_layouts(fields: tuple[PaperField, ...] | None = None) -> tuple[SheetLayout, ...]:
+    """The pages of the mark sheet of the paper fields (by default those of the visit as the program
+    uses it): one page, or more when the fields do not fit (the form's pages 2, 3, ...)."""
+    return _sheet_layouts(fields if fields is not None else paper_fields())
+
+
+class _Pages:
+    """Places blocks top-down; a block that would cross the bottom margin moves whole to a new page."""
+
+    START = TOP - QR_SIZE - 6  # the header (drawn by the printer) stands beside the QR code
+
+    def __init__(self) -> None:
+        self.builders = [_Builder()]
+        self.y = self.START
+
+    def place(self, block) -> None:
+        """``block(builder, y)`` draws one block from ``y`` down and returns the next ``y``."""
+        b = self.builders[-1]
+        saved = len(b.areas), len(b.labels), len(b.frames)
+        y = block(b, self.y)
+        if y >= BOTTOM - 3:
+            self.y = y
+            return
+        if not b.areas[: saved[0]] and not b.frames[: saved[2]]:
+            raise ValueError(f"the paper fields do not fit on one page ({y:.0f} pt below the margin)")
+        del b.areas[saved[0] :], b.labels[saved[1] :], b.frames[saved[2] :]
+        self.builders.append(_Builder())
+        self.y = self.START
+        self.place(block)
 
 
 @functools.cache
-def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
+def _sheet_layouts(fields_: tuple[PaperField, ...]) -> tuple[SheetLayout, ...]:
     fields = list(fields_)
-    b = _Builder()
     half = MARK_SIZE / 2
     inset = MARK_INSET + half
     marks = (
@@ -283,7 +323,7 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
         (inset, inset),
     )
     qr = (RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
-    y = TOP - QR_SIZE - 6  # the header (drawn by the printer) stands beside the QR code
+    pages = _Pages()
 
     short_text = [f for f in fields if f.kind == "text" and f.lines == 1]
     long_text = [f for f in fields if f.kind == "text" and f.lines > 1]
@@ -293,24 +333,38 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
 
     # short texts two to a row
     width = (RIGHT - LEFT) / 2
+
+    def short_row(pair: list[PaperField], last: bool):
+        def block(b: _Builder, y: float) -> float:
+            bottom = y
+            for j, f in enumerate(pair):
+                x0 = LEFT + j * width
+                bottom = min(bottom, b.text_area(f, x0, y, x0 + width - 10))
+            return bottom - 2 - (4 if last else 0)
+
+        return block
+
     for i in range(0, len(short_text), 2):
-        bottom = y
-        for j, f in enumerate(short_text[i : i + 2]):
-            x0 = LEFT + j * width
-            bottom = min(bottom, b.text_area(f, x0, y, x0 + width - 10))
-        y = bottom - 2
-    y -= 4
+        pages.place(short_row(short_text[i : i + 2], i + 2 >= len(short_text)))
+    if not short_text:
+        pages.y -= 4
 
     # dates side by side, the yes/no and choice boxes to their right
-    x = LEFT
-    bottom = y
-    for f in dates:
-        bottom = min(bottom, b.date_block(f, x, y))
-        x += 6 * COL + 2 * 5 + 11 + 18
-    if boxes:
-        bottom = min(bottom, b.box_rows(boxes, x + 6, y, RIGHT))
-    b.frames.append((LEFT - 4, bottom - 4, RIGHT - LEFT + 8, y - bottom + 6))
-    y = bottom - 10
+    def dates_and_boxes(b: _Builder, y: float) -> float:
+        x = LEFT
+        bottom = y
+        for f in dates:
+            bottom = min(bottom, b.date_block(f, x, y))
+            x += 6 * COL + 2 * 5 + 11 + 18
+        if boxes:
+            bottom = min(bottom, b.box_rows(boxes, x + 6, y, RIGHT))
+        b.frames.append((LEFT - 4, bottom - 4, RIGHT - LEFT + 8, y - bottom + 6))
+        return bottom - 10
+
+    if dates or boxes:
+        pages.place(dates_and_boxes)
+    else:
+        pages.y -= 10
 
     # counts flow left to right, each as wide as its digits, wrapping
     rows: list[list[PaperField]] = []
@@ -322,19 +376,34 @@ def _sheet_layout(fields_: tuple[PaperField, ...]) -> SheetLayout:
             used = 0.0
         rows[-1].append(f)
         used += w
+
+    def count_row(row: list[PaperField]):
+        def block(b: _Builder, y: float) -> float:
+            bottom = y
+            x = LEFT
+            for f in row:
+                bottom = min(bottom, b.count_block(f, x, y))
+                x += f.digits * COL + COUNT_GAP
+            b.frames.append((LEFT - 4, bottom - 3, RIGHT - LEFT + 8, y - bottom + 5))
+            return bottom - 8
+
+        return block
+
     for row in rows:
-        bottom = y
-        x = LEFT
-        for f in row:
-            bottom = min(bottom, b.count_block(f, x, y))
-            x += f.digits * COL + COUNT_GAP
-        b.frames.append((LEFT - 4, bottom - 3, RIGHT - LEFT + 8, y - bottom + 5))
-        y = bottom - 8
+        pages.place(count_row(row))
+
+    def long(f: PaperField):
+        return lambda b, y: b.text_area(f, LEFT, y, RIGHT) - 2
 
     for f in long_text:
-        y = b.text_area(f, LEFT, y, RIGHT) - 2
+        pages.place(long(f))
 
-    if y < BOTTOM - 3:
-        raise ValueError(f"the paper fields do not fit on one page ({y:.0f} pt below the margin)")
-    areas = tuple(b.areas)
-    return SheetLayout(areas, marks, qr, tuple(b.labels), tuple(b.frames), _layout_id(areas, marks, qr))
+    per_page = [tuple(b.areas) for b in pages.builders]
+    layout_id = _layout_id(per_page, marks, qr)
+    count = len(pages.builders)
+    return tuple(
+        SheetLayout(
+            tuple(b.areas), marks, qr, tuple(b.labels), tuple(b.frames), layout_id, page=n, pages=count
+        )
+        for n, b in enumerate(pages.builders, start=2)
+    )

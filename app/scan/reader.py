@@ -3,7 +3,11 @@
 ``read_files(paths)`` yields one ``PageRead`` per page image (a PDF's pages, a TIFF's frames,
 each photo, each file of a folder), in order. A page is
 
-- ``READ``: a mark sheet of the current layout, its fields read (``app.scan.marks``);
+- ``READ``: a mark sheet of the current layout, its fields read (``app.scan.marks``). When the
+  sheet has more than one page (its fields overflow one: ``app.scan.layout.sheet_layouts``), the
+  pages of one form, read one after the other (page 2, then 3, ...), come as one ``PageRead`` with
+  every field (``more`` holds the following pages); a page whose companion pages are not read just
+  before or after it is refused, never read as a visit with fields missing;
 - ``SKIPPED``: page 1 of a form (the enterprise's details: nothing to read), said so;
 - ``REFUSED``: not readable, with the reason in Vietnamese (no QR code, another program's QR
   code, a form printed with another layout or version, corners missing, ...).
@@ -23,7 +27,7 @@ from PIL import Image
 
 from app.domain import formcode as qrcodes
 from app.scan import images, locate, marks
-from app.scan.layout import SheetLayout, sheet_layout
+from app.scan.layout import SheetLayout, sheet_layouts
 
 READ = "read"
 SKIPPED = "skipped"
@@ -42,6 +46,7 @@ class PageRead:
     page: Image.Image | None = None  # the straightened page (grey, 200 dpi): crops for the review
     marks_found: int = 0
     seconds: float = 0.0
+    more: list[PageRead] = field(default_factory=list)  # the sheet's following pages (3, ...), read
 
     def field(self, name: str) -> marks.FieldRead:
         for f in self.fields:
@@ -51,22 +56,33 @@ class PageRead:
 
     def crop(self, name: str, pad: int = 6) -> Image.Image:
         """The image of one field's area on the straightened page."""
+        for other in self.more:
+            if any(f.field.name == name for f in other.fields):
+                return other.crop(name, pad)
         if self.page is None:
             raise ValueError("page not read")
         x0, y0, x1, y1 = self.field(name).rect
         return self.page.crop((max(0, x0 - pad), max(0, y0 - pad), x1 + pad, y1 + pad))
 
+    def forget_images(self) -> None:
+        """Drop the straightened pages (once the crops are taken)."""
+        self.page = None
+        for other in self.more:
+            other.page = None
 
-def read_image(image: Image.Image, where: str = "", layout: SheetLayout | None = None) -> PageRead:
-    """Read one page image (grey)."""
-    layout = layout or sheet_layout()
+
+def read_image(
+    image: Image.Image, where: str = "", layout: SheetLayout | tuple[SheetLayout, ...] | None = None
+) -> PageRead:
+    """Read one page image (grey) of the sheet ``layout`` (its pages; default: the program's)."""
+    layouts = sheet_layouts() if layout is None else (layout,) if isinstance(layout, SheetLayout) else layout
     start = time.perf_counter()
-    result = _read(image, where, layout)
+    result = _read(image, where, layouts)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _read(image: Image.Image, where: str, layout: SheetLayout) -> PageRead:
+def _read(image: Image.Image, where: str, layouts: tuple[SheetLayout, ...]) -> PageRead:
     def refused(reason: str, code: qrcodes.FormCode | None = None) -> PageRead:
         return PageRead("", 0, where, REFUSED, reason, code)
 
@@ -105,8 +121,10 @@ def _read(image: Image.Image, where: str, layout: SheetLayout) -> PageRead:
             "Trang 1 của phiếu (thông tin doanh nghiệp): không có ô đánh dấu để đọc.",
             code,
         )
-    if code.page != 2:
-        return refused(f"Mã QR ghi trang {code.page}, phiếu khảo sát chỉ có 2 trang.", code)
+    last = 1 + len(layouts)
+    if code.page is None or not 2 <= code.page <= last:
+        return refused(f"Mã QR ghi trang {code.page}, phiếu khảo sát chỉ có {last} trang.", code)
+    layout = layouts[code.page - 2]
     if code.layout != layout.layout_id:
         return refused(
             f"Phiếu in theo mẫu ô đánh dấu {code.layout}, khác mẫu của KhaoSat này ({layout.layout_id}): "
@@ -144,7 +162,8 @@ def read_files(
             counts.append(1)
     total = sum(counts)
     done = 0
-    layout = sheet_layout()
+    layouts = sheet_layouts()
+    sheet = _Sheets(len(layouts))
     for f in files:
         try:
             pages = list(images.load_pages(f)) if f.suffix.lower() != images.PDF_SUFFIX else None
@@ -152,15 +171,83 @@ def read_files(
             for sp in iterator:
                 if cancelled and cancelled():
                     return
-                result = read_image(sp.image, sp.where, layout)
+                result = read_image(sp.image, sp.where, layouts)
                 result.source, result.index = sp.source, sp.index
                 done += 1
                 if progress:
                     progress(done, total, result)
-                yield result
+                yield from sheet.add(result)
         except images.ScanInputError as exc:
             result = PageRead(str(f), 0, f.name, REFUSED, str(exc))
             done += 1
             if progress:
                 progress(done, total, result)
-            yield result
+            yield from sheet.add(result)
+    yield from sheet.flush()
+
+
+class _Sheets:
+    """Puts the pages of a sheet of several pages together: page 2, then 3, ... of one form (the same
+    enterprise, or both blank), read one right after the other."""
+
+    def __init__(self, pages: int):
+        self.pages = pages
+        self.pending: PageRead | None = None
+
+    def _expected(self) -> int:
+        assert self.pending is not None
+        return 3 + len(self.pending.more)
+
+    def add(self, page: PageRead) -> Iterator[PageRead]:
+        if self.pages == 1:
+            yield page
+            return
+        sheet_page = page.code.page if page.status == READ and page.code is not None else None
+        if self.pending is not None:
+            p = self.pending
+            if (
+                sheet_page == self._expected()
+                and page.code is not None
+                and p.code is not None
+                and (page.code.enterprise_id, page.code.tax_code) == (p.code.enterprise_id, p.code.tax_code)
+            ):
+                p.more.append(page)
+                p.fields = p.fields + page.fields
+                p.where = f"{p.where} + {page.where}"
+                p.marks_found = min(p.marks_found, page.marks_found)
+                p.seconds += page.seconds
+                if len(p.more) == self.pages - 1:
+                    self.pending = None
+                    yield p
+                return
+            yield from self.flush()
+        if sheet_page == 2:
+            self.pending = page
+        elif sheet_page is not None:
+            yield _alone(page, f"Trang {sheet_page} của phiếu phải đọc cùng các trang trước nó")
+        else:
+            yield page
+
+    def flush(self) -> Iterator[PageRead]:
+        if self.pending is not None:
+            p, self.pending = self.pending, None
+            yield _alone(p, f"Thiếu trang {3 + len(p.more)} của phiếu này")
+
+
+def _alone(page: PageRead, what: str) -> PageRead:
+    """A page of a sheet read without the others: refused (its visit would miss fields)."""
+    page.status = REFUSED
+    page.reason = (
+        f"{what}: các câu hỏi của phiếu nằm trên {_pages_text()}. Hãy chọn cùng lúc ảnh hoặc tệp quét "
+        "của các trang đó, theo thứ tự trang."
+    )
+    page.fields, page.page = [], None
+    for other in page.more:
+        other.page = None
+    page.more = []
+    return page
+
+
+def _pages_text() -> str:
+    n = len(sheet_layouts())
+    return "trang 2 và 3" if n == 2 else f"các trang 2 đến {n + 1}"

@@ -27,4 +27,9 @@ def set_mark_sheet(store: Any, on: bool) -> None:
 
 
 def pages_per_form(marks: bool) -> int:
-    return 2 if marks else 1
+    """Printed pages of one visit form: the details, then the mark sheet's pages (usually one)."""
+    if not marks:
+        return 1
+    from app.scan.layout import sheet_layouts
+
+    return 1 + len(sheet_layouts())

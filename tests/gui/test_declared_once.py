@@ -391,14 +391,18 @@ def test_the_demo_data_fills_the_new_fields_from_their_declarations(store, decla
 
 def test_the_mark_sheet_asks_for_the_new_count_and_the_reader_saves_it(store, declared, tmp_path):
     """Part B of the printed form is a mark sheet derived from the declarations: the new count gets its
-    digit columns, a filled-in page is read back, and the visit saved from it holds the value."""
+    digit columns, the filled-in pages are read back, and the visit saved from them holds the value.
+    The default sheet fills its page, so with one more count it continues on page 3 (page 2 read
+    without page 3 is refused: its visit would miss the fields of page 3)."""
     import random
 
     from app.printing.visit_form import VisitFormData, render_visit_forms
     from app.scan.fields import by_name
-    from app.scan.reader import READ, read_files
+    from app.scan.layout import sheet_layouts
+    from app.scan.reader import READ, REFUSED, read_files
     from app.services.scanning import prepare, save_scanned
     from tests.helpers import paper
+    from tests.printing.pdftools import page_count
 
     add_columns(store)
     e = EnterpriseWithHotline(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code=TEST_WARD)
@@ -408,17 +412,31 @@ def test_the_mark_sheet_asks_for_the_new_count_and_the_reader_saves_it(store, de
     assert (sheet_field.kind, sheet_field.label, sheet_field.digits) == ("count", DISABLED_LABEL, 5)
     pdf = tmp_path / "phieu.pdf"
     render_visit_forms(pdf, [VisitFormData(e)], marks=True, printed_on=TEST_TODAY)
-    sheet = paper.render_sheet(pdf, 1, 200)  # page 2: the mark sheet
-    values = {"visit_date": date(2025, 10, 1), "workforce_total": 40, "disabled_workers": 3}
-    filled = paper.fill(sheet, 200, values, random.Random(13), corrections=0)
-    filled.image.convert("L").save(tmp_path / "quet.png")
-    (page,) = list(read_files([tmp_path / "quet.png"]))
+    layouts = sheet_layouts()
+    assert len(layouts) == 2 and page_count(pdf) == 3  # the details, then the mark sheet's two pages
+    values = {
+        "visit_date": date(2025, 10, 1),
+        "workforce_total": 40,
+        "disabled_workers": 3,
+        "veterans_members": 7,
+    }
+    scans = []
+    for layout in layouts:
+        sheet = paper.render_sheet(pdf, layout.page - 1, 200)
+        filled = paper.fill(sheet, 200, values, random.Random(13), corrections=0, layout=layout)
+        scans.append(tmp_path / f"quet-{layout.page}.png")
+        filled.image.convert("L").save(scans[-1])
+    (alone,) = list(read_files(scans[:1]))
+    assert alone.status == REFUSED and "Thiếu trang 3" in alone.reason and not alone.fields
+    (page,) = list(read_files(scans))
     assert page.status == READ and page.field("disabled_workers").value == 3
+    assert page.field("veterans_members").value == 7 and page.crop("veterans_members").size[0] > 0
     form = prepare(store, page)
     decisions = {n: page.field(n).suggestion for n in form.uncertain}
     saved = save_scanned(store, form, decisions, today=TEST_TODAY)
     got = store.get(Visit, saved.record.id)
     assert type(got) is VisitWithDisabled and got.disabled_workers == 3 and got.workforce_total == 40
+    assert got.veterans_members == 7
 
 
 def test_the_spec_table_lists_the_new_columns(declared):

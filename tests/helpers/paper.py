@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from app.scan.layout import BOX, BUBBLE_R, PAGE_H, Area, sheet_layout
+from app.scan.layout import BOX, BUBBLE_R, PAGE_H, Area, SheetLayout, sheet_layout
 from app.scan.locate import homography
 
 FONT = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "LiberationSerif-Italic.ttf"
@@ -190,14 +190,21 @@ def random_values(rng: random.Random) -> dict[str, Any]:
 
 
 def fill(
-    image: Image.Image, dpi: float, values: dict[str, Any], rng: random.Random, *, corrections: float = 0.03
+    image: Image.Image,
+    dpi: float,
+    values: dict[str, Any],
+    rng: random.Random,
+    *,
+    corrections: float = 0.03,
+    layout: SheetLayout | None = None,
 ) -> FilledPage:
     """Mark ``values`` on a rendered mark sheet as a person would; returns the page and the truth.
 
     With probability ``corrections`` per field, a wrong mark is made first and scribbled out, and
-    the right one made beside it (the reader must ask: both look marked).
+    the right one made beside it (the reader must ask: both look marked). ``layout``: the sheet's
+    page that ``image`` is (default: its first); values of fields on other pages are left alone.
     """
-    layout = sheet_layout()
+    layout = layout or sheet_layout()
     page = FilledPage(image, dpi)
     pen = Pen(image, dpi, rng)
     for area in layout.areas:

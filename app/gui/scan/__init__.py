@@ -70,7 +70,7 @@ def read_pages(paths: list[str], expected_enterprise: str | None = None):
                 except ScanRefused as exc:
                     item.problem = str(exc)
                 item.crops = {f.field.name: page.crop(f.field.name) for f in page.fields}
-            page.page = None  # the straightened page is not kept: the crops are enough
+            page.forget_images()  # the straightened pages are not kept: the crops are enough
             items.append(item)
         ctx.check()
         return items
