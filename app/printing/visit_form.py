@@ -49,7 +49,7 @@ GREY = 0.45
 FORM_TITLE = "PHIẾU KHẢO SÁT DOANH NGHIỆP"
 # the one line under the title: how the form comes back into KhaoSat
 TYPE_BACK_LINE = "Ghi vào ô trống, đánh dấu X vào ô chọn; nhập lại vào KhaoSat theo đúng số thứ tự các mục."
-MARKS_LINE = "Sửa trực tiếp thông tin sai ở phần A; kết quả khảo sát ghi và tô ở trang 2 để KhaoSat đọc lại."
+MARKS_LINE = "Sửa trực tiếp thông tin sai ở phần A; kết quả khảo sát ghi và tô ở {pages} để KhaoSat đọc lại."
 
 R = TypeVar("R", Enterprise, Visit, Organisation)
 
@@ -266,7 +266,8 @@ class _Form:
         c.setFont(SERIF_BOLD, 15)
         c.drawCentredString(cx, TOP - 34, FORM_TITLE)
         c.setFont(SERIF_ITALIC, 9)
-        c.drawCentredString(cx, TOP - 47, MARKS_LINE if self.marks else TYPE_BACK_LINE)
+        marks_line = MARKS_LINE.format(pages=mark_sheet.sheet_pages_text())
+        c.drawCentredString(cx, TOP - 47, marks_line if self.marks else TYPE_BACK_LINE)
         if not prefilled and not self.marks:
             c.setDash(2, 2)
             c.rect(RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE, QR_SIZE, stroke=1, fill=0)
