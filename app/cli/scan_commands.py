@@ -13,7 +13,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "scan",
         help="đọc phiếu khảo sát đã điền từ ảnh chụp, ảnh quét, tệp PDF hoặc thư mục",
-        description="Đọc trang đánh dấu (trang 2) của phiếu khảo sát. Mục nào máy không chắc chắn "
+        description="Đọc các trang đánh dấu của phiếu khảo sát (trang 2, và trang 3 nếu phiếu có). "
+        "Mục nào máy không chắc chắn "
         "được ghi CẦN XEM và không bao giờ được lưu khi chưa có người xác nhận.",
     )
     s.add_argument("files", nargs="+", metavar="TỆP", help="ảnh (JPEG, PNG, TIFF), PDF hoặc thư mục")

@@ -352,7 +352,7 @@ def toggle_marks(window: MainWindow) -> None:
     def saved(_r: Any) -> None:
         window.printing.marks = on
         window.show_status(
-            "Phiếu khảo sát in từ giờ có trang đánh dấu (trang 2) để đọc lại bằng «Đọc phiếu đã điền»."
+            "Phiếu khảo sát in từ giờ có trang đánh dấu (từ trang 2) để đọc lại bằng «Đọc phiếu đã điền»."
             if on
             else "Phiếu khảo sát in từ giờ chỉ có một trang, không có trang đánh dấu; "
             "không đọc lại bằng máy được."
@@ -626,7 +626,8 @@ def add_actions(window: MainWindow) -> None:
             toggle_marks,
             "printing",
             None,
-            "Phiếu khảo sát có trang 2 với ô tròn, ô vuông để chụp ảnh hoặc quét rồi đọc lại bằng máy "
+            "Phiếu khảo sát có trang đánh dấu (từ trang 2) với ô tròn, ô vuông để chụp ảnh hoặc quét rồi "
+            "đọc lại bằng máy "
             "(bỏ chọn để in một trang, không đọc lại được)",
             section=1,
             checkable=True,

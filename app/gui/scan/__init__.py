@@ -137,7 +137,8 @@ def add_actions(window: MainWindow) -> None:
             lambda w: read_forms(w),
             "printing",
             "Ctrl+Shift+O",
-            "Chọn ảnh chụp hoặc ảnh quét trang 2 của phiếu khảo sát: chương trình đọc các ô đã tô, "
+            "Chọn ảnh chụp hoặc ảnh quét các trang đánh dấu của phiếu khảo sát (trang 2, và trang 3 nếu có): "
+            "chương trình đọc các ô đã tô, "
             "bạn xem lại rồi lưu",
             section=1,
         )
