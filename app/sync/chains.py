@@ -185,17 +185,19 @@ def place_relayed(
     return "aside"
 
 
-def released_below_message(placed: str, seq: int, who: str, office: str) -> str:
-    """What an office above is told of a fork an office below released (``place_relayed``)."""
+def released_below_message(placed: str, seq: int, who: str, office: str, *, down: bool = False) -> str:
+    """What an office above (``down``: a machine below) is told of a fork that the office it came through
+    released, or one further along (``place_relayed``)."""
+    what = f"Gói {'đi xuống ' if down else ''}chuyển tiếp số {seq} của máy {who}"
     if placed == "rebased":
         return (
-            f"Gói chuyển tiếp số {seq} của máy {who} trùng số với gói đã nhận của máy này (máy đó đã được khôi "
+            f"{what} trùng số với gói đã nhận của máy này (máy đó đã được khôi "
             f"phục từ bản sao lưu hoặc bị sao chép); {office} đã kiểm tra và gộp gói này, nên chuỗi gói của "
             f"máy này ở đây được nối lại theo gói đó như ở {office}. Dữ liệu của cả hai nhánh đều được gộp, "
             "không mất gì."
         )
     return (
-        f"Gói chuyển tiếp số {seq} của máy {who} trùng số với gói đã nhận của máy này (một bản cũ đến muộn); "
+        f"{what} trùng số với gói đã nhận của máy này (một bản cũ đến muộn); "
         f"{office} đã kiểm tra và gộp gói này: dữ liệu được gộp, chuỗi gói không đổi, không mất gì."
     )
 

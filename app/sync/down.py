@@ -34,6 +34,7 @@ from app.sync.bundles import (
     ImportResult,
     Released,
     Verified,
+    _created_ats,
     _now,
     _sender_doc,
     check_chain_fields,
@@ -46,7 +47,7 @@ from app.sync.bundles import (
 )
 from app.sync.checks import META_NAMES, record, where
 from app.sync.errors import SyncError, shown
-from app.sync.merge import merge
+from app.sync.merge import MergeReport, merge
 from app.sync.payload import (
     I_ENTITY,
     I_OP,
@@ -379,6 +380,7 @@ def import_down(
     below = _below_me(store)
     mine: list[Verified] = []
     onward: list[Verified] = []
+    relayed: list[Verified] = []  # mine and onward, in file order
     quarantine: list[tuple[Verified, str]] = []
     for e in relayed_envs:
         v = verify(store, e, overlay, outer=False)
@@ -399,16 +401,23 @@ def import_down(
             )
         if store.conn.execute("SELECT 1 FROM sync_envelopes WHERE hash = ?", (e.hash,)).fetchone():
             continue  # came already (another file): once is enough
-        st = chains.state(store.conn, v.payload["from"], to, v.payload["seq"], e.hash, v.payload["prev"])
-        if st.kind in ("replay", "held"):
-            continue
-        if st.kind == "fork":
-            quarantine.append((v, f"fork_{st.cause}"))
-            result.warnings.append(
-                chains.fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True, down=True)
-            )
-            continue
+        if chains.seen(store.conn, v.payload["from"], to, v.payload["seq"], e.hash):
+            continue  # received before (or set aside here, waiting for a person)
+        if v.payload["from"] == p["from"]:
+            # the sender's own envelope for a machine below: a fork of its chain is the sender's (its
+            # computer restored from a backup, say), and waits for a person here, like its own bundle
+            st = chains.state(store.conn, v.payload["from"], to, v.payload["seq"], e.hash, v.payload["prev"])
+            if st.kind == "fork":
+                quarantine.append((v, f"fork_{st.cause}"))
+                result.warnings.append(
+                    chains.fork_message(st.cause, v.payload["seq"], v.peer.display, relayed=True, down=True)
+                )
+                continue
+        # an envelope of an office further up: the sender relays only what it kept (placed on its chain, or
+        # released by a person there), so a fork is not set aside again; its place on its chain (re-based
+        # as the release did) is found while merging, in file order: chains.place_relayed
         (mine if to == me else onward).append(v)
+        relayed.append(v)
     parts = {v.env.hash: changes_of(v, my_unit) for v in [*mine, outer]}
     for v in onward:
         changes_of(v, below[v.payload["to"]])  # checked here too; its addressee merges it
@@ -421,7 +430,7 @@ def import_down(
         created += part.sections
         kept += part.kept
     with C.gc_paused():
-        _apply(store, now, path, outer, office_entries, mine, onward, quarantine, incoming, created, kept, packed,
+        _apply(store, now, path, outer, office_entries, relayed, quarantine, incoming, created, kept, packed,
                result)  # fmt: skip
     if write_receipt:
         _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result)
@@ -434,8 +443,7 @@ def _apply(
     path: Path,
     outer: Verified,
     office_entries: list[tuple[K.PublicKeyDoc, dict]],
-    mine: list[Verified],
-    onward: list[Verified],
+    relayed: list[Verified],
     quarantine: list[tuple[Verified, str]],
     incoming: list[Incoming],
     created: list[CreateSection],
@@ -460,12 +468,27 @@ def _apply(
         if packed is not None:
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int] = {}
-        for v in [outer, *mine, *onward]:
+        # relayed envelopes in file order (the order the sender kept them in: a released fork after the
+        # bundles it forked from), so that one placed earlier in the same file counts
+        for v in [outer, *relayed]:
             vp = v.payload
-            conn.execute(
-                "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
-            )
+            if v is outer:
+                conn.execute(
+                    "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
+                )
+            else:
+                at = vp["created_at"]
+                placed = chains.place_relayed(
+                    conn, vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now,
+                    lambda hashes, at=at: chains.is_newer(at, _created_ats(store, hashes)),
+                )  # fmt: skip
+                if placed != "chain":
+                    result.warnings.append(
+                        chains.released_below_message(
+                            placed, vp["seq"], v.peer.display, outer.peer.display, down=True
+                        )
+                    )
             conn.execute(
                 "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
                 (v.env.hash, vp["from"], vp["to"], vp["seq"], vp["base"]),
@@ -503,7 +526,7 @@ def _apply(
         store.note_changes(report.changes.summary())  # a write of records, as the upward merge says
         observe_stamps(store, report.max_hlc)
         result.report = report
-        result.relayed = len(mine) + len(onward)
+        result.relayed = len(relayed)
         log_merged(conn, now, path, p, result, down=True)
 
 
@@ -646,38 +669,45 @@ def release(
     store: Store, quarantine_id: int, data: bytes, *, ident: K.Identity | None, receipt_to: Path | None
 ) -> Released:
     """Merge a downward bundle set aside as a fork (the office's computer restored from a backup, say), after
-    a person checked it; re-base the chain on it when it is not older than those it collided with."""
-    from app.sync.bundles import stored_envelopes
-
+    a person checked it; re-base the chain on it when it is not older than those it collided with. One
+    addressed to a machine below this one (relayed here) is not merged here: it is kept, on its chain, to
+    relay further down, where the machine below follows this release (``chains.place_relayed``)."""
     conn = store.conn
     me = store.laptop_id
     v = verify(store, C.read_envelope(memoryview(data), 0)[0], {}, outer=False)
     p = v.payload
-    hashes = [h for _, h, _, _ in chains.displaced(conn, p["from"], me, p["seq"], v.env.hash)]
-    eids = [
-        r[0] for r in conn.execute(f"SELECT eid FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes)
-    ] if hashes else []  # fmt: skip
-    from app.sync.bundles import _created_at
-
-    rebase = chains.is_newer(p["created_at"], [_created_at(e) for e in stored_envelopes(store, eids)])
+    to = p["to"]
+    mine = to == me
+    below = {} if mine else _below_me(store)
+    if not mine and to not in below:
+        raise SyncError(
+            "not_addressed",
+            f"Gói đi xuống này gửi cho máy {shown(to, 20)}, không phải máy này hay một máy ở dưới máy này.",
+        )
+    hashes = [h for _, h, _, _ in chains.displaced(conn, p["from"], to, p["seq"], v.env.hash)]
+    rebase = chains.is_newer(p["created_at"], _created_ats(store, hashes))
     now = _now()
     high = 0
     with store.transaction():
         eid = conn.execute(
             "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, "
-            "direction) VALUES (?, ?, ?, ?, ?, '[]', ?, ?, 'down')",
-            (v.env.hash, p["from"], v.peer.keyid, p["to"], p["seq"], now, v.env.raw),
-        ).lastrowid
-        parts = changes_of(v, store.profile().unit_code or "", eid)
-        newer.keep(conn, parts.kept, now)
-        report = merge(conn, parts.incoming, now, parts.sections)
-        store.note_changes(report.changes.summary())
+            "direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'down')",
+            (v.env.hash, p["from"], v.peer.keyid, to, p["seq"], "[]" if mine else json.dumps([p["from"]]), now,
+             v.env.raw),
+        ).lastrowid  # fmt: skip
+        parts = changes_of(v, (store.profile().unit_code or "") if mine else below[to], eid)
+        if mine:
+            newer.keep(conn, parts.kept, now)
+            report = merge(conn, parts.incoming, now, parts.sections)
+            store.note_changes(report.changes.summary())
+        else:
+            report = MergeReport()  # checked above; its addressee merges it
         conn.execute(
             "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
-            (v.env.hash, p["from"], p["to"], p["seq"], p["base"]),
+            (v.env.hash, p["from"], to, p["seq"], p["base"]),
         )
         if rebase:
-            high = chains.rebase(conn, p["from"], me, p["seq"], v.env.hash, p["prev"], now)
+            high = chains.rebase(conn, p["from"], to, p["seq"], v.env.hash, p["prev"], now)
         conn.execute(
             "UPDATE sync_quarantine SET released_at = ?, receipt_sent = 0 WHERE id = ?", (now, quarantine_id)
         )
@@ -689,6 +719,6 @@ def release(
         )  # fmt: skip
         observe_stamps(store, report.max_hlc)
     out = Released(report, [(quarantine_id, p["seq"])], v.peer, rebase, high)
-    if receipt_to is not None and ident is not None and p["to"] == me:
+    if receipt_to is not None and ident is not None and mine:
         out.receipt = write_receipt_file(store, ident, v.peer, [(p["seq"], v.env.hash)], receipt_to)
     return out

@@ -88,3 +88,69 @@ def test_a_tampered_relayed_envelope_is_refused_at_the_ward(chain):
     [r] = w.import_(res.path)
     assert r.error is not None and r.error.reason in ("bad_signature", "tampered"), r.summary()
     assert db_fingerprint(w.store) == before
+
+
+def test_a_restored_province_fork_released_at_the_middle_office_reaches_the_laptop(chain, tmp_path):
+    """The province's computer is restored from a backup: its next envelope for the ward forks the chain
+    the middle office keeps for the ward (same number, other content) and is set aside there; a person
+    releases it, and the middle office relays the original and the released fork to the ward in one file.
+    The ward follows the release (no crash, no second quarantine), and every record reaches the ward and
+    its laptop."""
+    from app.sync import bundles as B
+    from tests.sync.test_restore import backup_of, restore
+
+    p, m, w, lap, stick = chain
+    up(w, m, stick)
+    up(m, p, stick)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(p, tmp_path / "backup")
+    t0 = Target(unit_code=PROVINCE, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=900)
+    with p.store.write() as wr:
+        wr.create(t0)
+    a1 = DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path
+    assert m.import_ok(a1).relayed == 0  # nothing for the ward yet
+    t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
+    with p.store.write() as wr:
+        wr.create(t1)
+    assert m.import_ok(DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path).relayed == 1
+    original = m.store.conn.execute(
+        "SELECT hash FROM sync_chains WHERE sender = ? AND recipient = ?", (p.id, w.id)
+    ).fetchall()
+    # the province's computer is restored; the first file, still on the stick, is imported again at the
+    # middle office, whose receipt tells the province where its chain to the middle office stands
+    p = restore(p, saved)
+    [again] = m.import_(a1)
+    assert again.outcome == "already" and again.receipt is not None
+    p.import_ok(again.receipt)
+    t2 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
+    with p.store.write() as wr:
+        wr.create(t2)
+    r = m.import_ok(DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path)
+    assert r.outcome == "applied" and "CÁCH LY" in r.summary()
+    [q] = B.quarantined(m.store)
+    assert (q["sender"], q["recipient"], q["seq"]) == (p.id, w.id, 1)
+    released = B.release(m.store, q["id"])
+    assert released.rebased
+    assert (
+        m.store.conn.execute(
+            "SELECT hash FROM sync_chains_replaced WHERE sender = ? AND recipient = ?", (p.id, w.id)
+        ).fetchall()
+        == original
+    )
+    # middle -> ward: the original and the released fork in one file
+    r = exchange_down(m, w, stick)
+    assert r.relayed == 2 and B.quarantined(w.store) == []
+    assert "Gói đi xuống chuyển tiếp số 1" in r.summary() and "đã kiểm tra và gộp" in r.summary()
+    assert w.store.row("targets", t1.id)["value"] == 15 and w.store.row("targets", t2.id)["value"] == 80
+
+    def on_chain(x):
+        return x.store.conn.execute(
+            "SELECT seq, hash FROM sync_chains WHERE sender = ? AND recipient = ? ORDER BY seq", (p.id, w.id)
+        ).fetchall()
+
+    assert on_chain(w) == on_chain(m)
+    # ward -> laptop: every record, nothing set aside
+    exchange_down(w, lap, stick)
+    assert lap.store.row("targets", t1.id)["value"] == 15 and lap.store.row("targets", t2.id)["value"] == 80
+    assert B.quarantined(lap.store) == []
+    p.store.close()
