@@ -103,3 +103,18 @@ def office_for_unit(offices: list[Office], unit_code: str) -> Office | None:
     """The lowest office that covers ``unit_code`` (the ward office, else the nearest above)."""
     candidates = [o for o in offices if units.contains(o.unit_code, unit_code)]
     return min(candidates, key=lambda o: LEVEL.get(o.role, 9), default=None)
+
+
+def title(role: str, unit_code: str | None) -> str | None:
+    """How people name an office of ``role`` for ``unit_code`` when it sets a value ("do Đảng ủy phường
+    Hoàn Kiếm giao"): a ward office is the ward's Party committee, a province office the province's
+    (Tỉnh ủy, or Thành ủy for a centrally governed city). None when the unit says nothing of its name (a
+    middle office: a bloc's Party committee, a Labour Federation), or the unit is unknown."""
+    u = units.unit(unit_code)
+    if u is None:
+        return None
+    if role == Role.WARD_OFFICE.value and not u.is_province:
+        return f"Đảng ủy {u.name[:1].lower()}{u.name[1:]}"  # "Phường Hoàn Kiếm" -> "Đảng ủy phường Hoàn Kiếm"
+    if role == Role.PROVINCE_OFFICE.value and u.is_province:
+        return f"{'Thành ủy' if u.kind.startswith('thành phố') else 'Tỉnh ủy'} {u.short_name}"
+    return None

@@ -12,7 +12,8 @@ setting and each target, the value it uses and who set it:
 - else the local setting (table ``settings``) or the default.
 
 The offices above are those of the chain (table ``offices``: the destinations and the offices above them
-that downward bundles named), with their role; the machine that set a target is the one whose change last
+that downward bundles named), with their role, named by their unit and role (``app.domain.offices.title``)
+or else by the name their machine registered with; the machine that set a target is the one whose change last
 set its value.
 """
 
@@ -23,7 +24,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.offices import LEVEL
+from app.domain.offices import LEVEL, title
 from app.domain.records import OfficeSettings
 from app.domain.vocab import OrgKind
 
@@ -82,17 +83,19 @@ def chain(conn: sqlite3.Connection) -> Chain:
     me = meta.get("laptop_id") or ""
     my_level = LEVELS.get(meta.get("role") or "", 0)
     names = {
-        r[0]: r[1]
-        for r in conn.execute(
-            "SELECT laptop_id, name FROM sync_peers WHERE name IS NOT NULL ORDER BY registered_at"
-        )
+        r[0]: r[1] for r in conn.execute("SELECT laptop_id, name FROM sync_peers ORDER BY registered_at")
     }
     offices = {}
-    for oid, name, role in conn.execute("SELECT id, name, role FROM offices"):
+    for oid, name, role, unit_code in conn.execute("SELECT id, name, role, unit_code FROM offices"):
         level = LEVELS.get(role, 0)
         if level <= my_level:
             continue  # (an office of the local chain configuration at this machine's level is not above it)
-        offices[oid] = (names.get(oid) or name, level)
+        if oid not in names:  # an office of the local chain configuration: the name a person typed
+            offices[oid] = (name, level)
+            continue
+        # a registered machine: the office by its unit and role ("Đảng ủy phường Hoàn Kiếm"); else the name
+        # the machine registered with (a person's, often), else the name kept in the chain
+        offices[oid] = (title(role, unit_code) or names[oid] or name, level)
     return Chain(me, my_level, offices)
 
 

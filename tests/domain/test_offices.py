@@ -80,3 +80,14 @@ def test_offices_on_the_command_line(tmp_path, cli):
     assert "Đảng ủy phường Hoàn Kiếm → Thành ủy Hà Nội" in r.stdout
     r = cli("offices", "add", "--name", "Sai", "--role", "ward_office", "--unit", "01", data_dir=tmp_path)
     assert r.returncode == 1 and "mã 5 số" in r.stderr
+
+
+def test_an_office_is_named_by_its_unit_and_role_when_these_say_it():
+    from app.domain.offices import title
+
+    assert title("ward_office", "00070") == "Đảng ủy phường Hoàn Kiếm"
+    assert title("province_office", "01") == "Thành ủy Hà Nội"
+    assert title("province_office", "22") == "Tỉnh ủy Quảng Ninh"
+    # a middle office (a bloc's Party committee, a Labour Federation): its unit does not say its name
+    assert title("middle_office", "01") is None
+    assert title("ward_office", "01") is None and title("ward_office", "99999") is None

@@ -326,7 +326,7 @@ def test_laptop_cannot_change_targets_and_report_settings_set_above(qtbot, data_
         eid = laptop.store.conn.execute("SELECT id FROM enterprises ORDER BY name LIMIT 1").fetchone()[0]
         w.create(Admission(enterprise_id=eid, kind=OrgKind.PARTY, admitted_on=date(year, 3, 1), count=16))
     laptop.store.close()
-    given = "do Trần Văn Nam giao"  # the ward office's machine, by the name it registered with
+    given = "do Đảng ủy phường Hoàn Kiếm giao"  # the ward office, by its unit (not the person who set it up)
 
     window = open_window(qtbot, laptop.folder)
     try:
@@ -380,7 +380,7 @@ def test_laptop_cannot_change_targets_and_report_settings_set_above(qtbot, data_
         assert (dialog.low.value(), dialog.high.value()) == (30, 300)
         for w in (dialog.style, dialog.rounding, dialog.low, dialog.high):
             assert not w.isEnabled()
-            assert w.toolTip() == "Do Trần Văn Nam giao: máy này không sửa được"
+            assert w.toolTip() == "Do Đảng ủy phường Hoàn Kiếm giao: máy này không sửa được"
         note = dialog.findChild(object, "report_settings_given")
         assert note is not None and given in note.text()
         assert dialog.signer.isEnabled() and dialog.issuing.isEnabled()

@@ -84,8 +84,8 @@ def test_down_through_four_data_folders(tmp_path):
     out = ok("import", str(to_ward), data_dir=W)
     ok("import", str(receipt(out)), data_dir=P)
     shown = ok("office-settings", data_dir=W)
-    assert re.search(r"min_union: .*: 7 \(do Phạm Văn Đức giao\)", shown), shown
-    assert "do Phạm Văn Đức giao" in fails("office-settings", "--set", "min_union=3", data_dir=W)
+    assert re.search(r"min_union: .*: 7 \(do Thành ủy Hà Nội giao\)", shown), shown
+    assert "do Thành ủy Hà Nội giao" in fails("office-settings", "--set", "min_union=3", data_dir=W)
     # the ward office sets what the province left open
     ok("office-settings", "--set", "min_youth=4", data_dir=W)
 
@@ -118,9 +118,9 @@ def test_down_through_four_data_folders(tmp_path):
         r[0] for r in query(L1, "SELECT enterprise_id FROM assignments WHERE assignee IS NOT NULL")
     } >= mine
     shown = ok("office-settings", data_dir=L1)
-    assert "do Phạm Văn Đức giao" in shown and "do Lê Thị Thu giao" in shown
+    assert "do Thành ủy Hà Nội giao" in shown and "do Đảng ủy phường Hoàn Kiếm giao" in shown
     # what an office above set cannot be changed on the laptop, by any way in
-    assert "do Phạm Văn Đức giao" in fails("report-settings", "--rounding", "half_up", data_dir=L1)
+    assert "do Thành ủy Hà Nội giao" in fails("report-settings", "--rounding", "half_up", data_dir=L1)
     assert "Làm tròn: truncate" in ok("report-settings", "--place", "Hà Nội", data_dir=L1)
     # the same file again: nothing changes, the receipt is written again
     assert "đã được nhập trước đây" in ok("import", str(to_l1), data_dir=L1)

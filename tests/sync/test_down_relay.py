@@ -154,3 +154,24 @@ def test_a_restored_province_fork_released_at_the_middle_office_reaches_the_lapt
     assert lap.store.row("targets", t1.id)["value"] == 15 and lap.store.row("targets", t2.id)["value"] == 80
     assert B.quarantined(lap.store) == []
     p.store.close()
+
+
+def test_values_set_above_name_the_office_not_the_person(chain):
+    """«do ... giao» names the office by its unit and role (the province: «Thành ủy Hà Nội»); a middle
+    office, whose unit does not say its name, by the name its machine registered with."""
+    from app.services.office_settings import set_own
+    from app.storage import from_above
+
+    p, m, w, _lap, stick = chain
+    up(w, m, stick)
+    up(m, p, stick)
+    set_own(p.store, {"min_union": 7})
+    t = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
+    with m.store.write() as wr:
+        wr.create(t)
+    exchange_down(p, m, stick)
+    exchange_down(m, w, stick)
+    value, source = from_above.setting(w.store.conn, "min_union")
+    assert value == 7 and source is not None and source.phrase == "do Thành ủy Hà Nội giao"
+    given = from_above.targets(w.store.conn, WARD, 2026)[(OrgKind.UNION.value, TargetMetric.MEMBERS.value)]
+    assert given.value == 80 and given.source.phrase == "do Đảng ủy Khối doanh nghiệp giao"
