@@ -115,6 +115,17 @@ def test_office_assigns_sets_and_sends_down(qtbot, data_dir, office):
         assert down.table.item(0, 3).text() == "chưa lần nào"
         down.set_folder(str(office["stick"]))
         shot(down, "down-send")
+        # what waits is read in the table, not only in a tooltip: no column runs past the dialog, and the
+        # row is tall enough for the wrapped text
+        from PySide6.QtCore import QRect, Qt
+
+        table = down.table
+        assert table.horizontalHeader().length() <= table.viewport().width()
+        waiting = table.item(0, 2).text()
+        needed = table.fontMetrics().boundingRect(
+            QRect(0, 0, table.columnWidth(2) - 8, 10000), Qt.TextFlag.TextWordWrap, waiting
+        )
+        assert table.rowHeight(0) >= needed.height(), (table.rowHeight(0), needed.height(), waiting)
         down.send_all.click()
         qtbot.waitUntil(lambda: bool(down.results), timeout=60000)
         wait_idle(qtbot, window)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
 )
 from shiboken6 import isValid
@@ -114,6 +115,13 @@ class DownDialog(_Dialog):
             for p in self.previews
         ]
         _fill(self.table, rows)
+        # what waits is the long one: it takes the room left and wraps there (a small screen cuts nothing)
+        header = self.table.horizontalHeader()
+        for c in range(self.table.columnCount()):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if self.previews and not self.table.selectedItems():
             self.table.selectRow(0)
         self._update()
