@@ -782,7 +782,7 @@ def place_in_chain(
     "already", its receipt written again by ``receipt_again``), set aside before (``held``) or now as a fork
     (``fork``: kept in the quarantine, outcome "quarantined"), after a bundle that never came (``gap``:
     merged, with a warning), or next (``new``). The bundle is merged unless the state is one of the first
-    three. ``relays``: an upward file that relays envelopes of machines below its sender; a fork's own
+    three. ``relays``: a file that relays envelopes (for or of machines below its sender); a fork's own
     envelope is then set aside by the caller, in the transaction that merges the others."""
     p = outer.payload
     me = store.laptop_id

@@ -365,12 +365,14 @@ def import_down(
         if write_receipt
         else None
     )
-    if place_in_chain(store, outer, result, now, down=True, receipt_again=again).kind in (
-        "replay",
-        "held",
-        "fork",
-    ):
+    relays = len(envelopes) > 1
+    state = place_in_chain(store, outer, result, now, down=True, receipt_again=again, relays=relays)
+    if state.kind in ("replay", "held") or (state.kind == "fork" and not relays):
         return result
+    # a fork of the sender's own chain (its computer restored from a backup, say): its own envelope waits
+    # for a person, but what it relays for machines below is still checked and kept now (as upward), and
+    # its own forked envelopes for machines below wait with it and are released with it (``release``)
+    set_aside = f"fork_{state.cause}" if state.kind == "fork" else None
     overlay, office_entries = _offices(store, outer, my_unit)
     relayed_envs = envelopes[1:]
     if [e.hash for e in relayed_envs] != p["relayed"]:
@@ -418,20 +420,30 @@ def import_down(
         # as the release did) is found while merging, in file order: chains.place_relayed
         (mine if to == me else onward).append(v)
         relayed.append(v)
-    parts = {v.env.hash: changes_of(v, my_unit) for v in [*mine, outer]}
+    own = [] if set_aside else [outer]
+    parts = {v.env.hash: changes_of(v, my_unit) for v in [*mine, *own]}
     for v in onward:
         changes_of(v, below[v.payload["to"]])  # checked here too; its addressee merges it
     incoming: list[Incoming] = []
     created: list[CreateSection] = []
     kept: list[newer.Kept] = []
-    for v in [*mine, outer]:  # the original signers' envelopes first: their changes keep that custody
+    for v in [*mine, *own]:  # the original signers' envelopes first: their changes keep that custody
         part = parts[v.env.hash]
         incoming += part.incoming
         created += part.sections
         kept += part.kept
+    if set_aside:
+        quarantine.insert(0, (outer, set_aside))
     with C.gc_paused():
         _apply(store, now, path, outer, office_entries, relayed, quarantine, incoming, created, kept, packed,
-               result)  # fmt: skip
+               result, set_aside=set_aside is not None)  # fmt: skip
+    if set_aside:
+        if result.relayed:
+            result.warnings.append(
+                f"{result.relayed} gói đi xuống chuyển tiếp trong tệp này (mỗi gói có chữ ký riêng) vẫn được "
+                f"kiểm tra và giữ lại; chỉ gói của chính {outer.peer.display} chờ kiểm tra."
+            )
+        return result  # no receipt until a person released it
     if write_receipt:
         _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result)
     return result
@@ -450,14 +462,21 @@ def _apply(
     kept: list[newer.Kept],
     packed: C.Packed | None,
     result: ImportResult,
+    *,
+    set_aside: bool = False,
 ) -> None:
+    """One transaction (section 10, import step 9). ``set_aside``: the file's own envelope forks its
+    chain and is in ``quarantine`` (not placed, not merged); the envelopes it relays are kept."""
     me = store.laptop_id
     p = outer.payload
     with store.transaction() as conn:
-        if conn.execute(
-            "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
-            (p["from"], me, p["seq"]),
-        ).fetchone():
+        if (
+            not set_aside
+            and conn.execute(
+                "SELECT 1 FROM sync_chains WHERE sender = ? AND recipient = ? AND seq = ?",
+                (p["from"], me, p["seq"]),
+            ).fetchone()
+        ):
             raise SyncError(
                 "replay", f"Gói đi xuống số {p['seq']} vừa được nhập ở một cửa sổ khác: không nhập lại."
             )
@@ -465,12 +484,12 @@ def _apply(
             R.apply_vouch(conn, outer.peer, doc, entry)
             R.add_office(conn, doc.laptop_id, entry["unit_code"], entry["role"])
         blob = None
-        if packed is not None:
+        if packed is not None and (relayed or not set_aside):
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int] = {}
         # relayed envelopes in file order (the order the sender kept them in: a released fork after the
         # bundles it forked from), so that one placed earlier in the same file counts
-        for v in [outer, *relayed]:
+        for v in [*([] if set_aside else [outer]), *relayed]:
             vp = v.payload
             if v is outer:
                 conn.execute(
@@ -527,7 +546,7 @@ def _apply(
         observe_stamps(store, report.max_hlc)
         result.report = report
         result.relayed = len(relayed)
-        log_merged(conn, now, path, p, result, down=True)
+        log_merged(conn, now, path, p, result, down=True, outcome="quarantined" if set_aside else "applied")
 
 
 # --- receipts ------------------------------------------------------------------------------------------
@@ -671,54 +690,88 @@ def release(
     """Merge a downward bundle set aside as a fork (the office's computer restored from a backup, say), after
     a person checked it; re-base the chain on it when it is not older than those it collided with. One
     addressed to a machine below this one (relayed here) is not merged here: it is kept, on its chain, to
-    relay further down, where the machine below follows this release (``chains.place_relayed``)."""
+    relay further down, where the machine below follows this release (``chains.place_relayed``). A file's
+    own envelope is released with its signer's envelopes for machines below that the file carried and
+    that were set aside with it (forks of their chains too): one release, so that the office's next file,
+    whose envelopes build on them, is not set aside again."""
     conn = store.conn
     me = store.laptop_id
-    v = verify(store, C.read_envelope(memoryview(data), 0)[0], {}, outer=False)
-    p = v.payload
-    to = p["to"]
-    mine = to == me
-    below = {} if mine else _below_me(store)
-    if not mine and to not in below:
-        raise SyncError(
-            "not_addressed",
-            f"Gói đi xuống này gửi cho máy {shown(to, 20)}, không phải máy này hay một máy ở dưới máy này.",
-        )
-    hashes = [h for _, h, _, _ in chains.displaced(conn, p["from"], to, p["seq"], v.env.hash)]
-    rebase = chains.is_newer(p["created_at"], _created_ats(store, hashes))
+    below = _below_me(store)
+
+    def addressed(v: Verified) -> None:
+        to = v.payload["to"]
+        if to != me and to not in below:
+            raise SyncError(
+                "not_addressed",
+                f"Gói đi xuống này gửi cho máy {shown(to, 20)}, không phải máy này hay một máy ở dưới máy này.",
+            )
+
+    first = verify(store, C.read_envelope(memoryview(data), 0)[0], {}, outer=False)
+    addressed(first)
+    p = first.payload
+    released = [(quarantine_id, first)]
+    if p["to"] == me and p["relayed"]:
+        listed = set(p["relayed"])
+        waiting = [
+            (qid, raw)
+            for qid, h, raw in conn.execute(
+                "SELECT id, hash, data FROM sync_quarantine WHERE sender = ? AND id != ? "
+                "AND released_at IS NULL AND reason != 'released' ORDER BY id",
+                (p["from"], quarantine_id),
+            ).fetchall()
+            if h in listed
+        ]
+        for qid, raw in waiting:
+            try:
+                v = verify(store, C.read_envelope(memoryview(raw), 0)[0], {}, outer=False)
+                addressed(v)
+            except SyncError:
+                continue  # (its key was revoked since, say): it stays set aside
+            released.append((qid, v))
     now = _now()
+    report = MergeReport()
+    rebased: list[bool] = []
     high = 0
     with store.transaction():
-        eid = conn.execute(
-            "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, "
-            "direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'down')",
-            (v.env.hash, p["from"], v.peer.keyid, to, p["seq"], "[]" if mine else json.dumps([p["from"]]), now,
-             v.env.raw),
-        ).lastrowid  # fmt: skip
-        parts = changes_of(v, (store.profile().unit_code or "") if mine else below[to], eid)
-        if mine:
-            newer.keep(conn, parts.kept, now)
-            report = merge(conn, parts.incoming, now, parts.sections)
-            store.note_changes(report.changes.summary())
-        else:
-            report = MergeReport()  # checked above; its addressee merges it
-        conn.execute(
-            "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
-            (v.env.hash, p["from"], to, p["seq"], p["base"]),
-        )
-        if rebase:
-            high = chains.rebase(conn, p["from"], to, p["seq"], v.env.hash, p["prev"], now)
-        conn.execute(
-            "UPDATE sync_quarantine SET released_at = ?, receipt_sent = 0 WHERE id = ?", (now, quarantine_id)
-        )
-        conn.execute(
-            "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
-            (now, f"cách ly số {quarantine_id}", "released",
-             json.dumps({"direction": "down", "sender": p["from"], "seq": p["seq"], "new": report.new,
-                         "updated": report.updated, "conflicts": report.conflicts, "rebased": rebase})),
-        )  # fmt: skip
-        observe_stamps(store, report.max_hlc)
-    out = Released(report, [(quarantine_id, p["seq"])], v.peer, rebase, high)
-    if receipt_to is not None and ident is not None and mine:
-        out.receipt = write_receipt_file(store, ident, v.peer, [(p["seq"], v.env.hash)], receipt_to)
+        for qid, v in released:
+            vp = v.payload
+            to = vp["to"]
+            mine = to == me
+            hashes = [h for _, h, _, _ in chains.displaced(conn, vp["from"], to, vp["seq"], v.env.hash)]
+            rebase = chains.is_newer(vp["created_at"], _created_ats(store, hashes))
+            eid = conn.execute(
+                "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, "
+                "data, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'down')",
+                (v.env.hash, vp["from"], v.peer.keyid, to, vp["seq"], "[]" if mine else json.dumps([vp["from"]]),
+                 now, v.env.raw),
+            ).lastrowid  # fmt: skip
+            parts = changes_of(v, (store.profile().unit_code or "") if mine else below[to], eid)
+            part = MergeReport()  # one for a machine below: checked above; its addressee merges it
+            if mine:
+                newer.keep(conn, parts.kept, now)
+                part = merge(conn, parts.incoming, now, parts.sections)
+                store.note_changes(part.changes.summary())
+                report = part
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
+                (v.env.hash, vp["from"], to, vp["seq"], vp["base"]),
+            )
+            if rebase:
+                reached = chains.rebase(conn, vp["from"], to, vp["seq"], v.env.hash, vp["prev"], now)
+                if v is first:
+                    high = reached
+            rebased.append(rebase)
+            conn.execute(
+                "UPDATE sync_quarantine SET released_at = ?, receipt_sent = 0 WHERE id = ?", (now, qid)
+            )
+            conn.execute(
+                "INSERT INTO sync_imports(at, file_name, outcome, report) VALUES (?, ?, ?, ?)",
+                (now, f"cách ly số {qid}", "released",
+                 json.dumps({"direction": "down", "sender": vp["from"], "seq": vp["seq"], "new": part.new,
+                             "updated": part.updated, "conflicts": part.conflicts, "rebased": rebase})),
+            )  # fmt: skip
+            observe_stamps(store, part.max_hlc)
+    out = Released(report, [(qid, v.payload["seq"]) for qid, v in released], first.peer, rebased[0], high)
+    if receipt_to is not None and ident is not None and p["to"] == me:
+        out.receipt = write_receipt_file(store, ident, first.peer, [(p["seq"], first.env.hash)], receipt_to)
     return out

@@ -175,3 +175,112 @@ def test_values_set_above_name_the_office_not_the_person(chain):
     assert value == 7 and source is not None and source.phrase == "do Thành ủy Hà Nội giao"
     given = from_above.targets(w.store.conn, WARD, 2026)[(OrgKind.UNION.value, TargetMetric.MEMBERS.value)]
     assert given.value == 80 and given.source.phrase == "do Đảng ủy Khối doanh nghiệp giao"
+
+
+def test_a_restored_province_whose_own_file_forks_needs_one_release_at_the_middle_office(chain, tmp_path):
+    """The province's computer is restored from a backup and its first file forks the middle office's own
+    chain from the province: the province's own envelope is set aside. The envelope it carries for the
+    ward (which forks the chain the middle office keeps for the ward too) is set aside with it and released
+    with it: one release, after which the middle office keeps it to relay. So the province's next file,
+    whose ward envelope builds on that one, passes the middle office without a second release, and every
+    record reaches the laptop."""
+    from app.sync import bundles as B
+    from tests.sync.test_restore import backup_of, restore
+
+    p, m, w, lap, stick = chain
+    up(w, m, stick)
+    up(m, p, stick)
+    exchange_down(p, m, stick)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(p, tmp_path / "backup")
+    t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
+    with p.store.write() as wr:
+        wr.create(t1)
+    r = exchange_down(p, m, stick)
+    assert r.relayed == 1
+    # the province's computer is restored: what it sent since the backup is forgotten there
+    p = restore(p, saved)
+    t2 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
+    with p.store.write() as wr:
+        wr.create(t2)
+    r = m.import_ok(DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path)
+    assert r.outcome == "quarantined" and "CÁCH LY" in r.summary(), r.summary()
+    assert r.receipt is None  # nothing is confirmed before a person released the file
+    waiting = B.quarantined(m.store)
+    assert sorted((q["sender"], q["recipient"], q["seq"]) for q in waiting) == sorted(
+        [(p.id, m.id, 2), (p.id, w.id, 1)]
+    )  # the file, and the province's envelope for the ward it carried (a fork of that chain too)
+    [own] = [q for q in waiting if q["recipient"] == m.id]
+    released = B.release(m.store, own["id"], ident=m.ident, receipt_to=stick)
+    assert B.quarantined(m.store) == []  # one release: the ward's envelope went with the file
+    assert [seq for _, seq in released.bundles] == [2, 1] and released.rebased
+    assert released.receipt is not None
+    p.import_ok(released.receipt)
+    assert m.store.row("targets", t2.id)["value"] == 80
+    # middle -> ward -> laptop: every record
+    exchange_down(m, w, stick)
+    exchange_down(w, lap, stick)
+    assert lap.store.row("targets", t1.id)["value"] == 15 and lap.store.row("targets", t2.id)["value"] == 80
+    # the province's next file passes the middle office: nothing set aside, no second release
+    t3 = Target(unit_code=WARD, year=2027, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=90)
+    with p.store.write() as wr:
+        wr.create(t3)
+    r = exchange_down(p, m, stick)
+    assert "CÁCH LY" not in r.summary(), r.summary()
+    assert B.quarantined(m.store) == []
+    exchange_down(m, w, stick)
+    exchange_down(w, lap, stick)
+    for t, value in ((t1, 15), (t2, 80), (t3, 90)):
+        assert lap.store.row("targets", t.id)["value"] == value
+    assert B.quarantined(w.store) == [] and B.quarantined(lap.store) == []
+    p.store.close()
+
+
+def test_a_set_aside_file_still_keeps_the_envelopes_it_relays_that_do_not_fork(chain, tmp_path):
+    """The restored province's file forks the middle office's chain, but its envelope for the ward starts a
+    chain the middle office never saw: that envelope is checked, placed on its chain and kept to relay at
+    once (the ward gets it before anyone released the file); no receipt until the release; the province's
+    next file passes."""
+    from app.sync import bundles as B
+    from tests.sync.test_restore import backup_of, restore
+
+    p, m, w, lap, stick = chain
+    up(w, m, stick)
+    up(m, p, stick)
+    (tmp_path / "backup").mkdir()
+    saved = backup_of(p, tmp_path / "backup")
+    t0 = Target(unit_code=PROVINCE, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=900)
+    with p.store.write() as wr:
+        wr.create(t0)
+    assert exchange_down(p, m, stick).relayed == 0  # nothing for the ward yet
+    p = restore(p, saved)
+    t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
+    with p.store.write() as wr:
+        wr.create(t1)
+    before = m.store.row("targets", t1.id)
+    r = m.import_ok(DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path)
+    assert r.outcome == "quarantined" and r.relayed == 1 and r.receipt is None, r.summary()
+    assert "vẫn được kiểm tra và giữ lại" in r.summary()
+    assert before is None and m.store.row("targets", t1.id) is None  # the province's own part waits
+    [q] = B.quarantined(m.store)
+    assert (q["recipient"], q["seq"]) == (m.id, 1)
+    assert m.store.conn.execute(
+        "SELECT seq FROM sync_chains WHERE sender = ? AND recipient = ?", (p.id, w.id)
+    ).fetchall() == [(1,)]
+    # the ward gets the province's envelope before the release
+    exchange_down(m, w, stick)
+    assert w.store.row("targets", t1.id)["value"] == 15
+    released = B.release(m.store, q["id"], ident=m.ident, receipt_to=stick)
+    assert released.receipt is not None and B.quarantined(m.store) == []
+    p.import_ok(released.receipt)
+    t2 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
+    with p.store.write() as wr:
+        wr.create(t2)
+    r = exchange_down(p, m, stick)
+    assert "CÁCH LY" not in r.summary() and B.quarantined(m.store) == [], r.summary()
+    exchange_down(m, w, stick)
+    exchange_down(w, lap, stick)
+    for t, value in ((t1, 15), (t2, 80)):
+        assert lap.store.row("targets", t.id)["value"] == value
+    assert B.quarantined(w.store) == [] and B.quarantined(lap.store) == []
+    p.store.close()
