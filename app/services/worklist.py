@@ -285,9 +285,16 @@ def _probation(q: WorkQuery) -> tuple[str, list[Any]]:
     ward, wp = _ward(q, "e.ward_code")
     # due on or before today + ahead: admitted on or before that day PROBATION_MONTHS earlier
     admitted_by = add_months(q.today + timedelta(days=q.probation_ahead_days), -PROBATION_MONTHS)
+    # One ward: start from its enterprises (CROSS JOIN keeps that order) and sort its few admissions;
+    # the whole file: walk the admissions in date order, the first page read without sorting. (A ward of a
+    # 500,000-enterprise province took 262 ms the other way round, reading every due admission of the file.)
+    source = (
+        "enterprises e CROSS JOIN admissions a ON a.enterprise_id = e.id"
+        if q.ward_code
+        else "admissions a JOIN enterprises e ON e.id = a.enterprise_id"
+    )
     return (
-        f"SELECT a.enterprise_id, {_E}, a.admitted_on, a.count, a.id FROM admissions a "
-        f"JOIN enterprises e ON e.id = a.enterprise_id "
+        f"SELECT a.enterprise_id, {_E}, a.admitted_on, a.count, a.id FROM {source} "
         f"WHERE a.kind = 'party' AND a.official_on IS NULL AND a.deleted = 0 AND a.admitted_on <= ? "
         f"AND e.deleted = 0 AND e.status = 'active'{ward} "
         "ORDER BY a.admitted_on, a.id",
