@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import data_dir as resolve_data_dir
@@ -60,6 +60,10 @@ def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
     return opened.key, opened.profile
 
 
+def _load_window_code() -> None:
+    import app.gui.main_window  # noqa: F401  (imported for its modules: the window is built later)
+
+
 class Launcher(QObject):
     """Opens the database, runs the wizard if needed, shows the main window."""
 
@@ -104,6 +108,9 @@ class Launcher(QObject):
         self.unlock_dialog.sig_forgot.connect(self._forgot)
         self.unlock_dialog.rejected.connect(lambda: QApplication.instance().exit(0))  # type: ignore[union-attr]
         self.unlock_dialog.show()
+        # The main window's code is read while the person types the passphrase (and while the key is
+        # derived on a worker), not after: the window then opens as soon as the data does.
+        QTimer.singleShot(0, _load_window_code)
 
     def _forgot(self) -> None:
         from app.gui.recovery import LaptopRecoveryDialog
