@@ -287,15 +287,19 @@ def gui_child(data: Path, path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.gui.main_window import MainWindow
+    from app.security import datakey
     from app.storage import Store
 
     app = QApplication([])
-    with Store.in_dir(data) as s:
+    # the data folder is encrypted as the program keeps it (init ran with KHAOSAT_PASSPHRASE)
+    key = datakey.unlock(data, os.environ["KHAOSAT_PASSPHRASE"])
+    with Store.in_dir(data, key) as s:
         profile = s.profile()
-    window = MainWindow(data, data / "khaosat.sqlite3", profile)
+    window = MainWindow(data, data / "khaosat.sqlite3", profile, key)
     window.show()
     window.actions.trigger("import.list")
-    wizard = window._import_wizard
+    wizard = window.importing.wizard
+    assert wizard is not None
 
     def wait(done, limit: float = 3600) -> None:
         t0 = time.perf_counter()
