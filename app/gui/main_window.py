@@ -326,11 +326,6 @@ class MainWindow(QMainWindow):
         """Refresh the views as if ``summary`` (by default: anything) had changed (the Làm mới action)."""
         self._on_data_changed(summary or ChangeSummary.all())
 
-    def log_error(self, what: str, exc: BaseException) -> None:
-        """To khaosat-errors.log in the data folder (app/logs.py: a writer thread does the file work;
-        the exception's type and frames are kept, never its message, which may quote record values)."""
-        log.error("%s", what, exc_info=exc)
-
     # --- internals ----------------------------------------------------------------------------
 
     def _title(self) -> str:
