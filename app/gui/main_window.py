@@ -49,7 +49,6 @@ What ``window`` (``app.gui.main_window.MainWindow``) offers a feature:
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -80,8 +79,6 @@ from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import DataKey
 from app.storage.changes import ChangeSummary
 from app.storage.store import Profile
-
-log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
