@@ -172,7 +172,7 @@ def preview(store: Store, office: str | None = None) -> list[ExportPreview]:
         for k in kept:
             by_entity[k["entity"]] = by_entity.get(k["entity"], 0) + 1
         envs = store.conn.execute(
-            "SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up'",
+            f"SELECT count(*) FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' AND {KEPT}",
             (wm_e, dest.laptop_id),
         ).fetchone()[0]
         last = store.conn.execute(
@@ -248,7 +248,8 @@ def export(
         _check_before_sending(created, changes)
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute(
-            "SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' ORDER BY eid",
+            f"SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' AND {KEPT} "
+            "ORDER BY eid",
             (wm_e, dest.laptop_id),
         ).fetchall()
         max_eid = envs[-1][0] if envs else wm_e
@@ -353,6 +354,10 @@ def _payload_changes(rows: list[tuple]) -> tuple[list[dict[str, Any]], list[list
     return created, changes
 
 
+# the envelopes whose bytes are kept (a province office records the others without them: keeps_envelopes)
+KEPT = "(blob_id IS NOT NULL OR length(data) > 0)"
+
+
 def stored_envelopes(store: Store, eids: list[int]) -> list[C.Envelope]:
     """Envelopes kept for relaying, exactly as they arrived (a kept file is inflated once)."""
     out = []
@@ -361,6 +366,11 @@ def stored_envelopes(store: Store, eids: list[int]) -> list[C.Envelope]:
         data, blob, offset, length = store.conn.execute(
             "SELECT data, blob_id, blob_offset, blob_length FROM sync_envelopes WHERE eid = ?", (eid,)
         ).fetchone()
+        if blob is None and not data:
+            raise SyncError(
+                "not_kept",
+                "Máy này là cơ quan cấp tỉnh nên không giữ lại các gói đã nhận để chuyển tiếp lên trên.",
+            )
         if blob is not None:
             if blob not in blobs:
                 blobs.clear()
@@ -694,6 +704,13 @@ def _is_office(store: Store) -> bool:
     return role is not None and role != Role.COLLABORATOR
 
 
+def keeps_envelopes(store: Store) -> bool:
+    """Whether this machine keeps the bytes of the envelopes it receives, to relay them upward: every
+    machine but a province office, which has no office above it (docs/sync-bundle.md, section 5, "Relay").
+    It still records each envelope (hash, signer, chain, custody, ``created_at``) without its bytes."""
+    return store.profile().role != Role.PROVINCE_OFFICE
+
+
 def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
     """Import one bundle or receipt. Raises SyncError (the database unchanged) when it is refused."""
     refuse_practice(store)
@@ -1021,7 +1038,8 @@ def _apply(
         for doc, entry in vouches:
             R.apply_vouch(conn, outer.peer, doc, entry)
         blob = None
-        if packed is not None:  # the file's compressed plaintext, once; envelopes are slices of it
+        keep = keeps_envelopes(store)
+        if packed is not None and keep:  # the file's compressed plaintext, once; envelopes are slices of it
             blob = conn.execute("INSERT INTO sync_blobs(data) VALUES (?)", (packed.data,)).lastrowid
         eids: dict[str, int | None] = {}
         if set_aside:  # the sender's own envelope waits for a person (section 6, step 8)
@@ -1055,10 +1073,10 @@ def _apply(
                             placed, vp["seq"], v.peer.display, offices.get(vp["to"], shown(vp["to"]))
                         )
                     )
-            where = packed.offsets.get(v.env.hash) if packed is not None else None
+            where = packed.offsets.get(v.env.hash) if packed is not None and keep else None
             eids[v.env.hash] = conn.execute(
                 "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, blob_id, "
-                "blob_offset, blob_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "blob_offset, blob_length, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     v.env.hash,
                     v.payload["from"],
@@ -1067,10 +1085,11 @@ def _apply(
                     v.payload["seq"],
                     json.dumps(listed_by.get(v.env.hash, [])),
                     now,
-                    b"" if where else v.env.raw,
+                    v.env.raw if keep and not where else b"",
                     blob if where else None,
                     where[0] if where else None,
                     where[1] if where else None,
+                    vp["created_at"],
                 ),
             ).lastrowid
         for sec in created:
@@ -1616,16 +1635,15 @@ def _created_at(env: C.Envelope) -> str:
 
 
 def _created_ats(store: Store, hashes: list[str]) -> list[str]:
-    """The ``created_at`` of the bundle envelopes kept here with these hashes."""
+    """The ``created_at`` of the bundle envelopes received here with these hashes (recorded with each one;
+    read from the kept bytes of one received before migration 15)."""
     if not hashes:
         return []
-    eids = [
-        r[0]
-        for r in store.conn.execute(
-            f"SELECT eid FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes
-        )
-    ]
-    return [_created_at(e) for e in stored_envelopes(store, eids)]
+    rows = store.conn.execute(
+        f"SELECT eid, created_at FROM sync_envelopes WHERE hash IN ({','.join('?' * len(hashes))})", hashes
+    ).fetchall()
+    older = [eid for eid, at in rows if at is None]
+    return [at for _, at in rows if at is not None] + [_created_at(e) for e in stored_envelopes(store, older)]
 
 
 def release(
@@ -1679,7 +1697,7 @@ def release(
         for i, (qid, v) in enumerate(released):
             eid = conn.execute(
                 "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, "
-                "data) VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
+                "data, created_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?)",
                 (
                     v.env.hash,
                     v.payload["from"],
@@ -1687,7 +1705,8 @@ def release(
                     v.payload["to"],
                     v.payload["seq"],
                     now,
-                    v.env.raw,
+                    v.env.raw if keeps_envelopes(store) else b"",
+                    v.payload["created_at"],
                 ),
             ).lastrowid
             parts = changes_of(v, eid)

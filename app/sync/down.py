@@ -515,7 +515,8 @@ def _apply(
             where_ = packed.offsets.get(v.env.hash) if packed is not None else None
             eid = conn.execute(
                 "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, "
-                "blob_id, blob_offset, blob_length, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'down')",
+                "blob_id, blob_offset, blob_length, created_at, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "'down')",
                 (
                     v.env.hash,
                     vp["from"],
@@ -528,6 +529,7 @@ def _apply(
                     blob if where_ else None,
                     where_[0] if where_ else None,
                     where_[1] if where_ else None,
+                    vp["created_at"],
                 ),
             ).lastrowid
             assert eid is not None
@@ -741,9 +743,9 @@ def release(
             rebase = chains.is_newer(vp["created_at"], _created_ats(store, hashes))
             eid = conn.execute(
                 "INSERT OR IGNORE INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, "
-                "data, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'down')",
+                "data, created_at, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'down')",
                 (v.env.hash, vp["from"], v.peer.keyid, to, vp["seq"], "[]" if mine else json.dumps([vp["from"]]),
-                 now, v.env.raw),
+                 now, v.env.raw, vp["created_at"]),
             ).lastrowid  # fmt: skip
             parts = changes_of(v, (store.profile().unit_code or "") if mine else below[to], eid)
             part = MergeReport()  # one for a machine below: checked above; its addressee merges it
