@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.pop("KHAOSAT_TEST_FAST_KDF", None)
 
-from machine import load, machine  # noqa: E402
+from machine import load, machine
 
-from app.security import datakey  # noqa: E402
-from app.storage import Store  # noqa: E402
-from app.sync import bundles as B  # noqa: E402
-from app.sync import keys as K  # noqa: E402
-from app.sync import registry as R  # noqa: E402
+from app.security import datakey
+from app.storage import Store
+from app.sync import bundles as B
+from app.sync import keys as K
+from app.sync import registry as R
 
 PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
 
@@ -109,7 +109,9 @@ def main() -> int:
 
     ratio = t_big / t_small
     print(f"### Import into a file holding {before['enterprises']:,} enterprises\n")
-    print(f"`uv run python bench/bench_import_at_scale.py --base {a.base} --sync {a.sync} --bundles {a.bundles}`\n")
+    print(
+        f"`uv run python bench/bench_import_at_scale.py --base {a.base} --sync {a.sync} --bundles {a.bundles}`\n"
+    )
     print(f"Machine: {machine()}; {load()} at the end.\n")
     print(
         f"- {len(bundles)} ward bundles, {n_big:,} changes ({small_counts['enterprises']:,} enterprises, "
