@@ -9,10 +9,11 @@ window, which offers back any drafts a crash left behind.
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import data_dir as resolve_data_dir
@@ -61,7 +62,36 @@ def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
 
 
 def _load_window_code() -> None:
-    import app.gui.main_window  # noqa: F401  (imported for its modules: the window is built later)
+    """Import the main window's code (its module, then what its constructor imports), nothing more."""
+    import importlib
+
+    from app.gui import main_window
+
+    for name in main_window.CONSTRUCTOR_IMPORTS:
+        importlib.import_module(name)
+
+
+class WindowCode:
+    """The main window's code, read on a thread of its own while the passphrase dialog waits.
+
+    About 0.3-0.6 s of imports that would otherwise follow the unlock. On the GUI thread they held the
+    dialog still for as long (no painting, typing shown late); on their own thread the dialog keeps
+    answering, and the key is derived on a worker at the same time. Only module code runs there (no
+    widget is made: the program's modules make none when imported, tests/gui/test_start_early.py). The
+    window is built once they are read (``wait``).
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=_load_window_code, name="window-code")
+            self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 class Launcher(QObject):
@@ -84,6 +114,7 @@ class Launcher(QObject):
         self.wizard: SetupWizard | None = None
         self.unlock_dialog: Any = None
         self.recovery_dialog: Any = None
+        self.window_code = WindowCode()
 
     def start(self) -> None:
         from app.services.unlock import folder_state
@@ -110,7 +141,7 @@ class Launcher(QObject):
         self.unlock_dialog.show()
         # The main window's code is read while the person types the passphrase (and while the key is
         # derived on a worker), not after: the window then opens as soon as the data does.
-        QTimer.singleShot(0, _load_window_code)
+        self.window_code.start()
 
     def _forgot(self) -> None:
         from app.gui.recovery import LaptopRecoveryDialog
@@ -165,6 +196,7 @@ class Launcher(QObject):
         self.wizard.show()
 
     def _show(self, profile: Any, setup_result: dict | None = None, *, offer_drafts: bool = True) -> None:
+        self.window_code.wait()  # (read by now, unless the passphrase was typed in a fraction of a second)
         from app.gui.main_window import MainWindow
 
         practice = setup_result.get("practice") if setup_result else None
