@@ -2,6 +2,7 @@
 
     uv run python bench/bench_at_rest.py [--enterprises 100000] [--import-rows 20000]
                                          [--province-enterprises 100000] [--wards 10] [--out bench/out/at-rest]
+                                         [--start-runs 3] [--steps search,keystroke,start,...]
 
 One command, one table. Each measure runs on a plain SQLite file and on the same data encrypted
 (SQLCipher keyed from the data key, as the program opens it), one after the other, in this process:
@@ -9,12 +10,15 @@ One command, one table. Each measure runs on a plain SQLite file and on the same
 - search p50/p95 (200 queries typed with and without diacritics) on ``--enterprises`` enterprises;
 - GUI keystroke p95 (the search box of the real main window, offscreen: list updated on screen);
 - start to usable window, in a child process, through the real start-up (the passphrase dialog is
-  answered at once, so the time includes the unlock but not a person typing);
+  answered at once, so the time includes the unlock but not a person typing), from compiled bytecode
+  as the installed program runs; plain and encrypted runs alternate; the CPU time of the process
+  beside the wall time (with and without scrypt's);
 - list import of ``--import-rows`` rows (read the .xlsx, preview, import in one transaction);
 - bundle import at province scale: ``--wards`` ward offices' bundles (``--province-enterprises`` in all)
-  imported by the province office;
+  imported by the province office; its CPU time and the pages it wrote and read beside the wall time;
 - unlock alone: scrypt at the production cost (N=2^16, r=8, p=1) and the key check.
 
+``--steps`` measures only some of them (``search,keystroke,start,list-import,bundle-import,unlock``).
 Targets (issue 12): encrypted within 10% of plain; unlock at most 1 s. The machine and its load are
 printed with the table: on a shared machine, run it again when the machine is quiet.
 """
@@ -46,6 +50,7 @@ from app.security import datakey  # noqa: E402
 from app.storage import Store, encryption  # noqa: E402
 
 PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
+STEPS = ("search", "keystroke", "start", "list-import", "bundle-import", "unlock")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -95,6 +100,15 @@ def make_demo(folder: Path, n: int) -> None:
 
 
 # --- the measures ----------------------------------------------------------------------------------
+
+
+def _io() -> dict[str, int]:
+    """This process's I/O counters so far (Linux; zeros elsewhere)."""
+    try:
+        with open("/proc/self/io") as fh:
+            return {k: int(v) for k, v in (line.split(": ") for line in fh)}
+    except OSError:
+        return {"syscr": 0, "syscw": 0}
 
 
 def _reads() -> int:
@@ -190,14 +204,15 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from app.gui.application import Launcher, make_app
 from app.security import kdf
-spent = []
+spent, spent_cpu = [], []
 _derive = kdf.derive
 def derive(*a, **k):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.thread_time()
     try:
         return _derive(*a, **k)
     finally:
         spent.append(time.perf_counter() - t)
+        spent_cpu.append(time.thread_time() - c)
 kdf.derive = derive
 app = make_app([])
 launcher = Launcher(Path(sys.argv[1]), offer_drafts=False)
@@ -210,31 +225,68 @@ while not (launcher.window is not None and launcher.window.list_panel.model.load
     QCoreApplication.processEvents()
     time.sleep(0.001)
 launcher.window.repaint()
-print(time.time() - t0, sum(spent), time.process_time(), flush=True)
+print(time.time() - t0, sum(spent), time.process_time(), sum(spent_cpu), flush=True)
 launcher.window.close()
 """
 
 
-def start(folder: Path, runs: int) -> dict:
-    times, cpus = [], []
-    for _ in range(runs):
-        t0 = time.time()
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT), PASSPHRASE],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=True,
-        )
-        total, scrypt, cpu = (float(v) for v in out.stdout.strip().splitlines()[-1].split())
-        times.append((total, total - scrypt))
-        cpus.append(cpu)
-    return {
-        "median": statistics.median(t for t, _ in times),
-        "without_unlock": statistics.median(t for _, t in times),
-        "cpu": statistics.median(cpus),
-        "max": max(t for t, _ in times),
-    }
+PLAIN_CHILD = CHILD.replace(  # the program before encryption: no passphrase, the plain file opened at once
+    "launcher.start()",
+    "from app.gui.application import open_database\n"
+    "launcher.key = None\n"
+    "launcher._opened(open_database(launcher.db_path, None))",
+)
+
+
+def _child_env(out: Path) -> dict[str, str]:
+    """The children run from compiled bytecode, as the installed program does (PyInstaller ships it):
+    kept in ``out/pycache`` (``PYTHONPYCACHEPREFIX``), not in the source tree. A shell with
+    ``PYTHONDONTWRITEBYTECODE=1`` would otherwise compile every module of the program at every start
+    (about 0.7 s of the window's code alone), which is no part of either start."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(out / "pycache")
+    return env
+
+
+def _run_child(code: str, folder: Path, env: dict[str, str]) -> tuple[float, float, float, float]:
+    """(wall from launch to the list shown, scrypt's wall, CPU time of the process, scrypt's CPU)."""
+    t0 = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(folder), repr(t0), str(ROOT), PASSPHRASE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    total, scrypt, cpu, scrypt_cpu = (float(v) for v in out.stdout.strip().splitlines()[-1].split())
+    return total, scrypt, cpu, scrypt_cpu
+
+
+def start(plain: Path, enc: Path, runs: int, out: Path) -> dict[str, dict[str, float]]:
+    """Start to usable window, plain and encrypted runs alternating (a change of load hits both
+    alike), after one untimed run of each that compiles the bytecode and warms the OS cache.
+
+    The plain folder has no data key (the program would encrypt it first): its start is the program's
+    as it opened a plain file before, with no passphrase dialog."""
+    env = _child_env(out)
+    _run_child(PLAIN_CHILD, plain, env)
+    _run_child(CHILD, enc, env)
+    runs_of: dict[str, list[tuple[float, float, float, float]]] = {"plain": [], "encrypted": []}
+    for i in range(runs):
+        order = (("plain", PLAIN_CHILD, plain), ("encrypted", CHILD, enc))
+        for mode, code, folder in order if i % 2 == 0 else reversed(order):
+            runs_of[mode].append(_run_child(code, folder, env))
+    result = {}
+    for mode, rs in runs_of.items():
+        result[mode] = {
+            "median": statistics.median(t for t, _, _, _ in rs),
+            "without_unlock": statistics.median(t - s for t, s, _, _ in rs),
+            "cpu": statistics.median(c for _, _, c, _ in rs),
+            "cpu_without_unlock": statistics.median(c - sc for _, _, c, sc in rs),
+        }
+    return result
 
 
 def list_import(work: Path, rows: int, key) -> float:
@@ -305,10 +357,14 @@ def province_import(work: Path, total: int, wards: int) -> dict:
             bundles.append(res.path)
             store.close()
         quiet()
-        t0 = time.perf_counter()
+        t0, c0, r0 = time.perf_counter(), time.process_time(), _io()
         # as the program imports a stick (the Đồng bộ dialog, `khaosat import E:\`): the files in one go
         done = B.import_paths(province, p_ident, bundles, write_receipt=False)
         result[mode] = time.perf_counter() - t0
+        result[f"{mode} cpu"] = time.process_time() - c0
+        io = _io()
+        result[f"{mode} pages written"] = io["syscw"] - r0["syscw"]
+        result[f"{mode} pages read"] = io["syscr"] - r0["syscr"]
         assert [r.outcome for r in done] == ["applied"] * len(bundles), [(r.outcome, r.error) for r in done]
         province.close()
         for b in bundles:
@@ -344,7 +400,16 @@ def main() -> int:
     ap.add_argument("--wards", type=int, default=10)
     ap.add_argument("--start-runs", type=int, default=3)
     ap.add_argument("--out", default="bench/out/at-rest")
+    ap.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"comma-separated, some of {','.join(STEPS)} (all by default)",
+    )
     a = ap.parse_args()
+    steps = [s for s in a.steps.split(",") if s]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        ap.error(f"unknown steps: {', '.join(sorted(unknown))}")
     out = Path(a.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
@@ -354,47 +419,67 @@ def main() -> int:
     key = encrypted_copy(plain, enc, a.enterprises)
     from bench_foundation import queries  # type: ignore[import-not-found]
 
-    qs = queries(plain / "khaosat.sqlite3", 200, 5)
     rows: list[tuple[str, float, float, str, float]] = []
 
     def add(name: str, p: float, e: float, target: str) -> None:
         rows.append((name, p, e, target, os.getloadavg()[0]))  # the load when it was measured
 
-    quiet()
-    s_plain, s_enc = search(plain, None, qs), search(enc, key, qs)
-    for name, what in (("cold", "first round after opening"), ("warm", "second round, as the program runs")):
-        p, e = s_plain[name], s_enc[name]
-        add(f"search p50, {what} (ms)", p["p50"], e["p50"], "")
-        add(f"search p95, {what} (ms)", p["p95"], e["p95"], "within 10%" if name == "warm" else "")
-        add(f"search CPU time of the 200 queries, {name} (ms)", p["cpu"], e["cpu"], "")
-        add(f"pages read from the file by the 200 queries, {name}", p["pages"] or 1, e["pages"], "")
-    quiet()
-    k_plain, k_enc = keystrokes(plain, None), keystrokes(enc, key)
-    add("GUI keystroke p95 (ms)", k_plain["p95"], k_enc["p95"], "within 10%")
-    quiet()
-    # the plain folder has no data key (the program would encrypt it first): its start is measured as
-    # the program before encryption opened it, with no passphrase dialog
-    st_enc = start(enc, a.start_runs)
-    st_plain, st_plain_cpu = _start_plain(plain, a.start_runs)
-    add("start to usable window (s, median)", st_plain, st_enc["median"], "(includes the unlock)")
-    add(
-        "start to usable window less the scrypt of the unlock (s, median)",
-        st_plain,
-        st_enc["without_unlock"],
-        "within 10%",
-    )
-    add("start, CPU time of the program (s, median; includes the unlock)", st_plain_cpu, st_enc["cpu"], "")
-    quiet()
-    li_plain, li_enc = list_import(out, a.import_rows, None), list_import(out, a.import_rows, key)
-    add(f"list import of {a.import_rows:,} rows (s)", li_plain, li_enc, "within 10%")
-    prov = province_import(out, a.province_enterprises, a.wards)
-    add(
-        f"bundle import, {a.province_enterprises:,} enterprises in {a.wards} wards (s)",
-        prov["plain"],
-        prov["encrypted"],
-        "within 10%",
-    )
-    t_unlock = unlock_time(enc)
+    if "search" in steps:
+        qs = queries(plain / "khaosat.sqlite3", 200, 5)
+        quiet()
+        s_plain, s_enc = search(plain, None, qs), search(enc, key, qs)
+        for name, what in (
+            ("cold", "first round after opening"),
+            ("warm", "second round, as the program runs"),
+        ):
+            p, e = s_plain[name], s_enc[name]
+            add(f"search p50, {what} (ms)", p["p50"], e["p50"], "")
+            add(f"search p95, {what} (ms)", p["p95"], e["p95"], "within 10%" if name == "warm" else "")
+            add(f"search CPU time of the 200 queries, {name} (ms)", p["cpu"], e["cpu"], "")
+            add(f"pages read from the file by the 200 queries, {name}", p["pages"] or 1, e["pages"], "")
+    if "keystroke" in steps:
+        quiet()
+        k_plain, k_enc = keystrokes(plain, None), keystrokes(enc, key)
+        add("GUI keystroke p95 (ms)", k_plain["p95"], k_enc["p95"], "within 10%")
+    if "start" in steps:
+        quiet()
+        st = start(plain, enc, a.start_runs, out)
+        p, e = st["plain"], st["encrypted"]
+        add("start to usable window (s, median)", p["median"], e["median"], "(includes the unlock)")
+        add(
+            "start to usable window less the scrypt of the unlock (s, median)",
+            p["median"],
+            e["without_unlock"],
+            "within 10%",
+        )
+        add("start, CPU time of the program (s, median; includes the unlock)", p["cpu"], e["cpu"], "")
+        add(
+            "start, CPU time of the program less the scrypt (s, median)",
+            p["cpu"],
+            e["cpu_without_unlock"],
+            "",
+        )
+    if "list-import" in steps:
+        quiet()
+        li_plain, li_enc = list_import(out, a.import_rows, None), list_import(out, a.import_rows, key)
+        add(f"list import of {a.import_rows:,} rows (s)", li_plain, li_enc, "within 10%")
+    if "bundle-import" in steps:
+        prov = province_import(out, a.province_enterprises, a.wards)
+        add(
+            f"bundle import, {a.province_enterprises:,} enterprises in {a.wards} wards (s)",
+            prov["plain"],
+            prov["encrypted"],
+            "within 10%",
+        )
+        add("bundle import, CPU time (s)", prov["plain cpu"], prov["encrypted cpu"], "")
+        add(
+            "bundle import, write calls (pages)",
+            prov["plain pages written"],
+            prov["encrypted pages written"],
+            "",
+        )
+        add("bundle import, read calls (pages)", prov["plain pages read"], prov["encrypted pages read"], "")
+    t_unlock = unlock_time(enc) if "unlock" in steps else None
     load_after = os.getloadavg()
 
     print(f"### Encryption at rest: `uv run python bench/bench_at_rest.py {' '.join(sys.argv[1:])}`\n")
@@ -407,37 +492,14 @@ def main() -> int:
     print("|---|---:|---:|---:|---|---:|")
     for name, p, e, target, load in rows:
         print(f"| {name} | {p:.2f} | {e:.2f} | {e / p:.2f} | {target} | {load:.1f} |")
-    wall, _cpu, scrypt = t_unlock
-    load = os.getloadavg()[0]
-    print(f"| unlock, whole (open_folder; s, median of 5) | | {wall:.2f} | | at most 1 s | {load:.1f} |")
-    print(
-        f"| scrypt alone (N=2^16, r=8, p=1; s, median of 5) | | {scrypt:.2f} | | about 0.5 s | {load:.1f} |"
-    )
-    return 0
-
-
-def _start_plain(plain: Path, runs: int) -> tuple[float, float]:
-    """Start to usable window on the plain file, as the program before encryption opened it."""
-    child = CHILD.replace(
-        "launcher.start()",
-        "from app.gui.application import open_database\n"
-        "launcher.key = None\n"
-        "launcher._opened(open_database(launcher.db_path, None))",
-    )
-    times, cpus = [], []
-    for _ in range(runs):
-        t0 = time.time()
-        r = subprocess.run(
-            [sys.executable, "-c", child, str(plain), repr(t0), str(ROOT), PASSPHRASE],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=True,
+    if t_unlock is not None:
+        wall, _cpu, scrypt = t_unlock
+        load = os.getloadavg()[0]
+        print(f"| unlock, whole (open_folder; s, median of 5) | | {wall:.2f} | | at most 1 s | {load:.1f} |")
+        print(
+            f"| scrypt alone (N=2^16, r=8, p=1; s, median of 5) | | {scrypt:.2f} | | about 0.5 s | {load:.1f} |"
         )
-        total, _scrypt, cpu = (float(v) for v in r.stdout.strip().splitlines()[-1].split())
-        times.append(total)
-        cpus.append(cpu)
-    return statistics.median(times), statistics.median(cpus)
+    return 0
 
 
 if __name__ == "__main__":
