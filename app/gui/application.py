@@ -63,12 +63,9 @@ def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
 
 def _load_window_code() -> None:
     """Import the main window's code (its module, then what its constructor imports), nothing more."""
-    import importlib
-
     from app.gui import main_window
 
-    for name in main_window.CONSTRUCTOR_IMPORTS:
-        importlib.import_module(name)
+    main_window.import_constructor_code()
 
 
 class WindowCode:

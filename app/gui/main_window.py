@@ -80,25 +80,22 @@ from app.security.datakey import DataKey
 from app.storage.changes import ChangeSummary
 from app.storage.store import Profile
 
-# What building the window imports besides this module's own imports: the constructor's and its
-# features' imports made where they are used. The launcher reads them all while the passphrase dialog
-# waits (app/gui/application.py), so that after the unlock only the widgets are left to make;
-# tests/gui/test_start_early.py checks that building the window then reads no module of the program.
-CONSTRUCTOR_IMPORTS = (
-    "app.gui.drafts",
-    "app.gui.help",
-    "app.gui.enterprises.detail_panel",
-    "app.gui.enterprises.list_panel",
-    "app.gui.forms.manager",
-    "app.gui.targets.view",
-    "app.gui.worklist.view",
-    "app.gui.protection",
-    "app.gui.practice",
-    "app.gui.setup",
-    "app.gui.sync.conflicts",
-    "app.gui.recovery",
-    "app.services.machine",
-)
+
+def import_constructor_code() -> None:
+    """Import what building the window imports besides this module's own imports: the constructor's
+    and its features' imports made where they are used.
+
+    The launcher calls this while the passphrase dialog waits (app/gui/application.py), so that after
+    the unlock only the widgets are left to make; tests/gui/test_start_early.py checks that building
+    the window then reads no module of the program.
+    """
+    from app.gui import drafts, help, practice, protection, recovery, setup  # noqa: F401
+    from app.gui.enterprises import detail_panel, list_panel  # noqa: F401
+    from app.gui.forms import manager  # noqa: F401
+    from app.gui.sync import conflicts  # noqa: F401
+    from app.gui.targets import view as targets_view  # noqa: F401
+    from app.gui.worklist import view as worklist_view  # noqa: F401
+    from app.services import machine  # noqa: F401
 
 
 class MainWindow(QMainWindow):

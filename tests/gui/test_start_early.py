@@ -111,7 +111,7 @@ def test_the_window_code_is_read_while_the_passphrase_is_asked(data_dir):
         "connections": 0,
     }
     # after the unlock, building the window read no module of the program: everything it needs was read
-    # while the dialog waited (app.gui.main_window.CONSTRUCTOR_IMPORTS)
+    # while the dialog waited (app.gui.main_window.import_constructor_code)
     assert seen["read_after"] == []
 
 
