@@ -2,7 +2,7 @@
 
     uv run python bench/bench_at_rest.py [--enterprises 100000] [--import-rows 20000]
                                          [--province-enterprises 100000] [--wards 10] [--out bench/out/at-rest]
-                                         [--start-runs 3] [--steps search,keystroke,start,...]
+                                         [--start-runs 3] [--bundle-runs 2] [--steps search,keystroke,start,...]
 
 One command, one table. Each measure runs on a plain SQLite file and on the same data encrypted
 (SQLCipher keyed from the data key, as the program opens it), one after the other, in this process:
@@ -15,7 +15,9 @@ One command, one table. Each measure runs on a plain SQLite file and on the same
   beside the wall time (with and without scrypt's);
 - list import of ``--import-rows`` rows (read the .xlsx, preview, import in one transaction);
 - bundle import at province scale: ``--wards`` ward offices' bundles (``--province-enterprises`` in all)
-  imported by the province office; its CPU time and the pages it wrote and read beside the wall time;
+  imported by the province office (the bundles made once, then ``--bundle-runs`` imports of each
+  mode, alternating, into a copy of the office's folder as it was before); its CPU time and the
+  pages it wrote and read beside the wall time;
 - unlock alone: scrypt at the production cost (N=2^16, r=8, p=1) and the key check.
 
 ``--steps`` measures only some of them (``search,keystroke,start,list-import,bundle-import,unlock``).
@@ -310,66 +312,88 @@ def list_import(work: Path, rows: int, key) -> float:
         return time.perf_counter() - t0
 
 
-def province_import(work: Path, total: int, wards: int) -> dict:
+def _province_before_import(work: Path, mode: str, ward_units: list, per: int) -> tuple[Path, list[Path]]:
+    """A province office's folder with the wards registered, as it was just before the import (kept in
+    ``province-{mode}-before``), and the wards' bundles to it (in ``usb-{mode}``)."""
     from app.sync import bundles as B
     from app.sync import keys as K
     from app.sync import registry as R
 
-    stick = work / "usb"
-    shutil.rmtree(stick, ignore_errors=True)
+    before = work / f"province-{mode}-before"
+    stick = work / f"usb-{mode}"
+    for folder in (before, stick):
+        shutil.rmtree(folder, ignore_errors=True)
     stick.mkdir(parents=True)
+    key = datakey.create(before, PASSPHRASE) if mode == "encrypted" else None
+    province = Store.in_dir(before, key)
+    province.set_profile(unit_code="01", collaborator="Ban Tổ chức", role=Role.PROVINCE_OFFICE)
+    p_ident = R.setup_keys(province)
+    p_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(province, p_ident)))
+    bundles = []
+    for i, w in enumerate(ward_units):
+        folder = work / f"ward-{w.code}"
+        marker = folder / "made-from.txt"
+        fresh = not (folder / "khaosat.sqlite3").exists() or (
+            marker.exists() and marker.read_text() != f"{per} enterprises"
+        )
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        store = Store.in_dir(folder)
+        if fresh:
+            store.set_profile(unit_code=w.code, collaborator=f"Đảng ủy {w.name}", role=Role.WARD_OFFICE)
+            print(f"making ward {w.code} ({per:,})…", file=sys.stderr, flush=True)
+            generate(store, DemoOptions(w.code, enterprises=per, seed=i + 1, today=date(2026, 11, 21)))
+            marker.write_text(f"{per} enterprises")
+        store.conn.execute("DELETE FROM sync_exports")
+        store.conn.execute("DELETE FROM sync_peers")
+        (folder / "khaosat-keys.json").unlink(missing_ok=True)
+        store.conn.execute("DELETE FROM sync_keys")
+        ident = R.setup_keys(store)
+        R.register(store, p_doc, destination=True)
+        R.register(province, K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(store, ident))))
+        [res] = B.export(store, ident, stick)
+        bundles.append(res.path)
+        store.close()
+    province.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    province.close()
+    return before, bundles
+
+
+def _import_once(work: Path, mode: str, before: Path, bundles: list[Path]) -> dict[str, float]:
+    """The bundles imported by a copy of the province's folder as it was before: wall and CPU time,
+    write and read calls (one a page for SQLite's pages; a WAL frame is two writes)."""
+    from app.sync import bundles as B
+    from app.sync import registry as R
+
+    prov = work / f"province-{mode}"
+    shutil.rmtree(prov, ignore_errors=True)
+    shutil.copytree(before, prov)
+    key = datakey.unlock(prov, PASSPHRASE) if mode == "encrypted" else None
+    province = Store.in_dir(prov, key)
+    p_ident = R.load_keys(province)
+    quiet()
+    t0, c0, r0 = time.perf_counter(), time.process_time(), _io()
+    # as the program imports a stick (the Đồng bộ dialog, `khaosat import E:\`): the files in one go
+    done = B.import_paths(province, p_ident, bundles, write_receipt=False)
+    wall, cpu, io = time.perf_counter() - t0, time.process_time() - c0, _io()
+    assert [r.outcome for r in done] == ["applied"] * len(bundles), [(r.outcome, r.error) for r in done]
+    province.close()
+    return {"wall": wall, "cpu": cpu, "written": io["syscw"] - r0["syscw"], "read": io["syscr"] - r0["syscr"]}
+
+
+def province_import(work: Path, total: int, wards: int, runs: int) -> dict[str, dict[str, float]]:
+    """Each mode's bundles made once, then imported ``runs`` times per mode, plain and encrypted
+    alternating (plain, encrypted, encrypted, plain...): medians."""
     ward_units = units.wards("01")[:wards]
     per = total // len(ward_units)
-    result = {}
-    for mode in ("plain", "encrypted"):
-        prov = work / f"province-{mode}"
-        shutil.rmtree(prov, ignore_errors=True)
-        key = None
-        if mode == "encrypted":
-            key = datakey.create(prov, PASSPHRASE)
-        province = Store.in_dir(prov, key)
-        province.set_profile(unit_code="01", collaborator="Ban Tổ chức", role=Role.PROVINCE_OFFICE)
-        p_ident = R.setup_keys(province)
-        p_doc = K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(province, p_ident)))
-        bundles = []
-        for i, w in enumerate(ward_units):
-            folder = work / f"ward-{w.code}"
-            marker = folder / "made-from.txt"
-            fresh = not (folder / "khaosat.sqlite3").exists() or (
-                marker.exists() and marker.read_text() != f"{per} enterprises"
-            )
-            if fresh:
-                shutil.rmtree(folder, ignore_errors=True)
-            store = Store.in_dir(folder)
-            if fresh:
-                store.set_profile(unit_code=w.code, collaborator=f"Đảng ủy {w.name}", role=Role.WARD_OFFICE)
-                print(f"making ward {w.code} ({per:,})…", file=sys.stderr, flush=True)
-                generate(store, DemoOptions(w.code, enterprises=per, seed=i + 1, today=date(2026, 11, 21)))
-                marker.write_text(f"{per} enterprises")
-            store.conn.execute("DELETE FROM sync_exports")
-            store.conn.execute("DELETE FROM sync_peers")
-            (folder / "khaosat-keys.json").unlink(missing_ok=True)
-            store.conn.execute("DELETE FROM sync_keys")
-            ident = R.setup_keys(store)
-            R.register(store, p_doc, destination=True)
-            R.register(province, K.read_pubkey_file(K.pubkey_file(R.own_pubkey_doc(store, ident))))
-            [res] = B.export(store, ident, stick)
-            bundles.append(res.path)
-            store.close()
-        quiet()
-        t0, c0, r0 = time.perf_counter(), time.process_time(), _io()
-        # as the program imports a stick (the Đồng bộ dialog, `khaosat import E:\`): the files in one go
-        done = B.import_paths(province, p_ident, bundles, write_receipt=False)
-        result[mode] = time.perf_counter() - t0
-        result[f"{mode} cpu"] = time.process_time() - c0
-        io = _io()
-        result[f"{mode} pages written"] = io["syscw"] - r0["syscw"]
-        result[f"{mode} pages read"] = io["syscr"] - r0["syscr"]
-        assert [r.outcome for r in done] == ["applied"] * len(bundles), [(r.outcome, r.error) for r in done]
-        province.close()
-        for b in bundles:
-            b.unlink()
-    return result
+    prepared = {mode: _province_before_import(work, mode, ward_units, per) for mode in ("plain", "encrypted")}
+    trials: dict[str, list[dict[str, float]]] = {"plain": [], "encrypted": []}
+    for i in range(runs):
+        for mode in ("plain", "encrypted") if i % 2 == 0 else ("encrypted", "plain"):
+            trials[mode].append(_import_once(work, mode, *prepared[mode]))
+    return {
+        mode: {what: statistics.median(t[what] for t in ts) for what in ts[0]} for mode, ts in trials.items()
+    }
 
 
 def unlock_time(folder: Path, runs: int = 5) -> tuple[float, float, float]:
@@ -399,6 +423,7 @@ def main() -> int:
     ap.add_argument("--province-enterprises", type=int, default=100_000)
     ap.add_argument("--wards", type=int, default=10)
     ap.add_argument("--start-runs", type=int, default=3)
+    ap.add_argument("--bundle-runs", type=int, default=2, help="imports per mode, alternating")
     ap.add_argument("--out", default="bench/out/at-rest")
     ap.add_argument(
         "--steps",
@@ -464,21 +489,13 @@ def main() -> int:
         li_plain, li_enc = list_import(out, a.import_rows, None), list_import(out, a.import_rows, key)
         add(f"list import of {a.import_rows:,} rows (s)", li_plain, li_enc, "within 10%")
     if "bundle-import" in steps:
-        prov = province_import(out, a.province_enterprises, a.wards)
-        add(
-            f"bundle import, {a.province_enterprises:,} enterprises in {a.wards} wards (s)",
-            prov["plain"],
-            prov["encrypted"],
-            "within 10%",
-        )
-        add("bundle import, CPU time (s)", prov["plain cpu"], prov["encrypted cpu"], "")
-        add(
-            "bundle import, write calls (pages)",
-            prov["plain pages written"],
-            prov["encrypted pages written"],
-            "",
-        )
-        add("bundle import, read calls (pages)", prov["plain pages read"], prov["encrypted pages read"], "")
+        prov = province_import(out, a.province_enterprises, a.wards, a.bundle_runs)
+        p, e = prov["plain"], prov["encrypted"]
+        name = f"bundle import, {a.province_enterprises:,} enterprises in {a.wards} wards"
+        add(f"{name} (s, median of {a.bundle_runs})", p["wall"], e["wall"], "within 10%")
+        add(f"{name}, CPU time (s)", p["cpu"], e["cpu"], "")
+        add(f"{name}, write calls", p["written"], e["written"], "")
+        add(f"{name}, read calls", p["read"], e["read"], "")
     t_unlock = unlock_time(enc) if "unlock" in steps else None
     load_after = os.getloadavg()
 

@@ -200,7 +200,6 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
     if t is not None and q.sort not in SORT_COLUMNS:
         rows = _ranked_page(store, q, t, offset, limit)
     else:
-        order_params: list[Any] = []
         if q.sort in SORT_COLUMNS:
             direction = "DESC" if q.descending else "ASC"
             order = f"{SORT_COLUMNS[q.sort]} {direction}, e.rid"
@@ -211,16 +210,16 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
             # By ward, then name: the order of the (ward_code, name) index, so the first page of 100,000
             # rows needs no sort (one ward: simply by name).
             order = "e.ward_code, e.name, e.rid"
-            if q.mine and not q.only_mine:
-                # a collaborator's own enterprises first ("của tôi"), then the others of its ward
-                order = f"{_MINE} DESC, {order}"
-                order_params.append(q.mine)
-        rows = _dicts(
-            store.conn.execute(
-                f"SELECT {_SELECT} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, *order_params, limit, offset],
+        if q.mine and not q.only_mine and q.sort not in SORT_COLUMNS:
+            # a collaborator's own enterprises first ("của tôi"), then the others of its ward
+            rows = _mine_first(store, where, params, q.mine, offset, limit)
+        else:
+            rows = _dicts(
+                store.conn.execute(
+                    f"SELECT {_SELECT} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*params, limit, offset],
+                )
             )
-        )
     for row in rows:
         row["founded"] = list_facts.kinds(row["founded"])
     _add_assignments(store, rows, q.mine)
@@ -228,6 +227,37 @@ def page(store: Store, q: ListQuery, offset: int, limit: int) -> list[dict[str, 
     for row, m in zip(rows, matched):
         row.pop("rid", None)
         row["matched"] = m
+    return rows
+
+
+def _mine_first(
+    store: Store, where: str, params: list[Any], mine: str, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """The page of ``ORDER BY <assigned to mine> DESC, ward, name``, without sorting the whole list:
+    the laptop's own enterprises (found through its assignments) in (ward, name) order, then the
+    others in the order of the (ward_code, name) index, read only as far as the page. Sorting every
+    enterprise for each page read all of them: on 100,000, 12,600 pages for the first page (75 ms of
+    CPU, twice that encrypted, where each page read is decrypted), against about 240 this way."""
+    own = "e.id IN (SELECT a.enterprise_id FROM assignments a WHERE a.assignee = ? AND a.deleted = 0)"
+    order = "ORDER BY e.ward_code, e.name, e.rid LIMIT ? OFFSET ?"
+    n_own = store.conn.execute(
+        f"SELECT count(*) FROM enterprises e WHERE {where} AND {own}", [*params, mine]
+    ).fetchone()[0]
+    rows = []
+    if offset < n_own:
+        rows = _dicts(
+            store.conn.execute(
+                f"SELECT {_SELECT} FROM enterprises e WHERE {where} AND {own} {order}",
+                [*params, mine, limit, offset],
+            )
+        )
+    if len(rows) < limit:
+        rows += _dicts(
+            store.conn.execute(
+                f"SELECT {_SELECT} FROM enterprises e WHERE {where} AND NOT {_MINE} {order}",
+                [*params, mine, limit - len(rows), max(0, offset - n_own)],
+            )
+        )
     return rows
 
 

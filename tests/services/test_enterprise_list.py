@@ -68,3 +68,35 @@ def test_a_chosen_sort_and_the_unfiltered_list(store):
     assert len(everything) == el.total(store) == 39
     assert all(r["matched"] == frozenset() for r in everything)
     assert [r["ward_code"] for r in everything] == sorted(r["ward_code"] for r in everything)
+
+
+def test_a_collaborators_own_enterprises_come_first_on_every_page(store):
+    """'Của tôi' first, then the others, each by ward and name: the pages read as one sorted list would,
+    however they are cut (the laptop's own are found through its assignments, not by sorting all)."""
+    from datetime import date
+
+    from app.domain.records import Assignment
+
+    records = _fill(store)
+    ids = {r.tax_code: r.id for r in records}
+    own = [ids[valid_tax_code(i)] for i in (3, 31, 52, 55, 21)]
+    other = ids[valid_tax_code(5)]  # assigned to another laptop
+    with store.write() as w:
+        for eid, who in [*((e, "laptop-a") for e in own), (other, "laptop-b")]:
+            w.create(Assignment(Assignment.id_for(eid), eid, who, who, date(2026, 11, 1)))
+        w.delete("assignments", Assignment.id_for(own[-1]))  # no longer assigned
+    own = own[:-1]
+    q = el.ListQuery(mine="laptop-a")
+    every = el.page(store, el.ListQuery(), 0, 1000)  # by ward and name
+    expected = [r["id"] for r in every if r["id"] in own] + [r["id"] for r in every if r["id"] not in own]
+    for size in (1, 3, 4, 5, 7, 100):
+        rows = _all_pages(store, q, size)
+        assert [r["id"] for r in rows] == expected, size
+        assert [r["mine"] for r in rows] == [True] * 4 + [False] * 35
+    # with a filter: the laptop's own among those it keeps
+    q2 = q.replace(ward_code="00073")
+    assert [r["id"] for r in _all_pages(store, q2, 2)] == [
+        r["id"] for r in every if r["ward_code"] == "00073" and r["id"] in own
+    ] + [r["id"] for r in every if r["ward_code"] == "00073" and r["id"] not in own]
+    # only the laptop's own
+    assert [r["id"] for r in el.page(store, q.replace(only_mine=True), 0, 100)] == expected[:4]
