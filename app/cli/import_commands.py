@@ -124,11 +124,11 @@ def _import_list(args: argparse.Namespace) -> int:
                 province_code=args.province,
                 default_ward=args.ward,
             )
-            plan = pl.preview(store, table, prepared.mapping, options)
             if args.dry_run:
+                plan = pl.preview(store, table, prepared.mapping, options)
                 result = None
-            else:
-                result = pl.execute(store, plan)
+            else:  # each row checked once, as it is written (no preview held before)
+                result = pl.execute(store, pl.Preview.unchecked(table, prepared.mapping, options))
                 plan = result.preview
     except ImportFailed as exc:
         from app.cli.hints import with_hint
@@ -137,15 +137,15 @@ def _import_list(args: argparse.Namespace) -> int:
 
     for line in pl.summary_lines(plan):
         say(line)
-    unplaced = plan.unplaced()
-    if unplaced:
-        numbers = ", ".join(str(r.number) for r in unplaced[:20]) + (" ..." if len(unplaced) > 20 else "")
-        say(f"Không xác định được phường, xã: {format_int(len(unplaced))} dòng (dòng {numbers}).")
-    rejected = plan.rejected()
-    for r in rejected[: max(0, args.limit_lines)]:
+    if plan.unplaced_count:
+        numbers = ", ".join(str(n) for n in plan.unplaced_numbers[:20])
+        more = " ..." if plan.unplaced_count > 20 else ""
+        say(f"Không xác định được phường, xã: {format_int(plan.unplaced_count)} dòng (dòng {numbers}{more}).")
+    rejected = plan.rejected_count()
+    for r in plan.rejected()[: max(0, args.limit_lines)] if rejected else ():
         say(f"  Dòng {r.number}: {r.reason}")
-    if len(rejected) > args.limit_lines:
-        say(f"  ... và {format_int(len(rejected) - args.limit_lines)} dòng khác (xem tệp lỗi).")
+    if rejected > args.limit_lines:
+        say(f"  ... và {format_int(rejected - args.limit_lines)} dòng khác (xem tệp lỗi).")
     warned = [r for r in plan.rows if r.warnings and not r.outcome.rejected]
     for r in warned[:10]:
         say(f"  Lưu ý dòng {r.number}: {' '.join(r.warnings)}")
@@ -161,9 +161,7 @@ def _import_list(args: argparse.Namespace) -> int:
                 f"cập nhật {format_int(result.updated)})."
             )
             raise CliError(str(exc) + kept) from None
-        say(
-            f"Đã ghi {format_int(len(rejected))} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó."
-        )
+        say(f"Đã ghi {format_int(rejected)} dòng chưa nhập (kèm lý do) vào {dest}: sửa rồi nhập lại tệp đó.")
     if result is None:
         say("Chạy thử: chưa ghi gì vào dữ liệu.")
     else:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from app.fileio import atomic_write, os_error_message
@@ -27,7 +28,8 @@ def default_path(source: Path) -> Path:
 
 
 def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | None = None) -> Path:
-    """Write ``rows`` (default: every rejected row) to ``path``: temporary name, fsync, rename."""
+    """Write ``rows`` (default: every rejected row) to ``path``: temporary name, fsync, rename. A row
+    the preview did not keep its cells for (not shown) takes them from the sheet, read alongside."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,7 +40,13 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Dòng chưa nhập")
     headers = list(plan.table.headers)
+    missing = {r.number for r in rows if r.cells is None}
     width = max([len(headers)] + [len(r.cells or ()) for r in rows])
+    if missing:
+        width = max(
+            [width] + [len(cells) for number, cells in plan.table.iter_data_rows() if number in missing]
+        )
+    from_sheet = _cells_of(plan, missing)
     headers += [""] * (width - len(headers))
     bold = Font(bold=True)
     red = Font(color="C00000")
@@ -60,7 +68,8 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     tax_col = next((c for c, f in plan.mapping.items() if f == "tax_code"), None)
     for r in rows:
         cells = []
-        for col, text in enumerate(([*(r.cells or ())] + [""] * width)[:width]):
+        own = r.cells if r.cells is not None else from_sheet(r.number)
+        for col, text in enumerate(([*own] + [""] * width)[:width]):
             if col == tax_col and text:
                 text = tax_code(text)  # with the leading zero a number cell dropped
             value = _value(text)
@@ -92,6 +101,19 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     except OSError as exc:  # a full or write-protected stick, one pulled out
         raise ImportFailed(os_error_message(exc, dest)) from exc
     return dest
+
+
+def _cells_of(plan: Preview, numbers: set[int]) -> Callable[[int], list[str]]:
+    """The cells of the rows ``numbers`` from the sheet, asked for in file order (one pass, nothing held)."""
+    rows = (item for item in plan.table.iter_data_rows() if item[0] in numbers) if numbers else iter(())
+
+    def cells(number: int) -> list[str]:
+        for found, row in rows:
+            if found == number:
+                return row
+        return []
+
+    return cells
 
 
 def _value(text: str) -> str | int | None:

@@ -15,6 +15,12 @@ shown in a preview, then written in one transaction.
 
 Rows that did not go in are written to an error file (``errorfile.write``) to be fixed and
 imported again.
+
+Neither the preview nor the import holds a plan for every row (a list of 200,000 rows would take
+hundreds of MB): the rows are planned one at a time from the sheet; a preview keeps the counts for
+the whole file, the rows it shows (at most ``keep``: every row of a smaller file) and, for the
+rows that did not go in, their reason; ``execute`` plans every row again inside its transaction and
+writes as it goes.
 """
 
 from __future__ import annotations
@@ -78,6 +84,9 @@ _OUTCOME_LABELS = {
 }
 
 ON_DUPLICATE = ("update", "skip", "ask")
+SHOWN_ROWS = 10_000  # rows a preview keeps to show (every row of a file that has no more): of a
+# longer file, the rows that need a look (not imported, or with a note) and, a tenth of them, its
+# first rows that need none
 _WRITE_BATCH = 2000  # records given to one create_many (its rows and change-log rows are built at once)
 _TOTALS_RE = re.compile(r"^(tong cong|tong so|tong|cong)( toan| chung| cac| \d|$)")
 _HEADING_RE = re.compile(r"^\s*([IVXLC]+|[A-Za-z]|\d{1,2})\s*[.)/-]\s+\S")
@@ -135,42 +144,113 @@ class RowPlan:
 
 @dataclass
 class Preview:
+    """What importing the file would do: the counts for the whole file, the rows shown (``rows``:
+    every row when the file has at most ``keep``; otherwise those that need a look, then the first
+    others, ``keep`` at most) and, for the rows that did not go in and are not shown, their outcome
+    and reason (``left_out``: the error file takes their cells from the sheet)."""
+
     table: Table
     mapping: dict[int, str]
     options: Options
-    rows: list[RowPlan]
+    rows: list[RowPlan]  # the rows shown, in file order
     skipped_lines: int  # blank lines and "Tổng cộng" lines under the header
-    version: tuple[int, int]
+    version: tuple[int, int] | None  # the data it was checked against (None: not previewed)
     decisions: dict[int, str] = field(default_factory=dict)
+    keep: int = SHOWN_ROWS
+    total: int = 0  # data rows of the whole file (the blank and totals lines left out)
+    tally: Counter = field(default_factory=Counter)  # outcome -> rows, for the whole file
+    left_out: dict[int, tuple[Outcome, str]] = field(default_factory=dict)  # rejected, not shown
+    unplaced_count: int = 0  # rows whose ward could not be found, in the whole file
+    unplaced_numbers: list[int] = field(default_factory=list)  # the first of them (to name them)
+    _index: dict[int, RowPlan] | None = field(default=None, repr=False)  # shown rows by number
+    _plain_shown: int = field(default=0, repr=False)  # rows shown that need no look
+
+    @classmethod
+    def unchecked(cls, table: Table, mapping: dict[int, str], options: Options | None = None) -> Preview:
+        """A plan for ``execute`` with no preview before it (the command line): the rows are checked
+        and matched once, while they are written."""
+        options = options or Options()
+        _check_choices(mapping, options)
+        return cls(table, mapping, options, [], 0, None)
+
+    @property
+    def all_shown(self) -> bool:
+        return len(self.rows) == self.total
 
     def counts(self) -> Counter:
-        return Counter(r.outcome for r in self.rows)
+        return +self.tally
+
+    def rejected_count(self) -> int:
+        return sum(n for outcome, n in self.tally.items() if outcome.rejected)
 
     def rejected(self) -> list[RowPlan]:
-        return [r for r in self.rows if r.outcome.rejected]
+        """Every row that did not go in, in file order: those shown as they are, the others with
+        their number, outcome and reason only (no cells: ``errorfile`` reads them from the sheet)."""
+        shown = [r for r in self.rows if r.outcome.rejected]
+        if not self.left_out:
+            return shown
+        others = [
+            RowPlan(number, None, outcome, problems=(reason,) if reason else ())
+            for number, (outcome, reason) in self.left_out.items()
+        ]
+        return sorted(shown + others, key=lambda r: r.number)
 
     def unplaced(self) -> list[RowPlan]:
-        return [
-            r
-            for r in self.rows
-            if r.outcome == Outcome.INVALID
-            and r.ward_from is None
-            and r.enterprise is not None
-            and not r.enterprise.ward_code
-        ]
+        """The rows shown whose ward could not be found (``unplaced_count``: in the whole file)."""
+        return [r for r in self.rows if _unplaced(r)]
 
     def decide(self, number: int, choice: str) -> RowPlan:
-        """A person's decision on an ASK row ("update" / "skip") or a SIMILAR row ("create" / "skip")."""
-        row = next((r for r in self.rows if r.number == number), None)
+        """A person's decision on an ASK row ("update" / "skip") or a SIMILAR row ("create" / "skip"),
+        one of the rows shown."""
+        if self._index is None:
+            self._index = {r.number: r for r in self.rows}
+        row = self._index.get(number)
         if row is None:
             raise ImportFailed(f"Không có dòng {number} trong danh sách.")
-        allowed = {Outcome.ASK: ("update", "skip"), Outcome.SIMILAR: ("create", "skip")}
-        original = _undecided(row)
-        if original not in allowed or choice not in allowed[original]:
+        if not _allowed(row, choice):
             raise ImportFailed(f"Dòng {number} ({row.outcome.label}) không thể chọn «{choice}».")
         self.decisions[number] = choice
+        before = row.outcome
         _apply_decision(row, choice)
+        self.tally[before] -= 1
+        self.tally[row.outcome] += 1
         return row
+
+    def _add(self, row: RowPlan, first_rows: int) -> None:
+        """Count one planned row; keep it if it is shown, or its reason if it did not go in."""
+        self.total += 1
+        self.tally[row.outcome] += 1
+        if _unplaced(row):
+            self.unplaced_count += 1
+            if len(self.unplaced_numbers) < 20:
+                self.unplaced_numbers.append(row.number)
+        rejected = row.outcome.rejected
+        look = rejected or bool(row.warnings)
+        if len(self.rows) < self.keep and (look or self._plain_shown < first_rows):
+            if not rejected:
+                row.cells = None  # kept only for the error file (the sheet still has them)
+                row.existing = None  # and the kept row for a person's decision
+            self.rows.append(row)
+            self._plain_shown += not look
+        elif rejected:
+            self.left_out[row.number] = (row.outcome, row.reason)
+
+
+def _unplaced(r: RowPlan) -> bool:
+    return (
+        r.outcome == Outcome.INVALID
+        and r.ward_from is None
+        and r.enterprise is not None
+        and not r.enterprise.ward_code
+    )
+
+
+_ALLOWED = {Outcome.ASK: ("update", "skip"), Outcome.SIMILAR: ("create", "skip")}
+
+
+def _allowed(row: RowPlan, choice: str) -> bool:
+    original = _undecided(row)
+    return original in _ALLOWED and choice in _ALLOWED[original]
 
 
 def _undecided(row: RowPlan) -> Outcome:
@@ -203,17 +283,7 @@ def _province(store: Store, options: Options) -> str | None:
     return units.province_of(unit) if unit else None
 
 
-def preview(
-    store: Store,
-    table: Table,
-    mapping: dict[int, str],
-    options: Options | None = None,
-    *,
-    decisions: dict[int, str] | None = None,
-    progress: Progress | None = None,
-) -> Preview:
-    """Read, check and match every data row; write nothing."""
-    options = options or Options()
+def _check_choices(mapping: dict[int, str], options: Options) -> None:
     missing = mp.missing_required(mapping)
     if missing:
         raise ImportFailed(
@@ -222,33 +292,58 @@ def preview(
         )
     if options.default_ward and units.ward(options.default_ward) is None:
         raise ImportFailed(f"Mã phường, xã mặc định «{options.default_ward}» không có trong danh mục.")
-    version = _version(store)
-    builder = _Builder(store, table, mapping, options)
-    total = table.data_count()
-    rows: list[RowPlan] = []
-    skipped = 0
-    for i, (number, cells) in enumerate(table.iter_data_rows()):
-        plan = builder.row(number, cells)
-        if plan is None:
-            skipped += 1
-        else:
-            if not plan.outcome.rejected:
-                plan.cells = None  # kept only for the error file (the sheet still has them)
-                plan.existing = None  # and the kept row for a person's decision
-            rows.append(plan)
-        if progress and i % 500 == 0:
-            progress(i, total)
-    result = Preview(table, mapping, options, rows, skipped, version)
-    for number, choice in (decisions or {}).items():
-        try:
-            result.decide(number, choice)
-        except ImportFailed:
-            # the row no longer waits for a decision (the data or the options changed); keep the
-            # decision in case it does again (options switched back)
-            result.decisions[number] = choice
-    if progress:
-        progress(total, total)
+
+
+def preview(
+    store: Store,
+    table: Table,
+    mapping: dict[int, str],
+    options: Options | None = None,
+    *,
+    decisions: dict[int, str] | None = None,
+    progress: Progress | None = None,
+    keep: int = SHOWN_ROWS,
+) -> Preview:
+    """Read, check and match every data row; write nothing. The preview keeps the counts, at most
+    ``keep`` rows to show, and the reasons of the rows that would not go in."""
+    options = options or Options()
+    _check_choices(mapping, options)
+    result = Preview(table, mapping, options, [], 0, _version(store), dict(decisions or {}), keep)
+    _plan(result, _Builder(store, table, mapping, options), progress)
     return result
+
+
+def _plan(
+    result: Preview,
+    builder: _Builder,
+    progress: Progress | None,
+    write: Callable[[RowPlan], None] | None = None,
+    *,
+    steps: int = 0,
+) -> None:
+    """Plan every data row of ``result.table`` into ``result`` (one row at a time: no plan is kept
+    but those ``result`` shows), applying ``result.decisions``; ``write`` takes each planned row."""
+    total = result.table.data_count()
+    first_rows = result.keep if total <= result.keep else result.keep // 10
+    decisions = result.decisions
+    steps = max(steps, total)
+    for i, (number, cells) in enumerate(result.table.iter_data_rows()):
+        row = builder.row(number, cells)
+        if row is None:
+            result.skipped_lines += 1
+        else:
+            # a decision taken on the row (it may no longer wait for one: the data or the options
+            # changed; the decision is kept in case it does again)
+            choice = decisions.get(number)
+            if choice is not None and _allowed(row, choice):
+                _apply_decision(row, choice)
+            if write is not None:
+                write(row)
+            result._add(row, first_rows)
+        if progress and i % 500 == 0:
+            progress(i, steps)
+    if progress:
+        progress(total, steps)
 
 
 class _Builder:
@@ -478,37 +573,70 @@ def execute(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Write the NEW and UPDATE rows in ONE transaction (each with its change-log row and search
-    entry). If anything changed since the preview, the plan is made again inside the transaction
-    (with the same decisions), so nothing is written twice or over a newer record."""
-    rebuilt = False
+    entry). Every row is checked and matched again inside the transaction (with the same options
+    and decisions): nothing is written twice or over a newer record, and no plan for the whole file
+    is held. The new enterprises are written in batches as the rows are planned; the updates after
+    them, each row planned again (the rows are matched against the data as it was before any
+    update, as in the preview)."""
+    done = Preview(plan.table, plan.mapping, plan.options, [], 0, None, dict(plan.decisions), plan.keep)
     with store.write(author) as w:
-        if _version(store) != plan.version:
-            plan = preview(store, plan.table, plan.mapping, plan.options, decisions=dict(plan.decisions))
-            rebuilt = True
-        creates = [r.enterprise for r in plan.rows if r.outcome == Outcome.NEW and r.enterprise is not None]
-        updates = [
-            r.enterprise for r in plan.rows if r.outcome == Outcome.UPDATE and r.enterprise is not None
-        ]
-        total = len(creates) + len(updates)
-        for start in range(0, len(creates), _WRITE_BATCH):  # in batches: what each holds is freed
-            w.create_many(creates[start : start + _WRITE_BATCH])
-            if progress:
-                progress(min(start + _WRITE_BATCH, len(creates)), total)
-        for i, e in enumerate(updates):
-            w.update(e)
-            if progress and i % 200 == 0:
-                progress(len(creates) + i, total)
+        done.version = _version(store)
+        rebuilt = plan.version is not None and done.version != plan.version
+        builder = _Builder(store, plan.table, plan.mapping, plan.options)
+        creates: list[Enterprise] = []
+        updates: set[int] = set()  # row numbers
+        created = 0
+        expected = plan.counts()[Outcome.UPDATE] if plan.version is not None else 0
+        steps = plan.table.data_count() + expected
+
+        def write(row: RowPlan) -> None:
+            nonlocal created
+            if row.outcome == Outcome.NEW and row.enterprise is not None:
+                creates.append(row.enterprise)
+                if len(creates) >= _WRITE_BATCH:  # in batches: what each holds is freed
+                    w.create_many(creates)
+                    created += len(creates)
+                    creates.clear()
+            elif row.outcome == Outcome.UPDATE and row.enterprise is not None:
+                updates.add(row.number)
+
+        _plan(done, builder, progress, write, steps=steps)
+        if creates:
+            w.create_many(creates)
+            created += len(creates)
+            creates.clear()
+        # the updates, after every row was matched: a row matched after an update would see it
+        builder.seen_tax.clear()
+        updated = 0
+        planned = plan.table.data_count()
+        for number, cells in plan.table.iter_data_rows() if updates else ():
+            if number not in updates:
+                continue
+            row = builder.row(number, cells)
+            choice = done.decisions.get(number)
+            if row is not None and choice is not None and _allowed(row, choice):
+                _apply_decision(row, choice)
+            if row is None or row.outcome != Outcome.UPDATE or row.enterprise is None:
+                # never (the same row, rules and data): the transaction is rolled back
+                raise ImportFailed(
+                    f"Dòng {format_int(number)} cho kết quả khác khi kiểm tra lại; chưa ghi gì vào dữ liệu. "
+                    "Hãy nhập lại tệp."
+                )
+            w.update(row.enterprise)
+            updated += 1
+            if progress and updated % 200 == 0:
+                progress(min(planned + updated, steps), steps)
     if remember_mapping:
         mp.remember(store, plan.table.headers, plan.mapping)
     if progress:
-        progress(len(creates) + len(updates), len(creates) + len(updates))
-    return ImportResult(plan, len(creates), len(updates), rebuilt, w.changes)
+        progress(steps, steps)
+    return ImportResult(done, created, updated, rebuilt, w.changes)
 
 
 def summary_lines(plan: Preview) -> list[str]:
     """The Vietnamese summary of a preview (or of what was imported)."""
     counts = plan.counts()
-    lines = [f"Số dòng doanh nghiệp trong tệp: {format_int(len(plan.rows))}"]
+    lines = [f"Số dòng doanh nghiệp trong tệp: {format_int(plan.total)}"]
     for outcome in Outcome:
         if counts[outcome]:
             lines.append(f"  {outcome.label}: {format_int(counts[outcome])}")

@@ -74,6 +74,9 @@ class Placement:
         return self.unit is not None
 
 
+_CACHED_ADDRESSES = 10_000
+
+
 class WardMatcher:
     def __init__(self, province_code: str | None = None):
         self.province_code = province_code
@@ -194,6 +197,8 @@ class WardMatcher:
         if address in self._cache:
             return self._cache[address]
         result = self._from_address(address)
+        if len(self._cache) >= _CACHED_ADDRESSES:  # most addresses differ: a list of 200,000 is not held
+            self._cache.clear()
         self._cache[address] = result
         return result
 

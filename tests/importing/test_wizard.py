@@ -163,3 +163,77 @@ def test_wizard_csv_goes_straight_to_the_mapping_and_back(qtbot, tmp_path, data_
         wizard.close()
     finally:
         close_window(qtbot, window)
+
+
+def test_wizard_preview_keeps_only_the_rows_it_shows(qtbot, tmp_path, data_dir):
+    """A file longer than the preview shows: the preview holds the rows it shows (those that need a
+    look, then a few first ones) and the counts of the whole file; the import writes every row and the
+    error file has every row that did not go in, with its cells read from the file again."""
+    _kept_rows, before = _kept(data_dir)
+    src = tmp_path / "dai.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(B.HEADERS)
+    bad: dict[int, str] = {}  # file row -> the enterprise's name
+    for i in range(120):
+        name = f"Công ty TNHH Thử Nghiệm Số {i + 1}"
+        code = B.tax(i)
+        if i % 4 == 3:  # 30 rows with a wrong check digit, to the end of the file
+            code = B.bad_check_digit(code)
+            bad[i + 2] = name
+        ws.append([str(i + 1), name, code, "12 Tràng Tiền, P. Hoàn Kiếm, Hà Nội", "Nguyễn Văn An", "20", "5"])
+    wb.save(src)
+
+    window = open_window(qtbot, data_dir)
+    try:
+        window.actions.trigger("import.list")
+        wizard = window.importing.wizard
+        wizard.shown_rows = 20
+        wizard.set_path(str(src))
+        qtbot.waitUntil(lambda: wizard.step == "mapping" and not wizard.busy, timeout=10000)
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "preview" and not wizard.busy, timeout=20000)
+
+        plan = wizard.preview
+        assert wizard.preview_model.rowCount() == len(plan.rows) == 20
+        # the counts are the whole file's
+        assert plan.total == 120
+        assert plan.counts() == {pl.Outcome.NEW: 90, pl.Outcome.INVALID: 30}
+        summary = wizard.summary.text()
+        assert "Số dòng doanh nghiệp trong tệp: 120" in summary and "Thêm mới: 90" in summary
+        assert "Có lỗi, chưa nhập: 30" in summary
+        assert "chỉ hiện 20 trong 120 dòng" in summary
+        # shown: two first rows that need nothing (a tenth), then the rows that need a look, in file order
+        shown = [(r.number, r.outcome) for r in plan.rows]
+        assert shown[:2] == [(2, pl.Outcome.NEW), (3, pl.Outcome.NEW)]
+        assert [n for n, o in shown[2:]] == sorted(bad)[:18]
+        assert {o for _n, o in shown[2:]} == {pl.Outcome.INVALID}
+        # of the rows not shown, only the reason of those that did not go in (no cells, no plan)
+        assert sorted(plan.left_out) == sorted(bad)[18:]
+        assert all("Mã số thuế" in reason for _o, reason in plan.left_out.values())
+        assert "Bấm «Nhập vào dữ liệu» để thêm 90" in wizard.message.text()
+
+        wizard.import_button.click()
+        qtbot.waitUntil(lambda: wizard.step == "result" and not wizard.busy, timeout=20000)
+        wait_idle(qtbot, window)
+        assert "Đã thêm mới 90 và cập nhật 0 doanh nghiệp." in wizard.result_label.text()
+        assert "30 dòng chưa nhập" in wizard.result_label.text()
+        assert len(wizard.preview.rows) == 20 and wizard.preview_model.rowCount() == 20
+        with open_store(data_dir) as s:
+            assert s.counts()["enterprises"] == before + 90
+            names = {
+                r["name"] for r in s._rows("SELECT name FROM enterprises WHERE name LIKE 'Công ty TNHH Thử%'")
+            }
+        assert names == {f"Công ty TNHH Thử Nghiệm Số {i + 1}" for i in range(120)} - set(bad.values())
+
+        errors = tmp_path / "loi.xlsx"
+        wizard.save_errors(str(errors))
+        qtbot.waitUntil(lambda: wizard.error_path is not None, timeout=10000)
+        lines = list(load_workbook(errors).active.iter_rows(values_only=True))
+        assert len(lines) == 1 + 30
+        # every row with its own cells (those not shown read from the file again), its row and reason
+        assert [(line[1], line[-2]) for line in lines[1:]] == [(bad[n], n) for n in sorted(bad)]
+        assert all("Mã số thuế" in line[-1] for line in lines[1:])
+        wizard.close()
+    finally:
+        close_window(qtbot, window)

@@ -77,7 +77,8 @@ def _message(failure: Any) -> str:
 
 
 class PreviewModel(QAbstractTableModel):
-    """The preview's rows, one line per data row of the file (fast with 20,000 rows)."""
+    """The rows the preview shows, one line each (``Preview.rows``: every data row of a file of up to
+    ``ImportWizard.shown_rows`` rows; of a longer one, those that need a look and the first others)."""
 
     HEADERS = ("Dòng", "Kết quả", "Tên doanh nghiệp", "Mã số thuế", "Phường, xã", "Lý do, lưu ý")
 
@@ -152,6 +153,7 @@ class ImportWizard(QDialog):
         self.error_path: Path | None = None
         self.busy = False
         self.step = "file"
+        self.shown_rows = pl.SHOWN_ROWS  # rows a preview keeps to show (the counts are for the whole file)
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -494,6 +496,7 @@ class ImportWizard(QDialog):
         if self.prepared is None or self.busy:
             return
         table, mapping, options = self.prepared.table, self.current_mapping(), self.options()
+        keep = self.shown_rows
         missing = mp.missing_required(mapping)
         if missing:
             self.message.setText("Chưa chọn cột cho: " + ", ".join(missing) + ".")
@@ -509,7 +512,9 @@ class ImportWizard(QDialog):
                 ctx.check()
                 ctx.progress(done, total, f"Đã kiểm tra {format_int(done)}/{format_int(total)} dòng…")
 
-            return pl.preview(store, table, mapping, options, decisions=decisions, progress=progress)
+            return pl.preview(
+                store, table, mapping, options, decisions=decisions, progress=progress, keep=keep
+            )
 
         def done(plan: pl.Preview) -> None:
             self._set_busy(False)
@@ -529,9 +534,13 @@ class ImportWizard(QDialog):
         if plan is None:
             return
         lines = pl.summary_lines(plan)
-        unplaced = plan.unplaced()
-        if unplaced:
-            lines.append(f"Không xác định được phường, xã: {format_int(len(unplaced))} dòng.")
+        if plan.unplaced_count:
+            lines.append(f"Không xác định được phường, xã: {format_int(plan.unplaced_count)} dòng.")
+        if not plan.all_shown:
+            lines.append(
+                f"Bảng dưới đây chỉ hiện {format_int(len(plan.rows))} trong {format_int(plan.total)} dòng "
+                "(các dòng cần xem lại và một số dòng đầu); các số ở trên tính cho cả tệp."
+            )
         self.summary.setText("\n".join(lines))
         counts = plan.counts()
         waiting = counts[pl.Outcome.ASK] + counts[pl.Outcome.SIMILAR]
@@ -588,17 +597,19 @@ class ImportWizard(QDialog):
         author = getattr(self.window_.profile, "collaborator", None)
 
         def work(store: Any, ctx: Any) -> pl.ImportResult:
-            return pl.execute(
-                store,
-                plan,
-                author=author,
-                progress=lambda done, total: ctx.progress(done, total, "Đang ghi…"),
-            )
+            def progress(done: int, total: int) -> None:
+                ctx.check()  # a cancel rolls the one transaction back: nothing is written
+                ctx.progress(done, total, "Đang ghi…")
+
+            # every row is read from the sheet and checked again as it is written (no plan for the
+            # whole file is held)
+            return pl.execute(store, plan, author=author, progress=progress)
 
         def done(result: pl.ImportResult) -> None:
             self._set_busy(False)
             self.result = result
             self.preview = result.preview
+            self.preview_model.set_rows(result.preview.rows)  # the preview's own rows are let go
             self._show_result()
 
         self._set_busy(True, "Đang ghi vào dữ liệu…")
@@ -615,11 +626,11 @@ class ImportWizard(QDialog):
                 "Dữ liệu đã thay đổi sau khi xem trước; danh sách đã được kiểm tra lại trước khi ghi."
             )
         lines += pl.summary_lines(result.preview)
-        rejected = result.preview.rejected()
+        rejected = result.preview.rejected_count()
         self.save_errors_button.setVisible(bool(rejected))
         if rejected:
             lines.append(
-                f"{format_int(len(rejected))} dòng chưa nhập: lưu ra tệp Excel (kèm lý do), sửa rồi nhập lại."
+                f"{format_int(rejected)} dòng chưa nhập: lưu ra tệp Excel (kèm lý do), sửa rồi nhập lại."
             )
         self.result_label.setText("\n".join(lines))
         self._show("result")
