@@ -258,7 +258,7 @@ class _Collector:
 
     def __init__(self, file_name: str) -> None:
         self.file_name = file_name
-        self.rows: list[str] = []  # joined by SEP
+        self.rows: list[bytes] = []  # cells joined by SEP, as UTF-8 (``Rows``)
         self.fonts: dict[int, list[lg.Legacy | None]] = {}  # row index -> fonts, for rows with a legacy font
         self.numbers: list[int] = []
         self.bad_rows: dict[int, str] = {}
@@ -294,7 +294,8 @@ class _Collector:
             self.fonts[len(self.rows) - 1] = fonts[: len(cells)]
 
     def _keep(self, number: int, joined: str) -> None:
-        self.held += sys.getsizeof(joined) + 16  # the string, its place in the list, the row number
+        # the string, its place in the list, the row number (as str: the bytes kept take less)
+        self.held += sys.getsizeof(joined) + 16
         if self.held > MAX_SHEET_BYTES:
             raise ImportFailed(
                 f"Tệp {self.file_name} quá lớn để nhập một lần: dữ liệu đọc được đã vượt {_mb(MAX_SHEET_BYTES)} "
@@ -302,7 +303,7 @@ class _Collector:
                 "chia danh sách thành nhiều tệp nhỏ hơn (ví dụ theo phường, xã) rồi nhập lần lượt. "
                 "Chưa có gì được ghi vào dữ liệu."
             )
-        self.rows.append(joined)
+        self.rows.append(joined.encode("utf-8", "surrogatepass"))
         self.numbers.append(number)
 
     def _bad(self, number: int, col: int, what: str) -> None:
@@ -323,9 +324,9 @@ class _Collector:
         # one verdict per column, on up to 2,000 of its cells (those without a legacy font)
         samples: list[list[str]] = []
         full = 0
-        for r, joined in enumerate(self.rows):
+        for r, raw in enumerate(self.rows):
             fonts = self.fonts.get(r)
-            for col, text in enumerate(joined.split(SEP)):
+            for col, text in enumerate(_cells(raw)):
                 while len(samples) <= col:
                     samples.append([])
                 sample = samples[col]
@@ -337,12 +338,14 @@ class _Collector:
                 break
         verdicts = [lg.detect_many(s) for s in samples]
         del samples
-        for r, joined in enumerate(self.rows):  # row by row: a second copy of a big sheet costs memory
-            if not joined:
+        for r, raw in enumerate(self.rows):  # row by row: a second copy of a big sheet costs memory
+            if not raw:
                 continue
+            joined = raw.decode("utf-8", "surrogatepass")
             fonts = self.fonts.get(r)
             if not fonts and not lg.might_be_legacy(joined) and all(v == lg.Legacy.UNICODE for v in verdicts):
-                self.rows[r] = unicodedata.normalize("NFC", joined)  # the separator blocks composition
+                if not unicodedata.is_normalized("NFC", joined):  # the separator blocks composition
+                    self.rows[r] = unicodedata.normalize("NFC", joined).encode("utf-8", "surrogatepass")
                 continue
             cells = joined.split(SEP)
             changed = False
@@ -359,13 +362,9 @@ class _Collector:
                         if enc != lg.Legacy.UNICODE:
                             conversions[enc] += 1
             if changed:
-                self.rows[r] = SEP.join(cells)
+                self.rows[r] = SEP.join(cells).encode("utf-8", "surrogatepass")
         self.fonts = {}
-        held: list = self.rows
-        for r, joined in enumerate(held):  # in place: each str is let go as its bytes are kept
-            held[r] = joined.encode("utf-8", "surrogatepass")
-        self.rows = []
-        return Sheet(name, Rows(held), self.numbers, conversions, encoding, self.bad_rows)
+        return Sheet(name, Rows(self.rows), self.numbers, conversions, encoding, self.bad_rows)
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
