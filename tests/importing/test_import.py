@@ -175,6 +175,59 @@ def test_same_name_and_address_is_flagged_for_a_person(store, tmp_path):
     assert accepted.created == 0 and accepted.preview.rows[0].outcome == pl.Outcome.UNCHANGED
 
 
+def test_the_import_matches_rows_as_the_preview_did_before_any_update(store, tmp_path):
+    """The import plans every row again (it keeps no plan per row); an update it writes must not change
+    how a later row of the same file is matched: the twin of a kept enterprise whose name an earlier row
+    changes stays a look-alike, as the preview said."""
+    _import(store, B.write_xlsx(tmp_path / "ds.xlsx", rows=B.VALID))
+    renamed = list(B.VALID[0][0])
+    renamed[1] = "Công ty TNHH May Tràng Tiền"  # the kept enterprise's new name
+    twin = list(B.VALID[0][0])
+    twin[2] = B.tax(20)  # another tax code, the kept enterprise's old name and address
+    path = B.write_xlsx(tmp_path / "doi-ten.xlsx", rows=[(renamed, "", ""), (twin, "", "")])
+    prepared = mp.prepare(path, store)
+    options = pl.Options(on_duplicate="update", today=TEST_TODAY)
+    plan = pl.preview(store, prepared.table, prepared.mapping, options)
+    assert [r.outcome for r in plan.rows] == [pl.Outcome.UPDATE, pl.Outcome.SIMILAR]
+
+    result = pl.execute(store, plan)
+    assert result.updated == 1 and result.created == 0 and not result.rebuilt
+    assert [r.outcome for r in result.preview.rows] == [pl.Outcome.UPDATE, pl.Outcome.SIMILAR]
+    assert result.preview.counts() == plan.counts()
+    kept = _by_tax(store)
+    assert kept[B.tax(0)]["name"] == "Công ty TNHH May Tràng Tiền" and B.tax(20) not in kept
+
+
+def test_a_preview_of_a_long_file_keeps_the_counts_and_the_reasons_not_the_rows(store, tmp_path):
+    """Without a window: ``keep`` rows at most, the counts of every row, the reason of every row that
+    did not go in; the import (and the command line's, with no preview) writes every row."""
+    rows = []
+    for i in range(60):
+        cells = [str(i + 1), f"Công ty TNHH Dài Số {i + 1}", B.tax(100 + i), "12 Tràng Tiền, P. Hoàn Kiếm"]
+        if i % 3 == 2:
+            cells[2] = B.bad_check_digit(cells[2])
+        rows.append((cells + ["Lê Văn Tâm", "10", "2"], "", ""))
+    path = B.write_xlsx(tmp_path / "dai.xlsx", rows=rows)
+    prepared = mp.prepare(path, store)
+    plan = pl.preview(store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY), keep=10)
+    assert len(plan.rows) == 10 and plan.total == 60 and not plan.all_shown
+    assert plan.counts() == {pl.Outcome.NEW: 40, pl.Outcome.INVALID: 20}
+    assert plan.rejected_count() == 20 and len(plan.left_out) == 20 - 9  # one first row, nine to look at
+    first = prepared.table.header_row_number + 1  # the file's row of the first enterprise
+    assert [r.number for r in plan.rejected()] == [first + i for i in range(60) if i % 3 == 2]
+    assert pl.summary_lines(plan)[0] == "Số dòng doanh nghiệp trong tệp: 60"
+
+    cli = pl.execute(
+        store, pl.Preview.unchecked(prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    )
+    assert cli.created == 40 and cli.preview.rejected_count() == 20 and not cli.rebuilt
+    dest = errorfile.write(tmp_path / "loi.xlsx", cli.preview)
+    lines = list(load_workbook(dest).active.iter_rows(values_only=True))[1:]
+    assert [(line[1], line[-2]) for line in lines] == [
+        (f"Công ty TNHH Dài Số {i + 1}", first + i) for i in range(60) if i % 3 == 2
+    ]
+
+
 def test_ward_from_address_code_or_name_and_unplaced_rows(store, tmp_path):
     from openpyxl import Workbook
 
