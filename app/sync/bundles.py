@@ -1100,7 +1100,7 @@ def _apply(
         report.to_check = rules.after_merge(conn, report, store.founding_rules(), now, signers)
         store.note_changes(report.changes.summary())
         observe_stamps(store, report.max_hlc)
-        result.report = report
+        result.report = report.checked()
         result.relayed = sum(1 for v in to_merge if v is not outer)
         log_merged(conn, now, path, p, result, outcome="quarantined" if set_aside else "applied")
 
@@ -1716,7 +1716,7 @@ def release(
             report.to_check = rules.after_merge(
                 conn, report, store.founding_rules(), now, {v.env.hash: v.payload["from"]}
             )
-            total.add(report)
+            total.add(report.checked())
             total.pending_ids.extend(report.pending_ids)
             if rebase and i == 0:
                 high = chains.rebase(conn, sender, recipient, p["seq"], v.env.hash, p["prev"], now)

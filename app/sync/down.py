@@ -546,7 +546,7 @@ def _apply(
         report = merge(conn, incoming, now, created)
         store.note_changes(report.changes.summary())  # a write of records, as the upward merge says
         observe_stamps(store, report.max_hlc)
-        result.report = report
+        result.report = report.checked()
         result.relayed = len(relayed)
         log_merged(conn, now, path, p, result, down=True, outcome="quarantined" if set_aside else "applied")
 
@@ -751,7 +751,7 @@ def release(
             part = MergeReport()  # one for a machine below: checked above; its addressee merges it
             if mine:
                 newer.keep(conn, parts.kept, now)
-                part = merge(conn, parts.incoming, now, parts.sections)
+                part = merge(conn, parts.incoming, now, parts.sections).checked()
                 store.note_changes(part.changes.summary())
                 report = part
             conn.execute(

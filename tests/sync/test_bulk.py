@@ -198,3 +198,17 @@ def test_a_stick_of_bundles_is_imported_with_one_large_cache_from_first_to_last(
     finally:
         store.conn.set_trace_callback(None)
     assert said == [f"PRAGMA cache_size = -{B.IMPORT_CACHE_KIB}", "PRAGMA cache_size = -32768"]
+
+
+def test_an_import_result_lets_go_of_the_payload_rows(net):
+    """The soft checks read the rows a merge inserted; the result kept with the import (a province imports
+    168 bundles in one batch) holds only counts and ids: the payload's rows are freed bundle by bundle."""
+    e = enterprise(net.l1)
+    with net.l1.store.write() as w:
+        w.create(Visit(enterprise_id=e.id, visit_date=date(2026, 11, 20), workforce_total=3, union_members=9))
+    [r] = net.ward.import_(net.l1.export(net.stick))
+    assert r.report.new == 2 and r.report.to_check == 1  # the checks saw the rows (9 members of 3 workers)
+    assert r.report.inserted == [] and r.report.touched == {}
+    assert r.changes.created("visits") == {
+        r2[0] for r2 in net.ward.store.conn.execute("SELECT id FROM visits")
+    }
