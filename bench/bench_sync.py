@@ -22,6 +22,7 @@ import runs: the window is responsive when neither stalls beyond what a person n
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import shutil
 import sqlite3
@@ -48,6 +49,7 @@ from app.sync import keys as K
 from app.sync import registry as R
 
 PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
+STALL_DUMP = 0.15  # seconds: a tick this late has the stacks of every thread written while it waits
 
 
 def fmt(n: float) -> str:
@@ -194,10 +196,24 @@ def import_in_window(folder: Path, key, ident: K.Identity, bundles: list[Path]) 
     pages: list[float] = []
     last = [time.perf_counter()]
 
+    # a stall is caught in the act: each tick re-arms a watchdog (a C thread: it needs no GIL) that writes
+    # every thread's Python stack if the next tick is more than STALL_DUMP late
+    dumps = open(folder.parent / "gui-stalls.txt", "w")  # noqa: SIM115 - closed below
+    late: list[tuple[float, int]] = []  # (ms late, bundles done when it ended) of every tick over 100 ms
+
     def tick() -> None:
         now = time.perf_counter()
-        stalls.append(max(0.0, (now - last[0]) * 1000 - 20))
+        stall = max(0.0, (now - last[0]) * 1000 - 20)
+        stalls.append(stall)
         last[0] = now
+        if stall > 100:
+            late.append((stall, state.get("done", 0)))
+            print(
+                f"--- the tick above came {stall:.0f} ms late, after bundle {state.get('done', 0)}",
+                file=dumps,
+            )
+            dumps.flush()
+        faulthandler.dump_traceback_later(STALL_DUMP, repeat=False, file=dumps)
 
     def ask() -> None:
         if state["asking"]:
@@ -211,10 +227,14 @@ def import_in_window(folder: Path, key, ident: K.Identity, bundles: list[Path]) 
 
         runner.read(lambda store: el.page(store, el.ListQuery(), 0, 200), shown, lambda _f: shown(None))
 
-    def work(store: Store, ctx) -> None:
-        for b in bundles:
-            ctx.check()
-            B.import_file(store, ident, b, write_receipt=False)
+    def work(store: Store, ctx) -> list:
+        def each(done: int, total: int) -> None:  # as the import dialog does (app/gui/sync/dialogs.py)
+            state["done"] = done
+            ctx.progress(done, total, f"Tệp {done}/{total}")
+            if done < total:
+                ctx.check()
+
+        return B.import_paths(store, ident, bundles, write_receipt=False, progress=each)
 
     def failed(f) -> None:
         state["failed"] = f
@@ -235,6 +255,8 @@ def import_in_window(folder: Path, key, ident: K.Identity, bundles: list[Path]) 
     pager.start()
     loop.exec()
     elapsed = time.perf_counter() - t0
+    faulthandler.cancel_dump_traceback_later()
+    dumps.close()
     timer.stop()
     pager.stop()
     runner.shutdown()
@@ -248,6 +270,8 @@ def import_in_window(folder: Path, key, ident: K.Identity, bundles: list[Path]) 
         "stall_p99": stalls[int(len(stalls) * 0.99) - 1] if stalls else 0.0,
         "stall_max": stalls[-1] if stalls else 0.0,
         "over_100": sum(1 for x in stalls if x > 100),
+        "late": sorted(late, reverse=True)[:5],
+        "dumps": folder.parent / "gui-stalls.txt",
         "pages": len(pages),
         "page_p50": sorted(pages)[len(pages) // 2] if pages else 0.0,
         "page_max": max(pages) if pages else 0.0,
@@ -268,14 +292,22 @@ def main() -> int:
     ap.add_argument("--out", default="bench/out/sync")
     ap.add_argument("--keep", action="store_true", help="reuse generated ward databases if present")
     ap.add_argument("--gui", action="store_true", help="also import once as the desktop program does")
+    ap.add_argument(
+        "--import-only",
+        action="store_true",
+        help="reuse the bundles an earlier run left on OUT/usb and the province office they were made for "
+        "(OUT/province-empty): no generation, no export; every ward's records are counted at the province",
+    )
     a = ap.parse_args()
     load_before = os.getloadavg()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stick = out / "usb"
+    wards = units.wards(a.province)[: a.wards]
+    if a.import_only:
+        return import_only(a, out, wards, load_before)
     shutil.rmtree(stick, ignore_errors=True)
     stick.mkdir()
-    wards = units.wards(a.province)[: a.wards]
     per = a.enterprises // len(wards)
 
     prov_dir = out / "province"
@@ -323,7 +355,52 @@ def main() -> int:
     empty = out / "province-empty"
     shutil.rmtree(empty, ignore_errors=True)
     shutil.copytree(prov_dir, empty)
+    return measure(a, out, wards, bundles, changes, pkey, p_ident, t_export, sizes, load_before)
 
+
+def import_only(
+    a: argparse.Namespace, out: Path, wards: list, load_before: tuple[float, float, float]
+) -> int:
+    """The bundles and the province office of an earlier run (``--keep``): every ward's bundle must be on the
+    stick, and every record of every ward database reaches the province (counted after the import)."""
+    empty = out / "province-empty"
+    bundles = sorted((out / "usb").glob(f"*{B.BUNDLE_SUFFIX}"))
+    if not (empty / "khaosat.sqlite3").exists() or len(bundles) != len(wards):
+        raise SystemExit(
+            f"--import-only: {out}/usb must hold one bundle per ward ({len(wards)}) and {empty} the province"
+        )
+    pkey = datakey.unlock(empty, PASSPHRASE)
+    prov_dir = out / "province"
+    shutil.rmtree(prov_dir, ignore_errors=True)
+    shutil.copytree(empty, prov_dir)
+    with Store.in_dir(prov_dir, pkey) as st:
+        p_ident = R.load_keys(st)
+    expected: dict[str, int] = {}
+    for w in wards:
+        with Store.in_dir(out / f"ward-{w.code}") as st:
+            for table, n in st.counts().items():
+                if table in RECORD_TYPES:
+                    expected[table] = expected.get(table, 0) + n
+    sizes = sum(b.stat().st_size for b in bundles)
+    return measure(a, out, wards, bundles, None, pkey, p_ident, None, sizes, load_before, expected)
+
+
+def measure(
+    a: argparse.Namespace,
+    out: Path,
+    wards: list,
+    bundles: list[Path],
+    changes: int | None,
+    pkey,
+    p_ident: K.Identity,
+    t_export: float | None,
+    sizes: int,
+    load_before: tuple[float, float, float],
+    expected: dict[str, int] | None = None,
+) -> int:
+    """Import the bundles into copies of the empty province office, time the floors, print the section."""
+    prov_dir = out / "province"
+    empty = out / "province-empty"
     quiet = quiet_disk
 
     cpu: list[float] = []  # processor time of each import
@@ -332,12 +409,19 @@ def main() -> int:
         store = Store.in_dir(folder, pkey)
         quiet()
         t0, c0 = time.perf_counter(), time.process_time()
-        res = [B.import_file(store, p_ident, b, write_receipt=False) for b in bundles]
+        # as the program imports a stick (Đồng bộ ▸ Nhập gói): one batch, one page cache for all of it
+        res = B.import_paths(store, p_ident, bundles, write_receipt=False)
         cpu.append(time.process_time() - c0)
         return time.perf_counter() - t0, store, res
 
     t_import, province, results = import_all(prov_dir)
     counts = province.counts()
+    assert all(r.outcome == "applied" for r in results), [
+        r.summary() for r in results if r.outcome != "applied"
+    ]
+    if changes is None:  # --import-only: what every ward database holds is at the province
+        changes = sum(r.report.applied for r in results)
+        assert all(counts[t] == n for t, n in (expected or {}).items()), (counts, expected)
     assert sum(r.report.applied for r in results) == changes, "every change merged"
     assert province.integrity_check() == [], "integrity"
     province.close()
@@ -384,10 +468,15 @@ def main() -> int:
         f"{fmt(counts['organisations'])} organisations, {fmt(counts['admissions'])} admissions, "
         f"{fmt(counts['targets'])} targets; {fmt(changes)} changes."
     )
-    print(
-        f"- Export, {len(wards)} bundles (read the change log, sign, compress, encrypt, write, fsync): "
-        f"**{t_export:.1f} s**; {sizes / 1e6:.0f} MB on the stick."
-    )
+    if t_export is None:
+        print(
+            f"- Export: not measured (`--import-only`: the bundles of an earlier run); {sizes / 1e6:.0f} MB on the stick."
+        )
+    else:
+        print(
+            f"- Export, {len(wards)} bundles (read the change log, sign, compress, encrypt, write, fsync): "
+            f"**{t_export:.1f} s**; {sizes / 1e6:.0f} MB on the stick."
+        )
     print(
         f"- Import at the province (read, decrypt, verify, validate, merge with change log and search index, "
         f"one transaction per bundle): **{t_import:.1f} s** and {t_import_b:.1f} s (two runs into a fresh copy "
@@ -430,6 +519,9 @@ def main() -> int:
             f"100 ms); the list's first page, asked every half second during the import: {gui['pages']} times, "
             f"p50 {gui['page_p50']:.0f} ms, at most {gui['page_max']:.0f} ms."
         )
+        if gui["late"]:
+            where = ", ".join(f"{ms:.0f} ms after bundle {n}" for ms, n in gui["late"])
+            print(f"- The longest stalls: {where}; every thread's stack during each: `{gui['dumps']}`.")
     return 0
 
 
