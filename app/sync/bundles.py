@@ -713,6 +713,15 @@ def keeps_envelopes(store: Store) -> bool:
 
 def import_file(store: Store, ident: K.Identity, path: Path, *, write_receipt: bool = True) -> ImportResult:
     """Import one bundle or receipt. Raises SyncError (the database unchanged) when it is refused."""
+    # No garbage collection from reading the file to the end of its merge: its payload is millions of
+    # objects, all freed with it (nothing in it is cyclic), and each collection meanwhile walked them all
+    # with the GIL held: the window stopped for up to 600 ms at a time while a province-sized bundle was
+    # parsed and checked (bench/bench_sync.py --gui). Once they are freed, the next collection is small.
+    with C.gc_paused():
+        return _import_file(store, ident, path, write_receipt)
+
+
+def _import_file(store: Store, ident: K.Identity, path: Path, write_receipt: bool) -> ImportResult:
     refuse_practice(store)
     path = Path(path)
     data = C.read_capped(path)
