@@ -120,8 +120,8 @@ def compute(
     by_ward: bool,
     ward_name: Any = None,
 ) -> Development:
-    """The numbers of the unit whose wards are in the temporary table ``report_wards`` (filled by
-    ``app.reports.results``) over ``start``..``end``; per ward too when ``by_ward``. A period not yet
+    """The numbers of the unit whose wards are in the temporary table ``report_wards`` and whose
+    enterprises not deleted are in ``report_enterprises`` (both filled by ``app.reports.results``) over ``start``..``end``; per ward too when ``by_ward``. A period not yet
     over is counted up to ``as_of`` (the report's day) for what is due, overdue and probationary."""
     q = store.conn.execute
     p = {"start": start.isoformat(), "end": end.isoformat()}
@@ -140,27 +140,28 @@ def compute(
         for kind in work_facts.kinds(chances):
             opp_kind[kind] += n
 
-    # the pool: each enterprise's latest visit up to the period's end
+    # the pool: each enterprise's latest visit up to the period's end, kept in work_facts when the
+    # latest visit is on or before the end; the enterprises visited after the end have their visits read
     latest = (
-        "(SELECT v2.id FROM visits v2 WHERE v2.enterprise_id = e.id AND v2.deleted = 0 "
+        "(SELECT v2.id FROM visits v2 WHERE v2.enterprise_id = f.enterprise_id AND v2.deleted = 0 "
         "AND v2.visit_date IS NOT NULL AND v2.visit_date <= :end "
         "ORDER BY v2.visit_date DESC, v2.created_hlc DESC LIMIT 1)"
     )
     pool_ward: dict[str, tuple[int, int, int, int]] = {}
     for ward, n, identified, trained, applied in q(
-        "SELECT e.ward_code, sum(coalesce(v.candidates_identified, 0) > 0), "
-        "sum(coalesce(v.candidates_identified, 0)), sum(coalesce(v.candidates_trained, 0)), "
-        "sum(coalesce(v.candidates_applied, 0)) "
-        f"FROM enterprises e JOIN visits v ON v.id = {latest} "
-        f"WHERE e.deleted = 0 AND e.status IN ('active', 'suspended') AND {_in_unit('e.ward_code')} "
-        "GROUP BY e.ward_code",
+        "SELECT ward_code, sum(coalesce(i, 0) > 0), sum(coalesce(i, 0)), sum(coalesce(t, 0)), sum(coalesce(a, 0)) "
+        "FROM (SELECT f.ward_code, f.identified AS i, f.trained AS t, f.applied AS a FROM work_facts f "
+        f"WHERE f.reported = 1 AND f.visit_date <= :end AND {_in_unit('f.ward_code')} "
+        "UNION ALL SELECT f.ward_code, v.candidates_identified, v.candidates_trained, v.candidates_applied "
+        f"FROM work_facts f JOIN visits v ON v.id = {latest} "
+        f"WHERE f.reported = 1 AND f.visit_date > :end AND {_in_unit('f.ward_code')}) "
+        "GROUP BY ward_code",
         p,
     ):
         pool_ward[ward] = (n or 0, identified or 0, trained or 0, applied or 0)
     admitted = q(
-        "SELECT coalesce(sum(a.count), 0) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
-        f"WHERE a.deleted = 0 AND e.deleted = 0 AND a.kind = 'party' AND {_in_unit('e.ward_code')} "
-        "AND a.admitted_on BETWEEN :start AND :end",
+        "SELECT coalesce(sum(a.count), 0) FROM admissions a JOIN report_enterprises e ON e.id = a.enterprise_id "
+        "WHERE a.deleted = 0 AND a.kind = 'party' AND a.admitted_on BETWEEN :start AND :end",
         p,
     ).fetchone()[0]
     pool = Pool(
@@ -177,8 +178,8 @@ def compute(
     late_ward: dict[str, int] = {}
     for ward, admitted_on, count, official_on, official_count in q(
         "SELECT e.ward_code, a.admitted_on, a.count, a.official_on, a.official_count FROM admissions a "
-        "JOIN enterprises e ON e.id = a.enterprise_id WHERE a.deleted = 0 AND e.deleted = 0 "
-        f"AND a.kind = 'party' AND a.admitted_on IS NOT NULL AND a.admitted_on <= :end AND {_in_unit('e.ward_code')}",
+        "JOIN report_enterprises e ON e.id = a.enterprise_id WHERE a.deleted = 0 "
+        "AND a.kind = 'party' AND a.admitted_on IS NOT NULL AND a.admitted_on <= :end",
         p,
     ):
         due = due_on(date.fromisoformat(admitted_on))
@@ -234,25 +235,24 @@ _EXISTS_AT = (
 
 def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
     q = store.conn.execute
-    # the newest rating of each organisation and year
-    newest = (
-        "r.deleted = 0 AND r.updated_hlc = (SELECT max(r2.updated_hlc) FROM quality_ratings r2 "
-        "WHERE r2.deleted = 0 AND r2.organisation_id = r.organisation_id AND r2.year = r.year)"
-    )
+    # the newest rating of each organisation and year (those of the same newest stamp, should there be two)
     in_unit = (
-        f"FROM quality_ratings r JOIN enterprises e ON e.id = r.enterprise_id "
-        f"WHERE e.deleted = 0 AND {_in_unit('e.ward_code')} AND {newest} AND r.year = ?"
+        "FROM (SELECT r.enterprise_id, r.kind, r.level, rank() OVER (PARTITION BY r.organisation_id "
+        "ORDER BY r.updated_hlc DESC) AS newest FROM quality_ratings r WHERE r.deleted = 0 AND r.year = ?) r "
+        "JOIN report_enterprises e ON e.id = r.enterprise_id WHERE r.newest = 1"
     )
     note = ""
-    if q(f"SELECT count(*) {in_unit}", (year,)).fetchone()[0] == 0:
+    by_level = (
+        f"SELECT e.ward_code, r.kind, r.level, count(*) {in_unit} GROUP BY e.ward_code, r.kind, r.level"
+    )
+    rows = q(by_level, (year,)).fetchall()
+    if not rows:  # no rating of the year in the unit
         note = f"chưa có kết quả xếp loại năm {year}, số liệu là của năm {year - 1}"
         year -= 1
+        rows = q(by_level, (year,)).fetchall()
     levels = {k: dict.fromkeys(LEVELS, 0) for k in KINDS}
     by_ward: dict[str, dict[QualityLevel, int]] = {}
-    for ward, kind, level, n in q(
-        f"SELECT e.ward_code, r.kind, r.level, count(*) {in_unit} GROUP BY e.ward_code, r.kind, r.level",
-        (year,),
-    ):
+    for ward, kind, level, n in rows:
         k, lv = OrgKind.parse(kind), QualityLevel.parse(level)
         if k is None or lv is None:
             continue
@@ -262,10 +262,10 @@ def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLe
     end = {"end": f"{year:04d}-12-31", "year": year}
     not_rated = dict.fromkeys(KINDS, 0)
     for kind, n in q(
-        "SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-        f"WHERE e.deleted = 0 AND {_in_unit('e.ward_code')} AND ({_EXISTS_AT}) "
+        "SELECT o.kind, count(*) FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id "
+        f"WHERE ({_EXISTS_AT}) "
         "AND NOT EXISTS (SELECT 1 FROM quality_ratings r WHERE r.organisation_id = o.id "
-        "AND r.year = :year AND r.deleted = 0) GROUP BY o.kind",
+        "AND r.year = :year AND r.deleted = 0) GROUP BY +o.kind",  # not through the index on kind
         end,
     ):
         k = OrgKind.parse(kind)

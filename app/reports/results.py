@@ -33,6 +33,7 @@ from app.domain.vocab import (
 )
 from app.reports.development import Development, empty_ward
 from app.reports.development import compute as compute_development
+from app.storage import work_facts
 from app.storage.store import Store
 
 
@@ -167,26 +168,25 @@ _EXISTS = (
 _FOUNDED = (
     "o.deleted = 0 AND o.status IN ('founded', 'dissolved') AND o.decision_date BETWEEN :start AND :end"
 )
-_ACTIVE = "e.deleted = 0 AND e.status IN ('active', 'suspended')"
+_ACTIVE = "e.status IN ('active', 'suspended')"  # of report_enterprises (none deleted)
 
 
-def _members_sql(in_unit: str) -> str:
+def _members_sql(province: bool) -> str:
     """Per kind: organisations existing at the period's end and their members then, by the rule of
     ``app.domain.membership`` (the latest count on or before the end, founding, a visit's or the
-    organisation's own, plus the admissions after it). tests/reports/test_results.py checks it against the
-    domain function on the demo data."""
-    visit_count = (
-        "CASE o.kind WHEN 'party' THEN coalesce(v.party_total, CASE WHEN v.party_official IS NULL AND "
-        "v.party_probationary IS NULL THEN NULL ELSE coalesce(v.party_official, 0) + "
-        "coalesce(v.party_probationary, 0) END) WHEN 'union' THEN v.union_members WHEN 'youth' THEN "
-        "v.youth_members WHEN 'women' THEN v.women_members WHEN 'veterans' THEN v.veterans_members END"
-    )
+    organisation's own, plus the admissions after it). A visit's count is the one kept in
+    ``member_counts`` (``app/storage/work_facts.py``: the latest visit that counted the kind) when that
+    visit is on or before the end; only the enterprises visited after the end have their visits read.
+    tests/reports/test_results.py checks it against the domain function on the demo data."""
+    visit_count = work_facts.visit_members("o.kind")
+    every = "NOT INDEXED " if province else ""  # a province: every admission, in one pass over the table
     return f"""
-        WITH orgs AS (
+        WITH orgs AS MATERIALIZED (
             SELECT o.id, o.enterprise_id, o.kind, coalesce(o.decision_date, '0001-01-01') AS since,
-                   o.founding_members, o.members, o.members_counted_on
-            FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id
-            WHERE e.deleted = 0 AND {in_unit} AND ({_EXISTS})
+                   o.founding_members, o.members, o.members_counted_on, c.counted_on, c.members AS counted
+            FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id
+            LEFT JOIN member_counts c ON c.enterprise_id = o.enterprise_id AND c.kind = o.kind
+            WHERE {_EXISTS}
         ),
         counts AS (
             SELECT id AS org, since AS d, founding_members AS n, 0 AS pri FROM orgs
@@ -195,30 +195,54 @@ def _members_sql(in_unit: str) -> str:
             SELECT id, members_counted_on, members, 2 FROM orgs
             WHERE members IS NOT NULL AND members_counted_on >= since AND members_counted_on <= :end
             UNION ALL
+            SELECT id, counted_on, counted, 1 FROM orgs WHERE counted_on >= since AND counted_on <= :end
+            UNION ALL
             SELECT o.id, v.visit_date, {visit_count}, 1
             FROM orgs o JOIN visits v ON v.enterprise_id = o.enterprise_id
-            WHERE v.deleted = 0 AND v.visit_date >= o.since AND v.visit_date <= :end
+            WHERE o.counted_on > :end AND v.deleted = 0 AND v.visit_date >= o.since AND v.visit_date <= :end
         ),
-        base AS (
+        adm AS MATERIALIZED (
+            SELECT enterprise_id, kind, admitted_on, sum(count) AS n FROM admissions {every}
+            WHERE deleted = 0 AND admitted_on <= :end GROUP BY enterprise_id, kind, admitted_on
+        ),
+        base AS MATERIALIZED (
             SELECT org, d, n FROM (
                 SELECT org, d, n, row_number() OVER (PARTITION BY org ORDER BY d DESC, pri DESC, n DESC) AS rn
                 FROM counts WHERE n IS NOT NULL
             ) WHERE rn = 1
+        ),
+        admitted AS (
+            SELECT o.id AS org, sum(a.n) AS n FROM orgs o LEFT JOIN base b ON b.org = o.id
+            JOIN adm a ON a.enterprise_id = o.enterprise_id AND a.kind = o.kind
+            WHERE a.admitted_on > coalesce(b.d, '0000-00-00') GROUP BY o.id
         )
-        SELECT o.kind, count(*), sum(coalesce(b.n, 0) + coalesce((
-            SELECT sum(a.count) FROM admissions a
-            WHERE a.deleted = 0 AND a.enterprise_id = o.enterprise_id AND a.kind = o.kind
-              AND a.admitted_on <= :end AND a.admitted_on > coalesce(b.d, '0000-00-00')), 0))
-        FROM orgs o LEFT JOIN base b ON b.org = o.id
+        SELECT o.kind, count(*), sum(coalesce(b.n, 0) + coalesce(x.n, 0))
+        FROM orgs o LEFT JOIN base b ON b.org = o.id LEFT JOIN admitted x ON x.org = o.id
         GROUP BY o.kind
     """
 
 
-def _scope(store: Store, ward_codes: list[str]) -> None:
-    """Fill the temporary table of the report's wards (one per connection)."""
-    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
-    store.conn.execute("DELETE FROM report_wards")
+def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
+    """Fill the temporary tables of the report's wards and of their enterprises not deleted (one each
+    per connection). Every figure of the report joins its records to ``report_enterprises``: a look-up
+    in a table in memory, where a look-up in ``enterprises`` reads and decrypts a page of a file of
+    gigabytes for each record. A province reads every enterprise once, in the table's order; a ward
+    finds its own through the ward's index."""
+    q = store.conn.execute
+    q("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
+    q("DELETE FROM report_wards")
     store.conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
+    q(
+        "CREATE TEMP TABLE IF NOT EXISTS report_enterprises (id TEXT PRIMARY KEY, ward_code TEXT NOT NULL, "
+        "status TEXT NOT NULL, workforce_total INTEGER) WITHOUT ROWID"
+    )
+    q("DELETE FROM report_enterprises")
+    q(
+        "INSERT INTO report_enterprises(id, ward_code, status, workforce_total) "
+        f"SELECT id, ward_code, status, workforce_total FROM enterprises {'NOT INDEXED ' if province else ''}"
+        "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards)"
+    )
+    q("ANALYZE temp")  # the planner then knows a ward's few enterprises from a province's many
 
 
 _GROUP_SQL = (
@@ -254,15 +278,14 @@ def _totals(by_ward: dict[str, dict[OrgKind, int]]) -> dict[str, int]:
 
 def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
     """At a province the report reads every organisation and admission of hundreds of thousands of
-    enterprises. Each query first groups the organisations (one pass for what exists, what was founded
-    and which enterprises have a Party organisation or a trade union) or the admissions by enterprise,
-    sorted by enterprise id, and only then looks each enterprise up, in id order: the look-ups walk the
-    enterprises' index and table in order instead of jumping around a file of gigabytes, reading and
-    decrypting a page for each. A ward's report (a few thousand enterprises) starts from its
+    enterprises. Each query reads its table once in the table's order (``NOT INDEXED``: through an
+    index, each row would be a look-up reading and decrypting a page of a file of gigabytes), groups the
+    organisations (one pass for what exists, what was founded and which enterprises have a Party
+    organisation or a trade union) or the admissions by enterprise, and looks the enterprises up in
+    ``report_enterprises``, in memory. A ward's report (a few thousand enterprises) starts from its
     enterprises instead.
     """
     q = store.conn.execute
-    in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
     # One pass over the organisations founded or dissolved: per enterprise and kind, how many exist at
     # the end of the period (and their members) and how many were founded in it; then per ward, kind,
     # workforce group and whether the enterprise is active.
@@ -273,10 +296,9 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
         f"SELECT e.ward_code, x.kind, {_GROUP_SQL} AS g, e.status IN ('active', 'suspended') AS act, "
         "sum(x.n), sum(x.m), sum(x.f), sum(x.n > 0) FROM (SELECT o.enterprise_id, o.kind, "
         f"sum(CASE WHEN {_EXISTS} THEN 1 ELSE 0 END) AS n, sum(CASE WHEN {_EXISTS} THEN o.members END) AS m, "
-        f"sum(CASE WHEN {_FOUNDED} THEN 1 ELSE 0 END) AS f FROM organisations o "
+        f"sum(CASE WHEN {_FOUNDED} THEN 1 ELSE 0 END) AS f FROM organisations o NOT INDEXED "
         "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') GROUP BY o.enterprise_id, o.kind) x "
-        f"JOIN enterprises e ON e.id = x.enterprise_id WHERE e.deleted = 0 AND {in_unit} "
-        "GROUP BY e.ward_code, x.kind, g, act",
+        "JOIN report_enterprises e ON e.id = x.enterprise_id GROUP BY e.ward_code, x.kind, g, act",
         p,
     ):
         if n:
@@ -289,12 +311,12 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
             has.setdefault(g, {})[k] = has.get(g, {}).get(k, 0) + with_one
     # the members of what exists: by the rule of app.domain.membership (the latest count, founding, a
     # visit's or the organisation's own, plus the admissions after it), as a ward's report counts them
-    existing = {k: (n, m or 0) for k, n, m in q(_members_sql(in_unit), p)}
+    existing = {k: (n, m or 0) for k, n, m in q(_members_sql(True), p)}
     workforce: dict[str, tuple[int, int, int, int]] = {}
     enterprises: dict[str, tuple[int, int]] = {}
     for ward, g, n, w in q(
-        f"SELECT e.ward_code, {_GROUP_SQL} AS g, count(*), sum(e.workforce_total) FROM enterprises e "
-        f"WHERE {_ACTIVE} AND {in_unit} GROUP BY e.ward_code, g",
+        f"SELECT e.ward_code, {_GROUP_SQL} AS g, count(*), sum(e.workforce_total) FROM report_enterprises e "
+        f"WHERE {_ACTIVE} GROUP BY e.ward_code, g",
         p,
     ):
         before = workforce.get(g, (0, 0, 0, 0))
@@ -307,10 +329,9 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
     admitted: dict[str, dict[OrgKind, int]] = {}
     for c, k, n in q(
         "SELECT e.ward_code, x.kind, sum(x.n) FROM (SELECT a.enterprise_id, a.kind, sum(a.count) AS n "
-        "FROM admissions a WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end "
+        "FROM admissions a NOT INDEXED WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end "
         "GROUP BY a.enterprise_id, a.kind) x "
-        f"JOIN enterprises e ON e.id = x.enterprise_id WHERE e.deleted = 0 AND {in_unit} "
-        "GROUP BY e.ward_code, x.kind",
+        "JOIN report_enterprises e ON e.id = x.enterprise_id GROUP BY e.ward_code, x.kind",
         p,
     ):
         admitted.setdefault(c, {})[OrgKind(k)] = n
@@ -336,28 +357,26 @@ def compute(
         raise ReportError("Kỳ báo cáo phải nằm trong một năm (chỉ tiêu giao theo năm).")
     low, high = thresholds
     p = {"start": period.start.isoformat(), "end": period.end.isoformat(), "low": low, "high": high}
-    _scope(store, units.ward_codes(unit_code))
+    _scope(store, units.ward_codes(unit_code), u.is_province)
     q = store.conn.execute
-    in_unit = "e.ward_code IN (SELECT code FROM report_wards)"
 
     if u.is_province:
         by_ward = _province_numbers(store, p)
         existing = by_ward.existing
         founded, admitted = by_ward.founded_total(), by_ward.admitted_total()
     else:
-        existing = {k: (n, m or 0) for k, n, m in q(_members_sql(in_unit), p)}
+        existing = {k: (n, m or 0) for k, n, m in q(_members_sql(False), p)}
         founded = dict(
             q(
-                f"SELECT o.kind, count(*) FROM organisations o JOIN enterprises e ON e.id = o.enterprise_id "
-                f"WHERE e.deleted = 0 AND {in_unit} AND {_FOUNDED} GROUP BY o.kind",
+                "SELECT o.kind, count(*) FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id "
+                f"WHERE {_FOUNDED} GROUP BY o.kind",
                 p,
             ).fetchall()
         )
         admitted = dict(
             q(
-                f"SELECT a.kind, sum(a.count) FROM admissions a JOIN enterprises e ON e.id = a.enterprise_id "
-                f"WHERE a.deleted = 0 AND e.deleted = 0 AND {in_unit} AND a.admitted_on BETWEEN :start AND :end "
-                f"GROUP BY a.kind",
+                "SELECT a.kind, sum(a.count) FROM admissions a JOIN report_enterprises e ON e.id = a.enterprise_id "
+                "WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end GROUP BY a.kind",
                 p,
             ).fetchall()
         )
@@ -398,7 +417,7 @@ def compute(
             for g, n, w, hp, hu in q(
                 f"SELECT {_GROUP_SQL} AS g, count(*), sum(e.workforce_total), "
                 f"sum({has.format(kind='party')}), sum({has.format(kind='union')}) "
-                f"FROM enterprises e WHERE {_ACTIVE} AND {in_unit} GROUP BY g",
+                f"FROM report_enterprises e WHERE {_ACTIVE} GROUP BY g",
                 p,
             )
         }
@@ -475,7 +494,7 @@ def development_for(store: Store, unit_code: str, period: Period, today: date | 
     u = units.unit(unit_code)
     if u is None:
         raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
-    _scope(store, units.ward_codes(unit_code))
+    _scope(store, units.ward_codes(unit_code), u.is_province)
     return _development(store, u, period, today, [])
 
 

@@ -532,7 +532,7 @@ class Store:
                 problems += list_facts.problems(self.conn)
         except dbapi.DatabaseError as exc:
             problems.append(f"chỉ mục tìm kiếm: {exc}")
-        if self.schema_version() >= 13:
+        if self.schema_version() >= 16:  # as this version keeps them (migration 16)
             problems += work_facts.problems(self.conn)
         if self.schema_version() != LATEST:
             problems.append(f"lược đồ ở phiên bản {self.schema_version()}, cần {LATEST}")

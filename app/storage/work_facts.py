@@ -16,10 +16,20 @@ A row holds, for an enterprise with at least one dated visit not deleted:
   (the founding minimum of ``work_minimums``, a copy of the setting ``founding_minimums`` written with
   it by ``Store.set_setting``; none: no chance of that kind) while no organisation of that kind is
   founded: official Party members for a Party organisation, union members, youth members, women's and
-  veterans' association members.
+  veterans' association members;
+- ``reported`` (not deleted, status active or suspended: the enterprises the report counts) and the
+  latest visit's pool of candidates for the Party, ``identified``, ``trained``, ``applied`` (as typed,
+  blank when not asked): the report's pool (``app/reports/development.py``) reads them instead of
+  every enterprise's latest visit.
 
-Triggers follow every change of a visit, an organisation or an enterprise that matters, whatever
-writes it (the writer, a merged bundle, a resolved conflict). Inserted visits and organisations are
+The report's members of an organisation (``app.domain.membership``) start from the latest count of its
+kind, a visit's among them: ``member_counts`` keeps, for each enterprise and kind with an organisation
+founded or dissolved (not deleted), the latest dated visit (not deleted) that counted members of that
+kind, ``counted_on``, and the largest count of that day, ``members``
+(``app/reports/results.py`` reads it instead of every visit of every enterprise with an organisation).
+
+Triggers follow every change of a visit, an organisation or an enterprise that matters to either table,
+whatever writes it (the writer, a merged bundle, a resolved conflict). Inserted visits and organisations are
 counted by the three places that insert them (``Writer``, the general merge, the bulk import of a
 bundle), once per enterprise (``recount``): a trigger per inserted row would cost a bulk import dearly.
 Nothing else writes these tables and they never travel (they are not records). ``problems`` recounts
@@ -62,7 +72,26 @@ COLUMNS = (
     "attitude_rank",
     "workforce",
     "chances",
+    "reported",
+    "identified",
+    "trained",
+    "applied",
 )
+_V13_COLUMNS = COLUMNS[:9]  # as migration 13 made the table (before the report's figures)
+MEMBER_COLUMNS = ("enterprise_id", "kind", "counted_on", "members")
+
+
+def visit_members(kind_sql: str, visit: str = "v") -> str:
+    """SQL for a visit's count of the members of the kind ``kind_sql`` (NULL: not counted), as
+    ``app.domain.membership.visit_count`` reads it: for the Party the total, else official +
+    probationary when either is given."""
+    v = visit
+    return (
+        f"CASE {kind_sql} WHEN 'party' THEN coalesce({v}.party_total, CASE WHEN {v}.party_official IS NULL AND "
+        f"{v}.party_probationary IS NULL THEN NULL ELSE coalesce({v}.party_official, 0) + "
+        f"coalesce({v}.party_probationary, 0) END) WHEN 'union' THEN {v}.union_members WHEN 'youth' THEN "
+        f"{v}.youth_members WHEN 'women' THEN {v}.women_members WHEN 'veterans' THEN {v}.veterans_members END"
+    )
 
 
 def kinds(mask: int | None) -> list[OrgKind]:
@@ -93,22 +122,49 @@ def _rank() -> str:
     return f"(CASE v.attitude {whens} ELSE 2 END)"
 
 
-def _select(where: str) -> str:
-    """The facts of the enterprises ``e`` matching ``where``, as rows of ``COLUMNS``."""
+def _select(where: str, report: bool = True) -> str:
+    """The facts of the enterprises ``e`` matching ``where``, as rows of ``COLUMNS`` (``report=False``:
+    of the columns migration 13 made)."""
+    figures = (
+        ", (e.deleted = 0 AND e.status IN ('active', 'suspended')) AS reported, "
+        "v.candidates_identified AS identified, v.candidates_trained AS trained, v.candidates_applied AS applied "
+    )
     return (
         "SELECT e.id AS enterprise_id, e.ward_code AS ward_code, (e.deleted = 0 AND e.status = 'active') AS active, "
         f"v.id AS visit_id, v.visit_date AS visit_date, v.next_visit_date AS next_visit, {_rank()} AS attitude_rank, "
-        f"coalesce(v.workforce_total, e.workforce_total) AS workforce, {_chances()} AS chances "
-        f"FROM enterprises e JOIN visits v ON v.id = {_latest('e.id')} WHERE {where}"
+        f"coalesce(v.workforce_total, e.workforce_total) AS workforce, {_chances()} AS chances"
+        f"{figures if report else ' '}FROM enterprises e JOIN visits v ON v.id = {_latest('e.id')} WHERE {where}"
     )
 
 
-def _refresh(id_sql: str) -> str:
-    """Statements that count one enterprise again (for a trigger body)."""
+def _member_select(where: str) -> str:
+    """The member counts of the organisations' enterprises and kinds matching ``where`` (on
+    ``organisations``), as rows of ``MEMBER_COLUMNS``: per enterprise and kind, the latest dated visit
+    that counted the kind, and the largest count of that day."""
+    n = visit_members("o.kind")
     return (
-        f"INSERT OR REPLACE INTO work_facts({', '.join(COLUMNS)}) {_select(f'e.id = {id_sql}')};\n"
+        "SELECT enterprise_id, kind, counted_on, members FROM (SELECT o.enterprise_id, o.kind, "
+        f"v.visit_date AS counted_on, {n} AS members, row_number() OVER (PARTITION BY o.enterprise_id, o.kind "
+        f"ORDER BY v.visit_date DESC, {n} DESC) AS rn FROM (SELECT DISTINCT enterprise_id, kind "
+        f"FROM organisations WHERE {where} AND deleted = 0 AND status IN ('founded', 'dissolved')) o "
+        "JOIN visits v ON v.enterprise_id = o.enterprise_id "
+        f"WHERE v.deleted = 0 AND v.visit_date IS NOT NULL AND {n} IS NOT NULL) WHERE rn = 1"
+    )
+
+
+def _refresh(id_sql: str, report: bool = True) -> str:
+    """Statements that count one enterprise again (for a trigger body)."""
+    columns = COLUMNS if report else _V13_COLUMNS
+    facts = (
+        f"INSERT OR REPLACE INTO work_facts({', '.join(columns)}) {_select(f'e.id = {id_sql}', report)};\n"
         f"DELETE FROM work_facts WHERE enterprise_id = {id_sql} AND NOT EXISTS (SELECT 1 FROM visits v3 "
         f"WHERE v3.enterprise_id = {id_sql} AND v3.deleted = 0 AND v3.visit_date IS NOT NULL);\n"
+    )
+    if not report:
+        return facts
+    return (
+        f"{facts}DELETE FROM member_counts WHERE enterprise_id = {id_sql};\n"
+        f"INSERT INTO member_counts({', '.join(MEMBER_COLUMNS)}) {_member_select(f'enterprise_id = {id_sql}')};\n"
     )
 
 
@@ -122,10 +178,38 @@ _VISIT_FIELDS = (
     "workforce_total",
     *COUNT_OF.values(),
 )
+_REPORT_FIELDS = (  # what the report's figures add (migration 16)
+    "party_total",
+    "party_probationary",
+    "candidates_identified",
+    "candidates_trained",
+    "candidates_applied",
+)
 
 
-def ddl() -> str:
-    """The tables, indexes and triggers (the migration runs it, then ``fill``)."""
+def ddl(report: bool = True) -> str:
+    """The tables, indexes and triggers (the migration runs it, then ``fill``); ``report=False``: as
+    migration 13 made them, before the report's figures (migration 16)."""
+    figures = """,
+        reported INTEGER NOT NULL,
+        identified INTEGER,
+        trained INTEGER,
+        applied INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE member_counts (
+        enterprise_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        counted_on TEXT NOT NULL,
+        members INTEGER NOT NULL,
+        PRIMARY KEY (enterprise_id, kind)
+    ) WITHOUT ROWID;"""
+    fields = (*_VISIT_FIELDS, *_REPORT_FIELDS) if report else _VISIT_FIELDS
+    end = (
+        figures
+        if report
+        else """
+    ) WITHOUT ROWID;"""
+    )
     return f"""
     CREATE TABLE work_minimums (
         kind TEXT PRIMARY KEY,
@@ -140,8 +224,7 @@ def ddl() -> str:
         next_visit TEXT,
         attitude_rank INTEGER NOT NULL,
         workforce INTEGER,
-        chances INTEGER NOT NULL
-    ) WITHOUT ROWID;
+        chances INTEGER NOT NULL{end}
     -- appointments by day (all wards, or one ward)
     CREATE INDEX work_facts_next ON work_facts(next_visit) WHERE active = 1 AND next_visit IS NOT NULL;
     CREATE INDEX work_facts_ward_next ON work_facts(ward_code, next_visit)
@@ -150,27 +233,27 @@ def ddl() -> str:
     CREATE INDEX work_facts_chances ON work_facts(attitude_rank, workforce DESC) WHERE active = 1 AND chances != 0;
     CREATE INDEX work_facts_ward_chances ON work_facts(ward_code, attitude_rank, workforce DESC)
         WHERE active = 1 AND chances != 0;
-    CREATE TRIGGER visits_work_changed AFTER UPDATE OF {", ".join(_VISIT_FIELDS)} ON visits
+    CREATE TRIGGER visits_work_changed AFTER UPDATE OF {", ".join(fields)} ON visits
     BEGIN
-        {_refresh("OLD.enterprise_id")}
-        {_refresh("NEW.enterprise_id")}
+        {_refresh("OLD.enterprise_id", report)}
+        {_refresh("NEW.enterprise_id", report)}
     END;
     CREATE TRIGGER visits_work_gone AFTER DELETE ON visits
     BEGIN
-        {_refresh("OLD.enterprise_id")}
+        {_refresh("OLD.enterprise_id", report)}
     END;
     CREATE TRIGGER organisations_work_changed AFTER UPDATE OF enterprise_id, kind, status, deleted ON organisations
     BEGIN
-        {_refresh("OLD.enterprise_id")}
-        {_refresh("NEW.enterprise_id")}
+        {_refresh("OLD.enterprise_id", report)}
+        {_refresh("NEW.enterprise_id", report)}
     END;
     CREATE TRIGGER organisations_work_gone AFTER DELETE ON organisations
     BEGIN
-        {_refresh("OLD.enterprise_id")}
+        {_refresh("OLD.enterprise_id", report)}
     END;
     CREATE TRIGGER enterprises_work_changed AFTER UPDATE OF deleted, status, ward_code, workforce_total ON enterprises
     BEGIN
-        {_refresh("NEW.id")}
+        {_refresh("NEW.id", report)}
     END;
     """
 
@@ -194,15 +277,20 @@ def set_minimums(conn: Any, minimums: dict[str, Any]) -> None:
     )
 
 
-def fill(conn: Any) -> None:
-    """Count every enterprise from its visits and organisations (the migration; a repair)."""
+def fill(conn: Any, report: bool = True) -> None:
+    """Count every enterprise from its visits and organisations (the migration; a repair);
+    ``report=False``: the columns migration 13 made."""
     raw = conn.execute("SELECT value FROM settings WHERE key = 'founding_minimums'").fetchone()
     conn.execute("DELETE FROM work_minimums")
     set_minimums(conn, json.loads(raw[0]) if raw else {})
     conn.execute("DELETE FROM work_facts")
-    conn.execute(
-        f"INSERT INTO work_facts({', '.join(COLUMNS)}) {_select('e.id IN (SELECT DISTINCT enterprise_id FROM visits)')}"
-    )
+    columns = COLUMNS if report else _V13_COLUMNS
+    every = "e.id IN (SELECT DISTINCT enterprise_id FROM visits)"
+    conn.execute(f"INSERT INTO work_facts({', '.join(columns)}) {_select(every, report)}")
+    if not report:
+        return
+    conn.execute("DELETE FROM member_counts")
+    conn.execute(f"INSERT INTO member_counts({', '.join(MEMBER_COLUMNS)}) {_member_select('1')}")
 
 
 def recount(conn: Any, enterprise_ids: Iterable[str]) -> None:
@@ -214,6 +302,11 @@ def recount(conn: Any, enterprise_ids: Iterable[str]) -> None:
             f"INSERT OR REPLACE INTO work_facts({', '.join(COLUMNS)}) "
             f"{_select('e.id IN (SELECT value FROM json_each(?))')}",
             (chunk,),
+        )
+        in_chunk = "enterprise_id IN (SELECT value FROM json_each(?))"
+        conn.execute(f"DELETE FROM member_counts WHERE {in_chunk}", (chunk,))
+        conn.execute(
+            f"INSERT INTO member_counts({', '.join(MEMBER_COLUMNS)}) {_member_select(in_chunk)}", (chunk,)
         )
 
 
@@ -227,4 +320,15 @@ def problems(conn: Any) -> list[str]:
     n += conn.execute(
         f"SELECT count(*) FROM (SELECT {cols} FROM work_facts EXCEPT SELECT {cols} FROM ({expected}))"
     ).fetchone()[0]
-    return [f"{n} dòng của danh sách việc cần làm không khớp với các lượt khảo sát"] if n else []
+    out = [f"{n} dòng của danh sách việc cần làm không khớp với các lượt khảo sát"] if n else []
+    cols = ", ".join(MEMBER_COLUMNS)
+    expected = _member_select("1")
+    n = conn.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM ({expected}) EXCEPT SELECT {cols} FROM member_counts)"
+    ).fetchone()[0]
+    n += conn.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM member_counts EXCEPT SELECT {cols} FROM ({expected}))"
+    ).fetchone()[0]
+    if n:
+        out.append(f"{n} số thành viên đếm khi khảo sát không khớp với các lượt khảo sát")
+    return out

@@ -486,3 +486,32 @@ def test_ward_names_with_a_dash():
         assert m.from_address(address).unit.name == "Phường Văn Miếu - Quốc Tử Giám", address
     assert m.from_address("Tổ 5 - P. Hoàn Kiếm").unit.code == "00070"
     assert m.from_address("12 Tràng Tiền - Hoàn Kiếm - Hà Nội").unit.code == "00070"
+
+
+def test_an_update_by_list_keeps_the_report_figures(store, tmp_path):
+    """A list that updates a visited enterprise (its workforce) leaves the work list's and the report's
+    kept figures equal to a count from scratch (``work_facts.problems``)."""
+    from datetime import date
+
+    from app.domain.records import Organisation, Visit
+    from app.domain.vocab import OrgKind, OrgStatus
+    from app.storage import work_facts
+
+    _import(store, B.write_xlsx(tmp_path / "ds.xlsx", rows=B.VALID))
+    eid = _by_tax(store)[B.tax(0)]["id"]
+    with store.write() as w:
+        w.create(Organisation(enterprise_id=eid, kind=OrgKind.UNION, status=OrgStatus.FOUNDED))
+        w.create(
+            Visit(enterprise_id=eid, visit_date=date(2025, 5, 6), union_members=30, candidates_identified=3)
+        )
+    changed = [list(r[0]) for r in B.VALID]
+    changed[0][5] = "130"
+    path = B.write_xlsx(tmp_path / "ds2.xlsx", rows=[(c, "", "") for c in changed])
+    assert _import(store, path, pl.Options(on_duplicate="update", today=TEST_TODAY)).updated == 1
+    kept = store.conn.execute(
+        "SELECT f.workforce, f.identified, m.members FROM work_facts f JOIN member_counts m "
+        "ON m.enterprise_id = f.enterprise_id WHERE f.enterprise_id = ?",
+        (eid,),
+    ).fetchone()
+    assert tuple(kept) == (130, 3, 30)
+    assert work_facts.problems(store.conn) == []

@@ -349,3 +349,27 @@ def test_a_province_adds_up_its_wards(store, year):
         assert (row.enterprises, row.workers) == (r.enterprises, r.workers)
         assert row.founded == {k: r.kind(k).founded.achieved for k in OrgKind}
         assert row.admitted == {k: r.kind(k).admitted.achieved for k in OrgKind}
+    # the development part too (kept figures: the pool on work_facts, members on member_counts)
+    d, parts = province.development, [r.development for r in wards.values() if r.development is not None]
+    assert d is not None and len(parts) == len(wards)
+    for name in ("enterprises", "identified", "trained", "applied", "admitted"):
+        assert getattr(d.pool, name) == sum(getattr(x.pool, name) for x in parts), name
+    assert d.pool.identified > 0
+    for name in ("decisions", "people", "not_recognised", "due", "overdue", "overdue_people", "probationary"):
+        assert getattr(d.probation, name) == sum(getattr(x.probation, name) for x in parts), name
+    assert d.opportunities.enterprises == sum(x.opportunities.enterprises for x in parts)
+    if all(x.quality.year == d.quality.year for x in parts):
+        for kind in OrgKind:
+            assert d.quality.not_rated[kind] == sum(x.quality.not_rated[kind] for x in parts)
+            assert d.quality.levels[kind] == {
+                lv: sum(x.quality.levels[kind][lv] for x in parts) for lv in d.quality.levels[kind]
+            }
+    for row in d.wards:
+        w = wards[row.code].development
+        assert w is not None
+        assert (row.identified, row.applied, row.recognised, row.overdue) == (
+            w.pool.identified,
+            w.pool.applied,
+            w.probation.people,
+            w.probation.overdue_people,
+        )

@@ -61,10 +61,10 @@ def test_from_every_earlier_version_keeps_data(tmp_path, start):
         )
     if start >= 9:  # ... and the list's facts
         conn.execute("UPDATE enterprises SET last_visit = '2025-03-04', founded = 2")
-    if start >= 13:  # ... and the work list's facts
+    if start >= 13:  # ... and the work list's facts (and the report's, since version 15)
         from app.storage import work_facts
 
-        work_facts.recount(conn, ["e-1"])
+        work_facts.fill(conn, report=start >= 16)
     if start >= 6:  # ... and the names apart, and the representatives' names
         conn.execute("INSERT INTO enterprise_owners(key, rid) SELECT 'nguyen duc huy', rid FROM enterprises")
         conn.execute(
