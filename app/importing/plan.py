@@ -626,10 +626,10 @@ def execute(
             updated += 1
             if progress and updated % 200 == 0:
                 progress(min(planned + updated, steps), steps)
+        if progress:  # inside the transaction: a progress that raises (a cancel) leaves nothing written
+            progress(steps, steps)
     if remember_mapping:
         mp.remember(store, plan.table.headers, plan.mapping)
-    if progress:
-        progress(steps, steps)
     return ImportResult(done, created, updated, rebuilt, w.changes)
 
 

@@ -198,6 +198,37 @@ def test_the_import_matches_rows_as_the_preview_did_before_any_update(store, tmp
     assert kept[B.tax(0)]["name"] == "Công ty TNHH May Tràng Tiền" and B.tax(20) not in kept
 
 
+def test_a_cancel_while_importing_writes_nothing(file_store, tmp_path):
+    """The window's cancel raises from the progress callback: at any of its calls, the one transaction is
+    rolled back (the last call comes before the commit)."""
+
+    class Cancelled(Exception):
+        pass
+
+    path = B.write_xlsx(tmp_path / "ds.xlsx")
+    prepared = mp.prepare(path, file_store)
+    plan = pl.preview(file_store, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    before = file_store.counts()["enterprises"]
+    n = 0
+    while True:  # cancelled at the first call, then the second... until a run makes fewer calls
+        calls: list[tuple[int, int]] = []
+
+        def cancel(done: int, total: int, calls=calls, n=n) -> None:
+            calls.append((done, total))
+            if len(calls) > n:
+                raise Cancelled
+
+        try:
+            result = pl.execute(file_store, plan, progress=cancel)
+        except Cancelled:
+            assert file_store.counts()["enterprises"] == before
+            n += 1
+            continue
+        break
+    assert n == len(calls) >= 2 and calls[-1][0] == calls[-1][1]
+    assert result.created == 4 and file_store.counts()["enterprises"] == before + 4
+
+
 def test_a_preview_of_a_long_file_keeps_the_counts_and_the_reasons_not_the_rows(store, tmp_path):
     """Without a window: ``keep`` rows at most, the counts of every row, the reason of every row that
     did not go in; the import (and the command line's, with no preview) writes every row."""
