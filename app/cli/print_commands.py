@@ -200,7 +200,10 @@ def _print_forms(args: argparse.Namespace) -> int:
             raise CliError("Không có doanh nghiệp nào khớp điều kiện đã chọn; không ghi tệp.")
         forms = load_forms(store, ids, today)
         marks = _marks(args, store)
-    render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=marks)
+        practice = store.is_practice
+    render_visit_forms(
+        out, forms, unit_title=unit_title_for(unit), printed_on=today, marks=marks, practice=practice
+    )
     say(f"Đã in {len(forms)} phiếu khảo sát ({_pages(len(forms), marks)}) vào {out}.")
     return 0
 
@@ -214,7 +217,10 @@ def _print_blank(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         unit = store.profile().unit_code
         marks = _marks(args, store)
-    render_visit_forms(out, [None] * args.copies, unit_title=unit_title_for(unit), marks=marks)
+        practice = store.is_practice
+    render_visit_forms(
+        out, [None] * args.copies, unit_title=unit_title_for(unit), marks=marks, practice=practice
+    )
     say(f"Đã in {args.copies} phiếu khảo sát trống ({_pages(args.copies, marks)}) vào {out}.")
     return 0
 
@@ -255,6 +261,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
             raise CliError(f"Mã đơn vị «{unit_code}» không có trong danh mục. Tìm mã bằng: khaosat units TÊN")
         name = args.name or (prof.collaborator if laptop == prof.laptop_id else "") or ""
         role = Role.parse(prof.role).label if (laptop == prof.laptop_id and prof.role) else ""  # type: ignore[union-attr]
+        practice = store.is_practice
     data = KeyFormData(
         laptop_id=laptop,
         fingerprint=fp,
@@ -267,7 +274,7 @@ def _print_keyform(args: argparse.Namespace) -> int:
         on=args.date or date.today(),
         place=u.short_name if u else "",
     )
-    render_key_form(out, data)
+    render_key_form(out, data, practice=practice)
     say(f"Đã in phiếu đăng ký khóa của máy {laptop} vào {out}.")
     return 0
 
@@ -297,10 +304,11 @@ def _report_cmd(args: argparse.Namespace) -> int:
                 raise CliError("Máy chưa thiết lập đơn vị; hãy cho --unit MÃ (hoặc chạy khaosat init).")
             on = args.date or date.today()
             report, settings = report_for(store, unit, Period(start, end), on)
+            practice = store.is_practice
         if pdf:
-            render_report(pdf, report, settings, number=args.number, on=on)
+            render_report(pdf, report, settings, number=args.number, on=on, practice=practice)
         if xlsx:
-            export_report(xlsx, report)
+            export_report(xlsx, report, practice=practice)
     except _errors() as exc:
         from app.cli.hints import with_hint
 

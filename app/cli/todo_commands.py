@@ -113,7 +113,14 @@ def _print_week(store, q, args: argparse.Namespace) -> int:
     from app.printing.fonts import FontError
 
     try:
-        render_visit_forms(out, forms, unit_title=unit_title_for(unit), printed_on=q.today, marks=args.marks)
+        render_visit_forms(
+            out,
+            forms,
+            unit_title=unit_title_for(unit),
+            printed_on=q.today,
+            marks=args.marks,
+            practice=store.is_practice,
+        )
     except (OutputError, FontError) as exc:  # Vietnamese messages
         raise CliError(str(exc)) from None
     say(f"Đã in {len(forms)} phiếu khảo sát của tuần (theo phường, địa chỉ) vào {out}.")

@@ -11,6 +11,10 @@
 ``KHAOSAT:K1:<LAPTOP ID>:<FINGERPRINT>``
     a key registration form; the fingerprint is encoded exactly as given.
 
+A visit form printed from practice data ends with ``:TD`` (``KHAOSAT:F2:...:2:238B3D:TD``):
+KhaoSat reads it into practice data only (``app.domain.practice``). Programs older than the flag
+refuse it as a code they do not know, which is what they should do.
+
 Documented in docs/printing.md; ``app.printing.qr`` draws them.
 """
 
@@ -25,6 +29,7 @@ FORM_VERSION = "F1"
 SHEET_VERSION = "F2"  # the visit form with a mark sheet (page 2) that KhaoSat reads back
 KEY_FORM_VERSION = "K1"
 KNOWN_FORM_VERSIONS = ("F1", "F2")
+PRACTICE_FLAG = "TD"  # the last part of the code of a form printed from practice data
 
 
 class FormCodeError(ValueError):
@@ -41,6 +46,7 @@ class FormCode:
     fingerprint: str | None = None
     page: int | None = None  # F2: 1 (details) or 2 (marks)
     layout: str | None = None  # F2: the mark layout's id
+    practice: bool = False  # printed from practice data (the flag TD)
 
     @property
     def blank(self) -> bool:
@@ -48,17 +54,23 @@ class FormCode:
         return self.kind == "visit" and self.enterprise_id is None
 
 
-def visit_form_code(enterprise_id: str, tax_code: str | None) -> str:
+def _flag(practice: bool) -> str:
+    return f":{PRACTICE_FLAG}" if practice else ""
+
+
+def visit_form_code(enterprise_id: str, tax_code: str | None, *, practice: bool = False) -> str:
     """The text in a visit form's QR code."""
     eid = str(uuid.UUID(enterprise_id)).upper()
-    return f"{PREFIX}:{FORM_VERSION}:{eid}:{(tax_code or '').strip().upper()}"
+    return f"{PREFIX}:{FORM_VERSION}:{eid}:{(tax_code or '').strip().upper()}{_flag(practice)}"
 
 
-def sheet_code(enterprise_id: str | None, tax_code: str | None, page: int, layout: str) -> str:
+def sheet_code(
+    enterprise_id: str | None, tax_code: str | None, page: int, layout: str, *, practice: bool = False
+) -> str:
     """The text in the QR code of page ``page`` of a machine-readable visit form (F2)."""
     eid = str(uuid.UUID(enterprise_id)).upper() if enterprise_id else ""
     tax = (tax_code or "").strip().upper() if enterprise_id else ""
-    return f"{PREFIX}:{SHEET_VERSION}:{eid}:{tax}:{page}:{layout.upper()}"
+    return f"{PREFIX}:{SHEET_VERSION}:{eid}:{tax}:{page}:{layout.upper()}{_flag(practice)}"
 
 
 def key_form_code(laptop_id: str, fingerprint: str) -> str:
@@ -66,8 +78,8 @@ def key_form_code(laptop_id: str, fingerprint: str) -> str:
     return f"{PREFIX}:{KEY_FORM_VERSION}:{laptop_id.strip()}:{fingerprint.strip()}"
 
 
-_VISIT_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36}):([0-9A-Z-]*)$")
-_SHEET_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36})?:([0-9A-Z-]*):(\d{1,2}):([0-9A-Z]{1,12})$")
+_VISIT_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36}):([0-9A-Z-]*?)(:TD)?$")
+_SHEET_RE = re.compile(r"^KHAOSAT:(F\d+):([0-9A-F-]{32,36})?:([0-9A-Z-]*):(\d{1,2}):([0-9A-Z]{1,12})(:TD)?$")
 _KEY_RE = re.compile(r"^KHAOSAT:(K\d+):([^:\s]+):(.+)$", re.IGNORECASE)
 
 
@@ -94,9 +106,9 @@ def parse_form_code(text: str) -> FormCode:
             f"«{raw}» không phải mã phiếu KhaoSat. Mã in dưới mã QR có dạng "
             "KHAOSAT:F1:<mã doanh nghiệp>:<mã số thuế>."
         )
-    version, eid, tax = m.groups()
+    version, eid, tax, flag = m.groups()
     _known(version)
-    return FormCode("visit", version, enterprise_id=_uuid(eid), tax_code=tax or None)
+    return FormCode("visit", version, enterprise_id=_uuid(eid), tax_code=tax or None, practice=bool(flag))
 
 
 def _known(version: str) -> None:
@@ -113,7 +125,9 @@ def _uuid(eid: str) -> str:
         ) from None
 
 
-def _sheet(raw: str, version: str, eid: str | None, tax: str, page: str, layout: str) -> FormCode:
+def _sheet(
+    raw: str, version: str, eid: str | None, tax: str, page: str, layout: str, flag: str | None
+) -> FormCode:
     _known(version)
     if version == FORM_VERSION:
         raise FormCodeError(f"Mã «{raw}» không đúng dạng mã phiếu KhaoSat mẫu {version}.")
@@ -124,4 +138,5 @@ def _sheet(raw: str, version: str, eid: str | None, tax: str, page: str, layout:
         tax_code=(tax or None) if eid else None,
         page=int(page),
         layout=layout,
+        practice=bool(flag),
     )

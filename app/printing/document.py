@@ -13,7 +13,9 @@ letters and come back NFC from text extraction.
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
@@ -24,6 +26,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from app.domain import practice
 from app.domain.vnformat import long_date
 from app.domain.vocab import DocStyle
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
@@ -239,3 +242,65 @@ def set_metadata(c, title: str, subject: str = "") -> None:
     c.setCreator(PDF_CREATOR)
     if subject:
         c.setSubject(nfc(subject))
+
+
+# --- practice data: the mark on every page ---------------------------------------------------------
+
+PRACTICE_GREY = 0.82  # the diagonal watermark: light, so what is printed over it stays readable
+PRACTICE_BAND_SIZE = 10
+
+
+def draw_practice_mark(
+    c,
+    *,
+    width: float = PAGE_WIDTH,
+    height: float = PAGE_HEIGHT,
+    band_y: float | None = None,
+    keep_clear: Sequence[tuple[float, float, float, float]] = (),
+    side_x: Sequence[float] = (),
+) -> None:
+    """Mark the current page of ``c`` as printed from practice data (``app.domain.practice``).
+
+    Call it before anything else is drawn on the page: a light-grey diagonal watermark
+    («TẬP DƯỢT», «KHÔNG PHẢI SỐ LIỆU THẬT» under it) lies under the page's content, and the mark
+    in dark print runs across the page at ``band_y`` (a baseline clear of the page's own text).
+    ``keep_clear`` (x, y, w, h) rectangles are painted white over the watermark: where a reader
+    measures the paper (the mark sheet's areas, its QR code and registration marks) the page is
+    exactly as a real one; ``side_x`` are the centres of margins where the mark also runs up the
+    page, in dark print (a page mostly covered by such areas shows the watermark little).
+    """
+    register()
+    c.saveState()
+    c.setFillGray(PRACTICE_GREY)
+    c.translate(width / 2, height / 2)
+    c.rotate(math.degrees(math.atan2(height, width)))
+    diagonal = math.hypot(width, height)
+    big, small = practice.WORD, practice.MARK.split("–", 1)[1].strip()
+    big_size = min(120.0, 0.62 * diagonal / stringWidth(big, SERIF_BOLD, 1))
+    small_size = min(big_size * 0.4, 0.62 * diagonal / stringWidth(small, SERIF_BOLD, 1))
+    c.setFont(SERIF_BOLD, big_size)
+    c.drawCentredString(0, -big_size * 0.2, big)
+    c.setFont(SERIF_BOLD, small_size)
+    c.drawCentredString(0, -big_size * 0.2 - small_size * 1.5, small)
+    c.restoreState()
+    if keep_clear:
+        c.saveState()
+        c.setFillGray(1)
+        for x, y, w, h in keep_clear:
+            c.rect(x, y, w, h, stroke=0, fill=1)
+        c.restoreState()
+    if band_y is not None:
+        c.saveState()
+        c.setFont(SERIF_BOLD, PRACTICE_BAND_SIZE)
+        c.setFillGray(0)
+        c.drawCentredString(width / 2, band_y, practice.MARK)
+        c.restoreState()
+    for x in side_x:
+        c.saveState()
+        c.setFont(SERIF_BOLD, PRACTICE_BAND_SIZE)
+        c.setFillGray(0)
+        c.translate(x, height / 2)
+        c.rotate(90)
+        for dy in (-height / 4, height / 4):  # twice up each margin, clear of the corners
+            c.drawCentredString(dy, -PRACTICE_BAND_SIZE * 0.35, practice.MARK)
+        c.restoreState()

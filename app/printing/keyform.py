@@ -22,10 +22,12 @@ from app.fileio import atomic_output
 from app.printing import qr
 from app.printing.document import (
     CONTENT_WIDTH,
+    MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_TOP,
     PAGE_HEIGHT,
     PAGE_WIDTH,
+    draw_practice_mark,
     fit,
     new_canvas,
     nfc,
@@ -61,24 +63,34 @@ def fingerprint_groups(fingerprint: str) -> list[str]:
     return [text[i : i + 5] for i in range(0, len(text), 5)]
 
 
-def render_key_form(out: str | os.PathLike[str] | BinaryIO, data: KeyFormData) -> None:
-    """Write the one-page form (atomically when ``out`` is a path)."""
+def render_key_form(
+    out: str | os.PathLike[str] | BinaryIO, data: KeyFormData, *, practice: bool = False
+) -> None:
+    """Write the one-page form (atomically when ``out`` is a path). ``practice``: printed in practice
+    mode; marked so (``app.domain.practice``), an office does not register a key from it."""
     register()
     if not data.fingerprint.strip() or not data.laptop_id.strip():
         raise ValueError("Thiếu mã máy hoặc dấu vân tay khóa để in phiếu đăng ký.")
     if isinstance(out, (str, os.PathLike)):
         with atomic_output(out) as fh:
-            _draw(fh, data)
+            _draw(fh, data, practice)
     else:
-        _draw(out, data)
+        _draw(out, data, practice)
 
 
-def _draw(fh: BinaryIO, d: KeyFormData) -> None:
+def _draw(fh: BinaryIO, d: KeyFormData, practice: bool = False) -> None:
     values: dict[str, Any] = {k: printable(v) if isinstance(v, str) else v for k, v in vars(d).items()}
     d = KeyFormData(**values)
     on = d.on or date.today()
     c = new_canvas(fh, (PAGE_WIDTH, PAGE_HEIGHT), 12)
-    set_metadata(c, f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}", "KhaoSat")
+    set_metadata(
+        c,
+        ("[TẬP DƯỢT] " if practice else "")
+        + f"Phiếu đăng ký khóa máy tính: {nfc(d.collaborator) or d.laptop_id}",
+        "KhaoSat",
+    )
+    if practice:
+        draw_practice_mark(c, width=PAGE_WIDTH, height=PAGE_HEIGHT, band_y=MARGIN_BOTTOM / 2)
     left, right = MARGIN_LEFT, MARGIN_LEFT + CONTENT_WIDTH
     cx = left + CONTENT_WIDTH / 2
     y = PAGE_HEIGHT - MARGIN_TOP

@@ -21,13 +21,15 @@ from app.domain.records import Visit
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import Attitude
 from app.printing import qr
-from app.printing.document import fit
+from app.printing.document import draw_practice_mark, fit
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 from app.scan.layout import (
     BOX,
     BUBBLE_R,
     LEFT,
     MARK_SIZE,
+    PAGE_H,
+    PAGE_W,
     RIGHT,
     TOP,
     Label,
@@ -50,11 +52,30 @@ DIGIT_GREY = 0.55
 TEMPLATE = "KhaoSatMarkSheet"
 
 
-def sheet_code(data: VisitFormData | None, page: int) -> str:
+def sheet_code(data: VisitFormData | None, page: int, practice: bool = False) -> str:
     layout = sheet_layout()
     if data is None:
-        return formcode.sheet_code(None, None, page, layout.layout_id)
-    return formcode.sheet_code(data.enterprise.id, data.enterprise.tax_code, page, layout.layout_id)
+        return formcode.sheet_code(None, None, page, layout.layout_id, practice=practice)
+    return formcode.sheet_code(
+        data.enterprise.id, data.enterprise.tax_code, page, layout.layout_id, practice=practice
+    )
+
+
+PRACTICE_CLEAR = 8.0  # pt of plain paper kept around what the reader measures, on a practice sheet
+
+
+def _practice_mark(c: Canvas, layout: SheetLayout) -> None:
+    """The practice mark on a sheet page, kept off everything the reader looks at: its areas and
+    their frames, the QR code and the registration marks stay on plain paper, as on a real sheet."""
+    m = PRACTICE_CLEAR
+    clear = [(x - m, y - m, w + 2 * m, h + 2 * m) for x, y, w, h in layout.frames]
+    clear += [(x - m, y - m, w + 2 * m, h + 2 * m) for x, y, w, h in (a.rect for a in layout.areas)]
+    qx, qy, qs = layout.qr
+    clear.append((qx - m, qy - m, qs + 2 * m, qs + 2 * m))
+    around = MARK_SIZE * 3  # the reader checks that a mark stands alone on paper
+    clear += [(cx - around, cy - around, 2 * around, 2 * around) for cx, cy in layout.marks]
+    mm = 72 / 25.4
+    draw_practice_mark(c, band_y=PAGE_H - 10 * mm, keep_clear=clear, side_x=(8.5 * mm, PAGE_W - 8.5 * mm))
 
 
 def _label(c: Canvas, lab: Label) -> None:
@@ -124,11 +145,15 @@ def draw_sheet(
     printed_on: date,
     page_label: str,
     layout: SheetLayout | None = None,
+    practice: bool = False,
 ) -> None:
     """Draw one page of the mark sheet (default: its first, the form's page 2) on the current page of
-    ``c`` (the caller calls ``showPage``)."""
+    ``c`` (the caller calls ``showPage``). ``practice``: printed from practice data (marked so on
+    the page and in its code)."""
     register()
     layout = layout or sheet_layout()
+    if practice:
+        _practice_mark(c, layout)
     template = TEMPLATE if layout.page == 2 else f"{TEMPLATE}{layout.page}"
     if template not in getattr(c, "_khaosat_forms", set()):
         c.beginForm(template)
@@ -137,7 +162,7 @@ def draw_sheet(
         c._khaosat_forms = getattr(c, "_khaosat_forms", set()) | {template}  # type: ignore[attr-defined]
     c.doForm(template)
     qx, qy, qs = layout.qr
-    code = sheet_code(data, layout.page)
+    code = sheet_code(data, layout.page, practice)
     qr.draw(c, code, qx, qy, qs)
     name_x = LEFT + 245
     width = qx - name_x - 8

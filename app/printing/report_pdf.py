@@ -44,6 +44,7 @@ from app.printing.document import (
     AdminHeader,
     SignatureBlock,
     draw_admin_header,
+    draw_practice_mark,
     draw_signature_block,
     nfc,
     printable,
@@ -617,18 +618,26 @@ def render_report(
     *,
     number: str | None = None,
     on: date | None = None,
+    practice: bool = False,
 ) -> None:
-    """Write the report PDF (atomically when ``out`` is a path)."""
+    """Write the report PDF (atomically when ``out`` is a path). ``practice``: the report comes from
+    practice data; every page is marked so (``app.domain.practice``)."""
     register()
     header = header_for(settings, number, on or date.today())
     header_h = _measure(lambda c, top: draw_admin_header(c, header, top))
 
+    def mark(c) -> None:
+        if practice:
+            draw_practice_mark(c, band_y=MARGIN_BOTTOM / 2)
+
     def first(c, doc):
+        mark(c)
         c.saveState()
         draw_admin_header(c, header, PAGE_HEIGHT - MARGIN_TOP)
         c.restoreState()
 
     def later(c, doc):
+        mark(c)
         c.saveState()
         c.setFont(SERIF, 13)
         c.drawCentredString(MARGIN_LEFT + CONTENT_WIDTH / 2, PAGE_HEIGHT - 12 * mm, str(doc.page))
@@ -642,7 +651,8 @@ def render_report(
             rightMargin=MARGIN_RIGHT,
             topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
-            title=nfc(f"Báo cáo kết quả {report.period.label}: {report.unit_name}"),
+            title=("[TẬP DƯỢT] " if practice else "")
+            + nfc(f"Báo cáo kết quả {report.period.label}: {report.unit_name}"),
             author="KhaoSat",
             creator="KhaoSat",
             subject=REPORT_SUBJECT,

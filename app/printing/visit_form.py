@@ -29,12 +29,13 @@ from reportlab.pdfgen.canvas import Canvas
 from app.domain import formcode, units
 from app.domain.display import display
 from app.domain.fields import FieldInfo, Kind
+from app.domain.practice import WORD
 from app.domain.records import Enterprise, Organisation, Visit, fields_of, record_type
 from app.domain.vnformat import format_date, format_int
 from app.domain.vocab import ORG_KIND_SHORT, Attitude, OrgKind, OrgStatus
 from app.fileio import atomic_output
 from app.printing import mark_sheet, qr
-from app.printing.document import fit, new_canvas, nfc, printable, set_metadata
+from app.printing.document import draw_practice_mark, fit, new_canvas, nfc, printable, set_metadata
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register
 
 W, H = A4
@@ -178,9 +179,12 @@ class _Form:
     smaller. Positions are fixed (part A has a fixed height), so the values land in the boxes.
     """
 
-    def __init__(self, c: Canvas, unit_title: str, printed_on: date, marks: bool = False):
+    def __init__(
+        self, c: Canvas, unit_title: str, printed_on: date, marks: bool = False, practice: bool = False
+    ):
         self.c = c
         self.marks = marks  # part B on a mark sheet (page 2, app.printing.mark_sheet)
+        self.practice = practice  # printed from practice data: marked on the page and in the code
         self.unit_title = unit_title
         self.printed_on = printed_on
         self.numbers = field_numbers()
@@ -253,6 +257,8 @@ class _Form:
             self.static(data is not None)
             c.endForm()
             self.templates.add(name)
+        if self.practice:
+            draw_practice_mark(c, band_y=H - 7.5 * mm)
         c.doForm(name)
         self.values(data)
         self.footer(data, page_no, pages)
@@ -484,7 +490,9 @@ class _Form:
             self.text(LEFT, TOP - 10, fit(unit.upper(), SERIF_BOLD, 10, 62 * mm), SERIF_BOLD, 10)
         if data is None:
             if self.marks:  # a blank form's pages are named too, so that a scan can tell them apart
-                qr.draw(c, mark_sheet.sheet_code(None, 1), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
+                qr.draw(
+                    c, mark_sheet.sheet_code(None, 1, self.practice), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE
+                )
             return
         e = data.enterprise
         qr.draw(c, self.code(data), RIGHT - QR_SIZE, TOP - QR_SIZE, QR_SIZE)
@@ -572,8 +580,8 @@ class _Form:
 
     def code(self, data: VisitFormData) -> str:
         if self.marks:
-            return mark_sheet.sheet_code(data, 1)
-        return formcode.visit_form_code(data.enterprise.id, data.enterprise.tax_code)
+            return mark_sheet.sheet_code(data, 1, self.practice)
+        return formcode.visit_form_code(data.enterprise.id, data.enterprise.tax_code, practice=self.practice)
 
     def footer(self, data: VisitFormData | None, page_no: int, pages: int) -> None:
         c = self.c
@@ -623,6 +631,7 @@ def render_visit_forms(
     printed_on: date | None = None,
     progress: ProgressFn | None = None,
     marks: bool = False,
+    practice: bool = False,
 ) -> None:
     """Write one page per form (``None``: a blank form) into one PDF, pages numbered "Trang i/N".
 
@@ -630,7 +639,8 @@ def render_visit_forms(
     that KhaoSat reads back from a photo or a scan (``app.printing.mark_sheet``); three or more when
     the declared fields overflow the sheet's page (``app.scan.layout.sheet_layouts``).
     ``progress(done, total)`` is called after each form; it may raise to cancel (nothing is
-    written under the real name then).
+    written under the real name then). ``practice``: the forms come from practice data; every page
+    is marked so (``app.domain.practice``) and so is every QR code.
     """
     if not forms:
         raise ValueError("Không có phiếu nào để in.")
@@ -638,9 +648,9 @@ def render_visit_forms(
     printed_on = printed_on or date.today()
     if isinstance(out, (str, os.PathLike)):
         with atomic_output(out) as fh:
-            _render(fh, forms, unit_title, printed_on, progress, marks)
+            _render(fh, forms, unit_title, printed_on, progress, marks, practice)
     else:
-        _render(out, forms, unit_title, printed_on, progress, marks)
+        _render(out, forms, unit_title, printed_on, progress, marks, practice)
 
 
 def _render(
@@ -650,14 +660,17 @@ def _render(
     printed_on: date,
     progress: ProgressFn | None,
     marks: bool = False,
+    practice: bool = False,
 ) -> None:
     c = new_canvas(fh, A4, 10)
     many = len(forms) > 1
     title = "Phiếu khảo sát doanh nghiệp" + (f" ({format_int(len(forms))} phiếu)" if many else "")
     if len(forms) == 1 and forms[0] is not None:
         title += f": {nfc(forms[0].enterprise.name)}"
+    if practice:
+        title = f"[{WORD}] {title}"
     set_metadata(c, title, "KhaoSat")
-    page = _Form(c, nfc(unit_title), printed_on, marks)
+    page = _Form(c, nfc(unit_title), printed_on, marks, practice)
     sheets = mark_sheet.sheet_pages() if marks else ()
     per_form = 1 + len(sheets)
     total = len(forms)
@@ -669,7 +682,13 @@ def _render(
         for k, layout in enumerate(sheets, start=2):
             label = f"Trang {per_form * (i - 1) + k}/{per_form * total}"
             mark_sheet.draw_sheet(
-                c, data, unit_title=unit or "", printed_on=printed_on, page_label=label, layout=layout
+                c,
+                data,
+                unit_title=unit or "",
+                printed_on=printed_on,
+                page_label=label,
+                layout=layout,
+                practice=practice,
             )
             c.showPage()
         if progress:

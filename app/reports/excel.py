@@ -19,7 +19,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 
+from app.domain import practice as practice_data
 from app.fileio import atomic_output
 from app.reports.development import KINDS, LEVELS
 from app.reports.enterprises import columns, date_columns, enterprise_rows, grouped_columns
@@ -30,6 +32,8 @@ from app.storage.store import Store
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 TITLE_FONT = Font(bold=True, size=13)
+PRACTICE_FONT = Font(bold=True, size=13, color="9C0006")
+PRACTICE_FILL = PatternFill("solid", fgColor="FFC000")  # the orange of the window's practice band
 WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
 DATE_FORMAT = "DD/MM/YYYY"
 INT_FORMAT = "#,##0"
@@ -284,8 +288,33 @@ def _development_wards_sheet(wb: Workbook, report: ResultsReport) -> None:
             _set(ws.cell(row, col), v)
 
 
-def export_report(out: str | os.PathLike[str] | BinaryIO, report: ResultsReport) -> None:
-    _save(report_workbook(report), out)
+def export_report(
+    out: str | os.PathLike[str] | BinaryIO, report: ResultsReport, *, practice: bool = False
+) -> None:
+    """``practice``: the report comes from practice data; every sheet says so (``mark_practice``)."""
+    wb = report_workbook(report)
+    if practice:
+        mark_practice(wb)
+    _save(wb, out)
+
+
+def _practice_print_header(ws) -> None:
+    ws.oddHeader.center.text = practice_data.MARK  # on every printed page
+    ws.oddHeader.center.font = "Times New Roman,Bold"
+    ws.sheet_properties.tabColor = "FFC000"
+
+
+def mark_practice(wb: Workbook) -> None:
+    """Mark every sheet of a report as practice data: the mark in the free row between its titles and
+    its header row (bold, on orange, across the table), in the printed page header, and on its tab."""
+    wb.properties.title = practice_data.MARK
+    for ws in wb.worksheets:
+        header_row = coordinate_to_tuple(ws.freeze_panes or "A3")[0] - 1
+        row = max(1, header_row - 1)  # the blank row _title leaves above the header row
+        cell = _set(ws.cell(row, 1), f"{practice_data.MARK}. {practice_data.NOTE}")
+        cell.font, cell.fill = PRACTICE_FONT, PRACTICE_FILL
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(ws.max_column, 2))
+        _practice_print_header(ws)
 
 
 # --- the enterprise list ------------------------------------------------------------------------
@@ -309,7 +338,14 @@ def export_enterprises(
     ws = wb.create_sheet("Doanh nghiệp")
     for col, (_key, _header_text, width) in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "C2"
+    practice = store.is_practice
+    ws.freeze_panes = "C3" if practice else "C2"
+    if practice:  # a list of practice data says so above its header row, and on every printed page
+        wb.properties.title = practice_data.MARK
+        _practice_print_header(ws)
+        mark = _set(WriteOnlyCell(ws), f"{practice_data.MARK}. {practice_data.NOTE}")
+        mark.font, mark.fill = PRACTICE_FONT, PRACTICE_FILL
+        ws.append([mark])
     header = []
     for _key, text, _w in cols:
         c = _set(WriteOnlyCell(ws), text)

@@ -3,7 +3,7 @@ on a visit form. The one lookup used by the CLI, printing and the desktop progra
 
 from __future__ import annotations
 
-from app.domain import taxcode
+from app.domain import practice, taxcode
 from app.domain.formcode import FormCodeError, parse_form_code
 from app.domain.records import Enterprise
 from app.storage.store import Store
@@ -22,6 +22,9 @@ def resolve_enterprise(store: Store, key: str) -> Enterprise:
             code = parse_form_code(key)
         except FormCodeError as exc:
             raise SelectionError(str(exc)) from None
+        refusal = practice.form_refusal(code.practice, store.is_practice) if code.kind == "visit" else None
+        if refusal is not None:
+            raise SelectionError(refusal)
         if code.blank:
             raise SelectionError("Đây là mã của phiếu trống: phiếu không ghi doanh nghiệp nào.")
         if code.enterprise_id:

@@ -2,7 +2,8 @@
 
 A page read by ``app.scan.reader`` becomes a ``ScannedForm``: the enterprise its QR code names
 (refused if this database does not have it, or if it is not the one the person said the pages are
-for), the values read with confidence, and the fields a person must decide (uncertain marks,
+for; a form printed from practice data is read into practice data only, a real one into real data
+only), the values read with confidence, and the fields a person must decide (uncertain marks,
 handwritten text). ``save_scanned`` builds the ``Visit`` from the values and the person's
 decisions and saves it through ``app.services.records.save_visit``: the same normalising,
 validation and change log as a visit typed in the form. It refuses while a field is undecided.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.domain import practice
 from app.domain.records import Enterprise, Visit, record_type
 from app.scan import marks
 from app.scan.reader import READ, PageRead
@@ -51,6 +53,10 @@ def prepare(store: Store, page: PageRead, *, expected_enterprise: str | None = N
     """The page as a visit to review. Raises ``ScanRefused`` with the reason."""
     if page.status != READ or page.code is None:
         raise ScanRefused(page.reason or "Trang này không đọc được.")
+    # a form printed from practice data is read into practice data only, a real one into real data only
+    refusal = practice.form_refusal(page.code.practice, store.is_practice)
+    if refusal is not None:
+        raise ScanRefused(refusal)
     enterprise = None
     if page.code.enterprise_id:
         enterprise = store.get(Enterprise, page.code.enterprise_id)

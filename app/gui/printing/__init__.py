@@ -166,7 +166,14 @@ def print_selected(window: MainWindow) -> None:
 
             raise SelectionError("Doanh nghiệp này không còn (đã bị xóa).")
         path = f.out_path(f"phieu-khao-sat {forms[0].enterprise.tax_code}", ".pdf")
-        render_visit_forms(path, forms, unit_title=unit_title, printed_on=today, marks=mark_sheet(store))
+        render_visit_forms(
+            path,
+            forms,
+            unit_title=unit_title,
+            printed_on=today,
+            marks=mark_sheet(store),
+            practice=store.is_practice,
+        )
         return path
 
     window.tasks.read(
@@ -309,7 +316,13 @@ def _render_forms(window: MainWindow, unit_code: str | None, ids: list[str], mar
             ctx.progress(done, total, f"Đã in {done}/{total} phiếu")
 
         render_visit_forms(
-            path, forms, unit_title=unit_title, printed_on=today, progress=progress, marks=marks
+            path,
+            forms,
+            unit_title=unit_title,
+            printed_on=today,
+            progress=progress,
+            marks=marks,
+            practice=store.is_practice,
         )
         return path, len(forms)
 
@@ -334,7 +347,14 @@ def print_blank(window: MainWindow) -> None:
         from app.services.print_settings import mark_sheet
 
         path = f.out_path("phieu-khao-sat-trong", ".pdf")
-        render_visit_forms(path, [None], unit_title=unit_title, printed_on=today, marks=mark_sheet(store))
+        render_visit_forms(
+            path,
+            [None],
+            unit_title=unit_title,
+            printed_on=today,
+            marks=mark_sheet(store),
+            practice=store.is_practice,
+        )
         return path
 
     window.tasks.read(
@@ -390,10 +410,10 @@ def run_report(
         paths = []
         if pdf:
             paths.append(f.out_path(stem, ".pdf"))
-            render_report(paths[-1], report, settings, number=number, on=today)
+            render_report(paths[-1], report, settings, number=number, on=today, practice=store.is_practice)
         if xlsx:
             paths.append(f.out_path(stem, ".xlsx"))
-            export_report(paths[-1], report)
+            export_report(paths[-1], report, practice=store.is_practice)
         return paths, report
 
     def done(result):
@@ -497,7 +517,7 @@ def print_key_form(window: MainWindow) -> None:
     def work(store):
         data = this_machine(store, on=today)
         path = f.out_path(f"phieu-dang-ky-khoa {data.laptop_id}", ".pdf")
-        render_key_form(path, data)
+        render_key_form(path, data, practice=store.is_practice)
         return path
 
     window.tasks.read(
