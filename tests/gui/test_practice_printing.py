@@ -13,7 +13,7 @@ from tests.gui.test_practice import _enter, real_dir  # noqa: F401 (the fixture)
 from tests.printing.pdftools import pypdf_pages, qr_codes
 
 
-def test_forms_and_report_printed_in_practice_mode_are_marked(qtbot, real_dir, tmp_path):  # noqa: F811
+def test_forms_and_report_printed_in_practice_mode_are_marked(qtbot, real_dir, tmp_path):
     from app.gui.printing import run_report
 
     window = open_window(qtbot, real_dir)
