@@ -448,6 +448,7 @@ def measure(
     gui = None
     if a.gui:
         shutil.copytree(empty, again)
+        Store.in_dir(again, pkey).close()  # brought up to date as the program does when it opens the folder
         gui = import_in_window(again, pkey, p_ident, bundles)
         shutil.rmtree(again, ignore_errors=True)
     t_imp = min(t_import, t_import_b)
