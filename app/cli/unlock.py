@@ -17,6 +17,7 @@ from pathlib import Path
 from app.cli.common import CliError
 from app.security.datakey import DataKey, LockError
 from app.security.passphrase import RULE_TEXT, same
+from app.storage.migrations import DONE, UpgradeStep
 
 PASSPHRASE_ENV = "KHAOSAT_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "KHAOSAT_NEW_PASSPHRASE"
@@ -48,6 +49,38 @@ def current_passphrase() -> str | None:
     return os.environ.get(PASSPHRASE_ENV)
 
 
+UPGRADE_NOTICE = (
+    "Tệp dữ liệu do phiên bản trước của KhaoSat tạo: đang nâng cấp. Với tệp lớn việc này có thể mất "
+    "vài phút; đừng tắt máy hay dừng chương trình cho đến khi xong."
+)
+
+
+class UpgradeLines:
+    """The steps of upgrading an older file on stderr, one line each (the window's start dialog shows the
+    same): at a terminal the step's percentage, when it has one, is written over in place."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.percent: int | None = None
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, step: UpgradeStep) -> None:
+        out = sys.stderr
+        if not self.text:
+            out.write(UPGRADE_NOTICE + "\n")
+        percent = None if step.fraction is None or step.stage == DONE else int(step.fraction * 100)
+        if step.text != self.text:
+            if self.tty and self.percent is not None:
+                out.write("\n")
+            self.text, self.percent = step.text, None
+            if not self.tty or percent is None:
+                out.write(step.text + "\n")
+        if self.tty and percent is not None and percent != self.percent:
+            self.percent = percent
+            out.write(f"\r{step.text} {percent} %")
+        out.flush()
+
+
 def data_key(args: argparse.Namespace) -> DataKey:
     """The data key of ``--data-dir``: unlocked once per run (set up on first use, migrating an older file)."""
     key = getattr(args, "_data_key", None)
@@ -66,7 +99,7 @@ def data_key(args: argparse.Namespace) -> DataKey:
             )
         passphrase = from_env if from_env is not None else _ask_new()
         try:
-            opened = open_folder(folder, passphrase)
+            opened = open_folder(folder, passphrase, UpgradeLines())
         except LockError as exc:
             raise CliError(exc.message) from exc
         if opened.encrypted_now:
@@ -75,7 +108,7 @@ def data_key(args: argparse.Namespace) -> DataKey:
         return opened.key
     if from_env is not None:
         try:
-            opened = open_folder(folder, from_env)
+            opened = open_folder(folder, from_env, UpgradeLines())
         except LockError as exc:
             raise CliError(exc.message) from exc
         args._data_key = opened.key
@@ -88,7 +121,7 @@ def data_key(args: argparse.Namespace) -> DataKey:
     for attempt in range(TRIES):
         passphrase = getpass.getpass("Mật khẩu mở dữ liệu: ")
         try:
-            opened = open_folder(folder, passphrase)
+            opened = open_folder(folder, passphrase, UpgradeLines())
         except LockError as exc:
             if exc.reason != "wrong_passphrase" or attempt == TRIES - 1:
                 raise CliError(exc.message) from exc

@@ -39,14 +39,16 @@ def open_database(db_path: Path, key: Any) -> Any:
         return store.profile()
 
 
-def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str) -> tuple[Any, Any]:
-    """Worker side: unlock (or set up) the folder, then open the database. Returns (key, profile)."""
+def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str, progress: Any = None) -> tuple[Any, Any]:
+    """Worker side: unlock (or set up) the folder, then open the database. Returns (key, profile).
+
+    ``progress`` is told the steps of upgrading an older version's file (the unlock dialog shows them)."""
     from app import logs
     from app.domain import units
     from app.services.unlock import open_folder
 
     units.provinces()  # loaded once here, off the GUI thread (see open_database)
-    opened = open_folder(data_dir, passphrase)  # opens (and migrates) the database once
+    opened = open_folder(data_dir, passphrase, progress)  # opens (and migrates) the database once
     logs.setup(data_dir)
     return opened.key, opened.profile
 
@@ -130,7 +132,10 @@ class Launcher(QObject):
             return
         mode = {service.NEW: unlock.CREATE, service.PLAIN: unlock.MIGRATE}.get(state, unlock.UNLOCK)
         self.unlock_dialog = unlock.UnlockDialog(
-            self.tasks, mode, lambda p: unlock_and_open(self.data_dir, self.db_path, p)
+            self.tasks,
+            mode,
+            lambda p, progress: unlock_and_open(self.data_dir, self.db_path, p, progress),
+            upgrades=True,
         )
         self.unlock_dialog.accepted.connect(self._unlocked)
         self.unlock_dialog.sig_forgot.connect(self._forgot)

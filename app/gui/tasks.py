@@ -107,6 +107,10 @@ class TaskContext:
         if self._cancel.is_set():
             raise Cancelled()
 
+    def report(self, done: int, total: int, text: str = "") -> None:
+        """Unthrottled: for work that reports only what changed."""
+        self._emit(done, total, text)
+
     def progress(self, done: int, total: int, text: str = "") -> None:
         now = time.monotonic()
         if done >= total or now - self._last >= PROGRESS_INTERVAL:
@@ -236,6 +240,20 @@ class TaskRunner(QObject):
         """
         return self._submit(lambda _store: fn(), on_done, on_error, None, write=False, needs_store=False)
 
+    def call_reporting(
+        self,
+        fn: Callable[[Callable[[int, int, str], None]], Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[TaskFailure], None] | None,
+        on_progress: Callable[[int, int, str], None],
+    ) -> TaskHandle:
+        """As ``call``, for work that says how far it went: ``fn(report)`` calls ``report(done, total, text)``
+        from its thread (``total`` 0: no fraction) and ``on_progress`` gets each on the GUI thread, in order,
+        none dropped (the work reports only what changed: a step, a whole percent)."""
+        return self._submit(
+            lambda _store, ctx: fn(ctx.report), on_done, on_error, on_progress, write=False, needs_store=False
+        )
+
     def run_with_progress(
         self,
         parent: QWidget | None,
@@ -362,7 +380,7 @@ class TaskRunner(QObject):
 
         def job() -> Any:
             if not needs_store:
-                return fn(None)
+                return fn(None, ctx) if on_progress is not None else fn(None)
             if not write:
                 store = self._read_store()
                 ctx._interrupt = store.interrupt  # cancel() stops a long query at once

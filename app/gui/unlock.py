@@ -4,6 +4,11 @@ Modes: ``unlock`` and ``relock`` (one field), ``create`` (a new folder: the pass
 twice, its strength said as it is typed: ``NewPassphrase``, as in «Đổi mật khẩu» and a recovery) and
 ``migrate`` (an earlier version's plain file: as ``create``, and the file is encrypted). The work (scrypt, about half a second; a migration, longer) runs in a worker; a wrong
 passphrase says so and, after repeated failures, the dialog waits longer and longer before the next try.
+
+When the file opened is an older version's, its schema is upgraded before the window opens (a backup kept
+first): minutes on a province's file. The dialog then says so (the data is being upgraded, it may take a
+few minutes, do not turn the computer off), shows each step the core reports (``UpgradeStep``) with a bar
+(filling when the step tells its fraction, moving otherwise), and cannot be closed until it is done.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -25,10 +32,37 @@ from PySide6.QtWidgets import (
 from app.gui.new_passphrase import NewPassphrase, error_label, password_field
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import LockError
+from app.storage.migrations import UpgradeProgress, UpgradeStep
 
 UNLOCK, CREATE, MIGRATE, RELOCK = "unlock", "create", "migrate", "relock"
 FREE_TRIES = 3  # wrong passphrases before the dialog starts waiting
 MAX_WAIT = 300  # seconds
+
+
+UPGRADE_TITLE = "Đang nâng cấp dữ liệu cho phiên bản mới"
+UPGRADE_TEXT = (
+    "Dữ liệu trên máy do phiên bản trước của KhaoSat tạo nên cần được nâng cấp trước khi mở. Với tệp dữ liệu "
+    "lớn việc này có thể mất vài phút.\nĐừng tắt máy và đừng đóng KhaoSat cho đến khi xong."
+)
+STEPS = 1000  # the bar's range when a step tells its fraction
+
+
+def upgrade_reporter(report: Callable[[int, int, str], None]) -> UpgradeProgress:
+    """Worker side: each upgrade step the core tells, as the (done, total, text) the task runner carries to
+    the GUI thread (``total`` 0: no fraction). Only what changed goes: a new step, or a whole percent more."""
+    last: list[tuple[str, int]] = []
+
+    def tell(step: UpgradeStep) -> None:
+        percent = -1 if step.fraction is None else int(step.fraction * 100)
+        if last and last[0] == (step.text, percent):
+            return
+        last[:] = [(step.text, percent)]
+        if step.fraction is None:
+            report(0, 0, step.text)
+        else:
+            report(round(step.fraction * STEPS), STEPS, step.text)
+
+    return tell
 
 
 def wait_after(failures: int) -> int:
@@ -51,11 +85,16 @@ class UnlockDialog(QDialog):
         parent: QWidget | None = None,
         *,
         subtitle: str = "",
+        upgrades: bool = False,
     ):
+        """``upgrades``: ``work`` opens the data and may upgrade an older file: it is called as
+        ``work(passphrase, progress)`` and the dialog shows the steps ``progress`` is told."""
         super().__init__(parent)
         self.tasks = tasks
         self.mode = mode
         self.work = work
+        self.upgrades = upgrades
+        self.upgrading = False
         self.failures = 0
         self.result_value: Any = None
         self.busy = False
@@ -93,6 +132,28 @@ class UnlockDialog(QDialog):
         layout.addLayout(form)
         self.error = error_label(self, "unlock_error")
         layout.addWidget(self.error)
+        self.upgrade = QFrame(self)
+        self.upgrade.setObjectName("unlock_upgrade")
+        self.upgrade.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self.upgrade)
+        title = QLabel(UPGRADE_TITLE, self.upgrade)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        box.addWidget(title)
+        self.upgrade_text = QLabel(UPGRADE_TEXT, self.upgrade)
+        self.upgrade_text.setWordWrap(True)
+        box.addWidget(self.upgrade_text)
+        self.upgrade_step = QLabel(self.upgrade)
+        self.upgrade_step.setObjectName("unlock_upgrade_step")
+        self.upgrade_step.setWordWrap(True)
+        box.addWidget(self.upgrade_step)
+        self.upgrade_bar = QProgressBar(self.upgrade)
+        self.upgrade_bar.setObjectName("unlock_upgrade_bar")
+        self.upgrade_bar.setTextVisible(False)
+        box.addWidget(self.upgrade_bar)
+        self.upgrade.hide()
+        layout.addWidget(self.upgrade)
         self.buttons = QDialogButtonBox(self)
         self.ok = self.buttons.addButton(
             "Mở khóa" if mode in (UNLOCK, RELOCK) else "Đặt mật khẩu", QDialogButtonBox.ButtonRole.AcceptRole
@@ -107,6 +168,7 @@ class UnlockDialog(QDialog):
             "Thoát" if mode != RELOCK else "Đóng KhaoSat", QDialogButtonBox.ButtonRole.RejectRole
         )
         cancel.setObjectName("unlock_cancel")
+        self.cancel = cancel
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -130,7 +192,41 @@ class UnlockDialog(QDialog):
             return
         self._set_busy(True)
         self.error.setText("Đang mã hóa dữ liệu…" if self.mode == MIGRATE else "Đang mở khóa…")
-        self.tasks.call(lambda: self.work(passphrase), self._done, self._failed)
+        if not self.upgrades:
+            self.tasks.call(lambda: self.work(passphrase), self._done, self._failed)
+            return
+        work = self.work
+        self.tasks.call_reporting(
+            lambda report: work(passphrase, upgrade_reporter(report)),
+            self._done,
+            self._failed,
+            self._upgrade_step,
+        )
+
+    def _upgrade_step(self, done: int, total: int, text: str) -> None:
+        """An upgrade step told by the worker: the panel shown (the rest of the dialog gives way to it)."""
+        if not self.upgrading:
+            self.upgrading = True
+            self.error.setText("")
+            self.error.hide()
+            # no way out while upgrading (closing would stop the step half-way: it starts over next time)
+            for button in self.buttons.buttons():
+                button.setEnabled(False)
+            self.upgrade.show()
+        self.upgrade_step.setText(text)
+        self.upgrade_bar.setRange(0, total)
+        self.upgrade_bar.setValue(done if total else 0)
+
+    def reject(self) -> None:
+        if self.upgrading:  # Esc or the title bar's close while upgrading: not now
+            return
+        super().reject()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.upgrading:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -141,11 +237,21 @@ class UnlockDialog(QDialog):
 
     def _done(self, value: Any) -> None:
         self.result_value = value
+        self._end_upgrade()
         self._set_busy(False)
         self.error.setText("")
         self.accept()
 
+    def _end_upgrade(self) -> None:
+        if self.upgrading:
+            self.upgrading = False
+            self.upgrade.hide()
+            self.error.show()
+            for button in self.buttons.buttons():
+                button.setEnabled(True)
+
     def _failed(self, failure: TaskFailure) -> None:
+        self._end_upgrade()
         self._set_busy(False)
         exc = failure.exception
         if isinstance(exc, LockError) and exc.reason == "wrong_passphrase":

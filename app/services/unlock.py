@@ -28,6 +28,7 @@ from app.security.datakey import DataKey, LockError
 from app.security.passphrase import strength_problem
 from app.storage import backups, encryption
 from app.storage.driver import dbapi, is_plain_file
+from app.storage.migrations import UpgradeProgress
 from app.storage.store import Profile, Store
 from app.sync import recovery
 
@@ -71,11 +72,14 @@ def _plain_laptop_id(db: Path) -> str | None:
         conn.close()
 
 
-def open_folder(data_dir: str | os.PathLike[str], passphrase: str) -> Opened:
+def open_folder(
+    data_dir: str | os.PathLike[str], passphrase: str, progress: UpgradeProgress | None = None
+) -> Opened:
     """Unlock (or set up) ``data_dir`` with ``passphrase``. Raises ``LockError`` with a Vietnamese message.
 
     For a new or plain folder ``passphrase`` is the new one (checked for strength here); otherwise a
-    wrong passphrase raises ``LockError("wrong_passphrase")`` and changes nothing.
+    wrong passphrase raises ``LockError("wrong_passphrase")`` and changes nothing. An older version's
+    file is upgraded here (a backup kept first); ``progress`` is told its steps (``UpgradeStep``).
     """
     folder = Path(data_dir)
     db = folder / DB_FILE
@@ -97,19 +101,21 @@ def open_folder(data_dir: str | os.PathLike[str], passphrase: str) -> Opened:
         created = True
     else:
         key = datakey.unlock(folder, passphrase)
-    return _finish(folder, key, created)
+    return _finish(folder, key, created, progress)
 
 
-def open_with_key(data_dir: str | os.PathLike[str], key: DataKey) -> Opened:
+def open_with_key(
+    data_dir: str | os.PathLike[str], key: DataKey, progress: UpgradeProgress | None = None
+) -> Opened:
     """As ``open_folder`` for a key already unwrapped (after recovery, or a lock screen's re-unlock)."""
     folder = Path(data_dir)
     ring = datakey.load(folder)
     if ring.key_id != key.key_id:
         raise LockError("wrong_key", "Khóa này không mở được thư mục dữ liệu này.")
-    return _finish(folder, key, False)
+    return _finish(folder, key, False, progress)
 
 
-def _finish(folder: Path, key: DataKey, created: bool) -> Opened:
+def _finish(folder: Path, key: DataKey, created: bool, progress: UpgradeProgress | None = None) -> Opened:
     db = folder / DB_FILE
     encrypted_now = False
     if is_plain_file(db):  # an earlier version's file, or a migration a crash interrupted
@@ -117,7 +123,7 @@ def _finish(folder: Path, key: DataKey, created: bool) -> Opened:
         encrypted_now = True
     encryption.encrypt_folder_backups(folder, key)
     ring = datakey.load(folder)
-    with Store(db, key) as store:
+    with Store(db, key, progress=progress) as store:
         store.adopt_laptop_id(ring.laptop_id)
         laptop_id = store.laptop_id
         profile = store.profile()

@@ -5,18 +5,75 @@ the schema from version N-1 to N. The version lives in ``PRAGMA user_version`` a
 applied step is recorded in ``schema_migrations``. A migration, once released, never changes:
 later changes come as new migrations. Tests run every path: from an empty file and from each
 earlier version (``tests/storage/test_migrations.py``).
+
+Upgrading a large file takes minutes (migration 14 took a minute at 500,000 enterprises), so the runner
+says what it does through a callback the opener passes down (``progress``: an ``UpgradeStep`` before each
+step; the window's start dialog and the command line's stderr show them; by default nothing). A migration
+does no UI work of its own: one that loops over rows may call ``report_fraction(done, total)`` and the
+step's bar fills; any other shows a bar that moves without a fraction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from app.domain.vocab import Role
 
 Migration = Callable[[sqlite3.Connection], None]
+
+BACKUP, MIGRATE, DONE = "backup", "migrate", "done"
+
+
+@dataclass(frozen=True)
+class UpgradeStep:
+    """What the upgrade of an older file is doing, told to whoever opened it.
+
+    ``stage``: ``BACKUP`` (the copy kept before upgrading), ``MIGRATE`` (migration ``version``, the
+    ``step``-th of ``steps`` to run) or ``DONE``. ``fraction``: how much of this stage is done, when the
+    work can tell cheaply (the backup's pages, a migration's ``report_fraction``); None: unknown.
+    """
+
+    stage: str
+    step: int = 0
+    steps: int = 0
+    version: int = 0
+    fraction: float | None = None
+
+    @property
+    def text(self) -> str:
+        if self.stage == BACKUP:
+            return "Đang sao lưu dữ liệu trước khi nâng cấp…"
+        if self.stage == DONE:
+            return "Đã nâng cấp xong dữ liệu."
+        return f"Đang nâng cấp dữ liệu (bước {self.step}/{self.steps})…"
+
+
+UpgradeProgress = Callable[[UpgradeStep], None]
+
+
+def no_progress(_step: UpgradeStep) -> None:
+    """The default: nobody is told."""
+
+
+# The running step's reporter (set by ``migrate`` around each step, on its own thread).
+_reporter: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "migration_reporter", default=None
+)
+
+
+def report_fraction(done: int, total: int) -> None:
+    """Inside a migration that loops over rows: ``done`` of ``total`` done (the step's bar fills).
+
+    Cheap to call on every row: only a change of a whole percent reaches the opener. Outside a
+    migration, or when nobody listens, it does nothing."""
+    report = _reporter.get()
+    if report is not None and total > 0:
+        report(min(max(done / total, 0.0), 1.0))
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -838,10 +895,12 @@ def _v15_province_keeps_no_relay(conn: sqlite3.Connection) -> None:
         return  # the bytes stay: their created_at is read from them when needed
     blobs: dict[int, bytes] = {}
     dated = []
-    for eid, data, blob, offset, length in conn.execute(
+    rows = conn.execute(
         "SELECT eid, data, blob_id, blob_offset, blob_length FROM sync_envelopes "
         "WHERE blob_id IS NOT NULL OR length(data) > 0 ORDER BY blob_id, eid"
-    ).fetchall():
+    ).fetchall()
+    for done, (eid, data, blob, offset, length) in enumerate(rows):
+        report_fraction(done, len(rows))
         if blob is not None:
             if blob not in blobs:
                 blobs.clear()
@@ -918,8 +977,13 @@ def current_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
-    """Bring the schema up to ``target``. Each step is its own transaction. Returns steps applied."""
+def migrate(
+    conn: sqlite3.Connection, target: int | None = None, progress: UpgradeProgress | None = None
+) -> list[int]:
+    """Bring the schema up to ``target``. Each step is its own transaction. Returns steps applied.
+
+    ``progress`` is told each step before it runs (and its fraction, if the step reports one), then
+    ``DONE`` once all are committed; nothing when there is nothing to do."""
     from app.storage.store import StoreError
 
     latest = MIGRATIONS[-1][0]
@@ -931,14 +995,19 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
             f"phiên bản này chỉ đọc được đến {latest}). Hãy cập nhật KhaoSat."
         )
     applied = []
+    pending = [number for number, _d, _s in MIGRATIONS if version < number <= target]
+    tell = progress or no_progress
     # A step that rebuilds a table drops it: foreign keys are switched off around each step (they
     # cannot change inside a transaction) and checked before it commits.
     foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
     for number, description, step in MIGRATIONS:
         if number <= version or number > target:
             continue
+        at = UpgradeStep(MIGRATE, len(applied) + 1, len(pending), number)
+        tell(at)
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("BEGIN IMMEDIATE")
+        token = _reporter.set(_fraction_reporter(at, tell))
         try:
             if number == 1:
                 conn.execute(
@@ -963,6 +1032,22 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
                     conn.execute("ROLLBACK")
             raise
         finally:
+            _reporter.reset(token)
             conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         applied.append(number)
+    if applied:
+        tell(UpgradeStep(DONE, len(applied), len(pending), applied[-1], 1.0))
     return applied
+
+
+def _fraction_reporter(at: UpgradeStep, tell: UpgradeProgress) -> Callable[[float], None]:
+    """``report_fraction``'s end for one step: the fraction passed on each time it reaches a new percent."""
+    last = [-1]
+
+    def report(fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent != last[0]:
+            last[0] = percent
+            tell(replace(at, fraction=fraction))
+
+    return report

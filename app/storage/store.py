@@ -27,7 +27,7 @@ from app.storage import kept_creations, list_facts, search, work_facts
 from app.storage.changes import ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
-from app.storage.migrations import LATEST, current_version, migrate
+from app.storage.migrations import BACKUP, LATEST, UpgradeProgress, UpgradeStep, current_version, migrate
 
 if TYPE_CHECKING:
     from app.security.datakey import DataKey
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Record)
 
 SYSTEM_FIELDS = ("deleted", "created_hlc", "updated_hlc", "origin")
+BACKUP_SLICE = 2048  # pages copied between two progress reports of a backup (8 MB of 4 KiB pages)
 
 
 class StoreError(Exception):
@@ -147,12 +148,14 @@ class Store:
         *,
         migrate_schema: bool = True,
         wall: Callable[[], float] = time.time,
+        progress: UpgradeProgress | None = None,
     ):
         """``key`` unlocks an encrypted file (the program always passes one; see app/services/unlock.py).
 
         Without a key only ``":memory:"`` and the plain files that tests build are opened. ``wall``:
         seconds since the epoch for change stamps (tests inject a clock that moves when told instead
-        of sleeping).
+        of sleeping). ``progress`` is told the steps of upgrading an older file (the backup kept first,
+        then each migration: ``app.storage.migrations.UpgradeStep``); nothing when the file is current.
         """
         self.path = Path(path) if os.fspath(path) != ":memory:" else None
         self.key = key
@@ -166,12 +169,17 @@ class Store:
                 if self.path is not None and 0 < version < LATEST:
                     # An older program's file: keep a copy as it was before upgrading it.
                     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                    told = progress
                     self.upgrade_backup = self.backup(
                         self.path.parent
                         / "backups"
-                        / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}"
+                        / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}",
+                        progress=None
+                        if told is None
+                        else lambda fraction: told(UpgradeStep(BACKUP, fraction=fraction)),
                     )
-                migrate(self.conn)
+                # a new file's schema is made in a moment: only an older file's upgrade is told
+                migrate(self.conn, progress=progress if version > 0 else None)
         except (dbapi.Error, OSError) as exc:
             raise opening_error(exc, path) from exc
         self._thread = threading.get_ident()
@@ -538,11 +546,16 @@ class Store:
             problems.append(f"lược đồ ở phiên bản {self.schema_version()}, cần {LATEST}")
         return problems
 
-    def backup(self, destination: str | os.PathLike[str]) -> Path:
+    def backup(
+        self, destination: str | os.PathLike[str], progress: Callable[[float | None], None] | None = None
+    ) -> Path:
         """Online, consistent copy of the database (safe while the program runs), encrypted with the
         same key as the database itself.
 
-        Written to a temporary name beside the destination, flushed, then renamed into place.
+        Written to a temporary name beside the destination, flushed, then renamed into place. With
+        ``progress`` the pages are copied in slices and the fraction copied told after each (SQLite
+        starts again by itself if another connection writes in between), then None while the copy is
+        checked and flushed; without it, in one pass.
         """
         dest = Path(destination)
         tmp = temp_beside(dest)
@@ -552,7 +565,16 @@ class Store:
             try:
                 if self.key is not None:
                     target.execute(f'PRAGMA key = "{self.key.sqlcipher_key()}"')
-                self.conn.backup(target)
+                if progress is None:
+                    self.conn.backup(target)
+                else:
+                    progress(0.0)
+                    self.conn.backup(
+                        target,
+                        pages=BACKUP_SLICE,
+                        progress=lambda _status, left, total: progress(1 - left / total if total else 1.0),
+                    )
+                    progress(None)
                 target.execute("PRAGMA journal_mode = DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
             finally:

@@ -54,3 +54,64 @@ def open_practice_store(folder: str | Path) -> Store:
     from app.demo.practice import FOLDER
 
     return Store(Path(folder) / FOLDER / "khaosat.sqlite3", key_for(folder))
+
+
+def older_folder(
+    folder: str | Path, version: int, *, profile: bool = True, passphrase: str = TEST_PASSPHRASE
+) -> Path:
+    """A data folder as an older version of the program left it: its encrypted file at schema ``version``
+    (migrations 1 to ``version`` run), holding an enterprise with a visit and a founded trade union, and,
+    with ``profile``, a collaborator's laptop set up. Opening it upgrades it (after a backup)."""
+    from app.domain.vocab import Role
+    from app.security.datakey import create, load
+    from app.storage.migrations import migrate
+    from app.storage.store import connect
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = create(folder, passphrase, None)  # the key file first, as the program sets a folder up
+    conn = connect(folder / "khaosat.sqlite3", key)
+    try:
+        migrate(conn, target=version)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('laptop_id', ?)", (load(folder).laptop_id,))
+        if profile:
+            conn.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("unit_code", "00070"),
+                    ("collaborator", "Nguyễn Thị Hằng"),
+                    ("role", Role.COLLABORATOR.value),
+                ],
+            )
+        conn.execute(
+            "INSERT INTO enterprises(id, name, tax_code, ward_code, created_hlc, updated_hlc, origin) "
+            "VALUES ('e-1', 'Công ty TNHH Hòa Bình', '0100109106', '00070', 'x', 'x', 'old')"
+        )
+        conn.execute(
+            "INSERT INTO visits(id, enterprise_id, visit_date, created_hlc, updated_hlc, origin) "
+            "VALUES ('v-1', 'e-1', '2025-03-04', 'x', 'x', 'old')"
+        )
+        conn.execute(
+            "INSERT INTO organisations(id, enterprise_id, kind, status, created_hlc, updated_hlc, origin) "
+            "VALUES ('o-1', 'e-1', 'union', 'founded', 'x', 'x', 'old')"
+        )
+        # what that version kept in step as it wrote them: the search index, the list's and the work list's facts
+        if version >= 2:
+            conn.execute(
+                "INSERT INTO enterprise_fts(rowid, name, tax_code) "
+                "SELECT rid, 'cong ty tnhh hoa binh', '0100109106' FROM enterprises"
+            )
+        if version >= 6:
+            conn.execute(
+                "INSERT INTO enterprise_names(rowid, name, short_name) SELECT rid, 'cong ty tnhh hoa binh', '' "
+                "FROM enterprises"
+            )
+        if version >= 9:
+            conn.execute("UPDATE enterprises SET last_visit = '2025-03-04', founded = 2")
+        if version >= 13:
+            from app.storage import work_facts
+
+            work_facts.recount(conn, ["e-1"])
+    finally:
+        conn.close()
+    return folder
