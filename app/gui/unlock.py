@@ -213,6 +213,7 @@ class UnlockDialog(QDialog):
             for button in self.buttons.buttons():
                 button.setEnabled(False)
             self.upgrade.show()
+            self.adjustSize()  # taller by the panel (its wrapped text whole)
         self.upgrade_step.setText(text)
         self.upgrade_bar.setRange(0, total)
         self.upgrade_bar.setValue(done if total else 0)

@@ -4,7 +4,8 @@ Runs the real program offscreen on a fresh 300-enterprise demo database and save
 the workday tests (tests/gui/test_workday.py: the collaborator's day and the office's day, through the real
 windows) on a 1366×768 and a 1024×768 laptop screen, saving ``day*-WIDTH.png`` at each step, and the tests of
 data flowing down (tests/gui/test_down_gui.py: Phân công, Gửi xuống, the laptop's list, targets and settings
-set above), saving ``down-*-WIDTH.png``.
+set above), saving ``down-*-WIDTH.png``, and the start dialog upgrading an older version's file
+(tests/gui/test_upgrade_gui.py), saving ``upgrade-*-WIDTH.png``.
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ def workdays() -> None:
                     "-q",
                     "tests/gui/test_workday.py",
                     "tests/gui/test_down_gui.py",
+                    "tests/gui/test_upgrade_gui.py",
                     f"--basetemp={tmp}/t",
                 ],
                 cwd=root,
