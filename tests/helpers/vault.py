@@ -111,7 +111,7 @@ def older_folder(
         if version >= 13:
             from app.storage import work_facts
 
-            work_facts.recount(conn, ["e-1"])
+            work_facts.fill(conn, report=version >= 16)  # (the report's figures since version 16)
     finally:
         conn.close()
     return folder
