@@ -160,8 +160,8 @@ def compute(
     ):
         pool_ward[ward] = (n or 0, identified or 0, trained or 0, applied or 0)
     admitted = q(
-        "SELECT coalesce(sum(a.count), 0) FROM admissions a JOIN report_enterprises e ON e.id = a.enterprise_id "
-        "WHERE a.deleted = 0 AND a.kind = 'party' AND a.admitted_on BETWEEN :start AND :end",
+        "SELECT coalesce(sum(a.count), 0) FROM report_admissions a "
+        "WHERE a.kind = 'party' AND a.admitted_on BETWEEN :start AND :end",
         p,
     ).fetchone()[0]
     pool = Pool(
@@ -177,9 +177,9 @@ def compute(
     rec_ward: dict[str, int] = {}
     late_ward: dict[str, int] = {}
     for ward, admitted_on, count, official_on, official_count in q(
-        "SELECT e.ward_code, a.admitted_on, a.count, a.official_on, a.official_count FROM admissions a "
-        "JOIN report_enterprises e ON e.id = a.enterprise_id WHERE a.deleted = 0 "
-        "AND a.kind = 'party' AND a.admitted_on IS NOT NULL AND a.admitted_on <= :end",
+        "SELECT e.ward_code, a.admitted_on, a.count, a.official_on, a.official_count FROM report_admissions a "
+        "JOIN report_enterprises e ON e.id = a.enterprise_id "
+        "WHERE a.kind = 'party' AND a.admitted_on IS NOT NULL AND a.admitted_on <= :end",
         p,
     ):
         due = due_on(date.fromisoformat(admitted_on))
@@ -227,18 +227,30 @@ def compute(
     return Development(Opportunities(opp_kind, opp_total, minimums), pool, probation, quality, wards)
 
 
-_EXISTS_AT = (
-    "o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
+_EXISTS_AT = (  # on report_organisations (founded or dissolved, not deleted)
+    "(o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
     "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)"
 )
 
 
 def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
     q = store.conn.execute
+    # the ratings of the year and the year before (not deleted, of every unit: the newest rating of an
+    # organisation is the newest of all its ratings), in one pass over the table
+    q(
+        "CREATE TEMP TABLE IF NOT EXISTS report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
+        "kind TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL, updated_hlc TEXT NOT NULL)"
+    )
+    q("DELETE FROM report_ratings")
+    q(
+        "INSERT INTO report_ratings SELECT organisation_id, enterprise_id, kind, year, level, updated_hlc "
+        "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND year IN (?, ?)",
+        (year, year - 1),
+    )
     # the newest rating of each organisation and year (those of the same newest stamp, should there be two)
     in_unit = (
         "FROM (SELECT r.enterprise_id, r.kind, r.level, rank() OVER (PARTITION BY r.organisation_id "
-        "ORDER BY r.updated_hlc DESC) AS newest FROM quality_ratings r WHERE r.deleted = 0 AND r.year = ?) r "
+        "ORDER BY r.updated_hlc DESC) AS newest FROM report_ratings r WHERE r.year = ?) r "
         "JOIN report_enterprises e ON e.id = r.enterprise_id WHERE r.newest = 1"
     )
     note = ""
@@ -262,13 +274,12 @@ def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLe
     end = {"end": f"{year:04d}-12-31", "year": year}
     not_rated = dict.fromkeys(KINDS, 0)
     for kind, n in q(
-        "SELECT o.kind, count(*) FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id "
-        f"WHERE ({_EXISTS_AT}) "
-        "AND NOT EXISTS (SELECT 1 FROM quality_ratings r WHERE r.organisation_id = o.id "
-        "AND r.year = :year AND r.deleted = 0) GROUP BY +o.kind",  # not through the index on kind
+        f"SELECT o.kind, count(*) FROM report_organisations o WHERE ({_EXISTS_AT}) "
+        "AND o.id NOT IN (SELECT organisation_id FROM report_ratings WHERE year = :year) GROUP BY o.kind",
         end,
     ):
         k = OrgKind.parse(kind)
         if k is not None:
             not_rated[k] = n
+    q("DELETE FROM report_ratings")
     return Quality(year, note, levels, not_rated), by_ward

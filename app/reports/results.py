@@ -160,18 +160,17 @@ class ResultsReport:
         return next(k for k in self.kinds if k.kind == kind)
 
 
-# SQL fragments. ``:end`` is the last day of the period (ISO text compares as dates).
+# SQL fragments on report_organisations ``o`` (founded or dissolved, not deleted). ``:end`` is the last
+# day of the period (ISO text compares as dates).
 _EXISTS = (
-    "o.deleted = 0 AND (o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
+    "(o.status = 'founded' AND (o.decision_date IS NULL OR o.decision_date <= :end) "
     "OR o.status = 'dissolved' AND o.decision_date <= :end AND o.dissolved_date > :end)"
 )
-_FOUNDED = (
-    "o.deleted = 0 AND o.status IN ('founded', 'dissolved') AND o.decision_date BETWEEN :start AND :end"
-)
+_FOUNDED = "o.decision_date BETWEEN :start AND :end"
 _ACTIVE = "e.status IN ('active', 'suspended')"  # of report_enterprises (none deleted)
 
 
-def _members_sql(province: bool) -> str:
+def _members_sql() -> str:
     """Per kind: organisations existing at the period's end and their members then, by the rule of
     ``app.domain.membership`` (the latest count on or before the end, founding, a visit's or the
     organisation's own, plus the admissions after it). A visit's count is the one kept in
@@ -179,12 +178,11 @@ def _members_sql(province: bool) -> str:
     visit is on or before the end; only the enterprises visited after the end have their visits read.
     tests/reports/test_results.py checks it against the domain function on the demo data."""
     visit_count = work_facts.visit_members("o.kind")
-    every = "NOT INDEXED " if province else ""  # a province: every admission, in one pass over the table
     return f"""
         WITH orgs AS MATERIALIZED (
             SELECT o.id, o.enterprise_id, o.kind, coalesce(o.decision_date, '0001-01-01') AS since,
                    o.founding_members, o.members, o.members_counted_on, c.counted_on, c.members AS counted
-            FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id
+            FROM report_organisations o
             LEFT JOIN member_counts c ON c.enterprise_id = o.enterprise_id AND c.kind = o.kind
             WHERE {_EXISTS}
         ),
@@ -202,8 +200,8 @@ def _members_sql(province: bool) -> str:
             WHERE o.counted_on > :end AND v.deleted = 0 AND v.visit_date >= o.since AND v.visit_date <= :end
         ),
         adm AS MATERIALIZED (
-            SELECT enterprise_id, kind, admitted_on, sum(count) AS n FROM admissions {every}
-            WHERE deleted = 0 AND admitted_on <= :end GROUP BY enterprise_id, kind, admitted_on
+            SELECT enterprise_id, kind, admitted_on, sum(count) AS n FROM report_admissions
+            WHERE admitted_on <= :end GROUP BY enterprise_id, kind, admitted_on
         ),
         base AS MATERIALIZED (
             SELECT org, d, n FROM (
@@ -223,11 +221,13 @@ def _members_sql(province: bool) -> str:
 
 
 def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
-    """Fill the temporary tables of the report's wards and of their enterprises not deleted (one each
-    per connection). Every figure of the report joins its records to ``report_enterprises``: a look-up
-    in a table in memory, where a look-up in ``enterprises`` reads and decrypts a page of a file of
-    gigabytes for each record. A province reads every enterprise once, in the table's order; a ward
-    finds its own through the ward's index."""
+    """Fill the temporary tables (in memory, one each per connection) of the report's wards, their
+    enterprises not deleted (``report_enterprises``), the organisations of those founded or dissolved
+    (``report_organisations``) and their admissions (``report_admissions``), both not deleted. Each
+    table of the file is read once; every figure is then counted in memory, where a look-up in the
+    file reads and decrypts a page of a file of gigabytes for each record. A province reads every
+    table once in its order; a ward finds its own enterprises through the ward's index, and their
+    records through the enterprise's."""
     q = store.conn.execute
     q("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
     q("DELETE FROM report_wards")
@@ -242,7 +242,45 @@ def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
         f"SELECT id, ward_code, status, workforce_total FROM enterprises {'NOT INDEXED ' if province else ''}"
         "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards)"
     )
-    q("ANALYZE temp")  # the planner then knows a ward's few enterprises from a province's many
+    q(
+        "CREATE TEMP TABLE IF NOT EXISTS report_organisations (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
+        "kind TEXT NOT NULL, status TEXT NOT NULL, decision_date TEXT, dissolved_date TEXT, founding_members "
+        "INTEGER, members INTEGER, members_counted_on TEXT) WITHOUT ROWID"
+    )
+    q(
+        "CREATE INDEX IF NOT EXISTS temp.report_organisations_enterprise ON report_organisations(enterprise_id, kind)"
+    )
+    q(
+        "CREATE TEMP TABLE IF NOT EXISTS report_admissions (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
+        "kind TEXT NOT NULL, admitted_on TEXT, count INTEGER NOT NULL, official_on TEXT, official_count INTEGER) "
+        "WITHOUT ROWID"
+    )
+    q("DELETE FROM report_organisations")
+    q("DELETE FROM report_admissions")
+    # a province: the table in its order, each row's enterprise looked up in memory; a ward: its
+    # enterprises' records through the index on the enterprise
+    join = (
+        "{t} NOT INDEXED CROSS JOIN report_enterprises e"
+        if province
+        else "report_enterprises e CROSS JOIN {t}"
+    )
+    q(
+        "INSERT INTO report_organisations SELECT o.id, o.enterprise_id, o.kind, o.status, o.decision_date, "
+        "o.dissolved_date, o.founding_members, o.members, o.members_counted_on "
+        f"FROM {join.format(t='organisations o')} ON e.id = o.enterprise_id "
+        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved')"
+    )
+    q(
+        "INSERT INTO report_admissions SELECT a.id, a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
+        f"a.official_count FROM {join.format(t='admissions a')} ON e.id = a.enterprise_id WHERE a.deleted = 0"
+    )
+    q("ANALYZE temp")  # the planner then knows a ward's few records from a province's many
+
+
+def _release(store: Store) -> None:
+    """Empty the temporary tables once the report is made (their memory back to the cache)."""
+    for table in ("report_enterprises", "report_organisations", "report_admissions"):
+        store.conn.execute(f"DELETE FROM {table}")
 
 
 _GROUP_SQL = (
@@ -296,8 +334,8 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
         f"SELECT e.ward_code, x.kind, {_GROUP_SQL} AS g, e.status IN ('active', 'suspended') AS act, "
         "sum(x.n), sum(x.m), sum(x.f), sum(x.n > 0) FROM (SELECT o.enterprise_id, o.kind, "
         f"sum(CASE WHEN {_EXISTS} THEN 1 ELSE 0 END) AS n, sum(CASE WHEN {_EXISTS} THEN o.members END) AS m, "
-        f"sum(CASE WHEN {_FOUNDED} THEN 1 ELSE 0 END) AS f FROM organisations o NOT INDEXED "
-        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') GROUP BY o.enterprise_id, o.kind) x "
+        f"sum(CASE WHEN {_FOUNDED} THEN 1 ELSE 0 END) AS f FROM report_organisations o "
+        "GROUP BY o.enterprise_id, o.kind) x "
         "JOIN report_enterprises e ON e.id = x.enterprise_id GROUP BY e.ward_code, x.kind, g, act",
         p,
     ):
@@ -311,7 +349,7 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
             has.setdefault(g, {})[k] = has.get(g, {}).get(k, 0) + with_one
     # the members of what exists: by the rule of app.domain.membership (the latest count, founding, a
     # visit's or the organisation's own, plus the admissions after it), as a ward's report counts them
-    existing = {k: (n, m or 0) for k, n, m in q(_members_sql(True), p)}
+    existing = {k: (n, m or 0) for k, n, m in q(_members_sql(), p)}
     workforce: dict[str, tuple[int, int, int, int]] = {}
     enterprises: dict[str, tuple[int, int]] = {}
     for ward, g, n, w in q(
@@ -329,7 +367,7 @@ def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
     admitted: dict[str, dict[OrgKind, int]] = {}
     for c, k, n in q(
         "SELECT e.ward_code, x.kind, sum(x.n) FROM (SELECT a.enterprise_id, a.kind, sum(a.count) AS n "
-        "FROM admissions a NOT INDEXED WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end "
+        "FROM report_admissions a WHERE a.admitted_on BETWEEN :start AND :end "
         "GROUP BY a.enterprise_id, a.kind) x "
         "JOIN report_enterprises e ON e.id = x.enterprise_id GROUP BY e.ward_code, x.kind",
         p,
@@ -365,18 +403,17 @@ def compute(
         existing = by_ward.existing
         founded, admitted = by_ward.founded_total(), by_ward.admitted_total()
     else:
-        existing = {k: (n, m or 0) for k, n, m in q(_members_sql(False), p)}
+        existing = {k: (n, m or 0) for k, n, m in q(_members_sql(), p)}
         founded = dict(
             q(
-                "SELECT o.kind, count(*) FROM organisations o JOIN report_enterprises e ON e.id = o.enterprise_id "
-                f"WHERE {_FOUNDED} GROUP BY o.kind",
+                f"SELECT o.kind, count(*) FROM report_organisations o WHERE {_FOUNDED} GROUP BY o.kind",
                 p,
             ).fetchall()
         )
         admitted = dict(
             q(
-                "SELECT a.kind, sum(a.count) FROM admissions a JOIN report_enterprises e ON e.id = a.enterprise_id "
-                "WHERE a.deleted = 0 AND a.admitted_on BETWEEN :start AND :end GROUP BY a.kind",
+                "SELECT a.kind, sum(a.count) FROM report_admissions a "
+                "WHERE a.admitted_on BETWEEN :start AND :end GROUP BY a.kind",
                 p,
             ).fetchall()
         )
@@ -409,7 +446,7 @@ def compute(
         rows = by_ward.workforce
     else:
         has = (
-            "EXISTS (SELECT 1 FROM organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
+            "EXISTS (SELECT 1 FROM report_organisations o WHERE o.enterprise_id = e.id AND o.kind = '{kind}' "
             f"AND ({_EXISTS}))"
         )
         rows = {
@@ -447,6 +484,7 @@ def compute(
     total_w = sum(r.workers for r in workforce)
 
     development = _development(store, u, period, today, wards)
+    _release(store)
     return ResultsReport(
         u.code,
         u.name,
@@ -495,7 +533,10 @@ def development_for(store: Store, unit_code: str, period: Period, today: date | 
     if u is None:
         raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
     _scope(store, units.ward_codes(unit_code), u.is_province)
-    return _development(store, u, period, today, [])
+    try:
+        return _development(store, u, period, today, [])
+    finally:
+        _release(store)
 
 
 def _ward_sort_key(code: str) -> str:
