@@ -172,50 +172,53 @@ _ACTIVE = "e.status IN ('active', 'suspended')"  # of report_enterprises (none d
 
 def _members_sql() -> str:
     """Per kind: organisations existing at the period's end and their members then, by the rule of
-    ``app.domain.membership`` (the latest count on or before the end, founding, a visit's or the
-    organisation's own, plus the admissions after it). A visit's count is the one kept in
-    ``member_counts`` (``app/storage/work_facts.py``: the latest visit that counted the kind) when that
-    visit is on or before the end; only the enterprises visited after the end have their visits read.
-    tests/reports/test_results.py checks it against the domain function on the demo data."""
+    ``app.domain.membership``: the latest count on or before the end (on the same day the organisation's
+    own before a visit's, a visit's before the founding count; of two visits the same day the larger),
+    plus the admissions after it. A visit's count is the one kept in ``member_counts``
+    (``app/storage/work_facts.py``: the latest visit that counted the kind) when that visit is on or
+    before the end; only the organisations of enterprises visited after the end have their visits read.
+    Each candidate count is a key, its day then its rank, so the latest is their ``max``: one pass over
+    the organisations, nothing sorted or kept. tests/reports/test_results.py checks it against the
+    domain function on the demo data."""
     visit_count = work_facts.visit_members("o.kind")
+    visits = (
+        "FROM visits v WHERE v.enterprise_id = o.enterprise_id AND v.deleted = 0 "
+        f"AND v.visit_date >= o.since AND v.visit_date <= :end AND {visit_count} IS NOT NULL"
+    )
+    sep = "char(1)"  # below every character of a day: a day before another sorts first
     return f"""
-        WITH orgs AS MATERIALIZED (
-            SELECT o.id, o.enterprise_id, o.kind, coalesce(o.decision_date, '0001-01-01') AS since,
+        WITH orgs AS NOT MATERIALIZED (
+            SELECT o.enterprise_id, o.kind, coalesce(o.decision_date, '0001-01-01') AS since,
                    o.founding_members, o.members, o.members_counted_on, c.counted_on, c.members AS counted
             FROM report_organisations o
             LEFT JOIN member_counts c ON c.enterprise_id = o.enterprise_id AND c.kind = o.kind
             WHERE {_EXISTS}
         ),
-        counts AS (
-            SELECT id AS org, since AS d, founding_members AS n, 0 AS pri FROM orgs
-            WHERE founding_members IS NOT NULL
-            UNION ALL
-            SELECT id, members_counted_on, members, 2 FROM orgs
-            WHERE members IS NOT NULL AND members_counted_on >= since AND members_counted_on <= :end
-            UNION ALL
-            SELECT id, counted_on, counted, 1 FROM orgs WHERE counted_on >= since AND counted_on <= :end
-            UNION ALL
-            SELECT o.id, v.visit_date, {visit_count}, 1
-            FROM orgs o JOIN visits v ON v.enterprise_id = o.enterprise_id
-            WHERE o.counted_on > :end AND v.deleted = 0 AND v.visit_date >= o.since AND v.visit_date <= :end
+        keyed AS NOT MATERIALIZED (
+            SELECT o.*,
+                CASE WHEN o.founding_members IS NOT NULL THEN o.since || {sep} || '0' END AS kf,
+                CASE WHEN o.members IS NOT NULL AND o.members_counted_on >= o.since
+                     AND o.members_counted_on <= :end THEN o.members_counted_on || {sep} || '2' END AS ko,
+                CASE WHEN o.counted_on >= o.since AND o.counted_on <= :end THEN o.counted_on || {sep} || '1' END AS kv,
+                CASE WHEN o.counted_on > :end THEN (SELECT max(v.visit_date) {visits}) END AS late
+            FROM orgs o
         ),
-        adm AS MATERIALIZED (
-            SELECT enterprise_id, kind, admitted_on, sum(count) AS n FROM report_admissions
-            WHERE admitted_on <= :end GROUP BY enterprise_id, kind, admitted_on
+        best AS NOT MATERIALIZED (
+            SELECT o.*, max(coalesce(o.kf, ''), coalesce(o.ko, ''), coalesce(o.kv, ''),
+                            coalesce(o.late || {sep} || '1', '')) AS k
+            FROM keyed o
         ),
-        base AS MATERIALIZED (
-            SELECT org, d, n FROM (
-                SELECT org, d, n, row_number() OVER (PARTITION BY org ORDER BY d DESC, pri DESC, n DESC) AS rn
-                FROM counts WHERE n IS NOT NULL
-            ) WHERE rn = 1
-        ),
-        admitted AS (
-            SELECT o.id AS org, sum(a.n) AS n FROM orgs o LEFT JOIN base b ON b.org = o.id
-            JOIN adm a ON a.enterprise_id = o.enterprise_id AND a.kind = o.kind
-            WHERE a.admitted_on > coalesce(b.d, '0000-00-00') GROUP BY o.id
+        based AS NOT MATERIALIZED (
+            SELECT o.enterprise_id, o.kind, nullif(substr(o.k, 1, instr(o.k, {sep}) - 1), '') AS d,
+                   CASE o.k WHEN '' THEN NULL WHEN o.ko THEN o.members WHEN o.kv THEN o.counted
+                   WHEN o.kf THEN o.founding_members
+                   ELSE (SELECT max({visit_count}) {visits} AND v.visit_date = o.late) END AS n
+            FROM best o
         )
-        SELECT o.kind, count(*), sum(coalesce(b.n, 0) + coalesce(x.n, 0))
-        FROM orgs o LEFT JOIN base b ON b.org = o.id LEFT JOIN admitted x ON x.org = o.id
+        SELECT o.kind, count(*), sum(coalesce(o.n, 0) + coalesce((
+            SELECT sum(a.count) FROM report_admissions a WHERE a.enterprise_id = o.enterprise_id AND a.kind = o.kind
+              AND a.admitted_on <= :end AND a.admitted_on > coalesce(o.d, '0000-00-00')), 0))
+        FROM based o
         GROUP BY o.kind
     """
 
@@ -240,7 +243,7 @@ def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
     q(
         "INSERT INTO report_enterprises(id, ward_code, status, workforce_total) "
         f"SELECT id, ward_code, status, workforce_total FROM enterprises {'NOT INDEXED ' if province else ''}"
-        "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards)"
+        "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards) ORDER BY id"  # pages filled
     )
     q(
         "CREATE TEMP TABLE IF NOT EXISTS report_organisations (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
@@ -251,9 +254,12 @@ def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
         "CREATE INDEX IF NOT EXISTS temp.report_organisations_enterprise ON report_organisations(enterprise_id, kind)"
     )
     q(
-        "CREATE TEMP TABLE IF NOT EXISTS report_admissions (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
-        "kind TEXT NOT NULL, admitted_on TEXT, count INTEGER NOT NULL, official_on TEXT, official_count INTEGER) "
-        "WITHOUT ROWID"
+        "CREATE TEMP TABLE IF NOT EXISTS report_admissions (enterprise_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "admitted_on TEXT, count INTEGER NOT NULL, official_on TEXT, official_count INTEGER)"
+    )
+    q(
+        "CREATE INDEX IF NOT EXISTS temp.report_admissions_enterprise "
+        "ON report_admissions(enterprise_id, kind, admitted_on)"
     )
     q("DELETE FROM report_organisations")
     q("DELETE FROM report_admissions")
@@ -268,11 +274,12 @@ def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
         "INSERT INTO report_organisations SELECT o.id, o.enterprise_id, o.kind, o.status, o.decision_date, "
         "o.dissolved_date, o.founding_members, o.members, o.members_counted_on "
         f"FROM {join.format(t='organisations o')} ON e.id = o.enterprise_id "
-        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved')"
+        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') ORDER BY o.id"
     )
     q(
-        "INSERT INTO report_admissions SELECT a.id, a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
-        f"a.official_count FROM {join.format(t='admissions a')} ON e.id = a.enterprise_id WHERE a.deleted = 0"
+        "INSERT INTO report_admissions SELECT a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
+        f"a.official_count FROM {join.format(t='admissions a')} ON e.id = a.enterprise_id WHERE a.deleted = 0 "
+        "ORDER BY a.enterprise_id, a.kind, a.admitted_on"
     )
     q("ANALYZE temp")  # the planner then knows a ward's few records from a province's many
 

@@ -373,3 +373,80 @@ def test_a_province_adds_up_its_wards(store, year):
             w.probation.people,
             w.probation.overdue_people,
         )
+
+
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2025, 1, 1), date(2025, 6, 30)),
+        (date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
+def test_members_by_the_rule_in_every_case(store, start, end):
+    """The report's members (kept visit counts, the visits read only after the period's end) equal
+    app.domain.membership's on hand-made cases: the organisation's own count and a visit's the same day,
+    two visits the same day, a Party count as official + probationary, a visit before the founding, a
+    visit after the period's end, an organisation dissolved, admissions on and after the count's day."""
+    from app.domain.membership import membership
+    from app.domain.records import Visit
+
+    with store.write("test") as w:
+        a, b, c = (_enterprise(w, f"Công ty {i}") for i in range(3))
+        union = w.create(
+            Organisation(
+                enterprise_id=a.id,
+                kind=OrgKind.UNION,
+                status=OrgStatus.FOUNDED,
+                decision_date=date(2024, 3, 1),
+                founding_members=10,
+                members=15,
+                members_counted_on=date(2025, 5, 1),
+            )
+        )
+        party = w.create(
+            Organisation(enterprise_id=a.id, kind=OrgKind.PARTY, status=OrgStatus.FOUNDED, founding_members=5)
+        )
+        youth = _org(
+            w, b, OrgKind.YOUTH, date(2024, 1, 1), status=OrgStatus.DISSOLVED, dissolved=date(2025, 10, 1)
+        )
+        women = _org(w, b, OrgKind.WOMEN, date(2025, 4, 1), members=None)
+        veterans = _org(w, c, OrgKind.VETERANS, date(2024, 6, 1), members=8)
+        for e, day, fields in (
+            (a, date(2025, 5, 1), {"union_members": 20}),  # the organisation's own count wins the same day
+            (a, date(2025, 2, 1), {"union_members": 12}),
+            (a, date(2025, 2, 1), {"union_members": 14}),  # the larger of the day
+            (a, date(2025, 1, 10), {"party_official": 3, "party_probationary": 2}),  # 5, the same day as 4
+            (a, date(2025, 1, 10), {"party_total": 4}),
+            (a, date(2026, 2, 1), {"party_total": 9, "union_members": 30}),  # after a 2025 period
+            (b, date(2025, 3, 1), {"women_members": 7, "youth_members": 5}),  # before the women's union
+            (c, date(2026, 3, 1), {"veterans_members": 11}),
+        ):
+            w.create(Visit(enterprise_id=e.id, visit_date=day, **fields))
+        for e, kind, day, n in (
+            (a, OrgKind.UNION, date(2025, 5, 1), 2),  # on the count's day: in the count
+            (a, OrgKind.UNION, date(2025, 6, 1), 3),
+            (a, OrgKind.PARTY, date(2025, 3, 1), 1),
+            (b, OrgKind.WOMEN, date(2025, 5, 1), 2),
+            (b, OrgKind.YOUTH, date(2025, 4, 1), 1),
+            (c, OrgKind.VETERANS, date(2026, 1, 5), 4),
+        ):
+            w.create(Admission(enterprise_id=e.id, kind=kind, admitted_on=day, count=n))
+    report = compute(store, TEST_WARD, Period(start, end))
+    orgs = {
+        OrgKind.UNION: union,
+        OrgKind.PARTY: party,
+        OrgKind.YOUTH: youth,
+        OrgKind.WOMEN: women,
+        OrgKind.VETERANS: veterans,
+    }
+    for kind, org in orgs.items():
+        visits = store.children(Visit, org.enterprise_id)
+        m = membership(org, visits, store.children(Admission, org.enterprise_id), end)
+        got = report.kind(kind)
+        assert (got.organisations, got.members) == ((1, m.value) if m else (0, 0)), (kind, m)
+    expected = {  # union: own 15 (beats the visit's 20 the same day) + 3; party: 3 + 2 the same day as 4, + 1
+        2025: {OrgKind.UNION: 18, OrgKind.PARTY: 6, OrgKind.VETERANS: 8},
+        2026: {OrgKind.UNION: 30, OrgKind.PARTY: 9, OrgKind.VETERANS: 11},  # the 2026 visits' counts
+    }[end.year]
+    assert {k: report.kind(k).members for k in expected} == expected
