@@ -170,10 +170,13 @@ class Store:
                     # An older program's file: keep a copy as it was before upgrading it.
                     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
                     told = progress
+                    backups = self.path.parent / "backups"
+                    # the half-made copy of an upgrade a kill or a power cut stopped (gigabytes at a province)
+                    for leftover in backups.glob(f".{self.path.stem}-v*{self.path.suffix}.*.tmp"):
+                        with contextlib.suppress(OSError):
+                            leftover.unlink()
                     self.upgrade_backup = self.backup(
-                        self.path.parent
-                        / "backups"
-                        / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}",
+                        backups / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}",
                         progress=None
                         if told is None
                         else lambda fraction: told(UpgradeStep(BACKUP, fraction=fraction)),

@@ -157,3 +157,52 @@ def test_a_kill_in_the_middle_of_a_migration_leaves_the_file_whole(tmp_path):
     with Store.in_dir(folder, key) as store:
         assert store.schema_version() == LATEST and store.integrity_check() == []
         assert store.row("enterprises", "e-1")["last_visit"] == "2025-03-04"
+
+
+# Opens the older folder as the program does and waits to be killed once the backup's pages are copied
+# (the copy still under its temporary name).
+_KILL_IN_BACKUP = """
+import sys, threading
+from app.services import unlock
+from app.storage.migrations import BACKUP
+
+def told(step):
+    if step.stage == BACKUP and step.fraction == 1.0:
+        print("copied", flush=True)
+        threading.Event().wait()
+
+unlock.open_folder(sys.argv[1], sys.argv[2], told)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+def test_a_kill_during_the_backup_leaves_the_file_as_it_was_and_no_half_copy(tmp_path):
+    folder = older_folder(tmp_path / "data", OLD)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_IN_BACKUP, str(folder), TEST_PASSPHRASE],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "copied"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    half = list((folder / "backups").glob(".*.tmp"))
+    assert len(half) == 1 and not [p for p in (folder / "backups").iterdir() if p not in half]
+
+    key = datakey.unlock(folder, TEST_PASSPHRASE)
+    conn = connect(folder / "khaosat.sqlite3", key)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == OLD
+    finally:
+        conn.close()
+    unlock.open_folder(folder, TEST_PASSPHRASE)  # the next start: the half copy goes, a whole one is kept
+    kept = list((folder / "backups").iterdir())
+    assert len(kept) == 1 and kept[0].name.startswith(f"khaosat-v{OLD}-")
+    with Store.in_dir(folder, key) as store:
+        assert store.schema_version() == LATEST and store.integrity_check() == []
