@@ -22,7 +22,6 @@ from app.fileio import atomic_output
 from app.printing import qr
 from app.printing.document import (
     CONTENT_WIDTH,
-    MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_TOP,
     PAGE_HEIGHT,
@@ -90,7 +89,7 @@ def _draw(fh: BinaryIO, d: KeyFormData, practice: bool = False) -> None:
         "KhaoSat",
     )
     if practice:
-        draw_practice_mark(c, width=PAGE_WIDTH, height=PAGE_HEIGHT, band_y=MARGIN_BOTTOM / 2)
+        draw_practice_mark(c, width=PAGE_WIDTH, height=PAGE_HEIGHT, band_y=PAGE_HEIGHT - MARGIN_TOP / 2)
     left, right = MARGIN_LEFT, MARGIN_LEFT + CONTENT_WIDTH
     cx = left + CONTENT_WIDTH / 2
     y = PAGE_HEIGHT - MARGIN_TOP
@@ -146,6 +145,18 @@ def _draw(fh: BinaryIO, d: KeyFormData, practice: bool = False) -> None:
 
     code = formcode.key_form_code(d.laptop_id, d.fingerprint)
     qr_size = 48 * mm
+    if practice:  # plain paper under the QR code (and its quiet zone), as on a real form
+        c.saveState()
+        c.setFillGray(1)
+        c.rect(
+            cx - qr_size / 2 - 4 * mm,
+            y - qr_size - 4 * mm,
+            qr_size + 8 * mm,
+            qr_size + 8 * mm,
+            stroke=0,
+            fill=1,
+        )
+        c.restoreState()
     qr.draw(c, code, cx - qr_size / 2, y - qr_size, qr_size, best_mask=True)
     y -= qr_size + 12
     c.setFont(SERIF, 8.5)

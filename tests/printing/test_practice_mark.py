@@ -20,7 +20,14 @@ from app.reports.excel import export_enterprises, export_report
 from app.reports.results import Period, report_for
 from app.services.records import save_enterprise
 from tests.conftest import TEST_TODAY, TEST_WARD
-from tests.printing.pdftools import need_tools, page_count, pdftotext, pypdf_pages, qr_codes_per_page
+from tests.printing.pdftools import (
+    need_tools,
+    page_count,
+    pdftotext,
+    pypdf_pages,
+    qr_codes,
+    qr_codes_per_page,
+)
 from tests.reports.test_results import seed_case
 
 MARK = practice_data.MARK
@@ -159,3 +166,6 @@ def test_key_form_printed_in_practice_mode_is_marked(tmp_path):
     render_key_form(tmp_path / "khoa.pdf", data)
     _marked_on_every_page(tmp_path / "khoa-tap-duot.pdf")
     _never_marked(tmp_path / "khoa.pdf")
+    # the watermark is kept from under the QR code: it reads as on a real form
+    code = formcode.key_form_code(data.laptop_id, data.fingerprint)
+    assert qr_codes(tmp_path / "khoa-tap-duot.pdf", tmp=tmp_path) == [code]
