@@ -197,14 +197,24 @@ class MainWindow(QMainWindow):
         self.targets_view.today = lambda: self.forms.today or date.today()
         self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
 
+        from app.gui.status_bar import StatusBar
+
+        # a message too long for a 1024-pixel bar is cut with "…" and whole in the bar's tooltip
+        self.setStatusBar(StatusBar(self))
         self.count_label = QLabel(self)
         self.count_label.setObjectName("status_count")
+        self.count_label.setToolTip("Số doanh nghiệp trong danh sách đang hiện (theo tìm kiếm và bộ lọc)")
         self.statusBar().addPermanentWidget(self.count_label)
         self.list_panel.sig_counts.connect(
             lambda _n: self.count_label.setText(self.list_panel.count_label.text())
         )
         self.unit_label = QLabel(self)
         self.unit_label.setObjectName("status_unit")
+        self.unit_label.setToolTip(
+            "Chế độ tập dượt: dữ liệu mẫu, tên và số liệu giả; không gửi lên cơ quan được"
+            if profile.practice
+            else "Dấu vân tay khóa của máy: cơ quan tiếp nhận so với phiếu đăng ký khóa khi đăng ký máy này"
+        )
         self.statusBar().addPermanentWidget(self.unit_label)
         self.fingerprint: str | None = None  # this machine's key fingerprint, once read
         self.unit_label.setText(self._unit_text())

@@ -206,6 +206,9 @@ class RecordForm(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the last field back to the first
         scroll.setWidget(grid_host)
+        # the fields always fit across (a long choice is cut in its box, app.gui.forms above): no
+        # sideways scrollbar, not even the empty one QScrollArea leaves when the upright one appears
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.status = QLabel(self)
         self.status.setObjectName("form_status")
@@ -243,12 +246,21 @@ class RecordForm(QDialog):
             self.set_values(values)
             self._touched = set(values)
         self.validate()
-        self.resize(860, self._fitting_height())
+        margins = self.layout().contentsMargins()
+        across = (
+            grid_host.minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + margins.left()
+            + margins.right()
+        )
+        self.setMinimumWidth(min(self.WIDTH, across))  # narrower, fields would be cut off
+        self.resize(self.WIDTH, self._fitting_height())
         self._focused_once = False
 
     # --- building -----------------------------------------------------------------------------
 
     MAX_HEIGHT = 640  # fits a 768-pixel screen with the task bar and the title bar
+    WIDTH = 860  # fits a 1024-pixel screen
 
     def _fitting_height(self) -> int:
         """As tall as the fields need (a short form is a short window), at most MAX_HEIGHT."""
@@ -280,8 +292,16 @@ class RecordForm(QDialog):
             w.textChanged.connect(lambda n=spec.name: self._changed(n))
         elif spec.kind == Kind.CHOICE:
             w = QComboBox(self)
+            # not as wide as its longest choice (an industry's name): an 860-pixel form then fits a
+            # 1024-pixel screen without a sideways scrollbar; a long choice is cut with "…" in the
+            # box, whole in its list and in the box's tooltip
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(16)
             for value, label in spec.choices:
                 w.addItem(label, value)
+            w.view().setMinimumWidth(w.view().sizeHintForColumn(0) + 2 * w.view().frameWidth())
+            w.setToolTip(w.currentText())
+            w.currentTextChanged.connect(w.setToolTip)
             w.currentIndexChanged.connect(lambda _i, n=spec.name: self._changed(n))
         elif spec.kind == Kind.BOOL:
             w = QCheckBox(self)
@@ -348,6 +368,7 @@ class RecordForm(QDialog):
                     0,
                 )
                 w.setCurrentIndex(idx)
+                w.setToolTip(w.currentText())  # its signals are blocked here
             elif isinstance(w, QCheckBox):
                 w.setChecked(bool(value))
             else:
