@@ -14,7 +14,7 @@ from app.storage import migrations
 from app.storage.migrations import LATEST, MIGRATIONS, report_fraction
 from tests.gui.conftest import answer_unlock, flush_deletes
 from tests.helpers.screens import fits, shot
-from tests.helpers.vault import older_folder
+from tests.helpers.vault import TEST_PASSPHRASE, older_folder
 
 OLD = 13
 
@@ -101,5 +101,43 @@ def test_the_start_dialog_shows_the_upgrade_while_it_runs(qtbot, tmp_path, held_
     with store_module.Store.in_dir(folder, window.key) as store:
         assert store.schema_version() == LATEST
     for obj in (window, dialog, launcher):
+        obj.deleteLater()
+    flush_deletes()
+
+
+def test_an_upgrade_that_fails_says_why_and_the_dialog_is_usable_again(qtbot, tmp_path, monkeypatch):
+    """A full disk in the middle of a migration: the panel gives way to the reason, the buttons come back,
+    and the file is as it was before that step."""
+    from app.storage.driver import dbapi
+
+    last = MIGRATIONS[-1][0]
+
+    def full(conn):
+        conn.execute("CREATE TABLE half_done (x)")
+        raise dbapi.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS[:-1], (last, "full", full)])
+    folder = older_folder(tmp_path / "data", OLD)
+    launcher = Launcher(folder, offer_drafts=False)
+    launcher.start()
+    answer_unlock(qtbot, launcher)
+    dialog = launcher.unlock_dialog
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.error.text() != "Đang mở khóa…", timeout=20000)
+    assert not dialog.upgrading and not dialog.upgrade.isVisible()
+    assert "đầy" in dialog.error.text() and dialog.error.isVisible()
+    assert all(b.isEnabled() for b in dialog.buttons.buttons())
+    assert launcher.window is None
+    launcher.tasks.wait(10000)
+    from app.security import datakey
+    from app.storage.store import connect
+
+    conn = connect(folder / "khaosat.sqlite3", datakey.unlock(folder, TEST_PASSPHRASE))
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == last - 1
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
+    finally:
+        conn.close()
+    dialog.reject()
+    for obj in (dialog, launcher):
         obj.deleteLater()
     flush_deletes()
