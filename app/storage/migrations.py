@@ -936,7 +936,7 @@ def _v16_report_facts(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE work_facts")
     conn.execute("DROP TABLE work_minimums")
     run_script(conn, work_facts.ddl())
-    work_facts.fill(conn)
+    work_facts.fill(conn, progress=report_fraction)
 
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [

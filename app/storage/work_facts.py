@@ -39,7 +39,7 @@ them for the integrity check.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from app.domain.vocab import OrgKind
@@ -79,6 +79,7 @@ COLUMNS = (
 )
 _V13_COLUMNS = COLUMNS[:9]  # as migration 13 made the table (before the report's figures)
 MEMBER_COLUMNS = ("enterprise_id", "kind", "counted_on", "members")
+_CHUNK = 20_000  # enterprises counted by one statement (a JSON list of their ids)
 
 
 def visit_members(kind_sql: str, visit: str = "v") -> str:
@@ -277,13 +278,21 @@ def set_minimums(conn: Any, minimums: dict[str, Any]) -> None:
     )
 
 
-def fill(conn: Any, report: bool = True) -> None:
+def fill(conn: Any, report: bool = True, progress: Callable[[int, int], None] | None = None) -> None:
     """Count every enterprise from its visits and organisations (the migration; a repair);
-    ``report=False``: the columns migration 13 made."""
+    ``report=False``: the columns migration 13 made. With ``progress`` (``report`` only), the enterprises
+    are counted 20,000 at a time, ``progress(done, total)`` told after each."""
     raw = conn.execute("SELECT value FROM settings WHERE key = 'founding_minimums'").fetchone()
     conn.execute("DELETE FROM work_minimums")
     set_minimums(conn, json.loads(raw[0]) if raw else {})
     conn.execute("DELETE FROM work_facts")
+    if report and progress is not None:
+        conn.execute("DELETE FROM member_counts")
+        ids = [r[0] for r in conn.execute("SELECT DISTINCT enterprise_id FROM visits ORDER BY enterprise_id")]
+        for start in range(0, len(ids), _CHUNK):
+            recount(conn, ids[start : start + _CHUNK])
+            progress(min(start + _CHUNK, len(ids)), len(ids))
+        return
     columns = COLUMNS if report else _V13_COLUMNS
     every = "e.id IN (SELECT DISTINCT enterprise_id FROM visits)"
     conn.execute(f"INSERT INTO work_facts({', '.join(columns)}) {_select(every, report)}")
@@ -296,8 +305,8 @@ def fill(conn: Any, report: bool = True) -> None:
 def recount(conn: Any, enterprise_ids: Iterable[str]) -> None:
     """Count these enterprises again (after inserting their visits or organisations)."""
     ids = sorted(set(enterprise_ids))
-    for start in range(0, len(ids), 20_000):
-        chunk = json.dumps(ids[start : start + 20_000])
+    for start in range(0, len(ids), _CHUNK):
+        chunk = json.dumps(ids[start : start + _CHUNK])
         conn.execute(
             f"INSERT OR REPLACE INTO work_facts({', '.join(COLUMNS)}) "
             f"{_select('e.id IN (SELECT value FROM json_each(?))')}",
