@@ -137,7 +137,7 @@ def test_an_upgrade_that_fails_says_why_and_the_dialog_is_usable_again(qtbot, tm
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
     finally:
         conn.close()
-    dialog.reject()
+    dialog.hide()  # (not reject(): the launcher would quit the application, and the tests after it with it)
     for obj in (dialog, launcher):
         obj.deleteLater()
     flush_deletes()
