@@ -309,8 +309,10 @@ def mark_practice(wb: Workbook) -> None:
     its header row (bold, on orange, across the table), in the printed page header, and on its tab."""
     wb.properties.title = practice_data.MARK
     for ws in wb.worksheets:
-        header_row = coordinate_to_tuple(ws.freeze_panes or "A3")[0] - 1
-        row = max(1, header_row - 1)  # the blank row _title leaves above the header row
+        header_row = coordinate_to_tuple(ws.freeze_panes)[0] - 1 if ws.freeze_panes else 0
+        row = header_row - 1  # the blank row _title leaves above the header row
+        if row < 1 or ws.cell(row, 1).value is not None:  # a sheet laid out otherwise: below its table
+            row = ws.max_row + 2
         cell = _set(ws.cell(row, 1), f"{practice_data.MARK}. {practice_data.NOTE}")
         cell.font, cell.fill = PRACTICE_FONT, PRACTICE_FILL
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(ws.max_column, 2))

@@ -138,6 +138,12 @@ def test_report_pdf_and_excel_from_practice_data_are_marked(store, tmp_path):
         plain_ws = plain[ws.title]
         assert [c.value for c in ws[plain_ws.max_row]] == [c.value for c in plain_ws[plain_ws.max_row]]
         assert ws.freeze_panes == plain_ws.freeze_panes
+        # in the row left blank between the titles and the header row: the titles stay as they were
+        row = next(r for r in range(1, 6) if str(ws.cell(r, 1).value or "").startswith(MARK))
+        assert plain_ws.cell(row, 1).value is None and plain_ws.cell(row + 1, 1).value is not None
+        assert [plain_ws.cell(r, 1).value for r in range(1, row)] == [
+            ws.cell(r, 1).value for r in range(1, row)
+        ]
     for ws in plain.worksheets:
         assert not any(practice_data.WORD in str(c.value) for row in ws.iter_rows() for c in row if c.value)
         assert not ws.oddHeader.center.text
