@@ -74,6 +74,7 @@ from app.gui.office import OfficeFeature
 from app.gui.printing import PrintingFeature
 from app.gui.remedies import Remedy
 from app.gui.scan import ScanFeature
+from app.gui.status_bar import StatusBar
 from app.gui.sync import SyncFeature
 from app.gui.tasks import TaskFailure, TaskRunner
 from app.security.datakey import DataKey
@@ -196,8 +197,6 @@ class MainWindow(QMainWindow):
         self.detail_panel.today = lambda: self.forms.today or date.today()
         self.targets_view.today = lambda: self.forms.today or date.today()
         self.pages.currentChanged.connect(lambda _i: self.actions.update_states())
-
-        from app.gui.status_bar import StatusBar
 
         # a message too long for a 1024-pixel bar is cut with "…" and whole in the bar's tooltip
         self.setStatusBar(StatusBar(self))
