@@ -193,7 +193,7 @@ def keystrokes(folder: Path, key) -> dict:
     window.close()
     window.tasks.wait()
     del app
-    return {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "n": len(times)}
+    return {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "n": len(times), "max": max(times)}
 
 
 CHILD = r"""
