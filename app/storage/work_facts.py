@@ -319,25 +319,23 @@ def recount(conn: Any, enterprise_ids: Iterable[str]) -> None:
         )
 
 
+def _differing(conn: Any, columns: tuple[str, ...], expected: str, table: str) -> int:
+    """Rows of ``expected`` (a SELECT) missing from ``table``, plus rows of ``table`` it does not give."""
+    cols = ", ".join(columns)
+    return sum(
+        conn.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM {a} EXCEPT SELECT {cols} FROM {b})"
+        ).fetchone()[0]
+        for a, b in ((f"({expected})", table), (table, f"({expected})"))
+    )
+
+
 def problems(conn: Any) -> list[str]:
     """Enterprises whose facts differ from their visits and organisations (empty: in step)."""
-    cols = ", ".join(COLUMNS)
     expected = _select("e.id IN (SELECT DISTINCT enterprise_id FROM visits)")
-    n = conn.execute(
-        f"SELECT count(*) FROM (SELECT {cols} FROM ({expected}) EXCEPT SELECT {cols} FROM work_facts)"
-    ).fetchone()[0]
-    n += conn.execute(
-        f"SELECT count(*) FROM (SELECT {cols} FROM work_facts EXCEPT SELECT {cols} FROM ({expected}))"
-    ).fetchone()[0]
+    n = _differing(conn, COLUMNS, expected, "work_facts")
     out = [f"{n} dòng của danh sách việc cần làm không khớp với các lượt khảo sát"] if n else []
-    cols = ", ".join(MEMBER_COLUMNS)
-    expected = _member_select("1")
-    n = conn.execute(
-        f"SELECT count(*) FROM (SELECT {cols} FROM ({expected}) EXCEPT SELECT {cols} FROM member_counts)"
-    ).fetchone()[0]
-    n += conn.execute(
-        f"SELECT count(*) FROM (SELECT {cols} FROM member_counts EXCEPT SELECT {cols} FROM ({expected}))"
-    ).fetchone()[0]
+    n = _differing(conn, MEMBER_COLUMNS, _member_select("1"), "member_counts")
     if n:
         out.append(f"{n} số thành viên đếm khi khảo sát không khớp với các lượt khảo sát")
     return out

@@ -44,30 +44,22 @@ def page_count(path: Path) -> int:
     return len(PdfReader(str(path)).pages)
 
 
-def qr_codes(path: Path, page: int = 1, dpi: int = 150, tmp: Path | None = None) -> list[str]:
-    """Texts of the QR codes on ``page``, decoded by zbarimg from a pdftoppm rendering."""
-    need_tools("pdftoppm", "zbarimg")
-    out_dir = tmp or path.parent
-    prefix = out_dir / f"{path.stem}-qr-p{page}"
+def render_page(path: Path, page: int, dpi: int, prefix: Path) -> Path:
+    """``page`` of ``path`` rendered in grey by pdftoppm at ``dpi``: the PNG written at ``prefix``.png."""
+    need_tools("pdftoppm")
     subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            str(dpi),
-            "-png",
-            "-gray",
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            "-singlefile",
-            str(path),
-            str(prefix),
-        ],
+        ["pdftoppm", "-r", str(dpi), "-png", "-gray", "-f", str(page), "-l", str(page), "-singlefile"]
+        + [str(path), str(prefix)],
         check=True,
         capture_output=True,
     )
-    png = prefix.with_suffix(".png")
+    return prefix.with_suffix(".png")
+
+
+def qr_codes(path: Path, page: int = 1, dpi: int = 150, tmp: Path | None = None) -> list[str]:
+    """Texts of the QR codes on ``page``, decoded by zbarimg from a pdftoppm rendering."""
+    need_tools("pdftoppm", "zbarimg")
+    png = render_page(path, page, dpi, (tmp or path.parent) / f"{path.stem}-qr-p{page}")
     r = subprocess.run(
         ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)], capture_output=True
     )

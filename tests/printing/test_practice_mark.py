@@ -3,7 +3,6 @@ printed from real data does. Read back with pypdf and pdftotext, rendered with p
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 
 import pytest
@@ -21,12 +20,12 @@ from app.reports.results import Period, report_for
 from app.services.records import save_enterprise
 from tests.conftest import TEST_TODAY, TEST_WARD
 from tests.printing.pdftools import (
-    need_tools,
     page_count,
     pdftotext,
     pypdf_pages,
     qr_codes,
     qr_codes_per_page,
+    render_page,
 )
 from tests.reports.test_results import seed_case
 
@@ -60,27 +59,8 @@ def _never_marked(path) -> None:
 
 def _watermark_pixels(path, page: int, tmp_path) -> int:
     """Pixels of the light-grey watermark's shade on a 60 dpi rendering of ``page``."""
-    need_tools("pdftoppm")
-    prefix = tmp_path / f"{path.stem}-{page}"
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            "60",
-            "-png",
-            "-gray",
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            "-singlefile",
-            path,
-            prefix,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    with Image.open(prefix.with_suffix(".png")) as img:
+    png = render_page(path, page, 60, tmp_path / f"{path.stem}-{page}")
+    with Image.open(png) as img:
         return sum(n for shade, n in enumerate(img.histogram()) if 200 <= shade <= 218)
 
 

@@ -157,6 +157,22 @@ def test_the_report_figures_follow_typed_edited_and_deleted_visits(store):
     assert store.integrity_check() == []
 
 
+def test_problems_finds_facts_changed_behind_the_writers_back(store):
+    e = Enterprise(name="Công ty TNHH An Bình", tax_code="0100109106", ward_code="00070", workforce_total=40)
+    union = Organisation(enterprise_id=e.id, kind=OrgKind.UNION, status=OrgStatus.FOUNDED)
+    visit = Visit(enterprise_id=e.id, visit_date=date(2025, 3, 1), union_members=20)
+    with store.write() as w:
+        w.create_many([e, union, visit])
+    assert work_facts.problems(store.conn) == []
+    store.conn.execute("UPDATE member_counts SET members = 21")  # a row that differs: counted both ways
+    store.conn.execute("DELETE FROM work_facts")  # a row missing
+    found = work_facts.problems(store.conn)
+    assert found == [
+        "1 dòng của danh sách việc cần làm không khớp với các lượt khảo sát",
+        "2 số thành viên đếm khi khảo sát không khớp với các lượt khảo sát",
+    ]
+
+
 def test_minimums_follow_the_setting(store):
     e = Enterprise(name="Công ty TNHH Hòa Bình", tax_code="0100109106", ward_code="00070")
     v = Visit(enterprise_id=e.id, visit_date=date(2025, 6, 5), women_members=12, youth_members=3)
