@@ -15,6 +15,7 @@ from pathlib import Path
 ENV_VAR = "KHAOSAT_DATA_DIR"
 PORTABLE_MARKER = "khaosat-portable"
 DB_FILE = "khaosat.sqlite3"
+PRACTICE_DIR = "tap-duot"  # the practice database's folder, inside the data folder (app/demo/practice.py)
 
 
 def program_dir() -> Path:

@@ -16,11 +16,11 @@ from datetime import date
 from pathlib import Path
 
 from app.domain import units
-from app.paths import DB_FILE
+from app.paths import DB_FILE, PRACTICE_DIR
 from app.security.datakey import DataKey
 from app.storage.store import Profile, Store
 
-FOLDER = "tap-duot"  # inside the data folder
+FOLDER = PRACTICE_DIR  # inside the data folder
 DEFAULT_ENTERPRISES = 200
 
 

@@ -180,6 +180,7 @@ def actions(practice_mode: bool = False) -> list[ActionSpec]:
             "file",
             tip="Chép toàn bộ dữ liệu ra một tệp đã mã hóa (an toàn cả khi đang làm việc)",
             section=5,
+            enabled=_real_data,  # practice data is never backed up (app.storage.backups refuses it too)
         ),
         ActionSpec(
             "file.restore",
@@ -188,7 +189,7 @@ def actions(practice_mode: bool = False) -> list[ActionSpec]:
             "file",
             tip="Đưa dữ liệu trong một bản sao lưu về máy (cần mật khẩu lúc sao lưu); dữ liệu đang có được cất riêng",
             section=5,
-            enabled=_real_data,  # never a real backup into the practice data
+            enabled=_real_data,  # never a real backup into the practice data (refused in app.storage.backups)
         ),
         ActionSpec(
             "file.passphrase",

@@ -18,6 +18,11 @@ puts its database back; a backup of another machine (a laptop that died) also br
 data key and keys, and is only done when the person confirms. The files are put in place through a
 small journal (``.restoring/``): a crash half-way is finished at the next start, and what the folder
 held before goes to ``backups/before-restore-<time>/``.
+
+Backups are of real data only. The practice database (``app.demo.practice``: made-up data in the
+``tap-duot`` folder) is never backed up, a backup whose database is marked as practice is never
+restored (whatever made it), and nothing is restored into a practice folder: practice data and real
+data never replace each other.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from app.fileio import atomic_write, fsync_dir, fsync_file, os_error_message, write_atomic
-from app.paths import DB_FILE
+from app.paths import DB_FILE, PRACTICE_DIR
 from app.security import datakey
 from app.security.datakey import DataKey, Keyring, LockError, OfficeWrap
 from app.storage.driver import dbapi
@@ -51,6 +56,30 @@ MANIFEST = "manifest.json"
 
 class BackupError(Exception):
     """A backup that cannot be read or restored; Vietnamese message."""
+
+
+NO_PRACTICE_BACKUP = (
+    "Dữ liệu tập dượt (dữ liệu mẫu) không sao lưu được: chỉ dữ liệu thật mới cần sao lưu. "
+    "Muốn sao lưu dữ liệu thật, hãy thoát chế độ tập dượt rồi sao lưu."
+)
+NO_RESTORE_INTO_PRACTICE = (
+    "Không khôi phục bản sao lưu vào dữ liệu tập dượt: bản sao lưu chỉ khôi phục vào dữ liệu thật. "
+    "Hãy thoát chế độ tập dượt rồi khôi phục."
+)
+
+
+def practice_backup_refused(name: str) -> str:
+    return (
+        f"Bản sao lưu {name} chứa dữ liệu tập dượt (dữ liệu mẫu), không phải dữ liệu thật, nên không được "
+        "khôi phục: dữ liệu trên máy chưa bị thay đổi. Hãy chọn một bản sao lưu làm khi không ở chế độ tập dượt."
+    )
+
+
+def is_practice_folder(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is a data folder's practice folder: ``tap-duot`` inside a data folder, holding no
+    key file of its own (the practice database is encrypted with its data folder's key)."""
+    folder = Path(folder)
+    return folder.name == PRACTICE_DIR and datakey.exists(folder.parent) and not datakey.exists(folder)
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,8 @@ def write_backup(store: Store, destination: str | os.PathLike[str]) -> Path:
     """An encrypted, consistent backup of the open (unlocked) store at ``destination``."""
     if store.path is None or store.key is None:
         raise BackupError("Chỉ sao lưu được tệp dữ liệu đã mã hóa trên đĩa.")
+    if store.is_practice:
+        raise BackupError(NO_PRACTICE_BACKUP)
     folder = store.path.parent
     ring = datakey.load(folder)
     if ring.key_id != store.key.key_id:
@@ -198,9 +229,11 @@ def restore(
     """Put the backup at ``path`` in place of the data in ``data_dir``. No connection may be open on it.
 
     ``passphrase`` is the one the backup was made with. Raises ``LockError`` (wrong passphrase) or
-    ``BackupError``; the folder is then unchanged.
+    ``BackupError`` (also for a practice folder, or a backup of practice data); the folder is then unchanged.
     """
     folder = Path(data_dir)
+    if is_practice_folder(folder):
+        raise BackupError(NO_RESTORE_INTO_PRACTICE)
     info = read_info(path)
     other = is_other_machine(info, folder)
     if other and not other_machine_ok:
@@ -226,7 +259,9 @@ def restore(
                 out.write(chunk)
                 remaining -= len(chunk)
         fsync_file(db)
-        counts, laptop_id = _check_restored(db, key)
+        counts, laptop_id, practice = _check_restored(db, key)
+        if practice:  # read from the database itself: whatever made the file, practice data stays practice
+            raise BackupError(practice_backup_refused(info.path.name))
         names = [DB_FILE]
         set_aside: list[str] = []
         if not same_key:
@@ -256,7 +291,8 @@ def restore(
     return Restored(laptop_id, counts, other, not same_key, previous)
 
 
-def _check_restored(db: Path, key: DataKey) -> tuple[dict[str, int], str]:
+def _check_restored(db: Path, key: DataKey) -> tuple[dict[str, int], str, bool]:
+    """The restored database's counts, laptop and whether it is practice data (``Store.is_practice``)."""
     conn = dbapi.connect(os.fspath(db))
     try:
         conn.execute(f'PRAGMA key = "{key.sqlcipher_key()}"')
@@ -270,10 +306,10 @@ def _check_restored(db: Path, key: DataKey) -> tuple[dict[str, int], str]:
             t: conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 0").fetchone()[0]
             for t in ("enterprises", "visits", "organisations", "admissions", "targets")
         }
-        row = conn.execute("SELECT value FROM meta WHERE key = 'laptop_id'").fetchone()
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('laptop_id', 'practice')"))
     finally:
         conn.close()
-    return counts, row[0] if row else ""
+    return counts, meta.get("laptop_id", ""), meta.get("practice") == "1"
 
 
 def finish_pending_restore(data_dir: str | os.PathLike[str]) -> bool:

@@ -18,7 +18,7 @@ from app.storage.driver import is_plain_file
 from tests.conftest import TEST_WARD
 from tests.gui.conftest import answer_unlock, close_window, flush_deletes, open_window, wait_idle
 from tests.helpers.typing import Keyboard
-from tests.helpers.vault import TEST_PASSPHRASE, key_for, open_store
+from tests.helpers.vault import TEST_PASSPHRASE, key_for, open_store, practice_backup
 
 
 def _finish(qtbot, launcher: Launcher) -> None:
@@ -290,6 +290,55 @@ def _finish_launcher(qtbot, launcher: Launcher) -> None:
     for obj in (window, launcher.unlock_dialog, launcher):
         obj.deleteLater()
     flush_deletes()
+
+
+def test_practice_data_is_not_backed_up_and_a_practice_backup_not_restored(qtbot, data_dir, tmp_path):
+    """The window in practice mode offers neither backup nor restore; on real data, a backup holding practice
+    data is refused by the restore (app.storage.backups) and the window reopens on the data as it was."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.demo import practice
+    from app.gui import protection
+    from app.gui.main_window import MainWindow
+
+    with open_store(data_dir) as s:
+        counts, profile = s.counts(), s.profile()
+    out = practice_backup(data_dir, tmp_path / "usb" / "tap.khaosat-backup")
+    launcher = _launch(qtbot, data_dir)
+    old = launcher.window
+    try:
+        assert (
+            old.actions.action("file.backup").isEnabled() and old.actions.action("file.restore").isEnabled()
+        )
+        dialog = protection.RestoreDialog(old, backups.read_info(out), False)
+        dialog.open()
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
+        window = launcher.window
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
+        box = window.findChild(QMessageBox, "restored_box")
+        assert box.windowTitle() == "Chưa khôi phục"
+        assert "dữ liệu tập dượt" in box.text() and "chưa bị thay đổi" in box.text()
+        box.accept()
+        got: list[dict] = []
+        window.tasks.read(lambda store: (store.counts(), store.is_practice), got.append)
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+        assert got[0] == (counts, False)  # the real data as it was
+    finally:
+        _finish_launcher(qtbot, launcher)
+
+    made = practice.prepare(data_dir, profile, 5, key=key_for(data_dir))
+    window = MainWindow(made.data_dir, made.data_dir / "khaosat.sqlite3", made.profile, key_for(data_dir))
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
+        assert window.profile.practice
+        assert not window.actions.action("file.backup").isEnabled()
+        assert not window.actions.action("file.restore").isEnabled()
+    finally:
+        close_window(qtbot, window)
 
 
 def test_another_machines_backup_needs_a_confirmation(qtbot, data_dir, tmp_path):

@@ -49,6 +49,29 @@ def copy_data(src: str | Path, dest: str | Path) -> Path:
     return dest
 
 
+def practice_backup(folder: str | Path, dest: str | Path) -> Path:
+    """A backup file whose database is practice data (``Store.is_practice``), for the refusals to be tested:
+    the program makes none (``backups.write_backup`` refuses a practice store), but a file altered by hand
+    or by an earlier version could hold one. It is a copy of ``folder``'s data marked as practice, under
+    ``folder``'s key and laptop."""
+    from app.storage.backups import write_backup
+
+    class Unmarked(Store):  # the practice mark is in the file; only the writer's refusal is passed by
+        @property
+        def is_practice(self) -> bool:
+            return False
+
+    folder, dest = Path(folder), Path(dest)
+    copy = copy_data(folder, dest.parent / f".{dest.stem}-source")
+    with Store(copy / "khaosat.sqlite3", key_for(folder)) as store:
+        store.mark_practice()
+    with Unmarked(copy / "khaosat.sqlite3", key_for(folder)) as store:
+        assert Store.is_practice.fget(store)  # type: ignore[attr-defined]
+        out = write_backup(store, dest)
+    shutil.rmtree(copy)
+    return out
+
+
 def open_practice_store(folder: str | Path) -> Store:
     """The practice database of a data folder (app.demo.practice), encrypted with the folder's key."""
     from app.demo.practice import FOLDER

@@ -25,7 +25,7 @@ from app.storage import Store, backups, encryption
 from app.storage.driver import is_plain_file
 from app.storage.store import StoreError, connect
 from tests.conftest import ROOT, TEST_TODAY, TEST_WARD, run_cli
-from tests.helpers.vault import TEST_PASSPHRASE, key_for, open_store
+from tests.helpers.vault import TEST_PASSPHRASE, key_for, open_practice_store, open_store, practice_backup
 
 PASS = "Hoa sen nở ở hồ Tây năm 2019"
 
@@ -331,6 +331,46 @@ def test_backup_restore_round_trip_and_refusals(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7 hello")
     with pytest.raises(backups.BackupError, match="không phải bản sao lưu"):
         backups.read_info(tmp_path / "x.pdf")
+
+
+def test_practice_data_and_real_data_never_replace_each_other_through_a_backup(tmp_path):
+    """Practice mode (app.demo.practice) is made-up data: it is not backed up, a backup holding it is never
+    restored over real data, and no backup is restored into it. Each refusal says what to do and changes
+    nothing."""
+    from app.demo import practice
+
+    real = tmp_path / "data"
+    with open_store(real) as s:
+        s.set_profile(unit_code=TEST_WARD, collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
+        generate(s, DemoOptions(TEST_WARD, enterprises=12, seed=3, today=TEST_TODAY))
+        real_counts, profile = s.counts(), s.profile()
+    made = practice.prepare(real, profile, 5, key=key_for(real), today=TEST_TODAY)
+    with open_practice_store(real) as s:
+        practice_counts = s.counts()
+        with pytest.raises(backups.BackupError, match="thoát chế độ tập dượt rồi sao lưu"):
+            backups.write_backup(s, tmp_path / "usb" / "tap.khaosat-backup")
+    assert not (tmp_path / "usb" / "tap.khaosat-backup").exists()
+
+    # a real backup is not restored into the practice folder
+    with open_store(real) as s:
+        real_backup = backups.write_backup(s, tmp_path / "usb" / "that.khaosat-backup")
+    assert backups.is_practice_folder(made.data_dir) and not backups.is_practice_folder(real)
+    with pytest.raises(backups.BackupError, match="thoát chế độ tập dượt rồi khôi phục"):
+        backups.restore(made.data_dir, real_backup, TEST_PASSPHRASE, other_machine_ok=True)
+    assert sorted(p.name for p in made.data_dir.iterdir()) == ["khaosat.sqlite3"]
+    with open_practice_store(real) as s:
+        assert s.is_practice and s.counts() == practice_counts
+
+    # a backup holding practice data (however it was made) is not restored over the real data
+    practice_file = practice_backup(real, tmp_path / "usb" / "tap.khaosat-backup")
+    assert not backups.is_other_machine(backups.read_info(practice_file), real)  # same machine, same key
+    with pytest.raises(backups.BackupError) as refused:
+        backups.restore(real, practice_file, TEST_PASSPHRASE, other_machine_ok=True)
+    said = str(refused.value)
+    assert "tập dượt" in said and "chưa bị thay đổi" in said and "không ở chế độ tập dượt" in said
+    assert not (real / backups.STAGING).exists() and not list(real.glob("backups/before-restore-*"))
+    with open_store(real) as s:
+        assert not s.is_practice and s.counts() == real_counts
 
 
 def test_a_restore_cut_short_is_finished_at_the_next_start(tmp_path, monkeypatch):
