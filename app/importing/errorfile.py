@@ -1,6 +1,11 @@
 """The error file: the rows that did not go in, with their original columns and the reason, as
 .xlsx. The user fixes the cells and imports the file again (the reason column is ignored then).
 
+Made from practice data (``Preview.practice``: a list imported in practice mode), the file says so as
+a list exported from practice data does (``app.reports.excel``): the mark above the header row (which
+the import still finds when the file comes back), in the printed page header, on the tab and in the
+title.
+
 Every text cell is written as text (``app/spreadsheet.py``): a cell of the list that reads
 ``=HYPERLINK(...)`` or ``=cmd|...`` comes back as those characters, never as a live formula.
 """
@@ -21,6 +26,9 @@ from app.importing.plan import Preview, RowPlan
 from app.spreadsheet import text_cell
 
 _PLAIN_INT_RE = re.compile(r"^[1-9]\d{0,7}$")
+PRACTICE_NOTE = (
+    "Ghi trong chế độ tập dượt: các dòng chưa nhập vào dữ liệu tập dượt, không phải vào dữ liệu thật."
+)
 
 
 def default_path(source: Path) -> Path:
@@ -54,7 +62,16 @@ def write(path: str | os.PathLike[str], plan: Preview, rows: list[RowPlan] | Non
     for col in range(width + 1):
         letter = _letter(col)
         ws.column_dimensions[letter].width = 60 if col == width else 22
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "A3" if plan.practice else "A2"
+    if plan.practice:
+        from app.domain.practice import MARK
+        from app.reports.excel import PRACTICE_FILL, PRACTICE_FONT, practice_print_header
+
+        wb.properties.title = MARK
+        practice_print_header(ws)
+        mark = text_cell(WriteOnlyCell(ws), f"{MARK}. {PRACTICE_NOTE}")
+        mark.font, mark.fill = PRACTICE_FONT, PRACTICE_FILL
+        ws.append([mark])
     header_cells = []
     for text in headers + [ORIGIN_HEADER, REASON_HEADER]:
         c = text_cell(WriteOnlyCell(ws), text)

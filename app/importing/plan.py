@@ -162,6 +162,7 @@ class Preview:
     left_out: dict[int, tuple[Outcome, str]] = field(default_factory=dict)  # rejected, not shown
     unplaced_count: int = 0  # rows whose ward could not be found, in the whole file
     unplaced_numbers: list[int] = field(default_factory=list)  # the first of them (to name them)
+    practice: bool = False  # checked against practice data (``Store.is_practice``): its error file says so
     _index: dict[int, RowPlan] | None = field(default=None, repr=False)  # shown rows by number
     _plain_shown: int = field(default=0, repr=False)  # rows shown that need no look
 
@@ -309,6 +310,7 @@ def preview(
     options = options or Options()
     _check_choices(mapping, options)
     result = Preview(table, mapping, options, [], 0, _version(store), dict(decisions or {}), keep)
+    result.practice = store.is_practice
     _plan(result, _Builder(store, table, mapping, options), progress)
     return result
 
@@ -579,6 +581,7 @@ def execute(
     them, each row planned again (the rows are matched against the data as it was before any
     update, as in the preview)."""
     done = Preview(plan.table, plan.mapping, plan.options, [], 0, None, dict(plan.decisions), plan.keep)
+    done.practice = store.is_practice
     with store.write(author) as w:
         done.version = _version(store)
         rebuilt = plan.version is not None and done.version != plan.version

@@ -298,7 +298,8 @@ def export_report(
     _save(wb, out)
 
 
-def _practice_print_header(ws) -> None:
+def practice_print_header(ws) -> None:
+    """The practice mark in a sheet's printed page header, and its tab in the practice band's orange."""
     ws.oddHeader.center.text = practice_data.MARK  # on every printed page
     ws.oddHeader.center.font = "Times New Roman,Bold"
     ws.sheet_properties.tabColor = "FFC000"
@@ -316,7 +317,7 @@ def mark_practice(wb: Workbook) -> None:
         cell = _set(ws.cell(row, 1), f"{practice_data.MARK}. {practice_data.NOTE}")
         cell.font, cell.fill = PRACTICE_FONT, PRACTICE_FILL
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(ws.max_column, 2))
-        _practice_print_header(ws)
+        practice_print_header(ws)
 
 
 # --- the enterprise list ------------------------------------------------------------------------
@@ -344,7 +345,7 @@ def export_enterprises(
     ws.freeze_panes = "C3" if practice else "C2"
     if practice:  # a list of practice data says so above its header row, and on every printed page
         wb.properties.title = practice_data.MARK
-        _practice_print_header(ws)
+        practice_print_header(ws)
         mark = _set(WriteOnlyCell(ws), f"{practice_data.MARK}. {practice_data.NOTE}")
         mark.font, mark.fill = PRACTICE_FONT, PRACTICE_FILL
         ws.append([mark])

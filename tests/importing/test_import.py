@@ -84,6 +84,43 @@ def test_valid_rows_go_in_and_rejected_rows_go_to_the_error_file(file_store, tmp
         assert reason in line[-1], (line[-1], reason)
 
 
+def test_the_error_file_of_an_import_in_practice_mode_is_marked_and_still_imports(file_store, tmp_path):
+    """In practice mode the error file says so, as every file made from practice data does
+    (app.domain.practice): above its header row, in the printed page header, on the tab, in the title.
+    Fixed, it imports again: the header row under the mark is found."""
+    from app.domain.practice import MARK
+    from app.domain.vocab import Role
+    from tests.helpers.vault import open_store
+
+    path = B.write_xlsx(tmp_path / "ds.xlsx")
+    plain = errorfile.write(tmp_path / "loi-that.xlsx", _import(file_store, path).preview)
+    practice = open_store(tmp_path / "tap")
+    practice.set_profile(unit_code=TEST_WARD, collaborator="Nguyễn Thị Hằng", role=Role.COLLABORATOR)
+    practice.mark_practice()
+    prepared = mp.prepare(path, practice)
+    previewed = pl.preview(practice, prepared.table, prepared.mapping, pl.Options(today=TEST_TODAY))
+    for made in (previewed, pl.execute(practice, previewed).preview):  # saved before or after the import
+        assert made.practice
+        dest = errorfile.write(tmp_path / "loi-tap-duot.xlsx", made)
+        wb = load_workbook(dest)
+        ws = wb.active
+        assert wb.properties.title == MARK and ws.oddHeader.center.text == MARK
+        assert ws.sheet_properties.tabColor.rgb.endswith("FFC000")
+        assert str(ws["A1"].value).startswith(MARK) and "chế độ tập dượt" in ws["A1"].value
+        lines = list(ws.iter_rows(values_only=True))
+        assert list(lines[1]) == B.HEADERS + [mp.ORIGIN_HEADER, mp.REASON_HEADER]
+        assert ws.freeze_panes == "A3"  # the header row under the mark stays in view
+        assert [line[len(B.HEADERS)] for line in lines[2:]] == [
+            3 + int(cells[0]) for cells, outcome, _r in B.ROWS if outcome != "new"
+        ]
+    again = mp.prepare(dest, practice)
+    assert again.table.header_row_number == 2 and again.table.data_count() == len(lines) - 2
+    practice.close()
+    real = load_workbook(plain)
+    assert not real.properties.title and not real.active.oddHeader.center.text
+    assert not any(MARK in str(c) for line in real.active.iter_rows(values_only=True) for c in line)
+
+
 def test_importing_the_same_file_twice_adds_nothing(file_store, tmp_path):
     path = B.write_xlsx(tmp_path / "ds.xlsx")
     _import(file_store, path)
