@@ -214,7 +214,13 @@ class Launcher(QObject):
         window.sig_reopen.connect(self._reopen)
         window.sig_replaced.connect(self._replaced)
         window.show()
-        if setup_result and setup_result.get("fingerprint"):
+        if practice is not None:
+            # the wizard's demo data: what a person practising needs first is where they are and the way out
+            # (the machine's keys belong to the real data, whose window shows their fingerprint)
+            from app.gui.practice import AFTER_SETUP
+
+            window.show_status(AFTER_SETUP, 30000)
+        elif setup_result and setup_result.get("fingerprint"):
             window.show_status(f"Đã tạo khóa của máy. Dấu vân tay khóa: {setup_result['fingerprint']}", 30000)
         if self.offer_drafts and offer_drafts:
             window.forms.offer_drafts()

@@ -25,6 +25,8 @@ BAND_STYLE = (
     " #practice_band QLabel { color: #1f1300; }"
 )
 TITLE_MARK = "TẬP DƯỢT"
+# the status line of the practice window the setup wizard opens (short enough for a 1024-pixel screen)
+AFTER_SETUP = "Đã thiết lập máy. Đây là dữ liệu mẫu để làm quen; làm việc thật: «Thoát chế độ tập dượt»."
 
 
 def band(window: MainWindow) -> QWidget:
