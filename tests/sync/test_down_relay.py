@@ -11,10 +11,14 @@ from app.sync import down_export as DX
 from app.sync import registry as R
 from tests.sync.conftest import PROVINCE, WARD, db_fingerprint, make_machine, register
 from tests.sync.test_down import exchange_down, up
+from tests.sync.test_restore import backup_of, restore
 
 
 @pytest.fixture
 def chain(tmp_path):
+    """Province, middle office, ward office and a laptop of the ward, each registered with the office above;
+    the ward's and the middle office's first bundles have gone up, so the province knows the ward through
+    the middle office's vouching."""
     stick = tmp_path / "usb"
     stick.mkdir()
     p = make_machine(tmp_path, "Ban Tổ chức Thành ủy", PROVINCE, Role.PROVINCE_OFFICE)
@@ -26,16 +30,36 @@ def chain(tmp_path):
     register(w, lap, stick)
     for f in stick.iterdir():
         f.unlink()
+    up(w, m, stick)
+    up(m, p, stick)
     yield p, m, w, lap, stick
     for x in (p, m, w, lap):
         x.store.close()
 
 
+def _province_backup(p, tmp_path):
+    """The province's computer as a backup holds it (``test_restore.restore`` puts it back)."""
+    (tmp_path / "backup").mkdir()
+    return backup_of(p, tmp_path / "backup")
+
+
+def _backup_then_a_file_with_nothing_for_the_ward(p, m, stick, tmp_path):
+    """The province is backed up, then sends the middle office a file with a target of its own only (no
+    envelope for the ward); its receipt is not taken back. Returns the backup and the file."""
+    saved = _province_backup(p, tmp_path)
+    t0 = Target(unit_code=PROVINCE, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=900)
+    with p.store.write() as wr:
+        wr.create(t0)
+    first = DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path
+    r = m.import_ok(first)
+    assert r.outcome == "applied" and r.relayed == 0, r.summary()  # nothing for the ward yet
+    assert m.store.row("targets", t0.id)["value"] == 900
+    return saved, first
+
+
 def test_the_province_envelope_for_a_ward_travels_intact_through_the_middle_office(chain):
     p, m, w, lap, stick = chain
-    # the province learns of the ward through the middle office's vouching
-    up(w, m, stick)
-    up(m, p, stick)
+    # the province learned of the ward through the middle office's vouching
     assert any(x.laptop_id == w.id for x in R.peers(p.store))
     t = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
     with p.store.write() as wr:
@@ -64,8 +88,6 @@ def test_the_province_envelope_for_a_ward_travels_intact_through_the_middle_offi
 
 def test_a_tampered_relayed_envelope_is_refused_at_the_ward(chain):
     p, m, w, _lap, stick = chain
-    up(w, m, stick)
-    up(m, p, stick)
     with p.store.write() as wr:
         wr.create(
             Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
@@ -97,18 +119,9 @@ def test_a_restored_province_fork_released_at_the_middle_office_reaches_the_lapt
     The ward follows the release (no crash, no second quarantine), and every record reaches the ward and
     its laptop."""
     from app.sync import bundles as B
-    from tests.sync.test_restore import backup_of, restore
 
     p, m, w, lap, stick = chain
-    up(w, m, stick)
-    up(m, p, stick)
-    (tmp_path / "backup").mkdir()
-    saved = backup_of(p, tmp_path / "backup")
-    t0 = Target(unit_code=PROVINCE, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=900)
-    with p.store.write() as wr:
-        wr.create(t0)
-    a1 = DX.export_down(p.store, p.ident, stick, machine=m.id)[0].path
-    assert m.import_ok(a1).relayed == 0  # nothing for the ward yet
+    saved, a1 = _backup_then_a_file_with_nothing_for_the_ward(p, m, stick, tmp_path)
     t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
     with p.store.write() as wr:
         wr.create(t1)
@@ -163,8 +176,6 @@ def test_values_set_above_name_the_office_not_the_person(chain):
     from app.storage import from_above
 
     p, m, w, _lap, stick = chain
-    up(w, m, stick)
-    up(m, p, stick)
     set_own(p.store, {"min_union": 7})
     t = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=80)
     with m.store.write() as wr:
@@ -185,14 +196,10 @@ def test_a_restored_province_whose_own_file_forks_needs_one_release_at_the_middl
     whose ward envelope builds on that one, passes the middle office without a second release, and every
     record reaches the laptop."""
     from app.sync import bundles as B
-    from tests.sync.test_restore import backup_of, restore
 
     p, m, w, lap, stick = chain
-    up(w, m, stick)
-    up(m, p, stick)
     exchange_down(p, m, stick)
-    (tmp_path / "backup").mkdir()
-    saved = backup_of(p, tmp_path / "backup")
+    saved = _province_backup(p, tmp_path)
     t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
     with p.store.write() as wr:
         wr.create(t1)
@@ -242,17 +249,9 @@ def test_a_set_aside_file_still_keeps_the_envelopes_it_relays_that_do_not_fork(c
     once (the ward gets it before anyone released the file); no receipt until the release; the province's
     next file passes."""
     from app.sync import bundles as B
-    from tests.sync.test_restore import backup_of, restore
 
     p, m, w, lap, stick = chain
-    up(w, m, stick)
-    up(m, p, stick)
-    (tmp_path / "backup").mkdir()
-    saved = backup_of(p, tmp_path / "backup")
-    t0 = Target(unit_code=PROVINCE, year=2026, kind=OrgKind.UNION, metric=TargetMetric.MEMBERS, value=900)
-    with p.store.write() as wr:
-        wr.create(t0)
-    assert exchange_down(p, m, stick).relayed == 0  # nothing for the ward yet
+    saved, _first = _backup_then_a_file_with_nothing_for_the_ward(p, m, stick, tmp_path)
     p = restore(p, saved)
     t1 = Target(unit_code=WARD, year=2026, kind=OrgKind.UNION, metric=TargetMetric.ORGANISATIONS, value=15)
     with p.store.write() as wr:
