@@ -31,7 +31,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date
@@ -43,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("KHAOSAT_TEST_FAST_KDF", None)  # the production cost, always
 
-from machine import machine  # noqa: E402
+from machine import machine, run_child  # noqa: E402
 
 from app.demo.generator import DemoOptions, generate  # noqa: E402
 from app.domain import units  # noqa: E402
@@ -253,16 +252,7 @@ def _child_env(out: Path) -> dict[str, str]:
 
 def _run_child(code: str, folder: Path, env: dict[str, str]) -> tuple[float, float, float, float]:
     """(wall from launch to the list shown, scrypt's wall, CPU time of the process, scrypt's CPU)."""
-    t0 = time.time()
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(folder), repr(t0), str(ROOT), PASSPHRASE],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    total, scrypt, cpu, scrypt_cpu = (float(v) for v in out.stdout.strip().splitlines()[-1].split())
+    total, scrypt, cpu, scrypt_cpu = run_child(code, folder, PASSPHRASE, env)
     return total, scrypt, cpu, scrypt_cpu
 
 

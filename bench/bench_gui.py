@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import load, machine, verdict  # noqa: E402
+from machine import load, machine, run_child, verdict  # noqa: E402
 
 QUERIES = [
     "cong ty hoa binh",
@@ -108,15 +108,8 @@ launcher.window.close()
 def bench_start(folder: Path, runs: int) -> dict:
     times = []
     for _ in range(runs):
-        t0 = time.time()
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(folder), repr(t0), str(ROOT), PASSPHRASE],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=True,
-        )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
+        (seconds,) = run_child(CHILD, folder, PASSPHRASE)
+        times.append(seconds)
     return {
         "runs": runs,
         "median_s": round(statistics.median(times), 3),

@@ -1,10 +1,17 @@
-"""What the benchmarks ran on, for the heading of each docs/performance.md section."""
+"""What the benchmarks ran on, for the heading of each docs/performance.md section; and a start of the
+program in a fresh interpreter, as the start benchmarks time it."""
 
 from __future__ import annotations
 
 import os
 import platform
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
@@ -41,3 +48,19 @@ def load() -> str:
 def verdict(value: float, target: float) -> str:
     """ "met" or "NOT met" against a ceiling."""
     return "met" if value <= target else "NOT met"
+
+
+def run_child(code: str, folder: Path, passphrase: str, env: dict[str, str] | None = None) -> list[float]:
+    """Run ``code`` in a fresh interpreter from the source root, its arguments the data folder, the time
+    of the launch, the root and the passphrase (``env``: the environment, else this one's); the numbers
+    it printed on its last line."""
+    t0 = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(folder), repr(t0), str(ROOT), passphrase],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return [float(v) for v in out.stdout.strip().splitlines()[-1].split()]
