@@ -4,65 +4,46 @@ the reader measures), into practice data only; a real form is read into real dat
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import pytest
 
 from app.domain import practice as practice_data
-from app.domain.records import Visit
-from app.scan.reader import READ, read_files, read_image
+from app.scan.reader import READ, read_files
 from app.services.enterprise_lookup import SelectionError, resolve_enterprise
 from app.services.records import save_enterprise
 from app.services.scanning import ScanRefused, prepare, save_scanned
 from tests.conftest import TEST_TODAY
 from tests.helpers import paper
-from tests.scan.conftest import enterprise
-from tests.scan.test_reader import DPI, VALUES, check, grey
+from tests.scan.conftest import (
+    DPI,
+    VALUES,
+    enterprise,
+    photographed_never_reads_a_wrong_value,
+    print_forms,
+    scanned_reads_every_value,
+)
 
 
 @pytest.fixture(scope="module")
 def practice_pdf(tmp_path_factory):
-    from app.printing.visit_form import VisitFormData, render_visit_forms
+    return print_forms(tmp_path_factory.mktemp("practice") / "phieu-tap-duot.pdf", practice=True)
 
-    e = enterprise()
-    last = Visit(enterprise_id=e.id, visit_date=date(2025, 3, 4), workforce_total=245, party_total=3)
-    pdf = tmp_path_factory.mktemp("practice") / "phieu-tap-duot.pdf"
-    render_visit_forms(
-        pdf,
-        [VisitFormData(e, last, [], "Phường Hoàn Kiếm"), None],
-        marks=True,
-        printed_on=date(2025, 11, 1),
-        practice=True,
-    )
-    return pdf
+
+@pytest.fixture(scope="module")
+def practice_sheet(practice_pdf):
+    return paper.render_sheet(practice_pdf, 1, DPI)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_a_practice_sheet_scanned_reads_every_value(practice_pdf, seed):
-    rng = random.Random(seed)
-    filled = paper.fill(paper.render_sheet(practice_pdf, 1, DPI), DPI, VALUES, rng, corrections=0)
-    page = read_image(grey(paper.scan(filled.image, rng, DPI, 150)))
-    assert page.status == READ and page.code is not None and page.code.practice
-    result = check(page, filled.truth)
-    assert "WRONG" not in result.values()
-    assert result["workforce_total"] == "right" and result["visit_date"] == "right"
+def test_a_practice_sheet_scanned_reads_every_value(practice_sheet, seed):
+    page = scanned_reads_every_value(practice_sheet, seed)
+    assert page.code is not None and page.code.practice
 
 
 @pytest.mark.parametrize("seed", [3, 4, 5])
-def test_a_practice_sheet_photographed_never_reads_a_wrong_value(practice_pdf, seed, tmp_path):
-    rng = random.Random(seed)
-    filled = paper.fill(
-        paper.render_sheet(practice_pdf, 1, DPI), DPI, paper.random_values(rng), rng, corrections=0.1
-    )
-    photo = tmp_path / "anh.jpg"
-    photo.write_bytes(
-        paper.jpeg(paper.photograph(filled.image, rng), 45, orientation=rng.choice([None, 6, 8, 3]))
-    )
-    (page,) = list(read_files([photo]))
-    assert page.status == READ, page.reason
-    result = check(page, filled.truth)
-    assert "WRONG" not in result.values(), result
-    assert sum(r == "right" for r in result.values()) >= len(result) - 6
+def test_a_practice_sheet_photographed_never_reads_a_wrong_value(practice_sheet, seed, tmp_path):
+    page = photographed_never_reads_a_wrong_value(practice_sheet, seed, tmp_path)
+    assert page.code is not None and page.code.practice
 
 
 def _read(pdf, index, tmp_path, seed=31):

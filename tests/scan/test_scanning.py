@@ -17,8 +17,7 @@ from app.services.scanning import ScanRefused, Undecided, prepare, save_scanned
 from tests.conftest import TEST_TODAY, run_cli
 from tests.helpers import paper
 from tests.helpers.vault import open_store
-from tests.scan.conftest import enterprise
-from tests.scan.test_reader import DPI, VALUES
+from tests.scan.conftest import DPI, VALUES, enterprise
 
 ALL_MARKED = {**VALUES, "has_women": False, "workforce_under30": 300, "women_members": 410}
 
