@@ -1,7 +1,8 @@
 """The largest province on an ordinary office computer (issue 15), on the encrypted file the program uses.
 
     uv run python bench/bench_province.py --enterprises 500000 [--province 79] [--out /work/bench-data]
-                                          [--steps size,filters,report,search,keys] [--busy]
+                                          [--steps size,filters,report,search,keys,window] [--busy]
+                                          [--period 2026,2025,2025-q2]
 
 Makes (once; later runs reuse it) a province office's data folder whose records were created on this
 machine, encrypted as the program keeps it (SQLCipher, raw key from the data key), then measures on it:
@@ -10,12 +11,16 @@ machine, encrypted as the program keeps it (SQLCipher, raw key from the data key
   logged (the values a province office keeps once instead);
 - ``filters``: the list's filters ("missing organisations", "not visited for N months", both, a ward with
   them): exact count and first page, as the list asks for them;
-- ``report``: the report against targets for the whole province, numbers, PDF and Excel;
+- ``report``: the report against targets for the whole province, numbers, PDF and Excel, for each period of
+  ``--period`` (default: the year of the bench's day; a past period reads the visits up to its end);
 - ``search``: 200 queries typed with and without diacritics (bench_foundation's), p50/p95/max;
 - ``typing``: what a keystroke asks of the database, without the window (the capped count and the first
   page, as the list's worker runs them for each letter of bench_at_rest's six queries), wall and CPU;
 - ``keys``: keystroke to list updated in the real main window (offscreen), p50/p95/max; with ``--busy``
-  two processes keep both cores busy meanwhile (the issue's "another program busy on both cores").
+  two processes keep both cores busy meanwhile (the issue's "another program busy on both cores");
+- ``window``: the real main window (offscreen) opened on the file, then the province's report (PDF and
+  Excel) made through it as the menu makes it, for the first period of ``--period``: the process's peak
+  memory (VmHWM) before and after, against the window's 300 MB target.
 
 Each figure is printed against its target with the load average when it was taken: on a shared machine
 the CPU time of the measuring thread is given beside the wall-clock time. Tests never time anything.
@@ -48,7 +53,7 @@ from app.storage import Store  # noqa: E402
 
 PASSPHRASE = "Mật khẩu đo hiệu năng 2026"
 TODAY = date(2026, 11, 21)
-STEPS = ("size", "filters", "report", "search", "typing", "keys")
+STEPS = ("size", "filters", "report", "search", "typing", "keys", "window")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -187,15 +192,32 @@ def filters(folder: Path, key, rounds: int = 5) -> list[str]:
 # --- the report against targets ----------------------------------------------------------------------
 
 
-def report(folder: Path, key, province: str, work: Path) -> list[str]:
+def period_of(text: str):
+    """A report period from the command line: 2025 (the year), 2025-q2 (a quarter), 2025-h1, 2025-m9 (six
+    or nine months, as the report's dialog offers them) or 2025-03 (a month)."""
+    import calendar
+
+    from app.reports.results import Period
+
+    year, _, part = text.partition("-")
+    y = int(year)
+    if not part:
+        return Period.year(y)
+    spans = {"q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "h1": (1, 6), "m9": (1, 9)}
+    first, last = spans[part.lower()] if part.lower() in spans else (int(part), int(part))
+    return Period(date(y, first, 1), date(y, last, calendar.monthrange(y, last)[1]))
+
+
+def report(folder: Path, key, province: str, work: Path, period_text: str) -> list[str]:
     from app.printing.report_pdf import render_report
     from app.reports.excel import export_report
-    from app.reports.results import Period, report_for
+    from app.reports.results import report_for
 
+    period = period_of(period_text)
     quiet()
     t0, c0 = time.perf_counter(), time.process_time()
     with Store.in_dir(folder, key) as store:
-        rep, settings = report_for(store, province, Period.year(2026))
+        rep, settings = report_for(store, province, period, TODAY)
     t1, c1 = time.perf_counter(), time.process_time()
     render_report(work / "bao-cao.pdf", rep, settings, number="01", on=TODAY)
     t2, c2 = time.perf_counter(), time.process_time()
@@ -203,10 +225,72 @@ def report(folder: Path, key, province: str, work: Path) -> list[str]:
     t3, c3 = time.perf_counter(), time.process_time()
     whole = t3 - t0
     return [
-        f"- Report against targets, whole province ({rep.enterprises:,} enterprises, {len(rep.wards)} wards; "
-        f"{load()}): numbers {t1 - t0:.2f} s (CPU {c1 - c0:.2f}), PDF {t2 - t1:.2f} s (CPU {c2 - c1:.2f}), "
-        f"Excel {t3 - t2:.2f} s (CPU {c3 - c2:.2f}); **numbers + PDF + Excel {whole:.2f} s** "
-        f"(target ≤ 10 s: {verdict(whole, 10)})."
+        f"- Report against targets, whole province, {period.label} ({rep.enterprises:,} enterprises, "
+        f"{len(rep.wards)} wards; {load()}): numbers {t1 - t0:.2f} s (CPU {c1 - c0:.2f}), PDF {t2 - t1:.2f} s "
+        f"(CPU {c2 - c1:.2f}), Excel {t3 - t2:.2f} s (CPU {c3 - c2:.2f}); **numbers + PDF + Excel {whole:.2f} s** "
+        f"(CPU {c3 - c0:.2f}; target ≤ 10 s: {verdict(whole, 10)})."
+    ]
+
+
+def _vm(key: str) -> int:
+    """A figure of this process's /proc status, in MB (VmHWM: the peak resident set so far)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def window_report(folder: Path, key, province: str, period_text: str) -> list[str]:
+    """The main window opened on the file (its list loaded), then the province's report made through
+    the window's own task (``app.gui.printing.run_report``: a reader thread, its connection's cache)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from app.gui.application import make_app
+    from app.gui.main_window import MainWindow
+    from app.gui.printing import run_report
+
+    period = period_of(period_text)
+    app = make_app([])
+    with Store.in_dir(folder, key) as s:
+        profile = s.profile()
+    window = MainWindow(folder, folder / Store.FILE_NAME, profile, key)
+    window.resize(1366, 768)
+    window.show()
+    model = window.list_panel.model
+    failures: list[str] = []
+
+    def pump(until, timeout=600.0) -> None:
+        end = time.monotonic() + timeout
+        while not until():
+            if failures:
+                raise RuntimeError(failures[0])
+            if time.monotonic() > end:
+                raise TimeoutError("no answer")
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+
+    pump(lambda: model.loaded_once and model.exact and not model.busy)
+    opened, opened_rss = _vm("VmHWM"), _vm("VmRSS")
+    f = window.printing
+    f.opener = lambda path: None  # nothing to show the files in
+    f.today = lambda: TODAY
+    f.last_paths = []
+    window.show_error = lambda title, text, *a, **k: failures.append(f"{title}: {text}")  # type: ignore[method-assign]
+    before = load()
+    t0 = time.perf_counter()
+    run_report(window, province, period, pdf=True, xlsx=True, number="01")
+    pump(lambda: len(f.last_paths) == 2)
+    wall = time.perf_counter() - t0
+    peak, rss = _vm("VmHWM"), _vm("VmRSS")
+    window.inactivity.detach()
+    window.close()
+    window.tasks.wait()
+    del app
+    return [
+        f"- The window making the province's report, {period.label}, PDF + Excel ({before}): {wall:.2f} s; "
+        f"peak memory {opened} MB once the window had opened and listed (resident {opened_rss} MB), "
+        f"**{peak} MB** once the report was made (resident after it {rss} MB; target ≤ 300 MB: "
+        f"{verdict(peak, 300)})."
     ]
 
 
@@ -335,6 +419,11 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     ap.add_argument("--steps", default=",".join(STEPS), help=f"some of {','.join(STEPS)}")
     ap.add_argument("--busy", action="store_true", help="keystrokes with both cores kept busy")
+    ap.add_argument(
+        "--period",
+        default=str(TODAY.year),
+        help="the report's periods, comma-separated: 2025, 2025-q2, 2025-h1, 2025-m9, 2025-03 (default: %(default)s)",
+    )
     a = ap.parse_args()
     steps = [s for s in a.steps.split(",") if s]
     unknown = set(steps) - set(STEPS)
@@ -361,13 +450,17 @@ def main() -> int:
         elif step == "filters":
             lines += ["", *filters(folder, key), ""]
         elif step == "report":
-            lines += report(folder, key, a.province, out)
+            for period in a.period.split(","):
+                lines += report(folder, key, a.province, out, period)
+                print(lines[-1], file=sys.stderr, flush=True)
         elif step == "search":
             lines += search(folder, key)
         elif step == "typing":
             lines += typing(folder, key)
         elif step == "keys":
             lines += keys(folder, key, a.busy)
+        elif step == "window":
+            lines += window_report(folder, key, a.province, a.period.split(",")[0])
         print(lines[-1], file=sys.stderr, flush=True)
     print("\n".join(lines))
     return 0

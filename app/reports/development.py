@@ -141,23 +141,12 @@ def compute(
             opp_kind[kind] += n
 
     # the pool: each enterprise's latest visit up to the period's end, kept in work_facts when the
-    # latest visit is on or before the end; the enterprises visited after the end have their visits read
-    latest = (
-        "(SELECT v2.id FROM visits v2 WHERE v2.enterprise_id = f.enterprise_id AND v2.deleted = 0 "
-        "AND v2.visit_date IS NOT NULL AND v2.visit_date <= :end "
-        "ORDER BY v2.visit_date DESC, v2.created_hlc DESC LIMIT 1)"
-    )
+    # latest visit is on or before the end; for the enterprises visited after the end, read from the index
+    # of the visits by enterprise (migration 17 put the pool's figures in it), in the enterprises' order:
+    # the latest day up to the end, then its visit when it is the day's only one, else the latest created
+    # of that day (the table's created_hlc: two visits of one enterprise on one day are rare)
     pool_ward: dict[str, tuple[int, int, int, int]] = {}
-    for ward, n, identified, trained, applied in q(
-        "SELECT ward_code, sum(coalesce(i, 0) > 0), sum(coalesce(i, 0)), sum(coalesce(t, 0)), sum(coalesce(a, 0)) "
-        "FROM (SELECT f.ward_code, f.identified AS i, f.trained AS t, f.applied AS a FROM work_facts f "
-        f"WHERE f.reported = 1 AND f.visit_date <= :end AND {_in_unit('f.ward_code')} "
-        "UNION ALL SELECT f.ward_code, v.candidates_identified, v.candidates_trained, v.candidates_applied "
-        f"FROM work_facts f JOIN visits v ON v.id = {latest} "
-        f"WHERE f.reported = 1 AND f.visit_date > :end AND {_in_unit('f.ward_code')}) "
-        "GROUP BY ward_code",
-        p,
-    ):
+    for ward, n, identified, trained, applied in q(_pool_sql(), p):
         pool_ward[ward] = (n or 0, identified or 0, trained or 0, applied or 0)
     admitted = q(
         "SELECT coalesce(sum(a.count), 0) FROM report_admissions a "
@@ -225,6 +214,40 @@ def compute(
     rules = store.founding_rules()
     minimums = {k: rules.minimum(k) for k in KINDS}
     return Development(Opportunities(opp_kind, opp_total, minimums), pool, probation, quality, wards)
+
+
+def _pool_sql() -> str:
+    """Per ward: enterprises with someone followed, and the sums of the pool's three figures, of the
+    latest visit up to ``:end`` of each enterprise the report counts (``work_facts.reported``)."""
+    latest = (
+        "(SELECT v2.id FROM visits v2 WHERE v2.enterprise_id = d.enterprise_id AND v2.deleted = 0 "
+        "AND v2.visit_date IS NOT NULL AND v2.visit_date <= :end ORDER BY v2.visit_date DESC, v2.created_hlc DESC LIMIT 1)"
+    )
+    figures = ("candidates_identified", "candidates_trained", "candidates_applied")
+    picked = ", ".join(
+        f"CASE d.n WHEN 1 THEN d.{c} ELSE (SELECT x.{c} FROM visits x WHERE x.id = {latest}) END"
+        for c in figures
+    )
+    return f"""
+        WITH late AS NOT MATERIALIZED (
+            SELECT f.enterprise_id, f.ward_code, (SELECT max(v.visit_date) FROM visits v
+                WHERE v.enterprise_id = f.enterprise_id AND v.deleted = 0 AND v.visit_date <= :end) AS day
+            FROM work_facts f WHERE f.reported = 1 AND f.visit_date > :end AND {_in_unit("f.ward_code")}
+        ),
+        days AS NOT MATERIALIZED (
+            SELECT l.enterprise_id, l.ward_code, count(*) AS n, {", ".join(f"v.{c}" for c in figures)}
+            FROM late l JOIN visits v ON v.enterprise_id = l.enterprise_id AND v.visit_date = l.day AND v.deleted = 0
+            GROUP BY l.enterprise_id
+        )
+        SELECT ward_code, sum(coalesce(i, 0) > 0), sum(coalesce(i, 0)), sum(coalesce(t, 0)), sum(coalesce(a, 0))
+        FROM (
+            SELECT f.ward_code, f.identified AS i, f.trained AS t, f.applied AS a FROM work_facts f
+            WHERE f.reported = 1 AND f.visit_date <= :end AND {_in_unit("f.ward_code")}
+            UNION ALL
+            SELECT d.ward_code, {picked} FROM days d
+        )
+        GROUP BY ward_code
+    """
 
 
 _EXISTS_AT = (  # on report_organisations (founded or dissolved, not deleted)

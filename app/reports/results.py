@@ -176,10 +176,12 @@ def _members_sql() -> str:
     own before a visit's, a visit's before the founding count; of two visits the same day the larger),
     plus the admissions after it. A visit's count is the one kept in ``member_counts``
     (``app/storage/work_facts.py``: the latest visit that counted the kind) when that visit is on or
-    before the end; only the organisations of enterprises visited after the end have their visits read.
-    Each candidate count is a key, its day then its rank, so the latest is their ``max``: one pass over
-    the organisations, nothing sorted or kept. tests/reports/test_results.py checks it against the
-    domain function on the demo data."""
+    before the end; only the organisations of enterprises visited after the end have their visits read,
+    from the index of the visits by enterprise alone (migration 17 put the counts in it). Each candidate
+    count is a key, its day then its rank, so the latest is their ``max``: one pass over the
+    organisations, nothing sorted; the keys are kept (``keyed``, one row per organisation existing at the
+    end) so that the visits read for ``late`` are read once, not once for each use of it below.
+    tests/reports/test_results.py checks it against the domain function on the demo data."""
     visit_count = work_facts.visit_members("o.kind")
     visits = (
         "FROM visits v WHERE v.enterprise_id = o.enterprise_id AND v.deleted = 0 "
@@ -194,7 +196,7 @@ def _members_sql() -> str:
             LEFT JOIN member_counts c ON c.enterprise_id = o.enterprise_id AND c.kind = o.kind
             WHERE {_EXISTS}
         ),
-        keyed AS NOT MATERIALIZED (
+        keyed AS MATERIALIZED (
             SELECT o.*,
                 CASE WHEN o.founding_members IS NOT NULL THEN o.since || {sep} || '0' END AS kf,
                 CASE WHEN o.members IS NOT NULL AND o.members_counted_on >= o.since

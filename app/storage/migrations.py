@@ -939,6 +939,22 @@ def _v16_report_facts(conn: sqlite3.Connection) -> None:
     work_facts.fill(conn, progress=report_fraction)
 
 
+def _v17_visits_index_carries_the_report(conn: sqlite3.Connection) -> None:
+    """The index of the visits by enterprise carries what the report reads of a visit (issue 15): whether it
+    is deleted, its pool of candidates for the Party and its counts of members of each kind. A report of a
+    past period reads, for each enterprise visited since the period's end, its latest visit up to that end
+    (``app/reports/development.py``) and its latest count of each kind (``app/reports/results.py``): from
+    the index alone, in the enterprises' order, where each visit was a look-up in the table (a page read
+    and decrypted per visit). SQLite keeps an index in step with every write; about 17% more for this
+    index (5 MB at 100,000 enterprises), made from the table in seconds."""
+    conn.execute("DROP INDEX visits_enterprise")
+    conn.execute(
+        "CREATE INDEX visits_enterprise ON visits(enterprise_id, visit_date, deleted, candidates_identified, "
+        "candidates_trained, candidates_applied, party_total, party_official, party_probationary, union_members, "
+        "youth_members, women_members, veterans_members)"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -968,6 +984,11 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         _v15_province_keeps_no_relay,
     ),
     (16, "the report's figures kept: pool of candidates, latest member counts of visits", _v16_report_facts),
+    (
+        17,
+        "the visits' index by enterprise carries the report's figures",
+        _v17_visits_index_carries_the_report,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
