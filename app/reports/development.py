@@ -119,10 +119,13 @@ def compute(
     as_of: date | None = None,
     by_ward: bool,
     ward_name: Any = None,
+    schema: str = "temp",
 ) -> Development:
     """The numbers of the unit whose wards are in the temporary table ``report_wards`` and whose
-    enterprises not deleted are in ``report_enterprises`` (both filled by ``app.reports.results``) over ``start``..``end``; per ward too when ``by_ward``. A period not yet
-    over is counted up to ``as_of`` (the report's day) for what is due, overdue and probationary."""
+    enterprises not deleted are in ``report_enterprises`` (both filled by ``app.reports.results``, the
+    latter in ``schema``, where this adds its own) over ``start``..``end``; per ward too when ``by_ward``.
+    A period not yet over is counted up to ``as_of`` (the report's day) for what is due, overdue and
+    probationary."""
     q = store.conn.execute
     p = {"start": start.isoformat(), "end": end.isoformat()}
     cut = min(end, as_of) if as_of is not None else end
@@ -192,7 +195,7 @@ def compute(
         decisions, people, not_recognised, due_n, overdue, overdue_people, probationary, cut
     )
 
-    quality, level_ward = _quality(store, start.year)
+    quality, level_ward = _quality(store, start.year, schema)
 
     wards: list[DevelopmentWard] = []
     if by_ward:
@@ -256,15 +259,15 @@ _EXISTS_AT = (  # on report_organisations (founded or dissolved, not deleted)
 )
 
 
-def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
+def _quality(store: Store, year: int, schema: str) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
     q = store.conn.execute
     # the ratings of the year and the year before (not deleted, of every unit: the newest rating of an
     # organisation is the newest of all its ratings), in one pass over the table
+    q("DROP TABLE IF EXISTS temp.report_ratings")  # an earlier report's, should its drop have failed
     q(
-        "CREATE TEMP TABLE IF NOT EXISTS report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
+        f"CREATE TABLE {schema}.report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
         "kind TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL, updated_hlc TEXT NOT NULL)"
     )
-    q("DELETE FROM report_ratings")
     q(
         "INSERT INTO report_ratings SELECT organisation_id, enterprise_id, kind, year, level, updated_hlc "
         "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND year IN (?, ?)",
@@ -304,5 +307,5 @@ def _quality(store: Store, year: int) -> tuple[Quality, dict[str, dict[QualityLe
         k = OrgKind.parse(kind)
         if k is not None:
             not_rated[k] = n
-    q("DELETE FROM report_ratings")
+    q(f"DROP TABLE {schema}.report_ratings")
     return Quality(year, note, levels, not_rated), by_ward

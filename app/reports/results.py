@@ -18,6 +18,8 @@ Definitions (docs/printing.md repeats them for the offices):
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,6 +36,7 @@ from app.domain.vocab import (
 from app.reports.development import Development, empty_ward
 from app.reports.development import compute as compute_development
 from app.storage import work_facts
+from app.storage.driver import dbapi
 from app.storage.store import Store
 
 
@@ -225,46 +228,70 @@ def _members_sql() -> str:
     """
 
 
-def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
-    """Fill the temporary tables (in memory, one each per connection) of the report's wards, their
-    enterprises not deleted (``report_enterprises``), the organisations of those founded or dissolved
-    (``report_organisations``) and their admissions (``report_admissions``), both not deleted. Each
-    table of the file is read once; every figure is then counted in memory, where a look-up in the
-    file reads and decrypts a page of a file of gigabytes for each record. A province reads every
-    table once in its order; a ward finds its own enterprises through the ward's index, and their
-    records through the enterprise's."""
+REPORT_CACHE_KIB = 16_000  # the file's page cache while a province's report reads it (Store.smaller_cache)
+REPORT_TABLES = ("report_enterprises", "report_organisations", "report_admissions")
+
+
+@contextlib.contextmanager
+def _scoped(store: Store, ward_codes: list[str], province: bool) -> Iterator[str]:
+    """The report's tables filled for its wards (``_scope``) for the work inside, dropped after; yields
+    their schema. A province's tables (hundreds of thousands of rows) go to the store's encrypted scratch
+    file and the file's page cache is kept small meanwhile (it reads each table once, in its order): the
+    window's reader would otherwise grow by both, over its memory target at 500,000 enterprises. A
+    ward's few thousand rows stay in memory (``temp``)."""
+    with contextlib.ExitStack() as stack:
+        schema = "temp"
+        if province:
+            stack.enter_context(store.smaller_cache(REPORT_CACHE_KIB))
+            schema = stack.enter_context(store.scratch())
+        try:
+            _scope(store, ward_codes, province, schema)
+            yield schema
+        finally:
+            for table in REPORT_TABLES:
+                with contextlib.suppress(dbapi.Error):
+                    store.conn.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "temp") -> None:
+    """Fill the report's tables in ``schema`` (``temp``: in memory, per connection; or the store's
+    scratch file) for its wards: their enterprises not deleted (``report_enterprises``), the
+    organisations of those founded or dissolved (``report_organisations``) and their admissions
+    (``report_admissions``), both not deleted. Each table of the file is read once; every figure is then
+    counted from these, where a look-up in the file reads and decrypts a page of a file of gigabytes for
+    each record. A province reads every table once in its order; a ward finds its own enterprises
+    through the ward's index, and their records through the enterprise's. The queries name the tables
+    without a schema: none of these names may be left in ``temp`` when they are in the scratch file
+    (``_scoped`` drops them after each report)."""
     q = store.conn.execute
     q("CREATE TEMP TABLE IF NOT EXISTS report_wards (code TEXT PRIMARY KEY)")
     q("DELETE FROM report_wards")
     store.conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
+    for table in REPORT_TABLES:
+        q(f"DROP TABLE IF EXISTS temp.{table}")  # an earlier report's, should its drop have failed
     q(
-        "CREATE TEMP TABLE IF NOT EXISTS report_enterprises (id TEXT PRIMARY KEY, ward_code TEXT NOT NULL, "
+        f"CREATE TABLE {schema}.report_enterprises (id TEXT PRIMARY KEY, ward_code TEXT NOT NULL, "
         "status TEXT NOT NULL, workforce_total INTEGER) WITHOUT ROWID"
     )
-    q("DELETE FROM report_enterprises")
     q(
         "INSERT INTO report_enterprises(id, ward_code, status, workforce_total) "
         f"SELECT id, ward_code, status, workforce_total FROM enterprises {'NOT INDEXED ' if province else ''}"
         "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards) ORDER BY id"  # pages filled
     )
     q(
-        "CREATE TEMP TABLE IF NOT EXISTS report_organisations (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
+        f"CREATE TABLE {schema}.report_organisations (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
         "kind TEXT NOT NULL, status TEXT NOT NULL, decision_date TEXT, dissolved_date TEXT, founding_members "
         "INTEGER, members INTEGER, members_counted_on TEXT) WITHOUT ROWID"
     )
+    q(f"CREATE INDEX {schema}.report_organisations_enterprise ON report_organisations(enterprise_id, kind)")
     q(
-        "CREATE INDEX IF NOT EXISTS temp.report_organisations_enterprise ON report_organisations(enterprise_id, kind)"
-    )
-    q(
-        "CREATE TEMP TABLE IF NOT EXISTS report_admissions (enterprise_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        f"CREATE TABLE {schema}.report_admissions (enterprise_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "admitted_on TEXT, count INTEGER NOT NULL, official_on TEXT, official_count INTEGER)"
     )
     q(
-        "CREATE INDEX IF NOT EXISTS temp.report_admissions_enterprise "
+        f"CREATE INDEX {schema}.report_admissions_enterprise "
         "ON report_admissions(enterprise_id, kind, admitted_on)"
     )
-    q("DELETE FROM report_organisations")
-    q("DELETE FROM report_admissions")
     # a province: the table in its order, each row's enterprise looked up in memory; a ward: its
     # enterprises' records through the index on the enterprise
     join = (
@@ -283,13 +310,7 @@ def _scope(store: Store, ward_codes: list[str], province: bool) -> None:
         f"a.official_count FROM {join.format(t='admissions a')} ON e.id = a.enterprise_id WHERE a.deleted = 0 "
         "ORDER BY a.enterprise_id, a.kind, a.admitted_on"
     )
-    q("ANALYZE temp")  # the planner then knows a ward's few records from a province's many
-
-
-def _release(store: Store) -> None:
-    """Empty the temporary tables once the report is made (their memory back to the cache)."""
-    for table in ("report_enterprises", "report_organisations", "report_admissions"):
-        store.conn.execute(f"DELETE FROM {table}")
+    q(f"ANALYZE {schema}")  # the planner then knows a ward's few records from a province's many
 
 
 _GROUP_SQL = (
@@ -404,7 +425,21 @@ def compute(
         raise ReportError("Kỳ báo cáo phải nằm trong một năm (chỉ tiêu giao theo năm).")
     low, high = thresholds
     p = {"start": period.start.isoformat(), "end": period.end.isoformat(), "low": low, "high": high}
-    _scope(store, units.ward_codes(unit_code), u.is_province)
+    with _scoped(store, units.ward_codes(unit_code), u.is_province) as schema:
+        return _compute(store, u, period, p, rounding, schema, today)
+
+
+def _compute(
+    store: Store,
+    u: units.Unit,
+    period: Period,
+    p: dict[str, Any],
+    rounding: Rounding,
+    schema: str,
+    today: date | None,
+) -> ResultsReport:
+    """``compute`` once the report's tables are filled (in ``schema``)."""
+    low, high = p["low"], p["high"]
     q = store.conn.execute
 
     if u.is_province:
@@ -492,8 +527,7 @@ def compute(
     total_e = sum(r.enterprises for r in workforce)
     total_w = sum(r.workers for r in workforce)
 
-    development = _development(store, u, period, today, wards)
-    _release(store)
+    development = _development(store, u, period, today, wards, schema)
     return ResultsReport(
         u.code,
         u.name,
@@ -512,9 +546,9 @@ def compute(
 
 
 def _development(
-    store: Store, u: units.Unit, period: Period, today: date | None, wards: list[WardRow]
+    store: Store, u: units.Unit, period: Period, today: date | None, wards: list[WardRow], schema: str
 ) -> Development:
-    """The development part for the unit whose wards are in ``report_wards``."""
+    """The development part for the unit whose wards are in ``report_wards`` (its tables in ``schema``)."""
 
     def ward_name(code: str) -> str:
         w = units.ward(code)
@@ -527,6 +561,7 @@ def _development(
         as_of=today or date.today(),
         by_ward=u.is_province,
         ward_name=ward_name,
+        schema=schema,
     )
     if u.is_province:  # every ward of the first ward table has its line in the second
         shown = {r.code for r in development.wards}
@@ -541,11 +576,8 @@ def development_for(store: Store, unit_code: str, period: Period, today: date | 
     u = units.unit(unit_code)
     if u is None:
         raise ReportError(f"Mã đơn vị «{unit_code}» không có trong danh mục.", reason="unknown_unit")
-    _scope(store, units.ward_codes(unit_code), u.is_province)
-    try:
-        return _development(store, u, period, today, [])
-    finally:
-        _release(store)
+    with _scoped(store, units.ward_codes(unit_code), u.is_province) as schema:
+        return _development(store, u, period, today, [], schema)
 
 
 def _ward_sort_key(code: str) -> str:

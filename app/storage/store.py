@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -59,6 +60,11 @@ def opening_error(exc: BaseException, path: str | os.PathLike[str]) -> StoreErro
             f"Không mở được tệp dữ liệu {path} ({exc.__class__.__name__}). Tệp dữ liệu không bị thay đổi."
         )
     return StoreError(message)
+
+
+SCRATCH = "scratch"  # the schema name of ``Store.scratch()``
+SCRATCH_PREFIX = ".khaosat-tam-"  # its file, in the data folder
+SCRATCH_CACHE_KIB = 8_000
 
 
 @dataclass(frozen=True)
@@ -234,6 +240,64 @@ class Store:
             self._larger_cache = False
             with contextlib.suppress(dbapi.Error):
                 self.conn.execute(f"PRAGMA cache_size = {before}")
+
+    @contextlib.contextmanager
+    def smaller_cache(self, kib: int) -> Iterator[None]:
+        """A page cache of at most ``kib`` KiB for the work inside, the previous one after it.
+
+        For work that reads most of a table once, in its order (the report of a province): a large cache
+        keeps nothing it reads again, and grows the process by its size (64 MB in a window's reader). SQLite
+        drops the pages above the new size at once, so their memory serves the work's temporary tables
+        instead. Inside ``larger_cache`` nothing changes."""
+        before = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
+        if self._larger_cache or 0 < -before <= kib:
+            yield
+            return
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(dbapi.Error):
+                self.conn.execute(f"PRAGMA cache_size = {before}")
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[str]:
+        """A database of its own for the tables of one large piece of work, yielded as its schema name.
+
+        The tables of a province's report (``app/reports/results.py``) hold about 130 MB at 500,000
+        enterprises: in memory (``temp``) they would take the window over its 300 MB. Here they are written
+        to a file beside the data file, encrypted with a key made for it and kept nowhere (SQLite's own
+        temporary files would hold them in clear, hence ``temp_store = MEMORY``), without a journal, a sync
+        or page authentication (nothing in it outlives the work), read back through a small cache (they
+        are read in their order); detached and deleted after. A file such work left (a power cut) is deleted by the next one
+        once it is an hour old. An in-memory store yields ``temp``."""
+        if self.path is None:
+            yield "temp"
+            return
+        folder = self.path.parent
+        for left in folder.glob(f"{SCRATCH_PREFIX}*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - left.stat().st_mtime > 3600:
+                    left.unlink()
+        path = folder / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}.tmp"
+        if any(row[1] == SCRATCH for row in self.conn.execute("PRAGMA database_list")):
+            self.conn.execute(f"DETACH DATABASE {SCRATCH}")  # left by work whose detach failed
+        self.conn.execute(
+            f"ATTACH DATABASE ? AS {SCRATCH} KEY ?", (os.fspath(path), f"x'{secrets.token_hex(32)}'")
+        )
+        try:
+            # no page authentication: the file lives for one piece of work under a key nobody else has
+            # (three times the reading speed); its pages are still encrypted
+            self.conn.execute(f"PRAGMA {SCRATCH}.cipher_use_hmac = OFF")
+            self.conn.execute(f"PRAGMA {SCRATCH}.journal_mode = OFF")
+            self.conn.execute(f"PRAGMA {SCRATCH}.synchronous = OFF")
+            self.conn.execute(f"PRAGMA {SCRATCH}.cache_size = -{SCRATCH_CACHE_KIB}")
+            yield SCRATCH
+        finally:
+            with contextlib.suppress(dbapi.Error):
+                self.conn.execute(f"DETACH DATABASE {SCRATCH}")
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def interrupt(self) -> None:
         """Stop the query running on this store's connection (may be called from any thread)."""
