@@ -999,12 +999,16 @@ def current_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(
-    conn: sqlite3.Connection, target: int | None = None, progress: UpgradeProgress | None = None
+    conn: sqlite3.Connection,
+    target: int | None = None,
+    progress: UpgradeProgress | None = None,
+    committed: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Bring the schema up to ``target``. Each step is its own transaction. Returns steps applied.
 
     ``progress`` is told each step before it runs (and its fraction, if the step reports one), then
-    ``DONE`` once all are committed; nothing when there is nothing to do."""
+    ``DONE`` once all are committed; nothing when there is nothing to do. ``committed`` is called with each
+    step's number once it is committed (the opener follows the file's state: ``app.storage.upgrade_backup``)."""
     from app.storage.store import StoreError
 
     latest = MIGRATIONS[-1][0]
@@ -1056,6 +1060,8 @@ def migrate(
             _reporter.reset(token)
             conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         applied.append(number)
+        if committed is not None:
+            committed(number)
     if applied:
         tell(UpgradeStep(DONE, len(applied), len(pending), applied[-1], 1.0))
     return applied

@@ -29,6 +29,7 @@ from app.storage.changes import ChangeSummary
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
 from app.storage.migrations import BACKUP, LATEST, UpgradeProgress, UpgradeStep, current_version, migrate
+from app.storage.upgrade_backup import UpgradeBackups, file_state
 
 if TYPE_CHECKING:
     from app.security.datakey import DataKey
@@ -173,24 +174,17 @@ class Store:
             if migrate_schema:
                 version = current_version(self.conn)
                 if self.path is not None and 0 < version < LATEST:
-                    # An older program's file: keep a copy as it was before upgrading it.
-                    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                    told = progress
-                    backups = self.path.parent / "backups"
-                    # the half-made copy of an upgrade a kill or a power cut stopped (gigabytes at a province)
-                    for leftover in backups.glob(f".{self.path.stem}-v*{self.path.suffix}.*.tmp"):
-                        with contextlib.suppress(OSError):
-                            leftover.unlink()
-                    self.upgrade_backup = self.backup(
-                        backups / f"{self.path.stem}-v{version}-{stamp}{self.path.suffix}",
-                        progress=None
-                        if told is None
-                        else lambda fraction: told(UpgradeStep(BACKUP, fraction=fraction)),
-                    )
-                # a new file's schema is made in a moment: only an older file's upgrade is told
-                migrate(self.conn, progress=progress if version > 0 else None)
-        except (dbapi.Error, OSError) as exc:
-            raise opening_error(exc, path) from exc
+                    self._upgrade(self.path, version, progress)
+                else:
+                    # a new file's schema is made in a moment: only an older file's upgrade is told
+                    migrate(self.conn, progress=progress if version > 0 else None)
+        except BaseException as exc:
+            # closed now, not by the garbage collector: a failed upgrade may be tried again at once
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            if isinstance(exc, (dbapi.Error, OSError)):
+                raise opening_error(exc, path) from exc
+            raise
         self._thread = threading.get_ident()
         self._wall = wall
         self._clock: HybridClock | None = None
@@ -199,6 +193,31 @@ class Store:
         # changed goes back to their callers); the task runner checks a write task's result said it
         self.writes_committed = 0
         self._larger_cache = False  # inside larger_cache()
+
+    def _upgrade(self, path: Path, version: int, progress: UpgradeProgress | None) -> None:
+        """An older program's file: keep a copy as it was before upgrading it, then migrate it.
+
+        A copy an earlier try kept is used again when nothing but that try changed the file since (a failed
+        or killed upgrade tried again does not write gigabytes again): ``app.storage.upgrade_backup``."""
+        kept = UpgradeBackups(path)
+        kept.remove_half_made()
+        before = file_state(self.conn, path)
+        self.upgrade_backup = kept.reusable(before)
+        if self.upgrade_backup is None:
+            told = progress
+            self.upgrade_backup = self.backup(
+                kept.new_name(version, datetime.now().strftime("%Y%m%d-%H%M%S")),
+                progress=None
+                if told is None
+                else lambda fraction: told(UpgradeStep(BACKUP, fraction=fraction)),
+            )
+            after = file_state(self.conn, path)
+            kept.made(self.upgrade_backup, version, after if after == before else None)
+        # each committed step: the file is still the copy's data, upgraded by this program alone
+        migrate(
+            self.conn, progress=progress, committed=lambda _number: kept.moved(file_state(self.conn, path))
+        )
+        kept.forget()
 
     @classmethod
     def memory(cls, **options: Any) -> Store:
