@@ -53,12 +53,13 @@ def unlock_and_open(data_dir: Path, db_path: Path, passphrase: str, progress: An
     return opened.key, opened.profile
 
 
-def open_recovered(data_dir: Path, db_path: Path, key: Any) -> tuple[Any, Any]:
-    """Worker side, after recovery through the office gave the data key back: open as after an unlock."""
+def open_recovered(data_dir: Path, db_path: Path, key: Any, progress: Any = None) -> tuple[Any, Any]:
+    """Worker side, after recovery through the office gave the data key back: open as after an unlock
+    (``progress``: the steps of upgrading an older version's file, shown by the recovery dialog)."""
     from app import logs
     from app.services.unlock import open_with_key
 
-    opened = open_with_key(data_dir, key)
+    opened = open_with_key(data_dir, key, progress)
     logs.setup(data_dir)
     return opened.key, opened.profile
 
@@ -151,7 +152,7 @@ class Launcher(QObject):
         self.recovery_dialog = LaptopRecoveryDialog(
             self.tasks,
             self.data_dir,
-            lambda key: open_recovered(self.data_dir, self.db_path, key),
+            lambda key, progress: open_recovered(self.data_dir, self.db_path, key, progress),
             self.unlock_dialog,
         )
         self.recovery_dialog.accepted.connect(self._recovered)

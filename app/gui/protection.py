@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 
 from app.gui.new_passphrase import NewPassphrase, error_label, password_field
 from app.gui.tasks import TaskFailure, TaskRunner
+from app.gui.unlock import UPGRADE_RESTORED_TEXT, UpgradingDialog
 from app.security.datakey import LockError
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
     from app.storage.backups import BackupInfo
+    from app.storage.migrations import UpgradeProgress
 
 LOCK_SETTING = "lock_after_minutes"
 DEFAULT_LOCK_MINUTES = 15
@@ -109,8 +111,11 @@ def change_passphrase(window: MainWindow) -> QDialog:
 # --- restore a backup -----------------------------------------------------------------------------
 
 
-class RestoreDialog(QDialog):
-    """Asks the backup's passphrase (and, for another machine's backup, a confirmation), then restores."""
+class RestoreDialog(UpgradingDialog):
+    """Asks the backup's passphrase (and, for another machine's backup, a confirmation), then restores.
+
+    A backup an older version made is upgraded as it is opened: the dialog then shows the upgrade as the start
+    does (``UpgradingDialog``) and cannot be closed until it is done."""
 
     def __init__(self, window: MainWindow, info: BackupInfo, other_machine: bool):
         super().__init__(window)
@@ -155,6 +160,13 @@ class RestoreDialog(QDialog):
         buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
+        self.add_upgrade_panel(
+            layout,
+            "restore_upgrade",
+            text=UPGRADE_RESTORED_TEXT,
+            quiet=lambda: [*buttons.buttons(), self.passphrase, *([self.confirm] if self.confirm else [])],
+            hidden=[self.error],
+        )
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
         self.runner: TaskRunner | None = None
@@ -206,14 +218,15 @@ class RestoreDialog(QDialog):
         self.runner = TaskRunner(w.db_path, None, self)
         folder, path, other, current = w.data_dir, self.info.path, self.other_machine, w.key
 
-        def work() -> tuple[Any, Any, BaseException | None]:
+        def work(progress: UpgradeProgress) -> tuple[Any, Any, BaseException | None]:
             try:
                 done = restore(folder, path, passphrase, other_machine_ok=other)
             except Exception as exc:  # noqa: BLE001 - the folder is unchanged: reopen on it, then say why
-                return None, open_with_key(folder, current), exc
-            return done, open_with_key(folder, key), None  # migrated if the backup is of an older version
+                return None, open_with_key(folder, current, progress), exc
+            # upgraded if the backup is of an older version: the dialog shows it as the start does
+            return done, open_with_key(folder, key, progress), None
 
-        self.runner.call(work, self._done, self._failed_after_close)
+        self.run_upgrading(self.runner, work, self._done, self._failed_after_close)
 
     def _done(self, result: tuple[Any, Any, BaseException | None]) -> None:
         from app.domain.vnformat import format_int

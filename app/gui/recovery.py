@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.new_passphrase import NewPassphrase, error_label
 from app.gui.tasks import TaskFailure, TaskRunner
+from app.gui.unlock import UpgradingDialog
 from app.security.datakey import LockError
 from app.sync.errors import SyncError
 
@@ -55,8 +56,11 @@ def _label(text: str, parent: QWidget, name: str = "") -> QLabel:
     return label
 
 
-class LaptopRecoveryDialog(QDialog):
-    """The laptop side. ``result_value`` is what ``finish(key)`` returned once the data is open again."""
+class LaptopRecoveryDialog(UpgradingDialog):
+    """The laptop side. ``result_value`` is what ``finish(key, progress)`` returned once the data is open again.
+
+    ``finish`` opens the data (in a worker) and upgrades a file an older version made, telling ``progress`` its
+    steps: the dialog then shows the upgrade as the start does (``UpgradingDialog``)."""
 
     def __init__(self, tasks: TaskRunner, data_dir: Path, finish: Any, parent: QWidget | None = None):
         super().__init__(parent)
@@ -125,6 +129,9 @@ class LaptopRecoveryDialog(QDialog):
         buttons.addButton("Quay lại", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._unlock)
         buttons.rejected.connect(self.reject)
+        self.add_upgrade_panel(
+            layout, "recovery_upgrade", quiet=lambda: [step1, step2, *buttons.buttons()], hidden=[self.error]
+        )
         layout.addWidget(buttons)
         self.setMinimumWidth(600)
         self._load_offices()
@@ -189,8 +196,11 @@ class LaptopRecoveryDialog(QDialog):
         self.ok.setEnabled(False)
         self.error.setText("Đang mở khóa…")
         data_dir, finish = self.data_dir, self.finish
-        self.tasks.call(
-            lambda: finish(apply_unlock(data_dir, Path(path), code, new)), self._done, self._failed
+        self.run_upgrading(
+            self.tasks,
+            lambda progress: finish(apply_unlock(data_dir, Path(path), code, new), progress),
+            self._done,
+            self._failed,
         )
 
     def _done(self, value: Any) -> None:

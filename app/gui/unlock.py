@@ -8,12 +8,15 @@ passphrase says so and, after repeated failures, the dialog waits longer and lon
 When the file opened is an older version's, its schema is upgraded before the window opens (a backup kept
 first): minutes on a province's file. The dialog then says so (the data is being upgraded, it may take a
 few minutes, do not turn the computer off), shows each step the core reports (``UpgradeStep``) with a bar
-(filling when the step tells its fraction, moving otherwise), and cannot be closed until it is done.
+(filling when the step tells its fraction, moving otherwise), and cannot be closed until it is done. The same
+panel (``UpgradePanel``, in an ``UpgradingDialog``) shows in the other dialogs whose work opens a file an older
+version may have made: a backup restored (app/gui/protection.py) and a passphrase recovered through the office
+(app/gui/recovery.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -30,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.new_passphrase import NewPassphrase, error_label, password_field
-from app.gui.tasks import TaskFailure, TaskRunner
+from app.gui.tasks import TaskFailure, TaskHandle, TaskRunner
 from app.security.datakey import LockError
 from app.storage.migrations import UpgradeProgress, UpgradeStep
 
@@ -43,6 +46,10 @@ UPGRADE_TITLE = "Đang nâng cấp dữ liệu cho phiên bản mới"
 UPGRADE_TEXT = (
     "Dữ liệu trên máy do phiên bản trước của KhaoSat tạo nên cần được nâng cấp trước khi mở. Với tệp dữ liệu "
     "lớn việc này có thể mất vài phút.\nĐừng tắt máy và đừng đóng KhaoSat cho đến khi xong."
+)
+UPGRADE_RESTORED_TEXT = (
+    "Bản sao lưu này do phiên bản trước của KhaoSat tạo nên: dữ liệu vừa khôi phục cần được nâng cấp trước khi "
+    "mở. Với tệp dữ liệu lớn việc này có thể mất vài phút.\nĐừng tắt máy và đừng đóng KhaoSat cho đến khi xong."
 )
 STEPS = 1000  # the bar's range when a step tells its fraction
 
@@ -65,6 +72,139 @@ def upgrade_reporter(report: Callable[[int, int, str], None]) -> UpgradeProgress
     return tell
 
 
+class UpgradePanel(QFrame):
+    """What the upgrade of an older version's file is doing: that the data is being upgraded (``text``), the step
+    the core tells and a bar (filling when the step tells its fraction, moving otherwise). Hidden until then."""
+
+    def __init__(self, parent: QWidget, name: str, text: str = UPGRADE_TEXT):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self)
+        title = QLabel(UPGRADE_TITLE, self)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        box.addWidget(title)
+        self.about = QLabel(text, self)
+        self.about.setWordWrap(True)
+        box.addWidget(self.about)
+        self.step = QLabel(self)
+        self.step.setObjectName(f"{name}_step")
+        self.step.setWordWrap(True)
+        box.addWidget(self.step)
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName(f"{name}_bar")
+        self.bar.setTextVisible(False)
+        box.addWidget(self.bar)
+        self.hide()
+
+    def show_step(self, done: int, total: int, text: str) -> None:
+        self.step.setText(text)
+        self.bar.setRange(0, total)
+        self.bar.setValue(done if total else 0)
+
+
+class UpgradingDialog(QDialog):
+    """A dialog whose work may open an older version's file, and so upgrade it (minutes on a province's file).
+
+    ``run_upgrading`` runs the work in a worker and shows each step it tells in the ``UpgradePanel``; meanwhile
+    the widgets ``quiet`` gives are disabled, those ``hidden`` gives hidden, and the dialog cannot be closed
+    (closing would stop the step half-way: it starts over next time). All as at the start (``UnlockDialog``)."""
+
+    def add_upgrade_panel(
+        self,
+        layout: QVBoxLayout,
+        name: str,
+        *,
+        text: str = UPGRADE_TEXT,
+        quiet: Callable[[], Sequence[QWidget]] = list,
+        hidden: Sequence[QWidget] = (),
+    ) -> None:
+        self.upgrading = False
+        self.upgrade = UpgradePanel(self, name, text)
+        self.upgrade_text, self.upgrade_step, self.upgrade_bar = (
+            self.upgrade.about,
+            self.upgrade.step,
+            self.upgrade.bar,
+        )
+        layout.addWidget(self.upgrade)
+        self._quiet = quiet
+        self._hidden = list(hidden)
+        self._quieted: list[tuple[QWidget, bool]] = []
+
+    def run_upgrading(
+        self,
+        tasks: TaskRunner,
+        work: Callable[[UpgradeProgress], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[TaskFailure], None],
+    ) -> TaskHandle:
+        """``work(progress)`` in a worker of ``tasks``; the panel shows the steps ``progress`` is told, and goes
+        before ``on_done`` or ``on_error`` is called."""
+
+        def done(value: Any) -> None:
+            self._end_upgrade()
+            on_done(value)
+
+        def failed(failure: TaskFailure) -> None:
+            self._end_upgrade()
+            on_error(failure)
+
+        return tasks.call_reporting(
+            lambda report: work(upgrade_reporter(report)), done, failed, self._upgrade_step
+        )
+
+    def _upgrade_step(self, done: int, total: int, text: str) -> None:
+        """An upgrade step told by the worker: the panel shown (the rest of the dialog gives way to it)."""
+        if not self.upgrading:
+            self.upgrading = True
+            for widget in self._hidden:
+                widget.hide()
+            self._quieted = [(w, w.isEnabled()) for w in self._quiet()]
+            for widget, _enabled in self._quieted:
+                widget.setEnabled(False)
+            self.upgrade.show()
+            self._fit_height()
+        self.upgrade.show_step(done, total, text)
+
+    def _fit_height(self) -> None:
+        """As tall as the dialog's contents at its width, the panel's wrapped text whole (``adjustSize`` would
+        take the width of its size hint, and wrapped labels of a form would come out cut)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        height = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        self.resize(width, max(height, layout.totalMinimumSize().height()))
+
+    def _end_upgrade(self) -> None:
+        if self.upgrading:
+            self.upgrading = False
+            self.upgrade.hide()
+            for widget in self._hidden:
+                widget.show()
+            for widget, enabled in self._quieted:
+                widget.setEnabled(enabled)
+            self._quieted = []
+
+    def reject(self) -> None:
+        if getattr(self, "upgrading", False):  # Esc or the title bar's close while upgrading: not now
+            return
+        super().reject()
+
+    def closeEvent(self, event: Any) -> None:
+        if getattr(self, "upgrading", False):
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
 def wait_after(failures: int) -> int:
     """Seconds to wait before the next try: none for the first few, then 5, 10, 20... up to 5 minutes."""
     if failures < FREE_TRIES:
@@ -72,7 +212,7 @@ def wait_after(failures: int) -> int:
     return min(MAX_WAIT, 5 * 2 ** (failures - FREE_TRIES))
 
 
-class UnlockDialog(QDialog):
+class UnlockDialog(UpgradingDialog):
     """``work(passphrase)`` runs in a worker; its result is ``self.result_value`` once accepted."""
 
     sig_forgot = Signal()
@@ -94,7 +234,6 @@ class UnlockDialog(QDialog):
         self.mode = mode
         self.work = work
         self.upgrades = upgrades
-        self.upgrading = False
         self.failures = 0
         self.result_value: Any = None
         self.busy = False
@@ -132,28 +271,10 @@ class UnlockDialog(QDialog):
         layout.addLayout(form)
         self.error = error_label(self, "unlock_error")
         layout.addWidget(self.error)
-        self.upgrade = QFrame(self)
-        self.upgrade.setObjectName("unlock_upgrade")
-        self.upgrade.setFrameShape(QFrame.Shape.StyledPanel)
-        box = QVBoxLayout(self.upgrade)
-        title = QLabel(UPGRADE_TITLE, self.upgrade)
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
-        box.addWidget(title)
-        self.upgrade_text = QLabel(UPGRADE_TEXT, self.upgrade)
-        self.upgrade_text.setWordWrap(True)
-        box.addWidget(self.upgrade_text)
-        self.upgrade_step = QLabel(self.upgrade)
-        self.upgrade_step.setObjectName("unlock_upgrade_step")
-        self.upgrade_step.setWordWrap(True)
-        box.addWidget(self.upgrade_step)
-        self.upgrade_bar = QProgressBar(self.upgrade)
-        self.upgrade_bar.setObjectName("unlock_upgrade_bar")
-        self.upgrade_bar.setTextVisible(False)
-        box.addWidget(self.upgrade_bar)
-        self.upgrade.hide()
-        layout.addWidget(self.upgrade)
+        # no way out while upgrading: every button off, the error line gives way to the panel
+        self.add_upgrade_panel(
+            layout, "unlock_upgrade", quiet=lambda: self.buttons.buttons(), hidden=[self.error]
+        )
         self.buttons = QDialogButtonBox(self)
         self.ok = self.buttons.addButton(
             "Mở khóa" if mode in (UNLOCK, RELOCK) else "Đặt mật khẩu", QDialogButtonBox.ButtonRole.AcceptRole
@@ -196,38 +317,7 @@ class UnlockDialog(QDialog):
             self.tasks.call(lambda: self.work(passphrase), self._done, self._failed)
             return
         work = self.work
-        self.tasks.call_reporting(
-            lambda report: work(passphrase, upgrade_reporter(report)),
-            self._done,
-            self._failed,
-            self._upgrade_step,
-        )
-
-    def _upgrade_step(self, done: int, total: int, text: str) -> None:
-        """An upgrade step told by the worker: the panel shown (the rest of the dialog gives way to it)."""
-        if not self.upgrading:
-            self.upgrading = True
-            self.error.setText("")
-            self.error.hide()
-            # no way out while upgrading (closing would stop the step half-way: it starts over next time)
-            for button in self.buttons.buttons():
-                button.setEnabled(False)
-            self.upgrade.show()
-            self.adjustSize()  # taller by the panel (its wrapped text whole)
-        self.upgrade_step.setText(text)
-        self.upgrade_bar.setRange(0, total)
-        self.upgrade_bar.setValue(done if total else 0)
-
-    def reject(self) -> None:
-        if self.upgrading:  # Esc or the title bar's close while upgrading: not now
-            return
-        super().reject()
-
-    def closeEvent(self, event: Any) -> None:
-        if self.upgrading:
-            event.ignore()
-            return
-        super().closeEvent(event)
+        self.run_upgrading(self.tasks, lambda progress: work(passphrase, progress), self._done, self._failed)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -238,21 +328,11 @@ class UnlockDialog(QDialog):
 
     def _done(self, value: Any) -> None:
         self.result_value = value
-        self._end_upgrade()
         self._set_busy(False)
         self.error.setText("")
         self.accept()
 
-    def _end_upgrade(self) -> None:
-        if self.upgrading:
-            self.upgrading = False
-            self.upgrade.hide()
-            self.error.show()
-            for button in self.buttons.buttons():
-                button.setEnabled(True)
-
     def _failed(self, failure: TaskFailure) -> None:
-        self._end_upgrade()
         self._set_busy(False)
         exc = failure.exception
         if isinstance(exc, LockError) and exc.reason == "wrong_passphrase":

@@ -471,7 +471,7 @@ def test_recovery_through_the_office_in_the_dialogs(qtbot, tmp_path):
     ask = LaptopRecoveryDialog(
         runner,
         laptop.folder,
-        lambda key: open_recovered(laptop.folder, laptop.folder / "khaosat.sqlite3", key),
+        lambda key, progress: open_recovered(laptop.folder, laptop.folder / "khaosat.sqlite3", key, progress),
     )
     ask.show()
     ask.write_request(str(stick))
@@ -553,7 +553,7 @@ def test_a_laptop_with_two_offices_chooses_which_one_helps(qtbot, tmp_path):
     laptop.store.close()
     assert len(datakey.load(laptop.folder).offices) == 2
     runner = TaskRunner(laptop.folder / "khaosat.sqlite3", None)
-    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key: key)
+    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key, _progress: key)
     ask.show()
     try:
         qtbot.waitUntil(lambda: ask.office.count() == 2, timeout=10000)
@@ -593,7 +593,7 @@ def test_a_laptop_with_one_office_is_not_asked(qtbot, tmp_path):
     for m in (laptop, ward):
         m.store.close()
     runner = TaskRunner(laptop.folder / "khaosat.sqlite3", None)
-    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key: key)
+    ask = LaptopRecoveryDialog(runner, laptop.folder, lambda key, _progress: key)
     ask.show()
     try:
         qtbot.waitUntil(lambda: ask.office.count() == 1, timeout=10000)

@@ -85,18 +85,25 @@ def older_folder(
     """A data folder as an older version of the program left it: its encrypted file at schema ``version``
     (migrations 1 to ``version`` run), holding an enterprise with a visit and a founded trade union, and,
     with ``profile``, a collaborator's laptop set up. Opening it upgrades it (after a backup)."""
-    from app.domain.vocab import Role
     from app.security.datakey import create, load
-    from app.storage.migrations import migrate
-    from app.storage.store import connect
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     key = create(folder, passphrase, None)  # the key file first, as the program sets a folder up
-    conn = connect(folder / "khaosat.sqlite3", key)
+    older_database(folder / "khaosat.sqlite3", key, version, load(folder).laptop_id, profile=profile)
+    return folder
+
+
+def older_database(path: Path, key: DataKey, version: int, laptop_id: str, *, profile: bool = True) -> Path:
+    """The database of ``older_folder`` at ``path`` (none there yet), encrypted with ``key``, of ``laptop_id``."""
+    from app.domain.vocab import Role
+    from app.storage.migrations import migrate
+    from app.storage.store import connect
+
+    conn = connect(path, key)
     try:
         migrate(conn, target=version)
-        conn.execute("INSERT INTO meta(key, value) VALUES ('laptop_id', ?)", (load(folder).laptop_id,))
+        conn.execute("INSERT INTO meta(key, value) VALUES ('laptop_id', ?)", (laptop_id,))
         if profile:
             conn.executemany(
                 "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -137,4 +144,4 @@ def older_folder(
             work_facts.fill(conn, report=version >= 16)  # (the report's figures since version 16)
     finally:
         conn.close()
-    return folder
+    return path
