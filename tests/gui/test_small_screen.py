@@ -103,3 +103,55 @@ def test_record_forms_fit_without_a_sideways_scrollbar(qtbot, data_dir, small_sc
         wait_idle(qtbot, window)
     finally:
         close_window(qtbot, window)
+
+
+@pytest.mark.parametrize("size", ["1024x768", "1366x768"])
+def test_the_list_filters_say_their_whole_choice(qtbot, data_dir, monkeypatch, size):
+    """On a 1024-pixel screen the list's filter boxes share too little width for some of their texts («Mọi quy mô
+    lao động», «Mọi thời điểm khảo sát», the longer sizes of workforce): each box says its whole current choice in
+    its tooltip, which follows the choice, also when the filters are cleared or the wards listed again."""
+    monkeypatch.setenv("KHAOSAT_SCREEN", size)
+    window = open_window(qtbot, data_dir)
+    try:
+        screens.place(window)
+        width = int(size.split("x")[0])
+        qtbot.waitUntil(lambda: window.width() == width, timeout=5000)
+        wait_idle(qtbot, window)
+        panel = window.list_panel
+        combos = [panel.status, panel.workforce, panel.not_visited, panel.ward]
+        screens.shot(window, "list-filters")
+
+        def room(combo: QComboBox) -> int:  # the width the box draws its text in
+            from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+            option = QStyleOptionComboBox()
+            combo.initStyleOption(option)
+            field = combo.style().subControlRect(
+                QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+            )
+            return field.width()
+
+        cut = []
+        for combo in combos:
+            assert combo.toolTip() == combo.currentText()
+            for i in range(combo.count()):
+                combo.setCurrentIndex(i)
+                assert combo.toolTip() == combo.currentText() == combo.itemText(i)
+                if combo.fontMetrics().horizontalAdvance(combo.currentText()) > room(combo):
+                    cut.append(combo.currentText())
+        if width == 1024:
+            assert (
+                "Mọi quy mô lao động" in cut and "Mọi thời điểm khảo sát" in cut
+            )  # (what the tooltips are for)
+        panel.workforce.setCurrentIndex(2)
+        panel.ward.setCurrentIndex(panel.ward.count() - 1)
+        panel.clear_filters()  # (the boxes change without their signals)
+        assert [c.toolTip() for c in combos] == [c.itemText(0) for c in combos]
+        panel.set_wards(["00070"])
+        panel.ward.setCurrentIndex(1)
+        chosen = panel.ward.currentText()
+        panel.set_wards(["00070", "00073"])  # the choice kept, its tooltip too
+        assert panel.ward.currentText() == chosen and panel.ward.toolTip() == chosen
+        wait_idle(qtbot, window)
+    finally:
+        close_window(qtbot, window)

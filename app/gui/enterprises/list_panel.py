@@ -77,11 +77,15 @@ class EnterpriseListPanel(QWidget):
         self.ward = QComboBox(self)
         self.ward.setObjectName("filter_ward")
         self.ward.addItem("Mọi phường, xã", None)
-        for combo in (self.status, self.workforce, self.not_visited, self.ward):
+        self.filter_boxes = (self.status, self.workforce, self.not_visited, self.ward)
+        for combo in self.filter_boxes:
             combo.currentIndexChanged.connect(self._apply)
-            # narrower than their longest choice when the screen is (1024 pixels): the open list shows it whole
+            # narrower than their longest choice when the screen is (1024 pixels): the open list shows it whole,
+            # and the tooltip the choice made («Mọi quy mô lao động» shows as «Mọi quy mô lao độn» there)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
+            combo.currentTextChanged.connect(combo.setToolTip)
+            combo.setToolTip(combo.currentText())
 
         self.missing: dict[OrgKind, QCheckBox] = {}
         missing_row = QHBoxLayout()
@@ -102,7 +106,7 @@ class EnterpriseListPanel(QWidget):
         missing_row.addWidget(self.count_label)
 
         filters = QHBoxLayout()
-        for w in (self.status, self.workforce, self.not_visited, self.ward):
+        for w in self.filter_boxes:
             filters.addWidget(w, 1)  # they share the width: whole texts on a wide screen, shortened on 1024
 
         self.table = QTableView(self)
@@ -158,6 +162,7 @@ class EnterpriseListPanel(QWidget):
         idx = self.ward.findData(current)
         self.ward.setCurrentIndex(max(idx, 0))
         self.ward.blockSignals(False)
+        self.ward.setToolTip(self.ward.currentText())
 
     def current_query(self) -> el.ListQuery:
         old = self.model.query
@@ -179,10 +184,11 @@ class EnterpriseListPanel(QWidget):
 
     def clear_filters(self, text: str = "") -> None:
         """Every filter back to "all", the search box to ``text``; then one new query."""
-        for combo in (self.status, self.workforce, self.not_visited, self.ward):
+        for combo in self.filter_boxes:
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
+            combo.setToolTip(combo.currentText())
         for box in self.missing.values():
             box.blockSignals(True)
             box.setChecked(False)
