@@ -454,7 +454,14 @@ class Store:
             _roll_back(self.conn, "ROLLBACK")
             self._pending.clear()
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # a COMMIT that fails (a full disk, an I/O error) may leave the transaction open: undone,
+            # so that nothing of it is committed later by another write on this connection
+            _roll_back(self.conn, "ROLLBACK")
+            self._pending.clear()
+            raise
         if self._pending:
             self.writes_committed += 1
         self._pending.clear()

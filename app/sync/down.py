@@ -31,7 +31,9 @@ from app.sync import registry as R
 from app.sync.bulk import META, CreateSection, check_shape, check_values
 from app.sync.bundles import (
     DOWN_RECEIPT,
+    Group,
     ImportResult,
+    ReceiptFile,
     Released,
     Verified,
     _created_ats,
@@ -42,7 +44,6 @@ from app.sync.bundles import (
     check_total,
     log_merged,
     observe_stamps,
-    os_message,
     place_in_chain,
 )
 from app.sync.checks import META_NAMES, record, where
@@ -332,9 +333,12 @@ def import_down(
     path: Path,
     envelopes: list[C.Envelope],
     write_receipt: bool,
+    group: Group | None = None,
     packed: C.Packed | None = None,
 ) -> ImportResult:
-    """Import a downward bundle (its envelopes decrypted). Raises SyncError, database unchanged."""
+    """Import a downward bundle (its envelopes decrypted). Raises SyncError, database unchanged.
+    ``group``: the transaction of ``bundles.import_paths`` it is merged in; its receipt waits for it."""
+    group = group or Group(immediate=True)
     me = store.laptop_id
     prof = store.profile()
     my_unit = prof.unit_code or ""
@@ -359,7 +363,7 @@ def import_down(
     again = (
         (
             lambda: _receipt(
-                store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result, again=True
+                store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result, group, again=True
             )
         )
         if write_receipt
@@ -432,6 +436,7 @@ def import_down(
         incoming += part.incoming
         created += part.sections
         kept += part.kept
+    group.changes += len(incoming) + sum(len(s.rows) for s in created)
     if set_aside:
         quarantine.insert(0, (outer, set_aside))
     with C.gc_paused():
@@ -445,7 +450,7 @@ def import_down(
             )
         return result  # no receipt until a person released it
     if write_receipt:
-        _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result)
+        _receipt(store, ident, outer.peer, [(p["seq"], outer.env.hash)], path.parent, result, group)
     return result
 
 
@@ -584,8 +589,16 @@ def held_from(store: Store, sender: str) -> int:
 def write_receipt_file(
     store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path
 ) -> Path:
+    """A receipt for the office ``to`` (``make_receipt``), written now."""
+    return make_receipt(store, ident, to, acks, folder).write(store)
+
+
+def make_receipt(
+    store: Store, ident: K.Identity, to: R.Peer, acks: list[tuple[int, str]], folder: Path
+) -> ReceiptFile:
     """A receipt for the office ``to``: the downward bundles merged, up to which one this machine holds
-    everything, and where its chain from the office stands when the office seems not to know."""
+    everything, and where its chain from the office stands when the office seems not to know; read from
+    the database as it is now, written by the caller."""
     me = store.laptop_id
     prof = store.profile()
     payload: dict[str, Any] = {
@@ -606,7 +619,7 @@ def write_receipt_file(
         f"bien-nhan-xuong_{prof.unit_code}_{datetime.now().strftime('%Y%m%d')}_{max(acks)[0]:05d}_"
         f"{me[:8]}_cho_{to.laptop_id[:8]}{RECEIPT_SUFFIX}"
     )
-    return C.write_atomic(Path(folder) / name, data)
+    return ReceiptFile(Path(folder) / name, data)
 
 
 def _receipt(
@@ -616,17 +629,13 @@ def _receipt(
     acks: list[tuple[int, str]],
     folder: Path,
     result: ImportResult,
+    group: Group,
     *,
     again: bool = False,
 ) -> None:
-    try:
-        result.receipt = write_receipt_file(store, ident, to, acks, folder)
-        if again:
-            result.warnings.append("Đã ghi lại biên nhận cho cơ quan.")
-    except OSError as exc:
-        result.warnings.append(
-            f"Chưa ghi được biên nhận. {os_message(exc)} Hãy nhập lại gói để ghi biên nhận."
-        )
+    """The receipt, made now and written once the group has committed (``Group.receipt``)."""
+    made = make_receipt(store, ident, to, acks, folder)
+    group.receipt(store, result, made, "Đã ghi lại biên nhận cho cơ quan." if again else None)
 
 
 def import_receipt(store: Store, path: Path, envelopes: list[C.Envelope]) -> ImportResult:
