@@ -6,7 +6,8 @@
 Generates the demo data of ``--wards`` wards of one province (``--enterprises`` in all, about three
 visits each), each ward in its own ward-office database. Each ward office exports one bundle (sign,
 compress, encrypt, write) to the province office, which imports them all (read, decrypt, verify every
-signature, validate, merge in one transaction per bundle, change log and search index included).
+signature, validate, merge in groups of bundles, one transaction per group, change log and search index
+included).
 The floor is a plain ``executemany`` of the same record rows into an empty SQLite file (the record
 tables only, one transaction), measured in the same run. Prints a Markdown section for
 docs/performance.md.
@@ -516,7 +517,7 @@ def measure(
         )
     print(
         f"- Import at the province (read, decrypt, verify, validate, merge with change log and search index, "
-        f"one transaction per bundle): **{t_import:.1f} s** and {t_import_b:.1f} s (two runs into a fresh copy "
+        f"one transaction per group of bundles): **{t_import:.1f} s** and {t_import_b:.1f} s (two runs into a fresh copy "
         f"of the same province file)."
     )
     fl = min(t_floor, t_floor_b)
