@@ -102,6 +102,22 @@ def floor(
     return elapsed, rows
 
 
+def _record_rows(src, extra: list[str]) -> dict[str, tuple[list[str], list]]:
+    """Every record table's rows (its declared columns, the synced ones and ``extra``) read from ``src``."""
+    data = {}
+    for table in RECORD_TYPES:
+        cols = [*record_columns(table), *SYNCED, *extra]
+        data[table] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall())
+    return data
+
+
+def _insert_records(conn, data: dict[str, tuple[list[str], list]]) -> None:
+    for table, (cols, values) in data.items():
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values
+        )
+
+
 def floor_program(province_db: Path, out: Path, key) -> float:
     """The least the program's own file can be given the same rows in: each record with the creation it
     keeps, executemany into an empty KhaoSat file (encrypted, every index and trigger of its schema) and
@@ -110,10 +126,7 @@ def floor_program(province_db: Path, out: Path, key) -> float:
     from app.storage import search
 
     src = connect(province_db, key)
-    data = {}
-    for table in RECORD_TYPES:
-        cols = [*record_columns(table), *SYNCED, *CREATION]
-        data[table] = (cols, src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall())
+    data = _record_rows(src, CREATION)
     fts_src = src.execute(
         "SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises WHERE deleted = 0"
     ).fetchall()
@@ -124,10 +137,7 @@ def floor_program(province_db: Path, out: Path, key) -> float:
     conn = store.conn
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    for table, (cols, values) in data.items():
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values
-        )
+    _insert_records(conn, data)
     search.index_many(conn, fts_src)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
@@ -164,10 +174,7 @@ def floor_with_log(province_db: Path, out: Path, key) -> float:
     conn = store.conn
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    for table, (cols, values) in data.items():
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values
-        )
+    _insert_records(conn, data)
     conn.executemany(
         f"INSERT INTO changes ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})", log
     )
