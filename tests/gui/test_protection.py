@@ -250,7 +250,6 @@ def test_restore_a_backup_from_the_file_menu_reopens_the_window(qtbot, data_dir,
 
 
 def test_a_restore_that_fails_reopens_the_data_as_it_was(qtbot, data_dir, tmp_path):
-    from PySide6.QtWidgets import QMessageBox
 
     from app.gui import protection
 
@@ -266,13 +265,7 @@ def test_a_restore_that_fails_reopens_the_data_as_it_was(qtbot, data_dir, tmp_pa
     old = launcher.window
     try:
         dialog = protection.RestoreDialog(old, info, False)
-        dialog.open()
-        dialog.passphrase.setText(TEST_PASSPHRASE)
-        dialog.ok.click()
-        qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
-        window = launcher.window
-        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
-        box = window.findChild(QMessageBox, "restored_box")
+        window, box = _restore_and_reopen(qtbot, launcher, dialog)
         assert box.windowTitle() == "Chưa khôi phục" and "hỏng" in box.text()
         box.accept()
         got: list[dict] = []
@@ -281,6 +274,21 @@ def test_a_restore_that_fails_reopens_the_data_as_it_was(qtbot, data_dir, tmp_pa
         assert got[0] == counts  # the data as it was, working
     finally:
         _finish_launcher(qtbot, launcher)
+
+
+def _restore_and_reopen(qtbot, launcher: Launcher, dialog):
+    """Restore through ``dialog`` with the test passphrase; the window the launcher reopens and its
+    «restored» message box."""
+    from PySide6.QtWidgets import QMessageBox
+
+    old = launcher.window
+    dialog.open()
+    dialog.passphrase.setText(TEST_PASSPHRASE)
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
+    window = launcher.window
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
+    return window, window.findChild(QMessageBox, "restored_box")
 
 
 def _finish_launcher(qtbot, launcher: Launcher) -> None:
@@ -295,7 +303,6 @@ def _finish_launcher(qtbot, launcher: Launcher) -> None:
 def test_practice_data_is_not_backed_up_and_a_practice_backup_not_restored(qtbot, data_dir, tmp_path):
     """The window in practice mode offers neither backup nor restore; on real data, a backup holding practice
     data is refused by the restore (app.storage.backups) and the window reopens on the data as it was."""
-    from PySide6.QtWidgets import QMessageBox
 
     from app.demo import practice
     from app.gui import protection
@@ -311,13 +318,7 @@ def test_practice_data_is_not_backed_up_and_a_practice_backup_not_restored(qtbot
             old.actions.action("file.backup").isEnabled() and old.actions.action("file.restore").isEnabled()
         )
         dialog = protection.RestoreDialog(old, backups.read_info(out), False)
-        dialog.open()
-        dialog.passphrase.setText(TEST_PASSPHRASE)
-        dialog.ok.click()
-        qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
-        window = launcher.window
-        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
-        box = window.findChild(QMessageBox, "restored_box")
+        window, box = _restore_and_reopen(qtbot, launcher, dialog)
         assert box.windowTitle() == "Chưa khôi phục"
         assert "dữ liệu tập dượt" in box.text() and "chưa bị thay đổi" in box.text()
         box.accept()
