@@ -26,6 +26,7 @@ Definitions (docs/printing.md repeats them for the offices):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 from app.domain.probation import due_on, recognised
 from app.domain.vocab import OrgKind, QualityLevel
 from app.storage import work_facts
+from app.storage.driver import dbapi
 from app.storage.store import Store
 
 # kinds of organisation that have founding minimums people act on (all five; the Party first)
@@ -111,6 +113,32 @@ def _in_unit(column: str) -> str:
     return f"{column} IN (SELECT code FROM report_wards)"
 
 
+@dataclass
+class UnitReads:
+    """What the development part reads from the file alone (the unit's wards in ``report_wards``), none
+    of the report's own tables: it can be read on another connection while those are filled."""
+
+    opportunities: list[tuple[str, int, int]]  # ward, the kinds of chances (work_facts.kinds), enterprises
+    pool: list[tuple[str, int, int, int, int]]  # ward, enterprises, identified, trained, applied
+
+
+def read_unit(conn: dbapi.Connection, p: dict[str, Any]) -> UnitReads:
+    """``UnitReads`` over ``p``'s period (``start``, ``end``) on ``conn``, whose ``report_wards`` holds
+    the unit's wards."""
+    q = conn.execute
+    opportunities = q(
+        "SELECT ward_code, chances, count(*) FROM work_facts "
+        f"WHERE active = 1 AND chances != 0 AND {_in_unit('ward_code')} GROUP BY ward_code, chances"
+    ).fetchall()
+    # the pool: each enterprise's latest visit up to the period's end, kept in work_facts when the
+    # latest visit is on or before the end; for the enterprises visited after the end, read from the index
+    # of the visits by enterprise (migration 17 put the pool's figures in it), in the enterprises' order:
+    # the latest day up to the end, then its visit when it is the day's only one, else the latest created
+    # of that day (the table's created_hlc: two visits of one enterprise on one day are rare)
+    pool = q(_pool_sql(), p).fetchall()
+    return UnitReads(opportunities, pool)
+
+
 def compute(
     store: Store,
     start: date,
@@ -120,36 +148,32 @@ def compute(
     by_ward: bool,
     ward_name: Any = None,
     schema: str = "temp",
+    reads: Callable[[], UnitReads] | None = None,
 ) -> Development:
     """The numbers of the unit whose wards are in the temporary table ``report_wards`` and whose
     enterprises not deleted are in ``report_enterprises`` (both filled by ``app.reports.results``, the
     latter in ``schema``, where this adds its own) over ``start``..``end``; per ward too when ``by_ward``.
     A period not yet over is counted up to ``as_of`` (the report's day) for what is due, overdue and
-    probationary."""
+    probationary. ``reads``: what ``read_unit`` reads, already read on a connection of its own (a
+    province's report reads it beside the filling of its tables); else it is read here."""
     q = store.conn.execute
     p = {"start": start.isoformat(), "end": end.isoformat()}
     cut = min(end, as_of) if as_of is not None else end
+
+    read = (reads or (lambda: read_unit(store.conn, p)))()
 
     # opportunities, as the work list counts them (now)
     opp_kind = dict.fromkeys(KINDS, 0)
     opp_ward: dict[str, int] = {}
     opp_total = 0
-    for ward, chances, n in q(
-        "SELECT ward_code, chances, count(*) FROM work_facts "
-        f"WHERE active = 1 AND chances != 0 AND {_in_unit('ward_code')} GROUP BY ward_code, chances"
-    ):
+    for ward, chances, n in read.opportunities:
         opp_total += n
         opp_ward[ward] = opp_ward.get(ward, 0) + n
         for kind in work_facts.kinds(chances):
             opp_kind[kind] += n
 
-    # the pool: each enterprise's latest visit up to the period's end, kept in work_facts when the
-    # latest visit is on or before the end; for the enterprises visited after the end, read from the index
-    # of the visits by enterprise (migration 17 put the pool's figures in it), in the enterprises' order:
-    # the latest day up to the end, then its visit when it is the day's only one, else the latest created
-    # of that day (the table's created_hlc: two visits of one enterprise on one day are rare)
     pool_ward: dict[str, tuple[int, int, int, int]] = {}
-    for ward, n, identified, trained, applied in q(_pool_sql(), p):
+    for ward, n, identified, trained, applied in read.pool:
         pool_ward[ward] = (n or 0, identified or 0, trained or 0, applied or 0)
     admitted = q(
         "SELECT coalesce(sum(a.count), 0) FROM report_admissions a "
@@ -262,7 +286,9 @@ _EXISTS_AT = (  # on report_organisations (founded or dissolved, not deleted)
 def _quality(store: Store, year: int, schema: str) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
     q = store.conn.execute
     # the ratings of the year and the year before (not deleted, of every unit: the newest rating of an
-    # organisation is the newest of all its ratings), in one pass over the table
+    # organisation is the newest of all its ratings), in one pass over the table: ``+year``, because
+    # SQLite still searches ``quality_ratings_year`` for ``year IN (...)`` on this WITHOUT ROWID table
+    # despite ``NOT INDEXED``, one look-up of the whole row per rating (3.5 times as slow at 500,000)
     q("DROP TABLE IF EXISTS temp.report_ratings")  # an earlier report's, should its drop have failed
     q(
         f"CREATE TABLE {schema}.report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
@@ -270,7 +296,7 @@ def _quality(store: Store, year: int, schema: str) -> tuple[Quality, dict[str, d
     )
     q(
         "INSERT INTO report_ratings SELECT organisation_id, enterprise_id, kind, year, level, updated_hlc "
-        "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND year IN (?, ?)",
+        "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND +year IN (?, ?)",
         (year, year - 1),
     )
     # the newest rating of each organisation and year (those of the same newest stamp, should there be two)
