@@ -17,7 +17,8 @@ above). Restoring (``restore``) makes the data folder what the backup holds: a b
 puts its database back; a backup of another machine (a laptop that died) also brings that machine's
 data key and keys, and is only done when the person confirms. The files are put in place through a
 small journal (``.restoring/``): a crash half-way is finished at the next start, and what the folder
-held before goes to ``backups/before-restore-<time>/``.
+held before goes to ``backups/before-restore-<time>/`` (``-2``, ``-3``, ... after it for another restore in
+the same second).
 
 Backups are of real data only. The practice database (``app.demo.practice``: made-up data in the
 ``tap-duot`` folder) is never backed up, a backup whose database is marked as practice is never
@@ -279,7 +280,7 @@ def restore(
             names.append(KEYS_FILE)
         elif not same_key and (folder / KEYS_FILE).exists():
             set_aside.append(KEYS_FILE)  # this machine's keys cannot open under the backup's key
-        previous = folder / "backups" / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}"
+        previous = _set_aside_folder(folder)
         write_atomic(
             stage / MANIFEST,
             json.dumps({"files": names, "set_aside": set_aside, "previous": str(previous)}).encode("utf-8"),
@@ -289,6 +290,17 @@ def restore(
         raise
     finish_pending_restore(folder)
     return Restored(laptop_id, counts, other, not same_key, previous)
+
+
+def _set_aside_folder(folder: Path) -> Path:
+    """Where what ``folder`` holds goes before a restore: ``backups/before-restore-<time>``, or with ``-2``,
+    ``-3``, ... after it when a restore in the same second already has that name (never shared)."""
+    base = folder / "backups" / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}"
+    previous, n = base, 1
+    while previous.exists():
+        n += 1
+        previous = base.with_name(f"{base.name}-{n}")
+    return previous
 
 
 def _check_restored(db: Path, key: DataKey) -> tuple[dict[str, int], str, bool]:

@@ -373,6 +373,39 @@ def test_practice_data_and_real_data_never_replace_each_other_through_a_backup(t
         assert not s.is_practice and s.counts() == real_counts
 
 
+def test_two_restores_in_the_same_second_keep_both_set_aside_folders(tmp_path, monkeypatch):
+    """What the folder held before each restore is kept in a folder of its own, even when the clock reads
+    the same second for both (the name carries the time to the second)."""
+    from datetime import datetime
+
+    a = tmp_path / "a"
+    with open_store(a) as s:
+        s.set_profile(unit_code=TEST_WARD, collaborator="Hằng", role=Role.COLLABORATOR)
+        out = backups.write_backup(s, tmp_path / "b.khaosat-backup")
+        s.set_profile(unit_code=TEST_WARD, collaborator="Lan", role=Role.COLLABORATOR)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 3, 10, 15, 0, tzinfo=tz)
+
+    monkeypatch.setattr(backups, "datetime", Frozen)
+    first = backups.restore(a, out, TEST_PASSPHRASE, other_machine_ok=False).previous
+    second = backups.restore(a, out, TEST_PASSPHRASE, other_machine_ok=False).previous
+    assert first is not None and second is not None
+    assert first.name == "before-restore-20261203-101500"
+    assert second.name == "before-restore-20261203-101500-2"
+    assert sorted(p.name for p in (a / "backups").glob("before-restore-*")) == [first.name, second.name]
+    for previous, collaborator in ((first, "Lan"), (second, "Hằng")):
+        kept = tmp_path / f"kept-{previous.name}"  # a copy is read: the set-aside files stay as they were
+        kept.mkdir()
+        shutil.copy(previous / "khaosat.sqlite3", kept / "khaosat.sqlite3")
+        with Store(kept / "khaosat.sqlite3", key_for(a)) as s:
+            assert s.profile().collaborator == collaborator
+    with open_store(a) as s:
+        assert s.profile().collaborator == "Hằng"
+
+
 def test_a_restore_cut_short_is_finished_at_the_next_start(tmp_path, monkeypatch):
     a = tmp_path / "a"
     with open_store(a) as s:
