@@ -115,7 +115,11 @@ class RestoreDialog(UpgradingDialog):
     """Asks the backup's passphrase (and, for another machine's backup, a confirmation), then restores.
 
     A backup an older version made is upgraded as it is opened: the dialog then shows the upgrade as the start
-    does (``UpgradingDialog``) and cannot be closed until it is done."""
+    does (``UpgradingDialog``) and cannot be closed until it is done.
+
+    «Hủy» while the passphrase is checked cancels: nothing is closed or restored. Once the window's connections
+    are closed and the backup's files are being put in place nothing can stop it: «Hủy» is disabled and Esc or
+    the title bar's close do nothing until the step is over."""
 
     def __init__(self, window: MainWindow, info: BackupInfo, other_machine: bool):
         super().__init__(window)
@@ -157,7 +161,8 @@ class RestoreDialog(UpgradingDialog):
         buttons = QDialogButtonBox(self)
         self.ok = buttons.addButton("Khôi phục", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setObjectName("restore_ok")
-        buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel = buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel.setObjectName("restore_cancel")
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         self.add_upgrade_panel(
@@ -170,6 +175,8 @@ class RestoreDialog(UpgradingDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
         self.runner: TaskRunner | None = None
+        self.restoring = False
+        self.cancelled = False
 
     def _submit(self) -> None:
         if self.confirm is not None and not self.confirm.isChecked():
@@ -197,6 +204,8 @@ class RestoreDialog(UpgradingDialog):
         from app.storage.backups import restore
 
         w = self.window_
+        if self.cancelled:  # «Hủy» was pressed while the passphrase was checked: nothing is done
+            return
         if w.tasks.active:
             self.ok.setEnabled(True)
             self.error.setText(
@@ -208,9 +217,11 @@ class RestoreDialog(UpgradingDialog):
             self.error.setText("Chưa khôi phục: còn phiếu đang mở.")
             return
         self.error.setText("Đang khôi phục…")
+        self._hold(True)
         if not w.tasks.shutdown(
             15000
         ):  # every connection of the window is closed before the files are replaced
+            self._hold(False)
             self.error.setText(
                 "Chưa khôi phục: một việc đang chạy không dừng được. Hãy đóng chương trình rồi thử lại."
             )
@@ -228,9 +239,27 @@ class RestoreDialog(UpgradingDialog):
 
         self.run_upgrading(self.runner, work, self._done, self._failed_after_close)
 
+    def _hold(self, on: bool) -> None:
+        """While the files are put in place (``on``) the dialog cannot be cancelled, and «Hủy» shows it."""
+        self.restoring = on
+        self.cancel.setEnabled(not on)
+
+    def reject(self) -> None:
+        if self.restoring:  # Esc, or «Hủy» pressed some other way, while the files are put in place: not now
+            return
+        self.cancelled = True
+        super().reject()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.restoring:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
     def _done(self, result: tuple[Any, Any, BaseException | None]) -> None:
         from app.domain.vnformat import format_int
 
+        self._hold(False)
         done, opened, error = result
         if error is not None:
             text = _said(error, "Chưa khôi phục được từ bản sao lưu")
@@ -247,6 +276,7 @@ class RestoreDialog(UpgradingDialog):
 
     def _failed_after_close(self, failure: TaskFailure) -> None:
         """Even the data as it was did not open: the program cannot go on (the next start says why)."""
+        self._hold(False)
         said = _said(failure, "Chưa mở lại được dữ liệu")
         self.error.setText(f"{said}\nHãy đóng rồi mở lại chương trình.")
 

@@ -300,6 +300,105 @@ def _finish_launcher(qtbot, launcher: Launcher) -> None:
     flush_deletes()
 
 
+def test_cancel_stops_the_restore_while_the_passphrase_is_checked(qtbot, data_dir, tmp_path, monkeypatch):
+    """«Hủy» while the backup's passphrase is checked (before anything is closed) closes the dialog and nothing
+    is restored: the window and its data stay as they were."""
+    import threading
+
+    from app.gui import protection
+
+    with open_store(data_dir) as s:
+        out = backups.write_backup(s, tmp_path / "usb" / "b.khaosat-backup")
+        s.conn.execute("DELETE FROM visits")  # lost after the backup: a restore would bring them back
+        counts = s.counts()
+    checking, go = threading.Event(), threading.Event()
+    unlock_backup = backups.BackupInfo.unlock
+
+    def held_unlock(info, passphrase):
+        checking.set()
+        go.wait(60)  # until the test has pressed «Hủy»
+        return unlock_backup(info, passphrase)
+
+    restored: list[object] = []
+    real_restore = backups.restore
+    monkeypatch.setattr(backups.BackupInfo, "unlock", held_unlock)
+    monkeypatch.setattr(backups, "restore", lambda *a, **k: restored.append(1) or real_restore(*a, **k))
+    launcher = _launch(qtbot, data_dir)
+    old = launcher.window
+    try:
+        dialog = protection.RestoreDialog(old, backups.read_info(out), False)
+        checked: list[object] = []
+        then_restore = dialog._restore
+        dialog._restore = lambda *a: (then_restore(*a), checked.append(1))
+        dialog.open()
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(checking.is_set, timeout=10000)
+        assert dialog.cancel.isEnabled()
+        dialog.cancel.click()
+        assert not dialog.isVisible()
+        go.set()
+        qtbot.waitUntil(lambda: bool(checked), timeout=10000)  # the right passphrase came back after «Hủy»
+        assert not restored and launcher.window is old and old.isVisible()
+        got: list[dict] = []
+        old.tasks.read(lambda store: store.counts(), got.append)  # the window still reads its own data
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+        assert got[0] == counts
+    finally:
+        go.set()
+        _finish_launcher(qtbot, launcher)
+
+
+def test_cancel_is_disabled_while_the_backup_is_put_in_place(qtbot, data_dir, tmp_path, monkeypatch):
+    """Once the window's connections are closed the backup's files are put in place and nothing can stop that:
+    «Hủy» is disabled and Esc or the title bar's close do nothing. If the data then does not open, the dialog
+    stays and says so, and «Hủy» closes it."""
+    import shutil
+    import threading
+
+    from app.gui import protection
+
+    with open_store(data_dir) as s:
+        out = backups.write_backup(s, tmp_path / "usb" / "b.khaosat-backup")
+    stranger = tmp_path / "other"
+    open_store(stranger).close()  # a folder with a key of its own
+    putting, go = threading.Event(), threading.Event()
+    real_restore = backups.restore
+
+    def held_restore(*args, **kwargs):
+        putting.set()
+        go.wait(60)  # until the test has looked at the dialog
+        done = real_restore(*args, **kwargs)
+        # then another folder's key file lands in the data folder: the data no longer opens with its key
+        shutil.copy(stranger / datakey.DATAKEY_FILE, data_dir / datakey.DATAKEY_FILE)
+        return done
+
+    monkeypatch.setattr(backups, "restore", held_restore)
+    launcher = _launch(qtbot, data_dir)
+    old = launcher.window
+    try:
+        dialog = protection.RestoreDialog(old, backups.read_info(out), False)
+        dialog.open()
+        assert dialog.cancel.isEnabled()
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        qtbot.waitUntil(putting.is_set, timeout=30000)
+        assert not dialog.cancel.isEnabled() and not dialog.ok.isEnabled()
+        dialog.cancel.click()
+        dialog.reject()  # Esc
+        dialog.close()  # the title bar's close
+        assert dialog.isVisible()
+        go.set()
+        qtbot.waitUntil(lambda: "Hãy đóng rồi mở lại chương trình" in dialog.error.text(), timeout=30000)
+        assert "Khóa này không mở được" in dialog.error.text()
+        assert dialog.cancel.isEnabled() and launcher.window is old
+        dialog.cancel.click()
+        assert not dialog.isVisible()
+    finally:
+        go.set()
+        _finish_launcher(qtbot, launcher)
+
+
 def test_practice_data_is_not_backed_up_and_a_practice_backup_not_restored(qtbot, data_dir, tmp_path):
     """The window in practice mode offers neither backup nor restore; on real data, a backup holding practice
     data is refused by the restore (app.storage.backups) and the window reopens on the data as it was."""
