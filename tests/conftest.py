@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -63,6 +64,23 @@ def _role(value: str):
     from app.domain.vocab import Role
 
     return Role(value)
+
+
+def killed_once_it_says(line: str, script: str, *args: str) -> subprocess.Popen:
+    """Run the Python source ``script`` with ``args`` as a subprocess (from the repository), wait for its first
+    line of output, which must be ``line``, and kill it there (SIGKILL: no cleanup of any kind, as in a power
+    cut); the process, finished."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == line
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    return proc
 
 
 def run_cli(

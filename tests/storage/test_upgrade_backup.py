@@ -4,9 +4,6 @@ before a failed or killed try is used again while nothing else changed the file;
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from app.storage import Store, migrations
 from app.storage.driver import dbapi
 from app.storage.migrations import BACKUP, LATEST, MIGRATIONS, UpgradeStep
 from app.storage.store import StoreError, connect
-from tests.conftest import ROOT
+from tests.conftest import killed_once_it_says
 from tests.helpers.vault import TEST_PASSPHRASE, older_folder
 
 OLD = 13
@@ -194,17 +191,7 @@ print("done", flush=True)
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
 def test_an_upgrade_killed_in_a_migration_keeps_one_copy(tmp_path):
     folder = older_folder(tmp_path / "data", OLD)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, str(folder), str(PENDING[0]), TEST_PASSPHRASE],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "inside"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    killed_once_it_says("inside", _KILL_SCRIPT, str(folder), str(PENDING[0]), TEST_PASSPHRASE)
     [kept] = copies(folder)
     made = kept.stat()
     wal = folder / "khaosat.sqlite3-wal"

@@ -24,7 +24,7 @@ from app.storage.migrations import (
     report_fraction,
 )
 from app.storage.store import connect
-from tests.conftest import ROOT
+from tests.conftest import ROOT, killed_once_it_says
 from tests.helpers.vault import TEST_PASSPHRASE, older_folder
 
 OLD = 13  # before migration 14, the one that took a minute at 500,000 enterprises (issue 15)
@@ -193,17 +193,7 @@ print("done", flush=True)
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
 def test_a_kill_during_the_backup_leaves_the_file_as_it_was_and_no_half_copy(tmp_path):
     folder = older_folder(tmp_path / "data", OLD)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_IN_BACKUP, str(folder), TEST_PASSPHRASE],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "copied"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    proc = killed_once_it_says("copied", _KILL_IN_BACKUP, str(folder), TEST_PASSPHRASE)
     assert proc.returncode == -signal.SIGKILL
     half = list((folder / "backups").glob(".*.tmp"))
     assert len(half) == 1 and not [p for p in (folder / "backups").iterdir() if p not in half]
