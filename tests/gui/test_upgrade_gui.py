@@ -94,6 +94,17 @@ def watch_upgrade(qtbot, dialog, gates, pending, text: str, name: str) -> None:
     gates[pending[-1]].set()
 
 
+def window_after_upgrade(qtbot, launcher, dialog, before, file_work_on_gui_thread):
+    """The window the launcher opens (another than ``before``) once ``dialog``'s upgrade is over, no data file
+    having been opened on the GUI thread."""
+    qtbot.waitUntil(lambda: launcher.window is not before, timeout=30000)
+    assert not dialog.upgrading
+    assert file_work_on_gui_thread and not any(file_work_on_gui_thread), (
+        "a data file was opened on the GUI thread"
+    )
+    return launcher.window
+
+
 def test_the_start_dialog_shows_the_upgrade_while_it_runs(
     qtbot, tmp_path, held_steps, file_work_on_gui_thread
 ):
@@ -218,12 +229,7 @@ def test_restoring_an_older_versions_backup_shows_the_upgrade_and_ends_on_its_da
     dialog.ok.click()
     watch_upgrade(qtbot, dialog, gates, pending, U.UPGRADE_RESTORED_TEXT, "restore-upgrade-running")
 
-    qtbot.waitUntil(lambda: launcher.window is not old, timeout=30000)
-    window = launcher.window
-    assert not dialog.upgrading
-    assert file_work_on_gui_thread and not any(file_work_on_gui_thread), (
-        "a data file was opened on the GUI thread"
-    )
+    window = window_after_upgrade(qtbot, launcher, dialog, old, file_work_on_gui_thread)
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "restored_box") is not None, timeout=10000)
     box = window.findChild(QMessageBox, "restored_box")
     assert box.windowTitle() == "Đã khôi phục"
@@ -298,12 +304,7 @@ def test_a_recovered_passphrase_on_an_older_versions_file_shows_the_upgrade(
     ask.ok.click()
     watch_upgrade(qtbot, ask, gates, pending, U.UPGRADE_TEXT, "recovery-upgrade-running")
 
-    qtbot.waitUntil(lambda: launcher.window is not None, timeout=30000)
-    window = launcher.window
-    assert not ask.upgrading
-    assert file_work_on_gui_thread and not any(file_work_on_gui_thread), (
-        "a data file was opened on the GUI thread"
-    )
+    window = window_after_upgrade(qtbot, launcher, ask, None, file_work_on_gui_thread)
     qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
     assert window.list_panel.model.rowCount() == 1
     got: list[int] = []
