@@ -922,6 +922,38 @@ def place_in_chain(
     return state
 
 
+def place_envelope(
+    conn: sqlite3.Connection,
+    store: Store,
+    v: Verified,
+    outer: Verified,
+    now: str,
+    office: str,
+    warnings: list[str],
+    *,
+    down: bool = False,
+) -> None:
+    """Put an envelope of the file being imported (``down``: a downward one) on its chain, inside the merge's
+    transaction, in file order, so that one placed earlier in the same file counts: the file's own
+    (``outer``, whose place ``place_in_chain`` found) next on the chain; one relayed from below through
+    ``chains.place_relayed``, the chain re-based on it when it is not older than the bundles it collides
+    with. A relayed fork is told in ``warnings`` (``office``: the office that released it)."""
+    vp = v.payload
+    if v is outer:
+        conn.execute(
+            "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
+        )
+        return
+    at = vp["created_at"]
+    placed = chains.place_relayed(
+        conn, vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now,
+        lambda hashes: chains.is_newer(at, _created_ats(store, hashes)),
+    )  # fmt: skip
+    if placed != "chain":
+        warnings.append(chains.released_below_message(placed, vp["seq"], v.peer.display, office, down=down))
+
+
 def _import_bundle(
     store: Store,
     ident: K.Identity,
@@ -1134,29 +1166,9 @@ def _apply(
             )
         for v in to_merge:
             vp = v.payload
-            if v is outer:
-                conn.execute(
-                    "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
-                )
-            else:
-                at = vp["created_at"]
-                placed = chains.place_relayed(
-                    conn,
-                    vp["from"],
-                    vp["to"],
-                    vp["seq"],
-                    v.env.hash,
-                    vp["prev"],
-                    now,
-                    lambda hashes, at=at: chains.is_newer(at, _created_ats(store, hashes)),
-                )
-                if placed != "chain":
-                    result.warnings.append(
-                        chains.released_below_message(
-                            placed, vp["seq"], v.peer.display, offices.get(vp["to"], shown(vp["to"]))
-                        )
-                    )
+            place_envelope(
+                conn, store, v, outer, now, offices.get(vp["to"], shown(vp["to"])), result.warnings
+            )
             where = packed.offsets.get(v.env.hash) if packed is not None and keep else None
             eids[v.env.hash] = conn.execute(
                 "INSERT INTO sync_envelopes(hash, signer, keyid, recipient, seq, relayed_by, received_at, data, blob_id, "

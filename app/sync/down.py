@@ -44,6 +44,7 @@ from app.sync.bundles import (
     check_total,
     log_merged,
     observe_stamps,
+    place_envelope,
     place_in_chain,
 )
 from app.sync.checks import META_NAMES, record, where
@@ -496,23 +497,7 @@ def _apply(
         # bundles it forked from), so that one placed earlier in the same file counts
         for v in [*([] if set_aside else [outer]), *relayed]:
             vp = v.payload
-            if v is outer:
-                conn.execute(
-                    "INSERT INTO sync_chains(sender, recipient, seq, hash, prev, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now),
-                )
-            else:
-                at = vp["created_at"]
-                placed = chains.place_relayed(
-                    conn, vp["from"], vp["to"], vp["seq"], v.env.hash, vp["prev"], now,
-                    lambda hashes, at=at: chains.is_newer(at, _created_ats(store, hashes)),
-                )  # fmt: skip
-                if placed != "chain":
-                    result.warnings.append(
-                        chains.released_below_message(
-                            placed, vp["seq"], v.peer.display, outer.peer.display, down=True
-                        )
-                    )
+            place_envelope(conn, store, v, outer, now, outer.peer.display, result.warnings, down=True)
             conn.execute(
                 "INSERT OR REPLACE INTO sync_down_bases(hash, sender, recipient, seq, base) VALUES (?, ?, ?, ?, ?)",
                 (v.env.hash, vp["from"], vp["to"], vp["seq"], vp["base"]),
