@@ -26,7 +26,7 @@ from app.domain import units
 from app.domain.records import RECORD_TYPES
 from app.domain.vocab import Role
 from app.storage import kept_creations
-from app.storage.changes import ChangeSummary
+from app.storage.changes import ChangeSummary, SharedIds
 from app.storage.clock import HybridClock
 from app.storage.driver import dbapi
 from app.storage.failures import FULL, database_message, sqlite_cause
@@ -1506,6 +1506,7 @@ def _import_paths(
     n = len(files)
     i = 0
     stopped: Exception | None = None
+    listed = SharedIds()  # the ids the files' results keep, MAX_IDS in all per table and operation
     # Garbage collection: the collector stays off from the first file to the last (each file's payload is
     # millions of objects, none cyclic, freed with it). After each file, once its payload is gone, a
     # collection of the two young generations runs here, deliberately: it walks only the objects made since
@@ -1526,6 +1527,7 @@ def _import_paths(
                         result = _import_one(store, ident, files[i], explicit, offices, write_receipt, group)
                         merging = False
                         results.append(result)
+                        listed.add(result.report.changes)
                         i += 1
                         gc.collect(1)
                         if progress is not None:

@@ -135,3 +135,28 @@ def test_a_list_import_says_what_it_created(store, tmp_path):
         "0100109106",
         "0101243150",
     }
+
+
+def test_shared_ids_keep_the_limit_across_recorders(monkeypatch):
+    from app.storage import changes
+
+    monkeypatch.setattr(changes, "MAX_IDS", 3)
+    a, b, c = ChangeRecorder(), ChangeRecorder(), ChangeRecorder()
+    a.add("enterprises", "create", ["e1", "e2"])
+    a.add("visits", "update", ["v1"])
+    b.add("enterprises", "create", ["e3"])
+    c.add("enterprises", "create", ["e4"])
+    c.add("visits", "update", ["v2"])
+    shared = changes.SharedIds()
+    shared.add(a)
+    shared.add(b)
+    assert a.summary().created("enterprises") == {"e1", "e2"}  # 3 in all: within the limit
+    shared.add(c)
+    for r in (a, b, c):  # 4 in all: every recorder keeps the counts only
+        assert r.summary().created("enterprises") is None
+    assert [r.summary().ops["enterprises"]["create"][1] for r in (a, b, c)] == [2, 1, 1]
+    assert a.summary().updated("visits") == {"v1"} and c.summary().updated("visits") == {"v2"}
+    d = ChangeRecorder()
+    d.add("enterprises", "create", ["e5"])
+    shared.add(d)  # once past the limit, a later recorder keeps the count only at once
+    assert d.summary().created("enterprises") is None and d.summary().ops["enterprises"]["create"][1] == 1

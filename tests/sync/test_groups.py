@@ -277,3 +277,35 @@ def test_a_stop_between_two_files_commits_what_was_merged(net, tmp_path):
     assert [len(receipts_for(net.stick, m)) for m in machines] == [1, 1, 0]
     assert len(names(net.ward.store)) == 2
     assert [r.outcome for r in net.ward.import_(*files)] == ["already", "already", "applied"]
+
+
+def test_the_files_of_a_stick_keep_at_most_the_limit_of_ids_in_all(net, tmp_path, monkeypatch):
+    """Each file's result lists the ids it created only while all the files' lists stay within the
+    limit one summary keeps (``MAX_IDS``); past it every file keeps the count, and the union the window
+    reads says "maybe" for that table, as it would for that many ids."""
+    from app.storage import changes
+
+    machines = laptops(net, tmp_path, 4)
+    files = bundles(net, machines, [2, 1, 3, 1])
+    monkeypatch.setattr(changes, "MAX_IDS", 4)  # the first two files list 3 ids, the third passes 4
+    results = B.import_paths(net.ward.store, net.ward.ident, files)
+    assert [r.outcome for r in results] == ["applied"] * 4
+    created = [r.changes.ops["enterprises"]["create"] for r in results]
+    assert [n for _ids, n in created] == [2, 1, 3, 1]  # the counts are all kept
+    assert all(ids is None for ids, _n in created)  # the ids of none: together they were too many
+    union = changes.changes_of(results)
+    assert union is not None and union.created("enterprises") is None
+    assert union.ops["enterprises"]["create"][1] == 7
+    assert union.affects("enterprises", "any id at all")
+
+
+def test_the_files_of_a_stick_within_the_limit_keep_their_ids(net, tmp_path):
+    machines = laptops(net, tmp_path, 3)
+    files = bundles(net, machines, [2, 1, 3])
+    results = B.import_paths(net.ward.store, net.ward.ident, files)
+    created = [r.changes.created("enterprises") for r in results]
+    assert [len(ids or ()) for ids in created] == [2, 1, 3]
+    every = names(net.ward.store)
+    listed = set().union(*(ids or set() for ids in created))
+    ids = {r[0] for r in net.ward.store.conn.execute("SELECT id FROM enterprises")}
+    assert listed <= ids and len(listed) == 6 and len(every) == 6
