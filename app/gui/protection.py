@@ -175,7 +175,6 @@ class RestoreDialog(UpgradingDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
         self.runner: TaskRunner | None = None
-        self.restoring = False
         self.cancelled = False
 
     def _submit(self) -> None:
@@ -241,8 +240,12 @@ class RestoreDialog(UpgradingDialog):
 
     def _hold(self, on: bool) -> None:
         """While the files are put in place (``on``) the dialog cannot be cancelled, and «Hủy» shows it."""
-        self.restoring = on
         self.cancel.setEnabled(not on)
+
+    @property
+    def restoring(self) -> bool:
+        """The files are being put in place: «Hủy» is disabled then, and only then (``_hold``)."""
+        return not self.cancel.isEnabled()
 
     def reject(self) -> None:
         if self.restoring:  # Esc, or «Hủy» pressed some other way, while the files are put in place: not now

@@ -275,23 +275,23 @@ def _read_beside(
     path, key = store.path, store.key
     lock = threading.Lock()
     stopped = False
-    running: list[dbapi.Connection] = []
+    reading: dbapi.Connection | None = None  # the connection of the thread while it reads
 
     def read() -> UnitReads:
+        nonlocal reading
         conn = connect(path, key)
         try:
             with lock:
                 if stopped:
                     raise ReportError("Đã dừng lập báo cáo.")
-                running.append(conn)
+                reading = conn
             conn.execute(f"PRAGMA cache_size = -{REPORT_CACHE_KIB}")
             conn.execute("CREATE TEMP TABLE report_wards (code TEXT PRIMARY KEY)")
             conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
             return read_unit(conn, p)
         finally:
             with lock:
-                if conn in running:
-                    running.remove(conn)
+                reading = None
             conn.close()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-reads") as pool:
@@ -301,9 +301,14 @@ def _read_beside(
         finally:
             with lock:
                 stopped = True
-                if not future.done():
-                    for conn in running:
-                        conn.interrupt()
+                if reading is not None:
+                    reading.interrupt()
+
+
+# how a province reads the file's admissions whole: through the index that carries every column the
+# report reads of them, in the report's order (migration 18), not the table (its notes and sync columns
+# read and decrypted with the rest: 3 times as long at 500,000 enterprises)
+_WHOLE_ADMISSIONS = "INDEXED BY admissions_enterprise"
 
 
 def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "temp") -> None:
@@ -312,7 +317,8 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
     organisations of those founded or dissolved (``report_organisations``) and their admissions
     (``report_admissions``), both not deleted. Each table of the file is read once; every figure is then
     counted from these, where a look-up in the file reads and decrypts a page of a file of gigabytes for
-    each record. A province reads every table once in its order; a ward finds its own enterprises
+    each record. A province reads every table once in its order (the admissions in that of the index
+    that carries what it reads of them); a ward finds its own enterprises
     through the ward's index, and their records through the enterprise's. The queries name the tables
     without a schema: none of these names may be left in ``temp`` when they are in the scratch file
     (``_scoped`` drops them after each report)."""
@@ -348,19 +354,18 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
     # a province: the table in its order, each row's enterprise looked up in memory; a ward: its
     # enterprises' records through the index on the enterprise
     join = (
-        "{t} NOT INDEXED CROSS JOIN report_enterprises e"
-        if province
-        else "report_enterprises e CROSS JOIN {t}"
+        "{t} {whole} CROSS JOIN report_enterprises e" if province else "report_enterprises e CROSS JOIN {t}"
     )
     q(
         "INSERT INTO report_organisations SELECT o.id, o.enterprise_id, o.kind, o.status, o.decision_date, "
         "o.dissolved_date, o.founding_members, o.members, o.members_counted_on "
-        f"FROM {join.format(t='organisations o')} ON e.id = o.enterprise_id "
+        f"FROM {join.format(t='organisations o', whole='NOT INDEXED')} ON e.id = o.enterprise_id "
         "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') ORDER BY o.id"
     )
     q(
         "INSERT INTO report_admissions SELECT a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
-        f"a.official_count FROM {join.format(t='admissions a')} ON e.id = a.enterprise_id WHERE a.deleted = 0 "
+        f"a.official_count FROM {join.format(t='admissions a', whole=_WHOLE_ADMISSIONS)} ON e.id = a.enterprise_id "
+        "WHERE a.deleted = 0 "
         "ORDER BY a.enterprise_id, a.kind, a.admitted_on"
     )
     # the planner then knows a ward's few records from a province's many; from a sample of each index

@@ -955,6 +955,20 @@ def _v17_visits_index_carries_the_report(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v18_admissions_index_carries_the_report(conn: sqlite3.Connection) -> None:
+    """The index of the admissions by enterprise carries what the report reads of an admission (issue 15):
+    its kind, day, count, recognition and whether it is deleted, in the order the report groups them. A
+    province's report reads every admission: from this index (about 1.6 -> 0.5 s at 500,000 enterprises)
+    instead of the table, whose pages carry the notes and the record's sync columns, all decrypted. The
+    file about 3 MB larger at 500,000 enterprises; every look-up the index served it serves as before (the
+    same first column)."""
+    conn.execute("DROP INDEX admissions_enterprise")
+    conn.execute(
+        "CREATE INDEX admissions_enterprise ON admissions(enterprise_id, kind, admitted_on, count, official_on, "
+        "official_count, deleted)"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -988,6 +1002,11 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         17,
         "the visits' index by enterprise carries the report's figures",
         _v17_visits_index_carries_the_report,
+    ),
+    (
+        18,
+        "the admissions' index by enterprise carries the report's figures",
+        _v18_admissions_index_carries_the_report,
     ),
 ]
 

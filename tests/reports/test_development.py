@@ -459,3 +459,25 @@ def test_the_ratings_are_read_in_one_pass_over_their_table(province, tmp_path):
         select = ratings[0][ratings[0].index("SELECT") :]
         plan = " | ".join(row[3] for row in s.conn.execute(f"EXPLAIN QUERY PLAN {select}"))
     assert plan == "SCAN quality_ratings", plan
+
+
+def test_a_province_reads_the_admissions_from_the_index_that_carries_them(province):
+    """A province's report reads every admission: from the index that carries what it reads of them
+    (migration 18), in the order the report keeps them, with nothing to sort; never the table's rows
+    (notes and sync columns decrypted with the rest: 1.6 s at 500,000 enterprises, 0.5 s from the index)."""
+    statements: list[str] = []
+    with open_store(province) as s:
+        s.conn.set_trace_callback(statements.append)
+        compute(s, PROVINCE, Period.year(2025), today=TEST_TODAY)
+        s.conn.set_trace_callback(None)
+        s.conn.execute(
+            "CREATE TEMP TABLE report_enterprises (id TEXT PRIMARY KEY, ward_code TEXT NOT NULL, "
+            "status TEXT NOT NULL, workforce_total INTEGER) WITHOUT ROWID"
+        )
+        (insert,) = [x for x in statements if x.startswith("INSERT INTO report_admissions")]
+        select = insert[insert.index("SELECT") :]
+        plan = " | ".join(row[3] for row in s.conn.execute(f"EXPLAIN QUERY PLAN {select}"))
+        s.conn.execute("DROP TABLE temp.report_enterprises")
+    assert plan == "SCAN a USING COVERING INDEX admissions_enterprise | SEARCH e USING PRIMARY KEY (id=?)", (
+        plan
+    )
