@@ -24,11 +24,27 @@ def password_field(parent: QWidget, name: str) -> QLineEdit:
     return field
 
 
-def error_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel("", parent)
+_ERROR_STYLE = "color: #b00020;"
+
+
+class MessageLabel(QLabel):
+    """A dialog's line under its fields: what to fix, in red (``setText``), or what it is doing, in the
+    ordinary colour (``working``): "Đang khôi phục…" is no error."""
+
+    def setText(self, text: str) -> None:  # Qt's name
+        self.setStyleSheet(_ERROR_STYLE)
+        super().setText(text)
+
+    def working(self, text: str) -> None:
+        self.setStyleSheet("")
+        super().setText(text)
+
+
+def error_label(parent: QWidget, name: str) -> MessageLabel:
+    label = MessageLabel("", parent)
     label.setObjectName(name)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
+    label.setStyleSheet(_ERROR_STYLE)
     return label
 
 

@@ -84,7 +84,7 @@ class PassphraseChangeDialog(QDialog):
             self.error.setText(problem)
             return
         self.ok.setEnabled(False)
-        self.error.setText("Đang đổi mật khẩu…")
+        self.error.working("Đang đổi mật khẩu…")
         folder = self.window_.key_folder
         self.window_.tasks.call(lambda: change_passphrase(folder, old, new), self._done, self._failed)
 
@@ -185,7 +185,7 @@ class RestoreDialog(UpgradingDialog):
             self.error.setText("Hãy nhập mật khẩu đang dùng lúc tạo bản sao lưu.")
             return
         self.ok.setEnabled(False)
-        self.error.setText("Đang kiểm tra mật khẩu…")
+        self.error.working("Đang kiểm tra mật khẩu…")
         info, passphrase = self.info, self.passphrase.text()
         # the passphrase is checked before anything is closed: a wrong one changes nothing
         self.window_.tasks.call(
@@ -215,7 +215,7 @@ class RestoreDialog(UpgradingDialog):
             self.ok.setEnabled(True)
             self.error.setText("Chưa khôi phục: còn phiếu đang mở.")
             return
-        self.error.setText("Đang khôi phục…")
+        self.error.working("Đang khôi phục…")
         self._hold(True)
         if not w.tasks.shutdown(
             15000

@@ -194,7 +194,7 @@ class LaptopRecoveryDialog(UpgradingDialog):
             self.error.setText(problem)
             return
         self.ok.setEnabled(False)
-        self.error.setText("Đang mở khóa…")
+        self.error.working("Đang mở khóa…")
         data_dir, finish = self.data_dir, self.finish
         self.run_upgrading(
             self.tasks,

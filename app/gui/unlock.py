@@ -312,7 +312,7 @@ class UnlockDialog(UpgradingDialog):
             self.error.setText("Hãy nhập mật khẩu.")
             return
         self._set_busy(True)
-        self.error.setText("Đang mã hóa dữ liệu…" if self.mode == MIGRATE else "Đang mở khóa…")
+        self.error.working("Đang mã hóa dữ liệu…" if self.mode == MIGRATE else "Đang mở khóa…")
         if not self.upgrades:
             self.tasks.call(lambda: self.work(passphrase), self._done, self._failed)
             return
