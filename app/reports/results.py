@@ -305,9 +305,10 @@ def _read_beside(
                     reading.interrupt()
 
 
-# how a province reads the file's admissions whole: through the index that carries every column the
-# report reads of them, in the report's order (migration 18), not the table (its notes and sync columns
-# read and decrypted with the rest: 3 times as long at 500,000 enterprises)
+# how a province reads the file's organisations and admissions whole: through their indexes by enterprise,
+# which carry every column the report reads of them (migration 18), in the enterprises' order, not the
+# tables (notes, names and sync columns read and decrypted with the rest: 2-3 times as long at 500,000)
+_WHOLE_ORGANISATIONS = "INDEXED BY organisations_enterprise"
 _WHOLE_ADMISSIONS = "INDEXED BY admissions_enterprise"
 
 
@@ -317,8 +318,8 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
     organisations of those founded or dissolved (``report_organisations``) and their admissions
     (``report_admissions``), both not deleted. Each table of the file is read once; every figure is then
     counted from these, where a look-up in the file reads and decrypts a page of a file of gigabytes for
-    each record. A province reads every table once in its order (the admissions in that of the index
-    that carries what it reads of them); a ward finds its own enterprises
+    each record. A province reads every table once in its order (the organisations and the admissions in
+    that of their index by enterprise, which carries what it reads of them); a ward finds its own enterprises
     through the ward's index, and their records through the enterprise's. The queries name the tables
     without a schema: none of these names may be left in ``temp`` when they are in the scratch file
     (``_scoped`` drops them after each report)."""
@@ -338,11 +339,10 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
         "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards) ORDER BY id"  # pages filled
     )
     q(
-        f"CREATE TABLE {schema}.report_organisations (id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL, "
+        f"CREATE TABLE {schema}.report_organisations (id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
         "kind TEXT NOT NULL, status TEXT NOT NULL, decision_date TEXT, dissolved_date TEXT, founding_members "
-        "INTEGER, members INTEGER, members_counted_on TEXT) WITHOUT ROWID"
+        "INTEGER, members INTEGER, members_counted_on TEXT, PRIMARY KEY (enterprise_id, kind, id)) WITHOUT ROWID"
     )
-    q(f"CREATE INDEX {schema}.report_organisations_enterprise ON report_organisations(enterprise_id, kind)")
     q(
         f"CREATE TABLE {schema}.report_admissions (enterprise_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "admitted_on TEXT, count INTEGER NOT NULL, official_on TEXT, official_count INTEGER)"
@@ -351,16 +351,16 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
         f"CREATE INDEX {schema}.report_admissions_enterprise "
         "ON report_admissions(enterprise_id, kind, admitted_on)"
     )
-    # a province: the table in its order, each row's enterprise looked up in memory; a ward: its
-    # enterprises' records through the index on the enterprise
+    # a province: each record (from its index by enterprise: every column read is in it) with its
+    # enterprise looked up in report_enterprises; a ward: its enterprises' records through that index
     join = (
         "{t} {whole} CROSS JOIN report_enterprises e" if province else "report_enterprises e CROSS JOIN {t}"
     )
     q(
         "INSERT INTO report_organisations SELECT o.id, o.enterprise_id, o.kind, o.status, o.decision_date, "
         "o.dissolved_date, o.founding_members, o.members, o.members_counted_on "
-        f"FROM {join.format(t='organisations o', whole='NOT INDEXED')} ON e.id = o.enterprise_id "
-        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') ORDER BY o.id"
+        f"FROM {join.format(t='organisations o', whole=_WHOLE_ORGANISATIONS)} ON e.id = o.enterprise_id "
+        "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') ORDER BY o.enterprise_id, o.kind, o.id"
     )
     q(
         "INSERT INTO report_admissions SELECT a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
@@ -411,12 +411,12 @@ def _totals(by_ward: dict[str, dict[OrgKind, int]]) -> dict[str, int]:
 
 def _province_numbers(store: Store, p: dict[str, Any]) -> _ProvinceNumbers:
     """At a province the report reads every organisation and admission of hundreds of thousands of
-    enterprises. Each query reads its table once in the table's order (``NOT INDEXED``: through an
-    index, each row would be a look-up reading and decrypting a page of a file of gigabytes), groups the
-    organisations (one pass for what exists, what was founded and which enterprises have a Party
+    enterprises. Each query reads the report's table of them once, in the enterprises' order (``_scope``
+    filled them so: never a look-up per row reading and decrypting a page of a file of gigabytes), groups
+    the organisations (one pass for what exists, what was founded and which enterprises have a Party
     organisation or a trade union) or the admissions by enterprise, and looks the enterprises up in
-    ``report_enterprises``, in memory. A ward's report (a few thousand enterprises) starts from its
-    enterprises instead.
+    ``report_enterprises``. A ward's report (a few thousand enterprises) starts from its enterprises
+    instead.
     """
     q = store.conn.execute
     # One pass over the organisations founded or dissolved: per enterprise and kind, how many exist at

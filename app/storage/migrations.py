@@ -955,17 +955,24 @@ def _v17_visits_index_carries_the_report(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v18_admissions_index_carries_the_report(conn: sqlite3.Connection) -> None:
-    """The index of the admissions by enterprise carries what the report reads of an admission (issue 15):
-    its kind, day, count, recognition and whether it is deleted, in the order the report groups them. A
-    province's report reads every admission: from this index (about 1.6 -> 0.5 s at 500,000 enterprises)
-    instead of the table, whose pages carry the notes and the record's sync columns, all decrypted. The
-    file about 3 MB larger at 500,000 enterprises; every look-up the index served it serves as before (the
-    same first column)."""
+def _v18_report_reads_indexes(conn: sqlite3.Connection) -> None:
+    """The indexes of the admissions and of the organisations by enterprise carry what the report reads
+    of them (issue 15): an admission's kind, day, count, recognition and whether it is deleted; an
+    organisation's status, days, founding and latest member counts and whether it is deleted. A
+    province's report reads every admission and organisation: from these indexes, in the enterprises'
+    order (at 500,000 enterprises the admissions 1.6 -> 0.5 s, the organisations 1.1 -> 0.6 s), instead
+    of the tables, whose pages carry the notes, names and the record's sync columns, all decrypted. The
+    file about 9 MB larger at 500,000 enterprises; every look-up these indexes served they serve as
+    before (the same first columns)."""
     conn.execute("DROP INDEX admissions_enterprise")
     conn.execute(
         "CREATE INDEX admissions_enterprise ON admissions(enterprise_id, kind, admitted_on, count, official_on, "
         "official_count, deleted)"
+    )
+    conn.execute("DROP INDEX organisations_enterprise")
+    conn.execute(
+        "CREATE INDEX organisations_enterprise ON organisations(enterprise_id, kind, status, decision_date, "
+        "dissolved_date, founding_members, members, members_counted_on, deleted)"
     )
 
 
@@ -1005,8 +1012,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     ),
     (
         18,
-        "the admissions' index by enterprise carries the report's figures",
-        _v18_admissions_index_carries_the_report,
+        "the admissions' and the organisations' indexes by enterprise carry the report's figures",
+        _v18_report_reads_indexes,
     ),
 ]
 
