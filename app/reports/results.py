@@ -305,13 +305,6 @@ def _read_beside(
                     reading.interrupt()
 
 
-# how a province reads the file's organisations and admissions whole: through their indexes by enterprise,
-# which carry every column the report reads of them (migration 18), in the enterprises' order, not the
-# tables (notes, names and sync columns read and decrypted with the rest: 2-3 times as long at 500,000)
-_WHOLE_ORGANISATIONS = "INDEXED BY organisations_enterprise"
-_WHOLE_ADMISSIONS = "INDEXED BY admissions_enterprise"
-
-
 def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "temp") -> None:
     """Fill the report's tables in ``schema`` (``temp``: in memory, per connection; or the store's
     scratch file) for its wards: their enterprises not deleted (``report_enterprises``), the
@@ -351,20 +344,25 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
         f"CREATE INDEX {schema}.report_admissions_enterprise "
         "ON report_admissions(enterprise_id, kind, admitted_on)"
     )
-    # a province: each record (from its index by enterprise: every column read is in it) with its
-    # enterprise looked up in report_enterprises; a ward: its enterprises' records through that index
+    # both read the records through their index by enterprise (``<table>_enterprise``: since migration 18
+    # it carries every column read here). A province reads that whole index, in the enterprises' order, each
+    # record's enterprise looked up in report_enterprises: never the tables, whose notes, names and sync
+    # columns would be read and decrypted with the rest (2-3 times as long at 500,000 enterprises). A ward
+    # looks its enterprises' records up in it.
     join = (
-        "{t} {whole} CROSS JOIN report_enterprises e" if province else "report_enterprises e CROSS JOIN {t}"
+        "{table} {alias} INDEXED BY {table}_enterprise CROSS JOIN report_enterprises e"
+        if province
+        else "report_enterprises e CROSS JOIN {table} {alias}"
     )
     q(
         "INSERT INTO report_organisations SELECT o.id, o.enterprise_id, o.kind, o.status, o.decision_date, "
         "o.dissolved_date, o.founding_members, o.members, o.members_counted_on "
-        f"FROM {join.format(t='organisations o', whole=_WHOLE_ORGANISATIONS)} ON e.id = o.enterprise_id "
+        f"FROM {join.format(table='organisations', alias='o')} ON e.id = o.enterprise_id "
         "WHERE o.deleted = 0 AND o.status IN ('founded', 'dissolved') ORDER BY o.enterprise_id, o.kind, o.id"
     )
     q(
         "INSERT INTO report_admissions SELECT a.enterprise_id, a.kind, a.admitted_on, a.count, a.official_on, "
-        f"a.official_count FROM {join.format(t='admissions a', whole=_WHOLE_ADMISSIONS)} ON e.id = a.enterprise_id "
+        f"a.official_count FROM {join.format(table='admissions', alias='a')} ON e.id = a.enterprise_id "
         "WHERE a.deleted = 0 "
         "ORDER BY a.enterprise_id, a.kind, a.admitted_on"
     )

@@ -27,7 +27,7 @@ _NOT_SHOWN = re.compile(
 def shown(value: object, limit: int = 60) -> str:
     """A value from a file quoted in a message or a window: cut when long; characters that would not
     print (a lone surrogate would even stop the console) or that would reorder the text around them
-    (bidirectional controls) written as ``\\uXXXX``."""
+    (bidirectional controls) written as ``\\u`` and the character's four hexadecimal digits."""
     text = "" if value is None else str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
