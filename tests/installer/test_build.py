@@ -21,6 +21,8 @@ from tests.conftest import TEST_WARD
 from tests.helpers.vault import key_for
 from tests.installer.conftest import EXE_NAME, linked_copy, run_built
 
+# The tests run in parallel by file (pytest-xdist, --dist loadfile): every test that needs the build (the session
+# fixture `built`, about a minute) is in this file, so one process builds it once.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 STEPS = [label for label, _ in SelfTest(Path("."), io.StringIO()).steps()]
