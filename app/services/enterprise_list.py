@@ -84,12 +84,15 @@ def months_before(day: date, months: int) -> date:
     return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
+_KEPT = "+e.deleted = 0"
+
+
 def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     """The list's filters other than the text, as conditions on the enterprise ``e``."""
     params: list[Any] = []
     # "+": not a reason to read enterprises_facts by its first column: the list is read in the order of
     # the (ward, name) index and stops at a page; counts read enterprises_facts whole (it covers them)
-    conds = ["+e.deleted = 0"]
+    conds = [_KEPT]
     if q.statuses:
         conds.append(f"e.status IN ({', '.join('?' * len(q.statuses))})")
         params.extend(sorted(s.value for s in q.statuses))
@@ -270,7 +273,8 @@ def _ranked_page(
     store: Store, q: ListQuery, t: search.Terms, offset: int, limit: int
 ) -> list[dict[str, Any]]:
     conds, cparams = _conditions(q)
-    flt = search.Filter(" AND ".join(conds), tuple(cparams))
+    # no filter but "not deleted": the search's own (its indexes hold only those), which reads no record
+    flt = search.Filter(" AND ".join(conds), tuple(cparams)) if conds != [_KEPT] else search.Filter()
     head = [rid for rid, _tier in search.ranked(store.conn, t, min(offset + limit, HEAD), flt)]
     rids = head[offset : offset + limit]
     rows = []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -226,6 +226,11 @@ class Filter:
     where: str = "e.deleted = 0"
     params: tuple[Any, ...] = ()
 
+    @property
+    def kept_only(self) -> bool:
+        """No condition but the one every index already holds to (the enterprise is not deleted)."""
+        return self.where == Filter.where and not self.params
+
 
 def _capped(conn: sqlite3.Connection, expr: str, cap: int, table: str = "enterprise_fts") -> int:
     return conn.execute(
@@ -244,32 +249,50 @@ def _fts_tier(
 ) -> list[tuple[int]]:
     """The rids of a tier: all of them by relevance (``ranked``: the caller knows there are at most
     RANK_LIMIT), else the first ``limit`` in index order."""
-    sql = f"SELECT e.rid FROM {table} f JOIN enterprises e ON e.rid = f.rowid WHERE {table} MATCH ? AND {flt.where}"
+    # the indexes hold the enterprises not deleted, and nothing else: without a condition of its own, a
+    # tier in index order reads no record (each one a look-up, a page read and decrypted at a miss)
+    if not ranked and flt.kept_only:
+        return conn.execute(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?", (expr, limit)
+        ).fetchall()
+    sql = f"FROM {table} f JOIN enterprises e ON e.rid = f.rowid WHERE {table} MATCH ? AND {flt.where}"
     if not ranked:
-        return conn.execute(f"{sql} ORDER BY f.rowid LIMIT ?", (expr, *flt.params, limit)).fetchall()
-    rids = [r[0] for r in conn.execute(sql, (expr, *flt.params))]
-    return [(rid,) for rid in by_relevance(conn, t, rids)[:limit]]
+        return conn.execute(
+            f"SELECT e.rid {sql} ORDER BY f.rowid LIMIT ?", (expr, *flt.params, limit)
+        ).fetchall()
+    rows = conn.execute(f"SELECT {_VALUES} {sql}", (expr, *flt.params)).fetchall()
+    return [(rid,) for rid in by_relevance(t, _folded(rows))[:limit]]
 
 
-def by_relevance(conn: sqlite3.Connection, t: Terms, rids: list[int]) -> list[int]:
-    """``rids`` best first (``WEIGHTS`` of the fields holding each word, then shorter names, then rid)."""
-    if not rids:
-        return []
-    rows = conn.execute(
-        "SELECT rid, name, short_name, tax_code, address, owner_name FROM enterprises "
-        "WHERE rid IN (SELECT value FROM json_each(?))",
-        ("[" + ",".join(map(str, rids)) + "]",),
-    ).fetchall()
+# an enterprise's rid and the values the index holds, to score it: read from the record, whose pages the
+# caller reads next anyway for the rows it shows (the index's own copy would be more pages to decrypt)
+_VALUES = "e.rid, e.name, e.short_name, e.tax_code, e.address, e.owner_name"
+
+
+def _folded(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` of ``_VALUES`` with the values folded as the index holds them (``index_values``)."""
     texts: list[str] = []
     for r in rows:
         texts += [r[1] or "", r[2] or "", tax_code_text(r[3] or ""), r[4] or "", r[5] or ""]
     keys = search_keys(texts)
+    return [(r[0], *keys[5 * i : 5 * i + 5]) for i, r in enumerate(rows)]
+
+
+def by_relevance(t: Terms, rows: Sequence[Sequence[Any]]) -> list[int]:
+    """The rids of ``rows`` (a rid and its ``INDEXED`` values folded) best first: ``WEIGHTS`` of the fields
+    holding each word, then shorter names, then rid."""
     weights = [WEIGHTS[f] for f in INDEXED]
+    needles = t.needles
     scored = []
-    for i, r in enumerate(rows):
-        fields = keys[5 * i : 5 * i + 5]
-        score = sum(w * _hits(t, f) for w, f in zip(weights, fields))
-        scored.append((-score, fields[0].count(" "), r[0]))
+    for rid, *fields in rows:
+        score = 0
+        for weight, folded in zip(weights, fields):
+            if folded:
+                padded = f" {folded} "
+                for needle in needles:
+                    if needle in padded:
+                        score += weight
+        scored.append((-score, (fields[0] or "").count(" "), rid))
     scored.sort()
     return [rid for *_, rid in scored]
 
@@ -299,11 +322,12 @@ def ranked(conn: sqlite3.Connection, t: Terms, need: int, flt: Filter = Filter()
     if len(t.words) == 1 and t.words[0].isdigit() and len(t.words[0]) >= 3:
         add(_fts_tier(conn, t, f"tax_code : {t.fts_word(0)}", flt, need, False), "tax_code")
     if len(t.words) >= 2 and len(out) < need:
+        source = "enterprise_owners o" + ("" if flt.kept_only else " JOIN enterprises e ON e.rid = o.rid")
+        cond, params = ("", ()) if flt.kept_only else (f" AND {flt.where}", flt.params)
         add(
             conn.execute(
-                f"SELECT o.rid FROM enterprise_owners o JOIN enterprises e ON e.rid = o.rid "
-                f"WHERE o.key = ? AND {flt.where} ORDER BY o.rid LIMIT ?",
-                (t.key, *flt.params, need),
+                f"SELECT o.rid FROM {source} WHERE o.key = ?{cond} ORDER BY o.rid LIMIT ?",
+                (t.key, *params, need),
             ),
             "owner",
         )
@@ -311,13 +335,15 @@ def ranked(conn: sqlite3.Connection, t: Terms, need: int, flt: Filter = Filter()
             low, high = _owner_range(t)
             add(
                 conn.execute(
-                    f"SELECT o.rid FROM enterprise_owners o JOIN enterprises e ON e.rid = o.rid "
-                    f"WHERE o.key >= ? AND o.key < ? AND {flt.where} ORDER BY o.key, o.rid LIMIT ?",
-                    (low, high, *flt.params, need),
+                    f"SELECT o.rid FROM {source} WHERE o.key >= ? AND o.key < ?{cond} ORDER BY o.key, o.rid LIMIT ?",
+                    (low, high, *params, need),
                 ),
                 "owner_start",
             )
     if len(out) >= need:
+        return out
+    if flt.kept_only:
+        _word_tiers(conn, t, expr, need, add, lambda: len(out) >= need)
         return out
     many = _capped(conn, expr, RANK_LIMIT + 1) > RANK_LIMIT
     if many:
@@ -327,6 +353,50 @@ def ranked(conn: sqlite3.Connection, t: Terms, need: int, flt: Filter = Filter()
     if len(out) < need:
         add(_fts_tier(conn, t, expr, flt, need, not many), "all")
     return out
+
+
+def _word_tiers(
+    conn: sqlite3.Connection,
+    t: Terms,
+    expr: str,
+    need: int,
+    add: Callable[[Iterable[Any], str], None],
+    full: Callable[[], bool],
+) -> None:
+    """The tiers ``name`` and ``all`` without a filter (the indexes hold exactly the enterprises not
+    deleted), as ``ranked`` takes them with one, each match list read once: its first RANK_LIMIT + 1
+    rowids say whether it is small enough to rank, and are the tier when it is not (or its start), instead
+    of counting the matches and then reading them again (the doclists of words in most names, "cong" of
+    "Công ty", were merged twice)."""
+
+    def first(table: str, n: int) -> list[tuple[int]]:
+        return conn.execute(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?", (expr, n)
+        ).fetchall()
+
+    def head(found: list[tuple[int]], table: str) -> list[tuple[int]]:  # the first ``need`` in index order
+        return found[:need] if need <= len(found) else first(table, need)
+
+    everywhere = first("enterprise_fts", RANK_LIMIT + 1)
+    many = len(everywhere) > RANK_LIMIT
+    if many:
+        in_name = first("enterprise_names", RANK_LIMIT + 1)
+        if len(in_name) > RANK_LIMIT:
+            add(head(in_name, "enterprise_names"), "name")
+        elif in_name:
+            add(_by_relevance_of(conn, t, in_name)[:need], "name")
+    if full():
+        return
+    add(head(everywhere, "enterprise_fts") if many else _by_relevance_of(conn, t, everywhere)[:need], "all")
+
+
+def _by_relevance_of(conn: sqlite3.Connection, t: Terms, rids: list[tuple[int]]) -> list[tuple[int]]:
+    """``rids`` best first (``by_relevance``)."""
+    rows = conn.execute(
+        f"SELECT {_VALUES} FROM enterprises e WHERE e.rid IN (SELECT value FROM json_each(?))",
+        ("[" + ",".join(str(r[0]) for r in rids) + "]",),
+    ).fetchall()
+    return [(rid,) for rid in by_relevance(t, _folded(rows))]
 
 
 def matched_fields(t: Terms, rows: list[dict[str, Any]]) -> list[frozenset[str]]:

@@ -111,3 +111,55 @@ def test_ranking_of_many_matches_and_the_ward_filter(store, monkeypatch):
     in_ward = store.search_enterprises("hoa sen", ward_code="00070")
     assert len(in_ward) == 16 and all(r["ward_code"] == "00070" for r in in_ward)
     assert store.search_enterprises("hoa sen", limit=3) == found[:3]
+
+
+def test_without_a_filter_the_tiers_read_the_indexes_alone_and_find_the_same(store, monkeypatch):
+    # the indexes hold exactly the enterprises not deleted, so without a filter of its own a search reads
+    # no record to filter by (search._word_tiers): it must rank exactly as the path that joins the records
+    rows = [_enterprise(i, f"Công ty TNHH Hoa Sen {i}", f"Trần Văn Hải {i % 4}") for i in range(1, 13)]
+    rows += [_enterprise(i, f"Công ty Cổ phần Bình An {i}", "Trần Hoa Sen") for i in range(20, 29)]
+    rows += [
+        _enterprise(i, f"Doanh nghiệp tư nhân Minh {i}", "Lê Thị Hoa", address=f"Số {i} phố Hoa Sen")
+        for i in range(40, 47)
+    ]
+    _add(store, *rows)
+    with store.write() as w:
+        for e in rows[::5]:
+            w.delete("enterprises", e.id)
+    deleted = {r[0] for r in store.conn.execute("SELECT rid FROM enterprises WHERE deleted = 1").fetchall()}
+    assert deleted
+    same_meaning = search.Filter("e.deleted = 0 AND e.rid > ?", (0,))
+    assert search.Filter().kept_only and not same_meaning.kept_only
+    for limit in (5, 300):  # tiers ranked by relevance, and too many to rank (index order)
+        monkeypatch.setattr(search, "RANK_LIMIT", limit)
+        for typed in (
+            "hoa sen",
+            "hoa s",
+            "tran van hai 1",
+            "tran",
+            "cong ty",
+            "binh an 2",
+            "le thi hoa",
+            "0",
+            "tran hoa s",
+            "tran hoa sen",
+            rows[1].tax_code[:4],
+        ):
+            t = search.terms(typed)
+            assert t is not None
+            for need in (1, 4, 9, 60):
+                alone = search.ranked(store.conn, t, need)
+                joined = search.ranked(store.conn, t, need, same_meaning)
+                assert alone == joined, (limit, typed, need)
+                assert not deleted & {rid for rid, _ in alone}
+    # the queries above went through every tier
+    monkeypatch.setattr(search, "RANK_LIMIT", 5)
+    typed = ("hoa sen", "tran hoa sen", "tran hoa s", rows[1].tax_code[:4])
+    tiers = {tier for text in typed for tier in _tiers(store, text)}
+    assert tiers == {"tax_code", "owner", "owner_start", "name", "all"}
+
+
+def _tiers(store, typed: str) -> set[str]:
+    t = search.terms(typed)
+    assert t is not None
+    return {tier for _, tier in search.ranked(store.conn, t, 60)}
