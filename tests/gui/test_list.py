@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
 
 from app.domain.text import fold
 from app.domain.vocab import EnterpriseStatus, OrgKind
@@ -226,3 +227,18 @@ def test_a_person_searched_by_name_comes_first_and_the_list_shows_why(qtbot, dat
         assert m.data(m.index(0, 0)) == "Công ty Cổ phần Minh Phát (MPH GROUP)"
     finally:
         close_window(qtbot, window)
+
+
+def test_the_row_numbers_are_as_wide_as_qt_makes_them(qtbot, window):
+    # the list's header measures only its last (widest) number instead of its first and last hundred
+    _wait_loaded(qtbot, window, 300)
+    table = window.list_panel.table
+    plain = QTableView()  # Qt's own header over the same rows
+    qtbot.addWidget(plain)
+    plain.setModel(table.model())
+    assert table.verticalHeader().sizeHint().width() == plain.verticalHeader().sizeHint().width() > 0
+    window.list_panel.search.setFocus()
+    Keyboard().type("0100")  # tax codes: fewer rows, a narrower number
+    _wait_loaded(qtbot, window)
+    assert 0 < table.model().rowCount() < 100
+    assert table.verticalHeader().sizeHint() == plain.verticalHeader().sizeHint()
