@@ -511,7 +511,8 @@ def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, da
         assert dialog.items[0].field == "workforce_women"
         dialog.table.selectRow(0)
         dialog.open_selected()
-        assert window.selected_enterprise_id() == e.id
+        # selected at once when its page of the list is loaded, else once the list has found it
+        qtbot.waitUntil(lambda: window.selected_enterprise_id() == e.id, timeout=10000)
         dialog.show_checked.setChecked(True)
         qtbot.waitUntil(lambda: len(dialog.items) == 2, timeout=10000)
         dialog.close()
