@@ -63,6 +63,20 @@ def _founded_text(kinds: frozenset[OrgKind]) -> str:
     return ", ".join(ORG_KIND_SHORT[k] for k in OrgKind if k in kinds)
 
 
+# the roles ``EnterpriseTableModel.data`` answers (as ints: Qt hands them over as ints)
+_ROLES = frozenset(
+    int(r.value)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.UserRole,
+    )
+)
+
+
 class EnterpriseTableModel(QAbstractTableModel):
     sig_counted = Signal(int)  # rows matching the current query, after each new query
     sig_assigned = Signal(bool)  # whether any enterprise is assigned (the «Phân công» column is shown)
@@ -257,7 +271,8 @@ class EnterpriseTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # a painted cell is asked about eight roles; most of them are answered here without the row
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.row_data(index.row())
         key = COLUMNS[index.column()][0]
