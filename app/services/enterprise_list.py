@@ -273,8 +273,8 @@ def _ranked_page(
     store: Store, q: ListQuery, t: search.Terms, offset: int, limit: int
 ) -> list[dict[str, Any]]:
     conds, cparams = _conditions(q)
-    # no filter but "not deleted": the search's own (its indexes hold only those), which reads no record
-    flt = search.Filter(" AND ".join(conds), tuple(cparams)) if conds != [_KEPT] else search.Filter()
+    # the search holds to "not deleted" itself (its indexes hold only those): the other filters, if any
+    flt = search.Filter(" AND ".join(c for c in conds if c != _KEPT), tuple(cparams))
     head = [rid for rid, _tier in search.ranked(store.conn, t, min(offset + limit, HEAD), flt)]
     rids = head[offset : offset + limit]
     rows = []

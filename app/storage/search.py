@@ -221,15 +221,20 @@ TIERS = ("tax_code", "owner", "owner_start", "name", "all")
 
 @dataclass(frozen=True)
 class Filter:
-    """Conditions on the enterprise (``e``) that every tier applies, e.g. ``e.ward_code = ?``."""
+    """Conditions on the enterprise (``e``) that every tier applies besides "not deleted", which the
+    indexes hold to themselves, e.g. ``e.ward_code = ?``."""
 
-    where: str = "e.deleted = 0"
+    where: str = ""
     params: tuple[Any, ...] = ()
 
     @property
     def kept_only(self) -> bool:
-        """No condition but the one every index already holds to (the enterprise is not deleted)."""
-        return self.where == Filter.where and not self.params
+        """No condition but the one every index already holds to: a tier reads no record to filter by."""
+        return not self.where
+
+    @property
+    def sql(self) -> str:
+        return f"e.deleted = 0 AND ({self.where})" if self.where else "e.deleted = 0"
 
 
 def _capped(conn: sqlite3.Connection, expr: str, cap: int, table: str = "enterprise_fts") -> int:
@@ -255,7 +260,7 @@ def _fts_tier(
         return conn.execute(
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?", (expr, limit)
         ).fetchall()
-    sql = f"FROM {table} f JOIN enterprises e ON e.rid = f.rowid WHERE {table} MATCH ? AND {flt.where}"
+    sql = f"FROM {table} f JOIN enterprises e ON e.rid = f.rowid WHERE {table} MATCH ? AND {flt.sql}"
     if not ranked:
         return conn.execute(
             f"SELECT e.rid {sql} ORDER BY f.rowid LIMIT ?", (expr, *flt.params, limit)
@@ -282,16 +287,9 @@ def by_relevance(t: Terms, rows: Sequence[Sequence[Any]]) -> list[int]:
     """The rids of ``rows`` (a rid and its ``INDEXED`` values folded) best first: ``WEIGHTS`` of the fields
     holding each word, then shorter names, then rid."""
     weights = [WEIGHTS[f] for f in INDEXED]
-    needles = t.needles
     scored = []
     for rid, *fields in rows:
-        score = 0
-        for weight, folded in zip(weights, fields):
-            if folded:
-                padded = f" {folded} "
-                for needle in needles:
-                    if needle in padded:
-                        score += weight
+        score = sum(w * _hits(t, f) for w, f in zip(weights, fields) if f)
         scored.append((-score, (fields[0] or "").count(" "), rid))
     scored.sort()
     return [rid for *_, rid in scored]
@@ -323,7 +321,7 @@ def ranked(conn: sqlite3.Connection, t: Terms, need: int, flt: Filter = Filter()
         add(_fts_tier(conn, t, f"tax_code : {t.fts_word(0)}", flt, need, False), "tax_code")
     if len(t.words) >= 2 and len(out) < need:
         source = "enterprise_owners o" + ("" if flt.kept_only else " JOIN enterprises e ON e.rid = o.rid")
-        cond, params = ("", ()) if flt.kept_only else (f" AND {flt.where}", flt.params)
+        cond, params = ("", ()) if flt.kept_only else (f" AND {flt.sql}", flt.params)
         add(
             conn.execute(
                 f"SELECT o.rid FROM {source} WHERE o.key = ?{cond} ORDER BY o.rid LIMIT ?",

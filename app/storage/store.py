@@ -548,9 +548,7 @@ class Store:
         t = search.terms(query)
         if t is None or limit <= 0:
             return []
-        flt = (
-            search.Filter("e.deleted = 0 AND e.ward_code = ?", (ward_code,)) if ward_code else search.Filter()
-        )
+        flt = search.Filter("e.ward_code = ?", (ward_code,)) if ward_code else search.Filter()
         head = search.ranked(self.conn, t, limit, flt)
         if not head:
             return []

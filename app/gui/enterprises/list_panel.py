@@ -39,7 +39,7 @@ class _RowNumbers(QHeaderView):
 
     Qt sizes a header from its first and last hundred sections, asking the model about each of them: at
     every keystroke (the list is reset) and every count, about 1,200 calls of ``headerData`` from C++ into
-    Python, 5 ms of a keystroke on a slow machine. The numbers grow to the right, so the last one is the
+    Python, 5 ms of a keystroke on a slow machine. The numbers grow downwards, so the last one is the
     widest and the only one to measure."""
 
     def __init__(self, parent: QWidget):

@@ -63,10 +63,9 @@ def _founded_text(kinds: frozenset[OrgKind]) -> str:
     return ", ".join(ORG_KIND_SHORT[k] for k in OrgKind if k in kinds)
 
 
-# the roles ``EnterpriseTableModel.data`` answers (as ints: Qt hands them over as ints)
+# the roles ``EnterpriseTableModel.data`` answers (IntEnum members: an int role is found among them too)
 _ROLES = frozenset(
-    int(r.value)
-    for r in (
+    (
         Qt.ItemDataRole.DisplayRole,
         Qt.ItemDataRole.TextAlignmentRole,
         Qt.ItemDataRole.ForegroundRole,
