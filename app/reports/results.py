@@ -182,8 +182,10 @@ def _members_sql() -> str:
     plus the admissions after it. A visit's count is the one kept in ``member_counts``
     (``app/storage/work_facts.py``: the latest visit that counted the kind) when that visit is on or
     before the end; only the organisations of enterprises visited after the end have their visits read,
-    from the index of the visits by enterprise alone (migration 17 put the counts in it). Each candidate
-    count is a key, its day then its rank, so the latest is their ``max``: one pass over the
+    from the index of the visits by enterprise alone (migration 17 put the counts in it), in one look-up
+    each: the latest day up to the end and, of two visits that day, the larger count, as one key (``late``:
+    the day, the rank of a visit, then the count in twelve digits, so that ``max`` picks it). Each
+    candidate count is a key, its day then its rank, so the latest is their ``max``: one pass over the
     organisations, nothing sorted; the keys are kept (``keyed``, one row per organisation existing at the
     end) so that the visits read for ``late`` are read once, not once for each use of it below.
     tests/reports/test_results.py checks it against the domain function on the demo data."""
@@ -207,19 +209,19 @@ def _members_sql() -> str:
                 CASE WHEN o.members IS NOT NULL AND o.members_counted_on >= o.since
                      AND o.members_counted_on <= :end THEN o.members_counted_on || {sep} || '2' END AS ko,
                 CASE WHEN o.counted_on >= o.since AND o.counted_on <= :end THEN o.counted_on || {sep} || '1' END AS kv,
-                CASE WHEN o.counted_on > :end THEN (SELECT max(v.visit_date) {visits}) END AS late
+                CASE WHEN o.counted_on > :end THEN (SELECT max(v.visit_date || {sep} || '1' || {sep} ||
+                    printf('%012d', {visit_count})) {visits}) END AS late
             FROM orgs o
         ),
         best AS NOT MATERIALIZED (
-            SELECT o.*, max(coalesce(o.kf, ''), coalesce(o.ko, ''), coalesce(o.kv, ''),
-                            coalesce(o.late || {sep} || '1', '')) AS k
+            SELECT o.*, max(coalesce(o.kf, ''), coalesce(o.ko, ''), coalesce(o.kv, ''), coalesce(o.late, '')) AS k
             FROM keyed o
         ),
         based AS NOT MATERIALIZED (
             SELECT o.enterprise_id, o.kind, nullif(substr(o.k, 1, instr(o.k, {sep}) - 1), '') AS d,
                    CASE o.k WHEN '' THEN NULL WHEN o.ko THEN o.members WHEN o.kv THEN o.counted
                    WHEN o.kf THEN o.founding_members
-                   ELSE (SELECT max({visit_count}) {visits} AND v.visit_date = o.late) END AS n
+                   ELSE CAST(substr(o.k, instr(o.k, {sep}) + 3) AS INTEGER) END AS n
             FROM best o
         )
         SELECT o.kind, count(*), sum(coalesce(o.n, 0) + coalesce((

@@ -202,3 +202,38 @@ def test_the_visits_index_carries_what_the_report_reads(store):
     columns = {r[1] for r in store.conn.execute("PRAGMA table_info('visits')")}
     assert {c for c in columns if f"v.{c} " in members_sql or f"v.{c})" in members_sql} <= set(COUNTS)
     assert read <= indexed
+
+
+@pytest.mark.parametrize("where", ["file_store", "store"])
+def test_of_two_visits_on_the_periods_last_count_day_the_larger_count_is_taken(request, where):
+    """An organisation whose enterprise was visited after the period: its count is the latest visit's up to
+    the end, and of two visits that day the larger count (the rule of ``app.domain.membership``), whatever
+    the number of digits of either count and whichever was created first."""
+    store = request.getfixturevalue(where)
+    with store.write("test") as w:
+        e = w.create(Enterprise(name="Công ty Hai Lần", tax_code="0100109106", ward_code=TEST_WARD))
+        for kind in (OrgKind.UNION, OrgKind.YOUTH, OrgKind.WOMEN):
+            w.create(
+                Organisation(
+                    enterprise_id=e.id,
+                    kind=kind,
+                    status=OrgStatus.FOUNDED,
+                    decision_date=date(2024, 3, 1),
+                    founding_members=5,
+                )
+            )
+        on = date(2025, 5, 10)
+        w.create(
+            Visit(enterprise_id=e.id, visit_date=on, union_members=12, youth_members=99, women_members=7)
+        )
+        w.create(
+            Visit(enterprise_id=e.id, visit_date=on, union_members=9, youth_members=120, women_members=None)
+        )
+        w.create(Visit(enterprise_id=e.id, visit_date=date(2026, 2, 1), union_members=30, youth_members=1))
+    for unit in (PROVINCE, TEST_WARD):
+        report = compute(store, unit, Period.year(2025), today=TODAY)
+        got = {k.kind: k.members for k in report.kinds if k.organisations}
+        assert got == {OrgKind.UNION: 12, OrgKind.YOUTH: 120, OrgKind.WOMEN: 7}, unit
+        assert got == {
+            k: m for k, (_n, m) in _expected_members(store, unit, date(2025, 12, 31)).items() if _n
+        }
