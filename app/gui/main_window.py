@@ -69,6 +69,7 @@ from app import logs
 from app.domain import units
 from app.gui import window_actions
 from app.gui.actions import ActionRegistry
+from app.gui.closing import Closing
 from app.gui.importing import ImportingFeature
 from app.gui.office import OfficeFeature
 from app.gui.printing import PrintingFeature
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         from app.gui.protection import DEFAULT_LOCK_MINUTES, LOCK_SETTING, InactivityLock
 
         self.inactivity = InactivityLock(self, DEFAULT_LOCK_MINUTES if key is not None else 0)
+        self.closing: Closing | None = None  # the close asked for, while it waits for the running tasks
         if key is not None:
             self.tasks.read(
                 lambda store: store.setting(LOCK_SETTING, DEFAULT_LOCK_MINUTES), self.inactivity.set_minutes
@@ -475,9 +477,34 @@ class MainWindow(QMainWindow):
         self.tasks.unlock(key)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Close at once when nothing runs; else stay open, say what is being finished, and close
+        when the last task has (``app.gui.closing``): the event loop is never blocked, and no write
+        is left half-way."""
+        closing = self.closing
+        if closing is not None:
+            if closing.done:  # the work is finished: this is the close it was waiting for
+                event.accept()
+                return
+            closing.asked_again()  # asked again while waiting: the same wait goes on
+            event.ignore()
+            return
         if not self.forms.confirm_close_all():
             event.ignore()
             return
         self.inactivity.detach()
-        self.tasks.shutdown(15000)
-        event.accept()
+        self.closing = Closing(self, self, [self.tasks], self._finish_close)
+        if self.closing.start():
+            self._forget_on_close()
+            event.accept()
+            return
+        event.ignore()
+
+    def _finish_close(self) -> None:
+        """Every task has finished and every connection is closed: the close the person asked for."""
+        self._forget_on_close()
+        self.close()
+
+    def _forget_on_close(self) -> None:
+        # the runner forgot the key when it closed (TaskRunner.close); the window lets go of it too
+        self.key = None
+        self.drafts.key = None

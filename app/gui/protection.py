@@ -358,6 +358,7 @@ class InactivityLock(QObject):
         self.hidden: list[QWidget] = []
         self.dialog: Any = None
         self.runner: TaskRunner | None = None
+        self.closing: Any = None  # app.gui.closing.Closing, once closed from the lock
         self.set_minutes(minutes)
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
 
@@ -426,10 +427,22 @@ class InactivityLock(QObject):
         self.set_minutes(self.minutes)
 
     def _quit(self) -> None:
-        """Closing while locked: open forms are not asked about; their sealed drafts come back next time."""
-        self.window_.tasks.shutdown(15000)
-        if self.runner is not None:
-            self.runner.shutdown(15000)
+        """Closing while locked: open forms are not asked about; their sealed drafts come back next time.
+
+        As the window's close (``app.gui.closing``): the program ends once the tasks still running have
+        finished (a write the lock found running, the passphrase being checked), without blocking; a
+        small dialog, with no data in it, says what it waits for meanwhile (the windows are hidden).
+        """
+        from app.gui.closing import Closing
+
+        if self.closing is not None:  # (the dialog is closed once)
+            return
+        runners = [self.window_.tasks, *([self.runner] if self.runner is not None else [])]
+        self.closing = Closing(self, None, runners, self._exit)
+        if self.closing.start():
+            self._exit()
+
+    def _exit(self) -> None:
         QApplication.instance().exit(0)  # type: ignore[union-attr]
 
 

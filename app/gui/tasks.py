@@ -202,6 +202,7 @@ class TaskRunner(QObject):
         self._held: list[tuple[QThreadPool, _Runnable]] = []
         self._started: set[int] = set()  # ids of tasks handed to a pool that have not reported back
         self._on_released: Callable[[], None] | None = None
+        self._on_waiting: Callable[[list[str]], None] | None = None  # close(): told what still runs
         self._lock = threading.Lock()
         self._results: dict[int, tuple[str, Any]] = {}
         self._relay = _Relay(self)
@@ -216,8 +217,10 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[TaskFailure], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
+        *,
+        what: str = "",
     ) -> TaskHandle:
-        return self._submit(fn, on_done, on_error, on_progress, write=False)
+        return self._submit(fn, on_done, on_error, on_progress, write=False, what=what)
 
     def write(
         self,
@@ -225,8 +228,12 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[TaskFailure], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
+        *,
+        what: str = "",
     ) -> TaskHandle:
-        return self._submit(fn, on_done, on_error, on_progress, write=True)
+        """``what``: what the write does, for a person («nhập gói dữ liệu»), told if the window is closed
+        while it runs (``close``); by default «lưu dữ liệu»."""
+        return self._submit(fn, on_done, on_error, on_progress, write=True, what=what)
 
     def call(
         self,
@@ -290,7 +297,7 @@ class TaskRunner(QObject):
 
             return inner
 
-        handle = self._submit(fn, finish(on_done), finish(on_error), progress, write=write)
+        handle = self._submit(fn, finish(on_done), finish(on_error), progress, write=write, what=doing(title))
         dialog.canceled.connect(handle.cancel)
         return handle
 
@@ -303,7 +310,11 @@ class TaskRunner(QObject):
         return len(self._live)
 
     def shutdown(self, msecs: int = 15000) -> bool:
-        """Cancel what runs, wait for it, and drop results that arrive later (their views are going)."""
+        """Cancel what runs, wait for it, and drop results that arrive later (their views are going).
+
+        Blocks the calling thread: only for when nothing is expected to run (the restore refuses to start
+        while a task runs) and for tests. The window closes with ``close``, which never blocks.
+        """
         self.cancel_all()
         self._closed = True
         done = self.wait(msecs)
@@ -314,6 +325,54 @@ class TaskRunner(QObject):
             # thread; only Connection.close() insists on its own thread).
             del stores
         return done
+
+    def close(
+        self, on_closed: Callable[[], None], on_waiting: Callable[[list[str]], None] | None = None
+    ) -> bool:
+        """Close without blocking: cancel what runs, hold what is submitted from now on, and once the
+        running tasks have reported back close every connection and forget the key (as ``lock``).
+
+        Returns True when that was done at once (nothing ran; ``on_closed`` is not called). Otherwise
+        returns False and calls ``on_closed`` on the GUI thread once the last running task has finished:
+        the event loop goes on meanwhile. ``on_waiting(running())`` is called now and each time a task
+        finishes while others still run, so the window can say what it waits for.
+
+        Cancelling is what each task allows: a read's query is interrupted (``Store.interrupt``); a long
+        job stops at its next ``ctx.check()`` (an import of bundles between two files); a write that is
+        not cancellable (a save) runs to its commit. A write is never abandoned: it reports back only
+        after its transaction committed or rolled back and its connection closed (``_submit``), so
+        ``on_closed`` never comes while a worker is inside a write. Results that arrive meanwhile are
+        dropped (their views are going). Calling ``close`` again while it waits only replaces the
+        callbacks.
+        """
+        self.cancel_all()
+        self._closed = True
+        self._locked = True  # as lock(): new tasks wait, and never start
+        self._on_released = None
+        self._release_if_idle()
+        if self.released:
+            return True
+        self._on_released = on_closed
+        self._on_waiting = on_waiting
+        if on_waiting is not None:
+            on_waiting(self.running())
+        return False
+
+    @property
+    def closing(self) -> bool:
+        """``close`` was called: no task starts any more."""
+        return self._closed and self._locked
+
+    def running(self) -> list[str]:
+        """What the started tasks are doing, for a person, each once in the order they started: a
+        progress dialog's title without its «Đang …» («nhập gói dữ liệu»), a write's ``what`` (by default
+        «lưu dữ liệu»). A read without a name is left out: cancelling interrupts its query, it ends at once.
+        """
+        named: list[str] = []
+        for task_id, task in self._live.items():
+            if task_id in self._started and task.what and task.what not in named:
+                named.append(task.what)
+        return named
 
     @property
     def locked(self) -> bool:
@@ -352,6 +411,7 @@ class TaskRunner(QObject):
         # copy of the key when a connection closes)
         del stores
         self.key = None
+        self._on_waiting = None
         callback, self._on_released = self._on_released, None
         if callback is not None:
             callback()
@@ -371,6 +431,7 @@ class TaskRunner(QObject):
         *,
         write: bool,
         needs_store: bool = True,
+        what: str = "",
     ) -> TaskHandle:
         task_id = next(self._ids)
         relay = self._relay
@@ -416,7 +477,9 @@ class TaskRunner(QObject):
         runnable = _Runnable(task_id, job, self)
         if not self._live:
             self.sig_busy.emit(True)
-        self._live[task_id] = _Task(handle, runnable, on_done, on_error, on_progress)
+        self._live[task_id] = _Task(
+            handle, runnable, on_done, on_error, on_progress, what or ("lưu dữ liệu" if write else "")
+        )
         pool = self._writes if write else (self._reads if needs_store else self._files)
         if self._locked:  # waits for unlock(): no connection is opened while the key is gone
             self._held.append((pool, runnable))
@@ -474,6 +537,8 @@ class TaskRunner(QObject):
         finally:
             if not self._live:
                 self.sig_busy.emit(False)
+            if self._on_waiting is not None and self._started:
+                self._on_waiting(self.running())
             self._release_if_idle()
 
 
@@ -484,6 +549,12 @@ class _Task:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[TaskFailure], None] | None
     on_progress: Callable[[int, int, str], None] | None
+    what: str = ""  # what it does, for a person (``TaskRunner.running``)
+
+
+def doing(title: str) -> str:
+    """«Đang nhập gói dữ liệu…» -> «nhập gói dữ liệu»: a progress title as the name of the work."""
+    return title.strip().removeprefix("Đang ").rstrip(".…").strip()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from app.gui.tasks import failure_message
+from app.gui.tasks import doing, failure_message
 from app.sync import registry as R
 from app.sync.errors import SyncError, os_message
 
@@ -81,6 +81,6 @@ def with_keys(
         window.tasks.run_with_progress(parent or window, title, fn, on_done, failed, write=write)
         return
     run = window.tasks.write if write else window.tasks.read
-    handle = run(fn, on_done, failed, progress)
+    handle = run(fn, on_done, failed, progress, what=doing(title))  # told if the window closes meanwhile
     if started is not None:
         started(handle)

@@ -1,0 +1,216 @@
+"""Closing the window while work runs: the close never blocks the event loop, says what it finishes,
+and the window closes by itself once the last task has finished; no write is left half-way."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.domain.records import Enterprise
+from app.gui.closing import ClosingDialog
+from app.gui.tasks import TaskRunner
+from app.sync import bundles as B
+from tests.gui.conftest import close_window, flush_deletes, open_window, wait_idle
+from tests.gui.test_sync import new_enterprise, office  # noqa: F401 - the fixture, used by name
+from tests.helpers.vault import key_for, open_store
+
+
+def _closing_dialogs() -> list[ClosingDialog]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, ClosingDialog) and w.isVisible()]
+
+
+def _event_loop_runs(qtbot) -> None:
+    """A timer started now fires: the GUI thread is not held anywhere."""
+    fired: list[int] = []
+    QTimer.singleShot(0, lambda: fired.append(1))
+    qtbot.waitUntil(lambda: bool(fired), timeout=5000)
+
+
+def test_closing_with_nothing_running_closes_at_once(qtbot, data_dir):
+    window = open_window(qtbot, data_dir)
+    try:
+        wait_idle(qtbot, window)
+        assert window.close() is True  # closed in the call itself
+        assert not window.isVisible() and not _closing_dialogs()
+        assert window.tasks.released and window.key is None and window.drafts.key is None
+        assert window.tasks._read_stores == {}  # every connection dropped
+    finally:
+        close_window(qtbot, window)
+
+
+def test_closing_during_an_import_waits_for_it_without_blocking(qtbot, data_dir, office, monkeypatch):
+    """The window is closed while an import of two bundles is held inside the first: the close returns
+    at once, the event loop goes on, the window stays open and says what it finishes; a second close
+    changes nothing. Released, the import stops after the file it was in (merged whole, committed to the
+    file on disk), and the window closes by itself."""
+    for name in ("Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"):
+        new_enterprise(office["laptop"].store, name)
+        office["laptop"].export(office["stick"])  # two bundles, one enterprise each
+    gate, reached = threading.Event(), threading.Event()
+    real = B.import_file
+
+    def held(store, ident, path, **kw):  # the first file waits until the test has closed the window
+        reached.set()
+        gate.wait(20)
+        return real(store, ident, path, **kw)
+
+    monkeypatch.setattr(B, "import_file", held)
+    window = open_window(qtbot, data_dir)
+    try:
+        window.actions.trigger("sync.import")
+        dialog = window.sync.dialog
+        dialog.add_paths([str(office["stick"])])
+        dialog.import_button.click()
+        qtbot.waitUntil(reached.is_set, timeout=20000)
+
+        window.actions.trigger("file.quit")  # Tệp ▸ Thoát: returns while the import is still held
+        assert not gate.is_set() and window.isVisible()
+        _event_loop_runs(qtbot)
+        [closing] = _closing_dialogs()
+        assert "Đang hoàn tất việc đang làm (kiểm tra và nhập gói dữ liệu)" in closing.text.text()
+        assert "tự đóng khi xong" in closing.text.text() and not closing.again.isVisible()
+        assert QApplication.activeModalWidget() is closing  # nothing new can be started meanwhile
+
+        assert window.close() is False  # a second request: the same wait, no second close
+        assert _closing_dialogs() == [closing] and closing.again.isVisible() and window.isVisible()
+        closing.close()  # the dialog's own title bar: not closed by hand either
+        assert closing.isVisible() and window.isVisible()
+        _event_loop_runs(qtbot)
+        assert not gate.is_set() and window.isVisible()
+
+        gate.set()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+        assert not _closing_dialogs()
+        assert window.tasks.released and window.tasks._read_stores == {} and window.key is None
+        with open_store(data_dir) as s:  # the file being imported was merged whole, the next one not
+            names = {r[0] for r in s.conn.execute("SELECT name FROM enterprises")}
+        assert len(names & {"Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"}) == 1
+    finally:
+        gate.set()
+        close_window(qtbot, window)
+
+
+def test_closing_during_a_write_lets_it_commit_before_the_window_goes(qtbot, data_dir, monkeypatch):
+    """A write held inside its transaction when the window is closed: the window waits for the commit,
+    and finishes its close only once the worker has left the write."""
+    window = open_window(qtbot, data_dir)
+    gate, inside, left = threading.Event(), threading.Event(), threading.Event()
+    e = Enterprise(name="Công ty TNHH Đang Ghi Dở", tax_code="0100109113", ward_code="00070")
+
+    def slow_save(store):
+        with store.write() as w:
+            w.create(e)
+            inside.set()
+            gate.wait(20)
+        left.set()  # committed, out of the transaction
+
+    finished_after_write: list[bool] = []
+    real_finish = window._finish_close
+
+    def finish() -> None:
+        finished_after_write.append(left.is_set())
+        real_finish()
+
+    monkeypatch.setattr(window, "_finish_close", finish)
+    try:
+        wait_idle(qtbot, window)
+        window.tasks.write(slow_save)
+        qtbot.waitUntil(inside.is_set, timeout=10000)
+        assert window.close() is False
+        _event_loop_runs(qtbot)
+        [closing] = _closing_dialogs()
+        assert "(lưu dữ liệu)" in closing.text.text() and window.isVisible() and not left.is_set()
+        gate.set()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+        assert finished_after_write == [True]
+        with open_store(data_dir) as s:
+            assert s.row("enterprises", e.id) is not None  # committed to the file on disk
+    finally:
+        gate.set()
+        close_window(qtbot, window)
+
+
+def test_a_runner_closes_without_blocking_and_interrupts_its_reads(qtbot, data_dir):
+    """TaskRunner.close: a read is cancelled, a write runs to its end; the runner reports once both
+    have, and only then drops its connections and the key. Tasks asked for meanwhile never start."""
+    runner = TaskRunner(data_dir / "khaosat.sqlite3", key_for(data_dir))
+    go, reading = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def read(store, ctx):
+        store.counts()
+        reading.set()
+        while not ctx.cancelled:  # a read that checks between its steps
+            go.wait(0.01)
+        seen.append("read stopped")
+
+    def write(store):
+        go.wait(20)
+        seen.append("write done")
+
+    runner.read(read)
+    runner.write(write, what="nhập danh sách doanh nghiệp")
+    qtbot.waitUntil(reading.is_set, timeout=10000)
+    closed: list[int] = []
+    waiting: list[list[str]] = []
+    assert runner.close(lambda: closed.append(1), waiting.append) is False
+    assert waiting == [["nhập danh sách doanh nghiệp"]]  # the unnamed read is not worth telling
+    runner.read(lambda store: seen.append("late read"))  # asked for while closing: never starts
+    qtbot.waitUntil(lambda: "read stopped" in seen, timeout=10000)
+    qtbot.wait(50)
+    assert not closed and runner.key is not None
+    go.set()
+    qtbot.waitUntil(lambda: bool(closed), timeout=10000)
+    assert seen == ["read stopped", "write done"] and closed == [1]
+    assert runner.released and runner._read_stores == {} and runner.key is None
+    assert runner.close(lambda: closed.append(2)) is True and closed == [1]  # again: closed at once
+    runner.wait(10000)
+    runner.deleteLater()
+    flush_deletes()
+
+
+def test_closing_from_the_lock_waits_for_the_running_write(qtbot, data_dir, monkeypatch):
+    """The idle lock's passphrase dialog closed while a write it found still runs: the program ends
+    only once the write has committed, and meanwhile a dialog (the windows are hidden) says so."""
+    from app.gui.protection import InactivityLock
+
+    exits: list[int] = []
+    monkeypatch.setattr(InactivityLock, "_exit", lambda self: exits.append(1))
+    window = open_window(qtbot, data_dir)
+    gate, inside = threading.Event(), threading.Event()
+    e = Enterprise(name="Công ty TNHH Khóa Giữa Chừng", tax_code="0100109113", ward_code="00070")
+
+    def slow_save(store):
+        with store.write() as w:
+            w.create(e)
+            inside.set()
+            gate.wait(20)
+
+    try:
+        wait_idle(qtbot, window)
+        window.tasks.write(slow_save)
+        qtbot.waitUntil(inside.is_set, timeout=10000)
+        window.actions.trigger("file.lock")
+        lock = window.inactivity
+        assert lock.locked and not window.isVisible()
+        lock.dialog.reject()  # the passphrase dialog closed: quit
+        _event_loop_runs(qtbot)
+        [closing] = _closing_dialogs()
+        assert "(lưu dữ liệu)" in closing.text.text() and not exits
+        lock.dialog.reject()  # again: nothing new
+        assert _closing_dialogs() == [closing] and not exits
+        gate.set()
+        qtbot.waitUntil(lambda: bool(exits), timeout=20000)
+        assert exits == [1] and not _closing_dialogs() and window.tasks.released
+        with open_store(data_dir) as s:
+            assert s.row("enterprises", e.id) is not None
+    finally:
+        gate.set()
+        lock = window.inactivity
+        if lock.runner is not None:
+            lock.runner.wait(10000)
+        if lock.dialog is not None:
+            lock.dialog.deleteLater()
+        close_window(qtbot, window)
