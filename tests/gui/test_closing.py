@@ -17,8 +17,32 @@ from tests.gui.test_sync import new_enterprise, office  # noqa: F401 - the fixtu
 from tests.helpers.vault import key_for, open_store
 
 
-def _closing_dialogs() -> list[ClosingDialog]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, ClosingDialog) and w.isVisible()]
+def _closing_dialogs(parent=None) -> list[ClosingDialog]:
+    """The closing dialogs shown, of ``parent`` (None: those with no parent, the lock's)."""
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, ClosingDialog) and w.isVisible() and w.parentWidget() is parent
+    ]
+
+
+def _waits_on_gui_thread(monkeypatch) -> list[int]:
+    """The GUI thread's waits for worker threads (``QThreadPool.waitForDone``, what ``TaskRunner.wait``
+    and ``shutdown`` block on), recorded as they happen: a close that blocks is seen by its call, not
+    by how long it took (tests time nothing)."""
+    from PySide6.QtCore import QThreadPool
+
+    gui = threading.get_ident()
+    calls: list[int] = []
+    real = QThreadPool.waitForDone
+
+    def spy(pool, *args):
+        if threading.get_ident() == gui:
+            calls.append(1)
+        return real(pool, *args)
+
+    monkeypatch.setattr(QThreadPool, "waitForDone", spy)
+    return calls
 
 
 def _event_loop_runs(qtbot) -> None:
@@ -33,7 +57,7 @@ def test_closing_with_nothing_running_closes_at_once(qtbot, data_dir):
     try:
         wait_idle(qtbot, window)
         assert window.close() is True  # closed in the call itself
-        assert not window.isVisible() and not _closing_dialogs()
+        assert not window.isVisible() and not _closing_dialogs(window)
         assert window.tasks.released and window.key is None and window.drafts.key is None
         assert window.tasks._read_stores == {}  # every connection dropped
     finally:
@@ -65,16 +89,22 @@ def test_closing_during_an_import_waits_for_it_without_blocking(qtbot, data_dir,
         dialog.import_button.click()
         qtbot.waitUntil(reached.is_set, timeout=20000)
 
+        waits = _waits_on_gui_thread(monkeypatch)
         window.actions.trigger("file.quit")  # Tệp ▸ Thoát: returns while the import is still held
-        assert not gate.is_set() and window.isVisible()
+        assert waits == [] and not gate.is_set() and window.isVisible()
         _event_loop_runs(qtbot)
-        [closing] = _closing_dialogs()
+        [closing] = _closing_dialogs(window)
         assert "Đang hoàn tất việc đang làm (kiểm tra và nhập gói dữ liệu)" in closing.text.text()
         assert "tự đóng khi xong" in closing.text.text() and not closing.again.isVisible()
         assert QApplication.activeModalWidget() is closing  # nothing new can be started meanwhile
 
         assert window.close() is False  # a second request: the same wait, no second close
-        assert _closing_dialogs() == [closing] and closing.again.isVisible() and window.isVisible()
+        assert (
+            waits == []
+            and _closing_dialogs(window) == [closing]
+            and closing.again.isVisible()
+            and window.isVisible()
+        )
         closing.close()  # the dialog's own title bar: not closed by hand either
         assert closing.isVisible() and window.isVisible()
         _event_loop_runs(qtbot)
@@ -82,7 +112,7 @@ def test_closing_during_an_import_waits_for_it_without_blocking(qtbot, data_dir,
 
         gate.set()
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
-        assert not _closing_dialogs()
+        assert not _closing_dialogs(window)
         assert window.tasks.released and window.tasks._read_stores == {} and window.key is None
         with open_store(data_dir) as s:  # the file being imported was merged whole, the next one not
             names = {r[0] for r in s.conn.execute("SELECT name FROM enterprises")}
@@ -118,9 +148,11 @@ def test_closing_during_a_write_lets_it_commit_before_the_window_goes(qtbot, dat
         wait_idle(qtbot, window)
         window.tasks.write(slow_save)
         qtbot.waitUntil(inside.is_set, timeout=10000)
+        waits = _waits_on_gui_thread(monkeypatch)
         assert window.close() is False
+        assert waits == []
         _event_loop_runs(qtbot)
-        [closing] = _closing_dialogs()
+        [closing] = _closing_dialogs(window)
         assert "(lưu dữ liệu)" in closing.text.text() and window.isVisible() and not left.is_set()
         gate.set()
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
@@ -195,7 +227,9 @@ def test_closing_from_the_lock_waits_for_the_running_write(qtbot, data_dir, monk
         window.actions.trigger("file.lock")
         lock = window.inactivity
         assert lock.locked and not window.isVisible()
+        waits = _waits_on_gui_thread(monkeypatch)
         lock.dialog.reject()  # the passphrase dialog closed: quit
+        assert waits == []
         _event_loop_runs(qtbot)
         [closing] = _closing_dialogs()
         assert "(lưu dữ liệu)" in closing.text.text() and not exits
