@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import logging
 import threading
 import time
 import traceback
@@ -46,6 +47,8 @@ from app.storage.store import Store, is_interrupted
 
 if TYPE_CHECKING:
     from app.security.datakey import DataKey
+
+_log = logging.getLogger(__name__)  # app/logs.py: types and frames only, never a message
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports (about ten a second)
 
@@ -528,7 +531,13 @@ class TaskRunner(QObject):
                     task.on_done(value)
             else:
                 handle.failure = value
-                if self._closed:
+                if self._closed:  # nobody to tell any more: what failed goes to the error log
+                    if not isinstance(value.exception, Cancelled):
+                        exc = value.exception
+                        _log.error(
+                            "a task failed while the program closed",
+                            exc_info=(type(exc), exc, exc.__traceback__),
+                        )
                     return
                 if task.on_error is not None:
                     task.on_error(value)

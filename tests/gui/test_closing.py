@@ -164,7 +164,7 @@ def test_closing_during_a_write_lets_it_commit_before_the_window_goes(qtbot, dat
         close_window(qtbot, window)
 
 
-def test_a_runner_closes_without_blocking_and_interrupts_its_reads(qtbot, data_dir):
+def test_a_runner_closes_without_blocking_and_interrupts_its_reads(qtbot, data_dir, caplog):
     """TaskRunner.close: a read is cancelled, a write runs to its end; the runner reports once both
     have, and only then drops its connections and the key. Tasks asked for meanwhile never start."""
     runner = TaskRunner(data_dir / "khaosat.sqlite3", key_for(data_dir))
@@ -182,20 +182,29 @@ def test_a_runner_closes_without_blocking_and_interrupts_its_reads(qtbot, data_d
         go.wait(20)
         seen.append("write done")
 
+    def fails(store):
+        raise ValueError("Công ty TNHH Tên Riêng")  # a message may quote a record: never logged
+
     runner.read(read)
     runner.write(write, what="nhập danh sách doanh nghiệp")
+    runner.write(fails)  # queued behind: runs, fails, and nobody is left to tell but the log
     qtbot.waitUntil(reading.is_set, timeout=10000)
     closed: list[int] = []
     waiting: list[list[str]] = []
     assert runner.close(lambda: closed.append(1), waiting.append) is False
-    assert waiting == [["nhập danh sách doanh nghiệp"]]  # the unnamed read is not worth telling
+    # the unnamed read is not worth telling; a write without a name is «lưu dữ liệu»
+    assert waiting == [["nhập danh sách doanh nghiệp", "lưu dữ liệu"]]
     runner.read(lambda store: seen.append("late read"))  # asked for while closing: never starts
     qtbot.waitUntil(lambda: "read stopped" in seen, timeout=10000)
-    qtbot.wait(50)
     assert not closed and runner.key is not None
     go.set()
     qtbot.waitUntil(lambda: bool(closed), timeout=10000)
     assert seen == ["read stopped", "write done"] and closed == [1]
+    assert waiting[-1] == ["lưu dữ liệu"]  # told again as each task finished
+    [logged] = [r for r in caplog.records if r.name == "app.gui.tasks"]
+    assert logged.getMessage() == "a task failed while the program closed"
+    # (app/logs.py, once set up, has turned the exception into its types and frames already)
+    assert logged.exc_info[0] is ValueError if logged.exc_info else "builtins.ValueError" in logged.exc_text
     assert runner.released and runner._read_stores == {} and runner.key is None
     assert runner.close(lambda: closed.append(2)) is True and closed == [1]  # again: closed at once
     runner.wait(10000)

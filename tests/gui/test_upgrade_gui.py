@@ -149,10 +149,11 @@ def test_the_start_dialog_shows_the_upgrade_while_it_runs(
     assert len(list((folder / "backups").iterdir())) == 1  # the copy kept before upgrading
     qtbot.waitUntil(lambda: window.list_panel.model.loaded_once, timeout=10000)
     assert window.list_panel.model.rowCount() == 1
+    key = window.key  # (the window lets go of it when it closes)
     window.close()
     window.tasks.wait(10000)
     launcher.tasks.wait(10000)
-    with store_module.Store.in_dir(folder, window.key) as store:
+    with store_module.Store.in_dir(folder, key) as store:
         assert store.schema_version() == LATEST
     for obj in (window, dialog, launcher):
         obj.deleteLater()
