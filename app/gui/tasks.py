@@ -19,6 +19,11 @@ between threads). The result comes back on the GUI thread through a queued signa
 - ``lock()`` / ``unlock(key)``: while the program is locked, new tasks wait; once the running ones
   have finished every connection is closed and the runner forgets the data key (the idle lock,
   app/gui/protection.py). ``unlock(key)`` starts what waited.
+- ``close(on_closed)``: the same for good, when the program closes, and without blocking: what runs
+  is cancelled (a read's query interrupted, a long job stopped at its next ``ctx.check()``, a write
+  left to commit or roll back), nothing new starts, and ``on_closed`` comes once the last task has
+  reported back (app/gui/closing.py shows what it waits for). ``shutdown(msecs)`` blocks: only when
+  nothing is expected to run.
 
 Work functions may take a second argument, a ``TaskContext``: ``ctx.progress(done, total, text)``
 (throttled to about ten updates a second), ``ctx.cancelled`` and ``ctx.check()`` (raises
