@@ -164,6 +164,36 @@ def test_closing_during_a_write_lets_it_commit_before_the_window_goes(qtbot, dat
         close_window(qtbot, window)
 
 
+def test_a_read_that_does_not_stop_at_once_is_waited_for_with_the_dialog_after_a_moment(qtbot, data_dir):
+    """Only reads running: they are interrupted and end at once, so no dialog flashes; one that keeps on
+    (work between its queries) gets the dialog after a moment, and the window closes when it ends."""
+    window = open_window(qtbot, data_dir)
+    gate, inside = threading.Event(), threading.Event()
+
+    def long_read(store):
+        store.counts()
+        inside.set()
+        gate.wait(20)  # not a query: the interrupt cannot stop it
+
+    try:
+        wait_idle(qtbot, window)
+        window.tasks.read(long_read)
+        qtbot.waitUntil(inside.is_set, timeout=10000)
+        assert window.close() is False
+        assert window.isVisible() and not _closing_dialogs(window)  # not at once for a read
+        qtbot.waitUntil(lambda: bool(_closing_dialogs(window)), timeout=10000)  # ... but it comes
+        [closing] = _closing_dialogs(window)
+        assert closing.text.text().startswith(
+            "Đang hoàn tất việc đang làm… Chương trình sẽ tự đóng khi xong."
+        )
+        gate.set()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+        assert not _closing_dialogs(window) and window.tasks.released
+    finally:
+        gate.set()
+        close_window(qtbot, window)
+
+
 def test_a_runner_closes_without_blocking_and_interrupts_its_reads(qtbot, data_dir, caplog):
     """TaskRunner.close: a read is cancelled, a write runs to its end; the runner reports once both
     have, and only then drops its connections and the key. Tasks asked for meanwhile never start."""
