@@ -26,6 +26,7 @@ Definitions (docs/printing.md repeats them for the offices):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,7 @@ from app.domain.probation import due_on, recognised
 from app.domain.vocab import OrgKind, QualityLevel
 from app.storage import work_facts
 from app.storage.driver import dbapi
-from app.storage.store import Store
+from app.storage.store import ScratchFile, Store
 
 # kinds of organisation that have founding minimums people act on (all five; the Party first)
 KINDS: tuple[OrgKind, ...] = tuple(OrgKind)
@@ -120,12 +121,21 @@ class UnitReads:
 
     opportunities: list[tuple[str, int, int]]  # ward, the kinds of chances (work_facts.kinds), enterprises
     pool: list[tuple[str, int, int, int, int]]  # ward, enterprises, identified, trained, applied
+    ratings: ScratchFile | None = None  # holds ``report_ratings`` (``fill_ratings``) of the period's year
 
 
-def read_unit(conn: dbapi.Connection, p: dict[str, Any]) -> UnitReads:
+RATED = "rated"  # the schema name of ``UnitReads.ratings`` while it is attached
+
+
+def read_unit(conn: dbapi.Connection, p: dict[str, Any], ratings: ScratchFile | None = None) -> UnitReads:
     """``UnitReads`` over ``p``'s period (``start``, ``end``) on ``conn``, whose ``report_wards`` holds
-    the unit's wards."""
+    the unit's wards; with ``ratings`` (a new scratch file), the quality ratings of the period's year
+    and the year before too (``fill_ratings``: one pass over the whole table, 1-1.5 s at 500,000
+    enterprises), written there for the connection that counts them."""
     q = conn.execute
+    if ratings is not None:
+        with ratings.attached(conn, RATED):
+            fill_ratings(conn, RATED, int(p["start"][:4]))
     opportunities = q(
         "SELECT ward_code, chances, count(*) FROM work_facts "
         f"WHERE active = 1 AND chances != 0 AND {_in_unit('ward_code')} GROUP BY ward_code, chances"
@@ -136,7 +146,7 @@ def read_unit(conn: dbapi.Connection, p: dict[str, Any]) -> UnitReads:
     # the latest day up to the end, then its visit when it is the day's only one, else the latest created
     # of that day (the table's created_hlc: two visits of one enterprise on one day are rare)
     pool = q(_pool_sql(), p).fetchall()
-    return UnitReads(opportunities, pool)
+    return UnitReads(opportunities, pool, ratings)
 
 
 def compute(
@@ -219,7 +229,7 @@ def compute(
         decisions, people, not_recognised, due_n, overdue, overdue_people, probationary, cut
     )
 
-    quality, level_ward = _quality(store, start.year, schema)
+    quality, level_ward = _quality(store, start.year, schema, read.ratings)
 
     wards: list[DevelopmentWard] = []
     if by_ward:
@@ -283,31 +293,56 @@ _EXISTS_AT = (  # on report_organisations (founded or dissolved, not deleted)
 )
 
 
-def _quality(store: Store, year: int, schema: str) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
-    q = store.conn.execute
-    # the ratings of the year and the year before (not deleted, of every unit: the newest rating of an
-    # organisation is the newest of all its ratings), in one pass over the table: ``+year``, because
-    # SQLite still searches ``quality_ratings_year`` for ``year IN (...)`` on this WITHOUT ROWID table
-    # despite ``NOT INDEXED``, one look-up of the whole row per rating (3.5 times as slow at 500,000)
-    q("DROP TABLE IF EXISTS temp.report_ratings")  # an earlier report's, should its drop have failed
-    q(
+def fill_ratings(conn: dbapi.Connection, schema: str, year: int) -> None:
+    """``{schema}.report_ratings``: the newest rating of each organisation for ``year`` and for the year
+    before (both, should two ratings share the newest stamp), not deleted, of every unit (the newest
+    rating of an organisation is the newest of all its ratings). One pass over the table: ``+year``,
+    because SQLite still searches ``quality_ratings_year`` for ``year IN (...)`` on this WITHOUT ROWID table
+    despite ``NOT INDEXED``, one look-up of the whole row per rating (3.5 times as slow at 500,000)."""
+    conn.execute(
         f"CREATE TABLE {schema}.report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
-        "kind TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL, updated_hlc TEXT NOT NULL)"
+        "kind TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL)"
     )
-    q(
-        "INSERT INTO report_ratings SELECT organisation_id, enterprise_id, kind, year, level, updated_hlc "
-        "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND +year IN (?, ?)",
+    # the rows first (MATERIALIZED): else SQLite reads them in the order of the index by organisation, for
+    # the window below, looking each row up
+    conn.execute(
+        f"WITH r AS MATERIALIZED (SELECT organisation_id, enterprise_id, kind, year, level, updated_hlc "
+        "FROM quality_ratings NOT INDEXED WHERE deleted = 0 AND +year IN (?, ?)) "
+        f"INSERT INTO {schema}.report_ratings SELECT organisation_id, enterprise_id, kind, year, level FROM ("
+        "SELECT r.*, rank() OVER (PARTITION BY organisation_id, year ORDER BY updated_hlc DESC) AS newest "
+        "FROM r) WHERE newest = 1",
         (year, year - 1),
     )
-    # the newest rating of each organisation and year (those of the same newest stamp, should there be two)
-    in_unit = (
-        "FROM (SELECT r.enterprise_id, r.kind, r.level, rank() OVER (PARTITION BY r.organisation_id "
-        "ORDER BY r.updated_hlc DESC) AS newest FROM report_ratings r WHERE r.year = ?) r "
-        "JOIN report_enterprises e ON e.id = r.enterprise_id WHERE r.newest = 1"
-    )
+
+
+def _quality(
+    store: Store, year: int, schema: str, ratings: ScratchFile | None
+) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
+    """The quality levels of the unit whose enterprises are in ``report_enterprises``: from the ratings
+    ``ratings`` holds (read on the province report's second connection), else read here into ``schema``."""
+    with contextlib.ExitStack() as stack:
+        if ratings is not None:
+            source = f"{stack.enter_context(ratings.attached(store.conn, RATED))}.report_ratings"
+        else:
+            store.conn.execute("DROP TABLE IF EXISTS temp.report_ratings")  # an earlier report's
+            fill_ratings(store.conn, schema, year)
+            stack.callback(_drop_ratings, store.conn, schema)
+            source = f"{schema}.report_ratings"
+        return _levels(store, year, source)
+
+
+def _drop_ratings(conn: dbapi.Connection, schema: str) -> None:
+    with contextlib.suppress(dbapi.Error):
+        conn.execute(f"DROP TABLE {schema}.report_ratings")
+
+
+def _levels(store: Store, year: int, ratings: str) -> tuple[Quality, dict[str, dict[QualityLevel, int]]]:
+    """``_quality`` from the table ``ratings`` (``fill_ratings``)."""
+    q = store.conn.execute
     note = ""
     by_level = (
-        f"SELECT e.ward_code, r.kind, r.level, count(*) {in_unit} GROUP BY e.ward_code, r.kind, r.level"
+        f"SELECT e.ward_code, r.kind, r.level, count(*) FROM {ratings} r JOIN report_enterprises e "
+        "ON e.id = r.enterprise_id WHERE r.year = ? GROUP BY e.ward_code, r.kind, r.level"
     )
     rows = q(by_level, (year,)).fetchall()
     if not rows:  # no rating of the year in the unit
@@ -327,11 +362,10 @@ def _quality(store: Store, year: int, schema: str) -> tuple[Quality, dict[str, d
     not_rated = dict.fromkeys(KINDS, 0)
     for kind, n in q(
         f"SELECT o.kind, count(*) FROM report_organisations o WHERE ({_EXISTS_AT}) "
-        "AND o.id NOT IN (SELECT organisation_id FROM report_ratings WHERE year = :year) GROUP BY o.kind",
+        f"AND o.id NOT IN (SELECT organisation_id FROM {ratings} WHERE year = :year) GROUP BY o.kind",
         end,
     ):
         k = OrgKind.parse(kind)
         if k is not None:
             not_rated[k] = n
-    q(f"DROP TABLE {schema}.report_ratings")
     return Quality(year, note, levels, not_rated), by_ward

@@ -39,7 +39,7 @@ from app.reports.development import Development, UnitReads, empty_ward, read_uni
 from app.reports.development import compute as compute_development
 from app.storage import work_facts
 from app.storage.driver import dbapi
-from app.storage.store import Store, connect
+from app.storage.store import ScratchFile, Store, connect
 
 
 class ReportError(ValueError):
@@ -261,9 +261,11 @@ def _scoped(store: Store, ward_codes: list[str], province: bool) -> Iterator[str
 def _read_beside(
     store: Store, ward_codes: list[str], p: dict[str, Any], province: bool
 ) -> Iterator[Callable[[], UnitReads] | None]:
-    """A province's ``UnitReads`` (the opportunities and the pool: about 1.5 s of reading at 500,000
-    enterprises, none of it from the report's own tables) read on a connection of its own, in a thread,
-    while this thread fills the report's tables: the machine's second core does it. Yields what returns
+    """A province's ``UnitReads`` (the opportunities, the pool and the quality ratings: about 3 s of
+    reading at 500,000 enterprises, none of it from the report's own tables) read on a connection of its
+    own, in a thread, while this thread fills the report's tables: the machine's second core does it. The
+    ratings go to a scratch file of their own (``UnitReads.ratings``), which this thread attaches when it
+    counts them, and which is deleted here after. Yields what returns
     them (waiting for them, raising what stopped them). Should the report stop first (an error, the
     window's stop), that connection's query is interrupted and the thread awaited before this returns.
     A ward's report (a moment's reading) and a store in memory read them in turn (yields ``None``).
@@ -275,6 +277,7 @@ def _read_beside(
         yield None
         return
     path, key = store.path, store.key
+    ratings = ScratchFile.beside(path, shared=True)  # the quality ratings, read there too (deleted below)
     lock = threading.Lock()
     stopped = False
     reading: dbapi.Connection | None = None  # the connection of the thread while it reads
@@ -290,21 +293,24 @@ def _read_beside(
             conn.execute(f"PRAGMA cache_size = -{REPORT_CACHE_KIB}")
             conn.execute("CREATE TEMP TABLE report_wards (code TEXT PRIMARY KEY)")
             conn.executemany("INSERT INTO report_wards(code) VALUES (?)", [(c,) for c in ward_codes])
-            return read_unit(conn, p)
+            return read_unit(conn, p, ratings)
         finally:
             with lock:
                 reading = None
             conn.close()
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-reads") as pool:
-        future = pool.submit(read)
-        try:
-            yield future.result
-        finally:
-            with lock:
-                stopped = True
-                if reading is not None:
-                    reading.interrupt()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-reads") as pool:
+            future = pool.submit(read)
+            try:
+                yield future.result
+            finally:
+                with lock:
+                    stopped = True
+                    if reading is not None:
+                        reading.interrupt()
+    finally:  # the thread has ended, and the report has detached the file
+        ratings.delete()
 
 
 def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "temp") -> None:

@@ -69,6 +69,55 @@ SCRATCH_CACHE_KIB = 8_000
 
 
 @dataclass(frozen=True)
+class ScratchFile:
+    """A file beside the data file for the tables of one large piece of work (``Store.scratch``, the
+    province report's ratings read on a second connection), encrypted with a key made for it and kept
+    nowhere but here, in memory (SQLite's own temporary files would hold such tables in clear, hence
+    ``temp_store = MEMORY``); without a journal, a sync or page authentication (nothing in it outlives the
+    work), read back through a small cache (its tables are read in their order). Whoever makes it deletes
+    it after; a file such work left (a power cut) is deleted by the next one once it is an hour old."""
+
+    path: Path
+    key: str  # the SQL blob literal ATTACH takes
+    # pages authenticated, as SQLCipher does by default: a file another connection attaches once written
+    # (ATTACH reads its first page with the default settings, before a PRAGMA could change them)
+    shared: bool = False
+
+    @classmethod
+    def beside(cls, data_file: Path, *, shared: bool = False) -> ScratchFile:
+        folder = data_file.parent
+        for left in folder.glob(f"{SCRATCH_PREFIX}*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - left.stat().st_mtime > 3600:
+                    left.unlink()
+        return cls(folder / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}.tmp", f"x'{secrets.token_hex(32)}'", shared)
+
+    @contextlib.contextmanager
+    def attached(self, conn: dbapi.Connection, name: str) -> Iterator[str]:
+        """The file attached to ``conn`` as ``name`` for the work inside (made empty if it is not there yet),
+        detached after; yields ``name``."""
+        if any(row[1] == name for row in conn.execute("PRAGMA database_list")):
+            conn.execute(f"DETACH DATABASE {name}")  # left by work whose detach failed
+        conn.execute(f"ATTACH DATABASE ? AS {name} KEY ?", (os.fspath(self.path), self.key))
+        try:
+            # no page authentication: the file lives for one piece of work under a key nobody else has
+            # (three times the reading speed); its pages are still encrypted
+            if not self.shared:
+                conn.execute(f"PRAGMA {name}.cipher_use_hmac = OFF")
+            conn.execute(f"PRAGMA {name}.journal_mode = OFF")
+            conn.execute(f"PRAGMA {name}.synchronous = OFF")
+            conn.execute(f"PRAGMA {name}.cache_size = -{SCRATCH_CACHE_KIB}")
+            yield name
+        finally:
+            with contextlib.suppress(dbapi.Error):
+                conn.execute(f"DETACH DATABASE {name}")
+
+    def delete(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
+@dataclass(frozen=True)
 class Profile:
     """Who this laptop is: set by ``khaosat init`` or the first-run wizard."""
 
@@ -285,38 +334,17 @@ class Store:
 
         The tables of a province's report (``app/reports/results.py``) hold about 130 MB at 500,000
         enterprises: in memory (``temp``) they would take the window over its 300 MB. Here they are written
-        to a file beside the data file, encrypted with a key made for it and kept nowhere (SQLite's own
-        temporary files would hold them in clear, hence ``temp_store = MEMORY``), without a journal, a sync
-        or page authentication (nothing in it outlives the work), read back through a small cache (they
-        are read in their order); detached and deleted after. A file such work left (a power cut) is deleted by the next one
-        once it is an hour old. An in-memory store yields ``temp``."""
+        to a file beside the data file (``ScratchFile``), detached and deleted after. An in-memory store
+        yields ``temp``."""
         if self.path is None:
             yield "temp"
             return
-        folder = self.path.parent
-        for left in folder.glob(f"{SCRATCH_PREFIX}*.tmp"):
-            with contextlib.suppress(OSError):
-                if time.time() - left.stat().st_mtime > 3600:
-                    left.unlink()
-        path = folder / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}.tmp"
-        if any(row[1] == SCRATCH for row in self.conn.execute("PRAGMA database_list")):
-            self.conn.execute(f"DETACH DATABASE {SCRATCH}")  # left by work whose detach failed
-        self.conn.execute(
-            f"ATTACH DATABASE ? AS {SCRATCH} KEY ?", (os.fspath(path), f"x'{secrets.token_hex(32)}'")
-        )
+        scratch = ScratchFile.beside(self.path)
         try:
-            # no page authentication: the file lives for one piece of work under a key nobody else has
-            # (three times the reading speed); its pages are still encrypted
-            self.conn.execute(f"PRAGMA {SCRATCH}.cipher_use_hmac = OFF")
-            self.conn.execute(f"PRAGMA {SCRATCH}.journal_mode = OFF")
-            self.conn.execute(f"PRAGMA {SCRATCH}.synchronous = OFF")
-            self.conn.execute(f"PRAGMA {SCRATCH}.cache_size = -{SCRATCH_CACHE_KIB}")
-            yield SCRATCH
+            with scratch.attached(self.conn, SCRATCH) as schema:
+                yield schema
         finally:
-            with contextlib.suppress(dbapi.Error):
-                self.conn.execute(f"DETACH DATABASE {SCRATCH}")
-            with contextlib.suppress(OSError):
-                path.unlink()
+            scratch.delete()
 
     def interrupt(self) -> None:
         """Stop the query running on this store's connection (may be called from any thread)."""
