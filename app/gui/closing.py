@@ -72,10 +72,12 @@ class ClosingDialog(QDialog):
 
     def show_work(self, what: Sequence[str]) -> None:
         self.text.setText(waiting_text(what))
+        self.adjustSize()  # its wrapped lines whole: a window does not grow by itself
 
     def asked_again(self) -> None:
         """Closing was asked for again: the same wait goes on, and the dialog says why."""
         self.again.show()
+        self.adjustSize()
         if not self.isVisible():
             self.show()
         self.raise_()

@@ -287,3 +287,19 @@ def test_closing_from_the_lock_waits_for_the_running_write(qtbot, data_dir, monk
         if lock.dialog is not None:
             lock.dialog.deleteLater()
         close_window(qtbot, window)
+
+
+def test_the_closing_dialog_grows_to_show_all_its_text(qtbot):
+    """Its wrapped lines whole once the work it names changes and once closing is asked for again (a
+    window does not grow by itself: its text was cut off at the top at first)."""
+    dialog = ClosingDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.show_work(["kiểm tra và nhập gói dữ liệu", "lưu dữ liệu", "in báo cáo kết quả của cả tỉnh"])
+    dialog.asked_again()
+    QApplication.processEvents()
+    for label in (dialog.text, dialog.again):
+        assert label.isVisible()
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+        assert label.geometry().bottom() <= dialog.height()
