@@ -261,7 +261,7 @@ def _scoped(store: Store, ward_codes: list[str], province: bool) -> Iterator[str
 def _read_beside(
     store: Store, ward_codes: list[str], p: dict[str, Any], province: bool
 ) -> Iterator[Callable[[], UnitReads] | None]:
-    """A province's ``UnitReads`` (the opportunities, the pool and the quality ratings: about 3 s of
+    """A province's ``UnitReads`` (the opportunities, the pool and a copy of the quality ratings: 2-4 s of
     reading at 500,000 enterprises, none of it from the report's own tables) read on a connection of its
     own, in a thread, while this thread fills the report's tables: the machine's second core does it. The
     ratings go to a scratch file of their own (``UnitReads.ratings``), which this thread attaches when it
