@@ -297,9 +297,9 @@ def fill_ratings(conn: dbapi.Connection, schema: str, year: int) -> None:
     """``{schema}.report_ratings``: the ratings of ``year`` and of the year before, not deleted, of every
     unit (the newest rating of an organisation is the newest of all its ratings: ``_levels`` picks it). One
     pass over the table, in its order, nothing sorted (the sort is ``_levels``', of one year's ratings, in
-    the connection that counts them): ``+year``, because SQLite still searches ``quality_ratings_year``
-    for ``year IN (...)`` on this WITHOUT ROWID table despite ``NOT INDEXED``, one look-up of the whole row
-    per rating (3.5 times as slow at 500,000)."""
+    the connection that counts them): ``+year``, because SQLite searched ``quality_ratings_year`` (dropped
+    by migration 19) for ``year IN (...)`` on this WITHOUT ROWID table despite ``NOT INDEXED``, one look-up
+    of the whole row per rating (3.5 times as slow at 500,000)."""
     conn.execute(
         f"CREATE TABLE {schema}.report_ratings (organisation_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, "
         "kind TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL, updated_hlc TEXT NOT NULL)"

@@ -319,8 +319,9 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
     organisations of those founded or dissolved (``report_organisations``) and their admissions
     (``report_admissions``), both not deleted. Each table of the file is read once; every figure is then
     counted from these, where a look-up in the file reads and decrypts a page of a file of gigabytes for
-    each record. A province reads every table once in its order (the organisations and the admissions in
-    that of their index by enterprise, which carries what it reads of them); a ward finds its own enterprises
+    each record. A province reads every table once in its order (the enterprises in that of their narrow
+    index ``enterprises_report``, the organisations and the admissions in that of their index by enterprise,
+    each carrying what it reads of them); a ward finds its own enterprises
     through the ward's index, and their records through the enterprise's. The queries name the tables
     without a schema: none of these names may be left in ``temp`` when they are in the scratch file
     (``_scoped`` drops them after each report)."""
@@ -336,7 +337,8 @@ def _scope(store: Store, ward_codes: list[str], province: bool, schema: str = "t
     )
     q(
         "INSERT INTO report_enterprises(id, ward_code, status, workforce_total) "
-        f"SELECT id, ward_code, status, workforce_total FROM enterprises {'NOT INDEXED ' if province else ''}"
+        "SELECT id, ward_code, status, workforce_total FROM enterprises "
+        f"{'INDEXED BY enterprises_report ' if province else ''}"
         "WHERE deleted = 0 AND ward_code IN (SELECT code FROM report_wards) ORDER BY id"  # pages filled
     )
     q(

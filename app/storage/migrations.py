@@ -976,6 +976,23 @@ def _v18_report_reads_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v19_report_enterprises_index(conn: sqlite3.Connection) -> None:
+    """A narrow index of what a province's report reads of each enterprise not deleted (its id, ward,
+    status and workforce), in the order of the ids, which the report keys its table of enterprises by
+    (issue 15): the report read the whole ``enterprises`` table instead, every page of its wide rows
+    decrypted (2.2-3.1 s at 500,000 enterprises; from this index 0.7-0.9 s). About 31 MB at 500,000
+    enterprises. Room for it under the file's 2.5 GB: ``quality_ratings_year`` goes, which no query uses
+    (the report reads the ratings in one pass over their table; a rating is looked up by its
+    organisation and year through ``quality_ratings_organisation``): its pages serve the new index."""
+    conn.execute("DROP INDEX IF EXISTS quality_ratings_year")
+    conn.execute(
+        "DROP INDEX IF EXISTS enterprises_report"
+    )  # should the migrations run again from an older one
+    conn.execute(
+        "CREATE INDEX enterprises_report ON enterprises(id, ward_code, status, workforce_total) WHERE deleted = 0"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "core records and change log", _v1_core),
     (2, "enterprise full-text search", _v2_search),
@@ -1015,6 +1032,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
         "the admissions' and the organisations' indexes by enterprise carry the report's figures",
         _v18_report_reads_indexes,
     ),
+    (19, "a narrow index of what the report reads of each enterprise", _v19_report_enterprises_index),
 ]
 
 LATEST = MIGRATIONS[-1][0]

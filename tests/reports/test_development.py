@@ -450,7 +450,6 @@ def test_the_ratings_are_read_in_one_pass_over_their_table(province, tmp_path, m
         s.conn.executemany(  # that file's, as PRAGMA optimize left them
             "INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES ('quality_ratings', ?, ?)",
             [
-                ("quality_ratings_year", "287971 1786 1786"),
                 ("quality_ratings_organisation", "287971 3 1"),
                 ("quality_ratings_enterprise", "287971 3"),
                 ("quality_ratings", "287971 1"),
@@ -506,3 +505,31 @@ def test_a_province_reads_organisations_and_admissions_from_the_indexes_that_car
     assert plans["report_admissions"] == (
         "SCAN a USING COVERING INDEX admissions_enterprise | SEARCH e USING PRIMARY KEY (id=?)"
     ), plans
+
+
+def test_a_province_reads_its_enterprises_from_their_narrow_index(province, tmp_path):
+    """Migration 19: what the report reads of each enterprise (id, ward, status, workforce) from the narrow
+    index in the ids' order, never the wide table."""
+    statements: list[str] = []
+    with open_store(copy_data(province, tmp_path / "data")) as s:
+        assert (
+            s.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'quality_ratings_year'").fetchone()
+            is None
+        )
+        s.conn.set_trace_callback(statements.append)
+        narrow = compute(s, PROVINCE, Period.year(2025), today=TEST_TODAY)
+        s.conn.set_trace_callback(None)
+        fill = [x for x in statements if x.startswith("INSERT INTO report_enterprises")]
+        assert len(fill) == 1
+        select = fill[0][fill[0].index("SELECT") :]
+        plan = [row[3] for row in s.conn.execute(f"EXPLAIN QUERY PLAN {select}")]
+        assert "SCAN enterprises USING COVERING INDEX enterprises_report" in plan, plan
+        assert not [x for x in plan if "TEMP B-TREE" in x], plan  # in the ids' order: nothing sorted
+        # a deleted enterprise leaves the index (it holds those the report counts)
+        gone = s.conn.execute("SELECT id FROM enterprises WHERE deleted = 0 LIMIT 1").fetchone()[0]
+        in_index = "SELECT count(*) FROM enterprises INDEXED BY enterprises_report WHERE deleted = 0"
+        before = s.conn.execute(in_index).fetchone()[0]
+        with s.write("test") as w:
+            w.delete("enterprises", gone)
+        assert s.conn.execute(in_index).fetchone()[0] == before - 1
+    assert narrow.enterprises  # the figures themselves: the province equals the sum of its wards (above)
