@@ -38,7 +38,7 @@ from app.sync import keys as K
 from app.sync import registry as R
 from app.sync.bulk import CreateSection, check_shape, check_values
 from app.sync.errors import SyncError, os_message, refuse_practice, shown
-from app.sync.merge import merge
+from app.sync.merge import merge, own_conflicts
 from app.sync.payload import (
     I_ENTITY,
     I_FIELDS,
@@ -257,6 +257,10 @@ def export(
             rows = sorted([*rows, *(tuple(k[c] for c in cols) for k in kept)], key=lambda r: r[0])
         created, changes = _payload_changes(rows)
         _check_before_sending(created, changes)
+        if prof.role == Role.COLLABORATOR and rows:
+            # the conflicts the office will find in what this laptop sends, listed here too (merge.own_conflicts)
+            with store.transaction():
+                own_conflicts(store.conn, sorted({(r[6], r[7]) for r in rows}), _now())
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute(
             f"SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' AND {KEPT} "

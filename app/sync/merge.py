@@ -531,6 +531,18 @@ def _general(conn: sqlite3.Connection, incoming: list[Incoming], now: str, repor
     m.write(report)
 
 
+def own_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]], now: str) -> int:
+    """The open conflicts of records this machine changed itself, by the rule every machine applies when
+    it merges those changes (``Merger._recompute_conflicts``), inside the caller's transaction; returns how
+    many are new. A merge recomputes the records it receives changes for; a machine's own changes are not
+    merged here, so a collaborator's laptop that deleted a record edited elsewhere (an edit-delete
+    conflict every office finds when the deletion reaches it) would never list it. Its export calls this
+    for the records it sends."""
+    report = MergeReport()
+    Merger(conn, now)._recompute_conflicts(keys, report)
+    return report.conflicts
+
+
 def merge(
     conn: sqlite3.Connection,
     incoming: list[Incoming],
