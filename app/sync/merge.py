@@ -537,9 +537,17 @@ def own_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]], now: st
     many are new. A merge recomputes the records it receives changes for; a machine's own changes are not
     merged here, so a collaborator's laptop that deleted a record edited elsewhere (an edit-delete
     conflict every office finds when the deletion reaches it) would never list it. Its export calls this
-    for the records it sends."""
+    for the records it sends. Only records with changes from another machine can have a conflict (the
+    rule compares changes of different origins): the others, most of what a laptop sends, are skipped (a
+    look-up each otherwise: 1.5 s for 20,000 new enterprises)."""
+    me = conn.execute("SELECT value FROM meta WHERE key = 'laptop_id'").fetchone()
+    others = set(
+        conn.execute(
+            "SELECT DISTINCT entity, record_id FROM changes WHERE origin != ?", (me[0] if me else "",)
+        )
+    )
     report = MergeReport()
-    Merger(conn, now)._recompute_conflicts(keys, report)
+    Merger(conn, now)._recompute_conflicts([k for k in keys if k in others], report)
     return report.conflicts
 
 
