@@ -231,6 +231,8 @@ def export(
     vouched = R.vouch_entries(store) if prof.role != Role.COLLABORATOR else []
     date = today or datetime.now().strftime("%Y%m%d")
     results = []
+    with store.transaction():  # the conflicts others will find in what this machine sends, listed here too
+        own_conflicts(store.conn, _now())
     for dest in destinations(store, office):
         wm_c, wm_e = _watermarks(store, dest.laptop_id)
         rows = store.conn.execute(
@@ -257,10 +259,6 @@ def export(
             rows = sorted([*rows, *(tuple(k[c] for c in cols) for k in kept)], key=lambda r: r[0])
         created, changes = _payload_changes(rows)
         _check_before_sending(created, changes)
-        if prof.role == Role.COLLABORATOR and rows:
-            # the conflicts the office will find in what this laptop sends, listed here too (merge.own_conflicts)
-            with store.transaction():
-                own_conflicts(store.conn, sorted({(r[6], r[7]) for r in rows}), _now())
         max_seq = rows[-1][0] if rows else wm_c
         envs = store.conn.execute(
             f"SELECT eid, hash FROM sync_envelopes WHERE eid > ? AND signer != ? AND direction = 'up' AND {KEPT} "

@@ -26,6 +26,7 @@ from app.sync import registry as R
 from app.sync.bundles import stored_envelopes
 from app.sync.down_scope import OTHERS_VISITS, Marks, Selection, Target, select
 from app.sync.errors import SyncError, shown
+from app.sync.merge import own_conflicts
 
 DOWN_VERSION = 1
 
@@ -396,6 +397,8 @@ def export_down(
     summaries = (
         refresh_summaries(store, collaborator_units, author) if collaborator_units else ChangeSummary()
     )
+    with store.transaction():  # the conflicts others will find in what this office sends, listed here too
+        own_conflicts(store.conn, _now())
     me = store.laptop_id
     sender_key = K.b64(R.own_pubkey_doc(store, ident).raw)
     offices = office_entries(store)

@@ -531,23 +531,38 @@ def _general(conn: sqlite3.Connection, incoming: list[Incoming], now: str, repor
     m.write(report)
 
 
-def own_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]], now: str) -> int:
-    """The open conflicts of records this machine changed itself, by the rule every machine applies when
-    it merges those changes (``Merger._recompute_conflicts``), inside the caller's transaction; returns how
-    many are new. A merge recomputes the records it receives changes for; a machine's own changes are not
-    merged here, so a collaborator's laptop that deleted a record edited elsewhere (an edit-delete
-    conflict every office finds when the deletion reaches it) would never list it. Its export calls this
-    for the records it sends. Only records with changes from another machine can have a conflict (the
-    rule compares changes of different origins): the others, most of what a laptop sends, are skipped (a
-    look-up each otherwise: 1.5 s for 20,000 new enterprises)."""
-    me = conn.execute("SELECT value FROM meta WHERE key = 'laptop_id'").fetchone()
-    others = set(
-        conn.execute(
-            "SELECT DISTINCT entity, record_id FROM changes WHERE origin != ?", (me[0] if me else "",)
-        )
-    )
+OWN_CHECKED = "own_conflicts_seq"  # meta: the last change of the log whose own records were checked
+
+
+def own_conflicts(conn: sqlite3.Connection, now: str) -> int:
+    """The open conflicts of the records this machine changed itself since the last call, by the rule
+    every machine applies when it merges those changes (``Merger._recompute_conflicts``), inside the
+    caller's transaction; returns how many are new. A merge recomputes the records it receives changes
+    for; a machine's own changes are not merged here, so without this it would never list the conflicts
+    they open or close elsewhere: a collaborator's laptop deleting a record the ward office made (the
+    edit-delete conflict every office finds), an office's own edit made after seeing a conflict's winner
+    (which closes it everywhere else). Both exports call this before writing a bundle. Only records that
+    also have changes from another machine are looked at (the rule compares changes of different
+    origins): most of what a machine writes has none."""
+    me_row = conn.execute("SELECT value FROM meta WHERE key = 'laptop_id'").fetchone()
+    me = me_row[0] if me_row else ""
+    done = conn.execute("SELECT value FROM meta WHERE key = ?", (OWN_CHECKED,)).fetchone()
+    last = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
+    own = conn.execute(
+        "SELECT DISTINCT entity, record_id FROM changes WHERE origin = ? AND seq > ?",
+        (me, int(done[0]) if done else 0),
+    ).fetchall()
+    shared = [
+        (entity, rid)
+        for entity, rid in own
+        if conn.execute(
+            "SELECT 1 FROM changes WHERE entity = ? AND record_id = ? AND origin != ? LIMIT 1",
+            (entity, rid, me),
+        ).fetchone()
+    ]
     report = MergeReport()
-    Merger(conn, now)._recompute_conflicts([k for k in keys if k in others], report)
+    Merger(conn, now)._recompute_conflicts(sorted(shared), report)
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (OWN_CHECKED, str(last)))
     return report.conflicts
 
 

@@ -341,11 +341,23 @@ TOLD_AS_SUMMARIES = [
 
 # found by Hypothesis in CI (ninth session): a laptop deletes an enterprise the ward office made and sent down;
 # every office finds the edit-delete conflict when the deletion reaches it, and the laptop lists it too once
-# it has sent the deletion (merge.own_conflicts). With the receipt lost on the way back, and with it.
+# it sends a bundle (merge.own_conflicts). With the receipt lost on the way back, and with it.
 DELETED_BELOW = [("create", "w", 0), ("send", "w>l0", True, False), ("delete", "l0", 0)]
 DELETED_BELOW_RECEIPT = [("create", "w", 0), ("send", "w>l0", True, True), ("delete", "l0", 0)]
 # ...and restored there after the conflict was listed: closed everywhere
 RESTORED_BELOW = [*DELETED_BELOW_RECEIPT, ("send", "l0>w", True, True), ("restore", "l0", 0)]
+# two laptops edit one field; the ward office, having merged both, edits it again: that closes the conflict
+# on every machine, the ward office's own list included
+CLOSED_AT_THE_OFFICE = [
+    ("create", "w", 0),
+    ("send", "w>l0", True, True),
+    ("send", "w>l1", True, True),
+    ("edit", "l0", 0, "owner_name", 0),
+    ("edit", "l1", 0, "owner_name", 1),
+    ("send", "l0>w", True, True),
+    ("send", "l1>w", True, True),
+    ("edit", "w", 0, "owner_name", 2),
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -353,6 +365,7 @@ RESTORED_BELOW = [*DELETED_BELOW_RECEIPT, ("send", "l0>w", True, True), ("restor
 @example(ops=DELETED_BELOW)
 @example(ops=DELETED_BELOW_RECEIPT)
 @example(ops=RESTORED_BELOW)
+@example(ops=CLOSED_AT_THE_OFFICE)
 @example(ops=SAME_VISIT_TWO_PLACES)
 @example(ops=TOLD_AS_SUMMARIES)
 def test_two_way_exchanges_in_any_order_converge(ops):
