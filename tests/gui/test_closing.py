@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QApplication
 from app.domain.records import Enterprise
 from app.gui.closing import ClosingDialog
 from app.gui.tasks import TaskRunner
-from app.sync import bundles as B
 from tests.gui.conftest import close_window, flush_deletes, open_window, wait_idle
-from tests.gui.test_sync import new_enterprise, office  # noqa: F401 - the fixture, used by name
+from tests.gui.test_sync import TWO_NAMES, office, two_bundles_held  # noqa: F401 - the fixture, used by name
 from tests.helpers.vault import key_for, open_store
 
 
@@ -52,6 +51,22 @@ def _event_loop_runs(qtbot) -> None:
     qtbot.waitUntil(lambda: bool(fired), timeout=5000)
 
 
+def _held_write(name: str):
+    """A save of a new enterprise named ``name`` that waits for ``gate`` inside its transaction (``inside``
+    set), and sets ``left`` once committed: returns (the enterprise, the work, gate, inside, left)."""
+    gate, inside, left = threading.Event(), threading.Event(), threading.Event()
+    e = Enterprise(name=name, tax_code="0100109113", ward_code="00070")
+
+    def slow_save(store):
+        with store.write() as w:
+            w.create(e)
+            inside.set()
+            gate.wait(20)
+        left.set()  # committed, out of the transaction
+
+    return e, slow_save, gate, inside, left
+
+
 def test_closing_with_nothing_running_closes_at_once(qtbot, data_dir):
     window = open_window(qtbot, data_dir)
     try:
@@ -69,18 +84,7 @@ def test_closing_during_an_import_waits_for_it_without_blocking(qtbot, data_dir,
     at once, the event loop goes on, the window stays open and says what it finishes; a second close
     changes nothing. Released, the import stops after the file it was in (merged whole, committed to the
     file on disk), and the window closes by itself."""
-    for name in ("Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"):
-        new_enterprise(office["laptop"].store, name)
-        office["laptop"].export(office["stick"])  # two bundles, one enterprise each
-    gate, reached = threading.Event(), threading.Event()
-    real = B.import_file
-
-    def held(store, ident, path, **kw):  # the first file waits until the test has closed the window
-        reached.set()
-        gate.wait(20)
-        return real(store, ident, path, **kw)
-
-    monkeypatch.setattr(B, "import_file", held)
+    gate, reached = two_bundles_held(office, monkeypatch)  # the first waits until the window is closed
     window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.import")
@@ -116,7 +120,7 @@ def test_closing_during_an_import_waits_for_it_without_blocking(qtbot, data_dir,
         assert window.tasks.released and window.tasks._read_stores == {} and window.key is None
         with open_store(data_dir) as s:  # the file being imported was merged whole, the next one not
             names = {r[0] for r in s.conn.execute("SELECT name FROM enterprises")}
-        assert len(names & {"Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"}) == 1
+        assert len(names & set(TWO_NAMES)) == 1
     finally:
         gate.set()
         close_window(qtbot, window)
@@ -126,15 +130,7 @@ def test_closing_during_a_write_lets_it_commit_before_the_window_goes(qtbot, dat
     """A write held inside its transaction when the window is closed: the window waits for the commit,
     and finishes its close only once the worker has left the write."""
     window = open_window(qtbot, data_dir)
-    gate, inside, left = threading.Event(), threading.Event(), threading.Event()
-    e = Enterprise(name="Công ty TNHH Đang Ghi Dở", tax_code="0100109113", ward_code="00070")
-
-    def slow_save(store):
-        with store.write() as w:
-            w.create(e)
-            inside.set()
-            gate.wait(20)
-        left.set()  # committed, out of the transaction
+    e, slow_save, gate, inside, left = _held_write("Công ty TNHH Đang Ghi Dở")
 
     finished_after_write: list[bool] = []
     real_finish = window._finish_close
@@ -250,14 +246,7 @@ def test_closing_from_the_lock_waits_for_the_running_write(qtbot, data_dir, monk
     exits: list[int] = []
     monkeypatch.setattr(InactivityLock, "_exit", lambda self: exits.append(1))
     window = open_window(qtbot, data_dir)
-    gate, inside = threading.Event(), threading.Event()
-    e = Enterprise(name="Công ty TNHH Khóa Giữa Chừng", tax_code="0100109113", ward_code="00070")
-
-    def slow_save(store):
-        with store.write() as w:
-            w.create(e)
-            inside.set()
-            gate.wait(20)
+    e, slow_save, gate, inside, _left = _held_write("Công ty TNHH Khóa Giữa Chừng")
 
     try:
         wait_idle(qtbot, window)

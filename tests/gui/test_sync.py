@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,27 @@ def new_enterprise(store: Store, name: str) -> Enterprise:
     with store.write() as w:
         w.create(e)
     return e
+
+
+TWO_NAMES = ("Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh")
+
+
+def two_bundles_held(office, monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Two bundles from the laptop on the stick (one enterprise each, ``TWO_NAMES``) and an import whose
+    first file waits for ``gate`` once it has set ``reached``: returns (gate, reached)."""
+    for name in TWO_NAMES:
+        new_enterprise(office["laptop"].store, name)
+        office["laptop"].export(office["stick"])
+    gate, reached = threading.Event(), threading.Event()
+    real = B.import_file
+
+    def held(store, ident, path, **kw):
+        reached.set()
+        gate.wait(20)
+        return real(store, ident, path, **kw)
+
+    monkeypatch.setattr(B, "import_file", held)
+    return gate, reached
 
 
 def test_import_a_folder_shows_a_report_and_writes_receipts(qtbot, data_dir, office):
@@ -524,25 +546,15 @@ def test_values_to_check_are_listed_with_the_laptop_and_kept_or_opened(qtbot, da
 def test_an_import_runs_in_the_background_and_stops_between_files(qtbot, data_dir, office, monkeypatch):
     """A province importing all its wards' bundles keeps working: no modal window covers the main
     window, the list answers a search while the import runs, and «Dừng» stops before the next file."""
-    import threading
 
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from tests.helpers.typing import Keyboard
 
-    for name in ("Công ty TNHH Ánh Dương", "Công ty TNHH Bình Minh"):
-        new_enterprise(office["laptop"].store, name)
-        office["laptop"].export(office["stick"])  # two bundles, one enterprise each
-    gate, reached = threading.Event(), threading.Event()
-    real = B.import_file
-
-    def held(store, ident, path, **kw):  # the first file waits until the test has used the window
-        reached.set()
-        gate.wait(20)
-        return real(store, ident, path, **kw)
-
-    monkeypatch.setattr(B, "import_file", held)
+    gate, reached = two_bundles_held(
+        office, monkeypatch
+    )  # the first waits until the test has used the window
     window = open_window(qtbot, data_dir)
     try:
         window.actions.trigger("sync.import")
