@@ -417,25 +417,28 @@ class Merger:
                 if later:
                     e = later[-1]
                     found.append(("edit_delete", "deleted", (e[1], 0, e[0]), (d[1], 1, d[0]), d[1]))
-            before = set(
-                conn.execute(
-                    "SELECT field, change_a, change_b FROM sync_conflicts WHERE entity = ? AND record_id = ? "
+            # the open conflicts found again keep their row (and id: the conflicts page may be showing it);
+            # those no longer found are closed by deleting them
+            before = {
+                (f, ca, cb): cid
+                for cid, f, ca, cb in conn.execute(
+                    "SELECT id, field, change_a, change_b FROM sync_conflicts WHERE entity = ? AND record_id = ? "
                     "AND resolved_at IS NULL",
                     key,
-                ).fetchall()
-            )
-            conn.execute(
-                "DELETE FROM sync_conflicts WHERE entity = ? AND record_id = ? AND resolved_at IS NULL", key
-            )
+                )
+            }
             for kind, f, a, b, winner in found:
                 (ca, va, ha), (cb, vb, hb) = sorted([a, b])
+                if before.pop((f, ca, cb), None) is not None:
+                    continue
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO sync_conflicts(entity, record_id, field, kind, change_a, value_a, hlc_a, "
                     "change_b, value_b, hlc_b, winner, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (key[0], key[1], f, kind, ca, _dumps(va), ha, cb, _dumps(vb), hb, winner, self.now),
                 )
-                if cur.rowcount and (f, ca, cb) not in before:
+                if cur.rowcount:
                     report.conflicts += 1
+            conn.executemany("DELETE FROM sync_conflicts WHERE id = ?", [(cid,) for cid in before.values()])
 
     # --- writing ----------------------------------------------------------------------------------
 
